@@ -1,0 +1,26 @@
+package dev.deltac.runtime;
+
+/**
+ * What every generated model class implements, whatever its precision. See {@link FloatModel}
+ * and {@link DoubleModel} for the numeric entry points.
+ *
+ * <p>Inputs and targets are passed packed: sample {@code i} of a batch starts at
+ * {@code off + i * info().inputSize()} (likewise targets and outputs). A model is not
+ * thread-safe; use {@link #replica()} to get one model per thread that shares the parameters.
+ */
+public interface Model {
+  ModelInfo info();
+
+  /** The largest batch the buffers were allocated for. */
+  int maxBatch();
+
+  /** Runs the declared initializers, reproducibly for {@code seed}. */
+  void initParams(long seed);
+
+  /**
+   * A new instance, with the same maximum batch, that shares this model's parameter arrays
+   * (not copies) and has its own gradients and work buffers: one per thread for data-parallel
+   * training.
+   */
+  Model replica();
+}

@@ -1,0 +1,93 @@
+package dev.deltac.runtime;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * What a generated model or function looks like from outside: its name, precision, and the
+ * names, shapes and offsets of its inputs, targets, outputs and parameters. For a function the
+ * inputs are its arguments and there are no targets, outputs or params.
+ */
+public final class ModelInfo {
+  private final String name;
+  private final Precision precision;
+  private final List<TensorInfo> inputs;
+  private final List<TensorInfo> targets;
+  private final List<TensorInfo> outputs;
+  private final List<TensorInfo> params;
+
+  public ModelInfo(String name, Precision precision, List<TensorInfo> inputs,
+      List<TensorInfo> targets, List<TensorInfo> outputs, List<TensorInfo> params) {
+    this.name = Objects.requireNonNull(name, "name == null");
+    this.precision = Objects.requireNonNull(precision, "precision == null");
+    this.inputs = List.copyOf(inputs);
+    this.targets = List.copyOf(targets);
+    this.outputs = List.copyOf(outputs);
+    this.params = List.copyOf(params);
+  }
+
+  public String name() {
+    return name;
+  }
+
+  public Precision precision() {
+    return precision;
+  }
+
+  public List<TensorInfo> inputs() {
+    return inputs;
+  }
+
+  public List<TensorInfo> targets() {
+    return targets;
+  }
+
+  public List<TensorInfo> outputs() {
+    return outputs;
+  }
+
+  public List<TensorInfo> params() {
+    return params;
+  }
+
+  /** Elements of one sample's packed inputs. */
+  public int inputSize() {
+    return total(inputs);
+  }
+
+  /** Elements of one sample's packed targets. */
+  public int targetSize() {
+    return total(targets);
+  }
+
+  /** Elements of one sample's packed outputs. */
+  public int outputSize() {
+    return total(outputs);
+  }
+
+  /** Total number of trainable scalars. */
+  public int paramCount() {
+    return total(params);
+  }
+
+  /** Number of parameter blocks ({@code params().length} of the model). */
+  public int blockCount() {
+    int n = 0;
+    for (TensorInfo t : params) n += t.blockCount();
+    return n;
+  }
+
+  /** The parameter called {@code name}, or null. */
+  public TensorInfo param(String name) {
+    for (TensorInfo t : params) {
+      if (t.name().equals(name)) return t;
+    }
+    return null;
+  }
+
+  private static int total(List<TensorInfo> ts) {
+    int n = 0;
+    for (TensorInfo t : ts) n += t.size();
+    return n;
+  }
+}

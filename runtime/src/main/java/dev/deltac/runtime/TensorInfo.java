@@ -1,0 +1,126 @@
+package dev.deltac.runtime;
+
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * Name, shape and placement of one input, target, output or parameter of a generated model.
+ *
+ * <p>Inputs, targets and outputs are packed per sample, back to back in declaration order:
+ * {@link #offset()} is the tensor's offset inside one sample's packed vector.
+ *
+ * <p>Parameters live in uniform blocks ({@code params()[b]}): a tensor of rank 0 or 1 is one
+ * block; a tensor of rank k &gt;= 2 is {@code shape[0]} blocks (its rows) of
+ * {@code shape[1] * ... * shape[k-1]} elements each. {@link #firstBlock()} and
+ * {@link #blockCount()} say which blocks hold it; {@link #offset()} is its offset in the flat,
+ * concatenated view of all parameters (as a checkpoint stores them).
+ *
+ * <p>{@link #init()} and {@link #initArgs()} name the declared initializer of a parameter
+ * ({@code zeros}, {@code ones}, {@code const}, {@code normal}, {@code uniform}, {@code he},
+ * {@code xavier}, {@code lecun}); {@code null} for other kinds.
+ */
+public final class TensorInfo {
+  private final String name;
+  private final int[] shape;
+  private final int offset;
+  private final int firstBlock;
+  private final int blockCount;
+  private final String init;
+  private final double[] initArgs;
+
+  public TensorInfo(String name, int[] shape, int offset, int firstBlock, int blockCount,
+      String init, double[] initArgs) {
+    this.name = Objects.requireNonNull(name, "name == null");
+    this.shape = shape.clone();
+    this.offset = offset;
+    this.firstBlock = firstBlock;
+    this.blockCount = blockCount;
+    this.init = init;
+    this.initArgs = initArgs == null ? new double[0] : initArgs.clone();
+  }
+
+  /** An input, target or output at {@code offset} of the packed per-sample vector. */
+  public static TensorInfo packed(String name, int[] shape, int offset) {
+    return new TensorInfo(name, shape, offset, -1, 0, null, null);
+  }
+
+  public String name() {
+    return name;
+  }
+
+  public int[] shape() {
+    return shape.clone();
+  }
+
+  public int rank() {
+    return shape.length;
+  }
+
+  /** Number of elements (1 for a scalar). */
+  public int size() {
+    int n = 1;
+    for (int d : shape) n *= d;
+    return n;
+  }
+
+  public int offset() {
+    return offset;
+  }
+
+  public int firstBlock() {
+    return firstBlock;
+  }
+
+  public int blockCount() {
+    return blockCount;
+  }
+
+  /** Elements per block: {@code size() / blockCount()}. */
+  public int blockSize() {
+    return blockCount == 0 ? 0 : size() / blockCount;
+  }
+
+  /** For {@code [out, in...]}: the product of all but the first dimension (1 for rank 0). */
+  public int fanIn() {
+    if (shape.length <= 1) return shape.length == 0 ? 1 : shape[0];
+    int n = 1;
+    for (int i = 1; i < shape.length; i++) n *= shape[i];
+    return n;
+  }
+
+  /** For {@code [out, in...]}: the first dimension (1 for rank 0). */
+  public int fanOut() {
+    return shape.length == 0 ? 1 : shape[0];
+  }
+
+  public String init() {
+    return init;
+  }
+
+  public double[] initArgs() {
+    return initArgs.clone();
+  }
+
+  /** {@code W1[4, 2]}. */
+  @Override
+  public String toString() {
+    StringBuilder sb = new StringBuilder(name).append('[');
+    for (int i = 0; i < shape.length; i++) {
+      if (i > 0) sb.append(", ");
+      sb.append(shape[i]);
+    }
+    return sb.append(']').toString();
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof TensorInfo t && name.equals(t.name) && Arrays.equals(shape, t.shape)
+        && offset == t.offset && firstBlock == t.firstBlock && blockCount == t.blockCount
+        && Objects.equals(init, t.init) && Arrays.equals(initArgs, t.initArgs);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(name, Arrays.hashCode(shape), offset, firstBlock, blockCount);
+  }
+}
