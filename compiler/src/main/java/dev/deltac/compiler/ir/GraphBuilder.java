@@ -1,0 +1,151 @@
+package dev.deltac.compiler.ir;
+
+import dev.deltac.compiler.diag.SourceSpan;
+import dev.deltac.compiler.types.Shape;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Makes IR nodes: infers each node's shape from its operands and attributes, and hash-conses,
+ * so that an op applied twice to the same operands is one node (common-subexpression
+ * elimination by construction). Not thread-safe; one builder per compilation.
+ */
+public final class GraphBuilder {
+  private final Map<Key, Node> interned = new HashMap<>();
+  private int nextId;
+
+  private record Key(Op op, List<Integer> inputs, Attr attr, Shape shape) {}
+
+  public Node input(String name, Shape shape, SourceSpan span) {
+    return leaf(Op.INPUT, name, shape, span);
+  }
+
+  public Node target(String name, Shape shape, SourceSpan span) {
+    return leaf(Op.TARGET, name, shape, span);
+  }
+
+  public Node param(String name, Shape shape, SourceSpan span) {
+    return leaf(Op.PARAM, name, shape, span);
+  }
+
+  private Node leaf(Op op, String name, Shape shape, SourceSpan span) {
+    return intern(op, List.of(), Attr.name(name), shape, span);
+  }
+
+  /** A constant tensor of {@code shape}; {@code values} has shape.size() elements, or one. */
+  public Node constant(Shape shape, double... values) {
+    double[] v = values;
+    if (values.length == 1 && shape.size() != 1) {
+      v = new double[shape.size()];
+      Arrays.fill(v, values[0]);
+    }
+    if (v.length != shape.size()) {
+      throw new IllegalArgumentException(
+          "constant of shape " + shape + " needs " + shape.size() + " values, got " + v.length);
+    }
+    return intern(Op.CONST, List.of(), Attr.doubles(v), shape, SourceSpan.NONE);
+  }
+
+  public Node scalar(double v) {
+    return constant(Shape.SCALAR, v);
+  }
+
+  public Node make(Op op, Attr attr, SourceSpan span, Node... operands) {
+    return make(op, attr, span, List.of(operands));
+  }
+
+  public Node make(Op op, Attr attr, SourceSpan span, List<Node> operands) {
+    Objects.requireNonNull(op, "op == null");
+    if (op.kind == Op.Kind.LEAF) throw new IllegalArgumentException("use the leaf factories for " + op);
+    if (op.arity >= 0 && operands.size() != op.arity) {
+      throw new IllegalArgumentException(op + " takes " + op.arity + " operands, got " + operands.size());
+    }
+    if (op.arity < 0 && operands.isEmpty()) throw new IllegalArgumentException(op + " needs operands");
+    Shape shape = ShapeInference.infer(op, attr, operands);
+    return intern(op, operands, attr, shape, span);
+  }
+
+  public Node make(Op op, SourceSpan span, Node... operands) {
+    return make(op, Attr.NONE, span, operands);
+  }
+
+  /** Re-makes {@code like} (its op, attr and span) over new operands. */
+  public Node remake(Node like, List<Node> operands) {
+    if (like.op().kind == Op.Kind.LEAF) {
+      if (like.op() == Op.CONST) return constant(like.shape(), like.attr().doubles());
+      return leaf(like.op(), like.attr().name(), like.shape(), like.span());
+    }
+    return make(like.op(), like.attr(), like.span(), operands);
+  }
+
+  // Shorthands used by lowering and by the derivative rules.
+
+  public Node add(Node a, Node b) {
+    return make(Op.ADD, SourceSpan.NONE, a, b);
+  }
+
+  public Node sub(Node a, Node b) {
+    return make(Op.SUB, SourceSpan.NONE, a, b);
+  }
+
+  public Node mul(Node a, Node b) {
+    return make(Op.MUL, SourceSpan.NONE, a, b);
+  }
+
+  public Node div(Node a, Node b) {
+    return make(Op.DIV, SourceSpan.NONE, a, b);
+  }
+
+  public Node neg(Node a) {
+    return make(Op.NEG, SourceSpan.NONE, a);
+  }
+
+  public Node unary(Op op, Node a) {
+    return make(op, SourceSpan.NONE, a);
+  }
+
+  public Node sum(Node a) {
+    return make(Op.SUM, SourceSpan.NONE, a);
+  }
+
+  public Node broadcast(Node scalar, Shape shape) {
+    if (shape.isScalar()) return scalar;
+    return make(Op.BROADCAST, Attr.ints(shape.dims()), SourceSpan.NONE, scalar);
+  }
+
+  public Node matmul(Node a, Node b, boolean transposeLeft, boolean transposeRight) {
+    return make(Op.MATMUL, Attr.ints(transposeLeft ? 1 : 0, transposeRight ? 1 : 0),
+        SourceSpan.NONE, a, b);
+  }
+
+  public Node where(Node mask, Node a, Node b) {
+    return make(Op.WHERE, SourceSpan.NONE, mask, a, b);
+  }
+
+  public Node reshape(Node a, Shape shape) {
+    if (a.shape().equals(shape)) return a;
+    return make(Op.RESHAPE, Attr.ints(shape.dims()), SourceSpan.NONE, a);
+  }
+
+  /** Sums a list of gradient contributions in a fixed order; null if empty. */
+  public Node sumAll(List<Node> terms) {
+    Node acc = null;
+    for (Node t : terms) acc = acc == null ? t : add(acc, t);
+    return acc;
+  }
+
+  private Node intern(Op op, List<Node> operands, Attr attr, Shape shape, SourceSpan span) {
+    List<Integer> ids = new ArrayList<>(operands.size());
+    for (Node n : operands) ids.add(n.id());
+    Key key = new Key(op, ids, attr, shape);
+    Node existing = interned.get(key);
+    if (existing != null) return existing;
+    Node n = new Node(nextId++, op, operands, shape, attr, span);
+    interned.put(key, n);
+    return n;
+  }
+}

@@ -1,0 +1,106 @@
+package dev.deltac.compiler.ir;
+
+/**
+ * The primitive operations of the IR. Every op works on one sample; the batch loop is added by
+ * the code generator and the interpreter. Elementwise binary ops broadcast a scalar operand
+ * against any shape; otherwise operand shapes are equal.
+ *
+ * <p>Attributes ({@link Attr}) by op: leaves carry their name; {@code CONST} its values;
+ * {@code LEAKY_RELU}, {@code ELU} and {@code HUBER} a scalar parameter; {@code MATMUL} two flags
+ * (transpose left, transpose right); {@code INDEX} {@code [i]}; {@code SLICE} {@code [from, to]};
+ * {@code PAD_FIRST} {@code [before, after]}; {@code RESHAPE} and {@code BROADCAST} the target
+ * dims; convolution and pooling {@code [stride, padding]} or {@code [size, stride]}.
+ */
+public enum Op {
+  // Leaves.
+  INPUT(0, Kind.LEAF), TARGET(0, Kind.LEAF), PARAM(0, Kind.LEAF), CONST(0, Kind.LEAF),
+
+  // Elementwise, one operand.
+  NEG(1, Kind.UNARY), EXP(1, Kind.UNARY), LOG(1, Kind.UNARY), SQRT(1, Kind.UNARY),
+  ABS(1, Kind.UNARY), SIN(1, Kind.UNARY), COS(1, Kind.UNARY), TANH(1, Kind.UNARY),
+  SIGMOID(1, Kind.UNARY), RELU(1, Kind.UNARY), LEAKY_RELU(1, Kind.UNARY), ELU(1, Kind.UNARY),
+  GELU(1, Kind.UNARY), SOFTPLUS(1, Kind.UNARY), SQUARE(1, Kind.UNARY),
+  /** -1, 0 or 1. */
+  SIGN(1, Kind.UNARY),
+  /** 1 where x &gt; 0, else 0: the derivative of relu. */
+  STEP(1, Kind.UNARY),
+  /** The derivative of the exact gelu, Φ(x) + x φ(x). */
+  GELU_GRAD(1, Kind.UNARY),
+
+  // Elementwise, two operands.
+  ADD(2, Kind.BINARY), SUB(2, Kind.BINARY), MUL(2, Kind.BINARY), DIV(2, Kind.BINARY),
+  POW(2, Kind.BINARY), MAX(2, Kind.BINARY), MIN(2, Kind.BINARY),
+  /** Comparisons give masks of 1 and 0, used only as the condition of {@code WHERE}. */
+  LT(2, Kind.BINARY), LE(2, Kind.BINARY), GT(2, Kind.BINARY), GE(2, Kind.BINARY),
+  EQ(2, Kind.BINARY), NE(2, Kind.BINARY),
+  /** where(mask, a, b): a where the mask is non-zero; all three broadcast. */
+  WHERE(3, Kind.OTHER),
+
+  // Reductions and vector functions.
+  /** Sum of all elements: a scalar. */
+  SUM(1, Kind.OTHER),
+  /** A scalar repeated to the shape in the attribute. */
+  BROADCAST(1, Kind.OTHER),
+  SOFTMAX(1, Kind.OTHER), LOG_SOFTMAX(1, Kind.OTHER), LOGSUMEXP(1, Kind.OTHER),
+  /** Matrix product in all four forms of dsl.md, with optional transposition of either side. */
+  MATMUL(2, Kind.OTHER),
+  TRANSPOSE(1, Kind.OTHER), OUTER(2, Kind.OTHER),
+
+  // Structure.
+  /** x[i] along the first axis. */
+  INDEX(1, Kind.OTHER),
+  /** x[a:b] along the first axis. */
+  SLICE(1, Kind.OTHER),
+  /** Zero padding along the first axis: the transpose of INDEX and SLICE. */
+  PAD_FIRST(1, Kind.OTHER),
+  /** Concatenation along the first axis; any number of operands. */
+  CONCAT(-1, Kind.OTHER),
+  RESHAPE(1, Kind.OTHER),
+
+  // Per-sample losses (scalars).
+  MSE(2, Kind.LOSS), BCE(2, Kind.LOSS), BCE_LOGITS(2, Kind.LOSS), CROSS_ENTROPY(2, Kind.LOSS),
+  SOFTMAX_CE(2, Kind.LOSS), HUBER(2, Kind.LOSS),
+
+  // Convolution and pooling on [c, h, w].
+  /** conv2d(x[c,h,w], W[f,c,k,k]) without bias; attr [stride, padding]. */
+  CONV2D(2, Kind.OTHER),
+  /** d/dx of CONV2D: operands (W, g); attr [stride, padding, h, w] (input spatial size). */
+  CONV2D_GRAD_INPUT(2, Kind.OTHER),
+  /** d/dW of CONV2D: operands (x, g); attr [stride, padding, k]. */
+  CONV2D_GRAD_KERNEL(2, Kind.OTHER),
+  /** attr [size, stride]. */
+  MAXPOOL2D(1, Kind.OTHER),
+  /** operands (x, g): routes g to the argmax of each window; attr [size, stride]. */
+  MAXPOOL2D_GRAD(2, Kind.OTHER),
+  AVGPOOL2D(1, Kind.OTHER),
+  /** operand g; attr [size, stride, h, w]. */
+  AVGPOOL2D_GRAD(1, Kind.OTHER),
+
+  // Fused nodes made by the optimizer.
+  /**
+   * The δ-recurrence {@code (W^T δ) ⊙ φ'(h)} with φ' written through the layer output h;
+   * operands (W, δ, h); attr name is the activation (sigmoid, tanh, relu, identity).
+   */
+  DELTA(3, Kind.OTHER);
+
+  /** Operand count, or -1 for any number. */
+  public final int arity;
+
+  public final Kind kind;
+
+  Op(int arity, Kind kind) {
+    this.arity = arity;
+    this.kind = kind;
+  }
+
+  public boolean isElementwise() {
+    return kind == Kind.UNARY || kind == Kind.BINARY || this == WHERE;
+  }
+
+  public boolean isComparison() {
+    return ordinal() >= LT.ordinal() && ordinal() <= NE.ordinal();
+  }
+
+  /** What family an op belongs to. */
+  public enum Kind { LEAF, UNARY, BINARY, LOSS, OTHER }
+}

@@ -1,0 +1,104 @@
+package dev.deltac.runtime;
+
+/**
+ * Scalar functions that {@link Math} lacks, used by generated code and by the compiler's
+ * reference interpreter, so both compute the same thing: erf (to about 1e-16), the exact gelu
+ * and its derivative, and numerically stable sigmoid and softplus.
+ */
+public final class MathFunctions {
+  private static final double TWO_OVER_SQRT_PI = 1.1283791670955126;
+  private static final double INV_SQRT_PI = 0.5641895835477563;
+  private static final double INV_SQRT_2 = 0.7071067811865476;
+  private static final double INV_SQRT_2PI = 0.3989422804014327;
+
+  private MathFunctions() {}
+
+  /**
+   * The error function. Below |x| = 3 a series with only positive terms,
+   * erf(x) = 2/sqrt(pi) e^(-x^2) sum 2^n x^(2n+1) / (1 * 3 * ... * (2n+1)), which does not
+   * cancel; above, the continued fraction of erfc, evaluated with Lentz's method.
+   */
+  public static double erf(double x) {
+    if (Double.isNaN(x)) return x;
+    double ax = Math.abs(x);
+    double r;
+    if (ax < 3.0) {
+      double x2 = ax * ax;
+      double term = ax;
+      double sum = ax;
+      for (int n = 1; n < 200; n++) {
+        term *= 2.0 * x2 / (2 * n + 1);
+        sum += term;
+        if (term < sum * 1e-17) break;
+      }
+      r = TWO_OVER_SQRT_PI * Math.exp(-x2) * sum;
+    } else if (ax < 6.5) {
+      r = 1.0 - erfcLarge(ax);
+    } else {
+      r = 1.0;
+    }
+    return x < 0 ? -r : r;
+  }
+
+  /** erfc(x) for x &gt;= 3: e^(-x^2)/sqrt(pi) * 1/(x + (1/2)/(x + 1/(x + (3/2)/(x + ...)))). */
+  private static double erfcLarge(double x) {
+    double tiny = 1e-300;
+    double f = x;
+    double c = x;
+    double d = 0;
+    for (int k = 1; k < 300; k++) {
+      double a = k * 0.5;
+      d = x + a * d;
+      if (Math.abs(d) < tiny) d = tiny;
+      c = x + a / c;
+      if (Math.abs(c) < tiny) c = tiny;
+      d = 1.0 / d;
+      double delta = c * d;
+      f *= delta;
+      if (Math.abs(delta - 1.0) < 1e-17) break;
+    }
+    return Math.exp(-x * x) * INV_SQRT_PI / f;
+  }
+
+  /** The exact gelu, x * Phi(x). */
+  public static double gelu(double x) {
+    return 0.5 * x * (1.0 + erf(x * INV_SQRT_2));
+  }
+
+  /** d gelu / dx = Phi(x) + x phi(x). */
+  public static double geluGrad(double x) {
+    return 0.5 * (1.0 + erf(x * INV_SQRT_2)) + x * INV_SQRT_2PI * Math.exp(-0.5 * x * x);
+  }
+
+  /** 1 / (1 + e^-x), without overflow for large |x|. */
+  public static double sigmoid(double x) {
+    if (x >= 0) return 1.0 / (1.0 + Math.exp(-x));
+    double e = Math.exp(x);
+    return e / (1.0 + e);
+  }
+
+  /** ln(1 + e^x), without overflow: max(x, 0) + ln(1 + e^-|x|). */
+  public static double softplus(double x) {
+    return Math.max(x, 0.0) + Math.log1p(Math.exp(-Math.abs(x)));
+  }
+
+  public static float erf(float x) {
+    return (float) erf((double) x);
+  }
+
+  public static float gelu(float x) {
+    return (float) gelu((double) x);
+  }
+
+  public static float geluGrad(float x) {
+    return (float) geluGrad((double) x);
+  }
+
+  public static float sigmoid(float x) {
+    return (float) sigmoid((double) x);
+  }
+
+  public static float softplus(float x) {
+    return (float) softplus((double) x);
+  }
+}
