@@ -1,0 +1,213 @@
+package dev.deltac.compiler.ir;
+
+import dev.deltac.compiler.ast.Expr;
+import dev.deltac.compiler.diag.SourceSpan;
+import dev.deltac.compiler.types.Shape;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Lowers calls of built-in functions, losses and layers (dsl.md sections 4 and 5) to primitive
+ * ops. Composite functions are written in terms of primitives ({@code mean} is a sum times
+ * 1/n, {@code clamp} a min of a max, {@code layer_norm} its formula), so that they need no
+ * derivative rule of their own.
+ */
+final class Calls {
+  private final Lowering l;
+  private final GraphBuilder b;
+  private final Expr.Call call;
+  private final SourceSpan span;
+
+  private Calls(Lowering l, Expr.Call call) {
+    this.l = l;
+    this.b = l.builder();
+    this.call = call;
+    this.span = call.span();
+  }
+
+  static Node lower(Lowering l, Expr.Call call, String binding) {
+    return new Calls(l, call).lower(binding);
+  }
+
+  private Node lower(String binding) {
+    String f = call.callee().name();
+    switch (f) {
+      case "sigmoid": return unary(Op.SIGMOID);
+      case "tanh": return unary(Op.TANH);
+      case "relu": return unary(Op.RELU);
+      case "exp": return unary(Op.EXP);
+      case "log":
+      case "ln": return unary(Op.LOG);
+      case "sqrt": return unary(Op.SQRT);
+      case "abs": return unary(Op.ABS);
+      case "sin": return unary(Op.SIN);
+      case "cos": return unary(Op.COS);
+      case "square": return unary(Op.SQUARE);
+      case "gelu": return unary(Op.GELU);
+      case "softplus": return unary(Op.SOFTPLUS);
+      case "leaky_relu":
+        return b.make(Op.LEAKY_RELU, Attr.doubles(num(1, "alpha", 0.01)), span, arg(0));
+      case "elu":
+        return b.make(Op.ELU, Attr.doubles(num(1, "alpha", 1.0)), span, arg(0));
+      case "max": return b.make(Op.MAX, span, arg(0), arg(1));
+      case "min": return b.make(Op.MIN, span, arg(0), arg(1));
+      case "pow": return b.make(Op.POW, span, arg(0), arg(1));
+      case "clamp":
+        return b.make(Op.MIN, span, b.make(Op.MAX, span, arg(0), arg(1)), arg(2));
+      case "where": return b.make(Op.WHERE, span, arg(0), arg(1), arg(2));
+      case "sum": return b.make(Op.SUM, span, arg(0));
+      case "mean": {
+        Node x = arg(0);
+        return b.make(Op.MUL, span, b.make(Op.SUM, span, x), b.scalar(1.0 / x.size()));
+      }
+      case "dot": return b.make(Op.MATMUL, Attr.ints(0, 0), span, arg(0), arg(1));
+      case "outer": return b.make(Op.OUTER, span, arg(0), arg(1));
+      case "softmax": return unary(Op.SOFTMAX);
+      case "log_softmax": return unary(Op.LOG_SOFTMAX);
+      case "logsumexp": return unary(Op.LOGSUMEXP);
+      case "transpose": return unary(Op.TRANSPOSE);
+      case "concat": {
+        List<Node> parts = new ArrayList<>();
+        for (Expr a : call.args()) parts.add(l.lower(a));
+        return parts.size() == 1 ? parts.get(0) : b.make(Op.CONCAT, Attr.NONE, span, parts);
+      }
+      case "reshape": {
+        Expr.ListLit dims = (Expr.ListLit) argExpr(1, "shape");
+        int[] d = new int[dims.elements().size()];
+        for (int i = 0; i < d.length; i++) d[i] = l.integer(dims.elements().get(i));
+        return reshape(arg(0), Shape.of(d));
+      }
+      case "flatten": {
+        Node x = arg(0);
+        return reshape(x, Shape.of(x.size()));
+      }
+      case "mse": return loss(Op.MSE, Attr.NONE);
+      case "bce": return loss(Op.BCE, Attr.NONE);
+      case "bce_with_logits": return loss(Op.BCE_LOGITS, Attr.NONE);
+      case "cross_entropy": return loss(Op.CROSS_ENTROPY, Attr.NONE);
+      case "softmax_cross_entropy": return loss(Op.SOFTMAX_CE, Attr.NONE);
+      case "huber": return loss(Op.HUBER, Attr.doubles(num(2, "delta", 1.0)));
+      case "dense": return dense(binding);
+      case "conv2d": return conv2d(binding);
+      case "maxpool2d": return pool(Op.MAXPOOL2D);
+      case "avgpool2d": return pool(Op.AVGPOOL2D);
+      case "layer_norm": return layerNorm(binding);
+      default:
+        throw new IllegalStateException("no lowering for function " + f);
+    }
+  }
+
+  private Node unary(Op op) {
+    return b.make(op, span, arg(0));
+  }
+
+  private Node reshape(Node x, Shape to) {
+    return x.shape().equals(to) ? x : b.make(Op.RESHAPE, Attr.ints(to.dims()), span, x);
+  }
+
+  private Node loss(Op op, Attr attr) {
+    return b.make(op, attr, span, arg(0), arg(1));
+  }
+
+  /** dense(x, units, act?): W[units, n] (he for the relu family, else xavier), b[units]. */
+  private Node dense(String binding) {
+    Node x = arg(0);
+    int units = l.integer(argExpr(1, "units"));
+    String act = activationName(2);
+    String init = act.equals("relu") || act.equals("leaky_relu") || act.equals("elu") ? "he" : "xavier";
+    Node w = l.newParam(binding + ".W", Shape.of(units, x.size()), init, span);
+    Node bias = l.newParam(binding + ".b", Shape.of(units), "zeros", span);
+    Node in = x.shape().rank() == 1 ? x : reshape(x, Shape.of(x.size()));
+    Node z = b.make(Op.ADD, span, b.make(Op.MATMUL, Attr.ints(0, 0), span, w, in), bias);
+    return activate(act, z);
+  }
+
+  /** conv2d(x, filters, kernel, stride=1, padding=0, act=none): W[f, c, k, k], b[f]. */
+  private Node conv2d(String binding) {
+    Node x = arg(0);
+    int filters = l.integer(argExpr(1, "filters"));
+    int k = l.integer(argExpr(2, "kernel"));
+    int stride = (int) num(3, "stride", 1);
+    int padding = (int) num(4, "padding", 0);
+    String act = activationName(5);
+    String init = act.equals("relu") || act.equals("leaky_relu") || act.equals("elu") ? "he" : "xavier";
+    Node w = l.newParam(binding + ".W", Shape.of(filters, x.shape().dim(0), k, k), init, span);
+    Node bias = l.newParam(binding + ".b", Shape.of(filters), "zeros", span);
+    Node conv = b.make(Op.CONV2D, Attr.ints(stride, padding), span, x, w);
+    Shape out = conv.shape();
+    int plane = out.dim(1) * out.dim(2);
+    // The bias broadcast over each output plane: outer(b, ones) reshaped to [f, h', w'].
+    Node planes = b.make(Op.OUTER, span, bias, b.constant(Shape.of(plane), 1.0));
+    return activate(act, b.make(Op.ADD, span, conv, reshape(planes, out)));
+  }
+
+  private Node pool(Op op) {
+    Node x = arg(0);
+    int size = l.integer(argExpr(1, "size"));
+    int stride = (int) num(2, "stride", size);
+    return b.make(op, Attr.ints(size, stride), span, x);
+  }
+
+  /** layer_norm(x) = (x - mean) / sqrt(var + 1e-5) * gain + bias, biased variance. */
+  private Node layerNorm(String binding) {
+    Node x = arg(0);
+    int n = x.size();
+    Node gain = l.newParam(binding + ".gain", x.shape(), "ones", span);
+    Node bias = l.newParam(binding + ".bias", x.shape(), "zeros", span);
+    Node inv = b.scalar(1.0 / n);
+    Node mean = b.mul(b.sum(x), inv);
+    Node d = b.sub(x, mean);
+    Node var = b.mul(b.sum(b.unary(Op.SQUARE, d)), inv);
+    Node std = b.unary(Op.SQRT, b.add(var, b.scalar(1e-5)));
+    return b.make(Op.ADD, span, b.mul(b.div(d, std), gain), bias);
+  }
+
+  private String activationName(int position) {
+    Expr a = argExprOrNull(position, "act");
+    if (a == null) return "none";
+    if (a instanceof Expr.Name n) return n.name();
+    throw new IllegalStateException("activation must be a name: " + a);
+  }
+
+  private Node activate(String act, Node z) {
+    switch (act) {
+      case "none":
+      case "identity":
+      case "linear": return z;
+      case "relu": return b.make(Op.RELU, span, z);
+      case "sigmoid": return b.make(Op.SIGMOID, span, z);
+      case "tanh": return b.make(Op.TANH, span, z);
+      case "gelu": return b.make(Op.GELU, span, z);
+      case "softplus": return b.make(Op.SOFTPLUS, span, z);
+      case "elu": return b.make(Op.ELU, Attr.doubles(1.0), span, z);
+      case "leaky_relu": return b.make(Op.LEAKY_RELU, Attr.doubles(0.01), span, z);
+      case "softmax": return b.make(Op.SOFTMAX, span, z);
+      case "log_softmax": return b.make(Op.LOG_SOFTMAX, span, z);
+      default: throw new IllegalStateException("unknown activation " + act);
+    }
+  }
+
+  private Node arg(int position) {
+    return l.lower(argExpr(position, null));
+  }
+
+  private Expr argExpr(int position, String name) {
+    Expr e = argExprOrNull(position, name);
+    if (e == null) throw new IllegalStateException("missing argument " + position + " of " + call);
+    return e;
+  }
+
+  private Expr argExprOrNull(int position, String name) {
+    if (name != null) {
+      for (Expr.NamedArg na : call.named()) {
+        if (na.name().name().equals(name)) return na.value();
+      }
+    }
+    return position < call.args().size() ? call.args().get(position) : null;
+  }
+
+  private double num(int position, String name, double dflt) {
+    Expr e = argExprOrNull(position, name);
+    return e == null ? dflt : l.number(e);
+  }
+}

@@ -1,0 +1,254 @@
+package dev.deltac.compiler.ir;
+
+import dev.deltac.compiler.ast.Decl;
+import dev.deltac.compiler.ast.Dim;
+import dev.deltac.compiler.ast.Expr;
+import dev.deltac.compiler.ast.Init;
+import dev.deltac.compiler.ast.Stmt;
+import dev.deltac.compiler.diag.SourceSpan;
+import dev.deltac.compiler.types.Shape;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Lowers a checked model or function to an IR graph: layer sugar expands into params and
+ * primitive ops, {@code for} loops unroll with {@code state} threaded through the iterations,
+ * {@code loss +=} terms are summed, and functions become graphs whose inputs are their
+ * arguments and whose loss is their value. The input must have passed the checker; anything
+ * ill-formed that still arrives here is a compiler bug and throws.
+ */
+public final class Lowering {
+  private final GraphBuilder b = new GraphBuilder();
+  private final Map<String, Object> env = new HashMap<>();
+  private final List<Node> inputs = new ArrayList<>();
+  private final List<Node> targets = new ArrayList<>();
+  private final List<Node> params = new ArrayList<>();
+  private final List<ParamSpec> paramSpecs = new ArrayList<>();
+  private final Map<String, Node> outputs = new LinkedHashMap<>();
+  private final Set<String> states = new HashSet<>();
+  private Node loss;
+
+  private Lowering() {}
+
+  public static Graph lower(Decl decl) {
+    Lowering l = new Lowering();
+    if (decl instanceof Decl.Model m) {
+      l.statements(m.body(), null);
+      return l.graph(m.name().name(), Graph.Kind.MODEL);
+    }
+    Decl.Function f = (Decl.Function) decl;
+    for (Decl.Arg a : f.args()) {
+      Node in = l.b.input(a.name().name(), shape(a.shape()), a.span());
+      l.inputs.add(in);
+      l.env.put(a.name().name(), in);
+    }
+    l.statements(f.body(), null);
+    return l.graph(f.name().name(), Graph.Kind.FUNCTION);
+  }
+
+  private Graph graph(String name, Graph.Kind kind) {
+    return new Graph(name, kind, inputs, targets, params, paramSpecs, outputs, loss, Map.of(), Map.of());
+  }
+
+  private void statements(List<Stmt> body, Set<String> scope) {
+    for (Stmt s : body) statement(s, scope);
+  }
+
+  private void statement(Stmt s, Set<String> scope) {
+    if (s instanceof Stmt.Input in) {
+      Node n = b.input(in.name().name(), shape(in.shape()), in.span());
+      inputs.add(n);
+      env.put(in.name().name(), n);
+    } else if (s instanceof Stmt.Target t) {
+      Node n = b.target(t.name().name(), shape(t.shape()), t.span());
+      targets.add(n);
+      env.put(t.name().name(), n);
+    } else if (s instanceof Stmt.Param p) {
+      Shape shape = shape(p.shape());
+      String init = p.init() == null ? (shape.rank() >= 2 ? "xavier" : "zeros") : p.init().name().name();
+      double[] args = p.init() == null ? new double[0] : initArgs(p.init());
+      env.put(p.name().name(), param(p.name().name(), shape, init, args, p.span()));
+    } else if (s instanceof Stmt.Const c) {
+      Shape shape = shape(c.shape());
+      double[] v = new double[c.values().size()];
+      for (int i = 0; i < v.length; i++) v[i] = number(c.values().get(i));
+      env.put(c.name().name(), b.constant(shape, v));
+    } else if (s instanceof Stmt.Bind bind) {
+      String name = bind.name().name();
+      if (scope != null && !states.contains(name)) scope.add(name);
+      env.put(name, expr(bind.value(), name));
+    } else if (s instanceof Stmt.State st) {
+      states.add(st.name().name());
+      env.put(st.name().name(), stateStart(st));
+    } else if (s instanceof Stmt.For f) {
+      for (long t = f.from().value(); t < f.to().value(); t++) {
+        Set<String> inner = new HashSet<>();
+        Object shadowed = env.put(f.var().name(), (int) t);
+        statements(f.body(), inner);
+        for (String name : inner) env.remove(name);
+        restore(f.var().name(), shadowed);
+      }
+    } else if (s instanceof Stmt.Output o) {
+      for (var id : o.names()) outputs.put(id.name(), node(env.get(id.name()), id.name()));
+    } else if (s instanceof Stmt.Loss l) {
+      Node v = expr(l.value(), null);
+      loss = l.accumulate() && loss != null ? b.make(Op.ADD, l.span(), loss, v) : v;
+    } else if (s instanceof Stmt.Return r) {
+      loss = expr(r.value(), null);
+    }
+    // Train blocks configure the command-line trainer, not the graph.
+  }
+
+  private void restore(String name, Object shadowed) {
+    if (shadowed == null) env.remove(name);
+    else env.put(name, shadowed);
+  }
+
+  private Node param(String name, Shape shape, String init, double[] args, SourceSpan span) {
+    Node p = b.param(name, shape, span);
+    params.add(p);
+    paramSpecs.add(new ParamSpec(name, shape, init, args, span));
+    return p;
+  }
+
+  private Node stateStart(Stmt.State st) {
+    Shape shape = shape(st.shape());
+    Expr start = st.start();
+    if (start instanceof Expr.Name n && !env.containsKey(n.name())) {
+      if (n.name().equals("zeros")) return b.constant(shape, 0.0);
+      if (n.name().equals("ones")) return b.constant(shape, 1.0);
+    }
+    if (start instanceof Expr.Call c && c.callee().name().equals("const") && !env.containsKey("const")) {
+      return b.constant(shape, number(c.args().get(0)));
+    }
+    Node v = expr(start, null);
+    return v.shape().equals(shape) ? v : b.broadcast(v, shape);
+  }
+
+  private Node expr(Expr e, String binding) {
+    if (e instanceof Expr.Num n) return b.scalar(n.value());
+    if (e instanceof Expr.Bool bo) return b.scalar(bo.value() ? 1 : 0);
+    if (e instanceof Expr.Name n) return node(env.get(n.name()), n.name());
+    if (e instanceof Expr.Member m) {
+      String name = memberName(m);
+      return node(env.get(name), name);
+    }
+    if (e instanceof Expr.Neg n) return b.make(Op.NEG, n.span(), expr(n.operand(), null));
+    if (e instanceof Expr.Transpose t) return b.make(Op.TRANSPOSE, t.span(), expr(t.operand(), null));
+    if (e instanceof Expr.If i) {
+      return b.make(Op.WHERE, i.span(), expr(i.cond(), null), expr(i.then(), null),
+          expr(i.otherwise(), null));
+    }
+    if (e instanceof Expr.Index ix) {
+      return b.make(Op.INDEX, Attr.ints(integer(ix.index())), ix.span(), expr(ix.target(), null));
+    }
+    if (e instanceof Expr.Slice sl) {
+      return b.make(Op.SLICE, Attr.ints(integer(sl.from()), integer(sl.to())), sl.span(),
+          expr(sl.target(), null));
+    }
+    if (e instanceof Expr.Binary bin) return binary(bin);
+    if (e instanceof Expr.Call c) return Calls.lower(this, c, binding);
+    throw new IllegalStateException("cannot lower " + e);
+  }
+
+  private Node binary(Expr.Binary bin) {
+    Node l = expr(bin.left(), null);
+    Node r = expr(bin.right(), null);
+    Op op;
+    switch (bin.op()) {
+      case ADD: op = Op.ADD; break;
+      case SUB: op = Op.SUB; break;
+      case MUL: op = Op.MUL; break;
+      case DIV: op = Op.DIV; break;
+      case POW: op = Op.POW; break;
+      case LT: op = Op.LT; break;
+      case LE: op = Op.LE; break;
+      case GT: op = Op.GT; break;
+      case GE: op = Op.GE; break;
+      case EQ: op = Op.EQ; break;
+      case NE: op = Op.NE; break;
+      case MATMUL:
+        return b.make(Op.MATMUL, Attr.ints(0, 0), bin.span(), l, r);
+      default:
+        throw new IllegalStateException("unknown operator " + bin.op());
+    }
+    return b.make(op, bin.span(), l, r);
+  }
+
+  // Services for the call lowering.
+
+  GraphBuilder builder() {
+    return b;
+  }
+
+  Node lower(Expr e) {
+    return expr(e, null);
+  }
+
+  Node newParam(String name, Shape shape, String init, SourceSpan span) {
+    Node p = param(name, shape, init, new double[0], span);
+    env.put(name, p);
+    return p;
+  }
+
+  /** True when {@code name} is bound in the model (so it is not an activation keyword). */
+  boolean isBound(String name) {
+    return env.containsKey(name);
+  }
+
+  /** A static integer: a literal, a loop variable, or arithmetic on them. */
+  int integer(Expr e) {
+    if (e instanceof Expr.Name n && env.get(n.name()) instanceof Integer i) return i;
+    double v = number(e);
+    if (v != Math.rint(v)) throw new IllegalStateException("not an integer: " + e);
+    return (int) v;
+  }
+
+  /** A static number: a literal, a negated literal, a loop variable or arithmetic on them. */
+  double number(Expr e) {
+    if (e instanceof Expr.Num n) return n.value();
+    if (e instanceof Expr.Neg n) return -number(n.operand());
+    if (e instanceof Expr.Name n && env.get(n.name()) instanceof Integer i) return i;
+    if (e instanceof Expr.Binary bin) {
+      double l = number(bin.left());
+      double r = number(bin.right());
+      switch (bin.op()) {
+        case ADD: return l + r;
+        case SUB: return l - r;
+        case MUL: return l * r;
+        case DIV: return l / r;
+        case POW: return Math.pow(l, r);
+        default: break;
+      }
+    }
+    throw new IllegalStateException("not a static number: " + e);
+  }
+
+  private double[] initArgs(Init init) {
+    double[] v = new double[init.args().size()];
+    for (int i = 0; i < v.length; i++) v[i] = number(init.args().get(i));
+    return v;
+  }
+
+  private Node node(Object v, String name) {
+    if (v instanceof Node n) return n;
+    if (v instanceof Integer i) return b.scalar(i);
+    throw new IllegalStateException("unresolved name " + name);
+  }
+
+  static String memberName(Expr.Member m) {
+    if (m.target() instanceof Expr.Name n) return n.name() + "." + m.member().name();
+    throw new IllegalStateException("member of a non-name: " + m);
+  }
+
+  static Shape shape(List<Dim> dims) {
+    int[] d = new int[dims.size()];
+    for (int i = 0; i < d.length; i++) d[i] = Math.toIntExact(dims.get(i).value());
+    return Shape.of(d);
+  }
+}

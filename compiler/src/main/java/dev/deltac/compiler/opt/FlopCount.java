@@ -1,0 +1,80 @@
+package dev.deltac.compiler.opt;
+
+import dev.deltac.compiler.ir.Graph;
+import dev.deltac.compiler.ir.Node;
+import dev.deltac.compiler.types.Shape;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.List;
+
+/**
+ * Floating-point operation estimates over a graph, per sample: a multiply-add counts two, an
+ * elementwise op one per element, moves and leaves nothing. The reverse pass counts its
+ * parameter-gradient products as accumulations (two per element), as the generated code does
+ * when it sums them over the batch.
+ */
+public final class FlopCount {
+  private FlopCount() {}
+
+  /** Floating-point operations to compute the outputs and the loss. */
+  public static long forward(Graph g) {
+    return count(Graph.reachable(forwardRoots(g)), null);
+  }
+
+  /** Floating-point operations of the nodes only the gradients need. */
+  public static long backward(Graph g) {
+    BitSet fwd = Graph.ids(Graph.reachable(forwardRoots(g)));
+    List<Node> roots = new ArrayList<>(g.paramGrads().values());
+    roots.addAll(g.inputGrads().values());
+    return count(Graph.reachable(roots), fwd);
+  }
+
+  private static List<Node> forwardRoots(Graph g) {
+    List<Node> r = new ArrayList<>(g.outputs().values());
+    if (g.loss() != null) r.add(g.loss());
+    return r;
+  }
+
+  private static long count(List<Node> nodes, BitSet skip) {
+    long total = 0;
+    for (Node n : nodes) {
+      if (skip != null && skip.get(n.id())) continue;
+      total += flops(n);
+    }
+    return total;
+  }
+
+  static long flops(Node n) {
+    long size = n.shape().sizeLong();
+    switch (n.op()) {
+      case INPUT: case TARGET: case PARAM: case CONST: case INDEX: case SLICE: case PAD_FIRST:
+      case CONCAT: case RESHAPE: case TRANSPOSE: case BROADCAST:
+        return 0;
+      case MATMUL: {
+        Shape a = n.input(0).shape();
+        long inner = n.attr().intAt(0) == 1 && a.rank() == 2 ? a.dim(0) : a.dim(a.rank() - 1);
+        return 2 * inner * Math.max(1, size);
+      }
+      case OUTER:
+        return 2 * size;
+      case DELTA:
+        return 2 * n.input(0).shape().sizeLong() + 2 * size;
+      case SUM: case LOGSUMEXP:
+        return n.input(0).shape().sizeLong();
+      case SOFTMAX: case LOG_SOFTMAX:
+        return 3 * size;
+      case CONV2D: {
+        Shape w = n.input(1).shape();
+        return 2 * size * w.dim(1) * w.dim(2) * w.dim(3);
+      }
+      case CONV2D_GRAD_INPUT: case CONV2D_GRAD_KERNEL: {
+        Shape g = n.input(1).shape();
+        Shape w = n.op() == dev.deltac.compiler.ir.Op.CONV2D_GRAD_INPUT ? n.input(0).shape() : n.shape();
+        return 2 * g.sizeLong() * w.dim(1) * w.dim(2) * w.dim(3);
+      }
+      default:
+        if (n.op().kind == dev.deltac.compiler.ir.Op.Kind.LOSS) return 3 * n.input(0).shape().sizeLong();
+        return size;
+    }
+  }
+}

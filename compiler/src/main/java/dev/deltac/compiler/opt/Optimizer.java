@@ -1,0 +1,30 @@
+package dev.deltac.compiler.opt;
+
+import dev.deltac.compiler.autodiff.ReverseMode;
+import dev.deltac.compiler.ir.Graph;
+
+/**
+ * The middle of the pipeline, from a lowered forward graph to the optimized graph that the
+ * code generator and the interpreter run:
+ *
+ * <ol>
+ *   <li>{@link LossFusion}: activation + matching loss become the stable fused loss;
+ *   <li>{@link ReverseMode}: gradients of the per-sample loss w.r.t. params (and inputs);
+ *   <li>{@link Simplify}: constant folding, identities, CSE and DCE;
+ *   <li>{@link DeltaFusion}: the δ-recurrence of dense layers as one node.
+ * </ol>
+ */
+public final class Optimizer {
+  private Optimizer() {}
+
+  /** The forward graph with losses fused and simplified; no gradients. */
+  public static Graph forward(Graph lowered) {
+    return Simplify.run(LossFusion.run(lowered));
+  }
+
+  /** The optimized reverse-mode graph; with {@code inputGradients}, dL/dinput too. */
+  public static Graph backward(Graph lowered, boolean inputGradients) {
+    Graph g = ReverseMode.differentiate(forward(lowered), inputGradients);
+    return DeltaFusion.run(Simplify.run(g));
+  }
+}
