@@ -26,6 +26,11 @@ public class SoftmaxRegression implements FloatModel {
     this(n, k, maxBatch, "SoftmaxRegression", newParams(n, k));
   }
 
+  /** The same model under another name, as another .nn model would be. */
+  public static SoftmaxRegression named(String name, int n, int k, int maxBatch) {
+    return new SoftmaxRegression(n, k, maxBatch, name, newParams(n, k));
+  }
+
   SoftmaxRegression(int n, int k, int maxBatch, String name, float[][] params) {
     this.n = n;
     this.k = k;
