@@ -16,9 +16,9 @@ import java.util.List;
  * Reads a {@link Dataset} from CSV.
  *
  * <ul>
- *   <li>Header: detected when some field of the first row is not a number while the same field
- *       of the second row is (or, for a one-row file, when any field is not a number); force it
- *       with {@link #header(boolean)}.
+ *   <li>Header: detected when some field of the first row is not a value (a number or a
+ *       declared class name) while the same field of the second row is (or, for a one-row file,
+ *       when any field is not a value); force it with {@link #header(boolean)}.
  *   <li>Columns: chosen by header name or 0-based index. By default the targets are the last
  *       column and the inputs every other column; with only inputs chosen, the targets are the
  *       last column not among them; with only targets chosen, the inputs are all the others.
@@ -166,15 +166,20 @@ public final class CsvLoader {
     String[] a = rows.get(0);
     if (rows.size() == 1) {
       for (String f : a) {
-        if (!isNumber(f)) return true;
+        if (!isValue(f)) return true;
       }
       return false;
     }
     String[] b = rows.get(1);
     for (int j = 0; j < Math.min(a.length, b.length); j++) {
-      if (!isNumber(a[j]) && isNumber(b[j])) return true;
+      if (!isValue(a[j]) && isValue(b[j])) return true;
     }
     return false;
+  }
+
+  /** A number, or one of the declared class names. */
+  private boolean isValue(String s) {
+    return isNumber(s) || (classNames != null && classNames.contains(s.trim()));
   }
 
   private static boolean isNumber(String s) {

@@ -85,7 +85,7 @@ class CsvLoaderTest {
     assertEquals("data.csv:2:3: class label '3' is not an integer in 0..2",
         error(new CsvLoader().oneHot(3), "1,2,0\n1,2,3\n"));
     assertEquals("data.csv:2:2: unknown class 'cat' (classes: dog, bird)",
-        error(new CsvLoader().classes("dog", "bird"), "1,cat\n"));
+        error(new CsvLoader().classes("dog", "bird"), "1,dog\n2,cat\n"));
   }
 
   @Test
