@@ -67,6 +67,19 @@ class GradientCheckTest {
   }
 
   @Test
+  void randomBatchesAreReproducibleAndCheckTheModel() {
+    SoftmaxRegression64 m = model(false);
+    GradientCheck.Batch a = GradientCheck.randomBatch(m.info(), 3, 8);
+    GradientCheck.Batch b = GradientCheck.randomBatch(m.info(), 3, 8);
+    assertArrayEquals(a.inputs(), b.inputs(), 0.0);
+    assertEquals(3 * N, a.inputs().length);
+    assertEquals(3 * K, a.targets().length);
+    for (double t : a.targets()) assertTrue(t > 0.05 && t < 0.95);
+    assertTrue(new GradientCheck().run(m, a).passed());
+    assertFalse(new GradientCheck().run(model(true), a).passed());
+  }
+
+  @Test
   void errorIsRelativeAboveTheFloorAndAbsoluteBelow() {
     assertEquals(0.01, GradientCheck.error(1.0, 0.99, 1e-3), 1e-12);
     assertEquals(0.01, GradientCheck.error(-100, -99, 1e-3), 1e-12);
