@@ -35,7 +35,7 @@ public final class LossScaler {
     return new LossScaler(scale, false, Integer.MAX_VALUE, scale);
   }
 
-  /** A dynamic scale starting at {@code initial}, doubled after {@code growthInterval} good steps. */
+  /** A dynamic scale from {@code initial}, doubled after {@code growthInterval} good steps. */
   public static LossScaler dynamic(double initial, int growthInterval) {
     return new LossScaler(initial, true, growthInterval, 0x1.0p-24);
   }
