@@ -3,7 +3,8 @@
  *
  * Statements end at a newline or ';'. Newlines inside (...) and [...] are not terminators: the
  * lexer counts open brackets and drops NL tokens while any is open. '{' and '}' reset the count,
- * so an unclosed '(' cannot swallow the rest of the file.
+ * and so does a newline before a statement keyword, so an unclosed '(' cannot swallow the rest
+ * of the file.
  *
  * Expression precedence, lowest first: if-then-else; comparisons (non-associative); + -;
  * * / @; unary -; ^ (right-associative, its right operand may be negated: 2 ^ -1);
@@ -13,6 +14,33 @@ grammar Deltac;
 
 @lexer::members {
   private int nesting = 0;
+
+  private static final java.util.Set<String> STATEMENT_KEYWORDS = java.util.Set.of(
+      "model", "function", "input", "target", "param", "const", "state", "for", "output", "loss",
+      "train", "return");
+
+  /**
+   * True when the next line starts with a statement keyword. Such a word can never continue an
+   * expression, so a newline before it ends the statement even inside an unclosed bracket: an
+   * unclosed '(' is then reported on its own line instead of swallowing the rest of the block.
+   */
+  private boolean statementAhead() {
+    int i = 1;
+    while (true) {
+      int c = _input.LA(i);
+      if (c == ' ' || c == '\t' || c == '\f' || c == '\r' || c == '\n') { i++; continue; }
+      break;
+    }
+    StringBuilder word = new StringBuilder();
+    while (word.length() < 9) {
+      int c = _input.LA(i++);
+      if (c >= 'a' && c <= 'z') word.append((char) c); else {
+        if (c == '_' || c >= '0' && c <= '9' || c >= 'A' && c <= 'Z') return false;
+        break;
+      }
+    }
+    return STATEMENT_KEYWORDS.contains(word.toString());
+  }
 }
 
 program : sep* (decl sep*)* EOF ;
@@ -168,5 +196,5 @@ AT     : '@' ;
 CARET  : '^' ;
 
 COMMENT : ('#' | '//') ~[\r\n]* -> skip ;
-NL      : ('\r'? '\n' | '\r') { if (nesting > 0) skip(); } ;
+NL      : ('\r'? '\n' | '\r') { if (nesting > 0) { if (statementAhead()) nesting = 0; else skip(); } } ;
 WS      : [ \t\f]+ -> skip ;

@@ -164,18 +164,25 @@ public final class Checker {
 
   private void stmt(Stmt s, ModelState st) {
     boolean loop = scope.inLoop();
+    // a misplaced declaration is reported, then still defined, so its uses do not cascade
     if (s instanceof Stmt.Input i) {
-      if (notInLoop(s, "input", loop)) define(i.name(), Symbol.Kind.INPUT, declShape("input", i.name(), i.shape()), s);
+      notInLoop(s, "input", loop);
+      Shape shape = declShape("input", i.name(), i.shape());
+      if (define(i.name(), Symbol.Kind.INPUT, shape, s) && shape != null) activationElements += shape.sizeLong();
     } else if (s instanceof Stmt.Target t) {
-      if (notInLoop(s, "target", loop)) define(t.name(), Symbol.Kind.TARGET, declShape("target", t.name(), t.shape()), s);
+      notInLoop(s, "target", loop);
+      Shape shape = declShape("target", t.name(), t.shape());
+      if (define(t.name(), Symbol.Kind.TARGET, shape, s) && shape != null) activationElements += shape.sizeLong();
     } else if (s instanceof Stmt.Param p) {
-      if (notInLoop(s, "param", loop)) param(p);
+      notInLoop(s, "param", loop);
+      param(p);
     } else if (s instanceof Stmt.Const c) {
       constStmt(c);
     } else if (s instanceof Stmt.Bind b) {
       bind(b);
     } else if (s instanceof Stmt.State sd) {
-      if (notInLoop(s, "state", loop)) state(sd);
+      notInLoop(s, "state", loop);
+      state(sd);
     } else if (s instanceof Stmt.For f) {
       forStmt(f, st);
     } else if (s instanceof Stmt.Output o) {

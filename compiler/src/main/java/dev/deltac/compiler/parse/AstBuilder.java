@@ -70,7 +70,7 @@ final class AstBuilder {
       if (name == null || m.block() == null) return null;
       return new Decl.Model(name, block(m.block()), span(m));
     }
-    FunctionDeclContext f = (FunctionDeclContext) ctx;
+    if (!(ctx instanceof FunctionDeclContext f)) return null;
     Ident name = ident(f.ident());
     if (name == null || f.block() == null) return null;
     List<Decl.Arg> args = new ArrayList<>();
@@ -203,8 +203,7 @@ final class AstBuilder {
       Expr v = signed(s.signedNumber());
       if (v == null) return null;
       values.add(v);
-    } else {
-      ConstListContext l = (ConstListContext) c.constValue();
+    } else if (c.constValue() instanceof ConstListContext l) {
       for (SignedNumberContext s : l.signedNumber()) {
         Expr v = signed(s);
         if (v == null) return null;
@@ -214,6 +213,8 @@ final class AstBuilder {
         diags.error(DiagnosticKind.CONST_LIST_NEEDS_SHAPE, span(l), n.name(), values.size());
         return null;
       }
+    } else {
+      return null;
     }
     return new Stmt.Const(n, shape, values, sp);
   }
@@ -266,7 +267,7 @@ final class AstBuilder {
       if (cond == null || then == null || otherwise == null) return null;
       return new Expr.If(cond, then, otherwise, span(c));
     }
-    return comparison(((CmpExprContext) ctx).comparison());
+    return ctx instanceof CmpExprContext c ? comparison(c.comparison()) : null;
   }
 
   private Expr comparison(ComparisonContext ctx) {
@@ -323,7 +324,7 @@ final class AstBuilder {
       Expr operand = unary(n.unary());
       return operand == null ? null : new Expr.Neg(operand, span(n));
     }
-    return power(((PowExprContext) ctx).power());
+    return ctx instanceof PowExprContext p ? power(p.power()) : null;
   }
 
   private Expr power(PowerContext ctx) {
@@ -351,11 +352,12 @@ final class AstBuilder {
         Expr to = expr(s.expr(1));
         if (from == null || to == null) return null;
         e = new Expr.Slice(e, from, to, sp);
-      } else {
-        MemberOpContext m = (MemberOpContext) op;
+      } else if (op instanceof MemberOpContext m) {
         Ident member = ident(m.ident());
         if (member == null) return null;
         e = member.name().equals("T") ? new Expr.Transpose(e, sp) : new Expr.Member(e, member, sp);
+      } else {
+        return null;
       }
     }
     return e;
@@ -380,7 +382,7 @@ final class AstBuilder {
       }
       return new Expr.ListLit(elements, span(l));
     }
-    CallExprContext c = (CallExprContext) ctx;
+    if (!(ctx instanceof CallExprContext c) || c.callee() == null) return null;
     Token callee = c.callee().getStart();
     if (callee.getTokenIndex() < 0) return null;
     List<Expr> args = new ArrayList<>();
@@ -392,8 +394,8 @@ final class AstBuilder {
           Expr v = expr(na.expr());
           if (name == null || v == null) return null;
           named.add(new Expr.NamedArg(name, v, span(na)));
-        } else {
-          Expr v = expr(((PositionalArgContext) a).expr());
+        } else if (a instanceof PositionalArgContext pa) {
+          Expr v = expr(pa.expr());
           if (v == null) return null;
           if (!named.isEmpty()) {
             diags.error(DiagnosticKind.POSITIONAL_AFTER_NAMED, v.span(),
@@ -401,6 +403,8 @@ final class AstBuilder {
             return null;
           }
           args.add(v);
+        } else {
+          return null;
         }
       }
     }

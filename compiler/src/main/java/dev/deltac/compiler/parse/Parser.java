@@ -86,6 +86,7 @@ public final class Parser {
   }
 
   private static Program parseHere(String fileName, String source, Diagnostics diags) {
+    int before = diags.errorCount();
     SyntaxErrorListener errors = new SyntaxErrorListener(fileName, diags);
     DeltacLexer lexer = new DeltacLexer(CharStreams.fromString(source, fileName));
     lexer.removeErrorListeners();
@@ -112,7 +113,14 @@ public final class Parser {
       tree = parser.program();
     }
     AstBuilder builder = new AstBuilder(fileName, diags);
-    Program program = builder.program(tree, source);
+    Program program;
+    try {
+      program = builder.program(tree, source);
+    } catch (RuntimeException e) {
+      // a tree mangled by error recovery; its errors are reported, the pipeline stops here
+      if (diags.errorCount() == before) throw e;
+      return new Program(fileName, source, List.of());
+    }
     if (!ExprDepth.check(program, diags)) {
       return new Program(fileName, source, List.of());
     }

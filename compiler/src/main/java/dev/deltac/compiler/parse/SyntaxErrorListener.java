@@ -19,6 +19,8 @@ import org.antlr.v4.runtime.misc.IntervalSet;
 final class SyntaxErrorListener extends BaseErrorListener {
   private final String file;
   private final Diagnostics diags;
+  /** Lines with a lexer error: a parser error there has the same root cause and is dropped. */
+  private final java.util.Set<Integer> lexerErrorLines = new java.util.HashSet<>();
 
   SyntaxErrorListener(String file, Diagnostics diags) {
     this.file = file;
@@ -35,8 +37,10 @@ final class SyntaxErrorListener extends BaseErrorListener {
       int cp = text.isEmpty() ? '?' : text.codePointAt(0);
       String shown = cp < ' ' || cp == 0x7f ? String.format("\\u%04x", cp) : new String(Character.toChars(cp));
       diags.error(DiagnosticKind.UNEXPECTED_CHARACTER, at, shown);
+      lexerErrorLines.add(line);
       return;
     }
+    if (lexerErrorLines.contains(line)) return;
     Parser parser = (Parser) recognizer;
     Token token = offendingSymbol instanceof Token t ? t : null;
     String found = describe(token);
@@ -52,11 +56,23 @@ final class SyntaxErrorListener extends BaseErrorListener {
         // no expectation available in this state
       }
       message = "unexpected " + found;
-      if (expected != null && !expected.isNil() && expected.size() <= 8) {
+      if (expected != null && !expected.isNil() && expected.size() <= 8
+          && !(e instanceof org.antlr.v4.runtime.NoViableAltException)) {
         message += "; expected " + expectedText(expected, parser.getVocabulary());
+      } else if (inExpression(parser)) {
+        message += "; expected an expression";
       }
     }
     diags.error(DiagnosticKind.SYNTAX, at, message);
+  }
+
+  private static final java.util.Set<String> EXPRESSION_RULES = java.util.Set.of(
+      "expr", "comparison", "additive", "multiplicative", "unary", "power", "postfix", "primary",
+      "callArgs", "callArg", "postfixOp");
+
+  private static boolean inExpression(Parser parser) {
+    org.antlr.v4.runtime.ParserRuleContext ctx = parser.getContext();
+    return ctx != null && EXPRESSION_RULES.contains(parser.getRuleNames()[ctx.getRuleIndex()]);
   }
 
   static String describe(Token t) {
