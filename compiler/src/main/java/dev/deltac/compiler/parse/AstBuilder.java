@@ -289,28 +289,33 @@ final class AstBuilder {
   }
 
   private Expr additive(AdditiveContext ctx) {
-    if (ctx == null || ctx.multiplicative().isEmpty()) return null;
-    Expr left = multiplicative(ctx.multiplicative(0));
+    // fetch the child lists once: ctx.multiplicative(i) scans all children on every call
+    List<MultiplicativeContext> terms = ctx == null ? List.of() : ctx.multiplicative();
+    if (terms.isEmpty()) return null;
+    List<AddOpContext> ops = ctx.addOp();
+    Expr left = multiplicative(terms.get(0));
     if (left == null) return null;
-    for (int i = 0; i < ctx.addOp().size(); i++) {
-      if (i + 1 >= ctx.multiplicative().size()) return null;
-      Expr right = multiplicative(ctx.multiplicative(i + 1));
+    for (int i = 0; i < ops.size(); i++) {
+      if (i + 1 >= terms.size()) return null;
+      Expr right = multiplicative(terms.get(i + 1));
       if (right == null) return null;
-      Expr.BinaryOp op = ctx.addOp(i).PLUS() != null ? Expr.BinaryOp.ADD : Expr.BinaryOp.SUB;
+      Expr.BinaryOp op = ops.get(i).PLUS() != null ? Expr.BinaryOp.ADD : Expr.BinaryOp.SUB;
       left = new Expr.Binary(op, left, right, left.span().to(right.span()));
     }
     return left;
   }
 
   private Expr multiplicative(MultiplicativeContext ctx) {
-    if (ctx == null || ctx.unary().isEmpty()) return null;
-    Expr left = unary(ctx.unary(0));
+    List<UnaryContext> factors = ctx == null ? List.of() : ctx.unary();
+    if (factors.isEmpty()) return null;
+    List<MulOpContext> ops = ctx.mulOp();
+    Expr left = unary(factors.get(0));
     if (left == null) return null;
-    for (int i = 0; i < ctx.mulOp().size(); i++) {
-      if (i + 1 >= ctx.unary().size()) return null;
-      Expr right = unary(ctx.unary(i + 1));
+    for (int i = 0; i < ops.size(); i++) {
+      if (i + 1 >= factors.size()) return null;
+      Expr right = unary(factors.get(i + 1));
       if (right == null) return null;
-      MulOpContext m = ctx.mulOp(i);
+      MulOpContext m = ops.get(i);
       Expr.BinaryOp op = m.STAR() != null ? Expr.BinaryOp.MUL
           : m.SLASH() != null ? Expr.BinaryOp.DIV : Expr.BinaryOp.MATMUL;
       left = new Expr.Binary(op, left, right, left.span().to(right.span()));
