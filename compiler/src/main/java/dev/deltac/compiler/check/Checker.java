@@ -653,6 +653,11 @@ public final class Checker {
           + owner.name() + ".W`");
       return null;
     }
+    Symbol ownerSymbol = scope.lookup(owner.name());
+    if (ownerSymbol != null) {
+      resolved.put(owner, ownerSymbol);
+      if (ownerSymbol.shape() != null) shapes.put(owner, ownerSymbol.shape());
+    }
     List<String> names = new ArrayList<>();
     for (LayerParam lp : params) {
       names.add(lp.member());
