@@ -544,6 +544,8 @@ public final class Checker {
       return null;
     }
     if (!finite(num)) return null;
+    shapes.put(e, Shape.SCALAR);
+    shapes.put(num, Shape.SCALAR);
     return sign * num.value();
   }
 
