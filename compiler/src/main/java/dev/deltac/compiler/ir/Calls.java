@@ -114,9 +114,8 @@ final class Calls {
     Node x = arg(0);
     int units = l.integer(argExpr(1, "units"));
     String act = activationName(2);
-    String init = act.equals("relu") || act.equals("leaky_relu") || act.equals("elu") ? "he" : "xavier";
-    Node w = l.newParam(binding + ".W", Shape.of(units, x.size()), init, span);
-    Node bias = l.newParam(binding + ".b", Shape.of(units), "zeros", span);
+    Node w = l.newParam(binding + ".W", Shape.of(units, x.size()), span);
+    Node bias = l.newParam(binding + ".b", Shape.of(units), span);
     Node in = x.shape().rank() == 1 ? x : reshape(x, Shape.of(x.size()));
     Node z = b.make(Op.ADD, span, b.make(Op.MATMUL, Attr.ints(0, 0), span, w, in), bias);
     return activate(act, z);
@@ -130,9 +129,8 @@ final class Calls {
     int stride = (int) num(3, "stride", 1);
     int padding = (int) num(4, "padding", 0);
     String act = activationName(5);
-    String init = act.equals("relu") || act.equals("leaky_relu") || act.equals("elu") ? "he" : "xavier";
-    Node w = l.newParam(binding + ".W", Shape.of(filters, x.shape().dim(0), k, k), init, span);
-    Node bias = l.newParam(binding + ".b", Shape.of(filters), "zeros", span);
+    Node w = l.newParam(binding + ".W", Shape.of(filters, x.shape().dim(0), k, k), span);
+    Node bias = l.newParam(binding + ".b", Shape.of(filters), span);
     Node conv = b.make(Op.CONV2D, Attr.ints(stride, padding), span, x, w);
     Shape out = conv.shape();
     int plane = out.dim(1) * out.dim(2);
@@ -152,8 +150,8 @@ final class Calls {
   private Node layerNorm(String binding) {
     Node x = arg(0);
     int n = x.size();
-    Node gain = l.newParam(binding + ".gain", x.shape(), "ones", span);
-    Node bias = l.newParam(binding + ".bias", x.shape(), "zeros", span);
+    Node gain = l.newParam(binding + ".gain", x.shape(), span);
+    Node bias = l.newParam(binding + ".bias", x.shape(), span);
     Node inv = b.scalar(1.0 / n);
     Node mean = b.mul(b.sum(x), inv);
     Node d = b.sub(x, mean);

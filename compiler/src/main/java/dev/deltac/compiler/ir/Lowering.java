@@ -1,9 +1,11 @@
 package dev.deltac.compiler.ir;
 
 import dev.deltac.compiler.ast.Decl;
+import dev.deltac.compiler.check.CheckResult;
+import dev.deltac.compiler.check.InitSpec;
+import dev.deltac.compiler.check.LayerParam;
 import dev.deltac.compiler.ast.Dim;
 import dev.deltac.compiler.ast.Expr;
-import dev.deltac.compiler.ast.Init;
 import dev.deltac.compiler.ast.Stmt;
 import dev.deltac.compiler.diag.SourceSpan;
 import dev.deltac.compiler.types.Shape;
@@ -23,6 +25,8 @@ import java.util.Set;
  * ill-formed that still arrives here is a compiler bug and throws.
  */
 public final class Lowering {
+  private final CheckResult check;
+  private final Map<String, InitSpec> layerInits = new HashMap<>();
   private final GraphBuilder b = new GraphBuilder();
   private final Map<String, Object> env = new HashMap<>();
   private final List<Node> inputs = new ArrayList<>();
@@ -33,10 +37,14 @@ public final class Lowering {
   private final Set<String> states = new HashSet<>();
   private Node loss;
 
-  private Lowering() {}
+  private Lowering(CheckResult check, Decl decl) {
+    this.check = check;
+    for (LayerParam lp : check.layerParams(decl)) layerInits.put(lp.fullName(), lp.init());
+  }
 
-  public static Graph lower(Decl decl) {
-    Lowering l = new Lowering();
+  /** Lowers {@code decl}, which {@code check} found free of errors. */
+  public static Graph lower(Decl decl, CheckResult check) {
+    Lowering l = new Lowering(check, decl);
     if (decl instanceof Decl.Model m) {
       l.statements(m.body(), null);
       return l.graph(m.name().name(), Graph.Kind.MODEL);
@@ -69,10 +77,8 @@ public final class Lowering {
       targets.add(n);
       env.put(t.name().name(), n);
     } else if (s instanceof Stmt.Param p) {
-      Shape shape = shape(p.shape());
-      String init = p.init() == null ? (shape.rank() >= 2 ? "xavier" : "zeros") : p.init().name().name();
-      double[] args = p.init() == null ? new double[0] : initArgs(p.init());
-      env.put(p.name().name(), param(p.name().name(), shape, init, args, p.span()));
+      InitSpec init = check.initOf(p);
+      env.put(p.name().name(), param(p.name().name(), shape(p.shape()), init, p.span()));
     } else if (s instanceof Stmt.Const c) {
       Shape shape = shape(c.shape());
       double[] v = new double[c.values().size()];
@@ -109,24 +115,27 @@ public final class Lowering {
     else env.put(name, shadowed);
   }
 
-  private Node param(String name, Shape shape, String init, double[] args, SourceSpan span) {
+  private Node param(String name, Shape shape, InitSpec init, SourceSpan span) {
     Node p = b.param(name, shape, span);
     params.add(p);
-    paramSpecs.add(new ParamSpec(name, shape, init, args, span));
+    double[] args = new double[init.args().size()];
+    for (int i = 0; i < args.length; i++) args[i] = init.args().get(i);
+    paramSpecs.add(new ParamSpec(name, shape, init.name(), args, span));
     return p;
   }
 
   private Node stateStart(Stmt.State st) {
     Shape shape = shape(st.shape());
-    Expr start = st.start();
-    if (start instanceof Expr.Name n && !env.containsKey(n.name())) {
-      if (n.name().equals("zeros")) return b.constant(shape, 0.0);
-      if (n.name().equals("ones")) return b.constant(shape, 1.0);
+    InitSpec init = check.stateInitializer(st);
+    if (init != null) {
+      switch (init.name()) {
+        case "zeros": return b.constant(shape, 0.0);
+        case "ones": return b.constant(shape, 1.0);
+        case "const": return b.constant(shape, init.args().get(0));
+        default: throw new IllegalStateException("state " + st.name() + " cannot start from " + init.name());
+      }
     }
-    if (start instanceof Expr.Call c && c.callee().name().equals("const") && !env.containsKey("const")) {
-      return b.constant(shape, number(c.args().get(0)));
-    }
-    Node v = expr(start, null);
+    Node v = expr(st.start(), null);
     return v.shape().equals(shape) ? v : b.broadcast(v, shape);
   }
 
@@ -190,8 +199,11 @@ public final class Lowering {
     return expr(e, null);
   }
 
-  Node newParam(String name, Shape shape, String init, SourceSpan span) {
-    Node p = param(name, shape, init, new double[0], span);
+  /** A param that layer sugar introduces, with the initializer the checker resolved for it. */
+  Node newParam(String name, Shape shape, SourceSpan span) {
+    InitSpec init = layerInits.get(name);
+    if (init == null) throw new IllegalStateException("the checker knows no layer param " + name);
+    Node p = param(name, shape, init, span);
     env.put(name, p);
     return p;
   }
@@ -227,12 +239,6 @@ public final class Lowering {
       }
     }
     throw new IllegalStateException("not a static number: " + e);
-  }
-
-  private double[] initArgs(Init init) {
-    double[] v = new double[init.args().size()];
-    for (int i = 0; i < v.length; i++) v[i] = number(init.args().get(i));
-    return v;
   }
 
   private Node node(Object v, String name) {

@@ -34,7 +34,8 @@ class ModelGradientTest {
             model M {
               input x[4]
               target y[3]
-              p = softmax(dense(x, 3, tanh))
+              z = dense(x, 3, tanh)
+              p = softmax(z)
               output p
               loss cross_entropy(p, y)
             }"""),
@@ -102,6 +103,7 @@ class ModelGradientTest {
               z = W @ x
               p = sigmoid(z) * 0.5 + 0.25
               q = softmax(z)
+              output q
               loss mse(z, y) + bce(p, y) + bce_with_logits(z, y) + cross_entropy(q, y)
               # huber in its linear region (|d| > delta) and its quadratic one, away from the kink
               loss += huber(z + 5, y) + huber(z * 0.1, y, delta=0.5)

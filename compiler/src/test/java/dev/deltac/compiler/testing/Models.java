@@ -3,11 +3,10 @@ package dev.deltac.compiler.testing;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.deltac.compiler.ast.Decl;
-import dev.deltac.compiler.ast.Program;
-import dev.deltac.compiler.diag.Diagnostics;
+import dev.deltac.compiler.Frontend;
+import dev.deltac.compiler.FrontendResult;
 import dev.deltac.compiler.ir.Graph;
 import dev.deltac.compiler.ir.Lowering;
-import dev.deltac.compiler.parse.Parser;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -21,12 +20,10 @@ public final class Models {
 
   /** The lowered graph of the first declaration in {@code source}; fails on any diagnostic. */
   public static Graph lower(String source) {
-    Diagnostics diags = new Diagnostics();
-    diags.addSource("test.nn", source);
-    Program p = Parser.parse("test.nn", source, diags);
-    if (diags.hasErrors()) fail("model does not parse:\n" + diags.format());
-    Decl d = p.decls().get(0);
-    return Lowering.lower(d);
+    FrontendResult r = Frontend.parse("test.nn", source);
+    if (!r.ok()) fail("model does not check:\n" + r.diagnostics().format());
+    Decl d = r.program().decls().get(0);
+    return Lowering.lower(d, r.check());
   }
 
   /** A model from {@code src/test/resources/models}. */
