@@ -7,7 +7,13 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
+import dev.deltac.compiler.Compilation;
+import dev.deltac.compiler.CompiledModel;
+import dev.deltac.compiler.interp.InterpretedModel;
+import dev.deltac.runtime.check.GradientCheck;
+import java.util.Locale;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code deltac check FILE...}: parses and checks each file; exit 1 when any has errors. */
@@ -17,8 +23,46 @@ public final class CheckCommand implements Callable<Integer> {
   @Parameters(arity = "1..*", paramLabel = "FILE", description = "the .nn files to check")
   List<Path> files;
 
+  @Option(names = "--no-gradients", negatable = true, defaultValue = "true",
+      description = "also check every model's gradients against central differences in float64 "
+          + "(default: ${DEFAULT-VALUE})")
+  boolean gradients;
+
+  @Option(names = "--samples", defaultValue = "32", paramLabel = "N",
+      description = "elements checked per parameter tensor (default: ${DEFAULT-VALUE})")
+  int samples;
+
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
+
+  /**
+   * Gradient check of every parameter tensor of every model (up to {@code samples} elements
+   * each), on a random batch of 2 with the declared initializers, seed 1, on the float64
+   * reference interpreter.
+   */
+  private boolean checkGradients(Path file, PrintWriter out, PrintWriter err) {
+    Compilation c = Compiling.compile(file, err);
+    if (c == null) return false;
+    boolean ok = true;
+    for (CompiledModel m : c.models()) {
+      InterpretedModel model = new InterpretedModel(m.backwardWithInputs(), 2);
+      model.initParams(1);
+      GradientCheck.Report report = new GradientCheck().sample(samples, 1)
+          .run(model, GradientCheck.randomBatch(model.info(), 2, 1));
+      String summary = String.format(Locale.ROOT,
+          "  model %s: gradients %s: %d elements of %d params, max relative error %.1e (tolerance %.0e)",
+          m.name(), report.passed() ? "ok" : "WRONG", report.checked(), model.info().params().size(),
+          report.maxError(), report.tolerance());
+      if (report.passed()) {
+        out.println(summary);
+      } else {
+        ok = false;
+        err.println(summary);
+        err.print(report);
+      }
+    }
+    return ok;
+  }
 
   @Override
   public Integer call() {
@@ -29,6 +73,7 @@ public final class CheckCommand implements Callable<Integer> {
       FrontendResult r = Frontend.load(file);
       if (r.ok()) {
         out.println(file + ": ok");
+        if (gradients && !checkGradients(file, out, err)) failed = true;
       } else {
         failed = true;
         err.print(r.diagnostics().format());

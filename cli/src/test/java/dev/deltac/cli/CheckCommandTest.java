@@ -20,8 +20,17 @@ class CheckCommandTest {
 
   @Test
   void aCleanFileExitsZeroAndSaysOk() {
-    assertEquals(0, run("check", "../samples/xor/xor.nn"), err::toString);
+    assertEquals(0, run("check", "--no-gradients", "../samples/xor/xor.nn"), err::toString);
     assertEquals("../samples/xor/xor.nn: ok", out.toString().strip());
+  }
+
+  @Test
+  void checkRunsAGradientCheckOfEveryModel() {
+    assertEquals(0, run("check", "../samples/xor/xor.nn"), err::toString);
+    String o = out.toString();
+    assertTrue(o.contains("model Xor: gradients ok: 17 elements of 4 params"), o);
+    double maxError = Double.parseDouble(o.replaceAll("(?s).*max relative error ([0-9.e+-]+).*", "$1"));
+    assertTrue(maxError < 1e-7, o);
   }
 
   @Test

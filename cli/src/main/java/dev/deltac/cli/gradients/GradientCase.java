@@ -86,6 +86,7 @@ public final class GradientCase {
     }
     if (function) {
       JsonObject args = object(root.get("args"), "$.args");
+      checkNames(args, graph.inputs(), "$.args", "argument");
       double[] xs = packed(args, graph.inputs(), "$.args", "argument");
       return new GradientCase(precision, Map.of(), xs, new double[0], 1);
     }
@@ -128,7 +129,8 @@ public final class GradientCase {
       }
       return root.getAsJsonObject();
     } catch (JsonParseException | java.io.IOException | IllegalStateException e) {
-      String m = e.getMessage() == null ? e.toString() : e.getMessage();
+      Throwable cause = e.getCause() != null ? e.getCause() : e;
+      String m = cause.getMessage() == null ? cause.toString() : cause.getMessage();
       int see = m.indexOf("\nSee ");
       throw new CaseException("malformed JSON: " + (see >= 0 ? m.substring(0, see) : m));
     }
@@ -147,7 +149,6 @@ public final class GradientCase {
 
   private static double[] packed(JsonObject obj, List<Node> leaves, String path, String what)
       throws CaseException {
-    checkNames(obj, leaves, path, what);
     double[] out = new double[size(leaves)];
     int off = 0;
     for (Node leaf : leaves) {

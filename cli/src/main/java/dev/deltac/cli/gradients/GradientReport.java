@@ -37,10 +37,8 @@ public final class GradientReport {
     return toJson(root);
   }
 
-  public static String function(Graph g, Interpreter.Result r, String precision) {
+  public static String function(Graph g, Interpreter.Result r) {
     JsonObject root = new JsonObject();
-    root.addProperty("function", g.name());
-    root.addProperty("precision", precision);
     root.add("value", num(r.loss()));
     // The batch is one sample, and the input gradient of a one-sample mean is the gradient.
     root.add("gradients", unpackLeaves(g, r.inputGrads()[0]));

@@ -10,7 +10,12 @@ import java.util.List;
 
 /**
  * Compares a float64 model's compiled gradient with central differences
- * {@code (L(w + eps) - L(w - eps)) / 2eps}, one parameter element at a time.
+ * {@code D(h) = (L(w + h) - L(w - h)) / 2h}, one parameter element at a time, extrapolated
+ * (Richardson) from the steps eps and 2 eps: {@code (4 D(eps) - D(2 eps)) / 3}, the five-point
+ * stencil. Its truncation error is O(eps^4) instead of O(eps^2), so a step of 1e-4 leaves both
+ * truncation and float64 rounding (about 1e-16 |L| / eps) far below the 1e-7 tolerance, where
+ * the plain two-point difference at 1e-6 sits right at it (measured: 6.7e-7 worst error on the
+ * Fashion-MNIST MLP with correct gradients, 3e-9 with the extrapolation).
  *
  * <p>The error of one element is {@code |a - n| / max(|a|, |n|, floor)}: relative where the
  * gradient is large, absolute (scaled by {@code 1/floor}) where both are near zero, so a
@@ -23,13 +28,13 @@ import java.util.List;
  * </pre>
  */
 public final class GradientCheck {
-  private double eps = 1e-6;
+  private double eps = 1e-4;
   private double tolerance = 1e-7;
   private double floor = 1e-3;
   private int maxPerTensor = Integer.MAX_VALUE;
   private long seed = 0;
 
-  /** The finite-difference step (default 1e-6). */
+  /** The finite-difference step (default 1e-4). */
   public GradientCheck eps(double eps) {
     Checks.checkArgument(eps > 0, "eps must be > 0: %s", eps);
     this.eps = eps;
@@ -95,12 +100,10 @@ public final class GradientCheck {
         int j = e % bs;
         double analytic = grads[t.firstBlock() + e / bs][j];
         double w = block[j];
-        block[j] = w + eps;
-        double plus = model.loss(xs, 0, ts, 0, batch);
-        block[j] = w - eps;
-        double minus = model.loss(xs, 0, ts, 0, batch);
+        double d1 = central(model, block, j, w, eps, xs, ts, batch);
+        double d2 = central(model, block, j, w, 2 * eps, xs, ts, batch);
         block[j] = w;
-        double numeric = (plus - minus) / (2 * eps);
+        double numeric = (4 * d1 - d2) / 3;
         entries.add(new Entry(Params.elementName(t, e), analytic, numeric,
             error(analytic, numeric, floor)));
       }
@@ -118,6 +121,15 @@ public final class GradientCheck {
     int[] pick = java.util.Arrays.copyOf(perm, maxPerTensor);
     java.util.Arrays.sort(pick);
     return pick;
+  }
+
+  private static double central(DoubleModel model, double[] block, int j, double w, double h,
+      double[] xs, double[] ts, int batch) {
+    block[j] = w + h;
+    double plus = model.loss(xs, 0, ts, 0, batch);
+    block[j] = w - h;
+    double minus = model.loss(xs, 0, ts, 0, batch);
+    return (plus - minus) / (2 * h);
   }
 
   /** {@code |a - n| / max(|a|, |n|, floor)}; NaN on either side is an infinite error. */

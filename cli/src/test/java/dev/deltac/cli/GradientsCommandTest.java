@@ -1,0 +1,105 @@
+package dev.deltac.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** {@code deltac gradients}: api.md's JSON contract, end to end through {@link Main}. */
+class GradientsCommandTest {
+  private static final String XOR_CASE = """
+      { "model": "Xor", "precision": "float64",
+        "params": { "W1": [[0.5, -0.4], [0.3, 0.8], [-0.6, 0.2], [0.1, -0.7]],
+                    "b1": [0.1, -0.1, 0.2, 0], "W2": [[0.7, -0.5, 0.4, 0.6]], "b2": [0.05] },
+        "batch": [ { "x": [1, 0], "y": [1] }, { "x": [0, 0], "y": [0] } ] }
+      """;
+
+  private final StringWriter out = new StringWriter();
+  private final StringWriter err = new StringWriter();
+
+  private int run(String... args) {
+    return Main.run(new PrintWriter(out), new PrintWriter(err), args);
+  }
+
+  @Test
+  void functionValueAndGradientMatchTheClosedFormAtOneTwo() {
+    assertEquals(0, run("gradients", "../samples/function/f.nn", "--case",
+        "../samples/function/case.json"), err::toString);
+    JsonObject o = JsonParser.parseString(out.toString()).getAsJsonObject();
+    double e2 = Math.exp(2);
+    assertEquals(Math.log(1 + e2), o.get("value").getAsDouble(), 1e-15);
+    JsonObject g = o.getAsJsonObject("gradients");
+    assertEquals((1 - 2 * e2) / (1 + e2), g.get("x").getAsDouble(), 1e-15);
+    assertEquals(e2 / (1 + e2), g.get("y").getAsDouble(), 1e-15);
+    assertEquals(2, o.keySet().size(), o.toString());
+  }
+
+  @Test
+  void xorCaseGivesTheMeanLossAndGradientsInParamShapes(@TempDir Path dir) throws Exception {
+    Path c = dir.resolve("case.json");
+    Files.writeString(c, XOR_CASE);
+    assertEquals(0, run("gradients", "../samples/xor/xor.nn", "--case", c.toString()), err::toString);
+    JsonObject o = JsonParser.parseString(out.toString()).getAsJsonObject();
+    // By hand: sample 1 as in the worked example, sample 2 with x = 0 (so z1 = b1).
+    double l1 = -Math.log(yhat(new double[] {0.6, 0.2, -0.4, 0.1}));
+    double l2 = -Math.log(1 - yhat(new double[] {0.1, -0.1, 0.2, 0.0}));
+    assertEquals((l1 + l2) / 2, o.get("loss").getAsDouble(), 1e-14);
+    JsonArray outputs = o.getAsJsonArray("outputs");
+    assertEquals(2, outputs.size());
+    assertEquals(1, outputs.get(0).getAsJsonObject().getAsJsonArray("yhat").size());
+    JsonObject g = o.getAsJsonObject("gradients");
+    assertEquals(4, g.getAsJsonArray("W1").size());
+    assertEquals(2, g.getAsJsonArray("W1").get(0).getAsJsonArray().size());
+    // x[1] is 0 in both samples, so the second column of dW1 is exactly zero.
+    for (int i = 0; i < 4; i++) {
+      assertEquals(0.0, g.getAsJsonArray("W1").get(i).getAsJsonArray().get(1).getAsDouble(), 0.0);
+    }
+    JsonArray ig = o.getAsJsonArray("inputGradients");
+    assertEquals(2, ig.size());
+    assertEquals(2, ig.get(0).getAsJsonObject().getAsJsonArray("x").size());
+  }
+
+  private static double yhat(double[] z1) {
+    double[] w2 = {0.7, -0.5, 0.4, 0.6};
+    double z2 = 0.05;
+    for (int i = 0; i < 4; i++) z2 += w2[i] / (1 + Math.exp(-z1[i]));
+    return 1 / (1 + Math.exp(-z2));
+  }
+
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+      "\"b2\": [0.05]|\"b2\": [0.05, 1]|$.params.b2: param b2 must have shape [1], but axis 0 has 2 elements instead of 1",
+      "\"W1\"|\"W9\"|$.params.W9: unknown param (expected one of [W1, b1, W2, b2])",
+      "\"x\": [1, 0]|\"x\": [1, \"a\"]|$.batch[0].x[1]: expected a number, found a string",
+      "\"y\": [1] }, {|\"y\": [1], \"z\": 3 }, {|$.batch[0].z: unknown input or target (expected one of [x, y])",
+      "\"float64\"|\"float16\"|$.precision: expected \"float32\" or \"float64\", got \"float16\"",
+      "\"batch\": [|\"batch\": [ ], \"oops\": [|$.oops: unknown key",
+      "] } ] }|] } ]|malformed JSON: End of input at line 5 column 1 path $.batch"})
+  void badCasesExitOneWithOneClearLine(String from, String to, String message, @TempDir Path dir)
+      throws Exception {
+    Path c = dir.resolve("case.json");
+    assertTrue(XOR_CASE.contains(from), from);
+    Files.writeString(c, XOR_CASE.replace(from, to));
+    assertEquals(1, run("gradients", "../samples/xor/xor.nn", "--case", c.toString()));
+    String e = err.toString().strip();
+    assertTrue(e.contains(message), e);
+    assertEquals(1, e.lines().count(), e);
+    assertEquals("", out.toString());
+  }
+
+  @Test
+  void aMissingCaseFileIsOneLine() {
+    assertEquals(1, run("gradients", "../samples/xor/xor.nn", "--case", "no-such.json"));
+    assertEquals("deltac gradients: no-such.json: no such file", err.toString().strip());
+  }
+}

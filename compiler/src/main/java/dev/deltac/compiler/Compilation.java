@@ -1,0 +1,64 @@
+package dev.deltac.compiler;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** The models and functions of one compiled {@code .nn} file, in source order. */
+public final class Compilation {
+  private final String file;
+  private final List<CompiledModel> models;
+  private final List<CompiledFunction> functions;
+
+  Compilation(String file, List<CompiledModel> models, List<CompiledFunction> functions) {
+    this.file = file;
+    this.models = List.copyOf(models);
+    this.functions = List.copyOf(functions);
+  }
+
+  public String file() {
+    return file;
+  }
+
+  public List<CompiledModel> models() {
+    return models;
+  }
+
+  public List<CompiledFunction> functions() {
+    return functions;
+  }
+
+  /** The only model of the file; an error names the choices when there are none or several. */
+  public CompiledModel model() throws CompileException {
+    if (models.size() == 1) return models.get(0);
+    throw new CompileException(file + ": " + (models.isEmpty() ? "has no model"
+        : "has " + models.size() + " models; name one of " + names()));
+  }
+
+  /** The model called {@code name}. */
+  public CompiledModel model(String name) throws CompileException {
+    if (name == null) return model();
+    for (CompiledModel m : models) {
+      if (m.name().equals(name)) return m;
+    }
+    throw new CompileException(file + ": no model `" + name + "`; it has " + names());
+  }
+
+  /** The function called {@code name}, or the only one when {@code name} is null. */
+  public CompiledFunction function(String name) throws CompileException {
+    if (name == null && functions.size() == 1) return functions.get(0);
+    for (CompiledFunction f : functions) {
+      if (f.name().equals(name)) return f;
+    }
+    throw new CompileException(file + ": " + (name == null
+        ? (functions.isEmpty() ? "has no function" : "has several functions; name one of " + names())
+        : "no function `" + name + "`; it has " + names()));
+  }
+
+  /** Names of every declaration, models then functions. */
+  public List<String> names() {
+    List<String> n = new ArrayList<>();
+    for (CompiledModel m : models) n.add(m.name());
+    for (CompiledFunction f : functions) n.add(f.name());
+    return n;
+  }
+}
