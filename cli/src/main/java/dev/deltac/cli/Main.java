@@ -1,8 +1,16 @@
 package dev.deltac.cli;
 
-/** Entry point of the {@code deltac} command. */
-public final class Main {
-  private Main() {}
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** Entry point of the {@code deltac} command; each subcommand is its own class. */
+@Command(name = "deltac", mixinStandardHelpOptions = true, version = "deltac 0.1.0",
+    description = "Compiles .nn network definitions into specialized Java backprop code.",
+    subcommands = {CheckCommand.class})
+public final class Main implements Runnable {
+  @CommandLine.Spec
+  CommandLine.Model.CommandSpec spec;
 
   public static void main(String[] args) {
     System.exit(run(args));
@@ -10,7 +18,23 @@ public final class Main {
 
   /** Runs the command line and returns its exit code, without exiting the JVM. */
   public static int run(String... args) {
-    System.err.println("deltac: no commands yet");
-    return 2;
+    return run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
+  }
+
+  /** Like {@link #run(String...)}, writing to the given streams (for tests). */
+  public static int run(PrintWriter out, PrintWriter err, String... args) {
+    CommandLine cl = new CommandLine(new Main());
+    cl.setOut(out);
+    cl.setErr(err);
+    int code = cl.execute(args);
+    out.flush();
+    err.flush();
+    return code;
+  }
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(spec.commandLine().getErr());
+    throw new CommandLine.ParameterException(spec.commandLine(), "a command is required");
   }
 }

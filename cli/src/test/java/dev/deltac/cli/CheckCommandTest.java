@@ -1,0 +1,56 @@
+package dev.deltac.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CheckCommandTest {
+  private final StringWriter out = new StringWriter();
+  private final StringWriter err = new StringWriter();
+
+  private int run(String... args) {
+    return Main.run(new PrintWriter(out), new PrintWriter(err), args);
+  }
+
+  @Test
+  void aCleanFileExitsZeroAndSaysOk() {
+    assertEquals(0, run("check", "../samples/xor/xor.nn"), err::toString);
+    assertEquals("../samples/xor/xor.nn: ok", out.toString().strip());
+  }
+
+  @Test
+  void aBadFileExitsOneWithPositionSourceLineAndCaret(@TempDir Path dir) throws Exception {
+    Path bad = dir.resolve("bad.nn");
+    Files.writeString(bad, "model M {\n  input x[2]\n  target y[2]\n  yhat = tanh(hiden)\n"
+        + "  z = x @ y @ x @ y\n  output yhat\n  loss mse(yhat, y)\n}\n");
+    assertEquals(1, run("check", bad.toString()));
+    String e = err.toString();
+    assertTrue(e.contains(bad + ":4:15: error: undefined name `hiden`"), e);
+    assertTrue(e.contains("  yhat = tanh(hiden)\n              ^\n"), e);
+    assertTrue(e.contains(bad + ":5:13: error: matrix product `@` of [] and [2]"), e);
+    assertTrue(e.contains("2 errors"), e);
+  }
+
+  @Test
+  void severalFilesAreAllReported(@TempDir Path dir) throws Exception {
+    Path bad = dir.resolve("empty.nn");
+    Files.writeString(bad, "");
+    assertEquals(1, run("check", "../samples/xor/xor.nn", bad.toString(), dir.resolve("missing.nn").toString()));
+    assertTrue(out.toString().contains("xor.nn: ok"));
+    assertTrue(err.toString().contains("empty.nn:1:1: error: the file declares no `model` or `function`"), err::toString);
+    assertTrue(err.toString().contains("missing.nn:1:1: error: cannot read file: no such file"), err::toString);
+  }
+
+  @Test
+  void noArgumentsIsAUsageError() {
+    assertEquals(2, run("check"));
+    assertEquals(2, run());
+    assertTrue(err.toString().contains("Usage"), err::toString);
+  }
+}

@@ -1,0 +1,279 @@
+package dev.deltac.compiler.check;
+
+import dev.deltac.compiler.ast.Expr;
+import dev.deltac.compiler.check.Builtins.ArgKind;
+import dev.deltac.compiler.check.Builtins.BoundCall;
+import dev.deltac.compiler.check.Builtins.Default;
+import dev.deltac.compiler.check.Builtins.Param;
+import dev.deltac.compiler.check.Builtins.Signature;
+import dev.deltac.compiler.diag.DiagnosticKind;
+import dev.deltac.compiler.diag.Diagnostics;
+import dev.deltac.compiler.diag.SourceSpan;
+import dev.deltac.compiler.diag.Suggestions;
+import dev.deltac.compiler.types.Shape;
+import dev.deltac.compiler.types.ShapeRules;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Checks one builtin call: binds its arguments, checks each by kind, and computes its shape. */
+final class CallChecker {
+  private final Checker checker;
+  private final Diagnostics diags;
+  private final Map<String, Shape> tensors = new HashMap<>();
+  private final Map<String, Long> ints = new HashMap<>();
+  private final Map<String, Double> numbers = new HashMap<>();
+  private String activation = "none";
+
+  CallChecker(Checker checker, Diagnostics diags) {
+    this.checker = checker;
+    this.diags = diags;
+  }
+
+  /** {@code binding}: the name this call is the whole right-hand side of, or null. */
+  Shape call(Expr.Call c, String binding) {
+    String name = c.callee().name();
+    var found = Builtins.function(name);
+    if (found.isEmpty()) {
+      String extra = Builtins.initializer(name).isPresent()
+          ? "; `" + name + "` is an initializer, usable in `param NAME[...] = " + name + "`"
+          : Suggestions.didYouMean(name, Builtins.functionNames()) + " (functions: "
+              + Suggestions.list(Builtins.functionNames()) + ")";
+      diags.error(DiagnosticKind.UNKNOWN_FUNCTION, c.callee().span(), name, extra);
+      inferAll(c);
+      return null;
+    }
+    Signature sig = found.get();
+    BoundCall bound = Builtins.bind(sig, c, diags);
+    if (bound == null) {
+      inferAll(c);
+      return null;
+    }
+    checker.calls.put(c, bound);
+    this.bound = bound;
+    boolean ok = true;
+    if (sig.variadic()) {
+      List<Shape> parts = new ArrayList<>();
+      for (Expr a : bound.rest()) {
+        Shape s = checker.infer(a, 0, null);
+        ok &= s != null;
+        parts.add(s);
+      }
+      if (!ok) return null;
+      return checker.shapeRule(c.callee().span(), () -> ShapeRules.concat(parts));
+    }
+    for (Param p : sig.params()) {
+      Expr a = bound.arg(p.name());
+      if (a == null) {
+        if (p.defaultValue() instanceof Default.Number n) {
+          numbers.put(p.name(), n.value());
+          ints.put(p.name(), (long) n.value());
+        } else if (p.defaultValue() instanceof Default.SameAs same) {
+          ints.put(p.name(), ints.get(same.param()));
+        }
+        continue;
+      }
+      ok &= arg(sig, p, a);
+    }
+    if (!ok) return null;
+    return shape(sig, c, binding);
+  }
+
+  private void inferAll(Expr.Call c) {
+    for (Expr a : c.args()) if (!(a instanceof Expr.ListLit)) checker.infer(a, Checker.ALLOW_BOOL, null);
+    for (Expr.NamedArg a : c.named()) if (!(a.value() instanceof Expr.ListLit)) checker.infer(a.value(), Checker.ALLOW_BOOL, null);
+  }
+
+  private boolean arg(Signature sig, Param p, Expr a) {
+    String where = "`" + p.name() + "` of `" + sig.name() + "`";
+    switch (p.kind()) {
+      case TENSOR -> {
+        Shape s = checker.infer(a, 0, null);
+        if (s == null) return false;
+        tensors.put(p.name(), s);
+        return true;
+      }
+      case MASK -> {
+        Shape s = checker.infer(a, Checker.ALLOW_MASK, null);
+        if (s == null) return false;
+        if (!(a instanceof Expr.Binary b && b.op().isComparison())) {
+          diags.error(DiagnosticKind.BAD_ARGUMENT, a.span(), where + " must be a comparison such as `x > 0`");
+          return false;
+        }
+        tensors.put(p.name(), s);
+        return true;
+      }
+      case POSITIVE_INT, NATURAL -> {
+        String need = p.kind() == ArgKind.POSITIVE_INT ? "a positive integer literal" : "a non-negative integer literal";
+        Long v = checker.intLiteral(a, where + " must be " + need);
+        if (v == null) return false;
+        if (v < (p.kind() == ArgKind.POSITIVE_INT ? 1 : 0) || v > Integer.MAX_VALUE) {
+          diags.error(DiagnosticKind.BAD_ARGUMENT, a.span(), where + " must be " + need + ", got " + v);
+          return false;
+        }
+        ints.put(p.name(), v);
+        return true;
+      }
+      case NUMBER -> {
+        Double v = checker.number(a);
+        if (v == null) return false;
+        checker.shapes.put(a, Shape.SCALAR);
+        numbers.put(p.name(), v);
+        return true;
+      }
+      case ACTIVATION -> {
+        if (!(a instanceof Expr.Name n)) {
+          diags.error(DiagnosticKind.BAD_ARGUMENT, a.span(), where + " must be an activation name ("
+              + Suggestions.list(Builtins.ACTIVATIONS) + ")");
+          return false;
+        }
+        if (!Builtins.ACTIVATIONS.contains(n.name())) {
+          diags.error(DiagnosticKind.UNKNOWN_ACTIVATION, a.span(), n.name(),
+              Suggestions.didYouMean(n.name(), Builtins.ACTIVATIONS) + " (activations: "
+                  + Suggestions.list(Builtins.ACTIVATIONS) + ")");
+          return false;
+        }
+        activation = n.name();
+        return true;
+      }
+      case DIMS -> {
+        if (!(a instanceof Expr.ListLit l) || l.elements().isEmpty()) {
+          diags.error(DiagnosticKind.BAD_ARGUMENT, a.span(), where + " must be a list of dimensions such as `[2, 3]`");
+          return false;
+        }
+        long[] dims = new long[l.elements().size()];
+        for (int i = 0; i < dims.length; i++) {
+          Long v = checker.intLiteral(l.elements().get(i), "dimensions must be positive integer literals");
+          if (v == null) return false;
+          dims[i] = v;
+        }
+        dimList = dims;
+        return true;
+      }
+      case BOOL -> {
+        if (!(a instanceof Expr.Bool)) {
+          diags.error(DiagnosticKind.BAD_ARGUMENT, a.span(), where + " must be `true` or `false`");
+          return false;
+        }
+        checker.shapes.put(a, Shape.SCALAR);
+        return true;
+      }
+      default -> throw new IllegalStateException(p.kind().toString());
+    }
+  }
+
+  private long[] dimList;
+  private BoundCall bound;
+
+  private Shape shape(Signature sig, Expr.Call c, String binding) {
+    String name = sig.name();
+    SourceSpan at = c.callee().span();
+    Shape x = tensors.get(sig.params().get(0).name());
+    switch (sig.category()) {
+      case LOSS:
+        return checker.shapeRule(at, () -> ShapeRules.loss(name, tensors.get("p"), tensors.get("y")));
+      case ELEMENTWISE:
+        switch (name) {
+          case "max", "min", "pow":
+            return checker.shapeRule(at, () -> ShapeRules.broadcast(name, tensors.get("a"), tensors.get("b")));
+          case "where":
+            return checker.shapeRule(at, () -> ShapeRules.where(tensors.get("mask"), tensors.get("a"), tensors.get("b")));
+          case "clamp":
+            if (numbers.get("lo") > numbers.get("hi")) {
+              diags.error(DiagnosticKind.BAD_ARGUMENT, c.span(), "`clamp(x, lo, hi)` needs lo <= hi");
+              return null;
+            }
+            return x;
+          default:
+            return x;
+        }
+      case REDUCTION:
+        if (name.equals("dot")) return checker.shapeRule(at, () -> ShapeRules.dot(tensors.get("a"), tensors.get("b")));
+        return checker.shapeRule(at, () -> ShapeRules.reduce(name, x));
+      case VECTOR:
+        switch (name) {
+          case "outer":
+            return checker.shapeRule(at, () -> ShapeRules.outer(tensors.get("a"), tensors.get("b")));
+          case "transpose":
+            return checker.shapeRule(at, () -> ShapeRules.transpose(x));
+          case "reshape":
+            return checker.shapeRule(at, () -> ShapeRules.reshape(x, dimList));
+          case "flatten":
+            return ShapeRules.flatten(x);
+          default:
+            return checker.shapeRule(at, () -> ShapeRules.vector(name, x));
+        }
+      case LAYER:
+        return layer(sig, c, binding, x, at);
+      default:
+        throw new IllegalStateException(sig.category().toString());
+    }
+  }
+
+  private Shape layer(Signature sig, Expr.Call c, String binding, Shape x, SourceSpan at) {
+    String name = sig.name();
+    if (sig.createsParams()) {
+      if (!checker.inModel()) {
+        diags.error(DiagnosticKind.LAYER_PLACEMENT, at, "`" + name + "` creates params, and only models have params");
+        return null;
+      }
+      if (binding == null) {
+        diags.error(DiagnosticKind.LAYER_PLACEMENT, at, "`" + name + "` creates params named after its binding, "
+            + "so it must be the whole right-hand side of one, as in `h = " + name + "(...)`");
+        return null;
+      }
+    }
+    boolean he = Builtins.RELU_FAMILY.contains(activation);
+    InitSpec weightInit = InitSpec.of(he ? "he" : "xavier");
+    Expr.Call call = c;
+    switch (name) {
+      case "dense": {
+        long units = ints.get("units");
+        Shape out = checker.shapeRule(at, () -> ShapeRules.dense(x, units));
+        if (out == null) return null;
+        Shape w = checker.shapeRule(at, () -> ShapeRules.denseWeight(x, units));
+        if (w == null) return null;
+        checker.pendLayer(List.of(
+            new LayerParam(binding, "W", w, weightInit, null, call),
+            new LayerParam(binding, "b", out, InitSpec.of("zeros"), null, call)));
+        return out;
+      }
+      case "conv2d": {
+        long filters = ints.get("filters");
+        long kernel = ints.get("kernel");
+        long stride = ints.get("stride");
+        long padding = ints.get("padding");
+        Shape out = checker.shapeRule(at, () -> ShapeRules.conv2d(x, filters, kernel, stride, padding));
+        if (out == null) return null;
+        Shape w = checker.shapeRule(at, () -> ShapeRules.conv2dWeight(x, filters, kernel));
+        if (w == null) return null;
+        checker.pendLayer(List.of(
+            new LayerParam(binding, "W", w, weightInit, null, call),
+            new LayerParam(binding, "b", Shape.of((int) filters), InitSpec.of("zeros"), null, call)));
+        return out;
+      }
+      case "layer_norm": {
+        Shape out = checker.shapeRule(at, () -> ShapeRules.vector("layer_norm", x));
+        if (out == null) return null;
+        checker.pendLayer(List.of(
+            new LayerParam(binding, "gain", out, InitSpec.of("ones"), null, call),
+            new LayerParam(binding, "bias", out, InitSpec.of("zeros"), null, call)));
+        return out;
+      }
+      case "maxpool2d", "avgpool2d":
+        return checker.shapeRule(at, () -> ShapeRules.pool2d(name, x, ints.get("size"), ints.get("stride")));
+      case "dropout": {
+        double rate = numbers.get("rate");
+        if (rate < 0 || rate >= 1) {
+          diags.error(DiagnosticKind.BAD_ARGUMENT, bound.arg("rate").span(),
+              "the rate of `dropout` must be in [0, 1), got " + rate);
+          return null;
+        }
+        return x;
+      }
+      default:
+        throw new IllegalStateException(name);
+    }
+  }
+}

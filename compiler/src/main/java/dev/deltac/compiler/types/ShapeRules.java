@@ -1,0 +1,246 @@
+package dev.deltac.compiler.types;
+
+import java.util.List;
+
+/**
+ * Every shape rule of the language, in one place. The checker uses these to infer shapes and the
+ * IR uses them to build nodes, so the two can never disagree. Each rule returns the result shape
+ * or throws a {@link ShapeException} whose message names the operation and every shape involved,
+ * e.g. "matrix product `@` of [4, 3] and [2]: inner dimensions 3 and 2 differ".
+ *
+ * <p>No result may have more than {@link #MAX_ELEMENTS} elements.
+ */
+public final class ShapeRules {
+  /** The most elements a single tensor may have: 2^31 - 1, the largest Java array. */
+  public static final long MAX_ELEMENTS = Integer.MAX_VALUE;
+
+  private ShapeRules() {}
+
+  /**
+   * Elementwise {@code + - * / ^}, {@code max}, {@code min}, {@code pow}, comparisons: a scalar
+   * broadcasts against anything, otherwise the shapes must be equal.
+   */
+  public static Shape broadcast(String op, Shape a, Shape b) {
+    if (a.isScalar()) return b;
+    if (b.isScalar()) return a;
+    if (!a.equals(b)) {
+      throw new ShapeException(op + " of " + a + " and " + b
+          + ": shapes must be equal, or one must be a scalar");
+    }
+    return a;
+  }
+
+  /** {@code [m,n]@[n] -> [m]}, {@code [m,n]@[n,p] -> [m,p]}, {@code [n]@[n,p] -> [p]}, {@code [n]@[n] -> []}. */
+  public static Shape matmul(Shape a, Shape b) {
+    String what = "matrix product `@` of " + a + " and " + b;
+    if (a.rank() < 1 || a.rank() > 2 || b.rank() < 1 || b.rank() > 2) {
+      throw new ShapeException(what + ": both operands must be vectors or matrices");
+    }
+    int inner = a.dim(a.rank() - 1);
+    int other = b.dim(0);
+    if (inner != other) {
+      throw new ShapeException(what + ": inner dimensions " + inner + " and " + other + " differ");
+    }
+    if (a.rank() == 2 && b.rank() == 2) return of(what, a.dim(0), b.dim(1));
+    if (a.rank() == 2) return Shape.of(a.dim(0));
+    if (b.rank() == 2) return Shape.of(b.dim(1));
+    return Shape.SCALAR;
+  }
+
+  /** {@code M.T} and {@code transpose(M)}: {@code [m, n] -> [n, m]}; only matrices. */
+  public static Shape transpose(Shape a) {
+    if (a.rank() != 2) {
+      throw new ShapeException("transpose of " + a + ": needs a matrix [m, n]");
+    }
+    return Shape.of(a.dim(1), a.dim(0));
+  }
+
+  /** {@code sum}, {@code mean}, {@code logsumexp} (of any non-empty tensor): a scalar. */
+  public static Shape reduce(String op, Shape a) {
+    if (op.equals("logsumexp") && a.rank() != 1) {
+      throw new ShapeException("logsumexp of " + a + ": needs a vector [n]");
+    }
+    return Shape.SCALAR;
+  }
+
+  /** {@code softmax}, {@code log_softmax}, {@code layer_norm}: {@code [n] -> [n]}. */
+  public static Shape vector(String op, Shape a) {
+    if (a.rank() != 1) throw new ShapeException(op + " of " + a + ": needs a vector [n]");
+    return a;
+  }
+
+  /** {@code dot(a, b)}: {@code [n], [n] -> []}. */
+  public static Shape dot(Shape a, Shape b) {
+    if (a.rank() != 1 || b.rank() != 1 || !a.equals(b)) {
+      throw new ShapeException("dot of " + a + " and " + b + ": needs two vectors of equal length");
+    }
+    return Shape.SCALAR;
+  }
+
+  /** {@code outer(a, b)}: {@code [m], [n] -> [m, n]}. */
+  public static Shape outer(Shape a, Shape b) {
+    if (a.rank() != 1 || b.rank() != 1) {
+      throw new ShapeException("outer of " + a + " and " + b + ": needs two vectors");
+    }
+    return of("outer of " + a + " and " + b, a.dim(0), b.dim(0));
+  }
+
+  /** {@code where(mask, a, b)}: all three broadcast together. */
+  public static Shape where(Shape mask, Shape a, Shape b) {
+    Shape ab = broadcast("where", a, b);
+    try {
+      return broadcast("where", mask, ab);
+    } catch (ShapeException e) {
+      throw new ShapeException("where with mask " + mask + " and values " + a + ", " + b
+          + ": shapes must be equal, or scalars");
+    }
+  }
+
+  /** Losses {@code mse bce ...}: prediction and target of equal shape; the result is a scalar. */
+  public static Shape loss(String op, Shape p, Shape y) {
+    if (!p.equals(y)) {
+      throw new ShapeException(op + " of " + p + " and " + y
+          + ": prediction and target must have the same shape");
+    }
+    return Shape.SCALAR;
+  }
+
+  /** {@code x[i]}: {@code [T, n...] -> [n...]}, {@code 0 <= i < T}. */
+  public static Shape index(Shape a, long i) {
+    if (a.isScalar()) throw new ShapeException("index [" + i + "] of " + a + ": a scalar has no axis to index");
+    if (i < 0 || i >= a.dim(0)) {
+      throw new ShapeException("index [" + i + "] of " + a + ": out of range 0.." + (a.dim(0) - 1));
+    }
+    return a.dropFirst();
+  }
+
+  /** {@code x[a:b]}: {@code [T, n...] -> [b - a, n...]}, {@code 0 <= a < b <= T}. */
+  public static Shape slice(Shape a, long from, long to) {
+    String what = "slice [" + from + ":" + to + "] of " + a;
+    if (a.isScalar()) throw new ShapeException(what + ": a scalar has no axis to slice");
+    if (from < 0 || to > a.dim(0) || from >= to) {
+      throw new ShapeException(what + ": needs 0 <= start < end <= " + a.dim(0));
+    }
+    return a.withFirst((int) (to - from));
+  }
+
+  /** {@code concat(a, b, ...)} along the first axis; the other axes must agree. */
+  public static Shape concat(List<Shape> parts) {
+    if (parts.isEmpty()) throw new ShapeException("concat of nothing");
+    Shape first = parts.get(0);
+    long total = 0;
+    for (Shape p : parts) {
+      if (p.isScalar()) throw new ShapeException("concat of " + parts + ": scalars cannot be concatenated");
+      if (p.rank() != first.rank() || !p.dropFirst().equals(first.dropFirst())) {
+        throw new ShapeException("concat of " + first + " and " + p
+            + ": all axes but the first must be equal");
+      }
+      total += p.dim(0);
+    }
+    if (total * (first.sizeLong() / first.dim(0)) > MAX_ELEMENTS) {
+      throw new ShapeException("concat of " + parts + ": result too large");
+    }
+    return first.withFirst((int) total);
+  }
+
+  /** {@code reshape(x, [dims])}: same number of elements. */
+  public static Shape reshape(Shape a, long... dims) {
+    String what = "reshape of " + a + " to " + java.util.Arrays.toString(dims);
+    long n = 1;
+    for (long d : dims) {
+      if (d <= 0) throw new ShapeException(what + ": dimensions must be positive");
+      n = saturatingMultiply(n, d);
+    }
+    if (n != a.sizeLong()) {
+      throw new ShapeException(what + ": " + a.sizeLong() + " elements cannot become " + n);
+    }
+    int[] out = new int[dims.length];
+    for (int i = 0; i < out.length; i++) out[i] = (int) dims[i];
+    return Shape.of(out);
+  }
+
+  /** {@code flatten(x)}: {@code [d1, ..., dk] -> [d1 * ... * dk]} (row-major). */
+  public static Shape flatten(Shape a) {
+    return Shape.of((int) a.sizeLong());
+  }
+
+  /** {@code dense(x, units)}: {@code [n] -> [units]}. */
+  public static Shape dense(Shape x, long units) {
+    if (x.rank() != 1) throw new ShapeException("dense of " + x + ": needs a vector [n] (flatten it first)");
+    positive("dense", "units", units);
+    return of("dense of " + x, units);
+  }
+
+  /** The weight {@code .W} of {@code dense(x, units)}: {@code [units, n]}. */
+  public static Shape denseWeight(Shape x, long units) {
+    dense(x, units);
+    return of("dense weight of " + x, (int) units, x.dim(0));
+  }
+
+  /** Output size of a convolution or pooling window: {@code floor((in + 2p - k) / s) + 1}. */
+  public static long outSize(long in, long kernel, long stride, long padding) {
+    return Math.floorDiv(in + 2 * padding - kernel, stride) + 1;
+  }
+
+  /** {@code conv2d(x, filters, kernel, stride, padding)}: {@code [c,h,w] -> [filters, h', w']}. */
+  public static Shape conv2d(Shape x, long filters, long kernel, long stride, long padding) {
+    String what = "conv2d of " + x + " (filters " + filters + ", kernel " + kernel + ", stride "
+        + stride + ", padding " + padding + ")";
+    if (x.rank() != 3) throw new ShapeException(what + ": needs an image [c, h, w]");
+    positive("conv2d", "filters", filters);
+    positive("conv2d", "kernel", kernel);
+    positive("conv2d", "stride", stride);
+    if (padding < 0) throw new ShapeException(what + ": padding must not be negative");
+    long h = outSize(x.dim(1), kernel, stride, padding);
+    long w = outSize(x.dim(2), kernel, stride, padding);
+    if (h < 1 || w < 1) {
+      throw new ShapeException(what + ": the kernel is larger than the padded input");
+    }
+    return of(what, filters, h, w);
+  }
+
+  /** The weight {@code .W} of conv2d: {@code [filters, c, k, k]}. */
+  public static Shape conv2dWeight(Shape x, long filters, long kernel) {
+    if (x.rank() != 3) throw new ShapeException("conv2d of " + x + ": needs an image [c, h, w]");
+    return of("conv2d weight", filters, x.dim(0), kernel, kernel);
+  }
+
+  /** {@code maxpool2d} / {@code avgpool2d}: {@code [c,h,w] -> [c, h', w']}, no padding, floor. */
+  public static Shape pool2d(String op, Shape x, long size, long stride) {
+    String what = op + " of " + x + " (size " + size + ", stride " + stride + ")";
+    if (x.rank() != 3) throw new ShapeException(what + ": needs an image [c, h, w]");
+    positive(op, "size", size);
+    positive(op, "stride", stride);
+    long h = outSize(x.dim(1), size, stride, 0);
+    long w = outSize(x.dim(2), size, stride, 0);
+    if (h < 1 || w < 1) throw new ShapeException(what + ": the window is larger than the input");
+    return Shape.of(x.dim(0), (int) h, (int) w);
+  }
+
+  /** A shape of the given dimensions, checked against {@link #MAX_ELEMENTS}. */
+  public static Shape of(String what, long... dims) {
+    long n = 1;
+    int[] out = new int[dims.length];
+    for (int i = 0; i < dims.length; i++) {
+      if (dims[i] <= 0) throw new ShapeException(what + ": dimension " + dims[i] + " must be positive");
+      n = saturatingMultiply(n, dims[i]);
+      out[i] = (int) Math.min(dims[i], Integer.MAX_VALUE);
+    }
+    if (n > MAX_ELEMENTS) {
+      throw new ShapeException(what + ": " + n + " elements, above the limit of " + MAX_ELEMENTS);
+    }
+    return Shape.of(out);
+  }
+
+  /** {@code a * b}, or {@link Long#MAX_VALUE} on overflow (for positive operands). */
+  public static long saturatingMultiply(long a, long b) {
+    long r = a * b;
+    long hi = Math.multiplyHigh(a, b);
+    if ((hi != 0 || r < 0) && a > 0 && b > 0) return Long.MAX_VALUE;
+    return r;
+  }
+
+  private static void positive(String op, String what, long v) {
+    if (v <= 0) throw new ShapeException(op + ": " + what + " must be positive, got " + v);
+  }
+}

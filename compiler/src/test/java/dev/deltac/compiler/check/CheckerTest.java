@@ -1,0 +1,159 @@
+package dev.deltac.compiler.check;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.deltac.compiler.Frontend;
+import dev.deltac.compiler.FrontendResult;
+import dev.deltac.compiler.TestFiles;
+import dev.deltac.compiler.ast.Decl;
+import dev.deltac.compiler.ast.Expr;
+import dev.deltac.compiler.ast.Exprs;
+import dev.deltac.compiler.ast.Stmt;
+import dev.deltac.compiler.types.Shape;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class CheckerTest {
+  private static FrontendResult ok(String text) {
+    FrontendResult r = Frontend.parse("t.nn", text);
+    assertTrue(r.ok(), () -> r.diagnostics().format());
+    return r;
+  }
+
+  private static String errors(String text) {
+    FrontendResult r = Frontend.parse("t.nn", text);
+    assertTrue(r.diagnostics().hasErrors(), "expected errors");
+    return r.diagnostics().format();
+  }
+
+  private static Stmt.Bind bind(Decl d, String name) {
+    List<Stmt> body = d instanceof Decl.Model m ? m.body() : ((Decl.Function) d).body();
+    for (Stmt s : body) if (s instanceof Stmt.Bind b && b.name().name().equals(name)) return b;
+    throw new AssertionError(name);
+  }
+
+  @Test
+  void layerSugarCreatesNamedParams() {
+    FrontendResult r = Frontend.load(TestFiles.EXAMPLES.resolve("fashion_mlp.nn"));
+    assertTrue(r.ok(), () -> r.diagnostics().format());
+    Decl model = r.program().decls().get(0);
+    List<LayerParam> lps = r.check().layerParams(model);
+    assertEquals(List.of("h.W", "h.b", "logits.W", "logits.b"), lps.stream().map(LayerParam::fullName).toList());
+    assertEquals(Shape.of(128, 784), lps.get(0).shape());
+    assertEquals("he", lps.get(0).init().name());
+    assertEquals("xavier", lps.get(2).init().name());
+    assertEquals(Shape.of(10), r.check().shapeOf(bind(model, "probs").value()));
+    assertEquals(Symbol.Kind.LAYER_PARAM, r.check().info(model).symbol("logits.W").kind());
+  }
+
+  @Test
+  void everyExpressionHasAShape() {
+    FrontendResult r = Frontend.load(TestFiles.EXAMPLES.resolve("everything.nn"));
+    assertTrue(r.ok(), () -> r.diagnostics().format());
+    int count = 0;
+    for (Decl d : r.program().decls()) {
+      List<Stmt> body = d instanceof Decl.Model m ? m.body() : ((Decl.Function) d).body();
+      Deque<Object> work = new ArrayDeque<>(body);
+      while (!work.isEmpty()) {
+        Object o = work.pop();
+        if (o instanceof Stmt.Bind b) work.push(b.value());
+        if (o instanceof Stmt.Loss l) work.push(l.value());
+        if (o instanceof Stmt.Return ret) work.push(ret.value());
+        if (o instanceof Stmt.For f) f.body().forEach(work::push);
+        if (o instanceof Expr e) {
+          if (!(e instanceof Expr.ListLit) && !(e instanceof Expr.Name n && Builtins.ACTIVATIONS.contains(n.name()))) {
+            assertNotNull(r.check().shapeOf(e), () -> "no shape for " + e);
+            count++;
+          }
+          Exprs.children(e).forEach(work::push);
+        }
+      }
+    }
+    assertTrue(count > 150, "checked " + count);
+  }
+
+  @Test
+  void namesResolveToSymbolsAndCallsToBoundArguments() {
+    FrontendResult r = Frontend.load(TestFiles.EXAMPLES.resolve("tiny_rnn.nn"));
+    Decl model = r.program().decls().get(0);
+    Stmt.For loop = (Stmt.For) ((Decl.Model) model).body().get(7);
+    Stmt.Bind h = (Stmt.Bind) loop.body().get(0);
+    Expr.Call tanh = (Expr.Call) h.value();
+    Expr.Binary sum = (Expr.Binary) tanh.args().get(0);
+    Expr.Binary whh = (Expr.Binary) ((Expr.Binary) sum.left()).right();
+    Symbol state = r.check().symbolOf(whh.right());
+    assertEquals(Symbol.Kind.STATE, state.kind());
+    assertEquals(Shape.of(16), state.shape());
+    assertEquals(Shape.of(16), r.check().shapeOf(sum));
+    assertEquals("zeros", r.check().stateInitializer((Stmt.State) ((Decl.Model) model).body().get(6)).name());
+    assertEquals(Map.of(), r.check().call(tanh).defaults());
+    Expr.Index xt = (Expr.Index) ((Expr.Binary) ((Expr.Binary) sum.left()).left()).right();
+    assertEquals(Symbol.Kind.LOOP_VAR, r.check().symbolOf(xt.index()).kind());
+    assertEquals(Shape.of(3), r.check().shapeOf(xt));
+  }
+
+  @Test
+  void paramInitializersAndDefaultsAreResolved() {
+    FrontendResult r = ok("model M {\n input x[2]\n target y[3]\n param W[3, 2]\n param b[3] = const(0.5)\n"
+        + " param V[3, 3] = normal(0, -0.1 * -1)\n yhat = W @ x + b\n output yhat\n loss mse(yhat, y)\n}\n"
+            .replace("normal(0, -0.1 * -1)", "normal(0, 0.1)"));
+    Decl.Model m = (Decl.Model) r.program().decls().get(0);
+    assertEquals(InitSpec.of("xavier"), r.check().initOf((Stmt.Param) m.body().get(2)));
+    assertEquals(InitSpec.of("const", 0.5), r.check().initOf((Stmt.Param) m.body().get(3)));
+    assertEquals(InitSpec.of("normal", 0, 0.1), r.check().initOf((Stmt.Param) m.body().get(4)));
+  }
+
+  @Test
+  void trainBlockBecomesATrainSpec() {
+    FrontendResult r = Frontend.load(TestFiles.EXAMPLES.resolve("everything.nn"));
+    TrainSpec t = r.check().info(r.program().decls().get(0)).train();
+    assertEquals("adamw", t.optimizer());
+    assertEquals(0.001, t.optimizerArgs().get("lr"));
+    assertEquals(0.999, t.optimizerArgs().get("beta2"));
+    assertEquals(0.05, t.optimizerArgs().get("weight_decay"));
+    assertEquals(32, t.batch());
+    assertEquals(0.5, t.clipValue());
+    assertEquals(7L, t.seed());
+    assertEquals("step", t.schedule());
+    FrontendResult xor = Frontend.load(TestFiles.SAMPLES.resolve("xor/xor.nn"));
+    TrainSpec x = xor.check().info(xor.program().decls().get(0)).train();
+    assertEquals(Map.of("lr", 0.5, "momentum", 0.0, "nesterov", false), x.optimizerArgs());
+  }
+
+  @Test
+  void namesMayBeJavaKeywordsButModelNamesMayNot() {
+    ok("model Net {\n input int[2]\n target class[2]\n new = tanh(int)\n output new\n loss mse(new, class)\n}\n");
+    assertTrue(errors("model var {\n input x[1]\n target y[1]\n output x\n loss mse(x, y)\n}\n")
+        .contains("cannot name a model `var`"));
+  }
+
+  @Test
+  void statesMayBeAssignedSeveralTimesInsideLoops() {
+    ok("model R {\n input xs[4, 2]\n target y[2]\n state h[2] = zeros\n state c = 0\n for t in 0..4 {\n"
+        + "  h = h + xs[t]\n  h = tanh(h)\n  c = c + t\n  z = h * c\n  loss += mse(z, y)\n }\n output h\n}\n");
+  }
+
+  @Test
+  void ifAndWhereTakeComparisonsOnly() {
+    ok("function F(x, y) {\n return if x > y then x else y\n}\n");
+    ok("function G(v[3]) {\n return sum(where(v >= 0, v, 0.01 * v))\n}\n");
+    assertTrue(errors("function F(x) {\n return if x then 1 else 2\n}\n")
+        .contains("the condition of `if` must be a comparison"));
+  }
+
+  @Test
+  void allErrorsOfAFileComeOutTogether() {
+    String all = errors("model M {\n input x[0]\n target y[2]\n param W[2, 3]\n a = W @ y\n b = nope\n"
+        + " c = relu(x, 3)\n output a, b, zz\n loss y\n}\n");
+    for (String e : List.of("t.nn:2:10: error: dimensions must be positive", "t.nn:5:8: error: matrix product",
+        "t.nn:6:6: error: undefined name `nope`", "t.nn:7:14: error: `relu` takes 1 argument",
+        "t.nn:8:15: error: undefined name `zz`", "t.nn:9:7: error: the loss must be a scalar")) {
+      assertTrue(all.contains(e), () -> e + " not in\n" + all);
+    }
+  }
+}

@@ -1,0 +1,192 @@
+package dev.deltac.runtime.check;
+
+import dev.deltac.runtime.Checks;
+import dev.deltac.runtime.DoubleModel;
+import dev.deltac.runtime.Params;
+import dev.deltac.runtime.Rng;
+import dev.deltac.runtime.TensorInfo;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Compares a float64 model's compiled gradient with central differences
+ * {@code (L(w + eps) - L(w - eps)) / 2eps}, one parameter element at a time.
+ *
+ * <p>The error of one element is {@code |a - n| / max(|a|, |n|, floor)}: relative where the
+ * gradient is large, absolute (scaled by {@code 1/floor}) where both are near zero, so a
+ * vanishing gradient cannot blow it up. The check passes when every error is below the
+ * tolerance (default 1e-7). Parameters are restored bit for bit afterwards.
+ *
+ * <pre>
+ *   GradientCheck.Report r = new GradientCheck().run(model, xs, ts, batch);
+ *   if (!r.passed()) System.err.println(r);
+ * </pre>
+ */
+public final class GradientCheck {
+  private double eps = 1e-6;
+  private double tolerance = 1e-7;
+  private double floor = 1e-3;
+  private int maxPerTensor = Integer.MAX_VALUE;
+  private long seed = 0;
+
+  /** The finite-difference step (default 1e-6). */
+  public GradientCheck eps(double eps) {
+    Checks.checkArgument(eps > 0, "eps must be > 0: %s", eps);
+    this.eps = eps;
+    return this;
+  }
+
+  /** The largest error that passes (default 1e-7). */
+  public GradientCheck tolerance(double tolerance) {
+    this.tolerance = tolerance;
+    return this;
+  }
+
+  /** The denominator's floor (default 1e-3): below it the error is absolute. */
+  public GradientCheck floor(double floor) {
+    Checks.checkArgument(floor > 0, "floor must be > 0: %s", floor);
+    this.floor = floor;
+    return this;
+  }
+
+  /**
+   * Checks at most {@code max} elements of each tensor, chosen at random with {@code seed}
+   * (without repetition); smaller tensors are checked whole.
+   */
+  public GradientCheck sample(int max, long seed) {
+    Checks.checkArgument(max > 0, "sample size must be > 0: %s", max);
+    this.maxPerTensor = max;
+    this.seed = seed;
+    return this;
+  }
+
+  /** A batch of packed float64 inputs and targets. */
+  public record Batch(double[] inputs, double[] targets, int size) {}
+
+  /**
+   * Random data for a check when there is none: inputs standard normal, targets uniform in
+   * (0.05, 0.95) (valid for mse, bce, cross-entropy and huber alike), reproducible for a seed.
+   */
+  public static Batch randomBatch(dev.deltac.runtime.ModelInfo info, int size, long seed) {
+    Rng rng = new Rng(seed);
+    double[] xs = new double[size * info.inputSize()];
+    double[] ts = new double[size * info.targetSize()];
+    for (int i = 0; i < xs.length; i++) xs[i] = rng.nextGaussian();
+    for (int i = 0; i < ts.length; i++) ts[i] = 0.05 + 0.9 * rng.nextDouble();
+    return new Batch(xs, ts, size);
+  }
+
+  /** Runs the check on {@code batch}. */
+  public Report run(DoubleModel model, Batch batch) {
+    return run(model, batch.inputs(), batch.targets(), batch.size());
+  }
+
+  /** Runs the check on one batch (inputs and targets packed from offset 0). */
+  public Report run(DoubleModel model, double[] xs, double[] ts, int batch) {
+    model.lossAndGradient(xs, 0, ts, 0, batch, false);
+    double[][] params = model.params();
+    double[][] grads = model.grads();
+    Rng rng = new Rng(seed);
+    List<Entry> entries = new ArrayList<>();
+    for (TensorInfo t : model.info().params()) {
+      int bs = t.blockSize();
+      for (int e : elements(t.size(), rng)) {
+        double[] block = params[t.firstBlock() + e / bs];
+        int j = e % bs;
+        double analytic = grads[t.firstBlock() + e / bs][j];
+        double w = block[j];
+        block[j] = w + eps;
+        double plus = model.loss(xs, 0, ts, 0, batch);
+        block[j] = w - eps;
+        double minus = model.loss(xs, 0, ts, 0, batch);
+        block[j] = w;
+        double numeric = (plus - minus) / (2 * eps);
+        entries.add(new Entry(Params.elementName(t, e), analytic, numeric,
+            error(analytic, numeric, floor)));
+      }
+    }
+    return new Report(entries, tolerance);
+  }
+
+  private int[] elements(int size, Rng rng) {
+    if (size <= maxPerTensor) {
+      int[] all = new int[size];
+      for (int i = 0; i < size; i++) all[i] = i;
+      return all;
+    }
+    int[] perm = rng.permutation(size);
+    int[] pick = java.util.Arrays.copyOf(perm, maxPerTensor);
+    java.util.Arrays.sort(pick);
+    return pick;
+  }
+
+  /** {@code |a - n| / max(|a|, |n|, floor)}; NaN on either side is an infinite error. */
+  public static double error(double analytic, double numeric, double floor) {
+    if (Double.isNaN(analytic) || Double.isNaN(numeric)) return Double.POSITIVE_INFINITY;
+    double den = Math.max(Math.max(Math.abs(analytic), Math.abs(numeric)), floor);
+    return Math.abs(analytic - numeric) / den;
+  }
+
+  /** One checked element: {@code W1[2, 0]}, both gradients and their error. */
+  public record Entry(String element, double analytic, double numeric, double error) {
+    @Override
+    public String toString() {
+      return String.format("%-16s analytic %+.10e  numeric %+.10e  error %.3e", element, analytic,
+          numeric, error);
+    }
+  }
+
+  /** The outcome: every element checked, worst first. */
+  public static final class Report {
+    private final List<Entry> worstFirst;
+    private final double tolerance;
+
+    Report(List<Entry> entries, double tolerance) {
+      List<Entry> sorted = new ArrayList<>(entries);
+      sorted.sort((a, b) -> Double.compare(b.error(), a.error()));
+      this.worstFirst = List.copyOf(sorted);
+      this.tolerance = tolerance;
+    }
+
+    public boolean passed() {
+      return maxError() < tolerance;
+    }
+
+    public double maxError() {
+      return worstFirst.isEmpty() ? 0 : worstFirst.get(0).error();
+    }
+
+    public double tolerance() {
+      return tolerance;
+    }
+
+    /** Number of elements checked. */
+    public int checked() {
+      return worstFirst.size();
+    }
+
+    /** The {@code n} worst elements, worst first. */
+    public List<Entry> worst(int n) {
+      return worstFirst.subList(0, Math.min(n, worstFirst.size()));
+    }
+
+    /** Elements whose error is at or above the tolerance, worst first. */
+    public List<Entry> failures() {
+      List<Entry> f = new ArrayList<>();
+      for (Entry e : worstFirst) {
+        if (e.error() >= tolerance) f.add(e);
+      }
+      return f;
+    }
+
+    /** A summary line and the ten worst elements. */
+    @Override
+    public String toString() {
+      StringBuilder sb = new StringBuilder();
+      sb.append(String.format("gradient check %s: %d elements, max error %.3e (tolerance %.0e)%n",
+          passed() ? "passed" : "FAILED", checked(), maxError(), tolerance));
+      for (Entry e : worst(10)) sb.append("  ").append(e).append(System.lineSeparator());
+      return sb.toString();
+    }
+  }
+}

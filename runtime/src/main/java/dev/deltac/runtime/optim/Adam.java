@@ -1,0 +1,93 @@
+package dev.deltac.runtime.optim;
+
+import dev.deltac.runtime.Checks;
+
+/**
+ * Adam and AdamW with PyTorch's semantics ({@code torch.optim.Adam}, {@code AdamW}), bias
+ * corrected. At step t (from 1):
+ * <pre>
+ *   AdamW:  p = p * (1 - lr * weightDecay)            (decoupled decay)
+ *   Adam:   g = grad + weightDecay * p                (L2 decay, when weightDecay &gt; 0)
+ *   m = beta1 * m + (1 - beta1) * g
+ *   v = beta2 * v + (1 - beta2) * g^2
+ *   p = p - (lr / (1 - beta1^t)) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
+ * </pre>
+ */
+public final class Adam implements Optimizer {
+  private double lr;
+  private final double beta1;
+  private final double beta2;
+  private final double eps;
+  private final double weightDecay;
+  private final boolean decoupled;
+  private float[][] m;
+  private float[][] v;
+  private long steps;
+
+  public Adam(double lr, double beta1, double beta2, double eps, double weightDecay,
+      boolean decoupled) {
+    Checks.checkArgument(lr >= 0, "learning rate must be >= 0: %s", lr);
+    Checks.checkArgument(beta1 >= 0 && beta1 < 1, "beta1 must be in [0, 1): %s", beta1);
+    Checks.checkArgument(beta2 >= 0 && beta2 < 1, "beta2 must be in [0, 1): %s", beta2);
+    Checks.checkArgument(eps >= 0, "eps must be >= 0: %s", eps);
+    Checks.checkArgument(weightDecay >= 0, "weight decay must be >= 0: %s", weightDecay);
+    this.lr = lr;
+    this.beta1 = beta1;
+    this.beta2 = beta2;
+    this.eps = eps;
+    this.weightDecay = weightDecay;
+    this.decoupled = decoupled;
+  }
+
+  @Override
+  public void step(float[][] params, float[][] grads) {
+    if (m == null) {
+      m = OptimState.zerosLike(params);
+      v = OptimState.zerosLike(params);
+    }
+    OptimState.checkLayout(params, grads, m);
+    long t = steps + 1;
+    double bc1 = 1 - Math.pow(beta1, t);
+    double bc2Sqrt = Math.sqrt(1 - Math.pow(beta2, t));
+    float stepSize = (float) (lr / bc1);
+    float bc2 = (float) bc2Sqrt;
+    float b1 = (float) beta1;
+    float b2 = (float) beta2;
+    float c1 = (float) (1 - beta1);
+    float c2 = (float) (1 - beta2);
+    float e = (float) eps;
+    float l2 = decoupled ? 0f : (float) weightDecay;
+    float decay = decoupled ? (float) (1 - lr * weightDecay) : 1f;
+    for (int b = 0; b < params.length; b++) {
+      float[] p = params[b];
+      float[] g = grads[b];
+      float[] mb = m[b];
+      float[] vb = v[b];
+      for (int i = 0; i < p.length; i++) {
+        float pi = p[i] * decay;
+        float gi = g[i] + l2 * pi;
+        float mi = b1 * mb[i] + c1 * gi;
+        float vi = b2 * vb[i] + c2 * gi * gi;
+        mb[i] = mi;
+        vb[i] = vi;
+        p[i] = pi - stepSize * mi / ((float) Math.sqrt(vi) / bc2 + e);
+      }
+    }
+    steps = t;
+  }
+
+  @Override
+  public double learningRate() {
+    return lr;
+  }
+
+  @Override
+  public void setLearningRate(double lr) {
+    this.lr = lr;
+  }
+
+  @Override
+  public long steps() {
+    return steps;
+  }
+}

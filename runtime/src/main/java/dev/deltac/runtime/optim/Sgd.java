@@ -1,0 +1,78 @@
+package dev.deltac.runtime.optim;
+
+import dev.deltac.runtime.Checks;
+
+/**
+ * Stochastic gradient descent with PyTorch's semantics ({@code torch.optim.SGD}, dampening 0):
+ * <pre>
+ *   g = grad + weightDecay * p
+ *   b = momentum * b + g            (b starts at 0, so the first b is g)
+ *   g = nesterov ? g + momentum * b : b
+ *   p = p - lr * g
+ * </pre>
+ * Without momentum this is {@code p -= lr * (grad + weightDecay * p)}.
+ */
+public final class Sgd implements Optimizer {
+  private double lr;
+  private final double momentum;
+  private final boolean nesterov;
+  private final double weightDecay;
+  private float[][] buf;
+  private long steps;
+
+  public Sgd(double lr, double momentum, boolean nesterov, double weightDecay) {
+    Checks.checkArgument(lr >= 0, "learning rate must be >= 0: %s", lr);
+    Checks.checkArgument(momentum >= 0, "momentum must be >= 0: %s", momentum);
+    Checks.checkArgument(!nesterov || momentum > 0, "nesterov needs a momentum > 0");
+    Checks.checkArgument(weightDecay >= 0, "weight decay must be >= 0: %s", weightDecay);
+    this.lr = lr;
+    this.momentum = momentum;
+    this.nesterov = nesterov;
+    this.weightDecay = weightDecay;
+  }
+
+  /** The same optimizer with L2 weight decay added to the gradient. */
+  public Sgd withWeightDecay(double wd) {
+    return new Sgd(lr, momentum, nesterov, wd);
+  }
+
+  @Override
+  public void step(float[][] params, float[][] grads) {
+    if (momentum != 0 && buf == null) buf = OptimState.zerosLike(params);
+    OptimState.checkLayout(params, grads, buf);
+    float a = (float) lr;
+    float mu = (float) momentum;
+    float wd = (float) weightDecay;
+    for (int b = 0; b < params.length; b++) {
+      float[] p = params[b];
+      float[] g = grads[b];
+      if (momentum == 0) {
+        for (int i = 0; i < p.length; i++) p[i] -= a * (g[i] + wd * p[i]);
+        continue;
+      }
+      float[] m = buf[b];
+      for (int i = 0; i < p.length; i++) {
+        float gi = g[i] + wd * p[i];
+        float mi = mu * m[i] + gi;
+        m[i] = mi;
+        p[i] -= a * (nesterov ? gi + mu * mi : mi);
+      }
+    }
+    steps++;
+  }
+
+  @Override
+  public double learningRate() {
+    return lr;
+  }
+
+  @Override
+  public void setLearningRate(double lr) {
+    this.lr = lr;
+  }
+
+  @Override
+  public long steps() {
+    return steps;
+  }
+}

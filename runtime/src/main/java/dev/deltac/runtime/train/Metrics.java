@@ -1,0 +1,73 @@
+package dev.deltac.runtime.train;
+
+import dev.deltac.runtime.FloatModel;
+import dev.deltac.runtime.ModelInfo;
+import dev.deltac.runtime.TensorInfo;
+import dev.deltac.runtime.data.Dataset;
+
+/** Loss and accuracy of a model on a dataset, in inference mode. */
+public final class Metrics {
+  private Metrics() {}
+
+  /**
+   * The output tensor to compare with the targets for accuracy: the first output with as many
+   * elements as one sample's targets, or null.
+   */
+  public static TensorInfo accuracyOutput(ModelInfo info) {
+    for (TensorInfo t : info.outputs()) {
+      if (t.size() == info.targetSize()) return t;
+    }
+    return null;
+  }
+
+  /** Whether {@link #accuracy} means something for this model and data. */
+  public static boolean hasAccuracy(ModelInfo info, Dataset data) {
+    return accuracyOutput(info) != null && (data.targetsAreOneHot() || data.targetsAreBinary());
+  }
+
+  /** Mean loss over the whole dataset, computed in chunks of the model's maximum batch. */
+  public static double loss(FloatModel model, Dataset data) {
+    int chunk = model.maxBatch();
+    int in = data.inputSize();
+    int tg = data.targetSize();
+    double total = 0;
+    for (int from = 0; from < data.count(); from += chunk) {
+      int n = Math.min(chunk, data.count() - from);
+      total += (double) n * model.loss(data.inputs(), from * in, data.targets(), from * tg, n);
+    }
+    return data.count() == 0 ? Double.NaN : total / data.count();
+  }
+
+  /**
+   * Fraction of samples classified right: for one-hot targets, argmax of the output equals
+   * argmax of the target (first maximum wins); for binary targets (one 0/1 target), output
+   * &gt;= 0.5 equals the target. NaN when {@link #hasAccuracy} is false.
+   */
+  public static double accuracy(FloatModel model, Dataset data) {
+    TensorInfo out = accuracyOutput(model.info());
+    boolean oneHot = data.targetsAreOneHot();
+    if (out == null || !(oneHot || data.targetsAreBinary())) return Double.NaN;
+    float[] buf = new float[model.info().outputSize()];
+    int in = data.inputSize();
+    int tg = data.targetSize();
+    int k = out.size();
+    int right = 0;
+    for (int i = 0; i < data.count(); i++) {
+      model.predict(data.inputs(), i * in, buf, 0);
+      if (oneHot) {
+        if (argmax(buf, out.offset(), k) == argmax(data.targets(), i * tg, k)) right++;
+      } else {
+        if ((buf[out.offset()] >= 0.5f) == (data.targets()[i] == 1f)) right++;
+      }
+    }
+    return (double) right / data.count();
+  }
+
+  static int argmax(float[] a, int off, int n) {
+    int best = 0;
+    for (int j = 1; j < n; j++) {
+      if (a[off + j] > a[off + best]) best = j;
+    }
+    return best;
+  }
+}

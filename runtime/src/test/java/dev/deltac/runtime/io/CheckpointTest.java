@@ -1,0 +1,162 @@
+package dev.deltac.runtime.io;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.deltac.runtime.Precision;
+import dev.deltac.runtime.testing.SoftmaxRegression;
+import dev.deltac.runtime.testing.SoftmaxRegression64;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CheckpointTest {
+  @TempDir Path dir;
+
+  private static SoftmaxRegression model(long seed) {
+    SoftmaxRegression m = new SoftmaxRegression(4, 3, 2);
+    m.initParams(seed);
+    m.params()[3][1] = 0.25f;
+    return m;
+  }
+
+  private Path saved() throws IOException {
+    Path p = dir.resolve("m.ckpt");
+    Checkpoint.write(p, model(1));
+    return p;
+  }
+
+  private String loadError(Path p, SoftmaxRegression into) {
+    return assertThrows(CheckpointException.class, () -> Checkpoint.load(p, into)).getMessage();
+  }
+
+  @Test
+  void roundTripRestoresEveryParameter() throws IOException {
+    Path p = saved();
+    SoftmaxRegression m = model(2);
+    Checkpoint.load(p, m);
+    SoftmaxRegression expected = model(1);
+    for (int b = 0; b < 4; b++) assertArrayEquals(expected.params()[b], m.params()[b]);
+    Checkpoint c = Checkpoint.read(p);
+    assertEquals("SoftmaxRegression", c.modelName());
+    assertEquals(Precision.FLOAT32, c.precision());
+    assertEquals(java.util.List.of("W", "b"), c.names());
+    assertArrayEquals(new int[] {3, 4}, c.shape("W"));
+    assertEquals(0.25, c.values("b")[1]);
+    // header 24 + name (4 + 17) + precision 1 + count 4 + W (4+1+4+8) + b (4+1+4+4) + 15 floats
+    assertEquals(24 + 21 + 1 + 4 + 17 + 13 + 60, Files.size(p));
+  }
+
+  @Test
+  void float64CheckpointLoadsIntoFloat32ModelRounded() throws IOException {
+    SoftmaxRegression64 d = new SoftmaxRegression64(4, 3, 1);
+    d.initParams(5);
+    d.params()[3][0] = 0.1;
+    Path p = dir.resolve("d.ckpt");
+    Checkpoint.write(p, d);
+    assertEquals(Precision.FLOAT64, Checkpoint.read(p).precision());
+    SoftmaxRegression f = new SoftmaxRegression(4, 3, 1);
+    Checkpoint.load(p, f);
+    assertEquals(0.1f, f.params()[3][0]);
+    assertEquals((float) d.params()[2][3], f.params()[2][3]);
+    // and back: float32 widens exactly
+    Checkpoint.write(p, f);
+    SoftmaxRegression64 back = new SoftmaxRegression64(4, 3, 1);
+    Checkpoint.load(p, back);
+    assertEquals((double) 0.1f, back.params()[3][0]);
+  }
+
+  @Test
+  void overwriteIsAtomicAndLeavesNoTemporaryFiles() throws IOException {
+    Path p = saved();
+    Checkpoint.write(p, model(3));
+    try (Stream<Path> files = Files.list(dir)) {
+      assertEquals(1, files.count());
+    }
+    SoftmaxRegression m = model(0);
+    Checkpoint.load(p, m);
+    assertArrayEquals(model(3).params()[0], m.params()[0]);
+  }
+
+  @Test
+  void failedWriteLeavesTheTargetAndNoTemporaryFile() throws IOException {
+    Path target = dir.resolve("busy");
+    Files.createDirectory(target);
+    Files.writeString(target.resolve("keep.txt"), "x"); // a non-empty folder cannot be replaced
+    assertThrows(IOException.class, () -> Checkpoint.write(target, model(1)));
+    assertTrue(Files.isDirectory(target));
+    try (Stream<Path> files = Files.list(dir)) {
+      assertEquals(1, files.count());
+    }
+  }
+
+  @Test
+  void notACheckpoint() throws IOException {
+    Path p = dir.resolve("notes.txt");
+    Files.writeString(p, "hello, world");
+    assertEquals(p + " is not a Deltac checkpoint (bad magic number)", loadError(p, model(0)));
+    Files.write(p, new byte[0]);
+    assertEquals(p + " is not a Deltac checkpoint (bad magic number)", loadError(p, model(0)));
+  }
+
+  @Test
+  void truncatedFile() throws IOException {
+    Path p = saved();
+    byte[] b = Files.readAllBytes(p);
+    Files.write(p, Arrays.copyOf(b, b.length - 5));
+    assertEquals("checkpoint " + p + " is truncated: " + (b.length - 5) + " of " + b.length
+        + " bytes", loadError(p, model(0)));
+    Files.write(p, Arrays.copyOf(b, 10));
+    assertEquals("checkpoint " + p + " is truncated: 10 bytes, shorter than the 24-byte header",
+        loadError(p, model(0)));
+  }
+
+  @Test
+  void corruptFile() throws IOException {
+    Path p = saved();
+    byte[] b = Files.readAllBytes(p);
+    b[b.length - 3] ^= 0x10;
+    Files.write(p, b);
+    assertEquals("checkpoint " + p + " is corrupt: checksum mismatch", loadError(p, model(0)));
+    b[b.length - 3] ^= 0x10;
+    Files.write(p, Arrays.copyOf(b, b.length + 2));
+    assertEquals("checkpoint " + p + " is corrupt: 2 unexpected bytes after the end",
+        loadError(p, model(0)));
+  }
+
+  @Test
+  void newerVersionIsRefused() throws IOException {
+    Path p = saved();
+    byte[] b = Files.readAllBytes(p);
+    b[11] = 9;
+    Files.write(p, b);
+    assertEquals("checkpoint " + p + " has format version 9; this runtime reads version 1",
+        loadError(p, model(0)));
+  }
+
+  @Test
+  void otherModelIsRefused() throws IOException {
+    Path p = saved();
+    assertEquals("checkpoint " + p + " was written for model SoftmaxRegression but this is Xor",
+        loadError(p, SoftmaxRegression.named("Xor", 4, 3, 1)));
+  }
+
+  @Test
+  void shapeMismatchNamesTheParameterAndBothShapes() throws IOException {
+    Path p = saved();
+    assertEquals("checkpoint " + p + ": parameter W has shape [3, 4] in the checkpoint but"
+        + " [3, 5] in the model", loadError(p, new SoftmaxRegression(5, 3, 1)));
+  }
+
+  @Test
+  void missingFile() {
+    Path p = dir.resolve("nope.ckpt");
+    assertEquals("checkpoint " + p + " does not exist", loadError(p, model(0)));
+  }
+}
