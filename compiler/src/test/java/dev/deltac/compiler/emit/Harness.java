@@ -23,8 +23,12 @@ public final class Harness {
 
   /** The three graphs the emitter takes, from a lowered graph. */
   public static String source(Graph lowered, String pkg, String name, Precision p) {
+    return source(lowered, pkg, name, p, "test.nn");
+  }
+
+  public static String source(Graph lowered, String pkg, String name, Precision p, String file) {
     return JavaEmitter.emitModel(Optimizer.forward(lowered), Optimizer.backward(lowered, false),
-        Optimizer.backward(lowered, true), new EmitOptions(pkg, name, p, "test.nn"));
+        Optimizer.backward(lowered, true), new EmitOptions(pkg, name, p, file));
   }
 
   public static Model compile(Graph lowered, String name, Precision p, int maxBatch) {
