@@ -667,25 +667,17 @@ public final class FashionMlp implements FloatModel {
         out[j] *= (bi6[j] > 0 ? 1.0f : 0.0f);
       }
     }
-    // matmul [784]
+    // matmul [784], sharing the sweep over W with the gradient of h.W
     {
       float[] out = bi21;
+      float[] vec = image;
       java.util.Arrays.fill(out, 0.0f);
       for (int i = 0; i < 128; i++) {
         float d = bi19[i];
         float[] row = h_W[i];
-        for (int j = 0; j < 784; j++) {
-          out[j] += d * row[j];
-        }
-      }
-    }
-    // gradient of h.W: outer product
-    {
-      float[] vec = image;
-      for (int i = 0; i < 128; i++) {
-        float d = bi19[i];
         float[] grow = dh_W[i];
         for (int j = 0; j < 784; j++) {
+          out[j] += d * row[j];
           grow[j] += d * vec[j];
         }
       }
@@ -719,8 +711,8 @@ public final class FashionMlp implements FloatModel {
       new TensorInfo("logits.b", new int[] {10}, 101760, 139, 1, "zeros", new double[] {})}));
   }
 
-  private static List<TensorInfo> packed(TensorInfo[] ts) {
-    return java.util.Arrays.asList(ts);
+  private static List<TensorInfo> packed(TensorInfo[] tensors) {
+    return java.util.Arrays.asList(tensors);
   }
 
   @Override
@@ -797,12 +789,13 @@ public final class FashionMlp implements FloatModel {
   }
 
   @Override
-  public float loss(float[] xs, int xOff, float[] ts, int tOff, int batch) {
+  public float loss(float[] inputBatch, int inputOff, float[] targetBatch, int targetOff,
+      int batch) {
     checkBatch(batch);
     double sum = 0;
     for (int s = 0; s < batch; s++) {
-      loadInputs(xs, xOff + s * INPUT_SIZE);
-      loadTargets(ts, tOff + s * TARGET_SIZE);
+      loadInputs(inputBatch, inputOff + s * INPUT_SIZE);
+      loadTargets(targetBatch, targetOff + s * TARGET_SIZE);
       forward0();
       sum += f12[0];
     }
@@ -810,8 +803,8 @@ public final class FashionMlp implements FloatModel {
   }
 
   @Override
-  public float lossAndGradient(float[] xs, int xOff, float[] ts, int tOff, int batch,
-      boolean inputGradients) {
+  public float lossAndGradient(float[] inputBatch, int inputOff, float[] targetBatch, int targetOff,
+      int batch, boolean inputGradients) {
     checkBatch(batch);
     for (int k = 0; k < grads.length; k++) {
       java.util.Arrays.fill(grads[k], 0.0f);
@@ -819,16 +812,16 @@ public final class FashionMlp implements FloatModel {
     double sum = 0;
     if (inputGradients) {
       for (int s = 0; s < batch; s++) {
-        loadInputs(xs, xOff + s * INPUT_SIZE);
-        loadTargets(ts, tOff + s * TARGET_SIZE);
+        loadInputs(inputBatch, inputOff + s * INPUT_SIZE);
+        loadTargets(targetBatch, targetOff + s * TARGET_SIZE);
         backwardWithInputs0();
         sum += bi12[0];
         storeInputGradients(s * INPUT_SIZE, batch);
       }
     } else {
       for (int s = 0; s < batch; s++) {
-        loadInputs(xs, xOff + s * INPUT_SIZE);
-        loadTargets(ts, tOff + s * TARGET_SIZE);
+        loadInputs(inputBatch, inputOff + s * INPUT_SIZE);
+        loadTargets(targetBatch, targetOff + s * TARGET_SIZE);
         backward0();
         sum += b12[0];
       }

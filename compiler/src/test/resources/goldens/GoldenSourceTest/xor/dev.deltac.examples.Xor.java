@@ -313,10 +313,9 @@ public final class Xor implements FloatModel {
     dW2[0][1] += bi14[0] * bi8[1];
     dW2[0][2] += bi14[0] * bi8[2];
     dW2[0][3] += bi14[0] * bi8[3];
-    // matmul [2]
+    // matmul [2], sharing the sweep over W with the gradient of W1
     bi21[0] = bi19[0] * W1[0][0] + bi19[1] * W1[1][0] + bi19[2] * W1[2][0] + bi19[3] * W1[3][0];
     bi21[1] = bi19[0] * W1[0][1] + bi19[1] * W1[1][1] + bi19[2] * W1[2][1] + bi19[3] * W1[3][1];
-    // gradient of W1: outer product
     dW1[0][0] += bi19[0] * x[0];
     dW1[0][1] += bi19[0] * x[1];
     dW1[1][0] += bi19[1] * x[0];
@@ -346,8 +345,8 @@ public final class Xor implements FloatModel {
       new TensorInfo("b2", new int[] {1}, 16, 6, 1, "zeros", new double[] {})}));
   }
 
-  private static List<TensorInfo> packed(TensorInfo[] ts) {
-    return java.util.Arrays.asList(ts);
+  private static List<TensorInfo> packed(TensorInfo[] tensors) {
+    return java.util.Arrays.asList(tensors);
   }
 
   @Override
@@ -415,12 +414,13 @@ public final class Xor implements FloatModel {
   }
 
   @Override
-  public float loss(float[] xs, int xOff, float[] ts, int tOff, int batch) {
+  public float loss(float[] inputBatch, int inputOff, float[] targetBatch, int targetOff,
+      int batch) {
     checkBatch(batch);
     double sum = 0;
     for (int s = 0; s < batch; s++) {
-      loadInputs(xs, xOff + s * INPUT_SIZE);
-      loadTargets(ts, tOff + s * TARGET_SIZE);
+      loadInputs(inputBatch, inputOff + s * INPUT_SIZE);
+      loadTargets(targetBatch, targetOff + s * TARGET_SIZE);
       forward0();
       sum += f12[0];
     }
@@ -428,8 +428,8 @@ public final class Xor implements FloatModel {
   }
 
   @Override
-  public float lossAndGradient(float[] xs, int xOff, float[] ts, int tOff, int batch,
-      boolean inputGradients) {
+  public float lossAndGradient(float[] inputBatch, int inputOff, float[] targetBatch, int targetOff,
+      int batch, boolean inputGradients) {
     checkBatch(batch);
     for (int k = 0; k < grads.length; k++) {
       java.util.Arrays.fill(grads[k], 0.0f);
@@ -437,16 +437,16 @@ public final class Xor implements FloatModel {
     double sum = 0;
     if (inputGradients) {
       for (int s = 0; s < batch; s++) {
-        loadInputs(xs, xOff + s * INPUT_SIZE);
-        loadTargets(ts, tOff + s * TARGET_SIZE);
+        loadInputs(inputBatch, inputOff + s * INPUT_SIZE);
+        loadTargets(targetBatch, targetOff + s * TARGET_SIZE);
         backwardWithInputs0();
         sum += bi12[0];
         storeInputGradients(s * INPUT_SIZE, batch);
       }
     } else {
       for (int s = 0; s < batch; s++) {
-        loadInputs(xs, xOff + s * INPUT_SIZE);
-        loadTargets(ts, tOff + s * TARGET_SIZE);
+        loadInputs(inputBatch, inputOff + s * INPUT_SIZE);
+        loadTargets(targetBatch, targetOff + s * TARGET_SIZE);
         backward0();
         sum += b12[0];
       }

@@ -23,9 +23,9 @@ final class ClassContext {
   private static final String[] LOCALS = {"i", "j", "q", "k", "s", "f", "ch", "u", "v", "d",
     "row", "grow", "vec", "out", "r0", "r1", "r2", "r3", "s0", "s1", "s2", "s3", "vq", "acc", "max",
     "lse", "sumExp", "yy", "xx", "gv", "best", "bestVal", "idx", "val", "logit", "g", "sum", "e",
-    "xs", "xOff", "ts", "tOff", "batch", "inputGradients", "sample", "sampleOff", "outOff",
+    "inputBatch", "inputOff", "targetBatch", "targetOff", "batch", "inputGradients", "sample", "sampleOff", "outOff",
     "samples", "outs", "seed", "maxBatch", "share", "src", "off", "alpha", "text", "parts",
-    "values", "args", "grad", "INFO", "params", "grads", "INPUT_SIZE", "TARGET_SIZE",
+    "values", "args", "tensors", "grad", "INFO", "params", "grads", "INPUT_SIZE", "TARGET_SIZE",
     "OUTPUT_SIZE", "PARAM_COUNT", "ARG_COUNT"};
 
   /** Small static helpers a generated class may need; emitted only when used. */

@@ -84,8 +84,8 @@ final class ClassParts {
   static MethodSpec packedMethod() {
     return MethodSpec.methodBuilder("packed").addModifiers(Modifier.PRIVATE, Modifier.STATIC)
         .returns(com.palantir.javapoet.ParameterizedTypeName.get(ClassName.get(List.class), TENSOR_INFO))
-        .addParameter(com.palantir.javapoet.ArrayTypeName.of(TENSOR_INFO), "ts")
-        .addStatement("return java.util.Arrays.asList(ts)").build();
+        .addParameter(com.palantir.javapoet.ArrayTypeName.of(TENSOR_INFO), "tensors")
+        .addStatement("return java.util.Arrays.asList(tensors)").build();
   }
 
   static String dims(int[] d) {

@@ -33,7 +33,7 @@ final class GraphPlan {
   final Map<String, List<Node>> gradTerms = new LinkedHashMap<>();
   /** OUTER terms accumulated straight into a gradient without a buffer. */
   final Set<Integer> directOuter = new HashSet<>();
-  /** DELTA node id to the param whose OUTER term its sweep also accumulates. */
+  /** DELTA or W^T δ node id to the param whose OUTER term its sweep also accumulates. */
   final Map<Integer, Fused> fused = new HashMap<>();
   final Set<Integer> fusedTerms = new HashSet<>();
 
@@ -82,7 +82,8 @@ final class GraphPlan {
     }
     virtual.add(n.id());
     for (Node in : n.inputs()) {
-      boolean inOwn = consumers(in).size() == 1 && !hardRoots.contains(in.id())
+      boolean inOwn = consumers.getOrDefault(in.id(), List.of()).size() == 1
+          && !hardRoots.contains(in.id())
           && !graph.paramGrads().containsValue(in);
       if (inOwn && in.op() == Op.ADD) {
         decompose(in, true, terms);
@@ -117,7 +118,7 @@ final class GraphPlan {
       }
     }
     for (Node d : graph.nodes()) {
-      if (d.op() != Op.DELTA || virtual.contains(d.id())) continue;
+      if (!sweepsRows(d) || virtual.contains(d.id())) continue;
       Node w = d.input(0);
       if (!ClassContext.isMatrixParam(w) || w.shape().rank() != 2) continue;
       String p = w.attr().name();
@@ -130,6 +131,16 @@ final class GraphPlan {
         }
       }
     }
+  }
+
+  /**
+   * True for the nodes that sweep W's rows with δ: {@code DELTA(W, δ, h)} and the transposed
+   * product {@code W^T δ} (left unfused when several contributions to δ are summed first).
+   */
+  static boolean sweepsRows(Node d) {
+    if (d.op() == Op.DELTA) return true;
+    return d.op() == Op.MATMUL && d.attr().intAt(0) == 1 && d.input(0).shape().rank() == 2
+        && d.input(1).shape().rank() == 1;
   }
 
   private static boolean elementwise(Node n) {

@@ -19,7 +19,7 @@ final class LinearKernels {
     this.num = access.num;
   }
 
-  void matmul(Node n, String o, Code c) {
+  void matmul(Node n, String o, GraphPlan.Fused fused, Code c) {
     Node l = n.input(0);
     Node r = n.input(1);
     Shape sa = l.shape();
@@ -27,11 +27,11 @@ final class LinearKernels {
     boolean ta = n.attr().intAt(0) != 0 && sa.rank() == 2;
     boolean tb = n.attr().intAt(1) != 0 && sb.rank() == 2;
     if (sa.rank() == 2 && sb.rank() == 1) {
-      if (ta) axpyRows(l, r, sa.dim(0), sa.dim(1), o, c);
+      if (ta) axpyRows(l, r, sa.dim(0), sa.dim(1), o, fused, c);
       else dotRows(l, r, sa.dim(0), sa.dim(1), o, c);
     } else if (sa.rank() == 1 && sb.rank() == 2) {
       if (tb) dotRows(r, l, sb.dim(0), sb.dim(1), o, c);
-      else axpyRows(r, l, sb.dim(0), sb.dim(1), o, c);
+      else axpyRows(r, l, sb.dim(0), sb.dim(1), o, null, c);
     } else if (sa.rank() == 1 && sb.rank() == 1) {
       dot(l, r, sa.dim(0), o, c);
     } else {
@@ -87,8 +87,13 @@ final class LinearKernels {
     c.close();
   }
 
-  /** o[j] = sum over i of v[i] * W[i][j], for W [m, k]: axpy over W's rows. */
-  private void axpyRows(Node w, Node v, int m, int k, String o, Code c) {
+  /**
+   * o[j] = sum over i of v[i] * W[i][j], for W [m, k]: axpy over W's rows; with {@code fused},
+   * the same sweep accumulates the weight gradient {@code dW[i][j] += v[i] * hPrev[j]}.
+   */
+  private void axpyRows(Node w, Node v, int m, int k, String o, GraphPlan.Fused fused, Code c) {
+    String grad = fused == null ? null : a.ctx.gradField.get(fused.param());
+    Node hp = fused == null ? null : fused.term().input(1);
     if (m * k <= NodeKernels.UNROLL_WORK) {
       for (int j = 0; j < k; j++) {
         StringBuilder sb = new StringBuilder();
@@ -98,20 +103,37 @@ final class LinearKernels {
         }
         c.line(o + "[" + j + "] = " + sb + ";");
       }
+      if (fused != null) unrolledOuter(grad, v, hp, m, k, c);
       return;
     }
     String t = num.t;
+    String hpArr = hp == null ? null : a.arr(hp);
     c.open("");
     c.line(t + "[] out = " + o + ";");
+    if (hpArr != null) c.line(t + "[] vec = " + hpArr + ";");
     c.line("java.util.Arrays.fill(out, " + num.lit(0) + ");");
     c.loop("i", m, false, i -> {
       c.line(t + " d = " + a.at(v, i) + ";");
       String row = a.row(w, i);
       if (row != null) c.line(t + "[] row = " + row + ";");
-      c.loop("j", k, false, j -> c.line("out[" + j + "] += d * "
-          + (row != null ? "row[" + j + "]" : Access.p(a.at(w, i, j, k))) + ";"));
+      if (fused != null) c.line(t + "[] grow = " + grad + "[" + i + "];");
+      c.loop("j", k, false, j -> {
+        c.line("out[" + j + "] += d * " + (row != null ? "row[" + j + "]" : Access.p(a.at(w, i, j, k))) + ";");
+        if (fused != null) {
+          c.line("grow[" + j + "] += d * " + (hpArr != null ? "vec[" + j + "]" : Access.p(a.at(hp, j))) + ";");
+        }
+      });
     });
     c.close();
+  }
+
+  private void unrolledOuter(String grad, Node l, Node r, int m, int k, Code c) {
+    for (int i = 0; i < m; i++) {
+      for (int j = 0; j < k; j++) {
+        c.line(grad + "[" + i + "][" + j + "] += " + Access.p(a.at(l, Ix.c(i))) + " * "
+            + Access.p(a.at(r, Ix.c(j))) + ";");
+      }
+    }
   }
 
   private void dot(Node l, Node r, int k, String o, Code c) {
@@ -194,14 +216,7 @@ final class LinearKernels {
         String slope = slope(act, a.at(h, Ix.c(j)));
         c.line(o + "[" + j + "] = " + (slope == null ? sb : "(" + sb + ") * " + slope) + ";");
       }
-      if (fused != null) {
-        for (int i = 0; i < m; i++) {
-          for (int j = 0; j < k; j++) {
-            c.line(grad + "[" + i + "][" + j + "] += " + Access.p(a.at(d, Ix.c(i))) + " * "
-                + Access.p(a.at(hp, Ix.c(j))) + ";");
-          }
-        }
-      }
+      if (fused != null) unrolledOuter(grad, d, hp, m, k, c);
       return;
     }
     String t = num.t;

@@ -47,8 +47,16 @@ final class NodeKernels {
     switch (op) {
       case SUM: sum(n, o, c); return;
       case SOFTMAX: case LOG_SOFTMAX: case LOGSUMEXP: softmax(n, o, c); return;
-      case MATMUL: linear.matmul(n, o, c); return;
-      case OUTER: linear.outer(n, o, c); return;
+      case MATMUL:
+      case OUTER:
+        if (hasZeroOperand(n) && !a.plan.fused.containsKey(n.id())) {
+          fill(o, 0, n.size(), c);
+        } else if (op == Op.MATMUL) {
+          linear.matmul(n, o, a.plan.fused.get(n.id()), c);
+        } else {
+          linear.outer(n, o, c);
+        }
+        return;
       case DELTA: linear.delta(n, o, a.plan.fused.get(n.id()), c); return;
       case TRANSPOSE: transpose(n, o, c); return;
       case INDEX: {
@@ -90,6 +98,13 @@ final class NodeKernels {
       default:
         throw new IllegalStateException("no code generator for " + op);
     }
+  }
+
+  private static boolean hasZeroOperand(Node n) {
+    for (Node in : n.inputs()) {
+      if (in.isConst(0.0)) return true;
+    }
+    return false;
   }
 
   private void fill(String o, int from, int to, Code c) {
