@@ -54,7 +54,7 @@ class AllocationTest {
         dm.predict(xs, 0, out, 0);
       };
     }
-    for (int i = 0; i < 3000; i++) step.run();
+    for (int i = 0; i < 2000; i++) step.run();
     long before = mx.getCurrentThreadAllocatedBytes();
     for (int i = 0; i < 1000; i++) step.run();
     long after = mx.getCurrentThreadAllocatedBytes();
