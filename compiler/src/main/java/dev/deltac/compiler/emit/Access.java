@@ -1,0 +1,234 @@
+package dev.deltac.compiler.emit;
+
+import dev.deltac.compiler.ir.Node;
+import dev.deltac.compiler.ir.Op;
+
+/**
+ * Java expressions that read one element of a node's value, wherever the value lives: a work
+ * buffer, a parameter (matrices as row arrays), an input buffer, a constant (a literal or a
+ * table), a view of another node, or an elementwise expression inlined at the point of use.
+ */
+final class Access {
+  final GraphPlan plan;
+  final ClassContext ctx;
+  final Num num;
+
+  Access(GraphPlan plan) {
+    this.plan = plan;
+    this.ctx = plan.ctx;
+    this.num = ctx.num;
+  }
+
+  /** Element {@code i} (row-major) of n; a scalar ignores i. */
+  String at(Node n, Ix i) {
+    if (n.size() == 1) i = Ix.c(0);
+    switch (n.op()) {
+      case CONST:
+        if (uniform(n)) return num.lit(n.attr().doubleAt(0));
+        return ctx.constant(n) + "[" + i + "]";
+      case PARAM: {
+        String f = ctx.paramField.get(n.attr().name());
+        if (n.shape().rank() <= 1) return f + "[" + i + "]";
+        int c = ClassContext.rowSize(n);
+        return f + "[" + i.div(c) + "][" + i.mod(c) + "]";
+      }
+      case INPUT:
+        return ctx.inputField.get(n.attr().name()) + "[" + i + "]";
+      case TARGET:
+        return ctx.targetField.get(n.attr().name()) + "[" + i + "]";
+      default:
+        break;
+    }
+    if (plan.aliases.contains(n.id())) return at(n.input(0), i);
+    if (plan.inlined.contains(n.id())) return expr(n, i);
+    String b = plan.buffers.get(n.id());
+    if (b == null) throw new IllegalStateException("no storage for " + n);
+    return b + "[" + i + "]";
+  }
+
+  /** Element (r, c) of n seen as rows of {@code rowSize}: a row array access for a matrix param. */
+  String at(Node n, Ix r, Ix c, int rowSize) {
+    if (ClassContext.isMatrixParam(n) && ClassContext.rowSize(n) == rowSize) {
+      return ctx.paramField.get(n.attr().name()) + "[" + r + "][" + c + "]";
+    }
+    return at(n, r.times(rowSize).plus(c));
+  }
+
+  /** A Java expression for n's values as one flat array from index 0, or null. */
+  String arr(Node n) {
+    switch (n.op()) {
+      case PARAM: return n.shape().rank() <= 1 ? ctx.paramField.get(n.attr().name()) : null;
+      case CONST: return ctx.constant(n);
+      case INPUT: return ctx.inputField.get(n.attr().name());
+      case TARGET: return ctx.targetField.get(n.attr().name());
+      default: break;
+    }
+    if (plan.aliases.contains(n.id())) return arr(n.input(0));
+    return plan.buffers.get(n.id());
+  }
+
+  /** The row array {@code W[r]} of a matrix param, else null. */
+  String row(Node n, Ix r) {
+    if (!ClassContext.isMatrixParam(n)) return null;
+    return ctx.paramField.get(n.attr().name()) + "[" + r + "]";
+  }
+
+  static boolean uniform(Node c) {
+    double v = c.attr().doubleAt(0);
+    for (int k = 1; k < c.attr().doubleCount(); k++) {
+      if (Double.doubleToRawLongBits(c.attr().doubleAt(k)) != Double.doubleToRawLongBits(v)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private String operand(Node n, int k, Ix i) {
+    Node in = n.input(k);
+    return at(in, in.size() == 1 ? Ix.c(0) : i);
+  }
+
+  /** The elementwise value of n at i, written over its operands. */
+  String expr(Node n, Ix i) {
+    Op op = n.op();
+    if (op == Op.BROADCAST) return at(n.input(0), Ix.c(0));
+    if (op == Op.WHERE) {
+      return "(" + operand(n, 0, i) + " != 0 ? " + operand(n, 1, i) + " : " + operand(n, 2, i) + ")";
+    }
+    if (op.kind == Op.Kind.BINARY) return binary(op, operand(n, 0, i), operand(n, 1, i));
+    if (op.kind == Op.Kind.UNARY) return unary(n, operand(n, 0, i));
+    throw new IllegalStateException("not elementwise: " + n);
+  }
+
+  String unary(Node n, String x) {
+    String px = p(x);
+    String one = num.lit(1);
+    String zero = num.lit(0);
+    switch (n.op()) {
+      case NEG: return "-" + px;
+      case EXP: return num.cast("Math.exp(" + x + ")");
+      case LOG: return num.cast("Math.log(" + x + ")");
+      case SQRT: return num.cast("Math.sqrt(" + x + ")");
+      case ABS: return "Math.abs(" + x + ")";
+      case SIN: return num.cast("Math.sin(" + x + ")");
+      case COS: return num.cast("Math.cos(" + x + ")");
+      case TANH: return num.cast("Math.tanh(" + x + ")");
+      case SIGMOID: return helper(ClassContext.Helper.SIGMOID, "sigmoid(" + x + ")");
+      case GELU: return helper(ClassContext.Helper.GELU, "gelu(" + x + ")");
+      case GELU_GRAD: return helper(ClassContext.Helper.GELU_GRAD, "geluGrad(" + x + ")");
+      case SOFTPLUS: return helper(ClassContext.Helper.SOFTPLUS, "softplus(" + x + ")");
+      case SIGN: return "Math.signum(" + x + ")";
+      case RELU:
+        if (atomic(x)) return "(" + x + " > 0 ? " + x + " : " + zero + ")";
+        ctx.helpers.add(ClassContext.Helper.RELU);
+        return "relu(" + x + ")";
+      case STEP:
+        if (atomic(x)) return "(" + x + " > 0 ? " + one + " : " + zero + ")";
+        ctx.helpers.add(ClassContext.Helper.STEP);
+        return "step(" + x + ")";
+      case SQUARE:
+        if (atomic(x)) return x + " * " + x;
+        ctx.helpers.add(ClassContext.Helper.SQUARE);
+        return "square(" + x + ")";
+      case LEAKY_RELU:
+        ctx.helpers.add(ClassContext.Helper.LEAKY_RELU);
+        return "leakyRelu(" + x + ", " + num.lit(n.attr().doubleAt(0)) + ")";
+      case ELU:
+        ctx.helpers.add(ClassContext.Helper.ELU);
+        return "elu(" + x + ", " + num.lit(n.attr().doubleAt(0)) + ")";
+      default:
+        throw new IllegalStateException("not unary: " + n.op());
+    }
+  }
+
+  private String helper(ClassContext.Helper h, String call) {
+    ctx.helpers.add(h);
+    return call;
+  }
+
+  String binary(Op op, String a, String b) {
+    String pa = p(a);
+    String pb = p(b);
+    String one = num.lit(1);
+    String zero = num.lit(0);
+    switch (op) {
+      case ADD: return a + " + " + pbAdd(b);
+      case SUB: return a + " - " + pb;
+      case MUL: return pMul(a) + " * " + pMul(b);
+      case DIV: return pMul(a) + " / " + pb;
+      case POW: return num.cast("Math.pow(" + a + ", " + b + ")");
+      case MAX: return "Math.max(" + a + ", " + b + ")";
+      case MIN: return "Math.min(" + a + ", " + b + ")";
+      case LT: return "(" + pa + " < " + pb + " ? " + one + " : " + zero + ")";
+      case LE: return "(" + pa + " <= " + pb + " ? " + one + " : " + zero + ")";
+      case GT: return "(" + pa + " > " + pb + " ? " + one + " : " + zero + ")";
+      case GE: return "(" + pa + " >= " + pb + " ? " + one + " : " + zero + ")";
+      case EQ: return "(" + pa + " == " + pb + " ? " + one + " : " + zero + ")";
+      case NE: return "(" + pa + " != " + pb + " ? " + one + " : " + zero + ")";
+      default: throw new IllegalStateException("not binary: " + op);
+    }
+  }
+
+  /** The right operand of +: parenthesized unless atomic or a product. */
+  private static String pbAdd(String b) {
+    return atomic(b) || isProduct(b) ? b : "(" + b + ")";
+  }
+
+  /** An operand of * or /: parenthesized unless atomic or itself a plain product. */
+  private static String pMul(String a) {
+    return atomic(a) ? a : "(" + a + ")";
+  }
+
+  private static boolean isProduct(String s) {
+    int depth = 0;
+    boolean sawStar = false;
+    for (int k = 0; k < s.length(); k++) {
+      char ch = s.charAt(k);
+      if (ch == '(' || ch == '[') depth++;
+      else if (ch == ')' || ch == ']') depth--;
+      else if (depth == 0) {
+        if (ch == '*') sawStar = true;
+        else if (ch == '+' || ch == '-' || ch == '/' || ch == '?' || ch == ':' || ch == '%'
+            || ch == '<' || ch == '>' || ch == '=' || ch == '!') return false;
+        else if (ch == '(' ) return false;
+      }
+    }
+    return sawStar && !s.startsWith("(float)") && !s.startsWith("-");
+  }
+
+  static String p(String s) {
+    return atomic(s) ? s : "(" + s + ")";
+  }
+
+  /** True for names, array accesses, method calls and unsigned literals. */
+  static boolean atomic(String s) {
+    if (enclosed(s)) return true;
+    int depth = 0;
+    for (int k = 0; k < s.length(); k++) {
+      char ch = s.charAt(k);
+      if (ch == '(' || ch == '[') {
+        depth++;
+      } else if (ch == ')' || ch == ']') {
+        depth--;
+      } else if (depth == 0 && !(Character.isLetterOrDigit(ch) || ch == '_' || ch == '.')) {
+        return false;
+      }
+    }
+    return !s.isEmpty() && s.charAt(0) != '(';
+  }
+
+  /** True for "(...)" where the first parenthesis closes at the end. */
+  private static boolean enclosed(String s) {
+    if (s.length() < 2 || s.charAt(0) != '(') return false;
+    int depth = 0;
+    for (int k = 0; k < s.length(); k++) {
+      char ch = s.charAt(k);
+      if (ch == '(') depth++;
+      else if (ch == ')') {
+        depth--;
+        if (depth == 0) return k == s.length() - 1;
+      }
+    }
+    return false;
+  }
+}

@@ -1,0 +1,107 @@
+package dev.deltac.compiler.emit;
+
+import com.palantir.javapoet.NameAllocator;
+import dev.deltac.compiler.ir.Attr;
+import dev.deltac.compiler.ir.Graph;
+import dev.deltac.compiler.ir.Node;
+import dev.deltac.compiler.ir.ParamSpec;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Everything one generated class shares across the graphs it is emitted from: the element type,
+ * the Java names of user tensors (unique, legal, never a keyword), work buffers, constant tables
+ * and which small helper methods the code calls.
+ */
+final class ClassContext {
+  /** Local variable names the kernels use; no field may take them. */
+  private static final String[] LOCALS = {"i", "j", "q", "k", "s", "f", "ch", "u", "v", "d",
+    "row", "grow", "vec", "out", "r0", "r1", "r2", "r3", "s0", "s1", "s2", "s3", "vq", "acc", "max",
+    "lse", "sumExp", "yy", "xx", "gv", "best", "bestVal", "idx", "val", "logit", "g", "sum", "e",
+    "inputBatch", "inputOff", "targetBatch", "targetOff", "batch", "inputGradients", "sample", "sampleOff", "outOff",
+    "samples", "outs", "seed", "maxBatch", "share", "src", "off", "alpha", "text", "parts",
+    "values", "args", "tensors", "grad", "INFO", "params", "grads", "INPUT_SIZE", "TARGET_SIZE",
+    "OUTPUT_SIZE", "PARAM_COUNT", "ARG_COUNT"};
+
+  /** Small static helpers a generated class may need; emitted only when used. */
+  enum Helper { RELU, LEAKY_RELU, ELU, STEP, SQUARE, SIGMOID, GELU, GELU_GRAD, SOFTPLUS, CONSTANTS }
+
+  final Num num;
+  final EmitOptions options;
+  final NameAllocator names = new NameAllocator();
+  final Map<String, String> paramField = new LinkedHashMap<>();
+  final Map<String, String> gradField = new LinkedHashMap<>();
+  final Map<String, ParamSpec> paramSpec = new LinkedHashMap<>();
+  final Map<String, String> inputField = new LinkedHashMap<>();
+  final Map<String, String> targetField = new LinkedHashMap<>();
+  final Map<String, Integer> leafSize = new HashMap<>();
+  /** Work buffers: field name to length. */
+  final Map<String, Integer> buffers = new LinkedHashMap<>();
+  /** Constant tables: field name to values, deduplicated by value. */
+  final Map<String, double[]> constants = new LinkedHashMap<>();
+  private final Map<Attr, String> constantByAttr = new HashMap<>();
+  final Set<Helper> helpers = EnumSet.noneOf(Helper.class);
+
+  ClassContext(EmitOptions options, Graph g) {
+    this.options = options;
+    this.num = new Num(options.precision());
+    for (String l : LOCALS) names.newName(l, "local:" + l);
+    names.newName(options.className(), "class");
+    for (ParamSpec p : g.paramSpecs()) {
+      paramSpec.put(p.name(), p);
+      paramField.put(p.name(), names.newName(SourceText.identifier(p.name()), "param:" + p.name()));
+    }
+    for (Node in : g.inputs()) {
+      String n = in.attr().name();
+      inputField.put(n, names.newName(SourceText.identifier(n), "input:" + n));
+      leafSize.put("input:" + n, in.size());
+    }
+    for (Node t : g.targets()) {
+      String n = t.attr().name();
+      targetField.put(n, names.newName(SourceText.identifier(n), "target:" + n));
+      leafSize.put("target:" + n, t.size());
+    }
+    for (ParamSpec p : g.paramSpecs()) {
+      gradField.put(p.name(), names.newName("d" + SourceText.identifier(p.name()), "grad:" + p.name()));
+    }
+  }
+
+  /** A new unique member name based on {@code suggestion}. */
+  String member(String suggestion) {
+    return names.newName(suggestion);
+  }
+
+  String buffer(String suggestion, int size) {
+    String n = names.newName(suggestion);
+    buffers.put(n, size);
+    return n;
+  }
+
+  /** The static table holding a non-uniform constant's values. */
+  String constant(Node c) {
+    return constantByAttr.computeIfAbsent(c.attr(), a -> {
+      String n = names.newName("K" + c.id());
+      constants.put(n, a.doubles());
+      if (a.doubleCount() > 64) helpers.add(Helper.CONSTANTS);
+      return n;
+    });
+  }
+
+  /** Rank &gt;= 2 params are stored as row arrays: {@code shape[0]} rows of this many elements. */
+  static int rowSize(Node param) {
+    return param.shape().rank() >= 2 ? param.size() / param.shape().dim(0) : param.size();
+  }
+
+  static boolean isMatrixParam(Node n) {
+    return n.op() == dev.deltac.compiler.ir.Op.PARAM && n.shape().rank() >= 2;
+  }
+
+  List<String> paramNames() {
+    return new ArrayList<>(paramSpec.keySet());
+  }
+}

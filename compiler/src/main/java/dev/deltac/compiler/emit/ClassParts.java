@@ -1,0 +1,239 @@
+package dev.deltac.compiler.emit;
+
+import com.palantir.javapoet.ClassName;
+import com.palantir.javapoet.CodeBlock;
+import com.palantir.javapoet.FieldSpec;
+import com.palantir.javapoet.MethodSpec;
+import com.palantir.javapoet.TypeSpec;
+import dev.deltac.compiler.ir.Graph;
+import dev.deltac.compiler.ir.Node;
+import dev.deltac.compiler.ir.ParamSpec;
+import java.util.List;
+import java.util.Map;
+import javax.lang.model.element.Modifier;
+
+/**
+ * Members shared by generated model and function classes: the static {@code ModelInfo}, work
+ * buffers, constant tables, scalar helpers, and copying inputs in and outputs out.
+ */
+final class ClassParts {
+  static final ClassName MODEL_INFO = ClassName.get("dev.deltac.runtime", "ModelInfo");
+  static final ClassName TENSOR_INFO = ClassName.get("dev.deltac.runtime", "TensorInfo");
+  static final ClassName PRECISION = ClassName.get("dev.deltac.runtime", "Precision");
+  static final ClassName MATH_FUNCTIONS = ClassName.get("dev.deltac.runtime", "MathFunctions");
+  /** Work buffers allocated per generated method, to keep constructors small. */
+  private static final int BUFFERS_PER_METHOD = 250;
+
+  private ClassParts() {}
+
+  /** {@code private static ModelInfo buildInfo()}: names, shapes, offsets and initializers. */
+  static MethodSpec infoMethod(ClassContext ctx, Graph g) {
+    CodeBlock.Builder b = CodeBlock.builder();
+    b.add("return new $T($L, $T.$L,\n$>", MODEL_INFO, SourceText.literal(ctx.options.className()),
+        PRECISION, ctx.options.precision().name());
+    b.add("packed(new $T[] {", TENSOR_INFO);
+    packed(b, g.inputs(), null);
+    b.add("}),\npacked(new $T[] {", TENSOR_INFO);
+    packed(b, g.targets(), null);
+    b.add("}),\npacked(new $T[] {", TENSOR_INFO);
+    packed(b, null, g.outputs());
+    b.add("}),\njava.util.Arrays.asList(new $T[] {", TENSOR_INFO);
+    int offset = 0;
+    int block = 0;
+    boolean first = true;
+    for (ParamSpec p : g.paramSpecs()) {
+      int blocks = p.shape().rank() >= 2 ? p.shape().dim(0) : 1;
+      b.add(first ? "\n" : ",\n");
+      first = false;
+      StringBuilder args = new StringBuilder();
+      for (double v : p.initArgs()) args.append(args.length() > 0 ? ", " : "").append(v);
+      b.add("new $T($L, new int[] {$L}, $L, $L, $L, $L, new double[] {$L})", TENSOR_INFO,
+          SourceText.literal(p.name()), dims(p.shape().dims()), offset, block, blocks,
+          p.init() == null ? "null" : SourceText.literal(p.init()), args);
+      offset += p.shape().size();
+      block += blocks;
+    }
+    b.add("}));\n$<");
+    return MethodSpec.methodBuilder("buildInfo").addModifiers(Modifier.PRIVATE, Modifier.STATIC)
+        .returns(MODEL_INFO).addCode(b.build()).build();
+  }
+
+  private static void packed(CodeBlock.Builder b, List<Node> leaves, Map<String, Node> named) {
+    int off = 0;
+    boolean first = true;
+    if (leaves != null) {
+      for (Node n : leaves) {
+        b.add(first ? "" : ", ");
+        first = false;
+        b.add("$T.packed($L, new int[] {$L}, $L)", TENSOR_INFO, SourceText.literal(n.attr().name()),
+            dims(n.shape().dims()), off);
+        off += n.size();
+      }
+    } else {
+      for (Map.Entry<String, Node> e : named.entrySet()) {
+        b.add(first ? "" : ", ");
+        first = false;
+        b.add("$T.packed($L, new int[] {$L}, $L)", TENSOR_INFO, SourceText.literal(e.getKey()),
+            dims(e.getValue().shape().dims()), off);
+        off += e.getValue().size();
+      }
+    }
+  }
+
+  /** {@code private static List<TensorInfo> packed(TensorInfo[] ts)}. */
+  static MethodSpec packedMethod() {
+    return MethodSpec.methodBuilder("packed").addModifiers(Modifier.PRIVATE, Modifier.STATIC)
+        .returns(com.palantir.javapoet.ParameterizedTypeName.get(ClassName.get(List.class), TENSOR_INFO))
+        .addParameter(com.palantir.javapoet.ArrayTypeName.of(TENSOR_INFO), "tensors")
+        .addStatement("return java.util.Arrays.asList(tensors)").build();
+  }
+
+  static String dims(int[] d) {
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < d.length; i++) sb.append(i > 0 ? ", " : "").append(d[i]);
+    return sb.toString();
+  }
+
+  /** Input and target buffers, as final fields. */
+  static void leafFields(TypeSpec.Builder type, ClassContext ctx) {
+    for (Map.Entry<String, String> e : ctx.inputField.entrySet()) {
+      type.addField(FieldSpec.builder(ctx.num.array(), e.getValue(), Modifier.PRIVATE, Modifier.FINAL)
+          .initializer("new $L[$L]", ctx.num.t, ctx.leafSize.get("input:" + e.getKey())).build());
+    }
+    for (Map.Entry<String, String> e : ctx.targetField.entrySet()) {
+      type.addField(FieldSpec.builder(ctx.num.array(), e.getValue(), Modifier.PRIVATE, Modifier.FINAL)
+          .initializer("new $L[$L]", ctx.num.t, ctx.leafSize.get("target:" + e.getKey())).build());
+    }
+  }
+
+  /**
+   * Work buffer fields, assigned by {@code allocateBuffers0()...} methods that the constructor
+   * calls (statements to add to it are appended to {@code ctor}).
+   */
+  static void bufferFields(TypeSpec.Builder type, ClassContext ctx, CodeBlock.Builder ctor) {
+    int k = 0;
+    MethodSpec.Builder m = null;
+    int methods = 0;
+    for (Map.Entry<String, Integer> e : ctx.buffers.entrySet()) {
+      type.addField(FieldSpec.builder(ctx.num.array(), e.getKey(), Modifier.PRIVATE).build());
+      if (k % BUFFERS_PER_METHOD == 0) {
+        if (m != null) type.addMethod(m.build());
+        m = MethodSpec.methodBuilder("allocateBuffers" + methods++).addModifiers(Modifier.PRIVATE);
+        ctor.addStatement("allocateBuffers$L()", methods - 1);
+      }
+      m.addStatement("$N = new $L[$L]", e.getKey(), ctx.num.t, e.getValue());
+      k++;
+    }
+    if (m != null) type.addMethod(m.build());
+  }
+
+  /** Constant tables: short ones inline, long ones parsed from text at class initialization. */
+  static void constantFields(TypeSpec.Builder type, ClassContext ctx) {
+    for (Map.Entry<String, double[]> e : ctx.constants.entrySet()) {
+      double[] v = e.getValue();
+      StringBuilder sb = new StringBuilder();
+      FieldSpec.Builder f = FieldSpec.builder(ctx.num.array(), e.getKey(), Modifier.PRIVATE,
+          Modifier.STATIC, Modifier.FINAL);
+      if (v.length <= 64) {
+        for (int i = 0; i < v.length; i++) sb.append(i > 0 ? ", " : "").append(ctx.num.lit(v[i]));
+        f.initializer("{$L}", sb);
+      } else {
+        for (int i = 0; i < v.length; i++) sb.append(i > 0 ? " " : "").append(v[i]);
+        f.initializer("constants($S)", sb.toString());
+      }
+      type.addField(f.build());
+    }
+  }
+
+  /** The small static helpers the code calls (the JIT inlines them). */
+  static void helpers(TypeSpec.Builder type, ClassContext ctx) {
+    String t = ctx.num.t;
+    String zero = ctx.num.lit(0);
+    String one = ctx.num.lit(1);
+    for (ClassContext.Helper h : ctx.helpers) {
+      MethodSpec.Builder m;
+      switch (h) {
+        case RELU:
+          m = scalar("relu", t).addStatement("return x > 0 ? x : $L", zero);
+          break;
+        case STEP:
+          m = scalar("step", t).addStatement("return x > 0 ? $L : $L", one, zero);
+          break;
+        case SQUARE:
+          m = scalar("square", t).addStatement("return x * x");
+          break;
+        case LEAKY_RELU:
+          m = scalar("leakyRelu", t).addParameter(ctx.num.type(), "alpha")
+              .addStatement("return x > 0 ? x : alpha * x");
+          break;
+        case ELU:
+          m = scalar("elu", t).addParameter(ctx.num.type(), "alpha")
+              .addStatement("return x > 0 ? x : alpha * $L", ctx.num.cast("Math.expm1(x)"));
+          break;
+        case SIGMOID:
+          m = scalar("sigmoid", t).addStatement("return $T.sigmoid(x)", MATH_FUNCTIONS);
+          break;
+        case GELU:
+          m = scalar("gelu", t).addStatement("return $T.gelu(x)", MATH_FUNCTIONS);
+          break;
+        case GELU_GRAD:
+          m = scalar("geluGrad", t).addStatement("return $T.geluGrad(x)", MATH_FUNCTIONS);
+          break;
+        case SOFTPLUS:
+          m = scalar("softplus", t).addStatement("return $T.softplus(x)", MATH_FUNCTIONS);
+          break;
+        case CONSTANTS:
+          m = MethodSpec.methodBuilder("constants").addModifiers(Modifier.PRIVATE, Modifier.STATIC)
+              .returns(ctx.num.array()).addParameter(String.class, "text")
+              .addStatement("String[] parts = text.split($S)", " ")
+              .addStatement("$L[] values = new $L[parts.length]", t, t)
+              .beginControlFlow("for (int i = 0; i < parts.length; i++)")
+              .addStatement("values[i] = ($L) Double.parseDouble(parts[i])", t)
+              .endControlFlow()
+              .addStatement("return values");
+          break;
+        default:
+          throw new IllegalStateException(h.toString());
+      }
+      type.addMethod(m.build());
+    }
+  }
+
+  private static MethodSpec.Builder scalar(String name, String t) {
+    com.palantir.javapoet.TypeName tn = t.equals("float")
+        ? com.palantir.javapoet.TypeName.FLOAT : com.palantir.javapoet.TypeName.DOUBLE;
+    return MethodSpec.methodBuilder(name).addModifiers(Modifier.PRIVATE, Modifier.STATIC)
+        .returns(tn).addParameter(tn, "x");
+  }
+
+  /** Copies one sample's packed leaves from {@code src[off...]} into their buffers. */
+  static MethodSpec loadMethod(String name, ClassContext ctx, List<Node> leaves,
+      Map<String, String> fields) {
+    MethodSpec.Builder m = MethodSpec.methodBuilder(name).addModifiers(Modifier.PRIVATE)
+        .addParameter(ctx.num.array(), "src").addParameter(int.class, "off");
+    int o = 0;
+    for (Node n : leaves) {
+      m.addStatement("System.arraycopy(src, off + $L, $N, 0, $L)", o, fields.get(n.attr().name()), n.size());
+      o += n.size();
+    }
+    return m.build();
+  }
+
+  /** Writes the values of {@code nodes} packed into {@code dst[off...]}, times {@code scale} if given. */
+  static String store(Access a, List<Node> nodes, String dst, String off, String divisor) {
+    Code c = new Code();
+    int o = 0;
+    for (Node n : nodes) {
+      int base = o;
+      String arr = a.arr(n);
+      if (arr != null && divisor == null && n.size() > NodeKernels.UNROLL_ELEMENTS) {
+        c.line("System.arraycopy(" + arr + ", 0, " + dst + ", " + off + " + " + base + ", " + n.size() + ");");
+      } else {
+        c.loop("i", n.size(), n.size() <= NodeKernels.UNROLL_ELEMENTS, i -> c.line(dst + "[" + off
+            + " + " + i.plus(base) + "] = " + a.at(n, i) + (divisor == null ? "" : " / " + divisor) + ";"));
+      }
+      o += n.size();
+    }
+    return c.toString();
+  }
+}

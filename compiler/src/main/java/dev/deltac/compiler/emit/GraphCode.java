@@ -1,0 +1,65 @@
+package dev.deltac.compiler.emit;
+
+import dev.deltac.compiler.ir.Graph;
+import dev.deltac.compiler.ir.Node;
+import dev.deltac.compiler.ir.Op;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/** The per-sample code of one graph: units computing the nodes a set of roots needs. */
+final class GraphCode {
+  final Graph graph;
+  final GraphPlan plan;
+  final Access access;
+  private final NodeKernels kernels;
+
+  GraphCode(Graph graph, ClassContext ctx, String prefix) {
+    this.graph = graph;
+    this.plan = new GraphPlan(graph, ctx, prefix);
+    this.access = new Access(plan);
+    this.kernels = new NodeKernels(access);
+  }
+
+  /** Units computing {@code roots}; with {@code gradients}, also accumulating every param gradient. */
+  List<Units.Unit> units(List<Node> roots, boolean gradients) {
+    List<Node> all = new ArrayList<>(roots);
+    if (gradients) all.addAll(graph.paramGrads().values());
+    List<Units.Unit> out = new ArrayList<>();
+    for (Node n : plan.schedule(all)) {
+      Code c = new Code();
+      c.comment(describe(n));
+      kernels.emit(n, c);
+      out.add(Units.Unit.of(c.toString()));
+    }
+    if (!gradients) return out;
+    Map<String, Node> paramNodes = new java.util.HashMap<>();
+    for (Node p : graph.params()) paramNodes.put(p.attr().name(), p);
+    for (Map.Entry<String, List<Node>> e : plan.gradTerms.entrySet()) {
+      String p = e.getKey();
+      for (Node t : e.getValue()) {
+        if (plan.fusedTerms.contains(t.id())) continue;
+        Code c = new Code();
+        String where = SourceText.where(t.span());
+        c.comment((where == null ? "" : where + " ") + "gradient of " + p
+            + (plan.directOuter.contains(t.id()) ? ": outer product" : ""));
+        kernels.linear().accumulate(p, t, paramNodes.get(p), c);
+        out.add(Units.Unit.of(c.toString()));
+      }
+    }
+    return out;
+  }
+
+  private String describe(Node n) {
+    StringBuilder sb = new StringBuilder();
+    String where = SourceText.where(n.span());
+    if (where != null) sb.append(where).append(' ');
+    sb.append(n.op().name().toLowerCase(Locale.ROOT));
+    if (n.op() == Op.DELTA) sb.append('(').append(n.attr().name()).append(')');
+    sb.append(' ').append(n.shape());
+    GraphPlan.Fused f = plan.fused.get(n.id());
+    if (f != null) sb.append(", sharing the sweep over W with the gradient of ").append(f.param());
+    return sb.toString();
+  }
+}

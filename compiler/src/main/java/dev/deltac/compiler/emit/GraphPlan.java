@@ -1,0 +1,215 @@
+package dev.deltac.compiler.emit;
+
+import dev.deltac.compiler.ir.Graph;
+import dev.deltac.compiler.ir.Node;
+import dev.deltac.compiler.ir.Op;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * How one graph becomes code: which nodes get a work buffer, which are inlined into their single
+ * elementwise consumer, which are views of another node, how each parameter gradient is
+ * accumulated (as a sum of terms), and which weight-gradient terms {@code outer(δ, h)} share the
+ * sweep over W with a fused {@code DELTA(W, δ, h')}.
+ */
+final class GraphPlan {
+  /** An inlined expression may grow to about this many nodes before a buffer is forced. */
+  static final int INLINE_CAP = 12;
+
+  final Graph graph;
+  final ClassContext ctx;
+  final Map<Integer, String> buffers = new HashMap<>();
+  final Set<Integer> inlined = new HashSet<>();
+  /** RESHAPE nodes that are views of their operand. */
+  final Set<Integer> aliases = new HashSet<>();
+  /** Nodes never computed as such: ADD trees of gradient roots and directly accumulated terms. */
+  final Set<Integer> virtual = new HashSet<>();
+  /** Param name to the terms whose sum is d(per-sample loss)/d(param). */
+  final Map<String, List<Node>> gradTerms = new LinkedHashMap<>();
+  /** OUTER terms accumulated straight into a gradient without a buffer. */
+  final Set<Integer> directOuter = new HashSet<>();
+  /** DELTA or W^T δ node id to the param whose OUTER term its sweep also accumulates. */
+  final Map<Integer, Fused> fused = new HashMap<>();
+  final Set<Integer> fusedTerms = new HashSet<>();
+
+  /** A weight-gradient term accumulated inside a DELTA sweep. */
+  record Fused(String param, Node term) {}
+
+  private final Map<Integer, List<Node>> consumers = new HashMap<>();
+  private final Map<Integer, Integer> accumulationUses = new HashMap<>();
+  private final Set<Integer> hardRoots = new HashSet<>();
+
+  GraphPlan(Graph graph, ClassContext ctx, String prefix) {
+    this.graph = graph;
+    this.ctx = ctx;
+    for (Node n : graph.nodes()) {
+      for (Node in : n.inputs()) consumers.computeIfAbsent(in.id(), k -> new ArrayList<>()).add(n);
+    }
+    for (Node o : graph.outputs().values()) hardRoots.add(o.id());
+    if (graph.loss() != null) hardRoots.add(graph.loss().id());
+    for (Node ig : graph.inputGrads().values()) hardRoots.add(ig.id());
+    Map<Integer, Integer> rootUses = new HashMap<>();
+    for (Node r : graph.paramGrads().values()) rootUses.merge(r.id(), 1, Integer::sum);
+    for (Map.Entry<String, Node> e : graph.paramGrads().entrySet()) {
+      List<Node> terms = new ArrayList<>();
+      Node root = e.getValue();
+      boolean own = rootUses.get(root.id()) == 1 && !hardRoots.contains(root.id());
+      decompose(root, own, terms);
+      gradTerms.put(e.getKey(), terms);
+      for (Node t : terms) accumulationUses.merge(t.id(), 1, Integer::sum);
+    }
+    planOuterTerms();
+    planInlining();
+    for (Node n : graph.nodes()) {
+      if (needsBuffer(n)) {
+        String name = ctx.buffer(prefix + n.id(), n.size());
+        buffers.put(n.id(), name);
+      }
+    }
+  }
+
+  private void decompose(Node n, boolean own, List<Node> terms) {
+    boolean split = own && n.op() == Op.ADD && n.input(0).shape().equals(n.shape())
+        && n.input(1).shape().equals(n.shape()) && consumers(n).isEmpty();
+    if (!split) {
+      terms.add(n);
+      return;
+    }
+    virtual.add(n.id());
+    for (Node in : n.inputs()) {
+      boolean inOwn = consumers.getOrDefault(in.id(), List.of()).size() == 1
+          && !hardRoots.contains(in.id())
+          && !graph.paramGrads().containsValue(in);
+      if (inOwn && in.op() == Op.ADD) {
+        decompose(in, true, terms);
+      } else {
+        terms.add(in);
+      }
+    }
+  }
+
+  /** Consumers of n that are computed (not virtual gradient sums). */
+  List<Node> consumers(Node n) {
+    List<Node> all = consumers.getOrDefault(n.id(), List.of());
+    List<Node> real = new ArrayList<>();
+    for (Node c : all) {
+      if (!virtual.contains(c.id())) real.add(c);
+    }
+    return real;
+  }
+
+  private int accumulationUses(Node n) {
+    return accumulationUses.getOrDefault(n.id(), 0);
+  }
+
+  private void planOuterTerms() {
+    for (Map.Entry<String, List<Node>> e : gradTerms.entrySet()) {
+      for (Node t : e.getValue()) {
+        if (t.op() == Op.OUTER && consumers(t).isEmpty() && accumulationUses(t) == 1
+            && !hardRoots.contains(t.id())) {
+          directOuter.add(t.id());
+          virtual.add(t.id());
+        }
+      }
+    }
+    for (Node d : graph.nodes()) {
+      if (!sweepsRows(d) || virtual.contains(d.id())) continue;
+      Node w = d.input(0);
+      if (!ClassContext.isMatrixParam(w) || w.shape().rank() != 2) continue;
+      String p = w.attr().name();
+      for (Node t : gradTerms.getOrDefault(p, List.of())) {
+        if (directOuter.contains(t.id()) && !fusedTerms.contains(t.id()) && t.input(0) == d.input(1)
+            && t.shape().equals(w.shape()) && t.input(1).id() < d.id()) {
+          fused.put(d.id(), new Fused(p, t));
+          fusedTerms.add(t.id());
+          break;
+        }
+      }
+    }
+  }
+
+  /**
+   * True for the nodes that sweep W's rows with δ: {@code DELTA(W, δ, h)} and the transposed
+   * product {@code W^T δ} (left unfused when several contributions to δ are summed first).
+   */
+  static boolean sweepsRows(Node d) {
+    if (d.op() == Op.DELTA) return true;
+    return d.op() == Op.MATMUL && d.attr().intAt(0) == 1 && d.input(0).shape().rank() == 2
+        && d.input(1).shape().rank() == 1;
+  }
+
+  private static boolean elementwise(Node n) {
+    return n.op().isElementwise() || n.op() == Op.BROADCAST;
+  }
+
+  private void planInlining() {
+    Map<Integer, Integer> cost = new HashMap<>();
+    for (Node n : graph.nodes()) {
+      int c = 1;
+      for (Node in : n.inputs()) {
+        if (inlined.contains(in.id())) c += cost.get(in.id());
+      }
+      cost.put(n.id(), c);
+      if (!elementwise(n) || hardRoots.contains(n.id()) || virtual.contains(n.id())) continue;
+      List<Node> cons = consumers(n);
+      int acc = accumulationUses(n);
+      boolean single;
+      if (cons.size() == 1 && acc == 0) {
+        Node consumer = cons.get(0);
+        single = elementwise(consumer) && consumer.size() == n.size()
+            && countOperand(consumer, n) == 1;
+      } else {
+        single = cons.isEmpty() && acc == 1;
+      }
+      if (single && c <= INLINE_CAP) inlined.add(n.id());
+    }
+  }
+
+  private static int countOperand(Node consumer, Node n) {
+    int k = 0;
+    for (Node in : consumer.inputs()) {
+      if (in == n) k++;
+    }
+    return k;
+  }
+
+  private boolean needsBuffer(Node n) {
+    switch (n.op()) {
+      case PARAM: case CONST: case INPUT: case TARGET:
+        return false;
+      default:
+        break;
+    }
+    if (inlined.contains(n.id()) || virtual.contains(n.id())) return false;
+    if (n.op() == Op.RESHAPE && hasFlatArray(n.input(0))) {
+      aliases.add(n.id());
+      return false;
+    }
+    return true;
+  }
+
+  /** True when n's values are one flat array from index 0 (see {@link Access#arr}). */
+  boolean hasFlatArray(Node n) {
+    switch (n.op()) {
+      case PARAM: return n.shape().rank() <= 1;
+      case CONST: case INPUT: case TARGET: return true;
+      default: break;
+    }
+    if (aliases.contains(n.id())) return hasFlatArray(n.input(0));
+    return buffers.containsKey(n.id());
+  }
+
+  /** The nodes to compute, in order, to evaluate {@code roots}. */
+  List<Node> schedule(List<Node> roots) {
+    List<Node> out = new ArrayList<>();
+    for (Node n : Graph.reachable(roots)) {
+      if (buffers.containsKey(n.id())) out.add(n);
+    }
+    return out;
+  }
+}

@@ -1,0 +1,42 @@
+package dev.deltac.compiler.emit;
+
+import com.palantir.javapoet.ClassName;
+import com.palantir.javapoet.MethodSpec;
+import javax.lang.model.element.Modifier;
+
+/**
+ * The generated {@code initParams(seed)}: one call to the runtime's
+ * {@code dev.deltac.runtime.Initializers.initialize(model, seed)}, which fills every parameter
+ * from {@code info()} (initializer names, arguments, fans). While that class is not on the
+ * compiler's class path the call is made reflectively, so that generated code still compiles.
+ */
+final class Initialization {
+  static final String INITIALIZERS = "dev.deltac.runtime.Initializers";
+
+  private Initialization() {}
+
+  static boolean runtimeHasInitializers() {
+    try {
+      Class.forName(INITIALIZERS, false, Initialization.class.getClassLoader());
+      return true;
+    } catch (ClassNotFoundException e) {
+      return false;
+    }
+  }
+
+  static MethodSpec initParams(ClassName iface) {
+    MethodSpec.Builder m = MethodSpec.methodBuilder("initParams").addAnnotation(Override.class)
+        .addModifiers(Modifier.PUBLIC).addParameter(long.class, "seed");
+    if (runtimeHasInitializers()) {
+      m.addStatement("$T.initialize(this, seed)", ClassName.bestGuess(INITIALIZERS));
+    } else {
+      m.beginControlFlow("try")
+          .addStatement("Class.forName($S).getMethod($S, new Class[] {$T.class, long.class})"
+              + ".invoke(null, new Object[] {this, Long.valueOf(seed)})", INITIALIZERS, "initialize", iface)
+          .nextControlFlow("catch (ReflectiveOperationException e)")
+          .addStatement("throw new IllegalStateException($S, e)", "no initializers in the runtime")
+          .endControlFlow();
+    }
+    return m.build();
+  }
+}

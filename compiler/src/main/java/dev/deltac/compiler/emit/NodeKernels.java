@@ -1,0 +1,251 @@
+package dev.deltac.compiler.emit;
+
+import dev.deltac.compiler.ir.Node;
+import dev.deltac.compiler.ir.Op;
+import dev.deltac.compiler.types.Shape;
+
+/**
+ * Per-sample code for every op that gets a work buffer: elementwise maps, reductions, softmax
+ * and friends, losses, and structural ops. Matrix products and the fused δ sweep are in
+ * {@link LinearKernels}, convolution and pooling in {@link ConvKernels}. Summation orders follow
+ * the reference interpreter, so float64 results agree to rounding.
+ */
+final class NodeKernels {
+  /** Elementwise maps and copies up to this size are unrolled. */
+  static final int UNROLL_ELEMENTS = 16;
+  /** Reductions and products with at most this many multiply-adds are unrolled. */
+  static final int UNROLL_WORK = 64;
+
+  private final Access a;
+  private final Num num;
+  private final LinearKernels linear;
+  private final ConvKernels conv;
+
+  NodeKernels(Access access) {
+    this.a = access;
+    this.num = access.num;
+    this.linear = new LinearKernels(access);
+    this.conv = new ConvKernels(access);
+  }
+
+  LinearKernels linear() {
+    return linear;
+  }
+
+  /** Code that computes n into its buffer. */
+  void emit(Node n, Code c) {
+    String o = a.plan.buffers.get(n.id());
+    Op op = n.op();
+    if (op.isElementwise() || op == Op.BROADCAST) {
+      c.loop("i", n.size(), n.size() <= UNROLL_ELEMENTS, i -> c.line(o + "[" + i + "] = " + a.expr(n, i) + ";"));
+      return;
+    }
+    if (op.kind == Op.Kind.LOSS) {
+      loss(n, o, c);
+      return;
+    }
+    switch (op) {
+      case SUM: sum(n, o, c); return;
+      case SOFTMAX: case LOG_SOFTMAX: case LOGSUMEXP: softmax(n, o, c); return;
+      case MATMUL:
+      case OUTER:
+        if (hasZeroOperand(n) && !a.plan.fused.containsKey(n.id())) {
+          fill(o, 0, n.size(), c);
+        } else if (op == Op.MATMUL) {
+          linear.matmul(n, o, a.plan.fused.get(n.id()), c);
+        } else {
+          linear.outer(n, o, c);
+        }
+        return;
+      case DELTA: linear.delta(n, o, a.plan.fused.get(n.id()), c); return;
+      case TRANSPOSE: transpose(n, o, c); return;
+      case INDEX: {
+        int row = n.size();
+        copy(n.input(0), n.attr().intAt(0) * row, o, 0, row, c);
+        return;
+      }
+      case SLICE: {
+        Shape s = n.input(0).shape();
+        copy(n.input(0), n.attr().intAt(0) * (s.size() / s.dim(0)), o, 0, n.size(), c);
+        return;
+      }
+      case PAD_FIRST: {
+        int row = n.size() / n.shape().dim(0);
+        int start = n.attr().intAt(0) * row;
+        int len = n.input(0).size();
+        fill(o, 0, start, c);
+        copy(n.input(0), 0, o, start, len, c);
+        fill(o, start + len, n.size(), c);
+        return;
+      }
+      case CONCAT: {
+        int off = 0;
+        for (Node part : n.inputs()) {
+          copy(part, 0, o, off, part.size(), c);
+          off += part.size();
+        }
+        return;
+      }
+      case RESHAPE:
+        copy(n.input(0), 0, o, 0, n.size(), c);
+        return;
+      case CONV2D: conv.forward(n, o, c); return;
+      case CONV2D_GRAD_INPUT: conv.inputGrad(n, o, c); return;
+      case CONV2D_GRAD_KERNEL: conv.kernelGrad(n, o, c); return;
+      case MAXPOOL2D: case AVGPOOL2D: conv.pool(n, o, c); return;
+      case MAXPOOL2D_GRAD: conv.maxPoolGrad(n, o, c); return;
+      case AVGPOOL2D_GRAD: conv.avgPoolGrad(n, o, c); return;
+      default:
+        throw new IllegalStateException("no code generator for " + op);
+    }
+  }
+
+  private static boolean hasZeroOperand(Node n) {
+    for (Node in : n.inputs()) {
+      if (in.isConst(0.0)) return true;
+    }
+    return false;
+  }
+
+  private void fill(String o, int from, int to, Code c) {
+    if (to - from <= 0) return;
+    if (to - from <= UNROLL_ELEMENTS) {
+      for (int k = from; k < to; k++) c.line(o + "[" + k + "] = 0;");
+    } else {
+      c.line("java.util.Arrays.fill(" + o + ", " + from + ", " + to + ", " + num.lit(0) + ");");
+    }
+  }
+
+  /** o[dst + k] = src[from + k] for k below len. */
+  void copy(Node src, int from, String o, int dst, int len, Code c) {
+    String arr = a.arr(src);
+    if (arr != null && len > UNROLL_ELEMENTS) {
+      c.line("System.arraycopy(" + arr + ", " + from + ", " + o + ", " + dst + ", " + len + ");");
+      return;
+    }
+    c.loop("i", len, len <= UNROLL_ELEMENTS,
+        i -> c.line(o + "[" + i.plus(dst) + "] = " + a.at(src, i.plus(from)) + ";"));
+  }
+
+  private void sum(Node n, String o, Code c) {
+    Node in = n.input(0);
+    if (in.size() <= UNROLL_WORK) {
+      StringBuilder sb = new StringBuilder();
+      for (int k = 0; k < in.size(); k++) {
+        if (k > 0) sb.append(" + ");
+        sb.append(Access.p(a.at(in, Ix.c(k))));
+      }
+      c.line(o + "[0] = " + sb + ";");
+      return;
+    }
+    c.open("");
+    c.line(num.t + " acc = 0;");
+    c.loop("i", in.size(), false, i -> c.line("acc += " + a.at(in, i) + ";"));
+    c.line(o + "[0] = acc;");
+    c.close();
+  }
+
+  private void transpose(Node n, String o, Code c) {
+    Shape s = n.input(0).shape();
+    if (s.rank() < 2) {
+      copy(n.input(0), 0, o, 0, n.size(), c);
+      return;
+    }
+    int r = s.dim(0);
+    int cols = s.dim(1);
+    boolean unroll = n.size() <= UNROLL_ELEMENTS;
+    c.loop("i", r, unroll, i -> c.loop("j", cols, unroll,
+        j -> c.line(o + "[" + j.times(r).plus(i) + "] = " + a.at(n.input(0), i, j, cols) + ";")));
+  }
+
+  /** Writes lse = log(sum(exp(x))) of the operand into the double local {@code lse}. */
+  private void logSumExp(Node in, Code c) {
+    c.line("double max = Double.NEGATIVE_INFINITY;");
+    c.loop("i", in.size(), false, i -> c.line("max = Math.max(max, " + a.at(in, i) + ");"));
+    c.line("double lse = max;");
+    c.open("if (!Double.isInfinite(max))");
+    c.line("double sumExp = 0;");
+    c.loop("i", in.size(), false, i -> c.line("sumExp += Math.exp(" + a.at(in, i) + " - max);"));
+    c.line("lse = max + Math.log(sumExp);");
+    c.close();
+  }
+
+  private void softmax(Node n, String o, Code c) {
+    Node in = n.input(0);
+    c.open("");
+    logSumExp(in, c);
+    switch (n.op()) {
+      case SOFTMAX:
+        c.loop("i", in.size(), false,
+            i -> c.line(o + "[" + i + "] = " + num.cast("Math.exp(" + a.at(in, i) + " - lse)") + ";"));
+        break;
+      case LOG_SOFTMAX:
+        c.loop("i", in.size(), false,
+            i -> c.line(o + "[" + i + "] = " + num.cast("(" + a.at(in, i) + " - lse)") + ";"));
+        break;
+      default:
+        c.line(o + "[0] = " + num.cast("lse") + ";");
+    }
+    c.close();
+  }
+
+  /** Per-sample losses, accumulated in double as the interpreter does. */
+  private void loss(Node n, String o, Code c) {
+    Node pn = n.input(0);
+    Node yn = n.input(1);
+    int size = pn.size();
+    c.open("");
+    c.line("double s = 0;");
+    String result;
+    switch (n.op()) {
+      case MSE:
+        c.loop("i", size, false, i -> {
+          c.line("double d = (double) " + a.at(pn, i) + " - " + Access.p(a.at(yn, i)) + ";");
+          c.line("s += d * d;");
+        });
+        result = "s / " + size;
+        break;
+      case BCE:
+        c.loop("i", size, false, i -> {
+          String p = a.at(pn, i);
+          String y = a.at(yn, i);
+          c.line("s += " + y + " * Math.log(" + p + ") + (1 - " + Access.p(y) + ") * Math.log(1 - "
+              + Access.p(p) + ");");
+        });
+        result = "-s / " + size;
+        break;
+      case BCE_LOGITS:
+        c.loop("i", size, false, i -> {
+          c.line("double logit = " + a.at(pn, i) + ";");
+          c.line("s += Math.max(logit, 0) - logit * " + Access.p(a.at(yn, i))
+              + " + Math.log1p(Math.exp(-Math.abs(logit)));");
+        });
+        result = "s / " + size;
+        break;
+      case CROSS_ENTROPY:
+        c.loop("i", size, false,
+            i -> c.line("s += " + Access.p(a.at(yn, i)) + " * Math.log(" + a.at(pn, i) + ");"));
+        result = "-s";
+        break;
+      case SOFTMAX_CE:
+        logSumExp(pn, c);
+        c.loop("i", size, false, i -> c.line("s += " + Access.p(a.at(yn, i)) + " * (lse - "
+            + Access.p(a.at(pn, i)) + ");"));
+        result = "s";
+        break;
+      case HUBER: {
+        String delta = Double.toString(n.attr().doubleAt(0));
+        c.loop("i", size, false, i -> {
+          c.line("double d = Math.abs((double) " + a.at(pn, i) + " - " + Access.p(a.at(yn, i)) + ");");
+          c.line("s += d <= " + delta + " ? 0.5 * d * d : " + delta + " * (d - 0.5 * " + delta + ");");
+        });
+        result = "s / " + size;
+        break;
+      }
+      default:
+        throw new IllegalStateException("not a loss: " + n.op());
+    }
+    c.line(o + "[0] = " + num.cast("(" + result + ")") + ";");
+    c.close();
+  }
+}

@@ -1,0 +1,81 @@
+package dev.deltac.compiler.emit;
+
+import com.palantir.javapoet.CodeBlock;
+import com.palantir.javapoet.MethodSpec;
+import java.util.ArrayList;
+import java.util.List;
+import javax.lang.model.element.Modifier;
+
+/**
+ * Packs straight-line code units into private methods small enough for HotSpot: a method above
+ * 8 000 bytecode bytes is never JIT-compiled, so each generated method stays under an estimated
+ * {@link #METHOD_BUDGET} bytes (the bytecode tests check the real sizes).
+ */
+final class Units {
+  /** Estimated bytecode bytes per generated method; real sizes are checked to stay below 7 000. */
+  static final int METHOD_BUDGET = 3500;
+
+  /** One piece of code with its estimated bytecode size. */
+  record Unit(String code, int estimate) {
+    static Unit of(String code) {
+      return new Unit(code, Units.estimate(code));
+    }
+  }
+
+  private Units() {}
+
+  /**
+   * A rough bytecode estimate from source text: about 3 bytes per name or number (a load, a
+   * getfield or a constant) and 1 per operator, plus a little per statement and loop.
+   */
+  static int estimate(String code) {
+    int bytes = 0;
+    int k = 0;
+    int n = code.length();
+    while (k < n) {
+      char ch = code.charAt(k);
+      if (ch == '/' && k + 1 < n && code.charAt(k + 1) == '/') {
+        while (k < n && code.charAt(k) != '\n') k++;
+        continue;
+      }
+      if (Character.isJavaIdentifierStart(ch) || Character.isDigit(ch)) {
+        int start = k;
+        while (k < n && (Character.isJavaIdentifierPart(code.charAt(k)) || code.charAt(k) == '.')) k++;
+        String tok = code.substring(start, k);
+        bytes += tok.equals("for") ? 12 : tok.contains(".") && Character.isLetter(tok.charAt(0)) ? 4 : 3;
+        continue;
+      }
+      if (ch == ';' || ch == '[' || ch == '?') bytes += 2;
+      else if ("+-*/%<>=!&|(".indexOf(ch) >= 0) bytes += 1;
+      k++;
+    }
+    return bytes;
+  }
+
+  /**
+   * Methods {@code name0(), name1(), ...} holding the units in order, and the statements that call
+   * them in order (added to {@code caller}).
+   */
+  static List<MethodSpec> split(String name, List<Unit> units, CodeBlock.Builder caller) {
+    List<MethodSpec> methods = new ArrayList<>();
+    StringBuilder body = new StringBuilder();
+    int size = 0;
+    for (Unit u : units) {
+      if (size > 0 && size + u.estimate() > METHOD_BUDGET) {
+        methods.add(method(name + methods.size(), body.toString()));
+        body.setLength(0);
+        size = 0;
+      }
+      body.append(u.code());
+      size += u.estimate();
+    }
+    if (body.length() > 0 || methods.isEmpty()) methods.add(method(name + methods.size(), body.toString()));
+    for (MethodSpec m : methods) caller.addStatement("$N()", m);
+    return methods;
+  }
+
+  private static MethodSpec method(String name, String body) {
+    return MethodSpec.methodBuilder(name).addModifiers(Modifier.PRIVATE)
+        .addCode(CodeBlock.of("$L", body)).build();
+  }
+}

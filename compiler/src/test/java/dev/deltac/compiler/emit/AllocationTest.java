@@ -1,0 +1,63 @@
+package dev.deltac.compiler.emit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.deltac.compiler.ir.Graph;
+import dev.deltac.runtime.DoubleModel;
+import dev.deltac.runtime.FloatModel;
+import dev.deltac.runtime.Model;
+import dev.deltac.runtime.Precision;
+import java.lang.management.ManagementFactory;
+import java.util.Random;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** Zero bytes allocated per lossAndGradient, loss and predict call after warm-up. */
+class AllocationTest {
+  static Stream<Arguments> models() {
+    return Stream.of(Arguments.of(NnFiles.resource("models/xor.nn"), Precision.FLOAT32),
+        Arguments.of(NnFiles.resource("examples/tiny_rnn.nn"), Precision.FLOAT32),
+        Arguments.of(TestModels.conv(), Precision.FLOAT64));
+  }
+
+  @ParameterizedTest(name = "{0} {1}")
+  @MethodSource("models")
+  void noAllocationAfterWarmUp(Graph g, Precision p) {
+    com.sun.management.ThreadMXBean mx =
+        (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    int batch = 4;
+    Model m = Harness.compile(g, g.name() + "Alloc" + p.name(), p, batch);
+    Harness.setParams(m, Harness.randomParams(g, new Random(1), 0.5));
+    Random rnd = new Random(2);
+    double[] xs = Harness.random(batch * m.info().inputSize(), rnd, -1, 1);
+    double[] ts = Harness.random(batch * m.info().targetSize(), rnd, 0, 1);
+    Runnable step;
+    if (m instanceof FloatModel fm) {
+      float[] fx = Harness.f(xs);
+      float[] ft = Harness.f(ts);
+      float[] out = new float[m.info().outputSize()];
+      step = () -> {
+        fm.lossAndGradient(fx, 0, ft, 0, batch, false);
+        fm.lossAndGradient(fx, 0, ft, 0, batch, true);
+        fm.loss(fx, 0, ft, 0, batch);
+        fm.predict(fx, 0, out, 0);
+      };
+    } else {
+      DoubleModel dm = (DoubleModel) m;
+      double[] out = new double[m.info().outputSize()];
+      step = () -> {
+        dm.lossAndGradient(xs, 0, ts, 0, batch, false);
+        dm.lossAndGradient(xs, 0, ts, 0, batch, true);
+        dm.loss(xs, 0, ts, 0, batch);
+        dm.predict(xs, 0, out, 0);
+      };
+    }
+    for (int i = 0; i < 2000; i++) step.run();
+    long before = mx.getCurrentThreadAllocatedBytes();
+    for (int i = 0; i < 1000; i++) step.run();
+    long after = mx.getCurrentThreadAllocatedBytes();
+    assertEquals(0, after - before, "bytes allocated over 1000 calls of " + g.name());
+  }
+}
