@@ -17,8 +17,7 @@ final class NnFiles {
     FrontendResult r = Frontend.parse(fileName, text);
     if (!r.ok()) throw new IllegalArgumentException(fileName + ": " + r.diagnostics());
     for (Decl d : r.program().decls()) {
-      String name = d instanceof Decl.Model m ? m.name().name() : ((Decl.Function) d).name().name();
-      if (declName == null || declName.equals(name)) return Lowering.lower(d);
+      if (declName == null || declName.equals(d.name().name())) return Lowering.lower(d, r.check());
     }
     throw new IllegalArgumentException("no declaration " + declName + " in " + fileName);
   }
