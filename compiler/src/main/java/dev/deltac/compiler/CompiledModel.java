@@ -1,9 +1,16 @@
 package dev.deltac.compiler;
 
 import dev.deltac.compiler.check.TrainSpec;
+import dev.deltac.compiler.emit.EmitOptions;
+import dev.deltac.compiler.emit.JavaEmitter;
 import dev.deltac.compiler.interp.Interpreter;
 import dev.deltac.compiler.ir.Graph;
+import dev.deltac.compiler.load.ModelLoader;
 import dev.deltac.compiler.opt.Optimizer;
+import dev.deltac.runtime.DoubleModel;
+import dev.deltac.runtime.FloatModel;
+import dev.deltac.runtime.Precision;
+import java.nio.file.Path;
 
 /**
  * One compiled model: its lowered graph, the optimized forward and reverse-mode graphs (made on
@@ -63,5 +70,42 @@ public final class CompiledModel {
   /** The float64 reference interpreter over {@link #backwardWithInputs()}. */
   public Interpreter interpreter() {
     return new Interpreter(backwardWithInputs());
+  }
+
+  /**
+   * The generated class's simple name: the model's name in float32, with {@code 64} appended for
+   * the float64 twin ({@code Xor}, {@code Xor64}), so both fit in one package.
+   */
+  public String className(Precision precision) {
+    return classNameFor(name(), precision);
+  }
+
+  static String classNameFor(String name, Precision precision) {
+    return precision == Precision.FLOAT64 ? name + "64" : name;
+  }
+
+  /** The Java source of the generated class, in {@code packageName} (empty: unnamed package). */
+  public String javaSource(Precision precision, String packageName) {
+    EmitOptions options = new EmitOptions(packageName, className(precision), precision,
+        Path.of(file).getFileName().toString());
+    return JavaEmitter.emitModel(forward(), backward(), backwardWithInputs(), options);
+  }
+
+  /** A new float32 instance, compiled in memory on first use (classes are cached by source). */
+  public FloatModel newModel(int maxBatch) {
+    return (FloatModel) load(Precision.FLOAT32, maxBatch);
+  }
+
+  /** A new float64 instance (the twin used for gradient checks). */
+  public DoubleModel newDoubleModel(int maxBatch) {
+    return (DoubleModel) load(Precision.FLOAT64, maxBatch);
+  }
+
+  /** The package of classes compiled in memory. */
+  public static final String IN_MEMORY_PACKAGE = "deltac.generated";
+
+  private Object load(Precision precision, int maxBatch) {
+    String source = javaSource(precision, IN_MEMORY_PACKAGE);
+    return ModelLoader.newModel(IN_MEMORY_PACKAGE + "." + className(precision), source, maxBatch);
   }
 }
