@@ -223,10 +223,14 @@ public final class Builtins {
     put(OPTIMIZERS, "adamw", Category.OPTIMIZER, req("lr", ArgKind.NUMBER), num("beta1", 0.9),
         num("beta2", 0.999), num("eps", 1e-8), num("weight_decay", 0.01));
 
-    put(SCHEDULES, "constant", Category.SCHEDULE);
-    put(SCHEDULES, "step", Category.SCHEDULE, req("every", ArgKind.POSITIVE_INT), num("gamma", 0.1));
-    put(SCHEDULES, "exponential", Category.SCHEDULE, req("gamma", ArgKind.NUMBER));
-    put(SCHEDULES, "cosine", Category.SCHEDULE, num("min_lr", 0));
+    // Every schedule takes `warmup`: optimizer steps of linear warm-up from 0 before it starts.
+    // `every` counts epochs; exponential multiplies by gamma once per epoch; cosine anneals over
+    // the whole run.
+    put(SCHEDULES, "constant", Category.SCHEDULE, num("warmup", 0));
+    put(SCHEDULES, "step", Category.SCHEDULE, req("every", ArgKind.POSITIVE_INT), num("gamma", 0.1),
+        num("warmup", 0));
+    put(SCHEDULES, "exponential", Category.SCHEDULE, req("gamma", ArgKind.NUMBER), num("warmup", 0));
+    put(SCHEDULES, "cosine", Category.SCHEDULE, num("min_lr", 0), num("warmup", 0));
   }
 
   private static Param t(String name) {

@@ -1,0 +1,120 @@
+package dev.deltac.cli;
+
+import dev.deltac.cli.train.DataSource;
+import dev.deltac.compiler.Compilation;
+import dev.deltac.compiler.CompileException;
+import dev.deltac.runtime.FloatModel;
+import dev.deltac.runtime.ModelInfo;
+import dev.deltac.runtime.TensorInfo;
+import dev.deltac.runtime.data.Dataset;
+import dev.deltac.runtime.io.Checkpoint;
+import dev.deltac.runtime.train.Metrics;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code deltac predict MODEL.nn --checkpoint C --data ...}: inference with trained parameters.
+ * Writes one CSV row of outputs per sample; when the data has targets, also reports the mean loss
+ * and, for class targets, the accuracy.
+ */
+@Command(name = "predict", mixinStandardHelpOptions = true, sortOptions = false,
+    description = {"Run inference with a checkpoint's parameters; print the outputs as CSV.",
+        "With targets in the data, also report the loss (and accuracy for one-hot targets)."})
+public final class PredictCommand implements Callable<Integer> {
+  private static final int CHUNK = 256;
+
+  @Parameters(index = "0", paramLabel = "MODEL.nn", description = "the model file")
+  Path file;
+
+  @Option(names = "--checkpoint", required = true, paramLabel = "C", description = "trained parameters")
+  Path checkpoint;
+
+  @Option(names = "--data", required = true, paramLabel = "PATH",
+      description = "a CSV file (inputs, optionally targets) or a folder of IDX files")
+  Path data;
+
+  @Option(names = "--model", paramLabel = "NAME", description = "which model, when the file has several")
+  String name;
+
+  @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "write the CSV here (default: stdout)")
+  Path output;
+
+  @CommandLine.Spec
+  CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public Integer call() {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    Compilation c = Compiling.compile(file, err);
+    if (c == null) return 1;
+    try {
+      FloatModel model = c.model(name).newModel(CHUNK);
+      Checkpoint.load(checkpoint, model);
+      DataSource.Loaded loaded = DataSource.load(data, model.info(), true);
+      Dataset d = loaded.heldOut() != null ? loaded.heldOut() : loaded.train();
+      float[] outs = new float[d.count() * model.info().outputSize()];
+      predict(model, d, outs);
+      if (output != null) {
+        try (Writer w = Files.newBufferedWriter(output, StandardCharsets.UTF_8)) {
+          writeCsv(model.info(), outs, d.count(), w);
+        }
+      } else {
+        writeCsv(model.info(), outs, d.count(), out);
+        out.flush();
+      }
+      if (d.targetSize() > 0) report(model, d, err);
+      return 0;
+    } catch (CompileException | IOException e) {
+      err.println("deltac predict: " + e.getMessage());
+      return 1;
+    }
+  }
+
+  private static void predict(FloatModel model, Dataset d, float[] outs) {
+    int in = d.inputSize();
+    int o = model.info().outputSize();
+    for (int i = 0; i < d.count(); i++) model.predict(d.inputs(), i * in, outs, i * o);
+  }
+
+  private static void writeCsv(ModelInfo info, float[] outs, int count, Writer w) throws IOException {
+    StringBuilder header = new StringBuilder();
+    for (TensorInfo t : info.outputs()) {
+      for (int j = 0; j < t.size(); j++) {
+        if (header.length() > 0) header.append(',');
+        header.append(t.size() == 1 ? t.name() : t.name() + "_" + j);
+      }
+    }
+    w.write(header.append('\n').toString());
+    int o = info.outputSize();
+    StringBuilder row = new StringBuilder();
+    for (int i = 0; i < count; i++) {
+      row.setLength(0);
+      for (int j = 0; j < o; j++) {
+        if (j > 0) row.append(',');
+        row.append(outs[i * o + j]);
+      }
+      w.write(row.append('\n').toString());
+    }
+  }
+
+  private static void report(FloatModel model, Dataset d, PrintWriter err) {
+    String line = String.format(Locale.ROOT, "%d samples: mean loss %.4g", d.count(),
+        Metrics.loss(model, d));
+    if (Metrics.hasAccuracy(model.info(), d)) {
+      line += String.format(Locale.ROOT, ", accuracy %.4f", Metrics.accuracy(model, d));
+    }
+    err.println(line);
+    err.flush();
+  }
+}

@@ -1,0 +1,103 @@
+package dev.deltac.cli;
+
+import dev.deltac.cli.train.DataSource;
+import dev.deltac.cli.train.TrainingRun;
+import dev.deltac.compiler.Compilation;
+import dev.deltac.compiler.CompileException;
+import dev.deltac.compiler.CompiledModel;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code deltac train MODEL.nn}: compile the model in memory, train it on its data with the
+ * defaults of its {@code train} block (flags override them), and write a checkpoint, a
+ * loss-curve PNG and a summary.
+ */
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+    description = {"Compile a model, train it, and write a checkpoint, a loss-curve PNG and a summary.",
+        "Defaults come from the model's train block; flags override them."})
+public final class TrainCommand implements Callable<Integer> {
+  @Parameters(index = "0", paramLabel = "MODEL.nn", description = "the model file")
+  Path file;
+
+  @Option(names = "--model", paramLabel = "NAME", description = "which model, when the file has several")
+  String name;
+
+  @Option(names = "--data", paramLabel = "PATH",
+      description = "a CSV file, or a folder of MNIST-style IDX files (default: MODEL.csv beside the model)")
+  Path data;
+
+  @Option(names = "--val-split", paramLabel = "F",
+      description = "fraction held out for validation when the data has no held-out set"
+          + " (default: 0.1 from 100 samples on, else 0)")
+  Double valSplit;
+
+  @Option(names = "--epochs", paramLabel = "N", description = "epochs (default: train block, else 10)")
+  Integer epochs;
+
+  @Option(names = "--batch", paramLabel = "N", description = "minibatch size (default: train block, else 32)")
+  Integer batch;
+
+  @Option(names = "--optimizer", paramLabel = "NAME", description = "sgd, adam or adamw (default: train block, else adam)")
+  String optimizer;
+
+  @Option(names = "--lr", paramLabel = "RATE", description = "learning rate (default: train block, else 0.001)")
+  Double lr;
+
+  @Option(names = "--seed", paramLabel = "S", description = "seed of initialization and shuffling (default: train block, else 0)")
+  Long seed;
+
+  @Option(names = "--threads", paramLabel = "N", description = "worker threads (default: the machine's cores)")
+  Integer threads;
+
+  @Option(names = "--clip-norm", paramLabel = "X", description = "clip the gradient to this global norm")
+  Double clipNorm;
+
+  @Option(names = "--clip-value", paramLabel = "X", description = "clip each gradient element to [-X, X]")
+  Double clipValue;
+
+  @Option(names = "--patience", paramLabel = "N",
+      description = "stop early after N epochs without improvement of the validation loss")
+  Integer patience;
+
+  @Option(names = {"-o", "--out"}, paramLabel = "DIR", description = "output folder (default: runs/MODEL)")
+  Path out;
+
+  @Option(names = "--no-progress", description = "no progress bar")
+  boolean noProgress;
+
+  @CommandLine.Spec
+  CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public Integer call() {
+    PrintWriter stdout = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    Compilation c = Compiling.compile(file, err);
+    if (c == null) return 1;
+    try {
+      CompiledModel m = c.model(name);
+      TrainingRun.Settings s = TrainingRun.Settings.from(m.train())
+          .override(epochs, batch, optimizer, lr, seed, threads, clipNorm, clipValue, patience, valSplit);
+      Path dataPath = data != null ? data : DataSource.defaultFor(file);
+      Path outDir = out != null ? out : Path.of("runs", m.name());
+      TrainingRun run = new TrainingRun(m, s, dataPath, outDir, !noProgress);
+      return run.execute(stdout, err);
+    } catch (CompileException e) {
+      err.println("deltac train: " + e.getMessage());
+      return 1;
+    } catch (IllegalArgumentException e) {
+      err.println("deltac train: " + e.getMessage());
+      return 2;
+    } catch (IOException e) {
+      err.println("deltac train: " + e.getMessage());
+      return 1;
+    }
+  }
+}

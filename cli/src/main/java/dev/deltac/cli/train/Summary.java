@@ -1,0 +1,83 @@
+package dev.deltac.cli.train;
+
+import static dev.deltac.cli.train.TrainingRun.fmt;
+
+import dev.deltac.runtime.FloatModel;
+import dev.deltac.runtime.ModelInfo;
+import dev.deltac.runtime.TensorInfo;
+import dev.deltac.runtime.data.Dataset;
+import dev.deltac.runtime.train.EpochMetrics;
+import dev.deltac.runtime.train.TrainingResult;
+import java.nio.file.Path;
+import java.util.List;
+
+/** The short text report of a training run, printed and saved beside the checkpoint. */
+final class Summary {
+  /** Datasets up to this size get every prediction printed. */
+  private static final int SHOW_ALL = 16;
+
+  private Summary() {}
+
+  static String text(ModelInfo info, TrainingRun.Settings s, DataSource.Loaded data, Dataset train,
+      Dataset val, TrainingResult r, double compileSeconds, double trainSeconds, FloatModel model,
+      Path ckpt, Path png) {
+    StringBuilder sb = new StringBuilder();
+    EpochMetrics last = r.last();
+    sb.append(fmt("%s: %d epochs, %d steps of batch %d, %s lr %s, seed %d, %d thread%s%n",
+        info.name(), r.history().size(), last.steps(), s.batch(), s.optimizer(), num(s.lr()),
+        s.seed(), s.threads(), s.threads() == 1 ? "" : "s"));
+    sb.append(fmt("  data        %s: %d training samples%s%n", data.description(), train.count(),
+        val == null ? ", no validation set" : ", " + val.count() + " validation samples"));
+    sb.append(fmt("  time        compiled in %.2f s, trained in %.2f s (%.0f samples/s)%n",
+        compileSeconds, trainSeconds, (double) r.history().size() * train.count() / trainSeconds));
+    sb.append(fmt("  final       train loss %s%s%s%n", num(last.trainLoss()),
+        acc(" accuracy ", last.trainAccuracy()),
+        last.hasValidation() ? ", validation loss " + num(last.validationLoss())
+            + acc(" accuracy ", last.validationAccuracy()) : ""));
+    if (r.bestEpoch() != last.epoch()) {
+      sb.append(fmt("  best        epoch %d, monitored loss %s%s%n", r.bestEpoch(),
+          num(r.bestLoss()), s.patience() > 0 ? " (parameters restored)" : ""));
+    }
+    sb.append(fmt("  checkpoint  %s%n", ckpt));
+    sb.append(fmt("  loss curve  %s%n", png));
+    if (train.count() <= SHOW_ALL) predictions(sb, info, train, model);
+    return sb.toString();
+  }
+
+  private static void predictions(StringBuilder sb, ModelInfo info, Dataset d, FloatModel model) {
+    sb.append("  predictions on the training samples:\n");
+    float[] out = new float[info.outputSize()];
+    for (int i = 0; i < d.count(); i++) {
+      model.predict(d.inputs(), i * d.inputSize(), out, 0);
+      sb.append("    ");
+      tensors(sb, info.inputs(), d.inputs(), i * d.inputSize());
+      sb.append("  ->  ");
+      tensors(sb, info.outputs(), out, 0);
+      sb.append("   target ");
+      tensors(sb, info.targets(), d.targets(), i * d.targetSize());
+      sb.append('\n');
+    }
+  }
+
+  private static void tensors(StringBuilder sb, List<TensorInfo> ts, float[] v, int off) {
+    for (int k = 0; k < ts.size(); k++) {
+      TensorInfo t = ts.get(k);
+      if (k > 0) sb.append(' ');
+      sb.append(t.name()).append(" = [");
+      for (int j = 0; j < Math.min(t.size(), 8); j++) {
+        if (j > 0) sb.append(", ");
+        sb.append(fmt("%.3f", v[off + t.offset() + j]));
+      }
+      if (t.size() > 8) sb.append(", ...");
+      sb.append(']');
+    }
+  }
+
+  private static String acc(String label, double a) {
+    return Double.isNaN(a) ? "" : fmt(",%s%.4f", label, a);
+  }
+
+  private static String num(double v) {
+    return fmt("%.4g", v);
+  }
+}

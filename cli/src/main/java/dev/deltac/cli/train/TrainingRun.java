@@ -1,0 +1,207 @@
+package dev.deltac.cli.train;
+
+import dev.deltac.compiler.CompiledModel;
+import dev.deltac.compiler.check.TrainSpec;
+import dev.deltac.runtime.FloatModel;
+import dev.deltac.runtime.ModelInfo;
+import dev.deltac.runtime.data.Dataset;
+import dev.deltac.runtime.io.Checkpoint;
+import dev.deltac.runtime.optim.LrSchedule;
+import dev.deltac.runtime.optim.Optimizer;
+import dev.deltac.runtime.train.EpochMetrics;
+import dev.deltac.runtime.train.Trainer;
+import dev.deltac.runtime.train.TrainingException;
+import dev.deltac.runtime.train.TrainingListener;
+import dev.deltac.runtime.train.TrainingResult;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/** One training run of the command line: data, trainer, progress, and the files it writes. */
+public final class TrainingRun {
+  /** The resolved settings: the train block's values, overridden by flags, then defaults. */
+  public record Settings(int epochs, int batch, String optimizer, Map<String, Object> optimizerArgs,
+      double lr, long seed, int threads, double clipNorm, double clipValue, int patience,
+      Double valSplit, String schedule, Map<String, Object> scheduleArgs) {
+
+    public static Settings from(TrainSpec t) {
+      return new Settings(
+          t.epochs() != null ? t.epochs() : 10,
+          t.batch() != null ? t.batch() : 32,
+          t.optimizer() != null ? t.optimizer() : "adam",
+          t.optimizerArgs() != null ? t.optimizerArgs() : Map.of(),
+          t.optimizerArgs() != null && t.optimizerArgs().get("lr") instanceof Double d ? d : 1e-3,
+          t.seed() != null ? t.seed() : 0,
+          Runtime.getRuntime().availableProcessors(),
+          t.clipNorm() != null ? t.clipNorm() : 0,
+          t.clipValue() != null ? t.clipValue() : 0,
+          0, null,
+          t.schedule() != null ? t.schedule() : "constant",
+          t.scheduleArgs() != null ? t.scheduleArgs() : Map.of());
+    }
+
+    /** Applies the non-null flags; a different optimizer drops the block's optimizer arguments. */
+    public Settings override(Integer epochs, Integer batch, String optimizer, Double lr, Long seed,
+        Integer threads, Double clipNorm, Double clipValue, Integer patience, Double valSplit) {
+      positive(epochs, "--epochs");
+      positive(batch, "--batch");
+      positive(threads, "--threads");
+      if (lr != null && !(lr > 0)) throw new IllegalArgumentException("--lr must be positive, got " + lr);
+      if (valSplit != null && !(valSplit >= 0 && valSplit < 1)) {
+        throw new IllegalArgumentException("--val-split must be in [0, 1), got " + valSplit);
+      }
+      if (optimizer != null && !List.of("sgd", "adam", "adamw").contains(optimizer)) {
+        throw new IllegalArgumentException("--optimizer must be sgd, adam or adamw, got " + optimizer);
+      }
+      boolean sameOptimizer = optimizer == null || optimizer.equals(this.optimizer);
+      return new Settings(
+          epochs != null ? epochs : this.epochs,
+          batch != null ? batch : this.batch,
+          optimizer != null ? optimizer : this.optimizer,
+          sameOptimizer ? optimizerArgs : Map.of(),
+          lr != null ? lr : this.lr,
+          seed != null ? seed : this.seed,
+          threads != null ? threads : this.threads,
+          clipNorm != null ? clipNorm : this.clipNorm,
+          clipValue != null ? clipValue : this.clipValue,
+          patience != null ? patience : this.patience,
+          valSplit != null ? valSplit : this.valSplit,
+          schedule, scheduleArgs);
+    }
+
+    private static void positive(Integer v, String flag) {
+      if (v != null && v <= 0) throw new IllegalArgumentException(flag + " must be positive, got " + v);
+    }
+
+    Optimizer newOptimizer() {
+      switch (optimizer) {
+        case "sgd":
+          return Optimizer.sgd(lr, num("momentum", 0), Boolean.TRUE.equals(optimizerArgs.get("nesterov")));
+        case "adamw":
+          return Optimizer.adamw(lr, num("beta1", 0.9), num("beta2", 0.999), num("eps", 1e-8),
+              num("weight_decay", 0.01));
+        default:
+          return Optimizer.adam(lr, num("beta1", 0.9), num("beta2", 0.999), num("eps", 1e-8));
+      }
+    }
+
+    LrSchedule newSchedule(long stepsPerEpoch) {
+      double warm = scheduleArgs.get("warmup") instanceof Double d ? d : 0;
+      LrSchedule s;
+      switch (schedule) {
+        case "step":
+          s = LrSchedule.step(lr, (long) sched("every", 1) * stepsPerEpoch, sched("gamma", 0.1));
+          break;
+        case "exponential":
+          s = LrSchedule.step(lr, stepsPerEpoch, sched("gamma", 1));
+          break;
+        case "cosine":
+          s = LrSchedule.cosine(lr, (long) epochs * stepsPerEpoch, sched("min_lr", 0));
+          break;
+        default:
+          s = LrSchedule.constant(lr);
+      }
+      return warm > 0 ? LrSchedule.warmup((long) warm, s) : s;
+    }
+
+    private double num(String key, double dflt) {
+      return optimizerArgs.get(key) instanceof Double d ? d : dflt;
+    }
+
+    private double sched(String key, double dflt) {
+      Object v = scheduleArgs.get(key);
+      return v instanceof Double d ? d : v instanceof Integer i ? i : v instanceof Long l ? l : dflt;
+    }
+  }
+
+  /** Up to this many samples, each epoch also measures loss and accuracy on the training set. */
+  static final int EVALUATE_TRAINING_UP_TO = 20_000;
+
+  private final CompiledModel compiled;
+  private final Settings s;
+  private final Path dataPath;
+  private final Path outDir;
+  private final boolean progress;
+
+  public TrainingRun(CompiledModel compiled, Settings settings, Path dataPath, Path outDir,
+      boolean progress) {
+    this.compiled = compiled;
+    this.s = settings;
+    this.dataPath = dataPath;
+    this.outDir = outDir;
+    this.progress = progress;
+  }
+
+  /** Trains and writes the outputs; returns the exit code. */
+  public int execute(PrintWriter out, PrintWriter err) throws IOException {
+    long t0 = System.nanoTime();
+    FloatModel model = compiled.newModel(Math.max(s.batch(), 16));
+    double compileSeconds = (System.nanoTime() - t0) / 1e9;
+    ModelInfo info = model.info();
+    DataSource.Loaded data = DataSource.load(dataPath, info);
+    Dataset train = data.train();
+    Dataset val = data.heldOut();
+    double split = s.valSplit() != null ? s.valSplit() : (train.count() >= 100 ? 0.1 : 0);
+    if (val == null && split > 0) {
+      Dataset.Split sp = train.split(split, s.seed());
+      train = sp.train();
+      val = sp.validation();
+    }
+    model.initParams(s.seed());
+    long stepsPerEpoch = (train.count() + s.batch() - 1) / s.batch();
+    List<EpochMetrics> history = new ArrayList<>();
+    Progress bar = progress ? new Progress(info.name(), System.err) : null;
+    Trainer.Builder b = Trainer.builder(model)
+        .optimizer(s.newOptimizer())
+        .schedule(s.newSchedule(stepsPerEpoch))
+        .batchSize(s.batch())
+        .epochs(s.epochs())
+        .seed(s.seed())
+        .threads(s.threads())
+        .evaluateTraining(train.count() <= EVALUATE_TRAINING_UP_TO)
+        .listener(new TrainingListener() {
+          @Override
+          public void onEpochEnd(EpochMetrics m) {
+            history.add(m);
+          }
+        });
+    if (bar != null) b.listener(bar);
+    if (val != null) b.validation(val);
+    if (s.clipNorm() > 0) b.clipNorm(s.clipNorm());
+    if (s.clipValue() > 0) b.clipValue(s.clipValue());
+    if (s.patience() > 0) b.earlyStopping(s.patience(), 0, true);
+    TrainingResult result;
+    long t1 = System.nanoTime();
+    try (Trainer trainer = b.build()) {
+      result = trainer.fit(train);
+    } catch (TrainingException e) {
+      if (bar != null) bar.close();
+      err.println("deltac train: " + info.name() + ": " + e.getMessage());
+      return 1;
+    }
+    double trainSeconds = (System.nanoTime() - t1) / 1e9;
+
+    Files.createDirectories(outDir);
+    Path ckpt = outDir.resolve(info.name() + ".ckpt");
+    Checkpoint.write(ckpt, model);
+    Path png = outDir.resolve(info.name() + "-loss.png");
+    LossChart.write(info.name() + " (" + Path.of(compiled.file()).getFileName() + ")",
+        result.history(), png);
+    String summary = Summary.text(info, s, data, train, val, result, compileSeconds, trainSeconds,
+        model, ckpt, png);
+    Files.writeString(outDir.resolve(info.name() + "-summary.txt"), summary, StandardCharsets.UTF_8);
+    out.print(summary);
+    out.flush();
+    return 0;
+  }
+
+  static String fmt(String f, Object... args) {
+    return String.format(Locale.ROOT, f, args);
+  }
+}

@@ -1,0 +1,128 @@
+package dev.deltac.samples;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.deltac.cli.Main;
+import dev.deltac.cli.train.DataSource;
+import dev.deltac.compiler.Deltac;
+import dev.deltac.runtime.FloatModel;
+import dev.deltac.runtime.data.Dataset;
+import dev.deltac.runtime.io.Checkpoint;
+import dev.deltac.runtime.train.Metrics;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The samples, trained end to end through the command line's entry point, then judged by
+ * loading the checkpoint the run wrote into a freshly compiled model.
+ */
+class SamplesTest {
+  private final StringWriter out = new StringWriter();
+  private final StringWriter err = new StringWriter();
+
+  private int deltac(String... args) {
+    return Main.run(new PrintWriter(out), new PrintWriter(err), args);
+  }
+
+  private static FloatModel trained(String model, Path ckpt) throws Exception {
+    FloatModel m = Deltac.compile(Path.of(model)).model().newModel(256);
+    Checkpoint.load(ckpt, m);
+    return m;
+  }
+
+  @Test
+  void xorLearnsAllFourCasesWithinPointOne(@TempDir Path dir) throws Exception {
+    long t0 = System.nanoTime();
+    assertEquals(0, deltac("train", "xor/xor.nn", "--no-progress", "-o", dir.toString()), err::toString);
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    assertTrue(seconds < 30, "XOR took " + seconds + " s");
+    FloatModel m = trained("xor/xor.nn", dir.resolve("Xor.ckpt"));
+    float[][] cases = {{0, 0, 0}, {0, 1, 1}, {1, 0, 1}, {1, 1, 0}};
+    float[] y = new float[1];
+    for (float[] c : cases) {
+      m.predict(c, 0, y, 0);
+      assertEquals(c[2], y[0], 0.1, "xor(" + c[0] + ", " + c[1] + ")");
+    }
+    assertTrue(Files.size(dir.resolve("Xor-loss.png")) > 1000);
+    byte[] png = Files.readAllBytes(dir.resolve("Xor-loss.png"));
+    assertEquals((byte) 0x89, png[0]);
+    assertEquals('P', png[1]);
+    String summary = Files.readString(dir.resolve("Xor-summary.txt"));
+    assertEquals(summary, out.toString());
+    assertTrue(summary.contains("accuracy 1.0000"), summary);
+  }
+
+  @Test
+  void regressionFitsTheNoisySineDownToTheNoise(@TempDir Path dir) throws Exception {
+    assertEquals(0, deltac("train", "regression/sine.nn", "--no-progress", "-o", dir.toString()),
+        err::toString);
+    FloatModel m = trained("regression/sine.nn", dir.resolve("Sine.ckpt"));
+    Dataset all = DataSource.load(Path.of("regression/sine.csv"), m.info()).train();
+    // The noise has variance 0.01; predicting 0 everywhere would cost about 0.5.
+    double mse = Metrics.loss(m, all);
+    assertTrue(mse < 0.02, "mse " + mse);
+  }
+
+  @Test
+  void sequenceModelPredictsTheNextSineValue(@TempDir Path dir) throws Exception {
+    assertEquals(0, deltac("train", "sequence/next_sine.nn", "--no-progress", "--epochs", "120",
+        "-o", dir.toString()), err::toString);
+    FloatModel m = trained("sequence/next_sine.nn", dir.resolve("NextSine.ckpt"));
+    Dataset all = DataSource.load(Path.of("sequence/next_sine.csv"), m.info()).train();
+    // Loss is summed over 8 steps; predicting 0 would cost about 8 * 0.5 = 4.
+    double loss = Metrics.loss(m, all);
+    assertTrue(loss < 0.2, "loss " + loss);
+    // After a few steps the net has seen the phase: the last prediction is close.
+    float[] h = new float[m.info().outputSize()];
+    m.predict(all.inputs(), 0, h, 0);
+    assertEquals(16, h.length);
+  }
+
+  @Test
+  void fashionMlpLearnsFromTwoThousandImages(@TempDir Path dir) throws Exception {
+    assertEquals(0, deltac("train", "fashion-mnist/fashion_mlp.nn", "--no-progress", "--data",
+        "fashion-mnist/subset", "--epochs", "10", "-o", dir.toString()), err::toString);
+    FloatModel m = trained("fashion-mnist/fashion_mlp.nn", dir.resolve("FashionMlp.ckpt"));
+    Dataset test = DataSource.load(Path.of("fashion-mnist/subset"), m.info()).heldOut();
+    assertEquals(1000, test.count());
+    double accuracy = Metrics.accuracy(m, test);
+    assertTrue(accuracy > 0.75, "held-out accuracy " + accuracy);
+  }
+
+  @Test
+  void sameSeedGivesBitIdenticalParametersWhateverTheThreadCount(@TempDir Path dir)
+      throws Exception {
+    for (String threads : new String[] {"1", "2", "3"}) {
+      assertEquals(0, deltac("train", "regression/sine.nn", "--no-progress", "--epochs", "5",
+          "--batch", "64", "--threads", threads, "-o", dir.resolve(threads).toString()), err::toString);
+    }
+    byte[] one = Files.readAllBytes(dir.resolve("1/Sine.ckpt"));
+    assertArrayEquals(one, Files.readAllBytes(dir.resolve("2/Sine.ckpt")));
+    assertArrayEquals(one, Files.readAllBytes(dir.resolve("3/Sine.ckpt")));
+  }
+
+  @Test
+  void divergingTrainingStopsWithTheStepAndTensor(@TempDir Path dir) {
+    assertEquals(1, deltac("train", "regression/sine.nn", "--no-progress", "--optimizer", "sgd",
+        "--lr", "1e12", "-o", dir.toString()));
+    String e = err.toString();
+    assertTrue(e.matches("(?s)deltac train: Sine: step \\d+: .*(NaN|Infinity).*\\n"), e);
+    assertTrue(e.contains(".W") || e.contains(".b") || e.contains("loss"), e);
+    assertEquals(1, e.lines().count(), e);
+  }
+
+  @Test
+  void malformedDataIsOneLineWithItsPosition(@TempDir Path dir) throws Exception {
+    Path csv = dir.resolve("bad.csv");
+    Files.writeString(csv, "x0,x1,y\n0,0,0\n0,1\n1,0,1\n");
+    assertEquals(1, deltac("train", "xor/xor.nn", "--no-progress", "--data", csv.toString(),
+        "-o", dir.toString()));
+    assertEquals("deltac train: " + csv + ":3: expected 3 columns, found 2", err.toString().strip());
+  }
+}
