@@ -10,6 +10,7 @@ import picocli.CommandLine;
 import dev.deltac.compiler.Compilation;
 import dev.deltac.compiler.CompiledModel;
 import dev.deltac.compiler.interp.InterpretedModel;
+import dev.deltac.runtime.DoubleModel;
 import dev.deltac.runtime.check.GradientCheck;
 import java.util.Locale;
 import picocli.CommandLine.Command;
@@ -28,6 +29,10 @@ public final class CheckCommand implements Callable<Integer> {
           + "(default: ${DEFAULT-VALUE})")
   boolean gradients;
 
+  @Option(names = "--interpret",
+      description = "check the reference interpreter instead of the generated float64 class")
+  boolean interpret;
+
   @Option(names = "--samples", defaultValue = "32", paramLabel = "N",
       description = "elements checked per parameter tensor (default: ${DEFAULT-VALUE})")
   int samples;
@@ -37,22 +42,23 @@ public final class CheckCommand implements Callable<Integer> {
 
   /**
    * Gradient check of every parameter tensor of every model (up to {@code samples} elements
-   * each), on a random batch of 2 with the declared initializers, seed 1, on the float64
-   * reference interpreter.
+   * each), on a random batch of 2 with the declared initializers, seed 1, on the generated
+   * float64 class (or the reference interpreter).
    */
   private boolean checkGradients(Path file, PrintWriter out, PrintWriter err) {
     Compilation c = Compiling.compile(file, err);
     if (c == null) return false;
     boolean ok = true;
     for (CompiledModel m : c.models()) {
-      InterpretedModel model = new InterpretedModel(m.backwardWithInputs(), 2);
+      DoubleModel model = interpret ? new InterpretedModel(m.backwardWithInputs(), 2)
+          : m.newDoubleModel(2);
       model.initParams(1);
       GradientCheck.Report report = new GradientCheck().sample(samples, 1)
           .run(model, GradientCheck.randomBatch(model.info(), 2, 1));
       String summary = String.format(Locale.ROOT,
-          "  model %s: gradients %s: %d elements of %d params, max relative error %.1e (tolerance %.0e)",
+          "  model %s: gradients %s: %d elements of %d params, max relative error %.1e (tolerance %.0e, %s)",
           m.name(), report.passed() ? "ok" : "WRONG", report.checked(), model.info().params().size(),
-          report.maxError(), report.tolerance());
+          report.maxError(), report.tolerance(), interpret ? "interpreter" : "generated float64");
       if (report.passed()) {
         out.println(summary);
       } else {

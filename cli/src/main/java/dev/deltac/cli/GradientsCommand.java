@@ -1,6 +1,7 @@
 package dev.deltac.cli;
 
 import dev.deltac.cli.gradients.CaseException;
+import dev.deltac.cli.gradients.GeneratedRun;
 import dev.deltac.cli.gradients.GradientCase;
 import dev.deltac.cli.gradients.GradientReport;
 import dev.deltac.compiler.Compilation;
@@ -27,7 +28,8 @@ import picocli.CommandLine.Parameters;
  */
 @Command(name = "gradients", mixinStandardHelpOptions = true,
     description = {"Print loss, outputs, parameter gradients and input gradients for the params and",
-        "batch of CASE.json (or a function's value and gradient for its args), as JSON."})
+        "batch of CASE.json (or a function's value and gradient for its args), as JSON.",
+        "Runs the generated class in the case's precision (default float32)."})
 public final class GradientsCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "MODEL.nn", description = "the model file")
   Path file;
@@ -35,7 +37,8 @@ public final class GradientsCommand implements Callable<Integer> {
   @Option(names = "--case", required = true, paramLabel = "CASE.json", description = "params and batch")
   Path casePath;
 
-  @Option(names = "--interpret", description = "use the float64 reference interpreter")
+  @Option(names = "--interpret",
+      description = "use the float64 reference interpreter instead of the generated class")
   boolean interpret;
 
   @CommandLine.Spec
@@ -66,12 +69,15 @@ public final class GradientsCommand implements Callable<Integer> {
           && c.functions().stream().anyMatch(f -> f.name().equals(name)))) {
         CompiledFunction f = c.function(name);
         GradientCase gc = GradientCase.parse(json, f.lowered());
-        Interpreter.Result r = f.interpreter().run(gc.params(), gc.xs(), gc.ts(), 1);
+        Interpreter.Result r = interpret ? f.interpreter().run(gc.params(), gc.xs(), gc.ts(), 1)
+            : GeneratedRun.function(f, gc);
         out.println(GradientReport.function(f.gradient(), r));
       } else {
         CompiledModel m = c.model(name);
         GradientCase gc = GradientCase.parse(json, m.lowered());
-        Interpreter.Result r = m.interpreter().run(gc.params(), gc.xs(), gc.ts(), gc.batch());
+        Interpreter.Result r = interpret
+            ? m.interpreter().run(gc.params(), gc.xs(), gc.ts(), gc.batch())
+            : GeneratedRun.model(m, gc);
         out.println(GradientReport.model(m.backwardWithInputs(), r));
       }
     } catch (CaseException e) {

@@ -97,6 +97,40 @@ class GradientsCommandTest {
     assertEquals("", out.toString());
   }
 
+  @ParameterizedTest
+  @CsvSource({"float64, 1e-12", "float32, 1e-4"})
+  void generatedClassAgreesWithTheInterpreter(String precision, double tolerance, @TempDir Path dir)
+      throws Exception {
+    Path c = dir.resolve("case.json");
+    Files.writeString(c, XOR_CASE.replace("float64", precision));
+    assertEquals(0, run("gradients", "../samples/xor/xor.nn", "--case", c.toString()), err::toString);
+    JsonObject generated = JsonParser.parseString(out.toString()).getAsJsonObject();
+    out.getBuffer().setLength(0);
+    assertEquals(0, run("gradients", "--interpret", "../samples/xor/xor.nn", "--case", c.toString()));
+    JsonObject interpreted = JsonParser.parseString(out.toString()).getAsJsonObject();
+    assertClose(interpreted, generated, tolerance, "$");
+  }
+
+  /** Every number of {@code a} and {@code b} within relative {@code tol}, same structure. */
+  private static void assertClose(com.google.gson.JsonElement a, com.google.gson.JsonElement b,
+      double tol, String path) {
+    if (a.isJsonObject()) {
+      assertEquals(a.getAsJsonObject().keySet(), b.getAsJsonObject().keySet(), path);
+      for (String k : a.getAsJsonObject().keySet()) {
+        assertClose(a.getAsJsonObject().get(k), b.getAsJsonObject().get(k), tol, path + "." + k);
+      }
+    } else if (a.isJsonArray()) {
+      assertEquals(a.getAsJsonArray().size(), b.getAsJsonArray().size(), path);
+      for (int i = 0; i < a.getAsJsonArray().size(); i++) {
+        assertClose(a.getAsJsonArray().get(i), b.getAsJsonArray().get(i), tol, path + "[" + i + "]");
+      }
+    } else {
+      double x = a.getAsDouble();
+      double y = b.getAsDouble();
+      assertTrue(Math.abs(x - y) <= tol * Math.max(1e-3, Math.abs(x)), path + ": " + x + " vs " + y);
+    }
+  }
+
   @Test
   void aMissingCaseFileIsOneLine() {
     assertEquals(1, run("gradients", "../samples/xor/xor.nn", "--case", "no-such.json"));
