@@ -18,6 +18,15 @@ public interface Model {
   void initParams(long seed);
 
   /**
+   * Seeds the dropout masks of the following {@code lossAndGradient} calls. A mask element
+   * depends only on this seed, the sample's index in the batch array ({@code xOff / inputSize}
+   * plus its place in the call), the mask and the element ({@link Dropout#scale}), so shards
+   * computed on any thread get the same masks. Inference ({@code predict}, {@code loss}) never
+   * drops. Models without dropout ignore the seed.
+   */
+  default void setDropoutSeed(long seed) {}
+
+  /**
    * A new instance, with the same maximum batch, that shares this model's parameter arrays
    * (not copies) and has its own gradients and work buffers: one per thread for data-parallel
    * training.

@@ -38,10 +38,7 @@ class SamplesTest {
 
   @Test
   void xorLearnsAllFourCasesWithinPointOne(@TempDir Path dir) throws Exception {
-    long t0 = System.nanoTime();
     assertEquals(0, deltac("train", "xor/xor.nn", "--no-progress", "-o", dir.toString()), err::toString);
-    double seconds = (System.nanoTime() - t0) / 1e9;
-    assertTrue(seconds < 30, "XOR took " + seconds + " s");
     FloatModel m = trained("xor/xor.nn", dir.resolve("Xor.ckpt"));
     float[][] cases = {{0, 0, 0}, {0, 1, 1}, {1, 0, 1}, {1, 1, 0}};
     float[] y = new float[1];

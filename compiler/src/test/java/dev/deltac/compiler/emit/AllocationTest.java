@@ -55,9 +55,15 @@ class AllocationTest {
       };
     }
     for (int i = 0; i < 2000; i++) step.run();
-    long before = mx.getCurrentThreadAllocatedBytes();
-    for (int i = 0; i < 1000; i++) step.run();
-    long after = mx.getCurrentThreadAllocatedBytes();
-    assertEquals(0, after - before, "bytes allocated over 1000 calls of " + g.name());
+    // The least of three rounds: a JIT transition under load (an on-stack replacement, a
+    // deoptimization) can allocate a few bytes once, but code that allocates per call shows up
+    // in every round.
+    long least = Long.MAX_VALUE;
+    for (int round = 0; round < 3 && least > 0; round++) {
+      long before = mx.getCurrentThreadAllocatedBytes();
+      for (int i = 0; i < 1000; i++) step.run();
+      least = Math.min(least, mx.getCurrentThreadAllocatedBytes() - before);
+    }
+    assertEquals(0, least, "bytes allocated over 1000 calls of " + g.name());
   }
 }

@@ -15,7 +15,11 @@ import java.util.List;
  * stencil. Its truncation error is O(eps^4) instead of O(eps^2), so a step of 1e-4 leaves both
  * truncation and float64 rounding (about 1e-16 |L| / eps) far below the 1e-7 tolerance, where
  * the plain two-point difference at 1e-6 sits right at it (measured: 6.7e-7 worst error on the
- * Fashion-MNIST MLP with correct gradients, 3e-9 with the extrapolation).
+ * Fashion-MNIST MLP with correct gradients, 1.3e-8 with the extrapolation).
+ *
+ * <p>The differences are of the loss that {@code lossAndGradient} returns, the training loss:
+ * with dropout, the masks stay fixed between the calls (they depend on the dropout seed, which
+ * the check does not change), so the check sees exactly the function whose gradient it checks.
  *
  * <p>The error of one element is {@code |a - n| / max(|a|, |n|, floor)}: relative where the
  * gradient is large, absolute (scaled by {@code 1/floor}) where both are near zero, so a
@@ -90,7 +94,8 @@ public final class GradientCheck {
   public Report run(DoubleModel model, double[] xs, double[] ts, int batch) {
     model.lossAndGradient(xs, 0, ts, 0, batch, false);
     double[][] params = model.params();
-    double[][] grads = model.grads();
+    double[][] grads = new double[model.grads().length][];
+    for (int b = 0; b < grads.length; b++) grads[b] = model.grads()[b].clone();
     Rng rng = new Rng(seed);
     List<Entry> entries = new ArrayList<>();
     for (TensorInfo t : model.info().params()) {
@@ -126,9 +131,9 @@ public final class GradientCheck {
   private static double central(DoubleModel model, double[] block, int j, double w, double h,
       double[] xs, double[] ts, int batch) {
     block[j] = w + h;
-    double plus = model.loss(xs, 0, ts, 0, batch);
+    double plus = model.lossAndGradient(xs, 0, ts, 0, batch, false);
     block[j] = w - h;
-    double minus = model.loss(xs, 0, ts, 0, batch);
+    double minus = model.lossAndGradient(xs, 0, ts, 0, batch, false);
     return (plus - minus) / (2 * h);
   }
 

@@ -31,6 +31,7 @@ public final class ParallelGradient implements AutoCloseable {
   private final ExecutorService pool;
   private float[] xs;
   private float[] ts;
+  private long dropoutSeed;
 
   /**
    * @param model the main model: its {@link FloatModel#grads()} receive the reduced gradient
@@ -85,7 +86,10 @@ public final class ParallelGradient implements AutoCloseable {
     }
     this.xs = xs;
     this.ts = ts;
-    for (int i = 0; i < shards; i++) tasks.get(i).n = Math.min(shardSize, batch - i * shardSize);
+    for (int i = 0; i < shards; i++) {
+      tasks.get(i).n = Math.min(shardSize, batch - i * shardSize);
+      replicas.get(i).setDropoutSeed(dropoutSeed);
+    }
     run(shards);
     return reduce(shards, batch);
   }
@@ -127,6 +131,11 @@ public final class ParallelGradient implements AutoCloseable {
       }
     }
     return loss / batch;
+  }
+
+  /** Seeds the dropout masks of the next {@link #compute} (see {@link FloatModel#setDropoutSeed}). */
+  public void setDropoutSeed(long seed) {
+    this.dropoutSeed = seed;
   }
 
   @Override

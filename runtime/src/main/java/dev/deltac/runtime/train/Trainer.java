@@ -1,5 +1,6 @@
 package dev.deltac.runtime.train;
 
+import dev.deltac.runtime.Rng;
 import dev.deltac.runtime.Checks;
 import dev.deltac.runtime.FloatModel;
 import dev.deltac.runtime.Params;
@@ -152,6 +153,7 @@ public final class Trainer implements AutoCloseable {
     step++;
     double loss;
     try {
+      engine.setDropoutSeed(Rng.derive(seed, step).nextLong());
       loss = engine.compute(batches.inputs(), batches.targets(), n);
     } catch (TrainingException e) {
       throw new TrainingException(step, e.getMessage().substring("step 0: ".length()),
