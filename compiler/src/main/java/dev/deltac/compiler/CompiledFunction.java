@@ -36,7 +36,7 @@ public final class CompiledFunction {
 
   /** The optimized graph of the value and its gradient w.r.t. the arguments. */
   public synchronized Graph gradient() {
-    if (gradient == null) gradient = Optimizer.backward(lowered, true);
+    if (gradient == null) gradient = Optimizer.inferenceBackward(lowered);
     return gradient;
   }
 

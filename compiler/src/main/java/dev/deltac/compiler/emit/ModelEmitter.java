@@ -9,6 +9,7 @@ import com.palantir.javapoet.TypeName;
 import com.palantir.javapoet.TypeSpec;
 import dev.deltac.compiler.ir.Graph;
 import dev.deltac.compiler.ir.Node;
+import dev.deltac.compiler.ir.Op;
 import dev.deltac.compiler.ir.ParamSpec;
 import java.util.ArrayList;
 import java.util.List;
@@ -96,6 +97,11 @@ final class ModelEmitter {
     type.addField(num.matrix(), "grads", Modifier.PRIVATE, Modifier.FINAL);
     type.addField(num.array(), "inputGradients", Modifier.PRIVATE, Modifier.FINAL);
     ClassParts.leafFields(type, ctx);
+    boolean dropout = backward.nodes().stream().anyMatch(n -> n.op() == Op.DROPOUT_MASK);
+    if (dropout) {
+      type.addField(long.class, "dropoutSeed", Modifier.PRIVATE);
+      type.addField(int.class, "sampleIndex", Modifier.PRIVATE);
+    }
 
     // Per-sample code of each pass.
     List<Node> outputs = new ArrayList<>(forward.outputs().values());
@@ -124,6 +130,11 @@ final class ModelEmitter {
     getter("params", num.matrix(), "params");
     getter("grads", num.matrix(), "grads");
     getter("inputGradients", num.array(), "inputGradients");
+    if (dropout) {
+      type.addMethod(MethodSpec.methodBuilder("setDropoutSeed").addAnnotation(Override.class)
+          .addModifiers(Modifier.PUBLIC).addParameter(long.class, "seed")
+          .addStatement("this.dropoutSeed = seed").build());
+    }
     type.addMethod(MethodSpec.methodBuilder("replica").addAnnotation(Override.class)
         .addModifiers(Modifier.PUBLIC).returns(self).addStatement("return new $T(maxBatch, this)", self)
         .build());
@@ -133,7 +144,7 @@ final class ModelEmitter {
     type.addMethod(checkBatch());
     predict(fwd, predictPass.build());
     loss(fwd, lossPass.build());
-    lossAndGradient(bwd, bwi, gradPass.build(), gradInPass.build());
+    lossAndGradient(bwd, bwi, gradPass.build(), gradInPass.build(), dropout);
 
     CodeBlock.Builder ctorTail = CodeBlock.builder();
     ClassParts.bufferFields(type, ctx, ctorTail);
@@ -267,7 +278,11 @@ final class ModelEmitter {
         .addStatement("return ($L) (sum / batch)", num.t).build());
   }
 
-  private void lossAndGradient(GraphCode bwd, GraphCode bwi, CodeBlock pass, CodeBlock passIn) {
+  private void lossAndGradient(GraphCode bwd, GraphCode bwi, CodeBlock pass, CodeBlock passIn,
+      boolean dropout) {
+    // Dropout masks are drawn per sample index in the batch array (see Model.setDropoutSeed).
+    String firstSample = dropout ? "int firstSample = INPUT_SIZE == 0 ? 0 : inputOff / INPUT_SIZE" : "";
+    String sampleIndex = dropout ? "sampleIndex = firstSample + s" : "";
     List<Node> inGrads = new ArrayList<>();
     for (Node x : backwardWithInputs.inputs()) {
       Node g = backwardWithInputs.inputGrads().get(x.attr().name());
@@ -284,8 +299,10 @@ final class ModelEmitter {
         .addStatement("java.util.Arrays.fill(grads[k], $L)", num.lit(0))
         .endControlFlow()
         .addStatement("double sum = 0")
+        .addCode(statement(firstSample))
         .beginControlFlow("if (inputGradients)")
         .beginControlFlow("for (int s = 0; s < batch; s++)")
+        .addCode(statement(sampleIndex))
         .addStatement("loadInputs(inputBatch, inputOff + s * INPUT_SIZE)")
         .addStatement("loadTargets(targetBatch, targetOff + s * TARGET_SIZE)")
         .addCode(passIn)
@@ -294,6 +311,7 @@ final class ModelEmitter {
         .endControlFlow()
         .nextControlFlow("else")
         .beginControlFlow("for (int s = 0; s < batch; s++)")
+        .addCode(statement(sampleIndex))
         .addStatement("loadInputs(inputBatch, inputOff + s * INPUT_SIZE)")
         .addStatement("loadTargets(targetBatch, targetOff + s * TARGET_SIZE)")
         .addCode(pass)
@@ -311,5 +329,10 @@ final class ModelEmitter {
     type.addMethod(MethodSpec.methodBuilder("storeInputGradients").addModifiers(Modifier.PRIVATE)
         .addParameter(int.class, "off").addParameter(int.class, "batch")
         .addCode("$L", ClassParts.store(bwi.access, inGrads, "inputGradients", "off", "batch")).build());
+  }
+
+  /** {@code text;} as a statement, or nothing when empty. */
+  private static CodeBlock statement(String text) {
+    return text.isEmpty() ? CodeBlock.of("") : CodeBlock.builder().addStatement(text).build();
   }
 }

@@ -95,6 +95,14 @@ final class NodeKernels {
       case MAXPOOL2D: case AVGPOOL2D: conv.pool(n, o, c); return;
       case MAXPOOL2D_GRAD: conv.maxPoolGrad(n, o, c); return;
       case AVGPOOL2D_GRAD: conv.avgPoolGrad(n, o, c); return;
+      case DROPOUT_MASK: {
+        String call = "dev.deltac.runtime.Dropout." + (num.t.equals("float") ? "scaleFloat" : "scale");
+        int id = n.attr().intAt(0);
+        String rate = Double.toString(n.attr().doubleAt(0));
+        c.loop("i", n.size(), n.size() <= UNROLL_ELEMENTS, i -> c.line(o + "[" + i + "] = " + call
+            + "(dropoutSeed, sampleIndex, " + id + ", " + i + ", " + rate + ");"));
+        return;
+      }
       default:
         throw new IllegalStateException("no code generator for " + op);
     }

@@ -18,11 +18,13 @@ import java.util.Map;
 public final class InterpretedModel implements DoubleModel {
   private final Graph graph;
   private final Interpreter interpreter;
+  private final Interpreter inference;
   private final ModelInfo info;
   private final int maxBatch;
   private final double[][] params;
   private final double[][] grads;
   private final double[] inputGrads;
+  private long dropoutSeed;
 
   /** {@code graph} must be differentiated with input gradients. */
   public InterpretedModel(Graph graph, int maxBatch) {
@@ -35,6 +37,7 @@ public final class InterpretedModel implements DoubleModel {
     }
     this.graph = graph;
     this.interpreter = new Interpreter(graph);
+    this.inference = new Interpreter(graph).training(false);
     this.info = GraphInfo.of(graph, Precision.FLOAT64);
     this.maxBatch = maxBatch;
     this.params = sharedParams != null ? sharedParams : blocks(info);
@@ -63,6 +66,11 @@ public final class InterpretedModel implements DoubleModel {
   @Override
   public void initParams(long seed) {
     Initializers.initialize(this, seed);
+  }
+
+  @Override
+  public void setDropoutSeed(long seed) {
+    this.dropoutSeed = seed;
   }
 
   @Override
@@ -107,7 +115,7 @@ public final class InterpretedModel implements DoubleModel {
   public void predict(double[] x, int xOff, double[] out, int outOff) {
     double[] xs = java.util.Arrays.copyOfRange(x, xOff, xOff + info.inputSize());
     double[] ts = new double[info.targetSize()];
-    double[] o = interpreter.run(paramValues(), xs, ts, 1).outputs()[0];
+    double[] o = inference.run(paramValues(), xs, ts, 1).outputs()[0];
     System.arraycopy(o, 0, out, outOff, o.length);
   }
 
@@ -118,7 +126,9 @@ public final class InterpretedModel implements DoubleModel {
 
   @Override
   public double loss(double[] xs, int xOff, double[] ts, int tOff, int batch) {
-    return run(xs, xOff, ts, tOff, batch).loss();
+    double[] x = java.util.Arrays.copyOfRange(xs, xOff, xOff + batch * info.inputSize());
+    double[] t = java.util.Arrays.copyOfRange(ts, tOff, tOff + batch * info.targetSize());
+    return inference.run(paramValues(), x, t, batch).loss();
   }
 
   @Override
@@ -143,7 +153,9 @@ public final class InterpretedModel implements DoubleModel {
   public Interpreter.Result run(double[] xs, int xOff, double[] ts, int tOff, int batch) {
     double[] x = java.util.Arrays.copyOfRange(xs, xOff, xOff + batch * info.inputSize());
     double[] t = java.util.Arrays.copyOfRange(ts, tOff, tOff + batch * info.targetSize());
-    return interpreter.run(paramValues(), x, t, batch);
+    interpreter.setDropoutSeed(dropoutSeed);
+    int first = info.inputSize() == 0 ? 0 : xOff / info.inputSize();
+    return interpreter.run(paramValues(), x, t, batch, first);
   }
 
   @Override

@@ -15,6 +15,8 @@ import java.util.Map;
  */
 public final class Interpreter {
   private final Graph graph;
+  private long dropoutSeed;
+  private boolean training = true;
 
   public Interpreter(Graph graph) {
     this.graph = graph;
@@ -22,6 +24,17 @@ public final class Interpreter {
 
   public Graph graph() {
     return graph;
+  }
+
+  /** In inference mode every dropout mask is 1; training mode (the default) draws them. */
+  public Interpreter training(boolean on) {
+    this.training = on;
+    return this;
+  }
+
+  /** Seeds dropout masks, as {@code Model.setDropoutSeed} does for generated classes. */
+  public void setDropoutSeed(long seed) {
+    this.dropoutSeed = seed;
   }
 
   /** The loss, outputs and gradients of one batch. */
@@ -34,6 +47,12 @@ public final class Interpreter {
    */
   public Map<Integer, double[]> evaluate(Map<String, double[]> params, double[] x, int xOff,
       double[] t, int tOff) {
+    return evaluate(params, x, xOff, t, tOff, 0);
+  }
+
+  /** As above, for the sample at index {@code sample} of its batch array (dropout masks). */
+  public Map<Integer, double[]> evaluate(Map<String, double[]> params, double[] x, int xOff,
+      double[] t, int tOff, int sample) {
     Map<Integer, double[]> values = new HashMap<>();
     bindPacked(values, graph.inputs(), x, xOff);
     if (t != null) bindPacked(values, graph.targets(), t, tOff);
@@ -48,11 +67,29 @@ public final class Interpreter {
     }
     for (Node n : graph.nodes()) {
       if (values.containsKey(n.id())) continue;
+      if (n.op() == dev.deltac.compiler.ir.Op.DROPOUT_MASK) {
+        values.put(n.id(), mask(n, sample));
+        continue;
+      }
       double[][] in = new double[n.inputs().size()][];
       for (int i = 0; i < in.length; i++) in[i] = values.get(n.input(i).id());
       values.put(n.id(), Kernels.eval(n, in));
     }
     return values;
+  }
+
+  private double[] mask(Node n, int sample) {
+    double[] m = new double[n.size()];
+    if (!training) {
+      java.util.Arrays.fill(m, 1.0);
+      return m;
+    }
+    int id = n.attr().intAt(0);
+    double rate = n.attr().doubleAt(0);
+    for (int i = 0; i < m.length; i++) {
+      m[i] = dev.deltac.runtime.Dropout.scale(dropoutSeed, sample, id, i, rate);
+    }
+    return m;
   }
 
   private static void bindPacked(Map<Integer, double[]> values, List<Node> leaves, double[] src,
@@ -67,6 +104,15 @@ public final class Interpreter {
 
   /** Runs a batch packed back to back from offset 0. */
   public Result run(Map<String, double[]> params, double[] xs, double[] ts, int batch) {
+    return run(params, xs, ts, batch, 0);
+  }
+
+  /**
+   * Runs a batch packed from offset 0 whose first sample has index {@code firstSample} in the
+   * batch array it was cut from (it seeds the dropout masks, as in generated classes).
+   */
+  public Result run(Map<String, double[]> params, double[] xs, double[] ts, int batch,
+      int firstSample) {
     int inSize = packedSize(graph.inputs());
     int tSize = packedSize(graph.targets());
     int outSize = 0;
@@ -77,7 +123,7 @@ public final class Interpreter {
     Map<String, double[]> grads = new LinkedHashMap<>();
     graph.paramGrads().forEach((name, node) -> grads.put(name, new double[node.size()]));
     for (int s = 0; s < batch; s++) {
-      Map<Integer, double[]> v = evaluate(params, xs, s * inSize, ts, s * tSize);
+      Map<Integer, double[]> v = evaluate(params, xs, s * inSize, ts, s * tSize, firstSample + s);
       if (graph.loss() != null) loss += v.get(graph.loss().id())[0];
       double[] out = new double[outSize];
       int off = 0;

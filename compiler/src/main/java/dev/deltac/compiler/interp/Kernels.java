@@ -124,6 +124,9 @@ public final class Kernels {
         return Convolution.avgPoolGrad(n, in[0]);
       case DELTA:
         return delta(n, in[0], in[1], in[2]);
+      case DROPOUT_MASK:
+        throw new IllegalStateException("a dropout mask depends on the step and sample: the"
+            + " interpreter evaluates it");
       default:
         throw new IllegalStateException("no kernel for " + op);
     }

@@ -92,6 +92,7 @@ final class Calls {
       case "maxpool2d": return pool(Op.MAXPOOL2D);
       case "avgpool2d": return pool(Op.AVGPOOL2D);
       case "layer_norm": return layerNorm(binding);
+      case "dropout": return dropout();
       default:
         throw new IllegalStateException("no lowering for function " + f);
     }
@@ -158,6 +159,17 @@ final class Calls {
     Node var = b.mul(b.sum(b.unary(Op.SQUARE, d)), inv);
     Node std = b.unary(Op.SQRT, b.add(var, b.scalar(1e-5)));
     return b.make(Op.ADD, span, b.mul(b.div(d, std), gain), bias);
+  }
+
+  /** dropout(x, rate): x times a fresh mask (inverted dropout); identity at inference. */
+  private Node dropout() {
+    Node x = arg(0);
+    double rate = num(1, "rate", 0.5);
+    int[] ints = new int[x.shape().rank() + 1];
+    ints[0] = l.nextMaskId();
+    System.arraycopy(x.shape().dims(), 0, ints, 1, x.shape().rank());
+    Node mask = b.make(Op.DROPOUT_MASK, Attr.of(null, ints, new double[] {rate}), span);
+    return b.make(Op.MUL, span, x, mask);
   }
 
   private String activationName(int position) {

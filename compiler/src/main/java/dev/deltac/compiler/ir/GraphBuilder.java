@@ -65,6 +65,7 @@ public final class GraphBuilder {
       throw new IllegalArgumentException(op + " takes " + op.arity + " operands, got " + operands.size());
     }
     if (op.arity < 0 && operands.isEmpty()) throw new IllegalArgumentException(op + " needs operands");
+    if (op.arity == 0 && op != Op.DROPOUT_MASK) throw new IllegalArgumentException(op + " is not made here");
     Shape shape = ShapeInference.infer(op, attr, operands);
     return intern(op, operands, attr, shape, span);
   }

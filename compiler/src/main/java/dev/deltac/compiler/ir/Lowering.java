@@ -36,6 +36,7 @@ public final class Lowering {
   private final Map<String, Node> outputs = new LinkedHashMap<>();
   private final Set<String> states = new HashSet<>();
   private Node loss;
+  private int masks;
 
   private Lowering(CheckResult check, Decl decl) {
     this.check = check;
@@ -206,6 +207,11 @@ public final class Lowering {
     Node p = param(name, shape, init, span);
     env.put(name, p);
     return p;
+  }
+
+  /** A new dropout mask's id, unique within the graph (masks in unrolled loops differ too). */
+  int nextMaskId() {
+    return masks++;
   }
 
   /** True when {@code name} is bound in the model (so it is not an activation keyword). */

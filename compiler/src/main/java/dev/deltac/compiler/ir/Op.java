@@ -76,6 +76,14 @@ public enum Op {
   /** operand g; attr [size, stride, h, w]. */
   AVGPOOL2D_GRAD(1, Kind.OTHER),
 
+  // Randomness.
+  /**
+   * A dropout mask: 0 with probability {@code rate}, else {@code 1 / (1 - rate)}, drawn per
+   * training step, sample and element ({@code dev.deltac.runtime.Dropout}); no operands; attr
+   * ints {@code [maskId, dims...]}, doubles {@code [rate]}. Inference graphs replace it by 1.
+   */
+  DROPOUT_MASK(0, Kind.OTHER),
+
   // Fused nodes made by the optimizer.
   /**
    * The δ-recurrence {@code (W^T δ) ⊙ φ'(h)} with φ' written through the layer output h;

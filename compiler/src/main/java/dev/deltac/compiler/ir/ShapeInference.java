@@ -34,6 +34,10 @@ final class ShapeInference {
       default:
         break;
     }
+    if (op == Op.DROPOUT_MASK) {
+      int[] ints = attr.ints();
+      return Shape.of(java.util.Arrays.copyOfRange(ints, 1, ints.length));
+    }
     Shape a = in.get(0).shape();
     switch (op) {
       case WHERE:

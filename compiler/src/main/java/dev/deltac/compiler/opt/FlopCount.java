@@ -48,7 +48,7 @@ public final class FlopCount {
     long size = n.shape().sizeLong();
     switch (n.op()) {
       case INPUT: case TARGET: case PARAM: case CONST: case INDEX: case SLICE: case PAD_FIRST:
-      case CONCAT: case RESHAPE: case TRANSPOSE: case BROADCAST:
+      case CONCAT: case RESHAPE: case TRANSPOSE: case BROADCAST: case DROPOUT_MASK:
         return 0;
       case MATMUL: {
         Shape a = n.input(0).shape();

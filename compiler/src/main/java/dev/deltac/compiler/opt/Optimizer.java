@@ -17,14 +17,22 @@ import dev.deltac.compiler.ir.Graph;
 public final class Optimizer {
   private Optimizer() {}
 
-  /** The forward graph with losses fused and simplified; no gradients. */
+  /** The inference graph: no dropout ({@link Inference}), losses fused, simplified. */
   public static Graph forward(Graph lowered) {
-    return Simplify.run(LossFusion.run(lowered));
+    return Simplify.run(LossFusion.run(Inference.run(lowered)));
   }
 
-  /** The optimized reverse-mode graph; with {@code inputGradients}, dL/dinput too. */
+  /**
+   * The optimized reverse-mode graph of the training step (dropout masks kept); with
+   * {@code inputGradients}, dL/dinput too.
+   */
   public static Graph backward(Graph lowered, boolean inputGradients) {
-    Graph g = ReverseMode.differentiate(forward(lowered), inputGradients);
+    Graph g = ReverseMode.differentiate(Simplify.run(LossFusion.run(lowered)), inputGradients);
     return DeltaFusion.run(Simplify.run(g));
+  }
+
+  /** The reverse-mode graph in inference mode (dropout off): a function's gradient. */
+  public static Graph inferenceBackward(Graph lowered) {
+    return backward(Inference.run(lowered), true);
   }
 }

@@ -128,6 +128,18 @@ class ModelGradientTest {
               output o
               loss mse(o, y)
             }"""),
+        Arguments.of("dropout (training masks fixed by the seed)", """
+            model Drop {
+              input x[6]
+              target y[3]
+              h = dense(x, 8, tanh)
+              d = dropout(h, 0.5)
+              s = dense(d, 5, sigmoid)
+              e = dropout(s * 2, 0.3)
+              o = dense(e, 3)
+              output o
+              loss mse(o, y)
+            }"""),
         Arguments.of("conv and pools, stride 1 padding 0", convModel(1, 0, 3)),
         Arguments.of("conv and pools, stride 1 padding 1", convModel(1, 1, 3)),
         Arguments.of("conv and pools, stride 2 padding 0", convModel(2, 0, 2)),
