@@ -13,7 +13,8 @@ import jdk.incubator.vector.VectorSpecies;
  *       fixed pairwise lane order, then the scalar column tail is added.
  *   <li>Input gradient: 4 samples x 3 vectors (24 columns) of {@code DX}; per weight row, 3 vector
  *       loads and 4 broadcasts of {@code D} feed 12 FMAs. Column panels outermost, so the
- *       {@code m x 24} panel of {@code W} is reused from L1 by every sample block.
+ *       {@code m x 24} panel of {@code W} is reused from L1 by every sample block. The last
+ *       {@code batch % 4} samples stream whole rows instead (no latency-bound 1-sample block).
  *   <li>Weight gradient: 4 rows x 3 vectors of {@code GW}, summed over the batch in registers and
  *       added to {@code GW} once. Column panels outermost, so the {@code batch x 24} panel of
  *       {@code X} is reused by every row block.
@@ -197,19 +198,16 @@ final class VectorDenseKernels extends DenseLayerKernels {
   @Override
   void inputGradientKernel(int batch, int m, int n, float[][] w,
       float[] d, int dOff, int dStride, float[] dx, int dxOff, int dxStride) {
+    int full = batch - batch % 4;
     int j = 0;
     for (; j + L3 <= n; j += L3) {
-      int b = 0;
-      for (; b + 4 <= batch; b += 4) {
+      for (int b = 0; b < full; b += 4) {
         inputGradient4x3(m, w, j, d, dOff + b * dStride, dStride, dx, dxOff + b * dxStride,
             dxStride);
       }
-      for (; b < batch; b++) {
-        inputGradient1x3(m, w, j, d, dOff + b * dStride, dx, dxOff + b * dxStride);
-      }
     }
     for (; j + L <= n; j += L) {
-      for (int b = 0; b < batch; b++) {
+      for (int b = 0; b < full; b++) {
         FloatVector a = FloatVector.zero(S);
         int dr = dOff + b * dStride;
         for (int i = 0; i < m; i++) {
@@ -219,12 +217,66 @@ final class VectorDenseKernels extends DenseLayerKernels {
       }
     }
     for (; j < n; j++) {
-      for (int b = 0; b < batch; b++) {
+      for (int b = 0; b < full; b++) {
         float s = 0f;
         int dr = dOff + b * dStride;
         for (int i = 0; i < m; i++) s = Math.fma(w[i][j], d[dr + i], s);
         dx[dxOff + b * dxStride + j] = s;
       }
+    }
+    for (int b = full; b < batch; b++) {
+      inputGradientRow(m, n, w, d, dOff + b * dStride, dx, dxOff + b * dxStride);
+    }
+  }
+
+  /**
+   * One sample, streaming whole rows: {@code DX} row += {@code D[b, i] * W[i]}, four weight rows
+   * per pass. The same per-element FMA chain as the blocked kernels, but the chains of different
+   * columns overlap, where a 1-sample register block would wait on FMA latency.
+   */
+  private static void inputGradientRow(int m, int n, float[][] w, float[] d, int dr,
+      float[] dx, int q) {
+    int nv = n - n % L;
+    for (int j = 0; j < n; j++) dx[q + j] = 0f;
+    int i = 0;
+    for (; i + 4 <= m; i += 4) {
+      float[] w0 = w[i];
+      float[] w1 = w[i + 1];
+      float[] w2 = w[i + 2];
+      float[] w3 = w[i + 3];
+      float d0 = d[dr + i];
+      float d1 = d[dr + i + 1];
+      float d2 = d[dr + i + 2];
+      float d3 = d[dr + i + 3];
+      FloatVector u0 = FloatVector.broadcast(S, d0);
+      FloatVector u1 = FloatVector.broadcast(S, d1);
+      FloatVector u2 = FloatVector.broadcast(S, d2);
+      FloatVector u3 = FloatVector.broadcast(S, d3);
+      for (int j = 0; j < nv; j += L) {
+        FloatVector a = FloatVector.fromArray(S, dx, q + j);
+        a = FloatVector.fromArray(S, w0, j).fma(u0, a);
+        a = FloatVector.fromArray(S, w1, j).fma(u1, a);
+        a = FloatVector.fromArray(S, w2, j).fma(u2, a);
+        a = FloatVector.fromArray(S, w3, j).fma(u3, a);
+        a.intoArray(dx, q + j);
+      }
+      for (int j = nv; j < n; j++) {
+        float s = dx[q + j];
+        s = Math.fma(w0[j], d0, s);
+        s = Math.fma(w1[j], d1, s);
+        s = Math.fma(w2[j], d2, s);
+        dx[q + j] = Math.fma(w3[j], d3, s);
+      }
+    }
+    for (; i < m; i++) {
+      float[] w0 = w[i];
+      float d0 = d[dr + i];
+      FloatVector u0 = FloatVector.broadcast(S, d0);
+      for (int j = 0; j < nv; j += L) {
+        FloatVector.fromArray(S, w0, j).fma(u0, FloatVector.fromArray(S, dx, q + j))
+            .intoArray(dx, q + j);
+      }
+      for (int j = nv; j < n; j++) dx[q + j] = Math.fma(w0[j], d0, dx[q + j]);
     }
   }
 
@@ -274,22 +326,6 @@ final class VectorDenseKernels extends DenseLayerKernels {
     a30.intoArray(dx, o);
     a31.intoArray(dx, o + L);
     a32.intoArray(dx, o + L2);
-  }
-
-  private static void inputGradient1x3(int m, float[][] w, int j,
-      float[] d, int dr, float[] dx, int q) {
-    FloatVector a0 = FloatVector.zero(S);
-    FloatVector a1 = a0, a2 = a0;
-    for (int i = 0; i < m; i++) {
-      float[] wi = w[i];
-      FloatVector u = FloatVector.broadcast(S, d[dr + i]);
-      a0 = FloatVector.fromArray(S, wi, j).fma(u, a0);
-      a1 = FloatVector.fromArray(S, wi, j + L).fma(u, a1);
-      a2 = FloatVector.fromArray(S, wi, j + L2).fma(u, a2);
-    }
-    a0.intoArray(dx, q + j);
-    a1.intoArray(dx, q + j + L);
-    a2.intoArray(dx, q + j + L2);
   }
 
   // -------------------------------------------------------------------------- weight gradient
