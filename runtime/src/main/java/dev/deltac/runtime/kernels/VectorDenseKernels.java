@@ -334,6 +334,11 @@ final class VectorDenseKernels extends DenseLayerKernels {
   void weightGradientKernel(int batch, int m, int n,
       float[] d, int dOff, int dStride, float[] x, int xOff, int xStride,
       float[][] gw, float[] gb) {
+    if (batch < 4) {
+      weightGradientRows(batch, m, n, d, dOff, dStride, x, xOff, xStride, gw);
+      if (gb != null) biasGradient(batch, m, d, dOff, dStride, gb);
+      return;
+    }
     int j = 0;
     for (; j + L3 <= n; j += L3) {
       int i = 0;
@@ -365,6 +370,45 @@ final class VectorDenseKernels extends DenseLayerKernels {
       }
     }
     if (gb != null) biasGradient(batch, m, d, dOff, dStride, gb);
+  }
+
+  /**
+   * Small batches: row by row, whole rows, the same per-element FMA chain over the batch. A
+   * 4 x 3 register block would do only {@code batch} FMAs per accumulator between its loads and
+   * stores of {@code GW}.
+   */
+  private static void weightGradientRows(int batch, int m, int n,
+      float[] d, int dOff, int ds, float[] x, int xOff, int xs, float[][] gw) {
+    int nv = n - n % L;
+    if (batch == 1) { // fma(x, d, 0) == x * d rounded: the same chain, without the inner loop
+      for (int i = 0; i < m; i++) {
+        float[] g = gw[i];
+        FloatVector u = FloatVector.broadcast(S, d[dOff + i]);
+        for (int j = 0; j < nv; j += L) {
+          FloatVector.fromArray(S, g, j).add(FloatVector.fromArray(S, x, xOff + j).mul(u))
+              .intoArray(g, j);
+        }
+        for (int j = nv; j < n; j++) g[j] += Math.fma(x[xOff + j], d[dOff + i], 0f);
+      }
+      return;
+    }
+    for (int i = 0; i < m; i++) {
+      float[] g = gw[i];
+      for (int j = 0; j < nv; j += L) {
+        FloatVector a = FloatVector.zero(S);
+        for (int b = 0, dp = dOff + i, xp = xOff + j; b < batch; b++, dp += ds, xp += xs) {
+          a = FloatVector.fromArray(S, x, xp).fma(FloatVector.broadcast(S, d[dp]), a);
+        }
+        FloatVector.fromArray(S, g, j).add(a).intoArray(g, j);
+      }
+      for (int j = nv; j < n; j++) {
+        float s = 0f;
+        for (int b = 0, dp = dOff + i, xp = xOff + j; b < batch; b++, dp += ds, xp += xs) {
+          s = Math.fma(x[xp], d[dp], s);
+        }
+        g[j] += s;
+      }
+    }
   }
 
   private static void weightGradient4x3(int batch, int i, int j,
