@@ -1,0 +1,481 @@
+package dev.deltac.runtime.kernels;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Kernels on the Vector API ({@code jdk.incubator.vector}), 256-bit float vectors and FMA,
+ * register-blocked so that each loaded vector feeds several independent accumulators.
+ *
+ * <ul>
+ *   <li>Forward: dot products along {@code n}. Micro-kernel 4 samples x 3 weight rows (12 vector
+ *       accumulators, 7 loads per 12 FMAs); each accumulator is reduced once at the end, in a
+ *       fixed pairwise lane order, then the scalar column tail is added.
+ *   <li>Input gradient: 4 samples x 3 vectors (24 columns) of {@code DX}; per weight row, 3 vector
+ *       loads and 4 broadcasts of {@code D} feed 12 FMAs. Column panels outermost, so the
+ *       {@code m x 24} panel of {@code W} is reused from L1 by every sample block. The last
+ *       {@code batch % 4} samples stream whole rows instead (no latency-bound 1-sample block).
+ *   <li>Weight gradient: 4 rows x 3 vectors of {@code GW}, summed over the batch in registers and
+ *       added to {@code GW} once. Column panels outermost, so the {@code batch x 24} panel of
+ *       {@code X} is reused by every row block.
+ * </ul>
+ *
+ * <p>Every output element is a sequential FMA chain over its sum index (in the lanes, and in the
+ * scalar tails through {@link Math#fma}), so the result of an element does not depend on which
+ * block shape computed it. Loaded reflectively by {@link DenseKernels}: this class is the only
+ * one that links against the incubator module.
+ */
+final class VectorDenseKernels extends DenseLayerKernels {
+  private static final VectorSpecies<Float> S = FloatVector.SPECIES_256;
+  private static final int L = 8;
+  private static final int L2 = 2 * L;
+  private static final int L3 = 3 * L;
+
+  VectorDenseKernels() {
+    if (S.length() != L) throw new IllegalStateException("SPECIES_256 has " + S.length());
+  }
+
+  /** True when the platform runs 256-bit float vectors in hardware rather than emulating them. */
+  static boolean hardwareSupported() {
+    return FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 256;
+  }
+
+  @Override
+  public String name() {
+    return "vector-256";
+  }
+
+  /** Sum of the lanes in a fixed pairwise order. */
+  private static float sum(FloatVector v) {
+    return ((v.lane(0) + v.lane(1)) + (v.lane(2) + v.lane(3)))
+        + ((v.lane(4) + v.lane(5)) + (v.lane(6) + v.lane(7)));
+  }
+
+  private static float bias(float[] bias, int i) {
+    return bias == null ? 0f : bias[i];
+  }
+
+  // ---------------------------------------------------------------------------------- forward
+
+  @Override
+  void forwardKernel(int batch, int m, int n, float[][] w, float[] bias,
+      float[] x, int xOff, int xStride, float[] y, int yOff, int yStride) {
+    int nv = n - n % L;
+    int i = 0;
+    for (; i + 3 <= m; i += 3) {
+      int b = 0;
+      for (; b + 4 <= batch; b += 4) {
+        forward4x3(n, nv, w, bias, i, x, xOff + b * xStride, xStride, y, yOff + b * yStride,
+            yStride);
+      }
+      for (; b < batch; b++) {
+        forward1x3(n, nv, w, bias, i, x, xOff + b * xStride, y, yOff + b * yStride);
+      }
+    }
+    for (; i < m; i++) {
+      int b = 0;
+      for (; b + 4 <= batch; b += 4) {
+        forward4x1(n, nv, w[i], bias(bias, i), x, xOff + b * xStride, xStride, y,
+            yOff + b * yStride + i, yStride);
+      }
+      for (; b < batch; b++) {
+        y[yOff + b * yStride + i] = bias(bias, i) + dot(n, nv, w[i], x, xOff + b * xStride);
+      }
+    }
+  }
+
+  private static void forward4x3(int n, int nv, float[][] w, float[] bias, int i,
+      float[] x, int xo, int xs, float[] y, int yo, int ys) {
+    float[] w0 = w[i];
+    float[] w1 = w[i + 1];
+    float[] w2 = w[i + 2];
+    int p0 = xo;
+    int p1 = xo + xs;
+    int p2 = p1 + xs;
+    int p3 = p2 + xs;
+    FloatVector a00 = FloatVector.zero(S);
+    FloatVector a01 = a00, a02 = a00, a10 = a00, a11 = a00, a12 = a00;
+    FloatVector a20 = a00, a21 = a00, a22 = a00, a30 = a00, a31 = a00, a32 = a00;
+    for (int j = 0; j < nv; j += L) {
+      FloatVector v0 = FloatVector.fromArray(S, w0, j);
+      FloatVector v1 = FloatVector.fromArray(S, w1, j);
+      FloatVector v2 = FloatVector.fromArray(S, w2, j);
+      FloatVector u = FloatVector.fromArray(S, x, p0 + j);
+      a00 = v0.fma(u, a00);
+      a01 = v1.fma(u, a01);
+      a02 = v2.fma(u, a02);
+      u = FloatVector.fromArray(S, x, p1 + j);
+      a10 = v0.fma(u, a10);
+      a11 = v1.fma(u, a11);
+      a12 = v2.fma(u, a12);
+      u = FloatVector.fromArray(S, x, p2 + j);
+      a20 = v0.fma(u, a20);
+      a21 = v1.fma(u, a21);
+      a22 = v2.fma(u, a22);
+      u = FloatVector.fromArray(S, x, p3 + j);
+      a30 = v0.fma(u, a30);
+      a31 = v1.fma(u, a31);
+      a32 = v2.fma(u, a32);
+    }
+    float b0 = bias(bias, i);
+    float b1 = bias(bias, i + 1);
+    float b2 = bias(bias, i + 2);
+    int q = yo + i;
+    y[q] = b0 + tail(sum(a00), n, nv, w0, x, p0);
+    y[q + 1] = b1 + tail(sum(a01), n, nv, w1, x, p0);
+    y[q + 2] = b2 + tail(sum(a02), n, nv, w2, x, p0);
+    q += ys;
+    y[q] = b0 + tail(sum(a10), n, nv, w0, x, p1);
+    y[q + 1] = b1 + tail(sum(a11), n, nv, w1, x, p1);
+    y[q + 2] = b2 + tail(sum(a12), n, nv, w2, x, p1);
+    q += ys;
+    y[q] = b0 + tail(sum(a20), n, nv, w0, x, p2);
+    y[q + 1] = b1 + tail(sum(a21), n, nv, w1, x, p2);
+    y[q + 2] = b2 + tail(sum(a22), n, nv, w2, x, p2);
+    q += ys;
+    y[q] = b0 + tail(sum(a30), n, nv, w0, x, p3);
+    y[q + 1] = b1 + tail(sum(a31), n, nv, w1, x, p3);
+    y[q + 2] = b2 + tail(sum(a32), n, nv, w2, x, p3);
+  }
+
+  private static void forward1x3(int n, int nv, float[][] w, float[] bias, int i,
+      float[] x, int p, float[] y, int yo) {
+    float[] w0 = w[i];
+    float[] w1 = w[i + 1];
+    float[] w2 = w[i + 2];
+    FloatVector a0 = FloatVector.zero(S);
+    FloatVector a1 = a0, a2 = a0;
+    for (int j = 0; j < nv; j += L) {
+      FloatVector u = FloatVector.fromArray(S, x, p + j);
+      a0 = FloatVector.fromArray(S, w0, j).fma(u, a0);
+      a1 = FloatVector.fromArray(S, w1, j).fma(u, a1);
+      a2 = FloatVector.fromArray(S, w2, j).fma(u, a2);
+    }
+    int q = yo + i;
+    y[q] = bias(bias, i) + tail(sum(a0), n, nv, w0, x, p);
+    y[q + 1] = bias(bias, i + 1) + tail(sum(a1), n, nv, w1, x, p);
+    y[q + 2] = bias(bias, i + 2) + tail(sum(a2), n, nv, w2, x, p);
+  }
+
+  /** One weight row against 4 samples; writes {@code y[q + k * ys]} for k < 4. */
+  private static void forward4x1(int n, int nv, float[] w0, float bias0,
+      float[] x, int xo, int xs, float[] y, int q, int ys) {
+    int p0 = xo;
+    int p1 = xo + xs;
+    int p2 = p1 + xs;
+    int p3 = p2 + xs;
+    FloatVector a0 = FloatVector.zero(S);
+    FloatVector a1 = a0, a2 = a0, a3 = a0;
+    for (int j = 0; j < nv; j += L) {
+      FloatVector v = FloatVector.fromArray(S, w0, j);
+      a0 = v.fma(FloatVector.fromArray(S, x, p0 + j), a0);
+      a1 = v.fma(FloatVector.fromArray(S, x, p1 + j), a1);
+      a2 = v.fma(FloatVector.fromArray(S, x, p2 + j), a2);
+      a3 = v.fma(FloatVector.fromArray(S, x, p3 + j), a3);
+    }
+    y[q] = bias0 + tail(sum(a0), n, nv, w0, x, p0);
+    y[q + ys] = bias0 + tail(sum(a1), n, nv, w0, x, p1);
+    y[q + 2 * ys] = bias0 + tail(sum(a2), n, nv, w0, x, p2);
+    y[q + 3 * ys] = bias0 + tail(sum(a3), n, nv, w0, x, p3);
+  }
+
+  private static float dot(int n, int nv, float[] w0, float[] x, int p) {
+    FloatVector a = FloatVector.zero(S);
+    for (int j = 0; j < nv; j += L) {
+      a = FloatVector.fromArray(S, w0, j).fma(FloatVector.fromArray(S, x, p + j), a);
+    }
+    return tail(sum(a), n, nv, w0, x, p);
+  }
+
+  /** {@code s} plus the columns {@code nv <= j < n}, by sequential FMA. */
+  private static float tail(float s, int n, int nv, float[] w0, float[] x, int p) {
+    for (int j = nv; j < n; j++) s = Math.fma(w0[j], x[p + j], s);
+    return s;
+  }
+
+  // --------------------------------------------------------------------------- input gradient
+
+  @Override
+  void inputGradientKernel(int batch, int m, int n, float[][] w,
+      float[] d, int dOff, int dStride, float[] dx, int dxOff, int dxStride) {
+    int full = batch - batch % 4;
+    int j = 0;
+    for (; j + L3 <= n; j += L3) {
+      for (int b = 0; b < full; b += 4) {
+        inputGradient4x3(m, w, j, d, dOff + b * dStride, dStride, dx, dxOff + b * dxStride,
+            dxStride);
+      }
+    }
+    for (; j + L <= n; j += L) {
+      for (int b = 0; b < full; b++) {
+        FloatVector a = FloatVector.zero(S);
+        int dr = dOff + b * dStride;
+        for (int i = 0; i < m; i++) {
+          a = FloatVector.fromArray(S, w[i], j).fma(FloatVector.broadcast(S, d[dr + i]), a);
+        }
+        a.intoArray(dx, dxOff + b * dxStride + j);
+      }
+    }
+    for (; j < n; j++) {
+      for (int b = 0; b < full; b++) {
+        float s = 0f;
+        int dr = dOff + b * dStride;
+        for (int i = 0; i < m; i++) s = Math.fma(w[i][j], d[dr + i], s);
+        dx[dxOff + b * dxStride + j] = s;
+      }
+    }
+    for (int b = full; b < batch; b++) {
+      inputGradientRow(m, n, w, d, dOff + b * dStride, dx, dxOff + b * dxStride);
+    }
+  }
+
+  /**
+   * One sample, streaming whole rows: {@code DX} row += {@code D[b, i] * W[i]}, four weight rows
+   * per pass. The same per-element FMA chain as the blocked kernels, but the chains of different
+   * columns overlap, where a 1-sample register block would wait on FMA latency.
+   */
+  private static void inputGradientRow(int m, int n, float[][] w, float[] d, int dr,
+      float[] dx, int q) {
+    int nv = n - n % L;
+    for (int j = 0; j < n; j++) dx[q + j] = 0f;
+    int i = 0;
+    for (; i + 4 <= m; i += 4) {
+      float[] w0 = w[i];
+      float[] w1 = w[i + 1];
+      float[] w2 = w[i + 2];
+      float[] w3 = w[i + 3];
+      float d0 = d[dr + i];
+      float d1 = d[dr + i + 1];
+      float d2 = d[dr + i + 2];
+      float d3 = d[dr + i + 3];
+      FloatVector u0 = FloatVector.broadcast(S, d0);
+      FloatVector u1 = FloatVector.broadcast(S, d1);
+      FloatVector u2 = FloatVector.broadcast(S, d2);
+      FloatVector u3 = FloatVector.broadcast(S, d3);
+      for (int j = 0; j < nv; j += L) {
+        FloatVector a = FloatVector.fromArray(S, dx, q + j);
+        a = FloatVector.fromArray(S, w0, j).fma(u0, a);
+        a = FloatVector.fromArray(S, w1, j).fma(u1, a);
+        a = FloatVector.fromArray(S, w2, j).fma(u2, a);
+        a = FloatVector.fromArray(S, w3, j).fma(u3, a);
+        a.intoArray(dx, q + j);
+      }
+      for (int j = nv; j < n; j++) {
+        float s = dx[q + j];
+        s = Math.fma(w0[j], d0, s);
+        s = Math.fma(w1[j], d1, s);
+        s = Math.fma(w2[j], d2, s);
+        dx[q + j] = Math.fma(w3[j], d3, s);
+      }
+    }
+    for (; i < m; i++) {
+      float[] w0 = w[i];
+      float d0 = d[dr + i];
+      FloatVector u0 = FloatVector.broadcast(S, d0);
+      for (int j = 0; j < nv; j += L) {
+        FloatVector.fromArray(S, w0, j).fma(u0, FloatVector.fromArray(S, dx, q + j))
+            .intoArray(dx, q + j);
+      }
+      for (int j = nv; j < n; j++) dx[q + j] = Math.fma(w0[j], d0, dx[q + j]);
+    }
+  }
+
+  private static void inputGradient4x3(int m, float[][] w, int j,
+      float[] d, int dr, int ds, float[] dx, int q, int qs) {
+    int d1 = dr + ds;
+    int d2 = d1 + ds;
+    int d3 = d2 + ds;
+    FloatVector a00 = FloatVector.zero(S);
+    FloatVector a01 = a00, a02 = a00, a10 = a00, a11 = a00, a12 = a00;
+    FloatVector a20 = a00, a21 = a00, a22 = a00, a30 = a00, a31 = a00, a32 = a00;
+    for (int i = 0; i < m; i++) {
+      float[] wi = w[i];
+      FloatVector v0 = FloatVector.fromArray(S, wi, j);
+      FloatVector v1 = FloatVector.fromArray(S, wi, j + L);
+      FloatVector v2 = FloatVector.fromArray(S, wi, j + L2);
+      FloatVector u = FloatVector.broadcast(S, d[dr + i]);
+      a00 = v0.fma(u, a00);
+      a01 = v1.fma(u, a01);
+      a02 = v2.fma(u, a02);
+      u = FloatVector.broadcast(S, d[d1 + i]);
+      a10 = v0.fma(u, a10);
+      a11 = v1.fma(u, a11);
+      a12 = v2.fma(u, a12);
+      u = FloatVector.broadcast(S, d[d2 + i]);
+      a20 = v0.fma(u, a20);
+      a21 = v1.fma(u, a21);
+      a22 = v2.fma(u, a22);
+      u = FloatVector.broadcast(S, d[d3 + i]);
+      a30 = v0.fma(u, a30);
+      a31 = v1.fma(u, a31);
+      a32 = v2.fma(u, a32);
+    }
+    int o = q + j;
+    a00.intoArray(dx, o);
+    a01.intoArray(dx, o + L);
+    a02.intoArray(dx, o + L2);
+    o += qs;
+    a10.intoArray(dx, o);
+    a11.intoArray(dx, o + L);
+    a12.intoArray(dx, o + L2);
+    o += qs;
+    a20.intoArray(dx, o);
+    a21.intoArray(dx, o + L);
+    a22.intoArray(dx, o + L2);
+    o += qs;
+    a30.intoArray(dx, o);
+    a31.intoArray(dx, o + L);
+    a32.intoArray(dx, o + L2);
+  }
+
+  // -------------------------------------------------------------------------- weight gradient
+
+  @Override
+  void weightGradientKernel(int batch, int m, int n,
+      float[] d, int dOff, int dStride, float[] x, int xOff, int xStride,
+      float[][] gw, float[] gb) {
+    if (batch < 4) {
+      weightGradientRows(batch, m, n, d, dOff, dStride, x, xOff, xStride, gw);
+      if (gb != null) biasGradient(batch, m, d, dOff, dStride, gb);
+      return;
+    }
+    int j = 0;
+    for (; j + L3 <= n; j += L3) {
+      int i = 0;
+      for (; i + 4 <= m; i += 4) {
+        weightGradient4x3(batch, i, j, d, dOff, dStride, x, xOff, xStride, gw);
+      }
+      for (; i < m; i++) {
+        weightGradient1x3(batch, i, j, d, dOff, dStride, x, xOff, xStride, gw[i]);
+      }
+    }
+    for (; j + L <= n; j += L) {
+      for (int i = 0; i < m; i++) {
+        FloatVector a = FloatVector.zero(S);
+        for (int b = 0, dp = dOff + i, xp = xOff + j; b < batch;
+            b++, dp += dStride, xp += xStride) {
+          a = FloatVector.fromArray(S, x, xp).fma(FloatVector.broadcast(S, d[dp]), a);
+        }
+        FloatVector.fromArray(S, gw[i], j).add(a).intoArray(gw[i], j);
+      }
+    }
+    for (; j < n; j++) {
+      for (int i = 0; i < m; i++) {
+        float s = 0f;
+        for (int b = 0, dp = dOff + i, xp = xOff + j; b < batch;
+            b++, dp += dStride, xp += xStride) {
+          s = Math.fma(x[xp], d[dp], s);
+        }
+        gw[i][j] += s;
+      }
+    }
+    if (gb != null) biasGradient(batch, m, d, dOff, dStride, gb);
+  }
+
+  /**
+   * Small batches: row by row, whole rows, the same per-element FMA chain over the batch. A
+   * 4 x 3 register block would do only {@code batch} FMAs per accumulator between its loads and
+   * stores of {@code GW}.
+   */
+  private static void weightGradientRows(int batch, int m, int n,
+      float[] d, int dOff, int ds, float[] x, int xOff, int xs, float[][] gw) {
+    int nv = n - n % L;
+    if (batch == 1) { // fma(x, d, 0) == x * d rounded: the same chain, without the inner loop
+      for (int i = 0; i < m; i++) {
+        float[] g = gw[i];
+        FloatVector u = FloatVector.broadcast(S, d[dOff + i]);
+        for (int j = 0; j < nv; j += L) {
+          FloatVector.fromArray(S, g, j).add(FloatVector.fromArray(S, x, xOff + j).mul(u))
+              .intoArray(g, j);
+        }
+        for (int j = nv; j < n; j++) g[j] += Math.fma(x[xOff + j], d[dOff + i], 0f);
+      }
+      return;
+    }
+    for (int i = 0; i < m; i++) {
+      float[] g = gw[i];
+      for (int j = 0; j < nv; j += L) {
+        FloatVector a = FloatVector.zero(S);
+        for (int b = 0, dp = dOff + i, xp = xOff + j; b < batch; b++, dp += ds, xp += xs) {
+          a = FloatVector.fromArray(S, x, xp).fma(FloatVector.broadcast(S, d[dp]), a);
+        }
+        FloatVector.fromArray(S, g, j).add(a).intoArray(g, j);
+      }
+      for (int j = nv; j < n; j++) {
+        float s = 0f;
+        for (int b = 0, dp = dOff + i, xp = xOff + j; b < batch; b++, dp += ds, xp += xs) {
+          s = Math.fma(x[xp], d[dp], s);
+        }
+        g[j] += s;
+      }
+    }
+  }
+
+  private static void weightGradient4x3(int batch, int i, int j,
+      float[] d, int dOff, int ds, float[] x, int xOff, int xs, float[][] gw) {
+    FloatVector a00 = FloatVector.zero(S);
+    FloatVector a01 = a00, a02 = a00, a10 = a00, a11 = a00, a12 = a00;
+    FloatVector a20 = a00, a21 = a00, a22 = a00, a30 = a00, a31 = a00, a32 = a00;
+    for (int b = 0, dp = dOff + i, xp = xOff + j; b < batch; b++, dp += ds, xp += xs) {
+      FloatVector v0 = FloatVector.fromArray(S, x, xp);
+      FloatVector v1 = FloatVector.fromArray(S, x, xp + L);
+      FloatVector v2 = FloatVector.fromArray(S, x, xp + L2);
+      FloatVector u = FloatVector.broadcast(S, d[dp]);
+      a00 = v0.fma(u, a00);
+      a01 = v1.fma(u, a01);
+      a02 = v2.fma(u, a02);
+      u = FloatVector.broadcast(S, d[dp + 1]);
+      a10 = v0.fma(u, a10);
+      a11 = v1.fma(u, a11);
+      a12 = v2.fma(u, a12);
+      u = FloatVector.broadcast(S, d[dp + 2]);
+      a20 = v0.fma(u, a20);
+      a21 = v1.fma(u, a21);
+      a22 = v2.fma(u, a22);
+      u = FloatVector.broadcast(S, d[dp + 3]);
+      a30 = v0.fma(u, a30);
+      a31 = v1.fma(u, a31);
+      a32 = v2.fma(u, a32);
+    }
+    addInto(gw[i], j, a00, a01, a02);
+    addInto(gw[i + 1], j, a10, a11, a12);
+    addInto(gw[i + 2], j, a20, a21, a22);
+    addInto(gw[i + 3], j, a30, a31, a32);
+  }
+
+  private static void weightGradient1x3(int batch, int i, int j,
+      float[] d, int dOff, int ds, float[] x, int xOff, int xs, float[] g) {
+    FloatVector a0 = FloatVector.zero(S);
+    FloatVector a1 = a0, a2 = a0;
+    for (int b = 0, dp = dOff + i, xp = xOff + j; b < batch; b++, dp += ds, xp += xs) {
+      FloatVector u = FloatVector.broadcast(S, d[dp]);
+      a0 = FloatVector.fromArray(S, x, xp).fma(u, a0);
+      a1 = FloatVector.fromArray(S, x, xp + L).fma(u, a1);
+      a2 = FloatVector.fromArray(S, x, xp + L2).fma(u, a2);
+    }
+    addInto(g, j, a0, a1, a2);
+  }
+
+  private static void addInto(float[] g, int j, FloatVector a0, FloatVector a1,
+      FloatVector a2) {
+    FloatVector.fromArray(S, g, j).add(a0).intoArray(g, j);
+    FloatVector.fromArray(S, g, j + L).add(a1).intoArray(g, j + L);
+    FloatVector.fromArray(S, g, j + L2).add(a2).intoArray(g, j + L2);
+  }
+
+  private static void biasGradient(int batch, int m, float[] d, int dOff, int ds, float[] gb) {
+    int i = 0;
+    for (; i + L <= m; i += L) {
+      FloatVector a = FloatVector.zero(S);
+      for (int b = 0, dp = dOff + i; b < batch; b++, dp += ds) {
+        a = a.add(FloatVector.fromArray(S, d, dp));
+      }
+      FloatVector.fromArray(S, gb, i).add(a).intoArray(gb, i);
+    }
+    for (; i < m; i++) {
+      float s = 0f;
+      for (int b = 0, dp = dOff + i; b < batch; b++, dp += ds) s += d[dp];
+      gb[i] += s;
+    }
+  }
+}
