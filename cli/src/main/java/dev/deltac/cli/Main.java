@@ -27,10 +27,24 @@ public final class Main implements Runnable {
     CommandLine cl = new CommandLine(new Main());
     cl.setOut(out);
     cl.setErr(err);
+    cl.setExecutionExceptionHandler(Main::internalError);
     int code = cl.execute(args);
     out.flush();
     err.flush();
     return code;
+  }
+
+  /**
+   * A failure no command anticipated is a bug in deltac, not in the user's input: one line that
+   * says so, and the stack trace only when {@code DELTAC_DEBUG=1}.
+   */
+  private static int internalError(Exception e, CommandLine cl, CommandLine.ParseResult parsed) {
+    PrintWriter err = cl.getErr();
+    err.println("deltac " + cl.getCommandName() + ": internal error: " + e
+        + " (please report it; DELTAC_DEBUG=1 shows where)");
+    if ("1".equals(System.getenv("DELTAC_DEBUG"))) e.printStackTrace(err);
+    err.flush();
+    return 3;
   }
 
   @Override

@@ -30,7 +30,9 @@ public final class TrainingRun {
       double lr, long seed, int threads, double clipNorm, double clipValue, int patience,
       Double valSplit, String schedule, Map<String, Object> scheduleArgs) {
 
+    /** The train block's settings; {@code t} is null for a model without a train block. */
     public static Settings from(TrainSpec t) {
+      if (t == null) t = new TrainSpec(null, null, null, null, null, null, null, null, null);
       return new Settings(
           t.epochs() != null ? t.epochs() : 10,
           t.batch() != null ? t.batch() : 32,
