@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 import org.apache.maven.plugin.AbstractMojo;
+import org.apache.maven.plugin.MojoExecution;
 import org.apache.maven.plugin.MojoExecutionException;
 import org.apache.maven.plugin.MojoFailureException;
 import org.apache.maven.plugin.logging.Log;
@@ -77,10 +78,13 @@ public class GenerateMojo extends AbstractMojo {
   @Parameter(property = "deltac.skip", defaultValue = "false")
   private boolean skip;
 
-  /** Where the up-to-date state of the generated files is kept. */
-  @Parameter(defaultValue = "${project.build.directory}/deltac-maven-plugin/generate.state",
-      readonly = true, required = true)
-  private File stateFile;
+  /** Where the up-to-date state is kept: one file per execution, {@code EXECUTION-ID.state}. */
+  @Parameter(defaultValue = "${project.build.directory}/deltac-maven-plugin", readonly = true,
+      required = true)
+  private File stateDirectory;
+
+  @Parameter(defaultValue = "${mojoExecution}", readonly = true, required = true)
+  private MojoExecution mojoExecution;
 
   @Parameter(defaultValue = "${project}", readonly = true, required = true)
   private MavenProject project;
@@ -131,7 +135,8 @@ public class GenerateMojo extends AbstractMojo {
     }
     try {
       return new GenerateRequest(root, files, outputDirectory.toPath(), packageName, parsed,
-          stateFile.toPath(), maxMethodBytes);
+          stateDirectory.toPath().resolve(mojoExecution.getExecutionId() + ".state"),
+          maxMethodBytes);
     } catch (IllegalArgumentException e) {
       throw new MojoFailureException("deltac: " + e.getMessage());
     }
