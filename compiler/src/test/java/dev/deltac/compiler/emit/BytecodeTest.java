@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.deltac.compiler.ir.Graph;
 import dev.deltac.compiler.ir.Op;
+import dev.deltac.compiler.load.MethodSizes;
 import dev.deltac.compiler.load.ModelLoader;
 import dev.deltac.runtime.Precision;
 import java.util.Map;
@@ -40,10 +41,10 @@ class BytecodeTest {
       String src = Harness.source(g, "gen", cls, p);
       ModelLoader.Compiled c = ModelLoader.compile("gen." + cls, src);
       byte[] bytes = c.bytecodes().get("gen." + cls);
-      Map<String, ClassFiles.MethodCode> methods = ClassFiles.methods(bytes);
+      Map<String, MethodSizes.MethodCode> methods = MethodSizes.methods(bytes);
       assertTrue(methods.size() > 10, "methods found: " + methods.keySet());
       int largest = 0;
-      for (ClassFiles.MethodCode m : methods.values()) {
+      for (MethodSizes.MethodCode m : methods.values()) {
         largest = Math.max(largest, m.length());
         assertTrue(m.length() < 7000, cls + "." + m.name() + " has " + m.length() + " bytecode bytes");
         if (!SETUP.contains(m.name()) && !m.name().startsWith("allocateBuffers")) {

@@ -1,4 +1,4 @@
-package dev.deltac.compiler.emit;
+package dev.deltac.compiler.load;
 
 import java.io.ByteArrayInputStream;
 import java.io.DataInputStream;
@@ -6,14 +6,29 @@ import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** A tiny class-file reader: each method's bytecode length and which array-allocating opcodes it uses. */
-final class ClassFiles {
-  /** Per method: code length in bytes and the number of newarray/anewarray/multianewarray. */
-  record MethodCode(String name, int length, int arrayAllocations) {}
+/**
+ * A tiny class-file reader: each method's bytecode length and which array-allocating opcodes it
+ * uses. The Maven plugin's build gate uses it to refuse methods above HotSpot's huge-method limit
+ * ({@link #HUGE_METHOD_LIMIT}), which the JIT never compiles; the emitter's tests use it to check
+ * sizes and that steps do not allocate.
+ */
+public final class MethodSizes {
+  /**
+   * HotSpot's {@code -XX:HugeMethodLimit}: methods with more bytecode bytes than this are never
+   * JIT-compiled (unless {@code -XX:-DontCompileHugeMethods}); they run interpreted.
+   */
+  public static final int HUGE_METHOD_LIMIT = 8000;
 
-  private ClassFiles() {}
+  /**
+   * Per method: its name, descriptor, code length in bytes and the number of
+   * newarray/anewarray/multianewarray instructions.
+   */
+  public record MethodCode(String name, String descriptor, int length, int arrayAllocations) {}
 
-  static Map<String, MethodCode> methods(byte[] classFile) {
+  private MethodSizes() {}
+
+  /** Every method with a {@code Code} attribute, keyed by name + descriptor, in class-file order. */
+  public static Map<String, MethodCode> methods(byte[] classFile) {
     try {
       DataInputStream in = new DataInputStream(new ByteArrayInputStream(classFile));
       if (in.readInt() != 0xCAFEBABE) throw new IllegalArgumentException("not a class file");
@@ -62,7 +77,7 @@ final class ClassFiles {
             c.readUnsignedShort();
             int codeLength = c.readInt();
             byte[] code = c.readNBytes(codeLength);
-            out.put(name + desc, new MethodCode(name, codeLength, arrayAllocations(code)));
+            out.put(name + desc, new MethodCode(name, desc, codeLength, arrayAllocations(code)));
           }
         }
       }
@@ -85,7 +100,7 @@ final class ClassFiles {
   }
 
   /** Walks the instructions and counts newarray (0xbc), anewarray (0xbd), multianewarray (0xc5). */
-  static int arrayAllocations(byte[] code) {
+  public static int arrayAllocations(byte[] code) {
     int count = 0;
     int pc = 0;
     while (pc < code.length) {
