@@ -27,8 +27,9 @@ import picocli.CommandLine.Parameters;
  * params and batch, as JSON (api.md), so anyone can compare them with another system's.
  */
 @Command(name = "gradients", mixinStandardHelpOptions = true,
-    description = {"Print loss, outputs, parameter gradients and input gradients for the params and",
-        "batch of CASE.json (or a function's value and gradient for its args), as JSON.",
+    description = {"Print loss, outputs and gradients for given params and batch, as JSON.",
+        "CASE.json gives params and a batch (or a function's args); the answer has the loss, the",
+        "outputs, the gradient of the mean loss by param and the input gradients by sample.",
         "Runs the generated class in the case's precision (default float32)."})
 public final class GradientsCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "MODEL.nn", description = "the model file")

@@ -20,7 +20,7 @@ import picocli.CommandLine.Parameters;
 
 /** {@code deltac graph MODEL.nn [--backward] -o FILE}: the forward or reverse-mode graph. */
 @Command(name = "graph", mixinStandardHelpOptions = true,
-    description = {"Write the forward or reverse-mode IR graph as Graphviz DOT.",
+    description = {"Write the forward or reverse-mode IR graph as Graphviz DOT, SVG or PNG.",
         "With -o FILE.svg or FILE.png, render it with Graphviz's `dot` (apt-get install graphviz)."})
 public final class GraphCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "MODEL.nn", description = "the model file")

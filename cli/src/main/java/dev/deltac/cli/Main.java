@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 /** Entry point of the {@code deltac} command; each subcommand is its own class. */
 @Command(name = "deltac", mixinStandardHelpOptions = true, version = "deltac 0.1.0",
     description = "Compiles .nn network definitions into specialized Java backprop code.",
-    subcommands = {TrainCommand.class, PredictCommand.class, CheckCommand.class, GraphCommand.class,
+    subcommands = {TrainCommand.class, PredictCommand.class, CompileCommand.class, CheckCommand.class, GraphCommand.class,
         GradientsCommand.class})
 public final class Main implements Runnable {
   @CommandLine.Spec
