@@ -18,10 +18,14 @@ cd "$ROOT"
 ./mvnw -q -B -pl benchmarks -am package -DskipTests
 TORCH_FILE=""
 if $TORCH; then
-  if python3 -c "import torch" 2>/dev/null; then
+  PY=""
+  for p in python3 /usr/bin/python3; do
+    if command -v "$p" >/dev/null && "$p" -c "import torch" 2>/dev/null; then PY="$p"; break; fi
+  done
+  if [ -n "$PY" ]; then
     TORCH_FILE="$(mktemp)"
-    echo "PyTorch $(python3 -c 'import torch; print(torch.__version__)'), 1 thread..." >&2
-    python3 benchmarks/torch_bench.py "$WORKLOADS" | tee "$TORCH_FILE" >&2
+    echo "PyTorch $("$PY" -c 'import torch; print(torch.__version__)'), 1 thread..." >&2
+    "$PY" benchmarks/torch_bench.py "$WORKLOADS" | tee "$TORCH_FILE" >&2
   else
     echo "run.sh: python3 cannot import torch (apt-get install python3-torch); skipping PyTorch" >&2
   fi
