@@ -118,6 +118,26 @@ public final class ModelReport {
     }
     out.append("\nµs are JMH means ± 99.9% error (single thread, float32, one step = lossAndGradient"
         + " + SGD); GFLOP/s from the mean, 6·params·batch (rnn: FlopCount).\n");
+    if (!"false".equals(System.getProperty("parallel"))) {
+      ChainedOptionsBuilder pb = new OptionsBuilder()
+          .include(ParallelBenchmark.class.getName() + ".step")
+          .forks(1).threads(1)
+          .warmupIterations(4).warmupTime(TimeValue.milliseconds(millis))
+          .measurementIterations(5).measurementTime(TimeValue.milliseconds(millis));
+      Map<Integer, double[]> par = new HashMap<>();
+      for (RunResult r : new Runner(pb.build()).run()) {
+        par.put(Integer.parseInt(r.getParams().getParam("threads")),
+            new double[] {r.getPrimaryResult().getScore(), r.getPrimaryResult().getScoreError()});
+      }
+      double[] one = par.get(1);
+      double[] two = par.get(2);
+      if (one != null && two != null) {
+        out.append(String.format(Locale.ROOT, "%nData-parallel mlp b256 (ParallelGradient, shard %d):"
+            + " 1 thread %.1f ± %.1f µs, 2 threads %.1f ± %.1f µs: %.2f× speedup%n",
+            dev.deltac.runtime.train.ParallelGradient.autoShardSize(256), one[0], one[1], two[0], two[1],
+            one[0] / two[0]));
+      }
+    }
     System.out.println(out);
   }
 }
