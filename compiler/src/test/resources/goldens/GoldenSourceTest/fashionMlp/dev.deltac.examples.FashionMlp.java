@@ -145,6 +145,28 @@ public final class FashionMlp implements FloatModel {
 
   private float[] bi21;
 
+  private float[] b4B;
+
+  private float[] b6B;
+
+  private float[] b9B;
+
+  private float[] b15B;
+
+  private float[] b12B;
+
+  private float[] b19B;
+
+  private float[] f4B;
+
+  private float[] f6B;
+
+  private float[] f9B;
+
+  private float[] f12B;
+
+  private float[] f11B;
+
   /**
    * Allocates parameters, gradients and work buffers for batches of up to maxBatch.
    */
@@ -699,6 +721,274 @@ public final class FashionMlp implements FloatModel {
     dlogits_b[9] += bi15[9];
   }
 
+  private void backwardBatchedP1_0() {
+    // fashion_mlp.nn:4 relu [128]
+    for (int i = 0; i < 128; i++) {
+      b6[i] = relu(b4[i] + h_b[i]);
+    }
+  }
+
+  private void backwardBatchedP3_0() {
+    // fashion_mlp.nn:5 add [10]
+    b10[0] = b9[0] + logits_b[0];
+    b10[1] = b9[1] + logits_b[1];
+    b10[2] = b9[2] + logits_b[2];
+    b10[3] = b9[3] + logits_b[3];
+    b10[4] = b9[4] + logits_b[4];
+    b10[5] = b9[5] + logits_b[5];
+    b10[6] = b9[6] + logits_b[6];
+    b10[7] = b9[7] + logits_b[7];
+    b10[8] = b9[8] + logits_b[8];
+    b10[9] = b9[9] + logits_b[9];
+    // fashion_mlp.nn:6 softmax [10]
+    {
+      double max = Double.NEGATIVE_INFINITY;
+      for (int i = 0; i < 10; i++) {
+        max = Math.max(max, b10[i]);
+      }
+      double lse = max;
+      if (!Double.isInfinite(max)) {
+        double sumExp = 0;
+        for (int i = 0; i < 10; i++) {
+          sumExp += Math.exp(b10[i] - max);
+        }
+        lse = max + Math.log(sumExp);
+      }
+      for (int i = 0; i < 10; i++) {
+        b11[i] = (float) Math.exp(b10[i] - lse);
+      }
+    }
+    // fashion_mlp.nn:8 softmax_ce []
+    {
+      double s = 0;
+      double max = Double.NEGATIVE_INFINITY;
+      for (int i = 0; i < 10; i++) {
+        max = Math.max(max, b10[i]);
+      }
+      double lse = max;
+      if (!Double.isInfinite(max)) {
+        double sumExp = 0;
+        for (int i = 0; i < 10; i++) {
+          sumExp += Math.exp(b10[i] - max);
+        }
+        lse = max + Math.log(sumExp);
+      }
+      for (int i = 0; i < 10; i++) {
+        s += label[i] * (lse - b10[i]);
+      }
+      b12[0] = (float) (s);
+    }
+    // sum []
+    b13[0] = label[0] + label[1] + label[2] + label[3] + label[4] + label[5] + label[6] + label[7] + label[8] + label[9];
+    // sub [10]
+    b15[0] = b11[0] * b13[0] - label[0];
+    b15[1] = b11[1] * b13[0] - label[1];
+    b15[2] = b11[2] * b13[0] - label[2];
+    b15[3] = b11[3] * b13[0] - label[3];
+    b15[4] = b11[4] * b13[0] - label[4];
+    b15[5] = b11[5] * b13[0] - label[5];
+    b15[6] = b11[6] * b13[0] - label[6];
+    b15[7] = b11[7] * b13[0] - label[7];
+    b15[8] = b11[8] * b13[0] - label[8];
+    b15[9] = b11[9] * b13[0] - label[9];
+  }
+
+  private void backwardBatchedP6_0() {
+    // gradient of h.b
+    for (int i = 0; i < 128; i++) {
+      dh_b[i] += b19[i];
+    }
+    // gradient of logits.b
+    dlogits_b[0] += b15[0];
+    dlogits_b[1] += b15[1];
+    dlogits_b[2] += b15[2];
+    dlogits_b[3] += b15[3];
+    dlogits_b[4] += b15[4];
+    dlogits_b[5] += b15[5];
+    dlogits_b[6] += b15[6];
+    dlogits_b[7] += b15[7];
+    dlogits_b[8] += b15[8];
+    dlogits_b[9] += b15[9];
+  }
+
+  private double backwardBatched(float[] inputBatch, int inputOff, float[] targetBatch,
+      int targetOff, int batch) {
+    double sum = 0;
+    // fashion_mlp.nn:4 matmul [128], over the batch
+    dev.deltac.runtime.kernels.DenseKernels.forward(batch, 128, 784, h_W, null, inputBatch, inputOff + 0, INPUT_SIZE, b4B, 0, 128);
+    for (int s = 0; s < batch; s++) {
+      System.arraycopy(b4B, s * 128, b4, 0, 128);
+      backwardBatchedP1_0();
+      System.arraycopy(b6, 0, b6B, s * 128, 128);
+    }
+    // fashion_mlp.nn:5 matmul [10], over the batch
+    dev.deltac.runtime.kernels.DenseKernels.forward(batch, 10, 128, logits_W, null, b6B, 0, 128, b9B, 0, 10);
+    for (int s = 0; s < batch; s++) {
+      loadTargets(targetBatch, targetOff + s * TARGET_SIZE);
+      System.arraycopy(b9B, s * 10, b9, 0, 10);
+      backwardBatchedP3_0();
+      System.arraycopy(b15, 0, b15B, s * 10, 10);
+      System.arraycopy(b12, 0, b12B, s * 1, 1);
+    }
+    // delta(relu) [128], sharing the sweep over W with the gradient of logits.W, over the batch
+    dev.deltac.runtime.kernels.DenseKernels.weightGradient(batch, 10, 128, b15B, 0, 10, b6B, 0, 128, dlogits_W, null);
+    dev.deltac.runtime.kernels.DenseKernels.inputGradient(batch, 10, 128, logits_W, b15B, 0, 10, b19B, 0, 128);
+    for (int s = 0; s < batch; s++) {
+      int off = s * 128;
+      int idx = 0 + s * 128;
+      for (int j = 0; j < 128; j++) {
+        b19B[off + j] *= (b6B[idx + j] > 0 ? 1.0f : 0.0f);
+      }
+    }
+    // gradient of h.W: outer products over the batch
+    dev.deltac.runtime.kernels.DenseKernels.weightGradient(batch, 128, 784, b19B, 0, 128, inputBatch, inputOff + 0, INPUT_SIZE, dh_W, null);
+    for (int s = 0; s < batch; s++) {
+      System.arraycopy(b19B, s * 128, b19, 0, 128);
+      System.arraycopy(b15B, s * 10, b15, 0, 10);
+      System.arraycopy(b12B, s * 1, b12, 0, 1);
+      backwardBatchedP6_0();
+      sum += b12[0];
+    }
+    return sum;
+  }
+
+  private void forwardBatchedP1_0() {
+    // fashion_mlp.nn:4 relu [128]
+    for (int i = 0; i < 128; i++) {
+      f6[i] = relu(f4[i] + h_b[i]);
+    }
+  }
+
+  private void forwardBatchedP3_0() {
+    // fashion_mlp.nn:5 add [10]
+    f10[0] = f9[0] + logits_b[0];
+    f10[1] = f9[1] + logits_b[1];
+    f10[2] = f9[2] + logits_b[2];
+    f10[3] = f9[3] + logits_b[3];
+    f10[4] = f9[4] + logits_b[4];
+    f10[5] = f9[5] + logits_b[5];
+    f10[6] = f9[6] + logits_b[6];
+    f10[7] = f9[7] + logits_b[7];
+    f10[8] = f9[8] + logits_b[8];
+    f10[9] = f9[9] + logits_b[9];
+    // fashion_mlp.nn:8 softmax_ce []
+    {
+      double s = 0;
+      double max = Double.NEGATIVE_INFINITY;
+      for (int i = 0; i < 10; i++) {
+        max = Math.max(max, f10[i]);
+      }
+      double lse = max;
+      if (!Double.isInfinite(max)) {
+        double sumExp = 0;
+        for (int i = 0; i < 10; i++) {
+          sumExp += Math.exp(f10[i] - max);
+        }
+        lse = max + Math.log(sumExp);
+      }
+      for (int i = 0; i < 10; i++) {
+        s += label[i] * (lse - f10[i]);
+      }
+      f12[0] = (float) (s);
+    }
+  }
+
+  private double forwardBatched(float[] inputBatch, int inputOff, float[] targetBatch,
+      int targetOff, int batch) {
+    double sum = 0;
+    // fashion_mlp.nn:4 matmul [128], over the batch
+    dev.deltac.runtime.kernels.DenseKernels.forward(batch, 128, 784, h_W, null, inputBatch, inputOff + 0, INPUT_SIZE, f4B, 0, 128);
+    for (int s = 0; s < batch; s++) {
+      System.arraycopy(f4B, s * 128, f4, 0, 128);
+      forwardBatchedP1_0();
+      System.arraycopy(f6, 0, f6B, s * 128, 128);
+    }
+    // fashion_mlp.nn:5 matmul [10], over the batch
+    dev.deltac.runtime.kernels.DenseKernels.forward(batch, 10, 128, logits_W, null, f6B, 0, 128, f9B, 0, 10);
+    for (int s = 0; s < batch; s++) {
+      loadTargets(targetBatch, targetOff + s * TARGET_SIZE);
+      System.arraycopy(f9B, s * 10, f9, 0, 10);
+      forwardBatchedP3_0();
+      System.arraycopy(f12, 0, f12B, s * 1, 1);
+    }
+    for (int s = 0; s < batch; s++) {
+      System.arraycopy(f12B, s * 1, f12, 0, 1);
+      sum += f12[0];
+    }
+    return sum;
+  }
+
+  private void predictBatchedP1_0() {
+    // fashion_mlp.nn:4 relu [128]
+    for (int i = 0; i < 128; i++) {
+      f6[i] = relu(f4[i] + h_b[i]);
+    }
+  }
+
+  private void predictBatchedP3_0() {
+    // fashion_mlp.nn:5 add [10]
+    f10[0] = f9[0] + logits_b[0];
+    f10[1] = f9[1] + logits_b[1];
+    f10[2] = f9[2] + logits_b[2];
+    f10[3] = f9[3] + logits_b[3];
+    f10[4] = f9[4] + logits_b[4];
+    f10[5] = f9[5] + logits_b[5];
+    f10[6] = f9[6] + logits_b[6];
+    f10[7] = f9[7] + logits_b[7];
+    f10[8] = f9[8] + logits_b[8];
+    f10[9] = f9[9] + logits_b[9];
+    // fashion_mlp.nn:6 softmax [10]
+    {
+      double max = Double.NEGATIVE_INFINITY;
+      for (int i = 0; i < 10; i++) {
+        max = Math.max(max, f10[i]);
+      }
+      double lse = max;
+      if (!Double.isInfinite(max)) {
+        double sumExp = 0;
+        for (int i = 0; i < 10; i++) {
+          sumExp += Math.exp(f10[i] - max);
+        }
+        lse = max + Math.log(sumExp);
+      }
+      for (int i = 0; i < 10; i++) {
+        f11[i] = (float) Math.exp(f10[i] - lse);
+      }
+    }
+  }
+
+  private double predictBatched(float[] samples, float[] outs, int batch) {
+    double sum = 0;
+    // fashion_mlp.nn:4 matmul [128], over the batch
+    dev.deltac.runtime.kernels.DenseKernels.forward(batch, 128, 784, h_W, null, samples, 0 + 0, INPUT_SIZE, f4B, 0, 128);
+    for (int s = 0; s < batch; s++) {
+      System.arraycopy(f4B, s * 128, f4, 0, 128);
+      predictBatchedP1_0();
+      System.arraycopy(f6, 0, f6B, s * 128, 128);
+    }
+    // fashion_mlp.nn:5 matmul [10], over the batch
+    dev.deltac.runtime.kernels.DenseKernels.forward(batch, 10, 128, logits_W, null, f6B, 0, 128, f9B, 0, 10);
+    for (int s = 0; s < batch; s++) {
+      System.arraycopy(f9B, s * 10, f9, 0, 10);
+      predictBatchedP3_0();
+      System.arraycopy(f11, 0, f11B, s * 10, 10);
+    }
+    for (int s = 0; s < batch; s++) {
+      System.arraycopy(f11B, s * 10, f11, 0, 10);
+      outs[s * OUTPUT_SIZE + 0] = f11[0];
+      outs[s * OUTPUT_SIZE + 1] = f11[1];
+      outs[s * OUTPUT_SIZE + 2] = f11[2];
+      outs[s * OUTPUT_SIZE + 3] = f11[3];
+      outs[s * OUTPUT_SIZE + 4] = f11[4];
+      outs[s * OUTPUT_SIZE + 5] = f11[5];
+      outs[s * OUTPUT_SIZE + 6] = f11[6];
+      outs[s * OUTPUT_SIZE + 7] = f11[7];
+      outs[s * OUTPUT_SIZE + 8] = f11[8];
+      outs[s * OUTPUT_SIZE + 9] = f11[9];
+    }
+    return sum;
+  }
+
   private static ModelInfo buildInfo() {
     return new ModelInfo("FashionMlp", Precision.FLOAT32,
       packed(new TensorInfo[] {TensorInfo.packed("image", new int[] {784}, 0)}),
@@ -783,6 +1073,10 @@ public final class FashionMlp implements FloatModel {
   @Override
   public void predictBatch(float[] samples, float[] outs, int batch) {
     checkBatch(batch);
+    if (batch >= 2) {
+      predictBatched(samples, outs, batch);
+      return;
+    }
     for (int s = 0; s < batch; s++) {
       predict(samples, s * INPUT_SIZE, outs, s * OUTPUT_SIZE);
     }
@@ -792,6 +1086,9 @@ public final class FashionMlp implements FloatModel {
   public float loss(float[] inputBatch, int inputOff, float[] targetBatch, int targetOff,
       int batch) {
     checkBatch(batch);
+    if (batch >= 2) {
+      return (float) (forwardBatched(inputBatch, inputOff, targetBatch, targetOff, batch) / batch);
+    }
     double sum = 0;
     for (int s = 0; s < batch; s++) {
       loadInputs(inputBatch, inputOff + s * INPUT_SIZE);
@@ -818,6 +1115,8 @@ public final class FashionMlp implements FloatModel {
         sum += bi12[0];
         storeInputGradients(s * INPUT_SIZE, batch);
       }
+    } else if (batch >= 2) {
+      sum = backwardBatched(inputBatch, inputOff, targetBatch, targetOff, batch);
     } else {
       for (int s = 0; s < batch; s++) {
         loadInputs(inputBatch, inputOff + s * INPUT_SIZE);
@@ -867,6 +1166,17 @@ public final class FashionMlp implements FloatModel {
     bi15 = new float[10];
     bi19 = new float[128];
     bi21 = new float[784];
+    b4B = new float[maxBatch * 128];
+    b6B = new float[maxBatch * 128];
+    b9B = new float[maxBatch * 10];
+    b15B = new float[maxBatch * 10];
+    b12B = new float[maxBatch * 1];
+    b19B = new float[maxBatch * 128];
+    f4B = new float[maxBatch * 128];
+    f6B = new float[maxBatch * 128];
+    f9B = new float[maxBatch * 10];
+    f12B = new float[maxBatch * 1];
+    f11B = new float[maxBatch * 10];
   }
 
   private static float relu(float x) {

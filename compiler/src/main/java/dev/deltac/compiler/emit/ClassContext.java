@@ -42,6 +42,8 @@ final class ClassContext {
   final Map<String, Integer> leafSize = new HashMap<>();
   /** Work buffers: field name to length. */
   final Map<String, Integer> buffers = new LinkedHashMap<>();
+  /** Batch-major work buffers of the batched passes: field name to length per sample. */
+  final Map<String, Integer> batchBuffers = new LinkedHashMap<>();
   /** Constant tables: field name to values, deduplicated by value. */
   final Map<String, double[]> constants = new LinkedHashMap<>();
   private final Map<Attr, String> constantByAttr = new HashMap<>();
@@ -74,6 +76,12 @@ final class ClassContext {
   /** A new unique member name based on {@code suggestion}. */
   String member(String suggestion) {
     return names.newName(suggestion);
+  }
+
+  String batchBuffer(String suggestion, int size) {
+    String n = names.newName(suggestion);
+    batchBuffers.put(n, size);
+    return n;
   }
 
   String buffer(String suggestion, int size) {

@@ -124,6 +124,16 @@ final class ClassParts {
       m.addStatement("$N = new $L[$L]", e.getKey(), ctx.num.t, e.getValue());
       k++;
     }
+    for (Map.Entry<String, Integer> e : ctx.batchBuffers.entrySet()) {
+      type.addField(FieldSpec.builder(ctx.num.array(), e.getKey(), Modifier.PRIVATE).build());
+      if (k % BUFFERS_PER_METHOD == 0) {
+        if (m != null) type.addMethod(m.build());
+        m = MethodSpec.methodBuilder("allocateBuffers" + methods++).addModifiers(Modifier.PRIVATE);
+        ctor.addStatement("allocateBuffers$L()", methods - 1);
+      }
+      m.addStatement("$N = new $L[maxBatch * $L]", e.getKey(), ctx.num.t, e.getValue());
+      k++;
+    }
     if (m != null) type.addMethod(m.build());
   }
 

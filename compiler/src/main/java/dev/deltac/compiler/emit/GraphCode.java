@@ -51,7 +51,33 @@ final class GraphCode {
     return out;
   }
 
-  private String describe(Node n) {
+  /** The unit computing node n into its buffer. */
+  Units.Unit nodeUnit(Node n) {
+    Code c = new Code();
+    c.comment(describe(n));
+    kernels.emit(n, c);
+    return Units.Unit.of(c.toString());
+  }
+
+  /** The unit accumulating gradient term t of param p. */
+  Units.Unit termUnit(String p, Node t) {
+    Node paramNode = null;
+    for (Node q : graph.params()) {
+      if (q.attr().name().equals(p)) paramNode = q;
+    }
+    Code c = new Code();
+    String where = SourceText.where(t.span());
+    c.comment((where == null ? "" : where + " ") + "gradient of " + p
+        + (plan.directOuter.contains(t.id()) ? ": outer product" : ""));
+    kernels.linear().accumulate(p, t, paramNode, c);
+    return Units.Unit.of(c.toString());
+  }
+
+  LinearKernels linear() {
+    return kernels.linear();
+  }
+
+  String describe(Node n) {
     StringBuilder sb = new StringBuilder();
     String where = SourceText.where(n.span());
     if (where != null) sb.append(where).append(' ');

@@ -244,7 +244,7 @@ final class LinearKernels {
   }
 
   /** φ'(z) written through h = φ(z); null for identity. */
-  private String slope(String act, String h) {
+  String slope(String act, String h) {
     String one = num.lit(1);
     String zero = num.lit(0);
     String ph = Access.p(h);

@@ -119,6 +119,16 @@ final class ModelEmitter {
     biRoots.addAll(backwardWithInputs.inputGrads().values());
     addAll(Units.split("backwardWithInputs", bwi.units(biRoots, true), gradInPass));
 
+    // Whole-batch passes: large dense products through DenseKernels (float32; see BatchedPass).
+    Map<Integer, String> fArrays = new java.util.HashMap<>();
+    Map<Integer, String> bArrays = new java.util.HashMap<>();
+    gradBatched = new BatchedPass(bwd, BatchedPass.Mode.GRADIENT, "backwardBatched", bLoss, dropout, bArrays);
+    lossBatched = new BatchedPass(fwd, BatchedPass.Mode.LOSS, "forwardBatched", lossRoot, false, fArrays);
+    predictBatched = new BatchedPass(fwd, BatchedPass.Mode.PREDICT, "predictBatched", outputs, false, fArrays);
+    if (gradBatched.applies()) gradBatched.emit(type);
+    if (lossBatched.applies()) lossBatched.emit(type);
+    if (predictBatched.applies()) predictBatched.emit(type);
+
     constructors(blocks);
     type.addMethod(ClassParts.infoMethod(ctx, forward));
     type.addMethod(ClassParts.packedMethod());
@@ -159,6 +169,9 @@ final class ModelEmitter {
     return file.toString();
   }
 
+  private BatchedPass gradBatched;
+  private BatchedPass lossBatched;
+  private BatchedPass predictBatched;
   private CodeBlock constructorsTail;
   private MethodSpec.Builder mainCtor;
 
@@ -253,6 +266,10 @@ final class ModelEmitter {
         .addModifiers(Modifier.PUBLIC).addParameter(num.array(), "samples")
         .addParameter(num.array(), "outs").addParameter(int.class, "batch")
         .addStatement("checkBatch(batch)")
+        .addCode(predictBatched.applies() ? CodeBlock.builder()
+            .beginControlFlow("if (batch >= $L)", BatchedPass.MIN_BATCH)
+            .addStatement("predictBatched(samples, outs, batch)").addStatement("return").endControlFlow().build()
+            : CodeBlock.of(""))
         .beginControlFlow("for (int s = 0; s < batch; s++)")
         .addStatement("predict(samples, s * INPUT_SIZE, outs, s * OUTPUT_SIZE)")
         .endControlFlow().build());
@@ -268,6 +285,9 @@ final class ModelEmitter {
         .addParameter(num.array(), "inputBatch").addParameter(int.class, "inputOff")
         .addParameter(num.array(), "targetBatch").addParameter(int.class, "targetOff").addParameter(int.class, "batch")
         .addStatement("checkBatch(batch)")
+        .addCode(batchedCall(lossBatched,
+            "(" + num.t + ") (forwardBatched(inputBatch, inputOff, targetBatch, targetOff, batch) / batch)",
+            "return"))
         .addStatement("double sum = 0")
         .beginControlFlow("for (int s = 0; s < batch; s++)")
         .addStatement("loadInputs(inputBatch, inputOff + s * INPUT_SIZE)")
@@ -309,6 +329,10 @@ final class ModelEmitter {
         .addStatement("sum += $L", lossValue(bwi))
         .addStatement("storeInputGradients(s * INPUT_SIZE, batch)")
         .endControlFlow()
+        .addCode(gradBatched.applies()
+            ? CodeBlock.builder().nextControlFlow("else if (batch >= $L)", BatchedPass.MIN_BATCH)
+                .addStatement("sum = backwardBatched(inputBatch, inputOff, targetBatch, targetOff, batch)").build()
+            : CodeBlock.of(""))
         .nextControlFlow("else")
         .beginControlFlow("for (int s = 0; s < batch; s++)")
         .addCode(statement(sampleIndex))
@@ -329,6 +353,13 @@ final class ModelEmitter {
     type.addMethod(MethodSpec.methodBuilder("storeInputGradients").addModifiers(Modifier.PRIVATE)
         .addParameter(int.class, "off").addParameter(int.class, "batch")
         .addCode("$L", ClassParts.store(bwi.access, inGrads, "inputGradients", "off", "batch")).build());
+  }
+
+  /** {@code if (batch >= MIN) { return call; }} when the batched pass applies. */
+  private static CodeBlock batchedCall(BatchedPass p, String call, String ret) {
+    if (!p.applies()) return CodeBlock.of("");
+    return CodeBlock.builder().beginControlFlow("if (batch >= $L)", BatchedPass.MIN_BATCH)
+        .addStatement(ret + " " + call).endControlFlow().build();
   }
 
   /** {@code text;} as a statement, or nothing when empty. */

@@ -20,7 +20,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * buffers), so each shard's mean-loss gradient is the same number whichever thread ran it. The
  * shard gradients are then summed into the main model's {@link FloatModel#grads()} in shard
  * order, each weighted by {@code n_i / B}, which makes the result the gradient of the batch's
- * mean loss. The pool of threads is created once and reused; {@link #close()} ends it.
+ * mean loss. The calling thread computes shards too (the pool has {@code threads - 1} workers):
+ * every thread takes the next unclaimed shard until none is left. The pool is created once and
+ * reused; {@link #close()} ends it.
+ *
+ * <p>{@link #autoShardSize} picks a shard size from the batch size alone, large enough for the
+ * batched dense kernels of the generated code (docs/PERFORMANCE.md).
  */
 public final class ParallelGradient implements AutoCloseable {
   private final FloatModel model;
@@ -46,7 +51,26 @@ public final class ParallelGradient implements AutoCloseable {
     this.model = model;
     this.shardSize = shardSize;
     this.threads = threads;
-    this.pool = threads == 1 ? null : Executors.newFixedThreadPool(threads, daemonThreads());
+    this.pool = threads == 1 ? null : Executors.newFixedThreadPool(threads - 1, daemonThreads());
+    for (int i = 0; i < threads - 1; i++) drains.add(new Drain());
+  }
+
+  /** Samples per shard never go below this (the batched kernels want blocks of samples). */
+  public static final int MIN_AUTO_SHARD = 32;
+  /** Shard sizes are multiples of this. */
+  public static final int SHARD_GRANULARITY = 16;
+
+  /**
+   * The shard size for batches of {@code batch} samples: about a quarter of the batch (so 2 or 4
+   * threads balance), rounded up to {@link #SHARD_GRANULARITY}, at least {@link #MIN_AUTO_SHARD}
+   * and at most the batch. It depends on the batch size only, never on the threads, so results
+   * stay bit-identical whatever the thread count.
+   */
+  public static int autoShardSize(int batch) {
+    Checks.checkArgument(batch > 0, "batch must be > 0: %s", batch);
+    int quarter = (batch + 3) / 4;
+    int rounded = (quarter + SHARD_GRANULARITY - 1) / SHARD_GRANULARITY * SHARD_GRANULARITY;
+    return Math.min(batch, Math.max(MIN_AUTO_SHARD, rounded));
   }
 
   private static java.util.concurrent.ThreadFactory daemonThreads() {
@@ -99,8 +123,21 @@ public final class ParallelGradient implements AutoCloseable {
       for (int i = 0; i < shards; i++) tasks.get(i).call();
       return;
     }
+    shardCount = shards;
+    next.set(0);
+    int helpers = Math.min(drains.size(), shards - 1);
+    List<Future<Void>> futures = new ArrayList<>(helpers);
+    RuntimeException failure = null;
     try {
-      for (Future<Void> f : pool.invokeAll(tasks.subList(0, shards))) f.get();
+      for (int i = 0; i < helpers; i++) futures.add(pool.submit(drains.get(i)));
+      try {
+        drain();
+      } catch (RuntimeException e) {
+        failure = e;
+        next.set(shards);
+      }
+      for (Future<Void> f : futures) f.get();
+      if (failure != null) throw failure;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new TrainingException(0, "interrupted", e);
@@ -131,6 +168,24 @@ public final class ParallelGradient implements AutoCloseable {
       }
     }
     return loss / batch;
+  }
+
+  private final List<Drain> drains = new ArrayList<>();
+  private final AtomicInteger next = new AtomicInteger();
+  private volatile int shardCount;
+
+  /** Computes unclaimed shards until none is left. */
+  private void drain() {
+    int n = shardCount;
+    for (int i = next.getAndIncrement(); i < n; i = next.getAndIncrement()) tasks.get(i).call();
+  }
+
+  private final class Drain implements Callable<Void> {
+    @Override
+    public Void call() {
+      drain();
+      return null;
+    }
   }
 
   /** Seeds the dropout masks of the next {@link #compute} (see {@link FloatModel#setDropoutSeed}). */

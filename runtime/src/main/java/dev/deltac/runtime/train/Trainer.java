@@ -64,7 +64,8 @@ public final class Trainer implements AutoCloseable {
     this.restoreBest = b.restoreBest;
     this.evaluateTraining = b.evaluateTraining;
     this.listeners = List.copyOf(b.listeners);
-    int shard = Math.min(b.shardSize, batchSize);
+    int shard = b.shardSize > 0 ? Math.min(b.shardSize, batchSize)
+        : Math.min(ParallelGradient.autoShardSize(batchSize), model.maxBatch());
     Checks.checkArgument(shard <= model.maxBatch(), "batch shards of %s samples do not fit the"
         + " model's maximum batch %s", shard, model.maxBatch());
     this.engine = new ParallelGradient(model, shard, b.threads);
@@ -219,7 +220,8 @@ public final class Trainer implements AutoCloseable {
     private boolean restoreBest;
     private boolean evaluateTraining;
     private int threads = Runtime.getRuntime().availableProcessors();
-    private int shardSize = 16;
+    /** 0: {@link ParallelGradient#autoShardSize} of the batch size. */
+    private int shardSize = 0;
     private final List<TrainingListener> listeners = new ArrayList<>();
 
     private Builder(FloatModel model) {
@@ -308,7 +310,8 @@ public final class Trainer implements AutoCloseable {
     }
 
     /**
-     * Samples per gradient shard (default 16). Changing it may change results in the last bits
+     * Samples per gradient shard (default: {@link ParallelGradient#autoShardSize} of the batch
+     * size, at most the model's maximum batch). Changing it may change results in the last bits
      * (another summation order); the thread count never does.
      */
     public Builder shardSize(int n) {

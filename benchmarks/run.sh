@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Model benchmarks of issue 7: generated vs hand-written Java (and PyTorch with --torch), one table.
+#   benchmarks/run.sh [--torch] [--millis N] [--workloads xor_b4,mlp_b32,...]
+# Single-threaded JMH, 1 fork, 4 warm-up + 5 measured iterations of N ms (default 400): ~3 minutes.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+TORCH=false; MILLIS=400; WORKLOADS=xor_b4,mlp_b1,mlp_b32,mlp_b256,deep_b64,rnn_b32
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --torch) TORCH=true ;;
+    --millis) MILLIS="$2"; shift ;;
+    --workloads) WORKLOADS="$2"; shift ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+cd "$ROOT"
+./mvnw -q -B -pl benchmarks -am package -DskipTests
+TORCH_FILE=""
+if $TORCH; then
+  PY=""
+  for p in python3 /usr/bin/python3; do
+    if command -v "$p" >/dev/null && "$p" -c "import torch" 2>/dev/null; then PY="$p"; break; fi
+  done
+  if [ -n "$PY" ]; then
+    TORCH_FILE="$(mktemp)"
+    echo "PyTorch $("$PY" -c 'import torch; print(torch.__version__)'), 1 thread..." >&2
+    "$PY" benchmarks/torch_bench.py "$WORKLOADS" | tee "$TORCH_FILE" >&2
+  else
+    echo "run.sh: python3 cannot import torch (apt-get install python3-torch); skipping PyTorch" >&2
+  fi
+fi
+java --add-modules jdk.incubator.vector ${TORCH_FILE:+-Dtorch=$TORCH_FILE} \
+  -cp benchmarks/target/benchmarks.jar dev.deltac.benchmarks.models.ModelReport "$MILLIS" "$WORKLOADS" \
+  2> >(grep -v "WARNING: Using incubator modules" >&2)

@@ -1,0 +1,387 @@
+package dev.deltac.compiler.emit;
+
+import com.palantir.javapoet.CodeBlock;
+import com.palantir.javapoet.MethodSpec;
+import com.palantir.javapoet.TypeSpec;
+import dev.deltac.compiler.ir.Node;
+import dev.deltac.compiler.ir.Op;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import javax.lang.model.element.Modifier;
+
+/**
+ * A whole-batch pass over one graph (float32 only): the large dense products run once per batch
+ * through {@code dev.deltac.runtime.kernels.DenseKernels} on batch-major buffers, and everything
+ * else runs sample by sample between them.
+ *
+ * <p>The schedule is cut into phases: a <em>batched op</em> ({@code W @ x} with a parameter
+ * matrix of at least {@link #MIN_WEIGHTS} weights → {@code forward}; {@code Wᵀ δ} or
+ * {@code DELTA(W, δ, h)} → {@code inputGradient} then the activation slope, plus
+ * {@code weightGradient} for a fused {@code OUTER} term; a direct {@code OUTER(δ, h)}
+ * weight-gradient term → {@code weightGradient}) or a <em>segment</em> of per-sample nodes run in a
+ * loop over the samples with the usual per-sample code. A value crossing phases lives in a
+ * batch-major buffer ({@code maxBatch × size}, allocated once): a segment copies the values it
+ * needs from earlier phases into its per-sample buffers and saves the values later phases read.
+ * The last segment holds the per-sample gradient terms, the loss sum and the outputs.
+ */
+final class BatchedPass {
+  /**
+   * Dense products with at least this many weights run batched. Measured (docs/PERFORMANCE.md):
+   * the per-sample code wins at XOR size (8 weights) and TinyRnn's 16×16.
+   */
+  static final int MIN_WEIGHTS = Integer.getInteger("deltac.batchedMinWeights", 1024);
+  /** Batches of at least this many samples take the batched pass (see docs/PERFORMANCE.md). */
+  static final int MIN_BATCH = Integer.getInteger("deltac.batchedMinBatch", 2);
+  /** More phases than this and the model keeps the per-sample path (driver method size). */
+  static final int MAX_PHASES = 48;
+
+  enum Mode { GRADIENT, LOSS, PREDICT }
+
+  private static final String K = "dev.deltac.runtime.kernels.DenseKernels";
+
+  private final GraphCode g;
+  private final GraphPlan plan;
+  private final ClassContext ctx;
+  private final Access a;
+  private final Mode mode;
+  private final String name;
+  private final boolean dropout;
+  private final List<Node> roots;
+  private final List<Object> phases = new ArrayList<>();
+  private final Map<Integer, Integer> producer = new HashMap<>();
+  private final Map<Integer, String> batchArrays;
+  private final Map<String, Integer> inputOffset = new HashMap<>();
+
+  /** A batched op: a node, or a weight-gradient term of a param. */
+  private record Batched(Node node, String param, Node term) {}
+
+  private static final class Segment {
+    final List<Node> nodes = new ArrayList<>();
+    final List<Object[]> terms = new ArrayList<>();
+    boolean last;
+    final Set<Node> reads = new LinkedHashSet<>();
+    boolean inputs;
+    boolean targets;
+  }
+
+  /**
+   * @param batchArrays shared per graph: node id to its batch-major buffer (several passes over
+   *     the same graph reuse them)
+   */
+  BatchedPass(GraphCode g, Mode mode, String name, List<Node> roots, boolean dropout,
+      Map<Integer, String> batchArrays) {
+    this.g = g;
+    this.plan = g.plan;
+    this.ctx = plan.ctx;
+    this.a = g.access;
+    this.mode = mode;
+    this.name = name;
+    this.roots = roots;
+    this.dropout = dropout && mode == Mode.GRADIENT;
+    this.batchArrays = batchArrays;
+    int off = 0;
+    for (String in : ctx.inputField.keySet()) {
+      inputOffset.put(in, off);
+      off += ctx.leafSize.get("input:" + in);
+    }
+    if (!ctx.num.isFloat) return;
+    boolean gradients = mode == Mode.GRADIENT;
+    List<Node> all = new ArrayList<>(roots);
+    if (gradients) all.addAll(g.graph.paramGrads().values());
+    Segment cur = null;
+    for (Node n : plan.schedule(all)) {
+      if (batchable(n)) {
+        phases.add(new Batched(n, null, null));
+        cur = null;
+      } else {
+        if (cur == null) {
+          cur = new Segment();
+          phases.add(cur);
+        }
+        cur.nodes.add(n);
+      }
+    }
+    Segment last = new Segment();
+    last.last = true;
+    if (gradients) {
+      for (Map.Entry<String, List<Node>> e : plan.gradTerms.entrySet()) {
+        for (Node t : e.getValue()) {
+          if (plan.fusedTerms.contains(t.id())) continue;
+          if (batchableTerm(e.getKey(), t)) phases.add(new Batched(null, e.getKey(), t));
+          else last.terms.add(new Object[] {e.getKey(), t});
+        }
+      }
+    }
+    phases.add(last);
+  }
+
+  /** True when the pass has at least one batched op and a driver of a sane size. */
+  boolean applies() {
+    if (!ctx.num.isFloat || phases.size() > MAX_PHASES) return false;
+    for (Object p : phases) {
+      if (p instanceof Batched) return true;
+    }
+    return false;
+  }
+
+  // ---- what runs batched
+
+  private static boolean matrixOf(Node w, int m, int k) {
+    return ClassContext.isMatrixParam(w) && w.shape().rank() == 2 && w.shape().dim(0) == m
+        && w.shape().dim(1) == k && ClassContext.rowSize(w) == k;
+  }
+
+  private boolean batchable(Node n) {
+    if (n.op() == Op.MATMUL) {
+      Node w = n.input(0);
+      Node v = n.input(1);
+      if (w.shape().rank() != 2 || v.shape().rank() != 1) return false;
+      int m = w.shape().dim(0);
+      int k = w.shape().dim(1);
+      if (!matrixOf(w, m, k) || m * k < MIN_WEIGHTS || v.isConst(0.0)) return false;
+      return refOk(v) && fusedOk(n);
+    }
+    if (n.op() == Op.DELTA) {
+      Node w = n.input(0);
+      if (w.shape().rank() != 2) return false;
+      int m = w.shape().dim(0);
+      int k = w.shape().dim(1);
+      if (!matrixOf(w, m, k) || m * k < MIN_WEIGHTS) return false;
+      if (n.input(1).isConst(0.0)) return false;
+      boolean identity = n.attr().name().equals("identity");
+      return refOk(n.input(1)) && (identity || refOk(n.input(2))) && fusedOk(n);
+    }
+    return false;
+  }
+
+  private boolean fusedOk(Node n) {
+    GraphPlan.Fused f = plan.fused.get(n.id());
+    return f == null || refOk(f.term().input(1));
+  }
+
+  private boolean batchableTerm(String p, Node t) {
+    if (!plan.directOuter.contains(t.id())) return false;
+    Node l = t.input(0);
+    Node r = t.input(1);
+    if (l.shape().rank() != 1 || r.shape().rank() != 1) return false;
+    int m = l.size();
+    int k = r.size();
+    Node w = null;
+    for (Node q : g.graph.params()) {
+      if (q.attr().name().equals(p)) w = q;
+    }
+    return w != null && matrixOf(w, m, k) && m * k >= MIN_WEIGHTS && refOk(l) && refOk(r);
+  }
+
+  private boolean refOk(Node v) {
+    if (v.op() == Op.INPUT) return true;
+    if (plan.aliases.contains(v.id())) return refOk(v.input(0));
+    return plan.buffers.containsKey(v.id());
+  }
+
+  /** {array, offset expression, stride} of v's batch-major values. */
+  private String[] ref(Node v) {
+    if (v.op() == Op.INPUT) {
+      String x = mode == Mode.PREDICT ? "samples" : "inputBatch";
+      String off = mode == Mode.PREDICT ? "0" : "inputOff";
+      return new String[] {x, off + " + " + inputOffset.get(v.attr().name()), "INPUT_SIZE"};
+    }
+    if (plan.aliases.contains(v.id())) return ref(v.input(0));
+    return new String[] {batchArray(v), "0", Integer.toString(v.size())};
+  }
+
+  private String batchArray(Node v) {
+    return batchArrays.computeIfAbsent(v.id(),
+        id -> ctx.batchBuffer(plan.buffers.get(id) + "B", v.size()));
+  }
+
+  // ---- what each phase reads
+
+  private void resolve(Node x, Segment s) {
+    if (plan.buffers.containsKey(x.id())) {
+      s.reads.add(x);
+      return;
+    }
+    if (x.op() == Op.INPUT) {
+      s.inputs = true;
+      return;
+    }
+    if (x.op() == Op.TARGET) {
+      s.targets = true;
+      return;
+    }
+    if (plan.aliases.contains(x.id()) || plan.inlined.contains(x.id()) || plan.virtual.contains(x.id())) {
+      for (Node in : x.inputs()) resolve(in, s);
+    }
+  }
+
+  private Set<Node> batchedReads(Batched b) {
+    Set<Node> out = new LinkedHashSet<>();
+    List<Node> operands = new ArrayList<>();
+    if (b.node != null) {
+      operands.add(b.node.input(1));
+      if (b.node.op() == Op.DELTA && !b.node.attr().name().equals("identity")) operands.add(b.node.input(2));
+      GraphPlan.Fused f = plan.fused.get(b.node.id());
+      if (f != null) operands.add(f.term().input(1));
+    } else {
+      operands.add(b.term.input(0));
+      operands.add(b.term.input(1));
+    }
+    for (Node v : operands) {
+      Node x = v;
+      while (plan.aliases.contains(x.id())) x = x.input(0);
+      if (plan.buffers.containsKey(x.id())) out.add(x);
+    }
+    return out;
+  }
+
+  // ---- emission
+
+  /**
+   * Adds the segment methods and the driver {@code name(...)} (returns the sum of the per-sample
+   * losses, or 0 for predictions) to {@code type}.
+   */
+  void emit(TypeSpec.Builder type) {
+    List<Set<Node>> reads = new ArrayList<>();
+    for (int i = 0; i < phases.size(); i++) {
+      Object p = phases.get(i);
+      if (p instanceof Segment s) {
+        for (Node n : s.nodes) producer.put(n.id(), i);
+        for (Node n : s.nodes) {
+          for (Node in : n.inputs()) resolve(in, s);
+          GraphPlan.Fused f = plan.fused.get(n.id());
+          if (f != null) resolve(f.term().input(1), s);
+        }
+        for (Object[] t : s.terms) resolve((Node) t[1], s);
+        if (s.last) {
+          for (Node r : roots) resolve(r, s);
+        }
+        s.reads.removeIf(x -> producer.getOrDefault(x.id(), -1) == phases.indexOf(s)
+            && s.nodes.contains(x));
+        reads.add(s.reads);
+      } else {
+        Batched b = (Batched) p;
+        if (b.node != null) producer.put(b.node.id(), i);
+        reads.add(batchedReads(b));
+      }
+    }
+    // Values a segment must save for later phases.
+    Map<Integer, Set<Node>> saves = new HashMap<>();
+    for (int j = 0; j < phases.size(); j++) {
+      for (Node x : reads.get(j)) {
+        Integer pi = producer.get(x.id());
+        if (pi == null || pi == j) continue;
+        if (phases.get(pi) instanceof Segment) saves.computeIfAbsent(pi, k -> new LinkedHashSet<>()).add(x);
+      }
+    }
+
+    String t = ctx.num.t;
+    MethodSpec.Builder m = MethodSpec.methodBuilder(name).addModifiers(Modifier.PRIVATE)
+        .returns(double.class);
+    if (mode == Mode.PREDICT) {
+      m.addParameter(ctx.num.array(), "samples").addParameter(ctx.num.array(), "outs");
+    } else {
+      m.addParameter(ctx.num.array(), "inputBatch").addParameter(int.class, "inputOff")
+          .addParameter(ctx.num.array(), "targetBatch").addParameter(int.class, "targetOff");
+    }
+    m.addParameter(int.class, "batch");
+    m.addStatement("double sum = 0");
+    if (dropout) m.addStatement("int firstSample = INPUT_SIZE == 0 ? 0 : inputOff / INPUT_SIZE");
+    for (int i = 0; i < phases.size(); i++) {
+      Object p = phases.get(i);
+      if (p instanceof Batched b) {
+        m.addCode("$L", batchedCode(b));
+        continue;
+      }
+      Segment s = (Segment) p;
+      List<Units.Unit> units = new ArrayList<>();
+      for (Node n : s.nodes) units.add(g.nodeUnit(n));
+      for (Object[] term : s.terms) units.add(g.termUnit((String) term[0], (Node) term[1]));
+      CodeBlock.Builder calls = CodeBlock.builder();
+      if (!units.isEmpty()) {
+        for (MethodSpec sm : Units.split(name + "P" + i + "_", units, calls)) type.addMethod(sm);
+      }
+      m.beginControlFlow("for (int s = 0; s < batch; s++)");
+      if (dropout) m.addStatement("sampleIndex = firstSample + s");
+      if (s.inputs) {
+        m.addStatement(mode == Mode.PREDICT ? "loadInputs(samples, s * INPUT_SIZE)"
+            : "loadInputs(inputBatch, inputOff + s * INPUT_SIZE)");
+      }
+      if (s.targets && mode != Mode.PREDICT) m.addStatement("loadTargets(targetBatch, targetOff + s * TARGET_SIZE)");
+      for (Node x : s.reads) {
+        if (producer.getOrDefault(x.id(), i) == i) continue;
+        m.addStatement("System.arraycopy($N, s * $L, $N, 0, $L)", batchArray(x), x.size(),
+            plan.buffers.get(x.id()), x.size());
+      }
+      m.addCode(calls.build());
+      for (Node x : saves.getOrDefault(i, Set.of())) {
+        m.addStatement("System.arraycopy($N, 0, $N, s * $L, $L)", plan.buffers.get(x.id()), batchArray(x),
+            x.size(), x.size());
+      }
+      if (s.last) {
+        if (mode == Mode.PREDICT) {
+          m.addCode("$L", ClassParts.store(a, roots, "outs", "s * OUTPUT_SIZE", null));
+        } else if (g.graph.loss() != null) {
+          m.addStatement("sum += $L", a.at(g.graph.loss(), Ix.c(0)));
+        }
+      }
+      m.endControlFlow();
+    }
+    m.addStatement("return sum");
+    type.addMethod(m.build());
+    if (t.isEmpty()) throw new IllegalStateException();
+  }
+
+  private String batchedCode(Batched b) {
+    Code c = new Code();
+    if (b.node == null) {
+      Node l = b.term.input(0);
+      Node r = b.term.input(1);
+      String where = SourceText.where(b.term.span());
+      c.comment((where == null ? "" : where + " ") + "gradient of " + b.param + ": outer products over the batch");
+      String[] d = ref(l);
+      String[] x = ref(r);
+      c.line(K + ".weightGradient(batch, " + l.size() + ", " + r.size() + ", " + d[0] + ", " + d[1] + ", "
+          + d[2] + ", " + x[0] + ", " + x[1] + ", " + x[2] + ", " + ctx.gradField.get(b.param) + ", null);");
+      return c.toString();
+    }
+    Node n = b.node;
+    c.comment(g.describe(n) + ", over the batch");
+    Node w = n.input(0);
+    int m = w.shape().dim(0);
+    int k = w.shape().dim(1);
+    String wf = ctx.paramField.get(w.attr().name());
+    String[] v = ref(n.input(1));
+    String out = batchArray(n);
+    boolean forward = n.op() == Op.MATMUL && n.attr().intAt(0) == 0;
+    if (forward) {
+      c.line(K + ".forward(batch, " + m + ", " + k + ", " + wf + ", null, " + v[0] + ", " + v[1] + ", "
+          + v[2] + ", " + out + ", 0, " + m + ");");
+      return c.toString();
+    }
+    GraphPlan.Fused f = plan.fused.get(n.id());
+    if (f != null) {
+      String[] hp = ref(f.term().input(1));
+      c.line(K + ".weightGradient(batch, " + m + ", " + k + ", " + v[0] + ", " + v[1] + ", " + v[2] + ", "
+          + hp[0] + ", " + hp[1] + ", " + hp[2] + ", " + ctx.gradField.get(f.param()) + ", null);");
+    }
+    c.line(K + ".inputGradient(batch, " + m + ", " + k + ", " + wf + ", " + v[0] + ", " + v[1] + ", "
+        + v[2] + ", " + out + ", 0, " + k + ");");
+    if (n.op() == Op.DELTA && !n.attr().name().equals("identity")) {
+      String[] h = ref(n.input(2));
+      String act = n.attr().name();
+      c.open("for (int s = 0; s < batch; s++)");
+      c.line("int off = s * " + k + ";");
+      c.line("int idx = " + h[1] + " + s * " + h[2] + ";");
+      c.open("for (int j = 0; j < " + k + "; j++)");
+      c.line(out + "[off + j] *= " + g.linear().slope(act, h[0] + "[idx + j]") + ";");
+      c.close();
+      c.close();
+    }
+    return c.toString();
+  }
+}
