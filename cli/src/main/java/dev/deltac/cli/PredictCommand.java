@@ -40,7 +40,8 @@ public final class PredictCommand implements Callable<Integer> {
   Path checkpoint;
 
   @Option(names = "--data", required = true, paramLabel = "PATH",
-      description = "a CSV file (inputs, optionally targets) or a folder of IDX files")
+      description = "a CSV file (the inputs, optionally followed by the targets) or a folder of"
+          + " IDX files (its t10k-* files when present, else train-*)")
   Path data;
 
   @Option(names = "--model", paramLabel = "NAME", description = "which model, when the file has several")
