@@ -203,63 +203,13 @@ public final class FashionMlp implements FloatModel {
 
   private void predict0() {
     // fashion_mlp.nn:4 matmul [128]
-    {
-      float[] out = f4;
-      float[] vec = image;
-      for (int i = 0; i < 128; i += 4) {
-        float[] r0 = h_W[i];
-        float[] r1 = h_W[i + 1];
-        float[] r2 = h_W[i + 2];
-        float[] r3 = h_W[i + 3];
-        float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        for (int q = 0; q < 784; q++) {
-          float vq = vec[q];
-          s0 += r0[q] * vq;
-          s1 += r1[q] * vq;
-          s2 += r2[q] * vq;
-          s3 += r3[q] * vq;
-        }
-        out[i] = s0;
-        out[i + 1] = s1;
-        out[i + 2] = s2;
-        out[i + 3] = s3;
-      }
-    }
+    dev.deltac.runtime.kernels.DenseKernels.forward(1, 128, 784, h_W, null, image, 0, 784, f4, 0, 128);
     // fashion_mlp.nn:4 relu [128]
     for (int i = 0; i < 128; i++) {
       f6[i] = relu(f4[i] + h_b[i]);
     }
     // fashion_mlp.nn:5 matmul [10]
-    {
-      float[] out = f9;
-      float[] vec = f6;
-      for (int i = 0; i < 8; i += 4) {
-        float[] r0 = logits_W[i];
-        float[] r1 = logits_W[i + 1];
-        float[] r2 = logits_W[i + 2];
-        float[] r3 = logits_W[i + 3];
-        float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        for (int q = 0; q < 128; q++) {
-          float vq = vec[q];
-          s0 += r0[q] * vq;
-          s1 += r1[q] * vq;
-          s2 += r2[q] * vq;
-          s3 += r3[q] * vq;
-        }
-        out[i] = s0;
-        out[i + 1] = s1;
-        out[i + 2] = s2;
-        out[i + 3] = s3;
-      }
-      for (int i = 8; i < 10; i++) {
-        float[] r0 = logits_W[i];
-        float s0 = 0;
-        for (int q = 0; q < 128; q++) {
-          s0 += r0[q] * vec[q];
-        }
-        out[i] = s0;
-      }
-    }
+    dev.deltac.runtime.kernels.DenseKernels.forward(1, 10, 128, logits_W, null, f6, 0, 128, f9, 0, 10);
     // fashion_mlp.nn:5 add [10]
     f10[0] = f9[0] + logits_b[0];
     f10[1] = f9[1] + logits_b[1];
@@ -293,63 +243,13 @@ public final class FashionMlp implements FloatModel {
 
   private void forward0() {
     // fashion_mlp.nn:4 matmul [128]
-    {
-      float[] out = f4;
-      float[] vec = image;
-      for (int i = 0; i < 128; i += 4) {
-        float[] r0 = h_W[i];
-        float[] r1 = h_W[i + 1];
-        float[] r2 = h_W[i + 2];
-        float[] r3 = h_W[i + 3];
-        float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        for (int q = 0; q < 784; q++) {
-          float vq = vec[q];
-          s0 += r0[q] * vq;
-          s1 += r1[q] * vq;
-          s2 += r2[q] * vq;
-          s3 += r3[q] * vq;
-        }
-        out[i] = s0;
-        out[i + 1] = s1;
-        out[i + 2] = s2;
-        out[i + 3] = s3;
-      }
-    }
+    dev.deltac.runtime.kernels.DenseKernels.forward(1, 128, 784, h_W, null, image, 0, 784, f4, 0, 128);
     // fashion_mlp.nn:4 relu [128]
     for (int i = 0; i < 128; i++) {
       f6[i] = relu(f4[i] + h_b[i]);
     }
     // fashion_mlp.nn:5 matmul [10]
-    {
-      float[] out = f9;
-      float[] vec = f6;
-      for (int i = 0; i < 8; i += 4) {
-        float[] r0 = logits_W[i];
-        float[] r1 = logits_W[i + 1];
-        float[] r2 = logits_W[i + 2];
-        float[] r3 = logits_W[i + 3];
-        float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        for (int q = 0; q < 128; q++) {
-          float vq = vec[q];
-          s0 += r0[q] * vq;
-          s1 += r1[q] * vq;
-          s2 += r2[q] * vq;
-          s3 += r3[q] * vq;
-        }
-        out[i] = s0;
-        out[i + 1] = s1;
-        out[i + 2] = s2;
-        out[i + 3] = s3;
-      }
-      for (int i = 8; i < 10; i++) {
-        float[] r0 = logits_W[i];
-        float s0 = 0;
-        for (int q = 0; q < 128; q++) {
-          s0 += r0[q] * vec[q];
-        }
-        out[i] = s0;
-      }
-    }
+    dev.deltac.runtime.kernels.DenseKernels.forward(1, 10, 128, logits_W, null, f6, 0, 128, f9, 0, 10);
     // fashion_mlp.nn:5 add [10]
     f10[0] = f9[0] + logits_b[0];
     f10[1] = f9[1] + logits_b[1];
@@ -385,63 +285,13 @@ public final class FashionMlp implements FloatModel {
 
   private void backward0() {
     // fashion_mlp.nn:4 matmul [128]
-    {
-      float[] out = b4;
-      float[] vec = image;
-      for (int i = 0; i < 128; i += 4) {
-        float[] r0 = h_W[i];
-        float[] r1 = h_W[i + 1];
-        float[] r2 = h_W[i + 2];
-        float[] r3 = h_W[i + 3];
-        float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        for (int q = 0; q < 784; q++) {
-          float vq = vec[q];
-          s0 += r0[q] * vq;
-          s1 += r1[q] * vq;
-          s2 += r2[q] * vq;
-          s3 += r3[q] * vq;
-        }
-        out[i] = s0;
-        out[i + 1] = s1;
-        out[i + 2] = s2;
-        out[i + 3] = s3;
-      }
-    }
+    dev.deltac.runtime.kernels.DenseKernels.forward(1, 128, 784, h_W, null, image, 0, 784, b4, 0, 128);
     // fashion_mlp.nn:4 relu [128]
     for (int i = 0; i < 128; i++) {
       b6[i] = relu(b4[i] + h_b[i]);
     }
     // fashion_mlp.nn:5 matmul [10]
-    {
-      float[] out = b9;
-      float[] vec = b6;
-      for (int i = 0; i < 8; i += 4) {
-        float[] r0 = logits_W[i];
-        float[] r1 = logits_W[i + 1];
-        float[] r2 = logits_W[i + 2];
-        float[] r3 = logits_W[i + 3];
-        float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        for (int q = 0; q < 128; q++) {
-          float vq = vec[q];
-          s0 += r0[q] * vq;
-          s1 += r1[q] * vq;
-          s2 += r2[q] * vq;
-          s3 += r3[q] * vq;
-        }
-        out[i] = s0;
-        out[i + 1] = s1;
-        out[i + 2] = s2;
-        out[i + 3] = s3;
-      }
-      for (int i = 8; i < 10; i++) {
-        float[] r0 = logits_W[i];
-        float s0 = 0;
-        for (int q = 0; q < 128; q++) {
-          s0 += r0[q] * vec[q];
-        }
-        out[i] = s0;
-      }
-    }
+    dev.deltac.runtime.kernels.DenseKernels.forward(1, 10, 128, logits_W, null, b6, 0, 128, b9, 0, 10);
     // fashion_mlp.nn:5 add [10]
     b10[0] = b9[0] + logits_b[0];
     b10[1] = b9[1] + logits_b[1];
@@ -552,63 +402,13 @@ public final class FashionMlp implements FloatModel {
 
   private void backwardWithInputs0() {
     // fashion_mlp.nn:4 matmul [128]
-    {
-      float[] out = bi4;
-      float[] vec = image;
-      for (int i = 0; i < 128; i += 4) {
-        float[] r0 = h_W[i];
-        float[] r1 = h_W[i + 1];
-        float[] r2 = h_W[i + 2];
-        float[] r3 = h_W[i + 3];
-        float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        for (int q = 0; q < 784; q++) {
-          float vq = vec[q];
-          s0 += r0[q] * vq;
-          s1 += r1[q] * vq;
-          s2 += r2[q] * vq;
-          s3 += r3[q] * vq;
-        }
-        out[i] = s0;
-        out[i + 1] = s1;
-        out[i + 2] = s2;
-        out[i + 3] = s3;
-      }
-    }
+    dev.deltac.runtime.kernels.DenseKernels.forward(1, 128, 784, h_W, null, image, 0, 784, bi4, 0, 128);
     // fashion_mlp.nn:4 relu [128]
     for (int i = 0; i < 128; i++) {
       bi6[i] = relu(bi4[i] + h_b[i]);
     }
     // fashion_mlp.nn:5 matmul [10]
-    {
-      float[] out = bi9;
-      float[] vec = bi6;
-      for (int i = 0; i < 8; i += 4) {
-        float[] r0 = logits_W[i];
-        float[] r1 = logits_W[i + 1];
-        float[] r2 = logits_W[i + 2];
-        float[] r3 = logits_W[i + 3];
-        float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        for (int q = 0; q < 128; q++) {
-          float vq = vec[q];
-          s0 += r0[q] * vq;
-          s1 += r1[q] * vq;
-          s2 += r2[q] * vq;
-          s3 += r3[q] * vq;
-        }
-        out[i] = s0;
-        out[i + 1] = s1;
-        out[i + 2] = s2;
-        out[i + 3] = s3;
-      }
-      for (int i = 8; i < 10; i++) {
-        float[] r0 = logits_W[i];
-        float s0 = 0;
-        for (int q = 0; q < 128; q++) {
-          s0 += r0[q] * vec[q];
-        }
-        out[i] = s0;
-      }
-    }
+    dev.deltac.runtime.kernels.DenseKernels.forward(1, 10, 128, logits_W, null, bi6, 0, 128, bi9, 0, 10);
     // fashion_mlp.nn:5 add [10]
     bi10[0] = bi9[0] + logits_b[0];
     bi10[1] = bi9[1] + logits_b[1];
@@ -1125,10 +925,22 @@ public final class FashionMlp implements FloatModel {
         sum += b12[0];
       }
     }
-    for (int k = 0; k < grads.length; k++) {
-      float[] g = grads[k];
-      for (int i = 0; i < g.length; i++) {
-        g[i] /= batch;
+    if ((batch & (batch - 1)) == 0) {
+      if (batch > 1) {
+        float inv = 1.0f / batch;
+        for (int k = 0; k < grads.length; k++) {
+          float[] g = grads[k];
+          for (int i = 0; i < g.length; i++) {
+            g[i] *= inv;
+          }
+        }
+      }
+    } else {
+      for (int k = 0; k < grads.length; k++) {
+        float[] g = grads[k];
+        for (int i = 0; i < g.length; i++) {
+          g[i] /= batch;
+        }
       }
     }
     return (float) (sum / batch);

@@ -451,10 +451,22 @@ public final class Xor implements FloatModel {
         sum += b12[0];
       }
     }
-    for (int k = 0; k < grads.length; k++) {
-      float[] g = grads[k];
-      for (int i = 0; i < g.length; i++) {
-        g[i] /= batch;
+    if ((batch & (batch - 1)) == 0) {
+      if (batch > 1) {
+        float inv = 1.0f / batch;
+        for (int k = 0; k < grads.length; k++) {
+          float[] g = grads[k];
+          for (int i = 0; i < g.length; i++) {
+            g[i] *= inv;
+          }
+        }
+      }
+    } else {
+      for (int k = 0; k < grads.length; k++) {
+        float[] g = grads[k];
+        for (int i = 0; i < g.length; i++) {
+          g[i] /= batch;
+        }
       }
     }
     return (float) (sum / batch);

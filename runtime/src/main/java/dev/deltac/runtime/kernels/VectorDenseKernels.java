@@ -61,26 +61,30 @@ final class VectorDenseKernels extends DenseLayerKernels {
   void forwardKernel(int batch, int m, int n, float[][] w, float[] bias,
       float[] x, int xOff, int xStride, float[] y, int yOff, int yStride) {
     int nv = n - n % L;
+    int b4 = batch - batch % 4;
     int i = 0;
     for (; i + 3 <= m; i += 3) {
-      int b = 0;
-      for (; b + 4 <= batch; b += 4) {
+      for (int b = 0; b < b4; b += 4) {
         forward4x3(n, nv, w, bias, i, x, xOff + b * xStride, xStride, y, yOff + b * yStride,
             yStride);
       }
-      for (; b < batch; b++) {
-        forward1x3(n, nv, w, bias, i, x, xOff + b * xStride, y, yOff + b * yStride);
-      }
     }
     for (; i < m; i++) {
-      int b = 0;
-      for (; b + 4 <= batch; b += 4) {
+      for (int b = 0; b < b4; b += 4) {
         forward4x1(n, nv, w[i], bias(bias, i), x, xOff + b * xStride, xStride, y,
             yOff + b * yStride + i, yStride);
       }
-      for (; b < batch; b++) {
-        y[yOff + b * yStride + i] = bias(bias, i) + dot(n, nv, w[i], x, xOff + b * xStride);
-      }
+    }
+    // The last batch % 4 samples, one at a time: 8 rows per pass, so that 8 independent FMA
+    // chains hide the FMA latency (a 1-sample x 3-row block was latency bound). Every element
+    // is still one accumulator over j in order, then the fixed lane sum and the tail: the same
+    // bits as in the 4-sample blocks.
+    for (int b = b4; b < batch; b++) {
+      int p = xOff + b * xStride;
+      int yo = yOff + b * yStride;
+      int r = 0;
+      for (; r + 8 <= m; r += 8) forward1x8(n, nv, w, bias, r, x, p, y, yo);
+      for (; r < m; r++) y[yo + r] = bias(bias, r) + dot(n, nv, w[r], x, p);
     }
   }
 
@@ -138,23 +142,38 @@ final class VectorDenseKernels extends DenseLayerKernels {
     y[q + 2] = b2 + tail(sum(a32), n, nv, w2, x, p3);
   }
 
-  private static void forward1x3(int n, int nv, float[][] w, float[] bias, int i,
+  private static void forward1x8(int n, int nv, float[][] w, float[] bias, int i,
       float[] x, int p, float[] y, int yo) {
     float[] w0 = w[i];
     float[] w1 = w[i + 1];
     float[] w2 = w[i + 2];
+    float[] w3 = w[i + 3];
+    float[] w4 = w[i + 4];
+    float[] w5 = w[i + 5];
+    float[] w6 = w[i + 6];
+    float[] w7 = w[i + 7];
     FloatVector a0 = FloatVector.zero(S);
-    FloatVector a1 = a0, a2 = a0;
+    FloatVector a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
     for (int j = 0; j < nv; j += L) {
       FloatVector u = FloatVector.fromArray(S, x, p + j);
       a0 = FloatVector.fromArray(S, w0, j).fma(u, a0);
       a1 = FloatVector.fromArray(S, w1, j).fma(u, a1);
       a2 = FloatVector.fromArray(S, w2, j).fma(u, a2);
+      a3 = FloatVector.fromArray(S, w3, j).fma(u, a3);
+      a4 = FloatVector.fromArray(S, w4, j).fma(u, a4);
+      a5 = FloatVector.fromArray(S, w5, j).fma(u, a5);
+      a6 = FloatVector.fromArray(S, w6, j).fma(u, a6);
+      a7 = FloatVector.fromArray(S, w7, j).fma(u, a7);
     }
     int q = yo + i;
     y[q] = bias(bias, i) + tail(sum(a0), n, nv, w0, x, p);
     y[q + 1] = bias(bias, i + 1) + tail(sum(a1), n, nv, w1, x, p);
     y[q + 2] = bias(bias, i + 2) + tail(sum(a2), n, nv, w2, x, p);
+    y[q + 3] = bias(bias, i + 3) + tail(sum(a3), n, nv, w3, x, p);
+    y[q + 4] = bias(bias, i + 4) + tail(sum(a4), n, nv, w4, x, p);
+    y[q + 5] = bias(bias, i + 5) + tail(sum(a5), n, nv, w5, x, p);
+    y[q + 6] = bias(bias, i + 6) + tail(sum(a6), n, nv, w6, x, p);
+    y[q + 7] = bias(bias, i + 7) + tail(sum(a7), n, nv, w7, x, p);
   }
 
   /** One weight row against 4 samples; writes {@code y[q + k * ys]} for k < 4. */
