@@ -903,9 +903,7 @@ public final class FashionMlp implements FloatModel {
   public float lossAndGradient(float[] inputBatch, int inputOff, float[] targetBatch, int targetOff,
       int batch, boolean inputGradients) {
     checkBatch(batch);
-    for (int k = 0; k < grads.length; k++) {
-      java.util.Arrays.fill(grads[k], 0.0f);
-    }
+    zeroGradients();
     double sum = 0;
     if (inputGradients) {
       for (int s = 0; s < batch; s++) {
@@ -925,25 +923,40 @@ public final class FashionMlp implements FloatModel {
         sum += b12[0];
       }
     }
-    if ((batch & (batch - 1)) == 0) {
-      if (batch > 1) {
-        float inv = 1.0f / batch;
-        for (int k = 0; k < grads.length; k++) {
-          float[] g = grads[k];
-          for (int i = 0; i < g.length; i++) {
-            g[i] *= inv;
-          }
-        }
-      }
-    } else {
-      for (int k = 0; k < grads.length; k++) {
-        float[] g = grads[k];
-        for (int i = 0; i < g.length; i++) {
-          g[i] /= batch;
-        }
+    meanGradients(batch);
+    return (float) (sum / batch);
+  }
+
+  private void zeroGradients() {
+    for (int k = 0; k < grads.length; k++) {
+      java.util.Arrays.fill(grads[k], 0.0f);
+    }
+  }
+
+  private void scaleGradients(float inv) {
+    for (int k = 0; k < grads.length; k++) {
+      float[] g = grads[k];
+      for (int i = 0; i < g.length; i++) {
+        g[i] *= inv;
       }
     }
-    return (float) (sum / batch);
+  }
+
+  private void divideGradients(int batch) {
+    for (int k = 0; k < grads.length; k++) {
+      float[] g = grads[k];
+      for (int i = 0; i < g.length; i++) {
+        g[i] /= batch;
+      }
+    }
+  }
+
+  private void meanGradients(int batch) {
+    if ((batch & (batch - 1)) != 0) {
+      divideGradients(batch);
+    } else if (batch > 1) {
+      scaleGradients(1.0f / batch);
+    }
   }
 
   private void storeInputGradients(int off, int batch) {
