@@ -215,7 +215,7 @@ public final class Xor implements FloatModel {
       double s = 0;
       {
         double logit = f10[0];
-        s += Math.max(logit, 0) - logit * y[0] + Math.log1p(Math.exp(-Math.abs(logit)));
+        s += Math.max(logit, 0) - logit * y[0] + dev.deltac.runtime.MathFunctions.log1pUnit(Math.exp(-Math.abs(logit)));
       }
       f12[0] = (float) (s / 1);
     }
@@ -243,7 +243,7 @@ public final class Xor implements FloatModel {
       double s = 0;
       {
         double logit = b10[0];
-        s += Math.max(logit, 0) - logit * y[0] + Math.log1p(Math.exp(-Math.abs(logit)));
+        s += Math.max(logit, 0) - logit * y[0] + dev.deltac.runtime.MathFunctions.log1pUnit(Math.exp(-Math.abs(logit)));
       }
       b12[0] = (float) (s / 1);
     }
@@ -298,7 +298,7 @@ public final class Xor implements FloatModel {
       double s = 0;
       {
         double logit = bi10[0];
-        s += Math.max(logit, 0) - logit * y[0] + Math.log1p(Math.exp(-Math.abs(logit)));
+        s += Math.max(logit, 0) - logit * y[0] + dev.deltac.runtime.MathFunctions.log1pUnit(Math.exp(-Math.abs(logit)));
       }
       bi12[0] = (float) (s / 1);
     }
@@ -553,6 +553,6 @@ public final class Xor implements FloatModel {
   }
 
   private static float sigmoid(float x) {
-    return MathFunctions.sigmoid(x);
+    return MathFunctions.sigmoidf(x);
   }
 }

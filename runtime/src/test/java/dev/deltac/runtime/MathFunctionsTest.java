@@ -29,4 +29,26 @@ class MathFunctionsTest {
     assertEquals(0f, MathFunctions.tanhf(0f));
     assertEquals(Float.floatToIntBits(-0f), Float.floatToIntBits(MathFunctions.tanhf(-0f)));
   }
+
+  @Test
+  void sigmoidfMatchesSigmoid() {
+    for (float x = -120f; x < 120f; x = Math.nextUp(x) + Math.abs(x) * 1e-4f) {
+      float want = (float) MathFunctions.sigmoid(x);
+      float got = MathFunctions.sigmoidf(x);
+      assertTrue(Math.abs(got - want) <= Math.ulp(want), x + ": " + got + " vs " + want);
+    }
+    assertEquals(0f, MathFunctions.sigmoidf(Float.NEGATIVE_INFINITY));
+    assertEquals(1f, MathFunctions.sigmoidf(Float.POSITIVE_INFINITY));
+    assertTrue(Float.isNaN(MathFunctions.sigmoidf(Float.NaN)));
+  }
+
+  @Test
+  void log1pUnitMatchesLog1p() {
+    for (double t = 1e-30; t <= 1.0; t *= 1.01) {
+      double want = Math.log1p(t);
+      assertEquals(want, MathFunctions.log1pUnit(t), 4e-9 * want, "t = " + t);
+    }
+    assertEquals(0.0, MathFunctions.log1pUnit(0.0));
+    assertEquals(Math.log(2.0), MathFunctions.log1pUnit(1.0), 1e-15);
+  }
 }
