@@ -225,14 +225,18 @@ final class VectorDenseKernels extends DenseLayerKernels {
             dxStride);
       }
     }
+    // Column tails of one or two vectors: still 4 samples per block (4 or 8 independent FMA
+    // chains; one chain per block was FMA-latency bound, e.g. the last 16 of n = 256 or 784).
+    for (; j + L2 <= n; j += L2) {
+      for (int b = 0; b < full; b += 4) {
+        inputGradient4xV(2, m, w, j, d, dOff + b * dStride, dStride, dx, dxOff + b * dxStride,
+            dxStride);
+      }
+    }
     for (; j + L <= n; j += L) {
-      for (int b = 0; b < full; b++) {
-        FloatVector a = FloatVector.zero(S);
-        int dr = dOff + b * dStride;
-        for (int i = 0; i < m; i++) {
-          a = FloatVector.fromArray(S, w[i], j).fma(FloatVector.broadcast(S, d[dr + i]), a);
-        }
-        a.intoArray(dx, dxOff + b * dxStride + j);
+      for (int b = 0; b < full; b += 4) {
+        inputGradient4xV(1, m, w, j, d, dOff + b * dStride, dStride, dx, dxOff + b * dxStride,
+            dxStride);
       }
     }
     for (; j < n; j++) {
@@ -297,6 +301,52 @@ final class VectorDenseKernels extends DenseLayerKernels {
       }
       for (int j = nv; j < n; j++) dx[q + j] = Math.fma(w0[j], d0, dx[q + j]);
     }
+  }
+
+  /** 4 samples x {@code nvec} (1 or 2) vectors of columns; the same FMA chains as 4x3. */
+  private static void inputGradient4xV(int nvec, int m, float[][] w, int j,
+      float[] d, int dr, int ds, float[] dx, int q, int qs) {
+    int d1 = dr + ds;
+    int d2 = d1 + ds;
+    int d3 = d2 + ds;
+    FloatVector a00 = FloatVector.zero(S);
+    FloatVector a10 = a00, a20 = a00, a30 = a00;
+    if (nvec == 2) {
+      FloatVector a01 = a00, a11 = a00, a21 = a00, a31 = a00;
+      for (int i = 0; i < m; i++) {
+        float[] wi = w[i];
+        FloatVector v0 = FloatVector.fromArray(S, wi, j);
+        FloatVector v1 = FloatVector.fromArray(S, wi, j + L);
+        FloatVector u = FloatVector.broadcast(S, d[dr + i]);
+        a00 = v0.fma(u, a00);
+        a01 = v1.fma(u, a01);
+        u = FloatVector.broadcast(S, d[d1 + i]);
+        a10 = v0.fma(u, a10);
+        a11 = v1.fma(u, a11);
+        u = FloatVector.broadcast(S, d[d2 + i]);
+        a20 = v0.fma(u, a20);
+        a21 = v1.fma(u, a21);
+        u = FloatVector.broadcast(S, d[d3 + i]);
+        a30 = v0.fma(u, a30);
+        a31 = v1.fma(u, a31);
+      }
+      a01.intoArray(dx, q + j + L);
+      a11.intoArray(dx, q + qs + j + L);
+      a21.intoArray(dx, q + 2 * qs + j + L);
+      a31.intoArray(dx, q + 3 * qs + j + L);
+    } else {
+      for (int i = 0; i < m; i++) {
+        FloatVector v0 = FloatVector.fromArray(S, w[i], j);
+        a00 = v0.fma(FloatVector.broadcast(S, d[dr + i]), a00);
+        a10 = v0.fma(FloatVector.broadcast(S, d[d1 + i]), a10);
+        a20 = v0.fma(FloatVector.broadcast(S, d[d2 + i]), a20);
+        a30 = v0.fma(FloatVector.broadcast(S, d[d3 + i]), a30);
+      }
+    }
+    a00.intoArray(dx, q + j);
+    a10.intoArray(dx, q + qs + j);
+    a20.intoArray(dx, q + 2 * qs + j);
+    a30.intoArray(dx, q + 3 * qs + j);
   }
 
   private static void inputGradient4x3(int m, float[][] w, int j,
@@ -368,14 +418,24 @@ final class VectorDenseKernels extends DenseLayerKernels {
         weightGradient1x3(batch, i, j, d, dOff, dStride, x, xOff, xStride, gw[i]);
       }
     }
+    // Column tails of one or two vectors: 4 rows per block (4 or 8 independent FMA chains; one
+    // chain per row was FMA-latency bound, e.g. the last 16 columns of n = 256 or 784).
+    int m4 = m - m % 4;
+    for (; j + L2 <= n; j += L2) {
+      for (int i = 0; i < m4; i += 4) {
+        weightGradient4xV(2, batch, i, j, d, dOff, dStride, x, xOff, xStride, gw);
+      }
+      for (int i = m4; i < m; i++) {
+        weightGradientV(batch, i, j, d, dOff, dStride, x, xOff, xStride, gw[i]);
+        weightGradientV(batch, i, j + L, d, dOff, dStride, x, xOff, xStride, gw[i]);
+      }
+    }
     for (; j + L <= n; j += L) {
-      for (int i = 0; i < m; i++) {
-        FloatVector a = FloatVector.zero(S);
-        for (int b = 0, dp = dOff + i, xp = xOff + j; b < batch;
-            b++, dp += dStride, xp += xStride) {
-          a = FloatVector.fromArray(S, x, xp).fma(FloatVector.broadcast(S, d[dp]), a);
-        }
-        FloatVector.fromArray(S, gw[i], j).add(a).intoArray(gw[i], j);
+      for (int i = 0; i < m4; i += 4) {
+        weightGradient4xV(1, batch, i, j, d, dOff, dStride, x, xOff, xStride, gw);
+      }
+      for (int i = m4; i < m; i++) {
+        weightGradientV(batch, i, j, d, dOff, dStride, x, xOff, xStride, gw[i]);
       }
     }
     for (; j < n; j++) {
@@ -460,6 +520,58 @@ final class VectorDenseKernels extends DenseLayerKernels {
     addInto(gw[i + 1], j, a10, a11, a12);
     addInto(gw[i + 2], j, a20, a21, a22);
     addInto(gw[i + 3], j, a30, a31, a32);
+  }
+
+  /** One row, one vector of columns: a single FMA chain over the batch. */
+  private static void weightGradientV(int batch, int i, int j,
+      float[] d, int dOff, int ds, float[] x, int xOff, int xs, float[] g) {
+    FloatVector a = FloatVector.zero(S);
+    for (int b = 0, dp = dOff + i, xp = xOff + j; b < batch; b++, dp += ds, xp += xs) {
+      a = FloatVector.fromArray(S, x, xp).fma(FloatVector.broadcast(S, d[dp]), a);
+    }
+    FloatVector.fromArray(S, g, j).add(a).intoArray(g, j);
+  }
+
+  /** 4 rows x {@code nvec} (1 or 2) vectors of columns; the same FMA chains as 4x3. */
+  private static void weightGradient4xV(int nvec, int batch, int i, int j,
+      float[] d, int dOff, int ds, float[] x, int xOff, int xs, float[][] gw) {
+    FloatVector a00 = FloatVector.zero(S);
+    FloatVector a10 = a00, a20 = a00, a30 = a00;
+    if (nvec == 2) {
+      FloatVector a01 = a00, a11 = a00, a21 = a00, a31 = a00;
+      for (int b = 0, dp = dOff + i, xp = xOff + j; b < batch; b++, dp += ds, xp += xs) {
+        FloatVector v0 = FloatVector.fromArray(S, x, xp);
+        FloatVector v1 = FloatVector.fromArray(S, x, xp + L);
+        FloatVector u = FloatVector.broadcast(S, d[dp]);
+        a00 = v0.fma(u, a00);
+        a01 = v1.fma(u, a01);
+        u = FloatVector.broadcast(S, d[dp + 1]);
+        a10 = v0.fma(u, a10);
+        a11 = v1.fma(u, a11);
+        u = FloatVector.broadcast(S, d[dp + 2]);
+        a20 = v0.fma(u, a20);
+        a21 = v1.fma(u, a21);
+        u = FloatVector.broadcast(S, d[dp + 3]);
+        a30 = v0.fma(u, a30);
+        a31 = v1.fma(u, a31);
+      }
+      FloatVector.fromArray(S, gw[i], j + L).add(a01).intoArray(gw[i], j + L);
+      FloatVector.fromArray(S, gw[i + 1], j + L).add(a11).intoArray(gw[i + 1], j + L);
+      FloatVector.fromArray(S, gw[i + 2], j + L).add(a21).intoArray(gw[i + 2], j + L);
+      FloatVector.fromArray(S, gw[i + 3], j + L).add(a31).intoArray(gw[i + 3], j + L);
+    } else {
+      for (int b = 0, dp = dOff + i, xp = xOff + j; b < batch; b++, dp += ds, xp += xs) {
+        FloatVector v0 = FloatVector.fromArray(S, x, xp);
+        a00 = v0.fma(FloatVector.broadcast(S, d[dp]), a00);
+        a10 = v0.fma(FloatVector.broadcast(S, d[dp + 1]), a10);
+        a20 = v0.fma(FloatVector.broadcast(S, d[dp + 2]), a20);
+        a30 = v0.fma(FloatVector.broadcast(S, d[dp + 3]), a30);
+      }
+    }
+    FloatVector.fromArray(S, gw[i], j).add(a00).intoArray(gw[i], j);
+    FloatVector.fromArray(S, gw[i + 1], j).add(a10).intoArray(gw[i + 1], j);
+    FloatVector.fromArray(S, gw[i + 2], j).add(a20).intoArray(gw[i + 2], j);
+    FloatVector.fromArray(S, gw[i + 3], j).add(a30).intoArray(gw[i + 3], j);
   }
 
   private static void weightGradient1x3(int batch, int i, int j,
