@@ -147,9 +147,15 @@ public final class FashionMlp implements FloatModel {
 
   private float[] b4B;
 
+  private float[] b9B;
+
+  private float[] f4B;
+
+  private float[] f9B;
+
   private float[] b6B;
 
-  private float[] b9B;
+  private float[] b10B;
 
   private float[] b15B;
 
@@ -157,11 +163,9 @@ public final class FashionMlp implements FloatModel {
 
   private float[] b19B;
 
-  private float[] f4B;
-
   private float[] f6B;
 
-  private float[] f9B;
+  private float[] f10B;
 
   private float[] f12B;
 
@@ -203,63 +207,13 @@ public final class FashionMlp implements FloatModel {
 
   private void predict0() {
     // fashion_mlp.nn:4 matmul [128]
-    {
-      float[] out = f4;
-      float[] vec = image;
-      for (int i = 0; i < 128; i += 4) {
-        float[] r0 = h_W[i];
-        float[] r1 = h_W[i + 1];
-        float[] r2 = h_W[i + 2];
-        float[] r3 = h_W[i + 3];
-        float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        for (int q = 0; q < 784; q++) {
-          float vq = vec[q];
-          s0 += r0[q] * vq;
-          s1 += r1[q] * vq;
-          s2 += r2[q] * vq;
-          s3 += r3[q] * vq;
-        }
-        out[i] = s0;
-        out[i + 1] = s1;
-        out[i + 2] = s2;
-        out[i + 3] = s3;
-      }
-    }
+    dev.deltac.runtime.kernels.DenseKernels.forward(1, 128, 784, h_W, null, image, 0, 784, f4, 0, 128);
     // fashion_mlp.nn:4 relu [128]
     for (int i = 0; i < 128; i++) {
       f6[i] = relu(f4[i] + h_b[i]);
     }
     // fashion_mlp.nn:5 matmul [10]
-    {
-      float[] out = f9;
-      float[] vec = f6;
-      for (int i = 0; i < 8; i += 4) {
-        float[] r0 = logits_W[i];
-        float[] r1 = logits_W[i + 1];
-        float[] r2 = logits_W[i + 2];
-        float[] r3 = logits_W[i + 3];
-        float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        for (int q = 0; q < 128; q++) {
-          float vq = vec[q];
-          s0 += r0[q] * vq;
-          s1 += r1[q] * vq;
-          s2 += r2[q] * vq;
-          s3 += r3[q] * vq;
-        }
-        out[i] = s0;
-        out[i + 1] = s1;
-        out[i + 2] = s2;
-        out[i + 3] = s3;
-      }
-      for (int i = 8; i < 10; i++) {
-        float[] r0 = logits_W[i];
-        float s0 = 0;
-        for (int q = 0; q < 128; q++) {
-          s0 += r0[q] * vec[q];
-        }
-        out[i] = s0;
-      }
-    }
+    dev.deltac.runtime.kernels.DenseKernels.forward(1, 10, 128, logits_W, null, f6, 0, 128, f9, 0, 10);
     // fashion_mlp.nn:5 add [10]
     f10[0] = f9[0] + logits_b[0];
     f10[1] = f9[1] + logits_b[1];
@@ -293,63 +247,13 @@ public final class FashionMlp implements FloatModel {
 
   private void forward0() {
     // fashion_mlp.nn:4 matmul [128]
-    {
-      float[] out = f4;
-      float[] vec = image;
-      for (int i = 0; i < 128; i += 4) {
-        float[] r0 = h_W[i];
-        float[] r1 = h_W[i + 1];
-        float[] r2 = h_W[i + 2];
-        float[] r3 = h_W[i + 3];
-        float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        for (int q = 0; q < 784; q++) {
-          float vq = vec[q];
-          s0 += r0[q] * vq;
-          s1 += r1[q] * vq;
-          s2 += r2[q] * vq;
-          s3 += r3[q] * vq;
-        }
-        out[i] = s0;
-        out[i + 1] = s1;
-        out[i + 2] = s2;
-        out[i + 3] = s3;
-      }
-    }
+    dev.deltac.runtime.kernels.DenseKernels.forward(1, 128, 784, h_W, null, image, 0, 784, f4, 0, 128);
     // fashion_mlp.nn:4 relu [128]
     for (int i = 0; i < 128; i++) {
       f6[i] = relu(f4[i] + h_b[i]);
     }
     // fashion_mlp.nn:5 matmul [10]
-    {
-      float[] out = f9;
-      float[] vec = f6;
-      for (int i = 0; i < 8; i += 4) {
-        float[] r0 = logits_W[i];
-        float[] r1 = logits_W[i + 1];
-        float[] r2 = logits_W[i + 2];
-        float[] r3 = logits_W[i + 3];
-        float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        for (int q = 0; q < 128; q++) {
-          float vq = vec[q];
-          s0 += r0[q] * vq;
-          s1 += r1[q] * vq;
-          s2 += r2[q] * vq;
-          s3 += r3[q] * vq;
-        }
-        out[i] = s0;
-        out[i + 1] = s1;
-        out[i + 2] = s2;
-        out[i + 3] = s3;
-      }
-      for (int i = 8; i < 10; i++) {
-        float[] r0 = logits_W[i];
-        float s0 = 0;
-        for (int q = 0; q < 128; q++) {
-          s0 += r0[q] * vec[q];
-        }
-        out[i] = s0;
-      }
-    }
+    dev.deltac.runtime.kernels.DenseKernels.forward(1, 10, 128, logits_W, null, f6, 0, 128, f9, 0, 10);
     // fashion_mlp.nn:5 add [10]
     f10[0] = f9[0] + logits_b[0];
     f10[1] = f9[1] + logits_b[1];
@@ -385,63 +289,13 @@ public final class FashionMlp implements FloatModel {
 
   private void backward0() {
     // fashion_mlp.nn:4 matmul [128]
-    {
-      float[] out = b4;
-      float[] vec = image;
-      for (int i = 0; i < 128; i += 4) {
-        float[] r0 = h_W[i];
-        float[] r1 = h_W[i + 1];
-        float[] r2 = h_W[i + 2];
-        float[] r3 = h_W[i + 3];
-        float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        for (int q = 0; q < 784; q++) {
-          float vq = vec[q];
-          s0 += r0[q] * vq;
-          s1 += r1[q] * vq;
-          s2 += r2[q] * vq;
-          s3 += r3[q] * vq;
-        }
-        out[i] = s0;
-        out[i + 1] = s1;
-        out[i + 2] = s2;
-        out[i + 3] = s3;
-      }
-    }
+    dev.deltac.runtime.kernels.DenseKernels.forward(1, 128, 784, h_W, null, image, 0, 784, b4, 0, 128);
     // fashion_mlp.nn:4 relu [128]
     for (int i = 0; i < 128; i++) {
       b6[i] = relu(b4[i] + h_b[i]);
     }
     // fashion_mlp.nn:5 matmul [10]
-    {
-      float[] out = b9;
-      float[] vec = b6;
-      for (int i = 0; i < 8; i += 4) {
-        float[] r0 = logits_W[i];
-        float[] r1 = logits_W[i + 1];
-        float[] r2 = logits_W[i + 2];
-        float[] r3 = logits_W[i + 3];
-        float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        for (int q = 0; q < 128; q++) {
-          float vq = vec[q];
-          s0 += r0[q] * vq;
-          s1 += r1[q] * vq;
-          s2 += r2[q] * vq;
-          s3 += r3[q] * vq;
-        }
-        out[i] = s0;
-        out[i + 1] = s1;
-        out[i + 2] = s2;
-        out[i + 3] = s3;
-      }
-      for (int i = 8; i < 10; i++) {
-        float[] r0 = logits_W[i];
-        float s0 = 0;
-        for (int q = 0; q < 128; q++) {
-          s0 += r0[q] * vec[q];
-        }
-        out[i] = s0;
-      }
-    }
+    dev.deltac.runtime.kernels.DenseKernels.forward(1, 10, 128, logits_W, null, b6, 0, 128, b9, 0, 10);
     // fashion_mlp.nn:5 add [10]
     b10[0] = b9[0] + logits_b[0];
     b10[1] = b9[1] + logits_b[1];
@@ -552,63 +406,13 @@ public final class FashionMlp implements FloatModel {
 
   private void backwardWithInputs0() {
     // fashion_mlp.nn:4 matmul [128]
-    {
-      float[] out = bi4;
-      float[] vec = image;
-      for (int i = 0; i < 128; i += 4) {
-        float[] r0 = h_W[i];
-        float[] r1 = h_W[i + 1];
-        float[] r2 = h_W[i + 2];
-        float[] r3 = h_W[i + 3];
-        float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        for (int q = 0; q < 784; q++) {
-          float vq = vec[q];
-          s0 += r0[q] * vq;
-          s1 += r1[q] * vq;
-          s2 += r2[q] * vq;
-          s3 += r3[q] * vq;
-        }
-        out[i] = s0;
-        out[i + 1] = s1;
-        out[i + 2] = s2;
-        out[i + 3] = s3;
-      }
-    }
+    dev.deltac.runtime.kernels.DenseKernels.forward(1, 128, 784, h_W, null, image, 0, 784, bi4, 0, 128);
     // fashion_mlp.nn:4 relu [128]
     for (int i = 0; i < 128; i++) {
       bi6[i] = relu(bi4[i] + h_b[i]);
     }
     // fashion_mlp.nn:5 matmul [10]
-    {
-      float[] out = bi9;
-      float[] vec = bi6;
-      for (int i = 0; i < 8; i += 4) {
-        float[] r0 = logits_W[i];
-        float[] r1 = logits_W[i + 1];
-        float[] r2 = logits_W[i + 2];
-        float[] r3 = logits_W[i + 3];
-        float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        for (int q = 0; q < 128; q++) {
-          float vq = vec[q];
-          s0 += r0[q] * vq;
-          s1 += r1[q] * vq;
-          s2 += r2[q] * vq;
-          s3 += r3[q] * vq;
-        }
-        out[i] = s0;
-        out[i + 1] = s1;
-        out[i + 2] = s2;
-        out[i + 3] = s3;
-      }
-      for (int i = 8; i < 10; i++) {
-        float[] r0 = logits_W[i];
-        float s0 = 0;
-        for (int q = 0; q < 128; q++) {
-          s0 += r0[q] * vec[q];
-        }
-        out[i] = s0;
-      }
-    }
+    dev.deltac.runtime.kernels.DenseKernels.forward(1, 10, 128, logits_W, null, bi6, 0, 128, bi9, 0, 10);
     // fashion_mlp.nn:5 add [10]
     bi10[0] = bi9[0] + logits_b[0];
     bi10[1] = bi9[1] + logits_b[1];
@@ -721,25 +525,7 @@ public final class FashionMlp implements FloatModel {
     dlogits_b[9] += bi15[9];
   }
 
-  private void backwardBatchedP1_0() {
-    // fashion_mlp.nn:4 relu [128]
-    for (int i = 0; i < 128; i++) {
-      b6[i] = relu(b4[i] + h_b[i]);
-    }
-  }
-
-  private void backwardBatchedP3_0() {
-    // fashion_mlp.nn:5 add [10]
-    b10[0] = b9[0] + logits_b[0];
-    b10[1] = b9[1] + logits_b[1];
-    b10[2] = b9[2] + logits_b[2];
-    b10[3] = b9[3] + logits_b[3];
-    b10[4] = b9[4] + logits_b[4];
-    b10[5] = b9[5] + logits_b[5];
-    b10[6] = b9[6] + logits_b[6];
-    b10[7] = b9[7] + logits_b[7];
-    b10[8] = b9[8] + logits_b[8];
-    b10[9] = b9[9] + logits_b[9];
+  private void backwardBatchedP4_0() {
     // fashion_mlp.nn:6 softmax [10]
     {
       double max = Double.NEGATIVE_INFINITY;
@@ -793,7 +579,7 @@ public final class FashionMlp implements FloatModel {
     b15[9] = b11[9] * b13[0] - label[9];
   }
 
-  private void backwardBatchedP6_0() {
+  private void backwardBatchedP7_0() {
     // gradient of h.b
     for (int i = 0; i < 128; i++) {
       dh_b[i] += b19[i];
@@ -816,29 +602,34 @@ public final class FashionMlp implements FloatModel {
     double sum = 0;
     // fashion_mlp.nn:4 matmul [128], over the batch
     dev.deltac.runtime.kernels.DenseKernels.forward(batch, 128, 784, h_W, null, inputBatch, inputOff + 0, INPUT_SIZE, b4B, 0, 128);
+    // fashion_mlp.nn:4 relu [128], over the batch buffers
     for (int s = 0; s < batch; s++) {
-      System.arraycopy(b4B, s * 128, b4, 0, 128);
-      backwardBatchedP1_0();
-      System.arraycopy(b6, 0, b6B, s * 128, 128);
+      int o = s * 128;
+      for (int i = 0; i < 128; i++) {
+        b6B[o + i] = relu(b4B[o + i] + h_b[i]);
+      }
     }
     // fashion_mlp.nn:5 matmul [10], over the batch
     dev.deltac.runtime.kernels.DenseKernels.forward(batch, 10, 128, logits_W, null, b6B, 0, 128, b9B, 0, 10);
+    // fashion_mlp.nn:5 add [10], over the batch buffers
+    for (int s = 0; s < batch; s++) {
+      int o = s * 10;
+      for (int i = 0; i < 10; i++) {
+        b10B[o + i] = b9B[o + i] + logits_b[i];
+      }
+    }
     for (int s = 0; s < batch; s++) {
       loadTargets(targetBatch, targetOff + s * TARGET_SIZE);
-      System.arraycopy(b9B, s * 10, b9, 0, 10);
-      backwardBatchedP3_0();
+      System.arraycopy(b10B, s * 10, b10, 0, 10);
+      backwardBatchedP4_0();
       System.arraycopy(b15, 0, b15B, s * 10, 10);
       System.arraycopy(b12, 0, b12B, s * 1, 1);
     }
     // delta(relu) [128], sharing the sweep over W with the gradient of logits.W, over the batch
     dev.deltac.runtime.kernels.DenseKernels.weightGradient(batch, 10, 128, b15B, 0, 10, b6B, 0, 128, dlogits_W, null);
     dev.deltac.runtime.kernels.DenseKernels.inputGradient(batch, 10, 128, logits_W, b15B, 0, 10, b19B, 0, 128);
-    for (int s = 0; s < batch; s++) {
-      int off = s * 128;
-      int idx = 0 + s * 128;
-      for (int j = 0; j < 128; j++) {
-        b19B[off + j] *= (b6B[idx + j] > 0 ? 1.0f : 0.0f);
-      }
+    for (int i = 0, e = batch * 128; i < e; i++) {
+      b19B[i] *= (b6B[i] > 0 ? 1.0f : 0.0f);
     }
     // gradient of h.W: outer products over the batch
     dev.deltac.runtime.kernels.DenseKernels.weightGradient(batch, 128, 784, b19B, 0, 128, inputBatch, inputOff + 0, INPUT_SIZE, dh_W, null);
@@ -846,31 +637,13 @@ public final class FashionMlp implements FloatModel {
       System.arraycopy(b19B, s * 128, b19, 0, 128);
       System.arraycopy(b15B, s * 10, b15, 0, 10);
       System.arraycopy(b12B, s * 1, b12, 0, 1);
-      backwardBatchedP6_0();
+      backwardBatchedP7_0();
       sum += b12[0];
     }
     return sum;
   }
 
-  private void forwardBatchedP1_0() {
-    // fashion_mlp.nn:4 relu [128]
-    for (int i = 0; i < 128; i++) {
-      f6[i] = relu(f4[i] + h_b[i]);
-    }
-  }
-
-  private void forwardBatchedP3_0() {
-    // fashion_mlp.nn:5 add [10]
-    f10[0] = f9[0] + logits_b[0];
-    f10[1] = f9[1] + logits_b[1];
-    f10[2] = f9[2] + logits_b[2];
-    f10[3] = f9[3] + logits_b[3];
-    f10[4] = f9[4] + logits_b[4];
-    f10[5] = f9[5] + logits_b[5];
-    f10[6] = f9[6] + logits_b[6];
-    f10[7] = f9[7] + logits_b[7];
-    f10[8] = f9[8] + logits_b[8];
-    f10[9] = f9[9] + logits_b[9];
+  private void forwardBatchedP4_0() {
     // fashion_mlp.nn:8 softmax_ce []
     {
       double s = 0;
@@ -898,17 +671,26 @@ public final class FashionMlp implements FloatModel {
     double sum = 0;
     // fashion_mlp.nn:4 matmul [128], over the batch
     dev.deltac.runtime.kernels.DenseKernels.forward(batch, 128, 784, h_W, null, inputBatch, inputOff + 0, INPUT_SIZE, f4B, 0, 128);
+    // fashion_mlp.nn:4 relu [128], over the batch buffers
     for (int s = 0; s < batch; s++) {
-      System.arraycopy(f4B, s * 128, f4, 0, 128);
-      forwardBatchedP1_0();
-      System.arraycopy(f6, 0, f6B, s * 128, 128);
+      int o = s * 128;
+      for (int i = 0; i < 128; i++) {
+        f6B[o + i] = relu(f4B[o + i] + h_b[i]);
+      }
     }
     // fashion_mlp.nn:5 matmul [10], over the batch
     dev.deltac.runtime.kernels.DenseKernels.forward(batch, 10, 128, logits_W, null, f6B, 0, 128, f9B, 0, 10);
+    // fashion_mlp.nn:5 add [10], over the batch buffers
+    for (int s = 0; s < batch; s++) {
+      int o = s * 10;
+      for (int i = 0; i < 10; i++) {
+        f10B[o + i] = f9B[o + i] + logits_b[i];
+      }
+    }
     for (int s = 0; s < batch; s++) {
       loadTargets(targetBatch, targetOff + s * TARGET_SIZE);
-      System.arraycopy(f9B, s * 10, f9, 0, 10);
-      forwardBatchedP3_0();
+      System.arraycopy(f10B, s * 10, f10, 0, 10);
+      forwardBatchedP4_0();
       System.arraycopy(f12, 0, f12B, s * 1, 1);
     }
     for (int s = 0; s < batch; s++) {
@@ -918,25 +700,7 @@ public final class FashionMlp implements FloatModel {
     return sum;
   }
 
-  private void predictBatchedP1_0() {
-    // fashion_mlp.nn:4 relu [128]
-    for (int i = 0; i < 128; i++) {
-      f6[i] = relu(f4[i] + h_b[i]);
-    }
-  }
-
-  private void predictBatchedP3_0() {
-    // fashion_mlp.nn:5 add [10]
-    f10[0] = f9[0] + logits_b[0];
-    f10[1] = f9[1] + logits_b[1];
-    f10[2] = f9[2] + logits_b[2];
-    f10[3] = f9[3] + logits_b[3];
-    f10[4] = f9[4] + logits_b[4];
-    f10[5] = f9[5] + logits_b[5];
-    f10[6] = f9[6] + logits_b[6];
-    f10[7] = f9[7] + logits_b[7];
-    f10[8] = f9[8] + logits_b[8];
-    f10[9] = f9[9] + logits_b[9];
+  private void predictBatchedP4_0() {
     // fashion_mlp.nn:6 softmax [10]
     {
       double max = Double.NEGATIVE_INFINITY;
@@ -961,16 +725,25 @@ public final class FashionMlp implements FloatModel {
     double sum = 0;
     // fashion_mlp.nn:4 matmul [128], over the batch
     dev.deltac.runtime.kernels.DenseKernels.forward(batch, 128, 784, h_W, null, samples, 0 + 0, INPUT_SIZE, f4B, 0, 128);
+    // fashion_mlp.nn:4 relu [128], over the batch buffers
     for (int s = 0; s < batch; s++) {
-      System.arraycopy(f4B, s * 128, f4, 0, 128);
-      predictBatchedP1_0();
-      System.arraycopy(f6, 0, f6B, s * 128, 128);
+      int o = s * 128;
+      for (int i = 0; i < 128; i++) {
+        f6B[o + i] = relu(f4B[o + i] + h_b[i]);
+      }
     }
     // fashion_mlp.nn:5 matmul [10], over the batch
     dev.deltac.runtime.kernels.DenseKernels.forward(batch, 10, 128, logits_W, null, f6B, 0, 128, f9B, 0, 10);
+    // fashion_mlp.nn:5 add [10], over the batch buffers
     for (int s = 0; s < batch; s++) {
-      System.arraycopy(f9B, s * 10, f9, 0, 10);
-      predictBatchedP3_0();
+      int o = s * 10;
+      for (int i = 0; i < 10; i++) {
+        f10B[o + i] = f9B[o + i] + logits_b[i];
+      }
+    }
+    for (int s = 0; s < batch; s++) {
+      System.arraycopy(f10B, s * 10, f10, 0, 10);
+      predictBatchedP4_0();
       System.arraycopy(f11, 0, f11B, s * 10, 10);
     }
     for (int s = 0; s < batch; s++) {
@@ -1103,9 +876,7 @@ public final class FashionMlp implements FloatModel {
   public float lossAndGradient(float[] inputBatch, int inputOff, float[] targetBatch, int targetOff,
       int batch, boolean inputGradients) {
     checkBatch(batch);
-    for (int k = 0; k < grads.length; k++) {
-      java.util.Arrays.fill(grads[k], 0.0f);
-    }
+    zeroGradients();
     double sum = 0;
     if (inputGradients) {
       for (int s = 0; s < batch; s++) {
@@ -1125,13 +896,40 @@ public final class FashionMlp implements FloatModel {
         sum += b12[0];
       }
     }
+    meanGradients(batch);
+    return (float) (sum / batch);
+  }
+
+  private void zeroGradients() {
+    for (int k = 0; k < grads.length; k++) {
+      java.util.Arrays.fill(grads[k], 0.0f);
+    }
+  }
+
+  private void scaleGradients(float inv) {
+    for (int k = 0; k < grads.length; k++) {
+      float[] g = grads[k];
+      for (int i = 0; i < g.length; i++) {
+        g[i] *= inv;
+      }
+    }
+  }
+
+  private void divideGradients(int batch) {
     for (int k = 0; k < grads.length; k++) {
       float[] g = grads[k];
       for (int i = 0; i < g.length; i++) {
         g[i] /= batch;
       }
     }
-    return (float) (sum / batch);
+  }
+
+  private void meanGradients(int batch) {
+    if ((batch & (batch - 1)) != 0) {
+      divideGradients(batch);
+    } else if (batch > 1) {
+      scaleGradients(1.0f / batch);
+    }
   }
 
   private void storeInputGradients(int off, int batch) {
@@ -1167,14 +965,16 @@ public final class FashionMlp implements FloatModel {
     bi19 = new float[128];
     bi21 = new float[784];
     b4B = new float[maxBatch * 128];
-    b6B = new float[maxBatch * 128];
     b9B = new float[maxBatch * 10];
+    f4B = new float[maxBatch * 128];
+    f9B = new float[maxBatch * 10];
+    b6B = new float[maxBatch * 128];
+    b10B = new float[maxBatch * 10];
     b15B = new float[maxBatch * 10];
     b12B = new float[maxBatch * 1];
     b19B = new float[maxBatch * 128];
-    f4B = new float[maxBatch * 128];
     f6B = new float[maxBatch * 128];
-    f9B = new float[maxBatch * 10];
+    f10B = new float[maxBatch * 10];
     f12B = new float[maxBatch * 1];
     f11B = new float[maxBatch * 10];
   }

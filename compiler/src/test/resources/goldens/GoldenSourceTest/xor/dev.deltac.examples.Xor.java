@@ -215,7 +215,7 @@ public final class Xor implements FloatModel {
       double s = 0;
       {
         double logit = f10[0];
-        s += Math.max(logit, 0) - logit * y[0] + Math.log1p(Math.exp(-Math.abs(logit)));
+        s += Math.max(logit, 0) - logit * y[0] + dev.deltac.runtime.MathFunctions.log1pUnit(Math.exp(-Math.abs(logit)));
       }
       f12[0] = (float) (s / 1);
     }
@@ -243,7 +243,7 @@ public final class Xor implements FloatModel {
       double s = 0;
       {
         double logit = b10[0];
-        s += Math.max(logit, 0) - logit * y[0] + Math.log1p(Math.exp(-Math.abs(logit)));
+        s += Math.max(logit, 0) - logit * y[0] + dev.deltac.runtime.MathFunctions.log1pUnit(Math.exp(-Math.abs(logit)));
       }
       b12[0] = (float) (s / 1);
     }
@@ -298,7 +298,7 @@ public final class Xor implements FloatModel {
       double s = 0;
       {
         double logit = bi10[0];
-        s += Math.max(logit, 0) - logit * y[0] + Math.log1p(Math.exp(-Math.abs(logit)));
+        s += Math.max(logit, 0) - logit * y[0] + dev.deltac.runtime.MathFunctions.log1pUnit(Math.exp(-Math.abs(logit)));
       }
       bi12[0] = (float) (s / 1);
     }
@@ -431,9 +431,7 @@ public final class Xor implements FloatModel {
   public float lossAndGradient(float[] inputBatch, int inputOff, float[] targetBatch, int targetOff,
       int batch, boolean inputGradients) {
     checkBatch(batch);
-    for (int k = 0; k < grads.length; k++) {
-      java.util.Arrays.fill(grads[k], 0.0f);
-    }
+    zeroGradients();
     double sum = 0;
     if (inputGradients) {
       for (int s = 0; s < batch; s++) {
@@ -451,13 +449,76 @@ public final class Xor implements FloatModel {
         sum += b12[0];
       }
     }
-    for (int k = 0; k < grads.length; k++) {
-      float[] g = grads[k];
-      for (int i = 0; i < g.length; i++) {
-        g[i] /= batch;
-      }
-    }
+    meanGradients(batch);
     return (float) (sum / batch);
+  }
+
+  private void zeroGradients() {
+    dW1[0][0] = 0.0f;
+    dW1[0][1] = 0.0f;
+    dW1[1][0] = 0.0f;
+    dW1[1][1] = 0.0f;
+    dW1[2][0] = 0.0f;
+    dW1[2][1] = 0.0f;
+    dW1[3][0] = 0.0f;
+    dW1[3][1] = 0.0f;
+    db1[0] = 0.0f;
+    db1[1] = 0.0f;
+    db1[2] = 0.0f;
+    db1[3] = 0.0f;
+    dW2[0][0] = 0.0f;
+    dW2[0][1] = 0.0f;
+    dW2[0][2] = 0.0f;
+    dW2[0][3] = 0.0f;
+    db2[0] = 0.0f;
+  }
+
+  private void scaleGradients(float inv) {
+    dW1[0][0] *= inv;
+    dW1[0][1] *= inv;
+    dW1[1][0] *= inv;
+    dW1[1][1] *= inv;
+    dW1[2][0] *= inv;
+    dW1[2][1] *= inv;
+    dW1[3][0] *= inv;
+    dW1[3][1] *= inv;
+    db1[0] *= inv;
+    db1[1] *= inv;
+    db1[2] *= inv;
+    db1[3] *= inv;
+    dW2[0][0] *= inv;
+    dW2[0][1] *= inv;
+    dW2[0][2] *= inv;
+    dW2[0][3] *= inv;
+    db2[0] *= inv;
+  }
+
+  private void divideGradients(int batch) {
+    dW1[0][0] /= batch;
+    dW1[0][1] /= batch;
+    dW1[1][0] /= batch;
+    dW1[1][1] /= batch;
+    dW1[2][0] /= batch;
+    dW1[2][1] /= batch;
+    dW1[3][0] /= batch;
+    dW1[3][1] /= batch;
+    db1[0] /= batch;
+    db1[1] /= batch;
+    db1[2] /= batch;
+    db1[3] /= batch;
+    dW2[0][0] /= batch;
+    dW2[0][1] /= batch;
+    dW2[0][2] /= batch;
+    dW2[0][3] /= batch;
+    db2[0] /= batch;
+  }
+
+  private void meanGradients(int batch) {
+    if ((batch & (batch - 1)) != 0) {
+      divideGradients(batch);
+    } else if (batch > 1) {
+      scaleGradients(1.0f / batch);
+    }
   }
 
   private void storeInputGradients(int off, int batch) {
@@ -492,6 +553,6 @@ public final class Xor implements FloatModel {
   }
 
   private static float sigmoid(float x) {
-    return MathFunctions.sigmoid(x);
+    return MathFunctions.sigmoidf(x);
   }
 }

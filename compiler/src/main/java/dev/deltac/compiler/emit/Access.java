@@ -112,7 +112,10 @@ final class Access {
       case ABS: return "Math.abs(" + x + ")";
       case SIN: return num.cast("Math.sin(" + x + ")");
       case COS: return num.cast("Math.cos(" + x + ")");
-      case TANH: return num.cast("Math.tanh(" + x + ")");
+      case TANH:
+        // float32: a vectorizable rational approximation (Math.tanh is not a Java 17 intrinsic).
+        if (num.isFloat) return "dev.deltac.runtime.MathFunctions.tanhf(" + x + ")";
+        return num.cast("Math.tanh(" + x + ")");
       case SIGMOID: return helper(ClassContext.Helper.SIGMOID, "sigmoid(" + x + ")");
       case GELU: return helper(ClassContext.Helper.GELU, "gelu(" + x + ")");
       case GELU_GRAD: return helper(ClassContext.Helper.GELU_GRAD, "geluGrad(" + x + ")");

@@ -59,6 +59,16 @@ final class BatchedPass {
   /** A batched op: a node, or a weight-gradient term of a param. */
   private record Batched(Node node, String param, Node term) {}
 
+  /**
+   * An elementwise node computed straight over the batch-major buffers (no copies in and out of
+   * the per-sample buffers): its operands are values already in batch buffers, vector params
+   * and uniform constants (bias + activation after a batched product, for instance).
+   */
+  private record Rowwise(Node node, String expr) {}
+
+  /** Nodes whose values are in batch buffers when the phase being built runs. */
+  private final Set<Integer> available = new java.util.HashSet<>();
+
   private static final class Segment {
     final List<Node> nodes = new ArrayList<>();
     final List<Object[]> terms = new ArrayList<>();
@@ -94,8 +104,14 @@ final class BatchedPass {
     if (gradients) all.addAll(g.graph.paramGrads().values());
     Segment cur = null;
     for (Node n : plan.schedule(all)) {
+      String rw;
       if (batchable(n)) {
         phases.add(new Batched(n, null, null));
+        available.add(n.id());
+        cur = null;
+      } else if (ctx.num.isFloat && (rw = rowwise(n)) != null) {
+        phases.add(new Rowwise(n, rw));
+        available.add(n.id());
         cur = null;
       } else {
         if (cur == null) {
@@ -199,6 +215,51 @@ final class BatchedPass {
         id -> ctx.batchBuffer(plan.buffers.get(id) + "B", v.size()));
   }
 
+  // ---- elementwise nodes over the batch buffers
+
+  private static boolean pointwise(Node n) {
+    return n.op().kind == Op.Kind.UNARY || n.op().kind == Op.Kind.BINARY;
+  }
+
+  /** The value of n at sample offset {@code o}, element {@code i}, over batch buffers; or null. */
+  private String rowwise(Node n) {
+    if (!pointwise(n) || !plan.buffers.containsKey(n.id()) || plan.virtual.contains(n.id())) return null;
+    return rowExpr(n, n.size(), true);
+  }
+
+  private String rowExpr(Node x, int size, boolean top) {
+    if (!top) {
+      while (plan.aliases.contains(x.id())) x = x.input(0);
+      if (available.contains(x.id()) && x.size() == size && plan.buffers.containsKey(x.id())) {
+        return batchArray(x) + "[o + i]";
+      }
+      if (x.op() == Op.PARAM && x.shape().rank() <= 1 && x.size() == size) {
+        return ctx.paramField.get(x.attr().name()) + "[i]";
+      }
+      if (x.op() == Op.CONST && x.size() == 1) return a.at(x, Ix.c(0));
+      if (!plan.inlined.contains(x.id()) || !pointwise(x) || x.size() != size) return null;
+    }
+    String[] in = new String[x.inputs().size()];
+    for (int k = 0; k < in.length; k++) {
+      in[k] = rowExpr(x.input(k), size, false);
+      if (in[k] == null) return null;
+    }
+    return x.op().kind == Op.Kind.UNARY ? a.unary(x, in[0]) : a.binary(x.op(), in[0], in[1]);
+  }
+
+  private String rowwiseCode(Rowwise r) {
+    Code c = new Code();
+    Node n = r.node();
+    c.comment(g.describe(n) + ", over the batch buffers");
+    c.open("for (int s = 0; s < batch; s++)");
+    c.line("int o = s * " + n.size() + ";");
+    c.open("for (int i = 0; i < " + n.size() + "; i++)");
+    c.line(batchArray(n) + "[o + i] = " + r.expr() + ";");
+    c.close();
+    c.close();
+    return c.toString();
+  }
+
   // ---- what each phase reads
 
   private void resolve(Node x, Segment s) {
@@ -263,6 +324,9 @@ final class BatchedPass {
         s.reads.removeIf(x -> producer.getOrDefault(x.id(), -1) == phases.indexOf(s)
             && s.nodes.contains(x));
         reads.add(s.reads);
+      } else if (p instanceof Rowwise r) {
+        producer.put(r.node().id(), i);
+        reads.add(Set.of());
       } else {
         Batched b = (Batched) p;
         if (b.node != null) producer.put(b.node.id(), i);
@@ -295,6 +359,10 @@ final class BatchedPass {
       Object p = phases.get(i);
       if (p instanceof Batched b) {
         m.addCode("$L", batchedCode(b));
+        continue;
+      }
+      if (p instanceof Rowwise r) {
+        m.addCode("$L", rowwiseCode(r));
         continue;
       }
       Segment s = (Segment) p;
@@ -374,6 +442,13 @@ final class BatchedPass {
     if (n.op() == Op.DELTA && !n.attr().name().equals("identity")) {
       String[] h = ref(n.input(2));
       String act = n.attr().name();
+      if (h[1].equals("0") && h[2].equals(Integer.toString(k))) {
+        // both batch-major with the same stride: one flat loop
+        c.open("for (int i = 0, e = batch * " + k + "; i < e; i++)");
+        c.line(out + "[i] *= " + g.linear().slope(act, h[0] + "[i]") + ";");
+        c.close();
+        return c.toString();
+      }
       c.open("for (int s = 0; s < batch; s++)");
       c.line("int off = s * " + k + ";");
       c.line("int idx = " + h[1] + " + s * " + h[2] + ";");

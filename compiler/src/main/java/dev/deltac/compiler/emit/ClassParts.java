@@ -181,7 +181,8 @@ final class ClassParts {
               .addStatement("return x > 0 ? x : alpha * $L", ctx.num.cast("Math.expm1(x)"));
           break;
         case SIGMOID:
-          m = scalar("sigmoid", t).addStatement("return $T.sigmoid(x)", MATH_FUNCTIONS);
+          m = scalar("sigmoid", t).addStatement(ctx.num.isFloat ? "return $T.sigmoidf(x)"
+              : "return $T.sigmoid(x)", MATH_FUNCTIONS);
           break;
         case GELU:
           m = scalar("gelu", t).addStatement("return $T.gelu(x)", MATH_FUNCTIONS);

@@ -53,9 +53,18 @@ final class LinearKernels {
       return;
     }
     String t = num.t;
+    String vec = a.arr(v);
+    if (num.isFloat && vec != null && ClassContext.isMatrixParam(w) && w.shape().rank() == 2
+        && ClassContext.rowSize(w) == k && m * k >= BatchedPass.MIN_WEIGHTS) {
+      // A large float32 product of one sample: the register-blocked Vector API kernel (8 rows
+      // per pass) instead of the scalar 4-row dot products (C2 does not vectorize reductions).
+      c.line("dev.deltac.runtime.kernels.DenseKernels.forward(1, " + m + ", " + k + ", "
+          + a.ctx.paramField.get(w.attr().name()) + ", null, " + vec + ", 0, " + k + ", " + o
+          + ", 0, " + m + ");");
+      return;
+    }
     c.open("");
     c.line(t + "[] out = " + o + ";");
-    String vec = a.arr(v);
     if (vec != null) c.line(t + "[] vec = " + vec + ";");
     String vq = vec != null ? "vec[q]" : a.at(v, Ix.v("q"));
     if (ClassContext.isMatrixParam(w)) {

@@ -225,8 +225,10 @@ final class NodeKernels {
       case BCE_LOGITS:
         c.loop("i", size, false, i -> {
           c.line("double logit = " + a.at(pn, i) + ";");
+          // float32: log1p(t) for t in (0, 1] through the intrinsic Math.log (MathFunctions).
+          String log1p = num.isFloat ? "dev.deltac.runtime.MathFunctions.log1pUnit" : "Math.log1p";
           c.line("s += Math.max(logit, 0) - logit * " + Access.p(a.at(yn, i))
-              + " + Math.log1p(Math.exp(-Math.abs(logit)));");
+              + " + " + log1p + "(Math.exp(-Math.abs(logit)));");
         });
         result = "s / " + size;
         break;

@@ -61,26 +61,30 @@ final class VectorDenseKernels extends DenseLayerKernels {
   void forwardKernel(int batch, int m, int n, float[][] w, float[] bias,
       float[] x, int xOff, int xStride, float[] y, int yOff, int yStride) {
     int nv = n - n % L;
+    int b4 = batch - batch % 4;
     int i = 0;
     for (; i + 3 <= m; i += 3) {
-      int b = 0;
-      for (; b + 4 <= batch; b += 4) {
+      for (int b = 0; b < b4; b += 4) {
         forward4x3(n, nv, w, bias, i, x, xOff + b * xStride, xStride, y, yOff + b * yStride,
             yStride);
       }
-      for (; b < batch; b++) {
-        forward1x3(n, nv, w, bias, i, x, xOff + b * xStride, y, yOff + b * yStride);
-      }
     }
     for (; i < m; i++) {
-      int b = 0;
-      for (; b + 4 <= batch; b += 4) {
+      for (int b = 0; b < b4; b += 4) {
         forward4x1(n, nv, w[i], bias(bias, i), x, xOff + b * xStride, xStride, y,
             yOff + b * yStride + i, yStride);
       }
-      for (; b < batch; b++) {
-        y[yOff + b * yStride + i] = bias(bias, i) + dot(n, nv, w[i], x, xOff + b * xStride);
-      }
+    }
+    // The last batch % 4 samples, one at a time: 8 rows per pass, so that 8 independent FMA
+    // chains hide the FMA latency (a 1-sample x 3-row block was latency bound). Every element
+    // is still one accumulator over j in order, then the fixed lane sum and the tail: the same
+    // bits as in the 4-sample blocks.
+    for (int b = b4; b < batch; b++) {
+      int p = xOff + b * xStride;
+      int yo = yOff + b * yStride;
+      int r = 0;
+      for (; r + 8 <= m; r += 8) forward1x8(n, nv, w, bias, r, x, p, y, yo);
+      for (; r < m; r++) y[yo + r] = bias(bias, r) + dot(n, nv, w[r], x, p);
     }
   }
 
@@ -138,23 +142,38 @@ final class VectorDenseKernels extends DenseLayerKernels {
     y[q + 2] = b2 + tail(sum(a32), n, nv, w2, x, p3);
   }
 
-  private static void forward1x3(int n, int nv, float[][] w, float[] bias, int i,
+  private static void forward1x8(int n, int nv, float[][] w, float[] bias, int i,
       float[] x, int p, float[] y, int yo) {
     float[] w0 = w[i];
     float[] w1 = w[i + 1];
     float[] w2 = w[i + 2];
+    float[] w3 = w[i + 3];
+    float[] w4 = w[i + 4];
+    float[] w5 = w[i + 5];
+    float[] w6 = w[i + 6];
+    float[] w7 = w[i + 7];
     FloatVector a0 = FloatVector.zero(S);
-    FloatVector a1 = a0, a2 = a0;
+    FloatVector a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
     for (int j = 0; j < nv; j += L) {
       FloatVector u = FloatVector.fromArray(S, x, p + j);
       a0 = FloatVector.fromArray(S, w0, j).fma(u, a0);
       a1 = FloatVector.fromArray(S, w1, j).fma(u, a1);
       a2 = FloatVector.fromArray(S, w2, j).fma(u, a2);
+      a3 = FloatVector.fromArray(S, w3, j).fma(u, a3);
+      a4 = FloatVector.fromArray(S, w4, j).fma(u, a4);
+      a5 = FloatVector.fromArray(S, w5, j).fma(u, a5);
+      a6 = FloatVector.fromArray(S, w6, j).fma(u, a6);
+      a7 = FloatVector.fromArray(S, w7, j).fma(u, a7);
     }
     int q = yo + i;
     y[q] = bias(bias, i) + tail(sum(a0), n, nv, w0, x, p);
     y[q + 1] = bias(bias, i + 1) + tail(sum(a1), n, nv, w1, x, p);
     y[q + 2] = bias(bias, i + 2) + tail(sum(a2), n, nv, w2, x, p);
+    y[q + 3] = bias(bias, i + 3) + tail(sum(a3), n, nv, w3, x, p);
+    y[q + 4] = bias(bias, i + 4) + tail(sum(a4), n, nv, w4, x, p);
+    y[q + 5] = bias(bias, i + 5) + tail(sum(a5), n, nv, w5, x, p);
+    y[q + 6] = bias(bias, i + 6) + tail(sum(a6), n, nv, w6, x, p);
+    y[q + 7] = bias(bias, i + 7) + tail(sum(a7), n, nv, w7, x, p);
   }
 
   /** One weight row against 4 samples; writes {@code y[q + k * ys]} for k < 4. */
@@ -206,14 +225,18 @@ final class VectorDenseKernels extends DenseLayerKernels {
             dxStride);
       }
     }
+    // Column tails of one or two vectors: still 4 samples per block (4 or 8 independent FMA
+    // chains; one chain per block was FMA-latency bound, e.g. the last 16 of n = 256 or 784).
+    for (; j + L2 <= n; j += L2) {
+      for (int b = 0; b < full; b += 4) {
+        inputGradient4xV(2, m, w, j, d, dOff + b * dStride, dStride, dx, dxOff + b * dxStride,
+            dxStride);
+      }
+    }
     for (; j + L <= n; j += L) {
-      for (int b = 0; b < full; b++) {
-        FloatVector a = FloatVector.zero(S);
-        int dr = dOff + b * dStride;
-        for (int i = 0; i < m; i++) {
-          a = FloatVector.fromArray(S, w[i], j).fma(FloatVector.broadcast(S, d[dr + i]), a);
-        }
-        a.intoArray(dx, dxOff + b * dxStride + j);
+      for (int b = 0; b < full; b += 4) {
+        inputGradient4xV(1, m, w, j, d, dOff + b * dStride, dStride, dx, dxOff + b * dxStride,
+            dxStride);
       }
     }
     for (; j < n; j++) {
@@ -278,6 +301,52 @@ final class VectorDenseKernels extends DenseLayerKernels {
       }
       for (int j = nv; j < n; j++) dx[q + j] = Math.fma(w0[j], d0, dx[q + j]);
     }
+  }
+
+  /** 4 samples x {@code nvec} (1 or 2) vectors of columns; the same FMA chains as 4x3. */
+  private static void inputGradient4xV(int nvec, int m, float[][] w, int j,
+      float[] d, int dr, int ds, float[] dx, int q, int qs) {
+    int d1 = dr + ds;
+    int d2 = d1 + ds;
+    int d3 = d2 + ds;
+    FloatVector a00 = FloatVector.zero(S);
+    FloatVector a10 = a00, a20 = a00, a30 = a00;
+    if (nvec == 2) {
+      FloatVector a01 = a00, a11 = a00, a21 = a00, a31 = a00;
+      for (int i = 0; i < m; i++) {
+        float[] wi = w[i];
+        FloatVector v0 = FloatVector.fromArray(S, wi, j);
+        FloatVector v1 = FloatVector.fromArray(S, wi, j + L);
+        FloatVector u = FloatVector.broadcast(S, d[dr + i]);
+        a00 = v0.fma(u, a00);
+        a01 = v1.fma(u, a01);
+        u = FloatVector.broadcast(S, d[d1 + i]);
+        a10 = v0.fma(u, a10);
+        a11 = v1.fma(u, a11);
+        u = FloatVector.broadcast(S, d[d2 + i]);
+        a20 = v0.fma(u, a20);
+        a21 = v1.fma(u, a21);
+        u = FloatVector.broadcast(S, d[d3 + i]);
+        a30 = v0.fma(u, a30);
+        a31 = v1.fma(u, a31);
+      }
+      a01.intoArray(dx, q + j + L);
+      a11.intoArray(dx, q + qs + j + L);
+      a21.intoArray(dx, q + 2 * qs + j + L);
+      a31.intoArray(dx, q + 3 * qs + j + L);
+    } else {
+      for (int i = 0; i < m; i++) {
+        FloatVector v0 = FloatVector.fromArray(S, w[i], j);
+        a00 = v0.fma(FloatVector.broadcast(S, d[dr + i]), a00);
+        a10 = v0.fma(FloatVector.broadcast(S, d[d1 + i]), a10);
+        a20 = v0.fma(FloatVector.broadcast(S, d[d2 + i]), a20);
+        a30 = v0.fma(FloatVector.broadcast(S, d[d3 + i]), a30);
+      }
+    }
+    a00.intoArray(dx, q + j);
+    a10.intoArray(dx, q + qs + j);
+    a20.intoArray(dx, q + 2 * qs + j);
+    a30.intoArray(dx, q + 3 * qs + j);
   }
 
   private static void inputGradient4x3(int m, float[][] w, int j,
@@ -349,14 +418,24 @@ final class VectorDenseKernels extends DenseLayerKernels {
         weightGradient1x3(batch, i, j, d, dOff, dStride, x, xOff, xStride, gw[i]);
       }
     }
+    // Column tails of one or two vectors: 4 rows per block (4 or 8 independent FMA chains; one
+    // chain per row was FMA-latency bound, e.g. the last 16 columns of n = 256 or 784).
+    int m4 = m - m % 4;
+    for (; j + L2 <= n; j += L2) {
+      for (int i = 0; i < m4; i += 4) {
+        weightGradient4xV(2, batch, i, j, d, dOff, dStride, x, xOff, xStride, gw);
+      }
+      for (int i = m4; i < m; i++) {
+        weightGradientV(batch, i, j, d, dOff, dStride, x, xOff, xStride, gw[i]);
+        weightGradientV(batch, i, j + L, d, dOff, dStride, x, xOff, xStride, gw[i]);
+      }
+    }
     for (; j + L <= n; j += L) {
-      for (int i = 0; i < m; i++) {
-        FloatVector a = FloatVector.zero(S);
-        for (int b = 0, dp = dOff + i, xp = xOff + j; b < batch;
-            b++, dp += dStride, xp += xStride) {
-          a = FloatVector.fromArray(S, x, xp).fma(FloatVector.broadcast(S, d[dp]), a);
-        }
-        FloatVector.fromArray(S, gw[i], j).add(a).intoArray(gw[i], j);
+      for (int i = 0; i < m4; i += 4) {
+        weightGradient4xV(1, batch, i, j, d, dOff, dStride, x, xOff, xStride, gw);
+      }
+      for (int i = m4; i < m; i++) {
+        weightGradientV(batch, i, j, d, dOff, dStride, x, xOff, xStride, gw[i]);
       }
     }
     for (; j < n; j++) {
@@ -441,6 +520,58 @@ final class VectorDenseKernels extends DenseLayerKernels {
     addInto(gw[i + 1], j, a10, a11, a12);
     addInto(gw[i + 2], j, a20, a21, a22);
     addInto(gw[i + 3], j, a30, a31, a32);
+  }
+
+  /** One row, one vector of columns: a single FMA chain over the batch. */
+  private static void weightGradientV(int batch, int i, int j,
+      float[] d, int dOff, int ds, float[] x, int xOff, int xs, float[] g) {
+    FloatVector a = FloatVector.zero(S);
+    for (int b = 0, dp = dOff + i, xp = xOff + j; b < batch; b++, dp += ds, xp += xs) {
+      a = FloatVector.fromArray(S, x, xp).fma(FloatVector.broadcast(S, d[dp]), a);
+    }
+    FloatVector.fromArray(S, g, j).add(a).intoArray(g, j);
+  }
+
+  /** 4 rows x {@code nvec} (1 or 2) vectors of columns; the same FMA chains as 4x3. */
+  private static void weightGradient4xV(int nvec, int batch, int i, int j,
+      float[] d, int dOff, int ds, float[] x, int xOff, int xs, float[][] gw) {
+    FloatVector a00 = FloatVector.zero(S);
+    FloatVector a10 = a00, a20 = a00, a30 = a00;
+    if (nvec == 2) {
+      FloatVector a01 = a00, a11 = a00, a21 = a00, a31 = a00;
+      for (int b = 0, dp = dOff + i, xp = xOff + j; b < batch; b++, dp += ds, xp += xs) {
+        FloatVector v0 = FloatVector.fromArray(S, x, xp);
+        FloatVector v1 = FloatVector.fromArray(S, x, xp + L);
+        FloatVector u = FloatVector.broadcast(S, d[dp]);
+        a00 = v0.fma(u, a00);
+        a01 = v1.fma(u, a01);
+        u = FloatVector.broadcast(S, d[dp + 1]);
+        a10 = v0.fma(u, a10);
+        a11 = v1.fma(u, a11);
+        u = FloatVector.broadcast(S, d[dp + 2]);
+        a20 = v0.fma(u, a20);
+        a21 = v1.fma(u, a21);
+        u = FloatVector.broadcast(S, d[dp + 3]);
+        a30 = v0.fma(u, a30);
+        a31 = v1.fma(u, a31);
+      }
+      FloatVector.fromArray(S, gw[i], j + L).add(a01).intoArray(gw[i], j + L);
+      FloatVector.fromArray(S, gw[i + 1], j + L).add(a11).intoArray(gw[i + 1], j + L);
+      FloatVector.fromArray(S, gw[i + 2], j + L).add(a21).intoArray(gw[i + 2], j + L);
+      FloatVector.fromArray(S, gw[i + 3], j + L).add(a31).intoArray(gw[i + 3], j + L);
+    } else {
+      for (int b = 0, dp = dOff + i, xp = xOff + j; b < batch; b++, dp += ds, xp += xs) {
+        FloatVector v0 = FloatVector.fromArray(S, x, xp);
+        a00 = v0.fma(FloatVector.broadcast(S, d[dp]), a00);
+        a10 = v0.fma(FloatVector.broadcast(S, d[dp + 1]), a10);
+        a20 = v0.fma(FloatVector.broadcast(S, d[dp + 2]), a20);
+        a30 = v0.fma(FloatVector.broadcast(S, d[dp + 3]), a30);
+      }
+    }
+    FloatVector.fromArray(S, gw[i], j).add(a00).intoArray(gw[i], j);
+    FloatVector.fromArray(S, gw[i + 1], j).add(a10).intoArray(gw[i + 1], j);
+    FloatVector.fromArray(S, gw[i + 2], j).add(a20).intoArray(gw[i + 2], j);
+    FloatVector.fromArray(S, gw[i + 3], j).add(a30).intoArray(gw[i + 3], j);
   }
 
   private static void weightGradient1x3(int batch, int i, int j,
