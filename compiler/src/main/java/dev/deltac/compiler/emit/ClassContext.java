@@ -26,7 +26,9 @@ final class ClassContext {
     "inputBatch", "inputOff", "targetBatch", "targetOff", "batch", "inputGradients", "sample", "sampleOff", "outOff",
     "samples", "outs", "seed", "maxBatch", "share", "src", "off", "alpha", "text", "parts",
     "values", "args", "tensors", "grad", "INFO", "params", "grads", "INPUT_SIZE", "TARGET_SIZE",
-    "OUTPUT_SIZE", "PARAM_COUNT", "ARG_COUNT"};
+    "OUTPUT_SIZE", "PARAM_COUNT", "ARG_COUNT", "xp", "xr", "wr", "gp", "gr", "dr", "nq"};
+  /** Locals of the unrolled convolution windows: {@code k0..}, {@code t0..}. */
+  static final int WINDOW_LOCALS = 121;
 
   /** Small static helpers a generated class may need; emitted only when used. */
   enum Helper { RELU, LEAKY_RELU, ELU, STEP, SQUARE, SIGMOID, GELU, GELU_GRAD, SOFTPLUS, CONSTANTS }
@@ -42,6 +44,8 @@ final class ClassContext {
   final Map<String, Integer> leafSize = new HashMap<>();
   /** Work buffers: field name to length. */
   final Map<String, Integer> buffers = new LinkedHashMap<>();
+  /** Scratch matrices (row arrays): field name to {rows, columns}. */
+  final Map<String, int[]> scratchRows = new LinkedHashMap<>();
   /** Constant tables: field name to values, deduplicated by value. */
   final Map<String, double[]> constants = new LinkedHashMap<>();
   private final Map<Attr, String> constantByAttr = new HashMap<>();
@@ -51,6 +55,10 @@ final class ClassContext {
     this.options = options;
     this.num = new Num(options.precision());
     for (String l : LOCALS) names.newName(l, "local:" + l);
+    for (int w = 0; w < WINDOW_LOCALS; w++) {
+      names.newName("k" + w, "local:k" + w);
+      names.newName("t" + w, "local:t" + w);
+    }
     names.newName(options.className(), "class");
     for (ParamSpec p : g.paramSpecs()) {
       paramSpec.put(p.name(), p);
@@ -79,6 +87,13 @@ final class ClassContext {
   String buffer(String suggestion, int size) {
     String n = names.newName(suggestion);
     buffers.put(n, size);
+    return n;
+  }
+
+  /** A scratch field of {@code rows} row arrays of {@code cols} elements, zeroed once. */
+  String scratchRows(String suggestion, int rows, int cols) {
+    String n = names.newName(suggestion);
+    scratchRows.put(n, new int[] {rows, cols});
     return n;
   }
 

@@ -28,6 +28,10 @@ final class ConvKernels {
   }
 
   void forward(Node n, String o, Code c) {
+    if (wide(n.attr().intAt(0), n.input(1).shape().dim(2))) {
+      forwardWide(n, o, c);
+      return;
+    }
     Node x = n.input(0);
     Node w = n.input(1);
     Shape xs = x.shape();
@@ -59,6 +63,10 @@ final class ConvKernels {
 
   /** Operands (W, g): the scatter of g through the kernel. */
   void inputGrad(Node n, String o, Code c) {
+    if (wide(n.attr().intAt(0), n.input(0).shape().dim(2))) {
+      inputGradWide(n, o, c);
+      return;
+    }
     Node w = n.input(0);
     Node g = n.input(1);
     Shape gs = g.shape();
@@ -88,6 +96,10 @@ final class ConvKernels {
 
   /** Operands (x, g): dW[f, c, u, v] = sum over i, j of g[f, i, j] * x[c, i*s + u - p, j*s + v - p]. */
   void kernelGrad(Node n, String o, Code c) {
+    if (wide(n.attr().intAt(0), n.attr().intAt(2))) {
+      kernelGradWide(n, o, c);
+      return;
+    }
     Node x = n.input(0);
     Node g = n.input(1);
     Shape xs = x.shape();
@@ -183,5 +195,209 @@ final class ConvKernels {
     c.open("for (int v = 0; v < " + size + "; v++)");
     c.line(o + "[(ch * " + h + " + i * " + s + " + u) * " + w + " + j * " + s + " + v] += gv;");
     c.close().close().close().close().close();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Stride 1: "wide rows". A channel of the input is kept zero-padded in its own row array of
+  // (h + 2p) rows of wp = w + 2p elements, so that output (i, j) reads input element
+  // q + u*wp + v with q = i*wp + j: one contiguous loop over q covers the whole output plane
+  // (k - 1 junk columns per row, cropped afterwards), every array is indexed q + constant (which
+  // C2's SuperWord vectorizes), the k×k window is unrolled into one expression, and no bounds
+  // are tested inside the loop. The padding borders are zero from allocation and never written.
+  // ---------------------------------------------------------------------------------------------
+
+  /** True when the wide-row kernels apply: stride 1 and a window that fits the unrolled locals. */
+  static boolean wide(int stride, int k) {
+    return stride == 1 && k * k <= ClassContext.WINDOW_LOCALS;
+  }
+
+  /** Copies x[c, h, w] into the interior of the padded rows {@code xp[c]} (row length wp). */
+  private void padInput(Node x, String xp, int ch, int h, int wd, int p, Code c) {
+    int wp = wd + 2 * p;
+    String arr = a.arr(x);
+    c.open("for (int ch = 0; ch < " + ch + "; ch++)");
+    c.line(num.t + "[] xr = " + xp + "[ch];");
+    c.open("for (int i = 0; i < " + h + "; i++)");
+    if (arr != null) {
+      c.line("System.arraycopy(" + arr + ", (ch * " + h + " + i) * " + wd + ", xr, (i + " + p + ")"
+          + " * " + wp + " + " + p + ", " + wd + ");");
+    } else {
+      c.open("for (int j = 0; j < " + wd + "; j++)");
+      c.line("xr[(i + " + p + ") * " + wp + " + " + p + " + j] = "
+          + a.at(x, e("(ch * " + h + " + i) * " + wd + " + j")) + ";");
+      c.close();
+    }
+    c.close().close();
+  }
+
+  /**
+   * Copies g[f, oh, ow] into row arrays {@code gp[f]} of row length wp, row i at
+   * (k - 1 + i) * wp + k - 1: every other element stays zero, so that reading gp[f] at
+   * q + (k-1-u)*wp + (k-1-v) is g at (y - u, x - v) or zero outside g.
+   */
+  private void padGrad(Node g, String gp, int f, int oh, int ow, int k, int wp, Code c) {
+    String arr = a.arr(g);
+    c.open("for (int f = 0; f < " + f + "; f++)");
+    c.line(num.t + "[] gr = " + gp + "[f];");
+    c.open("for (int i = 0; i < " + oh + "; i++)");
+    if (arr != null) {
+      c.line("System.arraycopy(" + arr + ", (f * " + oh + " + i) * " + ow + ", gr, (i + " + (k - 1)
+          + ") * " + wp + " + " + (k - 1) + ", " + ow + ");");
+    } else {
+      c.open("for (int j = 0; j < " + ow + "; j++)");
+      c.line("gr[(i + " + (k - 1) + ") * " + wp + " + " + (k - 1) + " + j] = "
+          + a.at(g, e("(f * " + oh + " + i) * " + ow + " + j")) + ";");
+      c.close();
+    }
+    c.close().close();
+  }
+
+  /** Loads the window of W[f, ch] into locals k0.. in the order given by {@code uv}. */
+  private void loadWindow(Node w, int ch, int k, int[] uv, Code c) {
+    int kk = k * k;
+    int ckk = ch * kk;
+    StringBuilder sb = new StringBuilder(num.t);
+    for (int m = 0; m < uv.length; m++) {
+      sb.append(m == 0 ? " " : ", ").append("k").append(m).append(" = ")
+          .append(a.at(w, Ix.v("f"), e("ch * " + kk + " + " + uv[m]), ckk));
+    }
+    c.line(sb + ";");
+  }
+
+  /** Forward: acc[q] = acc[q] + k0 * xr[q] + k1 * xr[q + 1] + ... (the interpreter's order). */
+  private void forwardWide(Node n, String o, Code c) {
+    Node x = n.input(0);
+    Node w = n.input(1);
+    Shape xs = x.shape();
+    Shape os = n.shape();
+    int p = n.attr().intAt(1);
+    int ch = xs.dim(0);
+    int h = xs.dim(1);
+    int wd = xs.dim(2);
+    int k = w.shape().dim(2);
+    int wp = wd + 2 * p;
+    int hp = h + 2 * p;
+    int oh = os.dim(1);
+    int ow = os.dim(2);
+    int nq = (oh - 1) * wp + ow;
+    String xp = a.ctx.scratchRows("convX" + n.id(), ch, hp * wp);
+    String acc = a.ctx.buffer("convAcc" + n.id(), nq);
+    c.open("");
+    padInput(x, xp, ch, h, wd, p, c);
+    c.line(num.t + "[] acc = " + acc + ";");
+    c.open("for (int f = 0; f < " + os.dim(0) + "; f++)");
+    c.line("java.util.Arrays.fill(acc, " + num.lit(0) + ");");
+    c.open("for (int ch = 0; ch < " + ch + "; ch++)");
+    c.line(num.t + "[] xr = " + xp + "[ch];");
+    int[] uv = new int[k * k];
+    StringBuilder sum = new StringBuilder("acc[q] = acc[q]");
+    for (int u = 0; u < k; u++) {
+      for (int v = 0; v < k; v++) {
+        int m = u * k + v;
+        uv[m] = m;
+        sum.append(" + k").append(m).append(" * xr[").append(Ix.v("q").plus(u * wp + v)).append("]");
+      }
+    }
+    loadWindow(w, ch, k, uv, c);
+    c.open("for (int q = 0; q < " + nq + "; q++)");
+    c.line(sum + ";");
+    c.close().close();
+    c.open("for (int i = 0; i < " + oh + "; i++)");
+    c.line("System.arraycopy(acc, i * " + wp + ", " + o + ", (f * " + oh + " + i) * " + ow + ", " + ow + ");");
+    c.close().close().close();
+  }
+
+  /**
+   * Input gradient: the full correlation of g with the flipped kernel, as a gather over padded g
+   * rows, terms in the interpreter's scatter order (f, then u and v descending).
+   */
+  private void inputGradWide(Node n, String o, Code c) {
+    Node w = n.input(0);
+    Node g = n.input(1);
+    Shape gs = g.shape();
+    int p = n.attr().intAt(1);
+    int h = n.attr().intAt(2);
+    int wd = n.attr().intAt(3);
+    int ch = w.shape().dim(1);
+    int k = w.shape().dim(2);
+    int f = gs.dim(0);
+    int wp = wd + 2 * p;
+    int nq = (h - 1) * wp + p + wd;
+    int lg = Math.max((h + p + k) * wp, (h + 2 * p) * wp + k);
+    String gp = a.ctx.scratchRows("convG" + n.id(), f, lg);
+    String acc = a.ctx.buffer("convAcc" + n.id(), nq);
+    c.open("");
+    padGrad(g, gp, f, gs.dim(1), gs.dim(2), k, wp, c);
+    c.line(num.t + "[] acc = " + acc + ";");
+    c.open("for (int ch = 0; ch < " + ch + "; ch++)");
+    c.line("java.util.Arrays.fill(acc, " + num.lit(0) + ");");
+    c.open("for (int f = 0; f < " + f + "; f++)");
+    c.line(num.t + "[] gr = " + gp + "[f];");
+    int[] uv = new int[k * k];
+    StringBuilder sum = new StringBuilder("acc[q] = acc[q]");
+    int m = 0;
+    for (int u = k - 1; u >= 0; u--) {
+      for (int v = k - 1; v >= 0; v--) {
+        uv[m] = u * k + v;
+        sum.append(" + k").append(m).append(" * gr[")
+            .append(Ix.v("q").plus(p * wp + (k - 1 - u) * wp + (k - 1 - v))).append("]");
+        m++;
+      }
+    }
+    loadWindow(w, ch, k, uv, c);
+    c.open("for (int q = 0; q < " + nq + "; q++)");
+    c.line(sum + ";");
+    c.close().close();
+    c.open("for (int i = 0; i < " + h + "; i++)");
+    c.line("System.arraycopy(acc, i * " + wp + " + " + p + ", " + o + ", (ch * " + h + " + i) * " + wd
+        + ", " + wd + ");");
+    c.close().close().close();
+  }
+
+  /**
+   * Kernel gradient: for each (f, ch) the k×k sums over the wide plane in k×k scalar accumulators
+   * (float reductions do not vectorize; one load of g feeds k×k multiply-adds).
+   */
+  private void kernelGradWide(Node n, String o, Code c) {
+    Node x = n.input(0);
+    Node g = n.input(1);
+    Shape xs = x.shape();
+    Shape gs = g.shape();
+    int p = n.attr().intAt(1);
+    int k = n.attr().intAt(2);
+    int ch = xs.dim(0);
+    int h = xs.dim(1);
+    int wd = xs.dim(2);
+    int f = gs.dim(0);
+    int oh = gs.dim(1);
+    int ow = gs.dim(2);
+    int wp = wd + 2 * p;
+    int hp = h + 2 * p;
+    int nq = (oh - 1) * wp + ow;
+    int kk = k * k;
+    int lg = Math.max((h + p + k) * wp, (h + 2 * p) * wp + k);
+    String xp = a.ctx.scratchRows("convX" + n.id(), ch, hp * wp);
+    String gp = a.ctx.scratchRows("convG" + n.id(), f, lg);
+    c.open("");
+    padInput(x, xp, ch, h, wd, p, c);
+    padGrad(g, gp, f, oh, ow, k, wp, c);
+    c.open("for (int f = 0; f < " + f + "; f++)");
+    c.line(num.t + "[] gr = " + gp + "[f];");
+    c.open("for (int ch = 0; ch < " + ch + "; ch++)");
+    c.line(num.t + "[] xr = " + xp + "[ch];");
+    StringBuilder init = new StringBuilder(num.t);
+    for (int m = 0; m < kk; m++) init.append(m == 0 ? " " : ", ").append("t").append(m).append(" = 0");
+    c.line(init + ";");
+    c.open("for (int q = 0; q < " + nq + "; q++)");
+    c.line(num.t + " gv = gr[" + Ix.v("q").plus((k - 1) * wp + k - 1) + "];");
+    for (int u = 0; u < k; u++) {
+      for (int v = 0; v < k; v++) {
+        c.line("t" + (u * k + v) + " += gv * xr[" + Ix.v("q").plus(u * wp + v) + "];");
+      }
+    }
+    c.close();
+    c.line("int off = (f * " + ch + " + ch) * " + kk + ";");
+    for (int m = 0; m < kk; m++) c.line(o + "[off + " + m + "] = t" + m + ";");
+    c.close().close().close();
   }
 }
