@@ -26,8 +26,9 @@ final class ClassContext {
     "inputBatch", "inputOff", "targetBatch", "targetOff", "batch", "inputGradients", "sample", "sampleOff", "outOff",
     "samples", "outs", "seed", "maxBatch", "share", "src", "off", "alpha", "text", "parts",
     "values", "args", "tensors", "grad", "INFO", "params", "grads", "INPUT_SIZE", "TARGET_SIZE",
-    "OUTPUT_SIZE", "PARAM_COUNT", "ARG_COUNT", "xp", "xr", "wr", "gp", "gr", "dr", "nq"};
-  /** Locals of the unrolled convolution windows: {@code k0..}, {@code t0..}. */
+    "OUTPUT_SIZE", "PARAM_COUNT", "ARG_COUNT", "xp", "xr", "wr", "gp", "gr", "dr", "nq", "gq0", "gq1", "gq2", "gq3", "xq0", "xq1", "xq2",
+    "xq3"};
+  /** Locals of the unrolled convolution windows: {@code k0..}, {@code t0..}, {@code xs0..}. */
   static final int WINDOW_LOCALS = 121;
 
   /** Small static helpers a generated class may need; emitted only when used. */
@@ -58,6 +59,7 @@ final class ClassContext {
     for (int w = 0; w < WINDOW_LOCALS; w++) {
       names.newName("k" + w, "local:k" + w);
       names.newName("t" + w, "local:t" + w);
+      names.newName("xs" + w, "local:xs" + w);
     }
     names.newName(options.className(), "class");
     for (ParamSpec p : g.paramSpecs()) {

@@ -265,9 +265,12 @@ final class ConvKernels {
   }
 
   /**
-   * Forward: per kernel row u, {@code acc[q] = acc[q] + k0 * xr[q + u*wp] + k1 * xr[q + u*wp + 1]
-   * + ...}: the interpreter's summation order. One loop per kernel row measured 10.6 GFLOP/s
-   * against 7.9 for the whole window in one expression (which C2 does not vectorize).
+   * Forward. The k×k shifted copies of each padded channel ({@code xs[ch*k*k + u*k + v][q] =
+   * xp[ch][q + u*wp + v]}, a per-channel im2col in row arrays, shared by all f filters) let every
+   * array in the inner loop be indexed by q alone, which is the form C2 vectorizes: per kernel row
+   * u, {@code acc[q] = acc[q] + k0 * xs0[q] + k1 * xs1[q] + ...} in the interpreter's summation
+   * order. Measured on the sample's second layer (16x14x14 -> 32, k 3): 26 GFLOP/s with the
+   * copies against 8.5 reading xp[ch][q + offset] in place, which C2 does not vectorize.
    */
   private void forwardWide(Node n, String o, Code c) {
     Node x = n.input(0);
@@ -279,41 +282,67 @@ final class ConvKernels {
     int h = xs.dim(1);
     int wd = xs.dim(2);
     int k = w.shape().dim(2);
+    int kk = k * k;
     int wp = wd + 2 * p;
     int hp = h + 2 * p;
     int oh = os.dim(1);
     int ow = os.dim(2);
     int nq = (oh - 1) * wp + ow;
     String xp = a.ctx.scratchRows("convX" + n.id(), ch, hp * wp);
+    String shifted = a.ctx.scratchRows("convXs" + n.id(), ch * kk, nq);
     String acc = a.ctx.buffer("convAcc" + n.id(), nq);
     c.open("");
     padInput(x, xp, ch, h, wd, p, c);
+    c.open("for (int ch = 0; ch < " + ch + "; ch++)");
+    c.line(num.t + "[] xr = " + xp + "[ch];");
+    c.open("for (int u = 0; u < " + k + "; u++)");
+    c.open("for (int v = 0; v < " + k + "; v++)");
+    c.line("System.arraycopy(xr, u * " + wp + " + v, " + shifted + "[(ch * " + k + " + u) * " + k
+        + " + v], 0, " + nq + ");");
+    c.close().close().close();
     c.line(num.t + "[] acc = " + acc + ";");
     c.open("for (int f = 0; f < " + os.dim(0) + "; f++)");
     c.line("java.util.Arrays.fill(acc, " + num.lit(0) + ");");
     c.open("for (int ch = 0; ch < " + ch + "; ch++)");
-    c.line(num.t + "[] xr = " + xp + "[ch];");
-    int[] uv = new int[k * k];
-    for (int m = 0; m < k * k; m++) uv[m] = m;
+    int[] uv = new int[kk];
+    for (int m = 0; m < kk; m++) uv[m] = m;
     loadWindow(w, ch, k, uv, c);
-    for (int u = 0; u < k; u++) {
-      StringBuilder sum = new StringBuilder("acc[q] = acc[q]");
-      for (int v = 0; v < k; v++) {
-        sum.append(" + k").append(u * k + v).append(" * xr[").append(Ix.v("q").plus(u * wp + v)).append("]");
-      }
-      c.open("for (int q = 0; q < " + nq + "; q++)");
-      c.line(sum + ";");
-      c.close();
-    }
+    loadRows(shifted, kk, c);
+    rowLoops(k, nq, c);
     c.close();
     c.open("for (int i = 0; i < " + oh + "; i++)");
     c.line("System.arraycopy(acc, i * " + wp + ", " + o + ", (f * " + oh + " + i) * " + ow + ", " + ow + ");");
     c.close().close().close();
   }
 
+  /** {@code float[] xs0 = rows[ch * kk], xs1 = rows[ch * kk + 1], ...} (ch is the loop variable). */
+  private void loadRows(String rows, int kk, Code c) {
+    StringBuilder sb = new StringBuilder(num.t + "[]");
+    for (int m = 0; m < kk; m++) {
+      sb.append(m == 0 ? " " : ", ").append("xs").append(m).append(" = ").append(rows).append("[")
+          .append(Ix.v("ch").times(kk).plus(m)).append("]");
+    }
+    c.line(sb + ";");
+  }
+
+  /** Per window row: {@code acc[q] = acc[q] + k(m) * xs(m)[q] + ...} over q below nq. */
+  private void rowLoops(int k, int nq, Code c) {
+    for (int u = 0; u < k; u++) {
+      StringBuilder sum = new StringBuilder("acc[q] = acc[q]");
+      for (int v = 0; v < k; v++) {
+        int m = u * k + v;
+        sum.append(" + k").append(m).append(" * xs").append(m).append("[q]");
+      }
+      c.open("for (int q = 0; q < " + nq + "; q++)");
+      c.line(sum + ";");
+      c.close();
+    }
+  }
+
   /**
-   * Input gradient: the full correlation of g with the flipped kernel, as a gather over padded g
-   * rows, terms in the interpreter's scatter order (f, then u and v descending).
+   * Input gradient: the full correlation of g with the flipped kernel, as a gather over the
+   * shifted copies of padded g rows (shared by all channels), terms in the interpreter's scatter
+   * order (f, then u and v descending).
    */
   private void inputGradWide(Node n, String o, Code c) {
     Node w = n.input(0);
@@ -324,36 +353,38 @@ final class ConvKernels {
     int wd = n.attr().intAt(3);
     int ch = w.shape().dim(1);
     int k = w.shape().dim(2);
+    int kk = k * k;
     int f = gs.dim(0);
     int wp = wd + 2 * p;
     int nq = (h - 1) * wp + p + wd;
     int lg = Math.max((h + p + k) * wp, (h + 2 * p) * wp + k);
     String gp = a.ctx.scratchRows("convG" + n.id(), f, lg);
+    String shifted = a.ctx.scratchRows("convGs" + n.id(), f * kk, nq);
     String acc = a.ctx.buffer("convAcc" + n.id(), nq);
     c.open("");
     padGrad(g, gp, f, gs.dim(1), gs.dim(2), k, wp, c);
+    // Row m = a*k + b of filter f is gp[f] shifted by p*wp + a*wp + b: g at (y - (k-1-a), x - (k-1-b)).
+    c.open("for (int f = 0; f < " + f + "; f++)");
+    c.line(num.t + "[] gr = " + gp + "[f];");
+    c.open("for (int u = 0; u < " + k + "; u++)");
+    c.open("for (int v = 0; v < " + k + "; v++)");
+    c.line("System.arraycopy(gr, " + (p * wp) + " + u * " + wp + " + v, " + shifted + "[(f * " + k
+        + " + u) * " + k + " + v], 0, " + nq + ");");
+    c.close().close().close();
     c.line(num.t + "[] acc = " + acc + ";");
     c.open("for (int ch = 0; ch < " + ch + "; ch++)");
     c.line("java.util.Arrays.fill(acc, " + num.lit(0) + ");");
     c.open("for (int f = 0; f < " + f + "; f++)");
-    c.line(num.t + "[] gr = " + gp + "[f];");
-    int[] uv = new int[k * k];
-    int m = 0;
-    for (int u = k - 1; u >= 0; u--) {
-      for (int v = k - 1; v >= 0; v--) uv[m++] = u * k + v;
-    }
+    int[] uv = new int[kk];
+    for (int m = 0; m < kk; m++) uv[m] = kk - 1 - m;
     loadWindow(w, ch, k, uv, c);
-    m = 0;
-    for (int u = k - 1; u >= 0; u--) {
-      StringBuilder sum = new StringBuilder("acc[q] = acc[q]");
-      for (int v = k - 1; v >= 0; v--) {
-        sum.append(" + k").append(m++).append(" * gr[")
-            .append(Ix.v("q").plus(p * wp + (k - 1 - u) * wp + (k - 1 - v))).append("]");
-      }
-      c.open("for (int q = 0; q < " + nq + "; q++)");
-      c.line(sum + ";");
-      c.close();
+    StringBuilder sb = new StringBuilder(num.t + "[]");
+    for (int m = 0; m < kk; m++) {
+      sb.append(m == 0 ? " " : ", ").append("xs").append(m).append(" = ").append(shifted).append("[")
+          .append(Ix.v("f").times(kk).plus(m)).append("]");
     }
+    c.line(sb + ";");
+    rowLoops(k, nq, c);
     c.close();
     c.open("for (int i = 0; i < " + h + "; i++)");
     c.line("System.arraycopy(acc, i * " + wp + " + " + p + ", " + o + ", (ch * " + h + " + i) * " + wd
@@ -362,8 +393,11 @@ final class ConvKernels {
   }
 
   /**
-   * Kernel gradient: for each (f, ch) the k×k sums over the wide plane in k×k scalar accumulators
-   * (float reductions do not vectorize; one load of g feeds k×k multiply-adds).
+   * Kernel gradient: with the input window laid out per position ({@code xt[q][ch*k*k + u*k + v]
+   * = xp[ch][q + u*wp + v]}), dW[f] is a sum over q of g[f, q] times row xt[q]: row updates over
+   * whole arrays that C2 vectorizes, four positions per pass, summed in q order as the interpreter
+   * does. Measured on the sample's second layer: 23.5 GFLOP/s, against 4.6 for k×k scalar dot
+   * products (float reductions do not vectorize).
    */
   private void kernelGradWide(Node n, String o, Code c) {
     Node x = n.input(0);
@@ -382,29 +416,51 @@ final class ConvKernels {
     int hp = h + 2 * p;
     int nq = (oh - 1) * wp + ow;
     int kk = k * k;
+    int ckk = ch * kk;
     int lg = Math.max((h + p + k) * wp, (h + 2 * p) * wp + k);
+    int g0 = (k - 1) * wp + k - 1;
     String xp = a.ctx.scratchRows("convX" + n.id(), ch, hp * wp);
     String gp = a.ctx.scratchRows("convG" + n.id(), f, lg);
+    String xt = a.ctx.scratchRows("convXt" + n.id(), nq, ckk);
+    String dw = a.ctx.scratchRows("convDw" + n.id(), f, ckk);
     c.open("");
     padInput(x, xp, ch, h, wd, p, c);
     padGrad(g, gp, f, oh, ow, k, wp, c);
-    c.open("for (int f = 0; f < " + f + "; f++)");
-    c.line(num.t + "[] gr = " + gp + "[f];");
+    c.open("for (int q = 0; q < " + nq + "; q++)");
+    c.line(num.t + "[] row = " + xt + "[q];");
     c.open("for (int ch = 0; ch < " + ch + "; ch++)");
     c.line(num.t + "[] xr = " + xp + "[ch];");
-    StringBuilder init = new StringBuilder(num.t);
-    for (int m = 0; m < kk; m++) init.append(m == 0 ? " " : ", ").append("t").append(m).append(" = 0");
-    c.line(init + ";");
-    c.open("for (int q = 0; q < " + nq + "; q++)");
-    c.line(num.t + " gv = gr[" + Ix.v("q").plus((k - 1) * wp + k - 1) + "];");
+    c.line("int off = ch * " + kk + ";");
     for (int u = 0; u < k; u++) {
       for (int v = 0; v < k; v++) {
-        c.line("t" + (u * k + v) + " += gv * xr[" + Ix.v("q").plus(u * wp + v) + "];");
+        c.line("row[off + " + (u * k + v) + "] = xr[" + Ix.v("q").plus(u * wp + v) + "];");
       }
     }
-    c.close();
-    c.line("int off = (f * " + ch + " + ch) * " + kk + ";");
-    for (int m = 0; m < kk; m++) c.line(o + "[off + " + m + "] = t" + m + ";");
-    c.close().close().close();
+    c.close().close();
+    int main = nq - nq % 4;
+    c.open("for (int f = 0; f < " + f + "; f++)");
+    c.line(num.t + "[] gr = " + gp + "[f];");
+    c.line(num.t + "[] dr = " + dw + "[f];");
+    c.line("java.util.Arrays.fill(dr, " + num.lit(0) + ");");
+    if (main > 0) {
+      c.open("for (int q = 0; q < " + main + "; q += 4)");
+      c.line(num.t + " gq0 = gr[q + " + g0 + "], gq1 = gr[q + " + (g0 + 1) + "], gq2 = gr[q + " + (g0 + 2)
+          + "], gq3 = gr[q + " + (g0 + 3) + "];");
+      c.line(num.t + "[] xq0 = " + xt + "[q], xq1 = " + xt + "[q + 1], xq2 = " + xt + "[q + 2], xq3 = "
+          + xt + "[q + 3];");
+      c.open("for (int j = 0; j < " + ckk + "; j++)");
+      c.line("dr[j] = dr[j] + gq0 * xq0[j] + gq1 * xq1[j] + gq2 * xq2[j] + gq3 * xq3[j];");
+      c.close().close();
+    }
+    for (int q = main; q < nq; q++) {
+      c.open("");
+      c.line(num.t + " gq0 = gr[" + (q + g0) + "];");
+      c.line(num.t + "[] xq0 = " + xt + "[" + q + "];");
+      c.open("for (int j = 0; j < " + ckk + "; j++)");
+      c.line("dr[j] = dr[j] + gq0 * xq0[j];");
+      c.close().close();
+    }
+    c.line("System.arraycopy(dr, 0, " + o + ", f * " + ckk + ", " + ckk + ");");
+    c.close().close();
   }
 }
