@@ -28,7 +28,7 @@ final class ConvKernels {
   }
 
   void forward(Node n, String o, Code c) {
-    if (wide(n.attr().intAt(0), n.input(1).shape().dim(2))) {
+    if (wide(1, n.input(1).shape().dim(2))) {
       forwardWide(n, o, c);
       return;
     }
@@ -96,7 +96,7 @@ final class ConvKernels {
 
   /** Operands (x, g): dW[f, c, u, v] = sum over i, j of g[f, i, j] * x[c, i*s + u - p, j*s + v - p]. */
   void kernelGrad(Node n, String o, Code c) {
-    if (wide(n.attr().intAt(0), n.attr().intAt(2))) {
+    if (wide(1, n.attr().intAt(2))) {
       kernelGradWide(n, o, c);
       return;
     }
@@ -287,7 +287,9 @@ final class ConvKernels {
     int hp = h + 2 * p;
     int oh = os.dim(1);
     int ow = os.dim(2);
-    int nq = (oh - 1) * wp + ow;
+    int s = n.attr().intAt(0);
+    // Stride 1: wide rows with junk columns; stride s: gathered rows of exactly oh * ow.
+    int nq = s == 1 ? (oh - 1) * wp + ow : oh * ow;
     String xp = a.ctx.scratchRows("convX" + n.id(), ch, hp * wp);
     String shifted = a.ctx.scratchRows("convXs" + n.id(), ch * kk, nq);
     String acc = a.ctx.buffer("convAcc" + n.id(), nq);
@@ -297,8 +299,16 @@ final class ConvKernels {
     c.line(num.t + "[] xr = " + xp + "[ch];");
     c.open("for (int u = 0; u < " + k + "; u++)");
     c.open("for (int v = 0; v < " + k + "; v++)");
-    c.line("System.arraycopy(xr, u * " + wp + " + v, " + shifted + "[(ch * " + k + " + u) * " + k
-        + " + v], 0, " + nq + ");");
+    if (s == 1) {
+      c.line("System.arraycopy(xr, u * " + wp + " + v, " + shifted + "[(ch * " + k + " + u) * " + k
+          + " + v], 0, " + nq + ");");
+    } else {
+      c.line(num.t + "[] dr = " + shifted + "[(ch * " + k + " + u) * " + k + " + v];");
+      c.open("for (int i = 0; i < " + oh + "; i++)");
+      c.open("for (int j = 0; j < " + ow + "; j++)");
+      c.line("dr[i * " + ow + " + j] = xr[(i * " + s + " + u) * " + wp + " + j * " + s + " + v];");
+      c.close().close();
+    }
     c.close().close().close();
     c.line(num.t + "[] acc = " + acc + ";");
     c.open("for (int f = 0; f < " + os.dim(0) + "; f++)");
@@ -310,9 +320,14 @@ final class ConvKernels {
     loadRows(shifted, kk, c);
     rowLoops(k, nq, c);
     c.close();
-    c.open("for (int i = 0; i < " + oh + "; i++)");
-    c.line("System.arraycopy(acc, i * " + wp + ", " + o + ", (f * " + oh + " + i) * " + ow + ", " + ow + ");");
-    c.close().close().close();
+    if (s == 1) {
+      c.open("for (int i = 0; i < " + oh + "; i++)");
+      c.line("System.arraycopy(acc, i * " + wp + ", " + o + ", (f * " + oh + " + i) * " + ow + ", " + ow + ");");
+      c.close();
+    } else {
+      c.line("System.arraycopy(acc, 0, " + o + ", f * " + nq + ", " + nq + ");");
+    }
+    c.close().close();
   }
 
   /** {@code float[] xs0 = rows[ch * kk], xs1 = rows[ch * kk + 1], ...} (ch is the loop variable). */
@@ -414,26 +429,37 @@ final class ConvKernels {
     int ow = gs.dim(2);
     int wp = wd + 2 * p;
     int hp = h + 2 * p;
-    int nq = (oh - 1) * wp + ow;
+    int s = n.attr().intAt(0);
+    // Stride 1: positions q = i * wp + j of the wide rows (junk columns have g = 0); stride s:
+    // q = i * ow + j, the window gathered with stride s.
+    int nq = s == 1 ? (oh - 1) * wp + ow : oh * ow;
     int kk = k * k;
     int ckk = ch * kk;
-    int lg = Math.max((h + p + k) * wp, (h + 2 * p) * wp + k);
-    int g0 = (k - 1) * wp + k - 1;
+    int lg = s == 1 ? Math.max((h + p + k) * wp, (h + 2 * p) * wp + k) : nq;
+    int g0 = s == 1 ? (k - 1) * wp + k - 1 : 0;
     String xp = a.ctx.scratchRows("convX" + n.id(), ch, hp * wp);
     String gp = a.ctx.scratchRows("convG" + n.id(), f, lg);
     String xt = a.ctx.scratchRows("convXt" + n.id(), nq, ckk);
     String dw = a.ctx.scratchRows("convDw" + n.id(), f, ckk);
     c.open("");
     padInput(x, xp, ch, h, wd, p, c);
-    padGrad(g, gp, f, oh, ow, k, wp, c);
-    c.open("for (int q = 0; q < " + nq + "; q++)");
-    c.line(num.t + "[] row = " + xt + "[q];");
+    if (s == 1) {
+      padGrad(g, gp, f, oh, ow, k, wp, c);
+      c.open("for (int q = 0; q < " + nq + "; q++)");
+      c.line(num.t + "[] row = " + xt + "[q];");
+      c.line("int idx = q;");
+    } else {
+      padGrad(g, gp, f, oh, ow, 1, ow, c);
+      c.open("for (int q = 0; q < " + nq + "; q++)");
+      c.line(num.t + "[] row = " + xt + "[q];");
+      c.line("int idx = q / " + ow + " * " + (s * wp) + " + q % " + ow + " * " + s + ";");
+    }
     c.open("for (int ch = 0; ch < " + ch + "; ch++)");
     c.line(num.t + "[] xr = " + xp + "[ch];");
     c.line("int off = ch * " + kk + ";");
     for (int u = 0; u < k; u++) {
       for (int v = 0; v < k; v++) {
-        c.line("row[off + " + (u * k + v) + "] = xr[" + Ix.v("q").plus(u * wp + v) + "];");
+        c.line("row[off + " + (u * k + v) + "] = xr[" + Ix.v("idx").plus(u * wp + v) + "];");
       }
     }
     c.close().close();
