@@ -39,6 +39,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * does the same work: forward, loss, kernel gradient accumulated into dW, input gradient). A
  * forward costs {@code 2·f·oh·ow·c·k²} flops and a step three times that.
  *
+ * <p>Two hand-written versions: {@code HandWritten} is the definition's loop nest (output element
+ * outermost, padding tested per element); {@code HandRows} reorders it (kernel element
+ * outermost, a scalar weight times whole rows, padding as precomputed bounds on i and j).
+ *
  * <p>Layers ({@code c x h x w -> f, k, stride, padding}): {@code c1} and {@code c2} are the
  * fashion-cnn sample's two layers, {@code c2s2} the second layer with stride 2.
  */
@@ -85,6 +89,42 @@ public class ConvBenchmark {
     float[][] params = generated.params();
     int row = w.length / l[3];
     for (int ff = 0; ff < l[3]; ff++) System.arraycopy(w, ff * row, params[ff], 0, row);
+    selfCheck(l[3], row);
+  }
+
+  /** The three implementations compute the same values (float32 rounding apart). */
+  private void selfCheck(int filters, int row) {
+    float[] a = new float[out.length];
+    float[] b = new float[out.length];
+    hand.forward(x, w, a);
+    hand.forwardRows(x, w, b);
+    same("forwardRows", a, b);
+    generated.predict(x, 0, b, 0);
+    same("generated forward", a, b);
+    float[] dwa = new float[w.length];
+    float[] dwb = new float[w.length];
+    float[] dxa = new float[x.length];
+    float[] dxb = new float[x.length];
+    hand.kernelGrad(x, r, dwa);
+    hand.kernelGradRows(x, r, dwb);
+    same("kernelGradRows", dwa, dwb);
+    hand.inputGrad(w, r, dxa);
+    hand.inputGradRows(w, r, dxb);
+    same("inputGradRows", dxa, dxb);
+    generated.lossAndGradient(x, 0, none, 0, 1, true);
+    float[][] grads = generated.grads();
+    for (int ff = 0; ff < filters; ff++) System.arraycopy(grads[ff], 0, dwb, ff * row, row);
+    same("generated kernel gradient", dwa, dwb);
+    same("generated input gradient", dxa, generated.inputGradients());
+  }
+
+  private static void same(String what, float[] expected, float[] actual) {
+    for (int i = 0; i < expected.length; i++) {
+      if (Math.abs(expected[i] - actual[i]) > 1e-3 * (1 + Math.abs(expected[i]))) {
+        throw new IllegalStateException(what + " differs at " + i + ": " + expected[i] + " vs "
+            + actual[i]);
+      }
+    }
   }
 
   static float[] random(int n, SplittableRandom rnd) {
@@ -121,6 +161,22 @@ public class ConvBenchmark {
   public float[] forwardHandWritten() {
     hand.forward(x, w, out);
     return out;
+  }
+
+  @Benchmark
+  public float[] forwardHandRows() {
+    hand.forwardRows(x, w, out);
+    return out;
+  }
+
+  @Benchmark
+  public float stepHandRows() {
+    hand.forwardRows(x, w, out);
+    float loss = 0;
+    for (int i = 0; i < out.length; i++) loss += r[i] * out[i];
+    hand.kernelGradRows(x, r, dw);
+    hand.inputGradRows(w, r, dx);
+    return loss;
   }
 
   @Benchmark
