@@ -93,6 +93,18 @@ class SamplesTest {
   }
 
   @Test
+  void fashionCnnLearnsFromTwoThousandImages(@TempDir Path dir) throws Exception {
+    // Four epochs over the 2 000-image subset: about 15 s on 2 cores.
+    assertEquals(0, deltac("train", "fashion-cnn/fashion_cnn.nn", "--no-progress", "--data",
+        "fashion-mnist/subset", "--epochs", "4", "-o", dir.toString()), err::toString);
+    FloatModel m = trained("fashion-cnn/fashion_cnn.nn", dir.resolve("FashionCnn.ckpt"));
+    Dataset test = DataSource.load(Path.of("fashion-mnist/subset"), m.info()).heldOut();
+    assertEquals(1000, test.count());
+    double accuracy = Metrics.accuracy(m, test);
+    assertTrue(accuracy > 0.70, "held-out accuracy " + accuracy);
+  }
+
+  @Test
   void sameSeedGivesBitIdenticalParametersWhateverTheThreadCount(@TempDir Path dir)
       throws Exception {
     for (String threads : new String[] {"1", "2", "3"}) {

@@ -26,7 +26,10 @@ final class ClassContext {
     "inputBatch", "inputOff", "targetBatch", "targetOff", "batch", "inputGradients", "sample", "sampleOff", "outOff",
     "samples", "outs", "seed", "maxBatch", "share", "src", "off", "alpha", "text", "parts",
     "values", "args", "tensors", "grad", "INFO", "params", "grads", "INPUT_SIZE", "TARGET_SIZE",
-    "OUTPUT_SIZE", "PARAM_COUNT", "ARG_COUNT"};
+    "OUTPUT_SIZE", "PARAM_COUNT", "ARG_COUNT", "xp", "xr", "wr", "gp", "gr", "dr", "nq", "gq0", "gq1", "gq2", "gq3", "xq0", "xq1", "xq2",
+    "xq3"};
+  /** Locals of the unrolled convolution windows: {@code k0..}, {@code t0..}, {@code xs0..}. */
+  static final int WINDOW_LOCALS = 121;
 
   /** Small static helpers a generated class may need; emitted only when used. */
   enum Helper { RELU, LEAKY_RELU, ELU, STEP, SQUARE, SIGMOID, GELU, GELU_GRAD, SOFTPLUS, CONSTANTS }
@@ -44,6 +47,8 @@ final class ClassContext {
   final Map<String, Integer> buffers = new LinkedHashMap<>();
   /** Batch-major work buffers of the batched passes: field name to length per sample. */
   final Map<String, Integer> batchBuffers = new LinkedHashMap<>();
+  /** Scratch matrices (row arrays): field name to {rows, columns}. */
+  final Map<String, int[]> scratchRows = new LinkedHashMap<>();
   /** Constant tables: field name to values, deduplicated by value. */
   final Map<String, double[]> constants = new LinkedHashMap<>();
   private final Map<Attr, String> constantByAttr = new HashMap<>();
@@ -53,6 +58,11 @@ final class ClassContext {
     this.options = options;
     this.num = new Num(options.precision());
     for (String l : LOCALS) names.newName(l, "local:" + l);
+    for (int w = 0; w < WINDOW_LOCALS; w++) {
+      names.newName("k" + w, "local:k" + w);
+      names.newName("t" + w, "local:t" + w);
+      names.newName("xs" + w, "local:xs" + w);
+    }
     names.newName(options.className(), "class");
     for (ParamSpec p : g.paramSpecs()) {
       paramSpec.put(p.name(), p);
@@ -87,6 +97,13 @@ final class ClassContext {
   String buffer(String suggestion, int size) {
     String n = names.newName(suggestion);
     buffers.put(n, size);
+    return n;
+  }
+
+  /** A scratch field of {@code rows} row arrays of {@code cols} elements, zeroed once. */
+  String scratchRows(String suggestion, int rows, int cols) {
+    String n = names.newName(suggestion);
+    scratchRows.put(n, new int[] {rows, cols});
     return n;
   }
 

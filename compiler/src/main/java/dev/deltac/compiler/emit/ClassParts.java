@@ -134,6 +134,16 @@ final class ClassParts {
       m.addStatement("$N = new $L[maxBatch * $L]", e.getKey(), ctx.num.t, e.getValue());
       k++;
     }
+    for (Map.Entry<String, int[]> e : ctx.scratchRows.entrySet()) {
+      type.addField(FieldSpec.builder(ctx.num.matrix(), e.getKey(), Modifier.PRIVATE).build());
+      if (k % BUFFERS_PER_METHOD == 0) {
+        if (m != null) type.addMethod(m.build());
+        m = MethodSpec.methodBuilder("allocateBuffers" + methods++).addModifiers(Modifier.PRIVATE);
+        ctor.addStatement("allocateBuffers$L()", methods - 1);
+      }
+      m.addStatement("$N = new $L[$L][$L]", e.getKey(), ctx.num.t, e.getValue()[0], e.getValue()[1]);
+      k++;
+    }
     if (m != null) type.addMethod(m.build());
   }
 

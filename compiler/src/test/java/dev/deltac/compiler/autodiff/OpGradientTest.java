@@ -147,6 +147,12 @@ class OpGradientTest {
         s.add(spec(Op.CONV2D, Attr.ints(sp[0], sp[1]), op(any, 2, 5, 6), op(any, 3, 2, k, k)));
       }
     }
+    // Larger and non-square planes for the specialized kernels: a 5x5 window with padding 2,
+    // padding wider than the window, stride 2 with padding, more channels than filters.
+    s.add(spec(Op.CONV2D, Attr.ints(1, 2), op(any, 3, 9, 11), op(any, 4, 3, 5, 5)));
+    s.add(spec(Op.CONV2D, Attr.ints(1, 3), op(any, 2, 4, 7), op(any, 2, 2, 2, 2)));
+    s.add(spec(Op.CONV2D, Attr.ints(2, 1), op(any, 2, 9, 8), op(any, 3, 2, 3, 3)));
+    s.add(spec(Op.CONV2D, Attr.ints(1, 1), op(any, 6, 12, 10), op(any, 3, 6, 3, 3)));
     s.add(custom("maxpool2d", Op.MAXPOOL2D, (b, n) -> b.make(Op.MAXPOOL2D, Attr.ints(2, 2),
         SourceSpan.NONE, b.add(n.get(0), b.constant(Shape.of(2, 4, 4), distinct(32)))),
         op(Domain.UNIT, 2, 4, 4)));
