@@ -499,25 +499,4 @@ final class ConvKernels {
     c.line("System.arraycopy(dr, 0, " + o + ", f * " + ckk + ", " + ckk + ");");
     c.close().close();
   }
-
-  /**
-   * True for {@code outer(b, c)} with a uniform constant c: the per-plane bias of conv2d
-   * ({@code outer(b, ones)}), whose rows are constant.
-   */
-  static boolean isPlaneFill(Node n) {
-    if (n.op() != Op.OUTER) return false;
-    Node r = n.input(1);
-    return r.op() == Op.CONST && r.size() > NodeKernels.UNROLL_ELEMENTS && Access.uniform(r);
-  }
-
-  /** Each row of {@code outer(b, c)} filled with b[i] * c (the same product the generic kernel takes). */
-  void planeFill(Node n, String o, Code c) {
-    Node l = n.input(0);
-    int plane = n.input(1).size();
-    String cv = num.lit(n.input(1).attr().doubleAt(0));
-    c.open("for (int i = 0; i < " + l.size() + "; i++)");
-    c.line("java.util.Arrays.fill(" + o + ", i * " + plane + ", (i + 1) * " + plane + ", "
-        + Access.p(a.at(l, Ix.v("i"))) + " * " + cv + ");");
-    c.close();
-  }
 }
