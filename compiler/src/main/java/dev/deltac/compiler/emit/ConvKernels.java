@@ -63,7 +63,7 @@ final class ConvKernels {
 
   /** Operands (W, g): the scatter of g through the kernel. */
   void inputGrad(Node n, String o, Code c) {
-    if (wide(n.attr().intAt(0), n.input(0).shape().dim(2))) {
+    if (wide(1, n.input(0).shape().dim(2))) {
       inputGradWide(n, o, c);
       return;
     }
@@ -236,7 +236,15 @@ final class ConvKernels {
    * q + (k-1-u)*wp + (k-1-v) is g at (y - u, x - v) or zero outside g.
    */
   private void padGrad(Node g, String gp, int f, int oh, int ow, int k, int wp, Code c) {
-    String arr = a.arr(g);
+    padGrad(g, gp, f, oh, ow, k, wp, 1, c);
+  }
+
+  /**
+   * With stride s, g[f, i, j] goes to ((k - 1) + i*s) * wp + (k - 1) + j*s: the gradient dilated
+   * by the stride, zeros between, so the stride-1 gather computes the strided input gradient.
+   */
+  private void padGrad(Node g, String gp, int f, int oh, int ow, int k, int wp, int s, Code c) {
+    String arr = s == 1 ? a.arr(g) : null;
     c.open("for (int f = 0; f < " + f + "; f++)");
     c.line(num.t + "[] gr = " + gp + "[f];");
     c.open("for (int i = 0; i < " + oh + "; i++)");
@@ -245,7 +253,9 @@ final class ConvKernels {
           + ") * " + wp + " + " + (k - 1) + ", " + ow + ");");
     } else {
       c.open("for (int j = 0; j < " + ow + "; j++)");
-      c.line("gr[(i + " + (k - 1) + ") * " + wp + " + " + (k - 1) + " + j] = "
+      String i = s == 1 ? "i" : "i * " + s;
+      String j = s == 1 ? "j" : "j * " + s;
+      c.line("gr[(" + i + " + " + (k - 1) + ") * " + wp + " + " + (k - 1) + " + " + j + "] = "
           + a.at(g, e("(f * " + oh + " + i) * " + ow + " + j")) + ";");
       c.close();
     }
@@ -377,7 +387,7 @@ final class ConvKernels {
     String shifted = a.ctx.scratchRows("convGs" + n.id(), f * kk, nq);
     String acc = a.ctx.buffer("convAcc" + n.id(), nq);
     c.open("");
-    padGrad(g, gp, f, gs.dim(1), gs.dim(2), k, wp, c);
+    padGrad(g, gp, f, gs.dim(1), gs.dim(2), k, wp, n.attr().intAt(0), c);
     // Row m = a*k + b of filter f is gp[f] shifted by p*wp + a*wp + b: g at (y - (k-1-a), x - (k-1-b)).
     c.open("for (int f = 0; f < " + f + "; f++)");
     c.line(num.t + "[] gr = " + gp + "[f];");
@@ -488,26 +498,5 @@ final class ConvKernels {
     }
     c.line("System.arraycopy(dr, 0, " + o + ", f * " + ckk + ", " + ckk + ");");
     c.close().close();
-  }
-
-  /**
-   * True for {@code outer(b, c)} with a uniform constant c: the per-plane bias of conv2d
-   * ({@code outer(b, ones)}), whose rows are constant.
-   */
-  static boolean isPlaneFill(Node n) {
-    if (n.op() != Op.OUTER) return false;
-    Node r = n.input(1);
-    return r.op() == Op.CONST && r.size() > NodeKernels.UNROLL_ELEMENTS && Access.uniform(r);
-  }
-
-  /** Each row of {@code outer(b, c)} filled with b[i] * c (the same product the generic kernel takes). */
-  void planeFill(Node n, String o, Code c) {
-    Node l = n.input(0);
-    int plane = n.input(1).size();
-    String cv = num.lit(n.input(1).attr().doubleAt(0));
-    c.open("for (int i = 0; i < " + l.size() + "; i++)");
-    c.line("java.util.Arrays.fill(" + o + ", i * " + plane + ", (i + 1) * " + plane + ", "
-        + Access.p(a.at(l, Ix.v("i"))) + " * " + cv + ");");
-    c.close();
   }
 }

@@ -51,8 +51,6 @@ final class NodeKernels {
       case OUTER:
         if (hasZeroOperand(n) && !a.plan.fused.containsKey(n.id())) {
           fill(o, 0, n.size(), c);
-        } else if (ConvKernels.isPlaneFill(n)) {
-          conv.planeFill(n, o, c);
         } else if (op == Op.MATMUL) {
           linear.matmul(n, o, a.plan.fused.get(n.id()), c);
         } else {

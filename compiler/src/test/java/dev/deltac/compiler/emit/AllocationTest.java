@@ -19,7 +19,8 @@ class AllocationTest {
   static Stream<Arguments> models() {
     return Stream.of(Arguments.of(NnFiles.resource("models/xor.nn"), Precision.FLOAT32),
         Arguments.of(NnFiles.resource("examples/tiny_rnn.nn"), Precision.FLOAT32),
-        Arguments.of(TestModels.conv(), Precision.FLOAT64));
+        Arguments.of(TestModels.conv(), Precision.FLOAT64),
+        Arguments.of(TestModels.conv(), Precision.FLOAT32));
   }
 
   @ParameterizedTest(name = "{0} {1}")

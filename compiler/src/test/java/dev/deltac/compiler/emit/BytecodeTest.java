@@ -30,7 +30,8 @@ class BytecodeTest {
         Arguments.of("Xor", NnFiles.resource("models/xor.nn")),
         Arguments.of("FashionMlp", NnFiles.resource("models/fashion_mlp.nn")),
         Arguments.of("Tanh4x1024", TestModels.mlp("Tanh4x1024", Op.TANH, 1024, 1024, 1024, 1024, 1024, 10)),
-        Arguments.of("TinyRnn", NnFiles.resource("examples/tiny_rnn.nn")));
+        Arguments.of("TinyRnn", NnFiles.resource("examples/tiny_rnn.nn")),
+        Arguments.of("FashionCnn", NnFiles.resource("models/fashion_cnn.nn")));
   }
 
   @ParameterizedTest(name = "{0}")
