@@ -58,7 +58,9 @@ public final class CheckCommand implements Callable<Integer> {
       String summary = String.format(Locale.ROOT,
           "  model %s: gradients %s: %d elements of %d params, max relative error %.1e (tolerance %.0e, %s)",
           m.name(), report.passed() ? "ok" : "WRONG", report.checked(), model.info().params().size(),
-          report.maxError(), report.tolerance(), interpret ? "interpreter" : "generated float64");
+          report.maxError(), report.tolerance(), interpret ? "interpreter" : "generated float64")
+          + (report.skipped().isEmpty() ? "" : "; " + report.skipped().size()
+              + " elements at relu/max-pool kinks skipped");
       if (report.passed()) {
         out.println(summary);
       } else {
