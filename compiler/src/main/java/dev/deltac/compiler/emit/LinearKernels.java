@@ -115,6 +115,17 @@ final class LinearKernels {
       if (fused != null) unrolledOuter(grad, v, hp, m, k, c);
       return;
     }
+    sweepRows(w, v, m, k, o, grad, hp, c);
+    c.close();
+  }
+
+  /**
+   * Opens a block that computes {@code out = W^T v} as one sweep over W's rows
+   * ({@code out[j] += d * row[j]}, which C2 vectorizes) and, when {@code grad} is not null, adds
+   * the fused weight gradient {@code outer(v, hp)} in the same sweep
+   * ({@code grow[j] += d * vec[j]}). The caller closes the block.
+   */
+  private void sweepRows(Node w, Node v, int m, int k, String o, String grad, Node hp, Code c) {
     String t = num.t;
     String hpArr = hp == null ? null : a.arr(hp);
     c.open("");
@@ -125,15 +136,14 @@ final class LinearKernels {
       c.line(t + " d = " + a.at(v, i) + ";");
       String row = a.row(w, i);
       if (row != null) c.line(t + "[] row = " + row + ";");
-      if (fused != null) c.line(t + "[] grow = " + grad + "[" + i + "];");
+      if (grad != null) c.line(t + "[] grow = " + grad + "[" + i + "];");
       c.loop("j", k, false, j -> {
         c.line("out[" + j + "] += d * " + (row != null ? "row[" + j + "]" : Access.p(a.at(w, i, j, k))) + ";");
-        if (fused != null) {
+        if (grad != null) {
           c.line("grow[" + j + "] += d * " + (hpArr != null ? "vec[" + j + "]" : Access.p(a.at(hp, j))) + ";");
         }
       });
     });
-    c.close();
   }
 
   private void unrolledOuter(String grad, Node l, Node r, int m, int k, Code c) {
@@ -228,24 +238,7 @@ final class LinearKernels {
       if (fused != null) unrolledOuter(grad, d, hp, m, k, c);
       return;
     }
-    String t = num.t;
-    String hpArr = hp == null ? null : a.arr(hp);
-    c.open("");
-    c.line(t + "[] out = " + o + ";");
-    if (hpArr != null) c.line(t + "[] vec = " + hpArr + ";");
-    c.line("java.util.Arrays.fill(out, " + num.lit(0) + ");");
-    c.loop("i", m, false, i -> {
-      c.line(t + " d = " + a.at(d, i) + ";");
-      String row = a.row(w, i);
-      if (row != null) c.line(t + "[] row = " + row + ";");
-      if (fused != null) c.line(t + "[] grow = " + grad + "[" + i + "];");
-      c.loop("j", k, false, j -> {
-        c.line("out[" + j + "] += d * " + (row != null ? "row[" + j + "]" : Access.p(a.at(w, i, j, k))) + ";");
-        if (fused != null) {
-          c.line("grow[" + j + "] += d * " + (hpArr != null ? "vec[" + j + "]" : Access.p(a.at(hp, j))) + ";");
-        }
-      });
-    });
+    sweepRows(w, d, m, k, o, grad, hp, c);
     if (!act.equals("identity")) {
       c.loop("j", k, false, j -> c.line("out[" + j + "] *= " + slope(act, a.at(h, j)) + ";"));
     }
