@@ -2,6 +2,8 @@ package dev.deltac.benchmarks.models;
 
 import dev.deltac.compiler.Deltac;
 import dev.deltac.runtime.FloatModel;
+import dev.deltac.runtime.optim.Optimizer;
+import dev.deltac.runtime.optim.Sgd;
 import dev.deltac.runtime.train.ParallelGradient;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -18,7 +20,8 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * One data-parallel training step (ParallelGradient with its automatic shard size + SGD) of the
+ * One data-parallel training step (ParallelGradient with its automatic shard size, then its SGD
+ * update over the parameter chunks) of the
  * MLP 784-128-10 at batch 256, with 1 and 2 threads.
  */
 @State(Scope.Thread)
@@ -39,6 +42,7 @@ public class ParallelBenchmark {
   private float[] xs;
   private float[] ts;
   private int batch;
+  private final Sgd sgd = Optimizer.sgd(1e-3);
 
   @Setup
   public void setup() throws Exception {
@@ -60,13 +64,7 @@ public class ParallelBenchmark {
   @Benchmark
   public double step() {
     double loss = engine.compute(xs, ts, batch);
-    float[][] p = model.params();
-    float[][] g = model.grads();
-    for (int k = 0; k < p.length; k++) {
-      float[] pk = p[k];
-      float[] gk = g[k];
-      for (int i = 0; i < pk.length; i++) pk[i] -= 1e-3f * gk[i];
-    }
+    engine.update(sgd);
     return loss;
   }
 }

@@ -13,7 +13,7 @@ import dev.deltac.runtime.Checks;
  *   p = p - (lr / (1 - beta1^t)) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
  * </pre>
  */
-public final class Adam implements Optimizer {
+public final class Adam implements ElementwiseOptimizer {
   private double lr;
   private final double beta1;
   private final double beta2;
@@ -23,6 +23,10 @@ public final class Adam implements Optimizer {
   private float[][] m;
   private float[][] v;
   private long steps;
+  // this step's constants, set by beginStep
+  private float stepSize;
+  private float bc2;
+  private float decay;
 
   public Adam(double lr, double beta1, double beta2, double eps, double weightDecay,
       boolean decoupled) {
@@ -40,7 +44,7 @@ public final class Adam implements Optimizer {
   }
 
   @Override
-  public void step(float[][] params, float[][] grads) {
+  public void beginStep(float[][] params, float[][] grads) {
     if (m == null) {
       m = OptimState.zerosLike(params);
       v = OptimState.zerosLike(params);
@@ -48,32 +52,40 @@ public final class Adam implements Optimizer {
     OptimState.checkLayout(params, grads, m);
     long t = steps + 1;
     double bc1 = 1 - Math.pow(beta1, t);
-    double bc2Sqrt = Math.sqrt(1 - Math.pow(beta2, t));
-    float stepSize = (float) (lr / bc1);
-    float bc2 = (float) bc2Sqrt;
+    stepSize = (float) (lr / bc1);
+    bc2 = (float) Math.sqrt(1 - Math.pow(beta2, t));
+    decay = decoupled ? (float) (1 - lr * weightDecay) : 1f;
+  }
+
+  @Override
+  public void update(float[][] params, float[][] grads, int block, int from, int to) {
     float b1 = (float) beta1;
     float b2 = (float) beta2;
     float c1 = (float) (1 - beta1);
     float c2 = (float) (1 - beta2);
     float e = (float) eps;
     float l2 = decoupled ? 0f : (float) weightDecay;
-    float decay = decoupled ? (float) (1 - lr * weightDecay) : 1f;
-    for (int b = 0; b < params.length; b++) {
-      float[] p = params[b];
-      float[] g = grads[b];
-      float[] mb = m[b];
-      float[] vb = v[b];
-      for (int i = 0; i < p.length; i++) {
-        float pi = p[i] * decay;
-        float gi = g[i] + l2 * pi;
-        float mi = b1 * mb[i] + c1 * gi;
-        float vi = b2 * vb[i] + c2 * gi * gi;
-        mb[i] = mi;
-        vb[i] = vi;
-        p[i] = pi - stepSize * mi / ((float) Math.sqrt(vi) / bc2 + e);
-      }
+    float step = stepSize;
+    float bc = bc2;
+    float dc = decay;
+    float[] p = params[block];
+    float[] g = grads[block];
+    float[] mb = m[block];
+    float[] vb = v[block];
+    for (int i = from; i < to; i++) {
+      float pi = p[i] * dc;
+      float gi = g[i] + l2 * pi;
+      float mi = b1 * mb[i] + c1 * gi;
+      float vi = b2 * vb[i] + c2 * gi * gi;
+      mb[i] = mi;
+      vb[i] = vi;
+      p[i] = pi - step * mi / ((float) Math.sqrt(vi) / bc + e);
     }
-    steps = t;
+  }
+
+  @Override
+  public void endStep() {
+    steps++;
   }
 
   @Override

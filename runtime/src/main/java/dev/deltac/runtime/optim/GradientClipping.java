@@ -56,11 +56,22 @@ public final class GradientClipping {
   /** The first block holding a NaN or infinity, or -1. */
   public static int firstNonFiniteBlock(float[][] blocks) {
     for (int b = 0; b < blocks.length; b++) {
-      float[] g = blocks[b];
-      for (float x : g) {
-        if (!Float.isFinite(x)) return b;
-      }
+      if (!allFinite(blocks[b], 0, blocks[b].length)) return b;
     }
     return -1;
   }
+
+  /**
+   * Whether {@code a[from, to)} holds no NaN and no infinity: a float is not finite exactly when
+   * its exponent bits are all ones. Written as a branch-free integer min so that C2 vectorizes it.
+   */
+  public static boolean allFinite(float[] a, int from, int to) {
+    int least = EXPONENT;
+    for (int j = from; j < to; j++) {
+      least = Math.min(least, ~Float.floatToRawIntBits(a[j]) & EXPONENT);
+    }
+    return least != 0;
+  }
+
+  private static final int EXPONENT = 0x7f800000;
 }

@@ -12,13 +12,14 @@ import dev.deltac.runtime.Checks;
  * </pre>
  * Without momentum this is {@code p -= lr * (grad + weightDecay * p)}.
  */
-public final class Sgd implements Optimizer {
+public final class Sgd implements ElementwiseOptimizer {
   private double lr;
   private final double momentum;
   private final boolean nesterov;
   private final double weightDecay;
   private float[][] buf;
   private long steps;
+  private float stepLr;
 
   public Sgd(double lr, double momentum, boolean nesterov, double weightDecay) {
     Checks.checkArgument(lr >= 0, "learning rate must be >= 0: %s", lr);
@@ -37,27 +38,34 @@ public final class Sgd implements Optimizer {
   }
 
   @Override
-  public void step(float[][] params, float[][] grads) {
+  public void beginStep(float[][] params, float[][] grads) {
     if (momentum != 0 && buf == null) buf = OptimState.zerosLike(params);
     OptimState.checkLayout(params, grads, buf);
-    float a = (float) lr;
+    stepLr = (float) lr;
+  }
+
+  @Override
+  public void update(float[][] params, float[][] grads, int block, int from, int to) {
+    float[] p = params[block];
+    float[] g = grads[block];
+    float a = stepLr;
     float mu = (float) momentum;
     float wd = (float) weightDecay;
-    for (int b = 0; b < params.length; b++) {
-      float[] p = params[b];
-      float[] g = grads[b];
-      if (momentum == 0) {
-        for (int i = 0; i < p.length; i++) p[i] -= a * (g[i] + wd * p[i]);
-        continue;
-      }
-      float[] m = buf[b];
-      for (int i = 0; i < p.length; i++) {
-        float gi = g[i] + wd * p[i];
-        float mi = mu * m[i] + gi;
-        m[i] = mi;
-        p[i] -= a * (nesterov ? gi + mu * mi : mi);
-      }
+    if (momentum == 0) {
+      for (int i = from; i < to; i++) p[i] -= a * (g[i] + wd * p[i]);
+      return;
     }
+    float[] m = buf[block];
+    for (int i = from; i < to; i++) {
+      float gi = g[i] + wd * p[i];
+      float mi = mu * m[i] + gi;
+      m[i] = mi;
+      p[i] -= a * (nesterov ? gi + mu * mi : mi);
+    }
+  }
+
+  @Override
+  public void endStep() {
     steps++;
   }
 

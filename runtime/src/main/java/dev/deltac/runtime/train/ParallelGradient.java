@@ -2,17 +2,16 @@ package dev.deltac.runtime.train;
 
 import dev.deltac.runtime.Checks;
 import dev.deltac.runtime.FloatModel;
+import dev.deltac.runtime.optim.ElementwiseOptimizer;
+import dev.deltac.runtime.optim.GradientClipping;
+import dev.deltac.runtime.optim.Optimizer;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Data-parallel gradient of a minibatch, bit-identical whatever the thread count.
+ * Data-parallel gradient of a minibatch and the optimizer step after it, bit-identical whatever
+ * the thread count.
  *
  * <p>A batch of B samples is cut into {@code ceil(B / shardSize)} shards of {@code shardSize}
  * samples (the last may be shorter): the cut depends on B and the shard size only, never on the
@@ -20,30 +19,54 @@ import java.util.concurrent.atomic.AtomicInteger;
  * buffers), so each shard's mean-loss gradient is the same number whichever thread ran it. The
  * shard gradients are then summed into the main model's {@link FloatModel#grads()} in shard
  * order, each weighted by {@code n_i / B}, which makes the result the gradient of the batch's
- * mean loss. The calling thread computes shards too (the pool has {@code threads - 1} workers):
- * every thread takes the next unclaimed shard until none is left. The pool is created once and
- * reused; {@link #close()} ends it.
+ * mean loss. That sum runs in parallel too, over fixed chunks of the parameter blocks (each
+ * element still sums the shards in shard order), and {@link #update} runs an
+ * {@link ElementwiseOptimizer}'s step over the same chunks.
+ *
+ * <p>The calling thread works too (the pool has {@code threads - 1} workers): every thread takes
+ * the next unclaimed shard or chunk until none is left. The workers are started once and reused
+ * without allocating per step (between steps they spin briefly, then park); {@link #close()}
+ * ends them.
  *
  * <p>{@link #autoShardSize} picks a shard size from the batch size alone, large enough for the
  * batched dense kernels of the generated code (docs/PERFORMANCE.md).
  */
 public final class ParallelGradient implements AutoCloseable {
+  /** Parameter elements per chunk of the parallel reduction and optimizer step. */
+  static final int CHUNK = 8192;
+  /** Below this many parameters the reduction and the optimizer step stay on the caller. */
+  static final int PARALLEL_MIN_PARAMS = 32768;
+
   private final FloatModel model;
   private final int shardSize;
   private final int threads;
   private final List<FloatModel> replicas = new ArrayList<>();
-  private final List<Shard> tasks = new ArrayList<>();
-  private final ExecutorService pool;
+  private final List<Shard> shards = new ArrayList<>();
+  private final WorkerPool pool;
+  private final Chunks chunks;
+  private final int parallelMinParams;
+  private final AtomicInteger next = new AtomicInteger();
+  private final ShardJob shardJob = new ShardJob();
+  private final ReduceJob reduceJob = new ReduceJob();
+  private final UpdateJob updateJob = new UpdateJob();
   private float[] xs;
   private float[] ts;
+  private int shardCount;
+  private int batch;
   private long dropoutSeed;
+  private int firstNonFiniteGradient = -1;
 
   /**
    * @param model the main model: its {@link FloatModel#grads()} receive the reduced gradient
    * @param shardSize samples per shard, at most {@code model.maxBatch()}
-   * @param threads worker threads (1 computes on the caller's thread)
+   * @param threads threads that compute, the caller's included (1: everything on the caller)
    */
   public ParallelGradient(FloatModel model, int shardSize, int threads) {
+    this(model, shardSize, threads, CHUNK, PARALLEL_MIN_PARAMS);
+  }
+
+  /** With the chunk size and the parallel threshold given (tests use small ones). */
+  ParallelGradient(FloatModel model, int shardSize, int threads, int chunk, int parallelMinParams) {
     Checks.checkArgument(shardSize > 0, "shard size must be > 0: %s", shardSize);
     Checks.checkArgument(threads > 0, "threads must be > 0: %s", threads);
     Checks.checkArgument(shardSize <= model.maxBatch(),
@@ -51,8 +74,9 @@ public final class ParallelGradient implements AutoCloseable {
     this.model = model;
     this.shardSize = shardSize;
     this.threads = threads;
-    this.pool = threads == 1 ? null : Executors.newFixedThreadPool(threads - 1, daemonThreads());
-    for (int i = 0; i < threads - 1; i++) drains.add(new Drain());
+    this.pool = new WorkerPool(threads - 1, "deltac-train");
+    this.chunks = new Chunks(model.grads(), chunk);
+    this.parallelMinParams = parallelMinParams;
   }
 
   /** Samples per shard never go below this (the batched kernels want blocks of samples). */
@@ -73,15 +97,6 @@ public final class ParallelGradient implements AutoCloseable {
     return Math.min(batch, Math.max(MIN_AUTO_SHARD, rounded));
   }
 
-  private static java.util.concurrent.ThreadFactory daemonThreads() {
-    AtomicInteger n = new AtomicInteger();
-    return r -> {
-      Thread t = new Thread(r, "deltac-train-" + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    };
-  }
-
   public int threads() {
     return threads;
   }
@@ -97,95 +112,91 @@ public final class ParallelGradient implements AutoCloseable {
 
   /**
    * Computes the gradient of the mean loss of {@code batch} samples (packed from offset 0) into
-   * the main model's gradients and returns the mean loss.
-   *
-   * @throws TrainingException (step 0) if a worker fails; the caller may rethrow with its step
+   * the main model's gradients and returns the mean loss. Exceptions of the generated code
+   * (bad arguments, say) come out as they were thrown, on whichever thread.
    */
   public double compute(float[] xs, float[] ts, int batch) {
     Checks.checkArgument(batch > 0, "batch must be > 0: %s", batch);
-    int shards = shardCount(batch);
-    while (replicas.size() < shards) {
+    int count = shardCount(batch);
+    while (replicas.size() < count) {
       replicas.add(model.replica());
-      tasks.add(new Shard(tasks.size()));
+      shards.add(new Shard(shards.size()));
     }
     this.xs = xs;
     this.ts = ts;
-    for (int i = 0; i < shards; i++) {
-      tasks.get(i).n = Math.min(shardSize, batch - i * shardSize);
+    this.batch = batch;
+    this.shardCount = count;
+    for (int i = 0; i < count; i++) {
+      shards.get(i).n = Math.min(shardSize, batch - i * shardSize);
       replicas.get(i).setDropoutSeed(dropoutSeed);
     }
-    run(shards);
-    return reduce(shards, batch);
-  }
-
-  private void run(int shards) {
-    if (pool == null || shards == 1) {
-      for (int i = 0; i < shards; i++) tasks.get(i).call();
-      return;
-    }
-    shardCount = shards;
-    next.set(0);
-    int helpers = Math.min(drains.size(), shards - 1);
-    List<Future<Void>> futures = new ArrayList<>(helpers);
-    RuntimeException failure = null;
     try {
-      for (int i = 0; i < helpers; i++) futures.add(pool.submit(drains.get(i)));
-      try {
-        drain();
-      } catch (RuntimeException e) {
-        failure = e;
-        next.set(shards);
+      next.set(0);
+      if (count == 1) {
+        shardJob.run();
+      } else {
+        pool.run(shardJob);
       }
-      for (Future<Void> f : futures) f.get();
-      if (failure != null) throw failure;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new TrainingException(0, "interrupted", e);
-    } catch (ExecutionException e) {
-      Throwable c = e.getCause();
-      if (c instanceof RuntimeException r) throw r;
-      if (c instanceof Error err) throw err;
-      throw new TrainingException(0, "gradient worker failed: " + c, c);
+      next.set(0);
+      reduceJob.firstNonFinite.set(Integer.MAX_VALUE);
+      if (parallelOverParams()) {
+        pool.run(reduceJob);
+      } else {
+        reduceJob.run();
+      }
+    } finally {
+      this.xs = null;
+      this.ts = null;
     }
-  }
-
-  private double reduce(int shards, int batch) {
-    float[][] dst = model.grads();
+    int nonFinite = reduceJob.firstNonFinite.get();
+    firstNonFiniteGradient = nonFinite == Integer.MAX_VALUE ? -1 : nonFinite;
     double loss = 0;
-    for (int i = 0; i < shards; i++) {
-      Shard s = tasks.get(i);
+    for (int i = 0; i < count; i++) {
+      Shard s = shards.get(i);
       loss += (double) s.n * s.loss;
-      float w = (float) s.n / batch;
-      float[][] src = replicas.get(i).grads();
-      for (int b = 0; b < dst.length; b++) {
-        float[] d = dst[b];
-        float[] g = src[b];
-        if (i == 0) {
-          for (int j = 0; j < d.length; j++) d[j] = w * g[j];
-        } else {
-          for (int j = 0; j < d.length; j++) d[j] += w * g[j];
-        }
-      }
     }
     return loss / batch;
   }
 
-  private final List<Drain> drains = new ArrayList<>();
-  private final AtomicInteger next = new AtomicInteger();
-  private volatile int shardCount;
-
-  /** Computes unclaimed shards until none is left. */
-  private void drain() {
-    int n = shardCount;
-    for (int i = next.getAndIncrement(); i < n; i = next.getAndIncrement()) tasks.get(i).call();
+  /**
+   * The first gradient block of the last {@link #compute} holding a NaN or an infinity, or -1
+   * (found during the reduction, so checking costs no extra pass).
+   */
+  public int firstNonFiniteGradientBlock() {
+    return firstNonFiniteGradient;
   }
 
-  private final class Drain implements Callable<Void> {
-    @Override
-    public Void call() {
-      drain();
-      return null;
+  /**
+   * One optimizer step on the main model's parameters from its gradients. An
+   * {@link ElementwiseOptimizer} runs over the parameter chunks on every thread (each element's
+   * update is the same whichever thread makes it); any other optimizer runs its
+   * {@link Optimizer#step} on the caller.
+   *
+   * @return the first parameter block that holds a NaN or an infinity after the step, or -1
+   */
+  public int update(Optimizer optimizer) {
+    float[][] params = model.params();
+    float[][] grads = model.grads();
+    if (!(optimizer instanceof ElementwiseOptimizer e) || !parallelOverParams()) {
+      optimizer.step(params, grads);
+      return GradientClipping.firstNonFiniteBlock(params);
     }
+    e.beginStep(params, grads);
+    updateJob.optimizer = e;
+    next.set(0);
+    updateJob.firstNonFinite.set(Integer.MAX_VALUE);
+    try {
+      pool.run(updateJob);
+    } finally {
+      updateJob.optimizer = null;
+    }
+    e.endStep();
+    int b = updateJob.firstNonFinite.get();
+    return b == Integer.MAX_VALUE ? -1 : b;
+  }
+
+  private boolean parallelOverParams() {
+    return pool.workers() > 0 && chunks.elements() >= parallelMinParams;
   }
 
   /** Seeds the dropout masks of the next {@link #compute} (see {@link FloatModel#setDropoutSeed}). */
@@ -195,11 +206,73 @@ public final class ParallelGradient implements AutoCloseable {
 
   @Override
   public void close() {
-    if (pool != null) pool.shutdownNow();
+    pool.close();
+  }
+
+  /** Computes unclaimed shards until none is left. */
+  private final class ShardJob implements WorkerPool.Job {
+    @Override
+    public void run() {
+      int n = shardCount;
+      for (int i = next.getAndIncrement(); i < n; i = next.getAndIncrement()) {
+        try {
+          shards.get(i).compute();
+        } catch (RuntimeException | Error e) {
+          next.set(n);
+          throw e;
+        }
+      }
+    }
+  }
+
+  /** Sums the shard gradients into the main model's, chunk by chunk, in shard order. */
+  private final class ReduceJob implements WorkerPool.Job {
+    final AtomicInteger firstNonFinite = new AtomicInteger();
+
+    @Override
+    public void run() {
+      float[][] dst = model.grads();
+      int count = shardCount;
+      for (int c = next.getAndIncrement(); c < chunks.count(); c = next.getAndIncrement()) {
+        int b = chunks.block(c);
+        int from = chunks.from(c);
+        int to = chunks.to(c);
+        float[] d = dst[b];
+        for (int i = 0; i < count; i++) {
+          float w = (float) shards.get(i).n / batch;
+          float[] g = replicas.get(i).grads()[b];
+          if (i == 0) {
+            for (int j = from; j < to; j++) d[j] = w * g[j];
+          } else {
+            for (int j = from; j < to; j++) d[j] += w * g[j];
+          }
+        }
+        if (!GradientClipping.allFinite(d, from, to)) firstNonFinite.accumulateAndGet(b, Math::min);
+      }
+    }
+  }
+
+  /** Runs an elementwise optimizer over unclaimed chunks. */
+  private final class UpdateJob implements WorkerPool.Job {
+    final AtomicInteger firstNonFinite = new AtomicInteger();
+    ElementwiseOptimizer optimizer;
+
+    @Override
+    public void run() {
+      float[][] params = model.params();
+      float[][] grads = model.grads();
+      for (int c = next.getAndIncrement(); c < chunks.count(); c = next.getAndIncrement()) {
+        int b = chunks.block(c);
+        optimizer.update(params, grads, b, chunks.from(c), chunks.to(c));
+        if (!GradientClipping.allFinite(params[b], chunks.from(c), chunks.to(c))) {
+          firstNonFinite.accumulateAndGet(b, Math::min);
+        }
+      }
+    }
   }
 
   /** One shard's work, reused every step. */
-  private final class Shard implements Callable<Void> {
+  private final class Shard {
     final int index;
     int n;
     float loss;
@@ -208,14 +281,12 @@ public final class ParallelGradient implements AutoCloseable {
       this.index = index;
     }
 
-    @Override
-    public Void call() {
+    void compute() {
       FloatModel r = replicas.get(index);
       int off = index * shardSize;
       int in = model.info().inputSize();
       int tg = model.info().targetSize();
       loss = r.lossAndGradient(xs, off * in, ts, off * tg, n, false);
-      return null;
     }
   }
 }

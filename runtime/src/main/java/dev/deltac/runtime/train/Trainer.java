@@ -161,19 +161,20 @@ public final class Trainer implements AutoCloseable {
           e.getCause());
     }
     float[][] grads = model.grads();
-    checkFinite(grads, "gradient of %s is %s");
+    failIfNonFinite(engine.firstNonFiniteGradientBlock(), grads, "gradient of %s is %s");
     if (!Double.isFinite(loss)) throw new TrainingException(step, "loss is " + loss);
     if (clipValue > 0) GradientClipping.clipByValue(grads, clipValue);
     if (clipNorm > 0) GradientClipping.clipByNorm(grads, clipNorm);
     optimizer.setLearningRate(schedule.at(optimizer.steps()));
-    optimizer.step(model.params(), grads);
-    checkFinite(model.params(), "parameter %s became %s after the optimizer step (learning rate "
-        + optimizer.learningRate() + ")");
+    int badParams = engine.update(optimizer);
+    if (badParams >= 0) {
+      failIfNonFinite(badParams, model.params(), "parameter %s became %s after the optimizer step"
+          + " (learning rate " + optimizer.learningRate() + ")");
+    }
     return loss;
   }
 
-  private void checkFinite(float[][] blocks, String format) {
-    int b = GradientClipping.firstNonFiniteBlock(blocks);
+  private void failIfNonFinite(int b, float[][] blocks, String format) {
     if (b < 0) return;
     TensorInfo t = Params.tensorOfBlock(model.info(), b);
     String kind = "NaN";

@@ -2,6 +2,7 @@ package dev.deltac.runtime.optim;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
@@ -41,5 +42,25 @@ class GradientClippingTest {
     assertEquals(Double.POSITIVE_INFINITY, GradientClipping.clipByNorm(g, 1.0));
     assertEquals(1f, g[1][0]);
     assertEquals(0, GradientClipping.firstNonFiniteBlock(g));
+  }
+
+  @Test
+  void allFiniteLooksAtTheExponentBitsOnly() {
+    float[] finite = {0f, -0f, Float.MAX_VALUE, -Float.MAX_VALUE, Float.MIN_VALUE, 1e-40f, -3.5f};
+    assertTrue(GradientClipping.allFinite(finite, 0, finite.length));
+    for (float bad : new float[] {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY,
+        Float.intBitsToFloat(0xffc00001)}) {
+      for (int at = 0; at < 40; at += 13) {
+        float[] a = new float[40];
+        a[at] = bad;
+        assertFalse(GradientClipping.allFinite(a, 0, a.length), bad + " at " + at);
+        assertTrue(GradientClipping.allFinite(a, at + 1, a.length), "range after " + at);
+        assertTrue(GradientClipping.allFinite(a, 0, at), "range before " + at);
+      }
+    }
+    float[][] blocks = {new float[3], new float[5], new float[2]};
+    blocks[2][1] = Float.NaN;
+    blocks[1][4] = Float.NEGATIVE_INFINITY;
+    assertEquals(1, GradientClipping.firstNonFiniteBlock(blocks));
   }
 }

@@ -1,0 +1,102 @@
+package dev.deltac.runtime.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.deltac.runtime.data.Dataset;
+import dev.deltac.runtime.optim.Optimizer;
+import dev.deltac.runtime.testing.SoftmaxRegression;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The parallel reduction and optimizer step, forced onto tiny models with chunks of 4 elements
+ * and no size threshold, against the serial path and across thread counts.
+ */
+class ParallelGradientTest {
+  static final int N = TrainerTest.N;
+  static final int K = TrainerTest.K;
+
+  /** 25 steps of batches of 11 (shards 3+3+3+2) with the given optimizer; returns the params. */
+  static float[][] train(int threads, boolean chunked, Supplier<Optimizer> optimizer) {
+    SoftmaxRegression m = TrainerTest.model();
+    Dataset data = TrainerTest.blobs(275, 5, 0);
+    Optimizer opt = optimizer.get();
+    try (ParallelGradient pg = chunked
+        ? new ParallelGradient(m, 3, threads, 4, 0)
+        : new ParallelGradient(m, 3, threads)) {
+      float[] xs = new float[11 * N];
+      float[] ts = new float[11 * K];
+      for (int step = 0; step < 25; step++) {
+        System.arraycopy(data.inputs(), step * 11 * N, xs, 0, xs.length);
+        System.arraycopy(data.targets(), step * 11 * K, ts, 0, ts.length);
+        pg.compute(xs, ts, 11);
+        assertEquals(-1, pg.firstNonFiniteGradientBlock());
+        assertEquals(-1, pg.update(opt));
+      }
+    }
+    return m.params();
+  }
+
+  @Test
+  void chunkedStepsAreBitIdenticalToTheSerialOnesWhateverTheThreads() {
+    for (Supplier<Optimizer> opt : java.util.List.<Supplier<Optimizer>>of(
+        () -> Optimizer.sgd(0.3), () -> Optimizer.sgd(0.2, 0.9, true),
+        () -> Optimizer.adam(0.05), () -> Optimizer.adamw(0.05))) {
+      float[][] serial = train(1, false, opt);
+      for (int threads : new int[] {1, 2, 3}) {
+        float[][] p = train(threads, true, opt);
+        for (int b = 0; b < serial.length; b++) {
+          assertArrayEquals(serial[b], p[b], "block " + b + ", " + threads + " threads");
+        }
+      }
+      assertTrue(serial[0][0] != TrainerTest.model().params()[0][0], "the steps changed W");
+    }
+  }
+
+  @Test
+  void nonFiniteGradientsAreFoundDuringTheReduction() {
+    SoftmaxRegression m = TrainerTest.model();
+    Dataset data = TrainerTest.blobs(11, 5, 0);
+    data.inputs()[7 * N + 2] = Float.POSITIVE_INFINITY;
+    try (ParallelGradient pg = new ParallelGradient(m, 3, 2, 4, 0)) {
+      pg.compute(data.inputs(), data.targets(), 11);
+      assertEquals(0, pg.firstNonFiniteGradientBlock()); // every row of W is NaN
+      data.inputs()[7 * N + 2] = 0.5f;
+      pg.compute(data.inputs(), data.targets(), 11);
+      assertEquals(-1, pg.firstNonFiniteGradientBlock());
+    }
+  }
+
+  @Test
+  void updateReportsTheFirstNonFiniteParameterBlock() {
+    SoftmaxRegression m = TrainerTest.model();
+    Dataset data = TrainerTest.blobs(11, 5, 0);
+    try (ParallelGradient pg = new ParallelGradient(m, 3, 2, 4, 0)) {
+      pg.compute(data.inputs(), data.targets(), 11);
+      // blocks: the 3 rows of W, then the bias
+      m.params()[3][2] = Float.NEGATIVE_INFINITY;
+      assertEquals(3, pg.update(Optimizer.sgd(0.1)));
+      m.params()[1][1] = Float.NaN;
+      assertEquals(1, pg.update(Optimizer.adam(0.1)));
+      m.params()[0][3] = Float.POSITIVE_INFINITY;
+      assertEquals(0, pg.update(Optimizer.sgd(0.1, 0.9, false)));
+    }
+  }
+
+  @Test
+  void aFailingShardIsRethrownAndThePoolStaysUsable() {
+    SoftmaxRegression m = TrainerTest.model();
+    Dataset data = TrainerTest.blobs(11, 5, 0);
+    try (ParallelGradient pg = new ParallelGradient(m, 3, 2, 4, 0)) {
+      float[] shortInputs = new float[5 * N]; // shards 2 and 3 read past the end
+      assertThrows(RuntimeException.class,
+          () -> pg.compute(shortInputs, data.targets(), 11));
+      double loss = pg.compute(data.inputs(), data.targets(), 11);
+      double ref = TrainerTest.model().lossAndGradient(data.inputs(), data.targets(), 11);
+      assertEquals(ref, loss, 1e-6);
+    }
+  }
+}
