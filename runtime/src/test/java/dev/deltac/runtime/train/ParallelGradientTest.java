@@ -99,4 +99,34 @@ class ParallelGradientTest {
       assertEquals(ref, loss, 1e-6);
     }
   }
+
+  @Test
+  void stepsAllocateNothingOnAnyThread() {
+    com.sun.management.ThreadMXBean mx =
+        (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+    SoftmaxRegression m = TrainerTest.model();
+    Dataset data = TrainerTest.blobs(11, 5, 0);
+    Optimizer opt = Optimizer.adam(1e-3);
+    try (ParallelGradient pg = new ParallelGradient(m, 3, 2, 4, 0)) {
+      for (int i = 0; i < 20_000; i++) {
+        pg.compute(data.inputs(), data.targets(), 11);
+        pg.update(opt);
+      }
+      long[] ids = Thread.getAllStackTraces().keySet().stream()
+          .filter(t -> t == Thread.currentThread() || t.getName().startsWith("deltac-train"))
+          .mapToLong(Thread::getId).toArray();
+      assertEquals(2, ids.length);
+      long[] before = new long[ids.length];
+      long[] after = new long[ids.length];
+      for (int t = 0; t < ids.length; t++) before[t] = mx.getThreadAllocatedBytes(ids[t]);
+      for (int i = 0; i < 2_000; i++) {
+        pg.compute(data.inputs(), data.targets(), 11);
+        pg.update(opt);
+      }
+      for (int t = 0; t < ids.length; t++) after[t] = mx.getThreadAllocatedBytes(ids[t]);
+      for (int t = 0; t < ids.length; t++) {
+        assertEquals(0, after[t] - before[t], "bytes allocated by 2 000 steps on thread " + ids[t]);
+      }
+    }
+  }
 }
