@@ -1,8 +1,8 @@
 package dev.deltac.compiler.emit;
 
+import dev.deltac.compiler.ir.ConvGeometry;
 import dev.deltac.compiler.ir.Node;
 import dev.deltac.compiler.ir.Op;
-import dev.deltac.compiler.types.Shape;
 
 /**
  * Direct convolution and pooling on [c, h, w] tensors and their gradients, with constant bounds.
@@ -22,178 +22,171 @@ final class ConvKernels {
     return Ix.e(s);
   }
 
-  /** {@code if (y < 0 || y >= h) continue;} when padding can take y out of range. */
-  private static void guard(Code c, String var, int p, int limit) {
+  /** {@code int yy = i * s + u - p;}, and {@code if (yy < 0 || yy >= h) continue;} when padded. */
+  private static void rowTap(Code c, ConvGeometry geo) {
+    tap(c, "yy", "i", "u", geo, geo.height());
+  }
+
+  /** {@code int xx = j * s + v - p;}, and {@code if (xx < 0 || xx >= w) continue;} when padded. */
+  private static void colTap(Code c, ConvGeometry geo) {
+    tap(c, "xx", "j", "v", geo, geo.width());
+  }
+
+  private static void tap(Code c, String var, String out, String win, ConvGeometry geo, int limit) {
+    int p = geo.padding();
+    c.line("int " + var + " = " + out + " * " + geo.stride() + " + " + win + " - " + p + ";");
     if (p > 0) c.line("if (" + var + " < 0 || " + var + " >= " + limit + ") continue;");
   }
 
+  /** Opens {@code for plane, for i, for j} over the output planes, rows and columns. */
+  private static void outLoops(Code c, String plane, ConvGeometry geo) {
+    c.open("for (int " + plane + " = 0; " + plane + " < " + geo.filters() + "; " + plane + "++)");
+    c.open("for (int i = 0; i < " + geo.outHeight() + "; i++)");
+    c.open("for (int j = 0; j < " + geo.outWidth() + "; j++)");
+  }
+
+  /** Input element (ch, yy, xx): {@code (ch * h + yy) * w + xx}. */
+  private static String inputIndex(ConvGeometry geo) {
+    return "(ch * " + geo.height() + " + yy) * " + geo.width() + " + xx";
+  }
+
+  /** Element (ch, u, v) of a kernel row: {@code (ch * k + u) * k + v}. */
+  private static String kernelIndex(ConvGeometry geo) {
+    return "(ch * " + geo.kernel() + " + u) * " + geo.kernel() + " + v";
+  }
+
+  /** Output element (plane, i, j): {@code (plane * oh + i) * ow + j}. */
+  private static String outIndex(String plane, ConvGeometry geo) {
+    return "(" + plane + " * " + geo.outHeight() + " + i) * " + geo.outWidth() + " + j";
+  }
+
+  /** Input element (ch, i*s + u, j*s + v) of a pooling window: no padding. */
+  private static String poolIndex(ConvGeometry geo) {
+    int s = geo.stride();
+    return "(ch * " + geo.height() + " + i * " + s + " + u) * " + geo.width() + " + j * " + s + " + v";
+  }
+
   void forward(Node n, String o, Code c) {
-    if (wide(1, n.input(1).shape().dim(2))) {
-      forwardWide(n, o, c);
+    ConvGeometry geo = ConvGeometry.of(n);
+    if (wide(1, geo.kernel())) {
+      forwardWide(n, geo, o, c);
       return;
     }
     Node x = n.input(0);
     Node w = n.input(1);
-    Shape xs = x.shape();
-    Shape os = n.shape();
-    int s = n.attr().intAt(0);
-    int p = n.attr().intAt(1);
-    int ch = xs.dim(0);
-    int h = xs.dim(1);
-    int wd = xs.dim(2);
-    int k = w.shape().dim(2);
-    int ckk = ch * k * k;
-    c.open("for (int f = 0; f < " + os.dim(0) + "; f++)");
-    c.open("for (int i = 0; i < " + os.dim(1) + "; i++)");
-    c.open("for (int j = 0; j < " + os.dim(2) + "; j++)");
+    int k = geo.kernel();
+    outLoops(c, "f", geo);
     c.line(num.t + " acc = 0;");
-    c.open("for (int ch = 0; ch < " + ch + "; ch++)");
+    c.open("for (int ch = 0; ch < " + geo.channels() + "; ch++)");
     c.open("for (int u = 0; u < " + k + "; u++)");
-    c.line("int yy = i * " + s + " + u - " + p + ";");
-    guard(c, "yy", p, h);
+    rowTap(c, geo);
     c.open("for (int v = 0; v < " + k + "; v++)");
-    c.line("int xx = j * " + s + " + v - " + p + ";");
-    guard(c, "xx", p, wd);
-    c.line("acc += " + a.at(w, Ix.v("f"), e("(ch * " + k + " + u) * " + k + " + v"), ckk) + " * "
-        + a.at(x, e("(ch * " + h + " + yy) * " + wd + " + xx")) + ";");
+    colTap(c, geo);
+    c.line("acc += " + a.at(w, Ix.v("f"), e(kernelIndex(geo)), geo.kernelRow()) + " * "
+        + a.at(x, e(inputIndex(geo))) + ";");
     c.close().close().close();
-    c.line(o + "[(f * " + os.dim(1) + " + i) * " + os.dim(2) + " + j] = acc;");
+    c.line(o + "[" + outIndex("f", geo) + "] = acc;");
     c.close().close().close();
   }
 
   /** Operands (W, g): the scatter of g through the kernel. */
   void inputGrad(Node n, String o, Code c) {
-    if (wide(1, n.input(0).shape().dim(2))) {
-      inputGradWide(n, o, c);
+    ConvGeometry geo = ConvGeometry.of(n);
+    if (wide(1, geo.kernel())) {
+      inputGradWide(n, geo, o, c);
       return;
     }
     Node w = n.input(0);
     Node g = n.input(1);
-    Shape gs = g.shape();
-    int s = n.attr().intAt(0);
-    int p = n.attr().intAt(1);
-    int h = n.attr().intAt(2);
-    int wd = n.attr().intAt(3);
-    int ch = w.shape().dim(1);
-    int k = w.shape().dim(2);
-    int ckk = ch * k * k;
+    int k = geo.kernel();
     c.line("java.util.Arrays.fill(" + o + ", " + num.lit(0) + ");");
-    c.open("for (int f = 0; f < " + gs.dim(0) + "; f++)");
-    c.open("for (int i = 0; i < " + gs.dim(1) + "; i++)");
-    c.open("for (int j = 0; j < " + gs.dim(2) + "; j++)");
-    c.line(num.t + " gv = " + a.at(g, e("(f * " + gs.dim(1) + " + i) * " + gs.dim(2) + " + j")) + ";");
-    c.open("for (int ch = 0; ch < " + ch + "; ch++)");
+    outLoops(c, "f", geo);
+    c.line(num.t + " gv = " + a.at(g, e(outIndex("f", geo))) + ";");
+    c.open("for (int ch = 0; ch < " + geo.channels() + "; ch++)");
     c.open("for (int u = 0; u < " + k + "; u++)");
-    c.line("int yy = i * " + s + " + u - " + p + ";");
-    guard(c, "yy", p, h);
+    rowTap(c, geo);
     c.open("for (int v = 0; v < " + k + "; v++)");
-    c.line("int xx = j * " + s + " + v - " + p + ";");
-    guard(c, "xx", p, wd);
-    c.line(o + "[(ch * " + h + " + yy) * " + wd + " + xx] += "
-        + a.at(w, Ix.v("f"), e("(ch * " + k + " + u) * " + k + " + v"), ckk) + " * gv;");
+    colTap(c, geo);
+    c.line(o + "[" + inputIndex(geo) + "] += "
+        + a.at(w, Ix.v("f"), e(kernelIndex(geo)), geo.kernelRow()) + " * gv;");
     c.close().close().close().close().close().close();
   }
 
   /** Operands (x, g): dW[f, c, u, v] = sum over i, j of g[f, i, j] * x[c, i*s + u - p, j*s + v - p]. */
   void kernelGrad(Node n, String o, Code c) {
-    if (wide(1, n.attr().intAt(2))) {
-      kernelGradWide(n, o, c);
+    ConvGeometry geo = ConvGeometry.of(n);
+    if (wide(1, geo.kernel())) {
+      kernelGradWide(n, geo, o, c);
       return;
     }
     Node x = n.input(0);
     Node g = n.input(1);
-    Shape xs = x.shape();
-    Shape gs = g.shape();
-    int s = n.attr().intAt(0);
-    int p = n.attr().intAt(1);
-    int k = n.attr().intAt(2);
-    int ch = xs.dim(0);
-    int h = xs.dim(1);
-    int wd = xs.dim(2);
-    c.open("for (int f = 0; f < " + gs.dim(0) + "; f++)");
-    c.open("for (int ch = 0; ch < " + ch + "; ch++)");
+    int k = geo.kernel();
+    c.open("for (int f = 0; f < " + geo.filters() + "; f++)");
+    c.open("for (int ch = 0; ch < " + geo.channels() + "; ch++)");
     c.open("for (int u = 0; u < " + k + "; u++)");
     c.open("for (int v = 0; v < " + k + "; v++)");
     c.line(num.t + " acc = 0;");
-    c.open("for (int i = 0; i < " + gs.dim(1) + "; i++)");
-    c.line("int yy = i * " + s + " + u - " + p + ";");
-    guard(c, "yy", p, h);
-    c.open("for (int j = 0; j < " + gs.dim(2) + "; j++)");
-    c.line("int xx = j * " + s + " + v - " + p + ";");
-    guard(c, "xx", p, wd);
-    c.line("acc += " + a.at(g, e("(f * " + gs.dim(1) + " + i) * " + gs.dim(2) + " + j")) + " * "
-        + a.at(x, e("(ch * " + h + " + yy) * " + wd + " + xx")) + ";");
+    c.open("for (int i = 0; i < " + geo.outHeight() + "; i++)");
+    rowTap(c, geo);
+    c.open("for (int j = 0; j < " + geo.outWidth() + "; j++)");
+    colTap(c, geo);
+    c.line("acc += " + a.at(g, e(outIndex("f", geo))) + " * " + a.at(x, e(inputIndex(geo))) + ";");
     c.close().close();
-    c.line(o + "[((f * " + ch + " + ch) * " + k + " + u) * " + k + " + v] = acc;");
+    c.line(o + "[((f * " + geo.channels() + " + ch) * " + k + " + u) * " + k + " + v] = acc;");
     c.close().close().close().close();
   }
 
   void pool(Node n, String o, Code c) {
+    ConvGeometry geo = ConvGeometry.of(n);
     Node x = n.input(0);
-    Shape xs = x.shape();
-    Shape os = n.shape();
-    int size = n.attr().intAt(0);
-    int s = n.attr().intAt(1);
+    int size = geo.kernel();
     boolean max = n.op() == Op.MAXPOOL2D;
-    c.open("for (int ch = 0; ch < " + os.dim(0) + "; ch++)");
-    c.open("for (int i = 0; i < " + os.dim(1) + "; i++)");
-    c.open("for (int j = 0; j < " + os.dim(2) + "; j++)");
+    outLoops(c, "ch", geo);
     c.line(num.t + " acc = " + (max ? num.lit(Double.NEGATIVE_INFINITY) : num.lit(0)) + ";");
     c.open("for (int u = 0; u < " + size + "; u++)");
     c.open("for (int v = 0; v < " + size + "; v++)");
-    String val = a.at(x, e("(ch * " + xs.dim(1) + " + i * " + s + " + u) * " + xs.dim(2)
-        + " + j * " + s + " + v"));
+    String val = a.at(x, e(poolIndex(geo)));
     c.line(max ? "acc = Math.max(acc, " + val + ");" : "acc += " + val + ";");
     c.close().close();
-    c.line(o + "[(ch * " + os.dim(1) + " + i) * " + os.dim(2) + " + j] = "
-        + (max ? "acc" : "acc / " + (size * size)) + ";");
+    c.line(o + "[" + outIndex("ch", geo) + "] = " + (max ? "acc" : "acc / " + geo.window()) + ";");
     c.close().close().close();
   }
 
   /** Operands (x, g): each window's gradient goes to its first maximum. */
   void maxPoolGrad(Node n, String o, Code c) {
+    ConvGeometry geo = ConvGeometry.of(n);
     Node x = n.input(0);
     Node g = n.input(1);
-    Shape xs = x.shape();
-    Shape gs = g.shape();
-    int size = n.attr().intAt(0);
-    int s = n.attr().intAt(1);
+    int size = geo.kernel();
     c.line("java.util.Arrays.fill(" + o + ", " + num.lit(0) + ");");
-    c.open("for (int ch = 0; ch < " + gs.dim(0) + "; ch++)");
-    c.open("for (int i = 0; i < " + gs.dim(1) + "; i++)");
-    c.open("for (int j = 0; j < " + gs.dim(2) + "; j++)");
+    outLoops(c, "ch", geo);
     c.line("int best = -1;");
     c.line(num.t + " bestVal = " + num.lit(Double.NEGATIVE_INFINITY) + ";");
     c.open("for (int u = 0; u < " + size + "; u++)");
     c.open("for (int v = 0; v < " + size + "; v++)");
-    c.line("int idx = (ch * " + xs.dim(1) + " + i * " + s + " + u) * " + xs.dim(2) + " + j * " + s
-        + " + v;");
+    c.line("int idx = " + poolIndex(geo) + ";");
     c.line(num.t + " val = " + a.at(x, Ix.v("idx")) + ";");
     c.open("if (best < 0 || val > bestVal)");
     c.line("best = idx;");
     c.line("bestVal = val;");
     c.close().close().close();
-    c.line(o + "[best] += " + a.at(g, e("(ch * " + gs.dim(1) + " + i) * " + gs.dim(2) + " + j")) + ";");
+    c.line(o + "[best] += " + a.at(g, e(outIndex("ch", geo))) + ";");
     c.close().close().close();
   }
 
   /** Operand g; attr [size, stride, h, w]. */
   void avgPoolGrad(Node n, String o, Code c) {
+    ConvGeometry geo = ConvGeometry.of(n);
     Node g = n.input(0);
-    Shape gs = g.shape();
-    int size = n.attr().intAt(0);
-    int s = n.attr().intAt(1);
-    int h = n.attr().intAt(2);
-    int w = n.attr().intAt(3);
+    int size = geo.kernel();
     c.line("java.util.Arrays.fill(" + o + ", " + num.lit(0) + ");");
-    c.open("for (int ch = 0; ch < " + gs.dim(0) + "; ch++)");
-    c.open("for (int i = 0; i < " + gs.dim(1) + "; i++)");
-    c.open("for (int j = 0; j < " + gs.dim(2) + "; j++)");
-    c.line(num.t + " gv = " + num.cast("(" + a.at(g, e("(ch * " + gs.dim(1) + " + i) * " + gs.dim(2)
-        + " + j")) + " * " + (1.0 / (size * size)) + ")") + ";");
+    outLoops(c, "ch", geo);
+    c.line(num.t + " gv = " + num.cast("(" + a.at(g, e(outIndex("ch", geo))) + " * "
+        + (1.0 / geo.window()) + ")") + ";");
     c.open("for (int u = 0; u < " + size + "; u++)");
     c.open("for (int v = 0; v < " + size + "; v++)");
-    c.line(o + "[(ch * " + h + " + i * " + s + " + u) * " + w + " + j * " + s + " + v] += gv;");
+    c.line(o + "[" + poolIndex(geo) + "] += gv;");
     c.close().close().close().close().close();
   }
 
@@ -212,10 +205,13 @@ final class ConvKernels {
   }
 
   /** Copies x[c, h, w] into the interior of the padded rows {@code xp[c]} (row length wp). */
-  private void padInput(Node x, String xp, int ch, int h, int wd, int p, Code c) {
-    int wp = wd + 2 * p;
+  private void padInput(Node x, String xp, ConvGeometry geo, Code c) {
+    int h = geo.height();
+    int wd = geo.width();
+    int p = geo.padding();
+    int wp = geo.paddedWidth();
     String arr = a.arr(x);
-    c.open("for (int ch = 0; ch < " + ch + "; ch++)");
+    c.open("for (int ch = 0; ch < " + geo.channels() + "; ch++)");
     c.line(num.t + "[] xr = " + xp + "[ch];");
     c.open("for (int i = 0; i < " + h + "; i++)");
     if (arr != null) {
@@ -231,21 +227,17 @@ final class ConvKernels {
   }
 
   /**
-   * Copies g[f, oh, ow] into row arrays {@code gp[f]} of row length wp, row i at
-   * (k - 1 + i) * wp + k - 1: every other element stays zero, so that reading gp[f] at
-   * q + (k-1-u)*wp + (k-1-v) is g at (y - u, x - v) or zero outside g.
+   * Copies g[f, oh, ow] (the output geometry of {@code geo}) into row arrays {@code gp[f]} of row
+   * length wp, row i at (k - 1 + i) * wp + k - 1: every other element stays zero, so that reading
+   * gp[f] at q + (k-1-u)*wp + (k-1-v) is g at (y - u, x - v) or zero outside g. With stride s,
+   * g[f, i, j] goes to ((k - 1) + i*s) * wp + (k - 1) + j*s: the gradient dilated by the stride,
+   * zeros between, so the stride-1 gather computes the strided input gradient.
    */
-  private void padGrad(Node g, String gp, int f, int oh, int ow, int k, int wp, Code c) {
-    padGrad(g, gp, f, oh, ow, k, wp, 1, c);
-  }
-
-  /**
-   * With stride s, g[f, i, j] goes to ((k - 1) + i*s) * wp + (k - 1) + j*s: the gradient dilated
-   * by the stride, zeros between, so the stride-1 gather computes the strided input gradient.
-   */
-  private void padGrad(Node g, String gp, int f, int oh, int ow, int k, int wp, int s, Code c) {
+  private void padGrad(Node g, String gp, ConvGeometry geo, int k, int wp, int s, Code c) {
+    int oh = geo.outHeight();
+    int ow = geo.outWidth();
     String arr = s == 1 ? a.arr(g) : null;
-    c.open("for (int f = 0; f < " + f + "; f++)");
+    c.open("for (int f = 0; f < " + geo.filters() + "; f++)");
     c.line(num.t + "[] gr = " + gp + "[f];");
     c.open("for (int i = 0; i < " + oh + "; i++)");
     if (arr != null) {
@@ -256,16 +248,34 @@ final class ConvKernels {
       String i = s == 1 ? "i" : "i * " + s;
       String j = s == 1 ? "j" : "j * " + s;
       c.line("gr[(" + i + " + " + (k - 1) + ") * " + wp + " + " + (k - 1) + " + " + j + "] = "
-          + a.at(g, e("(f * " + oh + " + i) * " + ow + " + j")) + ";");
+          + a.at(g, e(outIndex("f", geo))) + ";");
       c.close();
     }
     c.close().close();
   }
 
+  /**
+   * Output positions q of a wide-row pass. Stride 1: q = i * wp + j over the wide rows, with k - 1
+   * junk columns per row (their g is 0; their outputs are cropped). Stride s: q = i * ow + j, the
+   * window gathered with stride s into rows of exactly oh * ow.
+   */
+  private static int positions(ConvGeometry geo) {
+    int oh = geo.outHeight();
+    int ow = geo.outWidth();
+    return geo.stride() == 1 ? (oh - 1) * geo.paddedWidth() + ow : oh * ow;
+  }
+
+  /** Length of a {@link #padGrad} row for the stride-1 gather: its shifted reads stay inside. */
+  private static int gatherRowLength(ConvGeometry geo) {
+    int wp = geo.paddedWidth();
+    int k = geo.kernel();
+    return Math.max((geo.height() + geo.padding() + k) * wp, geo.paddedHeight() * wp + k);
+  }
+
   /** Loads the window of W[f, ch] into locals k0.. in the order given by {@code uv}. */
-  private void loadWindow(Node w, int ch, int k, int[] uv, Code c) {
-    int kk = k * k;
-    int ckk = ch * kk;
+  private void loadWindow(Node w, ConvGeometry geo, int[] uv, Code c) {
+    int kk = geo.window();
+    int ckk = geo.kernelRow();
     StringBuilder sb = new StringBuilder(num.t);
     for (int m = 0; m < uv.length; m++) {
       sb.append(m == 0 ? " " : ", ").append("k").append(m).append(" = ")
@@ -282,29 +292,22 @@ final class ConvKernels {
    * order. Measured on the sample's second layer (16x14x14 -> 32, k 3): 26 GFLOP/s with the
    * copies against 8.5 reading xp[ch][q + offset] in place, which C2 does not vectorize.
    */
-  private void forwardWide(Node n, String o, Code c) {
+  private void forwardWide(Node n, ConvGeometry geo, String o, Code c) {
     Node x = n.input(0);
     Node w = n.input(1);
-    Shape xs = x.shape();
-    Shape os = n.shape();
-    int p = n.attr().intAt(1);
-    int ch = xs.dim(0);
-    int h = xs.dim(1);
-    int wd = xs.dim(2);
-    int k = w.shape().dim(2);
-    int kk = k * k;
-    int wp = wd + 2 * p;
-    int hp = h + 2 * p;
-    int oh = os.dim(1);
-    int ow = os.dim(2);
-    int s = n.attr().intAt(0);
-    // Stride 1: wide rows with junk columns; stride s: gathered rows of exactly oh * ow.
-    int nq = s == 1 ? (oh - 1) * wp + ow : oh * ow;
-    String xp = a.ctx.scratchRows("convX" + n.id(), ch, hp * wp);
+    int ch = geo.channels();
+    int k = geo.kernel();
+    int kk = geo.window();
+    int wp = geo.paddedWidth();
+    int oh = geo.outHeight();
+    int ow = geo.outWidth();
+    int s = geo.stride();
+    int nq = positions(geo);
+    String xp = a.ctx.scratchRows("convX" + n.id(), ch, geo.paddedHeight() * wp);
     String shifted = a.ctx.scratchRows("convXs" + n.id(), ch * kk, nq);
     String acc = a.ctx.buffer("convAcc" + n.id(), nq);
     c.open("");
-    padInput(x, xp, ch, h, wd, p, c);
+    padInput(x, xp, geo, c);
     c.open("for (int ch = 0; ch < " + ch + "; ch++)");
     c.line(num.t + "[] xr = " + xp + "[ch];");
     c.open("for (int u = 0; u < " + k + "; u++)");
@@ -321,12 +324,12 @@ final class ConvKernels {
     }
     c.close().close().close();
     c.line(num.t + "[] acc = " + acc + ";");
-    c.open("for (int f = 0; f < " + os.dim(0) + "; f++)");
+    c.open("for (int f = 0; f < " + geo.filters() + "; f++)");
     c.line("java.util.Arrays.fill(acc, " + num.lit(0) + ");");
     c.open("for (int ch = 0; ch < " + ch + "; ch++)");
     int[] uv = new int[kk];
     for (int m = 0; m < kk; m++) uv[m] = m;
-    loadWindow(w, ch, k, uv, c);
+    loadWindow(w, geo, uv, c);
     loadRows(shifted, kk, c);
     rowLoops(k, nq, c);
     c.close();
@@ -369,25 +372,23 @@ final class ConvKernels {
    * shifted copies of padded g rows (shared by all channels), terms in the interpreter's scatter
    * order (f, then u and v descending).
    */
-  private void inputGradWide(Node n, String o, Code c) {
+  private void inputGradWide(Node n, ConvGeometry geo, String o, Code c) {
     Node w = n.input(0);
     Node g = n.input(1);
-    Shape gs = g.shape();
-    int p = n.attr().intAt(1);
-    int h = n.attr().intAt(2);
-    int wd = n.attr().intAt(3);
-    int ch = w.shape().dim(1);
-    int k = w.shape().dim(2);
-    int kk = k * k;
-    int f = gs.dim(0);
-    int wp = wd + 2 * p;
+    int p = geo.padding();
+    int h = geo.height();
+    int wd = geo.width();
+    int k = geo.kernel();
+    int kk = geo.window();
+    int f = geo.filters();
+    int wp = geo.paddedWidth();
     int nq = (h - 1) * wp + p + wd;
-    int lg = Math.max((h + p + k) * wp, (h + 2 * p) * wp + k);
+    int lg = gatherRowLength(geo);
     String gp = a.ctx.scratchRows("convG" + n.id(), f, lg);
     String shifted = a.ctx.scratchRows("convGs" + n.id(), f * kk, nq);
     String acc = a.ctx.buffer("convAcc" + n.id(), nq);
     c.open("");
-    padGrad(g, gp, f, gs.dim(1), gs.dim(2), k, wp, n.attr().intAt(0), c);
+    padGrad(g, gp, geo, k, wp, geo.stride(), c);
     // Row m = a*k + b of filter f is gp[f] shifted by p*wp + a*wp + b: g at (y - (k-1-a), x - (k-1-b)).
     c.open("for (int f = 0; f < " + f + "; f++)");
     c.line(num.t + "[] gr = " + gp + "[f];");
@@ -397,12 +398,12 @@ final class ConvKernels {
         + " + u) * " + k + " + v], 0, " + nq + ");");
     c.close().close().close();
     c.line(num.t + "[] acc = " + acc + ";");
-    c.open("for (int ch = 0; ch < " + ch + "; ch++)");
+    c.open("for (int ch = 0; ch < " + geo.channels() + "; ch++)");
     c.line("java.util.Arrays.fill(acc, " + num.lit(0) + ");");
     c.open("for (int f = 0; f < " + f + "; f++)");
     int[] uv = new int[kk];
     for (int m = 0; m < kk; m++) uv[m] = kk - 1 - m;
-    loadWindow(w, ch, k, uv, c);
+    loadWindow(w, geo, uv, c);
     StringBuilder sb = new StringBuilder(num.t + "[]");
     for (int m = 0; m < kk; m++) {
       sb.append(m == 0 ? " " : ", ").append("xs").append(m).append(" = ").append(shifted).append("[")
@@ -424,47 +425,37 @@ final class ConvKernels {
    * does. Measured on the sample's second layer: 23.5 GFLOP/s, against 4.6 for k×k scalar dot
    * products (float reductions do not vectorize).
    */
-  private void kernelGradWide(Node n, String o, Code c) {
+  private void kernelGradWide(Node n, ConvGeometry geo, String o, Code c) {
     Node x = n.input(0);
     Node g = n.input(1);
-    Shape xs = x.shape();
-    Shape gs = g.shape();
-    int p = n.attr().intAt(1);
-    int k = n.attr().intAt(2);
-    int ch = xs.dim(0);
-    int h = xs.dim(1);
-    int wd = xs.dim(2);
-    int f = gs.dim(0);
-    int oh = gs.dim(1);
-    int ow = gs.dim(2);
-    int wp = wd + 2 * p;
-    int hp = h + 2 * p;
-    int s = n.attr().intAt(0);
-    // Stride 1: positions q = i * wp + j of the wide rows (junk columns have g = 0); stride s:
-    // q = i * ow + j, the window gathered with stride s.
-    int nq = s == 1 ? (oh - 1) * wp + ow : oh * ow;
-    int kk = k * k;
-    int ckk = ch * kk;
-    int lg = s == 1 ? Math.max((h + p + k) * wp, (h + 2 * p) * wp + k) : nq;
+    int k = geo.kernel();
+    int oh = geo.outHeight();
+    int ow = geo.outWidth();
+    int wp = geo.paddedWidth();
+    int s = geo.stride();
+    int nq = positions(geo);
+    int kk = geo.window();
+    int ckk = geo.kernelRow();
+    int lg = s == 1 ? gatherRowLength(geo) : nq;
     int g0 = s == 1 ? (k - 1) * wp + k - 1 : 0;
-    String xp = a.ctx.scratchRows("convX" + n.id(), ch, hp * wp);
-    String gp = a.ctx.scratchRows("convG" + n.id(), f, lg);
+    String xp = a.ctx.scratchRows("convX" + n.id(), geo.channels(), geo.paddedHeight() * wp);
+    String gp = a.ctx.scratchRows("convG" + n.id(), geo.filters(), lg);
     String xt = a.ctx.scratchRows("convXt" + n.id(), nq, ckk);
-    String dw = a.ctx.scratchRows("convDw" + n.id(), f, ckk);
+    String dw = a.ctx.scratchRows("convDw" + n.id(), geo.filters(), ckk);
     c.open("");
-    padInput(x, xp, ch, h, wd, p, c);
+    padInput(x, xp, geo, c);
     if (s == 1) {
-      padGrad(g, gp, f, oh, ow, k, wp, c);
+      padGrad(g, gp, geo, k, wp, 1, c);
       c.open("for (int q = 0; q < " + nq + "; q++)");
       c.line(num.t + "[] row = " + xt + "[q];");
       c.line("int idx = q;");
     } else {
-      padGrad(g, gp, f, oh, ow, 1, ow, c);
+      padGrad(g, gp, geo, 1, ow, 1, c);
       c.open("for (int q = 0; q < " + nq + "; q++)");
       c.line(num.t + "[] row = " + xt + "[q];");
       c.line("int idx = q / " + ow + " * " + (s * wp) + " + q % " + ow + " * " + s + ";");
     }
-    c.open("for (int ch = 0; ch < " + ch + "; ch++)");
+    c.open("for (int ch = 0; ch < " + geo.channels() + "; ch++)");
     c.line(num.t + "[] xr = " + xp + "[ch];");
     c.line("int off = ch * " + kk + ";");
     for (int u = 0; u < k; u++) {
@@ -474,7 +465,7 @@ final class ConvKernels {
     }
     c.close().close();
     int main = nq - nq % 4;
-    c.open("for (int f = 0; f < " + f + "; f++)");
+    c.open("for (int f = 0; f < " + geo.filters() + "; f++)");
     c.line(num.t + "[] gr = " + gp + "[f];");
     c.line(num.t + "[] dr = " + dw + "[f];");
     c.line("java.util.Arrays.fill(dr, " + num.lit(0) + ");");

@@ -61,7 +61,7 @@ public enum Op {
   MSE(2, Kind.LOSS), BCE(2, Kind.LOSS), BCE_LOGITS(2, Kind.LOSS), CROSS_ENTROPY(2, Kind.LOSS),
   SOFTMAX_CE(2, Kind.LOSS), HUBER(2, Kind.LOSS),
 
-  // Convolution and pooling on [c, h, w].
+  // Convolution and pooling on [c, h, w]; ConvGeometry.of reads their geometry.
   /** conv2d(x[c,h,w], W[f,c,k,k]) without bias; attr [stride, padding]. */
   CONV2D(2, Kind.OTHER),
   /** d/dx of CONV2D: operands (W, g); attr [stride, padding, h, w] (input spatial size). */

@@ -84,22 +84,16 @@ final class ShapeInference {
             "input " + a + " and kernel " + w + " do not fit");
         return ShapeRules.conv2d(a, w.dim(0), w.dim(2), attr.intAt(0), attr.intAt(1));
       }
-      case CONV2D_GRAD_INPUT: {
-        Shape w = a;
-        return Shape.of(w.dim(1), attr.intAt(2), attr.intAt(3));
-      }
-      case CONV2D_GRAD_KERNEL: {
-        Shape g = in.get(1).shape();
-        int k = attr.intAt(2);
-        return Shape.of(g.dim(0), a.dim(0), k, k);
-      }
+      case CONV2D_GRAD_INPUT:
+      case AVGPOOL2D_GRAD:
+        return ConvGeometry.of(op, attr, in).inputShape();
+      case CONV2D_GRAD_KERNEL:
+        return ConvGeometry.of(op, attr, in).kernelShape();
       case MAXPOOL2D:
       case AVGPOOL2D:
         return ShapeRules.pool2d(op.name(), a, attr.intAt(0), attr.intAt(1));
       case MAXPOOL2D_GRAD:
         return a;
-      case AVGPOOL2D_GRAD:
-        return Shape.of(a.dim(0), attr.intAt(2), attr.intAt(3));
       case DELTA:
         return in.get(2).shape();
       default:
