@@ -2,6 +2,7 @@ package dev.deltac.compiler.autodiff;
 
 import dev.deltac.compiler.diag.SourceSpan;
 import dev.deltac.compiler.ir.Attr;
+import dev.deltac.compiler.ir.ConvGeometry;
 import dev.deltac.compiler.ir.GraphBuilder;
 import dev.deltac.compiler.ir.Node;
 import dev.deltac.compiler.ir.Op;
@@ -160,21 +161,14 @@ public final class Rules {
 
     // Convolution and pooling.
     rule(Op.CONV2D, (b, n, g) -> {
-      Node x = n.input(0);
-      Node w = n.input(1);
-      int s = n.attr().intAt(0);
-      int p = n.attr().intAt(1);
-      Node dx = b.make(Op.CONV2D_GRAD_INPUT,
-          Attr.ints(s, p, x.shape().dim(1), x.shape().dim(2)), SourceSpan.NONE, w, g);
-      Node dw = b.make(Op.CONV2D_GRAD_KERNEL, Attr.ints(s, p, w.shape().dim(2)), SourceSpan.NONE, x, g);
+      ConvGeometry geo = ConvGeometry.of(n);
+      Node dx = b.make(Op.CONV2D_GRAD_INPUT, geo.gradInputAttr(), SourceSpan.NONE, n.input(1), g);
+      Node dw = b.make(Op.CONV2D_GRAD_KERNEL, geo.gradKernelAttr(), SourceSpan.NONE, n.input(0), g);
       return new Node[] {dx, dw};
     });
     unary(Op.MAXPOOL2D, (b, y, g) -> b.make(Op.MAXPOOL2D_GRAD, y.attr(), SourceSpan.NONE, y.input(0), g));
-    unary(Op.AVGPOOL2D, (b, y, g) -> {
-      Shape x = y.input(0).shape();
-      return b.make(Op.AVGPOOL2D_GRAD,
-          Attr.ints(y.attr().intAt(0), y.attr().intAt(1), x.dim(1), x.dim(2)), SourceSpan.NONE, g);
-    });
+    unary(Op.AVGPOOL2D, (b, y, g) ->
+        b.make(Op.AVGPOOL2D_GRAD, ConvGeometry.of(y).avgPoolGradAttr(), SourceSpan.NONE, g));
   }
 
   private Rules() {}

@@ -87,6 +87,24 @@ public record ConvGeometry(
     }
   }
 
+  /**
+   * The attributes of this convolution's {@link Op#CONV2D_GRAD_INPUT} node (stride, padding,
+   * height, width): the inverse of what {@link #of(Node)} reads from one.
+   */
+  public Attr gradInputAttr() {
+    return Attr.ints(stride, padding, height, width);
+  }
+
+  /** The attributes of this convolution's {@link Op#CONV2D_GRAD_KERNEL} node (stride, padding, kernel). */
+  public Attr gradKernelAttr() {
+    return Attr.ints(stride, padding, kernel);
+  }
+
+  /** The attributes of this pooling's {@link Op#AVGPOOL2D_GRAD} node (size, stride, height, width). */
+  public Attr avgPoolGradAttr() {
+    return Attr.ints(kernel, stride, height, width);
+  }
+
   /** Output rows: {@code floor((height + 2 padding - kernel) / stride) + 1}. */
   public int outHeight() {
     return (int) ShapeRules.outSize(height, kernel, stride, padding);
