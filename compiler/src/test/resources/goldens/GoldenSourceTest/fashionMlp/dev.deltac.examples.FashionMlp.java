@@ -579,24 +579,6 @@ public final class FashionMlp implements FloatModel {
     b15[9] = b11[9] * b13[0] - label[9];
   }
 
-  private void backwardBatchedP7_0() {
-    // gradient of h.b
-    for (int i = 0; i < 128; i++) {
-      dh_b[i] += b19[i];
-    }
-    // gradient of logits.b
-    dlogits_b[0] += b15[0];
-    dlogits_b[1] += b15[1];
-    dlogits_b[2] += b15[2];
-    dlogits_b[3] += b15[3];
-    dlogits_b[4] += b15[4];
-    dlogits_b[5] += b15[5];
-    dlogits_b[6] += b15[6];
-    dlogits_b[7] += b15[7];
-    dlogits_b[8] += b15[8];
-    dlogits_b[9] += b15[9];
-  }
-
   private double backwardBatched(float[] inputBatch, int inputOff, float[] targetBatch,
       int targetOff, int batch) {
     double sum = 0;
@@ -625,20 +607,16 @@ public final class FashionMlp implements FloatModel {
       System.arraycopy(b15, 0, b15B, s * 10, 10);
       System.arraycopy(b12, 0, b12B, s * 1, 1);
     }
-    // delta(relu) [128], sharing the sweep over W with the gradient of logits.W, over the batch
-    dev.deltac.runtime.kernels.DenseKernels.weightGradient(batch, 10, 128, b15B, 0, 10, b6B, 0, 128, dlogits_W, null);
+    // delta(relu) [128], sharing the sweep over W with the gradient of logits.W and of logits.b, over the batch
+    dev.deltac.runtime.kernels.DenseKernels.weightGradient(batch, 10, 128, b15B, 0, 10, b6B, 0, 128, dlogits_W, dlogits_b);
     dev.deltac.runtime.kernels.DenseKernels.inputGradient(batch, 10, 128, logits_W, b15B, 0, 10, b19B, 0, 128);
     for (int i = 0, e = batch * 128; i < e; i++) {
       b19B[i] *= (b6B[i] > 0 ? 1.0f : 0.0f);
     }
-    // gradient of h.W: outer products over the batch
-    dev.deltac.runtime.kernels.DenseKernels.weightGradient(batch, 128, 784, b19B, 0, 128, inputBatch, inputOff + 0, INPUT_SIZE, dh_W, null);
+    // gradient of h.W: outer products over the batch, and of h.b
+    dev.deltac.runtime.kernels.DenseKernels.weightGradient(batch, 128, 784, b19B, 0, 128, inputBatch, inputOff + 0, INPUT_SIZE, dh_W, dh_b);
     for (int s = 0; s < batch; s++) {
-      System.arraycopy(b19B, s * 128, b19, 0, 128);
-      System.arraycopy(b15B, s * 10, b15, 0, 10);
-      System.arraycopy(b12B, s * 1, b12, 0, 1);
-      backwardBatchedP7_0();
-      sum += b12[0];
+      sum += b12B[s * 1];
     }
     return sum;
   }
@@ -694,8 +672,7 @@ public final class FashionMlp implements FloatModel {
       System.arraycopy(f12, 0, f12B, s * 1, 1);
     }
     for (int s = 0; s < batch; s++) {
-      System.arraycopy(f12B, s * 1, f12, 0, 1);
-      sum += f12[0];
+      sum += f12B[s * 1];
     }
     return sum;
   }
