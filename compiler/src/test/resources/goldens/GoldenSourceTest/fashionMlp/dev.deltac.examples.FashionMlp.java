@@ -145,6 +145,14 @@ public final class FashionMlp implements FloatModel {
 
   private float[] bi21;
 
+  private double lsef10;
+
+  private double lseb10;
+
+  private double lsebi10;
+
+  private final double[] dscratch = new double[10];
+
   private float[] b4B;
 
   private float[] b9B;
@@ -235,13 +243,20 @@ public final class FashionMlp implements FloatModel {
       if (!Double.isInfinite(max)) {
         double sumExp = 0;
         for (int i = 0; i < 10; i++) {
-          sumExp += Math.exp(f10[i] - max);
+          double ei = Math.exp(f10[i] - max);
+          dscratch[i] = ei;
+          sumExp += ei;
         }
         lse = max + Math.log(sumExp);
+        for (int i = 0; i < 10; i++) {
+          f11[i] = (float) (dscratch[i] / sumExp);
+        }
+      } else {
+        for (int i = 0; i < 10; i++) {
+          f11[i] = (float) Math.exp(f10[i] - lse);
+        }
       }
-      for (int i = 0; i < 10; i++) {
-        f11[i] = (float) Math.exp(f10[i] - lse);
-      }
+      lsef10 = lse;
     }
   }
 
@@ -280,6 +295,7 @@ public final class FashionMlp implements FloatModel {
         }
         lse = max + Math.log(sumExp);
       }
+      lsef10 = lse;
       for (int i = 0; i < 10; i++) {
         s += label[i] * (lse - f10[i]);
       }
@@ -317,29 +333,25 @@ public final class FashionMlp implements FloatModel {
       if (!Double.isInfinite(max)) {
         double sumExp = 0;
         for (int i = 0; i < 10; i++) {
-          sumExp += Math.exp(b10[i] - max);
+          double ei = Math.exp(b10[i] - max);
+          dscratch[i] = ei;
+          sumExp += ei;
         }
         lse = max + Math.log(sumExp);
+        for (int i = 0; i < 10; i++) {
+          b11[i] = (float) (dscratch[i] / sumExp);
+        }
+      } else {
+        for (int i = 0; i < 10; i++) {
+          b11[i] = (float) Math.exp(b10[i] - lse);
+        }
       }
-      for (int i = 0; i < 10; i++) {
-        b11[i] = (float) Math.exp(b10[i] - lse);
-      }
+      lseb10 = lse;
     }
     // fashion_mlp.nn:8 softmax_ce []
     {
       double s = 0;
-      double max = Double.NEGATIVE_INFINITY;
-      for (int i = 0; i < 10; i++) {
-        max = Math.max(max, b10[i]);
-      }
-      double lse = max;
-      if (!Double.isInfinite(max)) {
-        double sumExp = 0;
-        for (int i = 0; i < 10; i++) {
-          sumExp += Math.exp(b10[i] - max);
-        }
-        lse = max + Math.log(sumExp);
-      }
+      double lse = lseb10;
       for (int i = 0; i < 10; i++) {
         s += label[i] * (lse - b10[i]);
       }
@@ -434,29 +446,25 @@ public final class FashionMlp implements FloatModel {
       if (!Double.isInfinite(max)) {
         double sumExp = 0;
         for (int i = 0; i < 10; i++) {
-          sumExp += Math.exp(bi10[i] - max);
+          double ei = Math.exp(bi10[i] - max);
+          dscratch[i] = ei;
+          sumExp += ei;
         }
         lse = max + Math.log(sumExp);
+        for (int i = 0; i < 10; i++) {
+          bi11[i] = (float) (dscratch[i] / sumExp);
+        }
+      } else {
+        for (int i = 0; i < 10; i++) {
+          bi11[i] = (float) Math.exp(bi10[i] - lse);
+        }
       }
-      for (int i = 0; i < 10; i++) {
-        bi11[i] = (float) Math.exp(bi10[i] - lse);
-      }
+      lsebi10 = lse;
     }
     // fashion_mlp.nn:8 softmax_ce []
     {
       double s = 0;
-      double max = Double.NEGATIVE_INFINITY;
-      for (int i = 0; i < 10; i++) {
-        max = Math.max(max, bi10[i]);
-      }
-      double lse = max;
-      if (!Double.isInfinite(max)) {
-        double sumExp = 0;
-        for (int i = 0; i < 10; i++) {
-          sumExp += Math.exp(bi10[i] - max);
-        }
-        lse = max + Math.log(sumExp);
-      }
+      double lse = lsebi10;
       for (int i = 0; i < 10; i++) {
         s += label[i] * (lse - bi10[i]);
       }
@@ -536,29 +544,25 @@ public final class FashionMlp implements FloatModel {
       if (!Double.isInfinite(max)) {
         double sumExp = 0;
         for (int i = 0; i < 10; i++) {
-          sumExp += Math.exp(b10[i] - max);
+          double ei = Math.exp(b10[i] - max);
+          dscratch[i] = ei;
+          sumExp += ei;
         }
         lse = max + Math.log(sumExp);
+        for (int i = 0; i < 10; i++) {
+          b11[i] = (float) (dscratch[i] / sumExp);
+        }
+      } else {
+        for (int i = 0; i < 10; i++) {
+          b11[i] = (float) Math.exp(b10[i] - lse);
+        }
       }
-      for (int i = 0; i < 10; i++) {
-        b11[i] = (float) Math.exp(b10[i] - lse);
-      }
+      lseb10 = lse;
     }
     // fashion_mlp.nn:8 softmax_ce []
     {
       double s = 0;
-      double max = Double.NEGATIVE_INFINITY;
-      for (int i = 0; i < 10; i++) {
-        max = Math.max(max, b10[i]);
-      }
-      double lse = max;
-      if (!Double.isInfinite(max)) {
-        double sumExp = 0;
-        for (int i = 0; i < 10; i++) {
-          sumExp += Math.exp(b10[i] - max);
-        }
-        lse = max + Math.log(sumExp);
-      }
+      double lse = lseb10;
       for (int i = 0; i < 10; i++) {
         s += label[i] * (lse - b10[i]);
       }
@@ -637,6 +641,7 @@ public final class FashionMlp implements FloatModel {
         }
         lse = max + Math.log(sumExp);
       }
+      lsef10 = lse;
       for (int i = 0; i < 10; i++) {
         s += label[i] * (lse - f10[i]);
       }
@@ -688,13 +693,20 @@ public final class FashionMlp implements FloatModel {
       if (!Double.isInfinite(max)) {
         double sumExp = 0;
         for (int i = 0; i < 10; i++) {
-          sumExp += Math.exp(f10[i] - max);
+          double ei = Math.exp(f10[i] - max);
+          dscratch[i] = ei;
+          sumExp += ei;
         }
         lse = max + Math.log(sumExp);
+        for (int i = 0; i < 10; i++) {
+          f11[i] = (float) (dscratch[i] / sumExp);
+        }
+      } else {
+        for (int i = 0; i < 10; i++) {
+          f11[i] = (float) Math.exp(f10[i] - lse);
+        }
       }
-      for (int i = 0; i < 10; i++) {
-        f11[i] = (float) Math.exp(f10[i] - lse);
-      }
+      lsef10 = lse;
     }
   }
 

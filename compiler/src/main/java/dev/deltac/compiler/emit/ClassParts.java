@@ -124,6 +124,13 @@ final class ClassParts {
       m.addStatement("$N = new $L[$L]", e.getKey(), ctx.num.t, e.getValue());
       k++;
     }
+    for (String f : ctx.doubleFields) {
+      type.addField(FieldSpec.builder(double.class, f, Modifier.PRIVATE).build());
+    }
+    if (ctx.doubleScratch != null) {
+      type.addField(FieldSpec.builder(double[].class, ctx.doubleScratch, Modifier.PRIVATE, Modifier.FINAL)
+          .initializer("new double[$L]", ctx.doubleScratchSize).build());
+    }
     for (Map.Entry<String, Integer> e : ctx.batchBuffers.entrySet()) {
       type.addField(FieldSpec.builder(ctx.num.array(), e.getKey(), Modifier.PRIVATE).build());
       if (k % BUFFERS_PER_METHOD == 0) {

@@ -27,6 +27,7 @@ final class GraphCode {
     List<Node> all = new ArrayList<>(roots);
     if (gradients) all.addAll(graph.paramGrads().values());
     List<Units.Unit> out = new ArrayList<>();
+    kernels.beginPass();
     for (Node n : plan.schedule(all)) {
       Code c = new Code();
       c.comment(describe(n));
@@ -49,6 +50,11 @@ final class GraphCode {
       }
     }
     return out;
+  }
+
+  /** Starts a run of {@link #nodeUnit} calls computed one after the other for one sample. */
+  void beginPass() {
+    kernels.beginPass();
   }
 
   /** The unit computing node n into its buffer. */

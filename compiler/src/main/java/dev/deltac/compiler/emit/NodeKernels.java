@@ -166,8 +166,50 @@ final class NodeKernels {
         j -> c.line(o + "[" + j.times(r).plus(i) + "] = " + a.at(n.input(0), i, j, cols) + ";")));
   }
 
-  /** Writes lse = log(sum(exp(x))) of the operand into the double local {@code lse}. */
+  // ---- log-sum-exp shared between the softmax family and softmax_ce on the same logits
+
+  /** Logits node id to the double field holding its log-sum-exp, when several nodes need it. */
+  private final java.util.Map<Integer, String> lseField = new java.util.HashMap<>();
+  /** Logits whose lse field holds the current sample's value at this point of the pass. */
+  private final java.util.Set<Integer> lseKnown = new java.util.HashSet<>();
+
+  /**
+   * Starts a run of nodes computed one after the other for the same sample (a per-sample pass,
+   * or one segment of a batched pass): log-sum-exps computed before it are forgotten.
+   */
+  void beginPass() {
+    lseKnown.clear();
+  }
+
+  private static boolean needsLse(Node n, Node z) {
+    switch (n.op()) {
+      case SOFTMAX: case LOG_SOFTMAX: case LOGSUMEXP: case SOFTMAX_CE: return n.input(0) == z;
+      default: return false;
+    }
+  }
+
+  /** The field sharing z's log-sum-exp, or null when only one node of the graph needs it. */
+  private String lseShare(Node z) {
+    if (lseField.containsKey(z.id())) return lseField.get(z.id());
+    int users = 0;
+    for (Node n : a.plan.graph.nodes()) {
+      if (needsLse(n, z)) users++;
+    }
+    String f = users < 2 ? null : a.ctx.doubleField("lse" + a.plan.buffers.getOrDefault(z.id(), "" + z.id()));
+    lseField.put(z.id(), f);
+    return f;
+  }
+
+  /**
+   * Declares the double local {@code lse} = log(sum(exp(x))) of the operand: computed (and
+   * stored in the shared field, if any) or read from the field when this sample's value is there.
+   */
   private void logSumExp(Node in, Code c) {
+    String f = lseShare(in);
+    if (f != null && lseKnown.contains(in.id())) {
+      c.line("double lse = " + f + ";");
+      return;
+    }
     c.line("double max = Double.NEGATIVE_INFINITY;");
     c.loop("i", in.size(), false, i -> c.line("max = Math.max(max, " + a.at(in, i) + ");"));
     c.line("double lse = max;");
@@ -176,11 +218,42 @@ final class NodeKernels {
     c.loop("i", in.size(), false, i -> c.line("sumExp += Math.exp(" + a.at(in, i) + " - max);"));
     c.line("lse = max + Math.log(sumExp);");
     c.close();
+    shareLse(in, f, c);
+  }
+
+  private void shareLse(Node in, String f, Code c) {
+    if (f == null) return;
+    c.line(f + " = lse;");
+    lseKnown.add(in.id());
   }
 
   private void softmax(Node n, String o, Code c) {
     Node in = n.input(0);
     c.open("");
+    String f = lseShare(in);
+    if (n.op() == Op.SOFTMAX && !(f != null && lseKnown.contains(in.id()))) {
+      // One exp per element: p = e / Σe with e = exp(x - max) kept in a double scratch row.
+      String e = a.ctx.doubleScratch(in.size());
+      c.line("double max = Double.NEGATIVE_INFINITY;");
+      c.loop("i", in.size(), false, i -> c.line("max = Math.max(max, " + a.at(in, i) + ");"));
+      c.line("double lse = max;");
+      c.open("if (!Double.isInfinite(max))");
+      c.line("double sumExp = 0;");
+      c.loop("i", in.size(), false, i -> {
+        c.line("double ei = Math.exp(" + a.at(in, i) + " - max);");
+        c.line(e + "[" + i + "] = ei;");
+        c.line("sumExp += ei;");
+      });
+      c.line("lse = max + Math.log(sumExp);");
+      c.loop("i", in.size(), false, i -> c.line(o + "[" + i + "] = " + num.cast("(" + e + "[" + i + "] / sumExp)") + ";"));
+      c.orElse();
+      c.loop("i", in.size(), false,
+          i -> c.line(o + "[" + i + "] = " + num.cast("Math.exp(" + a.at(in, i) + " - lse)") + ";"));
+      c.close();
+      shareLse(in, f, c);
+      c.close();
+      return;
+    }
     logSumExp(in, c);
     switch (n.op()) {
       case SOFTMAX:
