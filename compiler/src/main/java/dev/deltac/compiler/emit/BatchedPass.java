@@ -293,7 +293,7 @@ final class BatchedPass {
       if (x.op() == Op.PARAM && x.shape().rank() <= 1 && x.size() == size) {
         return ctx.paramField.get(x.attr().name()) + "[i]";
       }
-      if (x.op() == Op.CONST && x.size() == 1) return a.at(x, Ix.c(0));
+      if ((x.op() == Op.CONST || x.op() == Op.SEED) && x.size() == 1) return a.at(x, Ix.c(0));
       if (!plan.inlined.contains(x.id()) || !pointwise(x) || x.size() != size) return null;
     }
     String[] in = new String[x.inputs().size()];

@@ -49,6 +49,8 @@ final class ClassContext {
   final Map<String, Integer> batchBuffers = new LinkedHashMap<>();
   /** Scratch matrices (row arrays): field name to {rows, columns}. */
   final Map<String, int[]> scratchRows = new LinkedHashMap<>();
+  /** The field holding the loss seed (1/batch) in a model, or null: the seed is then 1. */
+  String seedField;
   /** Scalar double fields. */
   final Set<String> doubleFields = new java.util.LinkedHashSet<>();
   /** The double scratch row (or null) and its size. */

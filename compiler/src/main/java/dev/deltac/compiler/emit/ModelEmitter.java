@@ -52,6 +52,14 @@ final class ModelEmitter {
         SourceText.comment(options.sourceFile()).replace("$", "_"),
         SourceText.comment(forward.name()).replace("$", "_"), options.precision().label());
 
+    // The loss seed: 1/batch, so that the summed per-sample gradients are the means already.
+    seeded = hasSeed(backward) && hasSeed(backwardWithInputs);
+    if (seeded) {
+      ctx.seedField = ctx.member("lossScale");
+      type.addField(FieldSpec.builder(num.type(), ctx.seedField, Modifier.PRIVATE)
+          .addJavadoc("The loss seed of the current step: 1 / batch.\n")
+          .initializer("$L", num.lit(1)).build());
+    }
     GraphCode fwd = new GraphCode(forward, ctx, "f");
     GraphCode bwd = new GraphCode(backward, ctx, "b");
     GraphCode bwi = new GraphCode(backwardWithInputs, ctx, "bi");
@@ -169,11 +177,19 @@ final class ModelEmitter {
     return file.toString();
   }
 
+  private boolean seeded;
   private BatchedPass gradBatched;
   private BatchedPass lossBatched;
   private BatchedPass predictBatched;
   private CodeBlock constructorsTail;
   private MethodSpec.Builder mainCtor;
+
+  private static boolean hasSeed(Graph g) {
+    for (Node n : g.nodes()) {
+      if (n.op() == Op.SEED) return true;
+    }
+    return false;
+  }
 
   private static int size(List<Node> leaves) {
     int n = 0;
@@ -316,6 +332,8 @@ final class ModelEmitter {
         .addParameter(boolean.class, "inputGradients")
         .addStatement("checkBatch(batch)")
         .addStatement("zeroGradients()")
+        .addCode(seeded ? CodeBlock.builder().addStatement("$N = $L / batch", ctx.seedField, num.lit(1)).build()
+            : CodeBlock.of(""))
         .addStatement("double sum = 0")
         .addCode(statement(firstSample))
         .beginControlFlow("if (inputGradients)")
@@ -325,7 +343,7 @@ final class ModelEmitter {
         .addStatement("loadTargets(targetBatch, targetOff + s * TARGET_SIZE)")
         .addCode(passIn)
         .addStatement("sum += $L", lossValue(bwi))
-        .addStatement("storeInputGradients(s * INPUT_SIZE, batch)")
+        .addStatement(seeded ? "storeInputGradients(s * INPUT_SIZE)" : "storeInputGradients(s * INPUT_SIZE, batch)")
         .endControlFlow()
         .addCode(gradBatched.applies()
             ? CodeBlock.builder().nextControlFlow("else if (batch >= $L)", BatchedPass.MIN_BATCH)
@@ -340,24 +358,27 @@ final class ModelEmitter {
         .addStatement("sum += $L", lossValue(bwd))
         .endControlFlow()
         .endControlFlow()
-        .addStatement("meanGradients(batch)")
+        .addCode(seeded ? CodeBlock.of("") : CodeBlock.builder().addStatement("meanGradients(batch)").build())
         .addStatement("return ($L) (sum / batch)", num.t);
     type.addMethod(m.build());
     gradientHousekeeping();
-    type.addMethod(MethodSpec.methodBuilder("storeInputGradients").addModifiers(Modifier.PRIVATE)
-        .addParameter(int.class, "off").addParameter(int.class, "batch")
-        .addCode("$L", ClassParts.store(bwi.access, inGrads, "inputGradients", "off", "batch")).build());
+    MethodSpec.Builder store = MethodSpec.methodBuilder("storeInputGradients").addModifiers(Modifier.PRIVATE)
+        .addParameter(int.class, "off");
+    if (!seeded) store.addParameter(int.class, "batch");
+    type.addMethod(store.addCode("$L", ClassParts.store(bwi.access, inGrads, "inputGradients", "off",
+        seeded ? null : "batch")).build());
   }
 
   /** Models with at most this many parameters zero and scale their gradients unrolled. */
   static final int UNROLL_GRADIENTS = 64;
 
   /**
-   * {@code zeroGradients()} and {@code meanGradients(batch)} (gradient sums to means). Small
-   * models get straight-line code (XOR: 17 stores instead of 6 calls of Arrays.fill and 6 loops);
-   * others loop over the blocks. The mean is skipped for one sample, and for a power of two it
-   * multiplies by the exact reciprocal, which gives the same bits as dividing, at a fraction of
-   * the cost.
+   * {@code zeroGradients()} and, for a backward graph without the loss seed, {@code
+   * meanGradients(batch)} (gradient sums to means; a seeded graph's gradients are means already,
+   * its seed being 1/batch, which is exact for powers of two). Small models get straight-line
+   * code (XOR: 17 stores instead of 6 calls of Arrays.fill and 6 loops); others loop over the
+   * blocks. The mean is skipped for one sample, and for a power of two it multiplies by the exact
+   * reciprocal, which gives the same bits as dividing, at a fraction of the cost.
    */
   private void gradientHousekeeping() {
     int count = 0;
@@ -395,6 +416,7 @@ final class ModelEmitter {
           .endControlFlow().endControlFlow();
     }
     type.addMethod(zero.build());
+    if (seeded) return;
     type.addMethod(scale.build());
     type.addMethod(divide.build());
     type.addMethod(MethodSpec.methodBuilder("meanGradients").addModifiers(Modifier.PRIVATE)
