@@ -150,8 +150,6 @@ public final class FashionMlp implements FloatModel {
 
   private float[] bi23;
 
-  private double lsef10;
-
   private double lseb10;
 
   private double lsebi10;
@@ -261,7 +259,6 @@ public final class FashionMlp implements FloatModel {
           f11[i] = (float) Math.exp(f10[i] - lse);
         }
       }
-      lsef10 = lse;
     }
   }
 
@@ -300,7 +297,6 @@ public final class FashionMlp implements FloatModel {
         }
         lse = max + Math.log(sumExp);
       }
-      lsef10 = lse;
       for (int i = 0; i < 10; i++) {
         s += label[i] * (lse - f10[i]);
       }
@@ -646,7 +642,6 @@ public final class FashionMlp implements FloatModel {
         }
         lse = max + Math.log(sumExp);
       }
-      lsef10 = lse;
       for (int i = 0; i < 10; i++) {
         s += label[i] * (lse - f10[i]);
       }
@@ -711,7 +706,6 @@ public final class FashionMlp implements FloatModel {
           f11[i] = (float) Math.exp(f10[i] - lse);
         }
       }
-      lsef10 = lse;
     }
   }
 

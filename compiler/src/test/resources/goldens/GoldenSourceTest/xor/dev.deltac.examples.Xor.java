@@ -147,6 +147,10 @@ public final class Xor implements FloatModel {
 
   private float[] bi23;
 
+  private double expb10;
+
+  private double expbi10;
+
   /**
    * Allocates parameters, gradients and work buffers for batches of up to maxBatch.
    */
@@ -242,13 +246,18 @@ public final class Xor implements FloatModel {
     // xor.nn:12 add [1]
     b10[0] = b9[0] + b2[0];
     // xor.nn:12 sigmoid [1]
-    b11[0] = sigmoid(b10[0]);
+    {
+      double x = b10[0];
+      double e = Math.exp(-Math.abs(x));
+      expb10 = e;
+      b11[0] = (float) (x >= 0 ? 1 / (1 + e) : e / (1 + e));
+    }
     // xor.nn:15 bce_logits []
     {
       double s = 0;
       {
         double logit = b10[0];
-        s += Math.max(logit, 0) - logit * y[0] + dev.deltac.runtime.MathFunctions.log1pUnit(Math.exp(-Math.abs(logit)));
+        s += Math.max(logit, 0) - logit * y[0] + dev.deltac.runtime.MathFunctions.log1pUnit(expb10);
       }
       b12[0] = (float) (s / 1);
     }
@@ -297,13 +306,18 @@ public final class Xor implements FloatModel {
     // xor.nn:12 add [1]
     bi10[0] = bi9[0] + b2[0];
     // xor.nn:12 sigmoid [1]
-    bi11[0] = sigmoid(bi10[0]);
+    {
+      double x = bi10[0];
+      double e = Math.exp(-Math.abs(x));
+      expbi10 = e;
+      bi11[0] = (float) (x >= 0 ? 1 / (1 + e) : e / (1 + e));
+    }
     // xor.nn:15 bce_logits []
     {
       double s = 0;
       {
         double logit = bi10[0];
-        s += Math.max(logit, 0) - logit * y[0] + dev.deltac.runtime.MathFunctions.log1pUnit(Math.exp(-Math.abs(logit)));
+        s += Math.max(logit, 0) - logit * y[0] + dev.deltac.runtime.MathFunctions.log1pUnit(expbi10);
       }
       bi12[0] = (float) (s / 1);
     }

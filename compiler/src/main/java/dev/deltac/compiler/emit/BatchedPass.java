@@ -430,7 +430,7 @@ final class BatchedPass {
       }
       Segment s = (Segment) p;
       List<Units.Unit> units = new ArrayList<>();
-      g.beginPass();
+      g.beginPass(s.nodes);
       for (Node n : s.nodes) units.add(g.nodeUnit(n));
       for (Object[] term : s.terms) units.add(g.termUnit((String) term[0], (Node) term[1]));
       Node loss = g.graph.loss();

@@ -51,6 +51,8 @@ final class ClassContext {
   final Map<String, int[]> scratchRows = new LinkedHashMap<>();
   /** The field holding the loss seed (1/batch) in a model, or null: the seed is then 1. */
   String seedField;
+  /** Double array fields and their sizes. */
+  final Map<String, Integer> doubleArrays = new LinkedHashMap<>();
   /** Scalar double fields. */
   final Set<String> doubleFields = new java.util.LinkedHashSet<>();
   /** The double scratch row (or null) and its size. */
@@ -111,6 +113,13 @@ final class ClassContext {
   String doubleField(String suggestion) {
     String n = names.newName(suggestion);
     doubleFields.add(n);
+    return n;
+  }
+
+  /** A double array field of {@code size} elements (per-sample state shared between kernels). */
+  String doubleArray(String suggestion, int size) {
+    String n = names.newName(suggestion);
+    doubleArrays.put(n, size);
     return n;
   }
 

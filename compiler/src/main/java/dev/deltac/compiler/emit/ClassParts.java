@@ -127,6 +127,10 @@ final class ClassParts {
     for (String f : ctx.doubleFields) {
       type.addField(FieldSpec.builder(double.class, f, Modifier.PRIVATE).build());
     }
+    for (Map.Entry<String, Integer> e : ctx.doubleArrays.entrySet()) {
+      type.addField(FieldSpec.builder(double[].class, e.getKey(), Modifier.PRIVATE, Modifier.FINAL)
+          .initializer("new double[$L]", e.getValue()).build());
+    }
     if (ctx.doubleScratch != null) {
       type.addField(FieldSpec.builder(double[].class, ctx.doubleScratch, Modifier.PRIVATE, Modifier.FINAL)
           .initializer("new double[$L]", ctx.doubleScratchSize).build());
