@@ -290,6 +290,66 @@ public final class Xor implements FloatModel {
     db2[0] += b16[0];
   }
 
+  private void backwardFirst0() {
+    // xor.nn:11 matmul [4]
+    b6[0] = W1[0][0] * x[0] + W1[0][1] * x[1];
+    b6[1] = W1[1][0] * x[0] + W1[1][1] * x[1];
+    b6[2] = W1[2][0] * x[0] + W1[2][1] * x[1];
+    b6[3] = W1[3][0] * x[0] + W1[3][1] * x[1];
+    // xor.nn:11 sigmoid [4]
+    b8[0] = sigmoid(b6[0] + b1[0]);
+    b8[1] = sigmoid(b6[1] + b1[1]);
+    b8[2] = sigmoid(b6[2] + b1[2]);
+    b8[3] = sigmoid(b6[3] + b1[3]);
+    // xor.nn:12 matmul [1]
+    b9[0] = W2[0][0] * b8[0] + W2[0][1] * b8[1] + W2[0][2] * b8[2] + W2[0][3] * b8[3];
+    // xor.nn:12 add [1]
+    b10[0] = b9[0] + b2[0];
+    // xor.nn:12 sigmoid [1]
+    {
+      double x = b10[0];
+      double e = Math.exp(-Math.abs(x));
+      expb10 = e;
+      b11[0] = (float) (x >= 0 ? 1 / (1 + e) : e / (1 + e));
+    }
+    // xor.nn:15 bce_logits []
+    {
+      double s = 0;
+      {
+        double logit = b10[0];
+        s += Math.max(logit, 0) - logit * y[0] + dev.deltac.runtime.MathFunctions.log1pUnit(expb10);
+      }
+      b12[0] = (float) (s / 1);
+    }
+    // mul [1]
+    b16[0] = lossScale * (b11[0] - y[0]);
+    // delta(sigmoid) [4], sharing the sweep over W with the gradient of W2
+    b21[0] = (W2[0][0] * b16[0]) * b8[0] * (1.0f - b8[0]);
+    b21[1] = (W2[0][1] * b16[0]) * b8[1] * (1.0f - b8[1]);
+    b21[2] = (W2[0][2] * b16[0]) * b8[2] * (1.0f - b8[2]);
+    b21[3] = (W2[0][3] * b16[0]) * b8[3] * (1.0f - b8[3]);
+    dW2[0][0] = b16[0] * b8[0];
+    dW2[0][1] = b16[0] * b8[1];
+    dW2[0][2] = b16[0] * b8[2];
+    dW2[0][3] = b16[0] * b8[3];
+    // gradient of W1: outer product
+    dW1[0][0] = b21[0] * x[0];
+    dW1[0][1] = b21[0] * x[1];
+    dW1[1][0] = b21[1] * x[0];
+    dW1[1][1] = b21[1] * x[1];
+    dW1[2][0] = b21[2] * x[0];
+    dW1[2][1] = b21[2] * x[1];
+    dW1[3][0] = b21[3] * x[0];
+    dW1[3][1] = b21[3] * x[1];
+    // gradient of b1
+    db1[0] = b21[0];
+    db1[1] = b21[1];
+    db1[2] = b21[2];
+    db1[3] = b21[3];
+    // gradient of b2
+    db2[0] = b16[0];
+  }
+
   private void backwardWithInputs0() {
     // xor.nn:11 matmul [4]
     bi6[0] = W1[0][0] * x[0] + W1[0][1] * x[1];
@@ -450,10 +510,10 @@ public final class Xor implements FloatModel {
   public float lossAndGradient(float[] inputBatch, int inputOff, float[] targetBatch, int targetOff,
       int batch, boolean inputGradients) {
     checkBatch(batch);
-    zeroGradients();
     lossScale = 1.0f / batch;
     double sum = 0;
     if (inputGradients) {
+      zeroGradients();
       for (int s = 0; s < batch; s++) {
         loadInputs(inputBatch, inputOff + s * INPUT_SIZE);
         loadTargets(targetBatch, targetOff + s * TARGET_SIZE);
@@ -462,7 +522,12 @@ public final class Xor implements FloatModel {
         storeInputGradients(s * INPUT_SIZE);
       }
     } else {
-      for (int s = 0; s < batch; s++) {
+      // the first sample writes the gradients, the others add to them
+      loadInputs(inputBatch, inputOff);
+      loadTargets(targetBatch, targetOff);
+      backwardFirst0();
+      sum += b12[0];
+      for (int s = 1; s < batch; s++) {
         loadInputs(inputBatch, inputOff + s * INPUT_SIZE);
         loadTargets(targetBatch, targetOff + s * TARGET_SIZE);
         backward0();
