@@ -464,27 +464,17 @@ final class ModelEmitter {
    * reciprocal, which gives the same bits as dividing, at a fraction of the cost.
    */
   private void gradientHousekeeping() {
-    int count = 0;
-    for (ParamSpec p : forward.paramSpecs()) count += p.shape().size();
-    boolean unroll = count <= UNROLL_GRADIENTS;
+    List<String> elements = gradientElements();
     MethodSpec.Builder zero = MethodSpec.methodBuilder("zeroGradients").addModifiers(Modifier.PRIVATE);
     MethodSpec.Builder scale = MethodSpec.methodBuilder("scaleGradients").addModifiers(Modifier.PRIVATE)
         .addParameter(num.type(), "inv");
     MethodSpec.Builder divide = MethodSpec.methodBuilder("divideGradients").addModifiers(Modifier.PRIVATE)
         .addParameter(int.class, "batch");
-    if (unroll) {
-      for (ParamSpec p : forward.paramSpecs()) {
-        String g = ctx.gradField.get(p.name());
-        int rows = p.shape().rank() >= 2 ? p.shape().dim(0) : 1;
-        int cols = p.shape().size() / Math.max(1, rows);
-        for (int r = 0; r < rows; r++) {
-          for (int c = 0; c < cols; c++) {
-            String at = p.shape().rank() >= 2 ? g + "[" + r + "][" + c + "]" : g + "[" + c + "]";
-            zero.addStatement("$L = $L", at, num.lit(0));
-            scale.addStatement("$L *= inv", at);
-            divide.addStatement("$L /= batch", at);
-          }
-        }
+    if (elements != null) {
+      for (String at : elements) {
+        zero.addStatement("$L = $L", at, num.lit(0));
+        scale.addStatement("$L *= inv", at);
+        divide.addStatement("$L /= batch", at);
       }
     } else {
       zero.beginControlFlow("for (int k = 0; k < grads.length; k++)")
