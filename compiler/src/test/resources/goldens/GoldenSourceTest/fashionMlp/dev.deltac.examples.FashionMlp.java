@@ -55,6 +55,11 @@ public final class FashionMlp implements FloatModel {
 
   private static final ModelInfo INFO = buildInfo();
 
+  /**
+   * The loss seed of the current step: 1 / batch.
+   */
+  private float lossScale = 1.0f;
+
   private final int maxBatch;
 
   /**
@@ -119,11 +124,11 @@ public final class FashionMlp implements FloatModel {
 
   private float[] b12;
 
-  private float[] b13;
+  private float[] b14;
 
-  private float[] b15;
+  private float[] b17;
 
-  private float[] b19;
+  private float[] b21;
 
   private float[] bi4;
 
@@ -137,13 +142,19 @@ public final class FashionMlp implements FloatModel {
 
   private float[] bi12;
 
-  private float[] bi13;
+  private float[] bi14;
 
-  private float[] bi15;
-
-  private float[] bi19;
+  private float[] bi17;
 
   private float[] bi21;
+
+  private float[] bi23;
+
+  private double lseb10;
+
+  private double lsebi10;
+
+  private final double[] dscratch = new double[10];
 
   private float[] b4B;
 
@@ -157,11 +168,11 @@ public final class FashionMlp implements FloatModel {
 
   private float[] b10B;
 
-  private float[] b15B;
+  private float[] b17B;
 
   private float[] b12B;
 
-  private float[] b19B;
+  private float[] b21B;
 
   private float[] f6B;
 
@@ -235,12 +246,18 @@ public final class FashionMlp implements FloatModel {
       if (!Double.isInfinite(max)) {
         double sumExp = 0;
         for (int i = 0; i < 10; i++) {
-          sumExp += Math.exp(f10[i] - max);
+          double ei = Math.exp(f10[i] - max);
+          dscratch[i] = ei;
+          sumExp += ei;
         }
         lse = max + Math.log(sumExp);
-      }
-      for (int i = 0; i < 10; i++) {
-        f11[i] = (float) Math.exp(f10[i] - lse);
+        for (int i = 0; i < 10; i++) {
+          f11[i] = (float) (dscratch[i] / sumExp);
+        }
+      } else {
+        for (int i = 0; i < 10; i++) {
+          f11[i] = (float) Math.exp(f10[i] - lse);
+        }
       }
     }
   }
@@ -317,54 +334,50 @@ public final class FashionMlp implements FloatModel {
       if (!Double.isInfinite(max)) {
         double sumExp = 0;
         for (int i = 0; i < 10; i++) {
-          sumExp += Math.exp(b10[i] - max);
+          double ei = Math.exp(b10[i] - max);
+          dscratch[i] = ei;
+          sumExp += ei;
         }
         lse = max + Math.log(sumExp);
+        for (int i = 0; i < 10; i++) {
+          b11[i] = (float) (dscratch[i] / sumExp);
+        }
+      } else {
+        for (int i = 0; i < 10; i++) {
+          b11[i] = (float) Math.exp(b10[i] - lse);
+        }
       }
-      for (int i = 0; i < 10; i++) {
-        b11[i] = (float) Math.exp(b10[i] - lse);
-      }
+      lseb10 = lse;
     }
     // fashion_mlp.nn:8 softmax_ce []
     {
       double s = 0;
-      double max = Double.NEGATIVE_INFINITY;
-      for (int i = 0; i < 10; i++) {
-        max = Math.max(max, b10[i]);
-      }
-      double lse = max;
-      if (!Double.isInfinite(max)) {
-        double sumExp = 0;
-        for (int i = 0; i < 10; i++) {
-          sumExp += Math.exp(b10[i] - max);
-        }
-        lse = max + Math.log(sumExp);
-      }
+      double lse = lseb10;
       for (int i = 0; i < 10; i++) {
         s += label[i] * (lse - b10[i]);
       }
       b12[0] = (float) (s);
     }
     // sum []
-    b13[0] = label[0] + label[1] + label[2] + label[3] + label[4] + label[5] + label[6] + label[7] + label[8] + label[9];
-    // sub [10]
-    b15[0] = b11[0] * b13[0] - label[0];
-    b15[1] = b11[1] * b13[0] - label[1];
-    b15[2] = b11[2] * b13[0] - label[2];
-    b15[3] = b11[3] * b13[0] - label[3];
-    b15[4] = b11[4] * b13[0] - label[4];
-    b15[5] = b11[5] * b13[0] - label[5];
-    b15[6] = b11[6] * b13[0] - label[6];
-    b15[7] = b11[7] * b13[0] - label[7];
-    b15[8] = b11[8] * b13[0] - label[8];
-    b15[9] = b11[9] * b13[0] - label[9];
+    b14[0] = label[0] + label[1] + label[2] + label[3] + label[4] + label[5] + label[6] + label[7] + label[8] + label[9];
+    // mul [10]
+    b17[0] = lossScale * (b11[0] * b14[0] - label[0]);
+    b17[1] = lossScale * (b11[1] * b14[0] - label[1]);
+    b17[2] = lossScale * (b11[2] * b14[0] - label[2]);
+    b17[3] = lossScale * (b11[3] * b14[0] - label[3]);
+    b17[4] = lossScale * (b11[4] * b14[0] - label[4]);
+    b17[5] = lossScale * (b11[5] * b14[0] - label[5]);
+    b17[6] = lossScale * (b11[6] * b14[0] - label[6]);
+    b17[7] = lossScale * (b11[7] * b14[0] - label[7]);
+    b17[8] = lossScale * (b11[8] * b14[0] - label[8]);
+    b17[9] = lossScale * (b11[9] * b14[0] - label[9]);
     // delta(relu) [128], sharing the sweep over W with the gradient of logits.W
     {
-      float[] out = b19;
+      float[] out = b21;
       float[] vec = b6;
       java.util.Arrays.fill(out, 0.0f);
       for (int i = 0; i < 10; i++) {
-        float d = b15[i];
+        float d = b17[i];
         float[] row = logits_W[i];
         float[] grow = dlogits_W[i];
         for (int j = 0; j < 128; j++) {
@@ -380,7 +393,7 @@ public final class FashionMlp implements FloatModel {
     {
       float[] vec = image;
       for (int i = 0; i < 128; i++) {
-        float d = b19[i];
+        float d = b21[i];
         float[] grow = dh_W[i];
         for (int j = 0; j < 784; j++) {
           grow[j] += d * vec[j];
@@ -389,19 +402,19 @@ public final class FashionMlp implements FloatModel {
     }
     // gradient of h.b
     for (int i = 0; i < 128; i++) {
-      dh_b[i] += b19[i];
+      dh_b[i] += b21[i];
     }
     // gradient of logits.b
-    dlogits_b[0] += b15[0];
-    dlogits_b[1] += b15[1];
-    dlogits_b[2] += b15[2];
-    dlogits_b[3] += b15[3];
-    dlogits_b[4] += b15[4];
-    dlogits_b[5] += b15[5];
-    dlogits_b[6] += b15[6];
-    dlogits_b[7] += b15[7];
-    dlogits_b[8] += b15[8];
-    dlogits_b[9] += b15[9];
+    dlogits_b[0] += b17[0];
+    dlogits_b[1] += b17[1];
+    dlogits_b[2] += b17[2];
+    dlogits_b[3] += b17[3];
+    dlogits_b[4] += b17[4];
+    dlogits_b[5] += b17[5];
+    dlogits_b[6] += b17[6];
+    dlogits_b[7] += b17[7];
+    dlogits_b[8] += b17[8];
+    dlogits_b[9] += b17[9];
   }
 
   private void backwardWithInputs0() {
@@ -434,54 +447,50 @@ public final class FashionMlp implements FloatModel {
       if (!Double.isInfinite(max)) {
         double sumExp = 0;
         for (int i = 0; i < 10; i++) {
-          sumExp += Math.exp(bi10[i] - max);
+          double ei = Math.exp(bi10[i] - max);
+          dscratch[i] = ei;
+          sumExp += ei;
         }
         lse = max + Math.log(sumExp);
+        for (int i = 0; i < 10; i++) {
+          bi11[i] = (float) (dscratch[i] / sumExp);
+        }
+      } else {
+        for (int i = 0; i < 10; i++) {
+          bi11[i] = (float) Math.exp(bi10[i] - lse);
+        }
       }
-      for (int i = 0; i < 10; i++) {
-        bi11[i] = (float) Math.exp(bi10[i] - lse);
-      }
+      lsebi10 = lse;
     }
     // fashion_mlp.nn:8 softmax_ce []
     {
       double s = 0;
-      double max = Double.NEGATIVE_INFINITY;
-      for (int i = 0; i < 10; i++) {
-        max = Math.max(max, bi10[i]);
-      }
-      double lse = max;
-      if (!Double.isInfinite(max)) {
-        double sumExp = 0;
-        for (int i = 0; i < 10; i++) {
-          sumExp += Math.exp(bi10[i] - max);
-        }
-        lse = max + Math.log(sumExp);
-      }
+      double lse = lsebi10;
       for (int i = 0; i < 10; i++) {
         s += label[i] * (lse - bi10[i]);
       }
       bi12[0] = (float) (s);
     }
     // sum []
-    bi13[0] = label[0] + label[1] + label[2] + label[3] + label[4] + label[5] + label[6] + label[7] + label[8] + label[9];
-    // sub [10]
-    bi15[0] = bi11[0] * bi13[0] - label[0];
-    bi15[1] = bi11[1] * bi13[0] - label[1];
-    bi15[2] = bi11[2] * bi13[0] - label[2];
-    bi15[3] = bi11[3] * bi13[0] - label[3];
-    bi15[4] = bi11[4] * bi13[0] - label[4];
-    bi15[5] = bi11[5] * bi13[0] - label[5];
-    bi15[6] = bi11[6] * bi13[0] - label[6];
-    bi15[7] = bi11[7] * bi13[0] - label[7];
-    bi15[8] = bi11[8] * bi13[0] - label[8];
-    bi15[9] = bi11[9] * bi13[0] - label[9];
+    bi14[0] = label[0] + label[1] + label[2] + label[3] + label[4] + label[5] + label[6] + label[7] + label[8] + label[9];
+    // mul [10]
+    bi17[0] = lossScale * (bi11[0] * bi14[0] - label[0]);
+    bi17[1] = lossScale * (bi11[1] * bi14[0] - label[1]);
+    bi17[2] = lossScale * (bi11[2] * bi14[0] - label[2]);
+    bi17[3] = lossScale * (bi11[3] * bi14[0] - label[3]);
+    bi17[4] = lossScale * (bi11[4] * bi14[0] - label[4]);
+    bi17[5] = lossScale * (bi11[5] * bi14[0] - label[5]);
+    bi17[6] = lossScale * (bi11[6] * bi14[0] - label[6]);
+    bi17[7] = lossScale * (bi11[7] * bi14[0] - label[7]);
+    bi17[8] = lossScale * (bi11[8] * bi14[0] - label[8]);
+    bi17[9] = lossScale * (bi11[9] * bi14[0] - label[9]);
     // delta(relu) [128], sharing the sweep over W with the gradient of logits.W
     {
-      float[] out = bi19;
+      float[] out = bi21;
       float[] vec = bi6;
       java.util.Arrays.fill(out, 0.0f);
       for (int i = 0; i < 10; i++) {
-        float d = bi15[i];
+        float d = bi17[i];
         float[] row = logits_W[i];
         float[] grow = dlogits_W[i];
         for (int j = 0; j < 128; j++) {
@@ -495,11 +504,11 @@ public final class FashionMlp implements FloatModel {
     }
     // matmul [784], sharing the sweep over W with the gradient of h.W
     {
-      float[] out = bi21;
+      float[] out = bi23;
       float[] vec = image;
       java.util.Arrays.fill(out, 0.0f);
       for (int i = 0; i < 128; i++) {
-        float d = bi19[i];
+        float d = bi21[i];
         float[] row = h_W[i];
         float[] grow = dh_W[i];
         for (int j = 0; j < 784; j++) {
@@ -510,19 +519,19 @@ public final class FashionMlp implements FloatModel {
     }
     // gradient of h.b
     for (int i = 0; i < 128; i++) {
-      dh_b[i] += bi19[i];
+      dh_b[i] += bi21[i];
     }
     // gradient of logits.b
-    dlogits_b[0] += bi15[0];
-    dlogits_b[1] += bi15[1];
-    dlogits_b[2] += bi15[2];
-    dlogits_b[3] += bi15[3];
-    dlogits_b[4] += bi15[4];
-    dlogits_b[5] += bi15[5];
-    dlogits_b[6] += bi15[6];
-    dlogits_b[7] += bi15[7];
-    dlogits_b[8] += bi15[8];
-    dlogits_b[9] += bi15[9];
+    dlogits_b[0] += bi17[0];
+    dlogits_b[1] += bi17[1];
+    dlogits_b[2] += bi17[2];
+    dlogits_b[3] += bi17[3];
+    dlogits_b[4] += bi17[4];
+    dlogits_b[5] += bi17[5];
+    dlogits_b[6] += bi17[6];
+    dlogits_b[7] += bi17[7];
+    dlogits_b[8] += bi17[8];
+    dlogits_b[9] += bi17[9];
   }
 
   private void backwardBatchedP4_0() {
@@ -536,65 +545,43 @@ public final class FashionMlp implements FloatModel {
       if (!Double.isInfinite(max)) {
         double sumExp = 0;
         for (int i = 0; i < 10; i++) {
-          sumExp += Math.exp(b10[i] - max);
+          double ei = Math.exp(b10[i] - max);
+          dscratch[i] = ei;
+          sumExp += ei;
         }
         lse = max + Math.log(sumExp);
+        for (int i = 0; i < 10; i++) {
+          b11[i] = (float) (dscratch[i] / sumExp);
+        }
+      } else {
+        for (int i = 0; i < 10; i++) {
+          b11[i] = (float) Math.exp(b10[i] - lse);
+        }
       }
-      for (int i = 0; i < 10; i++) {
-        b11[i] = (float) Math.exp(b10[i] - lse);
-      }
+      lseb10 = lse;
     }
     // fashion_mlp.nn:8 softmax_ce []
     {
       double s = 0;
-      double max = Double.NEGATIVE_INFINITY;
-      for (int i = 0; i < 10; i++) {
-        max = Math.max(max, b10[i]);
-      }
-      double lse = max;
-      if (!Double.isInfinite(max)) {
-        double sumExp = 0;
-        for (int i = 0; i < 10; i++) {
-          sumExp += Math.exp(b10[i] - max);
-        }
-        lse = max + Math.log(sumExp);
-      }
+      double lse = lseb10;
       for (int i = 0; i < 10; i++) {
         s += label[i] * (lse - b10[i]);
       }
       b12[0] = (float) (s);
     }
     // sum []
-    b13[0] = label[0] + label[1] + label[2] + label[3] + label[4] + label[5] + label[6] + label[7] + label[8] + label[9];
-    // sub [10]
-    b15[0] = b11[0] * b13[0] - label[0];
-    b15[1] = b11[1] * b13[0] - label[1];
-    b15[2] = b11[2] * b13[0] - label[2];
-    b15[3] = b11[3] * b13[0] - label[3];
-    b15[4] = b11[4] * b13[0] - label[4];
-    b15[5] = b11[5] * b13[0] - label[5];
-    b15[6] = b11[6] * b13[0] - label[6];
-    b15[7] = b11[7] * b13[0] - label[7];
-    b15[8] = b11[8] * b13[0] - label[8];
-    b15[9] = b11[9] * b13[0] - label[9];
-  }
-
-  private void backwardBatchedP7_0() {
-    // gradient of h.b
-    for (int i = 0; i < 128; i++) {
-      dh_b[i] += b19[i];
-    }
-    // gradient of logits.b
-    dlogits_b[0] += b15[0];
-    dlogits_b[1] += b15[1];
-    dlogits_b[2] += b15[2];
-    dlogits_b[3] += b15[3];
-    dlogits_b[4] += b15[4];
-    dlogits_b[5] += b15[5];
-    dlogits_b[6] += b15[6];
-    dlogits_b[7] += b15[7];
-    dlogits_b[8] += b15[8];
-    dlogits_b[9] += b15[9];
+    b14[0] = label[0] + label[1] + label[2] + label[3] + label[4] + label[5] + label[6] + label[7] + label[8] + label[9];
+    // mul [10]
+    b17[0] = lossScale * (b11[0] * b14[0] - label[0]);
+    b17[1] = lossScale * (b11[1] * b14[0] - label[1]);
+    b17[2] = lossScale * (b11[2] * b14[0] - label[2]);
+    b17[3] = lossScale * (b11[3] * b14[0] - label[3]);
+    b17[4] = lossScale * (b11[4] * b14[0] - label[4]);
+    b17[5] = lossScale * (b11[5] * b14[0] - label[5]);
+    b17[6] = lossScale * (b11[6] * b14[0] - label[6]);
+    b17[7] = lossScale * (b11[7] * b14[0] - label[7]);
+    b17[8] = lossScale * (b11[8] * b14[0] - label[8]);
+    b17[9] = lossScale * (b11[9] * b14[0] - label[9]);
   }
 
   private double backwardBatched(float[] inputBatch, int inputOff, float[] targetBatch,
@@ -622,23 +609,19 @@ public final class FashionMlp implements FloatModel {
       loadTargets(targetBatch, targetOff + s * TARGET_SIZE);
       System.arraycopy(b10B, s * 10, b10, 0, 10);
       backwardBatchedP4_0();
-      System.arraycopy(b15, 0, b15B, s * 10, 10);
+      System.arraycopy(b17, 0, b17B, s * 10, 10);
       System.arraycopy(b12, 0, b12B, s * 1, 1);
     }
-    // delta(relu) [128], sharing the sweep over W with the gradient of logits.W, over the batch
-    dev.deltac.runtime.kernels.DenseKernels.weightGradient(batch, 10, 128, b15B, 0, 10, b6B, 0, 128, dlogits_W, null);
-    dev.deltac.runtime.kernels.DenseKernels.inputGradient(batch, 10, 128, logits_W, b15B, 0, 10, b19B, 0, 128);
+    // delta(relu) [128], sharing the sweep over W with the gradient of logits.W and of logits.b, over the batch
+    dev.deltac.runtime.kernels.DenseKernels.weightGradient(batch, 10, 128, b17B, 0, 10, b6B, 0, 128, dlogits_W, dlogits_b);
+    dev.deltac.runtime.kernels.DenseKernels.inputGradient(batch, 10, 128, logits_W, b17B, 0, 10, b21B, 0, 128);
     for (int i = 0, e = batch * 128; i < e; i++) {
-      b19B[i] *= (b6B[i] > 0 ? 1.0f : 0.0f);
+      b21B[i] *= (b6B[i] > 0 ? 1.0f : 0.0f);
     }
-    // gradient of h.W: outer products over the batch
-    dev.deltac.runtime.kernels.DenseKernels.weightGradient(batch, 128, 784, b19B, 0, 128, inputBatch, inputOff + 0, INPUT_SIZE, dh_W, null);
+    // gradient of h.W: outer products over the batch, and of h.b
+    dev.deltac.runtime.kernels.DenseKernels.weightGradient(batch, 128, 784, b21B, 0, 128, inputBatch, inputOff + 0, INPUT_SIZE, dh_W, dh_b);
     for (int s = 0; s < batch; s++) {
-      System.arraycopy(b19B, s * 128, b19, 0, 128);
-      System.arraycopy(b15B, s * 10, b15, 0, 10);
-      System.arraycopy(b12B, s * 1, b12, 0, 1);
-      backwardBatchedP7_0();
-      sum += b12[0];
+      sum += b12B[s * 1];
     }
     return sum;
   }
@@ -694,8 +677,7 @@ public final class FashionMlp implements FloatModel {
       System.arraycopy(f12, 0, f12B, s * 1, 1);
     }
     for (int s = 0; s < batch; s++) {
-      System.arraycopy(f12B, s * 1, f12, 0, 1);
-      sum += f12[0];
+      sum += f12B[s * 1];
     }
     return sum;
   }
@@ -711,12 +693,18 @@ public final class FashionMlp implements FloatModel {
       if (!Double.isInfinite(max)) {
         double sumExp = 0;
         for (int i = 0; i < 10; i++) {
-          sumExp += Math.exp(f10[i] - max);
+          double ei = Math.exp(f10[i] - max);
+          dscratch[i] = ei;
+          sumExp += ei;
         }
         lse = max + Math.log(sumExp);
-      }
-      for (int i = 0; i < 10; i++) {
-        f11[i] = (float) Math.exp(f10[i] - lse);
+        for (int i = 0; i < 10; i++) {
+          f11[i] = (float) (dscratch[i] / sumExp);
+        }
+      } else {
+        for (int i = 0; i < 10; i++) {
+          f11[i] = (float) Math.exp(f10[i] - lse);
+        }
       }
     }
   }
@@ -877,6 +865,7 @@ public final class FashionMlp implements FloatModel {
       int batch, boolean inputGradients) {
     checkBatch(batch);
     zeroGradients();
+    lossScale = 1.0f / batch;
     double sum = 0;
     if (inputGradients) {
       for (int s = 0; s < batch; s++) {
@@ -884,7 +873,7 @@ public final class FashionMlp implements FloatModel {
         loadTargets(targetBatch, targetOff + s * TARGET_SIZE);
         backwardWithInputs0();
         sum += bi12[0];
-        storeInputGradients(s * INPUT_SIZE, batch);
+        storeInputGradients(s * INPUT_SIZE);
       }
     } else if (batch >= 2) {
       sum = backwardBatched(inputBatch, inputOff, targetBatch, targetOff, batch);
@@ -896,7 +885,6 @@ public final class FashionMlp implements FloatModel {
         sum += b12[0];
       }
     }
-    meanGradients(batch);
     return (float) (sum / batch);
   }
 
@@ -906,36 +894,8 @@ public final class FashionMlp implements FloatModel {
     }
   }
 
-  private void scaleGradients(float inv) {
-    for (int k = 0; k < grads.length; k++) {
-      float[] g = grads[k];
-      for (int i = 0; i < g.length; i++) {
-        g[i] *= inv;
-      }
-    }
-  }
-
-  private void divideGradients(int batch) {
-    for (int k = 0; k < grads.length; k++) {
-      float[] g = grads[k];
-      for (int i = 0; i < g.length; i++) {
-        g[i] /= batch;
-      }
-    }
-  }
-
-  private void meanGradients(int batch) {
-    if ((batch & (batch - 1)) != 0) {
-      divideGradients(batch);
-    } else if (batch > 1) {
-      scaleGradients(1.0f / batch);
-    }
-  }
-
-  private void storeInputGradients(int off, int batch) {
-    for (int i = 0; i < 784; i++) {
-      inputGradients[off + i] = bi21[i] / batch;
-    }
+  private void storeInputGradients(int off) {
+    System.arraycopy(bi23, 0, inputGradients, off + 0, 784);
   }
 
   private void allocateBuffers0() {
@@ -951,28 +911,28 @@ public final class FashionMlp implements FloatModel {
     b10 = new float[10];
     b11 = new float[10];
     b12 = new float[1];
-    b13 = new float[1];
-    b15 = new float[10];
-    b19 = new float[128];
+    b14 = new float[1];
+    b17 = new float[10];
+    b21 = new float[128];
     bi4 = new float[128];
     bi6 = new float[128];
     bi9 = new float[10];
     bi10 = new float[10];
     bi11 = new float[10];
     bi12 = new float[1];
-    bi13 = new float[1];
-    bi15 = new float[10];
-    bi19 = new float[128];
-    bi21 = new float[784];
+    bi14 = new float[1];
+    bi17 = new float[10];
+    bi21 = new float[128];
+    bi23 = new float[784];
     b4B = new float[maxBatch * 128];
     b9B = new float[maxBatch * 10];
     f4B = new float[maxBatch * 128];
     f9B = new float[maxBatch * 10];
     b6B = new float[maxBatch * 128];
     b10B = new float[maxBatch * 10];
-    b15B = new float[maxBatch * 10];
+    b17B = new float[maxBatch * 10];
     b12B = new float[maxBatch * 1];
-    b19B = new float[maxBatch * 128];
+    b21B = new float[maxBatch * 128];
     f6B = new float[maxBatch * 128];
     f10B = new float[maxBatch * 10];
     f12B = new float[maxBatch * 1];

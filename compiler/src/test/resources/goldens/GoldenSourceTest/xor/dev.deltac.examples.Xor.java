@@ -56,6 +56,11 @@ public final class Xor implements FloatModel {
 
   private static final ModelInfo INFO = buildInfo();
 
+  /**
+   * The loss seed of the current step: 1 / batch.
+   */
+  private float lossScale = 1.0f;
+
   private final int maxBatch;
 
   /**
@@ -120,9 +125,9 @@ public final class Xor implements FloatModel {
 
   private float[] b12;
 
-  private float[] b14;
+  private float[] b16;
 
-  private float[] b19;
+  private float[] b21;
 
   private float[] bi6;
 
@@ -136,11 +141,15 @@ public final class Xor implements FloatModel {
 
   private float[] bi12;
 
-  private float[] bi14;
-
-  private float[] bi19;
+  private float[] bi16;
 
   private float[] bi21;
+
+  private float[] bi23;
+
+  private double expb10;
+
+  private double expbi10;
 
   /**
    * Allocates parameters, gradients and work buffers for batches of up to maxBatch.
@@ -237,43 +246,108 @@ public final class Xor implements FloatModel {
     // xor.nn:12 add [1]
     b10[0] = b9[0] + b2[0];
     // xor.nn:12 sigmoid [1]
-    b11[0] = sigmoid(b10[0]);
+    {
+      double x = b10[0];
+      double e = Math.exp(-Math.abs(x));
+      expb10 = e;
+      b11[0] = (float) (x >= 0 ? 1 / (1 + e) : e / (1 + e));
+    }
     // xor.nn:15 bce_logits []
     {
       double s = 0;
       {
         double logit = b10[0];
-        s += Math.max(logit, 0) - logit * y[0] + dev.deltac.runtime.MathFunctions.log1pUnit(Math.exp(-Math.abs(logit)));
+        s += Math.max(logit, 0) - logit * y[0] + dev.deltac.runtime.MathFunctions.log1pUnit(expb10);
       }
       b12[0] = (float) (s / 1);
     }
-    // sub [1]
-    b14[0] = b11[0] - y[0];
+    // mul [1]
+    b16[0] = lossScale * (b11[0] - y[0]);
     // delta(sigmoid) [4], sharing the sweep over W with the gradient of W2
-    b19[0] = (W2[0][0] * b14[0]) * b8[0] * (1.0f - b8[0]);
-    b19[1] = (W2[0][1] * b14[0]) * b8[1] * (1.0f - b8[1]);
-    b19[2] = (W2[0][2] * b14[0]) * b8[2] * (1.0f - b8[2]);
-    b19[3] = (W2[0][3] * b14[0]) * b8[3] * (1.0f - b8[3]);
-    dW2[0][0] += b14[0] * b8[0];
-    dW2[0][1] += b14[0] * b8[1];
-    dW2[0][2] += b14[0] * b8[2];
-    dW2[0][3] += b14[0] * b8[3];
+    b21[0] = (W2[0][0] * b16[0]) * b8[0] * (1.0f - b8[0]);
+    b21[1] = (W2[0][1] * b16[0]) * b8[1] * (1.0f - b8[1]);
+    b21[2] = (W2[0][2] * b16[0]) * b8[2] * (1.0f - b8[2]);
+    b21[3] = (W2[0][3] * b16[0]) * b8[3] * (1.0f - b8[3]);
+    dW2[0][0] += b16[0] * b8[0];
+    dW2[0][1] += b16[0] * b8[1];
+    dW2[0][2] += b16[0] * b8[2];
+    dW2[0][3] += b16[0] * b8[3];
     // gradient of W1: outer product
-    dW1[0][0] += b19[0] * x[0];
-    dW1[0][1] += b19[0] * x[1];
-    dW1[1][0] += b19[1] * x[0];
-    dW1[1][1] += b19[1] * x[1];
-    dW1[2][0] += b19[2] * x[0];
-    dW1[2][1] += b19[2] * x[1];
-    dW1[3][0] += b19[3] * x[0];
-    dW1[3][1] += b19[3] * x[1];
+    dW1[0][0] += b21[0] * x[0];
+    dW1[0][1] += b21[0] * x[1];
+    dW1[1][0] += b21[1] * x[0];
+    dW1[1][1] += b21[1] * x[1];
+    dW1[2][0] += b21[2] * x[0];
+    dW1[2][1] += b21[2] * x[1];
+    dW1[3][0] += b21[3] * x[0];
+    dW1[3][1] += b21[3] * x[1];
     // gradient of b1
-    db1[0] += b19[0];
-    db1[1] += b19[1];
-    db1[2] += b19[2];
-    db1[3] += b19[3];
+    db1[0] += b21[0];
+    db1[1] += b21[1];
+    db1[2] += b21[2];
+    db1[3] += b21[3];
     // gradient of b2
-    db2[0] += b14[0];
+    db2[0] += b16[0];
+  }
+
+  private void backwardFirst0() {
+    // xor.nn:11 matmul [4]
+    b6[0] = W1[0][0] * x[0] + W1[0][1] * x[1];
+    b6[1] = W1[1][0] * x[0] + W1[1][1] * x[1];
+    b6[2] = W1[2][0] * x[0] + W1[2][1] * x[1];
+    b6[3] = W1[3][0] * x[0] + W1[3][1] * x[1];
+    // xor.nn:11 sigmoid [4]
+    b8[0] = sigmoid(b6[0] + b1[0]);
+    b8[1] = sigmoid(b6[1] + b1[1]);
+    b8[2] = sigmoid(b6[2] + b1[2]);
+    b8[3] = sigmoid(b6[3] + b1[3]);
+    // xor.nn:12 matmul [1]
+    b9[0] = W2[0][0] * b8[0] + W2[0][1] * b8[1] + W2[0][2] * b8[2] + W2[0][3] * b8[3];
+    // xor.nn:12 add [1]
+    b10[0] = b9[0] + b2[0];
+    // xor.nn:12 sigmoid [1]
+    {
+      double x = b10[0];
+      double e = Math.exp(-Math.abs(x));
+      expb10 = e;
+      b11[0] = (float) (x >= 0 ? 1 / (1 + e) : e / (1 + e));
+    }
+    // xor.nn:15 bce_logits []
+    {
+      double s = 0;
+      {
+        double logit = b10[0];
+        s += Math.max(logit, 0) - logit * y[0] + dev.deltac.runtime.MathFunctions.log1pUnit(expb10);
+      }
+      b12[0] = (float) (s / 1);
+    }
+    // mul [1]
+    b16[0] = lossScale * (b11[0] - y[0]);
+    // delta(sigmoid) [4], sharing the sweep over W with the gradient of W2
+    b21[0] = (W2[0][0] * b16[0]) * b8[0] * (1.0f - b8[0]);
+    b21[1] = (W2[0][1] * b16[0]) * b8[1] * (1.0f - b8[1]);
+    b21[2] = (W2[0][2] * b16[0]) * b8[2] * (1.0f - b8[2]);
+    b21[3] = (W2[0][3] * b16[0]) * b8[3] * (1.0f - b8[3]);
+    dW2[0][0] = b16[0] * b8[0];
+    dW2[0][1] = b16[0] * b8[1];
+    dW2[0][2] = b16[0] * b8[2];
+    dW2[0][3] = b16[0] * b8[3];
+    // gradient of W1: outer product
+    dW1[0][0] = b21[0] * x[0];
+    dW1[0][1] = b21[0] * x[1];
+    dW1[1][0] = b21[1] * x[0];
+    dW1[1][1] = b21[1] * x[1];
+    dW1[2][0] = b21[2] * x[0];
+    dW1[2][1] = b21[2] * x[1];
+    dW1[3][0] = b21[3] * x[0];
+    dW1[3][1] = b21[3] * x[1];
+    // gradient of b1
+    db1[0] = b21[0];
+    db1[1] = b21[1];
+    db1[2] = b21[2];
+    db1[3] = b21[3];
+    // gradient of b2
+    db2[0] = b16[0];
   }
 
   private void backwardWithInputs0() {
@@ -292,45 +366,50 @@ public final class Xor implements FloatModel {
     // xor.nn:12 add [1]
     bi10[0] = bi9[0] + b2[0];
     // xor.nn:12 sigmoid [1]
-    bi11[0] = sigmoid(bi10[0]);
+    {
+      double x = bi10[0];
+      double e = Math.exp(-Math.abs(x));
+      expbi10 = e;
+      bi11[0] = (float) (x >= 0 ? 1 / (1 + e) : e / (1 + e));
+    }
     // xor.nn:15 bce_logits []
     {
       double s = 0;
       {
         double logit = bi10[0];
-        s += Math.max(logit, 0) - logit * y[0] + dev.deltac.runtime.MathFunctions.log1pUnit(Math.exp(-Math.abs(logit)));
+        s += Math.max(logit, 0) - logit * y[0] + dev.deltac.runtime.MathFunctions.log1pUnit(expbi10);
       }
       bi12[0] = (float) (s / 1);
     }
-    // sub [1]
-    bi14[0] = bi11[0] - y[0];
+    // mul [1]
+    bi16[0] = lossScale * (bi11[0] - y[0]);
     // delta(sigmoid) [4], sharing the sweep over W with the gradient of W2
-    bi19[0] = (W2[0][0] * bi14[0]) * bi8[0] * (1.0f - bi8[0]);
-    bi19[1] = (W2[0][1] * bi14[0]) * bi8[1] * (1.0f - bi8[1]);
-    bi19[2] = (W2[0][2] * bi14[0]) * bi8[2] * (1.0f - bi8[2]);
-    bi19[3] = (W2[0][3] * bi14[0]) * bi8[3] * (1.0f - bi8[3]);
-    dW2[0][0] += bi14[0] * bi8[0];
-    dW2[0][1] += bi14[0] * bi8[1];
-    dW2[0][2] += bi14[0] * bi8[2];
-    dW2[0][3] += bi14[0] * bi8[3];
+    bi21[0] = (W2[0][0] * bi16[0]) * bi8[0] * (1.0f - bi8[0]);
+    bi21[1] = (W2[0][1] * bi16[0]) * bi8[1] * (1.0f - bi8[1]);
+    bi21[2] = (W2[0][2] * bi16[0]) * bi8[2] * (1.0f - bi8[2]);
+    bi21[3] = (W2[0][3] * bi16[0]) * bi8[3] * (1.0f - bi8[3]);
+    dW2[0][0] += bi16[0] * bi8[0];
+    dW2[0][1] += bi16[0] * bi8[1];
+    dW2[0][2] += bi16[0] * bi8[2];
+    dW2[0][3] += bi16[0] * bi8[3];
     // matmul [2], sharing the sweep over W with the gradient of W1
-    bi21[0] = bi19[0] * W1[0][0] + bi19[1] * W1[1][0] + bi19[2] * W1[2][0] + bi19[3] * W1[3][0];
-    bi21[1] = bi19[0] * W1[0][1] + bi19[1] * W1[1][1] + bi19[2] * W1[2][1] + bi19[3] * W1[3][1];
-    dW1[0][0] += bi19[0] * x[0];
-    dW1[0][1] += bi19[0] * x[1];
-    dW1[1][0] += bi19[1] * x[0];
-    dW1[1][1] += bi19[1] * x[1];
-    dW1[2][0] += bi19[2] * x[0];
-    dW1[2][1] += bi19[2] * x[1];
-    dW1[3][0] += bi19[3] * x[0];
-    dW1[3][1] += bi19[3] * x[1];
+    bi23[0] = bi21[0] * W1[0][0] + bi21[1] * W1[1][0] + bi21[2] * W1[2][0] + bi21[3] * W1[3][0];
+    bi23[1] = bi21[0] * W1[0][1] + bi21[1] * W1[1][1] + bi21[2] * W1[2][1] + bi21[3] * W1[3][1];
+    dW1[0][0] += bi21[0] * x[0];
+    dW1[0][1] += bi21[0] * x[1];
+    dW1[1][0] += bi21[1] * x[0];
+    dW1[1][1] += bi21[1] * x[1];
+    dW1[2][0] += bi21[2] * x[0];
+    dW1[2][1] += bi21[2] * x[1];
+    dW1[3][0] += bi21[3] * x[0];
+    dW1[3][1] += bi21[3] * x[1];
     // gradient of b1
-    db1[0] += bi19[0];
-    db1[1] += bi19[1];
-    db1[2] += bi19[2];
-    db1[3] += bi19[3];
+    db1[0] += bi21[0];
+    db1[1] += bi21[1];
+    db1[2] += bi21[2];
+    db1[3] += bi21[3];
     // gradient of b2
-    db2[0] += bi14[0];
+    db2[0] += bi16[0];
   }
 
   private static ModelInfo buildInfo() {
@@ -431,25 +510,30 @@ public final class Xor implements FloatModel {
   public float lossAndGradient(float[] inputBatch, int inputOff, float[] targetBatch, int targetOff,
       int batch, boolean inputGradients) {
     checkBatch(batch);
-    zeroGradients();
+    lossScale = 1.0f / batch;
     double sum = 0;
     if (inputGradients) {
+      zeroGradients();
       for (int s = 0; s < batch; s++) {
         loadInputs(inputBatch, inputOff + s * INPUT_SIZE);
         loadTargets(targetBatch, targetOff + s * TARGET_SIZE);
         backwardWithInputs0();
         sum += bi12[0];
-        storeInputGradients(s * INPUT_SIZE, batch);
+        storeInputGradients(s * INPUT_SIZE);
       }
     } else {
-      for (int s = 0; s < batch; s++) {
+      // the first sample writes the gradients, the others add to them
+      loadInputs(inputBatch, inputOff);
+      loadTargets(targetBatch, targetOff);
+      backwardFirst0();
+      sum += b12[0];
+      for (int s = 1; s < batch; s++) {
         loadInputs(inputBatch, inputOff + s * INPUT_SIZE);
         loadTargets(targetBatch, targetOff + s * TARGET_SIZE);
         backward0();
         sum += b12[0];
       }
     }
-    meanGradients(batch);
     return (float) (sum / batch);
   }
 
@@ -473,57 +557,9 @@ public final class Xor implements FloatModel {
     db2[0] = 0.0f;
   }
 
-  private void scaleGradients(float inv) {
-    dW1[0][0] *= inv;
-    dW1[0][1] *= inv;
-    dW1[1][0] *= inv;
-    dW1[1][1] *= inv;
-    dW1[2][0] *= inv;
-    dW1[2][1] *= inv;
-    dW1[3][0] *= inv;
-    dW1[3][1] *= inv;
-    db1[0] *= inv;
-    db1[1] *= inv;
-    db1[2] *= inv;
-    db1[3] *= inv;
-    dW2[0][0] *= inv;
-    dW2[0][1] *= inv;
-    dW2[0][2] *= inv;
-    dW2[0][3] *= inv;
-    db2[0] *= inv;
-  }
-
-  private void divideGradients(int batch) {
-    dW1[0][0] /= batch;
-    dW1[0][1] /= batch;
-    dW1[1][0] /= batch;
-    dW1[1][1] /= batch;
-    dW1[2][0] /= batch;
-    dW1[2][1] /= batch;
-    dW1[3][0] /= batch;
-    dW1[3][1] /= batch;
-    db1[0] /= batch;
-    db1[1] /= batch;
-    db1[2] /= batch;
-    db1[3] /= batch;
-    dW2[0][0] /= batch;
-    dW2[0][1] /= batch;
-    dW2[0][2] /= batch;
-    dW2[0][3] /= batch;
-    db2[0] /= batch;
-  }
-
-  private void meanGradients(int batch) {
-    if ((batch & (batch - 1)) != 0) {
-      divideGradients(batch);
-    } else if (batch > 1) {
-      scaleGradients(1.0f / batch);
-    }
-  }
-
-  private void storeInputGradients(int off, int batch) {
-    inputGradients[off + 0] = bi21[0] / batch;
-    inputGradients[off + 1] = bi21[1] / batch;
+  private void storeInputGradients(int off) {
+    inputGradients[off + 0] = bi23[0];
+    inputGradients[off + 1] = bi23[1];
   }
 
   private void allocateBuffers0() {
@@ -539,17 +575,17 @@ public final class Xor implements FloatModel {
     b10 = new float[1];
     b11 = new float[1];
     b12 = new float[1];
-    b14 = new float[1];
-    b19 = new float[4];
+    b16 = new float[1];
+    b21 = new float[4];
     bi6 = new float[4];
     bi8 = new float[4];
     bi9 = new float[1];
     bi10 = new float[1];
     bi11 = new float[1];
     bi12 = new float[1];
-    bi14 = new float[1];
-    bi19 = new float[4];
-    bi21 = new float[2];
+    bi16 = new float[1];
+    bi21 = new float[4];
+    bi23 = new float[2];
   }
 
   private static float sigmoid(float x) {

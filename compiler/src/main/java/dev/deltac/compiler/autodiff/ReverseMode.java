@@ -28,6 +28,14 @@ public final class ReverseMode {
   }
 
   public static Graph differentiate(Graph forward, boolean inputGradients) {
+    return differentiate(forward, inputGradients, false);
+  }
+
+  /**
+   * With {@code seeded}, the loss's cotangent is the {@link Op#SEED} leaf instead of the constant
+   * 1: every gradient is then linear in it, and generated models bind it to 1/batch.
+   */
+  public static Graph differentiate(Graph forward, boolean inputGradients, boolean seeded) {
     if (forward.loss() == null) throw new IllegalArgumentException(forward.name() + " has no loss");
     GraphBuilder b = new GraphBuilder();
     Map<Integer, Node> copy = Rewriter.copyInto(b, forward);
@@ -43,7 +51,7 @@ public final class ReverseMode {
     BitSet active = activeNodes(nodes, wanted);
 
     Map<Integer, List<Node>> contributions = new HashMap<>();
-    if (active.get(loss.id())) add(contributions, loss, b.scalar(1));
+    if (active.get(loss.id())) add(contributions, loss, seeded ? b.seed() : b.scalar(1));
     Map<Integer, Node> cotangent = new HashMap<>();
     for (int i = nodes.size() - 1; i >= 0; i--) {
       Node n = nodes.get(i);

@@ -41,7 +41,7 @@ public final class Rules {
   }
 
   static {
-    nonDifferentiable(Op.INPUT, Op.TARGET, Op.PARAM, Op.CONST, Op.SIGN, Op.STEP, Op.GELU_GRAD,
+    nonDifferentiable(Op.INPUT, Op.TARGET, Op.PARAM, Op.CONST, Op.SEED, Op.SIGN, Op.STEP, Op.GELU_GRAD,
         Op.LT, Op.LE, Op.GT, Op.GE, Op.EQ, Op.NE, Op.CONV2D_GRAD_INPUT, Op.CONV2D_GRAD_KERNEL,
         Op.MAXPOOL2D_GRAD, Op.AVGPOOL2D_GRAD, Op.DELTA, Op.DROPOUT_MASK);
 

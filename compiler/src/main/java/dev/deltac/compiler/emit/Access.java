@@ -36,6 +36,8 @@ final class Access {
         return ctx.inputField.get(n.attr().name()) + "[" + i + "]";
       case TARGET:
         return ctx.targetField.get(n.attr().name()) + "[" + i + "]";
+      case SEED:
+        return ctx.seedField != null ? ctx.seedField : num.lit(1);
       default:
         break;
     }

@@ -60,6 +60,18 @@ final class BatchedPass {
   private record Batched(Node node, String param, Node term) {}
 
   /**
+   * A vector param's gradient term whose per-sample value {@code node} is a batch-major buffer:
+   * summed over the batch in one flat loop (sample order per element, as the per-sample code).
+   */
+  private record BiasSum(String param, Node node) {}
+
+  /**
+   * Batched weight-gradient ops that also sum their δ over the batch into a bias gradient
+   * ({@code weightGradient}'s {@code gb} argument), to the param name.
+   */
+  private final Map<Batched, String> biasOf = new java.util.IdentityHashMap<>();
+
+  /**
    * An elementwise node computed straight over the batch-major buffers (no copies in and out of
    * the per-sample buffers): its operands are values already in batch buffers, vector params
    * and uniform constants (bias + activation after a batched product, for instance).
@@ -124,15 +136,60 @@ final class BatchedPass {
     Segment last = new Segment();
     last.last = true;
     if (gradients) {
+      List<BiasSum> sums = new ArrayList<>();
       for (Map.Entry<String, List<Node>> e : plan.gradTerms.entrySet()) {
+        Node b;
         for (Node t : e.getValue()) {
           if (plan.fusedTerms.contains(t.id())) continue;
           if (batchableTerm(e.getKey(), t)) phases.add(new Batched(null, e.getKey(), t));
+          else if ((b = biasTerm(e.getKey(), t, e.getValue().size())) != null) sums.add(new BiasSum(e.getKey(), b));
           else last.terms.add(new Object[] {e.getKey(), t});
         }
       }
+      for (BiasSum bs : sums) {
+        Batched host = null;
+        for (Object p : phases) {
+          if (p instanceof Batched bt && !biasOf.containsKey(bt) && deltaOf(bt) == bs.node()) {
+            host = bt;
+            break;
+          }
+        }
+        if (host != null) biasOf.put(host, bs.param());
+        else phases.add(bs);
+      }
     }
     phases.add(last);
+  }
+
+  /**
+   * The batch-buffered node of a vector param's only gradient term, when its per-sample values
+   * can be summed over the batch buffers; or null (the term stays in the last segment).
+   */
+  private Node biasTerm(String p, Node t, int terms) {
+    if (terms != 1 || plan.directOuter.contains(t.id())) return null;
+    Node w = null;
+    for (Node q : g.graph.params()) {
+      if (q.attr().name().equals(p)) w = q;
+    }
+    Node x = t;
+    while (plan.aliases.contains(x.id())) x = x.input(0);
+    if (w == null || w.shape().rank() != 1 || x.size() != w.size() || x.shape().rank() != 1) return null;
+    if (!plan.buffers.containsKey(x.id()) || plan.virtual.contains(x.id())) return null;
+    return x;
+  }
+
+  /** The δ operand of a batched weight-gradient op (alias-resolved), or null. */
+  private Node deltaOf(Batched b) {
+    Node d;
+    if (b.node() == null) {
+      d = b.term().input(0);
+    } else if (plan.fused.get(b.node().id()) != null) {
+      d = b.node().input(1);
+    } else {
+      return null;
+    }
+    while (plan.aliases.contains(d.id())) d = d.input(0);
+    return d;
   }
 
   /** True when the pass has at least one batched op and a driver of a sane size. */
@@ -236,7 +293,7 @@ final class BatchedPass {
       if (x.op() == Op.PARAM && x.shape().rank() <= 1 && x.size() == size) {
         return ctx.paramField.get(x.attr().name()) + "[i]";
       }
-      if (x.op() == Op.CONST && x.size() == 1) return a.at(x, Ix.c(0));
+      if ((x.op() == Op.CONST || x.op() == Op.SEED) && x.size() == 1) return a.at(x, Ix.c(0));
       if (!plan.inlined.contains(x.id()) || !pointwise(x) || x.size() != size) return null;
     }
     String[] in = new String[x.inputs().size()];
@@ -327,6 +384,8 @@ final class BatchedPass {
       } else if (p instanceof Rowwise r) {
         producer.put(r.node().id(), i);
         reads.add(Set.of());
+      } else if (p instanceof BiasSum bs) {
+        reads.add(Set.of(bs.node()));
       } else {
         Batched b = (Batched) p;
         if (b.node != null) producer.put(b.node.id(), i);
@@ -365,10 +424,24 @@ final class BatchedPass {
         m.addCode("$L", rowwiseCode(r));
         continue;
       }
+      if (p instanceof BiasSum bs) {
+        m.addCode("$L", biasSumCode(bs));
+        continue;
+      }
       Segment s = (Segment) p;
       List<Units.Unit> units = new ArrayList<>();
+      g.beginPass(s.nodes);
       for (Node n : s.nodes) units.add(g.nodeUnit(n));
       for (Object[] term : s.terms) units.add(g.termUnit((String) term[0], (Node) term[1]));
+      Node loss = g.graph.loss();
+      if (s.last && units.isEmpty() && mode != Mode.PREDICT && loss != null && !s.inputs && !s.targets
+          && s.reads.size() == 1 && s.reads.contains(loss) && producer.getOrDefault(loss.id(), i) != i) {
+        // only the loss sum is left: read it from its batch buffer
+        m.beginControlFlow("for (int s = 0; s < batch; s++)");
+        m.addStatement("sum += $N[s * $L]", batchArray(loss), loss.size());
+        m.endControlFlow();
+        continue;
+      }
       CodeBlock.Builder calls = CodeBlock.builder();
       if (!units.isEmpty()) {
         for (MethodSpec sm : Units.split(name + "P" + i + "_", units, calls)) type.addMethod(sm);
@@ -404,21 +477,44 @@ final class BatchedPass {
     if (t.isEmpty()) throw new IllegalStateException();
   }
 
+  private String biasSumCode(BiasSum bs) {
+    Code c = new Code();
+    Node x = bs.node();
+    int size = x.size();
+    c.comment("gradient of " + bs.param() + ": sum over the batch");
+    String gb = ctx.gradField.get(bs.param());
+    String src = batchArray(x);
+    c.open("for (int s = 0; s < batch; s++)");
+    c.line("int o = s * " + size + ";");
+    c.open("for (int i = 0; i < " + size + "; i++)");
+    c.line(gb + "[i] += " + src + "[o + i];");
+    c.close();
+    c.close();
+    return c.toString();
+  }
+
+  /** The {@code gb} argument of a batched weight-gradient op: a bias gradient or null. */
+  private String gbArg(Batched b) {
+    String p = biasOf.get(b);
+    return p == null ? "null" : ctx.gradField.get(p);
+  }
+
   private String batchedCode(Batched b) {
     Code c = new Code();
     if (b.node == null) {
       Node l = b.term.input(0);
       Node r = b.term.input(1);
       String where = SourceText.where(b.term.span());
-      c.comment((where == null ? "" : where + " ") + "gradient of " + b.param + ": outer products over the batch");
+      c.comment((where == null ? "" : where + " ") + "gradient of " + b.param + ": outer products over the batch"
+          + (biasOf.containsKey(b) ? ", and of " + biasOf.get(b) : ""));
       String[] d = ref(l);
       String[] x = ref(r);
       c.line(K + ".weightGradient(batch, " + l.size() + ", " + r.size() + ", " + d[0] + ", " + d[1] + ", "
-          + d[2] + ", " + x[0] + ", " + x[1] + ", " + x[2] + ", " + ctx.gradField.get(b.param) + ", null);");
+          + d[2] + ", " + x[0] + ", " + x[1] + ", " + x[2] + ", " + ctx.gradField.get(b.param) + ", " + gbArg(b) + ");");
       return c.toString();
     }
     Node n = b.node;
-    c.comment(g.describe(n) + ", over the batch");
+    c.comment(g.describe(n) + (biasOf.containsKey(b) ? " and of " + biasOf.get(b) : "") + ", over the batch");
     Node w = n.input(0);
     int m = w.shape().dim(0);
     int k = w.shape().dim(1);
@@ -435,7 +531,7 @@ final class BatchedPass {
     if (f != null) {
       String[] hp = ref(f.term().input(1));
       c.line(K + ".weightGradient(batch, " + m + ", " + k + ", " + v[0] + ", " + v[1] + ", " + v[2] + ", "
-          + hp[0] + ", " + hp[1] + ", " + hp[2] + ", " + ctx.gradField.get(f.param()) + ", null);");
+          + hp[0] + ", " + hp[1] + ", " + hp[2] + ", " + ctx.gradField.get(f.param()) + ", " + gbArg(b) + ");");
     }
     c.line(K + ".inputGradient(batch, " + m + ", " + k + ", " + wf + ", " + v[0] + ", " + v[1] + ", "
         + v[2] + ", " + out + ", 0, " + k + ");");

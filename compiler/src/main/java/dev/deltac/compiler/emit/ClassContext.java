@@ -49,6 +49,15 @@ final class ClassContext {
   final Map<String, Integer> batchBuffers = new LinkedHashMap<>();
   /** Scratch matrices (row arrays): field name to {rows, columns}. */
   final Map<String, int[]> scratchRows = new LinkedHashMap<>();
+  /** The field holding the loss seed (1/batch) in a model, or null: the seed is then 1. */
+  String seedField;
+  /** Double array fields and their sizes. */
+  final Map<String, Integer> doubleArrays = new LinkedHashMap<>();
+  /** Scalar double fields. */
+  final Set<String> doubleFields = new java.util.LinkedHashSet<>();
+  /** The double scratch row (or null) and its size. */
+  String doubleScratch;
+  int doubleScratchSize;
   /** Constant tables: field name to values, deduplicated by value. */
   final Map<String, double[]> constants = new LinkedHashMap<>();
   private final Map<Attr, String> constantByAttr = new HashMap<>();
@@ -98,6 +107,27 @@ final class ClassContext {
     String n = names.newName(suggestion);
     buffers.put(n, size);
     return n;
+  }
+
+  /** A scalar double field (per-sample state shared between kernels, e.g. a log-sum-exp). */
+  String doubleField(String suggestion) {
+    String n = names.newName(suggestion);
+    doubleFields.add(n);
+    return n;
+  }
+
+  /** A double array field of {@code size} elements (per-sample state shared between kernels). */
+  String doubleArray(String suggestion, int size) {
+    String n = names.newName(suggestion);
+    doubleArrays.put(n, size);
+    return n;
+  }
+
+  /** The double scratch row of at least {@code size} elements (one per class, reused). */
+  String doubleScratch(int size) {
+    doubleScratchSize = Math.max(doubleScratchSize, size);
+    if (doubleScratch == null) doubleScratch = names.newName("dscratch");
+    return doubleScratch;
   }
 
   /** A scratch field of {@code rows} row arrays of {@code cols} elements, zeroed once. */

@@ -124,6 +124,17 @@ final class ClassParts {
       m.addStatement("$N = new $L[$L]", e.getKey(), ctx.num.t, e.getValue());
       k++;
     }
+    for (String f : ctx.doubleFields) {
+      type.addField(FieldSpec.builder(double.class, f, Modifier.PRIVATE).build());
+    }
+    for (Map.Entry<String, Integer> e : ctx.doubleArrays.entrySet()) {
+      type.addField(FieldSpec.builder(double[].class, e.getKey(), Modifier.PRIVATE, Modifier.FINAL)
+          .initializer("new double[$L]", e.getValue()).build());
+    }
+    if (ctx.doubleScratch != null) {
+      type.addField(FieldSpec.builder(double[].class, ctx.doubleScratch, Modifier.PRIVATE, Modifier.FINAL)
+          .initializer("new double[$L]", ctx.doubleScratchSize).build());
+    }
     for (Map.Entry<String, Integer> e : ctx.batchBuffers.entrySet()) {
       type.addField(FieldSpec.builder(ctx.num.array(), e.getKey(), Modifier.PRIVATE).build());
       if (k % BUFFERS_PER_METHOD == 0) {

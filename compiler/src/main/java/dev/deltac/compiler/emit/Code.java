@@ -28,6 +28,14 @@ final class Code {
     return line("}");
   }
 
+  /** Closes the open {@code if} block and opens its {@code else} block. */
+  Code orElse() {
+    indent--;
+    line("} else {");
+    indent++;
+    return this;
+  }
+
   /** {@code for (int var = 0; var < n; var++)}, or n copies of the body with constant indices. */
   Code loop(String var, int n, boolean unroll, Consumer<Ix> body) {
     return loop(var, 0, n, 1, unroll, body);

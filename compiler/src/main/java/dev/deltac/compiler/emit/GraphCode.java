@@ -27,7 +27,9 @@ final class GraphCode {
     List<Node> all = new ArrayList<>(roots);
     if (gradients) all.addAll(graph.paramGrads().values());
     List<Units.Unit> out = new ArrayList<>();
-    for (Node n : plan.schedule(all)) {
+    List<Node> schedule = plan.schedule(all);
+    kernels.beginPass(schedule);
+    for (Node n : schedule) {
       Code c = new Code();
       c.comment(describe(n));
       kernels.emit(n, c);
@@ -49,6 +51,11 @@ final class GraphCode {
       }
     }
     return out;
+  }
+
+  /** Starts a run of {@link #nodeUnit} calls for {@code nodes}, one after the other per sample. */
+  void beginPass(List<Node> nodes) {
+    kernels.beginPass(nodes);
   }
 
   /** The unit computing node n into its buffer. */

@@ -180,7 +180,7 @@ final class GraphPlan {
 
   private boolean needsBuffer(Node n) {
     switch (n.op()) {
-      case PARAM: case CONST: case INPUT: case TARGET:
+      case PARAM: case CONST: case INPUT: case TARGET: case SEED:
         return false;
       default:
         break;

@@ -52,6 +52,14 @@ final class ModelEmitter {
         SourceText.comment(options.sourceFile()).replace("$", "_"),
         SourceText.comment(forward.name()).replace("$", "_"), options.precision().label());
 
+    // The loss seed: 1/batch, so that the summed per-sample gradients are the means already.
+    seeded = hasSeed(backward) && hasSeed(backwardWithInputs);
+    if (seeded) {
+      ctx.seedField = ctx.member("lossScale");
+      type.addField(FieldSpec.builder(num.type(), ctx.seedField, Modifier.PRIVATE)
+          .addJavadoc("The loss seed of the current step: 1 / batch.\n")
+          .initializer("$L", num.lit(1)).build());
+    }
     GraphCode fwd = new GraphCode(forward, ctx, "f");
     GraphCode bwd = new GraphCode(backward, ctx, "b");
     GraphCode bwi = new GraphCode(backwardWithInputs, ctx, "bi");
@@ -112,7 +120,14 @@ final class ModelEmitter {
     addAll(Units.split("forward", fwd.units(lossRoot, false), lossPass));
     CodeBlock.Builder gradPass = CodeBlock.builder();
     List<Node> bLoss = backward.loss() == null ? List.of() : List.of(backward.loss());
-    addAll(Units.split("backward", bwd.units(bLoss, true), gradPass));
+    List<Units.Unit> gradUnits = bwd.units(bLoss, true);
+    addAll(Units.split("backward", gradUnits, gradPass));
+    List<Units.Unit> firstUnits = firstSample(gradUnits);
+    CodeBlock.Builder firstPass = null;
+    if (firstUnits != null) {
+      firstPass = CodeBlock.builder();
+      addAll(Units.split("backwardFirst", firstUnits, firstPass));
+    }
     CodeBlock.Builder gradInPass = CodeBlock.builder();
     List<Node> biRoots = new ArrayList<>();
     if (backwardWithInputs.loss() != null) biRoots.add(backwardWithInputs.loss());
@@ -154,7 +169,8 @@ final class ModelEmitter {
     type.addMethod(checkBatch());
     predict(fwd, predictPass.build());
     loss(fwd, lossPass.build());
-    lossAndGradient(bwd, bwi, gradPass.build(), gradInPass.build(), dropout);
+    lossAndGradient(bwd, bwi, gradPass.build(), firstPass == null ? null : firstPass.build(),
+        gradInPass.build(), dropout);
 
     CodeBlock.Builder ctorTail = CodeBlock.builder();
     ClassParts.bufferFields(type, ctx, ctorTail);
@@ -169,11 +185,19 @@ final class ModelEmitter {
     return file.toString();
   }
 
+  private boolean seeded;
   private BatchedPass gradBatched;
   private BatchedPass lossBatched;
   private BatchedPass predictBatched;
   private CodeBlock constructorsTail;
   private MethodSpec.Builder mainCtor;
+
+  private static boolean hasSeed(Graph g) {
+    for (Node n : g.nodes()) {
+      if (n.op() == Op.SEED) return true;
+    }
+    return false;
+  }
 
   private static int size(List<Node> leaves) {
     int n = 0;
@@ -298,8 +322,73 @@ final class ModelEmitter {
         .addStatement("return ($L) (sum / batch)", num.t).build());
   }
 
-  private void lossAndGradient(GraphCode bwd, GraphCode bwi, CodeBlock pass, CodeBlock passIn,
-      boolean dropout) {
+  /**
+   * The per-sample gradient units rewritten for the first sample of a batch: each gradient
+   * element's first accumulation {@code g += t} becomes {@code g = t}, and elements no term writes
+   * are set to 0, so that the per-sample path needs no {@code zeroGradients()} (XOR: 17 stores
+   * and a call per step). Only for models with at most {@link #UNROLL_GRADIENTS} parameters whose
+   * gradient code is all single-element accumulations with constant indices; else null.
+   */
+  private List<Units.Unit> firstSample(List<Units.Unit> units) {
+    List<String> elements = gradientElements();
+    if (elements == null) return null;
+    StringBuilder names = new StringBuilder();
+    for (String g : ctx.gradField.values()) {
+      if (names.length() > 0) names.append('|');
+      names.append(java.util.regex.Pattern.quote(g));
+    }
+    java.util.regex.Pattern any = java.util.regex.Pattern.compile("\\b(?:" + names + ")\\b");
+    java.util.regex.Pattern acc = java.util.regex.Pattern.compile(
+        "^(\\s*)((?:" + names + ")(?:\\[\\d+\\])+) \\+= (.*);$");
+    java.util.Set<String> written = new java.util.HashSet<>();
+    List<Units.Unit> out = new ArrayList<>();
+    for (Units.Unit u : units) {
+      StringBuilder code = new StringBuilder();
+      for (String line : u.code().split("\n", -1)) {
+        java.util.regex.Matcher m = acc.matcher(line);
+        if (m.matches()) {
+          if (!elements.contains(m.group(2))) return null;
+          if (written.add(m.group(2))) line = m.group(1) + m.group(2) + " = " + m.group(3) + ";";
+        } else if (!line.trim().startsWith("//") && any.matcher(line).find()) {
+          return null;
+        }
+        code.append(line).append('\n');
+      }
+      out.add(Units.Unit.of(code.substring(0, code.length() - 1)));
+    }
+    Code zero = new Code();
+    boolean any0 = false;
+    for (String e : elements) {
+      if (written.contains(e)) continue;
+      if (!any0) zero.comment("gradient elements no term writes");
+      any0 = true;
+      zero.line(e + " = " + num.lit(0) + ";");
+    }
+    if (any0) out.add(Units.Unit.of(zero.toString()));
+    return out;
+  }
+
+  /** Every gradient element as an expression ({@code dW1[0][1]}), or null above the unroll size. */
+  private List<String> gradientElements() {
+    int count = 0;
+    for (ParamSpec p : forward.paramSpecs()) count += p.shape().size();
+    if (count > UNROLL_GRADIENTS) return null;
+    List<String> out = new ArrayList<>();
+    for (ParamSpec p : forward.paramSpecs()) {
+      String g = ctx.gradField.get(p.name());
+      int rows = p.shape().rank() >= 2 ? p.shape().dim(0) : 1;
+      int cols = p.shape().size() / Math.max(1, rows);
+      for (int r = 0; r < rows; r++) {
+        for (int c = 0; c < cols; c++) {
+          out.add(p.shape().rank() >= 2 ? g + "[" + r + "][" + c + "]" : g + "[" + c + "]");
+        }
+      }
+    }
+    return out;
+  }
+
+  private void lossAndGradient(GraphCode bwd, GraphCode bwi, CodeBlock pass, CodeBlock first,
+      CodeBlock passIn, boolean dropout) {
     // Dropout masks are drawn per sample index in the batch array (see Model.setDropoutSeed).
     String firstSample = dropout ? "int firstSample = INPUT_SIZE == 0 ? 0 : inputOff / INPUT_SIZE" : "";
     String sampleIndex = dropout ? "sampleIndex = firstSample + s" : "";
@@ -309,30 +398,42 @@ final class ModelEmitter {
       if (g == null) throw new IllegalArgumentException("no input gradient for " + x.attr().name());
       inGrads.add(g);
     }
+    CodeBlock zero = CodeBlock.builder().addStatement("zeroGradients()").build();
     MethodSpec.Builder m = MethodSpec.methodBuilder("lossAndGradient").addAnnotation(Override.class)
         .addModifiers(Modifier.PUBLIC).returns(num.type())
         .addParameter(num.array(), "inputBatch").addParameter(int.class, "inputOff")
         .addParameter(num.array(), "targetBatch").addParameter(int.class, "targetOff").addParameter(int.class, "batch")
         .addParameter(boolean.class, "inputGradients")
         .addStatement("checkBatch(batch)")
-        .addStatement("zeroGradients()")
+        .addCode(first == null ? zero : CodeBlock.of(""))
+        .addCode(seeded ? CodeBlock.builder().addStatement("$N = $L / batch", ctx.seedField, num.lit(1)).build()
+            : CodeBlock.of(""))
         .addStatement("double sum = 0")
         .addCode(statement(firstSample))
         .beginControlFlow("if (inputGradients)")
+        .addCode(first != null ? zero : CodeBlock.of(""))
         .beginControlFlow("for (int s = 0; s < batch; s++)")
         .addCode(statement(sampleIndex))
         .addStatement("loadInputs(inputBatch, inputOff + s * INPUT_SIZE)")
         .addStatement("loadTargets(targetBatch, targetOff + s * TARGET_SIZE)")
         .addCode(passIn)
         .addStatement("sum += $L", lossValue(bwi))
-        .addStatement("storeInputGradients(s * INPUT_SIZE, batch)")
+        .addStatement(seeded ? "storeInputGradients(s * INPUT_SIZE)" : "storeInputGradients(s * INPUT_SIZE, batch)")
         .endControlFlow()
         .addCode(gradBatched.applies()
             ? CodeBlock.builder().nextControlFlow("else if (batch >= $L)", BatchedPass.MIN_BATCH)
+                .add(first != null ? zero : CodeBlock.of(""))
                 .addStatement("sum = backwardBatched(inputBatch, inputOff, targetBatch, targetOff, batch)").build()
             : CodeBlock.of(""))
         .nextControlFlow("else")
-        .beginControlFlow("for (int s = 0; s < batch; s++)")
+        .addCode(first == null ? CodeBlock.of("") : CodeBlock.builder()
+            .add("// the first sample writes the gradients, the others add to them\n")
+            .add(statement(dropout ? "sampleIndex = firstSample" : ""))
+            .addStatement("loadInputs(inputBatch, inputOff)")
+            .addStatement("loadTargets(targetBatch, targetOff)")
+            .add(first)
+            .addStatement("sum += $L", lossValue(bwd)).build())
+        .beginControlFlow("for (int s = $L; s < batch; s++)", first == null ? 0 : 1)
         .addCode(statement(sampleIndex))
         .addStatement("loadInputs(inputBatch, inputOff + s * INPUT_SIZE)")
         .addStatement("loadTargets(targetBatch, targetOff + s * TARGET_SIZE)")
@@ -340,47 +441,40 @@ final class ModelEmitter {
         .addStatement("sum += $L", lossValue(bwd))
         .endControlFlow()
         .endControlFlow()
-        .addStatement("meanGradients(batch)")
+        .addCode(seeded ? CodeBlock.of("") : CodeBlock.builder().addStatement("meanGradients(batch)").build())
         .addStatement("return ($L) (sum / batch)", num.t);
     type.addMethod(m.build());
     gradientHousekeeping();
-    type.addMethod(MethodSpec.methodBuilder("storeInputGradients").addModifiers(Modifier.PRIVATE)
-        .addParameter(int.class, "off").addParameter(int.class, "batch")
-        .addCode("$L", ClassParts.store(bwi.access, inGrads, "inputGradients", "off", "batch")).build());
+    MethodSpec.Builder store = MethodSpec.methodBuilder("storeInputGradients").addModifiers(Modifier.PRIVATE)
+        .addParameter(int.class, "off");
+    if (!seeded) store.addParameter(int.class, "batch");
+    type.addMethod(store.addCode("$L", ClassParts.store(bwi.access, inGrads, "inputGradients", "off",
+        seeded ? null : "batch")).build());
   }
 
   /** Models with at most this many parameters zero and scale their gradients unrolled. */
   static final int UNROLL_GRADIENTS = 64;
 
   /**
-   * {@code zeroGradients()} and {@code meanGradients(batch)} (gradient sums to means). Small
-   * models get straight-line code (XOR: 17 stores instead of 6 calls of Arrays.fill and 6 loops);
-   * others loop over the blocks. The mean is skipped for one sample, and for a power of two it
-   * multiplies by the exact reciprocal, which gives the same bits as dividing, at a fraction of
-   * the cost.
+   * {@code zeroGradients()} and, for a backward graph without the loss seed, {@code
+   * meanGradients(batch)} (gradient sums to means; a seeded graph's gradients are means already,
+   * its seed being 1/batch, which is exact for powers of two). Small models get straight-line
+   * code (XOR: 17 stores instead of 6 calls of Arrays.fill and 6 loops); others loop over the
+   * blocks. The mean is skipped for one sample, and for a power of two it multiplies by the exact
+   * reciprocal, which gives the same bits as dividing, at a fraction of the cost.
    */
   private void gradientHousekeeping() {
-    int count = 0;
-    for (ParamSpec p : forward.paramSpecs()) count += p.shape().size();
-    boolean unroll = count <= UNROLL_GRADIENTS;
+    List<String> elements = gradientElements();
     MethodSpec.Builder zero = MethodSpec.methodBuilder("zeroGradients").addModifiers(Modifier.PRIVATE);
     MethodSpec.Builder scale = MethodSpec.methodBuilder("scaleGradients").addModifiers(Modifier.PRIVATE)
         .addParameter(num.type(), "inv");
     MethodSpec.Builder divide = MethodSpec.methodBuilder("divideGradients").addModifiers(Modifier.PRIVATE)
         .addParameter(int.class, "batch");
-    if (unroll) {
-      for (ParamSpec p : forward.paramSpecs()) {
-        String g = ctx.gradField.get(p.name());
-        int rows = p.shape().rank() >= 2 ? p.shape().dim(0) : 1;
-        int cols = p.shape().size() / Math.max(1, rows);
-        for (int r = 0; r < rows; r++) {
-          for (int c = 0; c < cols; c++) {
-            String at = p.shape().rank() >= 2 ? g + "[" + r + "][" + c + "]" : g + "[" + c + "]";
-            zero.addStatement("$L = $L", at, num.lit(0));
-            scale.addStatement("$L *= inv", at);
-            divide.addStatement("$L /= batch", at);
-          }
-        }
+    if (elements != null) {
+      for (String at : elements) {
+        zero.addStatement("$L = $L", at, num.lit(0));
+        scale.addStatement("$L *= inv", at);
+        divide.addStatement("$L /= batch", at);
       }
     } else {
       zero.beginControlFlow("for (int k = 0; k < grads.length; k++)")
@@ -395,6 +489,7 @@ final class ModelEmitter {
           .endControlFlow().endControlFlow();
     }
     type.addMethod(zero.build());
+    if (seeded) return;
     type.addMethod(scale.build());
     type.addMethod(divide.build());
     type.addMethod(MethodSpec.methodBuilder("meanGradients").addModifiers(Modifier.PRIVATE)

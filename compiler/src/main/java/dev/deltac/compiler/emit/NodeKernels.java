@@ -36,6 +36,10 @@ final class NodeKernels {
   void emit(Node n, Code c) {
     String o = a.plan.buffers.get(n.id());
     Op op = n.op();
+    if (op == Op.SIGMOID && expShare(n.input(0)) != null) {
+      sigmoidShared(n, o, c);
+      return;
+    }
     if (op.isElementwise() || op == Op.BROADCAST) {
       c.loop("i", n.size(), n.size() <= UNROLL_ELEMENTS, i -> c.line(o + "[" + i + "] = " + a.expr(n, i) + ";"));
       return;
@@ -166,8 +170,106 @@ final class NodeKernels {
         j -> c.line(o + "[" + j.times(r).plus(i) + "] = " + a.at(n.input(0), i, j, cols) + ";")));
   }
 
-  /** Writes lse = log(sum(exp(x))) of the operand into the double local {@code lse}. */
+  // ---- log-sum-exp shared between the softmax family and softmax_ce on the same logits
+
+  /** Logits node id to the double field holding its log-sum-exp, when several nodes need it. */
+  private final java.util.Map<Integer, String> lseField = new java.util.HashMap<>();
+  /** Logits whose lse field holds the current sample's value at this point of the pass. */
+  private final java.util.Set<Integer> lseKnown = new java.util.HashSet<>();
+
+  /** The nodes of the current pass. */
+  private final java.util.Set<Node> pass = new java.util.HashSet<>();
+
+  /**
+   * Starts a run of {@code nodes} computed one after the other for the same sample (a per-sample
+   * pass, or one segment of a batched pass): values shared between two of them (a log-sum-exp,
+   * e^-|z|) are shared only inside the run.
+   */
+  void beginPass(java.util.Collection<Node> nodes) {
+    pass.clear();
+    pass.addAll(nodes);
+    lseKnown.clear();
+    expKnown.clear();
+  }
+
+  // ---- e^-|z| shared between sigmoid(z) and bce_with_logits(z, y)
+
+  /** Logits node id to the field holding e^-|z| per element, when both nodes need it. */
+  private final java.util.Map<Integer, String> expField = new java.util.HashMap<>();
+  /** Logits whose e^-|z| field holds the current sample's values at this point of the pass. */
+  private final java.util.Set<Integer> expKnown = new java.util.HashSet<>();
+
+  /** The field sharing e^-|z| (an element access prefix), or null when it is not shared. */
+  private String expShare(Node z) {
+    boolean sigmoid = false;
+    boolean loss = false;
+    for (Node n : pass) {
+      if (n.inputs().isEmpty() || n.input(0) != z) continue;
+      if (n.op() == Op.SIGMOID && a.plan.buffers.containsKey(n.id())) sigmoid = true;
+      if (n.op() == Op.BCE_LOGITS) loss = true;
+    }
+    if (!sigmoid || !loss) return null;
+    return expField.computeIfAbsent(z.id(), k -> {
+      String base = "exp" + a.plan.buffers.getOrDefault(z.id(), "" + z.id());
+      return z.size() == 1 ? a.ctx.doubleField(base) : a.ctx.doubleArray(base, z.size());
+    });
+  }
+
+  private String expAt(Node z, Ix i) {
+    String f = expShare(z);
+    return z.size() == 1 ? f : f + "[" + i + "]";
+  }
+
+  /**
+   * sigmoid(z) as z &gt;= 0 ? 1 / (1 + e) : e / (1 + e) with e = e^-|z| (MathFunctions.sigmoid's
+   * formula), e computed here or taken from the logistic loss on the same logits.
+   */
+  private void sigmoidShared(Node n, String o, Code c) {
+    Node z = n.input(0);
+    boolean known = expKnown.contains(z.id());
+    c.loop("i", n.size(), n.size() <= UNROLL_ELEMENTS, i -> {
+      c.open("");
+      c.line("double x = " + a.at(z, i) + ";");
+      if (known) {
+        c.line("double e = " + expAt(z, i) + ";");
+      } else {
+        c.line("double e = Math.exp(-Math.abs(x));");
+        c.line(expAt(z, i) + " = e;");
+      }
+      c.line(o + "[" + i + "] = " + num.cast("(x >= 0 ? 1 / (1 + e) : e / (1 + e))") + ";");
+      c.close();
+    });
+    expKnown.add(z.id());
+  }
+
+  private static boolean needsLse(Node n, Node z) {
+    switch (n.op()) {
+      case SOFTMAX: case LOG_SOFTMAX: case LOGSUMEXP: case SOFTMAX_CE: return n.input(0) == z;
+      default: return false;
+    }
+  }
+
+  /** The field sharing z's log-sum-exp, or null when only one node of the pass needs it. */
+  private String lseShare(Node z) {
+    int users = 0;
+    for (Node n : pass) {
+      if (needsLse(n, z)) users++;
+    }
+    if (users < 2) return null;
+    return lseField.computeIfAbsent(z.id(),
+        k -> a.ctx.doubleField("lse" + a.plan.buffers.getOrDefault(z.id(), "" + z.id())));
+  }
+
+  /**
+   * Declares the double local {@code lse} = log(sum(exp(x))) of the operand: computed (and
+   * stored in the shared field, if any) or read from the field when this sample's value is there.
+   */
   private void logSumExp(Node in, Code c) {
+    String f = lseShare(in);
+    if (f != null && lseKnown.contains(in.id())) {
+      c.line("double lse = " + f + ";");
+      return;
+    }
     c.line("double max = Double.NEGATIVE_INFINITY;");
     c.loop("i", in.size(), false, i -> c.line("max = Math.max(max, " + a.at(in, i) + ");"));
     c.line("double lse = max;");
@@ -176,11 +278,42 @@ final class NodeKernels {
     c.loop("i", in.size(), false, i -> c.line("sumExp += Math.exp(" + a.at(in, i) + " - max);"));
     c.line("lse = max + Math.log(sumExp);");
     c.close();
+    shareLse(in, f, c);
+  }
+
+  private void shareLse(Node in, String f, Code c) {
+    if (f == null) return;
+    c.line(f + " = lse;");
+    lseKnown.add(in.id());
   }
 
   private void softmax(Node n, String o, Code c) {
     Node in = n.input(0);
     c.open("");
+    String f = lseShare(in);
+    if (n.op() == Op.SOFTMAX && !(f != null && lseKnown.contains(in.id()))) {
+      // One exp per element: p = e / Σe with e = exp(x - max) kept in a double scratch row.
+      String e = a.ctx.doubleScratch(in.size());
+      c.line("double max = Double.NEGATIVE_INFINITY;");
+      c.loop("i", in.size(), false, i -> c.line("max = Math.max(max, " + a.at(in, i) + ");"));
+      c.line("double lse = max;");
+      c.open("if (!Double.isInfinite(max))");
+      c.line("double sumExp = 0;");
+      c.loop("i", in.size(), false, i -> {
+        c.line("double ei = Math.exp(" + a.at(in, i) + " - max);");
+        c.line(e + "[" + i + "] = ei;");
+        c.line("sumExp += ei;");
+      });
+      c.line("lse = max + Math.log(sumExp);");
+      c.loop("i", in.size(), false, i -> c.line(o + "[" + i + "] = " + num.cast("(" + e + "[" + i + "] / sumExp)") + ";"));
+      c.orElse();
+      c.loop("i", in.size(), false,
+          i -> c.line(o + "[" + i + "] = " + num.cast("Math.exp(" + a.at(in, i) + " - lse)") + ";"));
+      c.close();
+      shareLse(in, f, c);
+      c.close();
+      return;
+    }
     logSumExp(in, c);
     switch (n.op()) {
       case SOFTMAX:
@@ -222,16 +355,27 @@ final class NodeKernels {
         });
         result = "-s / " + size;
         break;
-      case BCE_LOGITS:
+      case BCE_LOGITS: {
+        String shared = expShare(pn);
+        boolean known = expKnown.contains(pn.id());
         c.loop("i", size, false, i -> {
           c.line("double logit = " + a.at(pn, i) + ";");
           // float32: log1p(t) for t in (0, 1] through the intrinsic Math.log (MathFunctions).
           String log1p = num.isFloat ? "dev.deltac.runtime.MathFunctions.log1pUnit" : "Math.log1p";
-          c.line("s += Math.max(logit, 0) - logit * " + Access.p(a.at(yn, i))
-              + " + " + log1p + "(Math.exp(-Math.abs(logit)));");
+          String e = "Math.exp(-Math.abs(logit))";
+          if (shared != null && known) {
+            e = expAt(pn, i);
+          } else if (shared != null) {
+            c.line("double e = " + e + ";");
+            c.line(expAt(pn, i) + " = e;");
+            e = "e";
+          }
+          c.line("s += Math.max(logit, 0) - logit * " + Access.p(a.at(yn, i)) + " + " + log1p + "(" + e + ");");
         });
+        if (shared != null) expKnown.add(pn.id());
         result = "s / " + size;
         break;
+      }
       case CROSS_ENTROPY:
         c.loop("i", size, false,
             i -> c.line("s += " + Access.p(a.at(yn, i)) + " * Math.log(" + a.at(pn, i) + ");"));

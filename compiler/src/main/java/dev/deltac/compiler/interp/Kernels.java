@@ -41,6 +41,9 @@ public final class Kernels {
     switch (op) {
       case CONST:
         return attr.doubles();
+      case SEED:
+        out[0] = 1;
+        return out;
       case WHERE:
         for (int i = 0; i < size; i++) out[i] = at(in[0], i) != 0 ? at(in[1], i) : at(in[2], i);
         return out;

@@ -36,6 +36,11 @@ public final class GraphBuilder {
     return intern(op, List.of(), Attr.name(name), shape, span);
   }
 
+  /** The loss seed ({@link Op#SEED}), a scalar. */
+  public Node seed() {
+    return leaf(Op.SEED, "seed", Shape.SCALAR, SourceSpan.NONE);
+  }
+
   /** A constant tensor of {@code shape}; {@code values} has shape.size() elements, or one. */
   public Node constant(Shape shape, double... values) {
     double[] v = values;

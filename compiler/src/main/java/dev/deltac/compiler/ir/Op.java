@@ -14,6 +14,12 @@ package dev.deltac.compiler.ir;
 public enum Op {
   // Leaves.
   INPUT(0, Kind.LEAF), TARGET(0, Kind.LEAF), PARAM(0, Kind.LEAF), CONST(0, Kind.LEAF),
+  /**
+   * The scalar cotangent that reverse mode seeds the loss with: 1 for the interpreter and for
+   * functions; a model's generated code binds it to 1/batch, so that the accumulated gradients
+   * are already the batch means (reverse mode is linear in the seed).
+   */
+  SEED(0, Kind.LEAF),
 
   // Elementwise, one operand.
   NEG(1, Kind.UNARY), EXP(1, Kind.UNARY), LOG(1, Kind.UNARY), SQRT(1, Kind.UNARY),

@@ -47,7 +47,7 @@ public final class FlopCount {
   static long flops(Node n) {
     long size = n.shape().sizeLong();
     switch (n.op()) {
-      case INPUT: case TARGET: case PARAM: case CONST: case INDEX: case SLICE: case PAD_FIRST:
+      case INPUT: case TARGET: case PARAM: case CONST: case SEED: case INDEX: case SLICE: case PAD_FIRST:
       case CONCAT: case RESHAPE: case TRANSPOSE: case BROADCAST: case DROPOUT_MASK:
         return 0;
       case MATMUL: {

@@ -24,15 +24,20 @@ public final class Optimizer {
 
   /**
    * The optimized reverse-mode graph of the training step (dropout masks kept); with
-   * {@code inputGradients}, dL/dinput too.
+   * {@code inputGradients}, dL/dinput too. A model's loss is seeded with the {@code SEED} leaf
+   * (1 in the interpreter, 1/batch in generated models); a function's with the constant 1.
    */
   public static Graph backward(Graph lowered, boolean inputGradients) {
-    Graph g = ReverseMode.differentiate(Simplify.run(LossFusion.run(lowered)), inputGradients);
+    return backward(lowered, inputGradients, lowered.kind() == Graph.Kind.MODEL);
+  }
+
+  private static Graph backward(Graph lowered, boolean inputGradients, boolean seeded) {
+    Graph g = ReverseMode.differentiate(Simplify.run(LossFusion.run(lowered)), inputGradients, seeded);
     return DeltaFusion.run(Simplify.run(g));
   }
 
-  /** The reverse-mode graph in inference mode (dropout off): a function's gradient. */
+  /** The reverse-mode graph in inference mode (dropout off): a function's gradient (seed 1). */
   public static Graph inferenceBackward(Graph lowered) {
-    return backward(Inference.run(lowered), true);
+    return backward(Inference.run(lowered), true, false);
   }
 }

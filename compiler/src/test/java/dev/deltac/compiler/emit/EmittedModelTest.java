@@ -7,6 +7,8 @@ import dev.deltac.runtime.Precision;
 import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Assertions;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -16,7 +18,8 @@ class EmittedModelTest {
   static Stream<Arguments> models() {
     List<Graph> models = List.of(TestModels.xor(), TestModels.mlp("Mlp", Op.RELU, 12, 9, 7, 5),
         TestModels.mlp("WideMlp", Op.TANH, 40, 70, 33, 6), TestModels.rnn("TinyRnn", 4, 3, 5, 2),
-        TestModels.rnn("Rnn", 3, 10, 20, 3), TestModels.conv());
+        TestModels.rnn("Rnn", 3, 10, 20, 3), TestModels.conv(),
+        TestModels.conv("WideConv", 12, 8, 4));
     return models.stream().flatMap(g -> Stream.of(Arguments.of(g, Precision.FLOAT64),
         Arguments.of(g, Precision.FLOAT32)));
   }
@@ -31,5 +34,13 @@ class EmittedModelTest {
     double[] ts = Harness.random(batch * m.info().targetSize(), rnd, 0.05, 0.95);
     Harness.check(g, m, Harness.randomParams(g, rnd, 0.5), xs, ts, batch,
         p == Precision.FLOAT64 ? 1e-12 : 1e-4);
+  }
+
+  /** WideConv takes the batched pass, with both kinds of batched bias-gradient sums. */
+  @Test
+  void wideConvSumsBiasGradientsOverTheBatch() {
+    String src = Harness.source(TestModels.conv("WideConv", 12, 8, 4), "gen", "WideConvF", Precision.FLOAT32);
+    Assertions.assertTrue(src.contains("// gradient of conv.b: sum over the batch"), src);
+    Assertions.assertTrue(src.contains(", dfc_W, dfc_b);"), src);
   }
 }

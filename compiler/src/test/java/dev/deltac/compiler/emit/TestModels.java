@@ -126,20 +126,30 @@ final class TestModels {
 
   /** conv2d (padding 1) + bias + relu, 2x2 max pool, flatten, dense, softmax cross-entropy. */
   static Graph conv() {
+    return conv("Conv", 6, 2, 3);
+  }
+
+  /**
+   * As {@link #conv()} on a {@code size}×{@code size} image with {@code filters} filters and
+   * {@code classes} outputs: with a dense head of at least 1 024 weights the float32 batched pass
+   * applies, and the convolution bias gradient is summed over a batch buffer.
+   */
+  static Graph conv(String name, int size, int filters, int classes) {
     TestModels m = new TestModels("conv.nn");
     GraphBuilder b = m.b;
-    Node x = m.input("img", 1, 6, 6);
-    Node y = m.target("label", 3);
-    Node w = m.param("conv.W", 2, 1, 3, 3);
-    Node bias = m.param("conv.b", 2);
+    Node x = m.input("img", 1, size, size);
+    Node y = m.target("label", classes);
+    Node w = m.param("conv.W", filters, 1, 3, 3);
+    Node bias = m.param("conv.b", filters);
     SourceSpan s = m.span();
     Node c = b.make(Op.CONV2D, Attr.ints(1, 1), s, x, w);
-    Node planes = b.make(Op.OUTER, s, bias, b.constant(Shape.of(36), 1.0));
-    Node a = b.make(Op.RELU, s, b.add(c, b.reshape(planes, Shape.of(2, 6, 6))));
+    Node planes = b.make(Op.OUTER, s, bias, b.constant(Shape.of(size * size), 1.0));
+    Node a = b.make(Op.RELU, s, b.add(c, b.reshape(planes, Shape.of(filters, size, size))));
     Node pool = b.make(Op.MAXPOOL2D, Attr.ints(2, 2), m.span(), a);
-    Node flat = b.reshape(pool, Shape.of(18));
-    Node z = m.dense("fc.", flat, 3, null);
+    int flatSize = filters * (size / 2) * (size / 2);
+    Node flat = b.reshape(pool, Shape.of(flatSize));
+    Node z = m.dense("fc.", flat, classes, null);
     m.output("logits", z);
-    return m.model("Conv", m.loss(Op.SOFTMAX_CE, z, y));
+    return m.model(name, m.loss(Op.SOFTMAX_CE, z, y));
   }
 }
