@@ -26,13 +26,28 @@ import jdk.incubator.vector.VectorSpecies;
  * one that links against the incubator module.
  */
 final class VectorDenseKernels extends DenseLayerKernels {
-  private static final VectorSpecies<Float> S = FloatVector.SPECIES_256;
-  private static final int L = 8;
+  /** System property: {@code 256} or {@code 512}, the vector width to use (default below). */
+  static final String BITS_PROPERTY = "deltac.vector.bits";
+
+  /** The gradients' species: 512 bits where the hardware prefers them, else 256. */
+  private static final VectorSpecies<Float> S = species(System.getProperty(BITS_PROPERTY));
+  private static final int L = S.length();
+  /**
+   * The forward's dot products always use 256-bit vectors: their lane sums fix the summation
+   * order, which must not depend on the machine's vector width.
+   */
+  private static final VectorSpecies<Float> FS = FloatVector.SPECIES_256;
+  private static final int FL = 8;
   private static final int L2 = 2 * L;
   private static final int L3 = 3 * L;
 
-  VectorDenseKernels() {
-    if (S.length() != L) throw new IllegalStateException("SPECIES_256 has " + S.length());
+  VectorDenseKernels() {}
+
+  private static VectorSpecies<Float> species(String bits) {
+    if (!"256".equals(bits) && FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 512) {
+      return FloatVector.SPECIES_512;
+    }
+    return FloatVector.SPECIES_256;
   }
 
   /** True when the platform runs 256-bit float vectors in hardware rather than emulating them. */
@@ -42,7 +57,7 @@ final class VectorDenseKernels extends DenseLayerKernels {
 
   @Override
   public String name() {
-    return "vector-256";
+    return "vector-" + S.vectorBitSize();
   }
 
   /** Sum of the lanes in a fixed pairwise order. */
@@ -60,7 +75,7 @@ final class VectorDenseKernels extends DenseLayerKernels {
   @Override
   void forwardKernel(int batch, int m, int n, float[][] w, float[] bias,
       float[] x, int xOff, int xStride, float[] y, int yOff, int yStride) {
-    int nv = n - n % L;
+    int nv = n - n % FL;
     int b4 = batch - batch % 4;
     int i = 0;
     for (; i + 3 <= m; i += 3) {
@@ -97,26 +112,26 @@ final class VectorDenseKernels extends DenseLayerKernels {
     int p1 = xo + xs;
     int p2 = p1 + xs;
     int p3 = p2 + xs;
-    FloatVector a00 = FloatVector.zero(S);
+    FloatVector a00 = FloatVector.zero(FS);
     FloatVector a01 = a00, a02 = a00, a10 = a00, a11 = a00, a12 = a00;
     FloatVector a20 = a00, a21 = a00, a22 = a00, a30 = a00, a31 = a00, a32 = a00;
-    for (int j = 0; j < nv; j += L) {
-      FloatVector v0 = FloatVector.fromArray(S, w0, j);
-      FloatVector v1 = FloatVector.fromArray(S, w1, j);
-      FloatVector v2 = FloatVector.fromArray(S, w2, j);
-      FloatVector u = FloatVector.fromArray(S, x, p0 + j);
+    for (int j = 0; j < nv; j += FL) {
+      FloatVector v0 = FloatVector.fromArray(FS, w0, j);
+      FloatVector v1 = FloatVector.fromArray(FS, w1, j);
+      FloatVector v2 = FloatVector.fromArray(FS, w2, j);
+      FloatVector u = FloatVector.fromArray(FS, x, p0 + j);
       a00 = v0.fma(u, a00);
       a01 = v1.fma(u, a01);
       a02 = v2.fma(u, a02);
-      u = FloatVector.fromArray(S, x, p1 + j);
+      u = FloatVector.fromArray(FS, x, p1 + j);
       a10 = v0.fma(u, a10);
       a11 = v1.fma(u, a11);
       a12 = v2.fma(u, a12);
-      u = FloatVector.fromArray(S, x, p2 + j);
+      u = FloatVector.fromArray(FS, x, p2 + j);
       a20 = v0.fma(u, a20);
       a21 = v1.fma(u, a21);
       a22 = v2.fma(u, a22);
-      u = FloatVector.fromArray(S, x, p3 + j);
+      u = FloatVector.fromArray(FS, x, p3 + j);
       a30 = v0.fma(u, a30);
       a31 = v1.fma(u, a31);
       a32 = v2.fma(u, a32);
@@ -152,18 +167,18 @@ final class VectorDenseKernels extends DenseLayerKernels {
     float[] w5 = w[i + 5];
     float[] w6 = w[i + 6];
     float[] w7 = w[i + 7];
-    FloatVector a0 = FloatVector.zero(S);
+    FloatVector a0 = FloatVector.zero(FS);
     FloatVector a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
-    for (int j = 0; j < nv; j += L) {
-      FloatVector u = FloatVector.fromArray(S, x, p + j);
-      a0 = FloatVector.fromArray(S, w0, j).fma(u, a0);
-      a1 = FloatVector.fromArray(S, w1, j).fma(u, a1);
-      a2 = FloatVector.fromArray(S, w2, j).fma(u, a2);
-      a3 = FloatVector.fromArray(S, w3, j).fma(u, a3);
-      a4 = FloatVector.fromArray(S, w4, j).fma(u, a4);
-      a5 = FloatVector.fromArray(S, w5, j).fma(u, a5);
-      a6 = FloatVector.fromArray(S, w6, j).fma(u, a6);
-      a7 = FloatVector.fromArray(S, w7, j).fma(u, a7);
+    for (int j = 0; j < nv; j += FL) {
+      FloatVector u = FloatVector.fromArray(FS, x, p + j);
+      a0 = FloatVector.fromArray(FS, w0, j).fma(u, a0);
+      a1 = FloatVector.fromArray(FS, w1, j).fma(u, a1);
+      a2 = FloatVector.fromArray(FS, w2, j).fma(u, a2);
+      a3 = FloatVector.fromArray(FS, w3, j).fma(u, a3);
+      a4 = FloatVector.fromArray(FS, w4, j).fma(u, a4);
+      a5 = FloatVector.fromArray(FS, w5, j).fma(u, a5);
+      a6 = FloatVector.fromArray(FS, w6, j).fma(u, a6);
+      a7 = FloatVector.fromArray(FS, w7, j).fma(u, a7);
     }
     int q = yo + i;
     y[q] = bias(bias, i) + tail(sum(a0), n, nv, w0, x, p);
@@ -183,14 +198,14 @@ final class VectorDenseKernels extends DenseLayerKernels {
     int p1 = xo + xs;
     int p2 = p1 + xs;
     int p3 = p2 + xs;
-    FloatVector a0 = FloatVector.zero(S);
+    FloatVector a0 = FloatVector.zero(FS);
     FloatVector a1 = a0, a2 = a0, a3 = a0;
-    for (int j = 0; j < nv; j += L) {
-      FloatVector v = FloatVector.fromArray(S, w0, j);
-      a0 = v.fma(FloatVector.fromArray(S, x, p0 + j), a0);
-      a1 = v.fma(FloatVector.fromArray(S, x, p1 + j), a1);
-      a2 = v.fma(FloatVector.fromArray(S, x, p2 + j), a2);
-      a3 = v.fma(FloatVector.fromArray(S, x, p3 + j), a3);
+    for (int j = 0; j < nv; j += FL) {
+      FloatVector v = FloatVector.fromArray(FS, w0, j);
+      a0 = v.fma(FloatVector.fromArray(FS, x, p0 + j), a0);
+      a1 = v.fma(FloatVector.fromArray(FS, x, p1 + j), a1);
+      a2 = v.fma(FloatVector.fromArray(FS, x, p2 + j), a2);
+      a3 = v.fma(FloatVector.fromArray(FS, x, p3 + j), a3);
     }
     y[q] = bias0 + tail(sum(a0), n, nv, w0, x, p0);
     y[q + ys] = bias0 + tail(sum(a1), n, nv, w0, x, p1);
@@ -199,9 +214,9 @@ final class VectorDenseKernels extends DenseLayerKernels {
   }
 
   private static float dot(int n, int nv, float[] w0, float[] x, int p) {
-    FloatVector a = FloatVector.zero(S);
-    for (int j = 0; j < nv; j += L) {
-      a = FloatVector.fromArray(S, w0, j).fma(FloatVector.fromArray(S, x, p + j), a);
+    FloatVector a = FloatVector.zero(FS);
+    for (int j = 0; j < nv; j += FL) {
+      a = FloatVector.fromArray(FS, w0, j).fma(FloatVector.fromArray(FS, x, p + j), a);
     }
     return tail(sum(a), n, nv, w0, x, p);
   }

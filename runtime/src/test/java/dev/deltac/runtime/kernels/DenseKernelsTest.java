@@ -44,7 +44,11 @@ class DenseKernelsTest {
   void vectorImplementationIsAvailableInTheBuild() {
     // surefire runs with --add-modules jdk.incubator.vector; without it this test is moot
     assertTrue(DenseKernels.vector().isPresent(), "vector kernels not loadable");
-    assertEquals("vector-256", DenseKernels.vector().get().name());
+    // 512-bit gradients where the hardware prefers them, unless -Ddeltac.vector.bits=256
+    String name = DenseKernels.vector().get().name();
+    boolean wide = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 512
+        && !"256".equals(System.getProperty("deltac.vector.bits"));
+    assertEquals(wide ? "vector-512" : "vector-256", name);
   }
 
   @ParameterizedTest(name = "{0} batch={1} m={2} n={3}")
