@@ -78,6 +78,10 @@ final class VectorDenseKernels extends DenseLayerKernels {
     int nv = n - n % FL;
     int b4 = batch - batch % 4;
     int i = 0;
+    if (packedPays(b4, n) && nv > 0) {
+      i = m - m % TP;
+      if (i > 0) forwardPacked(b4, i, n, nv, w, bias, x, xOff, xStride, y, yOff, yStride);
+    }
     for (; i + 3 <= m; i += 3) {
       for (int b = 0; b < b4; b += 4) {
         forward4x3(n, nv, w, bias, i, x, xOff + b * xStride, xStride, y, yOff + b * yStride,
@@ -225,6 +229,169 @@ final class VectorDenseKernels extends DenseLayerKernels {
   private static float tail(float s, int n, int nv, float[] w0, float[] x, int p) {
     for (int j = nv; j < n; j++) s = Math.fma(w0[j], x[p + j], s);
     return s;
+  }
+
+  // ------------------------------------------------------------- forward through packed W^T
+
+  /**
+   * Whether {@code batch} samples amortize packing {@code W^T} (about 0.43 ns per weight). The
+   * packed kernel saves mostly the dot products' lane sums, one per output, so the saving per
+   * sample shrinks relative to the packing as {@code n} grows. Measured crossovers: between 32
+   * and 64 samples at {@code n = 256}, between 64 and 128 at {@code n = 784}.
+   */
+  static boolean packedPays(int batch, int n) {
+    return batch >= 32 && 7 * batch >= n;
+  }
+  /** Output columns per packed panel: two vectors of the gradients' species. */
+  private static final int TP = 2 * L;
+
+  /** Per-thread scratch: [0] one packed panel of {@code W^T}, [1] the lane-class partials. */
+  private static final ThreadLocal<float[][]> PACKED =
+      ThreadLocal.withInitial(() -> new float[][] {new float[0], new float[FL * 8 * L]});
+
+  /**
+   * The forward of the 4-sample blocks ({@code batch % 4 == 0}) for rows {@code i < mp}
+   * ({@code mp % TP == 0}) as broadcast products on a packed {@code W^T}: vectors run along
+   * the outputs {@code i}, so no lane sums are needed. The result has the same bits as the dot
+   * product kernels: those sum, in lane {@code l} of a 256-bit accumulator, the terms
+   * {@code j = l, l + 8, ...} below {@code nv} in order; then add the 8 lanes in a fixed tree,
+   * then the tail columns by FMA, then the bias. Here every lane class {@code l} is one pass of
+   * FMA chains over the same terms in the same order, and the 8 partial results of an element
+   * are added in the same tree, followed by the same tail and bias.
+   *
+   * <p>Each panel of {@code TP} rows of {@code W} is packed as {@code n} rows of {@code TP}
+   * floats, class-major ({@code j = 8k + l} at float {@code l * classStride + k * TP},
+   * {@code k < nv / 8}), then the tail columns; every sample block then streams it.
+   */
+  private static void forwardPacked(int batch, int mp, int n, int nv, float[][] w, float[] bias,
+      float[] x, int xOff, int xs, float[] y, int yOff, int ys) {
+    float[][] scratch = PACKED.get();
+    int k8 = nv / FL;
+    int cs = classStride(k8);
+    int size = FL * cs + (n - nv) * TP;
+    if (scratch[0].length < size) scratch[0] = new float[size];
+    float[] wt = scratch[0];
+    float[] part = scratch[1];
+    for (int i = 0; i < mp; i += TP) {
+      pack(n, nv, k8, cs, w, i, wt);
+      for (int b = 0; b < batch; b += 4) {
+        int xo = xOff + b * xs;
+        for (int l = 0; l < FL; l++) forwardClass4x2(k8, l * cs, l, wt, x, xo, xs, part);
+        int yo = yOff + b * ys + i;
+        for (int slot = 0; slot < 8; slot++) {
+          finish(slot, n, nv, FL * cs, wt, part, bias, i, x, xo + (slot >> 1) * xs,
+              y, yo + (slot >> 1) * ys);
+        }
+      }
+    }
+  }
+
+  /**
+   * Floats between the packed rows of consecutive lane classes: {@code k8} rows of {@code TP}
+   * plus one cache line, so that the 8 classes' rows are not 4 KiB apart (at {@code n = 256}
+   * they were: L1 set conflicts made the packing twice as slow).
+   */
+  private static int classStride(int k8) {
+    return k8 * TP + 16;
+  }
+
+  /**
+   * Packs rows {@code i .. i + TP} of {@code W} transposed, in the class-major row order. Eight
+   * columns at a time across all the panel's rows, so that the packed rows being written (8 x
+   * {@code TP} floats) and the row segments being read stay in L1.
+   */
+  private static void pack(int n, int nv, int k8, int kt, float[][] w, int i, float[] wt) {
+    for (int c = 0; c < TP; c += 8) {
+      pack8(k8, kt, w[i + c], w[i + c + 1], w[i + c + 2], w[i + c + 3], w[i + c + 4],
+          w[i + c + 5], w[i + c + 6], w[i + c + 7], wt, c);
+    }
+    for (int j = nv, q = FL * kt; j < n; j++) {
+      for (int c = 0; c < TP; c++, q++) wt[q] = w[i + c][j];
+    }
+  }
+
+  /**
+   * Eight rows of {@code W}: for each 8 columns {@code 8k .. 8k + 7}, 64 loads from 8 row
+   * segments and one run of 8 contiguous stores per lane class. About 0.43 ns per element on
+   * the benchmark machine; an 8 x 8 transpose in vector registers (rotations and blends) took
+   * half that alone but allocated inside the kernels (JDK 17 did not intrinsify its stores
+   * once other vector shapes had run).
+   */
+  private static void pack8(int k8, int kt, float[] r0, float[] r1, float[] r2, float[] r3,
+      float[] r4, float[] r5, float[] r6, float[] r7, float[] wt, int q0) {
+    for (int k = 0, s = 0, q = q0; k < k8; k++, s += FL, q += TP) {
+      for (int l = 0; l < FL; l++) {
+        int o = q + l * kt;
+        int t = s + l;
+        wt[o] = r0[t];
+        wt[o + 1] = r1[t];
+        wt[o + 2] = r2[t];
+        wt[o + 3] = r3[t];
+        wt[o + 4] = r4[t];
+        wt[o + 5] = r5[t];
+        wt[o + 6] = r6[t];
+        wt[o + 7] = r7[t];
+      }
+    }
+  }
+
+  /**
+   * Lane class {@code l} for 4 samples x 2 vectors of outputs: 8 FMA chains over the terms
+   * {@code j = 8k + l}, stored to {@code part} at {@code ((l * 8) + slot) * L}, slot = 2 *
+   * sample + vector.
+   */
+  private static void forwardClass4x2(int k8, int r0, int l, float[] wt, float[] x, int xo,
+      int xs, float[] part) {
+    int p1 = xo + xs;
+    int p2 = p1 + xs;
+    int p3 = p2 + xs;
+    FloatVector a00 = FloatVector.zero(S);
+    FloatVector a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+    for (int k = 0, r = r0, j = l; k < k8; k++, r += TP, j += FL) {
+      FloatVector v0 = FloatVector.fromArray(S, wt, r);
+      FloatVector v1 = FloatVector.fromArray(S, wt, r + L);
+      FloatVector u = FloatVector.broadcast(S, x[xo + j]);
+      a00 = v0.fma(u, a00);
+      a01 = v1.fma(u, a01);
+      u = FloatVector.broadcast(S, x[p1 + j]);
+      a10 = v0.fma(u, a10);
+      a11 = v1.fma(u, a11);
+      u = FloatVector.broadcast(S, x[p2 + j]);
+      a20 = v0.fma(u, a20);
+      a21 = v1.fma(u, a21);
+      u = FloatVector.broadcast(S, x[p3 + j]);
+      a30 = v0.fma(u, a30);
+      a31 = v1.fma(u, a31);
+    }
+    int o = l * 8 * L;
+    a00.intoArray(part, o);
+    a01.intoArray(part, o + L);
+    a10.intoArray(part, o + 2 * L);
+    a11.intoArray(part, o + 3 * L);
+    a20.intoArray(part, o + 4 * L);
+    a21.intoArray(part, o + 5 * L);
+    a30.intoArray(part, o + 6 * L);
+    a31.intoArray(part, o + 7 * L);
+  }
+
+  /**
+   * One vector of outputs ({@code slot}: sample {@code slot / 2}, vector {@code slot % 2}): the
+   * 8 lane-class partials added in the lane-sum tree, the tail columns by FMA, then the bias.
+   */
+  private static void finish(int slot, int n, int nv, int tailRow, float[] wt, float[] part,
+      float[] bias, int i, float[] x, int p, float[] y, int q) {
+    int o = slot * L;
+    int c = 8 * L;
+    FloatVector s = FloatVector.fromArray(S, part, o).add(FloatVector.fromArray(S, part, o + c))
+        .add(FloatVector.fromArray(S, part, o + 2 * c).add(FloatVector.fromArray(S, part, o + 3 * c)))
+        .add(FloatVector.fromArray(S, part, o + 4 * c).add(FloatVector.fromArray(S, part, o + 5 * c))
+            .add(FloatVector.fromArray(S, part, o + 6 * c).add(FloatVector.fromArray(S, part, o + 7 * c))));
+    int v = (slot & 1) * L;
+    for (int j = nv, r = tailRow + v; j < n; j++, r += TP) {
+      s = FloatVector.fromArray(S, wt, r).fma(FloatVector.broadcast(S, x[p + j]), s);
+    }
+    FloatVector b = bias == null ? FloatVector.zero(S) : FloatVector.fromArray(S, bias, i + v);
+    b.add(s).intoArray(y, q + v);
   }
 
   // --------------------------------------------------------------------------- input gradient
