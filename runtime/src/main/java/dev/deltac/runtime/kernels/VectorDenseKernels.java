@@ -29,15 +29,14 @@ final class VectorDenseKernels extends DenseLayerKernels {
   /** System property: {@code 256} or {@code 512}, the vector width to use (default below). */
   static final String BITS_PROPERTY = "deltac.vector.bits";
 
-  /** The gradients' species: 512 bits where the hardware prefers them, else 256. */
+  /**
+   * One species for every kernel: 512 bits where the hardware prefers them, else 256. Mixing two
+   * shapes in one JVM pollutes the type profiles inside the Vector API, after which C2 stops
+   * intrinsifying some operations and the kernels box vectors (measured: forward and weight
+   * gradient 2x slower, allocating, once 256-bit forwards ran next to 512-bit gradients).
+   */
   private static final VectorSpecies<Float> S = species(System.getProperty(BITS_PROPERTY));
   private static final int L = S.length();
-  /**
-   * The forward's dot products always use 256-bit vectors: their lane sums fix the summation
-   * order, which must not depend on the machine's vector width.
-   */
-  private static final VectorSpecies<Float> FS = FloatVector.SPECIES_256;
-  private static final int FL = 8;
   private static final int L2 = 2 * L;
   private static final int L3 = 3 * L;
 
@@ -60,10 +59,20 @@ final class VectorDenseKernels extends DenseLayerKernels {
     return "vector-" + S.vectorBitSize();
   }
 
-  /** Sum of the lanes in a fixed pairwise order. */
-  private static float sum(FloatVector v) {
-    return ((v.lane(0) + v.lane(1)) + (v.lane(2) + v.lane(3)))
-        + ((v.lane(4) + v.lane(5)) + (v.lane(6) + v.lane(7)));
+  /**
+   * Sum of the {@code L} floats at {@code t[o]} (a stored accumulator) in a fixed pairwise
+   * order: {@code ((l0 + l1) + (l2 + l3)) + ((l4 + l5) + (l6 + l7))} for 8 lanes; for 16, that
+   * tree of the lower half plus the tree of the upper half. The kernels store accumulators and
+   * sum them here rather than extracting lanes: no vector crosses a method boundary (a vector
+   * passed to a method C2 does not inline is boxed), and 16 scalar loads are cheaper than 16
+   * lane extractions.
+   */
+  private static float lanes(float[] t, int o) {
+    float s = ((t[o] + t[o + 1]) + (t[o + 2] + t[o + 3]))
+        + ((t[o + 4] + t[o + 5]) + (t[o + 6] + t[o + 7]));
+    if (L == 8) return s;
+    return s + (((t[o + 8] + t[o + 9]) + (t[o + 10] + t[o + 11]))
+        + ((t[o + 12] + t[o + 13]) + (t[o + 14] + t[o + 15])));
   }
 
   private static float bias(float[] bias, int i) {
@@ -75,8 +84,9 @@ final class VectorDenseKernels extends DenseLayerKernels {
   @Override
   void forwardKernel(int batch, int m, int n, float[][] w, float[] bias,
       float[] x, int xOff, int xStride, float[] y, int yOff, int yStride) {
-    int nv = n - n % FL;
+    int nv = n - n % L;
     int b4 = batch - batch % 4;
+    float[] t = PACKED.get()[1]; // 12 stored accumulators for the lane sums
     int i = 0;
     if (packedPays(b4, n) && nv > 0) {
       i = m - m % TP;
@@ -85,13 +95,13 @@ final class VectorDenseKernels extends DenseLayerKernels {
     for (; i + 3 <= m; i += 3) {
       for (int b = 0; b < b4; b += 4) {
         forward4x3(n, nv, w, bias, i, x, xOff + b * xStride, xStride, y, yOff + b * yStride,
-            yStride);
+            yStride, t);
       }
     }
     for (; i < m; i++) {
       for (int b = 0; b < b4; b += 4) {
         forward4x1(n, nv, w[i], bias(bias, i), x, xOff + b * xStride, xStride, y,
-            yOff + b * yStride + i, yStride);
+            yOff + b * yStride + i, yStride, t);
       }
     }
     // The last batch % 4 samples, one at a time: 8 rows per pass, so that 8 independent FMA
@@ -102,13 +112,13 @@ final class VectorDenseKernels extends DenseLayerKernels {
       int p = xOff + b * xStride;
       int yo = yOff + b * yStride;
       int r = 0;
-      for (; r + 8 <= m; r += 8) forward1x8(n, nv, w, bias, r, x, p, y, yo);
-      for (; r < m; r++) y[yo + r] = bias(bias, r) + dot(n, nv, w[r], x, p);
+      for (; r + 8 <= m; r += 8) forward1x8(n, nv, w, bias, r, x, p, y, yo, t);
+      for (; r < m; r++) y[yo + r] = bias(bias, r) + dot(n, nv, w[r], x, p, t);
     }
   }
 
   private static void forward4x3(int n, int nv, float[][] w, float[] bias, int i,
-      float[] x, int xo, int xs, float[] y, int yo, int ys) {
+      float[] x, int xo, int xs, float[] y, int yo, int ys, float[] t) {
     float[] w0 = w[i];
     float[] w1 = w[i + 1];
     float[] w2 = w[i + 2];
@@ -116,53 +126,65 @@ final class VectorDenseKernels extends DenseLayerKernels {
     int p1 = xo + xs;
     int p2 = p1 + xs;
     int p3 = p2 + xs;
-    FloatVector a00 = FloatVector.zero(FS);
+    FloatVector a00 = FloatVector.zero(S);
     FloatVector a01 = a00, a02 = a00, a10 = a00, a11 = a00, a12 = a00;
     FloatVector a20 = a00, a21 = a00, a22 = a00, a30 = a00, a31 = a00, a32 = a00;
-    for (int j = 0; j < nv; j += FL) {
-      FloatVector v0 = FloatVector.fromArray(FS, w0, j);
-      FloatVector v1 = FloatVector.fromArray(FS, w1, j);
-      FloatVector v2 = FloatVector.fromArray(FS, w2, j);
-      FloatVector u = FloatVector.fromArray(FS, x, p0 + j);
+    for (int j = 0; j < nv; j += L) {
+      FloatVector v0 = FloatVector.fromArray(S, w0, j);
+      FloatVector v1 = FloatVector.fromArray(S, w1, j);
+      FloatVector v2 = FloatVector.fromArray(S, w2, j);
+      FloatVector u = FloatVector.fromArray(S, x, p0 + j);
       a00 = v0.fma(u, a00);
       a01 = v1.fma(u, a01);
       a02 = v2.fma(u, a02);
-      u = FloatVector.fromArray(FS, x, p1 + j);
+      u = FloatVector.fromArray(S, x, p1 + j);
       a10 = v0.fma(u, a10);
       a11 = v1.fma(u, a11);
       a12 = v2.fma(u, a12);
-      u = FloatVector.fromArray(FS, x, p2 + j);
+      u = FloatVector.fromArray(S, x, p2 + j);
       a20 = v0.fma(u, a20);
       a21 = v1.fma(u, a21);
       a22 = v2.fma(u, a22);
-      u = FloatVector.fromArray(FS, x, p3 + j);
+      u = FloatVector.fromArray(S, x, p3 + j);
       a30 = v0.fma(u, a30);
       a31 = v1.fma(u, a31);
       a32 = v2.fma(u, a32);
     }
+    a00.intoArray(t, 0);
+    a01.intoArray(t, 1 * L);
+    a02.intoArray(t, 2 * L);
+    a10.intoArray(t, 3 * L);
+    a11.intoArray(t, 4 * L);
+    a12.intoArray(t, 5 * L);
+    a20.intoArray(t, 6 * L);
+    a21.intoArray(t, 7 * L);
+    a22.intoArray(t, 8 * L);
+    a30.intoArray(t, 9 * L);
+    a31.intoArray(t, 10 * L);
+    a32.intoArray(t, 11 * L);
     float b0 = bias(bias, i);
     float b1 = bias(bias, i + 1);
     float b2 = bias(bias, i + 2);
     int q = yo + i;
-    y[q] = b0 + tail(sum(a00), n, nv, w0, x, p0);
-    y[q + 1] = b1 + tail(sum(a01), n, nv, w1, x, p0);
-    y[q + 2] = b2 + tail(sum(a02), n, nv, w2, x, p0);
+    y[q] = b0 + tail(lanes(t, 0), n, nv, w0, x, p0);
+    y[q + 1] = b1 + tail(lanes(t, 1 * L), n, nv, w1, x, p0);
+    y[q + 2] = b2 + tail(lanes(t, 2 * L), n, nv, w2, x, p0);
     q += ys;
-    y[q] = b0 + tail(sum(a10), n, nv, w0, x, p1);
-    y[q + 1] = b1 + tail(sum(a11), n, nv, w1, x, p1);
-    y[q + 2] = b2 + tail(sum(a12), n, nv, w2, x, p1);
+    y[q] = b0 + tail(lanes(t, 3 * L), n, nv, w0, x, p1);
+    y[q + 1] = b1 + tail(lanes(t, 4 * L), n, nv, w1, x, p1);
+    y[q + 2] = b2 + tail(lanes(t, 5 * L), n, nv, w2, x, p1);
     q += ys;
-    y[q] = b0 + tail(sum(a20), n, nv, w0, x, p2);
-    y[q + 1] = b1 + tail(sum(a21), n, nv, w1, x, p2);
-    y[q + 2] = b2 + tail(sum(a22), n, nv, w2, x, p2);
+    y[q] = b0 + tail(lanes(t, 6 * L), n, nv, w0, x, p2);
+    y[q + 1] = b1 + tail(lanes(t, 7 * L), n, nv, w1, x, p2);
+    y[q + 2] = b2 + tail(lanes(t, 8 * L), n, nv, w2, x, p2);
     q += ys;
-    y[q] = b0 + tail(sum(a30), n, nv, w0, x, p3);
-    y[q + 1] = b1 + tail(sum(a31), n, nv, w1, x, p3);
-    y[q + 2] = b2 + tail(sum(a32), n, nv, w2, x, p3);
+    y[q] = b0 + tail(lanes(t, 9 * L), n, nv, w0, x, p3);
+    y[q + 1] = b1 + tail(lanes(t, 10 * L), n, nv, w1, x, p3);
+    y[q + 2] = b2 + tail(lanes(t, 11 * L), n, nv, w2, x, p3);
   }
 
   private static void forward1x8(int n, int nv, float[][] w, float[] bias, int i,
-      float[] x, int p, float[] y, int yo) {
+      float[] x, int p, float[] y, int yo, float[] t) {
     float[] w0 = w[i];
     float[] w1 = w[i + 1];
     float[] w2 = w[i + 2];
@@ -171,58 +193,71 @@ final class VectorDenseKernels extends DenseLayerKernels {
     float[] w5 = w[i + 5];
     float[] w6 = w[i + 6];
     float[] w7 = w[i + 7];
-    FloatVector a0 = FloatVector.zero(FS);
+    FloatVector a0 = FloatVector.zero(S);
     FloatVector a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
-    for (int j = 0; j < nv; j += FL) {
-      FloatVector u = FloatVector.fromArray(FS, x, p + j);
-      a0 = FloatVector.fromArray(FS, w0, j).fma(u, a0);
-      a1 = FloatVector.fromArray(FS, w1, j).fma(u, a1);
-      a2 = FloatVector.fromArray(FS, w2, j).fma(u, a2);
-      a3 = FloatVector.fromArray(FS, w3, j).fma(u, a3);
-      a4 = FloatVector.fromArray(FS, w4, j).fma(u, a4);
-      a5 = FloatVector.fromArray(FS, w5, j).fma(u, a5);
-      a6 = FloatVector.fromArray(FS, w6, j).fma(u, a6);
-      a7 = FloatVector.fromArray(FS, w7, j).fma(u, a7);
+    for (int j = 0; j < nv; j += L) {
+      FloatVector u = FloatVector.fromArray(S, x, p + j);
+      a0 = FloatVector.fromArray(S, w0, j).fma(u, a0);
+      a1 = FloatVector.fromArray(S, w1, j).fma(u, a1);
+      a2 = FloatVector.fromArray(S, w2, j).fma(u, a2);
+      a3 = FloatVector.fromArray(S, w3, j).fma(u, a3);
+      a4 = FloatVector.fromArray(S, w4, j).fma(u, a4);
+      a5 = FloatVector.fromArray(S, w5, j).fma(u, a5);
+      a6 = FloatVector.fromArray(S, w6, j).fma(u, a6);
+      a7 = FloatVector.fromArray(S, w7, j).fma(u, a7);
     }
+    a0.intoArray(t, 0);
+    a1.intoArray(t, 1 * L);
+    a2.intoArray(t, 2 * L);
+    a3.intoArray(t, 3 * L);
+    a4.intoArray(t, 4 * L);
+    a5.intoArray(t, 5 * L);
+    a6.intoArray(t, 6 * L);
+    a7.intoArray(t, 7 * L);
     int q = yo + i;
-    y[q] = bias(bias, i) + tail(sum(a0), n, nv, w0, x, p);
-    y[q + 1] = bias(bias, i + 1) + tail(sum(a1), n, nv, w1, x, p);
-    y[q + 2] = bias(bias, i + 2) + tail(sum(a2), n, nv, w2, x, p);
-    y[q + 3] = bias(bias, i + 3) + tail(sum(a3), n, nv, w3, x, p);
-    y[q + 4] = bias(bias, i + 4) + tail(sum(a4), n, nv, w4, x, p);
-    y[q + 5] = bias(bias, i + 5) + tail(sum(a5), n, nv, w5, x, p);
-    y[q + 6] = bias(bias, i + 6) + tail(sum(a6), n, nv, w6, x, p);
-    y[q + 7] = bias(bias, i + 7) + tail(sum(a7), n, nv, w7, x, p);
+    y[q] = bias(bias, i) + tail(lanes(t, 0), n, nv, w0, x, p);
+    y[q + 1] = bias(bias, i + 1) + tail(lanes(t, 1 * L), n, nv, w1, x, p);
+    y[q + 2] = bias(bias, i + 2) + tail(lanes(t, 2 * L), n, nv, w2, x, p);
+    y[q + 3] = bias(bias, i + 3) + tail(lanes(t, 3 * L), n, nv, w3, x, p);
+    y[q + 4] = bias(bias, i + 4) + tail(lanes(t, 4 * L), n, nv, w4, x, p);
+    y[q + 5] = bias(bias, i + 5) + tail(lanes(t, 5 * L), n, nv, w5, x, p);
+    y[q + 6] = bias(bias, i + 6) + tail(lanes(t, 6 * L), n, nv, w6, x, p);
+    y[q + 7] = bias(bias, i + 7) + tail(lanes(t, 7 * L), n, nv, w7, x, p);
   }
 
   /** One weight row against 4 samples; writes {@code y[q + k * ys]} for k < 4. */
   private static void forward4x1(int n, int nv, float[] w0, float bias0,
-      float[] x, int xo, int xs, float[] y, int q, int ys) {
+      float[] x, int xo, int xs, float[] y, int q, int ys, float[] t) {
     int p0 = xo;
     int p1 = xo + xs;
     int p2 = p1 + xs;
     int p3 = p2 + xs;
-    FloatVector a0 = FloatVector.zero(FS);
+    FloatVector a0 = FloatVector.zero(S);
     FloatVector a1 = a0, a2 = a0, a3 = a0;
-    for (int j = 0; j < nv; j += FL) {
-      FloatVector v = FloatVector.fromArray(FS, w0, j);
-      a0 = v.fma(FloatVector.fromArray(FS, x, p0 + j), a0);
-      a1 = v.fma(FloatVector.fromArray(FS, x, p1 + j), a1);
-      a2 = v.fma(FloatVector.fromArray(FS, x, p2 + j), a2);
-      a3 = v.fma(FloatVector.fromArray(FS, x, p3 + j), a3);
+    for (int j = 0; j < nv; j += L) {
+      FloatVector v = FloatVector.fromArray(S, w0, j);
+      a0 = v.fma(FloatVector.fromArray(S, x, p0 + j), a0);
+      a1 = v.fma(FloatVector.fromArray(S, x, p1 + j), a1);
+      a2 = v.fma(FloatVector.fromArray(S, x, p2 + j), a2);
+      a3 = v.fma(FloatVector.fromArray(S, x, p3 + j), a3);
     }
-    y[q] = bias0 + tail(sum(a0), n, nv, w0, x, p0);
-    y[q + ys] = bias0 + tail(sum(a1), n, nv, w0, x, p1);
-    y[q + 2 * ys] = bias0 + tail(sum(a2), n, nv, w0, x, p2);
-    y[q + 3 * ys] = bias0 + tail(sum(a3), n, nv, w0, x, p3);
+    a0.intoArray(t, 0);
+    a1.intoArray(t, 1 * L);
+    a2.intoArray(t, 2 * L);
+    a3.intoArray(t, 3 * L);
+    y[q] = bias0 + tail(lanes(t, 0), n, nv, w0, x, p0);
+    y[q + ys] = bias0 + tail(lanes(t, 1 * L), n, nv, w0, x, p1);
+    y[q + 2 * ys] = bias0 + tail(lanes(t, 2 * L), n, nv, w0, x, p2);
+    y[q + 3 * ys] = bias0 + tail(lanes(t, 3 * L), n, nv, w0, x, p3);
   }
 
-  private static float dot(int n, int nv, float[] w0, float[] x, int p) {
-    FloatVector a = FloatVector.zero(FS);
-    for (int j = 0; j < nv; j += FL) {
-      a = FloatVector.fromArray(FS, w0, j).fma(FloatVector.fromArray(FS, x, p + j), a);
+  private static float dot(int n, int nv, float[] w0, float[] x, int p, float[] t) {
+    FloatVector a = FloatVector.zero(S);
+    for (int j = 0; j < nv; j += L) {
+      a = FloatVector.fromArray(S, w0, j).fma(FloatVector.fromArray(S, x, p + j), a);
     }
-    return tail(sum(a), n, nv, w0, x, p);
+    a.intoArray(t, 0);
+    return tail(lanes(t, 0), n, nv, w0, x, p);
   }
 
   /** {@code s} plus the columns {@code nv <= j < n}, by sequential FMA. */
@@ -247,7 +282,7 @@ final class VectorDenseKernels extends DenseLayerKernels {
 
   /** Per-thread scratch: [0] one packed panel of {@code W^T}, [1] the lane-class partials. */
   private static final ThreadLocal<float[][]> PACKED =
-      ThreadLocal.withInitial(() -> new float[][] {new float[0], new float[FL * 8 * L]});
+      ThreadLocal.withInitial(() -> new float[][] {new float[0], new float[L * 8 * L]});
 
   /**
    * The forward of the 4-sample blocks ({@code batch % 4 == 0}) for rows {@code i < mp}
@@ -266,9 +301,9 @@ final class VectorDenseKernels extends DenseLayerKernels {
   private static void forwardPacked(int batch, int mp, int n, int nv, float[][] w, float[] bias,
       float[] x, int xOff, int xs, float[] y, int yOff, int ys) {
     float[][] scratch = PACKED.get();
-    int k8 = nv / FL;
+    int k8 = nv / L;
     int cs = classStride(k8);
-    int size = FL * cs + (n - nv) * TP;
+    int size = L * cs + (n - nv) * TP;
     if (scratch[0].length < size) scratch[0] = new float[size];
     float[] wt = scratch[0];
     float[] part = scratch[1];
@@ -276,10 +311,10 @@ final class VectorDenseKernels extends DenseLayerKernels {
       pack(n, nv, k8, cs, w, i, wt);
       for (int b = 0; b < batch; b += 4) {
         int xo = xOff + b * xs;
-        for (int l = 0; l < FL; l++) forwardClass4x2(k8, l * cs, l, wt, x, xo, xs, part);
+        for (int l = 0; l < L; l++) forwardClass4x2(k8, l * cs, l, wt, x, xo, xs, part);
         int yo = yOff + b * ys + i;
         for (int slot = 0; slot < 8; slot++) {
-          finish(slot, n, nv, FL * cs, wt, part, bias, i, x, xo + (slot >> 1) * xs,
+          finish(slot, n, nv, L * cs, wt, part, bias, i, x, xo + (slot >> 1) * xs,
               y, yo + (slot >> 1) * ys);
         }
       }
@@ -305,7 +340,7 @@ final class VectorDenseKernels extends DenseLayerKernels {
       pack8(k8, kt, w[i + c], w[i + c + 1], w[i + c + 2], w[i + c + 3], w[i + c + 4],
           w[i + c + 5], w[i + c + 6], w[i + c + 7], wt, c);
     }
-    for (int j = nv, q = FL * kt; j < n; j++) {
+    for (int j = nv, q = L * kt; j < n; j++) {
       for (int c = 0; c < TP; c++, q++) wt[q] = w[i + c][j];
     }
   }
@@ -319,8 +354,8 @@ final class VectorDenseKernels extends DenseLayerKernels {
    */
   private static void pack8(int k8, int kt, float[] r0, float[] r1, float[] r2, float[] r3,
       float[] r4, float[] r5, float[] r6, float[] r7, float[] wt, int q0) {
-    for (int k = 0, s = 0, q = q0; k < k8; k++, s += FL, q += TP) {
-      for (int l = 0; l < FL; l++) {
+    for (int k = 0, s = 0, q = q0; k < k8; k++, s += L, q += TP) {
+      for (int l = 0; l < L; l++) {
         int o = q + l * kt;
         int t = s + l;
         wt[o] = r0[t];
@@ -347,7 +382,7 @@ final class VectorDenseKernels extends DenseLayerKernels {
     int p3 = p2 + xs;
     FloatVector a00 = FloatVector.zero(S);
     FloatVector a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
-    for (int k = 0, r = r0, j = l; k < k8; k++, r += TP, j += FL) {
+    for (int k = 0, r = r0, j = l; k < k8; k++, r += TP, j += L) {
       FloatVector v0 = FloatVector.fromArray(S, wt, r);
       FloatVector v1 = FloatVector.fromArray(S, wt, r + L);
       FloatVector u = FloatVector.broadcast(S, x[xo + j]);
@@ -376,22 +411,34 @@ final class VectorDenseKernels extends DenseLayerKernels {
 
   /**
    * One vector of outputs ({@code slot}: sample {@code slot / 2}, vector {@code slot % 2}): the
-   * 8 lane-class partials added in the lane-sum tree, the tail columns by FMA, then the bias.
+   * {@code L} lane-class partials added in the lane-sum tree (see {@link #lanes}), the tail
+   * columns by FMA, then the bias.
    */
   private static void finish(int slot, int n, int nv, int tailRow, float[] wt, float[] part,
       float[] bias, int i, float[] x, int p, float[] y, int q) {
     int o = slot * L;
     int c = 8 * L;
-    FloatVector s = FloatVector.fromArray(S, part, o).add(FloatVector.fromArray(S, part, o + c))
-        .add(FloatVector.fromArray(S, part, o + 2 * c).add(FloatVector.fromArray(S, part, o + 3 * c)))
-        .add(FloatVector.fromArray(S, part, o + 4 * c).add(FloatVector.fromArray(S, part, o + 5 * c))
-            .add(FloatVector.fromArray(S, part, o + 6 * c).add(FloatVector.fromArray(S, part, o + 7 * c))));
+    FloatVector s = tree8(part, o, c);
+    if (L == 16) s = s.add(tree8(part, o + 8 * c, c));
     int v = (slot & 1) * L;
     for (int j = nv, r = tailRow + v; j < n; j++, r += TP) {
       s = FloatVector.fromArray(S, wt, r).fma(FloatVector.broadcast(S, x[p + j]), s);
     }
     FloatVector b = bias == null ? FloatVector.zero(S) : FloatVector.fromArray(S, bias, i + v);
     b.add(s).intoArray(y, q + v);
+  }
+
+  /** {@code ((p0 + p1) + (p2 + p3)) + ((p4 + p5) + (p6 + p7))}, {@code pk} at {@code o + k c}. */
+  private static FloatVector tree8(float[] part, int o, int c) {
+    FloatVector p0 = FloatVector.fromArray(S, part, o);
+    FloatVector p1 = FloatVector.fromArray(S, part, o + c);
+    FloatVector p2 = FloatVector.fromArray(S, part, o + 2 * c);
+    FloatVector p3 = FloatVector.fromArray(S, part, o + 3 * c);
+    FloatVector p4 = FloatVector.fromArray(S, part, o + 4 * c);
+    FloatVector p5 = FloatVector.fromArray(S, part, o + 5 * c);
+    FloatVector p6 = FloatVector.fromArray(S, part, o + 6 * c);
+    FloatVector p7 = FloatVector.fromArray(S, part, o + 7 * c);
+    return p0.add(p1).add(p2.add(p3)).add(p4.add(p5).add(p6.add(p7)));
   }
 
   // --------------------------------------------------------------------------- input gradient
