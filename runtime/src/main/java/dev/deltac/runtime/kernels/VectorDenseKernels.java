@@ -4,29 +4,41 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Kernels on the Vector API ({@code jdk.incubator.vector}), 256-bit float vectors and FMA,
- * register-blocked so that each loaded vector feeds several independent accumulators.
+ * Kernels on the Vector API ({@code jdk.incubator.vector}), float vectors and FMA,
+ * register-blocked so that each loaded vector feeds several independent accumulators. One
+ * species for every kernel: 512 bits ({@code L = 16} lanes) where the hardware prefers them,
+ * else 256 ({@code L = 8}); {@code -Ddeltac.vector.bits=256} forces 256.
  *
  * <ul>
- *   <li>Forward: dot products along {@code n}. Micro-kernel 4 samples x 3 weight rows (12 vector
- *       accumulators, 7 loads per 12 FMAs); each accumulator is reduced once at the end, in a
- *       fixed pairwise lane order, then the scalar column tail is added.
- *   <li>Input gradient: 4 samples x 3 vectors (24 columns) of {@code DX}; per weight row, 3 vector
- *       loads and 4 broadcasts of {@code D} feed 12 FMAs. Column panels outermost, so the
- *       {@code m x 24} panel of {@code W} is reused from L1 by every sample block. The last
+ *   <li>Forward, small batches: dot products along {@code n}. Micro-kernel 4 samples x 3 weight
+ *       rows (12 vector accumulators, 7 loads per 12 FMAs); each accumulator is stored and its
+ *       lanes summed once at the end in a fixed pairwise order, then the scalar column tail is
+ *       added. Lane {@code l} of an accumulator sums the terms {@code j = l, l + L, ...}: the
+ *       summation order, and so the bits, depend on {@code L}.
+ *   <li>Forward, large batches ({@link #packedPays}): broadcast products on a packed
+ *       {@code W^T} (vectors along the outputs), one pass per lane class, reproducing the dot
+ *       products' order exactly (see {@code forwardPacked}).
+ *   <li>Input gradient: 4 samples x 3 vectors of {@code DX}; per weight row, 3 vector loads and
+ *       4 broadcasts of {@code D} feed 12 FMAs. Column panels outermost, so the
+ *       {@code m x 3L} panel of {@code W} is reused from L1 by every sample block. The last
  *       {@code batch % 4} samples stream whole rows instead (no latency-bound 1-sample block).
  *   <li>Weight gradient: 4 rows x 3 vectors of {@code GW}, summed over the batch in registers and
- *       added to {@code GW} once. Column panels outermost, so the {@code batch x 24} panel of
+ *       added to {@code GW} once. Column panels outermost, so the {@code batch x 3L} panel of
  *       {@code X} is reused by every row block.
  * </ul>
  *
- * <p>Every output element is a sequential FMA chain over its sum index (in the lanes, and in the
- * scalar tails through {@link Math#fma}), so the result of an element does not depend on which
- * block shape computed it. Loaded reflectively by {@link DenseKernels}: this class is the only
- * one that links against the incubator module.
+ * <p>Every gradient element is a sequential FMA chain over its sum index (in the lanes, and in
+ * the scalar tails through {@link Math#fma}), so its result depends neither on the block shape
+ * that computed it nor on {@code L}. Loaded reflectively by {@link DenseKernels}: this class is
+ * the only one that links against the incubator module.
+ *
+ * <p>JDK 17 caveats that shaped the code (each measured): no vector is passed to a helper that
+ * C2 might not inline (it would be boxed); no two vector shapes run in one JVM (type-profile
+ * pollution inside the Vector API made C2 box vectors); no lane rearranges or blends in the
+ * kernels (their stores were not intrinsified in the kernels' context, allocating).
  */
 final class VectorDenseKernels extends DenseLayerKernels {
-  /** System property: {@code 256} or {@code 512}, the vector width to use (default below). */
+  /** System property: {@code 256} forces 256-bit vectors where 512 would be chosen. */
   static final String BITS_PROPERTY = "deltac.vector.bits";
 
   /**
@@ -277,7 +289,7 @@ final class VectorDenseKernels extends DenseLayerKernels {
   static boolean packedPays(int batch, int n) {
     return batch >= 32 && 7 * batch >= n;
   }
-  /** Output columns per packed panel: two vectors of the gradients' species. */
+  /** Output columns per packed panel: two vectors. */
   private static final int TP = 2 * L;
 
   /** Per-thread scratch: [0] one packed panel of {@code W^T}, [1] the lane-class partials. */
@@ -288,15 +300,17 @@ final class VectorDenseKernels extends DenseLayerKernels {
    * The forward of the 4-sample blocks ({@code batch % 4 == 0}) for rows {@code i < mp}
    * ({@code mp % TP == 0}) as broadcast products on a packed {@code W^T}: vectors run along
    * the outputs {@code i}, so no lane sums are needed. The result has the same bits as the dot
-   * product kernels: those sum, in lane {@code l} of a 256-bit accumulator, the terms
-   * {@code j = l, l + 8, ...} below {@code nv} in order; then add the 8 lanes in a fixed tree,
-   * then the tail columns by FMA, then the bias. Here every lane class {@code l} is one pass of
-   * FMA chains over the same terms in the same order, and the 8 partial results of an element
-   * are added in the same tree, followed by the same tail and bias.
+   * product kernels: those sum, in lane {@code l} of an accumulator, the terms
+   * {@code j = l, l + L, ...} below {@code nv} in order; then add the {@code L} lanes in a fixed
+   * tree, then the tail columns by FMA, then the bias. Here every lane class {@code l} is one
+   * pass of FMA chains over the same terms in the same order, and the {@code L} partial results
+   * of an element are added in the same tree, followed by the same tail and bias. The price is
+   * a store and a load per partial: at {@code n = 256} and {@code L = 16} the chains are only
+   * 16 FMAs long.
    *
    * <p>Each panel of {@code TP} rows of {@code W} is packed as {@code n} rows of {@code TP}
-   * floats, class-major ({@code j = 8k + l} at float {@code l * classStride + k * TP},
-   * {@code k < nv / 8}), then the tail columns; every sample block then streams it.
+   * floats, class-major ({@code j = Lk + l} at float {@code l * classStride + k * TP},
+   * {@code k < nv / L}), then the tail columns; every sample block then streams it.
    */
   private static void forwardPacked(int batch, int mp, int n, int nv, float[][] w, float[] bias,
       float[] x, int xOff, int xs, float[] y, int yOff, int ys) {
@@ -323,17 +337,16 @@ final class VectorDenseKernels extends DenseLayerKernels {
 
   /**
    * Floats between the packed rows of consecutive lane classes: {@code k8} rows of {@code TP}
-   * plus one cache line, so that the 8 classes' rows are not 4 KiB apart (at {@code n = 256}
-   * they were: L1 set conflicts made the packing twice as slow).
+   * plus one cache line, so that the classes' rows are not 4 KiB apart (at {@code n = 256},
+   * {@code L = 8} they were: L1 set conflicts made the packing twice as slow).
    */
   private static int classStride(int k8) {
     return k8 * TP + 16;
   }
 
   /**
-   * Packs rows {@code i .. i + TP} of {@code W} transposed, in the class-major row order. Eight
-   * columns at a time across all the panel's rows, so that the packed rows being written (8 x
-   * {@code TP} floats) and the row segments being read stay in L1.
+   * Packs rows {@code i .. i + TP} of {@code W} transposed, in the class-major row order, eight
+   * rows at a time.
    */
   private static void pack(int n, int nv, int k8, int kt, float[][] w, int i, float[] wt) {
     for (int c = 0; c < TP; c += 8) {
@@ -346,11 +359,11 @@ final class VectorDenseKernels extends DenseLayerKernels {
   }
 
   /**
-   * Eight rows of {@code W}: for each 8 columns {@code 8k .. 8k + 7}, 64 loads from 8 row
-   * segments and one run of 8 contiguous stores per lane class. About 0.43 ns per element on
-   * the benchmark machine; an 8 x 8 transpose in vector registers (rotations and blends) took
-   * half that alone but allocated inside the kernels (JDK 17 did not intrinsify its stores
-   * once other vector shapes had run).
+   * Eight rows of {@code W}: for each {@code L} columns {@code Lk .. Lk + L - 1}, loads from 8
+   * row segments and one run of 8 contiguous stores per lane class. About 0.43 ns per element
+   * on the benchmark machine. Transposes in vector registers (lane rotations and blends) were
+   * tried: 8 x 8 at 256 bits took half the time alone but allocated inside the kernels; 16 x 16
+   * at 512 bits took 0.40 ns and allocated too.
    */
   private static void pack8(int k8, int kt, float[] r0, float[] r1, float[] r2, float[] r3,
       float[] r4, float[] r5, float[] r6, float[] r7, float[] wt, int q0) {
@@ -372,7 +385,7 @@ final class VectorDenseKernels extends DenseLayerKernels {
 
   /**
    * Lane class {@code l} for 4 samples x 2 vectors of outputs: 8 FMA chains over the terms
-   * {@code j = 8k + l}, stored to {@code part} at {@code ((l * 8) + slot) * L}, slot = 2 *
+   * {@code j = Lk + l}, stored to {@code part} at {@code ((l * 8) + slot) * L}, slot = 2 *
    * sample + vector.
    */
   private static void forwardClass4x2(int k8, int r0, int l, float[] wt, float[] x, int xo,
