@@ -325,7 +325,9 @@ final class VectorDenseKernels extends DenseLayerKernels {
       pack(n, nv, k8, cs, w, i, wt);
       for (int b = 0; b < batch; b += 4) {
         int xo = xOff + b * xs;
-        for (int l = 0; l < L; l++) forwardClass4x2(k8, l * cs, l, wt, x, xo, xs, part);
+        for (int l = 0; l < L; l += 2) {
+          forwardClassPair4x2(k8, l * cs, (l + 1) * cs, l, wt, x, xo, xs, part);
+        }
         int yo = yOff + b * ys + i;
         for (int slot = 0; slot < 8; slot++) {
           finish(slot, n, nv, L * cs, wt, part, bias, i, x, xo + (slot >> 1) * xs,
@@ -384,6 +386,62 @@ final class VectorDenseKernels extends DenseLayerKernels {
   }
 
   /**
+   * Lane classes {@code l} and {@code l + 1} for 4 samples x 2 vectors of outputs: 16 FMA chains
+   * over the terms {@code j = Lk + l} and {@code Lk + l + 1}, and the first level of the
+   * lane-sum tree (class {@code l} plus class {@code l + 1}) in registers; the 8 sums are stored
+   * to {@code part} at {@code ((l / 2) * 8 + slot) * L}, slot = 2 * sample + vector.
+   */
+  private static void forwardClassPair4x2(int k8, int r0, int r1, int l, float[] wt, float[] x,
+      int xo, int xs, float[] part) {
+    int p1 = xo + xs;
+    int p2 = p1 + xs;
+    int p3 = p2 + xs;
+    FloatVector a00 = FloatVector.zero(S);
+    FloatVector a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+    FloatVector c00 = a00, c01 = a00, c10 = a00, c11 = a00, c20 = a00, c21 = a00, c30 = a00;
+    FloatVector c31 = a00;
+    for (int k = 0, r = r0, q = r1, j = l; k < k8; k++, r += TP, q += TP, j += L) {
+      FloatVector v0 = FloatVector.fromArray(S, wt, r);
+      FloatVector v1 = FloatVector.fromArray(S, wt, r + L);
+      FloatVector w0 = FloatVector.fromArray(S, wt, q);
+      FloatVector w1 = FloatVector.fromArray(S, wt, q + L);
+      FloatVector u = FloatVector.broadcast(S, x[xo + j]);
+      a00 = v0.fma(u, a00);
+      a01 = v1.fma(u, a01);
+      u = FloatVector.broadcast(S, x[xo + j + 1]);
+      c00 = w0.fma(u, c00);
+      c01 = w1.fma(u, c01);
+      u = FloatVector.broadcast(S, x[p1 + j]);
+      a10 = v0.fma(u, a10);
+      a11 = v1.fma(u, a11);
+      u = FloatVector.broadcast(S, x[p1 + j + 1]);
+      c10 = w0.fma(u, c10);
+      c11 = w1.fma(u, c11);
+      u = FloatVector.broadcast(S, x[p2 + j]);
+      a20 = v0.fma(u, a20);
+      a21 = v1.fma(u, a21);
+      u = FloatVector.broadcast(S, x[p2 + j + 1]);
+      c20 = w0.fma(u, c20);
+      c21 = w1.fma(u, c21);
+      u = FloatVector.broadcast(S, x[p3 + j]);
+      a30 = v0.fma(u, a30);
+      a31 = v1.fma(u, a31);
+      u = FloatVector.broadcast(S, x[p3 + j + 1]);
+      c30 = w0.fma(u, c30);
+      c31 = w1.fma(u, c31);
+    }
+    int o = (l >> 1) * 8 * L;
+    a00.add(c00).intoArray(part, o);
+    a01.add(c01).intoArray(part, o + 1 * L);
+    a10.add(c10).intoArray(part, o + 2 * L);
+    a11.add(c11).intoArray(part, o + 3 * L);
+    a20.add(c20).intoArray(part, o + 4 * L);
+    a21.add(c21).intoArray(part, o + 5 * L);
+    a30.add(c30).intoArray(part, o + 6 * L);
+    a31.add(c31).intoArray(part, o + 7 * L);
+  }
+
+  /**
    * Lane class {@code l} for 4 samples x 2 vectors of outputs: 8 FMA chains over the terms
    * {@code j = Lk + l}, stored to {@code part} at {@code ((l * 8) + slot) * L}, slot = 2 *
    * sample + vector.
@@ -431,8 +489,16 @@ final class VectorDenseKernels extends DenseLayerKernels {
       float[] bias, int i, float[] x, int p, float[] y, int q) {
     int o = slot * L;
     int c = 8 * L;
-    FloatVector s = tree8(part, o, c);
-    if (L == 16) s = s.add(tree8(part, o + 8 * c, c));
+    // the pair sums q_m = p_2m + p_2m+1 are stored: the lane-sum tree is tree8(q) for 16
+    // lanes, ((q0 + q1) + (q2 + q3)) for 8
+    FloatVector s;
+    if (L == 16) {
+      s = tree8(part, o, c);
+    } else {
+      s = FloatVector.fromArray(S, part, o).add(FloatVector.fromArray(S, part, o + c))
+          .add(FloatVector.fromArray(S, part, o + 2 * c).add(FloatVector.fromArray(S, part,
+              o + 3 * c)));
+    }
     int v = (slot & 1) * L;
     for (int j = nv, r = tailRow + v; j < n; j++, r += TP) {
       s = FloatVector.fromArray(S, wt, r).fma(FloatVector.broadcast(S, x[p + j]), s);
