@@ -23,7 +23,7 @@ package dev.deltac.runtime.kernels;
 public abstract class DenseLayerKernels {
   DenseLayerKernels() {}
 
-  /** A short name for reports: {@code "scalar"} or {@code "vector-256"}. */
+  /** A short name for reports: {@code "scalar"}, {@code "vector-256"} or {@code "vector-512"}. */
   public abstract String name();
 
   /**

@@ -23,6 +23,9 @@ class DenseKernelsTest {
     {2, 2, 9}, {7, 5, 23}, {8, 8, 8}, {1, 10, 128}, {3, 10, 128}, {13, 11, 31},
     {4, 6, 48}, {9, 13, 57}, {16, 7, 96}, {1, 128, 784}, {6, 17, 785}, {33, 10, 128},
     {0, 3, 5}, {3, 0, 5}, {3, 5, 0}, {17, 33, 65}, {64, 31, 47},
+    // batches of 32+ (and n <= 7 * batch) take the packed-W^T forward for whole panels of 16
+    // or 32 rows
+    {32, 32, 8}, {34, 64, 43}, {39, 97, 130}, {32, 40, 7}, {32, 16, 224}, {33, 48, 225},
   };
 
   static List<DenseLayerKernels> implementations() {
@@ -44,7 +47,11 @@ class DenseKernelsTest {
   void vectorImplementationIsAvailableInTheBuild() {
     // surefire runs with --add-modules jdk.incubator.vector; without it this test is moot
     assertTrue(DenseKernels.vector().isPresent(), "vector kernels not loadable");
-    assertEquals("vector-256", DenseKernels.vector().get().name());
+    // 512-bit gradients where the hardware prefers them, unless -Ddeltac.vector.bits=256
+    String name = DenseKernels.vector().get().name();
+    boolean wide = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 512
+        && !"256".equals(System.getProperty("deltac.vector.bits"));
+    assertEquals(wide ? "vector-512" : "vector-256", name);
   }
 
   @ParameterizedTest(name = "{0} batch={1} m={2} n={3}")
@@ -205,7 +212,8 @@ class DenseKernelsTest {
     // Samples in 4-sample blocks and the last batch % 4 samples take different micro-kernels;
     // a sample must get the same bits either way (batch sizes differ between shards).
     for (DenseLayerKernels k : implementations()) {
-      for (int[] sh : new int[][] {{7, 19, 37}, {5, 128, 784}, {6, 10, 128}}) {
+      for (int[] sh : new int[][] {{7, 19, 37}, {5, 128, 784}, {6, 10, 128}, {35, 70, 43},
+          {32, 64, 224}, {34, 33, 8}, {37, 48, 131}}) {
         int batch = sh[0];
         Layer l = new Layer(batch, sh[1], sh[2], 99);
         k.forward(batch, l.m, l.n, l.w, l.bias, l.x, l.xOff, l.xStride, l.y, l.yOff, l.yStride);

@@ -2,6 +2,7 @@ package dev.deltac.runtime.kernels;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
@@ -13,8 +14,10 @@ import org.junit.jupiter.api.Test;
 class KernelSelectionTest {
   @Test
   void selectsWhatThisJvmAllows() {
-    String expected = System.getProperty("deltac.test.expectKernels", "vector-256");
-    assertEquals(expected, DenseKernels.get().name());
+    String expected = System.getProperty("deltac.test.expectKernels", "vector-");
+    String name = DenseKernels.get().name();
+    assertTrue(name.equals(expected) || expected.endsWith("-") && name.startsWith(expected),
+        "selected " + name + ", expected " + expected);
     assertSame(DenseKernels.get(), DenseKernels.get());
   }
 
