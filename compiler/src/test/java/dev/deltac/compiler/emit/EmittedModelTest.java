@@ -43,4 +43,16 @@ class EmittedModelTest {
     Assertions.assertTrue(src.contains("// gradient of conv.b: sum over the batch"), src);
     Assertions.assertTrue(src.contains(", dfc_W, dfc_b);"), src);
   }
+
+  /**
+   * WideMlp's tanh(W x + b) over the batch (70 wide) goes through row copies so that C2
+   * vectorizes it; its 33-wide layer stays in place. generatedCodeMatchesInterpreter checks both.
+   */
+  @Test
+  void costlyRowsWithParamsAreComputedOnCopiedRows() {
+    String src = Harness.source(TestModels.mlp("WideMlp", Op.TANH, 40, 70, 33, 6), "gen", "WideMlpF",
+        Precision.FLOAT32);
+    Assertions.assertTrue(src.matches("(?s).*System\\.arraycopy\\(\\w+B, o, \\w+, 0, 70\\);.*"), src);
+    Assertions.assertTrue(src.matches("(?s).*\\w+B\\[o \\+ i\\] = \\S*tanhf\\(.*"), src);
+  }
 }
