@@ -15,6 +15,11 @@ public final class ModelInfo {
   private final List<TensorInfo> targets;
   private final List<TensorInfo> outputs;
   private final List<TensorInfo> params;
+  // totals, computed once: hot paths ask for them every step
+  private final int inputSize;
+  private final int targetSize;
+  private final int outputSize;
+  private final int paramCount;
 
   public ModelInfo(String name, Precision precision, List<TensorInfo> inputs,
       List<TensorInfo> targets, List<TensorInfo> outputs, List<TensorInfo> params) {
@@ -24,6 +29,10 @@ public final class ModelInfo {
     this.targets = List.copyOf(targets);
     this.outputs = List.copyOf(outputs);
     this.params = List.copyOf(params);
+    this.inputSize = total(this.inputs);
+    this.targetSize = total(this.targets);
+    this.outputSize = total(this.outputs);
+    this.paramCount = total(this.params);
   }
 
   public String name() {
@@ -52,22 +61,22 @@ public final class ModelInfo {
 
   /** Elements of one sample's packed inputs. */
   public int inputSize() {
-    return total(inputs);
+    return inputSize;
   }
 
   /** Elements of one sample's packed targets. */
   public int targetSize() {
-    return total(targets);
+    return targetSize;
   }
 
   /** Elements of one sample's packed outputs. */
   public int outputSize() {
-    return total(outputs);
+    return outputSize;
   }
 
   /** Total number of trainable scalars. */
   public int paramCount() {
-    return total(params);
+    return paramCount;
   }
 
   /** Number of parameter blocks ({@code params().length} of the model). */

@@ -9,11 +9,13 @@ import java.util.concurrent.locks.LockSupport;
  * A fixed set of daemon threads that run one {@link Job} at a time together with the calling
  * thread, without allocating per job.
  *
- * <p>{@link #run} publishes the job, wakes the workers, runs the job on the calling thread too,
- * and returns when every participant has returned from it. A job is expected to claim its work
- * items from its own counter, so who runs which item never changes the result. Between jobs a
- * worker spins for {@link #SPIN_NANOS} (a training loop dispatches the next job within
- * microseconds) and then parks, so an idle pool costs no CPU.
+ * <p>{@link #run} publishes the job, wakes the workers and runs the job on the calling thread
+ * too. A job claims its work items from its own counter, so who runs which item never changes
+ * the result, and when the caller returns from it every item has been claimed. The caller then
+ * closes the job: it waits for the workers that entered it to finish, but a worker that had not
+ * entered yet (descheduled by another process on a busy machine, say) skips it instead of being
+ * waited for. Between jobs a worker spins for {@link #SPIN_NANOS} (a training loop dispatches the
+ * next job within microseconds) and then parks, so an idle pool costs no CPU.
  */
 final class WorkerPool implements AutoCloseable {
   /** The work of one dispatch; every participant calls it once. */
@@ -24,8 +26,12 @@ final class WorkerPool implements AutoCloseable {
   /** How long an idle worker (or the waiting caller) spins before it parks. */
   static final long SPIN_NANOS = TimeUnit.MICROSECONDS.toNanos(50);
 
+  /** The bit of {@link #state} that closes the current job to workers that have not entered. */
+  private static final int CLOSED = 1 << 30;
+
   private final Worker[] workers;
-  private final AtomicInteger pending = new AtomicInteger();
+  /** Workers inside the current job, plus {@link #CLOSED} once the caller has finished it. */
+  private final AtomicInteger state = new AtomicInteger();
   private final AtomicReference<Throwable> failure = new AtomicReference<>();
   private volatile Job job;
   private volatile int generation;
@@ -62,7 +68,7 @@ final class WorkerPool implements AutoCloseable {
     failure.set(null);
     this.job = job;
     waiter = Thread.currentThread();
-    pending.set(workers.length);
+    state.set(0);
     generation++;
     for (Worker w : workers) {
       if (w.parked) LockSupport.unpark(w);
@@ -83,17 +89,31 @@ final class WorkerPool implements AutoCloseable {
     }
   }
 
+  /** Closes the job to late workers and waits for those inside it. */
   private void awaitWorkers() {
+    state.getAndAdd(CLOSED);
     long deadline = System.nanoTime() + SPIN_NANOS;
-    while (pending.get() != 0) {
+    while (state.get() != CLOSED) {
       if (System.nanoTime() < deadline) {
         Thread.onSpinWait();
         continue;
       }
       waiterParked = true;
-      if (pending.get() != 0) LockSupport.park(this);
+      if (state.get() != CLOSED) LockSupport.park(this);
       waiterParked = false;
     }
+  }
+
+  /** A worker enters the current job unless the caller has closed it. */
+  private boolean enter() {
+    for (int s = state.get(); (s & CLOSED) == 0; s = state.get()) {
+      if (state.compareAndSet(s, s + 1)) return true;
+    }
+    return false;
+  }
+
+  private void exit() {
+    if (state.decrementAndGet() == CLOSED && waiterParked) LockSupport.unpark(waiter);
   }
 
   @Override
@@ -126,12 +146,14 @@ final class WorkerPool implements AutoCloseable {
         }
         if (closed) return;
         seen = generation;
+        if (!enter()) continue;
         try {
           job.run();
         } catch (Throwable e) {
           failure.compareAndSet(null, e);
+        } finally {
+          exit();
         }
-        if (pending.decrementAndGet() == 0 && waiterParked) LockSupport.unpark(waiter);
       }
     }
   }
