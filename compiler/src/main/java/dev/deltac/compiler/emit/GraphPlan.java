@@ -44,9 +44,20 @@ final class GraphPlan {
   private final Map<Integer, Integer> accumulationUses = new HashMap<>();
   private final Set<Integer> hardRoots = new HashSet<>();
 
+  /**
+   * Nodes only the input gradients need, computed in a step of their own after the training
+   * pass (see {@link Sharing#inputGradientOnly}): they host no weight-gradient term.
+   */
+  private final Set<Integer> separate;
+
   GraphPlan(Graph graph, ClassContext ctx, String prefix) {
+    this(graph, ctx, prefix, Set.of());
+  }
+
+  GraphPlan(Graph graph, ClassContext ctx, String prefix, Set<Integer> separate) {
     this.graph = graph;
     this.ctx = ctx;
+    this.separate = separate;
     for (Node n : graph.nodes()) {
       for (Node in : n.inputs()) consumers.computeIfAbsent(in.id(), k -> new ArrayList<>()).add(n);
     }
@@ -118,7 +129,7 @@ final class GraphPlan {
       }
     }
     for (Node d : graph.nodes()) {
-      if (!sweepsRows(d) || virtual.contains(d.id())) continue;
+      if (!sweepsRows(d) || virtual.contains(d.id()) || separate.contains(d.id())) continue;
       Node w = d.input(0);
       if (!ClassContext.isMatrixParam(w) || w.shape().rank() != 2) continue;
       String p = w.attr().name();
@@ -211,5 +222,19 @@ final class GraphPlan {
       if (buffers.containsKey(n.id())) out.add(n);
     }
     return out;
+  }
+
+  /**
+   * {@link #schedule} with the nodes {@code first} needs moved ahead of the others (each part in
+   * graph order; valid, as none of the nodes {@code first} needs depends on one it does not).
+   */
+  List<Node> schedule(List<Node> roots, List<Node> first) {
+    Set<Integer> early = new HashSet<>();
+    for (Node n : Graph.reachable(first)) early.add(n.id());
+    List<Node> head = new ArrayList<>();
+    List<Node> tail = new ArrayList<>();
+    for (Node n : schedule(roots)) (early.contains(n.id()) ? head : tail).add(n);
+    head.addAll(tail);
+    return head;
   }
 }

@@ -61,8 +61,12 @@ final class ModelEmitter {
           .initializer("$L", num.lit(1)).build());
     }
     GraphCode fwd = new GraphCode(forward, ctx, "f");
-    GraphCode bwd = new GraphCode(backward, ctx, "b");
-    GraphCode bwi = new GraphCode(backwardWithInputs, ctx, "bi");
+    // One training pass for both kinds of step when the graph with input gradients is the one
+    // without plus the input-gradient nodes: those run as an extra step after it.
+    java.util.Set<Integer> separate = Sharing.inputGradientOnly(backward, backwardWithInputs);
+    GraphCode bwd = separate != null ? new GraphCode(backwardWithInputs, ctx, "b", separate)
+        : new GraphCode(backward, ctx, "b");
+    GraphCode bwi = separate != null ? bwd : new GraphCode(backwardWithInputs, ctx, "bi");
 
     int inputSize = size(forward.inputs());
     int targetSize = size(forward.targets());
@@ -111,28 +115,43 @@ final class ModelEmitter {
       type.addField(int.class, "sampleIndex", Modifier.PRIVATE);
     }
 
-    // Per-sample code of each pass.
+    // Per-sample code of each pass. The loss pass computes what predict needs first, so that the
+    // two can share their leading units.
     List<Node> outputs = new ArrayList<>(forward.outputs().values());
-    CodeBlock.Builder predictPass = CodeBlock.builder();
-    addAll(Units.split("predict", fwd.units(outputs, false), predictPass));
-    CodeBlock.Builder lossPass = CodeBlock.builder();
     List<Node> lossRoot = forward.loss() == null ? List.of() : List.of(forward.loss());
-    addAll(Units.split("forward", fwd.units(lossRoot, false), lossPass));
+    CodeBlock.Builder predictPass = CodeBlock.builder();
+    CodeBlock.Builder lossPass = CodeBlock.builder();
+    List<Units.Unit> predictUnits = fwd.units(outputs, false);
+    List<Units.Unit> lossUnits = fwd.units(lossRoot, false, outputs);
+    if (Sharing.commonPrefix(predictUnits, lossUnits) == 0) lossUnits = fwd.units(lossRoot, false);
+    shared("forwardCommon", "predict", predictUnits, predictPass, "forward", lossUnits, lossPass);
     CodeBlock.Builder gradPass = CodeBlock.builder();
-    List<Node> bLoss = backward.loss() == null ? List.of() : List.of(backward.loss());
+    List<Node> bLoss = bwd.graph.loss() == null ? List.of() : List.of(bwd.graph.loss());
     List<Units.Unit> gradUnits = bwd.units(bLoss, true);
-    addAll(Units.split("backward", gradUnits, gradPass));
+    List<Node> biRoots = new ArrayList<>();
+    if (backwardWithInputs.loss() != null) biRoots.add(backwardWithInputs.loss());
+    biRoots.addAll(backwardWithInputs.inputGrads().values());
+    List<Units.Unit> more = null;
+    if (separate != null) {
+      List<Node> done = new ArrayList<>(bLoss);
+      done.addAll(bwd.graph.paramGrads().values());
+      more = bwd.moreUnits(biRoots, done);
+    }
     List<Units.Unit> firstUnits = firstSample(gradUnits);
     CodeBlock.Builder firstPass = null;
     if (firstUnits != null) {
       firstPass = CodeBlock.builder();
-      addAll(Units.split("backwardFirst", firstUnits, firstPass));
+      shared("backwardCommon", "backward", gradUnits, gradPass, "backwardFirst", firstUnits, firstPass);
+    } else {
+      addAll(Units.split("backward", gradUnits, gradPass));
     }
     CodeBlock.Builder gradInPass = CodeBlock.builder();
-    List<Node> biRoots = new ArrayList<>();
-    if (backwardWithInputs.loss() != null) biRoots.add(backwardWithInputs.loss());
-    biRoots.addAll(backwardWithInputs.inputGrads().values());
-    addAll(Units.split("backwardWithInputs", bwi.units(biRoots, true), gradInPass));
+    if (separate != null) {
+      gradInPass.add(gradPass.build());
+      if (!more.isEmpty()) addAll(Units.split("inputGradients", more, gradInPass));
+    } else {
+      addAll(Units.split("backwardWithInputs", bwi.units(biRoots, true), gradInPass));
+    }
 
     // Whole-batch passes: large dense products through DenseKernels (float32; see BatchedPass).
     Map<Integer, String> fArrays = new java.util.HashMap<>();
@@ -203,6 +222,26 @@ final class ModelEmitter {
     int n = 0;
     for (Node l : leaves) n += l.size();
     return n;
+  }
+
+  /**
+   * Methods for two passes whose first units are the same: those once ({@code common0()}, ...,
+   * called by both passes), then each pass's own.
+   */
+  private void shared(String common, String nameA, List<Units.Unit> a, CodeBlock.Builder callerA,
+      String nameB, List<Units.Unit> b, CodeBlock.Builder callerB) {
+    int k = Sharing.commonPrefix(a, b);
+    if (k == 0) {
+      addAll(Units.split(nameA, a, callerA));
+      addAll(Units.split(nameB, b, callerB));
+      return;
+    }
+    CodeBlock.Builder calls = CodeBlock.builder();
+    addAll(Units.split(common, a.subList(0, k), calls));
+    callerA.add(calls.build());
+    callerB.add(calls.build());
+    if (k < a.size()) addAll(Units.split(nameA, a.subList(k, a.size()), callerA));
+    if (k < b.size()) addAll(Units.split(nameB, b.subList(k, b.size()), callerB));
   }
 
   private void addAll(List<MethodSpec> methods) {
