@@ -16,13 +16,14 @@ final class GraphCode {
   private final NodeKernels kernels;
 
   GraphCode(Graph graph, ClassContext ctx, String prefix) {
-    this(graph, ctx, prefix, java.util.Set.of());
+    this(graph, ctx, prefix, java.util.Set.of(), Map.of());
   }
 
-  /** With {@code separate}: the nodes computed in a step of their own (see {@link GraphPlan}). */
-  GraphCode(Graph graph, ClassContext ctx, String prefix, java.util.Set<Integer> separate) {
+  /** See {@link GraphPlan#GraphPlan(Graph, ClassContext, String, java.util.Set, Map)}. */
+  GraphCode(Graph graph, ClassContext ctx, String prefix, java.util.Set<Integer> separate,
+      Map<Integer, String> reuse) {
     this.graph = graph;
-    this.plan = new GraphPlan(graph, ctx, prefix, separate);
+    this.plan = new GraphPlan(graph, ctx, prefix, separate, reuse);
     this.access = new Access(plan);
     this.kernels = new NodeKernels(access);
   }
@@ -33,10 +34,11 @@ final class GraphCode {
   }
 
   /**
-   * Like {@link #units(List, boolean)}, the nodes {@code first} needs (when not null) computed
-   * ahead of the others, so that the pass starts with the same units as the pass of {@code first}.
+   * Like {@link #units(List, boolean)}, with the nodes the roots in {@code first} need (when not
+   * null) computed ahead of the others (see {@link GraphPlan#schedule(List, List)}), so that the
+   * pass starts with the same units as the passes of those roots.
    */
-  List<Units.Unit> units(List<Node> roots, boolean gradients, List<Node> first) {
+  List<Units.Unit> units(List<Node> roots, boolean gradients, List<List<Node>> first) {
     List<Node> all = new ArrayList<>(roots);
     if (gradients) all.addAll(graph.paramGrads().values());
     List<Units.Unit> out = new ArrayList<>();

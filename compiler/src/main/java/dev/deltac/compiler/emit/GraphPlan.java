@@ -51,10 +51,16 @@ final class GraphPlan {
   private final Set<Integer> separate;
 
   GraphPlan(Graph graph, ClassContext ctx, String prefix) {
-    this(graph, ctx, prefix, Set.of());
+    this(graph, ctx, prefix, Set.of(), Map.of());
   }
 
-  GraphPlan(Graph graph, ClassContext ctx, String prefix, Set<Integer> separate) {
+  /**
+   * @param separate see {@link #separate}
+   * @param reuse node id to the work buffer of the same value in another graph's plan, which this
+   *     plan uses too (the forward values of the training graph live in the loss pass's buffers)
+   */
+  GraphPlan(Graph graph, ClassContext ctx, String prefix, Set<Integer> separate,
+      Map<Integer, String> reuse) {
     this.graph = graph;
     this.ctx = ctx;
     this.separate = separate;
@@ -78,7 +84,8 @@ final class GraphPlan {
     planInlining();
     for (Node n : graph.nodes()) {
       if (needsBuffer(n)) {
-        String name = ctx.buffer(prefix + n.id(), n.size());
+        String name = reuse.get(n.id());
+        if (name == null) name = ctx.buffer(prefix + n.id(), n.size());
         buffers.put(n.id(), name);
       }
     }
@@ -225,16 +232,20 @@ final class GraphPlan {
   }
 
   /**
-   * {@link #schedule} with the nodes {@code first} needs moved ahead of the others (each part in
-   * graph order; valid, as none of the nodes {@code first} needs depends on one it does not).
+   * {@link #schedule} with the nodes {@code first.get(0)} needs moved ahead of the others, then
+   * those {@code first.get(1)} needs, and so on (each part in graph order; valid, as the nodes
+   * some roots need never depend on a node they do not need).
    */
-  List<Node> schedule(List<Node> roots, List<Node> first) {
-    Set<Integer> early = new HashSet<>();
-    for (Node n : Graph.reachable(first)) early.add(n.id());
-    List<Node> head = new ArrayList<>();
-    List<Node> tail = new ArrayList<>();
-    for (Node n : schedule(roots)) (early.contains(n.id()) ? head : tail).add(n);
-    head.addAll(tail);
-    return head;
+  List<Node> schedule(List<Node> roots, List<List<Node>> first) {
+    Map<Integer, Integer> group = new HashMap<>();
+    for (int k = first.size() - 1; k >= 0; k--) {
+      for (Node n : Graph.reachable(first.get(k))) group.put(n.id(), k);
+    }
+    List<List<Node>> parts = new ArrayList<>();
+    for (int k = 0; k <= first.size(); k++) parts.add(new ArrayList<>());
+    for (Node n : schedule(roots)) parts.get(group.getOrDefault(n.id(), first.size())).add(n);
+    List<Node> out = new ArrayList<>();
+    for (List<Node> p : parts) out.addAll(p);
+    return out;
   }
 }

@@ -64,8 +64,16 @@ final class ModelEmitter {
     // One training pass for both kinds of step when the graph with input gradients is the one
     // without plus the input-gradient nodes: those run as an extra step after it.
     java.util.Set<Integer> separate = Sharing.inputGradientOnly(backward, backwardWithInputs);
-    GraphCode bwd = separate != null ? new GraphCode(backwardWithInputs, ctx, "b", separate)
-        : new GraphCode(backward, ctx, "b");
+    // The training pass keeps the forward values the loss pass computes too in the same buffers,
+    // so that the two can share the code computing them.
+    Graph training = separate != null ? backwardWithInputs : backward;
+    Map<Integer, String> reuse = new java.util.HashMap<>();
+    for (Map.Entry<Integer, Integer> e : Sharing.sameNodes(forward, training).entrySet()) {
+      String buffer = fwd.plan.buffers.get(e.getValue());
+      if (buffer != null) reuse.put(e.getKey(), buffer);
+    }
+    GraphCode bwd = new GraphCode(training, ctx, "b",
+        separate != null ? separate : java.util.Set.of(), reuse);
     GraphCode bwi = separate != null ? bwd : new GraphCode(backwardWithInputs, ctx, "bi");
 
     int inputSize = size(forward.inputs());
@@ -115,40 +123,48 @@ final class ModelEmitter {
       type.addField(int.class, "sampleIndex", Modifier.PRIVATE);
     }
 
-    // Per-sample code of each pass. The loss pass computes what predict needs first, so that the
-    // two can share their leading units.
+    // Per-sample code of each pass. Each pass computes what predict needs first, then what the
+    // loss needs, so that the passes can share their leading units.
     List<Node> outputs = new ArrayList<>(forward.outputs().values());
     List<Node> lossRoot = forward.loss() == null ? List.of() : List.of(forward.loss());
-    CodeBlock.Builder predictPass = CodeBlock.builder();
-    CodeBlock.Builder lossPass = CodeBlock.builder();
+    List<Node> bLoss = training.loss() == null ? List.of() : List.of(training.loss());
+    List<Node> bOutputs = new ArrayList<>(training.outputs().values());
     List<Units.Unit> predictUnits = fwd.units(outputs, false);
-    List<Units.Unit> lossUnits = fwd.units(lossRoot, false, outputs);
-    if (Sharing.commonPrefix(predictUnits, lossUnits) == 0) lossUnits = fwd.units(lossRoot, false);
-    shared("forwardCommon", "predict", predictUnits, predictPass, "forward", lossUnits, lossPass);
-    CodeBlock.Builder gradPass = CodeBlock.builder();
-    List<Node> bLoss = bwd.graph.loss() == null ? List.of() : List.of(bwd.graph.loss());
-    List<Units.Unit> gradUnits = bwd.units(bLoss, true);
+    List<Units.Unit> lossUnits = fwd.units(lossRoot, false, List.of(outputs));
+    List<Units.Unit> gradUnits = bwd.units(bLoss, true, List.of(bOutputs, bLoss));
     List<Node> biRoots = new ArrayList<>();
     if (backwardWithInputs.loss() != null) biRoots.add(backwardWithInputs.loss());
     biRoots.addAll(backwardWithInputs.inputGrads().values());
     List<Units.Unit> more = null;
     if (separate != null) {
       List<Node> done = new ArrayList<>(bLoss);
-      done.addAll(bwd.graph.paramGrads().values());
+      done.addAll(training.paramGrads().values());
       more = bwd.moreUnits(biRoots, done);
     }
     List<Units.Unit> firstUnits = firstSample(gradUnits);
-    CodeBlock.Builder firstPass = null;
+    CodeBlock.Builder predictPass = CodeBlock.builder();
+    CodeBlock.Builder lossPass = CodeBlock.builder();
+    CodeBlock.Builder gradPass = CodeBlock.builder();
+    CodeBlock.Builder firstPass = firstUnits == null ? null : CodeBlock.builder();
+    int withPredict = Sharing.commonPrefix(predictUnits, lossUnits);
+    int withLoss = Sharing.commonPrefix(lossUnits, gradUnits);
+    if (firstUnits != null) withLoss = Math.min(withLoss, Sharing.commonPrefix(gradUnits, firstUnits));
+    int all = Math.min(withPredict, withLoss);
+    segment("forwardCommon", predictUnits.subList(0, all), predictPass, lossPass, gradPass, firstPass);
+    segment("predictCommon", predictUnits.subList(all, withPredict), predictPass, lossPass);
+    segment("lossCommon", lossUnits.subList(all, withLoss), lossPass, gradPass, firstPass);
+    segment("predict", predictUnits.subList(withPredict, predictUnits.size()), predictPass);
+    segment("forward", lossUnits.subList(Math.max(withPredict, withLoss), lossUnits.size()), lossPass);
     if (firstUnits != null) {
-      firstPass = CodeBlock.builder();
-      shared("backwardCommon", "backward", gradUnits, gradPass, "backwardFirst", firstUnits, firstPass);
+      shared("backwardCommon", "backward", gradUnits.subList(withLoss, gradUnits.size()), gradPass,
+          "backwardFirst", firstUnits.subList(withLoss, firstUnits.size()), firstPass);
     } else {
-      addAll(Units.split("backward", gradUnits, gradPass));
+      segment("backward", gradUnits.subList(withLoss, gradUnits.size()), gradPass);
     }
     CodeBlock.Builder gradInPass = CodeBlock.builder();
     if (separate != null) {
       gradInPass.add(gradPass.build());
-      if (!more.isEmpty()) addAll(Units.split("inputGradients", more, gradInPass));
+      segment("inputGradients", more, gradInPass);
     } else {
       addAll(Units.split("backwardWithInputs", bwi.units(biRoots, true), gradInPass));
     }
@@ -224,6 +240,17 @@ final class ModelEmitter {
     return n;
   }
 
+  /** Methods holding {@code units} (none when empty), called by each of the non-null callers. */
+  private void segment(String name, List<Units.Unit> units, CodeBlock.Builder... callers) {
+    if (units.isEmpty()) return;
+    CodeBlock.Builder calls = CodeBlock.builder();
+    addAll(Units.split(name, units, calls));
+    CodeBlock c = calls.build();
+    for (CodeBlock.Builder caller : callers) {
+      if (caller != null) caller.add(c);
+    }
+  }
+
   /**
    * Methods for two passes whose first units are the same: those once ({@code common0()}, ...,
    * called by both passes), then each pass's own.
@@ -231,17 +258,9 @@ final class ModelEmitter {
   private void shared(String common, String nameA, List<Units.Unit> a, CodeBlock.Builder callerA,
       String nameB, List<Units.Unit> b, CodeBlock.Builder callerB) {
     int k = Sharing.commonPrefix(a, b);
-    if (k == 0) {
-      addAll(Units.split(nameA, a, callerA));
-      addAll(Units.split(nameB, b, callerB));
-      return;
-    }
-    CodeBlock.Builder calls = CodeBlock.builder();
-    addAll(Units.split(common, a.subList(0, k), calls));
-    callerA.add(calls.build());
-    callerB.add(calls.build());
-    if (k < a.size()) addAll(Units.split(nameA, a.subList(k, a.size()), callerA));
-    if (k < b.size()) addAll(Units.split(nameB, b.subList(k, b.size()), callerB));
+    segment(common, a.subList(0, k), callerA, callerB);
+    segment(nameA, a.subList(k, a.size()), callerA);
+    segment(nameB, b.subList(k, b.size()), callerB);
   }
 
   private void addAll(List<MethodSpec> methods) {

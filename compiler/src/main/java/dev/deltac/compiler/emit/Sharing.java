@@ -56,6 +56,25 @@ final class Sharing {
     return extra;
   }
 
+  /**
+   * For each node of {@code b} computing the same thing as a node of {@code a} (same op,
+   * attributes, shape and operands, recursively), that node: b's node id to a's node id.
+   */
+  static Map<Integer, Integer> sameNodes(Graph a, Graph b) {
+    Map<Object, Integer> classes = new HashMap<>();
+    Map<Integer, Integer> ca = canonical(a.nodes(), classes);
+    Map<Integer, Integer> cb = canonical(b.nodes(), classes);
+    Map<Integer, Integer> out = new HashMap<>();
+    if (ca == null || cb == null) return out;
+    Map<Integer, Integer> byClass = new HashMap<>();
+    for (Node n : a.nodes()) byClass.putIfAbsent(ca.get(n.id()), n.id());
+    for (Node n : b.nodes()) {
+      Integer m = byClass.get(cb.get(n.id()));
+      if (m != null) out.put(n.id(), m);
+    }
+    return out;
+  }
+
   /** Outputs, loss and param gradients, in a fixed order. */
   private static List<Node> roots(Graph g) {
     List<Node> r = new ArrayList<>(g.outputs().values());
