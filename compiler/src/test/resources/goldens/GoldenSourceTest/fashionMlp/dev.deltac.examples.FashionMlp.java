@@ -112,73 +112,41 @@ public final class FashionMlp implements FloatModel {
 
   private float[] f12;
 
-  private float[] b4;
-
-  private float[] b6;
-
-  private float[] b9;
-
-  private float[] b10;
-
-  private float[] b11;
-
-  private float[] b12;
-
   private float[] b14;
 
   private float[] b17;
 
   private float[] b21;
 
-  private float[] bi4;
+  private float[] b23;
 
-  private float[] bi6;
-
-  private float[] bi9;
-
-  private float[] bi10;
-
-  private float[] bi11;
-
-  private float[] bi12;
-
-  private float[] bi14;
-
-  private float[] bi17;
-
-  private float[] bi21;
-
-  private float[] bi23;
-
-  private double lseb10;
-
-  private double lsebi10;
+  private double lsef10;
 
   private final double[] dscratch = new double[10];
-
-  private float[] b4B;
-
-  private float[] b9B;
 
   private float[] f4B;
 
   private float[] f9B;
 
-  private float[] b6B;
+  private float[] f4B_;
 
-  private float[] b10B;
-
-  private float[] b17B;
-
-  private float[] b12B;
-
-  private float[] b21B;
+  private float[] f9B_;
 
   private float[] f6B;
 
   private float[] f10B;
 
+  private float[] b17B;
+
   private float[] f12B;
+
+  private float[] b21B;
+
+  private float[] f6B_;
+
+  private float[] f10B_;
+
+  private float[] f12B_;
 
   private float[] f11B;
 
@@ -216,7 +184,7 @@ public final class FashionMlp implements FloatModel {
     allocateBuffers0();
   }
 
-  private void predict0() {
+  private void forwardCommon0() {
     // fashion_mlp.nn:4 matmul [128]
     dev.deltac.runtime.kernels.DenseKernels.forward(1, 128, 784, h_W, null, image, 0, 784, f4, 0, 128);
     // fashion_mlp.nn:4 relu [128]
@@ -236,6 +204,9 @@ public final class FashionMlp implements FloatModel {
     f10[7] = f9[7] + logits_b[7];
     f10[8] = f9[8] + logits_b[8];
     f10[9] = f9[9] + logits_b[9];
+  }
+
+  private void predict0() {
     // fashion_mlp.nn:6 softmax [10]
     {
       double max = Double.NEGATIVE_INFINITY;
@@ -263,25 +234,6 @@ public final class FashionMlp implements FloatModel {
   }
 
   private void forward0() {
-    // fashion_mlp.nn:4 matmul [128]
-    dev.deltac.runtime.kernels.DenseKernels.forward(1, 128, 784, h_W, null, image, 0, 784, f4, 0, 128);
-    // fashion_mlp.nn:4 relu [128]
-    for (int i = 0; i < 128; i++) {
-      f6[i] = relu(f4[i] + h_b[i]);
-    }
-    // fashion_mlp.nn:5 matmul [10]
-    dev.deltac.runtime.kernels.DenseKernels.forward(1, 10, 128, logits_W, null, f6, 0, 128, f9, 0, 10);
-    // fashion_mlp.nn:5 add [10]
-    f10[0] = f9[0] + logits_b[0];
-    f10[1] = f9[1] + logits_b[1];
-    f10[2] = f9[2] + logits_b[2];
-    f10[3] = f9[3] + logits_b[3];
-    f10[4] = f9[4] + logits_b[4];
-    f10[5] = f9[5] + logits_b[5];
-    f10[6] = f9[6] + logits_b[6];
-    f10[7] = f9[7] + logits_b[7];
-    f10[8] = f9[8] + logits_b[8];
-    f10[9] = f9[9] + logits_b[9];
     // fashion_mlp.nn:8 softmax_ce []
     {
       double s = 0;
@@ -305,76 +257,57 @@ public final class FashionMlp implements FloatModel {
   }
 
   private void backward0() {
-    // fashion_mlp.nn:4 matmul [128]
-    dev.deltac.runtime.kernels.DenseKernels.forward(1, 128, 784, h_W, null, image, 0, 784, b4, 0, 128);
-    // fashion_mlp.nn:4 relu [128]
-    for (int i = 0; i < 128; i++) {
-      b6[i] = relu(b4[i] + h_b[i]);
-    }
-    // fashion_mlp.nn:5 matmul [10]
-    dev.deltac.runtime.kernels.DenseKernels.forward(1, 10, 128, logits_W, null, b6, 0, 128, b9, 0, 10);
-    // fashion_mlp.nn:5 add [10]
-    b10[0] = b9[0] + logits_b[0];
-    b10[1] = b9[1] + logits_b[1];
-    b10[2] = b9[2] + logits_b[2];
-    b10[3] = b9[3] + logits_b[3];
-    b10[4] = b9[4] + logits_b[4];
-    b10[5] = b9[5] + logits_b[5];
-    b10[6] = b9[6] + logits_b[6];
-    b10[7] = b9[7] + logits_b[7];
-    b10[8] = b9[8] + logits_b[8];
-    b10[9] = b9[9] + logits_b[9];
     // fashion_mlp.nn:6 softmax [10]
     {
       double max = Double.NEGATIVE_INFINITY;
       for (int i = 0; i < 10; i++) {
-        max = Math.max(max, b10[i]);
+        max = Math.max(max, f10[i]);
       }
       double lse = max;
       if (!Double.isInfinite(max)) {
         double sumExp = 0;
         for (int i = 0; i < 10; i++) {
-          double ei = Math.exp(b10[i] - max);
+          double ei = Math.exp(f10[i] - max);
           dscratch[i] = ei;
           sumExp += ei;
         }
         lse = max + Math.log(sumExp);
         for (int i = 0; i < 10; i++) {
-          b11[i] = (float) (dscratch[i] / sumExp);
+          f11[i] = (float) (dscratch[i] / sumExp);
         }
       } else {
         for (int i = 0; i < 10; i++) {
-          b11[i] = (float) Math.exp(b10[i] - lse);
+          f11[i] = (float) Math.exp(f10[i] - lse);
         }
       }
-      lseb10 = lse;
+      lsef10 = lse;
     }
     // fashion_mlp.nn:8 softmax_ce []
     {
       double s = 0;
-      double lse = lseb10;
+      double lse = lsef10;
       for (int i = 0; i < 10; i++) {
-        s += label[i] * (lse - b10[i]);
+        s += label[i] * (lse - f10[i]);
       }
-      b12[0] = (float) (s);
+      f12[0] = (float) (s);
     }
     // sum []
     b14[0] = label[0] + label[1] + label[2] + label[3] + label[4] + label[5] + label[6] + label[7] + label[8] + label[9];
     // mul [10]
-    b17[0] = lossScale * (b11[0] * b14[0] - label[0]);
-    b17[1] = lossScale * (b11[1] * b14[0] - label[1]);
-    b17[2] = lossScale * (b11[2] * b14[0] - label[2]);
-    b17[3] = lossScale * (b11[3] * b14[0] - label[3]);
-    b17[4] = lossScale * (b11[4] * b14[0] - label[4]);
-    b17[5] = lossScale * (b11[5] * b14[0] - label[5]);
-    b17[6] = lossScale * (b11[6] * b14[0] - label[6]);
-    b17[7] = lossScale * (b11[7] * b14[0] - label[7]);
-    b17[8] = lossScale * (b11[8] * b14[0] - label[8]);
-    b17[9] = lossScale * (b11[9] * b14[0] - label[9]);
+    b17[0] = lossScale * (f11[0] * b14[0] - label[0]);
+    b17[1] = lossScale * (f11[1] * b14[0] - label[1]);
+    b17[2] = lossScale * (f11[2] * b14[0] - label[2]);
+    b17[3] = lossScale * (f11[3] * b14[0] - label[3]);
+    b17[4] = lossScale * (f11[4] * b14[0] - label[4]);
+    b17[5] = lossScale * (f11[5] * b14[0] - label[5]);
+    b17[6] = lossScale * (f11[6] * b14[0] - label[6]);
+    b17[7] = lossScale * (f11[7] * b14[0] - label[7]);
+    b17[8] = lossScale * (f11[8] * b14[0] - label[8]);
+    b17[9] = lossScale * (f11[9] * b14[0] - label[9]);
     // delta(relu) [128], sharing the sweep over W with the gradient of logits.W
     {
       float[] out = b21;
-      float[] vec = b6;
+      float[] vec = f6;
       java.util.Arrays.fill(out, 0.0f);
       for (int i = 0; i < 10; i++) {
         float d = b17[i];
@@ -386,7 +319,7 @@ public final class FashionMlp implements FloatModel {
         }
       }
       for (int j = 0; j < 128; j++) {
-        out[j] *= (b6[j] > 0 ? 1.0f : 0.0f);
+        out[j] *= (f6[j] > 0 ? 1.0f : 0.0f);
       }
     }
     // gradient of h.W: outer product
@@ -417,121 +350,19 @@ public final class FashionMlp implements FloatModel {
     dlogits_b[9] += b17[9];
   }
 
-  private void backwardWithInputs0() {
-    // fashion_mlp.nn:4 matmul [128]
-    dev.deltac.runtime.kernels.DenseKernels.forward(1, 128, 784, h_W, null, image, 0, 784, bi4, 0, 128);
-    // fashion_mlp.nn:4 relu [128]
-    for (int i = 0; i < 128; i++) {
-      bi6[i] = relu(bi4[i] + h_b[i]);
-    }
-    // fashion_mlp.nn:5 matmul [10]
-    dev.deltac.runtime.kernels.DenseKernels.forward(1, 10, 128, logits_W, null, bi6, 0, 128, bi9, 0, 10);
-    // fashion_mlp.nn:5 add [10]
-    bi10[0] = bi9[0] + logits_b[0];
-    bi10[1] = bi9[1] + logits_b[1];
-    bi10[2] = bi9[2] + logits_b[2];
-    bi10[3] = bi9[3] + logits_b[3];
-    bi10[4] = bi9[4] + logits_b[4];
-    bi10[5] = bi9[5] + logits_b[5];
-    bi10[6] = bi9[6] + logits_b[6];
-    bi10[7] = bi9[7] + logits_b[7];
-    bi10[8] = bi9[8] + logits_b[8];
-    bi10[9] = bi9[9] + logits_b[9];
-    // fashion_mlp.nn:6 softmax [10]
+  private void inputGradients0() {
+    // matmul [784]
     {
-      double max = Double.NEGATIVE_INFINITY;
-      for (int i = 0; i < 10; i++) {
-        max = Math.max(max, bi10[i]);
-      }
-      double lse = max;
-      if (!Double.isInfinite(max)) {
-        double sumExp = 0;
-        for (int i = 0; i < 10; i++) {
-          double ei = Math.exp(bi10[i] - max);
-          dscratch[i] = ei;
-          sumExp += ei;
-        }
-        lse = max + Math.log(sumExp);
-        for (int i = 0; i < 10; i++) {
-          bi11[i] = (float) (dscratch[i] / sumExp);
-        }
-      } else {
-        for (int i = 0; i < 10; i++) {
-          bi11[i] = (float) Math.exp(bi10[i] - lse);
-        }
-      }
-      lsebi10 = lse;
-    }
-    // fashion_mlp.nn:8 softmax_ce []
-    {
-      double s = 0;
-      double lse = lsebi10;
-      for (int i = 0; i < 10; i++) {
-        s += label[i] * (lse - bi10[i]);
-      }
-      bi12[0] = (float) (s);
-    }
-    // sum []
-    bi14[0] = label[0] + label[1] + label[2] + label[3] + label[4] + label[5] + label[6] + label[7] + label[8] + label[9];
-    // mul [10]
-    bi17[0] = lossScale * (bi11[0] * bi14[0] - label[0]);
-    bi17[1] = lossScale * (bi11[1] * bi14[0] - label[1]);
-    bi17[2] = lossScale * (bi11[2] * bi14[0] - label[2]);
-    bi17[3] = lossScale * (bi11[3] * bi14[0] - label[3]);
-    bi17[4] = lossScale * (bi11[4] * bi14[0] - label[4]);
-    bi17[5] = lossScale * (bi11[5] * bi14[0] - label[5]);
-    bi17[6] = lossScale * (bi11[6] * bi14[0] - label[6]);
-    bi17[7] = lossScale * (bi11[7] * bi14[0] - label[7]);
-    bi17[8] = lossScale * (bi11[8] * bi14[0] - label[8]);
-    bi17[9] = lossScale * (bi11[9] * bi14[0] - label[9]);
-    // delta(relu) [128], sharing the sweep over W with the gradient of logits.W
-    {
-      float[] out = bi21;
-      float[] vec = bi6;
-      java.util.Arrays.fill(out, 0.0f);
-      for (int i = 0; i < 10; i++) {
-        float d = bi17[i];
-        float[] row = logits_W[i];
-        float[] grow = dlogits_W[i];
-        for (int j = 0; j < 128; j++) {
-          out[j] += d * row[j];
-          grow[j] += d * vec[j];
-        }
-      }
-      for (int j = 0; j < 128; j++) {
-        out[j] *= (bi6[j] > 0 ? 1.0f : 0.0f);
-      }
-    }
-    // matmul [784], sharing the sweep over W with the gradient of h.W
-    {
-      float[] out = bi23;
-      float[] vec = image;
+      float[] out = b23;
       java.util.Arrays.fill(out, 0.0f);
       for (int i = 0; i < 128; i++) {
-        float d = bi21[i];
+        float d = b21[i];
         float[] row = h_W[i];
-        float[] grow = dh_W[i];
         for (int j = 0; j < 784; j++) {
           out[j] += d * row[j];
-          grow[j] += d * vec[j];
         }
       }
     }
-    // gradient of h.b
-    for (int i = 0; i < 128; i++) {
-      dh_b[i] += bi21[i];
-    }
-    // gradient of logits.b
-    dlogits_b[0] += bi17[0];
-    dlogits_b[1] += bi17[1];
-    dlogits_b[2] += bi17[2];
-    dlogits_b[3] += bi17[3];
-    dlogits_b[4] += bi17[4];
-    dlogits_b[5] += bi17[5];
-    dlogits_b[6] += bi17[6];
-    dlogits_b[7] += bi17[7];
-    dlogits_b[8] += bi17[8];
-    dlogits_b[9] += bi17[9];
   }
 
   private void backwardBatchedP4_0() {
@@ -539,89 +370,89 @@ public final class FashionMlp implements FloatModel {
     {
       double max = Double.NEGATIVE_INFINITY;
       for (int i = 0; i < 10; i++) {
-        max = Math.max(max, b10[i]);
+        max = Math.max(max, f10[i]);
       }
       double lse = max;
       if (!Double.isInfinite(max)) {
         double sumExp = 0;
         for (int i = 0; i < 10; i++) {
-          double ei = Math.exp(b10[i] - max);
+          double ei = Math.exp(f10[i] - max);
           dscratch[i] = ei;
           sumExp += ei;
         }
         lse = max + Math.log(sumExp);
         for (int i = 0; i < 10; i++) {
-          b11[i] = (float) (dscratch[i] / sumExp);
+          f11[i] = (float) (dscratch[i] / sumExp);
         }
       } else {
         for (int i = 0; i < 10; i++) {
-          b11[i] = (float) Math.exp(b10[i] - lse);
+          f11[i] = (float) Math.exp(f10[i] - lse);
         }
       }
-      lseb10 = lse;
+      lsef10 = lse;
     }
     // fashion_mlp.nn:8 softmax_ce []
     {
       double s = 0;
-      double lse = lseb10;
+      double lse = lsef10;
       for (int i = 0; i < 10; i++) {
-        s += label[i] * (lse - b10[i]);
+        s += label[i] * (lse - f10[i]);
       }
-      b12[0] = (float) (s);
+      f12[0] = (float) (s);
     }
     // sum []
     b14[0] = label[0] + label[1] + label[2] + label[3] + label[4] + label[5] + label[6] + label[7] + label[8] + label[9];
     // mul [10]
-    b17[0] = lossScale * (b11[0] * b14[0] - label[0]);
-    b17[1] = lossScale * (b11[1] * b14[0] - label[1]);
-    b17[2] = lossScale * (b11[2] * b14[0] - label[2]);
-    b17[3] = lossScale * (b11[3] * b14[0] - label[3]);
-    b17[4] = lossScale * (b11[4] * b14[0] - label[4]);
-    b17[5] = lossScale * (b11[5] * b14[0] - label[5]);
-    b17[6] = lossScale * (b11[6] * b14[0] - label[6]);
-    b17[7] = lossScale * (b11[7] * b14[0] - label[7]);
-    b17[8] = lossScale * (b11[8] * b14[0] - label[8]);
-    b17[9] = lossScale * (b11[9] * b14[0] - label[9]);
+    b17[0] = lossScale * (f11[0] * b14[0] - label[0]);
+    b17[1] = lossScale * (f11[1] * b14[0] - label[1]);
+    b17[2] = lossScale * (f11[2] * b14[0] - label[2]);
+    b17[3] = lossScale * (f11[3] * b14[0] - label[3]);
+    b17[4] = lossScale * (f11[4] * b14[0] - label[4]);
+    b17[5] = lossScale * (f11[5] * b14[0] - label[5]);
+    b17[6] = lossScale * (f11[6] * b14[0] - label[6]);
+    b17[7] = lossScale * (f11[7] * b14[0] - label[7]);
+    b17[8] = lossScale * (f11[8] * b14[0] - label[8]);
+    b17[9] = lossScale * (f11[9] * b14[0] - label[9]);
   }
 
   private double backwardBatched(float[] inputBatch, int inputOff, float[] targetBatch,
       int targetOff, int batch) {
     double sum = 0;
     // fashion_mlp.nn:4 matmul [128], over the batch
-    dev.deltac.runtime.kernels.DenseKernels.forward(batch, 128, 784, h_W, null, inputBatch, inputOff + 0, INPUT_SIZE, b4B, 0, 128);
+    dev.deltac.runtime.kernels.DenseKernels.forward(batch, 128, 784, h_W, null, inputBatch, inputOff + 0, INPUT_SIZE, f4B, 0, 128);
     // fashion_mlp.nn:4 relu [128], over the batch buffers
     for (int s = 0; s < batch; s++) {
       int o = s * 128;
       for (int i = 0; i < 128; i++) {
-        b6B[o + i] = relu(b4B[o + i] + h_b[i]);
+        f6B[o + i] = relu(f4B[o + i] + h_b[i]);
       }
     }
     // fashion_mlp.nn:5 matmul [10], over the batch
-    dev.deltac.runtime.kernels.DenseKernels.forward(batch, 10, 128, logits_W, null, b6B, 0, 128, b9B, 0, 10);
+    dev.deltac.runtime.kernels.DenseKernels.forward(batch, 10, 128, logits_W, null, f6B, 0, 128, f9B, 0, 10);
     // fashion_mlp.nn:5 add [10], over the batch buffers
     for (int s = 0; s < batch; s++) {
       int o = s * 10;
       for (int i = 0; i < 10; i++) {
-        b10B[o + i] = b9B[o + i] + logits_b[i];
+        f10B[o + i] = f9B[o + i] + logits_b[i];
       }
     }
     for (int s = 0; s < batch; s++) {
       loadTargets(targetBatch, targetOff + s * TARGET_SIZE);
-      System.arraycopy(b10B, s * 10, b10, 0, 10);
+      System.arraycopy(f10B, s * 10, f10, 0, 10);
       backwardBatchedP4_0();
       System.arraycopy(b17, 0, b17B, s * 10, 10);
-      System.arraycopy(b12, 0, b12B, s * 1, 1);
+      System.arraycopy(f12, 0, f12B, s * 1, 1);
     }
     // delta(relu) [128], sharing the sweep over W with the gradient of logits.W and of logits.b, over the batch
-    dev.deltac.runtime.kernels.DenseKernels.weightGradient(batch, 10, 128, b17B, 0, 10, b6B, 0, 128, dlogits_W, dlogits_b);
+    dev.deltac.runtime.kernels.DenseKernels.weightGradient(batch, 10, 128, b17B, 0, 10, f6B, 0, 128, dlogits_W, dlogits_b);
     dev.deltac.runtime.kernels.DenseKernels.inputGradient(batch, 10, 128, logits_W, b17B, 0, 10, b21B, 0, 128);
     for (int i = 0, e = batch * 128; i < e; i++) {
-      b21B[i] *= (b6B[i] > 0 ? 1.0f : 0.0f);
+      b21B[i] *= (f6B[i] > 0 ? 1.0f : 0.0f);
     }
     // gradient of h.W: outer products over the batch, and of h.b
     dev.deltac.runtime.kernels.DenseKernels.weightGradient(batch, 128, 784, b21B, 0, 128, inputBatch, inputOff + 0, INPUT_SIZE, dh_W, dh_b);
     for (int s = 0; s < batch; s++) {
-      sum += b12B[s * 1];
+      sum += f12B[s * 1];
     }
     return sum;
   }
@@ -653,31 +484,31 @@ public final class FashionMlp implements FloatModel {
       int targetOff, int batch) {
     double sum = 0;
     // fashion_mlp.nn:4 matmul [128], over the batch
-    dev.deltac.runtime.kernels.DenseKernels.forward(batch, 128, 784, h_W, null, inputBatch, inputOff + 0, INPUT_SIZE, f4B, 0, 128);
+    dev.deltac.runtime.kernels.DenseKernels.forward(batch, 128, 784, h_W, null, inputBatch, inputOff + 0, INPUT_SIZE, f4B_, 0, 128);
     // fashion_mlp.nn:4 relu [128], over the batch buffers
     for (int s = 0; s < batch; s++) {
       int o = s * 128;
       for (int i = 0; i < 128; i++) {
-        f6B[o + i] = relu(f4B[o + i] + h_b[i]);
+        f6B_[o + i] = relu(f4B_[o + i] + h_b[i]);
       }
     }
     // fashion_mlp.nn:5 matmul [10], over the batch
-    dev.deltac.runtime.kernels.DenseKernels.forward(batch, 10, 128, logits_W, null, f6B, 0, 128, f9B, 0, 10);
+    dev.deltac.runtime.kernels.DenseKernels.forward(batch, 10, 128, logits_W, null, f6B_, 0, 128, f9B_, 0, 10);
     // fashion_mlp.nn:5 add [10], over the batch buffers
     for (int s = 0; s < batch; s++) {
       int o = s * 10;
       for (int i = 0; i < 10; i++) {
-        f10B[o + i] = f9B[o + i] + logits_b[i];
+        f10B_[o + i] = f9B_[o + i] + logits_b[i];
       }
     }
     for (int s = 0; s < batch; s++) {
       loadTargets(targetBatch, targetOff + s * TARGET_SIZE);
-      System.arraycopy(f10B, s * 10, f10, 0, 10);
+      System.arraycopy(f10B_, s * 10, f10, 0, 10);
       forwardBatchedP4_0();
-      System.arraycopy(f12, 0, f12B, s * 1, 1);
+      System.arraycopy(f12, 0, f12B_, s * 1, 1);
     }
     for (int s = 0; s < batch; s++) {
-      sum += f12B[s * 1];
+      sum += f12B_[s * 1];
     }
     return sum;
   }
@@ -712,25 +543,25 @@ public final class FashionMlp implements FloatModel {
   private double predictBatched(float[] samples, float[] outs, int batch) {
     double sum = 0;
     // fashion_mlp.nn:4 matmul [128], over the batch
-    dev.deltac.runtime.kernels.DenseKernels.forward(batch, 128, 784, h_W, null, samples, 0 + 0, INPUT_SIZE, f4B, 0, 128);
+    dev.deltac.runtime.kernels.DenseKernels.forward(batch, 128, 784, h_W, null, samples, 0 + 0, INPUT_SIZE, f4B_, 0, 128);
     // fashion_mlp.nn:4 relu [128], over the batch buffers
     for (int s = 0; s < batch; s++) {
       int o = s * 128;
       for (int i = 0; i < 128; i++) {
-        f6B[o + i] = relu(f4B[o + i] + h_b[i]);
+        f6B_[o + i] = relu(f4B_[o + i] + h_b[i]);
       }
     }
     // fashion_mlp.nn:5 matmul [10], over the batch
-    dev.deltac.runtime.kernels.DenseKernels.forward(batch, 10, 128, logits_W, null, f6B, 0, 128, f9B, 0, 10);
+    dev.deltac.runtime.kernels.DenseKernels.forward(batch, 10, 128, logits_W, null, f6B_, 0, 128, f9B_, 0, 10);
     // fashion_mlp.nn:5 add [10], over the batch buffers
     for (int s = 0; s < batch; s++) {
       int o = s * 10;
       for (int i = 0; i < 10; i++) {
-        f10B[o + i] = f9B[o + i] + logits_b[i];
+        f10B_[o + i] = f9B_[o + i] + logits_b[i];
       }
     }
     for (int s = 0; s < batch; s++) {
-      System.arraycopy(f10B, s * 10, f10, 0, 10);
+      System.arraycopy(f10B_, s * 10, f10, 0, 10);
       predictBatchedP4_0();
       System.arraycopy(f11, 0, f11B, s * 10, 10);
     }
@@ -818,6 +649,7 @@ public final class FashionMlp implements FloatModel {
   @Override
   public void predict(float[] sample, int sampleOff, float[] out, int outOff) {
     loadInputs(sample, sampleOff);
+    forwardCommon0();
     predict0();
     out[outOff + 0] = f11[0];
     out[outOff + 1] = f11[1];
@@ -854,6 +686,7 @@ public final class FashionMlp implements FloatModel {
     for (int s = 0; s < batch; s++) {
       loadInputs(inputBatch, inputOff + s * INPUT_SIZE);
       loadTargets(targetBatch, targetOff + s * TARGET_SIZE);
+      forwardCommon0();
       forward0();
       sum += f12[0];
     }
@@ -871,8 +704,10 @@ public final class FashionMlp implements FloatModel {
       for (int s = 0; s < batch; s++) {
         loadInputs(inputBatch, inputOff + s * INPUT_SIZE);
         loadTargets(targetBatch, targetOff + s * TARGET_SIZE);
-        backwardWithInputs0();
-        sum += bi12[0];
+        forwardCommon0();
+        backward0();
+        inputGradients0();
+        sum += f12[0];
         storeInputGradients(s * INPUT_SIZE);
       }
     } else if (batch >= 2) {
@@ -881,8 +716,9 @@ public final class FashionMlp implements FloatModel {
       for (int s = 0; s < batch; s++) {
         loadInputs(inputBatch, inputOff + s * INPUT_SIZE);
         loadTargets(targetBatch, targetOff + s * TARGET_SIZE);
+        forwardCommon0();
         backward0();
-        sum += b12[0];
+        sum += f12[0];
       }
     }
     return (float) (sum / batch);
@@ -895,7 +731,7 @@ public final class FashionMlp implements FloatModel {
   }
 
   private void storeInputGradients(int off) {
-    System.arraycopy(bi23, 0, inputGradients, off + 0, 784);
+    System.arraycopy(b23, 0, inputGradients, off + 0, 784);
   }
 
   private void allocateBuffers0() {
@@ -905,37 +741,22 @@ public final class FashionMlp implements FloatModel {
     f10 = new float[10];
     f11 = new float[10];
     f12 = new float[1];
-    b4 = new float[128];
-    b6 = new float[128];
-    b9 = new float[10];
-    b10 = new float[10];
-    b11 = new float[10];
-    b12 = new float[1];
     b14 = new float[1];
     b17 = new float[10];
     b21 = new float[128];
-    bi4 = new float[128];
-    bi6 = new float[128];
-    bi9 = new float[10];
-    bi10 = new float[10];
-    bi11 = new float[10];
-    bi12 = new float[1];
-    bi14 = new float[1];
-    bi17 = new float[10];
-    bi21 = new float[128];
-    bi23 = new float[784];
-    b4B = new float[maxBatch * 128];
-    b9B = new float[maxBatch * 10];
+    b23 = new float[784];
     f4B = new float[maxBatch * 128];
     f9B = new float[maxBatch * 10];
-    b6B = new float[maxBatch * 128];
-    b10B = new float[maxBatch * 10];
-    b17B = new float[maxBatch * 10];
-    b12B = new float[maxBatch * 1];
-    b21B = new float[maxBatch * 128];
+    f4B_ = new float[maxBatch * 128];
+    f9B_ = new float[maxBatch * 10];
     f6B = new float[maxBatch * 128];
     f10B = new float[maxBatch * 10];
+    b17B = new float[maxBatch * 10];
     f12B = new float[maxBatch * 1];
+    b21B = new float[maxBatch * 128];
+    f6B_ = new float[maxBatch * 128];
+    f10B_ = new float[maxBatch * 10];
+    f12B_ = new float[maxBatch * 1];
     f11B = new float[maxBatch * 10];
   }
 

@@ -113,43 +113,13 @@ public final class Xor implements FloatModel {
 
   private float[] f12;
 
-  private float[] b6;
-
-  private float[] b8;
-
-  private float[] b9;
-
-  private float[] b10;
-
-  private float[] b11;
-
-  private float[] b12;
-
   private float[] b16;
 
   private float[] b21;
 
-  private float[] bi6;
+  private float[] b23;
 
-  private float[] bi8;
-
-  private float[] bi9;
-
-  private float[] bi10;
-
-  private float[] bi11;
-
-  private float[] bi12;
-
-  private float[] bi16;
-
-  private float[] bi21;
-
-  private float[] bi23;
-
-  private double expb10;
-
-  private double expbi10;
+  private double expf10;
 
   /**
    * Allocates parameters, gradients and work buffers for batches of up to maxBatch.
@@ -185,7 +155,7 @@ public final class Xor implements FloatModel {
     allocateBuffers0();
   }
 
-  private void predict0() {
+  private void forwardCommon0() {
     // xor.nn:11 matmul [4]
     f6[0] = W1[0][0] * x[0] + W1[0][1] * x[1];
     f6[1] = W1[1][0] * x[0] + W1[1][1] * x[1];
@@ -200,25 +170,14 @@ public final class Xor implements FloatModel {
     f9[0] = W2[0][0] * f8[0] + W2[0][1] * f8[1] + W2[0][2] * f8[2] + W2[0][3] * f8[3];
     // xor.nn:12 add [1]
     f10[0] = f9[0] + b2[0];
+  }
+
+  private void predict0() {
     // xor.nn:12 sigmoid [1]
     f11[0] = sigmoid(f10[0]);
   }
 
   private void forward0() {
-    // xor.nn:11 matmul [4]
-    f6[0] = W1[0][0] * x[0] + W1[0][1] * x[1];
-    f6[1] = W1[1][0] * x[0] + W1[1][1] * x[1];
-    f6[2] = W1[2][0] * x[0] + W1[2][1] * x[1];
-    f6[3] = W1[3][0] * x[0] + W1[3][1] * x[1];
-    // xor.nn:11 sigmoid [4]
-    f8[0] = sigmoid(f6[0] + b1[0]);
-    f8[1] = sigmoid(f6[1] + b1[1]);
-    f8[2] = sigmoid(f6[2] + b1[2]);
-    f8[3] = sigmoid(f6[3] + b1[3]);
-    // xor.nn:12 matmul [1]
-    f9[0] = W2[0][0] * f8[0] + W2[0][1] * f8[1] + W2[0][2] * f8[2] + W2[0][3] * f8[3];
-    // xor.nn:12 add [1]
-    f10[0] = f9[0] + b2[0];
     // xor.nn:15 bce_logits []
     {
       double s = 0;
@@ -230,48 +189,37 @@ public final class Xor implements FloatModel {
     }
   }
 
-  private void backward0() {
-    // xor.nn:11 matmul [4]
-    b6[0] = W1[0][0] * x[0] + W1[0][1] * x[1];
-    b6[1] = W1[1][0] * x[0] + W1[1][1] * x[1];
-    b6[2] = W1[2][0] * x[0] + W1[2][1] * x[1];
-    b6[3] = W1[3][0] * x[0] + W1[3][1] * x[1];
-    // xor.nn:11 sigmoid [4]
-    b8[0] = sigmoid(b6[0] + b1[0]);
-    b8[1] = sigmoid(b6[1] + b1[1]);
-    b8[2] = sigmoid(b6[2] + b1[2]);
-    b8[3] = sigmoid(b6[3] + b1[3]);
-    // xor.nn:12 matmul [1]
-    b9[0] = W2[0][0] * b8[0] + W2[0][1] * b8[1] + W2[0][2] * b8[2] + W2[0][3] * b8[3];
-    // xor.nn:12 add [1]
-    b10[0] = b9[0] + b2[0];
+  private void backwardCommon0() {
     // xor.nn:12 sigmoid [1]
     {
-      double x = b10[0];
+      double x = f10[0];
       double e = Math.exp(-Math.abs(x));
-      expb10 = e;
-      b11[0] = (float) (x >= 0 ? 1 / (1 + e) : e / (1 + e));
+      expf10 = e;
+      f11[0] = (float) (x >= 0 ? 1 / (1 + e) : e / (1 + e));
     }
     // xor.nn:15 bce_logits []
     {
       double s = 0;
       {
-        double logit = b10[0];
-        s += Math.max(logit, 0) - logit * y[0] + dev.deltac.runtime.MathFunctions.log1pUnit(expb10);
+        double logit = f10[0];
+        s += Math.max(logit, 0) - logit * y[0] + dev.deltac.runtime.MathFunctions.log1pUnit(expf10);
       }
-      b12[0] = (float) (s / 1);
+      f12[0] = (float) (s / 1);
     }
     // mul [1]
-    b16[0] = lossScale * (b11[0] - y[0]);
+    b16[0] = lossScale * (f11[0] - y[0]);
+  }
+
+  private void backward0() {
     // delta(sigmoid) [4], sharing the sweep over W with the gradient of W2
-    b21[0] = (W2[0][0] * b16[0]) * b8[0] * (1.0f - b8[0]);
-    b21[1] = (W2[0][1] * b16[0]) * b8[1] * (1.0f - b8[1]);
-    b21[2] = (W2[0][2] * b16[0]) * b8[2] * (1.0f - b8[2]);
-    b21[3] = (W2[0][3] * b16[0]) * b8[3] * (1.0f - b8[3]);
-    dW2[0][0] += b16[0] * b8[0];
-    dW2[0][1] += b16[0] * b8[1];
-    dW2[0][2] += b16[0] * b8[2];
-    dW2[0][3] += b16[0] * b8[3];
+    b21[0] = (W2[0][0] * b16[0]) * f8[0] * (1.0f - f8[0]);
+    b21[1] = (W2[0][1] * b16[0]) * f8[1] * (1.0f - f8[1]);
+    b21[2] = (W2[0][2] * b16[0]) * f8[2] * (1.0f - f8[2]);
+    b21[3] = (W2[0][3] * b16[0]) * f8[3] * (1.0f - f8[3]);
+    dW2[0][0] += b16[0] * f8[0];
+    dW2[0][1] += b16[0] * f8[1];
+    dW2[0][2] += b16[0] * f8[2];
+    dW2[0][3] += b16[0] * f8[3];
     // gradient of W1: outer product
     dW1[0][0] += b21[0] * x[0];
     dW1[0][1] += b21[0] * x[1];
@@ -291,47 +239,15 @@ public final class Xor implements FloatModel {
   }
 
   private void backwardFirst0() {
-    // xor.nn:11 matmul [4]
-    b6[0] = W1[0][0] * x[0] + W1[0][1] * x[1];
-    b6[1] = W1[1][0] * x[0] + W1[1][1] * x[1];
-    b6[2] = W1[2][0] * x[0] + W1[2][1] * x[1];
-    b6[3] = W1[3][0] * x[0] + W1[3][1] * x[1];
-    // xor.nn:11 sigmoid [4]
-    b8[0] = sigmoid(b6[0] + b1[0]);
-    b8[1] = sigmoid(b6[1] + b1[1]);
-    b8[2] = sigmoid(b6[2] + b1[2]);
-    b8[3] = sigmoid(b6[3] + b1[3]);
-    // xor.nn:12 matmul [1]
-    b9[0] = W2[0][0] * b8[0] + W2[0][1] * b8[1] + W2[0][2] * b8[2] + W2[0][3] * b8[3];
-    // xor.nn:12 add [1]
-    b10[0] = b9[0] + b2[0];
-    // xor.nn:12 sigmoid [1]
-    {
-      double x = b10[0];
-      double e = Math.exp(-Math.abs(x));
-      expb10 = e;
-      b11[0] = (float) (x >= 0 ? 1 / (1 + e) : e / (1 + e));
-    }
-    // xor.nn:15 bce_logits []
-    {
-      double s = 0;
-      {
-        double logit = b10[0];
-        s += Math.max(logit, 0) - logit * y[0] + dev.deltac.runtime.MathFunctions.log1pUnit(expb10);
-      }
-      b12[0] = (float) (s / 1);
-    }
-    // mul [1]
-    b16[0] = lossScale * (b11[0] - y[0]);
     // delta(sigmoid) [4], sharing the sweep over W with the gradient of W2
-    b21[0] = (W2[0][0] * b16[0]) * b8[0] * (1.0f - b8[0]);
-    b21[1] = (W2[0][1] * b16[0]) * b8[1] * (1.0f - b8[1]);
-    b21[2] = (W2[0][2] * b16[0]) * b8[2] * (1.0f - b8[2]);
-    b21[3] = (W2[0][3] * b16[0]) * b8[3] * (1.0f - b8[3]);
-    dW2[0][0] = b16[0] * b8[0];
-    dW2[0][1] = b16[0] * b8[1];
-    dW2[0][2] = b16[0] * b8[2];
-    dW2[0][3] = b16[0] * b8[3];
+    b21[0] = (W2[0][0] * b16[0]) * f8[0] * (1.0f - f8[0]);
+    b21[1] = (W2[0][1] * b16[0]) * f8[1] * (1.0f - f8[1]);
+    b21[2] = (W2[0][2] * b16[0]) * f8[2] * (1.0f - f8[2]);
+    b21[3] = (W2[0][3] * b16[0]) * f8[3] * (1.0f - f8[3]);
+    dW2[0][0] = b16[0] * f8[0];
+    dW2[0][1] = b16[0] * f8[1];
+    dW2[0][2] = b16[0] * f8[2];
+    dW2[0][3] = b16[0] * f8[3];
     // gradient of W1: outer product
     dW1[0][0] = b21[0] * x[0];
     dW1[0][1] = b21[0] * x[1];
@@ -350,66 +266,10 @@ public final class Xor implements FloatModel {
     db2[0] = b16[0];
   }
 
-  private void backwardWithInputs0() {
-    // xor.nn:11 matmul [4]
-    bi6[0] = W1[0][0] * x[0] + W1[0][1] * x[1];
-    bi6[1] = W1[1][0] * x[0] + W1[1][1] * x[1];
-    bi6[2] = W1[2][0] * x[0] + W1[2][1] * x[1];
-    bi6[3] = W1[3][0] * x[0] + W1[3][1] * x[1];
-    // xor.nn:11 sigmoid [4]
-    bi8[0] = sigmoid(bi6[0] + b1[0]);
-    bi8[1] = sigmoid(bi6[1] + b1[1]);
-    bi8[2] = sigmoid(bi6[2] + b1[2]);
-    bi8[3] = sigmoid(bi6[3] + b1[3]);
-    // xor.nn:12 matmul [1]
-    bi9[0] = W2[0][0] * bi8[0] + W2[0][1] * bi8[1] + W2[0][2] * bi8[2] + W2[0][3] * bi8[3];
-    // xor.nn:12 add [1]
-    bi10[0] = bi9[0] + b2[0];
-    // xor.nn:12 sigmoid [1]
-    {
-      double x = bi10[0];
-      double e = Math.exp(-Math.abs(x));
-      expbi10 = e;
-      bi11[0] = (float) (x >= 0 ? 1 / (1 + e) : e / (1 + e));
-    }
-    // xor.nn:15 bce_logits []
-    {
-      double s = 0;
-      {
-        double logit = bi10[0];
-        s += Math.max(logit, 0) - logit * y[0] + dev.deltac.runtime.MathFunctions.log1pUnit(expbi10);
-      }
-      bi12[0] = (float) (s / 1);
-    }
-    // mul [1]
-    bi16[0] = lossScale * (bi11[0] - y[0]);
-    // delta(sigmoid) [4], sharing the sweep over W with the gradient of W2
-    bi21[0] = (W2[0][0] * bi16[0]) * bi8[0] * (1.0f - bi8[0]);
-    bi21[1] = (W2[0][1] * bi16[0]) * bi8[1] * (1.0f - bi8[1]);
-    bi21[2] = (W2[0][2] * bi16[0]) * bi8[2] * (1.0f - bi8[2]);
-    bi21[3] = (W2[0][3] * bi16[0]) * bi8[3] * (1.0f - bi8[3]);
-    dW2[0][0] += bi16[0] * bi8[0];
-    dW2[0][1] += bi16[0] * bi8[1];
-    dW2[0][2] += bi16[0] * bi8[2];
-    dW2[0][3] += bi16[0] * bi8[3];
-    // matmul [2], sharing the sweep over W with the gradient of W1
-    bi23[0] = bi21[0] * W1[0][0] + bi21[1] * W1[1][0] + bi21[2] * W1[2][0] + bi21[3] * W1[3][0];
-    bi23[1] = bi21[0] * W1[0][1] + bi21[1] * W1[1][1] + bi21[2] * W1[2][1] + bi21[3] * W1[3][1];
-    dW1[0][0] += bi21[0] * x[0];
-    dW1[0][1] += bi21[0] * x[1];
-    dW1[1][0] += bi21[1] * x[0];
-    dW1[1][1] += bi21[1] * x[1];
-    dW1[2][0] += bi21[2] * x[0];
-    dW1[2][1] += bi21[2] * x[1];
-    dW1[3][0] += bi21[3] * x[0];
-    dW1[3][1] += bi21[3] * x[1];
-    // gradient of b1
-    db1[0] += bi21[0];
-    db1[1] += bi21[1];
-    db1[2] += bi21[2];
-    db1[3] += bi21[3];
-    // gradient of b2
-    db2[0] += bi16[0];
+  private void inputGradients0() {
+    // matmul [2]
+    b23[0] = b21[0] * W1[0][0] + b21[1] * W1[1][0] + b21[2] * W1[2][0] + b21[3] * W1[3][0];
+    b23[1] = b21[0] * W1[0][1] + b21[1] * W1[1][1] + b21[2] * W1[2][1] + b21[3] * W1[3][1];
   }
 
   private static ModelInfo buildInfo() {
@@ -480,6 +340,7 @@ public final class Xor implements FloatModel {
   @Override
   public void predict(float[] sample, int sampleOff, float[] out, int outOff) {
     loadInputs(sample, sampleOff);
+    forwardCommon0();
     predict0();
     out[outOff + 0] = f11[0];
   }
@@ -500,6 +361,7 @@ public final class Xor implements FloatModel {
     for (int s = 0; s < batch; s++) {
       loadInputs(inputBatch, inputOff + s * INPUT_SIZE);
       loadTargets(targetBatch, targetOff + s * TARGET_SIZE);
+      forwardCommon0();
       forward0();
       sum += f12[0];
     }
@@ -517,21 +379,28 @@ public final class Xor implements FloatModel {
       for (int s = 0; s < batch; s++) {
         loadInputs(inputBatch, inputOff + s * INPUT_SIZE);
         loadTargets(targetBatch, targetOff + s * TARGET_SIZE);
-        backwardWithInputs0();
-        sum += bi12[0];
+        forwardCommon0();
+        backwardCommon0();
+        backward0();
+        inputGradients0();
+        sum += f12[0];
         storeInputGradients(s * INPUT_SIZE);
       }
     } else {
       // the first sample writes the gradients, the others add to them
       loadInputs(inputBatch, inputOff);
       loadTargets(targetBatch, targetOff);
+      forwardCommon0();
+      backwardCommon0();
       backwardFirst0();
-      sum += b12[0];
+      sum += f12[0];
       for (int s = 1; s < batch; s++) {
         loadInputs(inputBatch, inputOff + s * INPUT_SIZE);
         loadTargets(targetBatch, targetOff + s * TARGET_SIZE);
+        forwardCommon0();
+        backwardCommon0();
         backward0();
-        sum += b12[0];
+        sum += f12[0];
       }
     }
     return (float) (sum / batch);
@@ -558,8 +427,8 @@ public final class Xor implements FloatModel {
   }
 
   private void storeInputGradients(int off) {
-    inputGradients[off + 0] = bi23[0];
-    inputGradients[off + 1] = bi23[1];
+    inputGradients[off + 0] = b23[0];
+    inputGradients[off + 1] = b23[1];
   }
 
   private void allocateBuffers0() {
@@ -569,23 +438,9 @@ public final class Xor implements FloatModel {
     f10 = new float[1];
     f11 = new float[1];
     f12 = new float[1];
-    b6 = new float[4];
-    b8 = new float[4];
-    b9 = new float[1];
-    b10 = new float[1];
-    b11 = new float[1];
-    b12 = new float[1];
     b16 = new float[1];
     b21 = new float[4];
-    bi6 = new float[4];
-    bi8 = new float[4];
-    bi9 = new float[1];
-    bi10 = new float[1];
-    bi11 = new float[1];
-    bi12 = new float[1];
-    bi16 = new float[1];
-    bi21 = new float[4];
-    bi23 = new float[2];
+    b23 = new float[2];
   }
 
   private static float sigmoid(float x) {

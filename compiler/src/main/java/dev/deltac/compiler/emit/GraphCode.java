@@ -16,18 +16,33 @@ final class GraphCode {
   private final NodeKernels kernels;
 
   GraphCode(Graph graph, ClassContext ctx, String prefix) {
+    this(graph, ctx, prefix, java.util.Set.of(), Map.of());
+  }
+
+  /** See {@link GraphPlan#GraphPlan(Graph, ClassContext, String, java.util.Set, Map)}. */
+  GraphCode(Graph graph, ClassContext ctx, String prefix, java.util.Set<Integer> separate,
+      Map<Integer, String> reuse) {
     this.graph = graph;
-    this.plan = new GraphPlan(graph, ctx, prefix);
+    this.plan = new GraphPlan(graph, ctx, prefix, separate, reuse);
     this.access = new Access(plan);
     this.kernels = new NodeKernels(access);
   }
 
   /** Units computing {@code roots}; with {@code gradients}, also accumulating every param gradient. */
   List<Units.Unit> units(List<Node> roots, boolean gradients) {
+    return units(roots, gradients, null);
+  }
+
+  /**
+   * Like {@link #units(List, boolean)}, with the nodes the roots in {@code first} need (when not
+   * null) computed ahead of the others (see {@link GraphPlan#schedule(List, List)}), so that the
+   * pass starts with the same units as the passes of those roots.
+   */
+  List<Units.Unit> units(List<Node> roots, boolean gradients, List<List<Node>> first) {
     List<Node> all = new ArrayList<>(roots);
     if (gradients) all.addAll(graph.paramGrads().values());
     List<Units.Unit> out = new ArrayList<>();
-    List<Node> schedule = plan.schedule(all);
+    List<Node> schedule = first == null ? plan.schedule(all) : plan.schedule(all, first);
     kernels.beginPass(schedule);
     for (Node n : schedule) {
       Code c = new Code();
@@ -49,6 +64,20 @@ final class GraphCode {
         kernels.linear().accumulate(p, t, paramNodes.get(p), c);
         out.add(Units.Unit.of(c.toString()));
       }
+    }
+    return out;
+  }
+
+  /**
+   * Units computing the nodes {@code roots} need beyond those {@code done} needs, continuing the
+   * pass of the last {@link #units} call (the input gradients after the training pass).
+   */
+  List<Units.Unit> moreUnits(List<Node> roots, List<Node> done) {
+    java.util.Set<Integer> have = new java.util.HashSet<>();
+    for (Node n : Graph.reachable(done)) have.add(n.id());
+    List<Units.Unit> out = new ArrayList<>();
+    for (Node n : plan.schedule(roots)) {
+      if (!have.contains(n.id())) out.add(nodeUnit(n));
     }
     return out;
   }

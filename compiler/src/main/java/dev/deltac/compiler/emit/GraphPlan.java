@@ -44,9 +44,26 @@ final class GraphPlan {
   private final Map<Integer, Integer> accumulationUses = new HashMap<>();
   private final Set<Integer> hardRoots = new HashSet<>();
 
+  /**
+   * Nodes only the input gradients need, computed in a step of their own after the training
+   * pass (see {@link Sharing#inputGradientOnly}): they host no weight-gradient term.
+   */
+  private final Set<Integer> separate;
+
   GraphPlan(Graph graph, ClassContext ctx, String prefix) {
+    this(graph, ctx, prefix, Set.of(), Map.of());
+  }
+
+  /**
+   * @param separate see {@link #separate}
+   * @param reuse node id to the work buffer of the same value in another graph's plan, which this
+   *     plan uses too (the forward values of the training graph live in the loss pass's buffers)
+   */
+  GraphPlan(Graph graph, ClassContext ctx, String prefix, Set<Integer> separate,
+      Map<Integer, String> reuse) {
     this.graph = graph;
     this.ctx = ctx;
+    this.separate = separate;
     for (Node n : graph.nodes()) {
       for (Node in : n.inputs()) consumers.computeIfAbsent(in.id(), k -> new ArrayList<>()).add(n);
     }
@@ -67,7 +84,8 @@ final class GraphPlan {
     planInlining();
     for (Node n : graph.nodes()) {
       if (needsBuffer(n)) {
-        String name = ctx.buffer(prefix + n.id(), n.size());
+        String name = reuse.get(n.id());
+        if (name == null) name = ctx.buffer(prefix + n.id(), n.size());
         buffers.put(n.id(), name);
       }
     }
@@ -118,7 +136,7 @@ final class GraphPlan {
       }
     }
     for (Node d : graph.nodes()) {
-      if (!sweepsRows(d) || virtual.contains(d.id())) continue;
+      if (!sweepsRows(d) || virtual.contains(d.id()) || separate.contains(d.id())) continue;
       Node w = d.input(0);
       if (!ClassContext.isMatrixParam(w) || w.shape().rank() != 2) continue;
       String p = w.attr().name();
@@ -210,6 +228,24 @@ final class GraphPlan {
     for (Node n : Graph.reachable(roots)) {
       if (buffers.containsKey(n.id())) out.add(n);
     }
+    return out;
+  }
+
+  /**
+   * {@link #schedule} with the nodes {@code first.get(0)} needs moved ahead of the others, then
+   * those {@code first.get(1)} needs, and so on (each part in graph order; valid, as the nodes
+   * some roots need never depend on a node they do not need).
+   */
+  List<Node> schedule(List<Node> roots, List<List<Node>> first) {
+    Map<Integer, Integer> group = new HashMap<>();
+    for (int k = first.size() - 1; k >= 0; k--) {
+      for (Node n : Graph.reachable(first.get(k))) group.put(n.id(), k);
+    }
+    List<List<Node>> parts = new ArrayList<>();
+    for (int k = 0; k <= first.size(); k++) parts.add(new ArrayList<>());
+    for (Node n : schedule(roots)) parts.get(group.getOrDefault(n.id(), first.size())).add(n);
+    List<Node> out = new ArrayList<>();
+    for (List<Node> p : parts) out.addAll(p);
     return out;
   }
 }

@@ -61,8 +61,20 @@ final class ModelEmitter {
           .initializer("$L", num.lit(1)).build());
     }
     GraphCode fwd = new GraphCode(forward, ctx, "f");
-    GraphCode bwd = new GraphCode(backward, ctx, "b");
-    GraphCode bwi = new GraphCode(backwardWithInputs, ctx, "bi");
+    // One training pass for both kinds of step when the graph with input gradients is the one
+    // without plus the input-gradient nodes: those run as an extra step after it.
+    java.util.Set<Integer> separate = Sharing.inputGradientOnly(backward, backwardWithInputs);
+    // The training pass keeps the forward values the loss pass computes too in the same buffers,
+    // so that the two can share the code computing them.
+    Graph training = separate != null ? backwardWithInputs : backward;
+    Map<Integer, String> reuse = new java.util.HashMap<>();
+    for (Map.Entry<Integer, Integer> e : Sharing.sameNodes(forward, training).entrySet()) {
+      String buffer = fwd.plan.buffers.get(e.getValue());
+      if (buffer != null) reuse.put(e.getKey(), buffer);
+    }
+    GraphCode bwd = new GraphCode(training, ctx, "b",
+        separate != null ? separate : java.util.Set.of(), reuse);
+    GraphCode bwi = separate != null ? bwd : new GraphCode(backwardWithInputs, ctx, "bi");
 
     int inputSize = size(forward.inputs());
     int targetSize = size(forward.targets());
@@ -111,28 +123,51 @@ final class ModelEmitter {
       type.addField(int.class, "sampleIndex", Modifier.PRIVATE);
     }
 
-    // Per-sample code of each pass.
+    // Per-sample code of each pass. Each pass computes what predict needs first, then what the
+    // loss needs, so that the passes can share their leading units.
     List<Node> outputs = new ArrayList<>(forward.outputs().values());
-    CodeBlock.Builder predictPass = CodeBlock.builder();
-    addAll(Units.split("predict", fwd.units(outputs, false), predictPass));
-    CodeBlock.Builder lossPass = CodeBlock.builder();
     List<Node> lossRoot = forward.loss() == null ? List.of() : List.of(forward.loss());
-    addAll(Units.split("forward", fwd.units(lossRoot, false), lossPass));
-    CodeBlock.Builder gradPass = CodeBlock.builder();
-    List<Node> bLoss = backward.loss() == null ? List.of() : List.of(backward.loss());
-    List<Units.Unit> gradUnits = bwd.units(bLoss, true);
-    addAll(Units.split("backward", gradUnits, gradPass));
-    List<Units.Unit> firstUnits = firstSample(gradUnits);
-    CodeBlock.Builder firstPass = null;
-    if (firstUnits != null) {
-      firstPass = CodeBlock.builder();
-      addAll(Units.split("backwardFirst", firstUnits, firstPass));
-    }
-    CodeBlock.Builder gradInPass = CodeBlock.builder();
+    List<Node> bLoss = training.loss() == null ? List.of() : List.of(training.loss());
+    List<Node> bOutputs = new ArrayList<>(training.outputs().values());
+    List<Units.Unit> predictUnits = fwd.units(outputs, false);
+    List<Units.Unit> lossUnits = fwd.units(lossRoot, false, List.of(outputs));
+    List<Units.Unit> gradUnits = bwd.units(bLoss, true, List.of(bOutputs, bLoss));
     List<Node> biRoots = new ArrayList<>();
     if (backwardWithInputs.loss() != null) biRoots.add(backwardWithInputs.loss());
     biRoots.addAll(backwardWithInputs.inputGrads().values());
-    addAll(Units.split("backwardWithInputs", bwi.units(biRoots, true), gradInPass));
+    List<Units.Unit> more = null;
+    if (separate != null) {
+      List<Node> done = new ArrayList<>(bLoss);
+      done.addAll(training.paramGrads().values());
+      more = bwd.moreUnits(biRoots, done);
+    }
+    List<Units.Unit> firstUnits = firstSample(gradUnits);
+    CodeBlock.Builder predictPass = CodeBlock.builder();
+    CodeBlock.Builder lossPass = CodeBlock.builder();
+    CodeBlock.Builder gradPass = CodeBlock.builder();
+    CodeBlock.Builder firstPass = firstUnits == null ? null : CodeBlock.builder();
+    int withPredict = Sharing.commonPrefix(predictUnits, lossUnits);
+    int withLoss = Sharing.commonPrefix(lossUnits, gradUnits);
+    if (firstUnits != null) withLoss = Math.min(withLoss, Sharing.commonPrefix(gradUnits, firstUnits));
+    int all = Math.min(withPredict, withLoss);
+    segment("forwardCommon", predictUnits.subList(0, all), predictPass, lossPass, gradPass, firstPass);
+    segment("predictCommon", predictUnits.subList(all, withPredict), predictPass, lossPass);
+    segment("lossCommon", lossUnits.subList(all, withLoss), lossPass, gradPass, firstPass);
+    segment("predict", predictUnits.subList(withPredict, predictUnits.size()), predictPass);
+    segment("forward", lossUnits.subList(Math.max(withPredict, withLoss), lossUnits.size()), lossPass);
+    if (firstUnits != null) {
+      shared("backwardCommon", "backward", gradUnits.subList(withLoss, gradUnits.size()), gradPass,
+          "backwardFirst", firstUnits.subList(withLoss, firstUnits.size()), firstPass);
+    } else {
+      segment("backward", gradUnits.subList(withLoss, gradUnits.size()), gradPass);
+    }
+    CodeBlock.Builder gradInPass = CodeBlock.builder();
+    if (separate != null) {
+      gradInPass.add(gradPass.build());
+      segment("inputGradients", more, gradInPass);
+    } else {
+      addAll(Units.split("backwardWithInputs", bwi.units(biRoots, true), gradInPass));
+    }
 
     // Whole-batch passes: large dense products through DenseKernels (float32; see BatchedPass).
     Map<Integer, String> fArrays = new java.util.HashMap<>();
@@ -203,6 +238,29 @@ final class ModelEmitter {
     int n = 0;
     for (Node l : leaves) n += l.size();
     return n;
+  }
+
+  /** Methods holding {@code units} (none when empty), called by each of the non-null callers. */
+  private void segment(String name, List<Units.Unit> units, CodeBlock.Builder... callers) {
+    if (units.isEmpty()) return;
+    CodeBlock.Builder calls = CodeBlock.builder();
+    addAll(Units.split(name, units, calls));
+    CodeBlock c = calls.build();
+    for (CodeBlock.Builder caller : callers) {
+      if (caller != null) caller.add(c);
+    }
+  }
+
+  /**
+   * Methods for two passes whose first units are the same: those once ({@code common0()}, ...,
+   * called by both passes), then each pass's own.
+   */
+  private void shared(String common, String nameA, List<Units.Unit> a, CodeBlock.Builder callerA,
+      String nameB, List<Units.Unit> b, CodeBlock.Builder callerB) {
+    int k = Sharing.commonPrefix(a, b);
+    segment(common, a.subList(0, k), callerA, callerB);
+    segment(nameA, a.subList(k, a.size()), callerA);
+    segment(nameB, b.subList(k, b.size()), callerB);
   }
 
   private void addAll(List<MethodSpec> methods) {
