@@ -319,7 +319,7 @@ public final class FashionMlp implements FloatModel {
         }
       }
       for (int j = 0; j < 128; j++) {
-        out[j] *= (f6[j] > 0 ? 1.0f : 0.0f);
+        out[j] *= dev.deltac.runtime.MathFunctions.stepf(f6[j]);
       }
     }
     // gradient of h.W: outer product
@@ -447,7 +447,7 @@ public final class FashionMlp implements FloatModel {
     dev.deltac.runtime.kernels.DenseKernels.weightGradient(batch, 10, 128, b17B, 0, 10, f6B, 0, 128, dlogits_W, dlogits_b);
     dev.deltac.runtime.kernels.DenseKernels.inputGradient(batch, 10, 128, logits_W, b17B, 0, 10, b21B, 0, 128);
     for (int i = 0, e = batch * 128; i < e; i++) {
-      b21B[i] *= (f6B[i] > 0 ? 1.0f : 0.0f);
+      b21B[i] *= dev.deltac.runtime.MathFunctions.stepf(f6B[i]);
     }
     // gradient of h.W: outer products over the batch, and of h.b
     dev.deltac.runtime.kernels.DenseKernels.weightGradient(batch, 128, 784, b21B, 0, 128, inputBatch, inputOff + 0, INPUT_SIZE, dh_W, dh_b);
@@ -761,6 +761,6 @@ public final class FashionMlp implements FloatModel {
   }
 
   private static float relu(float x) {
-    return x > 0 ? x : 0.0f;
+    return dev.deltac.runtime.MathFunctions.reluf(x);
   }
 }

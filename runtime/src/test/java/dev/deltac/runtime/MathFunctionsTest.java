@@ -51,4 +51,23 @@ class MathFunctionsTest {
     assertEquals(0.0, MathFunctions.log1pUnit(0.0));
     assertEquals(Math.log(2.0), MathFunctions.log1pUnit(1.0), 1e-15);
   }
+
+  @Test
+  void branchFreeReluAndStepEqualTheConditionals() {
+    java.util.List<Float> xs = new java.util.ArrayList<>(java.util.List.of(0f, -0f, 1f, -1f,
+        Float.MIN_VALUE, -Float.MIN_VALUE, Float.MIN_NORMAL, Float.MAX_VALUE, -Float.MAX_VALUE,
+        Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NaN, Float.intBitsToFloat(0x7f800001),
+        Float.intBitsToFloat(0xff800001), Float.intBitsToFloat(0xffffffff), 3.5e-41f, -2.5f));
+    java.util.Random r = new java.util.Random(3);
+    for (int i = 0; i < 100_000; i++) xs.add(Float.intBitsToFloat(r.nextInt()));
+    for (float x : xs) {
+      int want = Float.floatToRawIntBits(x > 0 ? x : 0f);
+      assertEquals(want, Float.floatToRawIntBits(MathFunctions.reluf(x)), "reluf " + x);
+      assertEquals(Float.floatToRawIntBits(x > 0 ? 1f : 0f),
+          Float.floatToRawIntBits(MathFunctions.stepf(x)), "stepf " + x + " bits " + Float.floatToRawIntBits(x));
+      double d = x;
+      assertEquals(Double.doubleToRawLongBits(d > 0 ? d : 0.0),
+          Double.doubleToRawLongBits(MathFunctions.relu(d)), "relu " + d);
+    }
+  }
 }

@@ -185,10 +185,14 @@ final class ClassParts {
       MethodSpec.Builder m;
       switch (h) {
         case RELU:
-          m = scalar("relu", t).addStatement("return x > 0 ? x : $L", zero);
+          // branch-free, the same values as x > 0 ? x : 0 (docs/PERFORMANCE.md, fourth round)
+          m = scalar("relu", t).addStatement("return dev.deltac.runtime.MathFunctions.$L(x)",
+              ctx.num.isFloat ? "reluf" : "relu");
           break;
         case STEP:
-          m = scalar("step", t).addStatement("return x > 0 ? $L : $L", one, zero);
+          m = ctx.num.isFloat
+              ? scalar("step", t).addStatement("return dev.deltac.runtime.MathFunctions.stepf(x)")
+              : scalar("step", t).addStatement("return x > 0 ? $L : $L", one, zero);
           break;
         case SQUARE:
           m = scalar("square", t).addStatement("return x * x");

@@ -253,7 +253,10 @@ final class LinearKernels {
     switch (act) {
       case "sigmoid": return ph + " * (" + one + " - " + ph + ")";
       case "tanh": return "(" + one + " - " + ph + " * " + ph + ")";
-      case "relu": return "(" + ph + " > 0 ? " + one + " : " + zero + ")";
+      case "relu":
+        // branch-free for float32 (random signs over a batch mispredict): same values
+        return num.isFloat ? "dev.deltac.runtime.MathFunctions.stepf(" + h + ")"
+            : "(" + ph + " > 0 ? " + one + " : " + zero + ")";
       case "identity": return null;
       default: throw new IllegalStateException("no slope for " + act);
     }

@@ -116,17 +116,24 @@ class ParallelGradientTest {
           .filter(t -> t == Thread.currentThread() || t.getName().startsWith("deltac-train"))
           .mapToLong(Thread::getId).toArray();
       assertEquals(2, ids.length);
+      // steady state allocates nothing; a JIT transient (a deoptimization rematerializing a
+      // scalar-replaced object) may, so a round of 2 000 steps with 0 bytes is required
       long[] before = new long[ids.length];
       long[] after = new long[ids.length];
-      for (int t = 0; t < ids.length; t++) before[t] = mx.getThreadAllocatedBytes(ids[t]);
-      for (int i = 0; i < 2_000; i++) {
-        pg.compute(data.inputs(), data.targets(), 11);
-        pg.update(opt);
+      String last = "";
+      for (int round = 0; round < 20; round++) {
+        for (int t = 0; t < ids.length; t++) before[t] = mx.getThreadAllocatedBytes(ids[t]);
+        for (int i = 0; i < 2_000; i++) {
+          pg.compute(data.inputs(), data.targets(), 11);
+          pg.update(opt);
+        }
+        for (int t = 0; t < ids.length; t++) after[t] = mx.getThreadAllocatedBytes(ids[t]);
+        long first = after[0] - before[0];
+        long second = after[1] - before[1];
+        if (first == 0 && second == 0) return;
+        last = first + " bytes on thread " + ids[0] + ", " + second + " on thread " + ids[1];
       }
-      for (int t = 0; t < ids.length; t++) after[t] = mx.getThreadAllocatedBytes(ids[t]);
-      for (int t = 0; t < ids.length; t++) {
-        assertEquals(0, after[t] - before[t], "bytes allocated by 2 000 steps on thread " + ids[t]);
-      }
+      throw new AssertionError("every round of 2 000 steps allocated; the last: " + last);
     }
   }
 }
