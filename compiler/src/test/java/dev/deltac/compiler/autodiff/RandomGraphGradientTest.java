@@ -23,7 +23,7 @@ import net.jqwik.api.constraints.IntRange;
  * since operands are drawn from every value made so far), differentiated, optimized and checked
  * against finite differences like the per-op tests.
  */
-class RandomGraphGradientProperties {
+class RandomGraphGradientTest {
   private static final int N = 3;
 
   @Property(tries = 60, seed = "20261125")
