@@ -72,12 +72,30 @@ final class BatchedPass {
   private final Map<Batched, String> biasOf = new java.util.IdentityHashMap<>();
 
   /**
-   * An elementwise node computed straight over the batch-major buffers (no copies in and out of
-   * the per-sample buffers): its operands are values already in batch buffers, vector params
-   * and uniform constants (bias + activation after a batched product, for instance).
+   * An elementwise node computed over the batch-major buffers: its operands are values already
+   * in batch buffers, vector params and uniform constants (bias + activation after a batched
+   * product, for instance). {@code expr} is the value of element {@code i} in {@code form}'s
+   * indexing; {@code operands} are the batch-buffered values it reads.
    */
-  private record Rowwise(Node node, String expr, List<Node> operands, boolean params,
-      boolean costly) {}
+  private record Rowwise(Node node, String expr, RowForm form, List<Node> operands) {}
+
+  /**
+   * How a {@link Rowwise} loop indexes. C2 (JDK 17) vectorizes a loop whose arrays are all
+   * indexed {@code [i]} but not one that mixes {@code x[o + i]} with a param's {@code b[i]}:
+   * measured on 64 × 256 {@code tanhf(x + b)}, 74 µs nested against 7.3 µs flat and 17–20 µs
+   * with row copies.
+   */
+  private enum RowForm {
+    /** No param operand: one loop over the whole batch, {@code x[i]}. */
+    FLAT,
+    /** Per sample, {@code x[o + i]} and {@code b[i]}: short rows or cheap ops only. */
+    IN_PLACE,
+    /**
+     * Per sample, each operand's row copied into its per-sample buffer, computed there with
+     * {@code [i]} indices and the result's row copied out.
+     */
+    ROW_COPY
+  }
 
   /** Nodes whose values are in batch buffers when the phase being built runs. */
   private final Set<Integer> available = new java.util.HashSet<>();
@@ -117,13 +135,13 @@ final class BatchedPass {
     if (gradients) all.addAll(g.graph.paramGrads().values());
     Segment cur = null;
     for (Node n : plan.schedule(all)) {
-      String rw;
+      Rowwise rw;
       if (batchable(n)) {
         phases.add(new Batched(n, null, null));
         available.add(n.id());
         cur = null;
       } else if (ctx.num.isFloat && (rw = rowwise(n)) != null) {
-        phases.add(new Rowwise(n, rw, new ArrayList<>(rowOperands), rowParams, rowCostly));
+        phases.add(rw);
         available.add(n.id());
         cur = null;
       } else {
@@ -279,31 +297,48 @@ final class BatchedPass {
     return n.op().kind == Op.Kind.UNARY || n.op().kind == Op.Kind.BINARY;
   }
 
-  /** The batch-buffered operands and whether a vector param is read, of the last {@link #rowwise}. */
+  /** The batch-buffered operands and whether a vector param is read, of the last {@link #rowExpr}. */
   private final Set<Node> rowOperands = new LinkedHashSet<>();
   private boolean rowParams;
-  /** Whether the last {@link #rowwise} expression calls a function costlier than a few adds. */
+  /** Whether the last {@link #rowExpr} calls a function costlier than a few adds. */
   private boolean rowCostly;
 
   /** Elementwise ops of a few instructions each. */
   private static final Set<Op> CHEAP = java.util.EnumSet.of(Op.NEG, Op.ABS, Op.RELU, Op.LEAKY_RELU,
       Op.SQUARE, Op.SIGN, Op.STEP, Op.ADD, Op.SUB, Op.MUL, Op.MAX, Op.MIN);
 
-  /** The value of n at sample offset {@code o}, element {@code i}, over batch buffers; or null. */
-  private String rowwise(Node n) {
+  /**
+   * Rows shorter than this, or of cheap ops only, are computed in place, {@code [o + i]}: the
+   * copies would cost more (relu + bias over 256 × 128: 14 µs in place, 18.6 µs with copies).
+   */
+  static final int MIN_ROW_COPY = 64;
+
+  /** n as a {@link Rowwise} phase, or null when its operands are not all over the batch. */
+  private Rowwise rowwise(Node n) {
     if (!pointwise(n) || !plan.buffers.containsKey(n.id()) || plan.virtual.contains(n.id())) return null;
+    String expr = rowExpr(n, x -> batchArray(x) + "[o + i]");
+    if (expr == null) return null;
+    RowForm form = !rowParams ? RowForm.FLAT
+        : n.size() < MIN_ROW_COPY || !rowCostly ? RowForm.IN_PLACE : RowForm.ROW_COPY;
+    if (form == RowForm.FLAT) expr = rowExpr(n, x -> batchArray(x) + "[i]");
+    if (form == RowForm.ROW_COPY) expr = rowExpr(n, x -> plan.buffers.get(x.id()) + "[i]");
+    return new Rowwise(n, expr, form, List.copyOf(rowOperands));
+  }
+
+  /** The value of n's element {@code i}, each batch-buffered operand written by {@code operand}. */
+  private String rowExpr(Node n, java.util.function.Function<Node, String> operand) {
     rowOperands.clear();
     rowParams = false;
     rowCostly = false;
-    return rowExpr(n, n.size(), true);
+    return rowExpr(n, n.size(), true, operand);
   }
 
-  private String rowExpr(Node x, int size, boolean top) {
+  private String rowExpr(Node x, int size, boolean top, java.util.function.Function<Node, String> operand) {
     if (!top) {
       while (plan.aliases.contains(x.id())) x = x.input(0);
       if (available.contains(x.id()) && x.size() == size && plan.buffers.containsKey(x.id())) {
         rowOperands.add(x);
-        return batchArray(x) + "[o + i]";
+        return operand.apply(x);
       }
       if (x.op() == Op.PARAM && x.shape().rank() <= 1 && x.size() == size) {
         rowParams = true;
@@ -315,59 +350,45 @@ final class BatchedPass {
     if (!CHEAP.contains(x.op())) rowCostly = true;
     String[] in = new String[x.inputs().size()];
     for (int k = 0; k < in.length; k++) {
-      in[k] = rowExpr(x.input(k), size, false);
+      in[k] = rowExpr(x.input(k), size, false, operand);
       if (in[k] == null) return null;
     }
     return x.op().kind == Op.Kind.UNARY ? a.unary(x, in[0]) : a.binary(x.op(), in[0], in[1]);
   }
-
-  /**
-   * C2 (JDK 17) vectorizes a loop whose arrays are all indexed {@code [i]} but not one that mixes
-   * {@code x[o + i]} with a param's {@code b[i]}: measured on 64 × 256 {@code tanhf(x + b)}, 74 µs
-   * nested against 7.3 µs flat and 17–20 µs with row copies. So a node without param operands is
-   * one flat loop over the whole batch; one with them copies each operand's row into its
-   * per-sample buffer, computes there with {@code [i]} indices, and copies the row out (rows of
-   * at least {@link #MIN_ROW_COPY} elements with a costly function such as tanh).
-   */
-  /**
-   * Rows shorter than this, or of cheap ops only, are computed in place, {@code [o + i]}: the
-   * copies would cost more (relu + bias over 256 × 128: 14 µs in place, 18.6 µs with copies).
-   */
-  static final int MIN_ROW_COPY = 64;
 
   private String rowwiseCode(Rowwise r) {
     Code c = new Code();
     Node n = r.node();
     int size = n.size();
     c.comment(g.describe(n) + ", over the batch buffers");
-    if (!r.params()) {
-      c.open("for (int i = 0, e = batch * " + size + "; i < e; i++)");
-      c.line(batchArray(n) + "[i] = " + r.expr().replace("[o + i]", "[i]") + ";");
-      c.close();
-      return c.toString();
+    switch (r.form()) {
+      case FLAT:
+        c.open("for (int i = 0, e = batch * " + size + "; i < e; i++)");
+        c.line(batchArray(n) + "[i] = " + r.expr() + ";");
+        c.close();
+        break;
+      case IN_PLACE:
+        c.open("for (int s = 0; s < batch; s++)");
+        c.line("int o = s * " + size + ";");
+        c.open("for (int i = 0; i < " + size + "; i++)");
+        c.line(batchArray(n) + "[o + i] = " + r.expr() + ";");
+        c.close();
+        c.close();
+        break;
+      case ROW_COPY:
+        String out = plan.buffers.get(n.id());
+        c.open("for (int s = 0; s < batch; s++)");
+        c.line("int o = s * " + size + ";");
+        for (Node x : r.operands()) {
+          c.line("System.arraycopy(" + batchArray(x) + ", o, " + plan.buffers.get(x.id()) + ", 0, " + size + ");");
+        }
+        c.open("for (int i = 0; i < " + size + "; i++)");
+        c.line(out + "[i] = " + r.expr() + ";");
+        c.close();
+        c.line("System.arraycopy(" + out + ", 0, " + batchArray(n) + ", o, " + size + ");");
+        c.close();
+        break;
     }
-    String expr = r.expr();
-    c.open("for (int s = 0; s < batch; s++)");
-    c.line("int o = s * " + size + ";");
-    if (size < MIN_ROW_COPY || !r.costly()) {
-      c.open("for (int i = 0; i < " + size + "; i++)");
-      c.line(batchArray(n) + "[o + i] = " + expr + ";");
-      c.close();
-      c.close();
-      return c.toString();
-    }
-    for (Node x : r.operands()) {
-      String row = plan.buffers.get(x.id());
-      c.line("System.arraycopy(" + batchArray(x) + ", o, " + row + ", 0, " + size + ");");
-      expr = expr.replaceAll("(?<![\\w$])" + java.util.regex.Pattern.quote(batchArray(x) + "[o + i]"),
-          java.util.regex.Matcher.quoteReplacement(row + "[i]"));
-    }
-    String out = plan.buffers.get(n.id());
-    c.open("for (int i = 0; i < " + size + "; i++)");
-    c.line(out + "[i] = " + expr + ";");
-    c.close();
-    c.line("System.arraycopy(" + out + ", 0, " + batchArray(n) + ", o, " + size + ");");
-    c.close();
     return c.toString();
   }
 
