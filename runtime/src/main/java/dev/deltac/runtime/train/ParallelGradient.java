@@ -137,19 +137,11 @@ public final class ParallelGradient implements AutoCloseable {
       } else {
         pool.run(shardJob);
       }
-      next.set(0);
-      reduceJob.firstNonFinite.set(Integer.MAX_VALUE);
-      if (parallelOverParams()) {
-        pool.run(reduceJob);
-      } else {
-        reduceJob.run();
-      }
+      firstNonFiniteGradient = runChunks(reduceJob);
     } finally {
       this.xs = null;
       this.ts = null;
     }
-    int nonFinite = reduceJob.firstNonFinite.get();
-    firstNonFiniteGradient = nonFinite == Integer.MAX_VALUE ? -1 : nonFinite;
     double loss = 0;
     for (int i = 0; i < count; i++) {
       Shard s = shards.get(i);
@@ -168,35 +160,46 @@ public final class ParallelGradient implements AutoCloseable {
 
   /**
    * One optimizer step on the main model's parameters from its gradients. An
-   * {@link ElementwiseOptimizer} runs over the parameter chunks on every thread (each element's
-   * update is the same whichever thread makes it); any other optimizer runs its
-   * {@link Optimizer#step} on the caller.
+   * {@link ElementwiseOptimizer} runs over the parameter chunks, on every thread for a large
+   * enough model (each element's update is the same whichever thread makes it), checking each
+   * chunk as it leaves it; any other optimizer runs its {@link Optimizer#step} on the caller.
    *
    * @return the first parameter block that holds a NaN or an infinity after the step, or -1
    */
   public int update(Optimizer optimizer) {
     float[][] params = model.params();
     float[][] grads = model.grads();
-    if (!(optimizer instanceof ElementwiseOptimizer e) || !parallelOverParams()) {
+    if (!(optimizer instanceof ElementwiseOptimizer e)) {
       optimizer.step(params, grads);
       return GradientClipping.firstNonFiniteBlock(params);
     }
     e.beginStep(params, grads);
     updateJob.optimizer = e;
-    next.set(0);
-    updateJob.firstNonFinite.set(Integer.MAX_VALUE);
+    int bad;
     try {
-      pool.run(updateJob);
+      bad = runChunks(updateJob);
     } finally {
       updateJob.optimizer = null;
     }
     e.endStep();
-    int b = updateJob.firstNonFinite.get();
-    return b == Integer.MAX_VALUE ? -1 : b;
+    return bad;
   }
 
-  private boolean parallelOverParams() {
-    return pool.workers() > 0 && chunks.elements() >= parallelMinParams;
+  /**
+   * Runs {@code job} over every parameter chunk, on every thread when the model has at least
+   * {@code parallelMinParams} parameters, else on the caller; returns the first block the job
+   * left non-finite, or -1.
+   */
+  private int runChunks(ChunkJob job) {
+    next.set(0);
+    job.firstNonFinite.set(Integer.MAX_VALUE);
+    if (pool.workers() > 0 && chunks.elements() >= parallelMinParams) {
+      pool.run(job);
+    } else {
+      job.run();
+    }
+    int b = job.firstNonFinite.get();
+    return b == Integer.MAX_VALUE ? -1 : b;
   }
 
   /** Seeds the dropout masks of the next {@link #compute} (see {@link FloatModel#setDropoutSeed}). */
@@ -225,49 +228,52 @@ public final class ParallelGradient implements AutoCloseable {
     }
   }
 
-  /** Sums the shard gradients into the main model's, chunk by chunk, in shard order. */
-  private final class ReduceJob implements WorkerPool.Job {
+  /** Work over unclaimed parameter chunks, each checked for NaN and infinity when done. */
+  private abstract class ChunkJob implements WorkerPool.Job {
     final AtomicInteger firstNonFinite = new AtomicInteger();
+
+    /** Does elements {@code [from, to)} of block {@code b}; returns the array to check there. */
+    abstract float[] process(int b, int from, int to);
 
     @Override
     public void run() {
-      float[][] dst = model.grads();
-      int count = shardCount;
       for (int c = next.getAndIncrement(); c < chunks.count(); c = next.getAndIncrement()) {
         int b = chunks.block(c);
         int from = chunks.from(c);
         int to = chunks.to(c);
-        float[] d = dst[b];
-        for (int i = 0; i < count; i++) {
-          float w = (float) shards.get(i).n / batch;
-          float[] g = replicas.get(i).grads()[b];
-          if (i == 0) {
-            for (int j = from; j < to; j++) d[j] = w * g[j];
-          } else {
-            for (int j = from; j < to; j++) d[j] += w * g[j];
-          }
+        if (!GradientClipping.allFinite(process(b, from, to), from, to)) {
+          firstNonFinite.accumulateAndGet(b, Math::min);
         }
-        if (!GradientClipping.allFinite(d, from, to)) firstNonFinite.accumulateAndGet(b, Math::min);
       }
     }
   }
 
-  /** Runs an elementwise optimizer over unclaimed chunks. */
-  private final class UpdateJob implements WorkerPool.Job {
-    final AtomicInteger firstNonFinite = new AtomicInteger();
+  /** Sums the shard gradients into the main model's, chunk by chunk, in shard order. */
+  private final class ReduceJob extends ChunkJob {
+    @Override
+    float[] process(int b, int from, int to) {
+      float[] d = model.grads()[b];
+      for (int i = 0; i < shardCount; i++) {
+        float w = (float) shards.get(i).n / batch;
+        float[] g = replicas.get(i).grads()[b];
+        if (i == 0) {
+          for (int j = from; j < to; j++) d[j] = w * g[j];
+        } else {
+          for (int j = from; j < to; j++) d[j] += w * g[j];
+        }
+      }
+      return d;
+    }
+  }
+
+  /** Runs an elementwise optimizer's update over the chunks. */
+  private final class UpdateJob extends ChunkJob {
     ElementwiseOptimizer optimizer;
 
     @Override
-    public void run() {
-      float[][] params = model.params();
-      float[][] grads = model.grads();
-      for (int c = next.getAndIncrement(); c < chunks.count(); c = next.getAndIncrement()) {
-        int b = chunks.block(c);
-        optimizer.update(params, grads, b, chunks.from(c), chunks.to(c));
-        if (!GradientClipping.allFinite(params[b], chunks.from(c), chunks.to(c))) {
-          firstNonFinite.accumulateAndGet(b, Math::min);
-        }
-      }
+    float[] process(int b, int from, int to) {
+      optimizer.update(model.params(), model.grads(), b, from, to);
+      return model.params()[b];
     }
   }
 
