@@ -18,7 +18,11 @@ import java.util.concurrent.locks.LockSupport;
  * next job within microseconds) and then parks, so an idle pool costs no CPU.
  */
 final class WorkerPool implements AutoCloseable {
-  /** The work of one dispatch; every participant calls it once. */
+  /**
+   * The work of one dispatch. The caller runs it once; a worker runs it if it enters before the
+   * job is closed, possibly twice when it woke late for the previous one. A job therefore claims
+   * its items from its own counter, so how often it runs never changes what gets done.
+   */
   interface Job {
     void run();
   }
@@ -54,10 +58,10 @@ final class WorkerPool implements AutoCloseable {
   }
 
   /**
-   * Runs {@code job} on the calling thread and every worker and waits for all of them. The
-   * first exception any participant threw is rethrown here (unchecked exceptions and errors as
-   * they are, anything else wrapped); the job should make the other participants stop claiming
-   * work when one fails.
+   * Runs {@code job} on the calling thread and on the workers that enter it before the caller
+   * is done with its part, and waits for those workers. The first exception any participant
+   * threw is rethrown here (unchecked exceptions and errors as they are, anything else
+   * wrapped); the job should make the other participants stop claiming work when one fails.
    */
   void run(Job job) {
     if (closed) throw new IllegalStateException("the worker pool is closed");
