@@ -20,11 +20,11 @@ final class Access {
   }
 
   /** Element {@code i} (row-major) of n; a scalar ignores i. */
-  String at(Node n, Ix i) {
+  String atS(Node n, Ix i) {
     if (n.size() == 1) i = Ix.c(0);
     switch (n.op()) {
       case CONST:
-        if (uniform(n)) return num.lit(n.attr().doubleAt(0));
+        if (uniform(n)) return num.litS(n.attr().doubleAt(0));
         return ctx.constant(n) + "[" + i + "]";
       case PARAM: {
         String f = ctx.paramField.get(n.attr().name());
@@ -37,27 +37,27 @@ final class Access {
       case TARGET:
         return ctx.targetField.get(n.attr().name()) + "[" + i + "]";
       case SEED:
-        return ctx.seedField != null ? ctx.seedField : num.lit(1);
+        return ctx.seedField != null ? ctx.seedField : num.litS(1);
       default:
         break;
     }
-    if (plan.aliases.contains(n.id())) return at(n.input(0), i);
-    if (plan.inlined.contains(n.id())) return expr(n, i);
+    if (plan.aliases.contains(n.id())) return atS(n.input(0), i);
+    if (plan.inlined.contains(n.id())) return exprS(n, i);
     String b = plan.buffers.get(n.id());
     if (b == null) throw new IllegalStateException("no storage for " + n);
     return b + "[" + i + "]";
   }
 
   /** Element (r, c) of n seen as rows of {@code rowSize}: a row array access for a matrix param. */
-  String at(Node n, Ix r, Ix c, int rowSize) {
+  String atS(Node n, Ix r, Ix c, int rowSize) {
     if (ClassContext.isMatrixParam(n) && ClassContext.rowSize(n) == rowSize) {
       return ctx.paramField.get(n.attr().name()) + "[" + r + "][" + c + "]";
     }
-    return at(n, r.times(rowSize).plus(c));
+    return atS(n, r.times(rowSize).plus(c));
   }
 
   /** A Java expression for n's values as one flat array from index 0, or null. */
-  String arr(Node n) {
+  String arrS(Node n) {
     switch (n.op()) {
       case PARAM: return n.shape().rank() <= 1 ? ctx.paramField.get(n.attr().name()) : null;
       case CONST: return ctx.constant(n);
@@ -65,12 +65,12 @@ final class Access {
       case TARGET: return ctx.targetField.get(n.attr().name());
       default: break;
     }
-    if (plan.aliases.contains(n.id())) return arr(n.input(0));
+    if (plan.aliases.contains(n.id())) return arrS(n.input(0));
     return plan.buffers.get(n.id());
   }
 
   /** The row array {@code W[r]} of a matrix param, else null. */
-  String row(Node n, Ix r) {
+  String rowS(Node n, Ix r) {
     if (!ClassContext.isMatrixParam(n)) return null;
     return ctx.paramField.get(n.attr().name()) + "[" + r + "]";
   }
@@ -87,37 +87,37 @@ final class Access {
 
   private String operand(Node n, int k, Ix i) {
     Node in = n.input(k);
-    return at(in, in.size() == 1 ? Ix.c(0) : i);
+    return atS(in, in.size() == 1 ? Ix.c(0) : i);
   }
 
   /** The elementwise value of n at i, written over its operands. */
-  String expr(Node n, Ix i) {
+  String exprS(Node n, Ix i) {
     Op op = n.op();
-    if (op == Op.BROADCAST) return at(n.input(0), Ix.c(0));
+    if (op == Op.BROADCAST) return atS(n.input(0), Ix.c(0));
     if (op == Op.WHERE) {
       return "(" + operand(n, 0, i) + " != 0 ? " + operand(n, 1, i) + " : " + operand(n, 2, i) + ")";
     }
-    if (op.kind == Op.Kind.BINARY) return binary(op, operand(n, 0, i), operand(n, 1, i));
-    if (op.kind == Op.Kind.UNARY) return unary(n, operand(n, 0, i));
+    if (op.kind == Op.Kind.BINARY) return binaryS(op, operand(n, 0, i), operand(n, 1, i));
+    if (op.kind == Op.Kind.UNARY) return unaryS(n, operand(n, 0, i));
     throw new IllegalStateException("not elementwise: " + n);
   }
 
-  String unary(Node n, String x) {
+  String unaryS(Node n, String x) {
     String px = p(x);
-    String one = num.lit(1);
-    String zero = num.lit(0);
+    String one = num.litS(1);
+    String zero = num.litS(0);
     switch (n.op()) {
       case NEG: return "-" + px;
-      case EXP: return num.cast("Math.exp(" + x + ")");
-      case LOG: return num.cast("Math.log(" + x + ")");
-      case SQRT: return num.cast("Math.sqrt(" + x + ")");
+      case EXP: return num.castS("Math.exp(" + x + ")");
+      case LOG: return num.castS("Math.log(" + x + ")");
+      case SQRT: return num.castS("Math.sqrt(" + x + ")");
       case ABS: return "Math.abs(" + x + ")";
-      case SIN: return num.cast("Math.sin(" + x + ")");
-      case COS: return num.cast("Math.cos(" + x + ")");
+      case SIN: return num.castS("Math.sin(" + x + ")");
+      case COS: return num.castS("Math.cos(" + x + ")");
       case TANH:
         // float32: a vectorizable rational approximation (Math.tanh is not a Java 17 intrinsic).
         if (num.isFloat) return "dev.deltac.runtime.MathFunctions.tanhf(" + x + ")";
-        return num.cast("Math.tanh(" + x + ")");
+        return num.castS("Math.tanh(" + x + ")");
       case SIGMOID: return helper(ClassContext.Helper.SIGMOID, "sigmoid(" + x + ")");
       case GELU: return helper(ClassContext.Helper.GELU, "gelu(" + x + ")");
       case GELU_GRAD: return helper(ClassContext.Helper.GELU_GRAD, "geluGrad(" + x + ")");
@@ -137,10 +137,10 @@ final class Access {
         return "square(" + x + ")";
       case LEAKY_RELU:
         ctx.helpers.add(ClassContext.Helper.LEAKY_RELU);
-        return "leakyRelu(" + x + ", " + num.lit(n.attr().doubleAt(0)) + ")";
+        return "leakyRelu(" + x + ", " + num.litS(n.attr().doubleAt(0)) + ")";
       case ELU:
         ctx.helpers.add(ClassContext.Helper.ELU);
-        return "elu(" + x + ", " + num.lit(n.attr().doubleAt(0)) + ")";
+        return "elu(" + x + ", " + num.litS(n.attr().doubleAt(0)) + ")";
       default:
         throw new IllegalStateException("not unary: " + n.op());
     }
@@ -151,17 +151,17 @@ final class Access {
     return call;
   }
 
-  String binary(Op op, String a, String b) {
+  String binaryS(Op op, String a, String b) {
     String pa = p(a);
     String pb = p(b);
-    String one = num.lit(1);
-    String zero = num.lit(0);
+    String one = num.litS(1);
+    String zero = num.litS(0);
     switch (op) {
       case ADD: return a + " + " + pbAdd(b);
       case SUB: return a + " - " + pb;
       case MUL: return pMul(a) + " * " + pMul(b);
       case DIV: return pMul(a) + " / " + pb;
-      case POW: return num.cast("Math.pow(" + a + ", " + b + ")");
+      case POW: return num.castS("Math.pow(" + a + ", " + b + ")");
       case MAX: return "Math.max(" + a + ", " + b + ")";
       case MIN: return "Math.min(" + a + ", " + b + ")";
       case LT: return "(" + pa + " < " + pb + " ? " + one + " : " + zero + ")";
@@ -235,5 +235,145 @@ final class Access {
       }
     }
     return false;
+  }
+
+  // ---- the code model (Expr) API
+
+  /** Element {@code i} (row-major) of n; a scalar ignores i. */
+  Expr at(Node n, Expr i) {
+    if (n.size() == 1) i = Expr.i(0);
+    switch (n.op()) {
+      case CONST:
+        if (uniform(n)) return num.lit(n.attr().doubleAt(0));
+        return Expr.at(Expr.field(ctx.constant(n)), i);
+      case PARAM: {
+        Expr f = Expr.field(ctx.paramField.get(n.attr().name()));
+        if (n.shape().rank() <= 1) return Expr.at(f, i);
+        int c = ClassContext.rowSize(n);
+        return Expr.at(Expr.at(f, Expr.over(i, c)), Expr.mod(i, c));
+      }
+      case INPUT:
+        return Expr.at(Expr.field(ctx.inputField.get(n.attr().name())), i);
+      case TARGET:
+        return Expr.at(Expr.field(ctx.targetField.get(n.attr().name())), i);
+      case SEED:
+        return ctx.seedField != null ? Expr.field(ctx.seedField) : num.lit(1);
+      default:
+        break;
+    }
+    if (plan.aliases.contains(n.id())) return at(n.input(0), i);
+    if (plan.inlined.contains(n.id())) return expr(n, i);
+    String b = plan.buffers.get(n.id());
+    if (b == null) throw new IllegalStateException("no storage for " + n);
+    return Expr.at(Expr.field(b), i);
+  }
+
+  Expr at(Node n, int i) {
+    return at(n, Expr.i(i));
+  }
+
+  /** Element (r, c) of n seen as rows of {@code rowSize}: a row array access for a matrix param. */
+  Expr at(Node n, Expr r, Expr c, int rowSize) {
+    if (ClassContext.isMatrixParam(n) && ClassContext.rowSize(n) == rowSize) {
+      return Expr.at(Expr.at(Expr.field(ctx.paramField.get(n.attr().name())), r), c);
+    }
+    return at(n, Expr.plus(Expr.times(r, rowSize), c));
+  }
+
+  /** n's values as one flat array from index 0 (a field), or null. */
+  Expr arr(Node n) {
+    String s = arrS(n);
+    return s == null ? null : Expr.field(s);
+  }
+
+  /** The row array {@code W[r]} of a matrix param, else null. */
+  Expr row(Node n, Expr r) {
+    if (!ClassContext.isMatrixParam(n)) return null;
+    return Expr.at(Expr.field(ctx.paramField.get(n.attr().name())), r);
+  }
+
+  private Expr operand(Node n, int k, Expr i) {
+    Node in = n.input(k);
+    return at(in, in.size() == 1 ? Expr.i(0) : i);
+  }
+
+  /** The elementwise value of n at i, written over its operands. */
+  Expr expr(Node n, Expr i) {
+    Op op = n.op();
+    if (op == Op.BROADCAST) return at(n.input(0), Expr.i(0));
+    if (op == Op.WHERE) {
+      return Expr.cond(Expr.bin("!=", operand(n, 0, i), Expr.i(0)), operand(n, 1, i), operand(n, 2, i));
+    }
+    if (op.kind == Op.Kind.BINARY) return binary(op, operand(n, 0, i), operand(n, 1, i));
+    if (op.kind == Op.Kind.UNARY) return unary(n, operand(n, 0, i));
+    throw new IllegalStateException("not elementwise: " + n);
+  }
+
+  private static Expr math(String f, Expr... args) {
+    return Expr.call(JavaTypes.MATH, f, args);
+  }
+
+  private Expr helper(ClassContext.Helper h, String method, Expr... args) {
+    ctx.helpers.add(h);
+    return Expr.self(method, args);
+  }
+
+  Expr unary(Node n, Expr x) {
+    Expr one = num.lit(1);
+    Expr zero = num.lit(0);
+    switch (n.op()) {
+      case NEG: return Expr.neg(x);
+      case EXP: return num.cast(math("exp", x));
+      case LOG: return num.cast(math("log", x));
+      case SQRT: return num.cast(math("sqrt", x));
+      case ABS: return math("abs", x);
+      case SIN: return num.cast(math("sin", x));
+      case COS: return num.cast(math("cos", x));
+      case TANH:
+        // float32: a vectorizable rational approximation (Math.tanh is not a Java 17 intrinsic).
+        if (num.isFloat) return Expr.call(JavaTypes.MATH_FUNCTIONS, "tanhf", x);
+        return num.cast(math("tanh", x));
+      case SIGMOID: return helper(ClassContext.Helper.SIGMOID, "sigmoid", x);
+      case GELU: return helper(ClassContext.Helper.GELU, "gelu", x);
+      case GELU_GRAD: return helper(ClassContext.Helper.GELU_GRAD, "geluGrad", x);
+      case SOFTPLUS: return helper(ClassContext.Helper.SOFTPLUS, "softplus", x);
+      case SIGN: return math("signum", x);
+      case RELU:
+        if (Render.atomic(x)) return Expr.cond(Expr.bin(">", x, Expr.i(0)), x, zero);
+        return helper(ClassContext.Helper.RELU, "relu", x);
+      case STEP:
+        if (Render.atomic(x)) return Expr.cond(Expr.bin(">", x, Expr.i(0)), one, zero);
+        return helper(ClassContext.Helper.STEP, "step", x);
+      case SQUARE:
+        if (Render.atomic(x)) return Expr.mul(x, x);
+        return helper(ClassContext.Helper.SQUARE, "square", x);
+      case LEAKY_RELU:
+        return helper(ClassContext.Helper.LEAKY_RELU, "leakyRelu", x, num.lit(n.attr().doubleAt(0)));
+      case ELU:
+        return helper(ClassContext.Helper.ELU, "elu", x, num.lit(n.attr().doubleAt(0)));
+      default:
+        throw new IllegalStateException("not unary: " + n.op());
+    }
+  }
+
+  Expr binary(Op op, Expr a, Expr b) {
+    Expr one = num.lit(1);
+    Expr zero = num.lit(0);
+    switch (op) {
+      case ADD: return Expr.add(a, b);
+      case SUB: return Expr.sub(a, b);
+      case MUL: return Expr.mul(a, b);
+      case DIV: return Expr.div(a, b);
+      case POW: return num.cast(math("pow", a, b));
+      case MAX: return math("max", a, b);
+      case MIN: return math("min", a, b);
+      case LT: return Expr.cond(Expr.bin("<", a, b), one, zero);
+      case LE: return Expr.cond(Expr.bin("<=", a, b), one, zero);
+      case GT: return Expr.cond(Expr.bin(">", a, b), one, zero);
+      case GE: return Expr.cond(Expr.bin(">=", a, b), one, zero);
+      case EQ: return Expr.cond(Expr.bin("==", a, b), one, zero);
+      case NE: return Expr.cond(Expr.bin("!=", a, b), one, zero);
+      default: throw new IllegalStateException("not binary: " + op);
+    }
   }
 }

@@ -344,7 +344,7 @@ final class BatchedPass {
         rowParams = true;
         return ctx.paramField.get(x.attr().name()) + "[i]";
       }
-      if ((x.op() == Op.CONST || x.op() == Op.SEED) && x.size() == 1) return a.at(x, Ix.c(0));
+      if ((x.op() == Op.CONST || x.op() == Op.SEED) && x.size() == 1) return a.atS(x, Ix.c(0));
       if (!plan.inlined.contains(x.id()) || !pointwise(x) || x.size() != size) return null;
     }
     if (!CHEAP.contains(x.op())) rowCostly = true;
@@ -353,7 +353,7 @@ final class BatchedPass {
       in[k] = rowExpr(x.input(k), size, false, operand);
       if (in[k] == null) return null;
     }
-    return x.op().kind == Op.Kind.UNARY ? a.unary(x, in[0]) : a.binary(x.op(), in[0], in[1]);
+    return x.op().kind == Op.Kind.UNARY ? a.unaryS(x, in[0]) : a.binaryS(x.op(), in[0], in[1]);
   }
 
   private String rowwiseCode(Rowwise r) {
@@ -363,26 +363,26 @@ final class BatchedPass {
     c.comment(g.describe(n) + ", over the batch buffers");
     switch (r.form()) {
       case FLAT:
-        c.open("for (int i = 0, e = batch * " + size + "; i < e; i++)");
+        c.openRaw("for (int i = 0, e = batch * " + size + "; i < e; i++)");
         c.line(batchArray(n) + "[i] = " + r.expr() + ";");
         c.close();
         break;
       case IN_PLACE:
-        c.open("for (int s = 0; s < batch; s++)");
+        c.openRaw("for (int s = 0; s < batch; s++)");
         c.line("int o = s * " + size + ";");
-        c.open("for (int i = 0; i < " + size + "; i++)");
+        c.openRaw("for (int i = 0; i < " + size + "; i++)");
         c.line(batchArray(n) + "[o + i] = " + r.expr() + ";");
         c.close();
         c.close();
         break;
       case ROW_COPY:
         String out = plan.buffers.get(n.id());
-        c.open("for (int s = 0; s < batch; s++)");
+        c.openRaw("for (int s = 0; s < batch; s++)");
         c.line("int o = s * " + size + ";");
         for (Node x : r.operands()) {
           c.line("System.arraycopy(" + batchArray(x) + ", o, " + plan.buffers.get(x.id()) + ", 0, " + size + ");");
         }
-        c.open("for (int i = 0; i < " + size + "; i++)");
+        c.openRaw("for (int i = 0; i < " + size + "; i++)");
         c.line(out + "[i] = " + r.expr() + ";");
         c.close();
         c.line("System.arraycopy(" + out + ", 0, " + batchArray(n) + ", o, " + size + ");");
@@ -519,7 +519,7 @@ final class BatchedPass {
       }
       CodeBlock.Builder calls = CodeBlock.builder();
       if (!units.isEmpty()) {
-        for (MethodSpec sm : Units.split(name + "P" + i + "_", units, calls)) type.addMethod(sm);
+        for (MethodSpec sm : Units.split(ctx, name + "P" + i + "_", units, calls)) type.addMethod(sm);
       }
       m.beginControlFlow("for (int s = 0; s < batch; s++)");
       if (dropout) m.addStatement("sampleIndex = firstSample + s");
@@ -542,7 +542,7 @@ final class BatchedPass {
         if (mode == Mode.PREDICT) {
           m.addCode("$L", ClassParts.store(a, roots, "outs", "s * OUTPUT_SIZE", null));
         } else if (g.graph.loss() != null) {
-          m.addStatement("sum += $L", a.at(g.graph.loss(), Ix.c(0)));
+          m.addStatement("sum += $L", a.atS(g.graph.loss(), Ix.c(0)));
         }
       }
       m.endControlFlow();
@@ -559,9 +559,9 @@ final class BatchedPass {
     c.comment("gradient of " + bs.param() + ": sum over the batch");
     String gb = ctx.gradField.get(bs.param());
     String src = batchArray(x);
-    c.open("for (int s = 0; s < batch; s++)");
+    c.openRaw("for (int s = 0; s < batch; s++)");
     c.line("int o = s * " + size + ";");
-    c.open("for (int i = 0; i < " + size + "; i++)");
+    c.openRaw("for (int i = 0; i < " + size + "; i++)");
     c.line(gb + "[i] += " + src + "[o + i];");
     c.close();
     c.close();
@@ -615,15 +615,15 @@ final class BatchedPass {
       String act = n.attr().name();
       if (h[1].equals("0") && h[2].equals(Integer.toString(k))) {
         // both batch-major with the same stride: one flat loop
-        c.open("for (int i = 0, e = batch * " + k + "; i < e; i++)");
+        c.openRaw("for (int i = 0, e = batch * " + k + "; i < e; i++)");
         c.line(out + "[i] *= " + g.linear().slope(act, h[0] + "[i]") + ";");
         c.close();
         return c.toString();
       }
-      c.open("for (int s = 0; s < batch; s++)");
+      c.openRaw("for (int s = 0; s < batch; s++)");
       c.line("int off = s * " + k + ";");
       c.line("int idx = " + h[1] + " + s * " + h[2] + ";");
-      c.open("for (int j = 0; j < " + k + "; j++)");
+      c.openRaw("for (int j = 0; j < " + k + "; j++)");
       c.line(out + "[off + j] *= " + g.linear().slope(act, h[0] + "[idx + j]") + ";");
       c.close();
       c.close();

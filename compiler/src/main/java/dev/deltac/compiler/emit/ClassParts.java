@@ -166,7 +166,7 @@ final class ClassParts {
       FieldSpec.Builder f = FieldSpec.builder(ctx.num.array(), e.getKey(), Modifier.PRIVATE,
           Modifier.STATIC, Modifier.FINAL);
       if (v.length <= 64) {
-        for (int i = 0; i < v.length; i++) sb.append(i > 0 ? ", " : "").append(ctx.num.lit(v[i]));
+        for (int i = 0; i < v.length; i++) sb.append(i > 0 ? ", " : "").append(ctx.num.litS(v[i]));
         f.initializer("{$L}", sb);
       } else {
         for (int i = 0; i < v.length; i++) sb.append(i > 0 ? " " : "").append(v[i]);
@@ -179,8 +179,8 @@ final class ClassParts {
   /** The small static helpers the code calls (the JIT inlines them). */
   static void helpers(TypeSpec.Builder type, ClassContext ctx) {
     String t = ctx.num.t;
-    String zero = ctx.num.lit(0);
-    String one = ctx.num.lit(1);
+    String zero = ctx.num.litS(0);
+    String one = ctx.num.litS(1);
     for (ClassContext.Helper h : ctx.helpers) {
       MethodSpec.Builder m;
       switch (h) {
@@ -203,7 +203,7 @@ final class ClassParts {
           break;
         case ELU:
           m = scalar("elu", t).addParameter(ctx.num.type(), "alpha")
-              .addStatement("return x > 0 ? x : alpha * $L", ctx.num.cast("Math.expm1(x)"));
+              .addStatement("return x > 0 ? x : alpha * $L", ctx.num.castS("Math.expm1(x)"));
           break;
         case SIGMOID:
           m = scalar("sigmoid", t).addStatement(ctx.num.isFloat ? "return $T.sigmoidf(x)"
@@ -261,12 +261,12 @@ final class ClassParts {
     int o = 0;
     for (Node n : nodes) {
       int base = o;
-      String arr = a.arr(n);
+      String arr = a.arrS(n);
       if (arr != null && divisor == null && n.size() > NodeKernels.UNROLL_ELEMENTS) {
         c.line("System.arraycopy(" + arr + ", 0, " + dst + ", " + off + " + " + base + ", " + n.size() + ");");
       } else {
-        c.loop("i", n.size(), n.size() <= NodeKernels.UNROLL_ELEMENTS, i -> c.line(dst + "[" + off
-            + " + " + i.plus(base) + "] = " + a.at(n, i) + (divisor == null ? "" : " / " + divisor) + ";"));
+        c.loopIx("i", n.size(), n.size() <= NodeKernels.UNROLL_ELEMENTS, i -> c.line(dst + "[" + off
+            + " + " + i.plus(base) + "] = " + a.atS(n, i) + (divisor == null ? "" : " / " + divisor) + ";"));
       }
       o += n.size();
     }

@@ -1,56 +1,174 @@
 package dev.deltac.compiler.emit;
 
+import com.palantir.javapoet.TypeName;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 
-/** A small indented-text builder for kernel bodies, with loops that unroll on request. */
+/**
+ * Builds the statements of one kernel ({@link Stmt} trees), with loops that unroll on request.
+ * Blocks, ifs and loops nest by {@link #open()}/{@link #openIf}/{@link #close()}; locals are
+ * numbered per hint in the order they are made, so two kernels built the same way are equal.
+ */
 final class Code {
-  private final StringBuilder sb = new StringBuilder();
-  private int indent;
+  /** An open construct: its statements so far and how to close it. */
+  private static final class Frame {
+    final List<Stmt> body = new ArrayList<>();
+    final Expr cond;
+    final String rawHeader;
+    List<Stmt> then;
 
-  Code line(String s) {
-    for (int k = 0; k < indent; k++) sb.append("  ");
-    sb.append(s).append('\n');
+    Frame(Expr cond) {
+      this(cond, null);
+    }
+
+    Frame(Expr cond, String rawHeader) {
+      this.cond = cond;
+      this.rawHeader = rawHeader;
+    }
+  }
+
+  private final List<Stmt> top = new ArrayList<>();
+  private final Deque<Frame> open = new ArrayDeque<>();
+  private final Map<String, Integer> serials = new HashMap<>();
+
+  private List<Stmt> current() {
+    return open.isEmpty() ? top : open.peek().body;
+  }
+
+  Code add(Stmt s) {
+    current().add(s);
     return this;
   }
 
   Code comment(String text) {
-    return line("// " + SourceText.comment(text));
+    return add(new Stmt.Comment(text));
   }
 
-  Code open(String header) {
-    line(header.isEmpty() ? "{" : header + " {");
-    indent++;
+  /** {@code target = value;} */
+  Code assign(Expr target, Expr value) {
+    return add(new Stmt.Assign(target, "=", value));
+  }
+
+  /** {@code target op value;} for a compound assignment ({@code +=}, {@code *=}, ...). */
+  Code update(Expr target, String op, Expr value) {
+    return add(new Stmt.Assign(target, op, value));
+  }
+
+  /** {@code target += value;} */
+  Code accumulate(Expr target, Expr value) {
+    return update(target, "+=", value);
+  }
+
+  /** A call for its effect. */
+  Code eval(Expr call) {
+    return add(new Stmt.Eval(call));
+  }
+
+  /** A new local with this hint (declare it with {@link #declare}). */
+  Local local(String hint) {
+    int k = serials.merge(hint, 1, Integer::sum) - 1;
+    return new Local(hint, k);
+  }
+
+  /** Declares {@code type hint = init;} and returns the new local as an expression. */
+  Expr declare(TypeName type, String hint, Expr init) {
+    Local l = local(hint);
+    add(new Stmt.Decl(type, l, init));
+    return Expr.v(l);
+  }
+
+  /** Opens a braced block (a scope of its own). */
+  Code open() {
+    open.push(new Frame(null));
+    return this;
+  }
+
+  /** Opens {@code if (cond) {}}. */
+  Code openIf(Expr cond) {
+    open.push(new Frame(cond));
+    return this;
+  }
+
+  /** Ends the then-branch of the open {@code if} and opens its else-branch. */
+  Code orElse() {
+    Frame f = open.peek();
+    if (f == null || (f.cond == null && f.rawHeader == null) || f.then != null) {
+      throw new IllegalStateException("no open if");
+    }
+    f.then = new ArrayList<>(f.body);
+    f.body.clear();
     return this;
   }
 
   Code close() {
-    indent--;
-    return line("}");
-  }
-
-  /** Closes the open {@code if} block and opens its {@code else} block. */
-  Code orElse() {
-    indent--;
-    line("} else {");
-    indent++;
+    Frame f = open.pop();
+    if (f.rawHeader != null) {
+      if (f.then == null) add(new Stmt.RawOpen(f.rawHeader, new Stmt.Block(f.body), null));
+      else add(new Stmt.RawOpen(f.rawHeader, new Stmt.Block(f.then), new Stmt.Block(f.body)));
+    } else if (f.cond == null) {
+      add(new Stmt.Block(f.body));
+    } else if (f.then == null) {
+      add(new Stmt.If(f.cond, new Stmt.Block(f.body), null));
+    } else {
+      add(new Stmt.If(f.cond, new Stmt.Block(f.then), new Stmt.Block(f.body)));
+    }
     return this;
   }
 
   /** {@code for (int var = 0; var < n; var++)}, or n copies of the body with constant indices. */
-  Code loop(String var, int n, boolean unroll, Consumer<Ix> body) {
+  Code loop(String var, int n, boolean unroll, Consumer<Expr> body) {
     return loop(var, 0, n, 1, unroll, body);
   }
 
-  Code loop(String var, int from, int to, int step, boolean unroll, Consumer<Ix> body) {
+  Code loop(String var, int from, int to, int step, boolean unroll, Consumer<Expr> body) {
+    if (from >= to) return this;
+    if (unroll) {
+      for (int k = from; k < to; k += step) body.accept(Expr.i(k));
+    } else if (to - from == step) {
+      open();
+      body.accept(Expr.i(from));
+      close();
+    } else {
+      Local v = local(var);
+      open.push(new Frame(null));
+      body.accept(Expr.v(v));
+      Frame f = open.pop();
+      add(new Stmt.For(v, Expr.i(from), Expr.i(to), step, new Stmt.Block(f.body)));
+    }
+    return this;
+  }
+
+  // ---- TRANSITIONAL text API for kernels not yet built as trees
+
+  Code line(String s) {
+    return add(new Stmt.Raw(s));
+  }
+
+  Code openRaw(String header) {
+    if (header.isEmpty()) return open();
+    open.push(new Frame(null, header));
+    return this;
+  }
+
+  Code loopIx(String var, int n, boolean unroll, Consumer<Ix> body) {
+    return loopIx(var, 0, n, 1, unroll, body);
+  }
+
+  Code loopIx(String var, int from, int to, int step, boolean unroll, Consumer<Ix> body) {
     if (from >= to) return this;
     if (unroll) {
       for (int k = from; k < to; k += step) body.accept(Ix.c(k));
     } else if (to - from == step) {
-      open("");
+      open();
       body.accept(Ix.c(from));
       close();
     } else {
-      open("for (int " + var + " = " + from + "; " + var + " < " + to + "; " + var
+      openRaw("for (int " + var + " = " + from + "; " + var + " < " + to + "; " + var
           + (step == 1 ? "++" : " += " + step) + ")");
       body.accept(Ix.v(var));
       close();
@@ -58,12 +176,19 @@ final class Code {
     return this;
   }
 
-  boolean isEmpty() {
-    return sb.length() == 0;
+  /** The statements built, all blocks closed. */
+  List<Stmt> stmts() {
+    if (!open.isEmpty()) throw new IllegalStateException(open.size() + " blocks still open");
+    return List.copyOf(top);
   }
 
+  /** TRANSITIONAL: the code as text, named in a scope of its own. */
   @Override
   public String toString() {
-    return sb.toString();
+    return Render.stmts(stmts(), Render.Scope.method(new com.palantir.javapoet.NameAllocator())).toString();
+  }
+
+  boolean isEmpty() {
+    return top.isEmpty() && open.isEmpty();
   }
 }

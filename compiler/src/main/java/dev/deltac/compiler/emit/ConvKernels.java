@@ -40,9 +40,9 @@ final class ConvKernels {
 
   /** Opens {@code for plane, for i, for j} over the output planes, rows and columns. */
   private static void outLoops(Code c, String plane, ConvGeometry geo) {
-    c.open("for (int " + plane + " = 0; " + plane + " < " + geo.filters() + "; " + plane + "++)");
-    c.open("for (int i = 0; i < " + geo.outHeight() + "; i++)");
-    c.open("for (int j = 0; j < " + geo.outWidth() + "; j++)");
+    c.openRaw("for (int " + plane + " = 0; " + plane + " < " + geo.filters() + "; " + plane + "++)");
+    c.openRaw("for (int i = 0; i < " + geo.outHeight() + "; i++)");
+    c.openRaw("for (int j = 0; j < " + geo.outWidth() + "; j++)");
   }
 
   /** Input element (ch, yy, xx): {@code (ch * h + yy) * w + xx}. */
@@ -77,13 +77,13 @@ final class ConvKernels {
     int k = geo.kernel();
     outLoops(c, "f", geo);
     c.line(num.t + " acc = 0;");
-    c.open("for (int ch = 0; ch < " + geo.channels() + "; ch++)");
-    c.open("for (int u = 0; u < " + k + "; u++)");
+    c.openRaw("for (int ch = 0; ch < " + geo.channels() + "; ch++)");
+    c.openRaw("for (int u = 0; u < " + k + "; u++)");
     rowTap(c, geo);
-    c.open("for (int v = 0; v < " + k + "; v++)");
+    c.openRaw("for (int v = 0; v < " + k + "; v++)");
     colTap(c, geo);
-    c.line("acc += " + a.at(w, Ix.v("f"), e(kernelIndex(geo)), geo.kernelRow()) + " * "
-        + a.at(x, e(inputIndex(geo))) + ";");
+    c.line("acc += " + a.atS(w, Ix.v("f"), e(kernelIndex(geo)), geo.kernelRow()) + " * "
+        + a.atS(x, e(inputIndex(geo))) + ";");
     c.close().close().close();
     c.line(o + "[" + outIndex("f", geo) + "] = acc;");
     c.close().close().close();
@@ -99,16 +99,16 @@ final class ConvKernels {
     Node w = n.input(0);
     Node g = n.input(1);
     int k = geo.kernel();
-    c.line("java.util.Arrays.fill(" + o + ", " + num.lit(0) + ");");
+    c.line("java.util.Arrays.fill(" + o + ", " + num.litS(0) + ");");
     outLoops(c, "f", geo);
-    c.line(num.t + " gv = " + a.at(g, e(outIndex("f", geo))) + ";");
-    c.open("for (int ch = 0; ch < " + geo.channels() + "; ch++)");
-    c.open("for (int u = 0; u < " + k + "; u++)");
+    c.line(num.t + " gv = " + a.atS(g, e(outIndex("f", geo))) + ";");
+    c.openRaw("for (int ch = 0; ch < " + geo.channels() + "; ch++)");
+    c.openRaw("for (int u = 0; u < " + k + "; u++)");
     rowTap(c, geo);
-    c.open("for (int v = 0; v < " + k + "; v++)");
+    c.openRaw("for (int v = 0; v < " + k + "; v++)");
     colTap(c, geo);
     c.line(o + "[" + inputIndex(geo) + "] += "
-        + a.at(w, Ix.v("f"), e(kernelIndex(geo)), geo.kernelRow()) + " * gv;");
+        + a.atS(w, Ix.v("f"), e(kernelIndex(geo)), geo.kernelRow()) + " * gv;");
     c.close().close().close().close().close().close();
   }
 
@@ -122,16 +122,16 @@ final class ConvKernels {
     Node x = n.input(0);
     Node g = n.input(1);
     int k = geo.kernel();
-    c.open("for (int f = 0; f < " + geo.filters() + "; f++)");
-    c.open("for (int ch = 0; ch < " + geo.channels() + "; ch++)");
-    c.open("for (int u = 0; u < " + k + "; u++)");
-    c.open("for (int v = 0; v < " + k + "; v++)");
+    c.openRaw("for (int f = 0; f < " + geo.filters() + "; f++)");
+    c.openRaw("for (int ch = 0; ch < " + geo.channels() + "; ch++)");
+    c.openRaw("for (int u = 0; u < " + k + "; u++)");
+    c.openRaw("for (int v = 0; v < " + k + "; v++)");
     c.line(num.t + " acc = 0;");
-    c.open("for (int i = 0; i < " + geo.outHeight() + "; i++)");
+    c.openRaw("for (int i = 0; i < " + geo.outHeight() + "; i++)");
     rowTap(c, geo);
-    c.open("for (int j = 0; j < " + geo.outWidth() + "; j++)");
+    c.openRaw("for (int j = 0; j < " + geo.outWidth() + "; j++)");
     colTap(c, geo);
-    c.line("acc += " + a.at(g, e(outIndex("f", geo))) + " * " + a.at(x, e(inputIndex(geo))) + ";");
+    c.line("acc += " + a.atS(g, e(outIndex("f", geo))) + " * " + a.atS(x, e(inputIndex(geo))) + ";");
     c.close().close();
     c.line(o + "[((f * " + geo.channels() + " + ch) * " + k + " + u) * " + k + " + v] = acc;");
     c.close().close().close().close();
@@ -143,10 +143,10 @@ final class ConvKernels {
     int size = geo.kernel();
     boolean max = n.op() == Op.MAXPOOL2D;
     outLoops(c, "ch", geo);
-    c.line(num.t + " acc = " + (max ? num.lit(Double.NEGATIVE_INFINITY) : num.lit(0)) + ";");
-    c.open("for (int u = 0; u < " + size + "; u++)");
-    c.open("for (int v = 0; v < " + size + "; v++)");
-    String val = a.at(x, e(poolIndex(geo)));
+    c.line(num.t + " acc = " + (max ? num.litS(Double.NEGATIVE_INFINITY) : num.litS(0)) + ";");
+    c.openRaw("for (int u = 0; u < " + size + "; u++)");
+    c.openRaw("for (int v = 0; v < " + size + "; v++)");
+    String val = a.atS(x, e(poolIndex(geo)));
     c.line(max ? "acc = Math.max(acc, " + val + ");" : "acc += " + val + ";");
     c.close().close();
     c.line(o + "[" + outIndex("ch", geo) + "] = " + (max ? "acc" : "acc / " + geo.window()) + ";");
@@ -159,19 +159,19 @@ final class ConvKernels {
     Node x = n.input(0);
     Node g = n.input(1);
     int size = geo.kernel();
-    c.line("java.util.Arrays.fill(" + o + ", " + num.lit(0) + ");");
+    c.line("java.util.Arrays.fill(" + o + ", " + num.litS(0) + ");");
     outLoops(c, "ch", geo);
     c.line("int best = -1;");
-    c.line(num.t + " bestVal = " + num.lit(Double.NEGATIVE_INFINITY) + ";");
-    c.open("for (int u = 0; u < " + size + "; u++)");
-    c.open("for (int v = 0; v < " + size + "; v++)");
+    c.line(num.t + " bestVal = " + num.litS(Double.NEGATIVE_INFINITY) + ";");
+    c.openRaw("for (int u = 0; u < " + size + "; u++)");
+    c.openRaw("for (int v = 0; v < " + size + "; v++)");
     c.line("int idx = " + poolIndex(geo) + ";");
-    c.line(num.t + " val = " + a.at(x, Ix.v("idx")) + ";");
-    c.open("if (best < 0 || val > bestVal)");
+    c.line(num.t + " val = " + a.atS(x, Ix.v("idx")) + ";");
+    c.openRaw("if (best < 0 || val > bestVal)");
     c.line("best = idx;");
     c.line("bestVal = val;");
     c.close().close().close();
-    c.line(o + "[best] += " + a.at(g, e(outIndex("ch", geo))) + ";");
+    c.line(o + "[best] += " + a.atS(g, e(outIndex("ch", geo))) + ";");
     c.close().close().close();
   }
 
@@ -180,12 +180,12 @@ final class ConvKernels {
     ConvGeometry geo = ConvGeometry.of(n);
     Node g = n.input(0);
     int size = geo.kernel();
-    c.line("java.util.Arrays.fill(" + o + ", " + num.lit(0) + ");");
+    c.line("java.util.Arrays.fill(" + o + ", " + num.litS(0) + ");");
     outLoops(c, "ch", geo);
-    c.line(num.t + " gv = " + num.cast("(" + a.at(g, e(outIndex("ch", geo))) + " * "
+    c.line(num.t + " gv = " + num.castS("(" + a.atS(g, e(outIndex("ch", geo))) + " * "
         + (1.0 / geo.window()) + ")") + ";");
-    c.open("for (int u = 0; u < " + size + "; u++)");
-    c.open("for (int v = 0; v < " + size + "; v++)");
+    c.openRaw("for (int u = 0; u < " + size + "; u++)");
+    c.openRaw("for (int v = 0; v < " + size + "; v++)");
     c.line(o + "[" + poolIndex(geo) + "] += gv;");
     c.close().close().close().close().close();
   }
@@ -210,17 +210,17 @@ final class ConvKernels {
     int wd = geo.width();
     int p = geo.padding();
     int wp = geo.paddedWidth();
-    String arr = a.arr(x);
-    c.open("for (int ch = 0; ch < " + geo.channels() + "; ch++)");
+    String arr = a.arrS(x);
+    c.openRaw("for (int ch = 0; ch < " + geo.channels() + "; ch++)");
     c.line(num.t + "[] xr = " + xp + "[ch];");
-    c.open("for (int i = 0; i < " + h + "; i++)");
+    c.openRaw("for (int i = 0; i < " + h + "; i++)");
     if (arr != null) {
       c.line("System.arraycopy(" + arr + ", (ch * " + h + " + i) * " + wd + ", xr, (i + " + p + ")"
           + " * " + wp + " + " + p + ", " + wd + ");");
     } else {
-      c.open("for (int j = 0; j < " + wd + "; j++)");
+      c.openRaw("for (int j = 0; j < " + wd + "; j++)");
       c.line("xr[(i + " + p + ") * " + wp + " + " + p + " + j] = "
-          + a.at(x, e("(ch * " + h + " + i) * " + wd + " + j")) + ";");
+          + a.atS(x, e("(ch * " + h + " + i) * " + wd + " + j")) + ";");
       c.close();
     }
     c.close().close();
@@ -236,19 +236,19 @@ final class ConvKernels {
   private void padGrad(Node g, String gp, ConvGeometry geo, int k, int wp, int s, Code c) {
     int oh = geo.outHeight();
     int ow = geo.outWidth();
-    String arr = s == 1 ? a.arr(g) : null;
-    c.open("for (int f = 0; f < " + geo.filters() + "; f++)");
+    String arr = s == 1 ? a.arrS(g) : null;
+    c.openRaw("for (int f = 0; f < " + geo.filters() + "; f++)");
     c.line(num.t + "[] gr = " + gp + "[f];");
-    c.open("for (int i = 0; i < " + oh + "; i++)");
+    c.openRaw("for (int i = 0; i < " + oh + "; i++)");
     if (arr != null) {
       c.line("System.arraycopy(" + arr + ", (f * " + oh + " + i) * " + ow + ", gr, (i + " + (k - 1)
           + ") * " + wp + " + " + (k - 1) + ", " + ow + ");");
     } else {
-      c.open("for (int j = 0; j < " + ow + "; j++)");
+      c.openRaw("for (int j = 0; j < " + ow + "; j++)");
       String i = s == 1 ? "i" : "i * " + s;
       String j = s == 1 ? "j" : "j * " + s;
       c.line("gr[(" + i + " + " + (k - 1) + ") * " + wp + " + " + (k - 1) + " + " + j + "] = "
-          + a.at(g, e(outIndex("f", geo))) + ";");
+          + a.atS(g, e(outIndex("f", geo))) + ";");
       c.close();
     }
     c.close().close();
@@ -279,7 +279,7 @@ final class ConvKernels {
     StringBuilder sb = new StringBuilder(num.t);
     for (int m = 0; m < uv.length; m++) {
       sb.append(m == 0 ? " " : ", ").append("k").append(m).append(" = ")
-          .append(a.at(w, Ix.v("f"), e("ch * " + kk + " + " + uv[m]), ckk));
+          .append(a.atS(w, Ix.v("f"), e("ch * " + kk + " + " + uv[m]), ckk));
     }
     c.line(sb + ";");
   }
@@ -306,27 +306,27 @@ final class ConvKernels {
     String xp = a.ctx.scratchRows("convX" + n.id(), ch, geo.paddedHeight() * wp);
     String shifted = a.ctx.scratchRows("convXs" + n.id(), ch * kk, nq);
     String acc = a.ctx.buffer("convAcc" + n.id(), nq);
-    c.open("");
+    c.openRaw("");
     padInput(x, xp, geo, c);
-    c.open("for (int ch = 0; ch < " + ch + "; ch++)");
+    c.openRaw("for (int ch = 0; ch < " + ch + "; ch++)");
     c.line(num.t + "[] xr = " + xp + "[ch];");
-    c.open("for (int u = 0; u < " + k + "; u++)");
-    c.open("for (int v = 0; v < " + k + "; v++)");
+    c.openRaw("for (int u = 0; u < " + k + "; u++)");
+    c.openRaw("for (int v = 0; v < " + k + "; v++)");
     if (s == 1) {
       c.line("System.arraycopy(xr, u * " + wp + " + v, " + shifted + "[(ch * " + k + " + u) * " + k
           + " + v], 0, " + nq + ");");
     } else {
       c.line(num.t + "[] dr = " + shifted + "[(ch * " + k + " + u) * " + k + " + v];");
-      c.open("for (int i = 0; i < " + oh + "; i++)");
-      c.open("for (int j = 0; j < " + ow + "; j++)");
+      c.openRaw("for (int i = 0; i < " + oh + "; i++)");
+      c.openRaw("for (int j = 0; j < " + ow + "; j++)");
       c.line("dr[i * " + ow + " + j] = xr[(i * " + s + " + u) * " + wp + " + j * " + s + " + v];");
       c.close().close();
     }
     c.close().close().close();
     c.line(num.t + "[] acc = " + acc + ";");
-    c.open("for (int f = 0; f < " + geo.filters() + "; f++)");
-    c.line("java.util.Arrays.fill(acc, " + num.lit(0) + ");");
-    c.open("for (int ch = 0; ch < " + ch + "; ch++)");
+    c.openRaw("for (int f = 0; f < " + geo.filters() + "; f++)");
+    c.line("java.util.Arrays.fill(acc, " + num.litS(0) + ");");
+    c.openRaw("for (int ch = 0; ch < " + ch + "; ch++)");
     int[] uv = new int[kk];
     for (int m = 0; m < kk; m++) uv[m] = m;
     loadWindow(w, geo, uv, c);
@@ -334,7 +334,7 @@ final class ConvKernels {
     rowLoops(k, nq, c);
     c.close();
     if (s == 1) {
-      c.open("for (int i = 0; i < " + oh + "; i++)");
+      c.openRaw("for (int i = 0; i < " + oh + "; i++)");
       c.line("System.arraycopy(acc, i * " + wp + ", " + o + ", (f * " + oh + " + i) * " + ow + ", " + ow + ");");
       c.close();
     } else {
@@ -361,7 +361,7 @@ final class ConvKernels {
         int m = u * k + v;
         sum.append(" + k").append(m).append(" * xs").append(m).append("[q]");
       }
-      c.open("for (int q = 0; q < " + nq + "; q++)");
+      c.openRaw("for (int q = 0; q < " + nq + "; q++)");
       c.line(sum + ";");
       c.close();
     }
@@ -387,20 +387,20 @@ final class ConvKernels {
     String gp = a.ctx.scratchRows("convG" + n.id(), f, lg);
     String shifted = a.ctx.scratchRows("convGs" + n.id(), f * kk, nq);
     String acc = a.ctx.buffer("convAcc" + n.id(), nq);
-    c.open("");
+    c.openRaw("");
     padGrad(g, gp, geo, k, wp, geo.stride(), c);
     // Row m = a*k + b of filter f is gp[f] shifted by p*wp + a*wp + b: g at (y - (k-1-a), x - (k-1-b)).
-    c.open("for (int f = 0; f < " + f + "; f++)");
+    c.openRaw("for (int f = 0; f < " + f + "; f++)");
     c.line(num.t + "[] gr = " + gp + "[f];");
-    c.open("for (int u = 0; u < " + k + "; u++)");
-    c.open("for (int v = 0; v < " + k + "; v++)");
+    c.openRaw("for (int u = 0; u < " + k + "; u++)");
+    c.openRaw("for (int v = 0; v < " + k + "; v++)");
     c.line("System.arraycopy(gr, " + (p * wp) + " + u * " + wp + " + v, " + shifted + "[(f * " + k
         + " + u) * " + k + " + v], 0, " + nq + ");");
     c.close().close().close();
     c.line(num.t + "[] acc = " + acc + ";");
-    c.open("for (int ch = 0; ch < " + geo.channels() + "; ch++)");
-    c.line("java.util.Arrays.fill(acc, " + num.lit(0) + ");");
-    c.open("for (int f = 0; f < " + f + "; f++)");
+    c.openRaw("for (int ch = 0; ch < " + geo.channels() + "; ch++)");
+    c.line("java.util.Arrays.fill(acc, " + num.litS(0) + ");");
+    c.openRaw("for (int f = 0; f < " + f + "; f++)");
     int[] uv = new int[kk];
     for (int m = 0; m < kk; m++) uv[m] = kk - 1 - m;
     loadWindow(w, geo, uv, c);
@@ -412,7 +412,7 @@ final class ConvKernels {
     c.line(sb + ";");
     rowLoops(k, nq, c);
     c.close();
-    c.open("for (int i = 0; i < " + h + "; i++)");
+    c.openRaw("for (int i = 0; i < " + h + "; i++)");
     c.line("System.arraycopy(acc, i * " + wp + " + " + p + ", " + o + ", (ch * " + h + " + i) * " + wd
         + ", " + wd + ");");
     c.close().close().close();
@@ -442,20 +442,20 @@ final class ConvKernels {
     String gp = a.ctx.scratchRows("convG" + n.id(), geo.filters(), lg);
     String xt = a.ctx.scratchRows("convXt" + n.id(), nq, ckk);
     String dw = a.ctx.scratchRows("convDw" + n.id(), geo.filters(), ckk);
-    c.open("");
+    c.openRaw("");
     padInput(x, xp, geo, c);
     if (s == 1) {
       padGrad(g, gp, geo, k, wp, 1, c);
-      c.open("for (int q = 0; q < " + nq + "; q++)");
+      c.openRaw("for (int q = 0; q < " + nq + "; q++)");
       c.line(num.t + "[] row = " + xt + "[q];");
       c.line("int idx = q;");
     } else {
       padGrad(g, gp, geo, 1, ow, 1, c);
-      c.open("for (int q = 0; q < " + nq + "; q++)");
+      c.openRaw("for (int q = 0; q < " + nq + "; q++)");
       c.line(num.t + "[] row = " + xt + "[q];");
       c.line("int idx = q / " + ow + " * " + (s * wp) + " + q % " + ow + " * " + s + ";");
     }
-    c.open("for (int ch = 0; ch < " + geo.channels() + "; ch++)");
+    c.openRaw("for (int ch = 0; ch < " + geo.channels() + "; ch++)");
     c.line(num.t + "[] xr = " + xp + "[ch];");
     c.line("int off = ch * " + kk + ";");
     for (int u = 0; u < k; u++) {
@@ -465,25 +465,25 @@ final class ConvKernels {
     }
     c.close().close();
     int main = nq - nq % 4;
-    c.open("for (int f = 0; f < " + geo.filters() + "; f++)");
+    c.openRaw("for (int f = 0; f < " + geo.filters() + "; f++)");
     c.line(num.t + "[] gr = " + gp + "[f];");
     c.line(num.t + "[] dr = " + dw + "[f];");
-    c.line("java.util.Arrays.fill(dr, " + num.lit(0) + ");");
+    c.line("java.util.Arrays.fill(dr, " + num.litS(0) + ");");
     if (main > 0) {
-      c.open("for (int q = 0; q < " + main + "; q += 4)");
+      c.openRaw("for (int q = 0; q < " + main + "; q += 4)");
       c.line(num.t + " gq0 = gr[q + " + g0 + "], gq1 = gr[q + " + (g0 + 1) + "], gq2 = gr[q + " + (g0 + 2)
           + "], gq3 = gr[q + " + (g0 + 3) + "];");
       c.line(num.t + "[] xq0 = " + xt + "[q], xq1 = " + xt + "[q + 1], xq2 = " + xt + "[q + 2], xq3 = "
           + xt + "[q + 3];");
-      c.open("for (int j = 0; j < " + ckk + "; j++)");
+      c.openRaw("for (int j = 0; j < " + ckk + "; j++)");
       c.line("dr[j] = dr[j] + gq0 * xq0[j] + gq1 * xq1[j] + gq2 * xq2[j] + gq3 * xq3[j];");
       c.close().close();
     }
     for (int q = main; q < nq; q++) {
-      c.open("");
+      c.openRaw("");
       c.line(num.t + " gq0 = gr[" + (q + g0) + "];");
       c.line(num.t + "[] xq0 = " + xt + "[" + q + "];");
-      c.open("for (int j = 0; j < " + ckk + "; j++)");
+      c.openRaw("for (int j = 0; j < " + ckk + "; j++)");
       c.line("dr[j] = dr[j] + gq0 * xq0[j];");
       c.close().close();
     }

@@ -41,7 +41,7 @@ final class FunctionEmitter {
     ClassParts.leafFields(type, ctx);
 
     CodeBlock.Builder valuePass = CodeBlock.builder();
-    for (MethodSpec m : Units.split("value", v.units(List.of(value.loss()), false), valuePass)) {
+    for (MethodSpec m : Units.split(ctx, "value", v.units(List.of(value.loss()), false), valuePass)) {
       type.addMethod(m);
     }
     List<Node> roots = new ArrayList<>();
@@ -54,7 +54,7 @@ final class FunctionEmitter {
     }
     roots.addAll(grads);
     CodeBlock.Builder gradPass = CodeBlock.builder();
-    for (MethodSpec m : Units.split("gradient", g.units(roots, false), gradPass)) type.addMethod(m);
+    for (MethodSpec m : Units.split(ctx, "gradient", g.units(roots, false), gradPass)) type.addMethod(m);
 
     CodeBlock.Builder ctor = CodeBlock.builder();
     ClassParts.bufferFields(type, ctx, ctor);
@@ -67,13 +67,13 @@ final class FunctionEmitter {
     type.addMethod(MethodSpec.methodBuilder("value").addAnnotation(Override.class)
         .addModifiers(Modifier.PUBLIC).returns(num.type()).addParameter(num.array(), "args")
         .addStatement("loadArgs(args, 0)").addCode(valuePass.build())
-        .addStatement("return $L", v.access.at(value.loss(), Ix.c(0))).build());
+        .addStatement("return $L", v.access.atS(value.loss(), Ix.c(0))).build());
     type.addMethod(MethodSpec.methodBuilder("gradient").addAnnotation(Override.class)
         .addModifiers(Modifier.PUBLIC).returns(num.type()).addParameter(num.array(), "args")
         .addParameter(num.array(), "grad")
         .addStatement("loadArgs(args, 0)").addCode(gradPass.build())
         .addCode("$L", ClassParts.store(g.access, grads, "grad", "0", null))
-        .addStatement("return $L", g.access.at(gradient.loss(), Ix.c(0))).build());
+        .addStatement("return $L", g.access.atS(gradient.loss(), Ix.c(0))).build());
     ClassParts.constantFields(type, ctx);
     ClassParts.helpers(type, ctx);
     return JavaFile.builder(options.packageName(), type.build())

@@ -48,7 +48,7 @@ final class GraphCode {
       Code c = new Code();
       c.comment(describe(n));
       kernels.emit(n, c);
-      out.add(Units.Unit.of(c.toString()));
+      out.add(Units.Unit.of(c));
     }
     if (!gradients) return out;
     Map<String, Node> paramNodes = new java.util.HashMap<>();
@@ -62,7 +62,7 @@ final class GraphCode {
         c.comment((where == null ? "" : where + " ") + "gradient of " + p
             + (plan.directOuter.contains(t.id()) ? ": outer product" : ""));
         kernels.linear().accumulate(p, t, paramNodes.get(p), c);
-        out.add(Units.Unit.of(c.toString()));
+        out.add(Units.Unit.of(c));
       }
     }
     return out;
@@ -92,7 +92,7 @@ final class GraphCode {
     Code c = new Code();
     c.comment(describe(n));
     kernels.emit(n, c);
-    return Units.Unit.of(c.toString());
+    return Units.Unit.of(c);
   }
 
   /** The unit accumulating gradient term t of param p. */
@@ -106,7 +106,7 @@ final class GraphCode {
     c.comment((where == null ? "" : where + " ") + "gradient of " + p
         + (plan.directOuter.contains(t.id()) ? ": outer product" : ""));
     kernels.linear().accumulate(p, t, paramNode, c);
-    return Units.Unit.of(c.toString());
+    return Units.Unit.of(c);
   }
 
   LinearKernels linear() {

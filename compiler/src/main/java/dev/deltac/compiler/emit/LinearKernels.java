@@ -46,14 +46,14 @@ final class LinearKernels {
         StringBuilder sb = new StringBuilder();
         for (int q = 0; q < k; q++) {
           if (q > 0) sb.append(" + ");
-          sb.append(a.at(w, Ix.c(i), Ix.c(q), k)).append(" * ").append(Access.p(a.at(v, Ix.c(q))));
+          sb.append(a.atS(w, Ix.c(i), Ix.c(q), k)).append(" * ").append(Access.p(a.atS(v, Ix.c(q))));
         }
         c.line(o + "[" + i + "] = " + sb + ";");
       }
       return;
     }
     String t = num.t;
-    String vec = a.arr(v);
+    String vec = a.arrS(v);
     if (num.isFloat && vec != null && ClassContext.isMatrixParam(w) && w.shape().rank() == 2
         && ClassContext.rowSize(w) == k && m * k >= BatchedPass.MIN_WEIGHTS) {
       // A large float32 product of one sample: the register-blocked Vector API kernel (8 rows
@@ -63,33 +63,33 @@ final class LinearKernels {
           + ", 0, " + m + ");");
       return;
     }
-    c.open("");
+    c.openRaw("");
     c.line(t + "[] out = " + o + ";");
     if (vec != null) c.line(t + "[] vec = " + vec + ";");
-    String vq = vec != null ? "vec[q]" : a.at(v, Ix.v("q"));
+    String vq = vec != null ? "vec[q]" : a.atS(v, Ix.v("q"));
     if (ClassContext.isMatrixParam(w)) {
       int m4 = m - m % 4;
       if (m4 > 0) {
-        c.open("for (int i = 0; i < " + m4 + "; i += 4)");
-        for (int r = 0; r < 4; r++) c.line(t + "[] r" + r + " = " + a.row(w, Ix.v("i").plus(r)) + ";");
+        c.openRaw("for (int i = 0; i < " + m4 + "; i += 4)");
+        for (int r = 0; r < 4; r++) c.line(t + "[] r" + r + " = " + a.rowS(w, Ix.v("i").plus(r)) + ";");
         c.line(t + " s0 = 0, s1 = 0, s2 = 0, s3 = 0;");
-        c.open("for (int q = 0; q < " + k + "; q++)");
+        c.openRaw("for (int q = 0; q < " + k + "; q++)");
         c.line(t + " vq = " + vq + ";");
         for (int r = 0; r < 4; r++) c.line("s" + r + " += r" + r + "[q] * vq;");
         c.close();
         for (int r = 0; r < 4; r++) c.line("out[" + Ix.v("i").plus(r) + "] = s" + r + ";");
         c.close();
       }
-      c.loop("i", m4, m, 1, false, i -> {
-        c.line(t + "[] r0 = " + a.row(w, i) + ";");
+      c.loopIx("i", m4, m, 1, false, i -> {
+        c.line(t + "[] r0 = " + a.rowS(w, i) + ";");
         c.line(t + " s0 = 0;");
-        c.loop("q", k, false, q -> c.line("s0 += r0[" + q + "] * " + (vec != null ? "vec[" + q + "]" : Access.p(a.at(v, q))) + ";"));
+        c.loopIx("q", k, false, q -> c.line("s0 += r0[" + q + "] * " + (vec != null ? "vec[" + q + "]" : Access.p(a.atS(v, q))) + ";"));
         c.line("out[" + i + "] = s0;");
       });
     } else {
-      c.loop("i", m, false, i -> {
+      c.loopIx("i", m, false, i -> {
         c.line(t + " s0 = 0;");
-        c.loop("q", k, false, q -> c.line("s0 += " + a.at(w, i, q, k) + " * " + Access.p(a.at(v, q)) + ";"));
+        c.loopIx("q", k, false, q -> c.line("s0 += " + a.atS(w, i, q, k) + " * " + Access.p(a.atS(v, q)) + ";"));
         c.line("out[" + i + "] = s0;");
       });
     }
@@ -108,7 +108,7 @@ final class LinearKernels {
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < m; i++) {
           if (i > 0) sb.append(" + ");
-          sb.append(Access.p(a.at(v, Ix.c(i)))).append(" * ").append(a.at(w, Ix.c(i), Ix.c(j), k));
+          sb.append(Access.p(a.atS(v, Ix.c(i)))).append(" * ").append(a.atS(w, Ix.c(i), Ix.c(j), k));
         }
         c.line(o + "[" + j + "] = " + sb + ";");
       }
@@ -127,20 +127,20 @@ final class LinearKernels {
    */
   private void sweepRows(Node w, Node v, int m, int k, String o, String grad, Node hp, Code c) {
     String t = num.t;
-    String hpArr = hp == null ? null : a.arr(hp);
-    c.open("");
+    String hpArr = hp == null ? null : a.arrS(hp);
+    c.openRaw("");
     c.line(t + "[] out = " + o + ";");
     if (hpArr != null) c.line(t + "[] vec = " + hpArr + ";");
-    c.line("java.util.Arrays.fill(out, " + num.lit(0) + ");");
-    c.loop("i", m, false, i -> {
-      c.line(t + " d = " + a.at(v, i) + ";");
-      String row = a.row(w, i);
+    c.line("java.util.Arrays.fill(out, " + num.litS(0) + ");");
+    c.loopIx("i", m, false, i -> {
+      c.line(t + " d = " + a.atS(v, i) + ";");
+      String row = a.rowS(w, i);
       if (row != null) c.line(t + "[] row = " + row + ";");
       if (grad != null) c.line(t + "[] grow = " + grad + "[" + i + "];");
-      c.loop("j", k, false, j -> {
-        c.line("out[" + j + "] += d * " + (row != null ? "row[" + j + "]" : Access.p(a.at(w, i, j, k))) + ";");
+      c.loopIx("j", k, false, j -> {
+        c.line("out[" + j + "] += d * " + (row != null ? "row[" + j + "]" : Access.p(a.atS(w, i, j, k))) + ";");
         if (grad != null) {
-          c.line("grow[" + j + "] += d * " + (hpArr != null ? "vec[" + j + "]" : Access.p(a.at(hp, j))) + ";");
+          c.line("grow[" + j + "] += d * " + (hpArr != null ? "vec[" + j + "]" : Access.p(a.atS(hp, j))) + ";");
         }
       });
     });
@@ -149,8 +149,8 @@ final class LinearKernels {
   private void unrolledOuter(String grad, Node l, Node r, int m, int k, Code c) {
     for (int i = 0; i < m; i++) {
       for (int j = 0; j < k; j++) {
-        c.line(grad + "[" + i + "][" + j + "] += " + Access.p(a.at(l, Ix.c(i))) + " * "
-            + Access.p(a.at(r, Ix.c(j))) + ";");
+        c.line(grad + "[" + i + "][" + j + "] += " + Access.p(a.atS(l, Ix.c(i))) + " * "
+            + Access.p(a.atS(r, Ix.c(j))) + ";");
       }
     }
   }
@@ -160,14 +160,14 @@ final class LinearKernels {
       StringBuilder sb = new StringBuilder();
       for (int q = 0; q < k; q++) {
         if (q > 0) sb.append(" + ");
-        sb.append(Access.p(a.at(l, Ix.c(q)))).append(" * ").append(Access.p(a.at(r, Ix.c(q))));
+        sb.append(Access.p(a.atS(l, Ix.c(q)))).append(" * ").append(Access.p(a.atS(r, Ix.c(q))));
       }
       c.line(o + "[0] = " + sb + ";");
       return;
     }
-    c.open("");
+    c.openRaw("");
     c.line(num.t + " s0 = 0;");
-    c.loop("q", k, false, q -> c.line("s0 += " + Access.p(a.at(l, q)) + " * " + Access.p(a.at(r, q)) + ";"));
+    c.loopIx("q", k, false, q -> c.line("s0 += " + Access.p(a.atS(l, q)) + " * " + Access.p(a.atS(r, q)) + ";"));
     c.line(o + "[0] = s0;");
     c.close();
   }
@@ -182,21 +182,21 @@ final class LinearKernels {
     int ac = sa.dim(1);
     int bc = sb.dim(1);
     boolean unroll = m * k * p <= NodeKernels.UNROLL_WORK;
-    c.loop("i", m, unroll, i -> c.loop("j", p, unroll, j -> {
+    c.loopIx("i", m, unroll, i -> c.loopIx("j", p, unroll, j -> {
       if (unroll) {
         StringBuilder sb2 = new StringBuilder();
         for (int q = 0; q < k; q++) {
           if (q > 0) sb2.append(" + ");
           Ix qi = Ix.c(q);
-          sb2.append(ta ? a.at(l, qi, i, ac) : a.at(l, i, qi, ac)).append(" * ")
-              .append(tb ? a.at(r, j, qi, bc) : a.at(r, qi, j, bc));
+          sb2.append(ta ? a.atS(l, qi, i, ac) : a.atS(l, i, qi, ac)).append(" * ")
+              .append(tb ? a.atS(r, j, qi, bc) : a.atS(r, qi, j, bc));
         }
         c.line(o + "[" + i.times(p).plus(j) + "] = " + sb2 + ";");
         return;
       }
       c.line(num.t + " s0 = 0;");
-      c.loop("q", k, false, q -> c.line("s0 += " + (ta ? a.at(l, q, i, ac) : a.at(l, i, q, ac))
-          + " * " + (tb ? a.at(r, j, q, bc) : a.at(r, q, j, bc)) + ";"));
+      c.loopIx("q", k, false, q -> c.line("s0 += " + (ta ? a.atS(l, q, i, ac) : a.atS(l, i, q, ac))
+          + " * " + (tb ? a.atS(r, j, q, bc) : a.atS(r, q, j, bc)) + ";"));
       c.line(o + "[" + i.times(p).plus(j) + "] = s0;");
     }));
   }
@@ -208,8 +208,8 @@ final class LinearKernels {
     int m = l.size();
     int k = r.size();
     boolean unroll = m * k <= NodeKernels.UNROLL_WORK;
-    c.loop("i", m, unroll, i -> c.loop("j", k, unroll, j -> c.line(o + "[" + i.times(k).plus(j)
-        + "] = " + Access.p(a.at(l, i)) + " * " + Access.p(a.at(r, j)) + ";")));
+    c.loopIx("i", m, unroll, i -> c.loopIx("j", k, unroll, j -> c.line(o + "[" + i.times(k).plus(j)
+        + "] = " + Access.p(a.atS(l, i)) + " * " + Access.p(a.atS(r, j)) + ";")));
   }
 
   /**
@@ -230,9 +230,9 @@ final class LinearKernels {
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < m; i++) {
           if (i > 0) sb.append(" + ");
-          sb.append(a.at(w, Ix.c(i), Ix.c(j), k)).append(" * ").append(Access.p(a.at(d, Ix.c(i))));
+          sb.append(a.atS(w, Ix.c(i), Ix.c(j), k)).append(" * ").append(Access.p(a.atS(d, Ix.c(i))));
         }
-        String slope = slope(act, a.at(h, Ix.c(j)));
+        String slope = slope(act, a.atS(h, Ix.c(j)));
         c.line(o + "[" + j + "] = " + (slope == null ? sb : "(" + sb + ") * " + slope) + ";");
       }
       if (fused != null) unrolledOuter(grad, d, hp, m, k, c);
@@ -240,15 +240,15 @@ final class LinearKernels {
     }
     sweepRows(w, d, m, k, o, grad, hp, c);
     if (!act.equals("identity")) {
-      c.loop("j", k, false, j -> c.line("out[" + j + "] *= " + slope(act, a.at(h, j)) + ";"));
+      c.loopIx("j", k, false, j -> c.line("out[" + j + "] *= " + slope(act, a.atS(h, j)) + ";"));
     }
     c.close();
   }
 
   /** φ'(z) written through h = φ(z); null for identity. */
   String slope(String act, String h) {
-    String one = num.lit(1);
-    String zero = num.lit(0);
+    String one = num.litS(1);
+    String zero = num.litS(0);
     String ph = Access.p(h);
     switch (act) {
       case "sigmoid": return ph + " * (" + one + " - " + ph + ")";
@@ -275,42 +275,42 @@ final class LinearKernels {
       if (m * k <= NodeKernels.UNROLL_WORK) {
         for (int i = 0; i < m; i++) {
           for (int j = 0; j < k; j++) {
-            c.line(g + "[" + i + "][" + j + "] += " + Access.p(a.at(l, Ix.c(i))) + " * "
-                + Access.p(a.at(r, Ix.c(j))) + ";");
+            c.line(g + "[" + i + "][" + j + "] += " + Access.p(a.atS(l, Ix.c(i))) + " * "
+                + Access.p(a.atS(r, Ix.c(j))) + ";");
           }
         }
         return;
       }
-      String vec = a.arr(r);
-      c.open("");
+      String vec = a.arrS(r);
+      c.openRaw("");
       if (vec != null) c.line(t + "[] vec = " + vec + ";");
-      c.loop("i", m, false, i -> {
-        c.line(t + " d = " + a.at(l, i) + ";");
+      c.loopIx("i", m, false, i -> {
+        c.line(t + " d = " + a.atS(l, i) + ";");
         c.line(t + "[] grow = " + g + "[" + i + "];");
-        c.loop("j", k, false, j -> c.line("grow[" + j + "] += d * "
-            + (vec != null ? "vec[" + j + "]" : Access.p(a.at(r, j))) + ";"));
+        c.loopIx("j", k, false, j -> c.line("grow[" + j + "] += d * "
+            + (vec != null ? "vec[" + j + "]" : Access.p(a.atS(r, j))) + ";"));
       });
       c.close();
       return;
     }
     int size = paramNode.size();
     if (!matrix) {
-      c.loop("i", size, size <= NodeKernels.UNROLL_ELEMENTS,
-          i -> c.line(g + "[" + i + "] += " + a.at(term, i) + ";"));
+      c.loopIx("i", size, size <= NodeKernels.UNROLL_ELEMENTS,
+          i -> c.line(g + "[" + i + "] += " + a.atS(term, i) + ";"));
       return;
     }
     int rows = paramNode.shape().dim(0);
     int cols = size / rows;
     boolean unroll = size <= NodeKernels.UNROLL_ELEMENTS;
-    c.loop("i", rows, unroll, i -> {
+    c.loopIx("i", rows, unroll, i -> {
       if (unroll) {
         for (int j = 0; j < cols; j++) {
-          c.line(g + "[" + i + "][" + j + "] += " + a.at(term, i.times(cols).plus(j)) + ";");
+          c.line(g + "[" + i + "][" + j + "] += " + a.atS(term, i.times(cols).plus(j)) + ";");
         }
         return;
       }
       c.line(t + "[] grow = " + g + "[" + i + "];");
-      c.loop("j", cols, false, j -> c.line("grow[" + j + "] += " + a.at(term, i.times(cols).plus(j)) + ";"));
+      c.loopIx("j", cols, false, j -> c.line("grow[" + j + "] += " + a.atS(term, i.times(cols).plus(j)) + ";"));
     });
   }
 }

@@ -58,7 +58,7 @@ final class ModelEmitter {
       ctx.seedField = ctx.member("lossScale");
       type.addField(FieldSpec.builder(num.type(), ctx.seedField, Modifier.PRIVATE)
           .addJavadoc("The loss seed of the current step: 1 / batch.\n")
-          .initializer("$L", num.lit(1)).build());
+          .initializer("$L", num.litS(1)).build());
     }
     GraphCode fwd = new GraphCode(forward, ctx, "f");
     // One training pass for both kinds of step when the graph with input gradients is the one
@@ -166,7 +166,7 @@ final class ModelEmitter {
       gradInPass.add(gradPass.build());
       segment("inputGradients", more, gradInPass);
     } else {
-      addAll(Units.split("backwardWithInputs", bwi.units(biRoots, true), gradInPass));
+      addAll(Units.split(ctx, "backwardWithInputs", bwi.units(biRoots, true), gradInPass));
     }
 
     // Whole-batch passes: large dense products through DenseKernels (float32; see BatchedPass).
@@ -244,7 +244,7 @@ final class ModelEmitter {
   private void segment(String name, List<Units.Unit> units, CodeBlock.Builder... callers) {
     if (units.isEmpty()) return;
     CodeBlock.Builder calls = CodeBlock.builder();
-    addAll(Units.split(name, units, calls));
+    addAll(Units.split(ctx, name, units, calls));
     CodeBlock c = calls.build();
     for (CodeBlock.Builder caller : callers) {
       if (caller != null) caller.add(c);
@@ -358,7 +358,7 @@ final class ModelEmitter {
   }
 
   private String lossValue(GraphCode g) {
-    return g.graph.loss() == null ? "0" : g.access.at(g.graph.loss(), Ix.c(0));
+    return g.graph.loss() == null ? "0" : g.access.atS(g.graph.loss(), Ix.c(0));
   }
 
   private void loss(GraphCode fwd, CodeBlock pass) {
@@ -402,7 +402,7 @@ final class ModelEmitter {
     List<Units.Unit> out = new ArrayList<>();
     for (Units.Unit u : units) {
       StringBuilder code = new StringBuilder();
-      for (String line : u.code().split("\n", -1)) {
+      for (String line : Units.text(u).split("\n", -1)) {
         java.util.regex.Matcher m = acc.matcher(line);
         if (m.matches()) {
           if (!elements.contains(m.group(2))) return null;
@@ -420,7 +420,7 @@ final class ModelEmitter {
       if (written.contains(e)) continue;
       if (!any0) zero.comment("gradient elements no term writes");
       any0 = true;
-      zero.line(e + " = " + num.lit(0) + ";");
+      zero.line(e + " = " + num.litS(0) + ";");
     }
     if (any0) out.add(Units.Unit.of(zero.toString()));
     return out;
@@ -464,7 +464,7 @@ final class ModelEmitter {
         .addParameter(boolean.class, "inputGradients")
         .addStatement("checkBatch(batch)")
         .addCode(first == null ? zero : CodeBlock.of(""))
-        .addCode(seeded ? CodeBlock.builder().addStatement("$N = $L / batch", ctx.seedField, num.lit(1)).build()
+        .addCode(seeded ? CodeBlock.builder().addStatement("$N = $L / batch", ctx.seedField, num.litS(1)).build()
             : CodeBlock.of(""))
         .addStatement("double sum = 0")
         .addCode(statement(firstSample))
@@ -530,13 +530,13 @@ final class ModelEmitter {
         .addParameter(int.class, "batch");
     if (elements != null) {
       for (String at : elements) {
-        zero.addStatement("$L = $L", at, num.lit(0));
+        zero.addStatement("$L = $L", at, num.litS(0));
         scale.addStatement("$L *= inv", at);
         divide.addStatement("$L /= batch", at);
       }
     } else {
       zero.beginControlFlow("for (int k = 0; k < grads.length; k++)")
-          .addStatement("java.util.Arrays.fill(grads[k], $L)", num.lit(0)).endControlFlow();
+          .addStatement("java.util.Arrays.fill(grads[k], $L)", num.litS(0)).endControlFlow();
       scale.beginControlFlow("for (int k = 0; k < grads.length; k++)")
           .addStatement("$L[] g = grads[k]", num.t)
           .beginControlFlow("for (int i = 0; i < g.length; i++)").addStatement("g[i] *= inv")
@@ -553,7 +553,7 @@ final class ModelEmitter {
     type.addMethod(MethodSpec.methodBuilder("meanGradients").addModifiers(Modifier.PRIVATE)
         .addParameter(int.class, "batch")
         .beginControlFlow("if ((batch & (batch - 1)) != 0)").addStatement("divideGradients(batch)")
-        .nextControlFlow("else if (batch > 1)").addStatement("scaleGradients($L / batch)", num.lit(1))
+        .nextControlFlow("else if (batch > 1)").addStatement("scaleGradients($L / batch)", num.litS(1))
         .endControlFlow().build());
   }
 

@@ -41,7 +41,7 @@ final class NodeKernels {
       return;
     }
     if (op.isElementwise() || op == Op.BROADCAST) {
-      c.loop("i", n.size(), n.size() <= UNROLL_ELEMENTS, i -> c.line(o + "[" + i + "] = " + a.expr(n, i) + ";"));
+      c.loopIx("i", n.size(), n.size() <= UNROLL_ELEMENTS, i -> c.line(o + "[" + i + "] = " + a.exprS(n, i) + ";"));
       return;
     }
     if (op.kind == Op.Kind.LOSS) {
@@ -103,7 +103,7 @@ final class NodeKernels {
         String call = "dev.deltac.runtime.Dropout." + (num.t.equals("float") ? "scaleFloat" : "scale");
         int id = n.attr().intAt(0);
         String rate = Double.toString(n.attr().doubleAt(0));
-        c.loop("i", n.size(), n.size() <= UNROLL_ELEMENTS, i -> c.line(o + "[" + i + "] = " + call
+        c.loopIx("i", n.size(), n.size() <= UNROLL_ELEMENTS, i -> c.line(o + "[" + i + "] = " + call
             + "(dropoutSeed, sampleIndex, " + id + ", " + i + ", " + rate + ");"));
         return;
       }
@@ -124,19 +124,19 @@ final class NodeKernels {
     if (to - from <= UNROLL_ELEMENTS) {
       for (int k = from; k < to; k++) c.line(o + "[" + k + "] = 0;");
     } else {
-      c.line("java.util.Arrays.fill(" + o + ", " + from + ", " + to + ", " + num.lit(0) + ");");
+      c.line("java.util.Arrays.fill(" + o + ", " + from + ", " + to + ", " + num.litS(0) + ");");
     }
   }
 
   /** o[dst + k] = src[from + k] for k below len. */
   void copy(Node src, int from, String o, int dst, int len, Code c) {
-    String arr = a.arr(src);
+    String arr = a.arrS(src);
     if (arr != null && len > UNROLL_ELEMENTS) {
       c.line("System.arraycopy(" + arr + ", " + from + ", " + o + ", " + dst + ", " + len + ");");
       return;
     }
-    c.loop("i", len, len <= UNROLL_ELEMENTS,
-        i -> c.line(o + "[" + i.plus(dst) + "] = " + a.at(src, i.plus(from)) + ";"));
+    c.loopIx("i", len, len <= UNROLL_ELEMENTS,
+        i -> c.line(o + "[" + i.plus(dst) + "] = " + a.atS(src, i.plus(from)) + ";"));
   }
 
   private void sum(Node n, String o, Code c) {
@@ -145,14 +145,14 @@ final class NodeKernels {
       StringBuilder sb = new StringBuilder();
       for (int k = 0; k < in.size(); k++) {
         if (k > 0) sb.append(" + ");
-        sb.append(Access.p(a.at(in, Ix.c(k))));
+        sb.append(Access.p(a.atS(in, Ix.c(k))));
       }
       c.line(o + "[0] = " + sb + ";");
       return;
     }
-    c.open("");
+    c.openRaw("");
     c.line(num.t + " acc = 0;");
-    c.loop("i", in.size(), false, i -> c.line("acc += " + a.at(in, i) + ";"));
+    c.loopIx("i", in.size(), false, i -> c.line("acc += " + a.atS(in, i) + ";"));
     c.line(o + "[0] = acc;");
     c.close();
   }
@@ -166,8 +166,8 @@ final class NodeKernels {
     int r = s.dim(0);
     int cols = s.dim(1);
     boolean unroll = n.size() <= UNROLL_ELEMENTS;
-    c.loop("i", r, unroll, i -> c.loop("j", cols, unroll,
-        j -> c.line(o + "[" + j.times(r).plus(i) + "] = " + a.at(n.input(0), i, j, cols) + ";")));
+    c.loopIx("i", r, unroll, i -> c.loopIx("j", cols, unroll,
+        j -> c.line(o + "[" + j.times(r).plus(i) + "] = " + a.atS(n.input(0), i, j, cols) + ";")));
   }
 
   // ---- log-sum-exp shared between the softmax family and softmax_ce on the same logits
@@ -227,16 +227,16 @@ final class NodeKernels {
   private void sigmoidShared(Node n, String o, Code c) {
     Node z = n.input(0);
     boolean known = expKnown.contains(z.id());
-    c.loop("i", n.size(), n.size() <= UNROLL_ELEMENTS, i -> {
-      c.open("");
-      c.line("double x = " + a.at(z, i) + ";");
+    c.loopIx("i", n.size(), n.size() <= UNROLL_ELEMENTS, i -> {
+      c.openRaw("");
+      c.line("double x = " + a.atS(z, i) + ";");
       if (known) {
         c.line("double e = " + expAt(z, i) + ";");
       } else {
         c.line("double e = Math.exp(-Math.abs(x));");
         c.line(expAt(z, i) + " = e;");
       }
-      c.line(o + "[" + i + "] = " + num.cast("(x >= 0 ? 1 / (1 + e) : e / (1 + e))") + ";");
+      c.line(o + "[" + i + "] = " + num.castS("(x >= 0 ? 1 / (1 + e) : e / (1 + e))") + ";");
       c.close();
     });
     expKnown.add(z.id());
@@ -271,11 +271,11 @@ final class NodeKernels {
       return;
     }
     c.line("double max = Double.NEGATIVE_INFINITY;");
-    c.loop("i", in.size(), false, i -> c.line("max = Math.max(max, " + a.at(in, i) + ");"));
+    c.loopIx("i", in.size(), false, i -> c.line("max = Math.max(max, " + a.atS(in, i) + ");"));
     c.line("double lse = max;");
-    c.open("if (!Double.isInfinite(max))");
+    c.openRaw("if (!Double.isInfinite(max))");
     c.line("double sumExp = 0;");
-    c.loop("i", in.size(), false, i -> c.line("sumExp += Math.exp(" + a.at(in, i) + " - max);"));
+    c.loopIx("i", in.size(), false, i -> c.line("sumExp += Math.exp(" + a.atS(in, i) + " - max);"));
     c.line("lse = max + Math.log(sumExp);");
     c.close();
     shareLse(in, f, c);
@@ -289,26 +289,26 @@ final class NodeKernels {
 
   private void softmax(Node n, String o, Code c) {
     Node in = n.input(0);
-    c.open("");
+    c.openRaw("");
     String f = lseShare(in);
     if (n.op() == Op.SOFTMAX && !(f != null && lseKnown.contains(in.id()))) {
       // One exp per element: p = e / Σe with e = exp(x - max) kept in a double scratch row.
       String e = a.ctx.doubleScratch(in.size());
       c.line("double max = Double.NEGATIVE_INFINITY;");
-      c.loop("i", in.size(), false, i -> c.line("max = Math.max(max, " + a.at(in, i) + ");"));
+      c.loopIx("i", in.size(), false, i -> c.line("max = Math.max(max, " + a.atS(in, i) + ");"));
       c.line("double lse = max;");
-      c.open("if (!Double.isInfinite(max))");
+      c.openRaw("if (!Double.isInfinite(max))");
       c.line("double sumExp = 0;");
-      c.loop("i", in.size(), false, i -> {
-        c.line("double ei = Math.exp(" + a.at(in, i) + " - max);");
+      c.loopIx("i", in.size(), false, i -> {
+        c.line("double ei = Math.exp(" + a.atS(in, i) + " - max);");
         c.line(e + "[" + i + "] = ei;");
         c.line("sumExp += ei;");
       });
       c.line("lse = max + Math.log(sumExp);");
-      c.loop("i", in.size(), false, i -> c.line(o + "[" + i + "] = " + num.cast("(" + e + "[" + i + "] / sumExp)") + ";"));
+      c.loopIx("i", in.size(), false, i -> c.line(o + "[" + i + "] = " + num.castS("(" + e + "[" + i + "] / sumExp)") + ";"));
       c.orElse();
-      c.loop("i", in.size(), false,
-          i -> c.line(o + "[" + i + "] = " + num.cast("Math.exp(" + a.at(in, i) + " - lse)") + ";"));
+      c.loopIx("i", in.size(), false,
+          i -> c.line(o + "[" + i + "] = " + num.castS("Math.exp(" + a.atS(in, i) + " - lse)") + ";"));
       c.close();
       shareLse(in, f, c);
       c.close();
@@ -317,15 +317,15 @@ final class NodeKernels {
     logSumExp(in, c);
     switch (n.op()) {
       case SOFTMAX:
-        c.loop("i", in.size(), false,
-            i -> c.line(o + "[" + i + "] = " + num.cast("Math.exp(" + a.at(in, i) + " - lse)") + ";"));
+        c.loopIx("i", in.size(), false,
+            i -> c.line(o + "[" + i + "] = " + num.castS("Math.exp(" + a.atS(in, i) + " - lse)") + ";"));
         break;
       case LOG_SOFTMAX:
-        c.loop("i", in.size(), false,
-            i -> c.line(o + "[" + i + "] = " + num.cast("(" + a.at(in, i) + " - lse)") + ";"));
+        c.loopIx("i", in.size(), false,
+            i -> c.line(o + "[" + i + "] = " + num.castS("(" + a.atS(in, i) + " - lse)") + ";"));
         break;
       default:
-        c.line(o + "[0] = " + num.cast("lse") + ";");
+        c.line(o + "[0] = " + num.castS("lse") + ";");
     }
     c.close();
   }
@@ -335,21 +335,21 @@ final class NodeKernels {
     Node pn = n.input(0);
     Node yn = n.input(1);
     int size = pn.size();
-    c.open("");
+    c.openRaw("");
     c.line("double s = 0;");
     String result;
     switch (n.op()) {
       case MSE:
-        c.loop("i", size, false, i -> {
-          c.line("double d = (double) " + a.at(pn, i) + " - " + Access.p(a.at(yn, i)) + ";");
+        c.loopIx("i", size, false, i -> {
+          c.line("double d = (double) " + a.atS(pn, i) + " - " + Access.p(a.atS(yn, i)) + ";");
           c.line("s += d * d;");
         });
         result = "s / " + size;
         break;
       case BCE:
-        c.loop("i", size, false, i -> {
-          String p = a.at(pn, i);
-          String y = a.at(yn, i);
+        c.loopIx("i", size, false, i -> {
+          String p = a.atS(pn, i);
+          String y = a.atS(yn, i);
           c.line("s += " + y + " * Math.log(" + p + ") + (1 - " + Access.p(y) + ") * Math.log(1 - "
               + Access.p(p) + ");");
         });
@@ -358,8 +358,8 @@ final class NodeKernels {
       case BCE_LOGITS: {
         String shared = expShare(pn);
         boolean known = expKnown.contains(pn.id());
-        c.loop("i", size, false, i -> {
-          c.line("double logit = " + a.at(pn, i) + ";");
+        c.loopIx("i", size, false, i -> {
+          c.line("double logit = " + a.atS(pn, i) + ";");
           // float32: log1p(t) for t in (0, 1] through the intrinsic Math.log (MathFunctions).
           String log1p = num.isFloat ? "dev.deltac.runtime.MathFunctions.log1pUnit" : "Math.log1p";
           String e = "Math.exp(-Math.abs(logit))";
@@ -370,27 +370,27 @@ final class NodeKernels {
             c.line(expAt(pn, i) + " = e;");
             e = "e";
           }
-          c.line("s += Math.max(logit, 0) - logit * " + Access.p(a.at(yn, i)) + " + " + log1p + "(" + e + ");");
+          c.line("s += Math.max(logit, 0) - logit * " + Access.p(a.atS(yn, i)) + " + " + log1p + "(" + e + ");");
         });
         if (shared != null) expKnown.add(pn.id());
         result = "s / " + size;
         break;
       }
       case CROSS_ENTROPY:
-        c.loop("i", size, false,
-            i -> c.line("s += " + Access.p(a.at(yn, i)) + " * Math.log(" + a.at(pn, i) + ");"));
+        c.loopIx("i", size, false,
+            i -> c.line("s += " + Access.p(a.atS(yn, i)) + " * Math.log(" + a.atS(pn, i) + ");"));
         result = "-s";
         break;
       case SOFTMAX_CE:
         logSumExp(pn, c);
-        c.loop("i", size, false, i -> c.line("s += " + Access.p(a.at(yn, i)) + " * (lse - "
-            + Access.p(a.at(pn, i)) + ");"));
+        c.loopIx("i", size, false, i -> c.line("s += " + Access.p(a.atS(yn, i)) + " * (lse - "
+            + Access.p(a.atS(pn, i)) + ");"));
         result = "s";
         break;
       case HUBER: {
         String delta = Double.toString(n.attr().doubleAt(0));
-        c.loop("i", size, false, i -> {
-          c.line("double d = Math.abs((double) " + a.at(pn, i) + " - " + Access.p(a.at(yn, i)) + ");");
+        c.loopIx("i", size, false, i -> {
+          c.line("double d = Math.abs((double) " + a.atS(pn, i) + " - " + Access.p(a.atS(yn, i)) + ");");
           c.line("s += d <= " + delta + " ? 0.5 * d * d : " + delta + " * (d - 0.5 * " + delta + ");");
         });
         result = "s / " + size;
@@ -399,7 +399,7 @@ final class NodeKernels {
       default:
         throw new IllegalStateException("not a loss: " + n.op());
     }
-    c.line(o + "[0] = " + num.cast("(" + result + ")") + ";");
+    c.line(o + "[0] = " + num.castS("(" + result + ")") + ";");
     c.close();
   }
 }

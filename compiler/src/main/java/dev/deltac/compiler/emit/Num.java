@@ -4,11 +4,11 @@ import com.palantir.javapoet.ArrayTypeName;
 import com.palantir.javapoet.TypeName;
 import dev.deltac.runtime.Precision;
 
-/** The element type of generated code: its Java spelling, literals and casts. */
+/** The element type of generated code: its Java type, literals and casts. */
 final class Num {
   final Precision precision;
   final boolean isFloat;
-  /** {@code float} or {@code double}. */
+  /** TRANSITIONAL: {@code float} or {@code double} as text. */
   final String t;
 
   Num(Precision precision) {
@@ -17,6 +17,7 @@ final class Num {
     this.t = isFloat ? "float" : "double";
   }
 
+  /** {@code float} or {@code double}. */
   TypeName type() {
     return isFloat ? TypeName.FLOAT : TypeName.DOUBLE;
   }
@@ -30,7 +31,32 @@ final class Num {
   }
 
   /** A literal of the element type: {@code 0.5f}, {@code 1.0E-5}, {@code Float.NaN}. */
-  String lit(double v) {
+  Expr lit(double v) {
+    com.palantir.javapoet.ClassName box = isFloat ? JavaTypes.FLOAT : JavaTypes.DOUBLE;
+    if (Double.isNaN(v)) return new Expr.StaticField(box, "NaN");
+    if (isFloat) {
+      float f = (float) v;
+      if (Float.isInfinite(f)) return new Expr.StaticField(box, f > 0 ? "POSITIVE_INFINITY" : "NEGATIVE_INFINITY");
+      return new Expr.Lit(Float.toString(f) + "f");
+    }
+    if (Double.isInfinite(v)) return new Expr.StaticField(box, v > 0 ? "POSITIVE_INFINITY" : "NEGATIVE_INFINITY");
+    return new Expr.Lit(Double.toString(v));
+  }
+
+  /** A {@code double} literal, for arithmetic done in double whatever the element type. */
+  static Expr dlit(double v) {
+    if (Double.isNaN(v)) return new Expr.StaticField(JavaTypes.DOUBLE, "NaN");
+    if (Double.isInfinite(v)) return new Expr.StaticField(JavaTypes.DOUBLE, v > 0 ? "POSITIVE_INFINITY" : "NEGATIVE_INFINITY");
+    return new Expr.Lit(Double.toString(v));
+  }
+
+  /** Casts a double-valued expression (a {@code Math} call) to the element type. */
+  Expr cast(Expr doubleExpr) {
+    return isFloat ? new Expr.Cast(TypeName.FLOAT, doubleExpr) : doubleExpr;
+  }
+
+  /** TRANSITIONAL text form of {@link #lit}. */
+  String litS(double v) {
     String box = isFloat ? "Float" : "Double";
     if (Double.isNaN(v)) return box + ".NaN";
     if (v == Double.POSITIVE_INFINITY) return box + ".POSITIVE_INFINITY";
@@ -43,8 +69,8 @@ final class Num {
     return Double.toString(v);
   }
 
-  /** Casts a double-valued expression (a {@code Math} call) to the element type. */
-  String cast(String doubleExpr) {
+  /** TRANSITIONAL text form of {@link #cast}. */
+  String castS(String doubleExpr) {
     return isFloat ? "(float) " + doubleExpr : doubleExpr;
   }
 }

@@ -113,7 +113,7 @@ final class Sharing {
   /** How many leading units two unit lists have in common (same code). */
   static int commonPrefix(List<Units.Unit> a, List<Units.Unit> b) {
     int k = 0;
-    while (k < a.size() && k < b.size() && a.get(k).code().equals(b.get(k).code())) k++;
+    while (k < a.size() && k < b.size() && Units.text(a.get(k)).equals(Units.text(b.get(k)))) k++;
     return k;
   }
 }

@@ -16,13 +16,33 @@ final class Units {
   static final int METHOD_BUDGET = 3500;
 
   /** One piece of code with its estimated bytecode size. */
-  record Unit(String code, int estimate) {
-    static Unit of(String code) {
-      return new Unit(code, Units.estimate(code));
+  record Unit(List<Stmt> code, int estimate) {
+    Unit {
+      code = List.copyOf(code);
+    }
+
+    static Unit of(Code c) {
+      List<Stmt> s = c.stmts();
+      return new Unit(s, Units.estimate(c.toString()));
+    }
+
+    /** TRANSITIONAL: a unit from text, one raw line per line. */
+    static Unit of(String text) {
+      List<Stmt> s = new ArrayList<>();
+      if (!text.isEmpty()) {
+        String t = text.endsWith("\n") ? text.substring(0, text.length() - 1) : text;
+        for (String line : t.split("\n", -1)) s.add(new Stmt.Raw(line));
+      }
+      return new Unit(s, Units.estimate(text));
     }
   }
 
   private Units() {}
+
+  /** TRANSITIONAL: a unit as text. */
+  static String text(Unit u) {
+    return Render.stmts(u.code(), Render.Scope.method(new com.palantir.javapoet.NameAllocator())).toString();
+  }
 
   /**
    * A rough bytecode estimate from source text: about 3 bytes per name or number (a load, a
@@ -56,26 +76,26 @@ final class Units {
    * Methods {@code name0(), name1(), ...} holding the units in order, and the statements that call
    * them in order (added to {@code caller}).
    */
-  static List<MethodSpec> split(String name, List<Unit> units, CodeBlock.Builder caller) {
+  static List<MethodSpec> split(ClassContext ctx, String name, List<Unit> units, CodeBlock.Builder caller) {
     List<MethodSpec> methods = new ArrayList<>();
-    StringBuilder body = new StringBuilder();
+    List<Stmt> body = new ArrayList<>();
     int size = 0;
     for (Unit u : units) {
       if (size > 0 && size + u.estimate() > METHOD_BUDGET) {
-        methods.add(method(name + methods.size(), body.toString()));
-        body.setLength(0);
+        methods.add(method(ctx, name + methods.size(), body));
+        body.clear();
         size = 0;
       }
-      body.append(u.code());
+      body.addAll(u.code());
       size += u.estimate();
     }
-    if (body.length() > 0 || methods.isEmpty()) methods.add(method(name + methods.size(), body.toString()));
+    if (!body.isEmpty() || methods.isEmpty()) methods.add(method(ctx, name + methods.size(), body));
     for (MethodSpec m : methods) caller.addStatement("$N()", m);
     return methods;
   }
 
-  private static MethodSpec method(String name, String body) {
+  private static MethodSpec method(ClassContext ctx, String name, List<Stmt> body) {
     return MethodSpec.methodBuilder(name).addModifiers(Modifier.PRIVATE)
-        .addCode(CodeBlock.of("$L", body)).build();
+        .addCode(Render.stmts(body, Render.Scope.method(ctx.names))).build();
   }
 }

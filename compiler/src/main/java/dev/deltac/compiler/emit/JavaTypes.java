@@ -1,0 +1,50 @@
+package dev.deltac.compiler.emit;
+
+import com.palantir.javapoet.ClassName;
+import java.util.List;
+
+/**
+ * Every class the generated code refers to. Their simple names (and the package roots) are taken
+ * in each class's name allocator before any user name, so that no field or local can obscure
+ * one of them ({@link ClassContext}); JavaPoet qualifies a type whose simple name clashes with the
+ * generated class itself (a model named {@code Math}).
+ */
+final class JavaTypes {
+  private JavaTypes() {}
+
+  static final ClassName MATH = ClassName.get(Math.class);
+  static final ClassName FLOAT = ClassName.get(Float.class);
+  static final ClassName DOUBLE = ClassName.get(Double.class);
+  static final ClassName SYSTEM = ClassName.get(System.class);
+  static final ClassName STRING = ClassName.get(String.class);
+  static final ClassName OBJECT = ClassName.get(Object.class);
+  static final ClassName OVERRIDE = ClassName.get(Override.class);
+  static final ClassName ILLEGAL_ARGUMENT = ClassName.get(IllegalArgumentException.class);
+  static final ClassName ARRAYS = ClassName.get(java.util.Arrays.class);
+  static final ClassName LIST = ClassName.get(java.util.List.class);
+  static final ClassName MODEL_INFO = ClassName.get("dev.deltac.runtime", "ModelInfo");
+  static final ClassName TENSOR_INFO = ClassName.get("dev.deltac.runtime", "TensorInfo");
+  static final ClassName PRECISION = ClassName.get("dev.deltac.runtime", "Precision");
+  static final ClassName MATH_FUNCTIONS = ClassName.get("dev.deltac.runtime", "MathFunctions");
+  static final ClassName DROPOUT = ClassName.get("dev.deltac.runtime", "Dropout");
+  static final ClassName FLOAT_MODEL = ClassName.get("dev.deltac.runtime", "FloatModel");
+  static final ClassName DOUBLE_MODEL = ClassName.get("dev.deltac.runtime", "DoubleModel");
+  static final ClassName FLOAT_FUNCTION = ClassName.get("dev.deltac.runtime", "FloatFunction");
+  static final ClassName DOUBLE_FUNCTION = ClassName.get("dev.deltac.runtime", "DoubleFunction");
+  static final ClassName DENSE_KERNELS = ClassName.get("dev.deltac.runtime.kernels", "DenseKernels");
+
+  static final List<ClassName> ALL = List.of(MATH, FLOAT, DOUBLE, SYSTEM, STRING, OBJECT, OVERRIDE,
+      ILLEGAL_ARGUMENT, ARRAYS, LIST, MODEL_INFO, TENSOR_INFO, PRECISION, MATH_FUNCTIONS, DROPOUT,
+      FLOAT_MODEL, DOUBLE_MODEL, FLOAT_FUNCTION, DOUBLE_FUNCTION, DENSE_KERNELS);
+
+  /** Simple names and package roots no field or local may take. */
+  static List<String> reservedNames() {
+    java.util.List<String> out = new java.util.ArrayList<>();
+    for (ClassName c : ALL) {
+      out.add(c.simpleName());
+      String root = c.packageName().split("\\.")[0];
+      if (!out.contains(root)) out.add(root);
+    }
+    return out;
+  }
+}
