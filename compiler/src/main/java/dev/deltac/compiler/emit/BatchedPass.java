@@ -616,7 +616,7 @@ final class BatchedPass {
       if (h[1].equals("0") && h[2].equals(Integer.toString(k))) {
         // both batch-major with the same stride: one flat loop
         c.openRaw("for (int i = 0, e = batch * " + k + "; i < e; i++)");
-        c.line(out + "[i] *= " + g.linear().slope(act, h[0] + "[i]") + ";");
+        c.line(out + "[i] *= " + g.linear().slopeS(act, h[0] + "[i]") + ";");
         c.close();
         return c.toString();
       }
@@ -624,7 +624,7 @@ final class BatchedPass {
       c.line("int off = s * " + k + ";");
       c.line("int idx = " + h[1] + " + s * " + h[2] + ";");
       c.openRaw("for (int j = 0; j < " + k + "; j++)");
-      c.line(out + "[off + j] *= " + g.linear().slope(act, h[0] + "[idx + j]") + ";");
+      c.line(out + "[off + j] *= " + g.linear().slopeS(act, h[0] + "[idx + j]") + ";");
       c.close();
       c.close();
     }

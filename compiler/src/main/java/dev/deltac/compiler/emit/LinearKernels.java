@@ -232,7 +232,7 @@ final class LinearKernels {
           if (i > 0) sb.append(" + ");
           sb.append(a.atS(w, Ix.c(i), Ix.c(j), k)).append(" * ").append(Access.p(a.atS(d, Ix.c(i))));
         }
-        String slope = slope(act, a.atS(h, Ix.c(j)));
+        String slope = slopeS(act, a.atS(h, Ix.c(j)));
         c.line(o + "[" + j + "] = " + (slope == null ? sb : "(" + sb + ") * " + slope) + ";");
       }
       if (fused != null) unrolledOuter(grad, d, hp, m, k, c);
@@ -240,13 +240,13 @@ final class LinearKernels {
     }
     sweepRows(w, d, m, k, o, grad, hp, c);
     if (!act.equals("identity")) {
-      c.loopIx("j", k, false, j -> c.line("out[" + j + "] *= " + slope(act, a.atS(h, j)) + ";"));
+      c.loopIx("j", k, false, j -> c.line("out[" + j + "] *= " + slopeS(act, a.atS(h, j)) + ";"));
     }
     c.close();
   }
 
   /** φ'(z) written through h = φ(z); null for identity. */
-  String slope(String act, String h) {
+  String slopeS(String act, String h) {
     String one = num.litS(1);
     String zero = num.litS(0);
     String ph = Access.p(h);
@@ -257,6 +257,21 @@ final class LinearKernels {
         // branch-free for float32 (random signs over a batch mispredict): same values
         return num.isFloat ? "dev.deltac.runtime.MathFunctions.stepf(" + h + ")"
             : "(" + ph + " > 0 ? " + one + " : " + zero + ")";
+      case "identity": return null;
+      default: throw new IllegalStateException("no slope for " + act);
+    }
+  }
+
+  /** φ'(z) written through h = φ(z); null for identity. */
+  Expr slope(String act, Expr h) {
+    Expr one = num.lit(1);
+    switch (act) {
+      case "sigmoid": return Expr.mul(h, Expr.paren(Expr.sub(one, h)));
+      case "tanh": return Expr.paren(Expr.sub(one, Expr.mul(h, h)));
+      case "relu":
+        // branch-free for float32 (random signs over a batch mispredict): same values
+        return num.isFloat ? Expr.call(JavaTypes.MATH_FUNCTIONS, "stepf", h)
+            : Expr.cond(Expr.bin(">", h, Expr.i(0)), one, num.lit(0));
       case "identity": return null;
       default: throw new IllegalStateException("no slope for " + act);
     }
