@@ -69,6 +69,11 @@ final class Code {
     return add(new Stmt.Eval(call));
   }
 
+  /** {@code if (cond) continue;} */
+  Code continueIf(Expr cond) {
+    return add(new Stmt.If(cond, new Stmt.Block(java.util.List.of(new Stmt.Continue())), null));
+  }
+
   /** A new local with this hint (declare it with {@link #declare}). */
   Local local(String hint) {
     int k = serials.merge(hint, 1, Integer::sum) - 1;

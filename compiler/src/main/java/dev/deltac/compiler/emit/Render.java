@@ -123,6 +123,8 @@ final class Render {
         expr(r.value(), b, scope);
         b.add(";\n");
       }
+    } else if (s instanceof Stmt.Continue) {
+      b.add("continue;\n");
     } else if (s instanceof Stmt.Comment c) {
       b.add("// $L\n", SourceText.comment(c.text()));
     } else if (s instanceof Stmt.Raw r) {

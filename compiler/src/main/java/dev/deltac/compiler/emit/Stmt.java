@@ -26,6 +26,9 @@ sealed interface Stmt {
   /** {@code return value;} ({@code value} may be null). */
   record Return(Expr value) implements Stmt {}
 
+  /** {@code continue;} (the innermost loop's next iteration). */
+  record Continue() implements Stmt {}
+
   /** A line comment; the text is made safe by {@link SourceText#comment}. */
   record Comment(String text) implements Stmt {}
 
