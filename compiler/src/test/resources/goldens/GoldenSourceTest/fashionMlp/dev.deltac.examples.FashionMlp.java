@@ -3,9 +3,11 @@ package dev.deltac.examples;
 
 import dev.deltac.runtime.FloatModel;
 import dev.deltac.runtime.Initializers;
+import dev.deltac.runtime.MathFunctions;
 import dev.deltac.runtime.ModelInfo;
 import dev.deltac.runtime.Precision;
 import dev.deltac.runtime.TensorInfo;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -60,7 +62,7 @@ public final class FashionMlp implements FloatModel {
    */
   private float lossScale = 1.0f;
 
-  private final int maxBatch;
+  private final int capacity;
 
   /**
    * fashion_mlp.nn:4 h.W[128, 784]
@@ -94,7 +96,7 @@ public final class FashionMlp implements FloatModel {
 
   private final float[][] grads;
 
-  private final float[] inputGradients;
+  private final float[] dInputs;
 
   private final float[] image = new float[784];
 
@@ -102,25 +104,25 @@ public final class FashionMlp implements FloatModel {
 
   private float[] f4;
 
-  private float[] f6;
+  private float[] h;
 
   private float[] f9;
 
-  private float[] f10;
+  private float[] logits;
 
-  private float[] f11;
+  private float[] probs;
 
   private float[] f12;
 
   private float[] b14;
 
-  private float[] b17;
+  private float[] d_logits;
 
   private float[] b21;
 
   private float[] b23;
 
-  private double lsef10;
+  private double lselogits;
 
   private final double[] dscratch = new double[10];
 
@@ -132,23 +134,23 @@ public final class FashionMlp implements FloatModel {
 
   private float[] f9B_;
 
-  private float[] f6B;
+  private float[] hB;
 
-  private float[] f10B;
+  private float[] logitsB;
 
-  private float[] b17B;
+  private float[] d_logitsB;
 
   private float[] f12B;
 
   private float[] b21B;
 
-  private float[] f6B_;
+  private float[] hB_;
 
-  private float[] f10B_;
+  private float[] logitsB_;
 
   private float[] f12B_;
 
-  private float[] f11B;
+  private float[] probsB;
 
   /**
    * Allocates parameters, gradients and work buffers for batches of up to maxBatch.
@@ -161,7 +163,7 @@ public final class FashionMlp implements FloatModel {
     if (maxBatch < 1) {
       throw new IllegalArgumentException("maxBatch must be at least 1: " + maxBatch);
     }
-    this.maxBatch = maxBatch;
+    this.capacity = maxBatch;
     this.h_W = share == null ? new float[128][784] : share.h_W;
     this.h_b = share == null ? new float[128] : share.h_b;
     this.logits_W = share == null ? new float[10][128] : share.logits_W;
@@ -172,62 +174,62 @@ public final class FashionMlp implements FloatModel {
     this.dlogits_b = new float[10];
     this.params = new float[140][];
     this.grads = new float[140][];
-    System.arraycopy(h_W, 0, params, 0, 128);
-    System.arraycopy(dh_W, 0, grads, 0, 128);
-    params[128] = h_b;
-    grads[128] = dh_b;
-    System.arraycopy(logits_W, 0, params, 129, 10);
-    System.arraycopy(dlogits_W, 0, grads, 129, 10);
-    params[139] = logits_b;
-    grads[139] = dlogits_b;
-    this.inputGradients = new float[maxBatch * INPUT_SIZE];
+    System.arraycopy(this.h_W, 0, this.params, 0, 128);
+    System.arraycopy(this.dh_W, 0, this.grads, 0, 128);
+    this.params[128] = this.h_b;
+    this.grads[128] = this.dh_b;
+    System.arraycopy(this.logits_W, 0, this.params, 129, 10);
+    System.arraycopy(this.dlogits_W, 0, this.grads, 129, 10);
+    this.params[139] = this.logits_b;
+    this.grads[139] = this.dlogits_b;
+    this.dInputs = new float[maxBatch * INPUT_SIZE];
     allocateBuffers0();
   }
 
   private void forwardCommon0() {
     // fashion_mlp.nn:4 matmul [128]
     dev.deltac.runtime.kernels.DenseKernels.forward(1, 128, 784, h_W, null, image, 0, 784, f4, 0, 128);
-    // fashion_mlp.nn:4 relu [128]
+    // fashion_mlp.nn:4 h = relu [128]
     for (int i = 0; i < 128; i++) {
-      f6[i] = relu(f4[i] + h_b[i]);
+      h[i] = relu(f4[i] + h_b[i]);
     }
     // fashion_mlp.nn:5 matmul [10]
-    dev.deltac.runtime.kernels.DenseKernels.forward(1, 10, 128, logits_W, null, f6, 0, 128, f9, 0, 10);
-    // fashion_mlp.nn:5 add [10]
-    f10[0] = f9[0] + logits_b[0];
-    f10[1] = f9[1] + logits_b[1];
-    f10[2] = f9[2] + logits_b[2];
-    f10[3] = f9[3] + logits_b[3];
-    f10[4] = f9[4] + logits_b[4];
-    f10[5] = f9[5] + logits_b[5];
-    f10[6] = f9[6] + logits_b[6];
-    f10[7] = f9[7] + logits_b[7];
-    f10[8] = f9[8] + logits_b[8];
-    f10[9] = f9[9] + logits_b[9];
+    dev.deltac.runtime.kernels.DenseKernels.forward(1, 10, 128, logits_W, null, h, 0, 128, f9, 0, 10);
+    // fashion_mlp.nn:5 logits = add [10]
+    logits[0] = f9[0] + logits_b[0];
+    logits[1] = f9[1] + logits_b[1];
+    logits[2] = f9[2] + logits_b[2];
+    logits[3] = f9[3] + logits_b[3];
+    logits[4] = f9[4] + logits_b[4];
+    logits[5] = f9[5] + logits_b[5];
+    logits[6] = f9[6] + logits_b[6];
+    logits[7] = f9[7] + logits_b[7];
+    logits[8] = f9[8] + logits_b[8];
+    logits[9] = f9[9] + logits_b[9];
   }
 
   private void predict0() {
-    // fashion_mlp.nn:6 softmax [10]
+    // fashion_mlp.nn:6 probs = softmax [10]
     {
       double max = Double.NEGATIVE_INFINITY;
       for (int i = 0; i < 10; i++) {
-        max = Math.max(max, f10[i]);
+        max = Math.max(max, logits[i]);
       }
       double lse = max;
       if (!Double.isInfinite(max)) {
         double sumExp = 0;
         for (int i = 0; i < 10; i++) {
-          double ei = Math.exp(f10[i] - max);
+          double ei = Math.exp(logits[i] - max);
           dscratch[i] = ei;
           sumExp += ei;
         }
         lse = max + Math.log(sumExp);
         for (int i = 0; i < 10; i++) {
-          f11[i] = (float) (dscratch[i] / sumExp);
+          probs[i] = (float) (dscratch[i] / sumExp);
         }
       } else {
         for (int i = 0; i < 10; i++) {
-          f11[i] = (float) Math.exp(f10[i] - lse);
+          probs[i] = (float) Math.exp(logits[i] - lse);
         }
       }
     }
@@ -239,78 +241,78 @@ public final class FashionMlp implements FloatModel {
       double s = 0;
       double max = Double.NEGATIVE_INFINITY;
       for (int i = 0; i < 10; i++) {
-        max = Math.max(max, f10[i]);
+        max = Math.max(max, logits[i]);
       }
       double lse = max;
       if (!Double.isInfinite(max)) {
         double sumExp = 0;
         for (int i = 0; i < 10; i++) {
-          sumExp += Math.exp(f10[i] - max);
+          sumExp += Math.exp(logits[i] - max);
         }
         lse = max + Math.log(sumExp);
       }
       for (int i = 0; i < 10; i++) {
-        s += label[i] * (lse - f10[i]);
+        s += label[i] * (lse - logits[i]);
       }
       f12[0] = (float) (s);
     }
   }
 
   private void backward0() {
-    // fashion_mlp.nn:6 softmax [10]
+    // fashion_mlp.nn:6 probs = softmax [10]
     {
       double max = Double.NEGATIVE_INFINITY;
       for (int i = 0; i < 10; i++) {
-        max = Math.max(max, f10[i]);
+        max = Math.max(max, logits[i]);
       }
       double lse = max;
       if (!Double.isInfinite(max)) {
         double sumExp = 0;
         for (int i = 0; i < 10; i++) {
-          double ei = Math.exp(f10[i] - max);
+          double ei = Math.exp(logits[i] - max);
           dscratch[i] = ei;
           sumExp += ei;
         }
         lse = max + Math.log(sumExp);
         for (int i = 0; i < 10; i++) {
-          f11[i] = (float) (dscratch[i] / sumExp);
+          probs[i] = (float) (dscratch[i] / sumExp);
         }
       } else {
         for (int i = 0; i < 10; i++) {
-          f11[i] = (float) Math.exp(f10[i] - lse);
+          probs[i] = (float) Math.exp(logits[i] - lse);
         }
       }
-      lsef10 = lse;
+      lselogits = lse;
     }
     // fashion_mlp.nn:8 softmax_ce []
     {
       double s = 0;
-      double lse = lsef10;
+      double lse = lselogits;
       for (int i = 0; i < 10; i++) {
-        s += label[i] * (lse - f10[i]);
+        s += label[i] * (lse - logits[i]);
       }
       f12[0] = (float) (s);
     }
-    // sum []
+    // fashion_mlp.nn:8 sum []
     b14[0] = label[0] + label[1] + label[2] + label[3] + label[4] + label[5] + label[6] + label[7] + label[8] + label[9];
-    // mul [10]
-    b17[0] = lossScale * (f11[0] * b14[0] - label[0]);
-    b17[1] = lossScale * (f11[1] * b14[0] - label[1]);
-    b17[2] = lossScale * (f11[2] * b14[0] - label[2]);
-    b17[3] = lossScale * (f11[3] * b14[0] - label[3]);
-    b17[4] = lossScale * (f11[4] * b14[0] - label[4]);
-    b17[5] = lossScale * (f11[5] * b14[0] - label[5]);
-    b17[6] = lossScale * (f11[6] * b14[0] - label[6]);
-    b17[7] = lossScale * (f11[7] * b14[0] - label[7]);
-    b17[8] = lossScale * (f11[8] * b14[0] - label[8]);
-    b17[9] = lossScale * (f11[9] * b14[0] - label[9]);
-    // delta(relu) [128], sharing the sweep over W with the gradient of logits.W
+    // fashion_mlp.nn:8 d_logits = mul [10]
+    d_logits[0] = lossScale * (probs[0] * b14[0] - label[0]);
+    d_logits[1] = lossScale * (probs[1] * b14[0] - label[1]);
+    d_logits[2] = lossScale * (probs[2] * b14[0] - label[2]);
+    d_logits[3] = lossScale * (probs[3] * b14[0] - label[3]);
+    d_logits[4] = lossScale * (probs[4] * b14[0] - label[4]);
+    d_logits[5] = lossScale * (probs[5] * b14[0] - label[5]);
+    d_logits[6] = lossScale * (probs[6] * b14[0] - label[6]);
+    d_logits[7] = lossScale * (probs[7] * b14[0] - label[7]);
+    d_logits[8] = lossScale * (probs[8] * b14[0] - label[8]);
+    d_logits[9] = lossScale * (probs[9] * b14[0] - label[9]);
+    // fashion_mlp.nn:4 delta(relu) [128], sharing the sweep over W with the gradient of logits.W
     {
       float[] out = b21;
-      float[] vec = f6;
+      float[] vec = h;
       java.util.Arrays.fill(out, 0.0f);
       for (int i = 0; i < 10; i++) {
-        float d = b17[i];
+        float d = d_logits[i];
         float[] row = logits_W[i];
         float[] grow = dlogits_W[i];
         for (int j = 0; j < 128; j++) {
@@ -319,10 +321,10 @@ public final class FashionMlp implements FloatModel {
         }
       }
       for (int j = 0; j < 128; j++) {
-        out[j] *= dev.deltac.runtime.MathFunctions.stepf(f6[j]);
+        out[j] *= dev.deltac.runtime.MathFunctions.stepf(h[j]);
       }
     }
-    // gradient of h.W: outer product
+    // fashion_mlp.nn:4 gradient of h.W: outer product
     {
       float[] vec = image;
       for (int i = 0; i < 128; i++) {
@@ -333,25 +335,25 @@ public final class FashionMlp implements FloatModel {
         }
       }
     }
-    // gradient of h.b
+    // fashion_mlp.nn:4 gradient of h.b
     for (int i = 0; i < 128; i++) {
       dh_b[i] += b21[i];
     }
-    // gradient of logits.b
-    dlogits_b[0] += b17[0];
-    dlogits_b[1] += b17[1];
-    dlogits_b[2] += b17[2];
-    dlogits_b[3] += b17[3];
-    dlogits_b[4] += b17[4];
-    dlogits_b[5] += b17[5];
-    dlogits_b[6] += b17[6];
-    dlogits_b[7] += b17[7];
-    dlogits_b[8] += b17[8];
-    dlogits_b[9] += b17[9];
+    // fashion_mlp.nn:8 gradient of logits.b
+    dlogits_b[0] += d_logits[0];
+    dlogits_b[1] += d_logits[1];
+    dlogits_b[2] += d_logits[2];
+    dlogits_b[3] += d_logits[3];
+    dlogits_b[4] += d_logits[4];
+    dlogits_b[5] += d_logits[5];
+    dlogits_b[6] += d_logits[6];
+    dlogits_b[7] += d_logits[7];
+    dlogits_b[8] += d_logits[8];
+    dlogits_b[9] += d_logits[9];
   }
 
   private void inputGradients0() {
-    // matmul [784]
+    // fashion_mlp.nn:4 matmul [784]
     {
       float[] out = b23;
       java.util.Arrays.fill(out, 0.0f);
@@ -366,53 +368,53 @@ public final class FashionMlp implements FloatModel {
   }
 
   private void backwardBatchedP4_0() {
-    // fashion_mlp.nn:6 softmax [10]
+    // fashion_mlp.nn:6 probs = softmax [10]
     {
       double max = Double.NEGATIVE_INFINITY;
       for (int i = 0; i < 10; i++) {
-        max = Math.max(max, f10[i]);
+        max = Math.max(max, logits[i]);
       }
       double lse = max;
       if (!Double.isInfinite(max)) {
         double sumExp = 0;
         for (int i = 0; i < 10; i++) {
-          double ei = Math.exp(f10[i] - max);
+          double ei = Math.exp(logits[i] - max);
           dscratch[i] = ei;
           sumExp += ei;
         }
         lse = max + Math.log(sumExp);
         for (int i = 0; i < 10; i++) {
-          f11[i] = (float) (dscratch[i] / sumExp);
+          probs[i] = (float) (dscratch[i] / sumExp);
         }
       } else {
         for (int i = 0; i < 10; i++) {
-          f11[i] = (float) Math.exp(f10[i] - lse);
+          probs[i] = (float) Math.exp(logits[i] - lse);
         }
       }
-      lsef10 = lse;
+      lselogits = lse;
     }
     // fashion_mlp.nn:8 softmax_ce []
     {
       double s = 0;
-      double lse = lsef10;
+      double lse = lselogits;
       for (int i = 0; i < 10; i++) {
-        s += label[i] * (lse - f10[i]);
+        s += label[i] * (lse - logits[i]);
       }
       f12[0] = (float) (s);
     }
-    // sum []
+    // fashion_mlp.nn:8 sum []
     b14[0] = label[0] + label[1] + label[2] + label[3] + label[4] + label[5] + label[6] + label[7] + label[8] + label[9];
-    // mul [10]
-    b17[0] = lossScale * (f11[0] * b14[0] - label[0]);
-    b17[1] = lossScale * (f11[1] * b14[0] - label[1]);
-    b17[2] = lossScale * (f11[2] * b14[0] - label[2]);
-    b17[3] = lossScale * (f11[3] * b14[0] - label[3]);
-    b17[4] = lossScale * (f11[4] * b14[0] - label[4]);
-    b17[5] = lossScale * (f11[5] * b14[0] - label[5]);
-    b17[6] = lossScale * (f11[6] * b14[0] - label[6]);
-    b17[7] = lossScale * (f11[7] * b14[0] - label[7]);
-    b17[8] = lossScale * (f11[8] * b14[0] - label[8]);
-    b17[9] = lossScale * (f11[9] * b14[0] - label[9]);
+    // fashion_mlp.nn:8 d_logits = mul [10]
+    d_logits[0] = lossScale * (probs[0] * b14[0] - label[0]);
+    d_logits[1] = lossScale * (probs[1] * b14[0] - label[1]);
+    d_logits[2] = lossScale * (probs[2] * b14[0] - label[2]);
+    d_logits[3] = lossScale * (probs[3] * b14[0] - label[3]);
+    d_logits[4] = lossScale * (probs[4] * b14[0] - label[4]);
+    d_logits[5] = lossScale * (probs[5] * b14[0] - label[5]);
+    d_logits[6] = lossScale * (probs[6] * b14[0] - label[6]);
+    d_logits[7] = lossScale * (probs[7] * b14[0] - label[7]);
+    d_logits[8] = lossScale * (probs[8] * b14[0] - label[8]);
+    d_logits[9] = lossScale * (probs[9] * b14[0] - label[9]);
   }
 
   private double backwardBatched(float[] inputBatch, int inputOff, float[] targetBatch,
@@ -420,36 +422,36 @@ public final class FashionMlp implements FloatModel {
     double sum = 0;
     // fashion_mlp.nn:4 matmul [128], over the batch
     dev.deltac.runtime.kernels.DenseKernels.forward(batch, 128, 784, h_W, null, inputBatch, inputOff + 0, INPUT_SIZE, f4B, 0, 128);
-    // fashion_mlp.nn:4 relu [128], over the batch buffers
+    // fashion_mlp.nn:4 h = relu [128], over the batch buffers
     for (int s = 0; s < batch; s++) {
       int o = s * 128;
       for (int i = 0; i < 128; i++) {
-        f6B[o + i] = relu(f4B[o + i] + h_b[i]);
+        hB[o + i] = relu(f4B[o + i] + h_b[i]);
       }
     }
     // fashion_mlp.nn:5 matmul [10], over the batch
-    dev.deltac.runtime.kernels.DenseKernels.forward(batch, 10, 128, logits_W, null, f6B, 0, 128, f9B, 0, 10);
-    // fashion_mlp.nn:5 add [10], over the batch buffers
+    dev.deltac.runtime.kernels.DenseKernels.forward(batch, 10, 128, logits_W, null, hB, 0, 128, f9B, 0, 10);
+    // fashion_mlp.nn:5 logits = add [10], over the batch buffers
     for (int s = 0; s < batch; s++) {
       int o = s * 10;
       for (int i = 0; i < 10; i++) {
-        f10B[o + i] = f9B[o + i] + logits_b[i];
+        logitsB[o + i] = f9B[o + i] + logits_b[i];
       }
     }
     for (int s = 0; s < batch; s++) {
       loadTargets(targetBatch, targetOff + s * TARGET_SIZE);
-      System.arraycopy(f10B, s * 10, f10, 0, 10);
+      System.arraycopy(logitsB, s * 10, logits, 0, 10);
       backwardBatchedP4_0();
-      System.arraycopy(b17, 0, b17B, s * 10, 10);
+      System.arraycopy(d_logits, 0, d_logitsB, s * 10, 10);
       System.arraycopy(f12, 0, f12B, s * 1, 1);
     }
-    // delta(relu) [128], sharing the sweep over W with the gradient of logits.W and of logits.b, over the batch
-    dev.deltac.runtime.kernels.DenseKernels.weightGradient(batch, 10, 128, b17B, 0, 10, f6B, 0, 128, dlogits_W, dlogits_b);
-    dev.deltac.runtime.kernels.DenseKernels.inputGradient(batch, 10, 128, logits_W, b17B, 0, 10, b21B, 0, 128);
+    // fashion_mlp.nn:4 delta(relu) [128], sharing the sweep over W with the gradient of logits.W and of logits.b, over the batch
+    dev.deltac.runtime.kernels.DenseKernels.weightGradient(batch, 10, 128, d_logitsB, 0, 10, hB, 0, 128, dlogits_W, dlogits_b);
+    dev.deltac.runtime.kernels.DenseKernels.inputGradient(batch, 10, 128, logits_W, d_logitsB, 0, 10, b21B, 0, 128);
     for (int i = 0, e = batch * 128; i < e; i++) {
-      b21B[i] *= dev.deltac.runtime.MathFunctions.stepf(f6B[i]);
+      b21B[i] *= dev.deltac.runtime.MathFunctions.stepf(hB[i]);
     }
-    // gradient of h.W: outer products over the batch, and of h.b
+    // fashion_mlp.nn:4 gradient of h.W: outer products over the batch, and of h.b
     dev.deltac.runtime.kernels.DenseKernels.weightGradient(batch, 128, 784, b21B, 0, 128, inputBatch, inputOff + 0, INPUT_SIZE, dh_W, dh_b);
     for (int s = 0; s < batch; s++) {
       sum += f12B[s * 1];
@@ -463,18 +465,18 @@ public final class FashionMlp implements FloatModel {
       double s = 0;
       double max = Double.NEGATIVE_INFINITY;
       for (int i = 0; i < 10; i++) {
-        max = Math.max(max, f10[i]);
+        max = Math.max(max, logits[i]);
       }
       double lse = max;
       if (!Double.isInfinite(max)) {
         double sumExp = 0;
         for (int i = 0; i < 10; i++) {
-          sumExp += Math.exp(f10[i] - max);
+          sumExp += Math.exp(logits[i] - max);
         }
         lse = max + Math.log(sumExp);
       }
       for (int i = 0; i < 10; i++) {
-        s += label[i] * (lse - f10[i]);
+        s += label[i] * (lse - logits[i]);
       }
       f12[0] = (float) (s);
     }
@@ -485,25 +487,25 @@ public final class FashionMlp implements FloatModel {
     double sum = 0;
     // fashion_mlp.nn:4 matmul [128], over the batch
     dev.deltac.runtime.kernels.DenseKernels.forward(batch, 128, 784, h_W, null, inputBatch, inputOff + 0, INPUT_SIZE, f4B_, 0, 128);
-    // fashion_mlp.nn:4 relu [128], over the batch buffers
+    // fashion_mlp.nn:4 h = relu [128], over the batch buffers
     for (int s = 0; s < batch; s++) {
       int o = s * 128;
       for (int i = 0; i < 128; i++) {
-        f6B_[o + i] = relu(f4B_[o + i] + h_b[i]);
+        hB_[o + i] = relu(f4B_[o + i] + h_b[i]);
       }
     }
     // fashion_mlp.nn:5 matmul [10], over the batch
-    dev.deltac.runtime.kernels.DenseKernels.forward(batch, 10, 128, logits_W, null, f6B_, 0, 128, f9B_, 0, 10);
-    // fashion_mlp.nn:5 add [10], over the batch buffers
+    dev.deltac.runtime.kernels.DenseKernels.forward(batch, 10, 128, logits_W, null, hB_, 0, 128, f9B_, 0, 10);
+    // fashion_mlp.nn:5 logits = add [10], over the batch buffers
     for (int s = 0; s < batch; s++) {
       int o = s * 10;
       for (int i = 0; i < 10; i++) {
-        f10B_[o + i] = f9B_[o + i] + logits_b[i];
+        logitsB_[o + i] = f9B_[o + i] + logits_b[i];
       }
     }
     for (int s = 0; s < batch; s++) {
       loadTargets(targetBatch, targetOff + s * TARGET_SIZE);
-      System.arraycopy(f10B_, s * 10, f10, 0, 10);
+      System.arraycopy(logitsB_, s * 10, logits, 0, 10);
       forwardBatchedP4_0();
       System.arraycopy(f12, 0, f12B_, s * 1, 1);
     }
@@ -514,27 +516,27 @@ public final class FashionMlp implements FloatModel {
   }
 
   private void predictBatchedP4_0() {
-    // fashion_mlp.nn:6 softmax [10]
+    // fashion_mlp.nn:6 probs = softmax [10]
     {
       double max = Double.NEGATIVE_INFINITY;
       for (int i = 0; i < 10; i++) {
-        max = Math.max(max, f10[i]);
+        max = Math.max(max, logits[i]);
       }
       double lse = max;
       if (!Double.isInfinite(max)) {
         double sumExp = 0;
         for (int i = 0; i < 10; i++) {
-          double ei = Math.exp(f10[i] - max);
+          double ei = Math.exp(logits[i] - max);
           dscratch[i] = ei;
           sumExp += ei;
         }
         lse = max + Math.log(sumExp);
         for (int i = 0; i < 10; i++) {
-          f11[i] = (float) (dscratch[i] / sumExp);
+          probs[i] = (float) (dscratch[i] / sumExp);
         }
       } else {
         for (int i = 0; i < 10; i++) {
-          f11[i] = (float) Math.exp(f10[i] - lse);
+          probs[i] = (float) Math.exp(logits[i] - lse);
         }
       }
     }
@@ -544,39 +546,39 @@ public final class FashionMlp implements FloatModel {
     double sum = 0;
     // fashion_mlp.nn:4 matmul [128], over the batch
     dev.deltac.runtime.kernels.DenseKernels.forward(batch, 128, 784, h_W, null, samples, 0 + 0, INPUT_SIZE, f4B_, 0, 128);
-    // fashion_mlp.nn:4 relu [128], over the batch buffers
+    // fashion_mlp.nn:4 h = relu [128], over the batch buffers
     for (int s = 0; s < batch; s++) {
       int o = s * 128;
       for (int i = 0; i < 128; i++) {
-        f6B_[o + i] = relu(f4B_[o + i] + h_b[i]);
+        hB_[o + i] = relu(f4B_[o + i] + h_b[i]);
       }
     }
     // fashion_mlp.nn:5 matmul [10], over the batch
-    dev.deltac.runtime.kernels.DenseKernels.forward(batch, 10, 128, logits_W, null, f6B_, 0, 128, f9B_, 0, 10);
-    // fashion_mlp.nn:5 add [10], over the batch buffers
+    dev.deltac.runtime.kernels.DenseKernels.forward(batch, 10, 128, logits_W, null, hB_, 0, 128, f9B_, 0, 10);
+    // fashion_mlp.nn:5 logits = add [10], over the batch buffers
     for (int s = 0; s < batch; s++) {
       int o = s * 10;
       for (int i = 0; i < 10; i++) {
-        f10B_[o + i] = f9B_[o + i] + logits_b[i];
+        logitsB_[o + i] = f9B_[o + i] + logits_b[i];
       }
     }
     for (int s = 0; s < batch; s++) {
-      System.arraycopy(f10B_, s * 10, f10, 0, 10);
+      System.arraycopy(logitsB_, s * 10, logits, 0, 10);
       predictBatchedP4_0();
-      System.arraycopy(f11, 0, f11B, s * 10, 10);
+      System.arraycopy(probs, 0, probsB, s * 10, 10);
     }
     for (int s = 0; s < batch; s++) {
-      System.arraycopy(f11B, s * 10, f11, 0, 10);
-      outs[s * OUTPUT_SIZE + 0] = f11[0];
-      outs[s * OUTPUT_SIZE + 1] = f11[1];
-      outs[s * OUTPUT_SIZE + 2] = f11[2];
-      outs[s * OUTPUT_SIZE + 3] = f11[3];
-      outs[s * OUTPUT_SIZE + 4] = f11[4];
-      outs[s * OUTPUT_SIZE + 5] = f11[5];
-      outs[s * OUTPUT_SIZE + 6] = f11[6];
-      outs[s * OUTPUT_SIZE + 7] = f11[7];
-      outs[s * OUTPUT_SIZE + 8] = f11[8];
-      outs[s * OUTPUT_SIZE + 9] = f11[9];
+      System.arraycopy(probsB, s * 10, probs, 0, 10);
+      outs[s * OUTPUT_SIZE + 0] = probs[0];
+      outs[s * OUTPUT_SIZE + 1] = probs[1];
+      outs[s * OUTPUT_SIZE + 2] = probs[2];
+      outs[s * OUTPUT_SIZE + 3] = probs[3];
+      outs[s * OUTPUT_SIZE + 4] = probs[4];
+      outs[s * OUTPUT_SIZE + 5] = probs[5];
+      outs[s * OUTPUT_SIZE + 6] = probs[6];
+      outs[s * OUTPUT_SIZE + 7] = probs[7];
+      outs[s * OUTPUT_SIZE + 8] = probs[8];
+      outs[s * OUTPUT_SIZE + 9] = probs[9];
     }
     return sum;
   }
@@ -586,7 +588,7 @@ public final class FashionMlp implements FloatModel {
       packed(new TensorInfo[] {TensorInfo.packed("image", new int[] {784}, 0)}),
       packed(new TensorInfo[] {TensorInfo.packed("label", new int[] {10}, 0)}),
       packed(new TensorInfo[] {TensorInfo.packed("probs", new int[] {10}, 0)}),
-      java.util.Arrays.asList(new TensorInfo[] {
+      Arrays.asList(new TensorInfo[] {
       new TensorInfo("h.W", new int[] {128, 784}, 0, 0, 128, "he", new double[] {}),
       new TensorInfo("h.b", new int[] {128}, 100352, 128, 1, "zeros", new double[] {}),
       new TensorInfo("logits.W", new int[] {10, 128}, 100480, 129, 10, "xavier", new double[] {}),
@@ -594,7 +596,7 @@ public final class FashionMlp implements FloatModel {
   }
 
   private static List<TensorInfo> packed(TensorInfo[] tensors) {
-    return java.util.Arrays.asList(tensors);
+    return Arrays.asList(tensors);
   }
 
   @Override
@@ -604,7 +606,7 @@ public final class FashionMlp implements FloatModel {
 
   @Override
   public int maxBatch() {
-    return maxBatch;
+    return capacity;
   }
 
   @Override
@@ -624,12 +626,12 @@ public final class FashionMlp implements FloatModel {
 
   @Override
   public float[] inputGradients() {
-    return inputGradients;
+    return dInputs;
   }
 
   @Override
   public FashionMlp replica() {
-    return new FashionMlp(maxBatch, this);
+    return new FashionMlp(capacity, this);
   }
 
   private void loadInputs(float[] src, int off) {
@@ -641,8 +643,8 @@ public final class FashionMlp implements FloatModel {
   }
 
   private void checkBatch(int batch) {
-    if (batch < 1 || batch > maxBatch) {
-      throw new IllegalArgumentException("batch must be between 1 and maxBatch: " + batch + " > " + maxBatch);
+    if (batch < 1 || batch > capacity) {
+      throw new IllegalArgumentException("batch must be between 1 and maxBatch: " + batch + " > " + capacity);
     }
   }
 
@@ -651,16 +653,16 @@ public final class FashionMlp implements FloatModel {
     loadInputs(sample, sampleOff);
     forwardCommon0();
     predict0();
-    out[outOff + 0] = f11[0];
-    out[outOff + 1] = f11[1];
-    out[outOff + 2] = f11[2];
-    out[outOff + 3] = f11[3];
-    out[outOff + 4] = f11[4];
-    out[outOff + 5] = f11[5];
-    out[outOff + 6] = f11[6];
-    out[outOff + 7] = f11[7];
-    out[outOff + 8] = f11[8];
-    out[outOff + 9] = f11[9];
+    out[outOff + 0] = probs[0];
+    out[outOff + 1] = probs[1];
+    out[outOff + 2] = probs[2];
+    out[outOff + 3] = probs[3];
+    out[outOff + 4] = probs[4];
+    out[outOff + 5] = probs[5];
+    out[outOff + 6] = probs[6];
+    out[outOff + 7] = probs[7];
+    out[outOff + 8] = probs[8];
+    out[outOff + 9] = probs[9];
   }
 
   @Override
@@ -710,15 +712,17 @@ public final class FashionMlp implements FloatModel {
         sum += f12[0];
         storeInputGradients(s * INPUT_SIZE);
       }
-    } else if (batch >= 2) {
-      sum = backwardBatched(inputBatch, inputOff, targetBatch, targetOff, batch);
     } else {
-      for (int s = 0; s < batch; s++) {
-        loadInputs(inputBatch, inputOff + s * INPUT_SIZE);
-        loadTargets(targetBatch, targetOff + s * TARGET_SIZE);
-        forwardCommon0();
-        backward0();
-        sum += f12[0];
+      if (batch >= 2) {
+        sum = backwardBatched(inputBatch, inputOff, targetBatch, targetOff, batch);
+      } else {
+        for (int s = 0; s < batch; s++) {
+          loadInputs(inputBatch, inputOff + s * INPUT_SIZE);
+          loadTargets(targetBatch, targetOff + s * TARGET_SIZE);
+          forwardCommon0();
+          backward0();
+          sum += f12[0];
+        }
       }
     }
     return (float) (sum / batch);
@@ -726,41 +730,41 @@ public final class FashionMlp implements FloatModel {
 
   private void zeroGradients() {
     for (int k = 0; k < grads.length; k++) {
-      java.util.Arrays.fill(grads[k], 0.0f);
+      Arrays.fill(grads[k], 0.0f);
     }
   }
 
   private void storeInputGradients(int off) {
-    System.arraycopy(b23, 0, inputGradients, off + 0, 784);
+    System.arraycopy(b23, 0, dInputs, off + 0, 784);
   }
 
   private void allocateBuffers0() {
     f4 = new float[128];
-    f6 = new float[128];
+    h = new float[128];
     f9 = new float[10];
-    f10 = new float[10];
-    f11 = new float[10];
+    logits = new float[10];
+    probs = new float[10];
     f12 = new float[1];
     b14 = new float[1];
-    b17 = new float[10];
+    d_logits = new float[10];
     b21 = new float[128];
     b23 = new float[784];
-    f4B = new float[maxBatch * 128];
-    f9B = new float[maxBatch * 10];
-    f4B_ = new float[maxBatch * 128];
-    f9B_ = new float[maxBatch * 10];
-    f6B = new float[maxBatch * 128];
-    f10B = new float[maxBatch * 10];
-    b17B = new float[maxBatch * 10];
-    f12B = new float[maxBatch * 1];
-    b21B = new float[maxBatch * 128];
-    f6B_ = new float[maxBatch * 128];
-    f10B_ = new float[maxBatch * 10];
-    f12B_ = new float[maxBatch * 1];
-    f11B = new float[maxBatch * 10];
+    f4B = new float[capacity * 128];
+    f9B = new float[capacity * 10];
+    f4B_ = new float[capacity * 128];
+    f9B_ = new float[capacity * 10];
+    hB = new float[capacity * 128];
+    logitsB = new float[capacity * 10];
+    d_logitsB = new float[capacity * 10];
+    f12B = new float[capacity * 1];
+    b21B = new float[capacity * 128];
+    hB_ = new float[capacity * 128];
+    logitsB_ = new float[capacity * 10];
+    f12B_ = new float[capacity * 1];
+    probsB = new float[capacity * 10];
   }
 
   private static float relu(float x) {
-    return dev.deltac.runtime.MathFunctions.reluf(x);
+    return MathFunctions.reluf(x);
   }
 }

@@ -7,6 +7,7 @@ import dev.deltac.runtime.MathFunctions;
 import dev.deltac.runtime.ModelInfo;
 import dev.deltac.runtime.Precision;
 import dev.deltac.runtime.TensorInfo;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -61,7 +62,7 @@ public final class Xor implements FloatModel {
    */
   private float lossScale = 1.0f;
 
-  private final int maxBatch;
+  private final int capacity;
 
   /**
    * xor.nn:6 W1[4, 2]
@@ -95,7 +96,7 @@ public final class Xor implements FloatModel {
 
   private final float[][] grads;
 
-  private final float[] inputGradients;
+  private final float[] dInputs;
 
   private final float[] x = new float[2];
 
@@ -103,13 +104,13 @@ public final class Xor implements FloatModel {
 
   private float[] f6;
 
-  private float[] f8;
+  private float[] h;
 
   private float[] f9;
 
   private float[] f10;
 
-  private float[] f11;
+  private float[] yhat;
 
   private float[] f12;
 
@@ -132,7 +133,7 @@ public final class Xor implements FloatModel {
     if (maxBatch < 1) {
       throw new IllegalArgumentException("maxBatch must be at least 1: " + maxBatch);
     }
-    this.maxBatch = maxBatch;
+    this.capacity = maxBatch;
     this.W1 = share == null ? new float[4][2] : share.W1;
     this.b1 = share == null ? new float[4] : share.b1;
     this.W2 = share == null ? new float[1][4] : share.W2;
@@ -143,15 +144,15 @@ public final class Xor implements FloatModel {
     this.db2 = new float[1];
     this.params = new float[7][];
     this.grads = new float[7][];
-    System.arraycopy(W1, 0, params, 0, 4);
-    System.arraycopy(dW1, 0, grads, 0, 4);
-    params[4] = b1;
-    grads[4] = db1;
-    System.arraycopy(W2, 0, params, 5, 1);
-    System.arraycopy(dW2, 0, grads, 5, 1);
-    params[6] = b2;
-    grads[6] = db2;
-    this.inputGradients = new float[maxBatch * INPUT_SIZE];
+    System.arraycopy(this.W1, 0, this.params, 0, 4);
+    System.arraycopy(this.dW1, 0, this.grads, 0, 4);
+    this.params[4] = this.b1;
+    this.grads[4] = this.db1;
+    System.arraycopy(this.W2, 0, this.params, 5, 1);
+    System.arraycopy(this.dW2, 0, this.grads, 5, 1);
+    this.params[6] = this.b2;
+    this.grads[6] = this.db2;
+    this.dInputs = new float[maxBatch * INPUT_SIZE];
     allocateBuffers0();
   }
 
@@ -161,20 +162,20 @@ public final class Xor implements FloatModel {
     f6[1] = W1[1][0] * x[0] + W1[1][1] * x[1];
     f6[2] = W1[2][0] * x[0] + W1[2][1] * x[1];
     f6[3] = W1[3][0] * x[0] + W1[3][1] * x[1];
-    // xor.nn:11 sigmoid [4]
-    f8[0] = sigmoid(f6[0] + b1[0]);
-    f8[1] = sigmoid(f6[1] + b1[1]);
-    f8[2] = sigmoid(f6[2] + b1[2]);
-    f8[3] = sigmoid(f6[3] + b1[3]);
+    // xor.nn:11 h = sigmoid [4]
+    h[0] = sigmoid(f6[0] + b1[0]);
+    h[1] = sigmoid(f6[1] + b1[1]);
+    h[2] = sigmoid(f6[2] + b1[2]);
+    h[3] = sigmoid(f6[3] + b1[3]);
     // xor.nn:12 matmul [1]
-    f9[0] = W2[0][0] * f8[0] + W2[0][1] * f8[1] + W2[0][2] * f8[2] + W2[0][3] * f8[3];
+    f9[0] = W2[0][0] * h[0] + W2[0][1] * h[1] + W2[0][2] * h[2] + W2[0][3] * h[3];
     // xor.nn:12 add [1]
     f10[0] = f9[0] + b2[0];
   }
 
   private void predict0() {
-    // xor.nn:12 sigmoid [1]
-    f11[0] = sigmoid(f10[0]);
+    // xor.nn:12 yhat = sigmoid [1]
+    yhat[0] = sigmoid(f10[0]);
   }
 
   private void forward0() {
@@ -183,44 +184,41 @@ public final class Xor implements FloatModel {
       double s = 0;
       {
         double logit = f10[0];
-        s += Math.max(logit, 0) - logit * y[0] + dev.deltac.runtime.MathFunctions.log1pUnit(Math.exp(-Math.abs(logit)));
+        s += Math.max(logit, 0) - (logit * y[0]) + MathFunctions.log1pUnit(Math.exp(-Math.abs(logit)));
       }
       f12[0] = (float) (s / 1);
     }
   }
 
-  private void backwardCommon0() {
-    // xor.nn:12 sigmoid [1]
+  private void backward0() {
+    // xor.nn:12 yhat = sigmoid [1]
     {
-      double x = f10[0];
-      double e = Math.exp(-Math.abs(x));
+      double x_ = f10[0];
+      double e = Math.exp(-Math.abs(x_));
       expf10 = e;
-      f11[0] = (float) (x >= 0 ? 1 / (1 + e) : e / (1 + e));
+      yhat[0] = (float) (x_ >= 0 ? 1 / (1 + e) : e / (1 + e));
     }
     // xor.nn:15 bce_logits []
     {
       double s = 0;
       {
         double logit = f10[0];
-        s += Math.max(logit, 0) - logit * y[0] + dev.deltac.runtime.MathFunctions.log1pUnit(expf10);
+        s += Math.max(logit, 0) - (logit * y[0]) + MathFunctions.log1pUnit(expf10);
       }
       f12[0] = (float) (s / 1);
     }
-    // mul [1]
-    b16[0] = lossScale * (f11[0] - y[0]);
-  }
-
-  private void backward0() {
-    // delta(sigmoid) [4], sharing the sweep over W with the gradient of W2
-    b21[0] = (W2[0][0] * b16[0]) * f8[0] * (1.0f - f8[0]);
-    b21[1] = (W2[0][1] * b16[0]) * f8[1] * (1.0f - f8[1]);
-    b21[2] = (W2[0][2] * b16[0]) * f8[2] * (1.0f - f8[2]);
-    b21[3] = (W2[0][3] * b16[0]) * f8[3] * (1.0f - f8[3]);
-    dW2[0][0] += b16[0] * f8[0];
-    dW2[0][1] += b16[0] * f8[1];
-    dW2[0][2] += b16[0] * f8[2];
-    dW2[0][3] += b16[0] * f8[3];
-    // gradient of W1: outer product
+    // xor.nn:15 mul [1]
+    b16[0] = lossScale * (yhat[0] - y[0]);
+    // xor.nn:11 delta(sigmoid) [4], sharing the sweep over W with the gradient of W2
+    b21[0] = (W2[0][0] * b16[0]) * h[0] * (1.0f - h[0]);
+    b21[1] = (W2[0][1] * b16[0]) * h[1] * (1.0f - h[1]);
+    b21[2] = (W2[0][2] * b16[0]) * h[2] * (1.0f - h[2]);
+    b21[3] = (W2[0][3] * b16[0]) * h[3] * (1.0f - h[3]);
+    dW2[0][0] += b16[0] * h[0];
+    dW2[0][1] += b16[0] * h[1];
+    dW2[0][2] += b16[0] * h[2];
+    dW2[0][3] += b16[0] * h[3];
+    // xor.nn:11 gradient of W1: outer product
     dW1[0][0] += b21[0] * x[0];
     dW1[0][1] += b21[0] * x[1];
     dW1[1][0] += b21[1] * x[0];
@@ -229,45 +227,17 @@ public final class Xor implements FloatModel {
     dW1[2][1] += b21[2] * x[1];
     dW1[3][0] += b21[3] * x[0];
     dW1[3][1] += b21[3] * x[1];
-    // gradient of b1
+    // xor.nn:11 gradient of b1
     db1[0] += b21[0];
     db1[1] += b21[1];
     db1[2] += b21[2];
     db1[3] += b21[3];
-    // gradient of b2
+    // xor.nn:15 gradient of b2
     db2[0] += b16[0];
   }
 
-  private void backwardFirst0() {
-    // delta(sigmoid) [4], sharing the sweep over W with the gradient of W2
-    b21[0] = (W2[0][0] * b16[0]) * f8[0] * (1.0f - f8[0]);
-    b21[1] = (W2[0][1] * b16[0]) * f8[1] * (1.0f - f8[1]);
-    b21[2] = (W2[0][2] * b16[0]) * f8[2] * (1.0f - f8[2]);
-    b21[3] = (W2[0][3] * b16[0]) * f8[3] * (1.0f - f8[3]);
-    dW2[0][0] = b16[0] * f8[0];
-    dW2[0][1] = b16[0] * f8[1];
-    dW2[0][2] = b16[0] * f8[2];
-    dW2[0][3] = b16[0] * f8[3];
-    // gradient of W1: outer product
-    dW1[0][0] = b21[0] * x[0];
-    dW1[0][1] = b21[0] * x[1];
-    dW1[1][0] = b21[1] * x[0];
-    dW1[1][1] = b21[1] * x[1];
-    dW1[2][0] = b21[2] * x[0];
-    dW1[2][1] = b21[2] * x[1];
-    dW1[3][0] = b21[3] * x[0];
-    dW1[3][1] = b21[3] * x[1];
-    // gradient of b1
-    db1[0] = b21[0];
-    db1[1] = b21[1];
-    db1[2] = b21[2];
-    db1[3] = b21[3];
-    // gradient of b2
-    db2[0] = b16[0];
-  }
-
   private void inputGradients0() {
-    // matmul [2]
+    // xor.nn:11 matmul [2]
     b23[0] = b21[0] * W1[0][0] + b21[1] * W1[1][0] + b21[2] * W1[2][0] + b21[3] * W1[3][0];
     b23[1] = b21[0] * W1[0][1] + b21[1] * W1[1][1] + b21[2] * W1[2][1] + b21[3] * W1[3][1];
   }
@@ -277,7 +247,7 @@ public final class Xor implements FloatModel {
       packed(new TensorInfo[] {TensorInfo.packed("x", new int[] {2}, 0)}),
       packed(new TensorInfo[] {TensorInfo.packed("y", new int[] {1}, 0)}),
       packed(new TensorInfo[] {TensorInfo.packed("yhat", new int[] {1}, 0)}),
-      java.util.Arrays.asList(new TensorInfo[] {
+      Arrays.asList(new TensorInfo[] {
       new TensorInfo("W1", new int[] {4, 2}, 0, 0, 4, "he", new double[] {}),
       new TensorInfo("b1", new int[] {4}, 8, 4, 1, "zeros", new double[] {}),
       new TensorInfo("W2", new int[] {1, 4}, 12, 5, 1, "he", new double[] {}),
@@ -285,7 +255,7 @@ public final class Xor implements FloatModel {
   }
 
   private static List<TensorInfo> packed(TensorInfo[] tensors) {
-    return java.util.Arrays.asList(tensors);
+    return Arrays.asList(tensors);
   }
 
   @Override
@@ -295,7 +265,7 @@ public final class Xor implements FloatModel {
 
   @Override
   public int maxBatch() {
-    return maxBatch;
+    return capacity;
   }
 
   @Override
@@ -315,12 +285,12 @@ public final class Xor implements FloatModel {
 
   @Override
   public float[] inputGradients() {
-    return inputGradients;
+    return dInputs;
   }
 
   @Override
   public Xor replica() {
-    return new Xor(maxBatch, this);
+    return new Xor(capacity, this);
   }
 
   private void loadInputs(float[] src, int off) {
@@ -332,8 +302,8 @@ public final class Xor implements FloatModel {
   }
 
   private void checkBatch(int batch) {
-    if (batch < 1 || batch > maxBatch) {
-      throw new IllegalArgumentException("batch must be between 1 and maxBatch: " + batch + " > " + maxBatch);
+    if (batch < 1 || batch > capacity) {
+      throw new IllegalArgumentException("batch must be between 1 and maxBatch: " + batch + " > " + capacity);
     }
   }
 
@@ -342,7 +312,7 @@ public final class Xor implements FloatModel {
     loadInputs(sample, sampleOff);
     forwardCommon0();
     predict0();
-    out[outOff + 0] = f11[0];
+    out[outOff + 0] = yhat[0];
   }
 
   @Override
@@ -372,33 +342,24 @@ public final class Xor implements FloatModel {
   public float lossAndGradient(float[] inputBatch, int inputOff, float[] targetBatch, int targetOff,
       int batch, boolean inputGradients) {
     checkBatch(batch);
+    zeroGradients();
     lossScale = 1.0f / batch;
     double sum = 0;
     if (inputGradients) {
-      zeroGradients();
       for (int s = 0; s < batch; s++) {
         loadInputs(inputBatch, inputOff + s * INPUT_SIZE);
         loadTargets(targetBatch, targetOff + s * TARGET_SIZE);
         forwardCommon0();
-        backwardCommon0();
         backward0();
         inputGradients0();
         sum += f12[0];
         storeInputGradients(s * INPUT_SIZE);
       }
     } else {
-      // the first sample writes the gradients, the others add to them
-      loadInputs(inputBatch, inputOff);
-      loadTargets(targetBatch, targetOff);
-      forwardCommon0();
-      backwardCommon0();
-      backwardFirst0();
-      sum += f12[0];
-      for (int s = 1; s < batch; s++) {
+      for (int s = 0; s < batch; s++) {
         loadInputs(inputBatch, inputOff + s * INPUT_SIZE);
         loadTargets(targetBatch, targetOff + s * TARGET_SIZE);
         forwardCommon0();
-        backwardCommon0();
         backward0();
         sum += f12[0];
       }
@@ -427,16 +388,16 @@ public final class Xor implements FloatModel {
   }
 
   private void storeInputGradients(int off) {
-    inputGradients[off + 0] = b23[0];
-    inputGradients[off + 1] = b23[1];
+    dInputs[off + 0] = b23[0];
+    dInputs[off + 1] = b23[1];
   }
 
   private void allocateBuffers0() {
     f6 = new float[4];
-    f8 = new float[4];
+    h = new float[4];
     f9 = new float[1];
     f10 = new float[1];
-    f11 = new float[1];
+    yhat = new float[1];
     f12 = new float[1];
     b16 = new float[1];
     b21 = new float[4];

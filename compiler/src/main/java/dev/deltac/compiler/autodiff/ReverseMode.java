@@ -57,14 +57,21 @@ public final class ReverseMode {
       Node n = nodes.get(i);
       List<Node> terms = contributions.remove(n.id());
       if (terms == null) continue;
+      // Nodes made for n's cotangent and its rule cite n's source line.
+      dev.deltac.compiler.diag.SourceSpan outer = b.defaultSpan(n.span());
       Node g = b.sumAll(terms);
+      if (n.label() != null) b.label(g, "d_" + n.label());
       cotangent.put(n.id(), g);
-      if (n.op().kind == Op.Kind.LEAF) continue;
+      if (n.op().kind == Op.Kind.LEAF) {
+        b.defaultSpan(outer);
+        continue;
+      }
       VjpRule rule = Rules.get(n.op());
       if (rule == null) {
         throw new IllegalStateException("no derivative rule for " + n.op() + " (" + n + ")");
       }
       Node[] grads = rule.apply(b, n, g);
+      b.defaultSpan(outer);
       if (grads.length != n.inputs().size()) {
         throw new IllegalStateException("rule for " + n.op() + " returned " + grads.length
             + " cotangents for " + n.inputs().size() + " operands");

@@ -318,62 +318,69 @@ final class Access {
     return Expr.self(method, args);
   }
 
+  /**
+   * The value of unary op n applied to x. One arm per op and no default, so that a new op must
+   * say here whether it is an elementwise function.
+   */
   Expr unary(Node n, Expr x) {
     Expr one = num.lit(1);
     Expr zero = num.lit(0);
-    switch (n.op()) {
-      case NEG: return Expr.neg(x);
-      case EXP: return num.cast(math("exp", x));
-      case LOG: return num.cast(math("log", x));
-      case SQRT: return num.cast(math("sqrt", x));
-      case ABS: return math("abs", x);
-      case SIN: return num.cast(math("sin", x));
-      case COS: return num.cast(math("cos", x));
-      case TANH:
-        // float32: a vectorizable rational approximation (Math.tanh is not a Java 17 intrinsic).
-        if (num.isFloat) return Expr.call(JavaTypes.MATH_FUNCTIONS, "tanhf", x);
-        return num.cast(math("tanh", x));
-      case SIGMOID: return helper(ClassContext.Helper.SIGMOID, "sigmoid", x);
-      case GELU: return helper(ClassContext.Helper.GELU, "gelu", x);
-      case GELU_GRAD: return helper(ClassContext.Helper.GELU_GRAD, "geluGrad", x);
-      case SOFTPLUS: return helper(ClassContext.Helper.SOFTPLUS, "softplus", x);
-      case SIGN: return math("signum", x);
-      case RELU:
-        if (Render.atomic(x)) return Expr.cond(Expr.bin(">", x, Expr.i(0)), x, zero);
-        return helper(ClassContext.Helper.RELU, "relu", x);
-      case STEP:
-        if (Render.atomic(x)) return Expr.cond(Expr.bin(">", x, Expr.i(0)), one, zero);
-        return helper(ClassContext.Helper.STEP, "step", x);
-      case SQUARE:
-        if (Render.atomic(x)) return Expr.mul(x, x);
-        return helper(ClassContext.Helper.SQUARE, "square", x);
-      case LEAKY_RELU:
-        return helper(ClassContext.Helper.LEAKY_RELU, "leakyRelu", x, num.lit(n.attr().doubleAt(0)));
-      case ELU:
-        return helper(ClassContext.Helper.ELU, "elu", x, num.lit(n.attr().doubleAt(0)));
-      default:
-        throw new IllegalStateException("not unary: " + n.op());
-    }
+    return switch (n.op()) {
+      case NEG -> Expr.neg(x);
+      case EXP -> num.cast(math("exp", x));
+      case LOG -> num.cast(math("log", x));
+      case SQRT -> num.cast(math("sqrt", x));
+      case ABS -> math("abs", x);
+      case SIN -> num.cast(math("sin", x));
+      case COS -> num.cast(math("cos", x));
+      // float32: a vectorizable rational approximation (Math.tanh is not a Java 17 intrinsic).
+      case TANH -> num.isFloat ? Expr.call(JavaTypes.MATH_FUNCTIONS, "tanhf", x) : num.cast(math("tanh", x));
+      case SIGMOID -> helper(ClassContext.Helper.SIGMOID, "sigmoid", x);
+      case GELU -> helper(ClassContext.Helper.GELU, "gelu", x);
+      case GELU_GRAD -> helper(ClassContext.Helper.GELU_GRAD, "geluGrad", x);
+      case SOFTPLUS -> helper(ClassContext.Helper.SOFTPLUS, "softplus", x);
+      case SIGN -> math("signum", x);
+      case RELU -> Render.atomic(x) ? Expr.cond(Expr.bin(">", x, Expr.i(0)), x, zero)
+          : helper(ClassContext.Helper.RELU, "relu", x);
+      case STEP -> Render.atomic(x) ? Expr.cond(Expr.bin(">", x, Expr.i(0)), one, zero)
+          : helper(ClassContext.Helper.STEP, "step", x);
+      case SQUARE -> Render.atomic(x) ? Expr.mul(x, x) : helper(ClassContext.Helper.SQUARE, "square", x);
+      case LEAKY_RELU -> helper(ClassContext.Helper.LEAKY_RELU, "leakyRelu", x, num.lit(n.attr().doubleAt(0)));
+      case ELU -> helper(ClassContext.Helper.ELU, "elu", x, num.lit(n.attr().doubleAt(0)));
+      case INPUT, TARGET, PARAM, CONST, SEED, ADD, SUB, MUL, DIV, POW, MAX, MIN, LT, LE, GT, GE,
+          EQ, NE, WHERE, SUM, BROADCAST, SOFTMAX, LOG_SOFTMAX, LOGSUMEXP, MATMUL, TRANSPOSE,
+          OUTER, INDEX, SLICE, PAD_FIRST, CONCAT, RESHAPE, MSE, BCE, BCE_LOGITS, CROSS_ENTROPY,
+          SOFTMAX_CE, HUBER, CONV2D, CONV2D_GRAD_INPUT, CONV2D_GRAD_KERNEL, MAXPOOL2D,
+          MAXPOOL2D_GRAD, AVGPOOL2D, AVGPOOL2D_GRAD, DROPOUT_MASK, DELTA ->
+          throw new IllegalStateException("not unary: " + n.op());
+    };
   }
 
+  /** The value of binary op {@code op} on a and b; one arm per op, as {@link #unary}. */
   Expr binary(Op op, Expr a, Expr b) {
     Expr one = num.lit(1);
     Expr zero = num.lit(0);
-    switch (op) {
-      case ADD: return Expr.add(a, b);
-      case SUB: return Expr.sub(a, b);
-      case MUL: return Expr.mul(a, b);
-      case DIV: return Expr.div(a, b);
-      case POW: return num.cast(math("pow", a, b));
-      case MAX: return math("max", a, b);
-      case MIN: return math("min", a, b);
-      case LT: return Expr.cond(Expr.bin("<", a, b), one, zero);
-      case LE: return Expr.cond(Expr.bin("<=", a, b), one, zero);
-      case GT: return Expr.cond(Expr.bin(">", a, b), one, zero);
-      case GE: return Expr.cond(Expr.bin(">=", a, b), one, zero);
-      case EQ: return Expr.cond(Expr.bin("==", a, b), one, zero);
-      case NE: return Expr.cond(Expr.bin("!=", a, b), one, zero);
-      default: throw new IllegalStateException("not binary: " + op);
-    }
+    return switch (op) {
+      case ADD -> Expr.add(a, b);
+      case SUB -> Expr.sub(a, b);
+      case MUL -> Expr.mul(a, b);
+      case DIV -> Expr.div(a, b);
+      case POW -> num.cast(math("pow", a, b));
+      case MAX -> math("max", a, b);
+      case MIN -> math("min", a, b);
+      case LT -> Expr.cond(Expr.bin("<", a, b), one, zero);
+      case LE -> Expr.cond(Expr.bin("<=", a, b), one, zero);
+      case GT -> Expr.cond(Expr.bin(">", a, b), one, zero);
+      case GE -> Expr.cond(Expr.bin(">=", a, b), one, zero);
+      case EQ -> Expr.cond(Expr.bin("==", a, b), one, zero);
+      case NE -> Expr.cond(Expr.bin("!=", a, b), one, zero);
+      case INPUT, TARGET, PARAM, CONST, SEED, NEG, EXP, LOG, SQRT, ABS, SIN, COS, TANH, SIGMOID,
+          RELU, LEAKY_RELU, ELU, GELU, SOFTPLUS, SQUARE, SIGN, STEP, GELU_GRAD, WHERE, SUM,
+          BROADCAST, SOFTMAX, LOG_SOFTMAX, LOGSUMEXP, MATMUL, TRANSPOSE, OUTER, INDEX, SLICE,
+          PAD_FIRST, CONCAT, RESHAPE, MSE, BCE, BCE_LOGITS, CROSS_ENTROPY, SOFTMAX_CE, HUBER,
+          CONV2D, CONV2D_GRAD_INPUT, CONV2D_GRAD_KERNEL, MAXPOOL2D, MAXPOOL2D_GRAD, AVGPOOL2D,
+          AVGPOOL2D_GRAD, DROPOUT_MASK, DELTA ->
+          throw new IllegalStateException("not binary: " + op);
+    };
   }
 }

@@ -19,17 +19,22 @@ import java.util.Set;
  * and which small helper methods the code calls.
  */
 final class ClassContext {
-  /** Local variable names the kernels use; no field may take them. */
-  private static final String[] LOCALS = {"i", "j", "q", "k", "s", "f", "ch", "u", "v", "d",
-    "row", "grow", "vec", "out", "r0", "r1", "r2", "r3", "s0", "s1", "s2", "s3", "vq", "acc", "max",
-    "lse", "sumExp", "yy", "xx", "gv", "best", "bestVal", "idx", "val", "logit", "g", "sum", "e",
-    "inputBatch", "inputOff", "targetBatch", "targetOff", "batch", "inputGradients", "sample", "sampleOff", "outOff",
-    "samples", "outs", "seed", "maxBatch", "share", "src", "off", "alpha", "text", "parts",
-    "values", "args", "tensors", "grad", "INFO", "params", "grads", "INPUT_SIZE", "TARGET_SIZE",
-    "OUTPUT_SIZE", "PARAM_COUNT", "ARG_COUNT", "xp", "xr", "wr", "gp", "gr", "dr", "nq", "gq0", "gq1", "gq2", "gq3", "xq0", "xq1", "xq2",
-    "xq3"};
   /** Locals of the unrolled convolution windows: {@code k0..}, {@code t0..}, {@code xs0..}. */
   static final int WINDOW_LOCALS = 121;
+
+  /** Fields every model class has, whatever the user's names. */
+  static final String DROPOUT_SEED = "dropoutSeed";
+  static final String SAMPLE_INDEX = "sampleIndex";
+  static final String MAX_BATCH = "capacity";
+  static final String LOSS_SCALE = "lossScale";
+  static final String PARAMS = "params";
+  static final String GRADS = "grads";
+  static final String INPUT_GRADIENTS = "dInputs";
+
+  /** Members every generated class names itself, whatever the user's names. */
+  static final List<String> FIXED_MEMBERS = List.of("INFO", "INPUT_SIZE", "TARGET_SIZE",
+      "OUTPUT_SIZE", "PARAM_COUNT", "ARG_COUNT", MAX_BATCH, PARAMS, GRADS, INPUT_GRADIENTS,
+      DROPOUT_SEED, SAMPLE_INDEX, LOSS_SCALE);
 
   /** Small static helpers a generated class may need; emitted only when used. */
   enum Helper { RELU, LEAKY_RELU, ELU, STEP, SQUARE, SIGMOID, GELU, GELU_GRAD, SOFTPLUS, CONSTANTS }
@@ -66,13 +71,12 @@ final class ClassContext {
   ClassContext(EmitOptions options, Graph g) {
     this.options = options;
     this.num = new Num(options.precision());
-    for (String l : LOCALS) names.newName(l, "local:" + l);
-    for (int w = 0; w < WINDOW_LOCALS; w++) {
-      names.newName("k" + w, "local:k" + w);
-      names.newName("t" + w, "local:t" + w);
-      names.newName("xs" + w, "local:xs" + w);
-    }
-    names.newName(options.className(), "class");
+    // Names the generated class fixes, then every type's simple name and package root: user
+    // names come after, so that they can never hide a member, obscure a type or be a keyword
+    // (NameAllocator renames keywords). Locals are named per method from a copy of this
+    // allocator (Render.Scope), so they never hide a field either.
+    for (String f : FIXED_MEMBERS) names.newName(f, "member:" + f);
+    for (String r : JavaTypes.reservedNames()) names.newName(r, "type:" + r);
     for (ParamSpec p : g.paramSpecs()) {
       paramSpec.put(p.name(), p);
       paramField.put(p.name(), names.newName(SourceText.identifier(p.name()), "param:" + p.name()));

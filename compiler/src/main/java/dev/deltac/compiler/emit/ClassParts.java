@@ -37,7 +37,7 @@ final class ClassParts {
     packed(b, g.targets(), null);
     b.add("}),\npacked(new $T[] {", TENSOR_INFO);
     packed(b, null, g.outputs());
-    b.add("}),\njava.util.Arrays.asList(new $T[] {", TENSOR_INFO);
+    b.add("}),\n$T.asList(new $T[] {", JavaTypes.ARRAYS, TENSOR_INFO);
     int offset = 0;
     int block = 0;
     boolean first = true;
@@ -65,7 +65,7 @@ final class ClassParts {
       for (Node n : leaves) {
         b.add(first ? "" : ", ");
         first = false;
-        b.add("$T.packed($L, new int[] {$L}, $L)", TENSOR_INFO, SourceText.literal(n.attr().name()),
+        b.add("$T.packed($S, new int[] {$L}, $L)", TENSOR_INFO, n.attr().name(),
             dims(n.shape().dims()), off);
         off += n.size();
       }
@@ -73,7 +73,7 @@ final class ClassParts {
       for (Map.Entry<String, Node> e : named.entrySet()) {
         b.add(first ? "" : ", ");
         first = false;
-        b.add("$T.packed($L, new int[] {$L}, $L)", TENSOR_INFO, SourceText.literal(e.getKey()),
+        b.add("$T.packed($S, new int[] {$L}, $L)", TENSOR_INFO, e.getKey(),
             dims(e.getValue().shape().dims()), off);
         off += e.getValue().size();
       }
@@ -85,7 +85,7 @@ final class ClassParts {
     return MethodSpec.methodBuilder("packed").addModifiers(Modifier.PRIVATE, Modifier.STATIC)
         .returns(com.palantir.javapoet.ParameterizedTypeName.get(ClassName.get(List.class), TENSOR_INFO))
         .addParameter(com.palantir.javapoet.ArrayTypeName.of(TENSOR_INFO), "tensors")
-        .addStatement("return java.util.Arrays.asList(tensors)").build();
+        .addStatement("return $T.asList(tensors)", JavaTypes.ARRAYS).build();
   }
 
   static String dims(int[] d) {
@@ -98,11 +98,11 @@ final class ClassParts {
   static void leafFields(TypeSpec.Builder type, ClassContext ctx) {
     for (Map.Entry<String, String> e : ctx.inputField.entrySet()) {
       type.addField(FieldSpec.builder(ctx.num.array(), e.getValue(), Modifier.PRIVATE, Modifier.FINAL)
-          .initializer("new $L[$L]", ctx.num.t, ctx.leafSize.get("input:" + e.getKey())).build());
+          .initializer("new $T[$L]", ctx.num.type(), ctx.leafSize.get("input:" + e.getKey())).build());
     }
     for (Map.Entry<String, String> e : ctx.targetField.entrySet()) {
       type.addField(FieldSpec.builder(ctx.num.array(), e.getValue(), Modifier.PRIVATE, Modifier.FINAL)
-          .initializer("new $L[$L]", ctx.num.t, ctx.leafSize.get("target:" + e.getKey())).build());
+          .initializer("new $T[$L]", ctx.num.type(), ctx.leafSize.get("target:" + e.getKey())).build());
     }
   }
 
@@ -121,7 +121,7 @@ final class ClassParts {
         m = MethodSpec.methodBuilder("allocateBuffers" + methods++).addModifiers(Modifier.PRIVATE);
         ctor.addStatement("allocateBuffers$L()", methods - 1);
       }
-      m.addStatement("$N = new $L[$L]", e.getKey(), ctx.num.t, e.getValue());
+      m.addStatement("$N = new $T[$L]", e.getKey(), ctx.num.type(), e.getValue());
       k++;
     }
     for (String f : ctx.doubleFields) {
@@ -142,7 +142,7 @@ final class ClassParts {
         m = MethodSpec.methodBuilder("allocateBuffers" + methods++).addModifiers(Modifier.PRIVATE);
         ctor.addStatement("allocateBuffers$L()", methods - 1);
       }
-      m.addStatement("$N = new $L[maxBatch * $L]", e.getKey(), ctx.num.t, e.getValue());
+      m.addStatement("$N = new $T[$N * $L]", e.getKey(), ctx.num.type(), ClassContext.MAX_BATCH, e.getValue());
       k++;
     }
     for (Map.Entry<String, int[]> e : ctx.scratchRows.entrySet()) {
@@ -152,7 +152,7 @@ final class ClassParts {
         m = MethodSpec.methodBuilder("allocateBuffers" + methods++).addModifiers(Modifier.PRIVATE);
         ctor.addStatement("allocateBuffers$L()", methods - 1);
       }
-      m.addStatement("$N = new $L[$L][$L]", e.getKey(), ctx.num.t, e.getValue()[0], e.getValue()[1]);
+      m.addStatement("$N = new $T[$L][$L]", e.getKey(), ctx.num.type(), e.getValue()[0], e.getValue()[1]);
       k++;
     }
     if (m != null) type.addMethod(m.build());
@@ -186,12 +186,12 @@ final class ClassParts {
       switch (h) {
         case RELU:
           // branch-free, the same values as x > 0 ? x : 0 (docs/PERFORMANCE.md, fourth round)
-          m = scalar("relu", t).addStatement("return dev.deltac.runtime.MathFunctions.$L(x)",
+          m = scalar("relu", t).addStatement("return $T.$N(x)", MATH_FUNCTIONS,
               ctx.num.isFloat ? "reluf" : "relu");
           break;
         case STEP:
           m = ctx.num.isFloat
-              ? scalar("step", t).addStatement("return dev.deltac.runtime.MathFunctions.stepf(x)")
+              ? scalar("step", t).addStatement("return $T.stepf(x)", MATH_FUNCTIONS)
               : scalar("step", t).addStatement("return x > 0 ? $L : $L", one, zero);
           break;
         case SQUARE:
@@ -203,7 +203,8 @@ final class ClassParts {
           break;
         case ELU:
           m = scalar("elu", t).addParameter(ctx.num.type(), "alpha")
-              .addStatement("return x > 0 ? x : alpha * $L", ctx.num.castS("Math.expm1(x)"));
+              .addStatement(ctx.num.isFloat ? "return x > 0 ? x : alpha * (float) $T.expm1(x)"
+                  : "return x > 0 ? x : alpha * $T.expm1(x)", JavaTypes.MATH);
           break;
         case SIGMOID:
           m = scalar("sigmoid", t).addStatement(ctx.num.isFloat ? "return $T.sigmoidf(x)"
@@ -221,10 +222,10 @@ final class ClassParts {
         case CONSTANTS:
           m = MethodSpec.methodBuilder("constants").addModifiers(Modifier.PRIVATE, Modifier.STATIC)
               .returns(ctx.num.array()).addParameter(String.class, "text")
-              .addStatement("String[] parts = text.split($S)", " ")
-              .addStatement("$L[] values = new $L[parts.length]", t, t)
+              .addStatement("$T[] parts = text.split($S)", String.class, " ")
+              .addStatement("$T values = new $T[parts.length]", ctx.num.array(), ctx.num.type())
               .beginControlFlow("for (int i = 0; i < parts.length; i++)")
-              .addStatement("values[i] = ($L) Double.parseDouble(parts[i])", t)
+              .addStatement("values[i] = ($T) $T.parseDouble(parts[i])", ctx.num.type(), JavaTypes.DOUBLE)
               .endControlFlow()
               .addStatement("return values");
           break;
@@ -245,17 +246,44 @@ final class ClassParts {
   /** Copies one sample's packed leaves from {@code src[off...]} into their buffers. */
   static MethodSpec loadMethod(String name, ClassContext ctx, List<Node> leaves,
       Map<String, String> fields) {
+    Local src = Local.of("src");
+    Local off = Local.of("off");
+    Render.Scope scope = Render.Scope.method(ctx.names);
     MethodSpec.Builder m = MethodSpec.methodBuilder(name).addModifiers(Modifier.PRIVATE)
-        .addParameter(ctx.num.array(), "src").addParameter(int.class, "off");
+        .addParameter(ctx.num.array(), scope.declare(src)).addParameter(int.class, scope.declare(off));
+    Code c = new Code();
     int o = 0;
     for (Node n : leaves) {
-      m.addStatement("System.arraycopy(src, off + $L, $N, 0, $L)", o, fields.get(n.attr().name()), n.size());
+      c.eval(Expr.call(JavaTypes.SYSTEM, "arraycopy", Expr.v(src), Expr.add(Expr.v(off), Expr.i(o)),
+          Expr.field(fields.get(n.attr().name())), Expr.i(0), Expr.i(n.size())));
       o += n.size();
     }
-    return m.build();
+    return m.addCode(Render.stmts(c.stmts(), scope)).build();
   }
 
-  /** Writes the values of {@code nodes} packed into {@code dst[off...]}, times {@code scale} if given. */
+  /**
+   * Writes the values of {@code nodes} packed into {@code dst[off...]}, divided by {@code divisor}
+   * when it is not null.
+   */
+  static void storeInto(Access a, List<Node> nodes, Expr dst, Expr off, Expr divisor, Code c) {
+    int o = 0;
+    for (Node n : nodes) {
+      int base = o;
+      Expr arr = a.arr(n);
+      if (arr != null && divisor == null && n.size() > NodeKernels.UNROLL_ELEMENTS) {
+        c.eval(Expr.call(JavaTypes.SYSTEM, "arraycopy", arr, Expr.i(0), dst,
+            Expr.add(off, Expr.i(base)), Expr.i(n.size())));
+      } else {
+        c.loop("i", n.size(), n.size() <= NodeKernels.UNROLL_ELEMENTS, i -> {
+          Expr v = a.at(n, i);
+          c.assign(Expr.at(dst, Expr.add(off, Expr.plus(i, base))), divisor == null ? v : Expr.div(v, divisor));
+        });
+      }
+      o += n.size();
+    }
+  }
+
+  /** TRANSITIONAL text form of {@link #storeInto}. */
   static String store(Access a, List<Node> nodes, String dst, String off, String divisor) {
     Code c = new Code();
     int o = 0;

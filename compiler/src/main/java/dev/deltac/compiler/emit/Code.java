@@ -181,6 +181,15 @@ final class Code {
     return this;
   }
 
+  /** {@code for (int v = from; v < to; v++) body} with bounds that need not be constants. */
+  Code forRange(String hint, Expr from, Expr to, Consumer<Expr> body) {
+    Local v = local(hint);
+    open.push(new Frame(null));
+    body.accept(Expr.v(v));
+    Frame f = open.pop();
+    return add(new Stmt.For(v, from, to, 1, new Stmt.Block(f.body)));
+  }
+
   /** The statements built, all blocks closed. */
   List<Stmt> stmts() {
     if (!open.isEmpty()) throw new IllegalStateException(open.size() + " blocks still open");

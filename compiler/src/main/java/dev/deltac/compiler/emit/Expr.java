@@ -57,6 +57,9 @@ sealed interface Expr {
     }
   }
 
+  /** {@code array.length}. */
+  record Length(Expr array) implements Expr {}
+
   /** An explicit pair of parentheses around {@code inner}. */
   record Paren(Expr inner) implements Expr {}
 

@@ -117,6 +117,7 @@ final class GraphCode {
     StringBuilder sb = new StringBuilder();
     String where = SourceText.where(n.span());
     if (where != null) sb.append(where).append(' ');
+    if (n.label() != null) sb.append(n.label()).append(" = ");
     sb.append(n.op().name().toLowerCase(Locale.ROOT));
     if (n.op() == Op.DELTA) sb.append('(').append(n.attr().name()).append(')');
     sb.append(' ').append(n.shape());

@@ -85,10 +85,18 @@ final class GraphPlan {
     for (Node n : graph.nodes()) {
       if (needsBuffer(n)) {
         String name = reuse.get(n.id());
-        if (name == null) name = ctx.buffer(prefix + n.id(), n.size());
+        if (name == null) name = ctx.buffer(bufferName(n, prefix), n.size());
         buffers.put(n.id(), name);
       }
     }
+  }
+
+  /**
+   * A work buffer's name: the user's name for the value ({@code h}, {@code d_h}, {@code h_t3}),
+   * else the pass prefix and the node number; the class's allocator makes it unique.
+   */
+  private static String bufferName(Node n, String prefix) {
+    return n.label() != null ? SourceText.identifier(n.label()) : prefix + n.id();
   }
 
   private void decompose(Node n, boolean own, List<Node> terms) {

@@ -2,6 +2,7 @@ package dev.deltac.compiler.emit;
 
 import dev.deltac.compiler.ir.Node;
 import dev.deltac.compiler.ir.Op;
+import com.palantir.javapoet.TypeName;
 import dev.deltac.compiler.types.Shape;
 
 /**
@@ -32,84 +33,93 @@ final class NodeKernels {
     return linear;
   }
 
-  /** Code that computes n into its buffer. */
+  /** The code of one op: computes node n into the buffer {@code o} (its field name). */
+  @FunctionalInterface
+  private interface Kernel {
+    void emit(Node n, String o, Code c);
+  }
+
+  /**
+   * Code that computes n into its buffer. One arm per op and no default: adding an op to
+   * {@link Op} fails compilation here until it has a kernel (or is declared to have none).
+   */
   void emit(Node n, Code c) {
-    String o = a.plan.buffers.get(n.id());
     Op op = n.op();
     if (op == Op.SIGMOID && expShare(n.input(0)) != null) {
-      sigmoidShared(n, o, c);
+      sigmoidShared(n, Expr.field(a.plan.buffers.get(n.id())), c);
       return;
     }
-    if (op.isElementwise() || op == Op.BROADCAST) {
-      c.loopIx("i", n.size(), n.size() <= UNROLL_ELEMENTS, i -> c.line(o + "[" + i + "] = " + a.exprS(n, i) + ";"));
-      return;
-    }
-    if (op.kind == Op.Kind.LOSS) {
-      loss(n, o, c);
-      return;
-    }
-    switch (op) {
-      case SUM: sum(n, o, c); return;
-      case SOFTMAX: case LOG_SOFTMAX: case LOGSUMEXP: softmax(n, o, c); return;
-      case MATMUL:
-      case OUTER:
-        if (hasZeroOperand(n) && !a.plan.fused.containsKey(n.id())) {
-          fill(o, 0, n.size(), c);
-        } else if (op == Op.MATMUL) {
-          linear.matmul(n, o, a.plan.fused.get(n.id()), c);
-        } else {
-          linear.outer(n, o, c);
-        }
-        return;
-      case DELTA: linear.delta(n, o, a.plan.fused.get(n.id()), c); return;
-      case TRANSPOSE: transpose(n, o, c); return;
-      case INDEX: {
-        int row = n.size();
-        copy(n.input(0), n.attr().intAt(0) * row, o, 0, row, c);
-        return;
-      }
-      case SLICE: {
-        Shape s = n.input(0).shape();
-        copy(n.input(0), n.attr().intAt(0) * (s.size() / s.dim(0)), o, 0, n.size(), c);
-        return;
-      }
-      case PAD_FIRST: {
-        int row = n.size() / n.shape().dim(0);
-        int start = n.attr().intAt(0) * row;
-        int len = n.input(0).size();
-        fill(o, 0, start, c);
-        copy(n.input(0), 0, o, start, len, c);
-        fill(o, start + len, n.size(), c);
-        return;
-      }
-      case CONCAT: {
+    Kernel k = switch (op) {
+      case NEG, EXP, LOG, SQRT, ABS, SIN, COS, TANH, SIGMOID, RELU, LEAKY_RELU, ELU, GELU, SOFTPLUS,
+          SQUARE, SIGN, STEP, GELU_GRAD, ADD, SUB, MUL, DIV, POW, MAX, MIN, LT, LE, GT, GE, EQ, NE,
+          WHERE, BROADCAST -> this::elementwise;
+      case MSE, BCE, BCE_LOGITS, CROSS_ENTROPY, SOFTMAX_CE, HUBER -> (m, o, cc) -> loss(m, Expr.field(o), cc);
+      case SUM -> (m, o, cc) -> sum(m, Expr.field(o), cc);
+      case SOFTMAX, LOG_SOFTMAX, LOGSUMEXP -> (m, o, cc) -> softmax(m, Expr.field(o), cc);
+      case MATMUL, OUTER -> this::product;
+      case DELTA -> (m, o, cc) -> linear.delta(m, o, a.plan.fused.get(m.id()), cc);
+      case TRANSPOSE -> (m, o, cc) -> transpose(m, Expr.field(o), cc);
+      case INDEX -> (m, o, cc) -> copy(m.input(0), m.attr().intAt(0) * m.size(), Expr.field(o), 0, m.size(), cc);
+      case SLICE -> (m, o, cc) -> {
+        Shape s = m.input(0).shape();
+        copy(m.input(0), m.attr().intAt(0) * (s.size() / s.dim(0)), Expr.field(o), 0, m.size(), cc);
+      };
+      case PAD_FIRST -> this::padFirst;
+      case CONCAT -> (m, o, cc) -> {
         int off = 0;
-        for (Node part : n.inputs()) {
-          copy(part, 0, o, off, part.size(), c);
+        for (Node part : m.inputs()) {
+          copy(part, 0, Expr.field(o), off, part.size(), cc);
           off += part.size();
         }
-        return;
-      }
-      case RESHAPE:
-        copy(n.input(0), 0, o, 0, n.size(), c);
-        return;
-      case CONV2D: conv.forward(n, o, c); return;
-      case CONV2D_GRAD_INPUT: conv.inputGrad(n, o, c); return;
-      case CONV2D_GRAD_KERNEL: conv.kernelGrad(n, o, c); return;
-      case MAXPOOL2D: case AVGPOOL2D: conv.pool(n, o, c); return;
-      case MAXPOOL2D_GRAD: conv.maxPoolGrad(n, o, c); return;
-      case AVGPOOL2D_GRAD: conv.avgPoolGrad(n, o, c); return;
-      case DROPOUT_MASK: {
-        String call = "dev.deltac.runtime.Dropout." + (num.t.equals("float") ? "scaleFloat" : "scale");
-        int id = n.attr().intAt(0);
-        String rate = Double.toString(n.attr().doubleAt(0));
-        c.loopIx("i", n.size(), n.size() <= UNROLL_ELEMENTS, i -> c.line(o + "[" + i + "] = " + call
-            + "(dropoutSeed, sampleIndex, " + id + ", " + i + ", " + rate + ");"));
-        return;
-      }
-      default:
-        throw new IllegalStateException("no code generator for " + op);
+      };
+      case RESHAPE -> (m, o, cc) -> copy(m.input(0), 0, Expr.field(o), 0, m.size(), cc);
+      case CONV2D -> conv::forward;
+      case CONV2D_GRAD_INPUT -> conv::inputGrad;
+      case CONV2D_GRAD_KERNEL -> conv::kernelGrad;
+      case MAXPOOL2D, AVGPOOL2D -> conv::pool;
+      case MAXPOOL2D_GRAD -> conv::maxPoolGrad;
+      case AVGPOOL2D_GRAD -> conv::avgPoolGrad;
+      case DROPOUT_MASK -> this::dropoutMask;
+      case INPUT, TARGET, PARAM, CONST, SEED -> (m, o, cc) -> {
+        throw new IllegalStateException("a leaf has no kernel: " + m);
+      };
+    };
+    k.emit(n, a.plan.buffers.get(n.id()), c);
+  }
+
+  private void elementwise(Node n, String o, Code c) {
+    Expr out = Expr.field(o);
+    c.loop("i", n.size(), n.size() <= UNROLL_ELEMENTS, i -> c.assign(Expr.at(out, i), a.expr(n, i)));
+  }
+
+  private void product(Node n, String o, Code c) {
+    if (hasZeroOperand(n) && !a.plan.fused.containsKey(n.id())) {
+      fill(Expr.field(o), 0, n.size(), c);
+    } else if (n.op() == Op.MATMUL) {
+      linear.matmul(n, o, a.plan.fused.get(n.id()), c);
+    } else {
+      linear.outer(n, o, c);
     }
+  }
+
+  private void padFirst(Node n, String o, Code c) {
+    Expr out = Expr.field(o);
+    int row = n.size() / n.shape().dim(0);
+    int start = n.attr().intAt(0) * row;
+    int len = n.input(0).size();
+    fill(out, 0, start, c);
+    copy(n.input(0), 0, out, start, len, c);
+    fill(out, start + len, n.size(), c);
+  }
+
+  private void dropoutMask(Node n, String o, Code c) {
+    Expr out = Expr.field(o);
+    String method = num.isFloat ? "scaleFloat" : "scale";
+    int id = n.attr().intAt(0);
+    Expr rate = Num.dlit(n.attr().doubleAt(0));
+    c.loop("i", n.size(), n.size() <= UNROLL_ELEMENTS, i -> c.assign(Expr.at(out, i),
+        Expr.call(JavaTypes.DROPOUT, method, Expr.field(ClassContext.DROPOUT_SEED),
+            Expr.field(ClassContext.SAMPLE_INDEX), Expr.i(id), i, rate)));
   }
 
   private static boolean hasZeroOperand(Node n) {
@@ -119,45 +129,46 @@ final class NodeKernels {
     return false;
   }
 
-  private void fill(String o, int from, int to, Code c) {
+  private void fill(Expr o, int from, int to, Code c) {
     if (to - from <= 0) return;
     if (to - from <= UNROLL_ELEMENTS) {
-      for (int k = from; k < to; k++) c.line(o + "[" + k + "] = 0;");
+      for (int k = from; k < to; k++) c.assign(Expr.at(o, k), Expr.i(0));
     } else {
-      c.line("java.util.Arrays.fill(" + o + ", " + from + ", " + to + ", " + num.litS(0) + ");");
+      c.eval(Expr.call(JavaTypes.ARRAYS, "fill", o, Expr.i(from), Expr.i(to), num.lit(0)));
     }
   }
 
   /** o[dst + k] = src[from + k] for k below len. */
-  void copy(Node src, int from, String o, int dst, int len, Code c) {
-    String arr = a.arrS(src);
+  void copy(Node src, int from, Expr o, int dst, int len, Code c) {
+    Expr arr = a.arr(src);
     if (arr != null && len > UNROLL_ELEMENTS) {
-      c.line("System.arraycopy(" + arr + ", " + from + ", " + o + ", " + dst + ", " + len + ");");
+      c.eval(Expr.call(JavaTypes.SYSTEM, "arraycopy", arr, Expr.i(from), o, Expr.i(dst), Expr.i(len)));
       return;
     }
-    c.loopIx("i", len, len <= UNROLL_ELEMENTS,
-        i -> c.line(o + "[" + i.plus(dst) + "] = " + a.atS(src, i.plus(from)) + ";"));
+    c.loop("i", len, len <= UNROLL_ELEMENTS,
+        i -> c.assign(Expr.at(o, Expr.plus(i, dst)), a.at(src, Expr.plus(i, from))));
   }
 
-  private void sum(Node n, String o, Code c) {
+  private void sum(Node n, Expr o, Code c) {
     Node in = n.input(0);
     if (in.size() <= UNROLL_WORK) {
-      StringBuilder sb = new StringBuilder();
+      Expr total = null;
       for (int k = 0; k < in.size(); k++) {
-        if (k > 0) sb.append(" + ");
-        sb.append(Access.p(a.atS(in, Ix.c(k))));
+        Expr x = a.at(in, k);
+        if (!Render.atomic(x)) x = Expr.paren(x);
+        total = total == null ? x : Expr.add(total, x);
       }
-      c.line(o + "[0] = " + sb + ";");
+      c.assign(Expr.at(o, 0), total);
       return;
     }
-    c.openRaw("");
-    c.line(num.t + " acc = 0;");
-    c.loopIx("i", in.size(), false, i -> c.line("acc += " + a.atS(in, i) + ";"));
-    c.line(o + "[0] = acc;");
+    c.open();
+    Expr acc = c.declare(num.type(), "acc", Expr.i(0));
+    c.loop("i", in.size(), false, i -> c.accumulate(acc, a.at(in, i)));
+    c.assign(Expr.at(o, 0), acc);
     c.close();
   }
 
-  private void transpose(Node n, String o, Code c) {
+  private void transpose(Node n, Expr o, Code c) {
     Shape s = n.input(0).shape();
     if (s.rank() < 2) {
       copy(n.input(0), 0, o, 0, n.size(), c);
@@ -166,8 +177,8 @@ final class NodeKernels {
     int r = s.dim(0);
     int cols = s.dim(1);
     boolean unroll = n.size() <= UNROLL_ELEMENTS;
-    c.loopIx("i", r, unroll, i -> c.loopIx("j", cols, unroll,
-        j -> c.line(o + "[" + j.times(r).plus(i) + "] = " + a.atS(n.input(0), i, j, cols) + ";")));
+    c.loop("i", r, unroll, i -> c.loop("j", cols, unroll,
+        j -> c.assign(Expr.at(o, Expr.plus(Expr.times(j, r), i)), a.at(n.input(0), i, j, cols))));
   }
 
   // ---- log-sum-exp shared between the softmax family and softmax_ce on the same logits
@@ -199,7 +210,7 @@ final class NodeKernels {
   /** Logits whose e^-|z| field holds the current sample's values at this point of the pass. */
   private final java.util.Set<Integer> expKnown = new java.util.HashSet<>();
 
-  /** The field sharing e^-|z| (an element access prefix), or null when it is not shared. */
+  /** The field sharing e^-|z| (a double or a double array), or null when it is not shared. */
   private String expShare(Node z) {
     boolean sigmoid = false;
     boolean loss = false;
@@ -215,28 +226,35 @@ final class NodeKernels {
     });
   }
 
-  private String expAt(Node z, Ix i) {
-    String f = expShare(z);
-    return z.size() == 1 ? f : f + "[" + i + "]";
+  private Expr expAt(Node z, Expr i) {
+    Expr f = Expr.field(expShare(z));
+    return z.size() == 1 ? f : Expr.at(f, i);
+  }
+
+  private static Expr math(String f, Expr... args) {
+    return Expr.call(JavaTypes.MATH, f, args);
   }
 
   /**
    * sigmoid(z) as z &gt;= 0 ? 1 / (1 + e) : e / (1 + e) with e = e^-|z| (MathFunctions.sigmoid's
    * formula), e computed here or taken from the logistic loss on the same logits.
    */
-  private void sigmoidShared(Node n, String o, Code c) {
+  private void sigmoidShared(Node n, Expr o, Code c) {
     Node z = n.input(0);
     boolean known = expKnown.contains(z.id());
-    c.loopIx("i", n.size(), n.size() <= UNROLL_ELEMENTS, i -> {
-      c.openRaw("");
-      c.line("double x = " + a.atS(z, i) + ";");
+    c.loop("i", n.size(), n.size() <= UNROLL_ELEMENTS, i -> {
+      c.open();
+      Expr x = c.declare(TypeName.DOUBLE, "x", a.at(z, i));
+      Expr e;
       if (known) {
-        c.line("double e = " + expAt(z, i) + ";");
+        e = c.declare(TypeName.DOUBLE, "e", expAt(z, i));
       } else {
-        c.line("double e = Math.exp(-Math.abs(x));");
-        c.line(expAt(z, i) + " = e;");
+        e = c.declare(TypeName.DOUBLE, "e", math("exp", Expr.neg(math("abs", x))));
+        c.assign(expAt(z, i), e);
       }
-      c.line(o + "[" + i + "] = " + num.castS("(x >= 0 ? 1 / (1 + e) : e / (1 + e))") + ";");
+      Expr onePlusE = Expr.paren(Expr.add(Expr.i(1), e));
+      c.assign(Expr.at(o, i), num.cast(Expr.cond(Expr.bin(">=", x, Expr.i(0)),
+          Expr.div(Expr.i(1), onePlusE), Expr.div(e, onePlusE))));
       c.close();
     });
     expKnown.add(z.id());
@@ -261,145 +279,149 @@ final class NodeKernels {
   }
 
   /**
-   * Declares the double local {@code lse} = log(sum(exp(x))) of the operand: computed (and
-   * stored in the shared field, if any) or read from the field when this sample's value is there.
+   * Declares the double local {@code lse} = log(sum(exp(x))) of the operand and returns it:
+   * computed (and stored in the shared field, if any) or read from the field when this sample's
+   * value is there.
    */
-  private void logSumExp(Node in, Code c) {
+  private Expr logSumExp(Node in, Code c) {
     String f = lseShare(in);
     if (f != null && lseKnown.contains(in.id())) {
-      c.line("double lse = " + f + ";");
-      return;
+      return c.declare(TypeName.DOUBLE, "lse", Expr.field(f));
     }
-    c.line("double max = Double.NEGATIVE_INFINITY;");
-    c.loopIx("i", in.size(), false, i -> c.line("max = Math.max(max, " + a.atS(in, i) + ");"));
-    c.line("double lse = max;");
-    c.openRaw("if (!Double.isInfinite(max))");
-    c.line("double sumExp = 0;");
-    c.loopIx("i", in.size(), false, i -> c.line("sumExp += Math.exp(" + a.atS(in, i) + " - max);"));
-    c.line("lse = max + Math.log(sumExp);");
+    Expr max = c.declare(TypeName.DOUBLE, "max", new Expr.StaticField(JavaTypes.DOUBLE, "NEGATIVE_INFINITY"));
+    c.loop("i", in.size(), false, i -> c.assign(max, math("max", max, a.at(in, i))));
+    Expr lse = c.declare(TypeName.DOUBLE, "lse", max);
+    c.openIf(new Expr.Unary("!", Expr.call(JavaTypes.DOUBLE, "isInfinite", max)));
+    Expr sumExp = c.declare(TypeName.DOUBLE, "sumExp", Expr.i(0));
+    c.loop("i", in.size(), false, i -> c.accumulate(sumExp, math("exp", Expr.sub(a.at(in, i), max))));
+    c.assign(lse, Expr.add(max, math("log", sumExp)));
     c.close();
-    shareLse(in, f, c);
+    shareLse(in, f, lse, c);
+    return lse;
   }
 
-  private void shareLse(Node in, String f, Code c) {
+  private void shareLse(Node in, String f, Expr lse, Code c) {
     if (f == null) return;
-    c.line(f + " = lse;");
+    c.assign(Expr.field(f), lse);
     lseKnown.add(in.id());
   }
 
-  private void softmax(Node n, String o, Code c) {
+  private void softmax(Node n, Expr o, Code c) {
     Node in = n.input(0);
-    c.openRaw("");
+    c.open();
     String f = lseShare(in);
     if (n.op() == Op.SOFTMAX && !(f != null && lseKnown.contains(in.id()))) {
       // One exp per element: p = e / Σe with e = exp(x - max) kept in a double scratch row.
-      String e = a.ctx.doubleScratch(in.size());
-      c.line("double max = Double.NEGATIVE_INFINITY;");
-      c.loopIx("i", in.size(), false, i -> c.line("max = Math.max(max, " + a.atS(in, i) + ");"));
-      c.line("double lse = max;");
-      c.openRaw("if (!Double.isInfinite(max))");
-      c.line("double sumExp = 0;");
-      c.loopIx("i", in.size(), false, i -> {
-        c.line("double ei = Math.exp(" + a.atS(in, i) + " - max);");
-        c.line(e + "[" + i + "] = ei;");
-        c.line("sumExp += ei;");
+      Expr e = Expr.field(a.ctx.doubleScratch(in.size()));
+      Expr max = c.declare(TypeName.DOUBLE, "max", new Expr.StaticField(JavaTypes.DOUBLE, "NEGATIVE_INFINITY"));
+      c.loop("i", in.size(), false, i -> c.assign(max, math("max", max, a.at(in, i))));
+      Expr lse = c.declare(TypeName.DOUBLE, "lse", max);
+      c.openIf(new Expr.Unary("!", Expr.call(JavaTypes.DOUBLE, "isInfinite", max)));
+      Expr sumExp = c.declare(TypeName.DOUBLE, "sumExp", Expr.i(0));
+      c.loop("i", in.size(), false, i -> {
+        Expr ei = c.declare(TypeName.DOUBLE, "ei", math("exp", Expr.sub(a.at(in, i), max)));
+        c.assign(Expr.at(e, i), ei);
+        c.accumulate(sumExp, ei);
       });
-      c.line("lse = max + Math.log(sumExp);");
-      c.loopIx("i", in.size(), false, i -> c.line(o + "[" + i + "] = " + num.castS("(" + e + "[" + i + "] / sumExp)") + ";"));
+      c.assign(lse, Expr.add(max, math("log", sumExp)));
+      c.loop("i", in.size(), false, i -> c.assign(Expr.at(o, i), num.cast(Expr.paren(Expr.div(Expr.at(e, i), sumExp)))));
       c.orElse();
-      c.loopIx("i", in.size(), false,
-          i -> c.line(o + "[" + i + "] = " + num.castS("Math.exp(" + a.atS(in, i) + " - lse)") + ";"));
+      c.loop("i", in.size(), false,
+          i -> c.assign(Expr.at(o, i), num.cast(math("exp", Expr.sub(a.at(in, i), lse)))));
       c.close();
-      shareLse(in, f, c);
+      shareLse(in, f, lse, c);
       c.close();
       return;
     }
-    logSumExp(in, c);
+    Expr lse = logSumExp(in, c);
     switch (n.op()) {
       case SOFTMAX:
-        c.loopIx("i", in.size(), false,
-            i -> c.line(o + "[" + i + "] = " + num.castS("Math.exp(" + a.atS(in, i) + " - lse)") + ";"));
+        c.loop("i", in.size(), false,
+            i -> c.assign(Expr.at(o, i), num.cast(math("exp", Expr.sub(a.at(in, i), lse)))));
         break;
       case LOG_SOFTMAX:
-        c.loopIx("i", in.size(), false,
-            i -> c.line(o + "[" + i + "] = " + num.castS("(" + a.atS(in, i) + " - lse)") + ";"));
+        c.loop("i", in.size(), false,
+            i -> c.assign(Expr.at(o, i), num.cast(Expr.paren(Expr.sub(a.at(in, i), lse)))));
         break;
       default:
-        c.line(o + "[0] = " + num.castS("lse") + ";");
+        c.assign(Expr.at(o, 0), num.cast(lse));
     }
     c.close();
   }
 
   /** Per-sample losses, accumulated in double as the interpreter does. */
-  private void loss(Node n, String o, Code c) {
+  private void loss(Node n, Expr o, Code c) {
     Node pn = n.input(0);
     Node yn = n.input(1);
     int size = pn.size();
-    c.openRaw("");
-    c.line("double s = 0;");
-    String result;
+    c.open();
+    Expr s = c.declare(TypeName.DOUBLE, "s", Expr.i(0));
+    Expr result;
     switch (n.op()) {
       case MSE:
-        c.loopIx("i", size, false, i -> {
-          c.line("double d = (double) " + a.atS(pn, i) + " - " + Access.p(a.atS(yn, i)) + ";");
-          c.line("s += d * d;");
+        c.loop("i", size, false, i -> {
+          Expr d = c.declare(TypeName.DOUBLE, "d",
+              Expr.sub(new Expr.Cast(TypeName.DOUBLE, a.at(pn, i)), a.at(yn, i)));
+          c.accumulate(s, Expr.mul(d, d));
         });
-        result = "s / " + size;
+        result = Expr.div(s, Expr.i(size));
         break;
       case BCE:
-        c.loopIx("i", size, false, i -> {
-          String p = a.atS(pn, i);
-          String y = a.atS(yn, i);
-          c.line("s += " + y + " * Math.log(" + p + ") + (1 - " + Access.p(y) + ") * Math.log(1 - "
-              + Access.p(p) + ");");
+        c.loop("i", size, false, i -> {
+          Expr p = a.at(pn, i);
+          Expr y = a.at(yn, i);
+          c.accumulate(s, Expr.add(Expr.mul(y, math("log", p)),
+              Expr.mul(Expr.paren(Expr.sub(Expr.i(1), y)), math("log", Expr.sub(Expr.i(1), p)))));
         });
-        result = "-s / " + size;
+        result = Expr.div(Expr.neg(s), Expr.i(size));
         break;
       case BCE_LOGITS: {
         String shared = expShare(pn);
         boolean known = expKnown.contains(pn.id());
-        c.loopIx("i", size, false, i -> {
-          c.line("double logit = " + a.atS(pn, i) + ";");
-          // float32: log1p(t) for t in (0, 1] through the intrinsic Math.log (MathFunctions).
-          String log1p = num.isFloat ? "dev.deltac.runtime.MathFunctions.log1pUnit" : "Math.log1p";
-          String e = "Math.exp(-Math.abs(logit))";
+        c.loop("i", size, false, i -> {
+          Expr logit = c.declare(TypeName.DOUBLE, "logit", a.at(pn, i));
+          Expr e = math("exp", Expr.neg(math("abs", logit)));
           if (shared != null && known) {
             e = expAt(pn, i);
           } else if (shared != null) {
-            c.line("double e = " + e + ";");
-            c.line(expAt(pn, i) + " = e;");
-            e = "e";
+            Expr local = c.declare(TypeName.DOUBLE, "e", e);
+            c.assign(expAt(pn, i), local);
+            e = local;
           }
-          c.line("s += Math.max(logit, 0) - logit * " + Access.p(a.atS(yn, i)) + " + " + log1p + "(" + e + ");");
+          // float32: log1p(t) for t in (0, 1] through the intrinsic Math.log (MathFunctions).
+          Expr log1p = num.isFloat ? Expr.call(JavaTypes.MATH_FUNCTIONS, "log1pUnit", e) : math("log1p", e);
+          c.accumulate(s, Expr.add(Expr.sub(math("max", logit, Expr.i(0)), Expr.mul(logit, a.at(yn, i))), log1p));
         });
         if (shared != null) expKnown.add(pn.id());
-        result = "s / " + size;
+        result = Expr.div(s, Expr.i(size));
         break;
       }
       case CROSS_ENTROPY:
-        c.loopIx("i", size, false,
-            i -> c.line("s += " + Access.p(a.atS(yn, i)) + " * Math.log(" + a.atS(pn, i) + ");"));
-        result = "-s";
+        c.loop("i", size, false, i -> c.accumulate(s, Expr.mul(a.at(yn, i), math("log", a.at(pn, i)))));
+        result = Expr.neg(s);
         break;
-      case SOFTMAX_CE:
-        logSumExp(pn, c);
-        c.loopIx("i", size, false, i -> c.line("s += " + Access.p(a.atS(yn, i)) + " * (lse - "
-            + Access.p(a.atS(pn, i)) + ");"));
-        result = "s";
+      case SOFTMAX_CE: {
+        Expr lse = logSumExp(pn, c);
+        c.loop("i", size, false, i -> c.accumulate(s, Expr.mul(a.at(yn, i), Expr.paren(Expr.sub(lse, a.at(pn, i))))));
+        result = s;
         break;
+      }
       case HUBER: {
-        String delta = Double.toString(n.attr().doubleAt(0));
-        c.loopIx("i", size, false, i -> {
-          c.line("double d = Math.abs((double) " + a.atS(pn, i) + " - " + Access.p(a.atS(yn, i)) + ");");
-          c.line("s += d <= " + delta + " ? 0.5 * d * d : " + delta + " * (d - 0.5 * " + delta + ");");
+        Expr delta = Num.dlit(n.attr().doubleAt(0));
+        Expr half = Num.dlit(0.5);
+        c.loop("i", size, false, i -> {
+          Expr d = c.declare(TypeName.DOUBLE, "d",
+              math("abs", Expr.sub(new Expr.Cast(TypeName.DOUBLE, a.at(pn, i)), a.at(yn, i))));
+          c.accumulate(s, Expr.cond(Expr.bin("<=", d, delta), Expr.mul(Expr.mul(half, d), d),
+              Expr.mul(delta, Expr.paren(Expr.sub(d, Expr.mul(half, delta))))));
         });
-        result = "s / " + size;
+        result = Expr.div(s, Expr.i(size));
         break;
       }
       default:
         throw new IllegalStateException("not a loss: " + n.op());
     }
-    c.line(o + "[0] = " + num.castS("(" + result + ")") + ";");
+    c.assign(Expr.at(o, 0), num.cast(Expr.paren(result)));
     c.close();
   }
 }

@@ -189,6 +189,9 @@ final class Render {
         expr(c.args().get(k), b, scope);
       }
       b.add(")");
+    } else if (e instanceof Expr.Length l) {
+      operand(l.array(), b, scope);
+      b.add(".length");
     } else if (e instanceof Expr.Paren p) {
       b.add("(");
       expr(p.inner(), b, scope);
@@ -252,7 +255,7 @@ final class Render {
     if (e instanceof Expr.Lit l) return plainLiteral(l.text());
     return e instanceof Expr.Field || e instanceof Expr.Var || e instanceof Expr.Index
         || e instanceof Expr.Call || e instanceof Expr.Paren || e instanceof Expr.Cond
-        || e instanceof Expr.StaticField;
+        || e instanceof Expr.StaticField || e instanceof Expr.Length;
   }
 
   /** True for a literal without sign or exponent sign ({@code 0.5f}, {@code Float.NaN}). */

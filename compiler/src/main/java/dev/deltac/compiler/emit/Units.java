@@ -94,6 +94,17 @@ final class Units {
     return methods;
   }
 
+  /**
+   * Methods {@code name0(), name1(), ...} holding the units in order; the statements calling them
+   * in order are appended to {@code calls}.
+   */
+  static List<MethodSpec> split(ClassContext ctx, String name, List<Unit> units, List<Stmt> calls) {
+    CodeBlock.Builder ignored = CodeBlock.builder();
+    List<MethodSpec> methods = split(ctx, name, units, ignored);
+    for (MethodSpec m : methods) calls.add(new Stmt.Eval(Expr.self(m.name())));
+    return methods;
+  }
+
   private static MethodSpec method(ClassContext ctx, String name, List<Stmt> body) {
     return MethodSpec.methodBuilder(name).addModifiers(Modifier.PRIVATE)
         .addCode(Render.stmts(body, Render.Scope.method(ctx.names))).build();

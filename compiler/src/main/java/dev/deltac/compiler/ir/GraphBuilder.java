@@ -82,10 +82,10 @@ public final class GraphBuilder {
   /** Re-makes {@code like} (its op, attr and span) over new operands. */
   public Node remake(Node like, List<Node> operands) {
     if (like.op().kind == Op.Kind.LEAF) {
-      if (like.op() == Op.CONST) return constant(like.shape(), like.attr().doubles());
+      if (like.op() == Op.CONST) return label(constant(like.shape(), like.attr().doubles()), like.label());
       return leaf(like.op(), like.attr().name(), like.shape(), like.span());
     }
-    return make(like.op(), like.attr(), like.span(), operands);
+    return label(make(like.op(), like.attr(), like.span(), operands), like.label());
   }
 
   // Shorthands used by lowering and by the derivative rules.
@@ -144,7 +144,30 @@ public final class GraphBuilder {
     return acc;
   }
 
+  /**
+   * Names a value for generated code ({@link Node#label}); a node keeps its first name. Returns
+   * {@code n}.
+   */
+  public Node label(Node n, String name) {
+    if (name != null) n.labelIfAbsent(name);
+    return n;
+  }
+
+  /**
+   * Sets the span that nodes made without one get from now on (the derivative rules run with the
+   * span of the node they differentiate, so that backward code cites its {@code .nn} line), and
+   * returns the previous one.
+   */
+  public SourceSpan defaultSpan(SourceSpan span) {
+    SourceSpan old = defaultSpan;
+    defaultSpan = span == null ? SourceSpan.NONE : span;
+    return old;
+  }
+
+  private SourceSpan defaultSpan = SourceSpan.NONE;
+
   private Node intern(Op op, List<Node> operands, Attr attr, Shape shape, SourceSpan span) {
+    if (span == null || span == SourceSpan.NONE) span = defaultSpan;
     List<Integer> ids = new ArrayList<>(operands.size());
     for (Node n : operands) ids.add(n.id());
     Key key = new Key(op, ids, attr, shape);

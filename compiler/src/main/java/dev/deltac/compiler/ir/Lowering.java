@@ -88,15 +88,17 @@ public final class Lowering {
     } else if (s instanceof Stmt.Bind bind) {
       String name = bind.name().name();
       if (scope != null && !states.contains(name)) scope.add(name);
-      env.put(name, expr(bind.value(), name));
+      env.put(name, b.label(expr(bind.value(), name), label(name)));
     } else if (s instanceof Stmt.State st) {
       states.add(st.name().name());
-      env.put(st.name().name(), stateStart(st));
+      env.put(st.name().name(), b.label(stateStart(st), label(st.name().name())));
     } else if (s instanceof Stmt.For f) {
       for (long t = f.from().value(); t < f.to().value(); t++) {
         Set<String> inner = new HashSet<>();
         Object shadowed = env.put(f.var().name(), (int) t);
+        iterations.addLast(f.var().name() + t);
         statements(f.body(), inner);
+        iterations.removeLast();
         for (String name : inner) env.remove(name);
         restore(f.var().name(), shadowed);
       }
@@ -109,6 +111,16 @@ public final class Lowering {
       loss = expr(r.value(), null);
     }
     // Train blocks configure the command-line trainer, not the graph.
+  }
+
+  /** The loop iterations being unrolled, innermost last ({@code t3}). */
+  private final java.util.ArrayDeque<String> iterations = new java.util.ArrayDeque<>();
+
+  /** A binding's name for generated code: {@code h}, or {@code h_t3} in iteration 3 of a loop over t. */
+  private String label(String name) {
+    StringBuilder sb = new StringBuilder(name);
+    for (String it : iterations) sb.append('_').append(it);
+    return sb.toString();
   }
 
   private void restore(String name, Object shadowed) {

@@ -17,6 +17,12 @@ public final class Node {
   private final Shape shape;
   private final Attr attr;
   private final SourceSpan span;
+  /**
+   * The user's name for this value (a binding such as {@code h}, {@code h_t3} inside a loop, or
+   * {@code d_h} for its gradient), used to name buffers in generated code. Not part of the node's
+   * identity: set at most once, by {@link GraphBuilder#label}.
+   */
+  private String label;
 
   Node(int id, Op op, List<Node> inputs, Shape shape, Attr attr, SourceSpan span) {
     this.id = id;
@@ -57,6 +63,15 @@ public final class Node {
 
   public SourceSpan span() {
     return span;
+  }
+
+  /** The user's name for this value, or null (see {@link GraphBuilder#label}). */
+  public String label() {
+    return label;
+  }
+
+  void labelIfAbsent(String name) {
+    if (label == null) label = name;
   }
 
   /** True for a CONST node whose every element is {@code v}. */

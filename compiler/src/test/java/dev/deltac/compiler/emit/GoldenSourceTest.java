@@ -1,51 +1,62 @@
 package dev.deltac.compiler.emit;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.fail;
-
 import dev.deltac.compiler.ir.Graph;
+import dev.deltac.compiler.opt.Optimizer;
+import dev.deltac.compiler.testing.Goldens;
 import dev.deltac.runtime.Precision;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
 /**
- * Generated sources for XOR and the Fashion MLP, kept in review-friendly form under
- * {@code src/test/resources/goldens/GoldenSourceTest/<test>/<fqcn>.java}. To regenerate after an
- * intended change to the emitter:
+ * Generated sources kept in review-friendly form under
+ * {@code src/test/resources/goldens/GoldenSourceTest/<test>/<fqcn>.java}: XOR, the Fashion MLP,
+ * a small CNN, the recurrent TinyRnn, dropout, a float64 twin and a function. To regenerate after
+ * an intended change to the emitter:
  *
  * <pre>./mvnw -q -B -pl compiler -am test -Dtest=GoldenSourceTest -Dsurefire.failIfNoSpecifiedTests=false -Ddeltac.updateGoldens=true</pre>
- *
- * A missing golden is written and the test fails, naming the file to review and commit.
  */
 class GoldenSourceTest {
-  private static final Path ROOT = Path.of("src/test/resources/goldens/GoldenSourceTest");
-
-  @Test
-  void xor() throws IOException {
-    Graph g = NnFiles.resource("models/xor.nn");
-    golden("xor", "dev.deltac.examples.Xor", Harness.source(g, "dev.deltac.examples", "Xor", Precision.FLOAT32, "xor.nn"));
+  private static void model(String test, String resource, String name, Precision p) {
+    Graph g = NnFiles.resource(resource);
+    String file = resource.substring(resource.lastIndexOf('/') + 1);
+    Goldens.assertMatches(GoldenSourceTest.class, test + "/dev.deltac.examples." + name + ".java",
+        Harness.source(g, "dev.deltac.examples", name, p, file));
   }
 
   @Test
-  void fashionMlp() throws IOException {
-    Graph g = NnFiles.resource("models/fashion_mlp.nn");
-    golden("fashionMlp", "dev.deltac.examples.FashionMlp",
-        Harness.source(g, "dev.deltac.examples", "FashionMlp", Precision.FLOAT32, "fashion_mlp.nn"));
+  void xor() {
+    model("xor", "models/xor.nn", "Xor", Precision.FLOAT32);
   }
 
-  static void golden(String test, String fqcn, String actual) throws IOException {
-    Path file = ROOT.resolve(test).resolve(fqcn + ".java");
-    boolean update = Boolean.getBoolean("deltac.updateGoldens");
-    if (update || !Files.exists(file)) {
-      Files.createDirectories(file.getParent());
-      Files.writeString(file, actual, StandardCharsets.UTF_8);
-      if (!update) fail("golden " + file + " was missing; wrote it: review and commit it");
-      return;
-    }
-    assertEquals(Files.readString(file, StandardCharsets.UTF_8), actual,
-        "generated source differs from " + file + " (regenerate with -Ddeltac.updateGoldens=true)");
+  @Test
+  void xorFloat64() {
+    model("xor64", "models/xor.nn", "Xor64", Precision.FLOAT64);
+  }
+
+  @Test
+  void fashionMlp() {
+    model("fashionMlp", "models/fashion_mlp.nn", "FashionMlp", Precision.FLOAT32);
+  }
+
+  @Test
+  void smallCnn() {
+    model("smallCnn", "models/small_cnn.nn", "SmallCnn", Precision.FLOAT32);
+  }
+
+  @Test
+  void tinyRnn() {
+    model("tinyRnn", "models/tiny_rnn.nn", "TinyRnn", Precision.FLOAT32);
+  }
+
+  @Test
+  void dropout() {
+    model("dropout", "models/dropout_mlp.nn", "DropoutMlp", Precision.FLOAT32);
+  }
+
+  @Test
+  void function() {
+    Graph g = NnFiles.resource("models/function_f.nn");
+    Goldens.assertMatches(GoldenSourceTest.class, "function/dev.deltac.examples.F.java",
+        JavaEmitter.emitFunction(Optimizer.forward(g), Optimizer.backward(g, true),
+            new EmitOptions("dev.deltac.examples", "F", Precision.FLOAT64, "function_f.nn")));
   }
 }
