@@ -107,41 +107,41 @@ public final class DropoutMlp implements FloatModel {
 
   private int sampleIndex;
 
-  private float[] f4;
+  private float[] h_matmul;
 
   private float[] h;
 
-  private float[] f9;
+  private float[] yhat_matmul;
 
-  private float[] f10;
+  private float[] yhat_add;
 
   private float[] yhat;
 
-  private float[] f12;
+  private float[] loss_bce;
 
-  private float[] b7;
+  private float[] hd_dropout_mask;
 
   private float[] hd;
 
-  private float[] b11;
+  private float[] yhat_matmul_;
 
-  private float[] b12;
+  private float[] yhat_add_;
 
   private float[] yhat_;
 
-  private float[] b14;
+  private float[] loss_bce_;
 
   private float[] b17;
 
-  private float[] b19;
+  private float[] d_yhat_add;
 
   private float[] d_hd;
 
-  private float[] b26;
+  private float[] d_h_add;
 
   private float[] b28;
 
-  private final double[] expb12 = new double[2];
+  private final double[] expyhat_add_ = new double[2];
 
   /**
    * Allocates parameters, gradients and work buffers for batches of up to maxBatch.
@@ -178,166 +178,166 @@ public final class DropoutMlp implements FloatModel {
   }
 
   private void forwardCommon0() {
-    // dropout_mlp.nn:5 matmul [6]
-    f4[0] = h_W[0][0] * x[0] + h_W[0][1] * x[1] + h_W[0][2] * x[2] + h_W[0][3] * x[3];
-    f4[1] = h_W[1][0] * x[0] + h_W[1][1] * x[1] + h_W[1][2] * x[2] + h_W[1][3] * x[3];
-    f4[2] = h_W[2][0] * x[0] + h_W[2][1] * x[1] + h_W[2][2] * x[2] + h_W[2][3] * x[3];
-    f4[3] = h_W[3][0] * x[0] + h_W[3][1] * x[1] + h_W[3][2] * x[2] + h_W[3][3] * x[3];
-    f4[4] = h_W[4][0] * x[0] + h_W[4][1] * x[1] + h_W[4][2] * x[2] + h_W[4][3] * x[3];
-    f4[5] = h_W[5][0] * x[0] + h_W[5][1] * x[1] + h_W[5][2] * x[2] + h_W[5][3] * x[3];
+    // dropout_mlp.nn:5 h_matmul = matmul [6]
+    h_matmul[0] = h_W[0][0] * x[0] + h_W[0][1] * x[1] + h_W[0][2] * x[2] + h_W[0][3] * x[3];
+    h_matmul[1] = h_W[1][0] * x[0] + h_W[1][1] * x[1] + h_W[1][2] * x[2] + h_W[1][3] * x[3];
+    h_matmul[2] = h_W[2][0] * x[0] + h_W[2][1] * x[1] + h_W[2][2] * x[2] + h_W[2][3] * x[3];
+    h_matmul[3] = h_W[3][0] * x[0] + h_W[3][1] * x[1] + h_W[3][2] * x[2] + h_W[3][3] * x[3];
+    h_matmul[4] = h_W[4][0] * x[0] + h_W[4][1] * x[1] + h_W[4][2] * x[2] + h_W[4][3] * x[3];
+    h_matmul[5] = h_W[5][0] * x[0] + h_W[5][1] * x[1] + h_W[5][2] * x[2] + h_W[5][3] * x[3];
     // dropout_mlp.nn:5 h = tanh [6]
-    h[0] = MathFunctions.tanhf(f4[0] + h_b[0]);
-    h[1] = MathFunctions.tanhf(f4[1] + h_b[1]);
-    h[2] = MathFunctions.tanhf(f4[2] + h_b[2]);
-    h[3] = MathFunctions.tanhf(f4[3] + h_b[3]);
-    h[4] = MathFunctions.tanhf(f4[4] + h_b[4]);
-    h[5] = MathFunctions.tanhf(f4[5] + h_b[5]);
+    h[0] = MathFunctions.tanhf(h_matmul[0] + h_b[0]);
+    h[1] = MathFunctions.tanhf(h_matmul[1] + h_b[1]);
+    h[2] = MathFunctions.tanhf(h_matmul[2] + h_b[2]);
+    h[3] = MathFunctions.tanhf(h_matmul[3] + h_b[3]);
+    h[4] = MathFunctions.tanhf(h_matmul[4] + h_b[4]);
+    h[5] = MathFunctions.tanhf(h_matmul[5] + h_b[5]);
   }
 
   private void predictCommon0() {
-    // dropout_mlp.nn:7 matmul [2]
-    f9[0] = yhat_W[0][0] * h[0] + yhat_W[0][1] * h[1] + yhat_W[0][2] * h[2] + yhat_W[0][3] * h[3] + yhat_W[0][4] * h[4] + yhat_W[0][5] * h[5];
-    f9[1] = yhat_W[1][0] * h[0] + yhat_W[1][1] * h[1] + yhat_W[1][2] * h[2] + yhat_W[1][3] * h[3] + yhat_W[1][4] * h[4] + yhat_W[1][5] * h[5];
-    // dropout_mlp.nn:7 add [2]
-    f10[0] = f9[0] + yhat_b[0];
-    f10[1] = f9[1] + yhat_b[1];
+    // dropout_mlp.nn:7 yhat_matmul = matmul [2]
+    yhat_matmul[0] = yhat_W[0][0] * h[0] + yhat_W[0][1] * h[1] + yhat_W[0][2] * h[2] + yhat_W[0][3] * h[3] + yhat_W[0][4] * h[4] + yhat_W[0][5] * h[5];
+    yhat_matmul[1] = yhat_W[1][0] * h[0] + yhat_W[1][1] * h[1] + yhat_W[1][2] * h[2] + yhat_W[1][3] * h[3] + yhat_W[1][4] * h[4] + yhat_W[1][5] * h[5];
+    // dropout_mlp.nn:7 yhat_add = add [2]
+    yhat_add[0] = yhat_matmul[0] + yhat_b[0];
+    yhat_add[1] = yhat_matmul[1] + yhat_b[1];
   }
 
   private void predict0() {
     // dropout_mlp.nn:7 yhat = sigmoid [2]
-    yhat[0] = sigmoid(f10[0]);
-    yhat[1] = sigmoid(f10[1]);
+    yhat[0] = sigmoid(yhat_add[0]);
+    yhat[1] = sigmoid(yhat_add[1]);
   }
 
   private void forward0() {
-    // dropout_mlp.nn:9 bce_logits []
+    // dropout_mlp.nn:9 loss_bce = bce_logits []
     {
       double s = 0;
       for (int i = 0; i < 2; i++) {
-        double logit = f10[i];
+        double logit = yhat_add[i];
         s += Math.max(logit, 0) - (logit * y[i]) + MathFunctions.log1pUnit(Math.exp(-Math.abs(logit)));
       }
-      f12[0] = (float) (s / 2);
+      loss_bce[0] = (float) (s / 2);
     }
   }
 
   private void backward0() {
-    // dropout_mlp.nn:6 dropout_mask [6]
-    b7[0] = Dropout.scaleFloat(dropoutSeed, sampleIndex, 0, 0, 0.5);
-    b7[1] = Dropout.scaleFloat(dropoutSeed, sampleIndex, 0, 1, 0.5);
-    b7[2] = Dropout.scaleFloat(dropoutSeed, sampleIndex, 0, 2, 0.5);
-    b7[3] = Dropout.scaleFloat(dropoutSeed, sampleIndex, 0, 3, 0.5);
-    b7[4] = Dropout.scaleFloat(dropoutSeed, sampleIndex, 0, 4, 0.5);
-    b7[5] = Dropout.scaleFloat(dropoutSeed, sampleIndex, 0, 5, 0.5);
+    // dropout_mlp.nn:6 hd_dropout_mask = dropout_mask [6]
+    hd_dropout_mask[0] = Dropout.scaleFloat(dropoutSeed, sampleIndex, 0, 0, 0.5);
+    hd_dropout_mask[1] = Dropout.scaleFloat(dropoutSeed, sampleIndex, 0, 1, 0.5);
+    hd_dropout_mask[2] = Dropout.scaleFloat(dropoutSeed, sampleIndex, 0, 2, 0.5);
+    hd_dropout_mask[3] = Dropout.scaleFloat(dropoutSeed, sampleIndex, 0, 3, 0.5);
+    hd_dropout_mask[4] = Dropout.scaleFloat(dropoutSeed, sampleIndex, 0, 4, 0.5);
+    hd_dropout_mask[5] = Dropout.scaleFloat(dropoutSeed, sampleIndex, 0, 5, 0.5);
     // dropout_mlp.nn:6 hd = mul [6]
-    hd[0] = h[0] * b7[0];
-    hd[1] = h[1] * b7[1];
-    hd[2] = h[2] * b7[2];
-    hd[3] = h[3] * b7[3];
-    hd[4] = h[4] * b7[4];
-    hd[5] = h[5] * b7[5];
-    // dropout_mlp.nn:7 matmul [2]
-    b11[0] = yhat_W[0][0] * hd[0] + yhat_W[0][1] * hd[1] + yhat_W[0][2] * hd[2] + yhat_W[0][3] * hd[3] + yhat_W[0][4] * hd[4] + yhat_W[0][5] * hd[5];
-    b11[1] = yhat_W[1][0] * hd[0] + yhat_W[1][1] * hd[1] + yhat_W[1][2] * hd[2] + yhat_W[1][3] * hd[3] + yhat_W[1][4] * hd[4] + yhat_W[1][5] * hd[5];
-    // dropout_mlp.nn:7 add [2]
-    b12[0] = b11[0] + yhat_b[0];
-    b12[1] = b11[1] + yhat_b[1];
+    hd[0] = h[0] * hd_dropout_mask[0];
+    hd[1] = h[1] * hd_dropout_mask[1];
+    hd[2] = h[2] * hd_dropout_mask[2];
+    hd[3] = h[3] * hd_dropout_mask[3];
+    hd[4] = h[4] * hd_dropout_mask[4];
+    hd[5] = h[5] * hd_dropout_mask[5];
+    // dropout_mlp.nn:7 yhat_matmul = matmul [2]
+    yhat_matmul_[0] = yhat_W[0][0] * hd[0] + yhat_W[0][1] * hd[1] + yhat_W[0][2] * hd[2] + yhat_W[0][3] * hd[3] + yhat_W[0][4] * hd[4] + yhat_W[0][5] * hd[5];
+    yhat_matmul_[1] = yhat_W[1][0] * hd[0] + yhat_W[1][1] * hd[1] + yhat_W[1][2] * hd[2] + yhat_W[1][3] * hd[3] + yhat_W[1][4] * hd[4] + yhat_W[1][5] * hd[5];
+    // dropout_mlp.nn:7 yhat_add = add [2]
+    yhat_add_[0] = yhat_matmul_[0] + yhat_b[0];
+    yhat_add_[1] = yhat_matmul_[1] + yhat_b[1];
     // dropout_mlp.nn:7 yhat = sigmoid [2]
     {
-      double x_ = b12[0];
+      double x_ = yhat_add_[0];
       double e = Math.exp(-Math.abs(x_));
-      expb12[0] = e;
+      expyhat_add_[0] = e;
       yhat_[0] = (float) (x_ >= 0 ? 1 / (1 + e) : e / (1 + e));
     }
     {
-      double x_ = b12[1];
+      double x_ = yhat_add_[1];
       double e = Math.exp(-Math.abs(x_));
-      expb12[1] = e;
+      expyhat_add_[1] = e;
       yhat_[1] = (float) (x_ >= 0 ? 1 / (1 + e) : e / (1 + e));
     }
-    // dropout_mlp.nn:9 bce_logits []
+    // dropout_mlp.nn:9 loss_bce = bce_logits []
     {
       double s = 0;
       for (int i = 0; i < 2; i++) {
-        double logit = b12[i];
-        s += Math.max(logit, 0) - (logit * y[i]) + MathFunctions.log1pUnit(expb12[i]);
+        double logit = yhat_add_[i];
+        s += Math.max(logit, 0) - (logit * y[i]) + MathFunctions.log1pUnit(expyhat_add_[i]);
       }
-      b14[0] = (float) (s / 2);
+      loss_bce_[0] = (float) (s / 2);
     }
     // dropout_mlp.nn:9 mul []
     b17[0] = lossScale * 0.5f;
-    // dropout_mlp.nn:9 mul [2]
-    b19[0] = b17[0] * (yhat_[0] - y[0]);
-    b19[1] = b17[0] * (yhat_[1] - y[1]);
+    // dropout_mlp.nn:9 d_yhat_add = mul [2]
+    d_yhat_add[0] = b17[0] * (yhat_[0] - y[0]);
+    d_yhat_add[1] = b17[0] * (yhat_[1] - y[1]);
     // dropout_mlp.nn:7 d_hd = matmul [6], sharing the sweep over W with the gradient of yhat.W
-    d_hd[0] = b19[0] * yhat_W[0][0] + b19[1] * yhat_W[1][0];
-    d_hd[1] = b19[0] * yhat_W[0][1] + b19[1] * yhat_W[1][1];
-    d_hd[2] = b19[0] * yhat_W[0][2] + b19[1] * yhat_W[1][2];
-    d_hd[3] = b19[0] * yhat_W[0][3] + b19[1] * yhat_W[1][3];
-    d_hd[4] = b19[0] * yhat_W[0][4] + b19[1] * yhat_W[1][4];
-    d_hd[5] = b19[0] * yhat_W[0][5] + b19[1] * yhat_W[1][5];
-    dyhat_W[0][0] += b19[0] * hd[0];
-    dyhat_W[0][1] += b19[0] * hd[1];
-    dyhat_W[0][2] += b19[0] * hd[2];
-    dyhat_W[0][3] += b19[0] * hd[3];
-    dyhat_W[0][4] += b19[0] * hd[4];
-    dyhat_W[0][5] += b19[0] * hd[5];
-    dyhat_W[1][0] += b19[1] * hd[0];
-    dyhat_W[1][1] += b19[1] * hd[1];
-    dyhat_W[1][2] += b19[1] * hd[2];
-    dyhat_W[1][3] += b19[1] * hd[3];
-    dyhat_W[1][4] += b19[1] * hd[4];
-    dyhat_W[1][5] += b19[1] * hd[5];
-    // dropout_mlp.nn:5 mul [6]
-    b26[0] = (d_hd[0] * b7[0]) * (1.0f - (h[0] * h[0]));
-    b26[1] = (d_hd[1] * b7[1]) * (1.0f - (h[1] * h[1]));
-    b26[2] = (d_hd[2] * b7[2]) * (1.0f - (h[2] * h[2]));
-    b26[3] = (d_hd[3] * b7[3]) * (1.0f - (h[3] * h[3]));
-    b26[4] = (d_hd[4] * b7[4]) * (1.0f - (h[4] * h[4]));
-    b26[5] = (d_hd[5] * b7[5]) * (1.0f - (h[5] * h[5]));
+    d_hd[0] = d_yhat_add[0] * yhat_W[0][0] + d_yhat_add[1] * yhat_W[1][0];
+    d_hd[1] = d_yhat_add[0] * yhat_W[0][1] + d_yhat_add[1] * yhat_W[1][1];
+    d_hd[2] = d_yhat_add[0] * yhat_W[0][2] + d_yhat_add[1] * yhat_W[1][2];
+    d_hd[3] = d_yhat_add[0] * yhat_W[0][3] + d_yhat_add[1] * yhat_W[1][3];
+    d_hd[4] = d_yhat_add[0] * yhat_W[0][4] + d_yhat_add[1] * yhat_W[1][4];
+    d_hd[5] = d_yhat_add[0] * yhat_W[0][5] + d_yhat_add[1] * yhat_W[1][5];
+    dyhat_W[0][0] += d_yhat_add[0] * hd[0];
+    dyhat_W[0][1] += d_yhat_add[0] * hd[1];
+    dyhat_W[0][2] += d_yhat_add[0] * hd[2];
+    dyhat_W[0][3] += d_yhat_add[0] * hd[3];
+    dyhat_W[0][4] += d_yhat_add[0] * hd[4];
+    dyhat_W[0][5] += d_yhat_add[0] * hd[5];
+    dyhat_W[1][0] += d_yhat_add[1] * hd[0];
+    dyhat_W[1][1] += d_yhat_add[1] * hd[1];
+    dyhat_W[1][2] += d_yhat_add[1] * hd[2];
+    dyhat_W[1][3] += d_yhat_add[1] * hd[3];
+    dyhat_W[1][4] += d_yhat_add[1] * hd[4];
+    dyhat_W[1][5] += d_yhat_add[1] * hd[5];
+    // dropout_mlp.nn:5 d_h_add = mul [6]
+    d_h_add[0] = (d_hd[0] * hd_dropout_mask[0]) * (1.0f - (h[0] * h[0]));
+    d_h_add[1] = (d_hd[1] * hd_dropout_mask[1]) * (1.0f - (h[1] * h[1]));
+    d_h_add[2] = (d_hd[2] * hd_dropout_mask[2]) * (1.0f - (h[2] * h[2]));
+    d_h_add[3] = (d_hd[3] * hd_dropout_mask[3]) * (1.0f - (h[3] * h[3]));
+    d_h_add[4] = (d_hd[4] * hd_dropout_mask[4]) * (1.0f - (h[4] * h[4]));
+    d_h_add[5] = (d_hd[5] * hd_dropout_mask[5]) * (1.0f - (h[5] * h[5]));
     // dropout_mlp.nn:5 gradient of h.W: outer product
-    dh_W[0][0] += b26[0] * x[0];
-    dh_W[0][1] += b26[0] * x[1];
-    dh_W[0][2] += b26[0] * x[2];
-    dh_W[0][3] += b26[0] * x[3];
-    dh_W[1][0] += b26[1] * x[0];
-    dh_W[1][1] += b26[1] * x[1];
-    dh_W[1][2] += b26[1] * x[2];
-    dh_W[1][3] += b26[1] * x[3];
-    dh_W[2][0] += b26[2] * x[0];
-    dh_W[2][1] += b26[2] * x[1];
-    dh_W[2][2] += b26[2] * x[2];
-    dh_W[2][3] += b26[2] * x[3];
-    dh_W[3][0] += b26[3] * x[0];
-    dh_W[3][1] += b26[3] * x[1];
-    dh_W[3][2] += b26[3] * x[2];
-    dh_W[3][3] += b26[3] * x[3];
-    dh_W[4][0] += b26[4] * x[0];
-    dh_W[4][1] += b26[4] * x[1];
-    dh_W[4][2] += b26[4] * x[2];
-    dh_W[4][3] += b26[4] * x[3];
-    dh_W[5][0] += b26[5] * x[0];
-    dh_W[5][1] += b26[5] * x[1];
-    dh_W[5][2] += b26[5] * x[2];
-    dh_W[5][3] += b26[5] * x[3];
+    dh_W[0][0] += d_h_add[0] * x[0];
+    dh_W[0][1] += d_h_add[0] * x[1];
+    dh_W[0][2] += d_h_add[0] * x[2];
+    dh_W[0][3] += d_h_add[0] * x[3];
+    dh_W[1][0] += d_h_add[1] * x[0];
+    dh_W[1][1] += d_h_add[1] * x[1];
+    dh_W[1][2] += d_h_add[1] * x[2];
+    dh_W[1][3] += d_h_add[1] * x[3];
+    dh_W[2][0] += d_h_add[2] * x[0];
+    dh_W[2][1] += d_h_add[2] * x[1];
+    dh_W[2][2] += d_h_add[2] * x[2];
+    dh_W[2][3] += d_h_add[2] * x[3];
+    dh_W[3][0] += d_h_add[3] * x[0];
+    dh_W[3][1] += d_h_add[3] * x[1];
+    dh_W[3][2] += d_h_add[3] * x[2];
+    dh_W[3][3] += d_h_add[3] * x[3];
+    dh_W[4][0] += d_h_add[4] * x[0];
+    dh_W[4][1] += d_h_add[4] * x[1];
+    dh_W[4][2] += d_h_add[4] * x[2];
+    dh_W[4][3] += d_h_add[4] * x[3];
+    dh_W[5][0] += d_h_add[5] * x[0];
+    dh_W[5][1] += d_h_add[5] * x[1];
+    dh_W[5][2] += d_h_add[5] * x[2];
+    dh_W[5][3] += d_h_add[5] * x[3];
     // dropout_mlp.nn:5 gradient of h.b
-    dh_b[0] += b26[0];
-    dh_b[1] += b26[1];
-    dh_b[2] += b26[2];
-    dh_b[3] += b26[3];
-    dh_b[4] += b26[4];
-    dh_b[5] += b26[5];
+    dh_b[0] += d_h_add[0];
+    dh_b[1] += d_h_add[1];
+    dh_b[2] += d_h_add[2];
+    dh_b[3] += d_h_add[3];
+    dh_b[4] += d_h_add[4];
+    dh_b[5] += d_h_add[5];
     // dropout_mlp.nn:9 gradient of yhat.b
-    dyhat_b[0] += b19[0];
-    dyhat_b[1] += b19[1];
+    dyhat_b[0] += d_yhat_add[0];
+    dyhat_b[1] += d_yhat_add[1];
   }
 
   private void inputGradients0() {
     // dropout_mlp.nn:5 matmul [4]
-    b28[0] = b26[0] * h_W[0][0] + b26[1] * h_W[1][0] + b26[2] * h_W[2][0] + b26[3] * h_W[3][0] + b26[4] * h_W[4][0] + b26[5] * h_W[5][0];
-    b28[1] = b26[0] * h_W[0][1] + b26[1] * h_W[1][1] + b26[2] * h_W[2][1] + b26[3] * h_W[3][1] + b26[4] * h_W[4][1] + b26[5] * h_W[5][1];
-    b28[2] = b26[0] * h_W[0][2] + b26[1] * h_W[1][2] + b26[2] * h_W[2][2] + b26[3] * h_W[3][2] + b26[4] * h_W[4][2] + b26[5] * h_W[5][2];
-    b28[3] = b26[0] * h_W[0][3] + b26[1] * h_W[1][3] + b26[2] * h_W[2][3] + b26[3] * h_W[3][3] + b26[4] * h_W[4][3] + b26[5] * h_W[5][3];
+    b28[0] = d_h_add[0] * h_W[0][0] + d_h_add[1] * h_W[1][0] + d_h_add[2] * h_W[2][0] + d_h_add[3] * h_W[3][0] + d_h_add[4] * h_W[4][0] + d_h_add[5] * h_W[5][0];
+    b28[1] = d_h_add[0] * h_W[0][1] + d_h_add[1] * h_W[1][1] + d_h_add[2] * h_W[2][1] + d_h_add[3] * h_W[3][1] + d_h_add[4] * h_W[4][1] + d_h_add[5] * h_W[5][1];
+    b28[2] = d_h_add[0] * h_W[0][2] + d_h_add[1] * h_W[1][2] + d_h_add[2] * h_W[2][2] + d_h_add[3] * h_W[3][2] + d_h_add[4] * h_W[4][2] + d_h_add[5] * h_W[5][2];
+    b28[3] = d_h_add[0] * h_W[0][3] + d_h_add[1] * h_W[1][3] + d_h_add[2] * h_W[2][3] + d_h_add[3] * h_W[3][3] + d_h_add[4] * h_W[4][3] + d_h_add[5] * h_W[5][3];
   }
 
   private static ModelInfo buildInfo() {
@@ -439,7 +439,7 @@ public final class DropoutMlp implements FloatModel {
       forwardCommon0();
       predictCommon0();
       forward0();
-      sum += f12[0];
+      sum += loss_bce[0];
     }
     return (float) (sum / batch);
   }
@@ -460,7 +460,7 @@ public final class DropoutMlp implements FloatModel {
         forwardCommon0();
         backward0();
         inputGradients0();
-        sum += b14[0];
+        sum += loss_bce_[0];
         storeInputGradients(s * INPUT_SIZE);
       }
     } else {
@@ -470,7 +470,7 @@ public final class DropoutMlp implements FloatModel {
         loadTargets(targetBatch, targetOff + s * TARGET_SIZE);
         forwardCommon0();
         backward0();
-        sum += b14[0];
+        sum += loss_bce_[0];
       }
     }
     return (float) (sum / batch);
@@ -531,22 +531,22 @@ public final class DropoutMlp implements FloatModel {
   }
 
   private void allocateBuffers0() {
-    f4 = new float[6];
+    h_matmul = new float[6];
     h = new float[6];
-    f9 = new float[2];
-    f10 = new float[2];
+    yhat_matmul = new float[2];
+    yhat_add = new float[2];
     yhat = new float[2];
-    f12 = new float[1];
-    b7 = new float[6];
+    loss_bce = new float[1];
+    hd_dropout_mask = new float[6];
     hd = new float[6];
-    b11 = new float[2];
-    b12 = new float[2];
+    yhat_matmul_ = new float[2];
+    yhat_add_ = new float[2];
     yhat_ = new float[2];
-    b14 = new float[1];
+    loss_bce_ = new float[1];
     b17 = new float[1];
-    b19 = new float[2];
+    d_yhat_add = new float[2];
     d_hd = new float[6];
-    b26 = new float[6];
+    d_h_add = new float[6];
     b28 = new float[4];
   }
 

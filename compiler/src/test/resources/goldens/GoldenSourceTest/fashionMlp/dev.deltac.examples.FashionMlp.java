@@ -102,23 +102,23 @@ public final class FashionMlp implements FloatModel {
 
   private final float[] label = new float[10];
 
-  private float[] f4;
+  private float[] h_matmul;
 
   private float[] h;
 
-  private float[] f9;
+  private float[] logits_matmul;
 
   private float[] logits;
 
   private float[] probs;
 
-  private float[] f12;
+  private float[] loss_softmax_ce;
 
   private float[] b14;
 
   private float[] d_logits;
 
-  private float[] b21;
+  private float[] d_h_add;
 
   private float[] b23;
 
@@ -126,13 +126,13 @@ public final class FashionMlp implements FloatModel {
 
   private final double[] dscratch = new double[10];
 
-  private float[] f4B;
+  private float[] h_matmulB;
 
-  private float[] f9B;
+  private float[] logits_matmulB;
 
-  private float[] f4B_;
+  private float[] h_matmulB_;
 
-  private float[] f9B_;
+  private float[] logits_matmulB_;
 
   private float[] hB;
 
@@ -140,15 +140,15 @@ public final class FashionMlp implements FloatModel {
 
   private float[] d_logitsB;
 
-  private float[] f12B;
+  private float[] loss_softmax_ceB;
 
-  private float[] b21B;
+  private float[] d_h_addB;
 
   private float[] hB_;
 
   private float[] logitsB_;
 
-  private float[] f12B_;
+  private float[] loss_softmax_ceB_;
 
   private float[] probsB;
 
@@ -187,25 +187,25 @@ public final class FashionMlp implements FloatModel {
   }
 
   private void forwardCommon0() {
-    // fashion_mlp.nn:4 matmul [128]
-    dev.deltac.runtime.kernels.DenseKernels.forward(1, 128, 784, h_W, null, image, 0, 784, f4, 0, 128);
+    // fashion_mlp.nn:4 h_matmul = matmul [128]
+    dev.deltac.runtime.kernels.DenseKernels.forward(1, 128, 784, h_W, null, image, 0, 784, h_matmul, 0, 128);
     // fashion_mlp.nn:4 h = relu [128]
     for (int i = 0; i < 128; i++) {
-      h[i] = relu(f4[i] + h_b[i]);
+      h[i] = relu(h_matmul[i] + h_b[i]);
     }
-    // fashion_mlp.nn:5 matmul [10]
-    dev.deltac.runtime.kernels.DenseKernels.forward(1, 10, 128, logits_W, null, h, 0, 128, f9, 0, 10);
+    // fashion_mlp.nn:5 logits_matmul = matmul [10]
+    dev.deltac.runtime.kernels.DenseKernels.forward(1, 10, 128, logits_W, null, h, 0, 128, logits_matmul, 0, 10);
     // fashion_mlp.nn:5 logits = add [10]
-    logits[0] = f9[0] + logits_b[0];
-    logits[1] = f9[1] + logits_b[1];
-    logits[2] = f9[2] + logits_b[2];
-    logits[3] = f9[3] + logits_b[3];
-    logits[4] = f9[4] + logits_b[4];
-    logits[5] = f9[5] + logits_b[5];
-    logits[6] = f9[6] + logits_b[6];
-    logits[7] = f9[7] + logits_b[7];
-    logits[8] = f9[8] + logits_b[8];
-    logits[9] = f9[9] + logits_b[9];
+    logits[0] = logits_matmul[0] + logits_b[0];
+    logits[1] = logits_matmul[1] + logits_b[1];
+    logits[2] = logits_matmul[2] + logits_b[2];
+    logits[3] = logits_matmul[3] + logits_b[3];
+    logits[4] = logits_matmul[4] + logits_b[4];
+    logits[5] = logits_matmul[5] + logits_b[5];
+    logits[6] = logits_matmul[6] + logits_b[6];
+    logits[7] = logits_matmul[7] + logits_b[7];
+    logits[8] = logits_matmul[8] + logits_b[8];
+    logits[9] = logits_matmul[9] + logits_b[9];
   }
 
   private void predict0() {
@@ -236,7 +236,7 @@ public final class FashionMlp implements FloatModel {
   }
 
   private void forward0() {
-    // fashion_mlp.nn:8 softmax_ce []
+    // fashion_mlp.nn:8 loss_softmax_ce = softmax_ce []
     {
       double s = 0;
       double max = Double.NEGATIVE_INFINITY;
@@ -254,7 +254,7 @@ public final class FashionMlp implements FloatModel {
       for (int i = 0; i < 10; i++) {
         s += label[i] * (lse - logits[i]);
       }
-      f12[0] = (float) (s);
+      loss_softmax_ce[0] = (float) (s);
     }
   }
 
@@ -284,14 +284,14 @@ public final class FashionMlp implements FloatModel {
       }
       lselogits = lse;
     }
-    // fashion_mlp.nn:8 softmax_ce []
+    // fashion_mlp.nn:8 loss_softmax_ce = softmax_ce []
     {
       double s = 0;
       double lse = lselogits;
       for (int i = 0; i < 10; i++) {
         s += label[i] * (lse - logits[i]);
       }
-      f12[0] = (float) (s);
+      loss_softmax_ce[0] = (float) (s);
     }
     // fashion_mlp.nn:8 sum []
     b14[0] = label[0] + label[1] + label[2] + label[3] + label[4] + label[5] + label[6] + label[7] + label[8] + label[9];
@@ -306,9 +306,9 @@ public final class FashionMlp implements FloatModel {
     d_logits[7] = lossScale * (probs[7] * b14[0] - label[7]);
     d_logits[8] = lossScale * (probs[8] * b14[0] - label[8]);
     d_logits[9] = lossScale * (probs[9] * b14[0] - label[9]);
-    // fashion_mlp.nn:4 delta(relu) [128], sharing the sweep over W with the gradient of logits.W
+    // fashion_mlp.nn:4 d_h_add = delta(relu) [128], sharing the sweep over W with the gradient of logits.W
     {
-      float[] out = b21;
+      float[] out = d_h_add;
       float[] vec = h;
       java.util.Arrays.fill(out, 0.0f);
       for (int i = 0; i < 10; i++) {
@@ -328,7 +328,7 @@ public final class FashionMlp implements FloatModel {
     {
       float[] vec = image;
       for (int i = 0; i < 128; i++) {
-        float d = b21[i];
+        float d = d_h_add[i];
         float[] grow = dh_W[i];
         for (int j = 0; j < 784; j++) {
           grow[j] += d * vec[j];
@@ -337,7 +337,7 @@ public final class FashionMlp implements FloatModel {
     }
     // fashion_mlp.nn:4 gradient of h.b
     for (int i = 0; i < 128; i++) {
-      dh_b[i] += b21[i];
+      dh_b[i] += d_h_add[i];
     }
     // fashion_mlp.nn:8 gradient of logits.b
     dlogits_b[0] += d_logits[0];
@@ -358,7 +358,7 @@ public final class FashionMlp implements FloatModel {
       float[] out = b23;
       java.util.Arrays.fill(out, 0.0f);
       for (int i = 0; i < 128; i++) {
-        float d = b21[i];
+        float d = d_h_add[i];
         float[] row = h_W[i];
         for (int j = 0; j < 784; j++) {
           out[j] += d * row[j];
@@ -393,14 +393,14 @@ public final class FashionMlp implements FloatModel {
       }
       lselogits = lse;
     }
-    // fashion_mlp.nn:8 softmax_ce []
+    // fashion_mlp.nn:8 loss_softmax_ce = softmax_ce []
     {
       double s = 0;
       double lse = lselogits;
       for (int i = 0; i < 10; i++) {
         s += label[i] * (lse - logits[i]);
       }
-      f12[0] = (float) (s);
+      loss_softmax_ce[0] = (float) (s);
     }
     // fashion_mlp.nn:8 sum []
     b14[0] = label[0] + label[1] + label[2] + label[3] + label[4] + label[5] + label[6] + label[7] + label[8] + label[9];
@@ -420,22 +420,22 @@ public final class FashionMlp implements FloatModel {
   private double backwardBatched(float[] inputBatch, int inputOff, float[] targetBatch,
       int targetOff, int batch) {
     double sum = 0;
-    // fashion_mlp.nn:4 matmul [128], over the batch
-    dev.deltac.runtime.kernels.DenseKernels.forward(batch, 128, 784, h_W, null, inputBatch, inputOff + 0, INPUT_SIZE, f4B, 0, 128);
+    // fashion_mlp.nn:4 h_matmul = matmul [128], over the batch
+    dev.deltac.runtime.kernels.DenseKernels.forward(batch, 128, 784, h_W, null, inputBatch, inputOff + 0, INPUT_SIZE, h_matmulB, 0, 128);
     // fashion_mlp.nn:4 h = relu [128], over the batch buffers
     for (int s = 0; s < batch; s++) {
       int o = s * 128;
       for (int i = 0; i < 128; i++) {
-        hB[o + i] = relu(f4B[o + i] + h_b[i]);
+        hB[o + i] = relu(h_matmulB[o + i] + h_b[i]);
       }
     }
-    // fashion_mlp.nn:5 matmul [10], over the batch
-    dev.deltac.runtime.kernels.DenseKernels.forward(batch, 10, 128, logits_W, null, hB, 0, 128, f9B, 0, 10);
+    // fashion_mlp.nn:5 logits_matmul = matmul [10], over the batch
+    dev.deltac.runtime.kernels.DenseKernels.forward(batch, 10, 128, logits_W, null, hB, 0, 128, logits_matmulB, 0, 10);
     // fashion_mlp.nn:5 logits = add [10], over the batch buffers
     for (int s = 0; s < batch; s++) {
       int o = s * 10;
       for (int i = 0; i < 10; i++) {
-        logitsB[o + i] = f9B[o + i] + logits_b[i];
+        logitsB[o + i] = logits_matmulB[o + i] + logits_b[i];
       }
     }
     for (int s = 0; s < batch; s++) {
@@ -443,24 +443,24 @@ public final class FashionMlp implements FloatModel {
       System.arraycopy(logitsB, s * 10, logits, 0, 10);
       backwardBatchedP4_0();
       System.arraycopy(d_logits, 0, d_logitsB, s * 10, 10);
-      System.arraycopy(f12, 0, f12B, s * 1, 1);
+      System.arraycopy(loss_softmax_ce, 0, loss_softmax_ceB, s * 1, 1);
     }
-    // fashion_mlp.nn:4 delta(relu) [128], sharing the sweep over W with the gradient of logits.W and of logits.b, over the batch
+    // fashion_mlp.nn:4 d_h_add = delta(relu) [128], sharing the sweep over W with the gradient of logits.W and of logits.b, over the batch
     dev.deltac.runtime.kernels.DenseKernels.weightGradient(batch, 10, 128, d_logitsB, 0, 10, hB, 0, 128, dlogits_W, dlogits_b);
-    dev.deltac.runtime.kernels.DenseKernels.inputGradient(batch, 10, 128, logits_W, d_logitsB, 0, 10, b21B, 0, 128);
+    dev.deltac.runtime.kernels.DenseKernels.inputGradient(batch, 10, 128, logits_W, d_logitsB, 0, 10, d_h_addB, 0, 128);
     for (int i = 0, e = batch * 128; i < e; i++) {
-      b21B[i] *= dev.deltac.runtime.MathFunctions.stepf(hB[i]);
+      d_h_addB[i] *= dev.deltac.runtime.MathFunctions.stepf(hB[i]);
     }
     // fashion_mlp.nn:4 gradient of h.W: outer products over the batch, and of h.b
-    dev.deltac.runtime.kernels.DenseKernels.weightGradient(batch, 128, 784, b21B, 0, 128, inputBatch, inputOff + 0, INPUT_SIZE, dh_W, dh_b);
+    dev.deltac.runtime.kernels.DenseKernels.weightGradient(batch, 128, 784, d_h_addB, 0, 128, inputBatch, inputOff + 0, INPUT_SIZE, dh_W, dh_b);
     for (int s = 0; s < batch; s++) {
-      sum += f12B[s * 1];
+      sum += loss_softmax_ceB[s * 1];
     }
     return sum;
   }
 
   private void forwardBatchedP4_0() {
-    // fashion_mlp.nn:8 softmax_ce []
+    // fashion_mlp.nn:8 loss_softmax_ce = softmax_ce []
     {
       double s = 0;
       double max = Double.NEGATIVE_INFINITY;
@@ -478,39 +478,39 @@ public final class FashionMlp implements FloatModel {
       for (int i = 0; i < 10; i++) {
         s += label[i] * (lse - logits[i]);
       }
-      f12[0] = (float) (s);
+      loss_softmax_ce[0] = (float) (s);
     }
   }
 
   private double forwardBatched(float[] inputBatch, int inputOff, float[] targetBatch,
       int targetOff, int batch) {
     double sum = 0;
-    // fashion_mlp.nn:4 matmul [128], over the batch
-    dev.deltac.runtime.kernels.DenseKernels.forward(batch, 128, 784, h_W, null, inputBatch, inputOff + 0, INPUT_SIZE, f4B_, 0, 128);
+    // fashion_mlp.nn:4 h_matmul = matmul [128], over the batch
+    dev.deltac.runtime.kernels.DenseKernels.forward(batch, 128, 784, h_W, null, inputBatch, inputOff + 0, INPUT_SIZE, h_matmulB_, 0, 128);
     // fashion_mlp.nn:4 h = relu [128], over the batch buffers
     for (int s = 0; s < batch; s++) {
       int o = s * 128;
       for (int i = 0; i < 128; i++) {
-        hB_[o + i] = relu(f4B_[o + i] + h_b[i]);
+        hB_[o + i] = relu(h_matmulB_[o + i] + h_b[i]);
       }
     }
-    // fashion_mlp.nn:5 matmul [10], over the batch
-    dev.deltac.runtime.kernels.DenseKernels.forward(batch, 10, 128, logits_W, null, hB_, 0, 128, f9B_, 0, 10);
+    // fashion_mlp.nn:5 logits_matmul = matmul [10], over the batch
+    dev.deltac.runtime.kernels.DenseKernels.forward(batch, 10, 128, logits_W, null, hB_, 0, 128, logits_matmulB_, 0, 10);
     // fashion_mlp.nn:5 logits = add [10], over the batch buffers
     for (int s = 0; s < batch; s++) {
       int o = s * 10;
       for (int i = 0; i < 10; i++) {
-        logitsB_[o + i] = f9B_[o + i] + logits_b[i];
+        logitsB_[o + i] = logits_matmulB_[o + i] + logits_b[i];
       }
     }
     for (int s = 0; s < batch; s++) {
       loadTargets(targetBatch, targetOff + s * TARGET_SIZE);
       System.arraycopy(logitsB_, s * 10, logits, 0, 10);
       forwardBatchedP4_0();
-      System.arraycopy(f12, 0, f12B_, s * 1, 1);
+      System.arraycopy(loss_softmax_ce, 0, loss_softmax_ceB_, s * 1, 1);
     }
     for (int s = 0; s < batch; s++) {
-      sum += f12B_[s * 1];
+      sum += loss_softmax_ceB_[s * 1];
     }
     return sum;
   }
@@ -544,22 +544,22 @@ public final class FashionMlp implements FloatModel {
 
   private double predictBatched(float[] samples, float[] outs, int batch) {
     double sum = 0;
-    // fashion_mlp.nn:4 matmul [128], over the batch
-    dev.deltac.runtime.kernels.DenseKernels.forward(batch, 128, 784, h_W, null, samples, 0 + 0, INPUT_SIZE, f4B_, 0, 128);
+    // fashion_mlp.nn:4 h_matmul = matmul [128], over the batch
+    dev.deltac.runtime.kernels.DenseKernels.forward(batch, 128, 784, h_W, null, samples, 0 + 0, INPUT_SIZE, h_matmulB_, 0, 128);
     // fashion_mlp.nn:4 h = relu [128], over the batch buffers
     for (int s = 0; s < batch; s++) {
       int o = s * 128;
       for (int i = 0; i < 128; i++) {
-        hB_[o + i] = relu(f4B_[o + i] + h_b[i]);
+        hB_[o + i] = relu(h_matmulB_[o + i] + h_b[i]);
       }
     }
-    // fashion_mlp.nn:5 matmul [10], over the batch
-    dev.deltac.runtime.kernels.DenseKernels.forward(batch, 10, 128, logits_W, null, hB_, 0, 128, f9B_, 0, 10);
+    // fashion_mlp.nn:5 logits_matmul = matmul [10], over the batch
+    dev.deltac.runtime.kernels.DenseKernels.forward(batch, 10, 128, logits_W, null, hB_, 0, 128, logits_matmulB_, 0, 10);
     // fashion_mlp.nn:5 logits = add [10], over the batch buffers
     for (int s = 0; s < batch; s++) {
       int o = s * 10;
       for (int i = 0; i < 10; i++) {
-        logitsB_[o + i] = f9B_[o + i] + logits_b[i];
+        logitsB_[o + i] = logits_matmulB_[o + i] + logits_b[i];
       }
     }
     for (int s = 0; s < batch; s++) {
@@ -690,7 +690,7 @@ public final class FashionMlp implements FloatModel {
       loadTargets(targetBatch, targetOff + s * TARGET_SIZE);
       forwardCommon0();
       forward0();
-      sum += f12[0];
+      sum += loss_softmax_ce[0];
     }
     return (float) (sum / batch);
   }
@@ -709,7 +709,7 @@ public final class FashionMlp implements FloatModel {
         forwardCommon0();
         backward0();
         inputGradients0();
-        sum += f12[0];
+        sum += loss_softmax_ce[0];
         storeInputGradients(s * INPUT_SIZE);
       }
     } else {
@@ -721,7 +721,7 @@ public final class FashionMlp implements FloatModel {
           loadTargets(targetBatch, targetOff + s * TARGET_SIZE);
           forwardCommon0();
           backward0();
-          sum += f12[0];
+          sum += loss_softmax_ce[0];
         }
       }
     }
@@ -739,28 +739,28 @@ public final class FashionMlp implements FloatModel {
   }
 
   private void allocateBuffers0() {
-    f4 = new float[128];
+    h_matmul = new float[128];
     h = new float[128];
-    f9 = new float[10];
+    logits_matmul = new float[10];
     logits = new float[10];
     probs = new float[10];
-    f12 = new float[1];
+    loss_softmax_ce = new float[1];
     b14 = new float[1];
     d_logits = new float[10];
-    b21 = new float[128];
+    d_h_add = new float[128];
     b23 = new float[784];
-    f4B = new float[capacity * 128];
-    f9B = new float[capacity * 10];
-    f4B_ = new float[capacity * 128];
-    f9B_ = new float[capacity * 10];
+    h_matmulB = new float[capacity * 128];
+    logits_matmulB = new float[capacity * 10];
+    h_matmulB_ = new float[capacity * 128];
+    logits_matmulB_ = new float[capacity * 10];
     hB = new float[capacity * 128];
     logitsB = new float[capacity * 10];
     d_logitsB = new float[capacity * 10];
-    f12B = new float[capacity * 1];
-    b21B = new float[capacity * 128];
+    loss_softmax_ceB = new float[capacity * 1];
+    d_h_addB = new float[capacity * 128];
     hB_ = new float[capacity * 128];
     logitsB_ = new float[capacity * 10];
-    f12B_ = new float[capacity * 1];
+    loss_softmax_ceB_ = new float[capacity * 1];
     probsB = new float[capacity * 10];
   }
 

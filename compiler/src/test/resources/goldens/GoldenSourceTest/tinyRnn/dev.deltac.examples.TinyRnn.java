@@ -104,209 +104,209 @@ public final class TinyRnn implements FloatModel {
 
   private final float[] ys = new float[16];
 
-  private float[] f7;
+  private float[] h_t0_index;
 
-  private float[] f8;
+  private float[] h_t0_matmul;
 
-  private float[] f9;
+  private float[] h_t0_matmul_;
 
   private float[] h_t0;
 
-  private float[] f13;
+  private float[] loss_t0_matmul;
 
-  private float[] f14;
+  private float[] loss_t0_index;
 
-  private float[] f15;
+  private float[] loss_t0_mse;
 
-  private float[] f16;
+  private float[] h_t1_index;
 
-  private float[] f17;
+  private float[] h_t1_matmul;
 
-  private float[] f18;
+  private float[] h_t1_matmul_;
 
   private float[] h_t1;
 
-  private float[] f22;
+  private float[] loss_t1_matmul;
 
-  private float[] f23;
+  private float[] loss_t1_index;
 
-  private float[] f24;
+  private float[] loss_t1_mse;
 
-  private float[] f26;
+  private float[] h_t2_index;
 
-  private float[] f27;
+  private float[] h_t2_matmul;
 
-  private float[] f28;
+  private float[] h_t2_matmul_;
 
   private float[] h_t2;
 
-  private float[] f32;
+  private float[] loss_t2_matmul;
 
-  private float[] f33;
+  private float[] loss_t2_index;
 
-  private float[] f34;
+  private float[] loss_t2_mse;
 
-  private float[] f36;
+  private float[] h_t3_index;
 
-  private float[] f37;
+  private float[] h_t3_matmul;
 
-  private float[] f38;
+  private float[] h_t3_matmul_;
 
   private float[] h_t3;
 
-  private float[] f42;
+  private float[] loss_t3_matmul;
 
-  private float[] f43;
+  private float[] loss_t3_index;
 
-  private float[] f44;
+  private float[] loss_t3_mse;
 
-  private float[] f46;
+  private float[] h_t4_index;
 
-  private float[] f47;
+  private float[] h_t4_matmul;
 
-  private float[] f48;
+  private float[] h_t4_matmul_;
 
   private float[] h_t4;
 
-  private float[] f52;
+  private float[] loss_t4_matmul;
 
-  private float[] f53;
+  private float[] loss_t4_index;
 
-  private float[] f54;
+  private float[] loss_t4_mse;
 
-  private float[] f56;
+  private float[] h_t5_index;
 
-  private float[] f57;
+  private float[] h_t5_matmul;
 
-  private float[] f58;
+  private float[] h_t5_matmul_;
 
   private float[] h_t5;
 
-  private float[] f62;
+  private float[] loss_t5_matmul;
 
-  private float[] f63;
+  private float[] loss_t5_index;
 
-  private float[] f64;
+  private float[] loss_t5_mse;
 
-  private float[] f66;
+  private float[] h_t6_index;
 
-  private float[] f67;
+  private float[] h_t6_matmul;
 
-  private float[] f68;
+  private float[] h_t6_matmul_;
 
   private float[] h_t6;
 
-  private float[] f72;
+  private float[] loss_t6_matmul;
 
-  private float[] f73;
+  private float[] loss_t6_index;
 
-  private float[] f74;
+  private float[] loss_t6_mse;
 
-  private float[] f76;
+  private float[] h_t7_index;
 
-  private float[] f77;
+  private float[] h_t7_matmul;
 
-  private float[] f78;
+  private float[] h_t7_matmul_;
 
   private float[] h_t7;
 
-  private float[] f82;
+  private float[] loss_t7_matmul;
 
-  private float[] f83;
+  private float[] loss_t7_index;
 
-  private float[] f84;
+  private float[] loss_t7_mse;
 
-  private float[] f85;
+  private float[] loss_t7_add;
 
-  private float[] b89;
+  private float[] d_loss_t7_matmul;
 
-  private float[] b94;
+  private float[] d_h_t7_add;
 
   private float[] b96;
 
-  private float[] b98;
+  private float[] d_h_t7_index;
 
   private float[] b100;
 
-  private float[] b102;
+  private float[] d_loss_t6_matmul;
 
   private float[] b104;
 
-  private float[] b108;
+  private float[] d_h_t6_add;
 
   private float[] b110;
 
-  private float[] b112;
+  private float[] d_h_t6_index;
 
   private float[] b114;
 
-  private float[] b116;
+  private float[] d_loss_t5_matmul;
 
   private float[] b118;
 
-  private float[] b122;
+  private float[] d_h_t5_add;
 
   private float[] b124;
 
-  private float[] b126;
+  private float[] d_h_t5_index;
 
   private float[] b128;
 
-  private float[] b130;
+  private float[] d_loss_t4_matmul;
 
   private float[] b132;
 
-  private float[] b136;
+  private float[] d_h_t4_add;
 
   private float[] b138;
 
-  private float[] b140;
+  private float[] d_h_t4_index;
 
   private float[] b142;
 
-  private float[] b144;
+  private float[] d_loss_t3_matmul;
 
   private float[] b146;
 
-  private float[] b150;
+  private float[] d_h_t3_add;
 
   private float[] b152;
 
-  private float[] b154;
+  private float[] d_h_t3_index;
 
   private float[] b156;
 
-  private float[] b158;
+  private float[] d_loss_t2_matmul;
 
   private float[] b160;
 
-  private float[] b164;
+  private float[] d_h_t2_add;
 
   private float[] b166;
 
-  private float[] b168;
+  private float[] d_h_t2_index;
 
   private float[] b170;
 
-  private float[] b172;
+  private float[] d_loss_t1_matmul;
 
   private float[] b174;
 
-  private float[] b178;
+  private float[] d_h_t1_add;
 
   private float[] b180;
 
-  private float[] b182;
+  private float[] d_h_t1_index;
 
   private float[] b184;
 
-  private float[] b186;
+  private float[] d_loss_t0_matmul;
 
   private float[] b188;
 
-  private float[] b192;
+  private float[] d_h_t0_add;
 
-  private float[] b195;
+  private float[] d_h_t0_index;
 
   private float[] b197;
 
@@ -347,88 +347,88 @@ public final class TinyRnn implements FloatModel {
   }
 
   private void forwardCommon0() {
-    // tiny_rnn.nn:10 index [3]
-    f7[0] = xs[0];
-    f7[1] = xs[1];
-    f7[2] = xs[2];
-    // tiny_rnn.nn:10 matmul [16]
-    f8[0] = Wx[0][0] * f7[0] + Wx[0][1] * f7[1] + Wx[0][2] * f7[2];
-    f8[1] = Wx[1][0] * f7[0] + Wx[1][1] * f7[1] + Wx[1][2] * f7[2];
-    f8[2] = Wx[2][0] * f7[0] + Wx[2][1] * f7[1] + Wx[2][2] * f7[2];
-    f8[3] = Wx[3][0] * f7[0] + Wx[3][1] * f7[1] + Wx[3][2] * f7[2];
-    f8[4] = Wx[4][0] * f7[0] + Wx[4][1] * f7[1] + Wx[4][2] * f7[2];
-    f8[5] = Wx[5][0] * f7[0] + Wx[5][1] * f7[1] + Wx[5][2] * f7[2];
-    f8[6] = Wx[6][0] * f7[0] + Wx[6][1] * f7[1] + Wx[6][2] * f7[2];
-    f8[7] = Wx[7][0] * f7[0] + Wx[7][1] * f7[1] + Wx[7][2] * f7[2];
-    f8[8] = Wx[8][0] * f7[0] + Wx[8][1] * f7[1] + Wx[8][2] * f7[2];
-    f8[9] = Wx[9][0] * f7[0] + Wx[9][1] * f7[1] + Wx[9][2] * f7[2];
-    f8[10] = Wx[10][0] * f7[0] + Wx[10][1] * f7[1] + Wx[10][2] * f7[2];
-    f8[11] = Wx[11][0] * f7[0] + Wx[11][1] * f7[1] + Wx[11][2] * f7[2];
-    f8[12] = Wx[12][0] * f7[0] + Wx[12][1] * f7[1] + Wx[12][2] * f7[2];
-    f8[13] = Wx[13][0] * f7[0] + Wx[13][1] * f7[1] + Wx[13][2] * f7[2];
-    f8[14] = Wx[14][0] * f7[0] + Wx[14][1] * f7[1] + Wx[14][2] * f7[2];
-    f8[15] = Wx[15][0] * f7[0] + Wx[15][1] * f7[1] + Wx[15][2] * f7[2];
-    // tiny_rnn.nn:10 matmul [16]
-    f9[0] = 0;
-    f9[1] = 0;
-    f9[2] = 0;
-    f9[3] = 0;
-    f9[4] = 0;
-    f9[5] = 0;
-    f9[6] = 0;
-    f9[7] = 0;
-    f9[8] = 0;
-    f9[9] = 0;
-    f9[10] = 0;
-    f9[11] = 0;
-    f9[12] = 0;
-    f9[13] = 0;
-    f9[14] = 0;
-    f9[15] = 0;
+    // tiny_rnn.nn:10 h_t0_index = index [3]
+    h_t0_index[0] = xs[0];
+    h_t0_index[1] = xs[1];
+    h_t0_index[2] = xs[2];
+    // tiny_rnn.nn:10 h_t0_matmul = matmul [16]
+    h_t0_matmul[0] = Wx[0][0] * h_t0_index[0] + Wx[0][1] * h_t0_index[1] + Wx[0][2] * h_t0_index[2];
+    h_t0_matmul[1] = Wx[1][0] * h_t0_index[0] + Wx[1][1] * h_t0_index[1] + Wx[1][2] * h_t0_index[2];
+    h_t0_matmul[2] = Wx[2][0] * h_t0_index[0] + Wx[2][1] * h_t0_index[1] + Wx[2][2] * h_t0_index[2];
+    h_t0_matmul[3] = Wx[3][0] * h_t0_index[0] + Wx[3][1] * h_t0_index[1] + Wx[3][2] * h_t0_index[2];
+    h_t0_matmul[4] = Wx[4][0] * h_t0_index[0] + Wx[4][1] * h_t0_index[1] + Wx[4][2] * h_t0_index[2];
+    h_t0_matmul[5] = Wx[5][0] * h_t0_index[0] + Wx[5][1] * h_t0_index[1] + Wx[5][2] * h_t0_index[2];
+    h_t0_matmul[6] = Wx[6][0] * h_t0_index[0] + Wx[6][1] * h_t0_index[1] + Wx[6][2] * h_t0_index[2];
+    h_t0_matmul[7] = Wx[7][0] * h_t0_index[0] + Wx[7][1] * h_t0_index[1] + Wx[7][2] * h_t0_index[2];
+    h_t0_matmul[8] = Wx[8][0] * h_t0_index[0] + Wx[8][1] * h_t0_index[1] + Wx[8][2] * h_t0_index[2];
+    h_t0_matmul[9] = Wx[9][0] * h_t0_index[0] + Wx[9][1] * h_t0_index[1] + Wx[9][2] * h_t0_index[2];
+    h_t0_matmul[10] = Wx[10][0] * h_t0_index[0] + Wx[10][1] * h_t0_index[1] + Wx[10][2] * h_t0_index[2];
+    h_t0_matmul[11] = Wx[11][0] * h_t0_index[0] + Wx[11][1] * h_t0_index[1] + Wx[11][2] * h_t0_index[2];
+    h_t0_matmul[12] = Wx[12][0] * h_t0_index[0] + Wx[12][1] * h_t0_index[1] + Wx[12][2] * h_t0_index[2];
+    h_t0_matmul[13] = Wx[13][0] * h_t0_index[0] + Wx[13][1] * h_t0_index[1] + Wx[13][2] * h_t0_index[2];
+    h_t0_matmul[14] = Wx[14][0] * h_t0_index[0] + Wx[14][1] * h_t0_index[1] + Wx[14][2] * h_t0_index[2];
+    h_t0_matmul[15] = Wx[15][0] * h_t0_index[0] + Wx[15][1] * h_t0_index[1] + Wx[15][2] * h_t0_index[2];
+    // tiny_rnn.nn:10 h_t0_matmul = matmul [16]
+    h_t0_matmul_[0] = 0;
+    h_t0_matmul_[1] = 0;
+    h_t0_matmul_[2] = 0;
+    h_t0_matmul_[3] = 0;
+    h_t0_matmul_[4] = 0;
+    h_t0_matmul_[5] = 0;
+    h_t0_matmul_[6] = 0;
+    h_t0_matmul_[7] = 0;
+    h_t0_matmul_[8] = 0;
+    h_t0_matmul_[9] = 0;
+    h_t0_matmul_[10] = 0;
+    h_t0_matmul_[11] = 0;
+    h_t0_matmul_[12] = 0;
+    h_t0_matmul_[13] = 0;
+    h_t0_matmul_[14] = 0;
+    h_t0_matmul_[15] = 0;
     // tiny_rnn.nn:10 h_t0 = tanh [16]
-    h_t0[0] = MathFunctions.tanhf(f8[0] + f9[0] + bh[0]);
-    h_t0[1] = MathFunctions.tanhf(f8[1] + f9[1] + bh[1]);
-    h_t0[2] = MathFunctions.tanhf(f8[2] + f9[2] + bh[2]);
-    h_t0[3] = MathFunctions.tanhf(f8[3] + f9[3] + bh[3]);
-    h_t0[4] = MathFunctions.tanhf(f8[4] + f9[4] + bh[4]);
-    h_t0[5] = MathFunctions.tanhf(f8[5] + f9[5] + bh[5]);
-    h_t0[6] = MathFunctions.tanhf(f8[6] + f9[6] + bh[6]);
-    h_t0[7] = MathFunctions.tanhf(f8[7] + f9[7] + bh[7]);
-    h_t0[8] = MathFunctions.tanhf(f8[8] + f9[8] + bh[8]);
-    h_t0[9] = MathFunctions.tanhf(f8[9] + f9[9] + bh[9]);
-    h_t0[10] = MathFunctions.tanhf(f8[10] + f9[10] + bh[10]);
-    h_t0[11] = MathFunctions.tanhf(f8[11] + f9[11] + bh[11]);
-    h_t0[12] = MathFunctions.tanhf(f8[12] + f9[12] + bh[12]);
-    h_t0[13] = MathFunctions.tanhf(f8[13] + f9[13] + bh[13]);
-    h_t0[14] = MathFunctions.tanhf(f8[14] + f9[14] + bh[14]);
-    h_t0[15] = MathFunctions.tanhf(f8[15] + f9[15] + bh[15]);
-    // tiny_rnn.nn:10 index [3]
-    f16[0] = xs[3];
-    f16[1] = xs[4];
-    f16[2] = xs[5];
+    h_t0[0] = MathFunctions.tanhf(h_t0_matmul[0] + h_t0_matmul_[0] + bh[0]);
+    h_t0[1] = MathFunctions.tanhf(h_t0_matmul[1] + h_t0_matmul_[1] + bh[1]);
+    h_t0[2] = MathFunctions.tanhf(h_t0_matmul[2] + h_t0_matmul_[2] + bh[2]);
+    h_t0[3] = MathFunctions.tanhf(h_t0_matmul[3] + h_t0_matmul_[3] + bh[3]);
+    h_t0[4] = MathFunctions.tanhf(h_t0_matmul[4] + h_t0_matmul_[4] + bh[4]);
+    h_t0[5] = MathFunctions.tanhf(h_t0_matmul[5] + h_t0_matmul_[5] + bh[5]);
+    h_t0[6] = MathFunctions.tanhf(h_t0_matmul[6] + h_t0_matmul_[6] + bh[6]);
+    h_t0[7] = MathFunctions.tanhf(h_t0_matmul[7] + h_t0_matmul_[7] + bh[7]);
+    h_t0[8] = MathFunctions.tanhf(h_t0_matmul[8] + h_t0_matmul_[8] + bh[8]);
+    h_t0[9] = MathFunctions.tanhf(h_t0_matmul[9] + h_t0_matmul_[9] + bh[9]);
+    h_t0[10] = MathFunctions.tanhf(h_t0_matmul[10] + h_t0_matmul_[10] + bh[10]);
+    h_t0[11] = MathFunctions.tanhf(h_t0_matmul[11] + h_t0_matmul_[11] + bh[11]);
+    h_t0[12] = MathFunctions.tanhf(h_t0_matmul[12] + h_t0_matmul_[12] + bh[12]);
+    h_t0[13] = MathFunctions.tanhf(h_t0_matmul[13] + h_t0_matmul_[13] + bh[13]);
+    h_t0[14] = MathFunctions.tanhf(h_t0_matmul[14] + h_t0_matmul_[14] + bh[14]);
+    h_t0[15] = MathFunctions.tanhf(h_t0_matmul[15] + h_t0_matmul_[15] + bh[15]);
+    // tiny_rnn.nn:10 h_t1_index = index [3]
+    h_t1_index[0] = xs[3];
+    h_t1_index[1] = xs[4];
+    h_t1_index[2] = xs[5];
   }
 
   private void forwardCommon1() {
-    // tiny_rnn.nn:10 matmul [16]
-    f17[0] = Wx[0][0] * f16[0] + Wx[0][1] * f16[1] + Wx[0][2] * f16[2];
-    f17[1] = Wx[1][0] * f16[0] + Wx[1][1] * f16[1] + Wx[1][2] * f16[2];
-    f17[2] = Wx[2][0] * f16[0] + Wx[2][1] * f16[1] + Wx[2][2] * f16[2];
-    f17[3] = Wx[3][0] * f16[0] + Wx[3][1] * f16[1] + Wx[3][2] * f16[2];
-    f17[4] = Wx[4][0] * f16[0] + Wx[4][1] * f16[1] + Wx[4][2] * f16[2];
-    f17[5] = Wx[5][0] * f16[0] + Wx[5][1] * f16[1] + Wx[5][2] * f16[2];
-    f17[6] = Wx[6][0] * f16[0] + Wx[6][1] * f16[1] + Wx[6][2] * f16[2];
-    f17[7] = Wx[7][0] * f16[0] + Wx[7][1] * f16[1] + Wx[7][2] * f16[2];
-    f17[8] = Wx[8][0] * f16[0] + Wx[8][1] * f16[1] + Wx[8][2] * f16[2];
-    f17[9] = Wx[9][0] * f16[0] + Wx[9][1] * f16[1] + Wx[9][2] * f16[2];
-    f17[10] = Wx[10][0] * f16[0] + Wx[10][1] * f16[1] + Wx[10][2] * f16[2];
-    f17[11] = Wx[11][0] * f16[0] + Wx[11][1] * f16[1] + Wx[11][2] * f16[2];
-    f17[12] = Wx[12][0] * f16[0] + Wx[12][1] * f16[1] + Wx[12][2] * f16[2];
-    f17[13] = Wx[13][0] * f16[0] + Wx[13][1] * f16[1] + Wx[13][2] * f16[2];
-    f17[14] = Wx[14][0] * f16[0] + Wx[14][1] * f16[1] + Wx[14][2] * f16[2];
-    f17[15] = Wx[15][0] * f16[0] + Wx[15][1] * f16[1] + Wx[15][2] * f16[2];
-    // tiny_rnn.nn:10 matmul [16]
+    // tiny_rnn.nn:10 h_t1_matmul = matmul [16]
+    h_t1_matmul[0] = Wx[0][0] * h_t1_index[0] + Wx[0][1] * h_t1_index[1] + Wx[0][2] * h_t1_index[2];
+    h_t1_matmul[1] = Wx[1][0] * h_t1_index[0] + Wx[1][1] * h_t1_index[1] + Wx[1][2] * h_t1_index[2];
+    h_t1_matmul[2] = Wx[2][0] * h_t1_index[0] + Wx[2][1] * h_t1_index[1] + Wx[2][2] * h_t1_index[2];
+    h_t1_matmul[3] = Wx[3][0] * h_t1_index[0] + Wx[3][1] * h_t1_index[1] + Wx[3][2] * h_t1_index[2];
+    h_t1_matmul[4] = Wx[4][0] * h_t1_index[0] + Wx[4][1] * h_t1_index[1] + Wx[4][2] * h_t1_index[2];
+    h_t1_matmul[5] = Wx[5][0] * h_t1_index[0] + Wx[5][1] * h_t1_index[1] + Wx[5][2] * h_t1_index[2];
+    h_t1_matmul[6] = Wx[6][0] * h_t1_index[0] + Wx[6][1] * h_t1_index[1] + Wx[6][2] * h_t1_index[2];
+    h_t1_matmul[7] = Wx[7][0] * h_t1_index[0] + Wx[7][1] * h_t1_index[1] + Wx[7][2] * h_t1_index[2];
+    h_t1_matmul[8] = Wx[8][0] * h_t1_index[0] + Wx[8][1] * h_t1_index[1] + Wx[8][2] * h_t1_index[2];
+    h_t1_matmul[9] = Wx[9][0] * h_t1_index[0] + Wx[9][1] * h_t1_index[1] + Wx[9][2] * h_t1_index[2];
+    h_t1_matmul[10] = Wx[10][0] * h_t1_index[0] + Wx[10][1] * h_t1_index[1] + Wx[10][2] * h_t1_index[2];
+    h_t1_matmul[11] = Wx[11][0] * h_t1_index[0] + Wx[11][1] * h_t1_index[1] + Wx[11][2] * h_t1_index[2];
+    h_t1_matmul[12] = Wx[12][0] * h_t1_index[0] + Wx[12][1] * h_t1_index[1] + Wx[12][2] * h_t1_index[2];
+    h_t1_matmul[13] = Wx[13][0] * h_t1_index[0] + Wx[13][1] * h_t1_index[1] + Wx[13][2] * h_t1_index[2];
+    h_t1_matmul[14] = Wx[14][0] * h_t1_index[0] + Wx[14][1] * h_t1_index[1] + Wx[14][2] * h_t1_index[2];
+    h_t1_matmul[15] = Wx[15][0] * h_t1_index[0] + Wx[15][1] * h_t1_index[1] + Wx[15][2] * h_t1_index[2];
+    // tiny_rnn.nn:10 h_t1_matmul = matmul [16]
     {
-      float[] out = f18;
+      float[] out = h_t1_matmul_;
       float[] vec = h_t0;
       for (int i = 0; i < 16; i += 4) {
         float[] r0 = Wh[i];
@@ -450,49 +450,49 @@ public final class TinyRnn implements FloatModel {
       }
     }
     // tiny_rnn.nn:10 h_t1 = tanh [16]
-    h_t1[0] = MathFunctions.tanhf(f17[0] + f18[0] + bh[0]);
-    h_t1[1] = MathFunctions.tanhf(f17[1] + f18[1] + bh[1]);
-    h_t1[2] = MathFunctions.tanhf(f17[2] + f18[2] + bh[2]);
-    h_t1[3] = MathFunctions.tanhf(f17[3] + f18[3] + bh[3]);
-    h_t1[4] = MathFunctions.tanhf(f17[4] + f18[4] + bh[4]);
-    h_t1[5] = MathFunctions.tanhf(f17[5] + f18[5] + bh[5]);
-    h_t1[6] = MathFunctions.tanhf(f17[6] + f18[6] + bh[6]);
-    h_t1[7] = MathFunctions.tanhf(f17[7] + f18[7] + bh[7]);
-    h_t1[8] = MathFunctions.tanhf(f17[8] + f18[8] + bh[8]);
-    h_t1[9] = MathFunctions.tanhf(f17[9] + f18[9] + bh[9]);
-    h_t1[10] = MathFunctions.tanhf(f17[10] + f18[10] + bh[10]);
-    h_t1[11] = MathFunctions.tanhf(f17[11] + f18[11] + bh[11]);
-    h_t1[12] = MathFunctions.tanhf(f17[12] + f18[12] + bh[12]);
-    h_t1[13] = MathFunctions.tanhf(f17[13] + f18[13] + bh[13]);
-    h_t1[14] = MathFunctions.tanhf(f17[14] + f18[14] + bh[14]);
-    h_t1[15] = MathFunctions.tanhf(f17[15] + f18[15] + bh[15]);
-    // tiny_rnn.nn:10 index [3]
-    f26[0] = xs[6];
-    f26[1] = xs[7];
-    f26[2] = xs[8];
+    h_t1[0] = MathFunctions.tanhf(h_t1_matmul[0] + h_t1_matmul_[0] + bh[0]);
+    h_t1[1] = MathFunctions.tanhf(h_t1_matmul[1] + h_t1_matmul_[1] + bh[1]);
+    h_t1[2] = MathFunctions.tanhf(h_t1_matmul[2] + h_t1_matmul_[2] + bh[2]);
+    h_t1[3] = MathFunctions.tanhf(h_t1_matmul[3] + h_t1_matmul_[3] + bh[3]);
+    h_t1[4] = MathFunctions.tanhf(h_t1_matmul[4] + h_t1_matmul_[4] + bh[4]);
+    h_t1[5] = MathFunctions.tanhf(h_t1_matmul[5] + h_t1_matmul_[5] + bh[5]);
+    h_t1[6] = MathFunctions.tanhf(h_t1_matmul[6] + h_t1_matmul_[6] + bh[6]);
+    h_t1[7] = MathFunctions.tanhf(h_t1_matmul[7] + h_t1_matmul_[7] + bh[7]);
+    h_t1[8] = MathFunctions.tanhf(h_t1_matmul[8] + h_t1_matmul_[8] + bh[8]);
+    h_t1[9] = MathFunctions.tanhf(h_t1_matmul[9] + h_t1_matmul_[9] + bh[9]);
+    h_t1[10] = MathFunctions.tanhf(h_t1_matmul[10] + h_t1_matmul_[10] + bh[10]);
+    h_t1[11] = MathFunctions.tanhf(h_t1_matmul[11] + h_t1_matmul_[11] + bh[11]);
+    h_t1[12] = MathFunctions.tanhf(h_t1_matmul[12] + h_t1_matmul_[12] + bh[12]);
+    h_t1[13] = MathFunctions.tanhf(h_t1_matmul[13] + h_t1_matmul_[13] + bh[13]);
+    h_t1[14] = MathFunctions.tanhf(h_t1_matmul[14] + h_t1_matmul_[14] + bh[14]);
+    h_t1[15] = MathFunctions.tanhf(h_t1_matmul[15] + h_t1_matmul_[15] + bh[15]);
+    // tiny_rnn.nn:10 h_t2_index = index [3]
+    h_t2_index[0] = xs[6];
+    h_t2_index[1] = xs[7];
+    h_t2_index[2] = xs[8];
   }
 
   private void forwardCommon2() {
-    // tiny_rnn.nn:10 matmul [16]
-    f27[0] = Wx[0][0] * f26[0] + Wx[0][1] * f26[1] + Wx[0][2] * f26[2];
-    f27[1] = Wx[1][0] * f26[0] + Wx[1][1] * f26[1] + Wx[1][2] * f26[2];
-    f27[2] = Wx[2][0] * f26[0] + Wx[2][1] * f26[1] + Wx[2][2] * f26[2];
-    f27[3] = Wx[3][0] * f26[0] + Wx[3][1] * f26[1] + Wx[3][2] * f26[2];
-    f27[4] = Wx[4][0] * f26[0] + Wx[4][1] * f26[1] + Wx[4][2] * f26[2];
-    f27[5] = Wx[5][0] * f26[0] + Wx[5][1] * f26[1] + Wx[5][2] * f26[2];
-    f27[6] = Wx[6][0] * f26[0] + Wx[6][1] * f26[1] + Wx[6][2] * f26[2];
-    f27[7] = Wx[7][0] * f26[0] + Wx[7][1] * f26[1] + Wx[7][2] * f26[2];
-    f27[8] = Wx[8][0] * f26[0] + Wx[8][1] * f26[1] + Wx[8][2] * f26[2];
-    f27[9] = Wx[9][0] * f26[0] + Wx[9][1] * f26[1] + Wx[9][2] * f26[2];
-    f27[10] = Wx[10][0] * f26[0] + Wx[10][1] * f26[1] + Wx[10][2] * f26[2];
-    f27[11] = Wx[11][0] * f26[0] + Wx[11][1] * f26[1] + Wx[11][2] * f26[2];
-    f27[12] = Wx[12][0] * f26[0] + Wx[12][1] * f26[1] + Wx[12][2] * f26[2];
-    f27[13] = Wx[13][0] * f26[0] + Wx[13][1] * f26[1] + Wx[13][2] * f26[2];
-    f27[14] = Wx[14][0] * f26[0] + Wx[14][1] * f26[1] + Wx[14][2] * f26[2];
-    f27[15] = Wx[15][0] * f26[0] + Wx[15][1] * f26[1] + Wx[15][2] * f26[2];
-    // tiny_rnn.nn:10 matmul [16]
+    // tiny_rnn.nn:10 h_t2_matmul = matmul [16]
+    h_t2_matmul[0] = Wx[0][0] * h_t2_index[0] + Wx[0][1] * h_t2_index[1] + Wx[0][2] * h_t2_index[2];
+    h_t2_matmul[1] = Wx[1][0] * h_t2_index[0] + Wx[1][1] * h_t2_index[1] + Wx[1][2] * h_t2_index[2];
+    h_t2_matmul[2] = Wx[2][0] * h_t2_index[0] + Wx[2][1] * h_t2_index[1] + Wx[2][2] * h_t2_index[2];
+    h_t2_matmul[3] = Wx[3][0] * h_t2_index[0] + Wx[3][1] * h_t2_index[1] + Wx[3][2] * h_t2_index[2];
+    h_t2_matmul[4] = Wx[4][0] * h_t2_index[0] + Wx[4][1] * h_t2_index[1] + Wx[4][2] * h_t2_index[2];
+    h_t2_matmul[5] = Wx[5][0] * h_t2_index[0] + Wx[5][1] * h_t2_index[1] + Wx[5][2] * h_t2_index[2];
+    h_t2_matmul[6] = Wx[6][0] * h_t2_index[0] + Wx[6][1] * h_t2_index[1] + Wx[6][2] * h_t2_index[2];
+    h_t2_matmul[7] = Wx[7][0] * h_t2_index[0] + Wx[7][1] * h_t2_index[1] + Wx[7][2] * h_t2_index[2];
+    h_t2_matmul[8] = Wx[8][0] * h_t2_index[0] + Wx[8][1] * h_t2_index[1] + Wx[8][2] * h_t2_index[2];
+    h_t2_matmul[9] = Wx[9][0] * h_t2_index[0] + Wx[9][1] * h_t2_index[1] + Wx[9][2] * h_t2_index[2];
+    h_t2_matmul[10] = Wx[10][0] * h_t2_index[0] + Wx[10][1] * h_t2_index[1] + Wx[10][2] * h_t2_index[2];
+    h_t2_matmul[11] = Wx[11][0] * h_t2_index[0] + Wx[11][1] * h_t2_index[1] + Wx[11][2] * h_t2_index[2];
+    h_t2_matmul[12] = Wx[12][0] * h_t2_index[0] + Wx[12][1] * h_t2_index[1] + Wx[12][2] * h_t2_index[2];
+    h_t2_matmul[13] = Wx[13][0] * h_t2_index[0] + Wx[13][1] * h_t2_index[1] + Wx[13][2] * h_t2_index[2];
+    h_t2_matmul[14] = Wx[14][0] * h_t2_index[0] + Wx[14][1] * h_t2_index[1] + Wx[14][2] * h_t2_index[2];
+    h_t2_matmul[15] = Wx[15][0] * h_t2_index[0] + Wx[15][1] * h_t2_index[1] + Wx[15][2] * h_t2_index[2];
+    // tiny_rnn.nn:10 h_t2_matmul = matmul [16]
     {
-      float[] out = f28;
+      float[] out = h_t2_matmul_;
       float[] vec = h_t1;
       for (int i = 0; i < 16; i += 4) {
         float[] r0 = Wh[i];
@@ -514,49 +514,49 @@ public final class TinyRnn implements FloatModel {
       }
     }
     // tiny_rnn.nn:10 h_t2 = tanh [16]
-    h_t2[0] = MathFunctions.tanhf(f27[0] + f28[0] + bh[0]);
-    h_t2[1] = MathFunctions.tanhf(f27[1] + f28[1] + bh[1]);
-    h_t2[2] = MathFunctions.tanhf(f27[2] + f28[2] + bh[2]);
-    h_t2[3] = MathFunctions.tanhf(f27[3] + f28[3] + bh[3]);
-    h_t2[4] = MathFunctions.tanhf(f27[4] + f28[4] + bh[4]);
-    h_t2[5] = MathFunctions.tanhf(f27[5] + f28[5] + bh[5]);
-    h_t2[6] = MathFunctions.tanhf(f27[6] + f28[6] + bh[6]);
-    h_t2[7] = MathFunctions.tanhf(f27[7] + f28[7] + bh[7]);
-    h_t2[8] = MathFunctions.tanhf(f27[8] + f28[8] + bh[8]);
-    h_t2[9] = MathFunctions.tanhf(f27[9] + f28[9] + bh[9]);
-    h_t2[10] = MathFunctions.tanhf(f27[10] + f28[10] + bh[10]);
-    h_t2[11] = MathFunctions.tanhf(f27[11] + f28[11] + bh[11]);
-    h_t2[12] = MathFunctions.tanhf(f27[12] + f28[12] + bh[12]);
-    h_t2[13] = MathFunctions.tanhf(f27[13] + f28[13] + bh[13]);
-    h_t2[14] = MathFunctions.tanhf(f27[14] + f28[14] + bh[14]);
-    h_t2[15] = MathFunctions.tanhf(f27[15] + f28[15] + bh[15]);
-    // tiny_rnn.nn:10 index [3]
-    f36[0] = xs[9];
-    f36[1] = xs[10];
-    f36[2] = xs[11];
+    h_t2[0] = MathFunctions.tanhf(h_t2_matmul[0] + h_t2_matmul_[0] + bh[0]);
+    h_t2[1] = MathFunctions.tanhf(h_t2_matmul[1] + h_t2_matmul_[1] + bh[1]);
+    h_t2[2] = MathFunctions.tanhf(h_t2_matmul[2] + h_t2_matmul_[2] + bh[2]);
+    h_t2[3] = MathFunctions.tanhf(h_t2_matmul[3] + h_t2_matmul_[3] + bh[3]);
+    h_t2[4] = MathFunctions.tanhf(h_t2_matmul[4] + h_t2_matmul_[4] + bh[4]);
+    h_t2[5] = MathFunctions.tanhf(h_t2_matmul[5] + h_t2_matmul_[5] + bh[5]);
+    h_t2[6] = MathFunctions.tanhf(h_t2_matmul[6] + h_t2_matmul_[6] + bh[6]);
+    h_t2[7] = MathFunctions.tanhf(h_t2_matmul[7] + h_t2_matmul_[7] + bh[7]);
+    h_t2[8] = MathFunctions.tanhf(h_t2_matmul[8] + h_t2_matmul_[8] + bh[8]);
+    h_t2[9] = MathFunctions.tanhf(h_t2_matmul[9] + h_t2_matmul_[9] + bh[9]);
+    h_t2[10] = MathFunctions.tanhf(h_t2_matmul[10] + h_t2_matmul_[10] + bh[10]);
+    h_t2[11] = MathFunctions.tanhf(h_t2_matmul[11] + h_t2_matmul_[11] + bh[11]);
+    h_t2[12] = MathFunctions.tanhf(h_t2_matmul[12] + h_t2_matmul_[12] + bh[12]);
+    h_t2[13] = MathFunctions.tanhf(h_t2_matmul[13] + h_t2_matmul_[13] + bh[13]);
+    h_t2[14] = MathFunctions.tanhf(h_t2_matmul[14] + h_t2_matmul_[14] + bh[14]);
+    h_t2[15] = MathFunctions.tanhf(h_t2_matmul[15] + h_t2_matmul_[15] + bh[15]);
+    // tiny_rnn.nn:10 h_t3_index = index [3]
+    h_t3_index[0] = xs[9];
+    h_t3_index[1] = xs[10];
+    h_t3_index[2] = xs[11];
   }
 
   private void forwardCommon3() {
-    // tiny_rnn.nn:10 matmul [16]
-    f37[0] = Wx[0][0] * f36[0] + Wx[0][1] * f36[1] + Wx[0][2] * f36[2];
-    f37[1] = Wx[1][0] * f36[0] + Wx[1][1] * f36[1] + Wx[1][2] * f36[2];
-    f37[2] = Wx[2][0] * f36[0] + Wx[2][1] * f36[1] + Wx[2][2] * f36[2];
-    f37[3] = Wx[3][0] * f36[0] + Wx[3][1] * f36[1] + Wx[3][2] * f36[2];
-    f37[4] = Wx[4][0] * f36[0] + Wx[4][1] * f36[1] + Wx[4][2] * f36[2];
-    f37[5] = Wx[5][0] * f36[0] + Wx[5][1] * f36[1] + Wx[5][2] * f36[2];
-    f37[6] = Wx[6][0] * f36[0] + Wx[6][1] * f36[1] + Wx[6][2] * f36[2];
-    f37[7] = Wx[7][0] * f36[0] + Wx[7][1] * f36[1] + Wx[7][2] * f36[2];
-    f37[8] = Wx[8][0] * f36[0] + Wx[8][1] * f36[1] + Wx[8][2] * f36[2];
-    f37[9] = Wx[9][0] * f36[0] + Wx[9][1] * f36[1] + Wx[9][2] * f36[2];
-    f37[10] = Wx[10][0] * f36[0] + Wx[10][1] * f36[1] + Wx[10][2] * f36[2];
-    f37[11] = Wx[11][0] * f36[0] + Wx[11][1] * f36[1] + Wx[11][2] * f36[2];
-    f37[12] = Wx[12][0] * f36[0] + Wx[12][1] * f36[1] + Wx[12][2] * f36[2];
-    f37[13] = Wx[13][0] * f36[0] + Wx[13][1] * f36[1] + Wx[13][2] * f36[2];
-    f37[14] = Wx[14][0] * f36[0] + Wx[14][1] * f36[1] + Wx[14][2] * f36[2];
-    f37[15] = Wx[15][0] * f36[0] + Wx[15][1] * f36[1] + Wx[15][2] * f36[2];
-    // tiny_rnn.nn:10 matmul [16]
+    // tiny_rnn.nn:10 h_t3_matmul = matmul [16]
+    h_t3_matmul[0] = Wx[0][0] * h_t3_index[0] + Wx[0][1] * h_t3_index[1] + Wx[0][2] * h_t3_index[2];
+    h_t3_matmul[1] = Wx[1][0] * h_t3_index[0] + Wx[1][1] * h_t3_index[1] + Wx[1][2] * h_t3_index[2];
+    h_t3_matmul[2] = Wx[2][0] * h_t3_index[0] + Wx[2][1] * h_t3_index[1] + Wx[2][2] * h_t3_index[2];
+    h_t3_matmul[3] = Wx[3][0] * h_t3_index[0] + Wx[3][1] * h_t3_index[1] + Wx[3][2] * h_t3_index[2];
+    h_t3_matmul[4] = Wx[4][0] * h_t3_index[0] + Wx[4][1] * h_t3_index[1] + Wx[4][2] * h_t3_index[2];
+    h_t3_matmul[5] = Wx[5][0] * h_t3_index[0] + Wx[5][1] * h_t3_index[1] + Wx[5][2] * h_t3_index[2];
+    h_t3_matmul[6] = Wx[6][0] * h_t3_index[0] + Wx[6][1] * h_t3_index[1] + Wx[6][2] * h_t3_index[2];
+    h_t3_matmul[7] = Wx[7][0] * h_t3_index[0] + Wx[7][1] * h_t3_index[1] + Wx[7][2] * h_t3_index[2];
+    h_t3_matmul[8] = Wx[8][0] * h_t3_index[0] + Wx[8][1] * h_t3_index[1] + Wx[8][2] * h_t3_index[2];
+    h_t3_matmul[9] = Wx[9][0] * h_t3_index[0] + Wx[9][1] * h_t3_index[1] + Wx[9][2] * h_t3_index[2];
+    h_t3_matmul[10] = Wx[10][0] * h_t3_index[0] + Wx[10][1] * h_t3_index[1] + Wx[10][2] * h_t3_index[2];
+    h_t3_matmul[11] = Wx[11][0] * h_t3_index[0] + Wx[11][1] * h_t3_index[1] + Wx[11][2] * h_t3_index[2];
+    h_t3_matmul[12] = Wx[12][0] * h_t3_index[0] + Wx[12][1] * h_t3_index[1] + Wx[12][2] * h_t3_index[2];
+    h_t3_matmul[13] = Wx[13][0] * h_t3_index[0] + Wx[13][1] * h_t3_index[1] + Wx[13][2] * h_t3_index[2];
+    h_t3_matmul[14] = Wx[14][0] * h_t3_index[0] + Wx[14][1] * h_t3_index[1] + Wx[14][2] * h_t3_index[2];
+    h_t3_matmul[15] = Wx[15][0] * h_t3_index[0] + Wx[15][1] * h_t3_index[1] + Wx[15][2] * h_t3_index[2];
+    // tiny_rnn.nn:10 h_t3_matmul = matmul [16]
     {
-      float[] out = f38;
+      float[] out = h_t3_matmul_;
       float[] vec = h_t2;
       for (int i = 0; i < 16; i += 4) {
         float[] r0 = Wh[i];
@@ -578,49 +578,49 @@ public final class TinyRnn implements FloatModel {
       }
     }
     // tiny_rnn.nn:10 h_t3 = tanh [16]
-    h_t3[0] = MathFunctions.tanhf(f37[0] + f38[0] + bh[0]);
-    h_t3[1] = MathFunctions.tanhf(f37[1] + f38[1] + bh[1]);
-    h_t3[2] = MathFunctions.tanhf(f37[2] + f38[2] + bh[2]);
-    h_t3[3] = MathFunctions.tanhf(f37[3] + f38[3] + bh[3]);
-    h_t3[4] = MathFunctions.tanhf(f37[4] + f38[4] + bh[4]);
-    h_t3[5] = MathFunctions.tanhf(f37[5] + f38[5] + bh[5]);
-    h_t3[6] = MathFunctions.tanhf(f37[6] + f38[6] + bh[6]);
-    h_t3[7] = MathFunctions.tanhf(f37[7] + f38[7] + bh[7]);
-    h_t3[8] = MathFunctions.tanhf(f37[8] + f38[8] + bh[8]);
-    h_t3[9] = MathFunctions.tanhf(f37[9] + f38[9] + bh[9]);
-    h_t3[10] = MathFunctions.tanhf(f37[10] + f38[10] + bh[10]);
-    h_t3[11] = MathFunctions.tanhf(f37[11] + f38[11] + bh[11]);
-    h_t3[12] = MathFunctions.tanhf(f37[12] + f38[12] + bh[12]);
-    h_t3[13] = MathFunctions.tanhf(f37[13] + f38[13] + bh[13]);
-    h_t3[14] = MathFunctions.tanhf(f37[14] + f38[14] + bh[14]);
-    h_t3[15] = MathFunctions.tanhf(f37[15] + f38[15] + bh[15]);
-    // tiny_rnn.nn:10 index [3]
-    f46[0] = xs[12];
-    f46[1] = xs[13];
-    f46[2] = xs[14];
+    h_t3[0] = MathFunctions.tanhf(h_t3_matmul[0] + h_t3_matmul_[0] + bh[0]);
+    h_t3[1] = MathFunctions.tanhf(h_t3_matmul[1] + h_t3_matmul_[1] + bh[1]);
+    h_t3[2] = MathFunctions.tanhf(h_t3_matmul[2] + h_t3_matmul_[2] + bh[2]);
+    h_t3[3] = MathFunctions.tanhf(h_t3_matmul[3] + h_t3_matmul_[3] + bh[3]);
+    h_t3[4] = MathFunctions.tanhf(h_t3_matmul[4] + h_t3_matmul_[4] + bh[4]);
+    h_t3[5] = MathFunctions.tanhf(h_t3_matmul[5] + h_t3_matmul_[5] + bh[5]);
+    h_t3[6] = MathFunctions.tanhf(h_t3_matmul[6] + h_t3_matmul_[6] + bh[6]);
+    h_t3[7] = MathFunctions.tanhf(h_t3_matmul[7] + h_t3_matmul_[7] + bh[7]);
+    h_t3[8] = MathFunctions.tanhf(h_t3_matmul[8] + h_t3_matmul_[8] + bh[8]);
+    h_t3[9] = MathFunctions.tanhf(h_t3_matmul[9] + h_t3_matmul_[9] + bh[9]);
+    h_t3[10] = MathFunctions.tanhf(h_t3_matmul[10] + h_t3_matmul_[10] + bh[10]);
+    h_t3[11] = MathFunctions.tanhf(h_t3_matmul[11] + h_t3_matmul_[11] + bh[11]);
+    h_t3[12] = MathFunctions.tanhf(h_t3_matmul[12] + h_t3_matmul_[12] + bh[12]);
+    h_t3[13] = MathFunctions.tanhf(h_t3_matmul[13] + h_t3_matmul_[13] + bh[13]);
+    h_t3[14] = MathFunctions.tanhf(h_t3_matmul[14] + h_t3_matmul_[14] + bh[14]);
+    h_t3[15] = MathFunctions.tanhf(h_t3_matmul[15] + h_t3_matmul_[15] + bh[15]);
+    // tiny_rnn.nn:10 h_t4_index = index [3]
+    h_t4_index[0] = xs[12];
+    h_t4_index[1] = xs[13];
+    h_t4_index[2] = xs[14];
   }
 
   private void forwardCommon4() {
-    // tiny_rnn.nn:10 matmul [16]
-    f47[0] = Wx[0][0] * f46[0] + Wx[0][1] * f46[1] + Wx[0][2] * f46[2];
-    f47[1] = Wx[1][0] * f46[0] + Wx[1][1] * f46[1] + Wx[1][2] * f46[2];
-    f47[2] = Wx[2][0] * f46[0] + Wx[2][1] * f46[1] + Wx[2][2] * f46[2];
-    f47[3] = Wx[3][0] * f46[0] + Wx[3][1] * f46[1] + Wx[3][2] * f46[2];
-    f47[4] = Wx[4][0] * f46[0] + Wx[4][1] * f46[1] + Wx[4][2] * f46[2];
-    f47[5] = Wx[5][0] * f46[0] + Wx[5][1] * f46[1] + Wx[5][2] * f46[2];
-    f47[6] = Wx[6][0] * f46[0] + Wx[6][1] * f46[1] + Wx[6][2] * f46[2];
-    f47[7] = Wx[7][0] * f46[0] + Wx[7][1] * f46[1] + Wx[7][2] * f46[2];
-    f47[8] = Wx[8][0] * f46[0] + Wx[8][1] * f46[1] + Wx[8][2] * f46[2];
-    f47[9] = Wx[9][0] * f46[0] + Wx[9][1] * f46[1] + Wx[9][2] * f46[2];
-    f47[10] = Wx[10][0] * f46[0] + Wx[10][1] * f46[1] + Wx[10][2] * f46[2];
-    f47[11] = Wx[11][0] * f46[0] + Wx[11][1] * f46[1] + Wx[11][2] * f46[2];
-    f47[12] = Wx[12][0] * f46[0] + Wx[12][1] * f46[1] + Wx[12][2] * f46[2];
-    f47[13] = Wx[13][0] * f46[0] + Wx[13][1] * f46[1] + Wx[13][2] * f46[2];
-    f47[14] = Wx[14][0] * f46[0] + Wx[14][1] * f46[1] + Wx[14][2] * f46[2];
-    f47[15] = Wx[15][0] * f46[0] + Wx[15][1] * f46[1] + Wx[15][2] * f46[2];
-    // tiny_rnn.nn:10 matmul [16]
+    // tiny_rnn.nn:10 h_t4_matmul = matmul [16]
+    h_t4_matmul[0] = Wx[0][0] * h_t4_index[0] + Wx[0][1] * h_t4_index[1] + Wx[0][2] * h_t4_index[2];
+    h_t4_matmul[1] = Wx[1][0] * h_t4_index[0] + Wx[1][1] * h_t4_index[1] + Wx[1][2] * h_t4_index[2];
+    h_t4_matmul[2] = Wx[2][0] * h_t4_index[0] + Wx[2][1] * h_t4_index[1] + Wx[2][2] * h_t4_index[2];
+    h_t4_matmul[3] = Wx[3][0] * h_t4_index[0] + Wx[3][1] * h_t4_index[1] + Wx[3][2] * h_t4_index[2];
+    h_t4_matmul[4] = Wx[4][0] * h_t4_index[0] + Wx[4][1] * h_t4_index[1] + Wx[4][2] * h_t4_index[2];
+    h_t4_matmul[5] = Wx[5][0] * h_t4_index[0] + Wx[5][1] * h_t4_index[1] + Wx[5][2] * h_t4_index[2];
+    h_t4_matmul[6] = Wx[6][0] * h_t4_index[0] + Wx[6][1] * h_t4_index[1] + Wx[6][2] * h_t4_index[2];
+    h_t4_matmul[7] = Wx[7][0] * h_t4_index[0] + Wx[7][1] * h_t4_index[1] + Wx[7][2] * h_t4_index[2];
+    h_t4_matmul[8] = Wx[8][0] * h_t4_index[0] + Wx[8][1] * h_t4_index[1] + Wx[8][2] * h_t4_index[2];
+    h_t4_matmul[9] = Wx[9][0] * h_t4_index[0] + Wx[9][1] * h_t4_index[1] + Wx[9][2] * h_t4_index[2];
+    h_t4_matmul[10] = Wx[10][0] * h_t4_index[0] + Wx[10][1] * h_t4_index[1] + Wx[10][2] * h_t4_index[2];
+    h_t4_matmul[11] = Wx[11][0] * h_t4_index[0] + Wx[11][1] * h_t4_index[1] + Wx[11][2] * h_t4_index[2];
+    h_t4_matmul[12] = Wx[12][0] * h_t4_index[0] + Wx[12][1] * h_t4_index[1] + Wx[12][2] * h_t4_index[2];
+    h_t4_matmul[13] = Wx[13][0] * h_t4_index[0] + Wx[13][1] * h_t4_index[1] + Wx[13][2] * h_t4_index[2];
+    h_t4_matmul[14] = Wx[14][0] * h_t4_index[0] + Wx[14][1] * h_t4_index[1] + Wx[14][2] * h_t4_index[2];
+    h_t4_matmul[15] = Wx[15][0] * h_t4_index[0] + Wx[15][1] * h_t4_index[1] + Wx[15][2] * h_t4_index[2];
+    // tiny_rnn.nn:10 h_t4_matmul = matmul [16]
     {
-      float[] out = f48;
+      float[] out = h_t4_matmul_;
       float[] vec = h_t3;
       for (int i = 0; i < 16; i += 4) {
         float[] r0 = Wh[i];
@@ -642,49 +642,49 @@ public final class TinyRnn implements FloatModel {
       }
     }
     // tiny_rnn.nn:10 h_t4 = tanh [16]
-    h_t4[0] = MathFunctions.tanhf(f47[0] + f48[0] + bh[0]);
-    h_t4[1] = MathFunctions.tanhf(f47[1] + f48[1] + bh[1]);
-    h_t4[2] = MathFunctions.tanhf(f47[2] + f48[2] + bh[2]);
-    h_t4[3] = MathFunctions.tanhf(f47[3] + f48[3] + bh[3]);
-    h_t4[4] = MathFunctions.tanhf(f47[4] + f48[4] + bh[4]);
-    h_t4[5] = MathFunctions.tanhf(f47[5] + f48[5] + bh[5]);
-    h_t4[6] = MathFunctions.tanhf(f47[6] + f48[6] + bh[6]);
-    h_t4[7] = MathFunctions.tanhf(f47[7] + f48[7] + bh[7]);
-    h_t4[8] = MathFunctions.tanhf(f47[8] + f48[8] + bh[8]);
-    h_t4[9] = MathFunctions.tanhf(f47[9] + f48[9] + bh[9]);
-    h_t4[10] = MathFunctions.tanhf(f47[10] + f48[10] + bh[10]);
-    h_t4[11] = MathFunctions.tanhf(f47[11] + f48[11] + bh[11]);
-    h_t4[12] = MathFunctions.tanhf(f47[12] + f48[12] + bh[12]);
-    h_t4[13] = MathFunctions.tanhf(f47[13] + f48[13] + bh[13]);
-    h_t4[14] = MathFunctions.tanhf(f47[14] + f48[14] + bh[14]);
-    h_t4[15] = MathFunctions.tanhf(f47[15] + f48[15] + bh[15]);
-    // tiny_rnn.nn:10 index [3]
-    f56[0] = xs[15];
-    f56[1] = xs[16];
-    f56[2] = xs[17];
+    h_t4[0] = MathFunctions.tanhf(h_t4_matmul[0] + h_t4_matmul_[0] + bh[0]);
+    h_t4[1] = MathFunctions.tanhf(h_t4_matmul[1] + h_t4_matmul_[1] + bh[1]);
+    h_t4[2] = MathFunctions.tanhf(h_t4_matmul[2] + h_t4_matmul_[2] + bh[2]);
+    h_t4[3] = MathFunctions.tanhf(h_t4_matmul[3] + h_t4_matmul_[3] + bh[3]);
+    h_t4[4] = MathFunctions.tanhf(h_t4_matmul[4] + h_t4_matmul_[4] + bh[4]);
+    h_t4[5] = MathFunctions.tanhf(h_t4_matmul[5] + h_t4_matmul_[5] + bh[5]);
+    h_t4[6] = MathFunctions.tanhf(h_t4_matmul[6] + h_t4_matmul_[6] + bh[6]);
+    h_t4[7] = MathFunctions.tanhf(h_t4_matmul[7] + h_t4_matmul_[7] + bh[7]);
+    h_t4[8] = MathFunctions.tanhf(h_t4_matmul[8] + h_t4_matmul_[8] + bh[8]);
+    h_t4[9] = MathFunctions.tanhf(h_t4_matmul[9] + h_t4_matmul_[9] + bh[9]);
+    h_t4[10] = MathFunctions.tanhf(h_t4_matmul[10] + h_t4_matmul_[10] + bh[10]);
+    h_t4[11] = MathFunctions.tanhf(h_t4_matmul[11] + h_t4_matmul_[11] + bh[11]);
+    h_t4[12] = MathFunctions.tanhf(h_t4_matmul[12] + h_t4_matmul_[12] + bh[12]);
+    h_t4[13] = MathFunctions.tanhf(h_t4_matmul[13] + h_t4_matmul_[13] + bh[13]);
+    h_t4[14] = MathFunctions.tanhf(h_t4_matmul[14] + h_t4_matmul_[14] + bh[14]);
+    h_t4[15] = MathFunctions.tanhf(h_t4_matmul[15] + h_t4_matmul_[15] + bh[15]);
+    // tiny_rnn.nn:10 h_t5_index = index [3]
+    h_t5_index[0] = xs[15];
+    h_t5_index[1] = xs[16];
+    h_t5_index[2] = xs[17];
   }
 
   private void forwardCommon5() {
-    // tiny_rnn.nn:10 matmul [16]
-    f57[0] = Wx[0][0] * f56[0] + Wx[0][1] * f56[1] + Wx[0][2] * f56[2];
-    f57[1] = Wx[1][0] * f56[0] + Wx[1][1] * f56[1] + Wx[1][2] * f56[2];
-    f57[2] = Wx[2][0] * f56[0] + Wx[2][1] * f56[1] + Wx[2][2] * f56[2];
-    f57[3] = Wx[3][0] * f56[0] + Wx[3][1] * f56[1] + Wx[3][2] * f56[2];
-    f57[4] = Wx[4][0] * f56[0] + Wx[4][1] * f56[1] + Wx[4][2] * f56[2];
-    f57[5] = Wx[5][0] * f56[0] + Wx[5][1] * f56[1] + Wx[5][2] * f56[2];
-    f57[6] = Wx[6][0] * f56[0] + Wx[6][1] * f56[1] + Wx[6][2] * f56[2];
-    f57[7] = Wx[7][0] * f56[0] + Wx[7][1] * f56[1] + Wx[7][2] * f56[2];
-    f57[8] = Wx[8][0] * f56[0] + Wx[8][1] * f56[1] + Wx[8][2] * f56[2];
-    f57[9] = Wx[9][0] * f56[0] + Wx[9][1] * f56[1] + Wx[9][2] * f56[2];
-    f57[10] = Wx[10][0] * f56[0] + Wx[10][1] * f56[1] + Wx[10][2] * f56[2];
-    f57[11] = Wx[11][0] * f56[0] + Wx[11][1] * f56[1] + Wx[11][2] * f56[2];
-    f57[12] = Wx[12][0] * f56[0] + Wx[12][1] * f56[1] + Wx[12][2] * f56[2];
-    f57[13] = Wx[13][0] * f56[0] + Wx[13][1] * f56[1] + Wx[13][2] * f56[2];
-    f57[14] = Wx[14][0] * f56[0] + Wx[14][1] * f56[1] + Wx[14][2] * f56[2];
-    f57[15] = Wx[15][0] * f56[0] + Wx[15][1] * f56[1] + Wx[15][2] * f56[2];
-    // tiny_rnn.nn:10 matmul [16]
+    // tiny_rnn.nn:10 h_t5_matmul = matmul [16]
+    h_t5_matmul[0] = Wx[0][0] * h_t5_index[0] + Wx[0][1] * h_t5_index[1] + Wx[0][2] * h_t5_index[2];
+    h_t5_matmul[1] = Wx[1][0] * h_t5_index[0] + Wx[1][1] * h_t5_index[1] + Wx[1][2] * h_t5_index[2];
+    h_t5_matmul[2] = Wx[2][0] * h_t5_index[0] + Wx[2][1] * h_t5_index[1] + Wx[2][2] * h_t5_index[2];
+    h_t5_matmul[3] = Wx[3][0] * h_t5_index[0] + Wx[3][1] * h_t5_index[1] + Wx[3][2] * h_t5_index[2];
+    h_t5_matmul[4] = Wx[4][0] * h_t5_index[0] + Wx[4][1] * h_t5_index[1] + Wx[4][2] * h_t5_index[2];
+    h_t5_matmul[5] = Wx[5][0] * h_t5_index[0] + Wx[5][1] * h_t5_index[1] + Wx[5][2] * h_t5_index[2];
+    h_t5_matmul[6] = Wx[6][0] * h_t5_index[0] + Wx[6][1] * h_t5_index[1] + Wx[6][2] * h_t5_index[2];
+    h_t5_matmul[7] = Wx[7][0] * h_t5_index[0] + Wx[7][1] * h_t5_index[1] + Wx[7][2] * h_t5_index[2];
+    h_t5_matmul[8] = Wx[8][0] * h_t5_index[0] + Wx[8][1] * h_t5_index[1] + Wx[8][2] * h_t5_index[2];
+    h_t5_matmul[9] = Wx[9][0] * h_t5_index[0] + Wx[9][1] * h_t5_index[1] + Wx[9][2] * h_t5_index[2];
+    h_t5_matmul[10] = Wx[10][0] * h_t5_index[0] + Wx[10][1] * h_t5_index[1] + Wx[10][2] * h_t5_index[2];
+    h_t5_matmul[11] = Wx[11][0] * h_t5_index[0] + Wx[11][1] * h_t5_index[1] + Wx[11][2] * h_t5_index[2];
+    h_t5_matmul[12] = Wx[12][0] * h_t5_index[0] + Wx[12][1] * h_t5_index[1] + Wx[12][2] * h_t5_index[2];
+    h_t5_matmul[13] = Wx[13][0] * h_t5_index[0] + Wx[13][1] * h_t5_index[1] + Wx[13][2] * h_t5_index[2];
+    h_t5_matmul[14] = Wx[14][0] * h_t5_index[0] + Wx[14][1] * h_t5_index[1] + Wx[14][2] * h_t5_index[2];
+    h_t5_matmul[15] = Wx[15][0] * h_t5_index[0] + Wx[15][1] * h_t5_index[1] + Wx[15][2] * h_t5_index[2];
+    // tiny_rnn.nn:10 h_t5_matmul = matmul [16]
     {
-      float[] out = f58;
+      float[] out = h_t5_matmul_;
       float[] vec = h_t4;
       for (int i = 0; i < 16; i += 4) {
         float[] r0 = Wh[i];
@@ -706,49 +706,49 @@ public final class TinyRnn implements FloatModel {
       }
     }
     // tiny_rnn.nn:10 h_t5 = tanh [16]
-    h_t5[0] = MathFunctions.tanhf(f57[0] + f58[0] + bh[0]);
-    h_t5[1] = MathFunctions.tanhf(f57[1] + f58[1] + bh[1]);
-    h_t5[2] = MathFunctions.tanhf(f57[2] + f58[2] + bh[2]);
-    h_t5[3] = MathFunctions.tanhf(f57[3] + f58[3] + bh[3]);
-    h_t5[4] = MathFunctions.tanhf(f57[4] + f58[4] + bh[4]);
-    h_t5[5] = MathFunctions.tanhf(f57[5] + f58[5] + bh[5]);
-    h_t5[6] = MathFunctions.tanhf(f57[6] + f58[6] + bh[6]);
-    h_t5[7] = MathFunctions.tanhf(f57[7] + f58[7] + bh[7]);
-    h_t5[8] = MathFunctions.tanhf(f57[8] + f58[8] + bh[8]);
-    h_t5[9] = MathFunctions.tanhf(f57[9] + f58[9] + bh[9]);
-    h_t5[10] = MathFunctions.tanhf(f57[10] + f58[10] + bh[10]);
-    h_t5[11] = MathFunctions.tanhf(f57[11] + f58[11] + bh[11]);
-    h_t5[12] = MathFunctions.tanhf(f57[12] + f58[12] + bh[12]);
-    h_t5[13] = MathFunctions.tanhf(f57[13] + f58[13] + bh[13]);
-    h_t5[14] = MathFunctions.tanhf(f57[14] + f58[14] + bh[14]);
-    h_t5[15] = MathFunctions.tanhf(f57[15] + f58[15] + bh[15]);
-    // tiny_rnn.nn:10 index [3]
-    f66[0] = xs[18];
-    f66[1] = xs[19];
-    f66[2] = xs[20];
+    h_t5[0] = MathFunctions.tanhf(h_t5_matmul[0] + h_t5_matmul_[0] + bh[0]);
+    h_t5[1] = MathFunctions.tanhf(h_t5_matmul[1] + h_t5_matmul_[1] + bh[1]);
+    h_t5[2] = MathFunctions.tanhf(h_t5_matmul[2] + h_t5_matmul_[2] + bh[2]);
+    h_t5[3] = MathFunctions.tanhf(h_t5_matmul[3] + h_t5_matmul_[3] + bh[3]);
+    h_t5[4] = MathFunctions.tanhf(h_t5_matmul[4] + h_t5_matmul_[4] + bh[4]);
+    h_t5[5] = MathFunctions.tanhf(h_t5_matmul[5] + h_t5_matmul_[5] + bh[5]);
+    h_t5[6] = MathFunctions.tanhf(h_t5_matmul[6] + h_t5_matmul_[6] + bh[6]);
+    h_t5[7] = MathFunctions.tanhf(h_t5_matmul[7] + h_t5_matmul_[7] + bh[7]);
+    h_t5[8] = MathFunctions.tanhf(h_t5_matmul[8] + h_t5_matmul_[8] + bh[8]);
+    h_t5[9] = MathFunctions.tanhf(h_t5_matmul[9] + h_t5_matmul_[9] + bh[9]);
+    h_t5[10] = MathFunctions.tanhf(h_t5_matmul[10] + h_t5_matmul_[10] + bh[10]);
+    h_t5[11] = MathFunctions.tanhf(h_t5_matmul[11] + h_t5_matmul_[11] + bh[11]);
+    h_t5[12] = MathFunctions.tanhf(h_t5_matmul[12] + h_t5_matmul_[12] + bh[12]);
+    h_t5[13] = MathFunctions.tanhf(h_t5_matmul[13] + h_t5_matmul_[13] + bh[13]);
+    h_t5[14] = MathFunctions.tanhf(h_t5_matmul[14] + h_t5_matmul_[14] + bh[14]);
+    h_t5[15] = MathFunctions.tanhf(h_t5_matmul[15] + h_t5_matmul_[15] + bh[15]);
+    // tiny_rnn.nn:10 h_t6_index = index [3]
+    h_t6_index[0] = xs[18];
+    h_t6_index[1] = xs[19];
+    h_t6_index[2] = xs[20];
   }
 
   private void forwardCommon6() {
-    // tiny_rnn.nn:10 matmul [16]
-    f67[0] = Wx[0][0] * f66[0] + Wx[0][1] * f66[1] + Wx[0][2] * f66[2];
-    f67[1] = Wx[1][0] * f66[0] + Wx[1][1] * f66[1] + Wx[1][2] * f66[2];
-    f67[2] = Wx[2][0] * f66[0] + Wx[2][1] * f66[1] + Wx[2][2] * f66[2];
-    f67[3] = Wx[3][0] * f66[0] + Wx[3][1] * f66[1] + Wx[3][2] * f66[2];
-    f67[4] = Wx[4][0] * f66[0] + Wx[4][1] * f66[1] + Wx[4][2] * f66[2];
-    f67[5] = Wx[5][0] * f66[0] + Wx[5][1] * f66[1] + Wx[5][2] * f66[2];
-    f67[6] = Wx[6][0] * f66[0] + Wx[6][1] * f66[1] + Wx[6][2] * f66[2];
-    f67[7] = Wx[7][0] * f66[0] + Wx[7][1] * f66[1] + Wx[7][2] * f66[2];
-    f67[8] = Wx[8][0] * f66[0] + Wx[8][1] * f66[1] + Wx[8][2] * f66[2];
-    f67[9] = Wx[9][0] * f66[0] + Wx[9][1] * f66[1] + Wx[9][2] * f66[2];
-    f67[10] = Wx[10][0] * f66[0] + Wx[10][1] * f66[1] + Wx[10][2] * f66[2];
-    f67[11] = Wx[11][0] * f66[0] + Wx[11][1] * f66[1] + Wx[11][2] * f66[2];
-    f67[12] = Wx[12][0] * f66[0] + Wx[12][1] * f66[1] + Wx[12][2] * f66[2];
-    f67[13] = Wx[13][0] * f66[0] + Wx[13][1] * f66[1] + Wx[13][2] * f66[2];
-    f67[14] = Wx[14][0] * f66[0] + Wx[14][1] * f66[1] + Wx[14][2] * f66[2];
-    f67[15] = Wx[15][0] * f66[0] + Wx[15][1] * f66[1] + Wx[15][2] * f66[2];
-    // tiny_rnn.nn:10 matmul [16]
+    // tiny_rnn.nn:10 h_t6_matmul = matmul [16]
+    h_t6_matmul[0] = Wx[0][0] * h_t6_index[0] + Wx[0][1] * h_t6_index[1] + Wx[0][2] * h_t6_index[2];
+    h_t6_matmul[1] = Wx[1][0] * h_t6_index[0] + Wx[1][1] * h_t6_index[1] + Wx[1][2] * h_t6_index[2];
+    h_t6_matmul[2] = Wx[2][0] * h_t6_index[0] + Wx[2][1] * h_t6_index[1] + Wx[2][2] * h_t6_index[2];
+    h_t6_matmul[3] = Wx[3][0] * h_t6_index[0] + Wx[3][1] * h_t6_index[1] + Wx[3][2] * h_t6_index[2];
+    h_t6_matmul[4] = Wx[4][0] * h_t6_index[0] + Wx[4][1] * h_t6_index[1] + Wx[4][2] * h_t6_index[2];
+    h_t6_matmul[5] = Wx[5][0] * h_t6_index[0] + Wx[5][1] * h_t6_index[1] + Wx[5][2] * h_t6_index[2];
+    h_t6_matmul[6] = Wx[6][0] * h_t6_index[0] + Wx[6][1] * h_t6_index[1] + Wx[6][2] * h_t6_index[2];
+    h_t6_matmul[7] = Wx[7][0] * h_t6_index[0] + Wx[7][1] * h_t6_index[1] + Wx[7][2] * h_t6_index[2];
+    h_t6_matmul[8] = Wx[8][0] * h_t6_index[0] + Wx[8][1] * h_t6_index[1] + Wx[8][2] * h_t6_index[2];
+    h_t6_matmul[9] = Wx[9][0] * h_t6_index[0] + Wx[9][1] * h_t6_index[1] + Wx[9][2] * h_t6_index[2];
+    h_t6_matmul[10] = Wx[10][0] * h_t6_index[0] + Wx[10][1] * h_t6_index[1] + Wx[10][2] * h_t6_index[2];
+    h_t6_matmul[11] = Wx[11][0] * h_t6_index[0] + Wx[11][1] * h_t6_index[1] + Wx[11][2] * h_t6_index[2];
+    h_t6_matmul[12] = Wx[12][0] * h_t6_index[0] + Wx[12][1] * h_t6_index[1] + Wx[12][2] * h_t6_index[2];
+    h_t6_matmul[13] = Wx[13][0] * h_t6_index[0] + Wx[13][1] * h_t6_index[1] + Wx[13][2] * h_t6_index[2];
+    h_t6_matmul[14] = Wx[14][0] * h_t6_index[0] + Wx[14][1] * h_t6_index[1] + Wx[14][2] * h_t6_index[2];
+    h_t6_matmul[15] = Wx[15][0] * h_t6_index[0] + Wx[15][1] * h_t6_index[1] + Wx[15][2] * h_t6_index[2];
+    // tiny_rnn.nn:10 h_t6_matmul = matmul [16]
     {
-      float[] out = f68;
+      float[] out = h_t6_matmul_;
       float[] vec = h_t5;
       for (int i = 0; i < 16; i += 4) {
         float[] r0 = Wh[i];
@@ -770,49 +770,49 @@ public final class TinyRnn implements FloatModel {
       }
     }
     // tiny_rnn.nn:10 h_t6 = tanh [16]
-    h_t6[0] = MathFunctions.tanhf(f67[0] + f68[0] + bh[0]);
-    h_t6[1] = MathFunctions.tanhf(f67[1] + f68[1] + bh[1]);
-    h_t6[2] = MathFunctions.tanhf(f67[2] + f68[2] + bh[2]);
-    h_t6[3] = MathFunctions.tanhf(f67[3] + f68[3] + bh[3]);
-    h_t6[4] = MathFunctions.tanhf(f67[4] + f68[4] + bh[4]);
-    h_t6[5] = MathFunctions.tanhf(f67[5] + f68[5] + bh[5]);
-    h_t6[6] = MathFunctions.tanhf(f67[6] + f68[6] + bh[6]);
-    h_t6[7] = MathFunctions.tanhf(f67[7] + f68[7] + bh[7]);
-    h_t6[8] = MathFunctions.tanhf(f67[8] + f68[8] + bh[8]);
-    h_t6[9] = MathFunctions.tanhf(f67[9] + f68[9] + bh[9]);
-    h_t6[10] = MathFunctions.tanhf(f67[10] + f68[10] + bh[10]);
-    h_t6[11] = MathFunctions.tanhf(f67[11] + f68[11] + bh[11]);
-    h_t6[12] = MathFunctions.tanhf(f67[12] + f68[12] + bh[12]);
-    h_t6[13] = MathFunctions.tanhf(f67[13] + f68[13] + bh[13]);
-    h_t6[14] = MathFunctions.tanhf(f67[14] + f68[14] + bh[14]);
-    h_t6[15] = MathFunctions.tanhf(f67[15] + f68[15] + bh[15]);
-    // tiny_rnn.nn:10 index [3]
-    f76[0] = xs[21];
-    f76[1] = xs[22];
-    f76[2] = xs[23];
+    h_t6[0] = MathFunctions.tanhf(h_t6_matmul[0] + h_t6_matmul_[0] + bh[0]);
+    h_t6[1] = MathFunctions.tanhf(h_t6_matmul[1] + h_t6_matmul_[1] + bh[1]);
+    h_t6[2] = MathFunctions.tanhf(h_t6_matmul[2] + h_t6_matmul_[2] + bh[2]);
+    h_t6[3] = MathFunctions.tanhf(h_t6_matmul[3] + h_t6_matmul_[3] + bh[3]);
+    h_t6[4] = MathFunctions.tanhf(h_t6_matmul[4] + h_t6_matmul_[4] + bh[4]);
+    h_t6[5] = MathFunctions.tanhf(h_t6_matmul[5] + h_t6_matmul_[5] + bh[5]);
+    h_t6[6] = MathFunctions.tanhf(h_t6_matmul[6] + h_t6_matmul_[6] + bh[6]);
+    h_t6[7] = MathFunctions.tanhf(h_t6_matmul[7] + h_t6_matmul_[7] + bh[7]);
+    h_t6[8] = MathFunctions.tanhf(h_t6_matmul[8] + h_t6_matmul_[8] + bh[8]);
+    h_t6[9] = MathFunctions.tanhf(h_t6_matmul[9] + h_t6_matmul_[9] + bh[9]);
+    h_t6[10] = MathFunctions.tanhf(h_t6_matmul[10] + h_t6_matmul_[10] + bh[10]);
+    h_t6[11] = MathFunctions.tanhf(h_t6_matmul[11] + h_t6_matmul_[11] + bh[11]);
+    h_t6[12] = MathFunctions.tanhf(h_t6_matmul[12] + h_t6_matmul_[12] + bh[12]);
+    h_t6[13] = MathFunctions.tanhf(h_t6_matmul[13] + h_t6_matmul_[13] + bh[13]);
+    h_t6[14] = MathFunctions.tanhf(h_t6_matmul[14] + h_t6_matmul_[14] + bh[14]);
+    h_t6[15] = MathFunctions.tanhf(h_t6_matmul[15] + h_t6_matmul_[15] + bh[15]);
+    // tiny_rnn.nn:10 h_t7_index = index [3]
+    h_t7_index[0] = xs[21];
+    h_t7_index[1] = xs[22];
+    h_t7_index[2] = xs[23];
   }
 
   private void forwardCommon7() {
-    // tiny_rnn.nn:10 matmul [16]
-    f77[0] = Wx[0][0] * f76[0] + Wx[0][1] * f76[1] + Wx[0][2] * f76[2];
-    f77[1] = Wx[1][0] * f76[0] + Wx[1][1] * f76[1] + Wx[1][2] * f76[2];
-    f77[2] = Wx[2][0] * f76[0] + Wx[2][1] * f76[1] + Wx[2][2] * f76[2];
-    f77[3] = Wx[3][0] * f76[0] + Wx[3][1] * f76[1] + Wx[3][2] * f76[2];
-    f77[4] = Wx[4][0] * f76[0] + Wx[4][1] * f76[1] + Wx[4][2] * f76[2];
-    f77[5] = Wx[5][0] * f76[0] + Wx[5][1] * f76[1] + Wx[5][2] * f76[2];
-    f77[6] = Wx[6][0] * f76[0] + Wx[6][1] * f76[1] + Wx[6][2] * f76[2];
-    f77[7] = Wx[7][0] * f76[0] + Wx[7][1] * f76[1] + Wx[7][2] * f76[2];
-    f77[8] = Wx[8][0] * f76[0] + Wx[8][1] * f76[1] + Wx[8][2] * f76[2];
-    f77[9] = Wx[9][0] * f76[0] + Wx[9][1] * f76[1] + Wx[9][2] * f76[2];
-    f77[10] = Wx[10][0] * f76[0] + Wx[10][1] * f76[1] + Wx[10][2] * f76[2];
-    f77[11] = Wx[11][0] * f76[0] + Wx[11][1] * f76[1] + Wx[11][2] * f76[2];
-    f77[12] = Wx[12][0] * f76[0] + Wx[12][1] * f76[1] + Wx[12][2] * f76[2];
-    f77[13] = Wx[13][0] * f76[0] + Wx[13][1] * f76[1] + Wx[13][2] * f76[2];
-    f77[14] = Wx[14][0] * f76[0] + Wx[14][1] * f76[1] + Wx[14][2] * f76[2];
-    f77[15] = Wx[15][0] * f76[0] + Wx[15][1] * f76[1] + Wx[15][2] * f76[2];
-    // tiny_rnn.nn:10 matmul [16]
+    // tiny_rnn.nn:10 h_t7_matmul = matmul [16]
+    h_t7_matmul[0] = Wx[0][0] * h_t7_index[0] + Wx[0][1] * h_t7_index[1] + Wx[0][2] * h_t7_index[2];
+    h_t7_matmul[1] = Wx[1][0] * h_t7_index[0] + Wx[1][1] * h_t7_index[1] + Wx[1][2] * h_t7_index[2];
+    h_t7_matmul[2] = Wx[2][0] * h_t7_index[0] + Wx[2][1] * h_t7_index[1] + Wx[2][2] * h_t7_index[2];
+    h_t7_matmul[3] = Wx[3][0] * h_t7_index[0] + Wx[3][1] * h_t7_index[1] + Wx[3][2] * h_t7_index[2];
+    h_t7_matmul[4] = Wx[4][0] * h_t7_index[0] + Wx[4][1] * h_t7_index[1] + Wx[4][2] * h_t7_index[2];
+    h_t7_matmul[5] = Wx[5][0] * h_t7_index[0] + Wx[5][1] * h_t7_index[1] + Wx[5][2] * h_t7_index[2];
+    h_t7_matmul[6] = Wx[6][0] * h_t7_index[0] + Wx[6][1] * h_t7_index[1] + Wx[6][2] * h_t7_index[2];
+    h_t7_matmul[7] = Wx[7][0] * h_t7_index[0] + Wx[7][1] * h_t7_index[1] + Wx[7][2] * h_t7_index[2];
+    h_t7_matmul[8] = Wx[8][0] * h_t7_index[0] + Wx[8][1] * h_t7_index[1] + Wx[8][2] * h_t7_index[2];
+    h_t7_matmul[9] = Wx[9][0] * h_t7_index[0] + Wx[9][1] * h_t7_index[1] + Wx[9][2] * h_t7_index[2];
+    h_t7_matmul[10] = Wx[10][0] * h_t7_index[0] + Wx[10][1] * h_t7_index[1] + Wx[10][2] * h_t7_index[2];
+    h_t7_matmul[11] = Wx[11][0] * h_t7_index[0] + Wx[11][1] * h_t7_index[1] + Wx[11][2] * h_t7_index[2];
+    h_t7_matmul[12] = Wx[12][0] * h_t7_index[0] + Wx[12][1] * h_t7_index[1] + Wx[12][2] * h_t7_index[2];
+    h_t7_matmul[13] = Wx[13][0] * h_t7_index[0] + Wx[13][1] * h_t7_index[1] + Wx[13][2] * h_t7_index[2];
+    h_t7_matmul[14] = Wx[14][0] * h_t7_index[0] + Wx[14][1] * h_t7_index[1] + Wx[14][2] * h_t7_index[2];
+    h_t7_matmul[15] = Wx[15][0] * h_t7_index[0] + Wx[15][1] * h_t7_index[1] + Wx[15][2] * h_t7_index[2];
+    // tiny_rnn.nn:10 h_t7_matmul = matmul [16]
     {
-      float[] out = f78;
+      float[] out = h_t7_matmul_;
       float[] vec = h_t6;
       for (int i = 0; i < 16; i += 4) {
         float[] r0 = Wh[i];
@@ -834,215 +834,215 @@ public final class TinyRnn implements FloatModel {
       }
     }
     // tiny_rnn.nn:10 h_t7 = tanh [16]
-    h_t7[0] = MathFunctions.tanhf(f77[0] + f78[0] + bh[0]);
-    h_t7[1] = MathFunctions.tanhf(f77[1] + f78[1] + bh[1]);
-    h_t7[2] = MathFunctions.tanhf(f77[2] + f78[2] + bh[2]);
-    h_t7[3] = MathFunctions.tanhf(f77[3] + f78[3] + bh[3]);
-    h_t7[4] = MathFunctions.tanhf(f77[4] + f78[4] + bh[4]);
-    h_t7[5] = MathFunctions.tanhf(f77[5] + f78[5] + bh[5]);
-    h_t7[6] = MathFunctions.tanhf(f77[6] + f78[6] + bh[6]);
-    h_t7[7] = MathFunctions.tanhf(f77[7] + f78[7] + bh[7]);
-    h_t7[8] = MathFunctions.tanhf(f77[8] + f78[8] + bh[8]);
-    h_t7[9] = MathFunctions.tanhf(f77[9] + f78[9] + bh[9]);
-    h_t7[10] = MathFunctions.tanhf(f77[10] + f78[10] + bh[10]);
-    h_t7[11] = MathFunctions.tanhf(f77[11] + f78[11] + bh[11]);
-    h_t7[12] = MathFunctions.tanhf(f77[12] + f78[12] + bh[12]);
-    h_t7[13] = MathFunctions.tanhf(f77[13] + f78[13] + bh[13]);
-    h_t7[14] = MathFunctions.tanhf(f77[14] + f78[14] + bh[14]);
-    h_t7[15] = MathFunctions.tanhf(f77[15] + f78[15] + bh[15]);
+    h_t7[0] = MathFunctions.tanhf(h_t7_matmul[0] + h_t7_matmul_[0] + bh[0]);
+    h_t7[1] = MathFunctions.tanhf(h_t7_matmul[1] + h_t7_matmul_[1] + bh[1]);
+    h_t7[2] = MathFunctions.tanhf(h_t7_matmul[2] + h_t7_matmul_[2] + bh[2]);
+    h_t7[3] = MathFunctions.tanhf(h_t7_matmul[3] + h_t7_matmul_[3] + bh[3]);
+    h_t7[4] = MathFunctions.tanhf(h_t7_matmul[4] + h_t7_matmul_[4] + bh[4]);
+    h_t7[5] = MathFunctions.tanhf(h_t7_matmul[5] + h_t7_matmul_[5] + bh[5]);
+    h_t7[6] = MathFunctions.tanhf(h_t7_matmul[6] + h_t7_matmul_[6] + bh[6]);
+    h_t7[7] = MathFunctions.tanhf(h_t7_matmul[7] + h_t7_matmul_[7] + bh[7]);
+    h_t7[8] = MathFunctions.tanhf(h_t7_matmul[8] + h_t7_matmul_[8] + bh[8]);
+    h_t7[9] = MathFunctions.tanhf(h_t7_matmul[9] + h_t7_matmul_[9] + bh[9]);
+    h_t7[10] = MathFunctions.tanhf(h_t7_matmul[10] + h_t7_matmul_[10] + bh[10]);
+    h_t7[11] = MathFunctions.tanhf(h_t7_matmul[11] + h_t7_matmul_[11] + bh[11]);
+    h_t7[12] = MathFunctions.tanhf(h_t7_matmul[12] + h_t7_matmul_[12] + bh[12]);
+    h_t7[13] = MathFunctions.tanhf(h_t7_matmul[13] + h_t7_matmul_[13] + bh[13]);
+    h_t7[14] = MathFunctions.tanhf(h_t7_matmul[14] + h_t7_matmul_[14] + bh[14]);
+    h_t7[15] = MathFunctions.tanhf(h_t7_matmul[15] + h_t7_matmul_[15] + bh[15]);
   }
 
   private void lossCommon0() {
-    // tiny_rnn.nn:11 matmul [2]
-    f13[0] = Wy[0][0] * h_t0[0] + Wy[0][1] * h_t0[1] + Wy[0][2] * h_t0[2] + Wy[0][3] * h_t0[3] + Wy[0][4] * h_t0[4] + Wy[0][5] * h_t0[5] + Wy[0][6] * h_t0[6] + Wy[0][7] * h_t0[7] + Wy[0][8] * h_t0[8] + Wy[0][9] * h_t0[9] + Wy[0][10] * h_t0[10] + Wy[0][11] * h_t0[11] + Wy[0][12] * h_t0[12] + Wy[0][13] * h_t0[13] + Wy[0][14] * h_t0[14] + Wy[0][15] * h_t0[15];
-    f13[1] = Wy[1][0] * h_t0[0] + Wy[1][1] * h_t0[1] + Wy[1][2] * h_t0[2] + Wy[1][3] * h_t0[3] + Wy[1][4] * h_t0[4] + Wy[1][5] * h_t0[5] + Wy[1][6] * h_t0[6] + Wy[1][7] * h_t0[7] + Wy[1][8] * h_t0[8] + Wy[1][9] * h_t0[9] + Wy[1][10] * h_t0[10] + Wy[1][11] * h_t0[11] + Wy[1][12] * h_t0[12] + Wy[1][13] * h_t0[13] + Wy[1][14] * h_t0[14] + Wy[1][15] * h_t0[15];
-    // tiny_rnn.nn:11 index [2]
-    f14[0] = ys[0];
-    f14[1] = ys[1];
-    // tiny_rnn.nn:11 mse []
+    // tiny_rnn.nn:11 loss_t0_matmul = matmul [2]
+    loss_t0_matmul[0] = Wy[0][0] * h_t0[0] + Wy[0][1] * h_t0[1] + Wy[0][2] * h_t0[2] + Wy[0][3] * h_t0[3] + Wy[0][4] * h_t0[4] + Wy[0][5] * h_t0[5] + Wy[0][6] * h_t0[6] + Wy[0][7] * h_t0[7] + Wy[0][8] * h_t0[8] + Wy[0][9] * h_t0[9] + Wy[0][10] * h_t0[10] + Wy[0][11] * h_t0[11] + Wy[0][12] * h_t0[12] + Wy[0][13] * h_t0[13] + Wy[0][14] * h_t0[14] + Wy[0][15] * h_t0[15];
+    loss_t0_matmul[1] = Wy[1][0] * h_t0[0] + Wy[1][1] * h_t0[1] + Wy[1][2] * h_t0[2] + Wy[1][3] * h_t0[3] + Wy[1][4] * h_t0[4] + Wy[1][5] * h_t0[5] + Wy[1][6] * h_t0[6] + Wy[1][7] * h_t0[7] + Wy[1][8] * h_t0[8] + Wy[1][9] * h_t0[9] + Wy[1][10] * h_t0[10] + Wy[1][11] * h_t0[11] + Wy[1][12] * h_t0[12] + Wy[1][13] * h_t0[13] + Wy[1][14] * h_t0[14] + Wy[1][15] * h_t0[15];
+    // tiny_rnn.nn:11 loss_t0_index = index [2]
+    loss_t0_index[0] = ys[0];
+    loss_t0_index[1] = ys[1];
+    // tiny_rnn.nn:11 loss_t0_mse = mse []
     {
       double s = 0;
       for (int i = 0; i < 2; i++) {
-        double d = (double) f13[i] - f14[i];
+        double d = (double) loss_t0_matmul[i] - loss_t0_index[i];
         s += d * d;
       }
-      f15[0] = (float) (s / 2);
+      loss_t0_mse[0] = (float) (s / 2);
     }
-    // tiny_rnn.nn:11 matmul [2]
-    f22[0] = Wy[0][0] * h_t1[0] + Wy[0][1] * h_t1[1] + Wy[0][2] * h_t1[2] + Wy[0][3] * h_t1[3] + Wy[0][4] * h_t1[4] + Wy[0][5] * h_t1[5] + Wy[0][6] * h_t1[6] + Wy[0][7] * h_t1[7] + Wy[0][8] * h_t1[8] + Wy[0][9] * h_t1[9] + Wy[0][10] * h_t1[10] + Wy[0][11] * h_t1[11] + Wy[0][12] * h_t1[12] + Wy[0][13] * h_t1[13] + Wy[0][14] * h_t1[14] + Wy[0][15] * h_t1[15];
-    f22[1] = Wy[1][0] * h_t1[0] + Wy[1][1] * h_t1[1] + Wy[1][2] * h_t1[2] + Wy[1][3] * h_t1[3] + Wy[1][4] * h_t1[4] + Wy[1][5] * h_t1[5] + Wy[1][6] * h_t1[6] + Wy[1][7] * h_t1[7] + Wy[1][8] * h_t1[8] + Wy[1][9] * h_t1[9] + Wy[1][10] * h_t1[10] + Wy[1][11] * h_t1[11] + Wy[1][12] * h_t1[12] + Wy[1][13] * h_t1[13] + Wy[1][14] * h_t1[14] + Wy[1][15] * h_t1[15];
-    // tiny_rnn.nn:11 index [2]
-    f23[0] = ys[2];
-    f23[1] = ys[3];
-    // tiny_rnn.nn:11 mse []
+    // tiny_rnn.nn:11 loss_t1_matmul = matmul [2]
+    loss_t1_matmul[0] = Wy[0][0] * h_t1[0] + Wy[0][1] * h_t1[1] + Wy[0][2] * h_t1[2] + Wy[0][3] * h_t1[3] + Wy[0][4] * h_t1[4] + Wy[0][5] * h_t1[5] + Wy[0][6] * h_t1[6] + Wy[0][7] * h_t1[7] + Wy[0][8] * h_t1[8] + Wy[0][9] * h_t1[9] + Wy[0][10] * h_t1[10] + Wy[0][11] * h_t1[11] + Wy[0][12] * h_t1[12] + Wy[0][13] * h_t1[13] + Wy[0][14] * h_t1[14] + Wy[0][15] * h_t1[15];
+    loss_t1_matmul[1] = Wy[1][0] * h_t1[0] + Wy[1][1] * h_t1[1] + Wy[1][2] * h_t1[2] + Wy[1][3] * h_t1[3] + Wy[1][4] * h_t1[4] + Wy[1][5] * h_t1[5] + Wy[1][6] * h_t1[6] + Wy[1][7] * h_t1[7] + Wy[1][8] * h_t1[8] + Wy[1][9] * h_t1[9] + Wy[1][10] * h_t1[10] + Wy[1][11] * h_t1[11] + Wy[1][12] * h_t1[12] + Wy[1][13] * h_t1[13] + Wy[1][14] * h_t1[14] + Wy[1][15] * h_t1[15];
+    // tiny_rnn.nn:11 loss_t1_index = index [2]
+    loss_t1_index[0] = ys[2];
+    loss_t1_index[1] = ys[3];
+    // tiny_rnn.nn:11 loss_t1_mse = mse []
     {
       double s = 0;
       for (int i = 0; i < 2; i++) {
-        double d = (double) f22[i] - f23[i];
+        double d = (double) loss_t1_matmul[i] - loss_t1_index[i];
         s += d * d;
       }
-      f24[0] = (float) (s / 2);
+      loss_t1_mse[0] = (float) (s / 2);
     }
-    // tiny_rnn.nn:11 matmul [2]
-    f32[0] = Wy[0][0] * h_t2[0] + Wy[0][1] * h_t2[1] + Wy[0][2] * h_t2[2] + Wy[0][3] * h_t2[3] + Wy[0][4] * h_t2[4] + Wy[0][5] * h_t2[5] + Wy[0][6] * h_t2[6] + Wy[0][7] * h_t2[7] + Wy[0][8] * h_t2[8] + Wy[0][9] * h_t2[9] + Wy[0][10] * h_t2[10] + Wy[0][11] * h_t2[11] + Wy[0][12] * h_t2[12] + Wy[0][13] * h_t2[13] + Wy[0][14] * h_t2[14] + Wy[0][15] * h_t2[15];
-    f32[1] = Wy[1][0] * h_t2[0] + Wy[1][1] * h_t2[1] + Wy[1][2] * h_t2[2] + Wy[1][3] * h_t2[3] + Wy[1][4] * h_t2[4] + Wy[1][5] * h_t2[5] + Wy[1][6] * h_t2[6] + Wy[1][7] * h_t2[7] + Wy[1][8] * h_t2[8] + Wy[1][9] * h_t2[9] + Wy[1][10] * h_t2[10] + Wy[1][11] * h_t2[11] + Wy[1][12] * h_t2[12] + Wy[1][13] * h_t2[13] + Wy[1][14] * h_t2[14] + Wy[1][15] * h_t2[15];
-    // tiny_rnn.nn:11 index [2]
-    f33[0] = ys[4];
-    f33[1] = ys[5];
-    // tiny_rnn.nn:11 mse []
+    // tiny_rnn.nn:11 loss_t2_matmul = matmul [2]
+    loss_t2_matmul[0] = Wy[0][0] * h_t2[0] + Wy[0][1] * h_t2[1] + Wy[0][2] * h_t2[2] + Wy[0][3] * h_t2[3] + Wy[0][4] * h_t2[4] + Wy[0][5] * h_t2[5] + Wy[0][6] * h_t2[6] + Wy[0][7] * h_t2[7] + Wy[0][8] * h_t2[8] + Wy[0][9] * h_t2[9] + Wy[0][10] * h_t2[10] + Wy[0][11] * h_t2[11] + Wy[0][12] * h_t2[12] + Wy[0][13] * h_t2[13] + Wy[0][14] * h_t2[14] + Wy[0][15] * h_t2[15];
+    loss_t2_matmul[1] = Wy[1][0] * h_t2[0] + Wy[1][1] * h_t2[1] + Wy[1][2] * h_t2[2] + Wy[1][3] * h_t2[3] + Wy[1][4] * h_t2[4] + Wy[1][5] * h_t2[5] + Wy[1][6] * h_t2[6] + Wy[1][7] * h_t2[7] + Wy[1][8] * h_t2[8] + Wy[1][9] * h_t2[9] + Wy[1][10] * h_t2[10] + Wy[1][11] * h_t2[11] + Wy[1][12] * h_t2[12] + Wy[1][13] * h_t2[13] + Wy[1][14] * h_t2[14] + Wy[1][15] * h_t2[15];
+    // tiny_rnn.nn:11 loss_t2_index = index [2]
+    loss_t2_index[0] = ys[4];
+    loss_t2_index[1] = ys[5];
+    // tiny_rnn.nn:11 loss_t2_mse = mse []
     {
       double s = 0;
       for (int i = 0; i < 2; i++) {
-        double d = (double) f32[i] - f33[i];
+        double d = (double) loss_t2_matmul[i] - loss_t2_index[i];
         s += d * d;
       }
-      f34[0] = (float) (s / 2);
+      loss_t2_mse[0] = (float) (s / 2);
     }
-    // tiny_rnn.nn:11 matmul [2]
-    f42[0] = Wy[0][0] * h_t3[0] + Wy[0][1] * h_t3[1] + Wy[0][2] * h_t3[2] + Wy[0][3] * h_t3[3] + Wy[0][4] * h_t3[4] + Wy[0][5] * h_t3[5] + Wy[0][6] * h_t3[6] + Wy[0][7] * h_t3[7] + Wy[0][8] * h_t3[8] + Wy[0][9] * h_t3[9] + Wy[0][10] * h_t3[10] + Wy[0][11] * h_t3[11] + Wy[0][12] * h_t3[12] + Wy[0][13] * h_t3[13] + Wy[0][14] * h_t3[14] + Wy[0][15] * h_t3[15];
-    f42[1] = Wy[1][0] * h_t3[0] + Wy[1][1] * h_t3[1] + Wy[1][2] * h_t3[2] + Wy[1][3] * h_t3[3] + Wy[1][4] * h_t3[4] + Wy[1][5] * h_t3[5] + Wy[1][6] * h_t3[6] + Wy[1][7] * h_t3[7] + Wy[1][8] * h_t3[8] + Wy[1][9] * h_t3[9] + Wy[1][10] * h_t3[10] + Wy[1][11] * h_t3[11] + Wy[1][12] * h_t3[12] + Wy[1][13] * h_t3[13] + Wy[1][14] * h_t3[14] + Wy[1][15] * h_t3[15];
+    // tiny_rnn.nn:11 loss_t3_matmul = matmul [2]
+    loss_t3_matmul[0] = Wy[0][0] * h_t3[0] + Wy[0][1] * h_t3[1] + Wy[0][2] * h_t3[2] + Wy[0][3] * h_t3[3] + Wy[0][4] * h_t3[4] + Wy[0][5] * h_t3[5] + Wy[0][6] * h_t3[6] + Wy[0][7] * h_t3[7] + Wy[0][8] * h_t3[8] + Wy[0][9] * h_t3[9] + Wy[0][10] * h_t3[10] + Wy[0][11] * h_t3[11] + Wy[0][12] * h_t3[12] + Wy[0][13] * h_t3[13] + Wy[0][14] * h_t3[14] + Wy[0][15] * h_t3[15];
+    loss_t3_matmul[1] = Wy[1][0] * h_t3[0] + Wy[1][1] * h_t3[1] + Wy[1][2] * h_t3[2] + Wy[1][3] * h_t3[3] + Wy[1][4] * h_t3[4] + Wy[1][5] * h_t3[5] + Wy[1][6] * h_t3[6] + Wy[1][7] * h_t3[7] + Wy[1][8] * h_t3[8] + Wy[1][9] * h_t3[9] + Wy[1][10] * h_t3[10] + Wy[1][11] * h_t3[11] + Wy[1][12] * h_t3[12] + Wy[1][13] * h_t3[13] + Wy[1][14] * h_t3[14] + Wy[1][15] * h_t3[15];
   }
 
   private void lossCommon1() {
-    // tiny_rnn.nn:11 index [2]
-    f43[0] = ys[6];
-    f43[1] = ys[7];
-    // tiny_rnn.nn:11 mse []
+    // tiny_rnn.nn:11 loss_t3_index = index [2]
+    loss_t3_index[0] = ys[6];
+    loss_t3_index[1] = ys[7];
+    // tiny_rnn.nn:11 loss_t3_mse = mse []
     {
       double s = 0;
       for (int i = 0; i < 2; i++) {
-        double d = (double) f42[i] - f43[i];
+        double d = (double) loss_t3_matmul[i] - loss_t3_index[i];
         s += d * d;
       }
-      f44[0] = (float) (s / 2);
+      loss_t3_mse[0] = (float) (s / 2);
     }
-    // tiny_rnn.nn:11 matmul [2]
-    f52[0] = Wy[0][0] * h_t4[0] + Wy[0][1] * h_t4[1] + Wy[0][2] * h_t4[2] + Wy[0][3] * h_t4[3] + Wy[0][4] * h_t4[4] + Wy[0][5] * h_t4[5] + Wy[0][6] * h_t4[6] + Wy[0][7] * h_t4[7] + Wy[0][8] * h_t4[8] + Wy[0][9] * h_t4[9] + Wy[0][10] * h_t4[10] + Wy[0][11] * h_t4[11] + Wy[0][12] * h_t4[12] + Wy[0][13] * h_t4[13] + Wy[0][14] * h_t4[14] + Wy[0][15] * h_t4[15];
-    f52[1] = Wy[1][0] * h_t4[0] + Wy[1][1] * h_t4[1] + Wy[1][2] * h_t4[2] + Wy[1][3] * h_t4[3] + Wy[1][4] * h_t4[4] + Wy[1][5] * h_t4[5] + Wy[1][6] * h_t4[6] + Wy[1][7] * h_t4[7] + Wy[1][8] * h_t4[8] + Wy[1][9] * h_t4[9] + Wy[1][10] * h_t4[10] + Wy[1][11] * h_t4[11] + Wy[1][12] * h_t4[12] + Wy[1][13] * h_t4[13] + Wy[1][14] * h_t4[14] + Wy[1][15] * h_t4[15];
-    // tiny_rnn.nn:11 index [2]
-    f53[0] = ys[8];
-    f53[1] = ys[9];
-    // tiny_rnn.nn:11 mse []
+    // tiny_rnn.nn:11 loss_t4_matmul = matmul [2]
+    loss_t4_matmul[0] = Wy[0][0] * h_t4[0] + Wy[0][1] * h_t4[1] + Wy[0][2] * h_t4[2] + Wy[0][3] * h_t4[3] + Wy[0][4] * h_t4[4] + Wy[0][5] * h_t4[5] + Wy[0][6] * h_t4[6] + Wy[0][7] * h_t4[7] + Wy[0][8] * h_t4[8] + Wy[0][9] * h_t4[9] + Wy[0][10] * h_t4[10] + Wy[0][11] * h_t4[11] + Wy[0][12] * h_t4[12] + Wy[0][13] * h_t4[13] + Wy[0][14] * h_t4[14] + Wy[0][15] * h_t4[15];
+    loss_t4_matmul[1] = Wy[1][0] * h_t4[0] + Wy[1][1] * h_t4[1] + Wy[1][2] * h_t4[2] + Wy[1][3] * h_t4[3] + Wy[1][4] * h_t4[4] + Wy[1][5] * h_t4[5] + Wy[1][6] * h_t4[6] + Wy[1][7] * h_t4[7] + Wy[1][8] * h_t4[8] + Wy[1][9] * h_t4[9] + Wy[1][10] * h_t4[10] + Wy[1][11] * h_t4[11] + Wy[1][12] * h_t4[12] + Wy[1][13] * h_t4[13] + Wy[1][14] * h_t4[14] + Wy[1][15] * h_t4[15];
+    // tiny_rnn.nn:11 loss_t4_index = index [2]
+    loss_t4_index[0] = ys[8];
+    loss_t4_index[1] = ys[9];
+    // tiny_rnn.nn:11 loss_t4_mse = mse []
     {
       double s = 0;
       for (int i = 0; i < 2; i++) {
-        double d = (double) f52[i] - f53[i];
+        double d = (double) loss_t4_matmul[i] - loss_t4_index[i];
         s += d * d;
       }
-      f54[0] = (float) (s / 2);
+      loss_t4_mse[0] = (float) (s / 2);
     }
-    // tiny_rnn.nn:11 matmul [2]
-    f62[0] = Wy[0][0] * h_t5[0] + Wy[0][1] * h_t5[1] + Wy[0][2] * h_t5[2] + Wy[0][3] * h_t5[3] + Wy[0][4] * h_t5[4] + Wy[0][5] * h_t5[5] + Wy[0][6] * h_t5[6] + Wy[0][7] * h_t5[7] + Wy[0][8] * h_t5[8] + Wy[0][9] * h_t5[9] + Wy[0][10] * h_t5[10] + Wy[0][11] * h_t5[11] + Wy[0][12] * h_t5[12] + Wy[0][13] * h_t5[13] + Wy[0][14] * h_t5[14] + Wy[0][15] * h_t5[15];
-    f62[1] = Wy[1][0] * h_t5[0] + Wy[1][1] * h_t5[1] + Wy[1][2] * h_t5[2] + Wy[1][3] * h_t5[3] + Wy[1][4] * h_t5[4] + Wy[1][5] * h_t5[5] + Wy[1][6] * h_t5[6] + Wy[1][7] * h_t5[7] + Wy[1][8] * h_t5[8] + Wy[1][9] * h_t5[9] + Wy[1][10] * h_t5[10] + Wy[1][11] * h_t5[11] + Wy[1][12] * h_t5[12] + Wy[1][13] * h_t5[13] + Wy[1][14] * h_t5[14] + Wy[1][15] * h_t5[15];
-    // tiny_rnn.nn:11 index [2]
-    f63[0] = ys[10];
-    f63[1] = ys[11];
-    // tiny_rnn.nn:11 mse []
+    // tiny_rnn.nn:11 loss_t5_matmul = matmul [2]
+    loss_t5_matmul[0] = Wy[0][0] * h_t5[0] + Wy[0][1] * h_t5[1] + Wy[0][2] * h_t5[2] + Wy[0][3] * h_t5[3] + Wy[0][4] * h_t5[4] + Wy[0][5] * h_t5[5] + Wy[0][6] * h_t5[6] + Wy[0][7] * h_t5[7] + Wy[0][8] * h_t5[8] + Wy[0][9] * h_t5[9] + Wy[0][10] * h_t5[10] + Wy[0][11] * h_t5[11] + Wy[0][12] * h_t5[12] + Wy[0][13] * h_t5[13] + Wy[0][14] * h_t5[14] + Wy[0][15] * h_t5[15];
+    loss_t5_matmul[1] = Wy[1][0] * h_t5[0] + Wy[1][1] * h_t5[1] + Wy[1][2] * h_t5[2] + Wy[1][3] * h_t5[3] + Wy[1][4] * h_t5[4] + Wy[1][5] * h_t5[5] + Wy[1][6] * h_t5[6] + Wy[1][7] * h_t5[7] + Wy[1][8] * h_t5[8] + Wy[1][9] * h_t5[9] + Wy[1][10] * h_t5[10] + Wy[1][11] * h_t5[11] + Wy[1][12] * h_t5[12] + Wy[1][13] * h_t5[13] + Wy[1][14] * h_t5[14] + Wy[1][15] * h_t5[15];
+    // tiny_rnn.nn:11 loss_t5_index = index [2]
+    loss_t5_index[0] = ys[10];
+    loss_t5_index[1] = ys[11];
+    // tiny_rnn.nn:11 loss_t5_mse = mse []
     {
       double s = 0;
       for (int i = 0; i < 2; i++) {
-        double d = (double) f62[i] - f63[i];
+        double d = (double) loss_t5_matmul[i] - loss_t5_index[i];
         s += d * d;
       }
-      f64[0] = (float) (s / 2);
+      loss_t5_mse[0] = (float) (s / 2);
     }
-    // tiny_rnn.nn:11 matmul [2]
-    f72[0] = Wy[0][0] * h_t6[0] + Wy[0][1] * h_t6[1] + Wy[0][2] * h_t6[2] + Wy[0][3] * h_t6[3] + Wy[0][4] * h_t6[4] + Wy[0][5] * h_t6[5] + Wy[0][6] * h_t6[6] + Wy[0][7] * h_t6[7] + Wy[0][8] * h_t6[8] + Wy[0][9] * h_t6[9] + Wy[0][10] * h_t6[10] + Wy[0][11] * h_t6[11] + Wy[0][12] * h_t6[12] + Wy[0][13] * h_t6[13] + Wy[0][14] * h_t6[14] + Wy[0][15] * h_t6[15];
-    f72[1] = Wy[1][0] * h_t6[0] + Wy[1][1] * h_t6[1] + Wy[1][2] * h_t6[2] + Wy[1][3] * h_t6[3] + Wy[1][4] * h_t6[4] + Wy[1][5] * h_t6[5] + Wy[1][6] * h_t6[6] + Wy[1][7] * h_t6[7] + Wy[1][8] * h_t6[8] + Wy[1][9] * h_t6[9] + Wy[1][10] * h_t6[10] + Wy[1][11] * h_t6[11] + Wy[1][12] * h_t6[12] + Wy[1][13] * h_t6[13] + Wy[1][14] * h_t6[14] + Wy[1][15] * h_t6[15];
-    // tiny_rnn.nn:11 index [2]
-    f73[0] = ys[12];
-    f73[1] = ys[13];
-    // tiny_rnn.nn:11 mse []
+    // tiny_rnn.nn:11 loss_t6_matmul = matmul [2]
+    loss_t6_matmul[0] = Wy[0][0] * h_t6[0] + Wy[0][1] * h_t6[1] + Wy[0][2] * h_t6[2] + Wy[0][3] * h_t6[3] + Wy[0][4] * h_t6[4] + Wy[0][5] * h_t6[5] + Wy[0][6] * h_t6[6] + Wy[0][7] * h_t6[7] + Wy[0][8] * h_t6[8] + Wy[0][9] * h_t6[9] + Wy[0][10] * h_t6[10] + Wy[0][11] * h_t6[11] + Wy[0][12] * h_t6[12] + Wy[0][13] * h_t6[13] + Wy[0][14] * h_t6[14] + Wy[0][15] * h_t6[15];
+    loss_t6_matmul[1] = Wy[1][0] * h_t6[0] + Wy[1][1] * h_t6[1] + Wy[1][2] * h_t6[2] + Wy[1][3] * h_t6[3] + Wy[1][4] * h_t6[4] + Wy[1][5] * h_t6[5] + Wy[1][6] * h_t6[6] + Wy[1][7] * h_t6[7] + Wy[1][8] * h_t6[8] + Wy[1][9] * h_t6[9] + Wy[1][10] * h_t6[10] + Wy[1][11] * h_t6[11] + Wy[1][12] * h_t6[12] + Wy[1][13] * h_t6[13] + Wy[1][14] * h_t6[14] + Wy[1][15] * h_t6[15];
+    // tiny_rnn.nn:11 loss_t6_index = index [2]
+    loss_t6_index[0] = ys[12];
+    loss_t6_index[1] = ys[13];
+    // tiny_rnn.nn:11 loss_t6_mse = mse []
     {
       double s = 0;
       for (int i = 0; i < 2; i++) {
-        double d = (double) f72[i] - f73[i];
+        double d = (double) loss_t6_matmul[i] - loss_t6_index[i];
         s += d * d;
       }
-      f74[0] = (float) (s / 2);
+      loss_t6_mse[0] = (float) (s / 2);
     }
   }
 
   private void lossCommon2() {
-    // tiny_rnn.nn:11 matmul [2]
-    f82[0] = Wy[0][0] * h_t7[0] + Wy[0][1] * h_t7[1] + Wy[0][2] * h_t7[2] + Wy[0][3] * h_t7[3] + Wy[0][4] * h_t7[4] + Wy[0][5] * h_t7[5] + Wy[0][6] * h_t7[6] + Wy[0][7] * h_t7[7] + Wy[0][8] * h_t7[8] + Wy[0][9] * h_t7[9] + Wy[0][10] * h_t7[10] + Wy[0][11] * h_t7[11] + Wy[0][12] * h_t7[12] + Wy[0][13] * h_t7[13] + Wy[0][14] * h_t7[14] + Wy[0][15] * h_t7[15];
-    f82[1] = Wy[1][0] * h_t7[0] + Wy[1][1] * h_t7[1] + Wy[1][2] * h_t7[2] + Wy[1][3] * h_t7[3] + Wy[1][4] * h_t7[4] + Wy[1][5] * h_t7[5] + Wy[1][6] * h_t7[6] + Wy[1][7] * h_t7[7] + Wy[1][8] * h_t7[8] + Wy[1][9] * h_t7[9] + Wy[1][10] * h_t7[10] + Wy[1][11] * h_t7[11] + Wy[1][12] * h_t7[12] + Wy[1][13] * h_t7[13] + Wy[1][14] * h_t7[14] + Wy[1][15] * h_t7[15];
-    // tiny_rnn.nn:11 index [2]
-    f83[0] = ys[14];
-    f83[1] = ys[15];
-    // tiny_rnn.nn:11 mse []
+    // tiny_rnn.nn:11 loss_t7_matmul = matmul [2]
+    loss_t7_matmul[0] = Wy[0][0] * h_t7[0] + Wy[0][1] * h_t7[1] + Wy[0][2] * h_t7[2] + Wy[0][3] * h_t7[3] + Wy[0][4] * h_t7[4] + Wy[0][5] * h_t7[5] + Wy[0][6] * h_t7[6] + Wy[0][7] * h_t7[7] + Wy[0][8] * h_t7[8] + Wy[0][9] * h_t7[9] + Wy[0][10] * h_t7[10] + Wy[0][11] * h_t7[11] + Wy[0][12] * h_t7[12] + Wy[0][13] * h_t7[13] + Wy[0][14] * h_t7[14] + Wy[0][15] * h_t7[15];
+    loss_t7_matmul[1] = Wy[1][0] * h_t7[0] + Wy[1][1] * h_t7[1] + Wy[1][2] * h_t7[2] + Wy[1][3] * h_t7[3] + Wy[1][4] * h_t7[4] + Wy[1][5] * h_t7[5] + Wy[1][6] * h_t7[6] + Wy[1][7] * h_t7[7] + Wy[1][8] * h_t7[8] + Wy[1][9] * h_t7[9] + Wy[1][10] * h_t7[10] + Wy[1][11] * h_t7[11] + Wy[1][12] * h_t7[12] + Wy[1][13] * h_t7[13] + Wy[1][14] * h_t7[14] + Wy[1][15] * h_t7[15];
+    // tiny_rnn.nn:11 loss_t7_index = index [2]
+    loss_t7_index[0] = ys[14];
+    loss_t7_index[1] = ys[15];
+    // tiny_rnn.nn:11 loss_t7_mse = mse []
     {
       double s = 0;
       for (int i = 0; i < 2; i++) {
-        double d = (double) f82[i] - f83[i];
+        double d = (double) loss_t7_matmul[i] - loss_t7_index[i];
         s += d * d;
       }
-      f84[0] = (float) (s / 2);
+      loss_t7_mse[0] = (float) (s / 2);
     }
-    // tiny_rnn.nn:11 add []
-    f85[0] = f15[0] + f24[0] + f34[0] + f44[0] + f54[0] + f64[0] + f74[0] + f84[0];
+    // tiny_rnn.nn:11 loss_t7_add = add []
+    loss_t7_add[0] = loss_t0_mse[0] + loss_t1_mse[0] + loss_t2_mse[0] + loss_t3_mse[0] + loss_t4_mse[0] + loss_t5_mse[0] + loss_t6_mse[0] + loss_t7_mse[0];
   }
 
   private void backward0() {
-    // tiny_rnn.nn:11 mul [2]
-    b89[0] = lossScale * (f82[0] - f83[0]);
-    b89[1] = lossScale * (f82[1] - f83[1]);
-    // tiny_rnn.nn:10 delta(tanh) [16], sharing the sweep over W with the gradient of Wy
-    b94[0] = (Wy[0][0] * b89[0] + Wy[1][0] * b89[1]) * (1.0f - h_t7[0] * h_t7[0]);
-    b94[1] = (Wy[0][1] * b89[0] + Wy[1][1] * b89[1]) * (1.0f - h_t7[1] * h_t7[1]);
-    b94[2] = (Wy[0][2] * b89[0] + Wy[1][2] * b89[1]) * (1.0f - h_t7[2] * h_t7[2]);
-    b94[3] = (Wy[0][3] * b89[0] + Wy[1][3] * b89[1]) * (1.0f - h_t7[3] * h_t7[3]);
-    b94[4] = (Wy[0][4] * b89[0] + Wy[1][4] * b89[1]) * (1.0f - h_t7[4] * h_t7[4]);
-    b94[5] = (Wy[0][5] * b89[0] + Wy[1][5] * b89[1]) * (1.0f - h_t7[5] * h_t7[5]);
-    b94[6] = (Wy[0][6] * b89[0] + Wy[1][6] * b89[1]) * (1.0f - h_t7[6] * h_t7[6]);
-    b94[7] = (Wy[0][7] * b89[0] + Wy[1][7] * b89[1]) * (1.0f - h_t7[7] * h_t7[7]);
-    b94[8] = (Wy[0][8] * b89[0] + Wy[1][8] * b89[1]) * (1.0f - h_t7[8] * h_t7[8]);
-    b94[9] = (Wy[0][9] * b89[0] + Wy[1][9] * b89[1]) * (1.0f - h_t7[9] * h_t7[9]);
-    b94[10] = (Wy[0][10] * b89[0] + Wy[1][10] * b89[1]) * (1.0f - h_t7[10] * h_t7[10]);
-    b94[11] = (Wy[0][11] * b89[0] + Wy[1][11] * b89[1]) * (1.0f - h_t7[11] * h_t7[11]);
-    b94[12] = (Wy[0][12] * b89[0] + Wy[1][12] * b89[1]) * (1.0f - h_t7[12] * h_t7[12]);
-    b94[13] = (Wy[0][13] * b89[0] + Wy[1][13] * b89[1]) * (1.0f - h_t7[13] * h_t7[13]);
-    b94[14] = (Wy[0][14] * b89[0] + Wy[1][14] * b89[1]) * (1.0f - h_t7[14] * h_t7[14]);
-    b94[15] = (Wy[0][15] * b89[0] + Wy[1][15] * b89[1]) * (1.0f - h_t7[15] * h_t7[15]);
-    dWy[0][0] += b89[0] * h_t7[0];
-    dWy[0][1] += b89[0] * h_t7[1];
-    dWy[0][2] += b89[0] * h_t7[2];
-    dWy[0][3] += b89[0] * h_t7[3];
-    dWy[0][4] += b89[0] * h_t7[4];
-    dWy[0][5] += b89[0] * h_t7[5];
-    dWy[0][6] += b89[0] * h_t7[6];
-    dWy[0][7] += b89[0] * h_t7[7];
-    dWy[0][8] += b89[0] * h_t7[8];
-    dWy[0][9] += b89[0] * h_t7[9];
-    dWy[0][10] += b89[0] * h_t7[10];
-    dWy[0][11] += b89[0] * h_t7[11];
-    dWy[0][12] += b89[0] * h_t7[12];
-    dWy[0][13] += b89[0] * h_t7[13];
-    dWy[0][14] += b89[0] * h_t7[14];
-    dWy[0][15] += b89[0] * h_t7[15];
-    dWy[1][0] += b89[1] * h_t7[0];
-    dWy[1][1] += b89[1] * h_t7[1];
-    dWy[1][2] += b89[1] * h_t7[2];
-    dWy[1][3] += b89[1] * h_t7[3];
-    dWy[1][4] += b89[1] * h_t7[4];
-    dWy[1][5] += b89[1] * h_t7[5];
-    dWy[1][6] += b89[1] * h_t7[6];
-    dWy[1][7] += b89[1] * h_t7[7];
-    dWy[1][8] += b89[1] * h_t7[8];
-    dWy[1][9] += b89[1] * h_t7[9];
-    dWy[1][10] += b89[1] * h_t7[10];
-    dWy[1][11] += b89[1] * h_t7[11];
-    dWy[1][12] += b89[1] * h_t7[12];
-    dWy[1][13] += b89[1] * h_t7[13];
-    dWy[1][14] += b89[1] * h_t7[14];
-    dWy[1][15] += b89[1] * h_t7[15];
+    // tiny_rnn.nn:11 d_loss_t7_matmul = mul [2]
+    d_loss_t7_matmul[0] = lossScale * (loss_t7_matmul[0] - loss_t7_index[0]);
+    d_loss_t7_matmul[1] = lossScale * (loss_t7_matmul[1] - loss_t7_index[1]);
+    // tiny_rnn.nn:10 d_h_t7_add = delta(tanh) [16], sharing the sweep over W with the gradient of Wy
+    d_h_t7_add[0] = (Wy[0][0] * d_loss_t7_matmul[0] + Wy[1][0] * d_loss_t7_matmul[1]) * (1.0f - h_t7[0] * h_t7[0]);
+    d_h_t7_add[1] = (Wy[0][1] * d_loss_t7_matmul[0] + Wy[1][1] * d_loss_t7_matmul[1]) * (1.0f - h_t7[1] * h_t7[1]);
+    d_h_t7_add[2] = (Wy[0][2] * d_loss_t7_matmul[0] + Wy[1][2] * d_loss_t7_matmul[1]) * (1.0f - h_t7[2] * h_t7[2]);
+    d_h_t7_add[3] = (Wy[0][3] * d_loss_t7_matmul[0] + Wy[1][3] * d_loss_t7_matmul[1]) * (1.0f - h_t7[3] * h_t7[3]);
+    d_h_t7_add[4] = (Wy[0][4] * d_loss_t7_matmul[0] + Wy[1][4] * d_loss_t7_matmul[1]) * (1.0f - h_t7[4] * h_t7[4]);
+    d_h_t7_add[5] = (Wy[0][5] * d_loss_t7_matmul[0] + Wy[1][5] * d_loss_t7_matmul[1]) * (1.0f - h_t7[5] * h_t7[5]);
+    d_h_t7_add[6] = (Wy[0][6] * d_loss_t7_matmul[0] + Wy[1][6] * d_loss_t7_matmul[1]) * (1.0f - h_t7[6] * h_t7[6]);
+    d_h_t7_add[7] = (Wy[0][7] * d_loss_t7_matmul[0] + Wy[1][7] * d_loss_t7_matmul[1]) * (1.0f - h_t7[7] * h_t7[7]);
+    d_h_t7_add[8] = (Wy[0][8] * d_loss_t7_matmul[0] + Wy[1][8] * d_loss_t7_matmul[1]) * (1.0f - h_t7[8] * h_t7[8]);
+    d_h_t7_add[9] = (Wy[0][9] * d_loss_t7_matmul[0] + Wy[1][9] * d_loss_t7_matmul[1]) * (1.0f - h_t7[9] * h_t7[9]);
+    d_h_t7_add[10] = (Wy[0][10] * d_loss_t7_matmul[0] + Wy[1][10] * d_loss_t7_matmul[1]) * (1.0f - h_t7[10] * h_t7[10]);
+    d_h_t7_add[11] = (Wy[0][11] * d_loss_t7_matmul[0] + Wy[1][11] * d_loss_t7_matmul[1]) * (1.0f - h_t7[11] * h_t7[11]);
+    d_h_t7_add[12] = (Wy[0][12] * d_loss_t7_matmul[0] + Wy[1][12] * d_loss_t7_matmul[1]) * (1.0f - h_t7[12] * h_t7[12]);
+    d_h_t7_add[13] = (Wy[0][13] * d_loss_t7_matmul[0] + Wy[1][13] * d_loss_t7_matmul[1]) * (1.0f - h_t7[13] * h_t7[13]);
+    d_h_t7_add[14] = (Wy[0][14] * d_loss_t7_matmul[0] + Wy[1][14] * d_loss_t7_matmul[1]) * (1.0f - h_t7[14] * h_t7[14]);
+    d_h_t7_add[15] = (Wy[0][15] * d_loss_t7_matmul[0] + Wy[1][15] * d_loss_t7_matmul[1]) * (1.0f - h_t7[15] * h_t7[15]);
+    dWy[0][0] += d_loss_t7_matmul[0] * h_t7[0];
+    dWy[0][1] += d_loss_t7_matmul[0] * h_t7[1];
+    dWy[0][2] += d_loss_t7_matmul[0] * h_t7[2];
+    dWy[0][3] += d_loss_t7_matmul[0] * h_t7[3];
+    dWy[0][4] += d_loss_t7_matmul[0] * h_t7[4];
+    dWy[0][5] += d_loss_t7_matmul[0] * h_t7[5];
+    dWy[0][6] += d_loss_t7_matmul[0] * h_t7[6];
+    dWy[0][7] += d_loss_t7_matmul[0] * h_t7[7];
+    dWy[0][8] += d_loss_t7_matmul[0] * h_t7[8];
+    dWy[0][9] += d_loss_t7_matmul[0] * h_t7[9];
+    dWy[0][10] += d_loss_t7_matmul[0] * h_t7[10];
+    dWy[0][11] += d_loss_t7_matmul[0] * h_t7[11];
+    dWy[0][12] += d_loss_t7_matmul[0] * h_t7[12];
+    dWy[0][13] += d_loss_t7_matmul[0] * h_t7[13];
+    dWy[0][14] += d_loss_t7_matmul[0] * h_t7[14];
+    dWy[0][15] += d_loss_t7_matmul[0] * h_t7[15];
+    dWy[1][0] += d_loss_t7_matmul[1] * h_t7[0];
+    dWy[1][1] += d_loss_t7_matmul[1] * h_t7[1];
+    dWy[1][2] += d_loss_t7_matmul[1] * h_t7[2];
+    dWy[1][3] += d_loss_t7_matmul[1] * h_t7[3];
+    dWy[1][4] += d_loss_t7_matmul[1] * h_t7[4];
+    dWy[1][5] += d_loss_t7_matmul[1] * h_t7[5];
+    dWy[1][6] += d_loss_t7_matmul[1] * h_t7[6];
+    dWy[1][7] += d_loss_t7_matmul[1] * h_t7[7];
+    dWy[1][8] += d_loss_t7_matmul[1] * h_t7[8];
+    dWy[1][9] += d_loss_t7_matmul[1] * h_t7[9];
+    dWy[1][10] += d_loss_t7_matmul[1] * h_t7[10];
+    dWy[1][11] += d_loss_t7_matmul[1] * h_t7[11];
+    dWy[1][12] += d_loss_t7_matmul[1] * h_t7[12];
+    dWy[1][13] += d_loss_t7_matmul[1] * h_t7[13];
+    dWy[1][14] += d_loss_t7_matmul[1] * h_t7[14];
+    dWy[1][15] += d_loss_t7_matmul[1] * h_t7[15];
     // tiny_rnn.nn:10 matmul [16], sharing the sweep over W with the gradient of Wh
     {
       float[] out = b96;
       float[] vec = h_t6;
       java.util.Arrays.fill(out, 0.0f);
       for (int i = 0; i < 16; i++) {
-        float d = b94[i];
+        float d = d_h_t7_add[i];
         float[] row = Wh[i];
         float[] grow = dWh[i];
         for (int j = 0; j < 16; j++) {
@@ -1051,85 +1051,85 @@ public final class TinyRnn implements FloatModel {
         }
       }
     }
-    // tiny_rnn.nn:11 mul [2]
-    b102[0] = lossScale * (f72[0] - f73[0]);
-    b102[1] = lossScale * (f72[1] - f73[1]);
+    // tiny_rnn.nn:11 d_loss_t6_matmul = mul [2]
+    d_loss_t6_matmul[0] = lossScale * (loss_t6_matmul[0] - loss_t6_index[0]);
+    d_loss_t6_matmul[1] = lossScale * (loss_t6_matmul[1] - loss_t6_index[1]);
   }
 
   private void backward1() {
     // tiny_rnn.nn:11 matmul [16], sharing the sweep over W with the gradient of Wy
-    b104[0] = b102[0] * Wy[0][0] + b102[1] * Wy[1][0];
-    b104[1] = b102[0] * Wy[0][1] + b102[1] * Wy[1][1];
-    b104[2] = b102[0] * Wy[0][2] + b102[1] * Wy[1][2];
-    b104[3] = b102[0] * Wy[0][3] + b102[1] * Wy[1][3];
-    b104[4] = b102[0] * Wy[0][4] + b102[1] * Wy[1][4];
-    b104[5] = b102[0] * Wy[0][5] + b102[1] * Wy[1][5];
-    b104[6] = b102[0] * Wy[0][6] + b102[1] * Wy[1][6];
-    b104[7] = b102[0] * Wy[0][7] + b102[1] * Wy[1][7];
-    b104[8] = b102[0] * Wy[0][8] + b102[1] * Wy[1][8];
-    b104[9] = b102[0] * Wy[0][9] + b102[1] * Wy[1][9];
-    b104[10] = b102[0] * Wy[0][10] + b102[1] * Wy[1][10];
-    b104[11] = b102[0] * Wy[0][11] + b102[1] * Wy[1][11];
-    b104[12] = b102[0] * Wy[0][12] + b102[1] * Wy[1][12];
-    b104[13] = b102[0] * Wy[0][13] + b102[1] * Wy[1][13];
-    b104[14] = b102[0] * Wy[0][14] + b102[1] * Wy[1][14];
-    b104[15] = b102[0] * Wy[0][15] + b102[1] * Wy[1][15];
-    dWy[0][0] += b102[0] * h_t6[0];
-    dWy[0][1] += b102[0] * h_t6[1];
-    dWy[0][2] += b102[0] * h_t6[2];
-    dWy[0][3] += b102[0] * h_t6[3];
-    dWy[0][4] += b102[0] * h_t6[4];
-    dWy[0][5] += b102[0] * h_t6[5];
-    dWy[0][6] += b102[0] * h_t6[6];
-    dWy[0][7] += b102[0] * h_t6[7];
-    dWy[0][8] += b102[0] * h_t6[8];
-    dWy[0][9] += b102[0] * h_t6[9];
-    dWy[0][10] += b102[0] * h_t6[10];
-    dWy[0][11] += b102[0] * h_t6[11];
-    dWy[0][12] += b102[0] * h_t6[12];
-    dWy[0][13] += b102[0] * h_t6[13];
-    dWy[0][14] += b102[0] * h_t6[14];
-    dWy[0][15] += b102[0] * h_t6[15];
-    dWy[1][0] += b102[1] * h_t6[0];
-    dWy[1][1] += b102[1] * h_t6[1];
-    dWy[1][2] += b102[1] * h_t6[2];
-    dWy[1][3] += b102[1] * h_t6[3];
-    dWy[1][4] += b102[1] * h_t6[4];
-    dWy[1][5] += b102[1] * h_t6[5];
-    dWy[1][6] += b102[1] * h_t6[6];
-    dWy[1][7] += b102[1] * h_t6[7];
-    dWy[1][8] += b102[1] * h_t6[8];
-    dWy[1][9] += b102[1] * h_t6[9];
-    dWy[1][10] += b102[1] * h_t6[10];
-    dWy[1][11] += b102[1] * h_t6[11];
-    dWy[1][12] += b102[1] * h_t6[12];
-    dWy[1][13] += b102[1] * h_t6[13];
-    dWy[1][14] += b102[1] * h_t6[14];
-    dWy[1][15] += b102[1] * h_t6[15];
-    // tiny_rnn.nn:10 mul [16]
-    b108[0] = (b96[0] + b104[0]) * (1.0f - (h_t6[0] * h_t6[0]));
-    b108[1] = (b96[1] + b104[1]) * (1.0f - (h_t6[1] * h_t6[1]));
-    b108[2] = (b96[2] + b104[2]) * (1.0f - (h_t6[2] * h_t6[2]));
-    b108[3] = (b96[3] + b104[3]) * (1.0f - (h_t6[3] * h_t6[3]));
-    b108[4] = (b96[4] + b104[4]) * (1.0f - (h_t6[4] * h_t6[4]));
-    b108[5] = (b96[5] + b104[5]) * (1.0f - (h_t6[5] * h_t6[5]));
-    b108[6] = (b96[6] + b104[6]) * (1.0f - (h_t6[6] * h_t6[6]));
-    b108[7] = (b96[7] + b104[7]) * (1.0f - (h_t6[7] * h_t6[7]));
-    b108[8] = (b96[8] + b104[8]) * (1.0f - (h_t6[8] * h_t6[8]));
-    b108[9] = (b96[9] + b104[9]) * (1.0f - (h_t6[9] * h_t6[9]));
-    b108[10] = (b96[10] + b104[10]) * (1.0f - (h_t6[10] * h_t6[10]));
-    b108[11] = (b96[11] + b104[11]) * (1.0f - (h_t6[11] * h_t6[11]));
-    b108[12] = (b96[12] + b104[12]) * (1.0f - (h_t6[12] * h_t6[12]));
-    b108[13] = (b96[13] + b104[13]) * (1.0f - (h_t6[13] * h_t6[13]));
-    b108[14] = (b96[14] + b104[14]) * (1.0f - (h_t6[14] * h_t6[14]));
-    b108[15] = (b96[15] + b104[15]) * (1.0f - (h_t6[15] * h_t6[15]));
+    b104[0] = d_loss_t6_matmul[0] * Wy[0][0] + d_loss_t6_matmul[1] * Wy[1][0];
+    b104[1] = d_loss_t6_matmul[0] * Wy[0][1] + d_loss_t6_matmul[1] * Wy[1][1];
+    b104[2] = d_loss_t6_matmul[0] * Wy[0][2] + d_loss_t6_matmul[1] * Wy[1][2];
+    b104[3] = d_loss_t6_matmul[0] * Wy[0][3] + d_loss_t6_matmul[1] * Wy[1][3];
+    b104[4] = d_loss_t6_matmul[0] * Wy[0][4] + d_loss_t6_matmul[1] * Wy[1][4];
+    b104[5] = d_loss_t6_matmul[0] * Wy[0][5] + d_loss_t6_matmul[1] * Wy[1][5];
+    b104[6] = d_loss_t6_matmul[0] * Wy[0][6] + d_loss_t6_matmul[1] * Wy[1][6];
+    b104[7] = d_loss_t6_matmul[0] * Wy[0][7] + d_loss_t6_matmul[1] * Wy[1][7];
+    b104[8] = d_loss_t6_matmul[0] * Wy[0][8] + d_loss_t6_matmul[1] * Wy[1][8];
+    b104[9] = d_loss_t6_matmul[0] * Wy[0][9] + d_loss_t6_matmul[1] * Wy[1][9];
+    b104[10] = d_loss_t6_matmul[0] * Wy[0][10] + d_loss_t6_matmul[1] * Wy[1][10];
+    b104[11] = d_loss_t6_matmul[0] * Wy[0][11] + d_loss_t6_matmul[1] * Wy[1][11];
+    b104[12] = d_loss_t6_matmul[0] * Wy[0][12] + d_loss_t6_matmul[1] * Wy[1][12];
+    b104[13] = d_loss_t6_matmul[0] * Wy[0][13] + d_loss_t6_matmul[1] * Wy[1][13];
+    b104[14] = d_loss_t6_matmul[0] * Wy[0][14] + d_loss_t6_matmul[1] * Wy[1][14];
+    b104[15] = d_loss_t6_matmul[0] * Wy[0][15] + d_loss_t6_matmul[1] * Wy[1][15];
+    dWy[0][0] += d_loss_t6_matmul[0] * h_t6[0];
+    dWy[0][1] += d_loss_t6_matmul[0] * h_t6[1];
+    dWy[0][2] += d_loss_t6_matmul[0] * h_t6[2];
+    dWy[0][3] += d_loss_t6_matmul[0] * h_t6[3];
+    dWy[0][4] += d_loss_t6_matmul[0] * h_t6[4];
+    dWy[0][5] += d_loss_t6_matmul[0] * h_t6[5];
+    dWy[0][6] += d_loss_t6_matmul[0] * h_t6[6];
+    dWy[0][7] += d_loss_t6_matmul[0] * h_t6[7];
+    dWy[0][8] += d_loss_t6_matmul[0] * h_t6[8];
+    dWy[0][9] += d_loss_t6_matmul[0] * h_t6[9];
+    dWy[0][10] += d_loss_t6_matmul[0] * h_t6[10];
+    dWy[0][11] += d_loss_t6_matmul[0] * h_t6[11];
+    dWy[0][12] += d_loss_t6_matmul[0] * h_t6[12];
+    dWy[0][13] += d_loss_t6_matmul[0] * h_t6[13];
+    dWy[0][14] += d_loss_t6_matmul[0] * h_t6[14];
+    dWy[0][15] += d_loss_t6_matmul[0] * h_t6[15];
+    dWy[1][0] += d_loss_t6_matmul[1] * h_t6[0];
+    dWy[1][1] += d_loss_t6_matmul[1] * h_t6[1];
+    dWy[1][2] += d_loss_t6_matmul[1] * h_t6[2];
+    dWy[1][3] += d_loss_t6_matmul[1] * h_t6[3];
+    dWy[1][4] += d_loss_t6_matmul[1] * h_t6[4];
+    dWy[1][5] += d_loss_t6_matmul[1] * h_t6[5];
+    dWy[1][6] += d_loss_t6_matmul[1] * h_t6[6];
+    dWy[1][7] += d_loss_t6_matmul[1] * h_t6[7];
+    dWy[1][8] += d_loss_t6_matmul[1] * h_t6[8];
+    dWy[1][9] += d_loss_t6_matmul[1] * h_t6[9];
+    dWy[1][10] += d_loss_t6_matmul[1] * h_t6[10];
+    dWy[1][11] += d_loss_t6_matmul[1] * h_t6[11];
+    dWy[1][12] += d_loss_t6_matmul[1] * h_t6[12];
+    dWy[1][13] += d_loss_t6_matmul[1] * h_t6[13];
+    dWy[1][14] += d_loss_t6_matmul[1] * h_t6[14];
+    dWy[1][15] += d_loss_t6_matmul[1] * h_t6[15];
+    // tiny_rnn.nn:10 d_h_t6_add = mul [16]
+    d_h_t6_add[0] = (b96[0] + b104[0]) * (1.0f - (h_t6[0] * h_t6[0]));
+    d_h_t6_add[1] = (b96[1] + b104[1]) * (1.0f - (h_t6[1] * h_t6[1]));
+    d_h_t6_add[2] = (b96[2] + b104[2]) * (1.0f - (h_t6[2] * h_t6[2]));
+    d_h_t6_add[3] = (b96[3] + b104[3]) * (1.0f - (h_t6[3] * h_t6[3]));
+    d_h_t6_add[4] = (b96[4] + b104[4]) * (1.0f - (h_t6[4] * h_t6[4]));
+    d_h_t6_add[5] = (b96[5] + b104[5]) * (1.0f - (h_t6[5] * h_t6[5]));
+    d_h_t6_add[6] = (b96[6] + b104[6]) * (1.0f - (h_t6[6] * h_t6[6]));
+    d_h_t6_add[7] = (b96[7] + b104[7]) * (1.0f - (h_t6[7] * h_t6[7]));
+    d_h_t6_add[8] = (b96[8] + b104[8]) * (1.0f - (h_t6[8] * h_t6[8]));
+    d_h_t6_add[9] = (b96[9] + b104[9]) * (1.0f - (h_t6[9] * h_t6[9]));
+    d_h_t6_add[10] = (b96[10] + b104[10]) * (1.0f - (h_t6[10] * h_t6[10]));
+    d_h_t6_add[11] = (b96[11] + b104[11]) * (1.0f - (h_t6[11] * h_t6[11]));
+    d_h_t6_add[12] = (b96[12] + b104[12]) * (1.0f - (h_t6[12] * h_t6[12]));
+    d_h_t6_add[13] = (b96[13] + b104[13]) * (1.0f - (h_t6[13] * h_t6[13]));
+    d_h_t6_add[14] = (b96[14] + b104[14]) * (1.0f - (h_t6[14] * h_t6[14]));
+    d_h_t6_add[15] = (b96[15] + b104[15]) * (1.0f - (h_t6[15] * h_t6[15]));
     // tiny_rnn.nn:10 matmul [16], sharing the sweep over W with the gradient of Wh
     {
       float[] out = b110;
       float[] vec = h_t5;
       java.util.Arrays.fill(out, 0.0f);
       for (int i = 0; i < 16; i++) {
-        float d = b108[i];
+        float d = d_h_t6_add[i];
         float[] row = Wh[i];
         float[] grow = dWh[i];
         for (int j = 0; j < 16; j++) {
@@ -1138,85 +1138,85 @@ public final class TinyRnn implements FloatModel {
         }
       }
     }
-    // tiny_rnn.nn:11 mul [2]
-    b116[0] = lossScale * (f62[0] - f63[0]);
-    b116[1] = lossScale * (f62[1] - f63[1]);
+    // tiny_rnn.nn:11 d_loss_t5_matmul = mul [2]
+    d_loss_t5_matmul[0] = lossScale * (loss_t5_matmul[0] - loss_t5_index[0]);
+    d_loss_t5_matmul[1] = lossScale * (loss_t5_matmul[1] - loss_t5_index[1]);
   }
 
   private void backward2() {
     // tiny_rnn.nn:11 matmul [16], sharing the sweep over W with the gradient of Wy
-    b118[0] = b116[0] * Wy[0][0] + b116[1] * Wy[1][0];
-    b118[1] = b116[0] * Wy[0][1] + b116[1] * Wy[1][1];
-    b118[2] = b116[0] * Wy[0][2] + b116[1] * Wy[1][2];
-    b118[3] = b116[0] * Wy[0][3] + b116[1] * Wy[1][3];
-    b118[4] = b116[0] * Wy[0][4] + b116[1] * Wy[1][4];
-    b118[5] = b116[0] * Wy[0][5] + b116[1] * Wy[1][5];
-    b118[6] = b116[0] * Wy[0][6] + b116[1] * Wy[1][6];
-    b118[7] = b116[0] * Wy[0][7] + b116[1] * Wy[1][7];
-    b118[8] = b116[0] * Wy[0][8] + b116[1] * Wy[1][8];
-    b118[9] = b116[0] * Wy[0][9] + b116[1] * Wy[1][9];
-    b118[10] = b116[0] * Wy[0][10] + b116[1] * Wy[1][10];
-    b118[11] = b116[0] * Wy[0][11] + b116[1] * Wy[1][11];
-    b118[12] = b116[0] * Wy[0][12] + b116[1] * Wy[1][12];
-    b118[13] = b116[0] * Wy[0][13] + b116[1] * Wy[1][13];
-    b118[14] = b116[0] * Wy[0][14] + b116[1] * Wy[1][14];
-    b118[15] = b116[0] * Wy[0][15] + b116[1] * Wy[1][15];
-    dWy[0][0] += b116[0] * h_t5[0];
-    dWy[0][1] += b116[0] * h_t5[1];
-    dWy[0][2] += b116[0] * h_t5[2];
-    dWy[0][3] += b116[0] * h_t5[3];
-    dWy[0][4] += b116[0] * h_t5[4];
-    dWy[0][5] += b116[0] * h_t5[5];
-    dWy[0][6] += b116[0] * h_t5[6];
-    dWy[0][7] += b116[0] * h_t5[7];
-    dWy[0][8] += b116[0] * h_t5[8];
-    dWy[0][9] += b116[0] * h_t5[9];
-    dWy[0][10] += b116[0] * h_t5[10];
-    dWy[0][11] += b116[0] * h_t5[11];
-    dWy[0][12] += b116[0] * h_t5[12];
-    dWy[0][13] += b116[0] * h_t5[13];
-    dWy[0][14] += b116[0] * h_t5[14];
-    dWy[0][15] += b116[0] * h_t5[15];
-    dWy[1][0] += b116[1] * h_t5[0];
-    dWy[1][1] += b116[1] * h_t5[1];
-    dWy[1][2] += b116[1] * h_t5[2];
-    dWy[1][3] += b116[1] * h_t5[3];
-    dWy[1][4] += b116[1] * h_t5[4];
-    dWy[1][5] += b116[1] * h_t5[5];
-    dWy[1][6] += b116[1] * h_t5[6];
-    dWy[1][7] += b116[1] * h_t5[7];
-    dWy[1][8] += b116[1] * h_t5[8];
-    dWy[1][9] += b116[1] * h_t5[9];
-    dWy[1][10] += b116[1] * h_t5[10];
-    dWy[1][11] += b116[1] * h_t5[11];
-    dWy[1][12] += b116[1] * h_t5[12];
-    dWy[1][13] += b116[1] * h_t5[13];
-    dWy[1][14] += b116[1] * h_t5[14];
-    dWy[1][15] += b116[1] * h_t5[15];
-    // tiny_rnn.nn:10 mul [16]
-    b122[0] = (b110[0] + b118[0]) * (1.0f - (h_t5[0] * h_t5[0]));
-    b122[1] = (b110[1] + b118[1]) * (1.0f - (h_t5[1] * h_t5[1]));
-    b122[2] = (b110[2] + b118[2]) * (1.0f - (h_t5[2] * h_t5[2]));
-    b122[3] = (b110[3] + b118[3]) * (1.0f - (h_t5[3] * h_t5[3]));
-    b122[4] = (b110[4] + b118[4]) * (1.0f - (h_t5[4] * h_t5[4]));
-    b122[5] = (b110[5] + b118[5]) * (1.0f - (h_t5[5] * h_t5[5]));
-    b122[6] = (b110[6] + b118[6]) * (1.0f - (h_t5[6] * h_t5[6]));
-    b122[7] = (b110[7] + b118[7]) * (1.0f - (h_t5[7] * h_t5[7]));
-    b122[8] = (b110[8] + b118[8]) * (1.0f - (h_t5[8] * h_t5[8]));
-    b122[9] = (b110[9] + b118[9]) * (1.0f - (h_t5[9] * h_t5[9]));
-    b122[10] = (b110[10] + b118[10]) * (1.0f - (h_t5[10] * h_t5[10]));
-    b122[11] = (b110[11] + b118[11]) * (1.0f - (h_t5[11] * h_t5[11]));
-    b122[12] = (b110[12] + b118[12]) * (1.0f - (h_t5[12] * h_t5[12]));
-    b122[13] = (b110[13] + b118[13]) * (1.0f - (h_t5[13] * h_t5[13]));
-    b122[14] = (b110[14] + b118[14]) * (1.0f - (h_t5[14] * h_t5[14]));
-    b122[15] = (b110[15] + b118[15]) * (1.0f - (h_t5[15] * h_t5[15]));
+    b118[0] = d_loss_t5_matmul[0] * Wy[0][0] + d_loss_t5_matmul[1] * Wy[1][0];
+    b118[1] = d_loss_t5_matmul[0] * Wy[0][1] + d_loss_t5_matmul[1] * Wy[1][1];
+    b118[2] = d_loss_t5_matmul[0] * Wy[0][2] + d_loss_t5_matmul[1] * Wy[1][2];
+    b118[3] = d_loss_t5_matmul[0] * Wy[0][3] + d_loss_t5_matmul[1] * Wy[1][3];
+    b118[4] = d_loss_t5_matmul[0] * Wy[0][4] + d_loss_t5_matmul[1] * Wy[1][4];
+    b118[5] = d_loss_t5_matmul[0] * Wy[0][5] + d_loss_t5_matmul[1] * Wy[1][5];
+    b118[6] = d_loss_t5_matmul[0] * Wy[0][6] + d_loss_t5_matmul[1] * Wy[1][6];
+    b118[7] = d_loss_t5_matmul[0] * Wy[0][7] + d_loss_t5_matmul[1] * Wy[1][7];
+    b118[8] = d_loss_t5_matmul[0] * Wy[0][8] + d_loss_t5_matmul[1] * Wy[1][8];
+    b118[9] = d_loss_t5_matmul[0] * Wy[0][9] + d_loss_t5_matmul[1] * Wy[1][9];
+    b118[10] = d_loss_t5_matmul[0] * Wy[0][10] + d_loss_t5_matmul[1] * Wy[1][10];
+    b118[11] = d_loss_t5_matmul[0] * Wy[0][11] + d_loss_t5_matmul[1] * Wy[1][11];
+    b118[12] = d_loss_t5_matmul[0] * Wy[0][12] + d_loss_t5_matmul[1] * Wy[1][12];
+    b118[13] = d_loss_t5_matmul[0] * Wy[0][13] + d_loss_t5_matmul[1] * Wy[1][13];
+    b118[14] = d_loss_t5_matmul[0] * Wy[0][14] + d_loss_t5_matmul[1] * Wy[1][14];
+    b118[15] = d_loss_t5_matmul[0] * Wy[0][15] + d_loss_t5_matmul[1] * Wy[1][15];
+    dWy[0][0] += d_loss_t5_matmul[0] * h_t5[0];
+    dWy[0][1] += d_loss_t5_matmul[0] * h_t5[1];
+    dWy[0][2] += d_loss_t5_matmul[0] * h_t5[2];
+    dWy[0][3] += d_loss_t5_matmul[0] * h_t5[3];
+    dWy[0][4] += d_loss_t5_matmul[0] * h_t5[4];
+    dWy[0][5] += d_loss_t5_matmul[0] * h_t5[5];
+    dWy[0][6] += d_loss_t5_matmul[0] * h_t5[6];
+    dWy[0][7] += d_loss_t5_matmul[0] * h_t5[7];
+    dWy[0][8] += d_loss_t5_matmul[0] * h_t5[8];
+    dWy[0][9] += d_loss_t5_matmul[0] * h_t5[9];
+    dWy[0][10] += d_loss_t5_matmul[0] * h_t5[10];
+    dWy[0][11] += d_loss_t5_matmul[0] * h_t5[11];
+    dWy[0][12] += d_loss_t5_matmul[0] * h_t5[12];
+    dWy[0][13] += d_loss_t5_matmul[0] * h_t5[13];
+    dWy[0][14] += d_loss_t5_matmul[0] * h_t5[14];
+    dWy[0][15] += d_loss_t5_matmul[0] * h_t5[15];
+    dWy[1][0] += d_loss_t5_matmul[1] * h_t5[0];
+    dWy[1][1] += d_loss_t5_matmul[1] * h_t5[1];
+    dWy[1][2] += d_loss_t5_matmul[1] * h_t5[2];
+    dWy[1][3] += d_loss_t5_matmul[1] * h_t5[3];
+    dWy[1][4] += d_loss_t5_matmul[1] * h_t5[4];
+    dWy[1][5] += d_loss_t5_matmul[1] * h_t5[5];
+    dWy[1][6] += d_loss_t5_matmul[1] * h_t5[6];
+    dWy[1][7] += d_loss_t5_matmul[1] * h_t5[7];
+    dWy[1][8] += d_loss_t5_matmul[1] * h_t5[8];
+    dWy[1][9] += d_loss_t5_matmul[1] * h_t5[9];
+    dWy[1][10] += d_loss_t5_matmul[1] * h_t5[10];
+    dWy[1][11] += d_loss_t5_matmul[1] * h_t5[11];
+    dWy[1][12] += d_loss_t5_matmul[1] * h_t5[12];
+    dWy[1][13] += d_loss_t5_matmul[1] * h_t5[13];
+    dWy[1][14] += d_loss_t5_matmul[1] * h_t5[14];
+    dWy[1][15] += d_loss_t5_matmul[1] * h_t5[15];
+    // tiny_rnn.nn:10 d_h_t5_add = mul [16]
+    d_h_t5_add[0] = (b110[0] + b118[0]) * (1.0f - (h_t5[0] * h_t5[0]));
+    d_h_t5_add[1] = (b110[1] + b118[1]) * (1.0f - (h_t5[1] * h_t5[1]));
+    d_h_t5_add[2] = (b110[2] + b118[2]) * (1.0f - (h_t5[2] * h_t5[2]));
+    d_h_t5_add[3] = (b110[3] + b118[3]) * (1.0f - (h_t5[3] * h_t5[3]));
+    d_h_t5_add[4] = (b110[4] + b118[4]) * (1.0f - (h_t5[4] * h_t5[4]));
+    d_h_t5_add[5] = (b110[5] + b118[5]) * (1.0f - (h_t5[5] * h_t5[5]));
+    d_h_t5_add[6] = (b110[6] + b118[6]) * (1.0f - (h_t5[6] * h_t5[6]));
+    d_h_t5_add[7] = (b110[7] + b118[7]) * (1.0f - (h_t5[7] * h_t5[7]));
+    d_h_t5_add[8] = (b110[8] + b118[8]) * (1.0f - (h_t5[8] * h_t5[8]));
+    d_h_t5_add[9] = (b110[9] + b118[9]) * (1.0f - (h_t5[9] * h_t5[9]));
+    d_h_t5_add[10] = (b110[10] + b118[10]) * (1.0f - (h_t5[10] * h_t5[10]));
+    d_h_t5_add[11] = (b110[11] + b118[11]) * (1.0f - (h_t5[11] * h_t5[11]));
+    d_h_t5_add[12] = (b110[12] + b118[12]) * (1.0f - (h_t5[12] * h_t5[12]));
+    d_h_t5_add[13] = (b110[13] + b118[13]) * (1.0f - (h_t5[13] * h_t5[13]));
+    d_h_t5_add[14] = (b110[14] + b118[14]) * (1.0f - (h_t5[14] * h_t5[14]));
+    d_h_t5_add[15] = (b110[15] + b118[15]) * (1.0f - (h_t5[15] * h_t5[15]));
     // tiny_rnn.nn:10 matmul [16], sharing the sweep over W with the gradient of Wh
     {
       float[] out = b124;
       float[] vec = h_t4;
       java.util.Arrays.fill(out, 0.0f);
       for (int i = 0; i < 16; i++) {
-        float d = b122[i];
+        float d = d_h_t5_add[i];
         float[] row = Wh[i];
         float[] grow = dWh[i];
         for (int j = 0; j < 16; j++) {
@@ -1225,85 +1225,85 @@ public final class TinyRnn implements FloatModel {
         }
       }
     }
-    // tiny_rnn.nn:11 mul [2]
-    b130[0] = lossScale * (f52[0] - f53[0]);
-    b130[1] = lossScale * (f52[1] - f53[1]);
+    // tiny_rnn.nn:11 d_loss_t4_matmul = mul [2]
+    d_loss_t4_matmul[0] = lossScale * (loss_t4_matmul[0] - loss_t4_index[0]);
+    d_loss_t4_matmul[1] = lossScale * (loss_t4_matmul[1] - loss_t4_index[1]);
   }
 
   private void backward3() {
     // tiny_rnn.nn:11 matmul [16], sharing the sweep over W with the gradient of Wy
-    b132[0] = b130[0] * Wy[0][0] + b130[1] * Wy[1][0];
-    b132[1] = b130[0] * Wy[0][1] + b130[1] * Wy[1][1];
-    b132[2] = b130[0] * Wy[0][2] + b130[1] * Wy[1][2];
-    b132[3] = b130[0] * Wy[0][3] + b130[1] * Wy[1][3];
-    b132[4] = b130[0] * Wy[0][4] + b130[1] * Wy[1][4];
-    b132[5] = b130[0] * Wy[0][5] + b130[1] * Wy[1][5];
-    b132[6] = b130[0] * Wy[0][6] + b130[1] * Wy[1][6];
-    b132[7] = b130[0] * Wy[0][7] + b130[1] * Wy[1][7];
-    b132[8] = b130[0] * Wy[0][8] + b130[1] * Wy[1][8];
-    b132[9] = b130[0] * Wy[0][9] + b130[1] * Wy[1][9];
-    b132[10] = b130[0] * Wy[0][10] + b130[1] * Wy[1][10];
-    b132[11] = b130[0] * Wy[0][11] + b130[1] * Wy[1][11];
-    b132[12] = b130[0] * Wy[0][12] + b130[1] * Wy[1][12];
-    b132[13] = b130[0] * Wy[0][13] + b130[1] * Wy[1][13];
-    b132[14] = b130[0] * Wy[0][14] + b130[1] * Wy[1][14];
-    b132[15] = b130[0] * Wy[0][15] + b130[1] * Wy[1][15];
-    dWy[0][0] += b130[0] * h_t4[0];
-    dWy[0][1] += b130[0] * h_t4[1];
-    dWy[0][2] += b130[0] * h_t4[2];
-    dWy[0][3] += b130[0] * h_t4[3];
-    dWy[0][4] += b130[0] * h_t4[4];
-    dWy[0][5] += b130[0] * h_t4[5];
-    dWy[0][6] += b130[0] * h_t4[6];
-    dWy[0][7] += b130[0] * h_t4[7];
-    dWy[0][8] += b130[0] * h_t4[8];
-    dWy[0][9] += b130[0] * h_t4[9];
-    dWy[0][10] += b130[0] * h_t4[10];
-    dWy[0][11] += b130[0] * h_t4[11];
-    dWy[0][12] += b130[0] * h_t4[12];
-    dWy[0][13] += b130[0] * h_t4[13];
-    dWy[0][14] += b130[0] * h_t4[14];
-    dWy[0][15] += b130[0] * h_t4[15];
-    dWy[1][0] += b130[1] * h_t4[0];
-    dWy[1][1] += b130[1] * h_t4[1];
-    dWy[1][2] += b130[1] * h_t4[2];
-    dWy[1][3] += b130[1] * h_t4[3];
-    dWy[1][4] += b130[1] * h_t4[4];
-    dWy[1][5] += b130[1] * h_t4[5];
-    dWy[1][6] += b130[1] * h_t4[6];
-    dWy[1][7] += b130[1] * h_t4[7];
-    dWy[1][8] += b130[1] * h_t4[8];
-    dWy[1][9] += b130[1] * h_t4[9];
-    dWy[1][10] += b130[1] * h_t4[10];
-    dWy[1][11] += b130[1] * h_t4[11];
-    dWy[1][12] += b130[1] * h_t4[12];
-    dWy[1][13] += b130[1] * h_t4[13];
-    dWy[1][14] += b130[1] * h_t4[14];
-    dWy[1][15] += b130[1] * h_t4[15];
-    // tiny_rnn.nn:10 mul [16]
-    b136[0] = (b124[0] + b132[0]) * (1.0f - (h_t4[0] * h_t4[0]));
-    b136[1] = (b124[1] + b132[1]) * (1.0f - (h_t4[1] * h_t4[1]));
-    b136[2] = (b124[2] + b132[2]) * (1.0f - (h_t4[2] * h_t4[2]));
-    b136[3] = (b124[3] + b132[3]) * (1.0f - (h_t4[3] * h_t4[3]));
-    b136[4] = (b124[4] + b132[4]) * (1.0f - (h_t4[4] * h_t4[4]));
-    b136[5] = (b124[5] + b132[5]) * (1.0f - (h_t4[5] * h_t4[5]));
-    b136[6] = (b124[6] + b132[6]) * (1.0f - (h_t4[6] * h_t4[6]));
-    b136[7] = (b124[7] + b132[7]) * (1.0f - (h_t4[7] * h_t4[7]));
-    b136[8] = (b124[8] + b132[8]) * (1.0f - (h_t4[8] * h_t4[8]));
-    b136[9] = (b124[9] + b132[9]) * (1.0f - (h_t4[9] * h_t4[9]));
-    b136[10] = (b124[10] + b132[10]) * (1.0f - (h_t4[10] * h_t4[10]));
-    b136[11] = (b124[11] + b132[11]) * (1.0f - (h_t4[11] * h_t4[11]));
-    b136[12] = (b124[12] + b132[12]) * (1.0f - (h_t4[12] * h_t4[12]));
-    b136[13] = (b124[13] + b132[13]) * (1.0f - (h_t4[13] * h_t4[13]));
-    b136[14] = (b124[14] + b132[14]) * (1.0f - (h_t4[14] * h_t4[14]));
-    b136[15] = (b124[15] + b132[15]) * (1.0f - (h_t4[15] * h_t4[15]));
+    b132[0] = d_loss_t4_matmul[0] * Wy[0][0] + d_loss_t4_matmul[1] * Wy[1][0];
+    b132[1] = d_loss_t4_matmul[0] * Wy[0][1] + d_loss_t4_matmul[1] * Wy[1][1];
+    b132[2] = d_loss_t4_matmul[0] * Wy[0][2] + d_loss_t4_matmul[1] * Wy[1][2];
+    b132[3] = d_loss_t4_matmul[0] * Wy[0][3] + d_loss_t4_matmul[1] * Wy[1][3];
+    b132[4] = d_loss_t4_matmul[0] * Wy[0][4] + d_loss_t4_matmul[1] * Wy[1][4];
+    b132[5] = d_loss_t4_matmul[0] * Wy[0][5] + d_loss_t4_matmul[1] * Wy[1][5];
+    b132[6] = d_loss_t4_matmul[0] * Wy[0][6] + d_loss_t4_matmul[1] * Wy[1][6];
+    b132[7] = d_loss_t4_matmul[0] * Wy[0][7] + d_loss_t4_matmul[1] * Wy[1][7];
+    b132[8] = d_loss_t4_matmul[0] * Wy[0][8] + d_loss_t4_matmul[1] * Wy[1][8];
+    b132[9] = d_loss_t4_matmul[0] * Wy[0][9] + d_loss_t4_matmul[1] * Wy[1][9];
+    b132[10] = d_loss_t4_matmul[0] * Wy[0][10] + d_loss_t4_matmul[1] * Wy[1][10];
+    b132[11] = d_loss_t4_matmul[0] * Wy[0][11] + d_loss_t4_matmul[1] * Wy[1][11];
+    b132[12] = d_loss_t4_matmul[0] * Wy[0][12] + d_loss_t4_matmul[1] * Wy[1][12];
+    b132[13] = d_loss_t4_matmul[0] * Wy[0][13] + d_loss_t4_matmul[1] * Wy[1][13];
+    b132[14] = d_loss_t4_matmul[0] * Wy[0][14] + d_loss_t4_matmul[1] * Wy[1][14];
+    b132[15] = d_loss_t4_matmul[0] * Wy[0][15] + d_loss_t4_matmul[1] * Wy[1][15];
+    dWy[0][0] += d_loss_t4_matmul[0] * h_t4[0];
+    dWy[0][1] += d_loss_t4_matmul[0] * h_t4[1];
+    dWy[0][2] += d_loss_t4_matmul[0] * h_t4[2];
+    dWy[0][3] += d_loss_t4_matmul[0] * h_t4[3];
+    dWy[0][4] += d_loss_t4_matmul[0] * h_t4[4];
+    dWy[0][5] += d_loss_t4_matmul[0] * h_t4[5];
+    dWy[0][6] += d_loss_t4_matmul[0] * h_t4[6];
+    dWy[0][7] += d_loss_t4_matmul[0] * h_t4[7];
+    dWy[0][8] += d_loss_t4_matmul[0] * h_t4[8];
+    dWy[0][9] += d_loss_t4_matmul[0] * h_t4[9];
+    dWy[0][10] += d_loss_t4_matmul[0] * h_t4[10];
+    dWy[0][11] += d_loss_t4_matmul[0] * h_t4[11];
+    dWy[0][12] += d_loss_t4_matmul[0] * h_t4[12];
+    dWy[0][13] += d_loss_t4_matmul[0] * h_t4[13];
+    dWy[0][14] += d_loss_t4_matmul[0] * h_t4[14];
+    dWy[0][15] += d_loss_t4_matmul[0] * h_t4[15];
+    dWy[1][0] += d_loss_t4_matmul[1] * h_t4[0];
+    dWy[1][1] += d_loss_t4_matmul[1] * h_t4[1];
+    dWy[1][2] += d_loss_t4_matmul[1] * h_t4[2];
+    dWy[1][3] += d_loss_t4_matmul[1] * h_t4[3];
+    dWy[1][4] += d_loss_t4_matmul[1] * h_t4[4];
+    dWy[1][5] += d_loss_t4_matmul[1] * h_t4[5];
+    dWy[1][6] += d_loss_t4_matmul[1] * h_t4[6];
+    dWy[1][7] += d_loss_t4_matmul[1] * h_t4[7];
+    dWy[1][8] += d_loss_t4_matmul[1] * h_t4[8];
+    dWy[1][9] += d_loss_t4_matmul[1] * h_t4[9];
+    dWy[1][10] += d_loss_t4_matmul[1] * h_t4[10];
+    dWy[1][11] += d_loss_t4_matmul[1] * h_t4[11];
+    dWy[1][12] += d_loss_t4_matmul[1] * h_t4[12];
+    dWy[1][13] += d_loss_t4_matmul[1] * h_t4[13];
+    dWy[1][14] += d_loss_t4_matmul[1] * h_t4[14];
+    dWy[1][15] += d_loss_t4_matmul[1] * h_t4[15];
+    // tiny_rnn.nn:10 d_h_t4_add = mul [16]
+    d_h_t4_add[0] = (b124[0] + b132[0]) * (1.0f - (h_t4[0] * h_t4[0]));
+    d_h_t4_add[1] = (b124[1] + b132[1]) * (1.0f - (h_t4[1] * h_t4[1]));
+    d_h_t4_add[2] = (b124[2] + b132[2]) * (1.0f - (h_t4[2] * h_t4[2]));
+    d_h_t4_add[3] = (b124[3] + b132[3]) * (1.0f - (h_t4[3] * h_t4[3]));
+    d_h_t4_add[4] = (b124[4] + b132[4]) * (1.0f - (h_t4[4] * h_t4[4]));
+    d_h_t4_add[5] = (b124[5] + b132[5]) * (1.0f - (h_t4[5] * h_t4[5]));
+    d_h_t4_add[6] = (b124[6] + b132[6]) * (1.0f - (h_t4[6] * h_t4[6]));
+    d_h_t4_add[7] = (b124[7] + b132[7]) * (1.0f - (h_t4[7] * h_t4[7]));
+    d_h_t4_add[8] = (b124[8] + b132[8]) * (1.0f - (h_t4[8] * h_t4[8]));
+    d_h_t4_add[9] = (b124[9] + b132[9]) * (1.0f - (h_t4[9] * h_t4[9]));
+    d_h_t4_add[10] = (b124[10] + b132[10]) * (1.0f - (h_t4[10] * h_t4[10]));
+    d_h_t4_add[11] = (b124[11] + b132[11]) * (1.0f - (h_t4[11] * h_t4[11]));
+    d_h_t4_add[12] = (b124[12] + b132[12]) * (1.0f - (h_t4[12] * h_t4[12]));
+    d_h_t4_add[13] = (b124[13] + b132[13]) * (1.0f - (h_t4[13] * h_t4[13]));
+    d_h_t4_add[14] = (b124[14] + b132[14]) * (1.0f - (h_t4[14] * h_t4[14]));
+    d_h_t4_add[15] = (b124[15] + b132[15]) * (1.0f - (h_t4[15] * h_t4[15]));
     // tiny_rnn.nn:10 matmul [16], sharing the sweep over W with the gradient of Wh
     {
       float[] out = b138;
       float[] vec = h_t3;
       java.util.Arrays.fill(out, 0.0f);
       for (int i = 0; i < 16; i++) {
-        float d = b136[i];
+        float d = d_h_t4_add[i];
         float[] row = Wh[i];
         float[] grow = dWh[i];
         for (int j = 0; j < 16; j++) {
@@ -1312,85 +1312,85 @@ public final class TinyRnn implements FloatModel {
         }
       }
     }
-    // tiny_rnn.nn:11 mul [2]
-    b144[0] = lossScale * (f42[0] - f43[0]);
-    b144[1] = lossScale * (f42[1] - f43[1]);
+    // tiny_rnn.nn:11 d_loss_t3_matmul = mul [2]
+    d_loss_t3_matmul[0] = lossScale * (loss_t3_matmul[0] - loss_t3_index[0]);
+    d_loss_t3_matmul[1] = lossScale * (loss_t3_matmul[1] - loss_t3_index[1]);
   }
 
   private void backward4() {
     // tiny_rnn.nn:11 matmul [16], sharing the sweep over W with the gradient of Wy
-    b146[0] = b144[0] * Wy[0][0] + b144[1] * Wy[1][0];
-    b146[1] = b144[0] * Wy[0][1] + b144[1] * Wy[1][1];
-    b146[2] = b144[0] * Wy[0][2] + b144[1] * Wy[1][2];
-    b146[3] = b144[0] * Wy[0][3] + b144[1] * Wy[1][3];
-    b146[4] = b144[0] * Wy[0][4] + b144[1] * Wy[1][4];
-    b146[5] = b144[0] * Wy[0][5] + b144[1] * Wy[1][5];
-    b146[6] = b144[0] * Wy[0][6] + b144[1] * Wy[1][6];
-    b146[7] = b144[0] * Wy[0][7] + b144[1] * Wy[1][7];
-    b146[8] = b144[0] * Wy[0][8] + b144[1] * Wy[1][8];
-    b146[9] = b144[0] * Wy[0][9] + b144[1] * Wy[1][9];
-    b146[10] = b144[0] * Wy[0][10] + b144[1] * Wy[1][10];
-    b146[11] = b144[0] * Wy[0][11] + b144[1] * Wy[1][11];
-    b146[12] = b144[0] * Wy[0][12] + b144[1] * Wy[1][12];
-    b146[13] = b144[0] * Wy[0][13] + b144[1] * Wy[1][13];
-    b146[14] = b144[0] * Wy[0][14] + b144[1] * Wy[1][14];
-    b146[15] = b144[0] * Wy[0][15] + b144[1] * Wy[1][15];
-    dWy[0][0] += b144[0] * h_t3[0];
-    dWy[0][1] += b144[0] * h_t3[1];
-    dWy[0][2] += b144[0] * h_t3[2];
-    dWy[0][3] += b144[0] * h_t3[3];
-    dWy[0][4] += b144[0] * h_t3[4];
-    dWy[0][5] += b144[0] * h_t3[5];
-    dWy[0][6] += b144[0] * h_t3[6];
-    dWy[0][7] += b144[0] * h_t3[7];
-    dWy[0][8] += b144[0] * h_t3[8];
-    dWy[0][9] += b144[0] * h_t3[9];
-    dWy[0][10] += b144[0] * h_t3[10];
-    dWy[0][11] += b144[0] * h_t3[11];
-    dWy[0][12] += b144[0] * h_t3[12];
-    dWy[0][13] += b144[0] * h_t3[13];
-    dWy[0][14] += b144[0] * h_t3[14];
-    dWy[0][15] += b144[0] * h_t3[15];
-    dWy[1][0] += b144[1] * h_t3[0];
-    dWy[1][1] += b144[1] * h_t3[1];
-    dWy[1][2] += b144[1] * h_t3[2];
-    dWy[1][3] += b144[1] * h_t3[3];
-    dWy[1][4] += b144[1] * h_t3[4];
-    dWy[1][5] += b144[1] * h_t3[5];
-    dWy[1][6] += b144[1] * h_t3[6];
-    dWy[1][7] += b144[1] * h_t3[7];
-    dWy[1][8] += b144[1] * h_t3[8];
-    dWy[1][9] += b144[1] * h_t3[9];
-    dWy[1][10] += b144[1] * h_t3[10];
-    dWy[1][11] += b144[1] * h_t3[11];
-    dWy[1][12] += b144[1] * h_t3[12];
-    dWy[1][13] += b144[1] * h_t3[13];
-    dWy[1][14] += b144[1] * h_t3[14];
-    dWy[1][15] += b144[1] * h_t3[15];
-    // tiny_rnn.nn:10 mul [16]
-    b150[0] = (b138[0] + b146[0]) * (1.0f - (h_t3[0] * h_t3[0]));
-    b150[1] = (b138[1] + b146[1]) * (1.0f - (h_t3[1] * h_t3[1]));
-    b150[2] = (b138[2] + b146[2]) * (1.0f - (h_t3[2] * h_t3[2]));
-    b150[3] = (b138[3] + b146[3]) * (1.0f - (h_t3[3] * h_t3[3]));
-    b150[4] = (b138[4] + b146[4]) * (1.0f - (h_t3[4] * h_t3[4]));
-    b150[5] = (b138[5] + b146[5]) * (1.0f - (h_t3[5] * h_t3[5]));
-    b150[6] = (b138[6] + b146[6]) * (1.0f - (h_t3[6] * h_t3[6]));
-    b150[7] = (b138[7] + b146[7]) * (1.0f - (h_t3[7] * h_t3[7]));
-    b150[8] = (b138[8] + b146[8]) * (1.0f - (h_t3[8] * h_t3[8]));
-    b150[9] = (b138[9] + b146[9]) * (1.0f - (h_t3[9] * h_t3[9]));
-    b150[10] = (b138[10] + b146[10]) * (1.0f - (h_t3[10] * h_t3[10]));
-    b150[11] = (b138[11] + b146[11]) * (1.0f - (h_t3[11] * h_t3[11]));
-    b150[12] = (b138[12] + b146[12]) * (1.0f - (h_t3[12] * h_t3[12]));
-    b150[13] = (b138[13] + b146[13]) * (1.0f - (h_t3[13] * h_t3[13]));
-    b150[14] = (b138[14] + b146[14]) * (1.0f - (h_t3[14] * h_t3[14]));
-    b150[15] = (b138[15] + b146[15]) * (1.0f - (h_t3[15] * h_t3[15]));
+    b146[0] = d_loss_t3_matmul[0] * Wy[0][0] + d_loss_t3_matmul[1] * Wy[1][0];
+    b146[1] = d_loss_t3_matmul[0] * Wy[0][1] + d_loss_t3_matmul[1] * Wy[1][1];
+    b146[2] = d_loss_t3_matmul[0] * Wy[0][2] + d_loss_t3_matmul[1] * Wy[1][2];
+    b146[3] = d_loss_t3_matmul[0] * Wy[0][3] + d_loss_t3_matmul[1] * Wy[1][3];
+    b146[4] = d_loss_t3_matmul[0] * Wy[0][4] + d_loss_t3_matmul[1] * Wy[1][4];
+    b146[5] = d_loss_t3_matmul[0] * Wy[0][5] + d_loss_t3_matmul[1] * Wy[1][5];
+    b146[6] = d_loss_t3_matmul[0] * Wy[0][6] + d_loss_t3_matmul[1] * Wy[1][6];
+    b146[7] = d_loss_t3_matmul[0] * Wy[0][7] + d_loss_t3_matmul[1] * Wy[1][7];
+    b146[8] = d_loss_t3_matmul[0] * Wy[0][8] + d_loss_t3_matmul[1] * Wy[1][8];
+    b146[9] = d_loss_t3_matmul[0] * Wy[0][9] + d_loss_t3_matmul[1] * Wy[1][9];
+    b146[10] = d_loss_t3_matmul[0] * Wy[0][10] + d_loss_t3_matmul[1] * Wy[1][10];
+    b146[11] = d_loss_t3_matmul[0] * Wy[0][11] + d_loss_t3_matmul[1] * Wy[1][11];
+    b146[12] = d_loss_t3_matmul[0] * Wy[0][12] + d_loss_t3_matmul[1] * Wy[1][12];
+    b146[13] = d_loss_t3_matmul[0] * Wy[0][13] + d_loss_t3_matmul[1] * Wy[1][13];
+    b146[14] = d_loss_t3_matmul[0] * Wy[0][14] + d_loss_t3_matmul[1] * Wy[1][14];
+    b146[15] = d_loss_t3_matmul[0] * Wy[0][15] + d_loss_t3_matmul[1] * Wy[1][15];
+    dWy[0][0] += d_loss_t3_matmul[0] * h_t3[0];
+    dWy[0][1] += d_loss_t3_matmul[0] * h_t3[1];
+    dWy[0][2] += d_loss_t3_matmul[0] * h_t3[2];
+    dWy[0][3] += d_loss_t3_matmul[0] * h_t3[3];
+    dWy[0][4] += d_loss_t3_matmul[0] * h_t3[4];
+    dWy[0][5] += d_loss_t3_matmul[0] * h_t3[5];
+    dWy[0][6] += d_loss_t3_matmul[0] * h_t3[6];
+    dWy[0][7] += d_loss_t3_matmul[0] * h_t3[7];
+    dWy[0][8] += d_loss_t3_matmul[0] * h_t3[8];
+    dWy[0][9] += d_loss_t3_matmul[0] * h_t3[9];
+    dWy[0][10] += d_loss_t3_matmul[0] * h_t3[10];
+    dWy[0][11] += d_loss_t3_matmul[0] * h_t3[11];
+    dWy[0][12] += d_loss_t3_matmul[0] * h_t3[12];
+    dWy[0][13] += d_loss_t3_matmul[0] * h_t3[13];
+    dWy[0][14] += d_loss_t3_matmul[0] * h_t3[14];
+    dWy[0][15] += d_loss_t3_matmul[0] * h_t3[15];
+    dWy[1][0] += d_loss_t3_matmul[1] * h_t3[0];
+    dWy[1][1] += d_loss_t3_matmul[1] * h_t3[1];
+    dWy[1][2] += d_loss_t3_matmul[1] * h_t3[2];
+    dWy[1][3] += d_loss_t3_matmul[1] * h_t3[3];
+    dWy[1][4] += d_loss_t3_matmul[1] * h_t3[4];
+    dWy[1][5] += d_loss_t3_matmul[1] * h_t3[5];
+    dWy[1][6] += d_loss_t3_matmul[1] * h_t3[6];
+    dWy[1][7] += d_loss_t3_matmul[1] * h_t3[7];
+    dWy[1][8] += d_loss_t3_matmul[1] * h_t3[8];
+    dWy[1][9] += d_loss_t3_matmul[1] * h_t3[9];
+    dWy[1][10] += d_loss_t3_matmul[1] * h_t3[10];
+    dWy[1][11] += d_loss_t3_matmul[1] * h_t3[11];
+    dWy[1][12] += d_loss_t3_matmul[1] * h_t3[12];
+    dWy[1][13] += d_loss_t3_matmul[1] * h_t3[13];
+    dWy[1][14] += d_loss_t3_matmul[1] * h_t3[14];
+    dWy[1][15] += d_loss_t3_matmul[1] * h_t3[15];
+    // tiny_rnn.nn:10 d_h_t3_add = mul [16]
+    d_h_t3_add[0] = (b138[0] + b146[0]) * (1.0f - (h_t3[0] * h_t3[0]));
+    d_h_t3_add[1] = (b138[1] + b146[1]) * (1.0f - (h_t3[1] * h_t3[1]));
+    d_h_t3_add[2] = (b138[2] + b146[2]) * (1.0f - (h_t3[2] * h_t3[2]));
+    d_h_t3_add[3] = (b138[3] + b146[3]) * (1.0f - (h_t3[3] * h_t3[3]));
+    d_h_t3_add[4] = (b138[4] + b146[4]) * (1.0f - (h_t3[4] * h_t3[4]));
+    d_h_t3_add[5] = (b138[5] + b146[5]) * (1.0f - (h_t3[5] * h_t3[5]));
+    d_h_t3_add[6] = (b138[6] + b146[6]) * (1.0f - (h_t3[6] * h_t3[6]));
+    d_h_t3_add[7] = (b138[7] + b146[7]) * (1.0f - (h_t3[7] * h_t3[7]));
+    d_h_t3_add[8] = (b138[8] + b146[8]) * (1.0f - (h_t3[8] * h_t3[8]));
+    d_h_t3_add[9] = (b138[9] + b146[9]) * (1.0f - (h_t3[9] * h_t3[9]));
+    d_h_t3_add[10] = (b138[10] + b146[10]) * (1.0f - (h_t3[10] * h_t3[10]));
+    d_h_t3_add[11] = (b138[11] + b146[11]) * (1.0f - (h_t3[11] * h_t3[11]));
+    d_h_t3_add[12] = (b138[12] + b146[12]) * (1.0f - (h_t3[12] * h_t3[12]));
+    d_h_t3_add[13] = (b138[13] + b146[13]) * (1.0f - (h_t3[13] * h_t3[13]));
+    d_h_t3_add[14] = (b138[14] + b146[14]) * (1.0f - (h_t3[14] * h_t3[14]));
+    d_h_t3_add[15] = (b138[15] + b146[15]) * (1.0f - (h_t3[15] * h_t3[15]));
     // tiny_rnn.nn:10 matmul [16], sharing the sweep over W with the gradient of Wh
     {
       float[] out = b152;
       float[] vec = h_t2;
       java.util.Arrays.fill(out, 0.0f);
       for (int i = 0; i < 16; i++) {
-        float d = b150[i];
+        float d = d_h_t3_add[i];
         float[] row = Wh[i];
         float[] grow = dWh[i];
         for (int j = 0; j < 16; j++) {
@@ -1399,85 +1399,85 @@ public final class TinyRnn implements FloatModel {
         }
       }
     }
-    // tiny_rnn.nn:11 mul [2]
-    b158[0] = lossScale * (f32[0] - f33[0]);
-    b158[1] = lossScale * (f32[1] - f33[1]);
+    // tiny_rnn.nn:11 d_loss_t2_matmul = mul [2]
+    d_loss_t2_matmul[0] = lossScale * (loss_t2_matmul[0] - loss_t2_index[0]);
+    d_loss_t2_matmul[1] = lossScale * (loss_t2_matmul[1] - loss_t2_index[1]);
   }
 
   private void backward5() {
     // tiny_rnn.nn:11 matmul [16], sharing the sweep over W with the gradient of Wy
-    b160[0] = b158[0] * Wy[0][0] + b158[1] * Wy[1][0];
-    b160[1] = b158[0] * Wy[0][1] + b158[1] * Wy[1][1];
-    b160[2] = b158[0] * Wy[0][2] + b158[1] * Wy[1][2];
-    b160[3] = b158[0] * Wy[0][3] + b158[1] * Wy[1][3];
-    b160[4] = b158[0] * Wy[0][4] + b158[1] * Wy[1][4];
-    b160[5] = b158[0] * Wy[0][5] + b158[1] * Wy[1][5];
-    b160[6] = b158[0] * Wy[0][6] + b158[1] * Wy[1][6];
-    b160[7] = b158[0] * Wy[0][7] + b158[1] * Wy[1][7];
-    b160[8] = b158[0] * Wy[0][8] + b158[1] * Wy[1][8];
-    b160[9] = b158[0] * Wy[0][9] + b158[1] * Wy[1][9];
-    b160[10] = b158[0] * Wy[0][10] + b158[1] * Wy[1][10];
-    b160[11] = b158[0] * Wy[0][11] + b158[1] * Wy[1][11];
-    b160[12] = b158[0] * Wy[0][12] + b158[1] * Wy[1][12];
-    b160[13] = b158[0] * Wy[0][13] + b158[1] * Wy[1][13];
-    b160[14] = b158[0] * Wy[0][14] + b158[1] * Wy[1][14];
-    b160[15] = b158[0] * Wy[0][15] + b158[1] * Wy[1][15];
-    dWy[0][0] += b158[0] * h_t2[0];
-    dWy[0][1] += b158[0] * h_t2[1];
-    dWy[0][2] += b158[0] * h_t2[2];
-    dWy[0][3] += b158[0] * h_t2[3];
-    dWy[0][4] += b158[0] * h_t2[4];
-    dWy[0][5] += b158[0] * h_t2[5];
-    dWy[0][6] += b158[0] * h_t2[6];
-    dWy[0][7] += b158[0] * h_t2[7];
-    dWy[0][8] += b158[0] * h_t2[8];
-    dWy[0][9] += b158[0] * h_t2[9];
-    dWy[0][10] += b158[0] * h_t2[10];
-    dWy[0][11] += b158[0] * h_t2[11];
-    dWy[0][12] += b158[0] * h_t2[12];
-    dWy[0][13] += b158[0] * h_t2[13];
-    dWy[0][14] += b158[0] * h_t2[14];
-    dWy[0][15] += b158[0] * h_t2[15];
-    dWy[1][0] += b158[1] * h_t2[0];
-    dWy[1][1] += b158[1] * h_t2[1];
-    dWy[1][2] += b158[1] * h_t2[2];
-    dWy[1][3] += b158[1] * h_t2[3];
-    dWy[1][4] += b158[1] * h_t2[4];
-    dWy[1][5] += b158[1] * h_t2[5];
-    dWy[1][6] += b158[1] * h_t2[6];
-    dWy[1][7] += b158[1] * h_t2[7];
-    dWy[1][8] += b158[1] * h_t2[8];
-    dWy[1][9] += b158[1] * h_t2[9];
-    dWy[1][10] += b158[1] * h_t2[10];
-    dWy[1][11] += b158[1] * h_t2[11];
-    dWy[1][12] += b158[1] * h_t2[12];
-    dWy[1][13] += b158[1] * h_t2[13];
-    dWy[1][14] += b158[1] * h_t2[14];
-    dWy[1][15] += b158[1] * h_t2[15];
-    // tiny_rnn.nn:10 mul [16]
-    b164[0] = (b152[0] + b160[0]) * (1.0f - (h_t2[0] * h_t2[0]));
-    b164[1] = (b152[1] + b160[1]) * (1.0f - (h_t2[1] * h_t2[1]));
-    b164[2] = (b152[2] + b160[2]) * (1.0f - (h_t2[2] * h_t2[2]));
-    b164[3] = (b152[3] + b160[3]) * (1.0f - (h_t2[3] * h_t2[3]));
-    b164[4] = (b152[4] + b160[4]) * (1.0f - (h_t2[4] * h_t2[4]));
-    b164[5] = (b152[5] + b160[5]) * (1.0f - (h_t2[5] * h_t2[5]));
-    b164[6] = (b152[6] + b160[6]) * (1.0f - (h_t2[6] * h_t2[6]));
-    b164[7] = (b152[7] + b160[7]) * (1.0f - (h_t2[7] * h_t2[7]));
-    b164[8] = (b152[8] + b160[8]) * (1.0f - (h_t2[8] * h_t2[8]));
-    b164[9] = (b152[9] + b160[9]) * (1.0f - (h_t2[9] * h_t2[9]));
-    b164[10] = (b152[10] + b160[10]) * (1.0f - (h_t2[10] * h_t2[10]));
-    b164[11] = (b152[11] + b160[11]) * (1.0f - (h_t2[11] * h_t2[11]));
-    b164[12] = (b152[12] + b160[12]) * (1.0f - (h_t2[12] * h_t2[12]));
-    b164[13] = (b152[13] + b160[13]) * (1.0f - (h_t2[13] * h_t2[13]));
-    b164[14] = (b152[14] + b160[14]) * (1.0f - (h_t2[14] * h_t2[14]));
-    b164[15] = (b152[15] + b160[15]) * (1.0f - (h_t2[15] * h_t2[15]));
+    b160[0] = d_loss_t2_matmul[0] * Wy[0][0] + d_loss_t2_matmul[1] * Wy[1][0];
+    b160[1] = d_loss_t2_matmul[0] * Wy[0][1] + d_loss_t2_matmul[1] * Wy[1][1];
+    b160[2] = d_loss_t2_matmul[0] * Wy[0][2] + d_loss_t2_matmul[1] * Wy[1][2];
+    b160[3] = d_loss_t2_matmul[0] * Wy[0][3] + d_loss_t2_matmul[1] * Wy[1][3];
+    b160[4] = d_loss_t2_matmul[0] * Wy[0][4] + d_loss_t2_matmul[1] * Wy[1][4];
+    b160[5] = d_loss_t2_matmul[0] * Wy[0][5] + d_loss_t2_matmul[1] * Wy[1][5];
+    b160[6] = d_loss_t2_matmul[0] * Wy[0][6] + d_loss_t2_matmul[1] * Wy[1][6];
+    b160[7] = d_loss_t2_matmul[0] * Wy[0][7] + d_loss_t2_matmul[1] * Wy[1][7];
+    b160[8] = d_loss_t2_matmul[0] * Wy[0][8] + d_loss_t2_matmul[1] * Wy[1][8];
+    b160[9] = d_loss_t2_matmul[0] * Wy[0][9] + d_loss_t2_matmul[1] * Wy[1][9];
+    b160[10] = d_loss_t2_matmul[0] * Wy[0][10] + d_loss_t2_matmul[1] * Wy[1][10];
+    b160[11] = d_loss_t2_matmul[0] * Wy[0][11] + d_loss_t2_matmul[1] * Wy[1][11];
+    b160[12] = d_loss_t2_matmul[0] * Wy[0][12] + d_loss_t2_matmul[1] * Wy[1][12];
+    b160[13] = d_loss_t2_matmul[0] * Wy[0][13] + d_loss_t2_matmul[1] * Wy[1][13];
+    b160[14] = d_loss_t2_matmul[0] * Wy[0][14] + d_loss_t2_matmul[1] * Wy[1][14];
+    b160[15] = d_loss_t2_matmul[0] * Wy[0][15] + d_loss_t2_matmul[1] * Wy[1][15];
+    dWy[0][0] += d_loss_t2_matmul[0] * h_t2[0];
+    dWy[0][1] += d_loss_t2_matmul[0] * h_t2[1];
+    dWy[0][2] += d_loss_t2_matmul[0] * h_t2[2];
+    dWy[0][3] += d_loss_t2_matmul[0] * h_t2[3];
+    dWy[0][4] += d_loss_t2_matmul[0] * h_t2[4];
+    dWy[0][5] += d_loss_t2_matmul[0] * h_t2[5];
+    dWy[0][6] += d_loss_t2_matmul[0] * h_t2[6];
+    dWy[0][7] += d_loss_t2_matmul[0] * h_t2[7];
+    dWy[0][8] += d_loss_t2_matmul[0] * h_t2[8];
+    dWy[0][9] += d_loss_t2_matmul[0] * h_t2[9];
+    dWy[0][10] += d_loss_t2_matmul[0] * h_t2[10];
+    dWy[0][11] += d_loss_t2_matmul[0] * h_t2[11];
+    dWy[0][12] += d_loss_t2_matmul[0] * h_t2[12];
+    dWy[0][13] += d_loss_t2_matmul[0] * h_t2[13];
+    dWy[0][14] += d_loss_t2_matmul[0] * h_t2[14];
+    dWy[0][15] += d_loss_t2_matmul[0] * h_t2[15];
+    dWy[1][0] += d_loss_t2_matmul[1] * h_t2[0];
+    dWy[1][1] += d_loss_t2_matmul[1] * h_t2[1];
+    dWy[1][2] += d_loss_t2_matmul[1] * h_t2[2];
+    dWy[1][3] += d_loss_t2_matmul[1] * h_t2[3];
+    dWy[1][4] += d_loss_t2_matmul[1] * h_t2[4];
+    dWy[1][5] += d_loss_t2_matmul[1] * h_t2[5];
+    dWy[1][6] += d_loss_t2_matmul[1] * h_t2[6];
+    dWy[1][7] += d_loss_t2_matmul[1] * h_t2[7];
+    dWy[1][8] += d_loss_t2_matmul[1] * h_t2[8];
+    dWy[1][9] += d_loss_t2_matmul[1] * h_t2[9];
+    dWy[1][10] += d_loss_t2_matmul[1] * h_t2[10];
+    dWy[1][11] += d_loss_t2_matmul[1] * h_t2[11];
+    dWy[1][12] += d_loss_t2_matmul[1] * h_t2[12];
+    dWy[1][13] += d_loss_t2_matmul[1] * h_t2[13];
+    dWy[1][14] += d_loss_t2_matmul[1] * h_t2[14];
+    dWy[1][15] += d_loss_t2_matmul[1] * h_t2[15];
+    // tiny_rnn.nn:10 d_h_t2_add = mul [16]
+    d_h_t2_add[0] = (b152[0] + b160[0]) * (1.0f - (h_t2[0] * h_t2[0]));
+    d_h_t2_add[1] = (b152[1] + b160[1]) * (1.0f - (h_t2[1] * h_t2[1]));
+    d_h_t2_add[2] = (b152[2] + b160[2]) * (1.0f - (h_t2[2] * h_t2[2]));
+    d_h_t2_add[3] = (b152[3] + b160[3]) * (1.0f - (h_t2[3] * h_t2[3]));
+    d_h_t2_add[4] = (b152[4] + b160[4]) * (1.0f - (h_t2[4] * h_t2[4]));
+    d_h_t2_add[5] = (b152[5] + b160[5]) * (1.0f - (h_t2[5] * h_t2[5]));
+    d_h_t2_add[6] = (b152[6] + b160[6]) * (1.0f - (h_t2[6] * h_t2[6]));
+    d_h_t2_add[7] = (b152[7] + b160[7]) * (1.0f - (h_t2[7] * h_t2[7]));
+    d_h_t2_add[8] = (b152[8] + b160[8]) * (1.0f - (h_t2[8] * h_t2[8]));
+    d_h_t2_add[9] = (b152[9] + b160[9]) * (1.0f - (h_t2[9] * h_t2[9]));
+    d_h_t2_add[10] = (b152[10] + b160[10]) * (1.0f - (h_t2[10] * h_t2[10]));
+    d_h_t2_add[11] = (b152[11] + b160[11]) * (1.0f - (h_t2[11] * h_t2[11]));
+    d_h_t2_add[12] = (b152[12] + b160[12]) * (1.0f - (h_t2[12] * h_t2[12]));
+    d_h_t2_add[13] = (b152[13] + b160[13]) * (1.0f - (h_t2[13] * h_t2[13]));
+    d_h_t2_add[14] = (b152[14] + b160[14]) * (1.0f - (h_t2[14] * h_t2[14]));
+    d_h_t2_add[15] = (b152[15] + b160[15]) * (1.0f - (h_t2[15] * h_t2[15]));
     // tiny_rnn.nn:10 matmul [16], sharing the sweep over W with the gradient of Wh
     {
       float[] out = b166;
       float[] vec = h_t1;
       java.util.Arrays.fill(out, 0.0f);
       for (int i = 0; i < 16; i++) {
-        float d = b164[i];
+        float d = d_h_t2_add[i];
         float[] row = Wh[i];
         float[] grow = dWh[i];
         for (int j = 0; j < 16; j++) {
@@ -1486,85 +1486,85 @@ public final class TinyRnn implements FloatModel {
         }
       }
     }
-    // tiny_rnn.nn:11 mul [2]
-    b172[0] = lossScale * (f22[0] - f23[0]);
-    b172[1] = lossScale * (f22[1] - f23[1]);
+    // tiny_rnn.nn:11 d_loss_t1_matmul = mul [2]
+    d_loss_t1_matmul[0] = lossScale * (loss_t1_matmul[0] - loss_t1_index[0]);
+    d_loss_t1_matmul[1] = lossScale * (loss_t1_matmul[1] - loss_t1_index[1]);
   }
 
   private void backward6() {
     // tiny_rnn.nn:11 matmul [16], sharing the sweep over W with the gradient of Wy
-    b174[0] = b172[0] * Wy[0][0] + b172[1] * Wy[1][0];
-    b174[1] = b172[0] * Wy[0][1] + b172[1] * Wy[1][1];
-    b174[2] = b172[0] * Wy[0][2] + b172[1] * Wy[1][2];
-    b174[3] = b172[0] * Wy[0][3] + b172[1] * Wy[1][3];
-    b174[4] = b172[0] * Wy[0][4] + b172[1] * Wy[1][4];
-    b174[5] = b172[0] * Wy[0][5] + b172[1] * Wy[1][5];
-    b174[6] = b172[0] * Wy[0][6] + b172[1] * Wy[1][6];
-    b174[7] = b172[0] * Wy[0][7] + b172[1] * Wy[1][7];
-    b174[8] = b172[0] * Wy[0][8] + b172[1] * Wy[1][8];
-    b174[9] = b172[0] * Wy[0][9] + b172[1] * Wy[1][9];
-    b174[10] = b172[0] * Wy[0][10] + b172[1] * Wy[1][10];
-    b174[11] = b172[0] * Wy[0][11] + b172[1] * Wy[1][11];
-    b174[12] = b172[0] * Wy[0][12] + b172[1] * Wy[1][12];
-    b174[13] = b172[0] * Wy[0][13] + b172[1] * Wy[1][13];
-    b174[14] = b172[0] * Wy[0][14] + b172[1] * Wy[1][14];
-    b174[15] = b172[0] * Wy[0][15] + b172[1] * Wy[1][15];
-    dWy[0][0] += b172[0] * h_t1[0];
-    dWy[0][1] += b172[0] * h_t1[1];
-    dWy[0][2] += b172[0] * h_t1[2];
-    dWy[0][3] += b172[0] * h_t1[3];
-    dWy[0][4] += b172[0] * h_t1[4];
-    dWy[0][5] += b172[0] * h_t1[5];
-    dWy[0][6] += b172[0] * h_t1[6];
-    dWy[0][7] += b172[0] * h_t1[7];
-    dWy[0][8] += b172[0] * h_t1[8];
-    dWy[0][9] += b172[0] * h_t1[9];
-    dWy[0][10] += b172[0] * h_t1[10];
-    dWy[0][11] += b172[0] * h_t1[11];
-    dWy[0][12] += b172[0] * h_t1[12];
-    dWy[0][13] += b172[0] * h_t1[13];
-    dWy[0][14] += b172[0] * h_t1[14];
-    dWy[0][15] += b172[0] * h_t1[15];
-    dWy[1][0] += b172[1] * h_t1[0];
-    dWy[1][1] += b172[1] * h_t1[1];
-    dWy[1][2] += b172[1] * h_t1[2];
-    dWy[1][3] += b172[1] * h_t1[3];
-    dWy[1][4] += b172[1] * h_t1[4];
-    dWy[1][5] += b172[1] * h_t1[5];
-    dWy[1][6] += b172[1] * h_t1[6];
-    dWy[1][7] += b172[1] * h_t1[7];
-    dWy[1][8] += b172[1] * h_t1[8];
-    dWy[1][9] += b172[1] * h_t1[9];
-    dWy[1][10] += b172[1] * h_t1[10];
-    dWy[1][11] += b172[1] * h_t1[11];
-    dWy[1][12] += b172[1] * h_t1[12];
-    dWy[1][13] += b172[1] * h_t1[13];
-    dWy[1][14] += b172[1] * h_t1[14];
-    dWy[1][15] += b172[1] * h_t1[15];
-    // tiny_rnn.nn:10 mul [16]
-    b178[0] = (b166[0] + b174[0]) * (1.0f - (h_t1[0] * h_t1[0]));
-    b178[1] = (b166[1] + b174[1]) * (1.0f - (h_t1[1] * h_t1[1]));
-    b178[2] = (b166[2] + b174[2]) * (1.0f - (h_t1[2] * h_t1[2]));
-    b178[3] = (b166[3] + b174[3]) * (1.0f - (h_t1[3] * h_t1[3]));
-    b178[4] = (b166[4] + b174[4]) * (1.0f - (h_t1[4] * h_t1[4]));
-    b178[5] = (b166[5] + b174[5]) * (1.0f - (h_t1[5] * h_t1[5]));
-    b178[6] = (b166[6] + b174[6]) * (1.0f - (h_t1[6] * h_t1[6]));
-    b178[7] = (b166[7] + b174[7]) * (1.0f - (h_t1[7] * h_t1[7]));
-    b178[8] = (b166[8] + b174[8]) * (1.0f - (h_t1[8] * h_t1[8]));
-    b178[9] = (b166[9] + b174[9]) * (1.0f - (h_t1[9] * h_t1[9]));
-    b178[10] = (b166[10] + b174[10]) * (1.0f - (h_t1[10] * h_t1[10]));
-    b178[11] = (b166[11] + b174[11]) * (1.0f - (h_t1[11] * h_t1[11]));
-    b178[12] = (b166[12] + b174[12]) * (1.0f - (h_t1[12] * h_t1[12]));
-    b178[13] = (b166[13] + b174[13]) * (1.0f - (h_t1[13] * h_t1[13]));
-    b178[14] = (b166[14] + b174[14]) * (1.0f - (h_t1[14] * h_t1[14]));
-    b178[15] = (b166[15] + b174[15]) * (1.0f - (h_t1[15] * h_t1[15]));
+    b174[0] = d_loss_t1_matmul[0] * Wy[0][0] + d_loss_t1_matmul[1] * Wy[1][0];
+    b174[1] = d_loss_t1_matmul[0] * Wy[0][1] + d_loss_t1_matmul[1] * Wy[1][1];
+    b174[2] = d_loss_t1_matmul[0] * Wy[0][2] + d_loss_t1_matmul[1] * Wy[1][2];
+    b174[3] = d_loss_t1_matmul[0] * Wy[0][3] + d_loss_t1_matmul[1] * Wy[1][3];
+    b174[4] = d_loss_t1_matmul[0] * Wy[0][4] + d_loss_t1_matmul[1] * Wy[1][4];
+    b174[5] = d_loss_t1_matmul[0] * Wy[0][5] + d_loss_t1_matmul[1] * Wy[1][5];
+    b174[6] = d_loss_t1_matmul[0] * Wy[0][6] + d_loss_t1_matmul[1] * Wy[1][6];
+    b174[7] = d_loss_t1_matmul[0] * Wy[0][7] + d_loss_t1_matmul[1] * Wy[1][7];
+    b174[8] = d_loss_t1_matmul[0] * Wy[0][8] + d_loss_t1_matmul[1] * Wy[1][8];
+    b174[9] = d_loss_t1_matmul[0] * Wy[0][9] + d_loss_t1_matmul[1] * Wy[1][9];
+    b174[10] = d_loss_t1_matmul[0] * Wy[0][10] + d_loss_t1_matmul[1] * Wy[1][10];
+    b174[11] = d_loss_t1_matmul[0] * Wy[0][11] + d_loss_t1_matmul[1] * Wy[1][11];
+    b174[12] = d_loss_t1_matmul[0] * Wy[0][12] + d_loss_t1_matmul[1] * Wy[1][12];
+    b174[13] = d_loss_t1_matmul[0] * Wy[0][13] + d_loss_t1_matmul[1] * Wy[1][13];
+    b174[14] = d_loss_t1_matmul[0] * Wy[0][14] + d_loss_t1_matmul[1] * Wy[1][14];
+    b174[15] = d_loss_t1_matmul[0] * Wy[0][15] + d_loss_t1_matmul[1] * Wy[1][15];
+    dWy[0][0] += d_loss_t1_matmul[0] * h_t1[0];
+    dWy[0][1] += d_loss_t1_matmul[0] * h_t1[1];
+    dWy[0][2] += d_loss_t1_matmul[0] * h_t1[2];
+    dWy[0][3] += d_loss_t1_matmul[0] * h_t1[3];
+    dWy[0][4] += d_loss_t1_matmul[0] * h_t1[4];
+    dWy[0][5] += d_loss_t1_matmul[0] * h_t1[5];
+    dWy[0][6] += d_loss_t1_matmul[0] * h_t1[6];
+    dWy[0][7] += d_loss_t1_matmul[0] * h_t1[7];
+    dWy[0][8] += d_loss_t1_matmul[0] * h_t1[8];
+    dWy[0][9] += d_loss_t1_matmul[0] * h_t1[9];
+    dWy[0][10] += d_loss_t1_matmul[0] * h_t1[10];
+    dWy[0][11] += d_loss_t1_matmul[0] * h_t1[11];
+    dWy[0][12] += d_loss_t1_matmul[0] * h_t1[12];
+    dWy[0][13] += d_loss_t1_matmul[0] * h_t1[13];
+    dWy[0][14] += d_loss_t1_matmul[0] * h_t1[14];
+    dWy[0][15] += d_loss_t1_matmul[0] * h_t1[15];
+    dWy[1][0] += d_loss_t1_matmul[1] * h_t1[0];
+    dWy[1][1] += d_loss_t1_matmul[1] * h_t1[1];
+    dWy[1][2] += d_loss_t1_matmul[1] * h_t1[2];
+    dWy[1][3] += d_loss_t1_matmul[1] * h_t1[3];
+    dWy[1][4] += d_loss_t1_matmul[1] * h_t1[4];
+    dWy[1][5] += d_loss_t1_matmul[1] * h_t1[5];
+    dWy[1][6] += d_loss_t1_matmul[1] * h_t1[6];
+    dWy[1][7] += d_loss_t1_matmul[1] * h_t1[7];
+    dWy[1][8] += d_loss_t1_matmul[1] * h_t1[8];
+    dWy[1][9] += d_loss_t1_matmul[1] * h_t1[9];
+    dWy[1][10] += d_loss_t1_matmul[1] * h_t1[10];
+    dWy[1][11] += d_loss_t1_matmul[1] * h_t1[11];
+    dWy[1][12] += d_loss_t1_matmul[1] * h_t1[12];
+    dWy[1][13] += d_loss_t1_matmul[1] * h_t1[13];
+    dWy[1][14] += d_loss_t1_matmul[1] * h_t1[14];
+    dWy[1][15] += d_loss_t1_matmul[1] * h_t1[15];
+    // tiny_rnn.nn:10 d_h_t1_add = mul [16]
+    d_h_t1_add[0] = (b166[0] + b174[0]) * (1.0f - (h_t1[0] * h_t1[0]));
+    d_h_t1_add[1] = (b166[1] + b174[1]) * (1.0f - (h_t1[1] * h_t1[1]));
+    d_h_t1_add[2] = (b166[2] + b174[2]) * (1.0f - (h_t1[2] * h_t1[2]));
+    d_h_t1_add[3] = (b166[3] + b174[3]) * (1.0f - (h_t1[3] * h_t1[3]));
+    d_h_t1_add[4] = (b166[4] + b174[4]) * (1.0f - (h_t1[4] * h_t1[4]));
+    d_h_t1_add[5] = (b166[5] + b174[5]) * (1.0f - (h_t1[5] * h_t1[5]));
+    d_h_t1_add[6] = (b166[6] + b174[6]) * (1.0f - (h_t1[6] * h_t1[6]));
+    d_h_t1_add[7] = (b166[7] + b174[7]) * (1.0f - (h_t1[7] * h_t1[7]));
+    d_h_t1_add[8] = (b166[8] + b174[8]) * (1.0f - (h_t1[8] * h_t1[8]));
+    d_h_t1_add[9] = (b166[9] + b174[9]) * (1.0f - (h_t1[9] * h_t1[9]));
+    d_h_t1_add[10] = (b166[10] + b174[10]) * (1.0f - (h_t1[10] * h_t1[10]));
+    d_h_t1_add[11] = (b166[11] + b174[11]) * (1.0f - (h_t1[11] * h_t1[11]));
+    d_h_t1_add[12] = (b166[12] + b174[12]) * (1.0f - (h_t1[12] * h_t1[12]));
+    d_h_t1_add[13] = (b166[13] + b174[13]) * (1.0f - (h_t1[13] * h_t1[13]));
+    d_h_t1_add[14] = (b166[14] + b174[14]) * (1.0f - (h_t1[14] * h_t1[14]));
+    d_h_t1_add[15] = (b166[15] + b174[15]) * (1.0f - (h_t1[15] * h_t1[15]));
     // tiny_rnn.nn:10 matmul [16], sharing the sweep over W with the gradient of Wh
     {
       float[] out = b180;
       float[] vec = h_t0;
       java.util.Arrays.fill(out, 0.0f);
       for (int i = 0; i < 16; i++) {
-        float d = b178[i];
+        float d = d_h_t1_add[i];
         float[] row = Wh[i];
         float[] grow = dWh[i];
         for (int j = 0; j < 16; j++) {
@@ -1573,487 +1573,487 @@ public final class TinyRnn implements FloatModel {
         }
       }
     }
-    // tiny_rnn.nn:11 mul [2]
-    b186[0] = lossScale * (f13[0] - f14[0]);
-    b186[1] = lossScale * (f13[1] - f14[1]);
+    // tiny_rnn.nn:11 d_loss_t0_matmul = mul [2]
+    d_loss_t0_matmul[0] = lossScale * (loss_t0_matmul[0] - loss_t0_index[0]);
+    d_loss_t0_matmul[1] = lossScale * (loss_t0_matmul[1] - loss_t0_index[1]);
   }
 
   private void backward7() {
     // tiny_rnn.nn:11 matmul [16], sharing the sweep over W with the gradient of Wy
-    b188[0] = b186[0] * Wy[0][0] + b186[1] * Wy[1][0];
-    b188[1] = b186[0] * Wy[0][1] + b186[1] * Wy[1][1];
-    b188[2] = b186[0] * Wy[0][2] + b186[1] * Wy[1][2];
-    b188[3] = b186[0] * Wy[0][3] + b186[1] * Wy[1][3];
-    b188[4] = b186[0] * Wy[0][4] + b186[1] * Wy[1][4];
-    b188[5] = b186[0] * Wy[0][5] + b186[1] * Wy[1][5];
-    b188[6] = b186[0] * Wy[0][6] + b186[1] * Wy[1][6];
-    b188[7] = b186[0] * Wy[0][7] + b186[1] * Wy[1][7];
-    b188[8] = b186[0] * Wy[0][8] + b186[1] * Wy[1][8];
-    b188[9] = b186[0] * Wy[0][9] + b186[1] * Wy[1][9];
-    b188[10] = b186[0] * Wy[0][10] + b186[1] * Wy[1][10];
-    b188[11] = b186[0] * Wy[0][11] + b186[1] * Wy[1][11];
-    b188[12] = b186[0] * Wy[0][12] + b186[1] * Wy[1][12];
-    b188[13] = b186[0] * Wy[0][13] + b186[1] * Wy[1][13];
-    b188[14] = b186[0] * Wy[0][14] + b186[1] * Wy[1][14];
-    b188[15] = b186[0] * Wy[0][15] + b186[1] * Wy[1][15];
-    dWy[0][0] += b186[0] * h_t0[0];
-    dWy[0][1] += b186[0] * h_t0[1];
-    dWy[0][2] += b186[0] * h_t0[2];
-    dWy[0][3] += b186[0] * h_t0[3];
-    dWy[0][4] += b186[0] * h_t0[4];
-    dWy[0][5] += b186[0] * h_t0[5];
-    dWy[0][6] += b186[0] * h_t0[6];
-    dWy[0][7] += b186[0] * h_t0[7];
-    dWy[0][8] += b186[0] * h_t0[8];
-    dWy[0][9] += b186[0] * h_t0[9];
-    dWy[0][10] += b186[0] * h_t0[10];
-    dWy[0][11] += b186[0] * h_t0[11];
-    dWy[0][12] += b186[0] * h_t0[12];
-    dWy[0][13] += b186[0] * h_t0[13];
-    dWy[0][14] += b186[0] * h_t0[14];
-    dWy[0][15] += b186[0] * h_t0[15];
-    dWy[1][0] += b186[1] * h_t0[0];
-    dWy[1][1] += b186[1] * h_t0[1];
-    dWy[1][2] += b186[1] * h_t0[2];
-    dWy[1][3] += b186[1] * h_t0[3];
-    dWy[1][4] += b186[1] * h_t0[4];
-    dWy[1][5] += b186[1] * h_t0[5];
-    dWy[1][6] += b186[1] * h_t0[6];
-    dWy[1][7] += b186[1] * h_t0[7];
-    dWy[1][8] += b186[1] * h_t0[8];
-    dWy[1][9] += b186[1] * h_t0[9];
-    dWy[1][10] += b186[1] * h_t0[10];
-    dWy[1][11] += b186[1] * h_t0[11];
-    dWy[1][12] += b186[1] * h_t0[12];
-    dWy[1][13] += b186[1] * h_t0[13];
-    dWy[1][14] += b186[1] * h_t0[14];
-    dWy[1][15] += b186[1] * h_t0[15];
-    // tiny_rnn.nn:10 mul [16]
-    b192[0] = (b180[0] + b188[0]) * (1.0f - (h_t0[0] * h_t0[0]));
-    b192[1] = (b180[1] + b188[1]) * (1.0f - (h_t0[1] * h_t0[1]));
-    b192[2] = (b180[2] + b188[2]) * (1.0f - (h_t0[2] * h_t0[2]));
-    b192[3] = (b180[3] + b188[3]) * (1.0f - (h_t0[3] * h_t0[3]));
-    b192[4] = (b180[4] + b188[4]) * (1.0f - (h_t0[4] * h_t0[4]));
-    b192[5] = (b180[5] + b188[5]) * (1.0f - (h_t0[5] * h_t0[5]));
-    b192[6] = (b180[6] + b188[6]) * (1.0f - (h_t0[6] * h_t0[6]));
-    b192[7] = (b180[7] + b188[7]) * (1.0f - (h_t0[7] * h_t0[7]));
-    b192[8] = (b180[8] + b188[8]) * (1.0f - (h_t0[8] * h_t0[8]));
-    b192[9] = (b180[9] + b188[9]) * (1.0f - (h_t0[9] * h_t0[9]));
-    b192[10] = (b180[10] + b188[10]) * (1.0f - (h_t0[10] * h_t0[10]));
-    b192[11] = (b180[11] + b188[11]) * (1.0f - (h_t0[11] * h_t0[11]));
-    b192[12] = (b180[12] + b188[12]) * (1.0f - (h_t0[12] * h_t0[12]));
-    b192[13] = (b180[13] + b188[13]) * (1.0f - (h_t0[13] * h_t0[13]));
-    b192[14] = (b180[14] + b188[14]) * (1.0f - (h_t0[14] * h_t0[14]));
-    b192[15] = (b180[15] + b188[15]) * (1.0f - (h_t0[15] * h_t0[15]));
+    b188[0] = d_loss_t0_matmul[0] * Wy[0][0] + d_loss_t0_matmul[1] * Wy[1][0];
+    b188[1] = d_loss_t0_matmul[0] * Wy[0][1] + d_loss_t0_matmul[1] * Wy[1][1];
+    b188[2] = d_loss_t0_matmul[0] * Wy[0][2] + d_loss_t0_matmul[1] * Wy[1][2];
+    b188[3] = d_loss_t0_matmul[0] * Wy[0][3] + d_loss_t0_matmul[1] * Wy[1][3];
+    b188[4] = d_loss_t0_matmul[0] * Wy[0][4] + d_loss_t0_matmul[1] * Wy[1][4];
+    b188[5] = d_loss_t0_matmul[0] * Wy[0][5] + d_loss_t0_matmul[1] * Wy[1][5];
+    b188[6] = d_loss_t0_matmul[0] * Wy[0][6] + d_loss_t0_matmul[1] * Wy[1][6];
+    b188[7] = d_loss_t0_matmul[0] * Wy[0][7] + d_loss_t0_matmul[1] * Wy[1][7];
+    b188[8] = d_loss_t0_matmul[0] * Wy[0][8] + d_loss_t0_matmul[1] * Wy[1][8];
+    b188[9] = d_loss_t0_matmul[0] * Wy[0][9] + d_loss_t0_matmul[1] * Wy[1][9];
+    b188[10] = d_loss_t0_matmul[0] * Wy[0][10] + d_loss_t0_matmul[1] * Wy[1][10];
+    b188[11] = d_loss_t0_matmul[0] * Wy[0][11] + d_loss_t0_matmul[1] * Wy[1][11];
+    b188[12] = d_loss_t0_matmul[0] * Wy[0][12] + d_loss_t0_matmul[1] * Wy[1][12];
+    b188[13] = d_loss_t0_matmul[0] * Wy[0][13] + d_loss_t0_matmul[1] * Wy[1][13];
+    b188[14] = d_loss_t0_matmul[0] * Wy[0][14] + d_loss_t0_matmul[1] * Wy[1][14];
+    b188[15] = d_loss_t0_matmul[0] * Wy[0][15] + d_loss_t0_matmul[1] * Wy[1][15];
+    dWy[0][0] += d_loss_t0_matmul[0] * h_t0[0];
+    dWy[0][1] += d_loss_t0_matmul[0] * h_t0[1];
+    dWy[0][2] += d_loss_t0_matmul[0] * h_t0[2];
+    dWy[0][3] += d_loss_t0_matmul[0] * h_t0[3];
+    dWy[0][4] += d_loss_t0_matmul[0] * h_t0[4];
+    dWy[0][5] += d_loss_t0_matmul[0] * h_t0[5];
+    dWy[0][6] += d_loss_t0_matmul[0] * h_t0[6];
+    dWy[0][7] += d_loss_t0_matmul[0] * h_t0[7];
+    dWy[0][8] += d_loss_t0_matmul[0] * h_t0[8];
+    dWy[0][9] += d_loss_t0_matmul[0] * h_t0[9];
+    dWy[0][10] += d_loss_t0_matmul[0] * h_t0[10];
+    dWy[0][11] += d_loss_t0_matmul[0] * h_t0[11];
+    dWy[0][12] += d_loss_t0_matmul[0] * h_t0[12];
+    dWy[0][13] += d_loss_t0_matmul[0] * h_t0[13];
+    dWy[0][14] += d_loss_t0_matmul[0] * h_t0[14];
+    dWy[0][15] += d_loss_t0_matmul[0] * h_t0[15];
+    dWy[1][0] += d_loss_t0_matmul[1] * h_t0[0];
+    dWy[1][1] += d_loss_t0_matmul[1] * h_t0[1];
+    dWy[1][2] += d_loss_t0_matmul[1] * h_t0[2];
+    dWy[1][3] += d_loss_t0_matmul[1] * h_t0[3];
+    dWy[1][4] += d_loss_t0_matmul[1] * h_t0[4];
+    dWy[1][5] += d_loss_t0_matmul[1] * h_t0[5];
+    dWy[1][6] += d_loss_t0_matmul[1] * h_t0[6];
+    dWy[1][7] += d_loss_t0_matmul[1] * h_t0[7];
+    dWy[1][8] += d_loss_t0_matmul[1] * h_t0[8];
+    dWy[1][9] += d_loss_t0_matmul[1] * h_t0[9];
+    dWy[1][10] += d_loss_t0_matmul[1] * h_t0[10];
+    dWy[1][11] += d_loss_t0_matmul[1] * h_t0[11];
+    dWy[1][12] += d_loss_t0_matmul[1] * h_t0[12];
+    dWy[1][13] += d_loss_t0_matmul[1] * h_t0[13];
+    dWy[1][14] += d_loss_t0_matmul[1] * h_t0[14];
+    dWy[1][15] += d_loss_t0_matmul[1] * h_t0[15];
+    // tiny_rnn.nn:10 d_h_t0_add = mul [16]
+    d_h_t0_add[0] = (b180[0] + b188[0]) * (1.0f - (h_t0[0] * h_t0[0]));
+    d_h_t0_add[1] = (b180[1] + b188[1]) * (1.0f - (h_t0[1] * h_t0[1]));
+    d_h_t0_add[2] = (b180[2] + b188[2]) * (1.0f - (h_t0[2] * h_t0[2]));
+    d_h_t0_add[3] = (b180[3] + b188[3]) * (1.0f - (h_t0[3] * h_t0[3]));
+    d_h_t0_add[4] = (b180[4] + b188[4]) * (1.0f - (h_t0[4] * h_t0[4]));
+    d_h_t0_add[5] = (b180[5] + b188[5]) * (1.0f - (h_t0[5] * h_t0[5]));
+    d_h_t0_add[6] = (b180[6] + b188[6]) * (1.0f - (h_t0[6] * h_t0[6]));
+    d_h_t0_add[7] = (b180[7] + b188[7]) * (1.0f - (h_t0[7] * h_t0[7]));
+    d_h_t0_add[8] = (b180[8] + b188[8]) * (1.0f - (h_t0[8] * h_t0[8]));
+    d_h_t0_add[9] = (b180[9] + b188[9]) * (1.0f - (h_t0[9] * h_t0[9]));
+    d_h_t0_add[10] = (b180[10] + b188[10]) * (1.0f - (h_t0[10] * h_t0[10]));
+    d_h_t0_add[11] = (b180[11] + b188[11]) * (1.0f - (h_t0[11] * h_t0[11]));
+    d_h_t0_add[12] = (b180[12] + b188[12]) * (1.0f - (h_t0[12] * h_t0[12]));
+    d_h_t0_add[13] = (b180[13] + b188[13]) * (1.0f - (h_t0[13] * h_t0[13]));
+    d_h_t0_add[14] = (b180[14] + b188[14]) * (1.0f - (h_t0[14] * h_t0[14]));
+    d_h_t0_add[15] = (b180[15] + b188[15]) * (1.0f - (h_t0[15] * h_t0[15]));
   }
 
   private void backward8() {
     // tiny_rnn.nn:10 gradient of Wx: outer product
-    dWx[0][0] += b94[0] * f76[0];
-    dWx[0][1] += b94[0] * f76[1];
-    dWx[0][2] += b94[0] * f76[2];
-    dWx[1][0] += b94[1] * f76[0];
-    dWx[1][1] += b94[1] * f76[1];
-    dWx[1][2] += b94[1] * f76[2];
-    dWx[2][0] += b94[2] * f76[0];
-    dWx[2][1] += b94[2] * f76[1];
-    dWx[2][2] += b94[2] * f76[2];
-    dWx[3][0] += b94[3] * f76[0];
-    dWx[3][1] += b94[3] * f76[1];
-    dWx[3][2] += b94[3] * f76[2];
-    dWx[4][0] += b94[4] * f76[0];
-    dWx[4][1] += b94[4] * f76[1];
-    dWx[4][2] += b94[4] * f76[2];
-    dWx[5][0] += b94[5] * f76[0];
-    dWx[5][1] += b94[5] * f76[1];
-    dWx[5][2] += b94[5] * f76[2];
-    dWx[6][0] += b94[6] * f76[0];
-    dWx[6][1] += b94[6] * f76[1];
-    dWx[6][2] += b94[6] * f76[2];
-    dWx[7][0] += b94[7] * f76[0];
-    dWx[7][1] += b94[7] * f76[1];
-    dWx[7][2] += b94[7] * f76[2];
-    dWx[8][0] += b94[8] * f76[0];
-    dWx[8][1] += b94[8] * f76[1];
-    dWx[8][2] += b94[8] * f76[2];
-    dWx[9][0] += b94[9] * f76[0];
-    dWx[9][1] += b94[9] * f76[1];
-    dWx[9][2] += b94[9] * f76[2];
-    dWx[10][0] += b94[10] * f76[0];
-    dWx[10][1] += b94[10] * f76[1];
-    dWx[10][2] += b94[10] * f76[2];
-    dWx[11][0] += b94[11] * f76[0];
-    dWx[11][1] += b94[11] * f76[1];
-    dWx[11][2] += b94[11] * f76[2];
-    dWx[12][0] += b94[12] * f76[0];
-    dWx[12][1] += b94[12] * f76[1];
-    dWx[12][2] += b94[12] * f76[2];
-    dWx[13][0] += b94[13] * f76[0];
-    dWx[13][1] += b94[13] * f76[1];
-    dWx[13][2] += b94[13] * f76[2];
-    dWx[14][0] += b94[14] * f76[0];
-    dWx[14][1] += b94[14] * f76[1];
-    dWx[14][2] += b94[14] * f76[2];
-    dWx[15][0] += b94[15] * f76[0];
-    dWx[15][1] += b94[15] * f76[1];
-    dWx[15][2] += b94[15] * f76[2];
+    dWx[0][0] += d_h_t7_add[0] * h_t7_index[0];
+    dWx[0][1] += d_h_t7_add[0] * h_t7_index[1];
+    dWx[0][2] += d_h_t7_add[0] * h_t7_index[2];
+    dWx[1][0] += d_h_t7_add[1] * h_t7_index[0];
+    dWx[1][1] += d_h_t7_add[1] * h_t7_index[1];
+    dWx[1][2] += d_h_t7_add[1] * h_t7_index[2];
+    dWx[2][0] += d_h_t7_add[2] * h_t7_index[0];
+    dWx[2][1] += d_h_t7_add[2] * h_t7_index[1];
+    dWx[2][2] += d_h_t7_add[2] * h_t7_index[2];
+    dWx[3][0] += d_h_t7_add[3] * h_t7_index[0];
+    dWx[3][1] += d_h_t7_add[3] * h_t7_index[1];
+    dWx[3][2] += d_h_t7_add[3] * h_t7_index[2];
+    dWx[4][0] += d_h_t7_add[4] * h_t7_index[0];
+    dWx[4][1] += d_h_t7_add[4] * h_t7_index[1];
+    dWx[4][2] += d_h_t7_add[4] * h_t7_index[2];
+    dWx[5][0] += d_h_t7_add[5] * h_t7_index[0];
+    dWx[5][1] += d_h_t7_add[5] * h_t7_index[1];
+    dWx[5][2] += d_h_t7_add[5] * h_t7_index[2];
+    dWx[6][0] += d_h_t7_add[6] * h_t7_index[0];
+    dWx[6][1] += d_h_t7_add[6] * h_t7_index[1];
+    dWx[6][2] += d_h_t7_add[6] * h_t7_index[2];
+    dWx[7][0] += d_h_t7_add[7] * h_t7_index[0];
+    dWx[7][1] += d_h_t7_add[7] * h_t7_index[1];
+    dWx[7][2] += d_h_t7_add[7] * h_t7_index[2];
+    dWx[8][0] += d_h_t7_add[8] * h_t7_index[0];
+    dWx[8][1] += d_h_t7_add[8] * h_t7_index[1];
+    dWx[8][2] += d_h_t7_add[8] * h_t7_index[2];
+    dWx[9][0] += d_h_t7_add[9] * h_t7_index[0];
+    dWx[9][1] += d_h_t7_add[9] * h_t7_index[1];
+    dWx[9][2] += d_h_t7_add[9] * h_t7_index[2];
+    dWx[10][0] += d_h_t7_add[10] * h_t7_index[0];
+    dWx[10][1] += d_h_t7_add[10] * h_t7_index[1];
+    dWx[10][2] += d_h_t7_add[10] * h_t7_index[2];
+    dWx[11][0] += d_h_t7_add[11] * h_t7_index[0];
+    dWx[11][1] += d_h_t7_add[11] * h_t7_index[1];
+    dWx[11][2] += d_h_t7_add[11] * h_t7_index[2];
+    dWx[12][0] += d_h_t7_add[12] * h_t7_index[0];
+    dWx[12][1] += d_h_t7_add[12] * h_t7_index[1];
+    dWx[12][2] += d_h_t7_add[12] * h_t7_index[2];
+    dWx[13][0] += d_h_t7_add[13] * h_t7_index[0];
+    dWx[13][1] += d_h_t7_add[13] * h_t7_index[1];
+    dWx[13][2] += d_h_t7_add[13] * h_t7_index[2];
+    dWx[14][0] += d_h_t7_add[14] * h_t7_index[0];
+    dWx[14][1] += d_h_t7_add[14] * h_t7_index[1];
+    dWx[14][2] += d_h_t7_add[14] * h_t7_index[2];
+    dWx[15][0] += d_h_t7_add[15] * h_t7_index[0];
+    dWx[15][1] += d_h_t7_add[15] * h_t7_index[1];
+    dWx[15][2] += d_h_t7_add[15] * h_t7_index[2];
     // tiny_rnn.nn:10 gradient of Wx: outer product
-    dWx[0][0] += b108[0] * f66[0];
-    dWx[0][1] += b108[0] * f66[1];
-    dWx[0][2] += b108[0] * f66[2];
-    dWx[1][0] += b108[1] * f66[0];
-    dWx[1][1] += b108[1] * f66[1];
-    dWx[1][2] += b108[1] * f66[2];
-    dWx[2][0] += b108[2] * f66[0];
-    dWx[2][1] += b108[2] * f66[1];
-    dWx[2][2] += b108[2] * f66[2];
-    dWx[3][0] += b108[3] * f66[0];
-    dWx[3][1] += b108[3] * f66[1];
-    dWx[3][2] += b108[3] * f66[2];
-    dWx[4][0] += b108[4] * f66[0];
-    dWx[4][1] += b108[4] * f66[1];
-    dWx[4][2] += b108[4] * f66[2];
-    dWx[5][0] += b108[5] * f66[0];
-    dWx[5][1] += b108[5] * f66[1];
-    dWx[5][2] += b108[5] * f66[2];
-    dWx[6][0] += b108[6] * f66[0];
-    dWx[6][1] += b108[6] * f66[1];
-    dWx[6][2] += b108[6] * f66[2];
-    dWx[7][0] += b108[7] * f66[0];
-    dWx[7][1] += b108[7] * f66[1];
-    dWx[7][2] += b108[7] * f66[2];
-    dWx[8][0] += b108[8] * f66[0];
-    dWx[8][1] += b108[8] * f66[1];
-    dWx[8][2] += b108[8] * f66[2];
-    dWx[9][0] += b108[9] * f66[0];
-    dWx[9][1] += b108[9] * f66[1];
-    dWx[9][2] += b108[9] * f66[2];
-    dWx[10][0] += b108[10] * f66[0];
-    dWx[10][1] += b108[10] * f66[1];
-    dWx[10][2] += b108[10] * f66[2];
-    dWx[11][0] += b108[11] * f66[0];
-    dWx[11][1] += b108[11] * f66[1];
-    dWx[11][2] += b108[11] * f66[2];
-    dWx[12][0] += b108[12] * f66[0];
-    dWx[12][1] += b108[12] * f66[1];
-    dWx[12][2] += b108[12] * f66[2];
-    dWx[13][0] += b108[13] * f66[0];
-    dWx[13][1] += b108[13] * f66[1];
-    dWx[13][2] += b108[13] * f66[2];
-    dWx[14][0] += b108[14] * f66[0];
-    dWx[14][1] += b108[14] * f66[1];
-    dWx[14][2] += b108[14] * f66[2];
-    dWx[15][0] += b108[15] * f66[0];
-    dWx[15][1] += b108[15] * f66[1];
-    dWx[15][2] += b108[15] * f66[2];
+    dWx[0][0] += d_h_t6_add[0] * h_t6_index[0];
+    dWx[0][1] += d_h_t6_add[0] * h_t6_index[1];
+    dWx[0][2] += d_h_t6_add[0] * h_t6_index[2];
+    dWx[1][0] += d_h_t6_add[1] * h_t6_index[0];
+    dWx[1][1] += d_h_t6_add[1] * h_t6_index[1];
+    dWx[1][2] += d_h_t6_add[1] * h_t6_index[2];
+    dWx[2][0] += d_h_t6_add[2] * h_t6_index[0];
+    dWx[2][1] += d_h_t6_add[2] * h_t6_index[1];
+    dWx[2][2] += d_h_t6_add[2] * h_t6_index[2];
+    dWx[3][0] += d_h_t6_add[3] * h_t6_index[0];
+    dWx[3][1] += d_h_t6_add[3] * h_t6_index[1];
+    dWx[3][2] += d_h_t6_add[3] * h_t6_index[2];
+    dWx[4][0] += d_h_t6_add[4] * h_t6_index[0];
+    dWx[4][1] += d_h_t6_add[4] * h_t6_index[1];
+    dWx[4][2] += d_h_t6_add[4] * h_t6_index[2];
+    dWx[5][0] += d_h_t6_add[5] * h_t6_index[0];
+    dWx[5][1] += d_h_t6_add[5] * h_t6_index[1];
+    dWx[5][2] += d_h_t6_add[5] * h_t6_index[2];
+    dWx[6][0] += d_h_t6_add[6] * h_t6_index[0];
+    dWx[6][1] += d_h_t6_add[6] * h_t6_index[1];
+    dWx[6][2] += d_h_t6_add[6] * h_t6_index[2];
+    dWx[7][0] += d_h_t6_add[7] * h_t6_index[0];
+    dWx[7][1] += d_h_t6_add[7] * h_t6_index[1];
+    dWx[7][2] += d_h_t6_add[7] * h_t6_index[2];
+    dWx[8][0] += d_h_t6_add[8] * h_t6_index[0];
+    dWx[8][1] += d_h_t6_add[8] * h_t6_index[1];
+    dWx[8][2] += d_h_t6_add[8] * h_t6_index[2];
+    dWx[9][0] += d_h_t6_add[9] * h_t6_index[0];
+    dWx[9][1] += d_h_t6_add[9] * h_t6_index[1];
+    dWx[9][2] += d_h_t6_add[9] * h_t6_index[2];
+    dWx[10][0] += d_h_t6_add[10] * h_t6_index[0];
+    dWx[10][1] += d_h_t6_add[10] * h_t6_index[1];
+    dWx[10][2] += d_h_t6_add[10] * h_t6_index[2];
+    dWx[11][0] += d_h_t6_add[11] * h_t6_index[0];
+    dWx[11][1] += d_h_t6_add[11] * h_t6_index[1];
+    dWx[11][2] += d_h_t6_add[11] * h_t6_index[2];
+    dWx[12][0] += d_h_t6_add[12] * h_t6_index[0];
+    dWx[12][1] += d_h_t6_add[12] * h_t6_index[1];
+    dWx[12][2] += d_h_t6_add[12] * h_t6_index[2];
+    dWx[13][0] += d_h_t6_add[13] * h_t6_index[0];
+    dWx[13][1] += d_h_t6_add[13] * h_t6_index[1];
+    dWx[13][2] += d_h_t6_add[13] * h_t6_index[2];
+    dWx[14][0] += d_h_t6_add[14] * h_t6_index[0];
+    dWx[14][1] += d_h_t6_add[14] * h_t6_index[1];
+    dWx[14][2] += d_h_t6_add[14] * h_t6_index[2];
+    dWx[15][0] += d_h_t6_add[15] * h_t6_index[0];
+    dWx[15][1] += d_h_t6_add[15] * h_t6_index[1];
+    dWx[15][2] += d_h_t6_add[15] * h_t6_index[2];
   }
 
   private void backward9() {
     // tiny_rnn.nn:10 gradient of Wx: outer product
-    dWx[0][0] += b122[0] * f56[0];
-    dWx[0][1] += b122[0] * f56[1];
-    dWx[0][2] += b122[0] * f56[2];
-    dWx[1][0] += b122[1] * f56[0];
-    dWx[1][1] += b122[1] * f56[1];
-    dWx[1][2] += b122[1] * f56[2];
-    dWx[2][0] += b122[2] * f56[0];
-    dWx[2][1] += b122[2] * f56[1];
-    dWx[2][2] += b122[2] * f56[2];
-    dWx[3][0] += b122[3] * f56[0];
-    dWx[3][1] += b122[3] * f56[1];
-    dWx[3][2] += b122[3] * f56[2];
-    dWx[4][0] += b122[4] * f56[0];
-    dWx[4][1] += b122[4] * f56[1];
-    dWx[4][2] += b122[4] * f56[2];
-    dWx[5][0] += b122[5] * f56[0];
-    dWx[5][1] += b122[5] * f56[1];
-    dWx[5][2] += b122[5] * f56[2];
-    dWx[6][0] += b122[6] * f56[0];
-    dWx[6][1] += b122[6] * f56[1];
-    dWx[6][2] += b122[6] * f56[2];
-    dWx[7][0] += b122[7] * f56[0];
-    dWx[7][1] += b122[7] * f56[1];
-    dWx[7][2] += b122[7] * f56[2];
-    dWx[8][0] += b122[8] * f56[0];
-    dWx[8][1] += b122[8] * f56[1];
-    dWx[8][2] += b122[8] * f56[2];
-    dWx[9][0] += b122[9] * f56[0];
-    dWx[9][1] += b122[9] * f56[1];
-    dWx[9][2] += b122[9] * f56[2];
-    dWx[10][0] += b122[10] * f56[0];
-    dWx[10][1] += b122[10] * f56[1];
-    dWx[10][2] += b122[10] * f56[2];
-    dWx[11][0] += b122[11] * f56[0];
-    dWx[11][1] += b122[11] * f56[1];
-    dWx[11][2] += b122[11] * f56[2];
-    dWx[12][0] += b122[12] * f56[0];
-    dWx[12][1] += b122[12] * f56[1];
-    dWx[12][2] += b122[12] * f56[2];
-    dWx[13][0] += b122[13] * f56[0];
-    dWx[13][1] += b122[13] * f56[1];
-    dWx[13][2] += b122[13] * f56[2];
-    dWx[14][0] += b122[14] * f56[0];
-    dWx[14][1] += b122[14] * f56[1];
-    dWx[14][2] += b122[14] * f56[2];
-    dWx[15][0] += b122[15] * f56[0];
-    dWx[15][1] += b122[15] * f56[1];
-    dWx[15][2] += b122[15] * f56[2];
+    dWx[0][0] += d_h_t5_add[0] * h_t5_index[0];
+    dWx[0][1] += d_h_t5_add[0] * h_t5_index[1];
+    dWx[0][2] += d_h_t5_add[0] * h_t5_index[2];
+    dWx[1][0] += d_h_t5_add[1] * h_t5_index[0];
+    dWx[1][1] += d_h_t5_add[1] * h_t5_index[1];
+    dWx[1][2] += d_h_t5_add[1] * h_t5_index[2];
+    dWx[2][0] += d_h_t5_add[2] * h_t5_index[0];
+    dWx[2][1] += d_h_t5_add[2] * h_t5_index[1];
+    dWx[2][2] += d_h_t5_add[2] * h_t5_index[2];
+    dWx[3][0] += d_h_t5_add[3] * h_t5_index[0];
+    dWx[3][1] += d_h_t5_add[3] * h_t5_index[1];
+    dWx[3][2] += d_h_t5_add[3] * h_t5_index[2];
+    dWx[4][0] += d_h_t5_add[4] * h_t5_index[0];
+    dWx[4][1] += d_h_t5_add[4] * h_t5_index[1];
+    dWx[4][2] += d_h_t5_add[4] * h_t5_index[2];
+    dWx[5][0] += d_h_t5_add[5] * h_t5_index[0];
+    dWx[5][1] += d_h_t5_add[5] * h_t5_index[1];
+    dWx[5][2] += d_h_t5_add[5] * h_t5_index[2];
+    dWx[6][0] += d_h_t5_add[6] * h_t5_index[0];
+    dWx[6][1] += d_h_t5_add[6] * h_t5_index[1];
+    dWx[6][2] += d_h_t5_add[6] * h_t5_index[2];
+    dWx[7][0] += d_h_t5_add[7] * h_t5_index[0];
+    dWx[7][1] += d_h_t5_add[7] * h_t5_index[1];
+    dWx[7][2] += d_h_t5_add[7] * h_t5_index[2];
+    dWx[8][0] += d_h_t5_add[8] * h_t5_index[0];
+    dWx[8][1] += d_h_t5_add[8] * h_t5_index[1];
+    dWx[8][2] += d_h_t5_add[8] * h_t5_index[2];
+    dWx[9][0] += d_h_t5_add[9] * h_t5_index[0];
+    dWx[9][1] += d_h_t5_add[9] * h_t5_index[1];
+    dWx[9][2] += d_h_t5_add[9] * h_t5_index[2];
+    dWx[10][0] += d_h_t5_add[10] * h_t5_index[0];
+    dWx[10][1] += d_h_t5_add[10] * h_t5_index[1];
+    dWx[10][2] += d_h_t5_add[10] * h_t5_index[2];
+    dWx[11][0] += d_h_t5_add[11] * h_t5_index[0];
+    dWx[11][1] += d_h_t5_add[11] * h_t5_index[1];
+    dWx[11][2] += d_h_t5_add[11] * h_t5_index[2];
+    dWx[12][0] += d_h_t5_add[12] * h_t5_index[0];
+    dWx[12][1] += d_h_t5_add[12] * h_t5_index[1];
+    dWx[12][2] += d_h_t5_add[12] * h_t5_index[2];
+    dWx[13][0] += d_h_t5_add[13] * h_t5_index[0];
+    dWx[13][1] += d_h_t5_add[13] * h_t5_index[1];
+    dWx[13][2] += d_h_t5_add[13] * h_t5_index[2];
+    dWx[14][0] += d_h_t5_add[14] * h_t5_index[0];
+    dWx[14][1] += d_h_t5_add[14] * h_t5_index[1];
+    dWx[14][2] += d_h_t5_add[14] * h_t5_index[2];
+    dWx[15][0] += d_h_t5_add[15] * h_t5_index[0];
+    dWx[15][1] += d_h_t5_add[15] * h_t5_index[1];
+    dWx[15][2] += d_h_t5_add[15] * h_t5_index[2];
     // tiny_rnn.nn:10 gradient of Wx: outer product
-    dWx[0][0] += b136[0] * f46[0];
-    dWx[0][1] += b136[0] * f46[1];
-    dWx[0][2] += b136[0] * f46[2];
-    dWx[1][0] += b136[1] * f46[0];
-    dWx[1][1] += b136[1] * f46[1];
-    dWx[1][2] += b136[1] * f46[2];
-    dWx[2][0] += b136[2] * f46[0];
-    dWx[2][1] += b136[2] * f46[1];
-    dWx[2][2] += b136[2] * f46[2];
-    dWx[3][0] += b136[3] * f46[0];
-    dWx[3][1] += b136[3] * f46[1];
-    dWx[3][2] += b136[3] * f46[2];
-    dWx[4][0] += b136[4] * f46[0];
-    dWx[4][1] += b136[4] * f46[1];
-    dWx[4][2] += b136[4] * f46[2];
-    dWx[5][0] += b136[5] * f46[0];
-    dWx[5][1] += b136[5] * f46[1];
-    dWx[5][2] += b136[5] * f46[2];
-    dWx[6][0] += b136[6] * f46[0];
-    dWx[6][1] += b136[6] * f46[1];
-    dWx[6][2] += b136[6] * f46[2];
-    dWx[7][0] += b136[7] * f46[0];
-    dWx[7][1] += b136[7] * f46[1];
-    dWx[7][2] += b136[7] * f46[2];
-    dWx[8][0] += b136[8] * f46[0];
-    dWx[8][1] += b136[8] * f46[1];
-    dWx[8][2] += b136[8] * f46[2];
-    dWx[9][0] += b136[9] * f46[0];
-    dWx[9][1] += b136[9] * f46[1];
-    dWx[9][2] += b136[9] * f46[2];
-    dWx[10][0] += b136[10] * f46[0];
-    dWx[10][1] += b136[10] * f46[1];
-    dWx[10][2] += b136[10] * f46[2];
-    dWx[11][0] += b136[11] * f46[0];
-    dWx[11][1] += b136[11] * f46[1];
-    dWx[11][2] += b136[11] * f46[2];
-    dWx[12][0] += b136[12] * f46[0];
-    dWx[12][1] += b136[12] * f46[1];
-    dWx[12][2] += b136[12] * f46[2];
-    dWx[13][0] += b136[13] * f46[0];
-    dWx[13][1] += b136[13] * f46[1];
-    dWx[13][2] += b136[13] * f46[2];
-    dWx[14][0] += b136[14] * f46[0];
-    dWx[14][1] += b136[14] * f46[1];
-    dWx[14][2] += b136[14] * f46[2];
-    dWx[15][0] += b136[15] * f46[0];
-    dWx[15][1] += b136[15] * f46[1];
-    dWx[15][2] += b136[15] * f46[2];
+    dWx[0][0] += d_h_t4_add[0] * h_t4_index[0];
+    dWx[0][1] += d_h_t4_add[0] * h_t4_index[1];
+    dWx[0][2] += d_h_t4_add[0] * h_t4_index[2];
+    dWx[1][0] += d_h_t4_add[1] * h_t4_index[0];
+    dWx[1][1] += d_h_t4_add[1] * h_t4_index[1];
+    dWx[1][2] += d_h_t4_add[1] * h_t4_index[2];
+    dWx[2][0] += d_h_t4_add[2] * h_t4_index[0];
+    dWx[2][1] += d_h_t4_add[2] * h_t4_index[1];
+    dWx[2][2] += d_h_t4_add[2] * h_t4_index[2];
+    dWx[3][0] += d_h_t4_add[3] * h_t4_index[0];
+    dWx[3][1] += d_h_t4_add[3] * h_t4_index[1];
+    dWx[3][2] += d_h_t4_add[3] * h_t4_index[2];
+    dWx[4][0] += d_h_t4_add[4] * h_t4_index[0];
+    dWx[4][1] += d_h_t4_add[4] * h_t4_index[1];
+    dWx[4][2] += d_h_t4_add[4] * h_t4_index[2];
+    dWx[5][0] += d_h_t4_add[5] * h_t4_index[0];
+    dWx[5][1] += d_h_t4_add[5] * h_t4_index[1];
+    dWx[5][2] += d_h_t4_add[5] * h_t4_index[2];
+    dWx[6][0] += d_h_t4_add[6] * h_t4_index[0];
+    dWx[6][1] += d_h_t4_add[6] * h_t4_index[1];
+    dWx[6][2] += d_h_t4_add[6] * h_t4_index[2];
+    dWx[7][0] += d_h_t4_add[7] * h_t4_index[0];
+    dWx[7][1] += d_h_t4_add[7] * h_t4_index[1];
+    dWx[7][2] += d_h_t4_add[7] * h_t4_index[2];
+    dWx[8][0] += d_h_t4_add[8] * h_t4_index[0];
+    dWx[8][1] += d_h_t4_add[8] * h_t4_index[1];
+    dWx[8][2] += d_h_t4_add[8] * h_t4_index[2];
+    dWx[9][0] += d_h_t4_add[9] * h_t4_index[0];
+    dWx[9][1] += d_h_t4_add[9] * h_t4_index[1];
+    dWx[9][2] += d_h_t4_add[9] * h_t4_index[2];
+    dWx[10][0] += d_h_t4_add[10] * h_t4_index[0];
+    dWx[10][1] += d_h_t4_add[10] * h_t4_index[1];
+    dWx[10][2] += d_h_t4_add[10] * h_t4_index[2];
+    dWx[11][0] += d_h_t4_add[11] * h_t4_index[0];
+    dWx[11][1] += d_h_t4_add[11] * h_t4_index[1];
+    dWx[11][2] += d_h_t4_add[11] * h_t4_index[2];
+    dWx[12][0] += d_h_t4_add[12] * h_t4_index[0];
+    dWx[12][1] += d_h_t4_add[12] * h_t4_index[1];
+    dWx[12][2] += d_h_t4_add[12] * h_t4_index[2];
+    dWx[13][0] += d_h_t4_add[13] * h_t4_index[0];
+    dWx[13][1] += d_h_t4_add[13] * h_t4_index[1];
+    dWx[13][2] += d_h_t4_add[13] * h_t4_index[2];
+    dWx[14][0] += d_h_t4_add[14] * h_t4_index[0];
+    dWx[14][1] += d_h_t4_add[14] * h_t4_index[1];
+    dWx[14][2] += d_h_t4_add[14] * h_t4_index[2];
+    dWx[15][0] += d_h_t4_add[15] * h_t4_index[0];
+    dWx[15][1] += d_h_t4_add[15] * h_t4_index[1];
+    dWx[15][2] += d_h_t4_add[15] * h_t4_index[2];
   }
 
   private void backward10() {
     // tiny_rnn.nn:10 gradient of Wx: outer product
-    dWx[0][0] += b150[0] * f36[0];
-    dWx[0][1] += b150[0] * f36[1];
-    dWx[0][2] += b150[0] * f36[2];
-    dWx[1][0] += b150[1] * f36[0];
-    dWx[1][1] += b150[1] * f36[1];
-    dWx[1][2] += b150[1] * f36[2];
-    dWx[2][0] += b150[2] * f36[0];
-    dWx[2][1] += b150[2] * f36[1];
-    dWx[2][2] += b150[2] * f36[2];
-    dWx[3][0] += b150[3] * f36[0];
-    dWx[3][1] += b150[3] * f36[1];
-    dWx[3][2] += b150[3] * f36[2];
-    dWx[4][0] += b150[4] * f36[0];
-    dWx[4][1] += b150[4] * f36[1];
-    dWx[4][2] += b150[4] * f36[2];
-    dWx[5][0] += b150[5] * f36[0];
-    dWx[5][1] += b150[5] * f36[1];
-    dWx[5][2] += b150[5] * f36[2];
-    dWx[6][0] += b150[6] * f36[0];
-    dWx[6][1] += b150[6] * f36[1];
-    dWx[6][2] += b150[6] * f36[2];
-    dWx[7][0] += b150[7] * f36[0];
-    dWx[7][1] += b150[7] * f36[1];
-    dWx[7][2] += b150[7] * f36[2];
-    dWx[8][0] += b150[8] * f36[0];
-    dWx[8][1] += b150[8] * f36[1];
-    dWx[8][2] += b150[8] * f36[2];
-    dWx[9][0] += b150[9] * f36[0];
-    dWx[9][1] += b150[9] * f36[1];
-    dWx[9][2] += b150[9] * f36[2];
-    dWx[10][0] += b150[10] * f36[0];
-    dWx[10][1] += b150[10] * f36[1];
-    dWx[10][2] += b150[10] * f36[2];
-    dWx[11][0] += b150[11] * f36[0];
-    dWx[11][1] += b150[11] * f36[1];
-    dWx[11][2] += b150[11] * f36[2];
-    dWx[12][0] += b150[12] * f36[0];
-    dWx[12][1] += b150[12] * f36[1];
-    dWx[12][2] += b150[12] * f36[2];
-    dWx[13][0] += b150[13] * f36[0];
-    dWx[13][1] += b150[13] * f36[1];
-    dWx[13][2] += b150[13] * f36[2];
-    dWx[14][0] += b150[14] * f36[0];
-    dWx[14][1] += b150[14] * f36[1];
-    dWx[14][2] += b150[14] * f36[2];
-    dWx[15][0] += b150[15] * f36[0];
-    dWx[15][1] += b150[15] * f36[1];
-    dWx[15][2] += b150[15] * f36[2];
+    dWx[0][0] += d_h_t3_add[0] * h_t3_index[0];
+    dWx[0][1] += d_h_t3_add[0] * h_t3_index[1];
+    dWx[0][2] += d_h_t3_add[0] * h_t3_index[2];
+    dWx[1][0] += d_h_t3_add[1] * h_t3_index[0];
+    dWx[1][1] += d_h_t3_add[1] * h_t3_index[1];
+    dWx[1][2] += d_h_t3_add[1] * h_t3_index[2];
+    dWx[2][0] += d_h_t3_add[2] * h_t3_index[0];
+    dWx[2][1] += d_h_t3_add[2] * h_t3_index[1];
+    dWx[2][2] += d_h_t3_add[2] * h_t3_index[2];
+    dWx[3][0] += d_h_t3_add[3] * h_t3_index[0];
+    dWx[3][1] += d_h_t3_add[3] * h_t3_index[1];
+    dWx[3][2] += d_h_t3_add[3] * h_t3_index[2];
+    dWx[4][0] += d_h_t3_add[4] * h_t3_index[0];
+    dWx[4][1] += d_h_t3_add[4] * h_t3_index[1];
+    dWx[4][2] += d_h_t3_add[4] * h_t3_index[2];
+    dWx[5][0] += d_h_t3_add[5] * h_t3_index[0];
+    dWx[5][1] += d_h_t3_add[5] * h_t3_index[1];
+    dWx[5][2] += d_h_t3_add[5] * h_t3_index[2];
+    dWx[6][0] += d_h_t3_add[6] * h_t3_index[0];
+    dWx[6][1] += d_h_t3_add[6] * h_t3_index[1];
+    dWx[6][2] += d_h_t3_add[6] * h_t3_index[2];
+    dWx[7][0] += d_h_t3_add[7] * h_t3_index[0];
+    dWx[7][1] += d_h_t3_add[7] * h_t3_index[1];
+    dWx[7][2] += d_h_t3_add[7] * h_t3_index[2];
+    dWx[8][0] += d_h_t3_add[8] * h_t3_index[0];
+    dWx[8][1] += d_h_t3_add[8] * h_t3_index[1];
+    dWx[8][2] += d_h_t3_add[8] * h_t3_index[2];
+    dWx[9][0] += d_h_t3_add[9] * h_t3_index[0];
+    dWx[9][1] += d_h_t3_add[9] * h_t3_index[1];
+    dWx[9][2] += d_h_t3_add[9] * h_t3_index[2];
+    dWx[10][0] += d_h_t3_add[10] * h_t3_index[0];
+    dWx[10][1] += d_h_t3_add[10] * h_t3_index[1];
+    dWx[10][2] += d_h_t3_add[10] * h_t3_index[2];
+    dWx[11][0] += d_h_t3_add[11] * h_t3_index[0];
+    dWx[11][1] += d_h_t3_add[11] * h_t3_index[1];
+    dWx[11][2] += d_h_t3_add[11] * h_t3_index[2];
+    dWx[12][0] += d_h_t3_add[12] * h_t3_index[0];
+    dWx[12][1] += d_h_t3_add[12] * h_t3_index[1];
+    dWx[12][2] += d_h_t3_add[12] * h_t3_index[2];
+    dWx[13][0] += d_h_t3_add[13] * h_t3_index[0];
+    dWx[13][1] += d_h_t3_add[13] * h_t3_index[1];
+    dWx[13][2] += d_h_t3_add[13] * h_t3_index[2];
+    dWx[14][0] += d_h_t3_add[14] * h_t3_index[0];
+    dWx[14][1] += d_h_t3_add[14] * h_t3_index[1];
+    dWx[14][2] += d_h_t3_add[14] * h_t3_index[2];
+    dWx[15][0] += d_h_t3_add[15] * h_t3_index[0];
+    dWx[15][1] += d_h_t3_add[15] * h_t3_index[1];
+    dWx[15][2] += d_h_t3_add[15] * h_t3_index[2];
     // tiny_rnn.nn:10 gradient of Wx: outer product
-    dWx[0][0] += b164[0] * f26[0];
-    dWx[0][1] += b164[0] * f26[1];
-    dWx[0][2] += b164[0] * f26[2];
-    dWx[1][0] += b164[1] * f26[0];
-    dWx[1][1] += b164[1] * f26[1];
-    dWx[1][2] += b164[1] * f26[2];
-    dWx[2][0] += b164[2] * f26[0];
-    dWx[2][1] += b164[2] * f26[1];
-    dWx[2][2] += b164[2] * f26[2];
-    dWx[3][0] += b164[3] * f26[0];
-    dWx[3][1] += b164[3] * f26[1];
-    dWx[3][2] += b164[3] * f26[2];
-    dWx[4][0] += b164[4] * f26[0];
-    dWx[4][1] += b164[4] * f26[1];
-    dWx[4][2] += b164[4] * f26[2];
-    dWx[5][0] += b164[5] * f26[0];
-    dWx[5][1] += b164[5] * f26[1];
-    dWx[5][2] += b164[5] * f26[2];
-    dWx[6][0] += b164[6] * f26[0];
-    dWx[6][1] += b164[6] * f26[1];
-    dWx[6][2] += b164[6] * f26[2];
-    dWx[7][0] += b164[7] * f26[0];
-    dWx[7][1] += b164[7] * f26[1];
-    dWx[7][2] += b164[7] * f26[2];
-    dWx[8][0] += b164[8] * f26[0];
-    dWx[8][1] += b164[8] * f26[1];
-    dWx[8][2] += b164[8] * f26[2];
-    dWx[9][0] += b164[9] * f26[0];
-    dWx[9][1] += b164[9] * f26[1];
-    dWx[9][2] += b164[9] * f26[2];
-    dWx[10][0] += b164[10] * f26[0];
-    dWx[10][1] += b164[10] * f26[1];
-    dWx[10][2] += b164[10] * f26[2];
-    dWx[11][0] += b164[11] * f26[0];
-    dWx[11][1] += b164[11] * f26[1];
-    dWx[11][2] += b164[11] * f26[2];
-    dWx[12][0] += b164[12] * f26[0];
-    dWx[12][1] += b164[12] * f26[1];
-    dWx[12][2] += b164[12] * f26[2];
-    dWx[13][0] += b164[13] * f26[0];
-    dWx[13][1] += b164[13] * f26[1];
-    dWx[13][2] += b164[13] * f26[2];
-    dWx[14][0] += b164[14] * f26[0];
-    dWx[14][1] += b164[14] * f26[1];
-    dWx[14][2] += b164[14] * f26[2];
-    dWx[15][0] += b164[15] * f26[0];
-    dWx[15][1] += b164[15] * f26[1];
-    dWx[15][2] += b164[15] * f26[2];
+    dWx[0][0] += d_h_t2_add[0] * h_t2_index[0];
+    dWx[0][1] += d_h_t2_add[0] * h_t2_index[1];
+    dWx[0][2] += d_h_t2_add[0] * h_t2_index[2];
+    dWx[1][0] += d_h_t2_add[1] * h_t2_index[0];
+    dWx[1][1] += d_h_t2_add[1] * h_t2_index[1];
+    dWx[1][2] += d_h_t2_add[1] * h_t2_index[2];
+    dWx[2][0] += d_h_t2_add[2] * h_t2_index[0];
+    dWx[2][1] += d_h_t2_add[2] * h_t2_index[1];
+    dWx[2][2] += d_h_t2_add[2] * h_t2_index[2];
+    dWx[3][0] += d_h_t2_add[3] * h_t2_index[0];
+    dWx[3][1] += d_h_t2_add[3] * h_t2_index[1];
+    dWx[3][2] += d_h_t2_add[3] * h_t2_index[2];
+    dWx[4][0] += d_h_t2_add[4] * h_t2_index[0];
+    dWx[4][1] += d_h_t2_add[4] * h_t2_index[1];
+    dWx[4][2] += d_h_t2_add[4] * h_t2_index[2];
+    dWx[5][0] += d_h_t2_add[5] * h_t2_index[0];
+    dWx[5][1] += d_h_t2_add[5] * h_t2_index[1];
+    dWx[5][2] += d_h_t2_add[5] * h_t2_index[2];
+    dWx[6][0] += d_h_t2_add[6] * h_t2_index[0];
+    dWx[6][1] += d_h_t2_add[6] * h_t2_index[1];
+    dWx[6][2] += d_h_t2_add[6] * h_t2_index[2];
+    dWx[7][0] += d_h_t2_add[7] * h_t2_index[0];
+    dWx[7][1] += d_h_t2_add[7] * h_t2_index[1];
+    dWx[7][2] += d_h_t2_add[7] * h_t2_index[2];
+    dWx[8][0] += d_h_t2_add[8] * h_t2_index[0];
+    dWx[8][1] += d_h_t2_add[8] * h_t2_index[1];
+    dWx[8][2] += d_h_t2_add[8] * h_t2_index[2];
+    dWx[9][0] += d_h_t2_add[9] * h_t2_index[0];
+    dWx[9][1] += d_h_t2_add[9] * h_t2_index[1];
+    dWx[9][2] += d_h_t2_add[9] * h_t2_index[2];
+    dWx[10][0] += d_h_t2_add[10] * h_t2_index[0];
+    dWx[10][1] += d_h_t2_add[10] * h_t2_index[1];
+    dWx[10][2] += d_h_t2_add[10] * h_t2_index[2];
+    dWx[11][0] += d_h_t2_add[11] * h_t2_index[0];
+    dWx[11][1] += d_h_t2_add[11] * h_t2_index[1];
+    dWx[11][2] += d_h_t2_add[11] * h_t2_index[2];
+    dWx[12][0] += d_h_t2_add[12] * h_t2_index[0];
+    dWx[12][1] += d_h_t2_add[12] * h_t2_index[1];
+    dWx[12][2] += d_h_t2_add[12] * h_t2_index[2];
+    dWx[13][0] += d_h_t2_add[13] * h_t2_index[0];
+    dWx[13][1] += d_h_t2_add[13] * h_t2_index[1];
+    dWx[13][2] += d_h_t2_add[13] * h_t2_index[2];
+    dWx[14][0] += d_h_t2_add[14] * h_t2_index[0];
+    dWx[14][1] += d_h_t2_add[14] * h_t2_index[1];
+    dWx[14][2] += d_h_t2_add[14] * h_t2_index[2];
+    dWx[15][0] += d_h_t2_add[15] * h_t2_index[0];
+    dWx[15][1] += d_h_t2_add[15] * h_t2_index[1];
+    dWx[15][2] += d_h_t2_add[15] * h_t2_index[2];
   }
 
   private void backward11() {
     // tiny_rnn.nn:10 gradient of Wx: outer product
-    dWx[0][0] += b178[0] * f16[0];
-    dWx[0][1] += b178[0] * f16[1];
-    dWx[0][2] += b178[0] * f16[2];
-    dWx[1][0] += b178[1] * f16[0];
-    dWx[1][1] += b178[1] * f16[1];
-    dWx[1][2] += b178[1] * f16[2];
-    dWx[2][0] += b178[2] * f16[0];
-    dWx[2][1] += b178[2] * f16[1];
-    dWx[2][2] += b178[2] * f16[2];
-    dWx[3][0] += b178[3] * f16[0];
-    dWx[3][1] += b178[3] * f16[1];
-    dWx[3][2] += b178[3] * f16[2];
-    dWx[4][0] += b178[4] * f16[0];
-    dWx[4][1] += b178[4] * f16[1];
-    dWx[4][2] += b178[4] * f16[2];
-    dWx[5][0] += b178[5] * f16[0];
-    dWx[5][1] += b178[5] * f16[1];
-    dWx[5][2] += b178[5] * f16[2];
-    dWx[6][0] += b178[6] * f16[0];
-    dWx[6][1] += b178[6] * f16[1];
-    dWx[6][2] += b178[6] * f16[2];
-    dWx[7][0] += b178[7] * f16[0];
-    dWx[7][1] += b178[7] * f16[1];
-    dWx[7][2] += b178[7] * f16[2];
-    dWx[8][0] += b178[8] * f16[0];
-    dWx[8][1] += b178[8] * f16[1];
-    dWx[8][2] += b178[8] * f16[2];
-    dWx[9][0] += b178[9] * f16[0];
-    dWx[9][1] += b178[9] * f16[1];
-    dWx[9][2] += b178[9] * f16[2];
-    dWx[10][0] += b178[10] * f16[0];
-    dWx[10][1] += b178[10] * f16[1];
-    dWx[10][2] += b178[10] * f16[2];
-    dWx[11][0] += b178[11] * f16[0];
-    dWx[11][1] += b178[11] * f16[1];
-    dWx[11][2] += b178[11] * f16[2];
-    dWx[12][0] += b178[12] * f16[0];
-    dWx[12][1] += b178[12] * f16[1];
-    dWx[12][2] += b178[12] * f16[2];
-    dWx[13][0] += b178[13] * f16[0];
-    dWx[13][1] += b178[13] * f16[1];
-    dWx[13][2] += b178[13] * f16[2];
-    dWx[14][0] += b178[14] * f16[0];
-    dWx[14][1] += b178[14] * f16[1];
-    dWx[14][2] += b178[14] * f16[2];
-    dWx[15][0] += b178[15] * f16[0];
-    dWx[15][1] += b178[15] * f16[1];
-    dWx[15][2] += b178[15] * f16[2];
+    dWx[0][0] += d_h_t1_add[0] * h_t1_index[0];
+    dWx[0][1] += d_h_t1_add[0] * h_t1_index[1];
+    dWx[0][2] += d_h_t1_add[0] * h_t1_index[2];
+    dWx[1][0] += d_h_t1_add[1] * h_t1_index[0];
+    dWx[1][1] += d_h_t1_add[1] * h_t1_index[1];
+    dWx[1][2] += d_h_t1_add[1] * h_t1_index[2];
+    dWx[2][0] += d_h_t1_add[2] * h_t1_index[0];
+    dWx[2][1] += d_h_t1_add[2] * h_t1_index[1];
+    dWx[2][2] += d_h_t1_add[2] * h_t1_index[2];
+    dWx[3][0] += d_h_t1_add[3] * h_t1_index[0];
+    dWx[3][1] += d_h_t1_add[3] * h_t1_index[1];
+    dWx[3][2] += d_h_t1_add[3] * h_t1_index[2];
+    dWx[4][0] += d_h_t1_add[4] * h_t1_index[0];
+    dWx[4][1] += d_h_t1_add[4] * h_t1_index[1];
+    dWx[4][2] += d_h_t1_add[4] * h_t1_index[2];
+    dWx[5][0] += d_h_t1_add[5] * h_t1_index[0];
+    dWx[5][1] += d_h_t1_add[5] * h_t1_index[1];
+    dWx[5][2] += d_h_t1_add[5] * h_t1_index[2];
+    dWx[6][0] += d_h_t1_add[6] * h_t1_index[0];
+    dWx[6][1] += d_h_t1_add[6] * h_t1_index[1];
+    dWx[6][2] += d_h_t1_add[6] * h_t1_index[2];
+    dWx[7][0] += d_h_t1_add[7] * h_t1_index[0];
+    dWx[7][1] += d_h_t1_add[7] * h_t1_index[1];
+    dWx[7][2] += d_h_t1_add[7] * h_t1_index[2];
+    dWx[8][0] += d_h_t1_add[8] * h_t1_index[0];
+    dWx[8][1] += d_h_t1_add[8] * h_t1_index[1];
+    dWx[8][2] += d_h_t1_add[8] * h_t1_index[2];
+    dWx[9][0] += d_h_t1_add[9] * h_t1_index[0];
+    dWx[9][1] += d_h_t1_add[9] * h_t1_index[1];
+    dWx[9][2] += d_h_t1_add[9] * h_t1_index[2];
+    dWx[10][0] += d_h_t1_add[10] * h_t1_index[0];
+    dWx[10][1] += d_h_t1_add[10] * h_t1_index[1];
+    dWx[10][2] += d_h_t1_add[10] * h_t1_index[2];
+    dWx[11][0] += d_h_t1_add[11] * h_t1_index[0];
+    dWx[11][1] += d_h_t1_add[11] * h_t1_index[1];
+    dWx[11][2] += d_h_t1_add[11] * h_t1_index[2];
+    dWx[12][0] += d_h_t1_add[12] * h_t1_index[0];
+    dWx[12][1] += d_h_t1_add[12] * h_t1_index[1];
+    dWx[12][2] += d_h_t1_add[12] * h_t1_index[2];
+    dWx[13][0] += d_h_t1_add[13] * h_t1_index[0];
+    dWx[13][1] += d_h_t1_add[13] * h_t1_index[1];
+    dWx[13][2] += d_h_t1_add[13] * h_t1_index[2];
+    dWx[14][0] += d_h_t1_add[14] * h_t1_index[0];
+    dWx[14][1] += d_h_t1_add[14] * h_t1_index[1];
+    dWx[14][2] += d_h_t1_add[14] * h_t1_index[2];
+    dWx[15][0] += d_h_t1_add[15] * h_t1_index[0];
+    dWx[15][1] += d_h_t1_add[15] * h_t1_index[1];
+    dWx[15][2] += d_h_t1_add[15] * h_t1_index[2];
     // tiny_rnn.nn:10 gradient of Wx: outer product
-    dWx[0][0] += b192[0] * f7[0];
-    dWx[0][1] += b192[0] * f7[1];
-    dWx[0][2] += b192[0] * f7[2];
-    dWx[1][0] += b192[1] * f7[0];
-    dWx[1][1] += b192[1] * f7[1];
-    dWx[1][2] += b192[1] * f7[2];
-    dWx[2][0] += b192[2] * f7[0];
-    dWx[2][1] += b192[2] * f7[1];
-    dWx[2][2] += b192[2] * f7[2];
-    dWx[3][0] += b192[3] * f7[0];
-    dWx[3][1] += b192[3] * f7[1];
-    dWx[3][2] += b192[3] * f7[2];
-    dWx[4][0] += b192[4] * f7[0];
-    dWx[4][1] += b192[4] * f7[1];
-    dWx[4][2] += b192[4] * f7[2];
-    dWx[5][0] += b192[5] * f7[0];
-    dWx[5][1] += b192[5] * f7[1];
-    dWx[5][2] += b192[5] * f7[2];
-    dWx[6][0] += b192[6] * f7[0];
-    dWx[6][1] += b192[6] * f7[1];
-    dWx[6][2] += b192[6] * f7[2];
-    dWx[7][0] += b192[7] * f7[0];
-    dWx[7][1] += b192[7] * f7[1];
-    dWx[7][2] += b192[7] * f7[2];
-    dWx[8][0] += b192[8] * f7[0];
-    dWx[8][1] += b192[8] * f7[1];
-    dWx[8][2] += b192[8] * f7[2];
-    dWx[9][0] += b192[9] * f7[0];
-    dWx[9][1] += b192[9] * f7[1];
-    dWx[9][2] += b192[9] * f7[2];
-    dWx[10][0] += b192[10] * f7[0];
-    dWx[10][1] += b192[10] * f7[1];
-    dWx[10][2] += b192[10] * f7[2];
-    dWx[11][0] += b192[11] * f7[0];
-    dWx[11][1] += b192[11] * f7[1];
-    dWx[11][2] += b192[11] * f7[2];
-    dWx[12][0] += b192[12] * f7[0];
-    dWx[12][1] += b192[12] * f7[1];
-    dWx[12][2] += b192[12] * f7[2];
-    dWx[13][0] += b192[13] * f7[0];
-    dWx[13][1] += b192[13] * f7[1];
-    dWx[13][2] += b192[13] * f7[2];
-    dWx[14][0] += b192[14] * f7[0];
-    dWx[14][1] += b192[14] * f7[1];
-    dWx[14][2] += b192[14] * f7[2];
-    dWx[15][0] += b192[15] * f7[0];
-    dWx[15][1] += b192[15] * f7[1];
-    dWx[15][2] += b192[15] * f7[2];
+    dWx[0][0] += d_h_t0_add[0] * h_t0_index[0];
+    dWx[0][1] += d_h_t0_add[0] * h_t0_index[1];
+    dWx[0][2] += d_h_t0_add[0] * h_t0_index[2];
+    dWx[1][0] += d_h_t0_add[1] * h_t0_index[0];
+    dWx[1][1] += d_h_t0_add[1] * h_t0_index[1];
+    dWx[1][2] += d_h_t0_add[1] * h_t0_index[2];
+    dWx[2][0] += d_h_t0_add[2] * h_t0_index[0];
+    dWx[2][1] += d_h_t0_add[2] * h_t0_index[1];
+    dWx[2][2] += d_h_t0_add[2] * h_t0_index[2];
+    dWx[3][0] += d_h_t0_add[3] * h_t0_index[0];
+    dWx[3][1] += d_h_t0_add[3] * h_t0_index[1];
+    dWx[3][2] += d_h_t0_add[3] * h_t0_index[2];
+    dWx[4][0] += d_h_t0_add[4] * h_t0_index[0];
+    dWx[4][1] += d_h_t0_add[4] * h_t0_index[1];
+    dWx[4][2] += d_h_t0_add[4] * h_t0_index[2];
+    dWx[5][0] += d_h_t0_add[5] * h_t0_index[0];
+    dWx[5][1] += d_h_t0_add[5] * h_t0_index[1];
+    dWx[5][2] += d_h_t0_add[5] * h_t0_index[2];
+    dWx[6][0] += d_h_t0_add[6] * h_t0_index[0];
+    dWx[6][1] += d_h_t0_add[6] * h_t0_index[1];
+    dWx[6][2] += d_h_t0_add[6] * h_t0_index[2];
+    dWx[7][0] += d_h_t0_add[7] * h_t0_index[0];
+    dWx[7][1] += d_h_t0_add[7] * h_t0_index[1];
+    dWx[7][2] += d_h_t0_add[7] * h_t0_index[2];
+    dWx[8][0] += d_h_t0_add[8] * h_t0_index[0];
+    dWx[8][1] += d_h_t0_add[8] * h_t0_index[1];
+    dWx[8][2] += d_h_t0_add[8] * h_t0_index[2];
+    dWx[9][0] += d_h_t0_add[9] * h_t0_index[0];
+    dWx[9][1] += d_h_t0_add[9] * h_t0_index[1];
+    dWx[9][2] += d_h_t0_add[9] * h_t0_index[2];
+    dWx[10][0] += d_h_t0_add[10] * h_t0_index[0];
+    dWx[10][1] += d_h_t0_add[10] * h_t0_index[1];
+    dWx[10][2] += d_h_t0_add[10] * h_t0_index[2];
+    dWx[11][0] += d_h_t0_add[11] * h_t0_index[0];
+    dWx[11][1] += d_h_t0_add[11] * h_t0_index[1];
+    dWx[11][2] += d_h_t0_add[11] * h_t0_index[2];
+    dWx[12][0] += d_h_t0_add[12] * h_t0_index[0];
+    dWx[12][1] += d_h_t0_add[12] * h_t0_index[1];
+    dWx[12][2] += d_h_t0_add[12] * h_t0_index[2];
+    dWx[13][0] += d_h_t0_add[13] * h_t0_index[0];
+    dWx[13][1] += d_h_t0_add[13] * h_t0_index[1];
+    dWx[13][2] += d_h_t0_add[13] * h_t0_index[2];
+    dWx[14][0] += d_h_t0_add[14] * h_t0_index[0];
+    dWx[14][1] += d_h_t0_add[14] * h_t0_index[1];
+    dWx[14][2] += d_h_t0_add[14] * h_t0_index[2];
+    dWx[15][0] += d_h_t0_add[15] * h_t0_index[0];
+    dWx[15][1] += d_h_t0_add[15] * h_t0_index[1];
+    dWx[15][2] += d_h_t0_add[15] * h_t0_index[2];
     // tiny_rnn.nn:10 gradient of Wh: outer product
     {
       float[] vec = K6;
       for (int i = 0; i < 16; i++) {
-        float d = b192[i];
+        float d = d_h_t0_add[i];
         float[] grow = dWh[i];
         for (int j = 0; j < 16; j++) {
           grow[j] += d * vec[j];
@@ -2064,172 +2064,172 @@ public final class TinyRnn implements FloatModel {
 
   private void backward12() {
     // tiny_rnn.nn:10 gradient of bh
-    dbh[0] += b94[0];
-    dbh[1] += b94[1];
-    dbh[2] += b94[2];
-    dbh[3] += b94[3];
-    dbh[4] += b94[4];
-    dbh[5] += b94[5];
-    dbh[6] += b94[6];
-    dbh[7] += b94[7];
-    dbh[8] += b94[8];
-    dbh[9] += b94[9];
-    dbh[10] += b94[10];
-    dbh[11] += b94[11];
-    dbh[12] += b94[12];
-    dbh[13] += b94[13];
-    dbh[14] += b94[14];
-    dbh[15] += b94[15];
+    dbh[0] += d_h_t7_add[0];
+    dbh[1] += d_h_t7_add[1];
+    dbh[2] += d_h_t7_add[2];
+    dbh[3] += d_h_t7_add[3];
+    dbh[4] += d_h_t7_add[4];
+    dbh[5] += d_h_t7_add[5];
+    dbh[6] += d_h_t7_add[6];
+    dbh[7] += d_h_t7_add[7];
+    dbh[8] += d_h_t7_add[8];
+    dbh[9] += d_h_t7_add[9];
+    dbh[10] += d_h_t7_add[10];
+    dbh[11] += d_h_t7_add[11];
+    dbh[12] += d_h_t7_add[12];
+    dbh[13] += d_h_t7_add[13];
+    dbh[14] += d_h_t7_add[14];
+    dbh[15] += d_h_t7_add[15];
     // tiny_rnn.nn:10 gradient of bh
-    dbh[0] += b108[0];
-    dbh[1] += b108[1];
-    dbh[2] += b108[2];
-    dbh[3] += b108[3];
-    dbh[4] += b108[4];
-    dbh[5] += b108[5];
-    dbh[6] += b108[6];
-    dbh[7] += b108[7];
-    dbh[8] += b108[8];
-    dbh[9] += b108[9];
-    dbh[10] += b108[10];
-    dbh[11] += b108[11];
-    dbh[12] += b108[12];
-    dbh[13] += b108[13];
-    dbh[14] += b108[14];
-    dbh[15] += b108[15];
+    dbh[0] += d_h_t6_add[0];
+    dbh[1] += d_h_t6_add[1];
+    dbh[2] += d_h_t6_add[2];
+    dbh[3] += d_h_t6_add[3];
+    dbh[4] += d_h_t6_add[4];
+    dbh[5] += d_h_t6_add[5];
+    dbh[6] += d_h_t6_add[6];
+    dbh[7] += d_h_t6_add[7];
+    dbh[8] += d_h_t6_add[8];
+    dbh[9] += d_h_t6_add[9];
+    dbh[10] += d_h_t6_add[10];
+    dbh[11] += d_h_t6_add[11];
+    dbh[12] += d_h_t6_add[12];
+    dbh[13] += d_h_t6_add[13];
+    dbh[14] += d_h_t6_add[14];
+    dbh[15] += d_h_t6_add[15];
     // tiny_rnn.nn:10 gradient of bh
-    dbh[0] += b122[0];
-    dbh[1] += b122[1];
-    dbh[2] += b122[2];
-    dbh[3] += b122[3];
-    dbh[4] += b122[4];
-    dbh[5] += b122[5];
-    dbh[6] += b122[6];
-    dbh[7] += b122[7];
-    dbh[8] += b122[8];
-    dbh[9] += b122[9];
-    dbh[10] += b122[10];
-    dbh[11] += b122[11];
-    dbh[12] += b122[12];
-    dbh[13] += b122[13];
-    dbh[14] += b122[14];
-    dbh[15] += b122[15];
+    dbh[0] += d_h_t5_add[0];
+    dbh[1] += d_h_t5_add[1];
+    dbh[2] += d_h_t5_add[2];
+    dbh[3] += d_h_t5_add[3];
+    dbh[4] += d_h_t5_add[4];
+    dbh[5] += d_h_t5_add[5];
+    dbh[6] += d_h_t5_add[6];
+    dbh[7] += d_h_t5_add[7];
+    dbh[8] += d_h_t5_add[8];
+    dbh[9] += d_h_t5_add[9];
+    dbh[10] += d_h_t5_add[10];
+    dbh[11] += d_h_t5_add[11];
+    dbh[12] += d_h_t5_add[12];
+    dbh[13] += d_h_t5_add[13];
+    dbh[14] += d_h_t5_add[14];
+    dbh[15] += d_h_t5_add[15];
     // tiny_rnn.nn:10 gradient of bh
-    dbh[0] += b136[0];
-    dbh[1] += b136[1];
-    dbh[2] += b136[2];
-    dbh[3] += b136[3];
-    dbh[4] += b136[4];
-    dbh[5] += b136[5];
-    dbh[6] += b136[6];
-    dbh[7] += b136[7];
-    dbh[8] += b136[8];
-    dbh[9] += b136[9];
-    dbh[10] += b136[10];
-    dbh[11] += b136[11];
-    dbh[12] += b136[12];
-    dbh[13] += b136[13];
-    dbh[14] += b136[14];
-    dbh[15] += b136[15];
+    dbh[0] += d_h_t4_add[0];
+    dbh[1] += d_h_t4_add[1];
+    dbh[2] += d_h_t4_add[2];
+    dbh[3] += d_h_t4_add[3];
+    dbh[4] += d_h_t4_add[4];
+    dbh[5] += d_h_t4_add[5];
+    dbh[6] += d_h_t4_add[6];
+    dbh[7] += d_h_t4_add[7];
+    dbh[8] += d_h_t4_add[8];
+    dbh[9] += d_h_t4_add[9];
+    dbh[10] += d_h_t4_add[10];
+    dbh[11] += d_h_t4_add[11];
+    dbh[12] += d_h_t4_add[12];
+    dbh[13] += d_h_t4_add[13];
+    dbh[14] += d_h_t4_add[14];
+    dbh[15] += d_h_t4_add[15];
     // tiny_rnn.nn:10 gradient of bh
-    dbh[0] += b150[0];
-    dbh[1] += b150[1];
-    dbh[2] += b150[2];
-    dbh[3] += b150[3];
-    dbh[4] += b150[4];
-    dbh[5] += b150[5];
-    dbh[6] += b150[6];
-    dbh[7] += b150[7];
-    dbh[8] += b150[8];
-    dbh[9] += b150[9];
-    dbh[10] += b150[10];
-    dbh[11] += b150[11];
-    dbh[12] += b150[12];
-    dbh[13] += b150[13];
-    dbh[14] += b150[14];
-    dbh[15] += b150[15];
+    dbh[0] += d_h_t3_add[0];
+    dbh[1] += d_h_t3_add[1];
+    dbh[2] += d_h_t3_add[2];
+    dbh[3] += d_h_t3_add[3];
+    dbh[4] += d_h_t3_add[4];
+    dbh[5] += d_h_t3_add[5];
+    dbh[6] += d_h_t3_add[6];
+    dbh[7] += d_h_t3_add[7];
+    dbh[8] += d_h_t3_add[8];
+    dbh[9] += d_h_t3_add[9];
+    dbh[10] += d_h_t3_add[10];
+    dbh[11] += d_h_t3_add[11];
+    dbh[12] += d_h_t3_add[12];
+    dbh[13] += d_h_t3_add[13];
+    dbh[14] += d_h_t3_add[14];
+    dbh[15] += d_h_t3_add[15];
     // tiny_rnn.nn:10 gradient of bh
-    dbh[0] += b164[0];
-    dbh[1] += b164[1];
-    dbh[2] += b164[2];
-    dbh[3] += b164[3];
-    dbh[4] += b164[4];
-    dbh[5] += b164[5];
-    dbh[6] += b164[6];
-    dbh[7] += b164[7];
-    dbh[8] += b164[8];
-    dbh[9] += b164[9];
-    dbh[10] += b164[10];
-    dbh[11] += b164[11];
-    dbh[12] += b164[12];
-    dbh[13] += b164[13];
-    dbh[14] += b164[14];
-    dbh[15] += b164[15];
+    dbh[0] += d_h_t2_add[0];
+    dbh[1] += d_h_t2_add[1];
+    dbh[2] += d_h_t2_add[2];
+    dbh[3] += d_h_t2_add[3];
+    dbh[4] += d_h_t2_add[4];
+    dbh[5] += d_h_t2_add[5];
+    dbh[6] += d_h_t2_add[6];
+    dbh[7] += d_h_t2_add[7];
+    dbh[8] += d_h_t2_add[8];
+    dbh[9] += d_h_t2_add[9];
+    dbh[10] += d_h_t2_add[10];
+    dbh[11] += d_h_t2_add[11];
+    dbh[12] += d_h_t2_add[12];
+    dbh[13] += d_h_t2_add[13];
+    dbh[14] += d_h_t2_add[14];
+    dbh[15] += d_h_t2_add[15];
     // tiny_rnn.nn:10 gradient of bh
-    dbh[0] += b178[0];
-    dbh[1] += b178[1];
-    dbh[2] += b178[2];
-    dbh[3] += b178[3];
-    dbh[4] += b178[4];
-    dbh[5] += b178[5];
-    dbh[6] += b178[6];
-    dbh[7] += b178[7];
-    dbh[8] += b178[8];
-    dbh[9] += b178[9];
-    dbh[10] += b178[10];
-    dbh[11] += b178[11];
-    dbh[12] += b178[12];
-    dbh[13] += b178[13];
-    dbh[14] += b178[14];
-    dbh[15] += b178[15];
+    dbh[0] += d_h_t1_add[0];
+    dbh[1] += d_h_t1_add[1];
+    dbh[2] += d_h_t1_add[2];
+    dbh[3] += d_h_t1_add[3];
+    dbh[4] += d_h_t1_add[4];
+    dbh[5] += d_h_t1_add[5];
+    dbh[6] += d_h_t1_add[6];
+    dbh[7] += d_h_t1_add[7];
+    dbh[8] += d_h_t1_add[8];
+    dbh[9] += d_h_t1_add[9];
+    dbh[10] += d_h_t1_add[10];
+    dbh[11] += d_h_t1_add[11];
+    dbh[12] += d_h_t1_add[12];
+    dbh[13] += d_h_t1_add[13];
+    dbh[14] += d_h_t1_add[14];
+    dbh[15] += d_h_t1_add[15];
     // tiny_rnn.nn:10 gradient of bh
-    dbh[0] += b192[0];
-    dbh[1] += b192[1];
-    dbh[2] += b192[2];
-    dbh[3] += b192[3];
-    dbh[4] += b192[4];
-    dbh[5] += b192[5];
-    dbh[6] += b192[6];
-    dbh[7] += b192[7];
-    dbh[8] += b192[8];
-    dbh[9] += b192[9];
-    dbh[10] += b192[10];
-    dbh[11] += b192[11];
-    dbh[12] += b192[12];
-    dbh[13] += b192[13];
-    dbh[14] += b192[14];
-    dbh[15] += b192[15];
+    dbh[0] += d_h_t0_add[0];
+    dbh[1] += d_h_t0_add[1];
+    dbh[2] += d_h_t0_add[2];
+    dbh[3] += d_h_t0_add[3];
+    dbh[4] += d_h_t0_add[4];
+    dbh[5] += d_h_t0_add[5];
+    dbh[6] += d_h_t0_add[6];
+    dbh[7] += d_h_t0_add[7];
+    dbh[8] += d_h_t0_add[8];
+    dbh[9] += d_h_t0_add[9];
+    dbh[10] += d_h_t0_add[10];
+    dbh[11] += d_h_t0_add[11];
+    dbh[12] += d_h_t0_add[12];
+    dbh[13] += d_h_t0_add[13];
+    dbh[14] += d_h_t0_add[14];
+    dbh[15] += d_h_t0_add[15];
   }
 
   private void inputGradients0() {
-    // tiny_rnn.nn:10 matmul [3]
-    b98[0] = b94[0] * Wx[0][0] + b94[1] * Wx[1][0] + b94[2] * Wx[2][0] + b94[3] * Wx[3][0] + b94[4] * Wx[4][0] + b94[5] * Wx[5][0] + b94[6] * Wx[6][0] + b94[7] * Wx[7][0] + b94[8] * Wx[8][0] + b94[9] * Wx[9][0] + b94[10] * Wx[10][0] + b94[11] * Wx[11][0] + b94[12] * Wx[12][0] + b94[13] * Wx[13][0] + b94[14] * Wx[14][0] + b94[15] * Wx[15][0];
-    b98[1] = b94[0] * Wx[0][1] + b94[1] * Wx[1][1] + b94[2] * Wx[2][1] + b94[3] * Wx[3][1] + b94[4] * Wx[4][1] + b94[5] * Wx[5][1] + b94[6] * Wx[6][1] + b94[7] * Wx[7][1] + b94[8] * Wx[8][1] + b94[9] * Wx[9][1] + b94[10] * Wx[10][1] + b94[11] * Wx[11][1] + b94[12] * Wx[12][1] + b94[13] * Wx[13][1] + b94[14] * Wx[14][1] + b94[15] * Wx[15][1];
-    b98[2] = b94[0] * Wx[0][2] + b94[1] * Wx[1][2] + b94[2] * Wx[2][2] + b94[3] * Wx[3][2] + b94[4] * Wx[4][2] + b94[5] * Wx[5][2] + b94[6] * Wx[6][2] + b94[7] * Wx[7][2] + b94[8] * Wx[8][2] + b94[9] * Wx[9][2] + b94[10] * Wx[10][2] + b94[11] * Wx[11][2] + b94[12] * Wx[12][2] + b94[13] * Wx[13][2] + b94[14] * Wx[14][2] + b94[15] * Wx[15][2];
+    // tiny_rnn.nn:10 d_h_t7_index = matmul [3]
+    d_h_t7_index[0] = d_h_t7_add[0] * Wx[0][0] + d_h_t7_add[1] * Wx[1][0] + d_h_t7_add[2] * Wx[2][0] + d_h_t7_add[3] * Wx[3][0] + d_h_t7_add[4] * Wx[4][0] + d_h_t7_add[5] * Wx[5][0] + d_h_t7_add[6] * Wx[6][0] + d_h_t7_add[7] * Wx[7][0] + d_h_t7_add[8] * Wx[8][0] + d_h_t7_add[9] * Wx[9][0] + d_h_t7_add[10] * Wx[10][0] + d_h_t7_add[11] * Wx[11][0] + d_h_t7_add[12] * Wx[12][0] + d_h_t7_add[13] * Wx[13][0] + d_h_t7_add[14] * Wx[14][0] + d_h_t7_add[15] * Wx[15][0];
+    d_h_t7_index[1] = d_h_t7_add[0] * Wx[0][1] + d_h_t7_add[1] * Wx[1][1] + d_h_t7_add[2] * Wx[2][1] + d_h_t7_add[3] * Wx[3][1] + d_h_t7_add[4] * Wx[4][1] + d_h_t7_add[5] * Wx[5][1] + d_h_t7_add[6] * Wx[6][1] + d_h_t7_add[7] * Wx[7][1] + d_h_t7_add[8] * Wx[8][1] + d_h_t7_add[9] * Wx[9][1] + d_h_t7_add[10] * Wx[10][1] + d_h_t7_add[11] * Wx[11][1] + d_h_t7_add[12] * Wx[12][1] + d_h_t7_add[13] * Wx[13][1] + d_h_t7_add[14] * Wx[14][1] + d_h_t7_add[15] * Wx[15][1];
+    d_h_t7_index[2] = d_h_t7_add[0] * Wx[0][2] + d_h_t7_add[1] * Wx[1][2] + d_h_t7_add[2] * Wx[2][2] + d_h_t7_add[3] * Wx[3][2] + d_h_t7_add[4] * Wx[4][2] + d_h_t7_add[5] * Wx[5][2] + d_h_t7_add[6] * Wx[6][2] + d_h_t7_add[7] * Wx[7][2] + d_h_t7_add[8] * Wx[8][2] + d_h_t7_add[9] * Wx[9][2] + d_h_t7_add[10] * Wx[10][2] + d_h_t7_add[11] * Wx[11][2] + d_h_t7_add[12] * Wx[12][2] + d_h_t7_add[13] * Wx[13][2] + d_h_t7_add[14] * Wx[14][2] + d_h_t7_add[15] * Wx[15][2];
     // tiny_rnn.nn:10 pad_first [8, 3]
     Arrays.fill(b100, 0, 21, 0.0f);
-    b100[21] = b98[0];
-    b100[22] = b98[1];
-    b100[23] = b98[2];
-    // tiny_rnn.nn:10 matmul [3]
-    b112[0] = b108[0] * Wx[0][0] + b108[1] * Wx[1][0] + b108[2] * Wx[2][0] + b108[3] * Wx[3][0] + b108[4] * Wx[4][0] + b108[5] * Wx[5][0] + b108[6] * Wx[6][0] + b108[7] * Wx[7][0] + b108[8] * Wx[8][0] + b108[9] * Wx[9][0] + b108[10] * Wx[10][0] + b108[11] * Wx[11][0] + b108[12] * Wx[12][0] + b108[13] * Wx[13][0] + b108[14] * Wx[14][0] + b108[15] * Wx[15][0];
-    b112[1] = b108[0] * Wx[0][1] + b108[1] * Wx[1][1] + b108[2] * Wx[2][1] + b108[3] * Wx[3][1] + b108[4] * Wx[4][1] + b108[5] * Wx[5][1] + b108[6] * Wx[6][1] + b108[7] * Wx[7][1] + b108[8] * Wx[8][1] + b108[9] * Wx[9][1] + b108[10] * Wx[10][1] + b108[11] * Wx[11][1] + b108[12] * Wx[12][1] + b108[13] * Wx[13][1] + b108[14] * Wx[14][1] + b108[15] * Wx[15][1];
-    b112[2] = b108[0] * Wx[0][2] + b108[1] * Wx[1][2] + b108[2] * Wx[2][2] + b108[3] * Wx[3][2] + b108[4] * Wx[4][2] + b108[5] * Wx[5][2] + b108[6] * Wx[6][2] + b108[7] * Wx[7][2] + b108[8] * Wx[8][2] + b108[9] * Wx[9][2] + b108[10] * Wx[10][2] + b108[11] * Wx[11][2] + b108[12] * Wx[12][2] + b108[13] * Wx[13][2] + b108[14] * Wx[14][2] + b108[15] * Wx[15][2];
+    b100[21] = d_h_t7_index[0];
+    b100[22] = d_h_t7_index[1];
+    b100[23] = d_h_t7_index[2];
+    // tiny_rnn.nn:10 d_h_t6_index = matmul [3]
+    d_h_t6_index[0] = d_h_t6_add[0] * Wx[0][0] + d_h_t6_add[1] * Wx[1][0] + d_h_t6_add[2] * Wx[2][0] + d_h_t6_add[3] * Wx[3][0] + d_h_t6_add[4] * Wx[4][0] + d_h_t6_add[5] * Wx[5][0] + d_h_t6_add[6] * Wx[6][0] + d_h_t6_add[7] * Wx[7][0] + d_h_t6_add[8] * Wx[8][0] + d_h_t6_add[9] * Wx[9][0] + d_h_t6_add[10] * Wx[10][0] + d_h_t6_add[11] * Wx[11][0] + d_h_t6_add[12] * Wx[12][0] + d_h_t6_add[13] * Wx[13][0] + d_h_t6_add[14] * Wx[14][0] + d_h_t6_add[15] * Wx[15][0];
+    d_h_t6_index[1] = d_h_t6_add[0] * Wx[0][1] + d_h_t6_add[1] * Wx[1][1] + d_h_t6_add[2] * Wx[2][1] + d_h_t6_add[3] * Wx[3][1] + d_h_t6_add[4] * Wx[4][1] + d_h_t6_add[5] * Wx[5][1] + d_h_t6_add[6] * Wx[6][1] + d_h_t6_add[7] * Wx[7][1] + d_h_t6_add[8] * Wx[8][1] + d_h_t6_add[9] * Wx[9][1] + d_h_t6_add[10] * Wx[10][1] + d_h_t6_add[11] * Wx[11][1] + d_h_t6_add[12] * Wx[12][1] + d_h_t6_add[13] * Wx[13][1] + d_h_t6_add[14] * Wx[14][1] + d_h_t6_add[15] * Wx[15][1];
+    d_h_t6_index[2] = d_h_t6_add[0] * Wx[0][2] + d_h_t6_add[1] * Wx[1][2] + d_h_t6_add[2] * Wx[2][2] + d_h_t6_add[3] * Wx[3][2] + d_h_t6_add[4] * Wx[4][2] + d_h_t6_add[5] * Wx[5][2] + d_h_t6_add[6] * Wx[6][2] + d_h_t6_add[7] * Wx[7][2] + d_h_t6_add[8] * Wx[8][2] + d_h_t6_add[9] * Wx[9][2] + d_h_t6_add[10] * Wx[10][2] + d_h_t6_add[11] * Wx[11][2] + d_h_t6_add[12] * Wx[12][2] + d_h_t6_add[13] * Wx[13][2] + d_h_t6_add[14] * Wx[14][2] + d_h_t6_add[15] * Wx[15][2];
     // tiny_rnn.nn:10 pad_first [8, 3]
     Arrays.fill(b114, 0, 18, 0.0f);
-    b114[18] = b112[0];
-    b114[19] = b112[1];
-    b114[20] = b112[2];
+    b114[18] = d_h_t6_index[0];
+    b114[19] = d_h_t6_index[1];
+    b114[20] = d_h_t6_index[2];
     b114[21] = 0;
     b114[22] = 0;
     b114[23] = 0;
   }
 
   private void inputGradients1() {
-    // tiny_rnn.nn:10 matmul [3]
-    b126[0] = b122[0] * Wx[0][0] + b122[1] * Wx[1][0] + b122[2] * Wx[2][0] + b122[3] * Wx[3][0] + b122[4] * Wx[4][0] + b122[5] * Wx[5][0] + b122[6] * Wx[6][0] + b122[7] * Wx[7][0] + b122[8] * Wx[8][0] + b122[9] * Wx[9][0] + b122[10] * Wx[10][0] + b122[11] * Wx[11][0] + b122[12] * Wx[12][0] + b122[13] * Wx[13][0] + b122[14] * Wx[14][0] + b122[15] * Wx[15][0];
-    b126[1] = b122[0] * Wx[0][1] + b122[1] * Wx[1][1] + b122[2] * Wx[2][1] + b122[3] * Wx[3][1] + b122[4] * Wx[4][1] + b122[5] * Wx[5][1] + b122[6] * Wx[6][1] + b122[7] * Wx[7][1] + b122[8] * Wx[8][1] + b122[9] * Wx[9][1] + b122[10] * Wx[10][1] + b122[11] * Wx[11][1] + b122[12] * Wx[12][1] + b122[13] * Wx[13][1] + b122[14] * Wx[14][1] + b122[15] * Wx[15][1];
-    b126[2] = b122[0] * Wx[0][2] + b122[1] * Wx[1][2] + b122[2] * Wx[2][2] + b122[3] * Wx[3][2] + b122[4] * Wx[4][2] + b122[5] * Wx[5][2] + b122[6] * Wx[6][2] + b122[7] * Wx[7][2] + b122[8] * Wx[8][2] + b122[9] * Wx[9][2] + b122[10] * Wx[10][2] + b122[11] * Wx[11][2] + b122[12] * Wx[12][2] + b122[13] * Wx[13][2] + b122[14] * Wx[14][2] + b122[15] * Wx[15][2];
+    // tiny_rnn.nn:10 d_h_t5_index = matmul [3]
+    d_h_t5_index[0] = d_h_t5_add[0] * Wx[0][0] + d_h_t5_add[1] * Wx[1][0] + d_h_t5_add[2] * Wx[2][0] + d_h_t5_add[3] * Wx[3][0] + d_h_t5_add[4] * Wx[4][0] + d_h_t5_add[5] * Wx[5][0] + d_h_t5_add[6] * Wx[6][0] + d_h_t5_add[7] * Wx[7][0] + d_h_t5_add[8] * Wx[8][0] + d_h_t5_add[9] * Wx[9][0] + d_h_t5_add[10] * Wx[10][0] + d_h_t5_add[11] * Wx[11][0] + d_h_t5_add[12] * Wx[12][0] + d_h_t5_add[13] * Wx[13][0] + d_h_t5_add[14] * Wx[14][0] + d_h_t5_add[15] * Wx[15][0];
+    d_h_t5_index[1] = d_h_t5_add[0] * Wx[0][1] + d_h_t5_add[1] * Wx[1][1] + d_h_t5_add[2] * Wx[2][1] + d_h_t5_add[3] * Wx[3][1] + d_h_t5_add[4] * Wx[4][1] + d_h_t5_add[5] * Wx[5][1] + d_h_t5_add[6] * Wx[6][1] + d_h_t5_add[7] * Wx[7][1] + d_h_t5_add[8] * Wx[8][1] + d_h_t5_add[9] * Wx[9][1] + d_h_t5_add[10] * Wx[10][1] + d_h_t5_add[11] * Wx[11][1] + d_h_t5_add[12] * Wx[12][1] + d_h_t5_add[13] * Wx[13][1] + d_h_t5_add[14] * Wx[14][1] + d_h_t5_add[15] * Wx[15][1];
+    d_h_t5_index[2] = d_h_t5_add[0] * Wx[0][2] + d_h_t5_add[1] * Wx[1][2] + d_h_t5_add[2] * Wx[2][2] + d_h_t5_add[3] * Wx[3][2] + d_h_t5_add[4] * Wx[4][2] + d_h_t5_add[5] * Wx[5][2] + d_h_t5_add[6] * Wx[6][2] + d_h_t5_add[7] * Wx[7][2] + d_h_t5_add[8] * Wx[8][2] + d_h_t5_add[9] * Wx[9][2] + d_h_t5_add[10] * Wx[10][2] + d_h_t5_add[11] * Wx[11][2] + d_h_t5_add[12] * Wx[12][2] + d_h_t5_add[13] * Wx[13][2] + d_h_t5_add[14] * Wx[14][2] + d_h_t5_add[15] * Wx[15][2];
     // tiny_rnn.nn:10 pad_first [8, 3]
     b128[0] = 0;
     b128[1] = 0;
@@ -2246,19 +2246,19 @@ public final class TinyRnn implements FloatModel {
     b128[12] = 0;
     b128[13] = 0;
     b128[14] = 0;
-    b128[15] = b126[0];
-    b128[16] = b126[1];
-    b128[17] = b126[2];
+    b128[15] = d_h_t5_index[0];
+    b128[16] = d_h_t5_index[1];
+    b128[17] = d_h_t5_index[2];
     b128[18] = 0;
     b128[19] = 0;
     b128[20] = 0;
     b128[21] = 0;
     b128[22] = 0;
     b128[23] = 0;
-    // tiny_rnn.nn:10 matmul [3]
-    b140[0] = b136[0] * Wx[0][0] + b136[1] * Wx[1][0] + b136[2] * Wx[2][0] + b136[3] * Wx[3][0] + b136[4] * Wx[4][0] + b136[5] * Wx[5][0] + b136[6] * Wx[6][0] + b136[7] * Wx[7][0] + b136[8] * Wx[8][0] + b136[9] * Wx[9][0] + b136[10] * Wx[10][0] + b136[11] * Wx[11][0] + b136[12] * Wx[12][0] + b136[13] * Wx[13][0] + b136[14] * Wx[14][0] + b136[15] * Wx[15][0];
-    b140[1] = b136[0] * Wx[0][1] + b136[1] * Wx[1][1] + b136[2] * Wx[2][1] + b136[3] * Wx[3][1] + b136[4] * Wx[4][1] + b136[5] * Wx[5][1] + b136[6] * Wx[6][1] + b136[7] * Wx[7][1] + b136[8] * Wx[8][1] + b136[9] * Wx[9][1] + b136[10] * Wx[10][1] + b136[11] * Wx[11][1] + b136[12] * Wx[12][1] + b136[13] * Wx[13][1] + b136[14] * Wx[14][1] + b136[15] * Wx[15][1];
-    b140[2] = b136[0] * Wx[0][2] + b136[1] * Wx[1][2] + b136[2] * Wx[2][2] + b136[3] * Wx[3][2] + b136[4] * Wx[4][2] + b136[5] * Wx[5][2] + b136[6] * Wx[6][2] + b136[7] * Wx[7][2] + b136[8] * Wx[8][2] + b136[9] * Wx[9][2] + b136[10] * Wx[10][2] + b136[11] * Wx[11][2] + b136[12] * Wx[12][2] + b136[13] * Wx[13][2] + b136[14] * Wx[14][2] + b136[15] * Wx[15][2];
+    // tiny_rnn.nn:10 d_h_t4_index = matmul [3]
+    d_h_t4_index[0] = d_h_t4_add[0] * Wx[0][0] + d_h_t4_add[1] * Wx[1][0] + d_h_t4_add[2] * Wx[2][0] + d_h_t4_add[3] * Wx[3][0] + d_h_t4_add[4] * Wx[4][0] + d_h_t4_add[5] * Wx[5][0] + d_h_t4_add[6] * Wx[6][0] + d_h_t4_add[7] * Wx[7][0] + d_h_t4_add[8] * Wx[8][0] + d_h_t4_add[9] * Wx[9][0] + d_h_t4_add[10] * Wx[10][0] + d_h_t4_add[11] * Wx[11][0] + d_h_t4_add[12] * Wx[12][0] + d_h_t4_add[13] * Wx[13][0] + d_h_t4_add[14] * Wx[14][0] + d_h_t4_add[15] * Wx[15][0];
+    d_h_t4_index[1] = d_h_t4_add[0] * Wx[0][1] + d_h_t4_add[1] * Wx[1][1] + d_h_t4_add[2] * Wx[2][1] + d_h_t4_add[3] * Wx[3][1] + d_h_t4_add[4] * Wx[4][1] + d_h_t4_add[5] * Wx[5][1] + d_h_t4_add[6] * Wx[6][1] + d_h_t4_add[7] * Wx[7][1] + d_h_t4_add[8] * Wx[8][1] + d_h_t4_add[9] * Wx[9][1] + d_h_t4_add[10] * Wx[10][1] + d_h_t4_add[11] * Wx[11][1] + d_h_t4_add[12] * Wx[12][1] + d_h_t4_add[13] * Wx[13][1] + d_h_t4_add[14] * Wx[14][1] + d_h_t4_add[15] * Wx[15][1];
+    d_h_t4_index[2] = d_h_t4_add[0] * Wx[0][2] + d_h_t4_add[1] * Wx[1][2] + d_h_t4_add[2] * Wx[2][2] + d_h_t4_add[3] * Wx[3][2] + d_h_t4_add[4] * Wx[4][2] + d_h_t4_add[5] * Wx[5][2] + d_h_t4_add[6] * Wx[6][2] + d_h_t4_add[7] * Wx[7][2] + d_h_t4_add[8] * Wx[8][2] + d_h_t4_add[9] * Wx[9][2] + d_h_t4_add[10] * Wx[10][2] + d_h_t4_add[11] * Wx[11][2] + d_h_t4_add[12] * Wx[12][2] + d_h_t4_add[13] * Wx[13][2] + d_h_t4_add[14] * Wx[14][2] + d_h_t4_add[15] * Wx[15][2];
     // tiny_rnn.nn:10 pad_first [8, 3]
     b142[0] = 0;
     b142[1] = 0;
@@ -2272,9 +2272,9 @@ public final class TinyRnn implements FloatModel {
     b142[9] = 0;
     b142[10] = 0;
     b142[11] = 0;
-    b142[12] = b140[0];
-    b142[13] = b140[1];
-    b142[14] = b140[2];
+    b142[12] = d_h_t4_index[0];
+    b142[13] = d_h_t4_index[1];
+    b142[14] = d_h_t4_index[2];
     b142[15] = 0;
     b142[16] = 0;
     b142[17] = 0;
@@ -2287,10 +2287,10 @@ public final class TinyRnn implements FloatModel {
   }
 
   private void inputGradients2() {
-    // tiny_rnn.nn:10 matmul [3]
-    b154[0] = b150[0] * Wx[0][0] + b150[1] * Wx[1][0] + b150[2] * Wx[2][0] + b150[3] * Wx[3][0] + b150[4] * Wx[4][0] + b150[5] * Wx[5][0] + b150[6] * Wx[6][0] + b150[7] * Wx[7][0] + b150[8] * Wx[8][0] + b150[9] * Wx[9][0] + b150[10] * Wx[10][0] + b150[11] * Wx[11][0] + b150[12] * Wx[12][0] + b150[13] * Wx[13][0] + b150[14] * Wx[14][0] + b150[15] * Wx[15][0];
-    b154[1] = b150[0] * Wx[0][1] + b150[1] * Wx[1][1] + b150[2] * Wx[2][1] + b150[3] * Wx[3][1] + b150[4] * Wx[4][1] + b150[5] * Wx[5][1] + b150[6] * Wx[6][1] + b150[7] * Wx[7][1] + b150[8] * Wx[8][1] + b150[9] * Wx[9][1] + b150[10] * Wx[10][1] + b150[11] * Wx[11][1] + b150[12] * Wx[12][1] + b150[13] * Wx[13][1] + b150[14] * Wx[14][1] + b150[15] * Wx[15][1];
-    b154[2] = b150[0] * Wx[0][2] + b150[1] * Wx[1][2] + b150[2] * Wx[2][2] + b150[3] * Wx[3][2] + b150[4] * Wx[4][2] + b150[5] * Wx[5][2] + b150[6] * Wx[6][2] + b150[7] * Wx[7][2] + b150[8] * Wx[8][2] + b150[9] * Wx[9][2] + b150[10] * Wx[10][2] + b150[11] * Wx[11][2] + b150[12] * Wx[12][2] + b150[13] * Wx[13][2] + b150[14] * Wx[14][2] + b150[15] * Wx[15][2];
+    // tiny_rnn.nn:10 d_h_t3_index = matmul [3]
+    d_h_t3_index[0] = d_h_t3_add[0] * Wx[0][0] + d_h_t3_add[1] * Wx[1][0] + d_h_t3_add[2] * Wx[2][0] + d_h_t3_add[3] * Wx[3][0] + d_h_t3_add[4] * Wx[4][0] + d_h_t3_add[5] * Wx[5][0] + d_h_t3_add[6] * Wx[6][0] + d_h_t3_add[7] * Wx[7][0] + d_h_t3_add[8] * Wx[8][0] + d_h_t3_add[9] * Wx[9][0] + d_h_t3_add[10] * Wx[10][0] + d_h_t3_add[11] * Wx[11][0] + d_h_t3_add[12] * Wx[12][0] + d_h_t3_add[13] * Wx[13][0] + d_h_t3_add[14] * Wx[14][0] + d_h_t3_add[15] * Wx[15][0];
+    d_h_t3_index[1] = d_h_t3_add[0] * Wx[0][1] + d_h_t3_add[1] * Wx[1][1] + d_h_t3_add[2] * Wx[2][1] + d_h_t3_add[3] * Wx[3][1] + d_h_t3_add[4] * Wx[4][1] + d_h_t3_add[5] * Wx[5][1] + d_h_t3_add[6] * Wx[6][1] + d_h_t3_add[7] * Wx[7][1] + d_h_t3_add[8] * Wx[8][1] + d_h_t3_add[9] * Wx[9][1] + d_h_t3_add[10] * Wx[10][1] + d_h_t3_add[11] * Wx[11][1] + d_h_t3_add[12] * Wx[12][1] + d_h_t3_add[13] * Wx[13][1] + d_h_t3_add[14] * Wx[14][1] + d_h_t3_add[15] * Wx[15][1];
+    d_h_t3_index[2] = d_h_t3_add[0] * Wx[0][2] + d_h_t3_add[1] * Wx[1][2] + d_h_t3_add[2] * Wx[2][2] + d_h_t3_add[3] * Wx[3][2] + d_h_t3_add[4] * Wx[4][2] + d_h_t3_add[5] * Wx[5][2] + d_h_t3_add[6] * Wx[6][2] + d_h_t3_add[7] * Wx[7][2] + d_h_t3_add[8] * Wx[8][2] + d_h_t3_add[9] * Wx[9][2] + d_h_t3_add[10] * Wx[10][2] + d_h_t3_add[11] * Wx[11][2] + d_h_t3_add[12] * Wx[12][2] + d_h_t3_add[13] * Wx[13][2] + d_h_t3_add[14] * Wx[14][2] + d_h_t3_add[15] * Wx[15][2];
     // tiny_rnn.nn:10 pad_first [8, 3]
     b156[0] = 0;
     b156[1] = 0;
@@ -2301,9 +2301,9 @@ public final class TinyRnn implements FloatModel {
     b156[6] = 0;
     b156[7] = 0;
     b156[8] = 0;
-    b156[9] = b154[0];
-    b156[10] = b154[1];
-    b156[11] = b154[2];
+    b156[9] = d_h_t3_index[0];
+    b156[10] = d_h_t3_index[1];
+    b156[11] = d_h_t3_index[2];
     b156[12] = 0;
     b156[13] = 0;
     b156[14] = 0;
@@ -2316,10 +2316,10 @@ public final class TinyRnn implements FloatModel {
     b156[21] = 0;
     b156[22] = 0;
     b156[23] = 0;
-    // tiny_rnn.nn:10 matmul [3]
-    b168[0] = b164[0] * Wx[0][0] + b164[1] * Wx[1][0] + b164[2] * Wx[2][0] + b164[3] * Wx[3][0] + b164[4] * Wx[4][0] + b164[5] * Wx[5][0] + b164[6] * Wx[6][0] + b164[7] * Wx[7][0] + b164[8] * Wx[8][0] + b164[9] * Wx[9][0] + b164[10] * Wx[10][0] + b164[11] * Wx[11][0] + b164[12] * Wx[12][0] + b164[13] * Wx[13][0] + b164[14] * Wx[14][0] + b164[15] * Wx[15][0];
-    b168[1] = b164[0] * Wx[0][1] + b164[1] * Wx[1][1] + b164[2] * Wx[2][1] + b164[3] * Wx[3][1] + b164[4] * Wx[4][1] + b164[5] * Wx[5][1] + b164[6] * Wx[6][1] + b164[7] * Wx[7][1] + b164[8] * Wx[8][1] + b164[9] * Wx[9][1] + b164[10] * Wx[10][1] + b164[11] * Wx[11][1] + b164[12] * Wx[12][1] + b164[13] * Wx[13][1] + b164[14] * Wx[14][1] + b164[15] * Wx[15][1];
-    b168[2] = b164[0] * Wx[0][2] + b164[1] * Wx[1][2] + b164[2] * Wx[2][2] + b164[3] * Wx[3][2] + b164[4] * Wx[4][2] + b164[5] * Wx[5][2] + b164[6] * Wx[6][2] + b164[7] * Wx[7][2] + b164[8] * Wx[8][2] + b164[9] * Wx[9][2] + b164[10] * Wx[10][2] + b164[11] * Wx[11][2] + b164[12] * Wx[12][2] + b164[13] * Wx[13][2] + b164[14] * Wx[14][2] + b164[15] * Wx[15][2];
+    // tiny_rnn.nn:10 d_h_t2_index = matmul [3]
+    d_h_t2_index[0] = d_h_t2_add[0] * Wx[0][0] + d_h_t2_add[1] * Wx[1][0] + d_h_t2_add[2] * Wx[2][0] + d_h_t2_add[3] * Wx[3][0] + d_h_t2_add[4] * Wx[4][0] + d_h_t2_add[5] * Wx[5][0] + d_h_t2_add[6] * Wx[6][0] + d_h_t2_add[7] * Wx[7][0] + d_h_t2_add[8] * Wx[8][0] + d_h_t2_add[9] * Wx[9][0] + d_h_t2_add[10] * Wx[10][0] + d_h_t2_add[11] * Wx[11][0] + d_h_t2_add[12] * Wx[12][0] + d_h_t2_add[13] * Wx[13][0] + d_h_t2_add[14] * Wx[14][0] + d_h_t2_add[15] * Wx[15][0];
+    d_h_t2_index[1] = d_h_t2_add[0] * Wx[0][1] + d_h_t2_add[1] * Wx[1][1] + d_h_t2_add[2] * Wx[2][1] + d_h_t2_add[3] * Wx[3][1] + d_h_t2_add[4] * Wx[4][1] + d_h_t2_add[5] * Wx[5][1] + d_h_t2_add[6] * Wx[6][1] + d_h_t2_add[7] * Wx[7][1] + d_h_t2_add[8] * Wx[8][1] + d_h_t2_add[9] * Wx[9][1] + d_h_t2_add[10] * Wx[10][1] + d_h_t2_add[11] * Wx[11][1] + d_h_t2_add[12] * Wx[12][1] + d_h_t2_add[13] * Wx[13][1] + d_h_t2_add[14] * Wx[14][1] + d_h_t2_add[15] * Wx[15][1];
+    d_h_t2_index[2] = d_h_t2_add[0] * Wx[0][2] + d_h_t2_add[1] * Wx[1][2] + d_h_t2_add[2] * Wx[2][2] + d_h_t2_add[3] * Wx[3][2] + d_h_t2_add[4] * Wx[4][2] + d_h_t2_add[5] * Wx[5][2] + d_h_t2_add[6] * Wx[6][2] + d_h_t2_add[7] * Wx[7][2] + d_h_t2_add[8] * Wx[8][2] + d_h_t2_add[9] * Wx[9][2] + d_h_t2_add[10] * Wx[10][2] + d_h_t2_add[11] * Wx[11][2] + d_h_t2_add[12] * Wx[12][2] + d_h_t2_add[13] * Wx[13][2] + d_h_t2_add[14] * Wx[14][2] + d_h_t2_add[15] * Wx[15][2];
     // tiny_rnn.nn:10 pad_first [8, 3]
     b170[0] = 0;
     b170[1] = 0;
@@ -2327,9 +2327,9 @@ public final class TinyRnn implements FloatModel {
     b170[3] = 0;
     b170[4] = 0;
     b170[5] = 0;
-    b170[6] = b168[0];
-    b170[7] = b168[1];
-    b170[8] = b168[2];
+    b170[6] = d_h_t2_index[0];
+    b170[7] = d_h_t2_index[1];
+    b170[8] = d_h_t2_index[2];
     b170[9] = 0;
     b170[10] = 0;
     b170[11] = 0;
@@ -2348,26 +2348,26 @@ public final class TinyRnn implements FloatModel {
   }
 
   private void inputGradients3() {
-    // tiny_rnn.nn:10 matmul [3]
-    b182[0] = b178[0] * Wx[0][0] + b178[1] * Wx[1][0] + b178[2] * Wx[2][0] + b178[3] * Wx[3][0] + b178[4] * Wx[4][0] + b178[5] * Wx[5][0] + b178[6] * Wx[6][0] + b178[7] * Wx[7][0] + b178[8] * Wx[8][0] + b178[9] * Wx[9][0] + b178[10] * Wx[10][0] + b178[11] * Wx[11][0] + b178[12] * Wx[12][0] + b178[13] * Wx[13][0] + b178[14] * Wx[14][0] + b178[15] * Wx[15][0];
-    b182[1] = b178[0] * Wx[0][1] + b178[1] * Wx[1][1] + b178[2] * Wx[2][1] + b178[3] * Wx[3][1] + b178[4] * Wx[4][1] + b178[5] * Wx[5][1] + b178[6] * Wx[6][1] + b178[7] * Wx[7][1] + b178[8] * Wx[8][1] + b178[9] * Wx[9][1] + b178[10] * Wx[10][1] + b178[11] * Wx[11][1] + b178[12] * Wx[12][1] + b178[13] * Wx[13][1] + b178[14] * Wx[14][1] + b178[15] * Wx[15][1];
-    b182[2] = b178[0] * Wx[0][2] + b178[1] * Wx[1][2] + b178[2] * Wx[2][2] + b178[3] * Wx[3][2] + b178[4] * Wx[4][2] + b178[5] * Wx[5][2] + b178[6] * Wx[6][2] + b178[7] * Wx[7][2] + b178[8] * Wx[8][2] + b178[9] * Wx[9][2] + b178[10] * Wx[10][2] + b178[11] * Wx[11][2] + b178[12] * Wx[12][2] + b178[13] * Wx[13][2] + b178[14] * Wx[14][2] + b178[15] * Wx[15][2];
+    // tiny_rnn.nn:10 d_h_t1_index = matmul [3]
+    d_h_t1_index[0] = d_h_t1_add[0] * Wx[0][0] + d_h_t1_add[1] * Wx[1][0] + d_h_t1_add[2] * Wx[2][0] + d_h_t1_add[3] * Wx[3][0] + d_h_t1_add[4] * Wx[4][0] + d_h_t1_add[5] * Wx[5][0] + d_h_t1_add[6] * Wx[6][0] + d_h_t1_add[7] * Wx[7][0] + d_h_t1_add[8] * Wx[8][0] + d_h_t1_add[9] * Wx[9][0] + d_h_t1_add[10] * Wx[10][0] + d_h_t1_add[11] * Wx[11][0] + d_h_t1_add[12] * Wx[12][0] + d_h_t1_add[13] * Wx[13][0] + d_h_t1_add[14] * Wx[14][0] + d_h_t1_add[15] * Wx[15][0];
+    d_h_t1_index[1] = d_h_t1_add[0] * Wx[0][1] + d_h_t1_add[1] * Wx[1][1] + d_h_t1_add[2] * Wx[2][1] + d_h_t1_add[3] * Wx[3][1] + d_h_t1_add[4] * Wx[4][1] + d_h_t1_add[5] * Wx[5][1] + d_h_t1_add[6] * Wx[6][1] + d_h_t1_add[7] * Wx[7][1] + d_h_t1_add[8] * Wx[8][1] + d_h_t1_add[9] * Wx[9][1] + d_h_t1_add[10] * Wx[10][1] + d_h_t1_add[11] * Wx[11][1] + d_h_t1_add[12] * Wx[12][1] + d_h_t1_add[13] * Wx[13][1] + d_h_t1_add[14] * Wx[14][1] + d_h_t1_add[15] * Wx[15][1];
+    d_h_t1_index[2] = d_h_t1_add[0] * Wx[0][2] + d_h_t1_add[1] * Wx[1][2] + d_h_t1_add[2] * Wx[2][2] + d_h_t1_add[3] * Wx[3][2] + d_h_t1_add[4] * Wx[4][2] + d_h_t1_add[5] * Wx[5][2] + d_h_t1_add[6] * Wx[6][2] + d_h_t1_add[7] * Wx[7][2] + d_h_t1_add[8] * Wx[8][2] + d_h_t1_add[9] * Wx[9][2] + d_h_t1_add[10] * Wx[10][2] + d_h_t1_add[11] * Wx[11][2] + d_h_t1_add[12] * Wx[12][2] + d_h_t1_add[13] * Wx[13][2] + d_h_t1_add[14] * Wx[14][2] + d_h_t1_add[15] * Wx[15][2];
     // tiny_rnn.nn:10 pad_first [8, 3]
     b184[0] = 0;
     b184[1] = 0;
     b184[2] = 0;
-    b184[3] = b182[0];
-    b184[4] = b182[1];
-    b184[5] = b182[2];
+    b184[3] = d_h_t1_index[0];
+    b184[4] = d_h_t1_index[1];
+    b184[5] = d_h_t1_index[2];
     Arrays.fill(b184, 6, 24, 0.0f);
-    // tiny_rnn.nn:10 matmul [3]
-    b195[0] = b192[0] * Wx[0][0] + b192[1] * Wx[1][0] + b192[2] * Wx[2][0] + b192[3] * Wx[3][0] + b192[4] * Wx[4][0] + b192[5] * Wx[5][0] + b192[6] * Wx[6][0] + b192[7] * Wx[7][0] + b192[8] * Wx[8][0] + b192[9] * Wx[9][0] + b192[10] * Wx[10][0] + b192[11] * Wx[11][0] + b192[12] * Wx[12][0] + b192[13] * Wx[13][0] + b192[14] * Wx[14][0] + b192[15] * Wx[15][0];
-    b195[1] = b192[0] * Wx[0][1] + b192[1] * Wx[1][1] + b192[2] * Wx[2][1] + b192[3] * Wx[3][1] + b192[4] * Wx[4][1] + b192[5] * Wx[5][1] + b192[6] * Wx[6][1] + b192[7] * Wx[7][1] + b192[8] * Wx[8][1] + b192[9] * Wx[9][1] + b192[10] * Wx[10][1] + b192[11] * Wx[11][1] + b192[12] * Wx[12][1] + b192[13] * Wx[13][1] + b192[14] * Wx[14][1] + b192[15] * Wx[15][1];
-    b195[2] = b192[0] * Wx[0][2] + b192[1] * Wx[1][2] + b192[2] * Wx[2][2] + b192[3] * Wx[3][2] + b192[4] * Wx[4][2] + b192[5] * Wx[5][2] + b192[6] * Wx[6][2] + b192[7] * Wx[7][2] + b192[8] * Wx[8][2] + b192[9] * Wx[9][2] + b192[10] * Wx[10][2] + b192[11] * Wx[11][2] + b192[12] * Wx[12][2] + b192[13] * Wx[13][2] + b192[14] * Wx[14][2] + b192[15] * Wx[15][2];
+    // tiny_rnn.nn:10 d_h_t0_index = matmul [3]
+    d_h_t0_index[0] = d_h_t0_add[0] * Wx[0][0] + d_h_t0_add[1] * Wx[1][0] + d_h_t0_add[2] * Wx[2][0] + d_h_t0_add[3] * Wx[3][0] + d_h_t0_add[4] * Wx[4][0] + d_h_t0_add[5] * Wx[5][0] + d_h_t0_add[6] * Wx[6][0] + d_h_t0_add[7] * Wx[7][0] + d_h_t0_add[8] * Wx[8][0] + d_h_t0_add[9] * Wx[9][0] + d_h_t0_add[10] * Wx[10][0] + d_h_t0_add[11] * Wx[11][0] + d_h_t0_add[12] * Wx[12][0] + d_h_t0_add[13] * Wx[13][0] + d_h_t0_add[14] * Wx[14][0] + d_h_t0_add[15] * Wx[15][0];
+    d_h_t0_index[1] = d_h_t0_add[0] * Wx[0][1] + d_h_t0_add[1] * Wx[1][1] + d_h_t0_add[2] * Wx[2][1] + d_h_t0_add[3] * Wx[3][1] + d_h_t0_add[4] * Wx[4][1] + d_h_t0_add[5] * Wx[5][1] + d_h_t0_add[6] * Wx[6][1] + d_h_t0_add[7] * Wx[7][1] + d_h_t0_add[8] * Wx[8][1] + d_h_t0_add[9] * Wx[9][1] + d_h_t0_add[10] * Wx[10][1] + d_h_t0_add[11] * Wx[11][1] + d_h_t0_add[12] * Wx[12][1] + d_h_t0_add[13] * Wx[13][1] + d_h_t0_add[14] * Wx[14][1] + d_h_t0_add[15] * Wx[15][1];
+    d_h_t0_index[2] = d_h_t0_add[0] * Wx[0][2] + d_h_t0_add[1] * Wx[1][2] + d_h_t0_add[2] * Wx[2][2] + d_h_t0_add[3] * Wx[3][2] + d_h_t0_add[4] * Wx[4][2] + d_h_t0_add[5] * Wx[5][2] + d_h_t0_add[6] * Wx[6][2] + d_h_t0_add[7] * Wx[7][2] + d_h_t0_add[8] * Wx[8][2] + d_h_t0_add[9] * Wx[9][2] + d_h_t0_add[10] * Wx[10][2] + d_h_t0_add[11] * Wx[11][2] + d_h_t0_add[12] * Wx[12][2] + d_h_t0_add[13] * Wx[13][2] + d_h_t0_add[14] * Wx[14][2] + d_h_t0_add[15] * Wx[15][2];
     // tiny_rnn.nn:10 pad_first [8, 3]
-    b197[0] = b195[0];
-    b197[1] = b195[1];
-    b197[2] = b195[2];
+    b197[0] = d_h_t0_index[0];
+    b197[1] = d_h_t0_index[1];
+    b197[2] = d_h_t0_index[2];
     Arrays.fill(b197, 3, 24, 0.0f);
     // tiny_rnn.nn:2 add [8, 3]
     for (int i = 0; i < 24; i++) {
@@ -2496,7 +2496,7 @@ public final class TinyRnn implements FloatModel {
       lossCommon0();
       lossCommon1();
       lossCommon2();
-      sum += f85[0];
+      sum += loss_t7_add[0];
     }
     return (float) (sum / batch);
   }
@@ -2540,7 +2540,7 @@ public final class TinyRnn implements FloatModel {
         inputGradients1();
         inputGradients2();
         inputGradients3();
-        sum += f85[0];
+        sum += loss_t7_add[0];
         storeInputGradients(s * INPUT_SIZE);
       }
     } else {
@@ -2571,7 +2571,7 @@ public final class TinyRnn implements FloatModel {
         backward10();
         backward11();
         backward12();
-        sum += f85[0];
+        sum += loss_t7_add[0];
       }
     }
     return (float) (sum / batch);
@@ -2588,108 +2588,108 @@ public final class TinyRnn implements FloatModel {
   }
 
   private void allocateBuffers0() {
-    f7 = new float[3];
-    f8 = new float[16];
-    f9 = new float[16];
+    h_t0_index = new float[3];
+    h_t0_matmul = new float[16];
+    h_t0_matmul_ = new float[16];
     h_t0 = new float[16];
-    f13 = new float[2];
-    f14 = new float[2];
-    f15 = new float[1];
-    f16 = new float[3];
-    f17 = new float[16];
-    f18 = new float[16];
+    loss_t0_matmul = new float[2];
+    loss_t0_index = new float[2];
+    loss_t0_mse = new float[1];
+    h_t1_index = new float[3];
+    h_t1_matmul = new float[16];
+    h_t1_matmul_ = new float[16];
     h_t1 = new float[16];
-    f22 = new float[2];
-    f23 = new float[2];
-    f24 = new float[1];
-    f26 = new float[3];
-    f27 = new float[16];
-    f28 = new float[16];
+    loss_t1_matmul = new float[2];
+    loss_t1_index = new float[2];
+    loss_t1_mse = new float[1];
+    h_t2_index = new float[3];
+    h_t2_matmul = new float[16];
+    h_t2_matmul_ = new float[16];
     h_t2 = new float[16];
-    f32 = new float[2];
-    f33 = new float[2];
-    f34 = new float[1];
-    f36 = new float[3];
-    f37 = new float[16];
-    f38 = new float[16];
+    loss_t2_matmul = new float[2];
+    loss_t2_index = new float[2];
+    loss_t2_mse = new float[1];
+    h_t3_index = new float[3];
+    h_t3_matmul = new float[16];
+    h_t3_matmul_ = new float[16];
     h_t3 = new float[16];
-    f42 = new float[2];
-    f43 = new float[2];
-    f44 = new float[1];
-    f46 = new float[3];
-    f47 = new float[16];
-    f48 = new float[16];
+    loss_t3_matmul = new float[2];
+    loss_t3_index = new float[2];
+    loss_t3_mse = new float[1];
+    h_t4_index = new float[3];
+    h_t4_matmul = new float[16];
+    h_t4_matmul_ = new float[16];
     h_t4 = new float[16];
-    f52 = new float[2];
-    f53 = new float[2];
-    f54 = new float[1];
-    f56 = new float[3];
-    f57 = new float[16];
-    f58 = new float[16];
+    loss_t4_matmul = new float[2];
+    loss_t4_index = new float[2];
+    loss_t4_mse = new float[1];
+    h_t5_index = new float[3];
+    h_t5_matmul = new float[16];
+    h_t5_matmul_ = new float[16];
     h_t5 = new float[16];
-    f62 = new float[2];
-    f63 = new float[2];
-    f64 = new float[1];
-    f66 = new float[3];
-    f67 = new float[16];
-    f68 = new float[16];
+    loss_t5_matmul = new float[2];
+    loss_t5_index = new float[2];
+    loss_t5_mse = new float[1];
+    h_t6_index = new float[3];
+    h_t6_matmul = new float[16];
+    h_t6_matmul_ = new float[16];
     h_t6 = new float[16];
-    f72 = new float[2];
-    f73 = new float[2];
-    f74 = new float[1];
-    f76 = new float[3];
-    f77 = new float[16];
-    f78 = new float[16];
+    loss_t6_matmul = new float[2];
+    loss_t6_index = new float[2];
+    loss_t6_mse = new float[1];
+    h_t7_index = new float[3];
+    h_t7_matmul = new float[16];
+    h_t7_matmul_ = new float[16];
     h_t7 = new float[16];
-    f82 = new float[2];
-    f83 = new float[2];
-    f84 = new float[1];
-    f85 = new float[1];
-    b89 = new float[2];
-    b94 = new float[16];
+    loss_t7_matmul = new float[2];
+    loss_t7_index = new float[2];
+    loss_t7_mse = new float[1];
+    loss_t7_add = new float[1];
+    d_loss_t7_matmul = new float[2];
+    d_h_t7_add = new float[16];
     b96 = new float[16];
-    b98 = new float[3];
+    d_h_t7_index = new float[3];
     b100 = new float[24];
-    b102 = new float[2];
+    d_loss_t6_matmul = new float[2];
     b104 = new float[16];
-    b108 = new float[16];
+    d_h_t6_add = new float[16];
     b110 = new float[16];
-    b112 = new float[3];
+    d_h_t6_index = new float[3];
     b114 = new float[24];
-    b116 = new float[2];
+    d_loss_t5_matmul = new float[2];
     b118 = new float[16];
-    b122 = new float[16];
+    d_h_t5_add = new float[16];
     b124 = new float[16];
-    b126 = new float[3];
+    d_h_t5_index = new float[3];
     b128 = new float[24];
-    b130 = new float[2];
+    d_loss_t4_matmul = new float[2];
     b132 = new float[16];
-    b136 = new float[16];
+    d_h_t4_add = new float[16];
     b138 = new float[16];
-    b140 = new float[3];
+    d_h_t4_index = new float[3];
     b142 = new float[24];
-    b144 = new float[2];
+    d_loss_t3_matmul = new float[2];
     b146 = new float[16];
-    b150 = new float[16];
+    d_h_t3_add = new float[16];
     b152 = new float[16];
-    b154 = new float[3];
+    d_h_t3_index = new float[3];
     b156 = new float[24];
-    b158 = new float[2];
+    d_loss_t2_matmul = new float[2];
     b160 = new float[16];
-    b164 = new float[16];
+    d_h_t2_add = new float[16];
     b166 = new float[16];
-    b168 = new float[3];
+    d_h_t2_index = new float[3];
     b170 = new float[24];
-    b172 = new float[2];
+    d_loss_t1_matmul = new float[2];
     b174 = new float[16];
-    b178 = new float[16];
+    d_h_t1_add = new float[16];
     b180 = new float[16];
-    b182 = new float[3];
+    d_h_t1_index = new float[3];
     b184 = new float[24];
-    b186 = new float[2];
+    d_loss_t0_matmul = new float[2];
     b188 = new float[16];
-    b192 = new float[16];
-    b195 = new float[3];
+    d_h_t0_add = new float[16];
+    d_h_t0_index = new float[3];
     b197 = new float[24];
     b232 = new float[24];
   }

@@ -102,25 +102,25 @@ public final class Xor implements FloatModel {
 
   private final float[] y = new float[1];
 
-  private float[] f6;
+  private float[] h_matmul;
 
   private float[] h;
 
-  private float[] f9;
+  private float[] yhat_matmul;
 
-  private float[] f10;
+  private float[] yhat_add;
 
   private float[] yhat;
 
-  private float[] f12;
+  private float[] loss_bce;
 
-  private float[] b16;
+  private float[] d_yhat_add;
 
-  private float[] b21;
+  private float[] d_h_add;
 
   private float[] b23;
 
-  private double expf10;
+  private double expyhat_add;
 
   /**
    * Allocates parameters, gradients and work buffers for batches of up to maxBatch.
@@ -157,89 +157,89 @@ public final class Xor implements FloatModel {
   }
 
   private void forwardCommon0() {
-    // xor.nn:11 matmul [4]
-    f6[0] = W1[0][0] * x[0] + W1[0][1] * x[1];
-    f6[1] = W1[1][0] * x[0] + W1[1][1] * x[1];
-    f6[2] = W1[2][0] * x[0] + W1[2][1] * x[1];
-    f6[3] = W1[3][0] * x[0] + W1[3][1] * x[1];
+    // xor.nn:11 h_matmul = matmul [4]
+    h_matmul[0] = W1[0][0] * x[0] + W1[0][1] * x[1];
+    h_matmul[1] = W1[1][0] * x[0] + W1[1][1] * x[1];
+    h_matmul[2] = W1[2][0] * x[0] + W1[2][1] * x[1];
+    h_matmul[3] = W1[3][0] * x[0] + W1[3][1] * x[1];
     // xor.nn:11 h = sigmoid [4]
-    h[0] = sigmoid(f6[0] + b1[0]);
-    h[1] = sigmoid(f6[1] + b1[1]);
-    h[2] = sigmoid(f6[2] + b1[2]);
-    h[3] = sigmoid(f6[3] + b1[3]);
-    // xor.nn:12 matmul [1]
-    f9[0] = W2[0][0] * h[0] + W2[0][1] * h[1] + W2[0][2] * h[2] + W2[0][3] * h[3];
-    // xor.nn:12 add [1]
-    f10[0] = f9[0] + b2[0];
+    h[0] = sigmoid(h_matmul[0] + b1[0]);
+    h[1] = sigmoid(h_matmul[1] + b1[1]);
+    h[2] = sigmoid(h_matmul[2] + b1[2]);
+    h[3] = sigmoid(h_matmul[3] + b1[3]);
+    // xor.nn:12 yhat_matmul = matmul [1]
+    yhat_matmul[0] = W2[0][0] * h[0] + W2[0][1] * h[1] + W2[0][2] * h[2] + W2[0][3] * h[3];
+    // xor.nn:12 yhat_add = add [1]
+    yhat_add[0] = yhat_matmul[0] + b2[0];
   }
 
   private void predict0() {
     // xor.nn:12 yhat = sigmoid [1]
-    yhat[0] = sigmoid(f10[0]);
+    yhat[0] = sigmoid(yhat_add[0]);
   }
 
   private void forward0() {
-    // xor.nn:15 bce_logits []
+    // xor.nn:15 loss_bce = bce_logits []
     {
       double s = 0;
       {
-        double logit = f10[0];
+        double logit = yhat_add[0];
         s += Math.max(logit, 0) - (logit * y[0]) + MathFunctions.log1pUnit(Math.exp(-Math.abs(logit)));
       }
-      f12[0] = (float) (s / 1);
+      loss_bce[0] = (float) (s / 1);
     }
   }
 
   private void backward0() {
     // xor.nn:12 yhat = sigmoid [1]
     {
-      double x_ = f10[0];
+      double x_ = yhat_add[0];
       double e = Math.exp(-Math.abs(x_));
-      expf10 = e;
+      expyhat_add = e;
       yhat[0] = (float) (x_ >= 0 ? 1 / (1 + e) : e / (1 + e));
     }
-    // xor.nn:15 bce_logits []
+    // xor.nn:15 loss_bce = bce_logits []
     {
       double s = 0;
       {
-        double logit = f10[0];
-        s += Math.max(logit, 0) - (logit * y[0]) + MathFunctions.log1pUnit(expf10);
+        double logit = yhat_add[0];
+        s += Math.max(logit, 0) - (logit * y[0]) + MathFunctions.log1pUnit(expyhat_add);
       }
-      f12[0] = (float) (s / 1);
+      loss_bce[0] = (float) (s / 1);
     }
-    // xor.nn:15 mul [1]
-    b16[0] = lossScale * (yhat[0] - y[0]);
-    // xor.nn:11 delta(sigmoid) [4], sharing the sweep over W with the gradient of W2
-    b21[0] = (W2[0][0] * b16[0]) * h[0] * (1.0f - h[0]);
-    b21[1] = (W2[0][1] * b16[0]) * h[1] * (1.0f - h[1]);
-    b21[2] = (W2[0][2] * b16[0]) * h[2] * (1.0f - h[2]);
-    b21[3] = (W2[0][3] * b16[0]) * h[3] * (1.0f - h[3]);
-    dW2[0][0] += b16[0] * h[0];
-    dW2[0][1] += b16[0] * h[1];
-    dW2[0][2] += b16[0] * h[2];
-    dW2[0][3] += b16[0] * h[3];
+    // xor.nn:15 d_yhat_add = mul [1]
+    d_yhat_add[0] = lossScale * (yhat[0] - y[0]);
+    // xor.nn:11 d_h_add = delta(sigmoid) [4], sharing the sweep over W with the gradient of W2
+    d_h_add[0] = (W2[0][0] * d_yhat_add[0]) * h[0] * (1.0f - h[0]);
+    d_h_add[1] = (W2[0][1] * d_yhat_add[0]) * h[1] * (1.0f - h[1]);
+    d_h_add[2] = (W2[0][2] * d_yhat_add[0]) * h[2] * (1.0f - h[2]);
+    d_h_add[3] = (W2[0][3] * d_yhat_add[0]) * h[3] * (1.0f - h[3]);
+    dW2[0][0] += d_yhat_add[0] * h[0];
+    dW2[0][1] += d_yhat_add[0] * h[1];
+    dW2[0][2] += d_yhat_add[0] * h[2];
+    dW2[0][3] += d_yhat_add[0] * h[3];
     // xor.nn:11 gradient of W1: outer product
-    dW1[0][0] += b21[0] * x[0];
-    dW1[0][1] += b21[0] * x[1];
-    dW1[1][0] += b21[1] * x[0];
-    dW1[1][1] += b21[1] * x[1];
-    dW1[2][0] += b21[2] * x[0];
-    dW1[2][1] += b21[2] * x[1];
-    dW1[3][0] += b21[3] * x[0];
-    dW1[3][1] += b21[3] * x[1];
+    dW1[0][0] += d_h_add[0] * x[0];
+    dW1[0][1] += d_h_add[0] * x[1];
+    dW1[1][0] += d_h_add[1] * x[0];
+    dW1[1][1] += d_h_add[1] * x[1];
+    dW1[2][0] += d_h_add[2] * x[0];
+    dW1[2][1] += d_h_add[2] * x[1];
+    dW1[3][0] += d_h_add[3] * x[0];
+    dW1[3][1] += d_h_add[3] * x[1];
     // xor.nn:11 gradient of b1
-    db1[0] += b21[0];
-    db1[1] += b21[1];
-    db1[2] += b21[2];
-    db1[3] += b21[3];
+    db1[0] += d_h_add[0];
+    db1[1] += d_h_add[1];
+    db1[2] += d_h_add[2];
+    db1[3] += d_h_add[3];
     // xor.nn:15 gradient of b2
-    db2[0] += b16[0];
+    db2[0] += d_yhat_add[0];
   }
 
   private void inputGradients0() {
     // xor.nn:11 matmul [2]
-    b23[0] = b21[0] * W1[0][0] + b21[1] * W1[1][0] + b21[2] * W1[2][0] + b21[3] * W1[3][0];
-    b23[1] = b21[0] * W1[0][1] + b21[1] * W1[1][1] + b21[2] * W1[2][1] + b21[3] * W1[3][1];
+    b23[0] = d_h_add[0] * W1[0][0] + d_h_add[1] * W1[1][0] + d_h_add[2] * W1[2][0] + d_h_add[3] * W1[3][0];
+    b23[1] = d_h_add[0] * W1[0][1] + d_h_add[1] * W1[1][1] + d_h_add[2] * W1[2][1] + d_h_add[3] * W1[3][1];
   }
 
   private static ModelInfo buildInfo() {
@@ -333,7 +333,7 @@ public final class Xor implements FloatModel {
       loadTargets(targetBatch, targetOff + s * TARGET_SIZE);
       forwardCommon0();
       forward0();
-      sum += f12[0];
+      sum += loss_bce[0];
     }
     return (float) (sum / batch);
   }
@@ -352,7 +352,7 @@ public final class Xor implements FloatModel {
         forwardCommon0();
         backward0();
         inputGradients0();
-        sum += f12[0];
+        sum += loss_bce[0];
         storeInputGradients(s * INPUT_SIZE);
       }
     } else {
@@ -361,7 +361,7 @@ public final class Xor implements FloatModel {
         loadTargets(targetBatch, targetOff + s * TARGET_SIZE);
         forwardCommon0();
         backward0();
-        sum += f12[0];
+        sum += loss_bce[0];
       }
     }
     return (float) (sum / batch);
@@ -393,14 +393,14 @@ public final class Xor implements FloatModel {
   }
 
   private void allocateBuffers0() {
-    f6 = new float[4];
+    h_matmul = new float[4];
     h = new float[4];
-    f9 = new float[1];
-    f10 = new float[1];
+    yhat_matmul = new float[1];
+    yhat_add = new float[1];
     yhat = new float[1];
-    f12 = new float[1];
-    b16 = new float[1];
-    b21 = new float[4];
+    loss_bce = new float[1];
+    d_yhat_add = new float[1];
+    d_h_add = new float[4];
     b23 = new float[2];
   }
 

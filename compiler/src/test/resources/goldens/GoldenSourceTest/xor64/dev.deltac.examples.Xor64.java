@@ -102,25 +102,25 @@ public final class Xor64 implements DoubleModel {
 
   private final double[] y = new double[1];
 
-  private double[] f6;
+  private double[] h_matmul;
 
   private double[] h;
 
-  private double[] f9;
+  private double[] yhat_matmul;
 
-  private double[] f10;
+  private double[] yhat_add;
 
   private double[] yhat;
 
-  private double[] f12;
+  private double[] loss_bce;
 
-  private double[] b16;
+  private double[] d_yhat_add;
 
-  private double[] b21;
+  private double[] d_h_add;
 
   private double[] b23;
 
-  private double expf10;
+  private double expyhat_add;
 
   /**
    * Allocates parameters, gradients and work buffers for batches of up to maxBatch.
@@ -157,89 +157,89 @@ public final class Xor64 implements DoubleModel {
   }
 
   private void forwardCommon0() {
-    // xor.nn:11 matmul [4]
-    f6[0] = W1[0][0] * x[0] + W1[0][1] * x[1];
-    f6[1] = W1[1][0] * x[0] + W1[1][1] * x[1];
-    f6[2] = W1[2][0] * x[0] + W1[2][1] * x[1];
-    f6[3] = W1[3][0] * x[0] + W1[3][1] * x[1];
+    // xor.nn:11 h_matmul = matmul [4]
+    h_matmul[0] = W1[0][0] * x[0] + W1[0][1] * x[1];
+    h_matmul[1] = W1[1][0] * x[0] + W1[1][1] * x[1];
+    h_matmul[2] = W1[2][0] * x[0] + W1[2][1] * x[1];
+    h_matmul[3] = W1[3][0] * x[0] + W1[3][1] * x[1];
     // xor.nn:11 h = sigmoid [4]
-    h[0] = sigmoid(f6[0] + b1[0]);
-    h[1] = sigmoid(f6[1] + b1[1]);
-    h[2] = sigmoid(f6[2] + b1[2]);
-    h[3] = sigmoid(f6[3] + b1[3]);
-    // xor.nn:12 matmul [1]
-    f9[0] = W2[0][0] * h[0] + W2[0][1] * h[1] + W2[0][2] * h[2] + W2[0][3] * h[3];
-    // xor.nn:12 add [1]
-    f10[0] = f9[0] + b2[0];
+    h[0] = sigmoid(h_matmul[0] + b1[0]);
+    h[1] = sigmoid(h_matmul[1] + b1[1]);
+    h[2] = sigmoid(h_matmul[2] + b1[2]);
+    h[3] = sigmoid(h_matmul[3] + b1[3]);
+    // xor.nn:12 yhat_matmul = matmul [1]
+    yhat_matmul[0] = W2[0][0] * h[0] + W2[0][1] * h[1] + W2[0][2] * h[2] + W2[0][3] * h[3];
+    // xor.nn:12 yhat_add = add [1]
+    yhat_add[0] = yhat_matmul[0] + b2[0];
   }
 
   private void predict0() {
     // xor.nn:12 yhat = sigmoid [1]
-    yhat[0] = sigmoid(f10[0]);
+    yhat[0] = sigmoid(yhat_add[0]);
   }
 
   private void forward0() {
-    // xor.nn:15 bce_logits []
+    // xor.nn:15 loss_bce = bce_logits []
     {
       double s = 0;
       {
-        double logit = f10[0];
+        double logit = yhat_add[0];
         s += Math.max(logit, 0) - (logit * y[0]) + Math.log1p(Math.exp(-Math.abs(logit)));
       }
-      f12[0] = (s / 1);
+      loss_bce[0] = (s / 1);
     }
   }
 
   private void backward0() {
     // xor.nn:12 yhat = sigmoid [1]
     {
-      double x_ = f10[0];
+      double x_ = yhat_add[0];
       double e = Math.exp(-Math.abs(x_));
-      expf10 = e;
+      expyhat_add = e;
       yhat[0] = (x_ >= 0 ? 1 / (1 + e) : e / (1 + e));
     }
-    // xor.nn:15 bce_logits []
+    // xor.nn:15 loss_bce = bce_logits []
     {
       double s = 0;
       {
-        double logit = f10[0];
-        s += Math.max(logit, 0) - (logit * y[0]) + Math.log1p(expf10);
+        double logit = yhat_add[0];
+        s += Math.max(logit, 0) - (logit * y[0]) + Math.log1p(expyhat_add);
       }
-      f12[0] = (s / 1);
+      loss_bce[0] = (s / 1);
     }
-    // xor.nn:15 mul [1]
-    b16[0] = lossScale * (yhat[0] - y[0]);
-    // xor.nn:11 delta(sigmoid) [4], sharing the sweep over W with the gradient of W2
-    b21[0] = (W2[0][0] * b16[0]) * h[0] * (1.0 - h[0]);
-    b21[1] = (W2[0][1] * b16[0]) * h[1] * (1.0 - h[1]);
-    b21[2] = (W2[0][2] * b16[0]) * h[2] * (1.0 - h[2]);
-    b21[3] = (W2[0][3] * b16[0]) * h[3] * (1.0 - h[3]);
-    dW2[0][0] += b16[0] * h[0];
-    dW2[0][1] += b16[0] * h[1];
-    dW2[0][2] += b16[0] * h[2];
-    dW2[0][3] += b16[0] * h[3];
+    // xor.nn:15 d_yhat_add = mul [1]
+    d_yhat_add[0] = lossScale * (yhat[0] - y[0]);
+    // xor.nn:11 d_h_add = delta(sigmoid) [4], sharing the sweep over W with the gradient of W2
+    d_h_add[0] = (W2[0][0] * d_yhat_add[0]) * h[0] * (1.0 - h[0]);
+    d_h_add[1] = (W2[0][1] * d_yhat_add[0]) * h[1] * (1.0 - h[1]);
+    d_h_add[2] = (W2[0][2] * d_yhat_add[0]) * h[2] * (1.0 - h[2]);
+    d_h_add[3] = (W2[0][3] * d_yhat_add[0]) * h[3] * (1.0 - h[3]);
+    dW2[0][0] += d_yhat_add[0] * h[0];
+    dW2[0][1] += d_yhat_add[0] * h[1];
+    dW2[0][2] += d_yhat_add[0] * h[2];
+    dW2[0][3] += d_yhat_add[0] * h[3];
     // xor.nn:11 gradient of W1: outer product
-    dW1[0][0] += b21[0] * x[0];
-    dW1[0][1] += b21[0] * x[1];
-    dW1[1][0] += b21[1] * x[0];
-    dW1[1][1] += b21[1] * x[1];
-    dW1[2][0] += b21[2] * x[0];
-    dW1[2][1] += b21[2] * x[1];
-    dW1[3][0] += b21[3] * x[0];
-    dW1[3][1] += b21[3] * x[1];
+    dW1[0][0] += d_h_add[0] * x[0];
+    dW1[0][1] += d_h_add[0] * x[1];
+    dW1[1][0] += d_h_add[1] * x[0];
+    dW1[1][1] += d_h_add[1] * x[1];
+    dW1[2][0] += d_h_add[2] * x[0];
+    dW1[2][1] += d_h_add[2] * x[1];
+    dW1[3][0] += d_h_add[3] * x[0];
+    dW1[3][1] += d_h_add[3] * x[1];
     // xor.nn:11 gradient of b1
-    db1[0] += b21[0];
-    db1[1] += b21[1];
-    db1[2] += b21[2];
-    db1[3] += b21[3];
+    db1[0] += d_h_add[0];
+    db1[1] += d_h_add[1];
+    db1[2] += d_h_add[2];
+    db1[3] += d_h_add[3];
     // xor.nn:15 gradient of b2
-    db2[0] += b16[0];
+    db2[0] += d_yhat_add[0];
   }
 
   private void inputGradients0() {
     // xor.nn:11 matmul [2]
-    b23[0] = b21[0] * W1[0][0] + b21[1] * W1[1][0] + b21[2] * W1[2][0] + b21[3] * W1[3][0];
-    b23[1] = b21[0] * W1[0][1] + b21[1] * W1[1][1] + b21[2] * W1[2][1] + b21[3] * W1[3][1];
+    b23[0] = d_h_add[0] * W1[0][0] + d_h_add[1] * W1[1][0] + d_h_add[2] * W1[2][0] + d_h_add[3] * W1[3][0];
+    b23[1] = d_h_add[0] * W1[0][1] + d_h_add[1] * W1[1][1] + d_h_add[2] * W1[2][1] + d_h_add[3] * W1[3][1];
   }
 
   private static ModelInfo buildInfo() {
@@ -333,7 +333,7 @@ public final class Xor64 implements DoubleModel {
       loadTargets(targetBatch, targetOff + s * TARGET_SIZE);
       forwardCommon0();
       forward0();
-      sum += f12[0];
+      sum += loss_bce[0];
     }
     return (double) (sum / batch);
   }
@@ -352,7 +352,7 @@ public final class Xor64 implements DoubleModel {
         forwardCommon0();
         backward0();
         inputGradients0();
-        sum += f12[0];
+        sum += loss_bce[0];
         storeInputGradients(s * INPUT_SIZE);
       }
     } else {
@@ -361,7 +361,7 @@ public final class Xor64 implements DoubleModel {
         loadTargets(targetBatch, targetOff + s * TARGET_SIZE);
         forwardCommon0();
         backward0();
-        sum += f12[0];
+        sum += loss_bce[0];
       }
     }
     return (double) (sum / batch);
@@ -393,14 +393,14 @@ public final class Xor64 implements DoubleModel {
   }
 
   private void allocateBuffers0() {
-    f6 = new double[4];
+    h_matmul = new double[4];
     h = new double[4];
-    f9 = new double[1];
-    f10 = new double[1];
+    yhat_matmul = new double[1];
+    yhat_add = new double[1];
     yhat = new double[1];
-    f12 = new double[1];
-    b16 = new double[1];
-    b21 = new double[4];
+    loss_bce = new double[1];
+    d_yhat_add = new double[1];
+    d_h_add = new double[4];
     b23 = new double[2];
   }
 

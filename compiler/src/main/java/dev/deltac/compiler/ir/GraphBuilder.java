@@ -17,6 +17,8 @@ import java.util.Objects;
 public final class GraphBuilder {
   private final Map<Key, Node> interned = new HashMap<>();
   private int nextId;
+  /** Every node made, by id. */
+  private final List<Node> made = new ArrayList<>();
 
   private record Key(Op op, List<Integer> inputs, Attr attr, Shape shape) {}
 
@@ -166,6 +168,24 @@ public final class GraphBuilder {
 
   private SourceSpan defaultSpan = SourceSpan.NONE;
 
+  /** The id the next new node will get (a mark for {@link #labelSince}). */
+  public int mark() {
+    return nextId;
+  }
+
+  /**
+   * Names the nodes made since {@code mark} that have no name yet after the value they help
+   * compute: {@code h_matmul}, {@code h_add} for the pieces of {@code h = sigmoid(W @ x + b)}.
+   */
+  public void labelSince(int mark, String name) {
+    for (int id = mark; id < made.size(); id++) {
+      Node n = made.get(id);
+      if (n.label() == null && n.op().kind != Op.Kind.LEAF) {
+        n.labelIfAbsent(name + "_" + n.op().name().toLowerCase(java.util.Locale.ROOT));
+      }
+    }
+  }
+
   private Node intern(Op op, List<Node> operands, Attr attr, Shape shape, SourceSpan span) {
     if (span == null || span == SourceSpan.NONE) span = defaultSpan;
     List<Integer> ids = new ArrayList<>(operands.size());
@@ -174,6 +194,7 @@ public final class GraphBuilder {
     Node existing = interned.get(key);
     if (existing != null) return existing;
     Node n = new Node(nextId++, op, operands, shape, attr, span);
+    made.add(n);
     interned.put(key, n);
     return n;
   }

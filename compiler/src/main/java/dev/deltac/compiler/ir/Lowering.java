@@ -88,7 +88,9 @@ public final class Lowering {
     } else if (s instanceof Stmt.Bind bind) {
       String name = bind.name().name();
       if (scope != null && !states.contains(name)) scope.add(name);
+      int mark = b.mark();
       env.put(name, b.label(expr(bind.value(), name), label(name)));
+      b.labelSince(mark, label(name));
     } else if (s instanceof Stmt.State st) {
       states.add(st.name().name());
       env.put(st.name().name(), b.label(stateStart(st), label(st.name().name())));
@@ -105,8 +107,10 @@ public final class Lowering {
     } else if (s instanceof Stmt.Output o) {
       for (var id : o.names()) outputs.put(id.name(), node(env.get(id.name()), id.name()));
     } else if (s instanceof Stmt.Loss l) {
+      int mark = b.mark();
       Node v = expr(l.value(), null);
       loss = l.accumulate() && loss != null ? b.make(Op.ADD, l.span(), loss, v) : v;
+      b.labelSince(mark, label("loss"));
     } else if (s instanceof Stmt.Return r) {
       loss = expr(r.value(), null);
     }

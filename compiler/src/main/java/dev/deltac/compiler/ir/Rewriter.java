@@ -45,7 +45,9 @@ public final class Rewriter {
       List<Node> ops = new ArrayList<>(n.inputs().size());
       for (Node in : n.inputs()) ops.add(map.get(in.id()));
       Node out = hook.rewrite(builder, n, ops);
+      // A replacement computes the same value: it keeps the user's name for it.
       if (out == null) out = builder.remake(n, ops);
+      else builder.label(out, n.label());
       if (!out.shape().equals(n.shape())) {
         throw new IllegalStateException("rewrite changed the shape of " + n + " to " + out.shape());
       }
