@@ -63,6 +63,9 @@ sealed interface Expr {
   /** An explicit pair of parentheses around {@code inner}. */
   record Paren(Expr inner) implements Expr {}
 
+  /** The {@code null} reference (an absent optional array argument of a runtime kernel). */
+  Expr NULL = new Lit("null");
+
   // ---- factories
 
   static Expr i(int v) {

@@ -28,13 +28,14 @@ final class Initialization {
     MethodSpec.Builder m = MethodSpec.methodBuilder("initParams").addAnnotation(Override.class)
         .addModifiers(Modifier.PUBLIC).addParameter(long.class, "seed");
     if (runtimeHasInitializers()) {
-      m.addStatement("$T.initialize(this, seed)", ClassName.bestGuess(INITIALIZERS));
+      m.addStatement("$T.initialize(this, seed)", JavaTypes.INITIALIZERS);
     } else {
       m.beginControlFlow("try")
-          .addStatement("Class.forName($S).getMethod($S, new Class[] {$T.class, long.class})"
-              + ".invoke(null, new Object[] {this, Long.valueOf(seed)})", INITIALIZERS, "initialize", iface)
-          .nextControlFlow("catch (ReflectiveOperationException e)")
-          .addStatement("throw new IllegalStateException($S, e)", "no initializers in the runtime")
+          .addStatement("$T.forName($S).getMethod($S, new $T[] {$T.class, long.class})"
+              + ".invoke(null, new $T[] {this, $T.valueOf(seed)})", JavaTypes.CLASS, INITIALIZERS,
+              "initialize", JavaTypes.CLASS, iface, JavaTypes.OBJECT, JavaTypes.LONG)
+          .nextControlFlow("catch ($T e)", JavaTypes.REFLECTIVE)
+          .addStatement("throw new $T($S, e)", JavaTypes.ILLEGAL_STATE, "no initializers in the runtime")
           .endControlFlow();
     }
     return m.build();
