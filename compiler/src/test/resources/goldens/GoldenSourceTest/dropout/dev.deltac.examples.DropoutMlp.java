@@ -221,7 +221,7 @@ public final class DropoutMlp implements FloatModel {
     }
   }
 
-  private void backward0() {
+  private void backwardCommon0() {
     // dropout_mlp.nn:6 hd_dropout_mask = dropout_mask [6]
     hd_dropout_mask[0] = Dropout.scaleFloat(dropoutSeed, sampleIndex, 0, 0, 0.5);
     hd_dropout_mask[1] = Dropout.scaleFloat(dropoutSeed, sampleIndex, 0, 1, 0.5);
@@ -269,6 +269,9 @@ public final class DropoutMlp implements FloatModel {
     // dropout_mlp.nn:9 d_yhat_add = mul [2]
     d_yhat_add[0] = b17[0] * (yhat_[0] - y[0]);
     d_yhat_add[1] = b17[0] * (yhat_[1] - y[1]);
+  }
+
+  private void backward0() {
     // dropout_mlp.nn:7 d_hd = matmul [6], sharing the sweep over W with the gradient of yhat.W
     d_hd[0] = d_yhat_add[0] * yhat_W[0][0] + d_yhat_add[1] * yhat_W[1][0];
     d_hd[1] = d_yhat_add[0] * yhat_W[0][1] + d_yhat_add[1] * yhat_W[1][1];
@@ -289,12 +292,12 @@ public final class DropoutMlp implements FloatModel {
     dyhat_W[1][4] += d_yhat_add[1] * hd[4];
     dyhat_W[1][5] += d_yhat_add[1] * hd[5];
     // dropout_mlp.nn:5 d_h_add = mul [6]
-    d_h_add[0] = (d_hd[0] * hd_dropout_mask[0]) * (1.0f - (h[0] * h[0]));
-    d_h_add[1] = (d_hd[1] * hd_dropout_mask[1]) * (1.0f - (h[1] * h[1]));
-    d_h_add[2] = (d_hd[2] * hd_dropout_mask[2]) * (1.0f - (h[2] * h[2]));
-    d_h_add[3] = (d_hd[3] * hd_dropout_mask[3]) * (1.0f - (h[3] * h[3]));
-    d_h_add[4] = (d_hd[4] * hd_dropout_mask[4]) * (1.0f - (h[4] * h[4]));
-    d_h_add[5] = (d_hd[5] * hd_dropout_mask[5]) * (1.0f - (h[5] * h[5]));
+    d_h_add[0] = d_hd[0] * hd_dropout_mask[0] * (1.0f - (h[0] * h[0]));
+    d_h_add[1] = d_hd[1] * hd_dropout_mask[1] * (1.0f - (h[1] * h[1]));
+    d_h_add[2] = d_hd[2] * hd_dropout_mask[2] * (1.0f - (h[2] * h[2]));
+    d_h_add[3] = d_hd[3] * hd_dropout_mask[3] * (1.0f - (h[3] * h[3]));
+    d_h_add[4] = d_hd[4] * hd_dropout_mask[4] * (1.0f - (h[4] * h[4]));
+    d_h_add[5] = d_hd[5] * hd_dropout_mask[5] * (1.0f - (h[5] * h[5]));
     // dropout_mlp.nn:5 gradient of h.W: outer product
     dh_W[0][0] += d_h_add[0] * x[0];
     dh_W[0][1] += d_h_add[0] * x[1];
@@ -330,6 +333,70 @@ public final class DropoutMlp implements FloatModel {
     // dropout_mlp.nn:9 gradient of yhat.b
     dyhat_b[0] += d_yhat_add[0];
     dyhat_b[1] += d_yhat_add[1];
+  }
+
+  private void backwardFirst0() {
+    // dropout_mlp.nn:7 d_hd = matmul [6], sharing the sweep over W with the gradient of yhat.W
+    d_hd[0] = d_yhat_add[0] * yhat_W[0][0] + d_yhat_add[1] * yhat_W[1][0];
+    d_hd[1] = d_yhat_add[0] * yhat_W[0][1] + d_yhat_add[1] * yhat_W[1][1];
+    d_hd[2] = d_yhat_add[0] * yhat_W[0][2] + d_yhat_add[1] * yhat_W[1][2];
+    d_hd[3] = d_yhat_add[0] * yhat_W[0][3] + d_yhat_add[1] * yhat_W[1][3];
+    d_hd[4] = d_yhat_add[0] * yhat_W[0][4] + d_yhat_add[1] * yhat_W[1][4];
+    d_hd[5] = d_yhat_add[0] * yhat_W[0][5] + d_yhat_add[1] * yhat_W[1][5];
+    dyhat_W[0][0] = d_yhat_add[0] * hd[0];
+    dyhat_W[0][1] = d_yhat_add[0] * hd[1];
+    dyhat_W[0][2] = d_yhat_add[0] * hd[2];
+    dyhat_W[0][3] = d_yhat_add[0] * hd[3];
+    dyhat_W[0][4] = d_yhat_add[0] * hd[4];
+    dyhat_W[0][5] = d_yhat_add[0] * hd[5];
+    dyhat_W[1][0] = d_yhat_add[1] * hd[0];
+    dyhat_W[1][1] = d_yhat_add[1] * hd[1];
+    dyhat_W[1][2] = d_yhat_add[1] * hd[2];
+    dyhat_W[1][3] = d_yhat_add[1] * hd[3];
+    dyhat_W[1][4] = d_yhat_add[1] * hd[4];
+    dyhat_W[1][5] = d_yhat_add[1] * hd[5];
+    // dropout_mlp.nn:5 d_h_add = mul [6]
+    d_h_add[0] = d_hd[0] * hd_dropout_mask[0] * (1.0f - (h[0] * h[0]));
+    d_h_add[1] = d_hd[1] * hd_dropout_mask[1] * (1.0f - (h[1] * h[1]));
+    d_h_add[2] = d_hd[2] * hd_dropout_mask[2] * (1.0f - (h[2] * h[2]));
+    d_h_add[3] = d_hd[3] * hd_dropout_mask[3] * (1.0f - (h[3] * h[3]));
+    d_h_add[4] = d_hd[4] * hd_dropout_mask[4] * (1.0f - (h[4] * h[4]));
+    d_h_add[5] = d_hd[5] * hd_dropout_mask[5] * (1.0f - (h[5] * h[5]));
+    // dropout_mlp.nn:5 gradient of h.W: outer product
+    dh_W[0][0] = d_h_add[0] * x[0];
+    dh_W[0][1] = d_h_add[0] * x[1];
+    dh_W[0][2] = d_h_add[0] * x[2];
+    dh_W[0][3] = d_h_add[0] * x[3];
+    dh_W[1][0] = d_h_add[1] * x[0];
+    dh_W[1][1] = d_h_add[1] * x[1];
+    dh_W[1][2] = d_h_add[1] * x[2];
+    dh_W[1][3] = d_h_add[1] * x[3];
+    dh_W[2][0] = d_h_add[2] * x[0];
+    dh_W[2][1] = d_h_add[2] * x[1];
+    dh_W[2][2] = d_h_add[2] * x[2];
+    dh_W[2][3] = d_h_add[2] * x[3];
+    dh_W[3][0] = d_h_add[3] * x[0];
+    dh_W[3][1] = d_h_add[3] * x[1];
+    dh_W[3][2] = d_h_add[3] * x[2];
+    dh_W[3][3] = d_h_add[3] * x[3];
+    dh_W[4][0] = d_h_add[4] * x[0];
+    dh_W[4][1] = d_h_add[4] * x[1];
+    dh_W[4][2] = d_h_add[4] * x[2];
+    dh_W[4][3] = d_h_add[4] * x[3];
+    dh_W[5][0] = d_h_add[5] * x[0];
+    dh_W[5][1] = d_h_add[5] * x[1];
+    dh_W[5][2] = d_h_add[5] * x[2];
+    dh_W[5][3] = d_h_add[5] * x[3];
+    // dropout_mlp.nn:5 gradient of h.b
+    dh_b[0] = d_h_add[0];
+    dh_b[1] = d_h_add[1];
+    dh_b[2] = d_h_add[2];
+    dh_b[3] = d_h_add[3];
+    dh_b[4] = d_h_add[4];
+    dh_b[5] = d_h_add[5];
+    // dropout_mlp.nn:9 gradient of yhat.b
+    dyhat_b[0] = d_yhat_add[0];
+    dyhat_b[1] = d_yhat_add[1];
   }
 
   private void inputGradients0() {
@@ -448,27 +515,37 @@ public final class DropoutMlp implements FloatModel {
   public float lossAndGradient(float[] inputBatch, int inputOff, float[] targetBatch, int targetOff,
       int batch, boolean inputGradients) {
     checkBatch(batch);
-    zeroGradients();
     lossScale = 1.0f / batch;
     double sum = 0;
     int firstSample = (INPUT_SIZE == 0 ? 0 : inputOff / INPUT_SIZE);
     if (inputGradients) {
+      zeroGradients();
       for (int s = 0; s < batch; s++) {
         sampleIndex = firstSample + s;
         loadInputs(inputBatch, inputOff + s * INPUT_SIZE);
         loadTargets(targetBatch, targetOff + s * TARGET_SIZE);
         forwardCommon0();
+        backwardCommon0();
         backward0();
         inputGradients0();
         sum += loss_bce_[0];
         storeInputGradients(s * INPUT_SIZE);
       }
     } else {
-      for (int s = 0; s < batch; s++) {
+      // the first sample writes the gradients, the others add to them
+      sampleIndex = firstSample;
+      loadInputs(inputBatch, inputOff);
+      loadTargets(targetBatch, targetOff);
+      forwardCommon0();
+      backwardCommon0();
+      backwardFirst0();
+      sum += loss_bce_[0];
+      for (int s = 1; s < batch; s++) {
         sampleIndex = firstSample + s;
         loadInputs(inputBatch, inputOff + s * INPUT_SIZE);
         loadTargets(targetBatch, targetOff + s * TARGET_SIZE);
         forwardCommon0();
+        backwardCommon0();
         backward0();
         sum += loss_bce_[0];
       }

@@ -7,6 +7,7 @@ import dev.deltac.runtime.MathFunctions;
 import dev.deltac.runtime.ModelInfo;
 import dev.deltac.runtime.Precision;
 import dev.deltac.runtime.TensorInfo;
+import dev.deltac.runtime.kernels.DenseKernels;
 import java.util.Arrays;
 import java.util.List;
 
@@ -188,13 +189,13 @@ public final class FashionMlp implements FloatModel {
 
   private void forwardCommon0() {
     // fashion_mlp.nn:4 h_matmul = matmul [128]
-    dev.deltac.runtime.kernels.DenseKernels.forward(1, 128, 784, h_W, null, image, 0, 784, h_matmul, 0, 128);
+    DenseKernels.forward(1, 128, 784, h_W, null, image, 0, 784, h_matmul, 0, 128);
     // fashion_mlp.nn:4 h = relu [128]
     for (int i = 0; i < 128; i++) {
       h[i] = relu(h_matmul[i] + h_b[i]);
     }
     // fashion_mlp.nn:5 logits_matmul = matmul [10]
-    dev.deltac.runtime.kernels.DenseKernels.forward(1, 10, 128, logits_W, null, h, 0, 128, logits_matmul, 0, 10);
+    DenseKernels.forward(1, 10, 128, logits_W, null, h, 0, 128, logits_matmul, 0, 10);
     // fashion_mlp.nn:5 logits = add [10]
     logits[0] = logits_matmul[0] + logits_b[0];
     logits[1] = logits_matmul[1] + logits_b[1];
@@ -310,7 +311,7 @@ public final class FashionMlp implements FloatModel {
     {
       float[] out = d_h_add;
       float[] vec = h;
-      java.util.Arrays.fill(out, 0.0f);
+      Arrays.fill(out, 0.0f);
       for (int i = 0; i < 10; i++) {
         float d = d_logits[i];
         float[] row = logits_W[i];
@@ -321,7 +322,7 @@ public final class FashionMlp implements FloatModel {
         }
       }
       for (int j = 0; j < 128; j++) {
-        out[j] *= dev.deltac.runtime.MathFunctions.stepf(h[j]);
+        out[j] *= MathFunctions.stepf(h[j]);
       }
     }
     // fashion_mlp.nn:4 gradient of h.W: outer product
@@ -356,7 +357,7 @@ public final class FashionMlp implements FloatModel {
     // fashion_mlp.nn:4 matmul [784]
     {
       float[] out = b23;
-      java.util.Arrays.fill(out, 0.0f);
+      Arrays.fill(out, 0.0f);
       for (int i = 0; i < 128; i++) {
         float d = d_h_add[i];
         float[] row = h_W[i];

@@ -66,7 +66,7 @@ public final class F implements DoubleFunction {
     // function_f.nn:3 div []
     b9[0] = b8[0] / x[0];
     // function_f.nn:2 add []
-    b13[0] = b7[0] + (-((b8[0] * b2[0]) / x[0]));
+    b13[0] = b7[0] + (-(b8[0] * b2[0] / x[0]));
   }
 
   private void allocateBuffers0() {

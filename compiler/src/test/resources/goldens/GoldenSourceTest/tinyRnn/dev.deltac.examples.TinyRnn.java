@@ -435,7 +435,10 @@ public final class TinyRnn implements FloatModel {
         float[] r1 = Wh[i + 1];
         float[] r2 = Wh[i + 2];
         float[] r3 = Wh[i + 3];
-        float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        float s0 = 0;
+        float s1 = 0;
+        float s2 = 0;
+        float s3 = 0;
         for (int q = 0; q < 16; q++) {
           float vq = vec[q];
           s0 += r0[q] * vq;
@@ -499,7 +502,10 @@ public final class TinyRnn implements FloatModel {
         float[] r1 = Wh[i + 1];
         float[] r2 = Wh[i + 2];
         float[] r3 = Wh[i + 3];
-        float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        float s0 = 0;
+        float s1 = 0;
+        float s2 = 0;
+        float s3 = 0;
         for (int q = 0; q < 16; q++) {
           float vq = vec[q];
           s0 += r0[q] * vq;
@@ -563,7 +569,10 @@ public final class TinyRnn implements FloatModel {
         float[] r1 = Wh[i + 1];
         float[] r2 = Wh[i + 2];
         float[] r3 = Wh[i + 3];
-        float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        float s0 = 0;
+        float s1 = 0;
+        float s2 = 0;
+        float s3 = 0;
         for (int q = 0; q < 16; q++) {
           float vq = vec[q];
           s0 += r0[q] * vq;
@@ -627,7 +636,10 @@ public final class TinyRnn implements FloatModel {
         float[] r1 = Wh[i + 1];
         float[] r2 = Wh[i + 2];
         float[] r3 = Wh[i + 3];
-        float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        float s0 = 0;
+        float s1 = 0;
+        float s2 = 0;
+        float s3 = 0;
         for (int q = 0; q < 16; q++) {
           float vq = vec[q];
           s0 += r0[q] * vq;
@@ -691,7 +703,10 @@ public final class TinyRnn implements FloatModel {
         float[] r1 = Wh[i + 1];
         float[] r2 = Wh[i + 2];
         float[] r3 = Wh[i + 3];
-        float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        float s0 = 0;
+        float s1 = 0;
+        float s2 = 0;
+        float s3 = 0;
         for (int q = 0; q < 16; q++) {
           float vq = vec[q];
           s0 += r0[q] * vq;
@@ -755,7 +770,10 @@ public final class TinyRnn implements FloatModel {
         float[] r1 = Wh[i + 1];
         float[] r2 = Wh[i + 2];
         float[] r3 = Wh[i + 3];
-        float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        float s0 = 0;
+        float s1 = 0;
+        float s2 = 0;
+        float s3 = 0;
         for (int q = 0; q < 16; q++) {
           float vq = vec[q];
           s0 += r0[q] * vq;
@@ -819,7 +837,10 @@ public final class TinyRnn implements FloatModel {
         float[] r1 = Wh[i + 1];
         float[] r2 = Wh[i + 2];
         float[] r3 = Wh[i + 3];
-        float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        float s0 = 0;
+        float s1 = 0;
+        float s2 = 0;
+        float s3 = 0;
         for (int q = 0; q < 16; q++) {
           float vq = vec[q];
           s0 += r0[q] * vq;
@@ -988,22 +1009,22 @@ public final class TinyRnn implements FloatModel {
     d_loss_t7_matmul[0] = lossScale * (loss_t7_matmul[0] - loss_t7_index[0]);
     d_loss_t7_matmul[1] = lossScale * (loss_t7_matmul[1] - loss_t7_index[1]);
     // tiny_rnn.nn:10 d_h_t7_add = delta(tanh) [16], sharing the sweep over W with the gradient of Wy
-    d_h_t7_add[0] = (Wy[0][0] * d_loss_t7_matmul[0] + Wy[1][0] * d_loss_t7_matmul[1]) * (1.0f - h_t7[0] * h_t7[0]);
-    d_h_t7_add[1] = (Wy[0][1] * d_loss_t7_matmul[0] + Wy[1][1] * d_loss_t7_matmul[1]) * (1.0f - h_t7[1] * h_t7[1]);
-    d_h_t7_add[2] = (Wy[0][2] * d_loss_t7_matmul[0] + Wy[1][2] * d_loss_t7_matmul[1]) * (1.0f - h_t7[2] * h_t7[2]);
-    d_h_t7_add[3] = (Wy[0][3] * d_loss_t7_matmul[0] + Wy[1][3] * d_loss_t7_matmul[1]) * (1.0f - h_t7[3] * h_t7[3]);
-    d_h_t7_add[4] = (Wy[0][4] * d_loss_t7_matmul[0] + Wy[1][4] * d_loss_t7_matmul[1]) * (1.0f - h_t7[4] * h_t7[4]);
-    d_h_t7_add[5] = (Wy[0][5] * d_loss_t7_matmul[0] + Wy[1][5] * d_loss_t7_matmul[1]) * (1.0f - h_t7[5] * h_t7[5]);
-    d_h_t7_add[6] = (Wy[0][6] * d_loss_t7_matmul[0] + Wy[1][6] * d_loss_t7_matmul[1]) * (1.0f - h_t7[6] * h_t7[6]);
-    d_h_t7_add[7] = (Wy[0][7] * d_loss_t7_matmul[0] + Wy[1][7] * d_loss_t7_matmul[1]) * (1.0f - h_t7[7] * h_t7[7]);
-    d_h_t7_add[8] = (Wy[0][8] * d_loss_t7_matmul[0] + Wy[1][8] * d_loss_t7_matmul[1]) * (1.0f - h_t7[8] * h_t7[8]);
-    d_h_t7_add[9] = (Wy[0][9] * d_loss_t7_matmul[0] + Wy[1][9] * d_loss_t7_matmul[1]) * (1.0f - h_t7[9] * h_t7[9]);
-    d_h_t7_add[10] = (Wy[0][10] * d_loss_t7_matmul[0] + Wy[1][10] * d_loss_t7_matmul[1]) * (1.0f - h_t7[10] * h_t7[10]);
-    d_h_t7_add[11] = (Wy[0][11] * d_loss_t7_matmul[0] + Wy[1][11] * d_loss_t7_matmul[1]) * (1.0f - h_t7[11] * h_t7[11]);
-    d_h_t7_add[12] = (Wy[0][12] * d_loss_t7_matmul[0] + Wy[1][12] * d_loss_t7_matmul[1]) * (1.0f - h_t7[12] * h_t7[12]);
-    d_h_t7_add[13] = (Wy[0][13] * d_loss_t7_matmul[0] + Wy[1][13] * d_loss_t7_matmul[1]) * (1.0f - h_t7[13] * h_t7[13]);
-    d_h_t7_add[14] = (Wy[0][14] * d_loss_t7_matmul[0] + Wy[1][14] * d_loss_t7_matmul[1]) * (1.0f - h_t7[14] * h_t7[14]);
-    d_h_t7_add[15] = (Wy[0][15] * d_loss_t7_matmul[0] + Wy[1][15] * d_loss_t7_matmul[1]) * (1.0f - h_t7[15] * h_t7[15]);
+    d_h_t7_add[0] = (Wy[0][0] * d_loss_t7_matmul[0] + Wy[1][0] * d_loss_t7_matmul[1]) * (1.0f - (h_t7[0] * h_t7[0]));
+    d_h_t7_add[1] = (Wy[0][1] * d_loss_t7_matmul[0] + Wy[1][1] * d_loss_t7_matmul[1]) * (1.0f - (h_t7[1] * h_t7[1]));
+    d_h_t7_add[2] = (Wy[0][2] * d_loss_t7_matmul[0] + Wy[1][2] * d_loss_t7_matmul[1]) * (1.0f - (h_t7[2] * h_t7[2]));
+    d_h_t7_add[3] = (Wy[0][3] * d_loss_t7_matmul[0] + Wy[1][3] * d_loss_t7_matmul[1]) * (1.0f - (h_t7[3] * h_t7[3]));
+    d_h_t7_add[4] = (Wy[0][4] * d_loss_t7_matmul[0] + Wy[1][4] * d_loss_t7_matmul[1]) * (1.0f - (h_t7[4] * h_t7[4]));
+    d_h_t7_add[5] = (Wy[0][5] * d_loss_t7_matmul[0] + Wy[1][5] * d_loss_t7_matmul[1]) * (1.0f - (h_t7[5] * h_t7[5]));
+    d_h_t7_add[6] = (Wy[0][6] * d_loss_t7_matmul[0] + Wy[1][6] * d_loss_t7_matmul[1]) * (1.0f - (h_t7[6] * h_t7[6]));
+    d_h_t7_add[7] = (Wy[0][7] * d_loss_t7_matmul[0] + Wy[1][7] * d_loss_t7_matmul[1]) * (1.0f - (h_t7[7] * h_t7[7]));
+    d_h_t7_add[8] = (Wy[0][8] * d_loss_t7_matmul[0] + Wy[1][8] * d_loss_t7_matmul[1]) * (1.0f - (h_t7[8] * h_t7[8]));
+    d_h_t7_add[9] = (Wy[0][9] * d_loss_t7_matmul[0] + Wy[1][9] * d_loss_t7_matmul[1]) * (1.0f - (h_t7[9] * h_t7[9]));
+    d_h_t7_add[10] = (Wy[0][10] * d_loss_t7_matmul[0] + Wy[1][10] * d_loss_t7_matmul[1]) * (1.0f - (h_t7[10] * h_t7[10]));
+    d_h_t7_add[11] = (Wy[0][11] * d_loss_t7_matmul[0] + Wy[1][11] * d_loss_t7_matmul[1]) * (1.0f - (h_t7[11] * h_t7[11]));
+    d_h_t7_add[12] = (Wy[0][12] * d_loss_t7_matmul[0] + Wy[1][12] * d_loss_t7_matmul[1]) * (1.0f - (h_t7[12] * h_t7[12]));
+    d_h_t7_add[13] = (Wy[0][13] * d_loss_t7_matmul[0] + Wy[1][13] * d_loss_t7_matmul[1]) * (1.0f - (h_t7[13] * h_t7[13]));
+    d_h_t7_add[14] = (Wy[0][14] * d_loss_t7_matmul[0] + Wy[1][14] * d_loss_t7_matmul[1]) * (1.0f - (h_t7[14] * h_t7[14]));
+    d_h_t7_add[15] = (Wy[0][15] * d_loss_t7_matmul[0] + Wy[1][15] * d_loss_t7_matmul[1]) * (1.0f - (h_t7[15] * h_t7[15]));
     dWy[0][0] += d_loss_t7_matmul[0] * h_t7[0];
     dWy[0][1] += d_loss_t7_matmul[0] * h_t7[1];
     dWy[0][2] += d_loss_t7_matmul[0] * h_t7[2];
@@ -1040,7 +1061,7 @@ public final class TinyRnn implements FloatModel {
     {
       float[] out = b96;
       float[] vec = h_t6;
-      java.util.Arrays.fill(out, 0.0f);
+      Arrays.fill(out, 0.0f);
       for (int i = 0; i < 16; i++) {
         float d = d_h_t7_add[i];
         float[] row = Wh[i];
@@ -1127,7 +1148,7 @@ public final class TinyRnn implements FloatModel {
     {
       float[] out = b110;
       float[] vec = h_t5;
-      java.util.Arrays.fill(out, 0.0f);
+      Arrays.fill(out, 0.0f);
       for (int i = 0; i < 16; i++) {
         float d = d_h_t6_add[i];
         float[] row = Wh[i];
@@ -1214,7 +1235,7 @@ public final class TinyRnn implements FloatModel {
     {
       float[] out = b124;
       float[] vec = h_t4;
-      java.util.Arrays.fill(out, 0.0f);
+      Arrays.fill(out, 0.0f);
       for (int i = 0; i < 16; i++) {
         float d = d_h_t5_add[i];
         float[] row = Wh[i];
@@ -1301,7 +1322,7 @@ public final class TinyRnn implements FloatModel {
     {
       float[] out = b138;
       float[] vec = h_t3;
-      java.util.Arrays.fill(out, 0.0f);
+      Arrays.fill(out, 0.0f);
       for (int i = 0; i < 16; i++) {
         float d = d_h_t4_add[i];
         float[] row = Wh[i];
@@ -1388,7 +1409,7 @@ public final class TinyRnn implements FloatModel {
     {
       float[] out = b152;
       float[] vec = h_t2;
-      java.util.Arrays.fill(out, 0.0f);
+      Arrays.fill(out, 0.0f);
       for (int i = 0; i < 16; i++) {
         float d = d_h_t3_add[i];
         float[] row = Wh[i];
@@ -1475,7 +1496,7 @@ public final class TinyRnn implements FloatModel {
     {
       float[] out = b166;
       float[] vec = h_t1;
-      java.util.Arrays.fill(out, 0.0f);
+      Arrays.fill(out, 0.0f);
       for (int i = 0; i < 16; i++) {
         float d = d_h_t2_add[i];
         float[] row = Wh[i];
@@ -1562,7 +1583,7 @@ public final class TinyRnn implements FloatModel {
     {
       float[] out = b180;
       float[] vec = h_t0;
-      java.util.Arrays.fill(out, 0.0f);
+      Arrays.fill(out, 0.0f);
       for (int i = 0; i < 16; i++) {
         float d = d_h_t1_add[i];
         float[] row = Wh[i];

@@ -190,7 +190,7 @@ public final class Xor64 implements DoubleModel {
     }
   }
 
-  private void backward0() {
+  private void backwardCommon0() {
     // xor.nn:12 yhat = sigmoid [1]
     {
       double x_ = yhat_add[0];
@@ -209,6 +209,9 @@ public final class Xor64 implements DoubleModel {
     }
     // xor.nn:15 d_yhat_add = mul [1]
     d_yhat_add[0] = lossScale * (yhat[0] - y[0]);
+  }
+
+  private void backward0() {
     // xor.nn:11 d_h_add = delta(sigmoid) [4], sharing the sweep over W with the gradient of W2
     d_h_add[0] = (W2[0][0] * d_yhat_add[0]) * h[0] * (1.0 - h[0]);
     d_h_add[1] = (W2[0][1] * d_yhat_add[0]) * h[1] * (1.0 - h[1]);
@@ -234,6 +237,34 @@ public final class Xor64 implements DoubleModel {
     db1[3] += d_h_add[3];
     // xor.nn:15 gradient of b2
     db2[0] += d_yhat_add[0];
+  }
+
+  private void backwardFirst0() {
+    // xor.nn:11 d_h_add = delta(sigmoid) [4], sharing the sweep over W with the gradient of W2
+    d_h_add[0] = (W2[0][0] * d_yhat_add[0]) * h[0] * (1.0 - h[0]);
+    d_h_add[1] = (W2[0][1] * d_yhat_add[0]) * h[1] * (1.0 - h[1]);
+    d_h_add[2] = (W2[0][2] * d_yhat_add[0]) * h[2] * (1.0 - h[2]);
+    d_h_add[3] = (W2[0][3] * d_yhat_add[0]) * h[3] * (1.0 - h[3]);
+    dW2[0][0] = d_yhat_add[0] * h[0];
+    dW2[0][1] = d_yhat_add[0] * h[1];
+    dW2[0][2] = d_yhat_add[0] * h[2];
+    dW2[0][3] = d_yhat_add[0] * h[3];
+    // xor.nn:11 gradient of W1: outer product
+    dW1[0][0] = d_h_add[0] * x[0];
+    dW1[0][1] = d_h_add[0] * x[1];
+    dW1[1][0] = d_h_add[1] * x[0];
+    dW1[1][1] = d_h_add[1] * x[1];
+    dW1[2][0] = d_h_add[2] * x[0];
+    dW1[2][1] = d_h_add[2] * x[1];
+    dW1[3][0] = d_h_add[3] * x[0];
+    dW1[3][1] = d_h_add[3] * x[1];
+    // xor.nn:11 gradient of b1
+    db1[0] = d_h_add[0];
+    db1[1] = d_h_add[1];
+    db1[2] = d_h_add[2];
+    db1[3] = d_h_add[3];
+    // xor.nn:15 gradient of b2
+    db2[0] = d_yhat_add[0];
   }
 
   private void inputGradients0() {
@@ -342,24 +373,33 @@ public final class Xor64 implements DoubleModel {
   public double lossAndGradient(double[] inputBatch, int inputOff, double[] targetBatch,
       int targetOff, int batch, boolean inputGradients) {
     checkBatch(batch);
-    zeroGradients();
     lossScale = 1.0 / batch;
     double sum = 0;
     if (inputGradients) {
+      zeroGradients();
       for (int s = 0; s < batch; s++) {
         loadInputs(inputBatch, inputOff + s * INPUT_SIZE);
         loadTargets(targetBatch, targetOff + s * TARGET_SIZE);
         forwardCommon0();
+        backwardCommon0();
         backward0();
         inputGradients0();
         sum += loss_bce[0];
         storeInputGradients(s * INPUT_SIZE);
       }
     } else {
-      for (int s = 0; s < batch; s++) {
+      // the first sample writes the gradients, the others add to them
+      loadInputs(inputBatch, inputOff);
+      loadTargets(targetBatch, targetOff);
+      forwardCommon0();
+      backwardCommon0();
+      backwardFirst0();
+      sum += loss_bce[0];
+      for (int s = 1; s < batch; s++) {
         loadInputs(inputBatch, inputOff + s * INPUT_SIZE);
         loadTargets(targetBatch, targetOff + s * TARGET_SIZE);
         forwardCommon0();
+        backwardCommon0();
         backward0();
         sum += loss_bce[0];
       }

@@ -2,6 +2,8 @@ package dev.deltac.compiler.emit;
 
 import dev.deltac.compiler.ir.Node;
 import dev.deltac.compiler.types.Shape;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Matrix products, outer products, the fused δ-recurrence and the accumulation of parameter
@@ -19,7 +21,7 @@ final class LinearKernels {
     this.num = access.num;
   }
 
-  void matmul(Node n, String o, GraphPlan.Fused fused, Code c) {
+  void matmul(Node n, Expr o, GraphPlan.Fused fused, Code c) {
     Node l = n.input(0);
     Node r = n.input(1);
     Shape sa = l.shape();
@@ -39,58 +41,69 @@ final class LinearKernels {
     }
   }
 
+  /** {@code terms[0] + terms[1] + ...}, summed left to right. */
+  private static Expr sum(List<Expr> terms) {
+    Expr s = terms.get(0);
+    for (int k = 1; k < terms.size(); k++) s = Expr.add(s, terms.get(k));
+    return s;
+  }
+
+  /**
+   * {@code x * slope} multiplied factor by factor, left to right ({@code x * h * (1 - h)} for
+   * sigmoid), the order the per-sample and batched passes share.
+   */
+  static Expr scale(Expr x, Expr slope) {
+    if (slope instanceof Expr.Bin b && b.op().equals("*")) return Expr.mul(scale(x, b.left()), b.right());
+    return Expr.mul(x, slope);
+  }
+
   /** o[i] = sum over q of W[i][q] * v[q], for W [m, k]. */
-  private void dotRows(Node w, Node v, int m, int k, String o, Code c) {
+  private void dotRows(Node w, Node v, int m, int k, Expr o, Code c) {
     if (m * k <= NodeKernels.UNROLL_WORK) {
       for (int i = 0; i < m; i++) {
-        StringBuilder sb = new StringBuilder();
-        for (int q = 0; q < k; q++) {
-          if (q > 0) sb.append(" + ");
-          sb.append(a.atS(w, Ix.c(i), Ix.c(q), k)).append(" * ").append(Access.p(a.atS(v, Ix.c(q))));
-        }
-        c.line(o + "[" + i + "] = " + sb + ";");
+        List<Expr> terms = new ArrayList<>();
+        for (int q = 0; q < k; q++) terms.add(Expr.mul(a.at(w, Expr.i(i), Expr.i(q), k), a.at(v, q)));
+        c.assign(Expr.at(o, i), sum(terms));
       }
       return;
     }
-    String t = num.t;
-    String vec = a.arrS(v);
-    if (num.isFloat && vec != null && ClassContext.isMatrixParam(w) && w.shape().rank() == 2
+    Expr vecSrc = a.arr(v);
+    if (num.isFloat && vecSrc != null && ClassContext.isMatrixParam(w) && w.shape().rank() == 2
         && ClassContext.rowSize(w) == k && m * k >= BatchedPass.MIN_WEIGHTS) {
       // A large float32 product of one sample: the register-blocked Vector API kernel (8 rows
       // per pass) instead of the scalar 4-row dot products (C2 does not vectorize reductions).
-      c.line("dev.deltac.runtime.kernels.DenseKernels.forward(1, " + m + ", " + k + ", "
-          + a.ctx.paramField.get(w.attr().name()) + ", null, " + vec + ", 0, " + k + ", " + o
-          + ", 0, " + m + ");");
+      c.eval(Expr.call(JavaTypes.DENSE_KERNELS, "forward", Expr.i(1), Expr.i(m), Expr.i(k),
+          Expr.field(a.ctx.paramField.get(w.attr().name())), Expr.NULL, vecSrc, Expr.i(0), Expr.i(k), o,
+          Expr.i(0), Expr.i(m)));
       return;
     }
-    c.openRaw("");
-    c.line(t + "[] out = " + o + ";");
-    if (vec != null) c.line(t + "[] vec = " + vec + ";");
-    String vq = vec != null ? "vec[q]" : a.atS(v, Ix.v("q"));
+    c.open();
+    Expr out = c.declare(num.array(), "out", o);
+    Expr vec = vecSrc == null ? null : c.declare(num.array(), "vec", vecSrc);
     if (ClassContext.isMatrixParam(w)) {
       int m4 = m - m % 4;
-      if (m4 > 0) {
-        c.openRaw("for (int i = 0; i < " + m4 + "; i += 4)");
-        for (int r = 0; r < 4; r++) c.line(t + "[] r" + r + " = " + a.rowS(w, Ix.v("i").plus(r)) + ";");
-        c.line(t + " s0 = 0, s1 = 0, s2 = 0, s3 = 0;");
-        c.openRaw("for (int q = 0; q < " + k + "; q++)");
-        c.line(t + " vq = " + vq + ";");
-        for (int r = 0; r < 4; r++) c.line("s" + r + " += r" + r + "[q] * vq;");
-        c.close();
-        for (int r = 0; r < 4; r++) c.line("out[" + Ix.v("i").plus(r) + "] = s" + r + ";");
-        c.close();
-      }
-      c.loopIx("i", m4, m, 1, false, i -> {
-        c.line(t + "[] r0 = " + a.rowS(w, i) + ";");
-        c.line(t + " s0 = 0;");
-        c.loopIx("q", k, false, q -> c.line("s0 += r0[" + q + "] * " + (vec != null ? "vec[" + q + "]" : Access.p(a.atS(v, q))) + ";"));
-        c.line("out[" + i + "] = s0;");
+      c.loop("i", 0, m4, 4, false, i -> {
+        Expr[] rows = new Expr[4];
+        Expr[] sums = new Expr[4];
+        for (int r = 0; r < 4; r++) rows[r] = c.declare(num.array(), "r" + r, a.row(w, Expr.plus(i, r)));
+        for (int r = 0; r < 4; r++) sums[r] = c.declare(num.type(), "s" + r, Expr.i(0));
+        c.loop("q", k, false, q -> {
+          Expr vq = c.declare(num.type(), "vq", vec != null ? Expr.at(vec, q) : a.at(v, q));
+          for (int r = 0; r < 4; r++) c.accumulate(sums[r], Expr.mul(Expr.at(rows[r], q), vq));
+        });
+        for (int r = 0; r < 4; r++) c.assign(Expr.at(out, Expr.plus(i, r)), sums[r]);
+      });
+      c.loop("i", m4, m, 1, false, i -> {
+        Expr r0 = c.declare(num.array(), "r0", a.row(w, i));
+        Expr s0 = c.declare(num.type(), "s0", Expr.i(0));
+        c.loop("q", k, false, q -> c.accumulate(s0, Expr.mul(Expr.at(r0, q), vec != null ? Expr.at(vec, q) : a.at(v, q))));
+        c.assign(Expr.at(out, i), s0);
       });
     } else {
-      c.loopIx("i", m, false, i -> {
-        c.line(t + " s0 = 0;");
-        c.loopIx("q", k, false, q -> c.line("s0 += " + a.atS(w, i, q, k) + " * " + Access.p(a.atS(v, q)) + ";"));
-        c.line("out[" + i + "] = s0;");
+      c.loop("i", m, false, i -> {
+        Expr s0 = c.declare(num.type(), "s0", Expr.i(0));
+        c.loop("q", k, false, q -> c.accumulate(s0, Expr.mul(a.at(w, i, q, k), a.at(v, q))));
+        c.assign(Expr.at(out, i), s0);
       });
     }
     c.close();
@@ -100,17 +113,14 @@ final class LinearKernels {
    * o[j] = sum over i of v[i] * W[i][j], for W [m, k]: axpy over W's rows; with {@code fused},
    * the same sweep accumulates the weight gradient {@code dW[i][j] += v[i] * hPrev[j]}.
    */
-  private void axpyRows(Node w, Node v, int m, int k, String o, GraphPlan.Fused fused, Code c) {
-    String grad = fused == null ? null : a.ctx.gradField.get(fused.param());
+  private void axpyRows(Node w, Node v, int m, int k, Expr o, GraphPlan.Fused fused, Code c) {
+    Expr grad = fused == null ? null : Expr.field(a.ctx.gradField.get(fused.param()));
     Node hp = fused == null ? null : fused.term().input(1);
     if (m * k <= NodeKernels.UNROLL_WORK) {
       for (int j = 0; j < k; j++) {
-        StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < m; i++) {
-          if (i > 0) sb.append(" + ");
-          sb.append(Access.p(a.atS(v, Ix.c(i)))).append(" * ").append(a.atS(w, Ix.c(i), Ix.c(j), k));
-        }
-        c.line(o + "[" + j + "] = " + sb + ";");
+        List<Expr> terms = new ArrayList<>();
+        for (int i = 0; i < m; i++) terms.add(Expr.mul(a.at(v, i), a.at(w, Expr.i(i), Expr.i(j), k)));
+        c.assign(Expr.at(o, j), sum(terms));
       }
       if (fused != null) unrolledOuter(grad, v, hp, m, k, c);
       return;
@@ -123,57 +133,49 @@ final class LinearKernels {
    * Opens a block that computes {@code out = W^T v} as one sweep over W's rows
    * ({@code out[j] += d * row[j]}, which C2 vectorizes) and, when {@code grad} is not null, adds
    * the fused weight gradient {@code outer(v, hp)} in the same sweep
-   * ({@code grow[j] += d * vec[j]}). The caller closes the block.
+   * ({@code grow[j] += d * vec[j]}). Returns the block's {@code out}; the caller closes the block.
    */
-  private void sweepRows(Node w, Node v, int m, int k, String o, String grad, Node hp, Code c) {
-    String t = num.t;
-    String hpArr = hp == null ? null : a.arrS(hp);
-    c.openRaw("");
-    c.line(t + "[] out = " + o + ";");
-    if (hpArr != null) c.line(t + "[] vec = " + hpArr + ";");
-    c.line("java.util.Arrays.fill(out, " + num.litS(0) + ");");
-    c.loopIx("i", m, false, i -> {
-      c.line(t + " d = " + a.atS(v, i) + ";");
-      String row = a.rowS(w, i);
-      if (row != null) c.line(t + "[] row = " + row + ";");
-      if (grad != null) c.line(t + "[] grow = " + grad + "[" + i + "];");
-      c.loopIx("j", k, false, j -> {
-        c.line("out[" + j + "] += d * " + (row != null ? "row[" + j + "]" : Access.p(a.atS(w, i, j, k))) + ";");
-        if (grad != null) {
-          c.line("grow[" + j + "] += d * " + (hpArr != null ? "vec[" + j + "]" : Access.p(a.atS(hp, j))) + ";");
-        }
+  private Expr sweepRows(Node w, Node v, int m, int k, Expr o, Expr grad, Node hp, Code c) {
+    Expr hpArr = hp == null ? null : a.arr(hp);
+    c.open();
+    Expr out = c.declare(num.array(), "out", o);
+    Expr vec = hpArr == null ? null : c.declare(num.array(), "vec", hpArr);
+    c.eval(Expr.call(JavaTypes.ARRAYS, "fill", out, num.lit(0)));
+    c.loop("i", m, false, i -> {
+      Expr d = c.declare(num.type(), "d", a.at(v, i));
+      Expr rowSrc = a.row(w, i);
+      Expr row = rowSrc == null ? null : c.declare(num.array(), "row", rowSrc);
+      Expr grow = grad == null ? null : c.declare(num.array(), "grow", Expr.at(grad, i));
+      c.loop("j", k, false, j -> {
+        c.accumulate(Expr.at(out, j), Expr.mul(d, row != null ? Expr.at(row, j) : a.at(w, i, j, k)));
+        if (grow != null) c.accumulate(Expr.at(grow, j), Expr.mul(d, vec != null ? Expr.at(vec, j) : a.at(hp, j)));
       });
     });
+    return out;
   }
 
-  private void unrolledOuter(String grad, Node l, Node r, int m, int k, Code c) {
+  private void unrolledOuter(Expr grad, Node l, Node r, int m, int k, Code c) {
     for (int i = 0; i < m; i++) {
-      for (int j = 0; j < k; j++) {
-        c.line(grad + "[" + i + "][" + j + "] += " + Access.p(a.atS(l, Ix.c(i))) + " * "
-            + Access.p(a.atS(r, Ix.c(j))) + ";");
-      }
+      for (int j = 0; j < k; j++) c.accumulate(Expr.at(Expr.at(grad, i), j), Expr.mul(a.at(l, i), a.at(r, j)));
     }
   }
 
-  private void dot(Node l, Node r, int k, String o, Code c) {
+  private void dot(Node l, Node r, int k, Expr o, Code c) {
     if (k <= NodeKernels.UNROLL_WORK) {
-      StringBuilder sb = new StringBuilder();
-      for (int q = 0; q < k; q++) {
-        if (q > 0) sb.append(" + ");
-        sb.append(Access.p(a.atS(l, Ix.c(q)))).append(" * ").append(Access.p(a.atS(r, Ix.c(q))));
-      }
-      c.line(o + "[0] = " + sb + ";");
+      List<Expr> terms = new ArrayList<>();
+      for (int q = 0; q < k; q++) terms.add(Expr.mul(a.at(l, q), a.at(r, q)));
+      c.assign(Expr.at(o, 0), sum(terms));
       return;
     }
-    c.openRaw("");
-    c.line(num.t + " s0 = 0;");
-    c.loopIx("q", k, false, q -> c.line("s0 += " + Access.p(a.atS(l, q)) + " * " + Access.p(a.atS(r, q)) + ";"));
-    c.line(o + "[0] = s0;");
+    c.open();
+    Expr s0 = c.declare(num.type(), "s0", Expr.i(0));
+    c.loop("q", k, false, q -> c.accumulate(s0, Expr.mul(a.at(l, q), a.at(r, q))));
+    c.assign(Expr.at(o, 0), s0);
     c.close();
   }
 
   /** Matrix times matrix, either side optionally transposed. */
-  private void general(Node l, Node r, boolean ta, boolean tb, String o, Code c) {
+  private void general(Node l, Node r, boolean ta, boolean tb, Expr o, Code c) {
     Shape sa = l.shape();
     Shape sb = r.shape();
     int m = ta ? sa.dim(1) : sa.dim(0);
@@ -182,65 +184,62 @@ final class LinearKernels {
     int ac = sa.dim(1);
     int bc = sb.dim(1);
     boolean unroll = m * k * p <= NodeKernels.UNROLL_WORK;
-    c.loopIx("i", m, unroll, i -> c.loopIx("j", p, unroll, j -> {
+    c.loop("i", m, unroll, i -> c.loop("j", p, unroll, j -> {
+      Expr target = Expr.at(o, Expr.plus(Expr.times(i, p), j));
       if (unroll) {
-        StringBuilder sb2 = new StringBuilder();
+        List<Expr> terms = new ArrayList<>();
         for (int q = 0; q < k; q++) {
-          if (q > 0) sb2.append(" + ");
-          Ix qi = Ix.c(q);
-          sb2.append(ta ? a.atS(l, qi, i, ac) : a.atS(l, i, qi, ac)).append(" * ")
-              .append(tb ? a.atS(r, j, qi, bc) : a.atS(r, qi, j, bc));
+          Expr qi = Expr.i(q);
+          terms.add(Expr.mul(ta ? a.at(l, qi, i, ac) : a.at(l, i, qi, ac), tb ? a.at(r, j, qi, bc) : a.at(r, qi, j, bc)));
         }
-        c.line(o + "[" + i.times(p).plus(j) + "] = " + sb2 + ";");
+        c.assign(target, sum(terms));
         return;
       }
-      c.line(num.t + " s0 = 0;");
-      c.loopIx("q", k, false, q -> c.line("s0 += " + (ta ? a.atS(l, q, i, ac) : a.atS(l, i, q, ac))
-          + " * " + (tb ? a.atS(r, j, q, bc) : a.atS(r, q, j, bc)) + ";"));
-      c.line(o + "[" + i.times(p).plus(j) + "] = s0;");
+      Expr s0 = c.declare(num.type(), "s0", Expr.i(0));
+      c.loop("q", k, false, q -> c.accumulate(s0, Expr.mul(ta ? a.at(l, q, i, ac) : a.at(l, i, q, ac),
+          tb ? a.at(r, j, q, bc) : a.at(r, q, j, bc))));
+      c.assign(target, s0);
     }));
   }
 
   /** A materialized outer product. */
-  void outer(Node n, String o, Code c) {
+  void outer(Node n, Expr o, Code c) {
     Node l = n.input(0);
     Node r = n.input(1);
     int m = l.size();
     int k = r.size();
     boolean unroll = m * k <= NodeKernels.UNROLL_WORK;
-    c.loopIx("i", m, unroll, i -> c.loopIx("j", k, unroll, j -> c.line(o + "[" + i.times(k).plus(j)
-        + "] = " + Access.p(a.atS(l, i)) + " * " + Access.p(a.atS(r, j)) + ";")));
+    c.loop("i", m, unroll, i -> c.loop("j", k, unroll, j -> c.assign(Expr.at(o, Expr.plus(Expr.times(i, k), j)),
+        Expr.mul(a.at(l, i), a.at(r, j)))));
   }
 
   /**
    * The fused δ-recurrence {@code out = (W^T δ) ⊙ φ'(h)}; with {@code fused}, the same sweep over
    * W's rows also accumulates the weight gradient {@code dW[i][j] += δ[i] * hPrev[j]}.
    */
-  void delta(Node n, String o, GraphPlan.Fused fused, Code c) {
+  void delta(Node n, Expr o, GraphPlan.Fused fused, Code c) {
     Node w = n.input(0);
     Node d = n.input(1);
     Node h = n.input(2);
     int m = w.shape().dim(0);
     int k = w.shape().dim(1);
     String act = n.attr().name();
-    String grad = fused == null ? null : a.ctx.gradField.get(fused.param());
+    Expr grad = fused == null ? null : Expr.field(a.ctx.gradField.get(fused.param()));
     Node hp = fused == null ? null : fused.term().input(1);
     if (m * k <= NodeKernels.UNROLL_WORK) {
       for (int j = 0; j < k; j++) {
-        StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < m; i++) {
-          if (i > 0) sb.append(" + ");
-          sb.append(a.atS(w, Ix.c(i), Ix.c(j), k)).append(" * ").append(Access.p(a.atS(d, Ix.c(i))));
-        }
-        String slope = slopeS(act, a.atS(h, Ix.c(j)));
-        c.line(o + "[" + j + "] = " + (slope == null ? sb : "(" + sb + ") * " + slope) + ";");
+        List<Expr> terms = new ArrayList<>();
+        for (int i = 0; i < m; i++) terms.add(Expr.mul(a.at(w, Expr.i(i), Expr.i(j), k), a.at(d, i)));
+        Expr s = sum(terms);
+        Expr slope = slope(act, a.at(h, j));
+        c.assign(Expr.at(o, j), slope == null ? s : scale(Expr.paren(s), slope));
       }
       if (fused != null) unrolledOuter(grad, d, hp, m, k, c);
       return;
     }
-    sweepRows(w, d, m, k, o, grad, hp, c);
+    Expr out = sweepRows(w, d, m, k, o, grad, hp, c);
     if (!act.equals("identity")) {
-      c.loopIx("j", k, false, j -> c.line("out[" + j + "] *= " + slopeS(act, a.atS(h, j)) + ";"));
+      c.loop("j", k, false, j -> c.update(Expr.at(out, j), "*=", slope(act, a.at(h, j))));
     }
     c.close();
   }
@@ -279,8 +278,7 @@ final class LinearKernels {
 
   /** Adds one term of d(loss)/d(param) for this sample into the param's gradient storage. */
   void accumulate(String param, Node term, Node paramNode, Code c) {
-    String g = a.ctx.gradField.get(param);
-    String t = num.t;
+    Expr g = Expr.field(a.ctx.gradField.get(param));
     boolean matrix = paramNode.shape().rank() >= 2;
     if (a.plan.directOuter.contains(term.id())) {
       Node l = term.input(0);
@@ -288,44 +286,37 @@ final class LinearKernels {
       int m = l.size();
       int k = r.size();
       if (m * k <= NodeKernels.UNROLL_WORK) {
-        for (int i = 0; i < m; i++) {
-          for (int j = 0; j < k; j++) {
-            c.line(g + "[" + i + "][" + j + "] += " + Access.p(a.atS(l, Ix.c(i))) + " * "
-                + Access.p(a.atS(r, Ix.c(j))) + ";");
-          }
-        }
+        unrolledOuter(g, l, r, m, k, c);
         return;
       }
-      String vec = a.arrS(r);
-      c.openRaw("");
-      if (vec != null) c.line(t + "[] vec = " + vec + ";");
-      c.loopIx("i", m, false, i -> {
-        c.line(t + " d = " + a.atS(l, i) + ";");
-        c.line(t + "[] grow = " + g + "[" + i + "];");
-        c.loopIx("j", k, false, j -> c.line("grow[" + j + "] += d * "
-            + (vec != null ? "vec[" + j + "]" : Access.p(a.atS(r, j))) + ";"));
+      Expr vecSrc = a.arr(r);
+      c.open();
+      Expr vec = vecSrc == null ? null : c.declare(num.array(), "vec", vecSrc);
+      c.loop("i", m, false, i -> {
+        Expr d = c.declare(num.type(), "d", a.at(l, i));
+        Expr grow = c.declare(num.array(), "grow", Expr.at(g, i));
+        c.loop("j", k, false, j -> c.accumulate(Expr.at(grow, j), Expr.mul(d, vec != null ? Expr.at(vec, j) : a.at(r, j))));
       });
       c.close();
       return;
     }
     int size = paramNode.size();
     if (!matrix) {
-      c.loopIx("i", size, size <= NodeKernels.UNROLL_ELEMENTS,
-          i -> c.line(g + "[" + i + "] += " + a.atS(term, i) + ";"));
+      c.loop("i", size, size <= NodeKernels.UNROLL_ELEMENTS, i -> c.accumulate(Expr.at(g, i), a.at(term, i)));
       return;
     }
     int rows = paramNode.shape().dim(0);
     int cols = size / rows;
     boolean unroll = size <= NodeKernels.UNROLL_ELEMENTS;
-    c.loopIx("i", rows, unroll, i -> {
+    c.loop("i", rows, unroll, i -> {
       if (unroll) {
         for (int j = 0; j < cols; j++) {
-          c.line(g + "[" + i + "][" + j + "] += " + a.atS(term, i.times(cols).plus(j)) + ";");
+          c.accumulate(Expr.at(Expr.at(g, i), j), a.at(term, Expr.plus(Expr.times(i, cols), Expr.i(j))));
         }
         return;
       }
-      c.line(t + "[] grow = " + g + "[" + i + "];");
-      c.loopIx("j", cols, false, j -> c.line("grow[" + j + "] += " + a.atS(term, i.times(cols).plus(j)) + ";"));
+      Expr grow = c.declare(num.array(), "grow", Expr.at(g, i));
+      c.loop("j", cols, false, j -> c.accumulate(Expr.at(grow, j), a.at(term, Expr.plus(Expr.times(i, cols), j))));
     });
   }
 }

@@ -57,7 +57,7 @@ final class NodeKernels {
       case SUM -> (m, o, cc) -> sum(m, Expr.field(o), cc);
       case SOFTMAX, LOG_SOFTMAX, LOGSUMEXP -> (m, o, cc) -> softmax(m, Expr.field(o), cc);
       case MATMUL, OUTER -> this::product;
-      case DELTA -> (m, o, cc) -> linear.delta(m, o, a.plan.fused.get(m.id()), cc);
+      case DELTA -> (m, o, cc) -> linear.delta(m, Expr.field(o), a.plan.fused.get(m.id()), cc);
       case TRANSPOSE -> (m, o, cc) -> transpose(m, Expr.field(o), cc);
       case INDEX -> (m, o, cc) -> copy(m.input(0), m.attr().intAt(0) * m.size(), Expr.field(o), 0, m.size(), cc);
       case SLICE -> (m, o, cc) -> {
@@ -96,9 +96,9 @@ final class NodeKernels {
     if (hasZeroOperand(n) && !a.plan.fused.containsKey(n.id())) {
       fill(Expr.field(o), 0, n.size(), c);
     } else if (n.op() == Op.MATMUL) {
-      linear.matmul(n, o, a.plan.fused.get(n.id()), c);
+      linear.matmul(n, Expr.field(o), a.plan.fused.get(n.id()), c);
     } else {
-      linear.outer(n, o, c);
+      linear.outer(n, Expr.field(o), c);
     }
   }
 

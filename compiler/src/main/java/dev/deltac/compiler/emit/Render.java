@@ -214,6 +214,13 @@ final class Render {
         b.add(" - ");
         operand(x.right(), b, scope);
         return;
+      case "*", "/", "%":
+        // left-associative: a * b / c needs no parentheses around a * b
+        if (x.left() instanceof Expr.Bin l && MULTIPLICATIVE.contains(l.op())) expr(x.left(), b, scope);
+        else operand(x.left(), b, scope);
+        b.add(" $L ", x.op());
+        operand(x.right(), b, scope);
+        return;
       default:
         operand(x.left(), b, scope);
         b.add(" $L ", x.op());
@@ -231,6 +238,8 @@ final class Render {
       expr(e, b, scope);
     }
   }
+
+  private static final java.util.Set<String> MULTIPLICATIVE = java.util.Set.of("*", "/", "%");
 
   private static final java.util.Set<String> ADDITIVE_OR_TIGHTER = java.util.Set.of("+", "-", "*", "/", "%");
 

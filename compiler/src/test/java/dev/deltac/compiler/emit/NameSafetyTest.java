@@ -170,6 +170,13 @@ class NameSafetyTest {
   }
 
   @Test
+  void keywordNamesInAModelNamedLikeAGradientField() {
+    List<String> n = List.of("abstract", "assert", "boolean", "break", "byte", "samples", "from", "batches");
+    run("dW2", wide("dW2", n));
+    run("dW2", small("dW2", n));
+  }
+
+  @Test
   void aModelNamedMath() {
     assertTrue(classNameOk("Math"));
     run("Math", wide("Math", List.of("x", "y", "W", "b", "V", "h", "z", "st")));
