@@ -110,10 +110,10 @@ final class Sharing {
     return out;
   }
 
-  /** How many leading units two unit lists have in common (same code). */
+  /** How many leading units two unit lists have in common (equal statement trees). */
   static int commonPrefix(List<Units.Unit> a, List<Units.Unit> b) {
     int k = 0;
-    while (k < a.size() && k < b.size() && Units.text(a.get(k)).equals(Units.text(b.get(k)))) k++;
+    while (k < a.size() && k < b.size() && a.get(k).code().equals(b.get(k).code())) k++;
     return k;
   }
 }

@@ -23,7 +23,7 @@ final class Units {
 
     static Unit of(Code c) {
       List<Stmt> s = c.stmts();
-      return new Unit(s, Units.estimate(c.toString()));
+      return new Unit(s, Trees.estimate(s));
     }
 
     /** TRANSITIONAL: a unit from text, one raw line per line. */
