@@ -74,8 +74,10 @@ final class BatchedPass {
   /**
    * An elementwise node computed over the batch-major buffers: its operands are values already
    * in batch buffers, vector params and uniform constants (bias + activation after a batched
-   * product, for instance). {@code operands} are the batch-buffered values it reads; its value is
-   * built by {@link #rowExpr} in {@code form}'s indexing when the phase is emitted.
+   * product, for instance). {@code operands} are the batch-buffered values it reads. Its value is
+   * built by {@link #rowExpr} again when the phase is emitted, over the loop's locals in {@code
+   * form}'s indexing: the operands precede the node in the schedule, so the walk finds the same
+   * ones ({@link #rowValue} checks).
    */
   private record Rowwise(Node node, RowForm form, List<Node> operands) implements Phase {}
 
