@@ -422,7 +422,7 @@ public final class FashionMlp implements FloatModel {
       int targetOff, int batch) {
     double sum = 0;
     // fashion_mlp.nn:4 h_matmul = matmul [128], over the batch
-    dev.deltac.runtime.kernels.DenseKernels.forward(batch, 128, 784, h_W, null, inputBatch, inputOff + 0, INPUT_SIZE, h_matmulB, 0, 128);
+    DenseKernels.forward(batch, 128, 784, h_W, null, inputBatch, inputOff + 0, INPUT_SIZE, h_matmulB, 0, 128);
     // fashion_mlp.nn:4 h = relu [128], over the batch buffers
     for (int s = 0; s < batch; s++) {
       int o = s * 128;
@@ -431,7 +431,7 @@ public final class FashionMlp implements FloatModel {
       }
     }
     // fashion_mlp.nn:5 logits_matmul = matmul [10], over the batch
-    dev.deltac.runtime.kernels.DenseKernels.forward(batch, 10, 128, logits_W, null, hB, 0, 128, logits_matmulB, 0, 10);
+    DenseKernels.forward(batch, 10, 128, logits_W, null, hB, 0, 128, logits_matmulB, 0, 10);
     // fashion_mlp.nn:5 logits = add [10], over the batch buffers
     for (int s = 0; s < batch; s++) {
       int o = s * 10;
@@ -447,13 +447,16 @@ public final class FashionMlp implements FloatModel {
       System.arraycopy(loss_softmax_ce, 0, loss_softmax_ceB, s * 1, 1);
     }
     // fashion_mlp.nn:4 d_h_add = delta(relu) [128], sharing the sweep over W with the gradient of logits.W and of logits.b, over the batch
-    dev.deltac.runtime.kernels.DenseKernels.weightGradient(batch, 10, 128, d_logitsB, 0, 10, hB, 0, 128, dlogits_W, dlogits_b);
-    dev.deltac.runtime.kernels.DenseKernels.inputGradient(batch, 10, 128, logits_W, d_logitsB, 0, 10, d_h_addB, 0, 128);
-    for (int i = 0, e = batch * 128; i < e; i++) {
-      d_h_addB[i] *= dev.deltac.runtime.MathFunctions.stepf(hB[i]);
+    DenseKernels.weightGradient(batch, 10, 128, d_logitsB, 0, 10, hB, 0, 128, dlogits_W, dlogits_b);
+    DenseKernels.inputGradient(batch, 10, 128, logits_W, d_logitsB, 0, 10, d_h_addB, 0, 128);
+    {
+      int e = batch * 128;
+      for (int i = 0; i < e; i++) {
+        d_h_addB[i] *= MathFunctions.stepf(hB[i]);
+      }
     }
     // fashion_mlp.nn:4 gradient of h.W: outer products over the batch, and of h.b
-    dev.deltac.runtime.kernels.DenseKernels.weightGradient(batch, 128, 784, d_h_addB, 0, 128, inputBatch, inputOff + 0, INPUT_SIZE, dh_W, dh_b);
+    DenseKernels.weightGradient(batch, 128, 784, d_h_addB, 0, 128, inputBatch, inputOff + 0, INPUT_SIZE, dh_W, dh_b);
     for (int s = 0; s < batch; s++) {
       sum += loss_softmax_ceB[s * 1];
     }
@@ -487,7 +490,7 @@ public final class FashionMlp implements FloatModel {
       int targetOff, int batch) {
     double sum = 0;
     // fashion_mlp.nn:4 h_matmul = matmul [128], over the batch
-    dev.deltac.runtime.kernels.DenseKernels.forward(batch, 128, 784, h_W, null, inputBatch, inputOff + 0, INPUT_SIZE, h_matmulB_, 0, 128);
+    DenseKernels.forward(batch, 128, 784, h_W, null, inputBatch, inputOff + 0, INPUT_SIZE, h_matmulB_, 0, 128);
     // fashion_mlp.nn:4 h = relu [128], over the batch buffers
     for (int s = 0; s < batch; s++) {
       int o = s * 128;
@@ -496,7 +499,7 @@ public final class FashionMlp implements FloatModel {
       }
     }
     // fashion_mlp.nn:5 logits_matmul = matmul [10], over the batch
-    dev.deltac.runtime.kernels.DenseKernels.forward(batch, 10, 128, logits_W, null, hB_, 0, 128, logits_matmulB_, 0, 10);
+    DenseKernels.forward(batch, 10, 128, logits_W, null, hB_, 0, 128, logits_matmulB_, 0, 10);
     // fashion_mlp.nn:5 logits = add [10], over the batch buffers
     for (int s = 0; s < batch; s++) {
       int o = s * 10;
@@ -546,7 +549,7 @@ public final class FashionMlp implements FloatModel {
   private double predictBatched(float[] samples, float[] outs, int batch) {
     double sum = 0;
     // fashion_mlp.nn:4 h_matmul = matmul [128], over the batch
-    dev.deltac.runtime.kernels.DenseKernels.forward(batch, 128, 784, h_W, null, samples, 0 + 0, INPUT_SIZE, h_matmulB_, 0, 128);
+    DenseKernels.forward(batch, 128, 784, h_W, null, samples, 0 + 0, INPUT_SIZE, h_matmulB_, 0, 128);
     // fashion_mlp.nn:4 h = relu [128], over the batch buffers
     for (int s = 0; s < batch; s++) {
       int o = s * 128;
@@ -555,7 +558,7 @@ public final class FashionMlp implements FloatModel {
       }
     }
     // fashion_mlp.nn:5 logits_matmul = matmul [10], over the batch
-    dev.deltac.runtime.kernels.DenseKernels.forward(batch, 10, 128, logits_W, null, hB_, 0, 128, logits_matmulB_, 0, 10);
+    DenseKernels.forward(batch, 10, 128, logits_W, null, hB_, 0, 128, logits_matmulB_, 0, 10);
     // fashion_mlp.nn:5 logits = add [10], over the batch buffers
     for (int s = 0; s < batch; s++) {
       int o = s * 10;

@@ -1,16 +1,18 @@
 package dev.deltac.compiler.emit;
 
-import com.palantir.javapoet.CodeBlock;
 import com.palantir.javapoet.MethodSpec;
+import com.palantir.javapoet.TypeName;
 import com.palantir.javapoet.TypeSpec;
 import dev.deltac.compiler.ir.Node;
 import dev.deltac.compiler.ir.Op;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 import javax.lang.model.element.Modifier;
 
 /**
@@ -27,6 +29,10 @@ import javax.lang.model.element.Modifier;
  * batch-major buffer ({@code maxBatch × size}, allocated once): a segment copies the values it
  * needs from earlier phases into its per-sample buffers and saves the values later phases read.
  * The last segment holds the per-sample gradient terms, the loss sum and the outputs.
+ *
+ * <p>The driver is built on the code model ({@link Code}, {@link Expr}) and rendered in a scope of
+ * its own: its parameters and locals are {@link Local}s, named after the class's fields, so no
+ * user name can collide with them.
  */
 final class BatchedPass {
   /**
@@ -41,43 +47,52 @@ final class BatchedPass {
 
   enum Mode { GRADIENT, LOSS, PREDICT }
 
-  private static final String K = "dev.deltac.runtime.kernels.DenseKernels";
+  // ---- the plan
 
-  private final GraphCode g;
-  private final GraphPlan plan;
-  private final ClassContext ctx;
-  private final Access a;
-  private final Mode mode;
-  private final String name;
-  private final boolean dropout;
-  private final List<Node> roots;
-  private final List<Object> phases = new ArrayList<>();
-  private final Map<Integer, Integer> producer = new HashMap<>();
-  private final Map<Integer, String> batchArrays;
-  private final Map<String, Integer> inputOffset = new HashMap<>();
+  /** One step of the driver, in order: a batched op, a row-wise map, a bias sum or a segment. */
+  private sealed interface Phase permits Batched, Rowwise, BiasSum, Segment {}
 
   /** A batched op: a node, or a weight-gradient term of a param. */
-  private record Batched(Node node, String param, Node term) {}
+  private sealed interface Batched extends Phase permits BatchedNode, BatchedTerm {}
+
+  /**
+   * A node computed over the batch: {@code W @ x} → {@code forward}; {@code Wᵀ δ} or
+   * {@code DELTA(W, δ, h)} → {@code inputGradient} (then the slope, and {@code weightGradient}
+   * for a fused term).
+   */
+  private record BatchedNode(Node node) implements Batched {}
+
+  /** A direct {@code OUTER(δ, h)} gradient term of {@code param} → {@code weightGradient}. */
+  private record BatchedTerm(String param, Node term) implements Batched {}
 
   /**
    * A vector param's gradient term whose per-sample value {@code node} is a batch-major buffer:
    * summed over the batch in one flat loop (sample order per element, as the per-sample code).
    */
-  private record BiasSum(String param, Node node) {}
-
-  /**
-   * Batched weight-gradient ops that also sum their δ over the batch into a bias gradient
-   * ({@code weightGradient}'s {@code gb} argument), to the param name.
-   */
-  private final Map<Batched, String> biasOf = new java.util.IdentityHashMap<>();
+  private record BiasSum(String param, Node node) implements Phase {}
 
   /**
    * An elementwise node computed over the batch-major buffers: its operands are values already
    * in batch buffers, vector params and uniform constants (bias + activation after a batched
-   * product, for instance). {@code expr} is the value of element {@code i} in {@code form}'s
-   * indexing; {@code operands} are the batch-buffered values it reads.
+   * product, for instance). {@code operands} are the batch-buffered values it reads. Its value is
+   * built by {@link #rowExpr} again when the phase is emitted, over the loop's locals in {@code
+   * form}'s indexing: the operands precede the node in the schedule, so the walk finds the same
+   * ones ({@link #rowValue} checks).
    */
-  private record Rowwise(Node node, String expr, RowForm form, List<Node> operands) {}
+  private record Rowwise(Node node, RowForm form, List<Node> operands) implements Phase {}
+
+  /** A gradient term accumulated per sample in the last segment. */
+  private record Term(String param, Node node) {}
+
+  /** Per-sample nodes run in one loop over the samples. */
+  private static final class Segment implements Phase {
+    final List<Node> nodes = new ArrayList<>();
+    final List<Term> terms = new ArrayList<>();
+    boolean last;
+    final Set<Node> reads = new LinkedHashSet<>();
+    boolean inputs;
+    boolean targets;
+  }
 
   /**
    * How a {@link Rowwise} loop indexes. C2 (JDK 17) vectorizes a loop whose arrays are all
@@ -97,17 +112,40 @@ final class BatchedPass {
     ROW_COPY
   }
 
+  /** Where v's values are for the whole batch: {@code array[offset + s * stride ...]} for sample s. */
+  private record Ref(Expr array, Expr offset, Expr stride) {}
+
+  private final GraphCode g;
+  private final GraphPlan plan;
+  private final ClassContext ctx;
+  private final Access a;
+  private final Mode mode;
+  private final String name;
+  private final boolean dropout;
+  private final List<Node> roots;
+  private final List<Phase> phases = new ArrayList<>();
+  private final Map<Integer, Integer> producer = new HashMap<>();
+  private final Map<Integer, String> batchArrays;
+  private final Map<String, Integer> inputOffset = new HashMap<>();
+
+  /**
+   * Batched weight-gradient ops that also sum their δ over the batch into a bias gradient
+   * ({@code weightGradient}'s {@code gb} argument), to the param name.
+   */
+  private final Map<Batched, String> biasOf = new IdentityHashMap<>();
+
   /** Nodes whose values are in batch buffers when the phase being built runs. */
   private final Set<Integer> available = new java.util.HashSet<>();
 
-  private static final class Segment {
-    final List<Node> nodes = new ArrayList<>();
-    final List<Object[]> terms = new ArrayList<>();
-    boolean last;
-    final Set<Node> reads = new LinkedHashSet<>();
-    boolean inputs;
-    boolean targets;
-  }
+  // The driver's parameters: samples, outs, batch (predictions) or inputBatch, inputOff,
+  // targetBatch, targetOff, batch (loss and gradients).
+  private final Local samples = Local.of("samples");
+  private final Local outs = Local.of("outs");
+  private final Local inputBatch = Local.of("inputBatch");
+  private final Local inputOff = Local.of("inputOff");
+  private final Local targetBatch = Local.of("targetBatch");
+  private final Local targetOff = Local.of("targetOff");
+  private final Local batch = Local.of("batch");
 
   /**
    * @param batchArrays shared per graph: node id to its batch-major buffer (several passes over
@@ -137,10 +175,10 @@ final class BatchedPass {
     for (Node n : plan.schedule(all)) {
       Rowwise rw;
       if (batchable(n)) {
-        phases.add(new Batched(n, null, null));
+        phases.add(new BatchedNode(n));
         available.add(n.id());
         cur = null;
-      } else if (ctx.num.isFloat && (rw = rowwise(n)) != null) {
+      } else if ((rw = rowwise(n)) != null) {
         phases.add(rw);
         available.add(n.id());
         cur = null;
@@ -157,17 +195,18 @@ final class BatchedPass {
     if (gradients) {
       List<BiasSum> sums = new ArrayList<>();
       for (Map.Entry<String, List<Node>> e : plan.gradTerms.entrySet()) {
+        String p = e.getKey();
         Node b;
         for (Node t : e.getValue()) {
           if (plan.fusedTerms.contains(t.id())) continue;
-          if (batchableTerm(e.getKey(), t)) phases.add(new Batched(null, e.getKey(), t));
-          else if ((b = biasTerm(e.getKey(), t, e.getValue().size())) != null) sums.add(new BiasSum(e.getKey(), b));
-          else last.terms.add(new Object[] {e.getKey(), t});
+          if (batchableTerm(p, t)) phases.add(new BatchedTerm(p, t));
+          else if ((b = biasTerm(p, t, e.getValue().size())) != null) sums.add(new BiasSum(p, b));
+          else last.terms.add(new Term(p, t));
         }
       }
       for (BiasSum bs : sums) {
         Batched host = null;
-        for (Object p : phases) {
+        for (Phase p : phases) {
           if (p instanceof Batched bt && !biasOf.containsKey(bt) && deltaOf(bt) == bs.node()) {
             host = bt;
             break;
@@ -200,10 +239,10 @@ final class BatchedPass {
   /** The δ operand of a batched weight-gradient op (alias-resolved), or null. */
   private Node deltaOf(Batched b) {
     Node d;
-    if (b.node() == null) {
-      d = b.term().input(0);
-    } else if (plan.fused.get(b.node().id()) != null) {
-      d = b.node().input(1);
+    if (b instanceof BatchedTerm t) {
+      d = t.term().input(0);
+    } else if (b instanceof BatchedNode bn && plan.fused.get(bn.node().id()) != null) {
+      d = bn.node().input(1);
     } else {
       return null;
     }
@@ -214,7 +253,7 @@ final class BatchedPass {
   /** True when the pass has at least one batched op and a driver of a sane size. */
   boolean applies() {
     if (!ctx.num.isFloat || phases.size() > MAX_PHASES) return false;
-    for (Object p : phases) {
+    for (Phase p : phases) {
       if (p instanceof Batched) return true;
     }
     return false;
@@ -275,17 +314,18 @@ final class BatchedPass {
     return plan.buffers.containsKey(v.id());
   }
 
-  /** {array, offset expression, stride} of v's batch-major values. */
-  private String[] ref(Node v) {
+  /** v's batch-major values. */
+  private Ref ref(Node v) {
     if (v.op() == Op.INPUT) {
-      String x = mode == Mode.PREDICT ? "samples" : "inputBatch";
-      String off = mode == Mode.PREDICT ? "0" : "inputOff";
-      return new String[] {x, off + " + " + inputOffset.get(v.attr().name()), "INPUT_SIZE"};
+      Expr x = Expr.v(mode == Mode.PREDICT ? samples : inputBatch);
+      Expr off = mode == Mode.PREDICT ? Expr.i(0) : Expr.v(inputOff);
+      return new Ref(x, Expr.add(off, Expr.i(inputOffset.get(v.attr().name()))), Expr.field("INPUT_SIZE"));
     }
     if (plan.aliases.contains(v.id())) return ref(v.input(0));
-    return new String[] {batchArray(v), "0", Integer.toString(v.size())};
+    return new Ref(Expr.field(batchArray(v)), Expr.i(0), Expr.i(v.size()));
   }
 
+  /** The field of v's batch-major buffer, allocated on first use. */
   private String batchArray(Node v) {
     return batchArrays.computeIfAbsent(v.id(),
         id -> ctx.batchBuffer(plan.buffers.get(id) + "B", v.size()));
@@ -297,11 +337,15 @@ final class BatchedPass {
     return n.op().kind == Op.Kind.UNARY || n.op().kind == Op.Kind.BINARY;
   }
 
-  /** The batch-buffered operands and whether a vector param is read, of the last {@link #rowExpr}. */
-  private final Set<Node> rowOperands = new LinkedHashSet<>();
-  private boolean rowParams;
-  /** Whether the last {@link #rowExpr} calls a function costlier than a few adds. */
-  private boolean rowCostly;
+  /** What a {@link #rowExpr} walk found besides the value. */
+  private static final class RowScan {
+    /** The batch-buffered operands, in the order the value reads them. */
+    final Set<Node> operands = new LinkedHashSet<>();
+    /** Whether a vector param is read. */
+    boolean params;
+    /** Whether an op costlier than a few adds is applied. */
+    boolean costly;
+  }
 
   /** Elementwise ops of a few instructions each. */
   private static final Set<Op> CHEAP = java.util.EnumSet.of(Op.NEG, Op.ABS, Op.RELU, Op.LEAKY_RELU,
@@ -316,80 +360,99 @@ final class BatchedPass {
   /** n as a {@link Rowwise} phase, or null when its operands are not all over the batch. */
   private Rowwise rowwise(Node n) {
     if (!pointwise(n) || !plan.buffers.containsKey(n.id()) || plan.virtual.contains(n.id())) return null;
-    String expr = rowExpr(n, x -> batchArray(x) + "[o + i]");
-    if (expr == null) return null;
-    RowForm form = !rowParams ? RowForm.FLAT
-        : n.size() < MIN_ROW_COPY || !rowCostly ? RowForm.IN_PLACE : RowForm.ROW_COPY;
-    if (form == RowForm.FLAT) expr = rowExpr(n, x -> batchArray(x) + "[i]");
-    if (form == RowForm.ROW_COPY) expr = rowExpr(n, x -> plan.buffers.get(x.id()) + "[i]");
-    return new Rowwise(n, expr, form, List.copyOf(rowOperands));
+    // A trial walk in the in-place indexing over stand-in indices, never rendered; it allocates
+    // the operands' batch buffers in the order they are read.
+    Expr o = Expr.v(Local.of("o"));
+    Expr i = Expr.v(Local.of("i"));
+    RowScan scan = new RowScan();
+    if (rowExpr(n, i, x -> Expr.at(Expr.field(batchArray(x)), Expr.add(o, i)), scan) == null) return null;
+    RowForm form = !scan.params ? RowForm.FLAT
+        : n.size() < MIN_ROW_COPY || !scan.costly ? RowForm.IN_PLACE : RowForm.ROW_COPY;
+    return new Rowwise(n, form, List.copyOf(scan.operands));
   }
 
-  /** The value of n's element {@code i}, each batch-buffered operand written by {@code operand}. */
-  private String rowExpr(Node n, java.util.function.Function<Node, String> operand) {
-    rowOperands.clear();
-    rowParams = false;
-    rowCostly = false;
-    return rowExpr(n, n.size(), true, operand);
+  /**
+   * The value of n's element {@code i}, each batch-buffered operand read by {@code operand} and a
+   * vector param as {@code p[i]}; null when n is not computable over the batch buffers.
+   */
+  private Expr rowExpr(Node n, Expr i, Function<Node, Expr> operand, RowScan scan) {
+    return rowExpr(n, n.size(), true, i, operand, scan);
   }
 
-  private String rowExpr(Node x, int size, boolean top, java.util.function.Function<Node, String> operand) {
+  private Expr rowExpr(Node x, int size, boolean top, Expr i, Function<Node, Expr> operand, RowScan scan) {
     if (!top) {
       while (plan.aliases.contains(x.id())) x = x.input(0);
       if (available.contains(x.id()) && x.size() == size && plan.buffers.containsKey(x.id())) {
-        rowOperands.add(x);
+        scan.operands.add(x);
         return operand.apply(x);
       }
       if (x.op() == Op.PARAM && x.shape().rank() <= 1 && x.size() == size) {
-        rowParams = true;
-        return ctx.paramField.get(x.attr().name()) + "[i]";
+        scan.params = true;
+        return Expr.at(Expr.field(ctx.paramField.get(x.attr().name())), i);
       }
-      if ((x.op() == Op.CONST || x.op() == Op.SEED) && x.size() == 1) return a.atS(x, Ix.c(0));
+      if ((x.op() == Op.CONST || x.op() == Op.SEED) && x.size() == 1) return a.at(x, 0);
       if (!plan.inlined.contains(x.id()) || !pointwise(x) || x.size() != size) return null;
     }
-    if (!CHEAP.contains(x.op())) rowCostly = true;
-    String[] in = new String[x.inputs().size()];
+    if (!CHEAP.contains(x.op())) scan.costly = true;
+    Expr[] in = new Expr[x.inputs().size()];
     for (int k = 0; k < in.length; k++) {
-      in[k] = rowExpr(x.input(k), size, false, operand);
+      in[k] = rowExpr(x.input(k), size, false, i, operand, scan);
       if (in[k] == null) return null;
     }
-    return x.op().kind == Op.Kind.UNARY ? a.unaryS(x, in[0]) : a.binaryS(x.op(), in[0], in[1]);
+    return x.op().kind == Op.Kind.UNARY ? a.unary(x, in[0]) : a.binary(x.op(), in[0], in[1]);
   }
 
-  private String rowwiseCode(Rowwise r) {
-    Code c = new Code();
+  /** r's value at {@code i} with its operands read by {@code operand}, as planned. */
+  private Expr rowValue(Rowwise r, Expr i, Function<Node, Expr> operand) {
+    RowScan scan = new RowScan();
+    Expr e = rowExpr(r.node(), i, operand, scan);
+    if (e == null || !List.copyOf(scan.operands).equals(r.operands())) {
+      throw new IllegalStateException("row-wise value changed since planning: " + r.node());
+    }
+    return e;
+  }
+
+  private void rowwiseCode(Rowwise r, Code c) {
     Node n = r.node();
     int size = n.size();
     c.comment(g.describe(n) + ", over the batch buffers");
+    Expr out = Expr.field(batchArray(n));
     switch (r.form()) {
-      case FLAT:
-        c.openRaw("for (int i = 0, e = batch * " + size + "; i < e; i++)");
-        c.line(batchArray(n) + "[i] = " + r.expr() + ";");
-        c.close();
-        break;
-      case IN_PLACE:
-        c.openRaw("for (int s = 0; s < batch; s++)");
-        c.line("int o = s * " + size + ";");
-        c.openRaw("for (int i = 0; i < " + size + "; i++)");
-        c.line(batchArray(n) + "[o + i] = " + r.expr() + ";");
-        c.close();
-        c.close();
-        break;
-      case ROW_COPY:
-        String out = plan.buffers.get(n.id());
-        c.openRaw("for (int s = 0; s < batch; s++)");
-        c.line("int o = s * " + size + ";");
-        for (Node x : r.operands()) {
-          c.line("System.arraycopy(" + batchArray(x) + ", o, " + plan.buffers.get(x.id()) + ", 0, " + size + ");");
-        }
-        c.openRaw("for (int i = 0; i < " + size + "; i++)");
-        c.line(out + "[i] = " + r.expr() + ";");
-        c.close();
-        c.line("System.arraycopy(" + out + ", 0, " + batchArray(n) + ", o, " + size + ");");
-        c.close();
-        break;
+      case FLAT -> flatLoop(size, c, i -> c.assign(Expr.at(out, i),
+          rowValue(r, i, x -> Expr.at(Expr.field(batchArray(x)), i))));
+      case IN_PLACE -> c.forRange("s", Expr.i(0), Expr.v(batch), s -> {
+        Expr o = c.declare(TypeName.INT, "o", Expr.mul(s, Expr.i(size)));
+        c.forRange("i", Expr.i(0), Expr.i(size), i -> c.assign(Expr.at(out, Expr.add(o, i)),
+            rowValue(r, i, x -> Expr.at(Expr.field(batchArray(x)), Expr.add(o, i)))));
+      });
+      case ROW_COPY -> {
+        Expr row = Expr.field(plan.buffers.get(n.id()));
+        c.forRange("s", Expr.i(0), Expr.v(batch), s -> {
+          Expr o = c.declare(TypeName.INT, "o", Expr.mul(s, Expr.i(size)));
+          for (Node x : r.operands()) {
+            c.eval(arraycopy(Expr.field(batchArray(x)), o, Expr.field(plan.buffers.get(x.id())), Expr.i(0), size));
+          }
+          c.forRange("i", Expr.i(0), Expr.i(size), i -> c.assign(Expr.at(row, i),
+              rowValue(r, i, x -> Expr.at(Expr.field(plan.buffers.get(x.id())), i))));
+          c.eval(arraycopy(row, Expr.i(0), out, o, size));
+        });
+      }
     }
-    return c.toString();
+  }
+
+  /**
+   * {@code for (int i = 0, e = batch * size; i < e; i++) body}, over every element of a batch
+   * buffer of rows of {@code size}: the bound computed once, in a block of its own.
+   */
+  private void flatLoop(int size, Code c, java.util.function.Consumer<Expr> body) {
+    c.open();
+    Expr e = c.declare(TypeName.INT, "e", Expr.mul(Expr.v(batch), Expr.i(size)));
+    c.forRange("i", Expr.i(0), e, body);
+    c.close();
+  }
+
+  private static Expr arraycopy(Expr src, Expr srcPos, Expr dst, Expr dstPos, int length) {
+    return Expr.call(JavaTypes.SYSTEM, "arraycopy", src, srcPos, dst, dstPos, Expr.i(length));
   }
 
   // ---- what each phase reads
@@ -415,14 +478,15 @@ final class BatchedPass {
   private Set<Node> batchedReads(Batched b) {
     Set<Node> out = new LinkedHashSet<>();
     List<Node> operands = new ArrayList<>();
-    if (b.node != null) {
-      operands.add(b.node.input(1));
-      if (b.node.op() == Op.DELTA && !b.node.attr().name().equals("identity")) operands.add(b.node.input(2));
-      GraphPlan.Fused f = plan.fused.get(b.node.id());
+    if (b instanceof BatchedNode bn) {
+      Node n = bn.node();
+      operands.add(n.input(1));
+      if (n.op() == Op.DELTA && !n.attr().name().equals("identity")) operands.add(n.input(2));
+      GraphPlan.Fused f = plan.fused.get(n.id());
       if (f != null) operands.add(f.term().input(1));
-    } else {
-      operands.add(b.term.input(0));
-      operands.add(b.term.input(1));
+    } else if (b instanceof BatchedTerm t) {
+      operands.add(t.term().input(0));
+      operands.add(t.term().input(1));
     }
     for (Node v : operands) {
       Node x = v;
@@ -430,6 +494,35 @@ final class BatchedPass {
       if (plan.buffers.containsKey(x.id())) out.add(x);
     }
     return out;
+  }
+
+  /** Records in {@link #producer} what phase i computes; returns the buffered values it reads. */
+  private Set<Node> reads(int i, Phase p) {
+    if (p instanceof Segment s) {
+      for (Node n : s.nodes) producer.put(n.id(), i);
+      for (Node n : s.nodes) {
+        for (Node in : n.inputs()) resolve(in, s);
+        GraphPlan.Fused f = plan.fused.get(n.id());
+        if (f != null) resolve(f.term().input(1), s);
+      }
+      for (Term t : s.terms) resolve(t.node(), s);
+      if (s.last) {
+        for (Node r : roots) resolve(r, s);
+      }
+      s.reads.removeIf(x -> producer.getOrDefault(x.id(), -1) == i && s.nodes.contains(x));
+      return s.reads;
+    }
+    if (p instanceof Rowwise r) {
+      producer.put(r.node().id(), i);
+      return Set.of();
+    }
+    if (p instanceof BiasSum bs) return Set.of(bs.node());
+    if (p instanceof BatchedNode b) {
+      producer.put(b.node().id(), i);
+      return batchedReads(b);
+    }
+    if (p instanceof BatchedTerm b) return batchedReads(b);
+    throw new IllegalStateException("unknown phase " + p);
   }
 
   // ---- emission
@@ -440,33 +533,7 @@ final class BatchedPass {
    */
   void emit(TypeSpec.Builder type) {
     List<Set<Node>> reads = new ArrayList<>();
-    for (int i = 0; i < phases.size(); i++) {
-      Object p = phases.get(i);
-      if (p instanceof Segment s) {
-        for (Node n : s.nodes) producer.put(n.id(), i);
-        for (Node n : s.nodes) {
-          for (Node in : n.inputs()) resolve(in, s);
-          GraphPlan.Fused f = plan.fused.get(n.id());
-          if (f != null) resolve(f.term().input(1), s);
-        }
-        for (Object[] t : s.terms) resolve((Node) t[1], s);
-        if (s.last) {
-          for (Node r : roots) resolve(r, s);
-        }
-        s.reads.removeIf(x -> producer.getOrDefault(x.id(), -1) == phases.indexOf(s)
-            && s.nodes.contains(x));
-        reads.add(s.reads);
-      } else if (p instanceof Rowwise r) {
-        producer.put(r.node().id(), i);
-        reads.add(Set.of());
-      } else if (p instanceof BiasSum bs) {
-        reads.add(Set.of(bs.node()));
-      } else {
-        Batched b = (Batched) p;
-        if (b.node != null) producer.put(b.node.id(), i);
-        reads.add(batchedReads(b));
-      }
-    }
+    for (int i = 0; i < phases.size(); i++) reads.add(reads(i, phases.get(i)));
     // Values a segment must save for later phases.
     Map<Integer, Set<Node>> saves = new HashMap<>();
     for (int j = 0; j < phases.size(); j++) {
@@ -477,157 +544,168 @@ final class BatchedPass {
       }
     }
 
-    String t = ctx.num.t;
+    Code c = new Code();
+    Expr sum = c.declare(TypeName.DOUBLE, "sum", Expr.i(0));
+    Expr inputSize = Expr.field("INPUT_SIZE");
+    // Dropout masks are drawn per sample index in the batch array (see Model.setDropoutSeed).
+    Expr firstSample = !dropout ? null : c.declare(TypeName.INT, "firstSample", Expr.cond(
+        Expr.bin("==", inputSize, Expr.i(0)), Expr.i(0), Expr.div(Expr.v(inputOff), inputSize)));
+    for (int i = 0; i < phases.size(); i++) {
+      Phase p = phases.get(i);
+      if (p instanceof BatchedNode b) {
+        batchedNodeCode(b, c);
+      } else if (p instanceof BatchedTerm b) {
+        batchedTermCode(b, c);
+      } else if (p instanceof Rowwise r) {
+        rowwiseCode(r, c);
+      } else if (p instanceof BiasSum bs) {
+        biasSumCode(bs, c);
+      } else if (p instanceof Segment s) {
+        segmentCode(s, i, saves.getOrDefault(i, Set.of()), sum, firstSample, type, c);
+      } else {
+        throw new IllegalStateException("unknown phase " + p);
+      }
+    }
+    c.add(new Stmt.Return(sum));
+
+    Render.Scope sc = Render.Scope.method(ctx.names);
     MethodSpec.Builder m = MethodSpec.methodBuilder(name).addModifiers(Modifier.PRIVATE)
         .returns(double.class);
     if (mode == Mode.PREDICT) {
-      m.addParameter(ctx.num.array(), "samples").addParameter(ctx.num.array(), "outs");
+      m.addParameter(ctx.num.array(), sc.declare(samples)).addParameter(ctx.num.array(), sc.declare(outs));
     } else {
-      m.addParameter(ctx.num.array(), "inputBatch").addParameter(int.class, "inputOff")
-          .addParameter(ctx.num.array(), "targetBatch").addParameter(int.class, "targetOff");
+      m.addParameter(ctx.num.array(), sc.declare(inputBatch)).addParameter(int.class, sc.declare(inputOff))
+          .addParameter(ctx.num.array(), sc.declare(targetBatch)).addParameter(int.class, sc.declare(targetOff));
     }
-    m.addParameter(int.class, "batch");
-    m.addStatement("double sum = 0");
-    if (dropout) m.addStatement("int firstSample = INPUT_SIZE == 0 ? 0 : inputOff / INPUT_SIZE");
-    for (int i = 0; i < phases.size(); i++) {
-      Object p = phases.get(i);
-      if (p instanceof Batched b) {
-        m.addCode("$L", batchedCode(b));
-        continue;
-      }
-      if (p instanceof Rowwise r) {
-        m.addCode("$L", rowwiseCode(r));
-        continue;
-      }
-      if (p instanceof BiasSum bs) {
-        m.addCode("$L", biasSumCode(bs));
-        continue;
-      }
-      Segment s = (Segment) p;
-      List<Units.Unit> units = new ArrayList<>();
-      g.beginPass(s.nodes);
-      for (Node n : s.nodes) units.add(g.nodeUnit(n));
-      for (Object[] term : s.terms) units.add(g.termUnit((String) term[0], (Node) term[1]));
-      Node loss = g.graph.loss();
-      if (s.last && units.isEmpty() && mode != Mode.PREDICT && loss != null && !s.inputs && !s.targets
-          && s.reads.size() == 1 && s.reads.contains(loss) && producer.getOrDefault(loss.id(), i) != i) {
-        // only the loss sum is left: read it from its batch buffer
-        m.beginControlFlow("for (int s = 0; s < batch; s++)");
-        m.addStatement("sum += $N[s * $L]", batchArray(loss), loss.size());
-        m.endControlFlow();
-        continue;
-      }
-      CodeBlock.Builder calls = CodeBlock.builder();
-      if (!units.isEmpty()) {
-        for (MethodSpec sm : Units.split(ctx, name + "P" + i + "_", units, calls)) type.addMethod(sm);
-      }
-      m.beginControlFlow("for (int s = 0; s < batch; s++)");
-      if (dropout) m.addStatement("sampleIndex = firstSample + s");
+    m.addParameter(int.class, sc.declare(batch));
+    type.addMethod(m.addCode(Render.stmts(c.stmts(), sc)).build());
+  }
+
+  /**
+   * Segment i: its nodes and terms as per-sample methods, called in a loop over the samples
+   * between the loads of the values it reads and the saves of those later phases read.
+   */
+  private void segmentCode(Segment s, int i, Set<Node> saves, Expr sum, Expr firstSample,
+      TypeSpec.Builder type, Code c) {
+    List<Units.Unit> units = new ArrayList<>();
+    g.beginPass(s.nodes);
+    for (Node n : s.nodes) units.add(g.nodeUnit(n));
+    for (Term t : s.terms) units.add(g.termUnit(t.param(), t.node()));
+    Node loss = g.graph.loss();
+    if (s.last && units.isEmpty() && mode != Mode.PREDICT && loss != null && !s.inputs && !s.targets
+        && s.reads.size() == 1 && s.reads.contains(loss) && producer.getOrDefault(loss.id(), i) != i) {
+      // only the loss sum is left: read it from its batch buffer
+      Expr losses = Expr.field(batchArray(loss));
+      c.forRange("s", Expr.i(0), Expr.v(batch),
+          sv -> c.accumulate(sum, Expr.at(losses, Expr.mul(sv, Expr.i(loss.size())))));
+      return;
+    }
+    List<Stmt> calls = new ArrayList<>();
+    if (!units.isEmpty()) {
+      for (MethodSpec sm : Units.split(ctx, name + "P" + i + "_", units, calls)) type.addMethod(sm);
+    }
+    c.forRange("s", Expr.i(0), Expr.v(batch), sv -> {
+      if (dropout) c.assign(Expr.field(ClassContext.SAMPLE_INDEX), Expr.add(firstSample, sv));
       if (s.inputs) {
-        m.addStatement(mode == Mode.PREDICT ? "loadInputs(samples, s * INPUT_SIZE)"
-            : "loadInputs(inputBatch, inputOff + s * INPUT_SIZE)");
+        Expr at = Expr.mul(sv, Expr.field("INPUT_SIZE"));
+        c.eval(mode == Mode.PREDICT ? Expr.self("loadInputs", Expr.v(samples), at)
+            : Expr.self("loadInputs", Expr.v(inputBatch), Expr.add(Expr.v(inputOff), at)));
       }
-      if (s.targets && mode != Mode.PREDICT) m.addStatement("loadTargets(targetBatch, targetOff + s * TARGET_SIZE)");
+      if (s.targets && mode != Mode.PREDICT) {
+        c.eval(Expr.self("loadTargets", Expr.v(targetBatch),
+            Expr.add(Expr.v(targetOff), Expr.mul(sv, Expr.field("TARGET_SIZE")))));
+      }
       for (Node x : s.reads) {
         if (producer.getOrDefault(x.id(), i) == i) continue;
-        m.addStatement("System.arraycopy($N, s * $L, $N, 0, $L)", batchArray(x), x.size(),
-            plan.buffers.get(x.id()), x.size());
+        c.eval(arraycopy(Expr.field(batchArray(x)), Expr.mul(sv, Expr.i(x.size())),
+            Expr.field(plan.buffers.get(x.id())), Expr.i(0), x.size()));
       }
-      m.addCode(calls.build());
-      for (Node x : saves.getOrDefault(i, Set.of())) {
-        m.addStatement("System.arraycopy($N, 0, $N, s * $L, $L)", plan.buffers.get(x.id()), batchArray(x),
-            x.size(), x.size());
+      for (Stmt call : calls) c.add(call);
+      for (Node x : saves) {
+        c.eval(arraycopy(Expr.field(plan.buffers.get(x.id())), Expr.i(0), Expr.field(batchArray(x)),
+            Expr.mul(sv, Expr.i(x.size())), x.size()));
       }
       if (s.last) {
         if (mode == Mode.PREDICT) {
-          m.addCode("$L", ClassParts.store(a, roots, "outs", "s * OUTPUT_SIZE", null));
-        } else if (g.graph.loss() != null) {
-          m.addStatement("sum += $L", a.atS(g.graph.loss(), Ix.c(0)));
+          ClassParts.storeInto(a, roots, Expr.v(outs), Expr.mul(sv, Expr.field("OUTPUT_SIZE")), null, c);
+        } else if (loss != null) {
+          c.accumulate(sum, a.at(loss, 0));
         }
       }
-      m.endControlFlow();
-    }
-    m.addStatement("return sum");
-    type.addMethod(m.build());
-    if (t.isEmpty()) throw new IllegalStateException();
+    });
   }
 
-  private String biasSumCode(BiasSum bs) {
-    Code c = new Code();
+  private void biasSumCode(BiasSum bs, Code c) {
     Node x = bs.node();
     int size = x.size();
     c.comment("gradient of " + bs.param() + ": sum over the batch");
-    String gb = ctx.gradField.get(bs.param());
-    String src = batchArray(x);
-    c.openRaw("for (int s = 0; s < batch; s++)");
-    c.line("int o = s * " + size + ";");
-    c.openRaw("for (int i = 0; i < " + size + "; i++)");
-    c.line(gb + "[i] += " + src + "[o + i];");
-    c.close();
-    c.close();
-    return c.toString();
+    Expr gb = Expr.field(ctx.gradField.get(bs.param()));
+    Expr src = Expr.field(batchArray(x));
+    c.forRange("s", Expr.i(0), Expr.v(batch), s -> {
+      Expr o = c.declare(TypeName.INT, "o", Expr.mul(s, Expr.i(size)));
+      c.forRange("i", Expr.i(0), Expr.i(size), i -> c.accumulate(Expr.at(gb, i), Expr.at(src, Expr.add(o, i))));
+    });
   }
 
   /** The {@code gb} argument of a batched weight-gradient op: a bias gradient or null. */
-  private String gbArg(Batched b) {
+  private Expr gbArg(Batched b) {
     String p = biasOf.get(b);
-    return p == null ? "null" : ctx.gradField.get(p);
+    return p == null ? Expr.NULL : Expr.field(ctx.gradField.get(p));
   }
 
-  private String batchedCode(Batched b) {
-    Code c = new Code();
-    if (b.node == null) {
-      Node l = b.term.input(0);
-      Node r = b.term.input(1);
-      String where = SourceText.where(b.term.span());
-      c.comment((where == null ? "" : where + " ") + "gradient of " + b.param + ": outer products over the batch"
-          + (biasOf.containsKey(b) ? ", and of " + biasOf.get(b) : ""));
-      String[] d = ref(l);
-      String[] x = ref(r);
-      c.line(K + ".weightGradient(batch, " + l.size() + ", " + r.size() + ", " + d[0] + ", " + d[1] + ", "
-          + d[2] + ", " + x[0] + ", " + x[1] + ", " + x[2] + ", " + ctx.gradField.get(b.param) + ", " + gbArg(b) + ");");
-      return c.toString();
-    }
-    Node n = b.node;
+  private Expr dense(String kernel, Expr... args) {
+    return Expr.call(JavaTypes.DENSE_KERNELS, kernel, args);
+  }
+
+  private void batchedTermCode(BatchedTerm b, Code c) {
+    Node l = b.term().input(0);
+    Node r = b.term().input(1);
+    String where = SourceText.where(b.term().span());
+    c.comment((where == null ? "" : where + " ") + "gradient of " + b.param() + ": outer products over the batch"
+        + (biasOf.containsKey(b) ? ", and of " + biasOf.get(b) : ""));
+    Ref d = ref(l);
+    Ref x = ref(r);
+    c.eval(dense("weightGradient", Expr.v(batch), Expr.i(l.size()), Expr.i(r.size()), d.array(), d.offset(),
+        d.stride(), x.array(), x.offset(), x.stride(), Expr.field(ctx.gradField.get(b.param())), gbArg(b)));
+  }
+
+  private void batchedNodeCode(BatchedNode b, Code c) {
+    Node n = b.node();
     c.comment(g.describe(n) + (biasOf.containsKey(b) ? " and of " + biasOf.get(b) : "") + ", over the batch");
     Node w = n.input(0);
     int m = w.shape().dim(0);
     int k = w.shape().dim(1);
-    String wf = ctx.paramField.get(w.attr().name());
-    String[] v = ref(n.input(1));
-    String out = batchArray(n);
+    Expr wf = Expr.field(ctx.paramField.get(w.attr().name()));
+    Ref v = ref(n.input(1));
+    Expr out = Expr.field(batchArray(n));
     boolean forward = n.op() == Op.MATMUL && n.attr().intAt(0) == 0;
     if (forward) {
-      c.line(K + ".forward(batch, " + m + ", " + k + ", " + wf + ", null, " + v[0] + ", " + v[1] + ", "
-          + v[2] + ", " + out + ", 0, " + m + ");");
-      return c.toString();
+      c.eval(dense("forward", Expr.v(batch), Expr.i(m), Expr.i(k), wf, Expr.NULL, v.array(), v.offset(),
+          v.stride(), out, Expr.i(0), Expr.i(m)));
+      return;
     }
     GraphPlan.Fused f = plan.fused.get(n.id());
     if (f != null) {
-      String[] hp = ref(f.term().input(1));
-      c.line(K + ".weightGradient(batch, " + m + ", " + k + ", " + v[0] + ", " + v[1] + ", " + v[2] + ", "
-          + hp[0] + ", " + hp[1] + ", " + hp[2] + ", " + ctx.gradField.get(f.param()) + ", " + gbArg(b) + ");");
+      Ref hp = ref(f.term().input(1));
+      c.eval(dense("weightGradient", Expr.v(batch), Expr.i(m), Expr.i(k), v.array(), v.offset(), v.stride(),
+          hp.array(), hp.offset(), hp.stride(), Expr.field(ctx.gradField.get(f.param())), gbArg(b)));
     }
-    c.line(K + ".inputGradient(batch, " + m + ", " + k + ", " + wf + ", " + v[0] + ", " + v[1] + ", "
-        + v[2] + ", " + out + ", 0, " + k + ");");
+    c.eval(dense("inputGradient", Expr.v(batch), Expr.i(m), Expr.i(k), wf, v.array(), v.offset(), v.stride(),
+        out, Expr.i(0), Expr.i(k)));
     if (n.op() == Op.DELTA && !n.attr().name().equals("identity")) {
-      String[] h = ref(n.input(2));
+      Ref h = ref(n.input(2));
       String act = n.attr().name();
-      if (h[1].equals("0") && h[2].equals(Integer.toString(k))) {
+      if (h.offset() instanceof Expr.Int z && z.value() == 0 && h.stride().equals(Expr.i(k))) {
         // both batch-major with the same stride: one flat loop
-        c.openRaw("for (int i = 0, e = batch * " + k + "; i < e; i++)");
-        c.line(out + "[i] *= " + g.linear().slopeS(act, h[0] + "[i]") + ";");
-        c.close();
-        return c.toString();
+        flatLoop(k, c, i -> c.update(Expr.at(out, i), "*=", g.linear().slope(act, Expr.at(h.array(), i))));
+        return;
       }
-      c.openRaw("for (int s = 0; s < batch; s++)");
-      c.line("int off = s * " + k + ";");
-      c.line("int idx = " + h[1] + " + s * " + h[2] + ";");
-      c.openRaw("for (int j = 0; j < " + k + "; j++)");
-      c.line(out + "[off + j] *= " + g.linear().slopeS(act, h[0] + "[idx + j]") + ";");
-      c.close();
-      c.close();
+      c.forRange("s", Expr.i(0), Expr.v(batch), s -> {
+        Expr off = c.declare(TypeName.INT, "off", Expr.mul(s, Expr.i(k)));
+        Expr idx = c.declare(TypeName.INT, "idx", Expr.add(h.offset(), Expr.mul(s, h.stride())));
+        c.forRange("j", Expr.i(0), Expr.i(k), j -> c.update(Expr.at(out, Expr.add(off, j)), "*=",
+            g.linear().slope(act, Expr.at(h.array(), Expr.add(idx, j)))));
+      });
     }
-    return c.toString();
   }
 }

@@ -72,6 +72,38 @@ class DropoutTest {
     }
   }
 
+  /** float32 with a layer of 40 × 32 weights: the batched pass draws the same masks per sample. */
+  @Test
+  void batchedPassDrawsTheInterpretersMasks() throws Exception {
+    CompiledModel m = Deltac.compile("drop.nn", MODEL.replace("x[6]", "x[40]")).model();
+    assertTrue(m.javaSource(dev.deltac.runtime.Precision.FLOAT32, "gen").contains("backwardBatched("));
+    dev.deltac.runtime.FloatModel gen = m.newModel(8);
+    gen.initParams(3);
+    InterpretedModel ref = new InterpretedModel(m.backwardWithInputs(), 8);
+    for (int b = 0; b < gen.params().length; b++) {
+      for (int i = 0; i < gen.params()[b].length; i++) ref.params()[b][i] = gen.params()[b][i];
+    }
+    double[] xs = random(8 * 40, 1);
+    double[] ts = random(8 * 3, 2);
+    float[] fx = new float[xs.length];
+    float[] ft = new float[ts.length];
+    for (int i = 0; i < xs.length; i++) xs[i] = fx[i] = (float) xs[i];
+    for (int i = 0; i < ts.length; i++) ts[i] = ft[i] = (float) ts[i];
+    for (long seed : new long[] {1, 2, 99}) {
+      gen.setDropoutSeed(seed);
+      ref.setDropoutSeed(seed);
+      // From offset 2 samples in: the sample index in the batch array picks the masks.
+      double lg = gen.lossAndGradient(fx, 2 * 40, ft, 2 * 3, 5, false);
+      double lr = ref.lossAndGradient(xs, 2 * 40, ts, 2 * 3, 5, false);
+      assertEquals(lr, lg, 1e-5 * Math.abs(lr));
+      for (int b = 0; b < gen.grads().length; b++) {
+        for (int i = 0; i < gen.grads()[b].length; i++) {
+          assertEquals(ref.grads()[b][i], gen.grads()[b][i], 1e-5, "block " + b + "[" + i + "]");
+        }
+      }
+    }
+  }
+
   @Test
   void masksChangeWithTheSeedAndNotWithTheCallOrSplit() throws Exception {
     DoubleModel gen = compiled().newDoubleModel(8);

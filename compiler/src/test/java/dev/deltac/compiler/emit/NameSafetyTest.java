@@ -163,6 +163,14 @@ class NameSafetyTest {
     run("Wide", wide("Wide", List.of("x", "y", "W", "o", "V", "h", "z", "st")));
   }
 
+  /** The batched drivers' parameters and locals as bias names (one hid the bias: a wrong gradient). */
+  @Test
+  void biasesNamedAfterTheBatchedDriversLocals() {
+    for (String b : List.of("inputBatch", "samples", "batch", "inputOff", "e", "off", "firstSample")) {
+      run("Wide", wide("Wide", List.of("x", "y", "W", b, "V", "h", "z", "st")));
+    }
+  }
+
   @Test
   void paramsNamedSystemAndMath() {
     run("Sys", wide("Sys", List.of("x", "y", "System", "Math", "Float", "h", "z", "st")));
