@@ -2,7 +2,12 @@ package dev.deltac.compiler.check;
 
 import java.util.Set;
 
-/** Which model and function names can become Java class names. */
+/**
+ * Which model and function names can become Java class names: anything but keywords, literals and
+ * the names Java forbids for types. A name that is also a {@code java.lang} or runtime class
+ * ({@code Math}, {@code String}) is fine: the emitter writes every type through JavaPoet, which
+ * qualifies a type whose simple name is the generated class's own.
+ */
 public final class JavaNames {
   private JavaNames() {}
 
@@ -18,17 +23,10 @@ public final class JavaNames {
   /** Contextual names that Java 17 forbids as type names. */
   public static final Set<String> RESTRICTED_TYPE_NAMES = Set.of("var", "yield", "record", "sealed", "permits");
 
-  /** java.lang types the generated code uses unqualified; a class of that name would shadow them. */
-  public static final Set<String> SHADOWED = Set.of(
-      "Math", "String", "Object", "System", "Float", "Double", "Integer", "Long", "Override",
-      "Boolean", "StrictMath", "Thread", "Runnable", "Exception", "RuntimeException",
-      "IllegalArgumentException", "IllegalStateException", "StringBuilder");
-
   /** Null when {@code name} is a usable class name, else why not. */
   public static String problem(String name) {
     if (KEYWORDS.contains(name)) return "`" + name + "` is a Java keyword";
     if (RESTRICTED_TYPE_NAMES.contains(name)) return "`" + name + "` cannot name a Java class";
-    if (SHADOWED.contains(name)) return "`" + name + "` would hide java.lang." + name + ", which the generated code uses";
     if (name.isEmpty() || !Character.isJavaIdentifierStart(name.charAt(0))) return "`" + name + "` is not a Java identifier";
     for (int i = 1; i < name.length(); i++) {
       if (!Character.isJavaIdentifierPart(name.charAt(i))) return "`" + name + "` is not a Java identifier";

@@ -185,6 +185,17 @@ class NameSafetyTest {
   }
 
   @Test
+  void modelsNamedLikeTheClassesTheGeneratedCodeUses() {
+    for (String model : List.of("String", "Object", "System", "Float", "Double", "Long", "Class",
+        "Override", "Arrays", "FloatModel", "DoubleModel", "MathFunctions", "DenseKernels",
+        "Initializers", "ModelInfo", "TensorInfo", "Precision", "Dropout")) {
+      assertTrue(classNameOk(model), model);
+      run(model, wide(model, List.of("x", "y", "W", "b", "V", "h", "z", "st")));
+      run(model, small(model, List.of("x", "y", model, "b", "V", "h", "z", "st")));
+    }
+  }
+
+  @Test
   void aModelNamedMath() {
     assertTrue(classNameOk("Math"));
     run("Math", wide("Math", List.of("x", "y", "W", "b", "V", "h", "z", "st")));
