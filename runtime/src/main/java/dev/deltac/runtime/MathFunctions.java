@@ -3,7 +3,14 @@ package dev.deltac.runtime;
 /**
  * Scalar functions that {@link Math} lacks, used by generated code and by the compiler's
  * reference interpreter, so both compute the same thing: erf (to about 1e-16), the exact gelu
- * and its derivative, and numerically stable sigmoid and softplus.
+ * and its derivative, numerically stable sigmoid and softplus, the piecewise activations, the
+ * log-sum-exp and the per-element terms of the stable losses.
+ *
+ * <p>The double methods are the reference semantics of the IR ops (the compiler's interpreter
+ * calls them; {@code dev.deltac.compiler.interp.Kernels}); generated float64 code that writes
+ * the same expression gets the same bits. Changing one of them changes what the interpreter
+ * computes, which the PyTorch fixtures and the generated-versus-interpreter tests (1e-12 in
+ * float64) check.
  */
 public final class MathFunctions {
   private static final double TWO_OVER_SQRT_PI = 1.1283791670955126;
@@ -139,16 +146,87 @@ public final class MathFunctions {
     return t < 1e-4 ? t * (1.0 - 0.5 * t) : Math.log(1.0 + t);
   }
 
-  /** 1 / (1 + e^-x), without overflow for large |x|. */
+  /**
+   * 1 / (1 + e^-x), without overflow for large |x|: for x &lt; 0 it is e^x / (1 + e^x), so the
+   * exponent is never positive. Saturates to exactly 0 and 1; NaN gives NaN.
+   */
   public static double sigmoid(double x) {
     if (x >= 0) return 1.0 / (1.0 + Math.exp(-x));
     double e = Math.exp(x);
     return e / (1.0 + e);
   }
 
-  /** ln(1 + e^x), without overflow: max(x, 0) + ln(1 + e^-|x|). */
+  /**
+   * ln(1 + e^x), without overflow: max(x, 0) + log1p(e^-|x|); the exponent is never positive
+   * and log1p keeps the tail's precision (softplus(x) = x + a tiny term for large x, e^x for
+   * very negative x).
+   */
   public static double softplus(double x) {
     return Math.max(x, 0.0) + Math.log1p(Math.exp(-Math.abs(x)));
+  }
+
+  /**
+   * {@code x > 0 ? 1 : 0} in double: the derivative of relu (written through its input or its
+   * output, which have the same sign). -0 and NaN give 0. Float code uses {@link #stepf}, which
+   * gives the same values without a branch.
+   */
+  public static double step(double x) {
+    return x > 0 ? 1.0 : 0.0;
+  }
+
+  /**
+   * leaky relu, {@code x > 0 ? x : alpha * x}. NaN gives {@code alpha * NaN}, NaN; -0 gives
+   * {@code alpha * -0}. For float arguments the double product is exact (24 + 24 bits), so
+   * {@code (float) leakyRelu(x, alpha)} equals the float expression.
+   */
+  public static double leakyRelu(double x, double alpha) {
+    return x > 0 ? x : alpha * x;
+  }
+
+  /**
+   * elu, {@code x > 0 ? x : alpha * (e^x - 1)}, with {@link Math#expm1}: e^x - 1 would lose
+   * the relative precision of small negative x to cancellation; for large negative x expm1 goes
+   * to -1 without overflow.
+   */
+  public static double elu(double x, double alpha) {
+    return x > 0 ? x : alpha * Math.expm1(x);
+  }
+
+  /**
+   * log(sum_i e^(v_i)), shifted by the maximum m: m + log(sum_i e^(v_i - m)), so no exponent
+   * overflows and the largest term is 1 (the sum is at least 1, its log does not underflow).
+   * When m is infinite the result is m (all -infinity or empty: -infinity; any +infinity:
+   * +infinity) without forming infinity - infinity. A NaN element gives NaN. Sums left to right.
+   */
+  public static double logSumExp(double[] v) {
+    double max = Double.NEGATIVE_INFINITY;
+    for (double x : v) max = Math.max(max, x);
+    if (Double.isInfinite(max)) return max;
+    double s = 0;
+    for (double x : v) s += Math.exp(x - max);
+    return max + Math.log(s);
+  }
+
+  /**
+   * One element of the logistic loss on a logit z with target y,
+   * {@code -(y log sigmoid(z) + (1 - y) log(1 - sigmoid(z)))}, written as
+   * {@code max(z, 0) - z * y + log1p(e^-|z|)}: the exponent is never positive, so nothing
+   * overflows, and log1p keeps the precision of the small tail for large |z|. Evaluated in that
+   * order: {@code (max(z, 0) - z * y) + log1p(e^-|z|)}.
+   */
+  public static double bceWithLogits(double z, double y) {
+    return Math.max(z, 0.0) - z * y + Math.log1p(Math.exp(-Math.abs(z)));
+  }
+
+  /**
+   * One element of the Huber loss on a residual r = prediction - target:
+   * {@code d^2 / 2} with d = |r| for {@code d <= delta}, else {@code delta * (d - delta / 2)}
+   * (quadratic near zero, linear beyond delta, continuous with a continuous slope). Evaluated as
+   * {@code 0.5 * d * d} and {@code delta * (d - 0.5 * delta)}.
+   */
+  public static double huber(double r, double delta) {
+    double d = Math.abs(r);
+    return d <= delta ? 0.5 * d * d : delta * (d - 0.5 * delta);
   }
 
   public static float erf(float x) {

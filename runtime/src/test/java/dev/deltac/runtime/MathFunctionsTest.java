@@ -70,4 +70,73 @@ class MathFunctionsTest {
           Double.doubleToRawLongBits(MathFunctions.relu(d)), "relu " + d);
     }
   }
+
+  @Test
+  void stepAndLeakyReluEqualTheConditionals() {
+    double[] xs = {0.0, -0.0, 1.5, -2.5, Double.MIN_VALUE, -Double.MIN_VALUE, Double.NaN,
+        Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY};
+    for (double x : xs) {
+      assertEquals(Double.doubleToRawLongBits(x > 0 ? 1.0 : 0.0),
+          Double.doubleToRawLongBits(MathFunctions.step(x)), "step " + x);
+      assertEquals(Double.doubleToRawLongBits(x > 0 ? x : 0.01 * x),
+          Double.doubleToRawLongBits(MathFunctions.leakyRelu(x, 0.01)), "leakyRelu " + x);
+    }
+    // float arguments: the double product is exact, so rounding it gives the float product
+    java.util.Random r = new java.util.Random(5);
+    for (int i = 0; i < 10_000; i++) {
+      float x = (float) (r.nextGaussian() * 10);
+      float alpha = (float) r.nextDouble();
+      assertEquals(x > 0 ? x : alpha * x, (float) MathFunctions.leakyRelu(x, alpha));
+    }
+  }
+
+  @Test
+  void eluKeepsThePrecisionOfSmallNegativeInputs() {
+    assertEquals(-1e-20, MathFunctions.elu(-1e-20, 1.0), 1e-36);
+    assertEquals(-2.0, MathFunctions.elu(-1000, 2.0));
+    assertEquals(3.0, MathFunctions.elu(3.0, 2.0));
+    assertEquals(0.5 * Math.expm1(-0.75), MathFunctions.elu(-0.75, 0.5));
+  }
+
+  @Test
+  void logSumExpIsShifted() {
+    assertEquals(1000 + Math.log(2), MathFunctions.logSumExp(new double[] {1000, 1000}), 1e-12);
+    assertEquals(-1000 + Math.log(3), MathFunctions.logSumExp(new double[] {-1000, -1000, -1000}), 1e-12);
+    assertEquals(Double.NEGATIVE_INFINITY, MathFunctions.logSumExp(new double[0]));
+    assertEquals(Double.NEGATIVE_INFINITY,
+        MathFunctions.logSumExp(new double[] {Double.NEGATIVE_INFINITY, Double.NEGATIVE_INFINITY}));
+    assertEquals(Double.POSITIVE_INFINITY, MathFunctions.logSumExp(new double[] {1, Double.POSITIVE_INFINITY}));
+    assertTrue(Double.isNaN(MathFunctions.logSumExp(new double[] {1, Double.NaN})));
+    double[] v = {0.3, -1.2, 2.5};
+    double naive = Math.log(Math.exp(0.3) + Math.exp(-1.2) + Math.exp(2.5));
+    assertEquals(naive, MathFunctions.logSumExp(v), 1e-15);
+  }
+
+  @Test
+  void bceWithLogitsIsTheLogisticLossWithoutOverflow() {
+    for (double z = -30; z <= 30; z += 0.37) {
+      for (double y : new double[] {0, 0.25, 1}) {
+        // -log sigmoid(z) = softplus(-z), -log(1 - sigmoid(z)) = softplus(z)
+        double want = y * MathFunctions.softplus(-z) + (1 - y) * MathFunctions.softplus(z);
+        assertEquals(want, MathFunctions.bceWithLogits(z, y), 1e-13 * Math.max(1, Math.abs(want)),
+            "z " + z + " y " + y);
+        if (Math.abs(z) < 5) {
+          double p = MathFunctions.sigmoid(z);
+          double naive = -(y * Math.log(p) + (1 - y) * Math.log(1 - p));
+          assertEquals(naive, MathFunctions.bceWithLogits(z, y), 1e-12 * Math.max(1, Math.abs(naive)));
+        }
+      }
+    }
+    assertEquals(1000.0, MathFunctions.bceWithLogits(1000, 0));
+    assertEquals(1000.0, MathFunctions.bceWithLogits(-1000, 1));
+    assertEquals(Math.exp(-50), MathFunctions.bceWithLogits(50, 1), 1e-30);
+  }
+
+  @Test
+  void huberIsQuadraticThenLinear() {
+    assertEquals(0.5 * 0.25, MathFunctions.huber(-0.5, 1.0));
+    assertEquals(0.5, MathFunctions.huber(1.0, 1.0));
+    assertEquals(2.0 * (3.0 - 1.0), MathFunctions.huber(3.0, 2.0));
+    assertEquals(MathFunctions.huber(2.0, 2.0), MathFunctions.huber(Math.nextUp(2.0), 2.0), 1e-12);
+  }
 }

@@ -7,20 +7,25 @@ import dev.deltac.compiler.ir.GraphBuilder;
 import dev.deltac.compiler.ir.Node;
 import dev.deltac.compiler.ir.Op;
 import dev.deltac.compiler.types.Shape;
-import java.util.Collections;
 import java.util.EnumMap;
-import java.util.EnumSet;
 import java.util.Map;
-import java.util.Set;
 
 /**
- * The derivative rule of every primitive, in one table: adding an op means adding one line
- * here. Activation derivatives are written through the op's output ({@code y}) where that lets
- * the forward pass drop the pre-activation: σ' = y(1−y), tanh' = 1−y², relu' = step(y).
+ * The derivative rule of every primitive, in one exhaustive switch ({@link #rule}): adding an op
+ * to {@link Op} fails compilation here until it has a rule or is declared non-differentiable.
+ * Activation derivatives are written through the op's output ({@code y}) where that lets the
+ * forward pass drop the pre-activation: σ' = y(1−y), tanh' = 1−y², relu' = step(y).
  */
 public final class Rules {
+  /** The rules, built once from {@link #rule}; ops without one are absent. */
   private static final Map<Op, VjpRule> RULES = new EnumMap<>(Op.class);
-  private static final Set<Op> NON_DIFFERENTIABLE = EnumSet.noneOf(Op.class);
+
+  static {
+    for (Op op : Op.values()) {
+      VjpRule r = rule(op);
+      if (r != null) RULES.put(op, r);
+    }
+  }
 
   /** A rule for a one-operand op: the operand's cotangent from (builder, node, g). */
   @FunctionalInterface
@@ -28,147 +33,146 @@ public final class Rules {
     Node apply(GraphBuilder b, Node y, Node g);
   }
 
-  private static void unary(Op op, Unary rule) {
-    RULES.put(op, (b, n, g) -> new Node[] {rule.apply(b, n, g)});
+  private static VjpRule unary(Unary rule) {
+    return (b, n, g) -> new Node[] {rule.apply(b, n, g)};
   }
 
-  private static void rule(Op op, VjpRule rule) {
-    RULES.put(op, rule);
-  }
+  /**
+   * The rule of {@code op}, or null for ops whose derivative is zero or that are never
+   * differentiated (leaves, masks, comparisons, the gradient kernels and fused nodes the
+   * backward pass itself makes). One arm per op and no default.
+   */
+  private static VjpRule rule(Op op) {
+    return switch (op) {
+      case INPUT, TARGET, PARAM, CONST, SEED, SIGN, STEP, GELU_GRAD, LT, LE, GT, GE, EQ, NE,
+          CONV2D_GRAD_INPUT, CONV2D_GRAD_KERNEL, MAXPOOL2D_GRAD, AVGPOOL2D_GRAD, DELTA,
+          DROPOUT_MASK -> null;
 
-  private static void nonDifferentiable(Op... ops) {
-    Collections.addAll(NON_DIFFERENTIABLE, ops);
-  }
+      // Elementwise, one operand.
+      case NEG -> unary((b, y, g) -> b.neg(g));
+      case EXP -> unary((b, y, g) -> b.mul(g, y));
+      case LOG -> unary((b, y, g) -> b.div(g, y.input(0)));
+      case SQRT -> unary((b, y, g) -> b.div(g, b.mul(b.scalar(2), y)));
+      case ABS -> unary((b, y, g) -> b.mul(g, b.unary(Op.SIGN, y.input(0))));
+      case SIN -> unary((b, y, g) -> b.mul(g, b.unary(Op.COS, y.input(0))));
+      case COS -> unary((b, y, g) -> b.neg(b.mul(g, b.unary(Op.SIN, y.input(0)))));
+      case TANH -> unary((b, y, g) -> b.mul(g, b.sub(b.scalar(1), b.unary(Op.SQUARE, y))));
+      case SIGMOID -> unary((b, y, g) -> b.mul(g, b.mul(y, b.sub(b.scalar(1), y))));
+      case RELU -> unary((b, y, g) -> b.mul(g, b.unary(Op.STEP, y)));
+      case LEAKY_RELU -> unary((b, y, g) -> b.where(b.make(Op.GT, SourceSpan.NONE, y.input(0), b.scalar(0)),
+          g, b.mul(g, b.scalar(y.attr().doubleAt(0)))));
+      case ELU -> unary((b, y, g) -> b.where(b.make(Op.GT, SourceSpan.NONE, y.input(0), b.scalar(0)),
+          g, b.mul(g, b.add(y, b.scalar(y.attr().doubleAt(0))))));
+      case GELU -> unary((b, y, g) -> b.mul(g, b.unary(Op.GELU_GRAD, y.input(0))));
+      case SOFTPLUS -> unary((b, y, g) -> b.mul(g, b.unary(Op.SIGMOID, y.input(0))));
+      case SQUARE -> unary((b, y, g) -> b.mul(g, b.mul(b.scalar(2), y.input(0))));
 
-  static {
-    nonDifferentiable(Op.INPUT, Op.TARGET, Op.PARAM, Op.CONST, Op.SEED, Op.SIGN, Op.STEP, Op.GELU_GRAD,
-        Op.LT, Op.LE, Op.GT, Op.GE, Op.EQ, Op.NE, Op.CONV2D_GRAD_INPUT, Op.CONV2D_GRAD_KERNEL,
-        Op.MAXPOOL2D_GRAD, Op.AVGPOOL2D_GRAD, Op.DELTA, Op.DROPOUT_MASK);
+      // Elementwise, two operands; a scalar operand gets the sum of the broadcast cotangent.
+      case ADD -> (b, n, g) -> new Node[] {unbroadcast(b, g, n.input(0)), unbroadcast(b, g, n.input(1))};
+      case SUB -> (b, n, g) -> new Node[] {unbroadcast(b, g, n.input(0)),
+          unbroadcast(b, b.neg(g), n.input(1))};
+      case MUL -> (b, n, g) -> new Node[] {unbroadcast(b, b.mul(g, n.input(1)), n.input(0)),
+          unbroadcast(b, b.mul(g, n.input(0)), n.input(1))};
+      case DIV -> (b, n, g) -> new Node[] {unbroadcast(b, b.div(g, n.input(1)), n.input(0)),
+          unbroadcast(b, b.neg(b.div(b.mul(g, n), n.input(1))), n.input(1))};
+      case POW -> (b, n, g) -> {
+        Node a = n.input(0);
+        Node e = n.input(1);
+        Node da = b.mul(g, b.mul(e, b.make(Op.POW, SourceSpan.NONE, a, b.sub(e, b.scalar(1)))));
+        Node de = b.mul(g, b.mul(n, b.unary(Op.LOG, a)));
+        return new Node[] {unbroadcast(b, da, a), e.op() == Op.CONST ? null : unbroadcast(b, de, e)};
+      };
+      case MAX -> (b, n, g) -> select(b, b.make(Op.GE, SourceSpan.NONE, n.input(0), n.input(1)), n, g);
+      case MIN -> (b, n, g) -> select(b, b.make(Op.LE, SourceSpan.NONE, n.input(0), n.input(1)), n, g);
+      case WHERE -> (b, n, g) -> {
+        Node zero = b.scalar(0);
+        return new Node[] {null, unbroadcast(b, b.where(n.input(0), g, zero), n.input(1)),
+            unbroadcast(b, b.where(n.input(0), zero, g), n.input(2))};
+      };
 
-    // Elementwise, one operand.
-    unary(Op.NEG, (b, y, g) -> b.neg(g));
-    unary(Op.EXP, (b, y, g) -> b.mul(g, y));
-    unary(Op.LOG, (b, y, g) -> b.div(g, y.input(0)));
-    unary(Op.SQRT, (b, y, g) -> b.div(g, b.mul(b.scalar(2), y)));
-    unary(Op.ABS, (b, y, g) -> b.mul(g, b.unary(Op.SIGN, y.input(0))));
-    unary(Op.SIN, (b, y, g) -> b.mul(g, b.unary(Op.COS, y.input(0))));
-    unary(Op.COS, (b, y, g) -> b.neg(b.mul(g, b.unary(Op.SIN, y.input(0)))));
-    unary(Op.TANH, (b, y, g) -> b.mul(g, b.sub(b.scalar(1), b.unary(Op.SQUARE, y))));
-    unary(Op.SIGMOID, (b, y, g) -> b.mul(g, b.mul(y, b.sub(b.scalar(1), y))));
-    unary(Op.RELU, (b, y, g) -> b.mul(g, b.unary(Op.STEP, y)));
-    unary(Op.LEAKY_RELU, (b, y, g) -> b.where(b.make(Op.GT, SourceSpan.NONE, y.input(0), b.scalar(0)),
-        g, b.mul(g, b.scalar(y.attr().doubleAt(0)))));
-    unary(Op.ELU, (b, y, g) -> b.where(b.make(Op.GT, SourceSpan.NONE, y.input(0), b.scalar(0)),
-        g, b.mul(g, b.add(y, b.scalar(y.attr().doubleAt(0))))));
-    unary(Op.GELU, (b, y, g) -> b.mul(g, b.unary(Op.GELU_GRAD, y.input(0))));
-    unary(Op.SOFTPLUS, (b, y, g) -> b.mul(g, b.unary(Op.SIGMOID, y.input(0))));
-    unary(Op.SQUARE, (b, y, g) -> b.mul(g, b.mul(b.scalar(2), y.input(0))));
+      // Reductions and vector functions.
+      case SUM -> unary((b, y, g) -> b.broadcast(g, y.input(0).shape()));
+      case BROADCAST -> unary((b, y, g) -> b.sum(g));
+      case SOFTMAX -> unary((b, y, g) -> b.mul(y, b.sub(g, b.sum(b.mul(g, y)))));
+      case LOG_SOFTMAX -> unary((b, y, g) -> b.sub(g, b.mul(b.unary(Op.EXP, y), b.sum(g))));
+      case LOGSUMEXP -> unary((b, y, g) -> b.mul(g, b.unary(Op.SOFTMAX, y.input(0))));
+      case MATMUL -> Rules::matmul;
+      case TRANSPOSE -> unary((b, y, g) -> b.unary(Op.TRANSPOSE, g));
+      case OUTER -> (b, n, g) -> new Node[] {b.matmul(g, n.input(1), false, false),
+          b.matmul(g, n.input(0), true, false)};
 
-    // Elementwise, two operands; a scalar operand gets the sum of the broadcast cotangent.
-    rule(Op.ADD, (b, n, g) -> new Node[] {unbroadcast(b, g, n.input(0)), unbroadcast(b, g, n.input(1))});
-    rule(Op.SUB, (b, n, g) -> new Node[] {unbroadcast(b, g, n.input(0)),
-        unbroadcast(b, b.neg(g), n.input(1))});
-    rule(Op.MUL, (b, n, g) -> new Node[] {unbroadcast(b, b.mul(g, n.input(1)), n.input(0)),
-        unbroadcast(b, b.mul(g, n.input(0)), n.input(1))});
-    rule(Op.DIV, (b, n, g) -> new Node[] {unbroadcast(b, b.div(g, n.input(1)), n.input(0)),
-        unbroadcast(b, b.neg(b.div(b.mul(g, n), n.input(1))), n.input(1))});
-    rule(Op.POW, (b, n, g) -> {
-      Node a = n.input(0);
-      Node e = n.input(1);
-      Node da = b.mul(g, b.mul(e, b.make(Op.POW, SourceSpan.NONE, a, b.sub(e, b.scalar(1)))));
-      Node de = b.mul(g, b.mul(n, b.unary(Op.LOG, a)));
-      return new Node[] {unbroadcast(b, da, a), e.op() == Op.CONST ? null : unbroadcast(b, de, e)};
-    });
-    rule(Op.MAX, (b, n, g) -> select(b, b.make(Op.GE, SourceSpan.NONE, n.input(0), n.input(1)), n, g));
-    rule(Op.MIN, (b, n, g) -> select(b, b.make(Op.LE, SourceSpan.NONE, n.input(0), n.input(1)), n, g));
-    rule(Op.WHERE, (b, n, g) -> {
-      Node zero = b.scalar(0);
-      return new Node[] {null, unbroadcast(b, b.where(n.input(0), g, zero), n.input(1)),
-          unbroadcast(b, b.where(n.input(0), zero, g), n.input(2))};
-    });
+      // Structure: each is the transpose of another.
+      case INDEX -> unary((b, y, g) -> {
+        Shape x = y.input(0).shape();
+        int i = y.attr().intAt(0);
+        Node row = b.reshape(g, x.withFirst(1));
+        return b.make(Op.PAD_FIRST, Attr.ints(i, x.dim(0) - i - 1), SourceSpan.NONE, row);
+      });
+      case SLICE -> unary((b, y, g) -> b.make(Op.PAD_FIRST,
+          Attr.ints(y.attr().intAt(0), y.input(0).shape().dim(0) - y.attr().intAt(1)), SourceSpan.NONE, g));
+      case PAD_FIRST -> unary((b, y, g) -> b.make(Op.SLICE,
+          Attr.ints(y.attr().intAt(0), y.attr().intAt(0) + y.input(0).shape().dim(0)), SourceSpan.NONE, g));
+      case CONCAT -> (b, n, g) -> {
+        Node[] out = new Node[n.inputs().size()];
+        int off = 0;
+        for (int i = 0; i < out.length; i++) {
+          int len = n.input(i).shape().dim(0);
+          out[i] = b.make(Op.SLICE, Attr.ints(off, off + len), SourceSpan.NONE, g);
+          off += len;
+        }
+        return out;
+      };
+      case RESHAPE -> unary((b, y, g) -> b.reshape(g, y.input(0).shape()));
 
-    // Reductions and vector functions.
-    unary(Op.SUM, (b, y, g) -> b.broadcast(g, y.input(0).shape()));
-    unary(Op.BROADCAST, (b, y, g) -> b.sum(g));
-    unary(Op.SOFTMAX, (b, y, g) -> b.mul(y, b.sub(g, b.sum(b.mul(g, y)))));
-    unary(Op.LOG_SOFTMAX, (b, y, g) -> b.sub(g, b.mul(b.unary(Op.EXP, y), b.sum(g))));
-    unary(Op.LOGSUMEXP, (b, y, g) -> b.mul(g, b.unary(Op.SOFTMAX, y.input(0))));
-    rule(Op.MATMUL, Rules::matmul);
-    unary(Op.TRANSPOSE, (b, y, g) -> b.unary(Op.TRANSPOSE, g));
-    rule(Op.OUTER, (b, n, g) -> new Node[] {b.matmul(g, n.input(1), false, false),
-        b.matmul(g, n.input(0), true, false)});
+      // Losses: closed forms, so that fused pairs are stable.
+      case MSE -> (b, n, g) -> {
+        Node d = b.mul(b.mul(g, b.scalar(2.0 / n.input(0).size())), b.sub(n.input(0), n.input(1)));
+        return new Node[] {d, b.neg(d)};
+      };
+      case BCE -> (b, n, g) -> {
+        Node p = n.input(0);
+        Node y = n.input(1);
+        Node s = b.mul(g, b.scalar(1.0 / p.size()));
+        Node one = b.scalar(1);
+        Node dp = b.mul(s, b.div(b.sub(p, y), b.mul(p, b.sub(one, p))));
+        Node dy = b.mul(s, b.sub(b.unary(Op.LOG, b.sub(one, p)), b.unary(Op.LOG, p)));
+        return new Node[] {dp, dy};
+      };
+      case BCE_LOGITS -> (b, n, g) -> {
+        Node z = n.input(0);
+        Node s = b.mul(g, b.scalar(1.0 / z.size()));
+        return new Node[] {b.mul(s, b.sub(b.unary(Op.SIGMOID, z), n.input(1))), b.neg(b.mul(s, z))};
+      };
+      case CROSS_ENTROPY -> (b, n, g) -> new Node[] {
+          b.neg(b.mul(g, b.div(n.input(1), n.input(0)))),
+          b.neg(b.mul(g, b.unary(Op.LOG, n.input(0))))};
+      case SOFTMAX_CE -> (b, n, g) -> {
+        Node z = n.input(0);
+        Node y = n.input(1);
+        Node p = b.unary(Op.SOFTMAX, z);
+        return new Node[] {b.mul(g, b.sub(b.mul(p, b.sum(y)), y)),
+            b.neg(b.mul(g, b.unary(Op.LOG_SOFTMAX, z)))};
+      };
+      case HUBER -> (b, n, g) -> {
+        double delta = n.attr().doubleAt(0);
+        Node d = b.sub(n.input(0), n.input(1));
+        Node clipped = b.make(Op.MIN, SourceSpan.NONE,
+            b.make(Op.MAX, SourceSpan.NONE, d, b.scalar(-delta)), b.scalar(delta));
+        Node dp = b.mul(b.mul(g, b.scalar(1.0 / d.size())), clipped);
+        return new Node[] {dp, b.neg(dp)};
+      };
 
-    // Structure: each is the transpose of another.
-    unary(Op.INDEX, (b, y, g) -> {
-      Shape x = y.input(0).shape();
-      int i = y.attr().intAt(0);
-      Node row = b.reshape(g, x.withFirst(1));
-      return b.make(Op.PAD_FIRST, Attr.ints(i, x.dim(0) - i - 1), SourceSpan.NONE, row);
-    });
-    unary(Op.SLICE, (b, y, g) -> b.make(Op.PAD_FIRST,
-        Attr.ints(y.attr().intAt(0), y.input(0).shape().dim(0) - y.attr().intAt(1)), SourceSpan.NONE, g));
-    unary(Op.PAD_FIRST, (b, y, g) -> b.make(Op.SLICE,
-        Attr.ints(y.attr().intAt(0), y.attr().intAt(0) + y.input(0).shape().dim(0)), SourceSpan.NONE, g));
-    rule(Op.CONCAT, (b, n, g) -> {
-      Node[] out = new Node[n.inputs().size()];
-      int off = 0;
-      for (int i = 0; i < out.length; i++) {
-        int len = n.input(i).shape().dim(0);
-        out[i] = b.make(Op.SLICE, Attr.ints(off, off + len), SourceSpan.NONE, g);
-        off += len;
-      }
-      return out;
-    });
-    unary(Op.RESHAPE, (b, y, g) -> b.reshape(g, y.input(0).shape()));
-
-    // Losses: closed forms, so that fused pairs are stable.
-    rule(Op.MSE, (b, n, g) -> {
-      Node d = b.mul(b.mul(g, b.scalar(2.0 / n.input(0).size())), b.sub(n.input(0), n.input(1)));
-      return new Node[] {d, b.neg(d)};
-    });
-    rule(Op.BCE, (b, n, g) -> {
-      Node p = n.input(0);
-      Node y = n.input(1);
-      Node s = b.mul(g, b.scalar(1.0 / p.size()));
-      Node one = b.scalar(1);
-      Node dp = b.mul(s, b.div(b.sub(p, y), b.mul(p, b.sub(one, p))));
-      Node dy = b.mul(s, b.sub(b.unary(Op.LOG, b.sub(one, p)), b.unary(Op.LOG, p)));
-      return new Node[] {dp, dy};
-    });
-    rule(Op.BCE_LOGITS, (b, n, g) -> {
-      Node z = n.input(0);
-      Node s = b.mul(g, b.scalar(1.0 / z.size()));
-      return new Node[] {b.mul(s, b.sub(b.unary(Op.SIGMOID, z), n.input(1))), b.neg(b.mul(s, z))};
-    });
-    rule(Op.CROSS_ENTROPY, (b, n, g) -> new Node[] {
-        b.neg(b.mul(g, b.div(n.input(1), n.input(0)))),
-        b.neg(b.mul(g, b.unary(Op.LOG, n.input(0))))});
-    rule(Op.SOFTMAX_CE, (b, n, g) -> {
-      Node z = n.input(0);
-      Node y = n.input(1);
-      Node p = b.unary(Op.SOFTMAX, z);
-      return new Node[] {b.mul(g, b.sub(b.mul(p, b.sum(y)), y)),
-          b.neg(b.mul(g, b.unary(Op.LOG_SOFTMAX, z)))};
-    });
-    rule(Op.HUBER, (b, n, g) -> {
-      double delta = n.attr().doubleAt(0);
-      Node d = b.sub(n.input(0), n.input(1));
-      Node clipped = b.make(Op.MIN, SourceSpan.NONE,
-          b.make(Op.MAX, SourceSpan.NONE, d, b.scalar(-delta)), b.scalar(delta));
-      Node dp = b.mul(b.mul(g, b.scalar(1.0 / d.size())), clipped);
-      return new Node[] {dp, b.neg(dp)};
-    });
-
-    // Convolution and pooling.
-    rule(Op.CONV2D, (b, n, g) -> {
-      ConvGeometry geo = ConvGeometry.of(n);
-      Node dx = b.make(Op.CONV2D_GRAD_INPUT, geo.gradInputAttr(), SourceSpan.NONE, n.input(1), g);
-      Node dw = b.make(Op.CONV2D_GRAD_KERNEL, geo.gradKernelAttr(), SourceSpan.NONE, n.input(0), g);
-      return new Node[] {dx, dw};
-    });
-    unary(Op.MAXPOOL2D, (b, y, g) -> b.make(Op.MAXPOOL2D_GRAD, y.attr(), SourceSpan.NONE, y.input(0), g));
-    unary(Op.AVGPOOL2D, (b, y, g) ->
-        b.make(Op.AVGPOOL2D_GRAD, ConvGeometry.of(y).avgPoolGradAttr(), SourceSpan.NONE, g));
+      // Convolution and pooling.
+      case CONV2D -> (b, n, g) -> {
+        ConvGeometry geo = ConvGeometry.of(n);
+        Node dx = b.make(Op.CONV2D_GRAD_INPUT, geo.gradInputAttr(), SourceSpan.NONE, n.input(1), g);
+        Node dw = b.make(Op.CONV2D_GRAD_KERNEL, geo.gradKernelAttr(), SourceSpan.NONE, n.input(0), g);
+        return new Node[] {dx, dw};
+      };
+      case MAXPOOL2D -> unary((b, y, g) -> b.make(Op.MAXPOOL2D_GRAD, y.attr(), SourceSpan.NONE, y.input(0), g));
+      case AVGPOOL2D -> unary((b, y, g) ->
+          b.make(Op.AVGPOOL2D_GRAD, ConvGeometry.of(y).avgPoolGradAttr(), SourceSpan.NONE, g));
+    };
   }
 
   private Rules() {}
@@ -180,7 +184,7 @@ public final class Rules {
 
   /** True for ops whose derivative is zero or that are never differentiated (leaves, masks). */
   public static boolean isNonDifferentiable(Op op) {
-    return NON_DIFFERENTIABLE.contains(op);
+    return !RULES.containsKey(op);
   }
 
   /** The cotangent of a possibly broadcast operand: summed when the operand is a scalar. */

@@ -14,218 +14,233 @@ import dev.deltac.runtime.MathFunctions;
 public final class Kernels {
   private Kernels() {}
 
-  /** The value of {@code n} given its operands' values (in operand order). */
+  /**
+   * The value of {@code n} given its operands' values (in operand order). One arm per op and no
+   * default: adding an op to {@link Op} fails compilation here until it has reference semantics
+   * (or is declared to have none).
+   */
   public static double[] eval(Node n, double[][] in) {
     Op op = n.op();
     Attr attr = n.attr();
     int size = n.size();
-    double[] out = new double[size];
-    switch (op.kind) {
-      case UNARY: {
+    return switch (op) {
+      case NEG, EXP, LOG, SQRT, ABS, SIN, COS, TANH, SIGMOID, RELU, LEAKY_RELU, ELU, GELU, SOFTPLUS,
+          SQUARE, SIGN, STEP, GELU_GRAD -> {
         double[] a = in[0];
+        double[] out = new double[size];
         for (int i = 0; i < size; i++) out[i] = unary(op, attr, a[i]);
-        return out;
+        yield out;
       }
-      case BINARY: {
+      case ADD, SUB, MUL, DIV, POW, MAX, MIN, LT, LE, GT, GE, EQ, NE -> {
         double[] a = in[0];
         double[] b = in[1];
+        double[] out = new double[size];
         for (int i = 0; i < size; i++) out[i] = binary(op, at(a, i), at(b, i));
-        return out;
+        yield out;
       }
-      case LOSS:
-        out[0] = loss(op, attr, in[0], in[1]);
-        return out;
-      default:
-        break;
-    }
-    switch (op) {
-      case CONST:
-        return attr.doubles();
-      case SEED:
-        out[0] = 1;
-        return out;
-      case WHERE:
+      case MSE, BCE, BCE_LOGITS, CROSS_ENTROPY, SOFTMAX_CE, HUBER ->
+          new double[] {loss(op, attr, in[0], in[1])};
+      case CONST -> attr.doubles();
+      case SEED -> new double[] {1};
+      case WHERE -> {
+        double[] out = new double[size];
         for (int i = 0; i < size; i++) out[i] = at(in[0], i) != 0 ? at(in[1], i) : at(in[2], i);
-        return out;
-      case SUM: {
+        yield out;
+      }
+      case SUM -> {
         double s = 0;
         for (double v : in[0]) s += v;
-        out[0] = s;
-        return out;
+        yield new double[] {s};
       }
-      case BROADCAST:
+      case BROADCAST -> {
+        double[] out = new double[size];
         java.util.Arrays.fill(out, in[0][0]);
-        return out;
-      case SOFTMAX: {
-        double lse = logSumExp(in[0]);
+        yield out;
+      }
+      case SOFTMAX -> {
+        double lse = MathFunctions.logSumExp(in[0]);
+        double[] out = new double[size];
         for (int i = 0; i < size; i++) out[i] = Math.exp(in[0][i] - lse);
-        return out;
+        yield out;
       }
-      case LOG_SOFTMAX: {
-        double lse = logSumExp(in[0]);
+      case LOG_SOFTMAX -> {
+        double lse = MathFunctions.logSumExp(in[0]);
+        double[] out = new double[size];
         for (int i = 0; i < size; i++) out[i] = in[0][i] - lse;
-        return out;
+        yield out;
       }
-      case LOGSUMEXP:
-        out[0] = logSumExp(in[0]);
-        return out;
-      case MATMUL:
-        return matmul(n, in[0], in[1]);
-      case TRANSPOSE: {
-        Shape s = n.input(0).shape();
-        if (s.rank() < 2) return in[0].clone();
-        int r = s.dim(0);
-        int c = s.dim(1);
-        for (int i = 0; i < r; i++) {
-          for (int j = 0; j < c; j++) out[j * r + i] = in[0][i * c + j];
-        }
-        return out;
-      }
-      case OUTER: {
+      case LOGSUMEXP -> new double[] {MathFunctions.logSumExp(in[0])};
+      case MATMUL -> matmul(n, in[0], in[1]);
+      case TRANSPOSE -> transpose(n, in[0]);
+      case OUTER -> {
         double[] a = in[0];
         double[] b = in[1];
+        double[] out = new double[size];
         for (int i = 0; i < a.length; i++) {
           for (int j = 0; j < b.length; j++) out[i * b.length + j] = a[i] * b[j];
         }
-        return out;
+        yield out;
       }
-      case INDEX:
+      case INDEX -> {
+        double[] out = new double[size];
         System.arraycopy(in[0], attr.intAt(0) * size, out, 0, size);
-        return out;
-      case SLICE: {
+        yield out;
+      }
+      case SLICE -> {
         int row = n.input(0).shape().size() / n.input(0).shape().dim(0);
+        double[] out = new double[size];
         System.arraycopy(in[0], attr.intAt(0) * row, out, 0, size);
-        return out;
+        yield out;
       }
-      case PAD_FIRST: {
+      case PAD_FIRST -> {
         int row = size / n.shape().dim(0);
+        double[] out = new double[size];
         System.arraycopy(in[0], 0, out, attr.intAt(0) * row, in[0].length);
-        return out;
+        yield out;
       }
-      case CONCAT: {
+      case CONCAT -> {
+        double[] out = new double[size];
         int off = 0;
         for (double[] part : in) {
           System.arraycopy(part, 0, out, off, part.length);
           off += part.length;
         }
-        return out;
+        yield out;
       }
-      case RESHAPE:
-        return in[0].clone();
-      case CONV2D:
-        return Convolution.forward(n, in[0], in[1]);
-      case CONV2D_GRAD_INPUT:
-        return Convolution.inputGrad(n, in[0], in[1]);
-      case CONV2D_GRAD_KERNEL:
-        return Convolution.kernelGrad(n, in[0], in[1]);
-      case MAXPOOL2D:
-      case AVGPOOL2D:
-        return Convolution.pool(n, in[0]);
-      case MAXPOOL2D_GRAD:
-        return Convolution.maxPoolGrad(n, in[0], in[1]);
-      case AVGPOOL2D_GRAD:
-        return Convolution.avgPoolGrad(n, in[0]);
-      case DELTA:
-        return delta(n, in[0], in[1], in[2]);
-      case DROPOUT_MASK:
-        throw new IllegalStateException("a dropout mask depends on the step and sample: the"
-            + " interpreter evaluates it");
-      default:
-        throw new IllegalStateException("no kernel for " + op);
-    }
+      case RESHAPE -> in[0].clone();
+      case CONV2D -> Convolution.forward(n, in[0], in[1]);
+      case CONV2D_GRAD_INPUT -> Convolution.inputGrad(n, in[0], in[1]);
+      case CONV2D_GRAD_KERNEL -> Convolution.kernelGrad(n, in[0], in[1]);
+      case MAXPOOL2D, AVGPOOL2D -> Convolution.pool(n, in[0]);
+      case MAXPOOL2D_GRAD -> Convolution.maxPoolGrad(n, in[0], in[1]);
+      case AVGPOOL2D_GRAD -> Convolution.avgPoolGrad(n, in[0]);
+      case DELTA -> delta(n, in[0], in[1], in[2]);
+      case DROPOUT_MASK -> throw new IllegalStateException("a dropout mask depends on the step and"
+          + " sample: the interpreter evaluates it");
+      case INPUT, TARGET, PARAM -> throw new IllegalStateException("no kernel for " + op
+          + ": the interpreter binds leaves");
+    };
   }
 
   private static double at(double[] a, int i) {
     return a.length == 1 ? a[0] : a[i];
   }
 
+  private static double[] transpose(Node n, double[] a) {
+    Shape s = n.input(0).shape();
+    if (s.rank() < 2) return a.clone();
+    int r = s.dim(0);
+    int c = s.dim(1);
+    double[] out = new double[n.size()];
+    for (int i = 0; i < r; i++) {
+      for (int j = 0; j < c; j++) out[j * r + i] = a[i * c + j];
+    }
+    return out;
+  }
+
+  /** The value of unary op {@code op} at x. One arm per op and no default, as {@link #eval}. */
   static double unary(Op op, Attr attr, double x) {
-    switch (op) {
-      case NEG: return -x;
-      case EXP: return Math.exp(x);
-      case LOG: return Math.log(x);
-      case SQRT: return Math.sqrt(x);
-      case ABS: return Math.abs(x);
-      case SIN: return Math.sin(x);
-      case COS: return Math.cos(x);
-      case TANH: return Math.tanh(x);
-      case SIGMOID: return MathFunctions.sigmoid(x);
-      case RELU: return x > 0 ? x : 0.0;
-      case LEAKY_RELU: return x > 0 ? x : attr.doubleAt(0) * x;
-      case ELU: return x > 0 ? x : attr.doubleAt(0) * Math.expm1(x);
-      case GELU: return MathFunctions.gelu(x);
-      case SOFTPLUS: return MathFunctions.softplus(x);
-      case SQUARE: return x * x;
-      case SIGN: return Math.signum(x);
-      case STEP: return x > 0 ? 1.0 : 0.0;
-      case GELU_GRAD: return MathFunctions.geluGrad(x);
-      default: throw new IllegalStateException("not unary: " + op);
-    }
+    return switch (op) {
+      case NEG -> -x;
+      case EXP -> Math.exp(x);
+      case LOG -> Math.log(x);
+      case SQRT -> Math.sqrt(x);
+      case ABS -> Math.abs(x);
+      case SIN -> Math.sin(x);
+      case COS -> Math.cos(x);
+      case TANH -> Math.tanh(x);
+      case SIGMOID -> MathFunctions.sigmoid(x);
+      case RELU -> MathFunctions.relu(x);
+      case LEAKY_RELU -> MathFunctions.leakyRelu(x, attr.doubleAt(0));
+      case ELU -> MathFunctions.elu(x, attr.doubleAt(0));
+      case GELU -> MathFunctions.gelu(x);
+      case SOFTPLUS -> MathFunctions.softplus(x);
+      case SQUARE -> x * x;
+      case SIGN -> Math.signum(x);
+      case STEP -> MathFunctions.step(x);
+      case GELU_GRAD -> MathFunctions.geluGrad(x);
+      case INPUT, TARGET, PARAM, CONST, SEED, ADD, SUB, MUL, DIV, POW, MAX, MIN, LT, LE, GT, GE,
+          EQ, NE, WHERE, SUM, BROADCAST, SOFTMAX, LOG_SOFTMAX, LOGSUMEXP, MATMUL, TRANSPOSE,
+          OUTER, INDEX, SLICE, PAD_FIRST, CONCAT, RESHAPE, MSE, BCE, BCE_LOGITS, CROSS_ENTROPY,
+          SOFTMAX_CE, HUBER, CONV2D, CONV2D_GRAD_INPUT, CONV2D_GRAD_KERNEL, MAXPOOL2D,
+          MAXPOOL2D_GRAD, AVGPOOL2D, AVGPOOL2D_GRAD, DROPOUT_MASK, DELTA ->
+          throw new IllegalStateException("not unary: " + op);
+    };
   }
 
+  /** The value of binary op {@code op} on a and b; one arm per op, as {@link #unary}. */
   static double binary(Op op, double a, double b) {
-    switch (op) {
-      case ADD: return a + b;
-      case SUB: return a - b;
-      case MUL: return a * b;
-      case DIV: return a / b;
-      case POW: return Math.pow(a, b);
-      case MAX: return Math.max(a, b);
-      case MIN: return Math.min(a, b);
-      case LT: return a < b ? 1 : 0;
-      case LE: return a <= b ? 1 : 0;
-      case GT: return a > b ? 1 : 0;
-      case GE: return a >= b ? 1 : 0;
-      case EQ: return a == b ? 1 : 0;
-      case NE: return a != b ? 1 : 0;
-      default: throw new IllegalStateException("not binary: " + op);
-    }
+    return switch (op) {
+      case ADD -> a + b;
+      case SUB -> a - b;
+      case MUL -> a * b;
+      case DIV -> a / b;
+      case POW -> Math.pow(a, b);
+      case MAX -> Math.max(a, b);
+      case MIN -> Math.min(a, b);
+      case LT -> a < b ? 1 : 0;
+      case LE -> a <= b ? 1 : 0;
+      case GT -> a > b ? 1 : 0;
+      case GE -> a >= b ? 1 : 0;
+      case EQ -> a == b ? 1 : 0;
+      case NE -> a != b ? 1 : 0;
+      case INPUT, TARGET, PARAM, CONST, SEED, NEG, EXP, LOG, SQRT, ABS, SIN, COS, TANH, SIGMOID,
+          RELU, LEAKY_RELU, ELU, GELU, SOFTPLUS, SQUARE, SIGN, STEP, GELU_GRAD, WHERE, SUM,
+          BROADCAST, SOFTMAX, LOG_SOFTMAX, LOGSUMEXP, MATMUL, TRANSPOSE, OUTER, INDEX, SLICE,
+          PAD_FIRST, CONCAT, RESHAPE, MSE, BCE, BCE_LOGITS, CROSS_ENTROPY, SOFTMAX_CE, HUBER,
+          CONV2D, CONV2D_GRAD_INPUT, CONV2D_GRAD_KERNEL, MAXPOOL2D, MAXPOOL2D_GRAD, AVGPOOL2D,
+          AVGPOOL2D_GRAD, DROPOUT_MASK, DELTA ->
+          throw new IllegalStateException("not binary: " + op);
+    };
   }
 
-  static double logSumExp(double[] v) {
-    double max = Double.NEGATIVE_INFINITY;
-    for (double x : v) max = Math.max(max, x);
-    if (Double.isInfinite(max)) return max;
-    double s = 0;
-    for (double x : v) s += Math.exp(x - max);
-    return max + Math.log(s);
-  }
-
+  /**
+   * The per-sample loss {@code op} of predictions p against targets y, summed left to right in
+   * double; one arm per op, as {@link #unary}.
+   */
   static double loss(Op op, Attr attr, double[] p, double[] y) {
     int n = p.length;
-    double s = 0;
-    switch (op) {
-      case MSE:
+    return switch (op) {
+      case MSE -> {
+        double s = 0;
         for (int i = 0; i < n; i++) s += (p[i] - y[i]) * (p[i] - y[i]);
-        return s / n;
-      case BCE:
+        yield s / n;
+      }
+      case BCE -> {
+        double s = 0;
         for (int i = 0; i < n; i++) s += y[i] * Math.log(p[i]) + (1 - y[i]) * Math.log(1 - p[i]);
-        return -s / n;
-      case BCE_LOGITS:
-        for (int i = 0; i < n; i++) {
-          double z = p[i];
-          s += Math.max(z, 0) - z * y[i] + Math.log1p(Math.exp(-Math.abs(z)));
-        }
-        return s / n;
-      case CROSS_ENTROPY:
+        yield -s / n;
+      }
+      case BCE_LOGITS -> {
+        double s = 0;
+        for (int i = 0; i < n; i++) s += MathFunctions.bceWithLogits(p[i], y[i]);
+        yield s / n;
+      }
+      case CROSS_ENTROPY -> {
+        double s = 0;
         for (int i = 0; i < n; i++) s += y[i] * Math.log(p[i]);
-        return -s;
-      case SOFTMAX_CE: {
-        double lse = logSumExp(p);
+        yield -s;
+      }
+      case SOFTMAX_CE -> {
+        double lse = MathFunctions.logSumExp(p);
+        double s = 0;
         for (int i = 0; i < n; i++) s += y[i] * (lse - p[i]);
-        return s;
+        yield s;
       }
-      case HUBER: {
+      case HUBER -> {
         double delta = attr.doubleAt(0);
-        for (int i = 0; i < n; i++) {
-          double d = Math.abs(p[i] - y[i]);
-          s += d <= delta ? 0.5 * d * d : delta * (d - 0.5 * delta);
-        }
-        return s / n;
+        double s = 0;
+        for (int i = 0; i < n; i++) s += MathFunctions.huber(p[i] - y[i], delta);
+        yield s / n;
       }
-      default:
-        throw new IllegalStateException("not a loss: " + op);
-    }
+      case INPUT, TARGET, PARAM, CONST, SEED, NEG, EXP, LOG, SQRT, ABS, SIN, COS, TANH, SIGMOID,
+          RELU, LEAKY_RELU, ELU, GELU, SOFTPLUS, SQUARE, SIGN, STEP, GELU_GRAD, ADD, SUB, MUL,
+          DIV, POW, MAX, MIN, LT, LE, GT, GE, EQ, NE, WHERE, SUM, BROADCAST, SOFTMAX, LOG_SOFTMAX,
+          LOGSUMEXP, MATMUL, TRANSPOSE, OUTER, INDEX, SLICE, PAD_FIRST, CONCAT, RESHAPE, CONV2D,
+          CONV2D_GRAD_INPUT, CONV2D_GRAD_KERNEL, MAXPOOL2D, MAXPOOL2D_GRAD, AVGPOOL2D,
+          AVGPOOL2D_GRAD, DROPOUT_MASK, DELTA ->
+          throw new IllegalStateException("not a loss: " + op);
+    };
   }
 
   private static double[] matmul(Node n, double[] a, double[] b) {

@@ -50,41 +50,45 @@ public record ConvGeometry(
 
   /** As {@link #of(Node)}, from a node's parts (for shape inference, before the node exists). */
   static ConvGeometry of(Op op, Attr attr, List<Node> in) {
-    switch (op) {
-      case CONV2D: {
+    return switch (op) {
+      case CONV2D -> {
         Shape x = image(op, in.get(0));
         Shape w = kernel(op, in.get(1));
-        return new ConvGeometry(x.dim(0), x.dim(1), x.dim(2), w.dim(0), w.dim(2), attr.intAt(0),
+        yield new ConvGeometry(x.dim(0), x.dim(1), x.dim(2), w.dim(0), w.dim(2), attr.intAt(0),
             attr.intAt(1));
       }
-      case CONV2D_GRAD_INPUT: {
+      case CONV2D_GRAD_INPUT -> {
         Shape w = kernel(op, in.get(0));
-        return fits(op, new ConvGeometry(w.dim(1), attr.intAt(2), attr.intAt(3), w.dim(0), w.dim(2),
+        yield fits(op, new ConvGeometry(w.dim(1), attr.intAt(2), attr.intAt(3), w.dim(0), w.dim(2),
             attr.intAt(0), attr.intAt(1)), in.get(1));
       }
-      case CONV2D_GRAD_KERNEL: {
+      case CONV2D_GRAD_KERNEL -> {
         Shape x = image(op, in.get(0));
         Shape g = image(op, in.get(1));
-        return fits(op, new ConvGeometry(x.dim(0), x.dim(1), x.dim(2), g.dim(0), attr.intAt(2),
+        yield fits(op, new ConvGeometry(x.dim(0), x.dim(1), x.dim(2), g.dim(0), attr.intAt(2),
             attr.intAt(0), attr.intAt(1)), in.get(1));
       }
-      case MAXPOOL2D:
-      case AVGPOOL2D: {
+      case MAXPOOL2D, AVGPOOL2D -> {
         Shape x = image(op, in.get(0));
-        return pool(x.dim(0), x.dim(1), x.dim(2), attr.intAt(0), attr.intAt(1));
+        yield pool(x.dim(0), x.dim(1), x.dim(2), attr.intAt(0), attr.intAt(1));
       }
-      case MAXPOOL2D_GRAD: {
+      case MAXPOOL2D_GRAD -> {
         Shape x = image(op, in.get(0));
-        return fits(op, pool(x.dim(0), x.dim(1), x.dim(2), attr.intAt(0), attr.intAt(1)), in.get(1));
+        yield fits(op, pool(x.dim(0), x.dim(1), x.dim(2), attr.intAt(0), attr.intAt(1)), in.get(1));
       }
-      case AVGPOOL2D_GRAD: {
+      case AVGPOOL2D_GRAD -> {
         Shape g = image(op, in.get(0));
-        return fits(op, pool(g.dim(0), attr.intAt(2), attr.intAt(3), attr.intAt(0), attr.intAt(1)),
+        yield fits(op, pool(g.dim(0), attr.intAt(2), attr.intAt(3), attr.intAt(0), attr.intAt(1)),
             in.get(0));
       }
-      default:
-        throw new IllegalArgumentException(op + " is not a convolution or pooling op");
-    }
+      // One arm per op and no default, so that a new windowed op must say here how its geometry is read.
+      case INPUT, TARGET, PARAM, CONST, SEED, NEG, EXP, LOG, SQRT, ABS, SIN, COS, TANH, SIGMOID,
+          RELU, LEAKY_RELU, ELU, GELU, SOFTPLUS, SQUARE, SIGN, STEP, GELU_GRAD, ADD, SUB, MUL, DIV,
+          POW, MAX, MIN, LT, LE, GT, GE, EQ, NE, WHERE, SUM, BROADCAST, SOFTMAX, LOG_SOFTMAX,
+          LOGSUMEXP, MATMUL, TRANSPOSE, OUTER, INDEX, SLICE, PAD_FIRST, CONCAT, RESHAPE, MSE, BCE,
+          BCE_LOGITS, CROSS_ENTROPY, SOFTMAX_CE, HUBER, DROPOUT_MASK, DELTA ->
+          throw new IllegalArgumentException(op + " is not a convolution or pooling op");
+    };
   }
 
   /**

@@ -185,24 +185,22 @@ public final class Lowering {
   private Node binary(Expr.Binary bin) {
     Node l = expr(bin.left(), null);
     Node r = expr(bin.right(), null);
-    Op op;
-    switch (bin.op()) {
-      case ADD: op = Op.ADD; break;
-      case SUB: op = Op.SUB; break;
-      case MUL: op = Op.MUL; break;
-      case DIV: op = Op.DIV; break;
-      case POW: op = Op.POW; break;
-      case LT: op = Op.LT; break;
-      case LE: op = Op.LE; break;
-      case GT: op = Op.GT; break;
-      case GE: op = Op.GE; break;
-      case EQ: op = Op.EQ; break;
-      case NE: op = Op.NE; break;
-      case MATMUL:
-        return b.make(Op.MATMUL, Attr.ints(0, 0), bin.span(), l, r);
-      default:
-        throw new IllegalStateException("unknown operator " + bin.op());
-    }
+    // One arm per infix operator and no default: a new operator must say here which op it is.
+    Op op = switch (bin.op()) {
+      case ADD -> Op.ADD;
+      case SUB -> Op.SUB;
+      case MUL -> Op.MUL;
+      case DIV -> Op.DIV;
+      case POW -> Op.POW;
+      case LT -> Op.LT;
+      case LE -> Op.LE;
+      case GT -> Op.GT;
+      case GE -> Op.GE;
+      case EQ -> Op.EQ;
+      case NE -> Op.NE;
+      case MATMUL -> Op.MATMUL;
+    };
+    if (op == Op.MATMUL) return b.make(Op.MATMUL, Attr.ints(0, 0), bin.span(), l, r);
     return b.make(op, bin.span(), l, r);
   }
 
@@ -251,14 +249,15 @@ public final class Lowering {
     if (e instanceof Expr.Binary bin) {
       double l = number(bin.left());
       double r = number(bin.right());
-      switch (bin.op()) {
-        case ADD: return l + r;
-        case SUB: return l - r;
-        case MUL: return l * r;
-        case DIV: return l / r;
-        case POW: return Math.pow(l, r);
-        default: break;
-      }
+      return switch (bin.op()) {
+        case ADD -> l + r;
+        case SUB -> l - r;
+        case MUL -> l * r;
+        case DIV -> l / r;
+        case POW -> Math.pow(l, r);
+        case MATMUL, LT, LE, GT, GE, EQ, NE ->
+            throw new IllegalStateException("not a static number: " + e);
+      };
     }
     throw new IllegalStateException("not a static number: " + e);
   }

@@ -23,82 +23,73 @@ final class ShapeInference {
     }
   }
 
+  /**
+   * The shape rule of {@code op}. One arm per op and no default: adding an op to {@link Op}
+   * fails compilation here until it has a shape rule.
+   */
   private static Shape rule(Op op, Attr attr, List<Node> in) {
-    switch (op.kind) {
-      case UNARY:
-        return in.get(0).shape();
-      case BINARY:
-        return ShapeRules.broadcast(op.name(), in.get(0).shape(), in.get(1).shape());
-      case LOSS:
-        return ShapeRules.loss(op.name(), in.get(0).shape(), in.get(1).shape());
-      default:
-        break;
-    }
-    if (op == Op.DROPOUT_MASK) {
-      int[] ints = attr.ints();
-      return Shape.of(java.util.Arrays.copyOfRange(ints, 1, ints.length));
-    }
-    Shape a = in.get(0).shape();
-    switch (op) {
-      case WHERE:
-        return ShapeRules.where(a, in.get(1).shape(), in.get(2).shape());
-      case SUM:
-      case LOGSUMEXP:
-        return Shape.SCALAR;
-      case BROADCAST:
+    return switch (op) {
+      case NEG, EXP, LOG, SQRT, ABS, SIN, COS, TANH, SIGMOID, RELU, LEAKY_RELU, ELU, GELU, SOFTPLUS,
+          SQUARE, SIGN, STEP, GELU_GRAD -> in.get(0).shape();
+      case ADD, SUB, MUL, DIV, POW, MAX, MIN, LT, LE, GT, GE, EQ, NE ->
+          ShapeRules.broadcast(op.name(), in.get(0).shape(), in.get(1).shape());
+      case MSE, BCE, BCE_LOGITS, CROSS_ENTROPY, SOFTMAX_CE, HUBER ->
+          ShapeRules.loss(op.name(), in.get(0).shape(), in.get(1).shape());
+      case DROPOUT_MASK -> {
+        int[] ints = attr.ints();
+        yield Shape.of(java.util.Arrays.copyOfRange(ints, 1, ints.length));
+      }
+      case WHERE -> ShapeRules.where(in.get(0).shape(), in.get(1).shape(), in.get(2).shape());
+      case SUM, LOGSUMEXP -> Shape.SCALAR;
+      case BROADCAST -> {
+        Shape a = in.get(0).shape();
         require(a.isScalar(), op, "operand must be a scalar, got " + a);
-        return Shape.of(attr.ints());
-      case SOFTMAX:
-      case LOG_SOFTMAX:
-        return a;
-      case MATMUL: {
+        yield Shape.of(attr.ints());
+      }
+      case SOFTMAX, LOG_SOFTMAX, MAXPOOL2D_GRAD -> in.get(0).shape();
+      case MATMUL -> {
+        Shape a = in.get(0).shape();
         Shape b = in.get(1).shape();
-        return ShapeRules.matmul(attr.intAt(0) != 0 && a.rank() == 2 ? ShapeRules.transpose(a) : a,
+        yield ShapeRules.matmul(attr.intAt(0) != 0 && a.rank() == 2 ? ShapeRules.transpose(a) : a,
             attr.intAt(1) != 0 && b.rank() == 2 ? ShapeRules.transpose(b) : b);
       }
-      case TRANSPOSE:
-        return a.rank() < 2 ? a : ShapeRules.transpose(a);
-      case OUTER:
-        return ShapeRules.outer(a, in.get(1).shape());
-      case INDEX:
-        return ShapeRules.index(a, attr.intAt(0));
-      case SLICE:
-        return ShapeRules.slice(a, attr.intAt(0), attr.intAt(1));
-      case PAD_FIRST:
+      case TRANSPOSE -> {
+        Shape a = in.get(0).shape();
+        yield a.rank() < 2 ? a : ShapeRules.transpose(a);
+      }
+      case OUTER -> ShapeRules.outer(in.get(0).shape(), in.get(1).shape());
+      case INDEX -> ShapeRules.index(in.get(0).shape(), attr.intAt(0));
+      case SLICE -> ShapeRules.slice(in.get(0).shape(), attr.intAt(0), attr.intAt(1));
+      case PAD_FIRST -> {
+        Shape a = in.get(0).shape();
         require(a.rank() >= 1, op, "needs rank >= 1");
-        return a.withFirst(attr.intAt(0) + a.dim(0) + attr.intAt(1));
-      case CONCAT: {
+        yield a.withFirst(attr.intAt(0) + a.dim(0) + attr.intAt(1));
+      }
+      case CONCAT -> {
         List<Shape> parts = new ArrayList<>();
         for (Node n : in) parts.add(n.shape());
-        return ShapeRules.concat(parts);
+        yield ShapeRules.concat(parts);
       }
-      case RESHAPE: {
+      case RESHAPE -> {
         long[] dims = new long[attr.intCount()];
         for (int i = 0; i < dims.length; i++) dims[i] = attr.intAt(i);
-        return ShapeRules.reshape(a, dims);
+        yield ShapeRules.reshape(in.get(0).shape(), dims);
       }
-      case CONV2D: {
+      case CONV2D -> {
+        Shape a = in.get(0).shape();
         Shape w = in.get(1).shape();
         require(w.rank() == 4 && w.dim(2) == w.dim(3)
             && ShapeRules.conv2dWeight(a, w.dim(0), w.dim(2)).equals(w), op,
             "input " + a + " and kernel " + w + " do not fit");
-        return ShapeRules.conv2d(a, w.dim(0), w.dim(2), attr.intAt(0), attr.intAt(1));
+        yield ShapeRules.conv2d(a, w.dim(0), w.dim(2), attr.intAt(0), attr.intAt(1));
       }
-      case CONV2D_GRAD_INPUT:
-      case AVGPOOL2D_GRAD:
-        return ConvGeometry.of(op, attr, in).inputShape();
-      case CONV2D_GRAD_KERNEL:
-        return ConvGeometry.of(op, attr, in).kernelShape();
-      case MAXPOOL2D:
-      case AVGPOOL2D:
-        return ShapeRules.pool2d(op.name(), a, attr.intAt(0), attr.intAt(1));
-      case MAXPOOL2D_GRAD:
-        return a;
-      case DELTA:
-        return in.get(2).shape();
-      default:
-        throw new IllegalArgumentException("no shape rule for " + op);
-    }
+      case CONV2D_GRAD_INPUT, AVGPOOL2D_GRAD -> ConvGeometry.of(op, attr, in).inputShape();
+      case CONV2D_GRAD_KERNEL -> ConvGeometry.of(op, attr, in).kernelShape();
+      case MAXPOOL2D, AVGPOOL2D -> ShapeRules.pool2d(op.name(), in.get(0).shape(), attr.intAt(0), attr.intAt(1));
+      case DELTA -> in.get(2).shape();
+      case INPUT, TARGET, PARAM, CONST, SEED ->
+          throw new IllegalArgumentException("no shape rule for " + op + ": leaves are made with their shape");
+    };
   }
 
   private static void require(boolean ok, Op op, String message) {

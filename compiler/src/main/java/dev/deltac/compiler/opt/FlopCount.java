@@ -2,6 +2,7 @@ package dev.deltac.compiler.opt;
 
 import dev.deltac.compiler.ir.Graph;
 import dev.deltac.compiler.ir.Node;
+import dev.deltac.compiler.ir.Op;
 import dev.deltac.compiler.types.Shape;
 import java.util.ArrayList;
 import java.util.BitSet;
@@ -44,37 +45,38 @@ public final class FlopCount {
     return total;
   }
 
+  /**
+   * The estimate for one node. One arm per op and no default: adding an op to {@link Op} fails
+   * compilation here until it has a count.
+   */
   static long flops(Node n) {
     long size = n.shape().sizeLong();
-    switch (n.op()) {
-      case INPUT: case TARGET: case PARAM: case CONST: case SEED: case INDEX: case SLICE: case PAD_FIRST:
-      case CONCAT: case RESHAPE: case TRANSPOSE: case BROADCAST: case DROPOUT_MASK:
-        return 0;
-      case MATMUL: {
+    return switch (n.op()) {
+      case INPUT, TARGET, PARAM, CONST, SEED, INDEX, SLICE, PAD_FIRST, CONCAT, RESHAPE, TRANSPOSE,
+          BROADCAST, DROPOUT_MASK -> 0;
+      case MATMUL -> {
         Shape a = n.input(0).shape();
         long inner = n.attr().intAt(0) == 1 && a.rank() == 2 ? a.dim(0) : a.dim(a.rank() - 1);
-        return 2 * inner * Math.max(1, size);
+        yield 2 * inner * Math.max(1, size);
       }
-      case OUTER:
-        return 2 * size;
-      case DELTA:
-        return 2 * n.input(0).shape().sizeLong() + 2 * size;
-      case SUM: case LOGSUMEXP:
-        return n.input(0).shape().sizeLong();
-      case SOFTMAX: case LOG_SOFTMAX:
-        return 3 * size;
-      case CONV2D: {
+      case OUTER -> 2 * size;
+      case DELTA -> 2 * n.input(0).shape().sizeLong() + 2 * size;
+      case SUM, LOGSUMEXP -> n.input(0).shape().sizeLong();
+      case SOFTMAX, LOG_SOFTMAX -> 3 * size;
+      case CONV2D -> {
         Shape w = n.input(1).shape();
-        return 2 * size * w.dim(1) * w.dim(2) * w.dim(3);
+        yield 2 * size * w.dim(1) * w.dim(2) * w.dim(3);
       }
-      case CONV2D_GRAD_INPUT: case CONV2D_GRAD_KERNEL: {
+      case CONV2D_GRAD_INPUT, CONV2D_GRAD_KERNEL -> {
         Shape g = n.input(1).shape();
-        Shape w = n.op() == dev.deltac.compiler.ir.Op.CONV2D_GRAD_INPUT ? n.input(0).shape() : n.shape();
-        return 2 * g.sizeLong() * w.dim(1) * w.dim(2) * w.dim(3);
+        Shape w = n.op() == Op.CONV2D_GRAD_INPUT ? n.input(0).shape() : n.shape();
+        yield 2 * g.sizeLong() * w.dim(1) * w.dim(2) * w.dim(3);
       }
-      default:
-        if (n.op().kind == dev.deltac.compiler.ir.Op.Kind.LOSS) return 3 * n.input(0).shape().sizeLong();
-        return size;
-    }
+      case MSE, BCE, BCE_LOGITS, CROSS_ENTROPY, SOFTMAX_CE, HUBER -> 3 * n.input(0).shape().sizeLong();
+      // One per output element: elementwise ops, where, pooling and its gradients.
+      case NEG, EXP, LOG, SQRT, ABS, SIN, COS, TANH, SIGMOID, RELU, LEAKY_RELU, ELU, GELU, SOFTPLUS,
+          SQUARE, SIGN, STEP, GELU_GRAD, ADD, SUB, MUL, DIV, POW, MAX, MIN, LT, LE, GT, GE, EQ, NE,
+          WHERE, MAXPOOL2D, MAXPOOL2D_GRAD, AVGPOOL2D, AVGPOOL2D_GRAD -> size;
+    };
   }
 }

@@ -41,81 +41,88 @@ public final class Simplify {
     }
     Node a = in.isEmpty() ? null : in.get(0);
     Node c = in.size() > 1 ? in.get(1) : null;
-    switch (op) {
-      case ADD:
-        if (a.isConst(0) && c.shape().equals(old.shape())) return c;
-        if (c.isConst(0) && a.shape().equals(old.shape())) return a;
-        break;
-      case SUB:
-        if (c.isConst(0) && a.shape().equals(old.shape())) return a;
-        if (a.isConst(0) && c.shape().equals(old.shape())) return b.neg(c);
-        break;
-      case MUL:
-        if (a.isConst(1) && c.shape().equals(old.shape())) return c;
-        if (c.isConst(1) && a.shape().equals(old.shape())) return a;
-        if (a.isConst(0) || c.isConst(0)) return b.constant(old.shape(), 0.0);
+    // One arm per op and no default: a new op says here whether it has identities.
+    return switch (op) {
+      case ADD -> {
+        if (a.isConst(0) && c.shape().equals(old.shape())) yield c;
+        if (c.isConst(0) && a.shape().equals(old.shape())) yield a;
+        yield null;
+      }
+      case SUB -> {
+        if (c.isConst(0) && a.shape().equals(old.shape())) yield a;
+        if (a.isConst(0) && c.shape().equals(old.shape())) yield b.neg(c);
+        yield null;
+      }
+      case MUL -> {
+        if (a.isConst(1) && c.shape().equals(old.shape())) yield c;
+        if (c.isConst(1) && a.shape().equals(old.shape())) yield a;
+        if (a.isConst(0) || c.isConst(0)) yield b.constant(old.shape(), 0.0);
         if (a.op() == Op.CONST && a.shape().isScalar() && c.op() == Op.MUL) {
           Node folded = foldScalarFactor(b, a, c);
-          if (folded != null) return folded;
+          if (folded != null) yield folded;
         }
         if (c.op() == Op.CONST && c.shape().isScalar() && a.op() == Op.MUL) {
           Node folded = foldScalarFactor(b, c, a);
-          if (folded != null) return folded;
+          if (folded != null) yield folded;
         }
-        break;
-      case DIV:
-        if (c.isConst(1) && a.shape().equals(old.shape())) return a;
-        if (a.isConst(0)) return b.constant(old.shape(), 0.0);
-        break;
-      case NEG:
-        if (a.op() == Op.NEG) return a.input(0);
-        break;
-      case POW:
-        if (c.isConst(1) && a.shape().equals(old.shape())) return a;
-        if (c.isConst(2) && a.shape().equals(old.shape())) return b.unary(Op.SQUARE, a);
-        break;
-      case TRANSPOSE:
-        if (a.op() == Op.TRANSPOSE) return a.input(0);
-        if (a.shape().rank() < 2) return a;
-        break;
-      case MATMUL: {
-        int ta = old.attr().intAt(0);
-        int tb = old.attr().intAt(1);
-        boolean changed = false;
-        if (a.op() == Op.TRANSPOSE && a.input(0).shape().rank() == 2) {
-          a = a.input(0);
-          ta ^= 1;
-          changed = true;
-        }
-        if (c.op() == Op.TRANSPOSE && c.input(0).shape().rank() == 2) {
-          c = c.input(0);
-          tb ^= 1;
-          changed = true;
-        }
-        if (changed) return b.make(Op.MATMUL, Attr.ints(ta, tb), old.span(), a, c);
-        break;
+        yield null;
       }
-      case RESHAPE:
-        if (a.shape().equals(old.shape())) return a;
-        if (a.op() == Op.RESHAPE) return b.reshape(a.input(0), old.shape());
-        break;
-      case WHERE:
-        if (a.isConst(1) && in.get(1).shape().equals(old.shape())) return in.get(1);
-        if (a.isConst(0) && in.get(2).shape().equals(old.shape())) return in.get(2);
-        break;
-      case SUM:
-        if (a.op() == Op.BROADCAST) return b.mul(a.input(0), b.scalar(a.size()));
-        break;
-      case SLICE:
-        if (a.op() == Op.PAD_FIRST && a.attr().intAt(0) == old.attr().intAt(0)
-            && a.input(0).shape().equals(old.shape())) {
-          return a.input(0);
-        }
-        break;
-      default:
-        break;
+      case DIV -> {
+        if (c.isConst(1) && a.shape().equals(old.shape())) yield a;
+        if (a.isConst(0)) yield b.constant(old.shape(), 0.0);
+        yield null;
+      }
+      case NEG -> a.op() == Op.NEG ? a.input(0) : null;
+      case POW -> {
+        if (c.isConst(1) && a.shape().equals(old.shape())) yield a;
+        if (c.isConst(2) && a.shape().equals(old.shape())) yield b.unary(Op.SQUARE, a);
+        yield null;
+      }
+      case TRANSPOSE -> {
+        if (a.op() == Op.TRANSPOSE) yield a.input(0);
+        if (a.shape().rank() < 2) yield a;
+        yield null;
+      }
+      case MATMUL -> transposesIntoFlags(b, old, a, c);
+      case RESHAPE -> {
+        if (a.shape().equals(old.shape())) yield a;
+        if (a.op() == Op.RESHAPE) yield b.reshape(a.input(0), old.shape());
+        yield null;
+      }
+      case WHERE -> {
+        if (a.isConst(1) && in.get(1).shape().equals(old.shape())) yield in.get(1);
+        if (a.isConst(0) && in.get(2).shape().equals(old.shape())) yield in.get(2);
+        yield null;
+      }
+      case SUM -> a.op() == Op.BROADCAST ? b.mul(a.input(0), b.scalar(a.size())) : null;
+      case SLICE -> a.op() == Op.PAD_FIRST && a.attr().intAt(0) == old.attr().intAt(0)
+          && a.input(0).shape().equals(old.shape()) ? a.input(0) : null;
+      // No identities (leaves returned above; only constant folding applies).
+      case INPUT, TARGET, PARAM, CONST, SEED, EXP, LOG, SQRT, ABS, SIN, COS, TANH, SIGMOID, RELU,
+          LEAKY_RELU, ELU, GELU, SOFTPLUS, SQUARE, SIGN, STEP, GELU_GRAD, MAX, MIN, LT, LE, GT, GE,
+          EQ, NE, BROADCAST, SOFTMAX, LOG_SOFTMAX, LOGSUMEXP, OUTER, INDEX, PAD_FIRST, CONCAT, MSE,
+          BCE, BCE_LOGITS, CROSS_ENTROPY, SOFTMAX_CE, HUBER, CONV2D, CONV2D_GRAD_INPUT,
+          CONV2D_GRAD_KERNEL, MAXPOOL2D, MAXPOOL2D_GRAD, AVGPOOL2D, AVGPOOL2D_GRAD, DROPOUT_MASK,
+          DELTA -> null;
+    };
+  }
+
+  /** A transposed operand of a matrix product folded into the product's transposition flag. */
+  private static Node transposesIntoFlags(GraphBuilder b, Node old, Node a, Node c) {
+    int ta = old.attr().intAt(0);
+    int tb = old.attr().intAt(1);
+    boolean changed = false;
+    if (a.op() == Op.TRANSPOSE && a.input(0).shape().rank() == 2) {
+      a = a.input(0);
+      ta ^= 1;
+      changed = true;
     }
-    return null;
+    if (c.op() == Op.TRANSPOSE && c.input(0).shape().rank() == 2) {
+      c = c.input(0);
+      tb ^= 1;
+      changed = true;
+    }
+    return changed ? b.make(Op.MATMUL, Attr.ints(ta, tb), old.span(), a, c) : null;
   }
 
   /** c1 * (c2 * x) or c1 * (x * c2) with scalar constants: (c1 c2) * x. */
