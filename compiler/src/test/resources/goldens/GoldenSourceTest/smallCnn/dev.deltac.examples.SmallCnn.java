@@ -252,10 +252,26 @@ public final class SmallCnn implements FloatModel {
       }
       float[] acc = convAcc5;
       for (int f = 0; f < 2; f++) {
-        java.util.Arrays.fill(acc, 0.0f);
+        Arrays.fill(acc, 0.0f);
         for (int ch = 0; ch < 1; ch++) {
-          float k0 = c1_W[f][ch * 9 + 0], k1 = c1_W[f][ch * 9 + 1], k2 = c1_W[f][ch * 9 + 2], k3 = c1_W[f][ch * 9 + 3], k4 = c1_W[f][ch * 9 + 4], k5 = c1_W[f][ch * 9 + 5], k6 = c1_W[f][ch * 9 + 6], k7 = c1_W[f][ch * 9 + 7], k8 = c1_W[f][ch * 9 + 8];
-          float[] xs0 = convXs5[ch * 9], xs1 = convXs5[ch * 9 + 1], xs2 = convXs5[ch * 9 + 2], xs3 = convXs5[ch * 9 + 3], xs4 = convXs5[ch * 9 + 4], xs5 = convXs5[ch * 9 + 5], xs6 = convXs5[ch * 9 + 6], xs7 = convXs5[ch * 9 + 7], xs8 = convXs5[ch * 9 + 8];
+          float k0 = c1_W[f][ch * 9];
+          float k1 = c1_W[f][ch * 9 + 1];
+          float k2 = c1_W[f][ch * 9 + 2];
+          float k3 = c1_W[f][ch * 9 + 3];
+          float k4 = c1_W[f][ch * 9 + 4];
+          float k5 = c1_W[f][ch * 9 + 5];
+          float k6 = c1_W[f][ch * 9 + 6];
+          float k7 = c1_W[f][ch * 9 + 7];
+          float k8 = c1_W[f][ch * 9 + 8];
+          float[] xs0 = convXs5[ch * 9];
+          float[] xs1 = convXs5[ch * 9 + 1];
+          float[] xs2 = convXs5[ch * 9 + 2];
+          float[] xs3 = convXs5[ch * 9 + 3];
+          float[] xs4 = convXs5[ch * 9 + 4];
+          float[] xs5 = convXs5[ch * 9 + 5];
+          float[] xs6 = convXs5[ch * 9 + 6];
+          float[] xs7 = convXs5[ch * 9 + 7];
+          float[] xs8 = convXs5[ch * 9 + 8];
           for (int q = 0; q < 46; q++) {
             acc[q] = acc[q] + k0 * xs0[q] + k1 * xs1[q] + k2 * xs2[q];
           }
@@ -305,7 +321,7 @@ public final class SmallCnn implements FloatModel {
               acc += p1[(ch * 3 + i * 3 + u) * 3 + j * 3 + v];
             }
           }
-          a1[(ch * 1 + i) * 1 + j] = acc / 9;
+          a1[ch + i + j] = acc / 9;
         }
       }
     }
@@ -340,10 +356,26 @@ public final class SmallCnn implements FloatModel {
       }
       float[] acc = convAcc5_;
       for (int f = 0; f < 2; f++) {
-        java.util.Arrays.fill(acc, 0.0f);
+        Arrays.fill(acc, 0.0f);
         for (int ch = 0; ch < 1; ch++) {
-          float k0 = c1_W[f][ch * 9 + 0], k1 = c1_W[f][ch * 9 + 1], k2 = c1_W[f][ch * 9 + 2], k3 = c1_W[f][ch * 9 + 3], k4 = c1_W[f][ch * 9 + 4], k5 = c1_W[f][ch * 9 + 5], k6 = c1_W[f][ch * 9 + 6], k7 = c1_W[f][ch * 9 + 7], k8 = c1_W[f][ch * 9 + 8];
-          float[] xs0 = convXs5_[ch * 9], xs1 = convXs5_[ch * 9 + 1], xs2 = convXs5_[ch * 9 + 2], xs3 = convXs5_[ch * 9 + 3], xs4 = convXs5_[ch * 9 + 4], xs5 = convXs5_[ch * 9 + 5], xs6 = convXs5_[ch * 9 + 6], xs7 = convXs5_[ch * 9 + 7], xs8 = convXs5_[ch * 9 + 8];
+          float k0 = c1_W[f][ch * 9];
+          float k1 = c1_W[f][ch * 9 + 1];
+          float k2 = c1_W[f][ch * 9 + 2];
+          float k3 = c1_W[f][ch * 9 + 3];
+          float k4 = c1_W[f][ch * 9 + 4];
+          float k5 = c1_W[f][ch * 9 + 5];
+          float k6 = c1_W[f][ch * 9 + 6];
+          float k7 = c1_W[f][ch * 9 + 7];
+          float k8 = c1_W[f][ch * 9 + 8];
+          float[] xs0 = convXs5_[ch * 9];
+          float[] xs1 = convXs5_[ch * 9 + 1];
+          float[] xs2 = convXs5_[ch * 9 + 2];
+          float[] xs3 = convXs5_[ch * 9 + 3];
+          float[] xs4 = convXs5_[ch * 9 + 4];
+          float[] xs5 = convXs5_[ch * 9 + 5];
+          float[] xs6 = convXs5_[ch * 9 + 6];
+          float[] xs7 = convXs5_[ch * 9 + 7];
+          float[] xs8 = convXs5_[ch * 9 + 8];
           for (int q = 0; q < 46; q++) {
             acc[q] = acc[q] + k0 * xs0[q] + k1 * xs1[q] + k2 * xs2[q];
           }
@@ -393,7 +425,7 @@ public final class SmallCnn implements FloatModel {
               acc += p1[(ch * 3 + i * 3 + u) * 3 + j * 3 + v];
             }
           }
-          a1[(ch * 1 + i) * 1 + j] = acc / 9;
+          a1[ch + i + j] = acc / 9;
         }
       }
     }
@@ -451,10 +483,26 @@ public final class SmallCnn implements FloatModel {
       }
       float[] acc = convAcc5__;
       for (int f = 0; f < 2; f++) {
-        java.util.Arrays.fill(acc, 0.0f);
+        Arrays.fill(acc, 0.0f);
         for (int ch = 0; ch < 1; ch++) {
-          float k0 = c1_W[f][ch * 9 + 0], k1 = c1_W[f][ch * 9 + 1], k2 = c1_W[f][ch * 9 + 2], k3 = c1_W[f][ch * 9 + 3], k4 = c1_W[f][ch * 9 + 4], k5 = c1_W[f][ch * 9 + 5], k6 = c1_W[f][ch * 9 + 6], k7 = c1_W[f][ch * 9 + 7], k8 = c1_W[f][ch * 9 + 8];
-          float[] xs0 = convXs5__[ch * 9], xs1 = convXs5__[ch * 9 + 1], xs2 = convXs5__[ch * 9 + 2], xs3 = convXs5__[ch * 9 + 3], xs4 = convXs5__[ch * 9 + 4], xs5 = convXs5__[ch * 9 + 5], xs6 = convXs5__[ch * 9 + 6], xs7 = convXs5__[ch * 9 + 7], xs8 = convXs5__[ch * 9 + 8];
+          float k0 = c1_W[f][ch * 9];
+          float k1 = c1_W[f][ch * 9 + 1];
+          float k2 = c1_W[f][ch * 9 + 2];
+          float k3 = c1_W[f][ch * 9 + 3];
+          float k4 = c1_W[f][ch * 9 + 4];
+          float k5 = c1_W[f][ch * 9 + 5];
+          float k6 = c1_W[f][ch * 9 + 6];
+          float k7 = c1_W[f][ch * 9 + 7];
+          float k8 = c1_W[f][ch * 9 + 8];
+          float[] xs0 = convXs5__[ch * 9];
+          float[] xs1 = convXs5__[ch * 9 + 1];
+          float[] xs2 = convXs5__[ch * 9 + 2];
+          float[] xs3 = convXs5__[ch * 9 + 3];
+          float[] xs4 = convXs5__[ch * 9 + 4];
+          float[] xs5 = convXs5__[ch * 9 + 5];
+          float[] xs6 = convXs5__[ch * 9 + 6];
+          float[] xs7 = convXs5__[ch * 9 + 7];
+          float[] xs8 = convXs5__[ch * 9 + 8];
           for (int q = 0; q < 46; q++) {
             acc[q] = acc[q] + k0 * xs0[q] + k1 * xs1[q] + k2 * xs2[q];
           }
@@ -504,7 +552,7 @@ public final class SmallCnn implements FloatModel {
               acc += p1[(ch * 3 + i * 3 + u) * 3 + j * 3 + v];
             }
           }
-          a1[(ch * 1 + i) * 1 + j] = acc / 9;
+          a1[ch + i + j] = acc / 9;
         }
       }
     }
@@ -520,11 +568,11 @@ public final class SmallCnn implements FloatModel {
     z_matmul_[0] = z_W[0][0] * h[0] + z_W[0][1] * h[1] + z_W[0][2] * h[2] + z_W[0][3] * h[3] + z_W[0][4] * h[4] + z_W[0][5] * h[5] + z_W[0][6] * h[6] + z_W[0][7] * h[7] + z_W[0][8] * h[8] + z_W[0][9] * h[9] + z_W[0][10] * h[10] + z_W[0][11] * h[11] + z_W[0][12] * h[12] + z_W[0][13] * h[13] + z_W[0][14] * h[14] + z_W[0][15] * h[15] + z_W[0][16] * h[16] + z_W[0][17] * h[17];
     z_matmul_[1] = z_W[1][0] * h[0] + z_W[1][1] * h[1] + z_W[1][2] * h[2] + z_W[1][3] * h[3] + z_W[1][4] * h[4] + z_W[1][5] * h[5] + z_W[1][6] * h[6] + z_W[1][7] * h[7] + z_W[1][8] * h[8] + z_W[1][9] * h[9] + z_W[1][10] * h[10] + z_W[1][11] * h[11] + z_W[1][12] * h[12] + z_W[1][13] * h[13] + z_W[1][14] * h[14] + z_W[1][15] * h[15] + z_W[1][16] * h[16] + z_W[1][17] * h[17];
     z_matmul_[2] = z_W[2][0] * h[0] + z_W[2][1] * h[1] + z_W[2][2] * h[2] + z_W[2][3] * h[3] + z_W[2][4] * h[4] + z_W[2][5] * h[5] + z_W[2][6] * h[6] + z_W[2][7] * h[7] + z_W[2][8] * h[8] + z_W[2][9] * h[9] + z_W[2][10] * h[10] + z_W[2][11] * h[11] + z_W[2][12] * h[12] + z_W[2][13] * h[13] + z_W[2][14] * h[14] + z_W[2][15] * h[15] + z_W[2][16] * h[16] + z_W[2][17] * h[17];
-    // small_cnn.nn:11 logits_sum = sum []
-    logits_sum[0] = a1[0] + a1[1];
   }
 
   private void backward1() {
+    // small_cnn.nn:11 logits_sum = sum []
+    logits_sum[0] = a1[0] + a1[1];
     // small_cnn.nn:11 logits = add [3]
     logits_[0] = z_matmul_[0] + z_b[0] + logits_sum[0];
     logits_[1] = z_matmul_[1] + z_b[1] + logits_sum[0];
@@ -652,11 +700,11 @@ public final class SmallCnn implements FloatModel {
 
   private void backward3() {
     // small_cnn.nn:8 avgpool2d_grad [2, 3, 3]
-    java.util.Arrays.fill(b35, 0.0f);
+    Arrays.fill(b35, 0.0f);
     for (int ch = 0; ch < 2; ch++) {
       for (int i = 0; i < 1; i++) {
         for (int j = 0; j < 1; j++) {
-          float gv = (float) (d_a1[(ch * 1 + i) * 1 + j] * 0.1111111111111111);
+          float gv = (float) (d_a1[ch + i + j] * 0.1111111111111111);
           for (int u = 0; u < 3; u++) {
             for (int v = 0; v < 3; v++) {
               b35[(ch * 3 + i * 3 + u) * 3 + j * 3 + v] += gv;
@@ -670,7 +718,7 @@ public final class SmallCnn implements FloatModel {
       d_p1[i] = d_h_reshape[i] + b35[i];
     }
     // small_cnn.nn:7 d_c1 = maxpool2d_grad [2, 6, 6]
-    java.util.Arrays.fill(d_c1, 0.0f);
+    Arrays.fill(d_c1, 0.0f);
     for (int ch = 0; ch < 2; ch++) {
       for (int i = 0; i < 3; i++) {
         for (int j = 0; j < 3; j++) {
@@ -680,7 +728,7 @@ public final class SmallCnn implements FloatModel {
             for (int v = 0; v < 2; v++) {
               int idx = (ch * 6 + i * 2 + u) * 6 + j * 2 + v;
               float val = c1[idx];
-              if (best < 0 || val > bestVal) {
+              if ((best < 0) || (val > bestVal)) {
                 best = idx;
                 bestVal = val;
               }
@@ -726,7 +774,7 @@ public final class SmallCnn implements FloatModel {
         for (int ch = 0; ch < 1; ch++) {
           float[] xr = convX43[ch];
           int off = ch * 9;
-          row[off + 0] = xr[idx];
+          row[off] = xr[idx];
           row[off + 1] = xr[idx + 1];
           row[off + 2] = xr[idx + 2];
           row[off + 3] = xr[idx + 8];
@@ -740,10 +788,16 @@ public final class SmallCnn implements FloatModel {
       for (int f = 0; f < 2; f++) {
         float[] gr = convG43[f];
         float[] dr = convDw43[f];
-        java.util.Arrays.fill(dr, 0.0f);
+        Arrays.fill(dr, 0.0f);
         for (int q = 0; q < 44; q += 4) {
-          float gq0 = gr[q + 18], gq1 = gr[q + 19], gq2 = gr[q + 20], gq3 = gr[q + 21];
-          float[] xq0 = convXt43[q], xq1 = convXt43[q + 1], xq2 = convXt43[q + 2], xq3 = convXt43[q + 3];
+          float gq0 = gr[q + 18];
+          float gq1 = gr[q + 19];
+          float gq2 = gr[q + 20];
+          float gq3 = gr[q + 21];
+          float[] xq0 = convXt43[q];
+          float[] xq1 = convXt43[q + 1];
+          float[] xq2 = convXt43[q + 2];
+          float[] xq3 = convXt43[q + 3];
           for (int j = 0; j < 9; j++) {
             dr[j] = dr[j] + gq0 * xq0[j] + gq1 * xq1[j] + gq2 * xq2[j] + gq3 * xq3[j];
           }
@@ -800,10 +854,26 @@ public final class SmallCnn implements FloatModel {
       }
       float[] acc = convAcc42;
       for (int ch = 0; ch < 1; ch++) {
-        java.util.Arrays.fill(acc, 0.0f);
+        Arrays.fill(acc, 0.0f);
         for (int f = 0; f < 2; f++) {
-          float k0 = c1_W[f][ch * 9 + 8], k1 = c1_W[f][ch * 9 + 7], k2 = c1_W[f][ch * 9 + 6], k3 = c1_W[f][ch * 9 + 5], k4 = c1_W[f][ch * 9 + 4], k5 = c1_W[f][ch * 9 + 3], k6 = c1_W[f][ch * 9 + 2], k7 = c1_W[f][ch * 9 + 1], k8 = c1_W[f][ch * 9 + 0];
-          float[] xs0 = convGs42[f * 9], xs1 = convGs42[f * 9 + 1], xs2 = convGs42[f * 9 + 2], xs3 = convGs42[f * 9 + 3], xs4 = convGs42[f * 9 + 4], xs5 = convGs42[f * 9 + 5], xs6 = convGs42[f * 9 + 6], xs7 = convGs42[f * 9 + 7], xs8 = convGs42[f * 9 + 8];
+          float k0 = c1_W[f][ch * 9 + 8];
+          float k1 = c1_W[f][ch * 9 + 7];
+          float k2 = c1_W[f][ch * 9 + 6];
+          float k3 = c1_W[f][ch * 9 + 5];
+          float k4 = c1_W[f][ch * 9 + 4];
+          float k5 = c1_W[f][ch * 9 + 3];
+          float k6 = c1_W[f][ch * 9 + 2];
+          float k7 = c1_W[f][ch * 9 + 1];
+          float k8 = c1_W[f][ch * 9];
+          float[] xs0 = convGs42[f * 9];
+          float[] xs1 = convGs42[f * 9 + 1];
+          float[] xs2 = convGs42[f * 9 + 2];
+          float[] xs3 = convGs42[f * 9 + 3];
+          float[] xs4 = convGs42[f * 9 + 4];
+          float[] xs5 = convGs42[f * 9 + 5];
+          float[] xs6 = convGs42[f * 9 + 6];
+          float[] xs7 = convGs42[f * 9 + 7];
+          float[] xs8 = convGs42[f * 9 + 8];
           for (int q = 0; q < 47; q++) {
             acc[q] = acc[q] + k0 * xs0[q] + k1 * xs1[q] + k2 * xs2[q];
           }

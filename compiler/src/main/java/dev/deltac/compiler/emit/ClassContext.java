@@ -19,9 +19,6 @@ import java.util.Set;
  * and which small helper methods the code calls.
  */
 final class ClassContext {
-  /** Locals of the unrolled convolution windows: {@code k0..}, {@code t0..}, {@code xs0..}. */
-  static final int WINDOW_LOCALS = 121;
-
   /** Fields every model class has, whatever the user's names. */
   static final String DROPOUT_SEED = "dropoutSeed";
   static final String SAMPLE_INDEX = "sampleIndex";

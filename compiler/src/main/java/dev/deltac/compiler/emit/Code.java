@@ -190,6 +190,18 @@ final class Code {
     return add(new Stmt.For(v, from, to, 1, new Stmt.Block(f.body)));
   }
 
+  /**
+   * {@code for (int v = from; v < to; v += step) body}: always a loop, even of one trip (where
+   * {@link #loop} would write the body once with a constant).
+   */
+  Code forRange(String hint, Expr from, Expr to, int step, Consumer<Expr> body) {
+    Local v = local(hint);
+    open.push(new Frame(null));
+    body.accept(Expr.v(v));
+    Frame f = open.pop();
+    return add(new Stmt.For(v, from, to, step, new Stmt.Block(f.body)));
+  }
+
   /** The statements built, all blocks closed. */
   List<Stmt> stmts() {
     if (!open.isEmpty()) throw new IllegalStateException(open.size() + " blocks still open");

@@ -1,8 +1,10 @@
 package dev.deltac.compiler.emit;
 
+import com.palantir.javapoet.TypeName;
 import dev.deltac.compiler.ir.ConvGeometry;
 import dev.deltac.compiler.ir.Node;
 import dev.deltac.compiler.ir.Op;
+import java.util.function.Consumer;
 
 /**
  * Direct convolution and pooling on [c, h, w] tensors and their gradients, with constant bounds.
@@ -10,6 +12,14 @@ import dev.deltac.compiler.ir.Op;
  * arrays {@code W[f][(c * k + u) * k + v]}.
  */
 final class ConvKernels {
+  /**
+   * Largest k×k window the wide-row kernels take. They unroll the window: one scalar local per
+   * weight ({@code k0..}) and one row local per shifted copy ({@code xs0..}) for every tap, which
+   * a 3×3 or 5×5 window keeps in registers; 121 (an 11×11 window) bounds how many such locals
+   * one unrolled window declares. Larger windows take the direct loops.
+   */
+  static final int MAX_WINDOW_LOCALS = 121;
+
   private final Access a;
   private final Num num;
 
@@ -18,139 +28,170 @@ final class ConvKernels {
     this.num = access.num;
   }
 
-  private static Ix e(String s) {
-    return Ix.e(s);
+  /** The body of an output loop nest, given the plane, row and column variables. */
+  @FunctionalInterface
+  private interface OutBody {
+    void at(Expr plane, Expr i, Expr j);
   }
 
-  /** {@code int yy = i * s + u - p;}, and {@code if (yy < 0 || yy >= h) continue;} when padded. */
-  private static void rowTap(Code c, ConvGeometry geo) {
-    tap(c, "yy", "i", "u", geo, geo.height());
-  }
-
-  /** {@code int xx = j * s + v - p;}, and {@code if (xx < 0 || xx >= w) continue;} when padded. */
-  private static void colTap(Code c, ConvGeometry geo) {
-    tap(c, "xx", "j", "v", geo, geo.width());
-  }
-
-  private static void tap(Code c, String var, String out, String win, ConvGeometry geo, int limit) {
-    int p = geo.padding();
-    c.line("int " + var + " = " + out + " * " + geo.stride() + " + " + win + " - " + p + ";");
-    if (p > 0) c.line("if (" + var + " < 0 || " + var + " >= " + limit + ") continue;");
+  /** {@code for (int var = 0; var < n; var++)}, a loop even when n is 1. */
+  private static void loop(Code c, String hint, int n, Consumer<Expr> body) {
+    c.forRange(hint, Expr.i(0), Expr.i(n), body);
   }
 
   /** Opens {@code for plane, for i, for j} over the output planes, rows and columns. */
-  private static void outLoops(Code c, String plane, ConvGeometry geo) {
-    c.openRaw("for (int " + plane + " = 0; " + plane + " < " + geo.filters() + "; " + plane + "++)");
-    c.openRaw("for (int i = 0; i < " + geo.outHeight() + "; i++)");
-    c.openRaw("for (int j = 0; j < " + geo.outWidth() + "; j++)");
+  private static void outLoops(Code c, String plane, ConvGeometry geo, OutBody body) {
+    loop(c, plane, geo.filters(), f -> loop(c, "i", geo.outHeight(),
+        i -> loop(c, "j", geo.outWidth(), j -> body.at(f, i, j))));
+  }
+
+  /** {@code int yy = i * s + u - p;}, and {@code if (yy < 0 || yy >= h) continue;} when padded. */
+  private static Expr rowTap(Code c, Expr i, Expr u, ConvGeometry geo) {
+    return tap(c, "yy", i, u, geo, geo.height());
+  }
+
+  /** {@code int xx = j * s + v - p;}, and {@code if (xx < 0 || xx >= w) continue;} when padded. */
+  private static Expr colTap(Code c, Expr j, Expr v, ConvGeometry geo) {
+    return tap(c, "xx", j, v, geo, geo.width());
+  }
+
+  private static Expr tap(Code c, String hint, Expr out, Expr win, ConvGeometry geo, int limit) {
+    int p = geo.padding();
+    Expr at = Expr.plus(Expr.times(out, geo.stride()), win);
+    if (p != 0) at = Expr.sub(at, Expr.i(p));
+    Expr var = c.declare(TypeName.INT, hint, at);
+    if (p > 0) c.continueIf(Expr.bin("||", Expr.bin("<", var, Expr.i(0)), Expr.bin(">=", var, Expr.i(limit))));
+    return var;
+  }
+
+  /** {@code (a * n + b) * m + d}: element (a, b, d) of an [.., n, m] tensor. */
+  private static Expr index3(Expr a, int n, Expr b, int m, Expr d) {
+    return Expr.plus(Expr.times(Expr.plus(Expr.times(a, n), b), m), d);
   }
 
   /** Input element (ch, yy, xx): {@code (ch * h + yy) * w + xx}. */
-  private static String inputIndex(ConvGeometry geo) {
-    return "(ch * " + geo.height() + " + yy) * " + geo.width() + " + xx";
+  private static Expr inputIndex(ConvGeometry geo, Expr ch, Expr yy, Expr xx) {
+    return index3(ch, geo.height(), yy, geo.width(), xx);
   }
 
   /** Element (ch, u, v) of a kernel row: {@code (ch * k + u) * k + v}. */
-  private static String kernelIndex(ConvGeometry geo) {
-    return "(ch * " + geo.kernel() + " + u) * " + geo.kernel() + " + v";
+  private static Expr kernelIndex(ConvGeometry geo, Expr ch, Expr u, Expr v) {
+    return index3(ch, geo.kernel(), u, geo.kernel(), v);
   }
 
   /** Output element (plane, i, j): {@code (plane * oh + i) * ow + j}. */
-  private static String outIndex(String plane, ConvGeometry geo) {
-    return "(" + plane + " * " + geo.outHeight() + " + i) * " + geo.outWidth() + " + j";
+  private static Expr outIndex(ConvGeometry geo, Expr plane, Expr i, Expr j) {
+    return index3(plane, geo.outHeight(), i, geo.outWidth(), j);
   }
 
   /** Input element (ch, i*s + u, j*s + v) of a pooling window: no padding. */
-  private static String poolIndex(ConvGeometry geo) {
+  private static Expr poolIndex(ConvGeometry geo, Expr ch, Expr i, Expr j, Expr u, Expr v) {
     int s = geo.stride();
-    return "(ch * " + geo.height() + " + i * " + s + " + u) * " + geo.width() + " + j * " + s + " + v";
+    return index3(ch, geo.height(), Expr.plus(Expr.times(i, s), u), geo.width(), Expr.plus(Expr.times(j, s), v));
+  }
+
+  /** Weight (f, ch, u, v): a row array access when W is a matrix param. */
+  private Expr weight(Node w, ConvGeometry geo, Expr f, Expr inRow) {
+    return a.at(w, f, inRow, geo.kernelRow());
+  }
+
+  private Expr fill(Expr array) {
+    return Expr.call(JavaTypes.ARRAYS, "fill", array, num.lit(0));
+  }
+
+  private static Expr arraycopy(Expr src, Expr srcPos, Expr dst, Expr dstPos, int length) {
+    return Expr.call(JavaTypes.SYSTEM, "arraycopy", src, srcPos, dst, dstPos, Expr.i(length));
   }
 
   void forward(Node n, String o, Code c) {
     ConvGeometry geo = ConvGeometry.of(n);
     if (wide(1, geo.kernel())) {
-      forwardWide(n, geo, o, c);
+      forwardWide(n, geo, Expr.field(o), c);
       return;
     }
     Node x = n.input(0);
     Node w = n.input(1);
+    Expr out = Expr.field(o);
     int k = geo.kernel();
-    outLoops(c, "f", geo);
-    c.line(num.t + " acc = 0;");
-    c.openRaw("for (int ch = 0; ch < " + geo.channels() + "; ch++)");
-    c.openRaw("for (int u = 0; u < " + k + "; u++)");
-    rowTap(c, geo);
-    c.openRaw("for (int v = 0; v < " + k + "; v++)");
-    colTap(c, geo);
-    c.line("acc += " + a.atS(w, Ix.v("f"), e(kernelIndex(geo)), geo.kernelRow()) + " * "
-        + a.atS(x, e(inputIndex(geo))) + ";");
-    c.close().close().close();
-    c.line(o + "[" + outIndex("f", geo) + "] = acc;");
-    c.close().close().close();
+    outLoops(c, "f", geo, (f, i, j) -> {
+      Expr acc = c.declare(num.type(), "acc", Expr.i(0));
+      loop(c, "ch", geo.channels(), ch -> loop(c, "u", k, u -> {
+        Expr yy = rowTap(c, i, u, geo);
+        loop(c, "v", k, v -> {
+          Expr xx = colTap(c, j, v, geo);
+          c.accumulate(acc, Expr.mul(weight(w, geo, f, kernelIndex(geo, ch, u, v)),
+              a.at(x, inputIndex(geo, ch, yy, xx))));
+        });
+      }));
+      c.assign(Expr.at(out, outIndex(geo, f, i, j)), acc);
+    });
   }
 
   /** Operands (W, g): the scatter of g through the kernel. */
   void inputGrad(Node n, String o, Code c) {
     ConvGeometry geo = ConvGeometry.of(n);
     if (wide(1, geo.kernel())) {
-      inputGradWide(n, geo, o, c);
+      inputGradWide(n, geo, Expr.field(o), c);
       return;
     }
     Node w = n.input(0);
     Node g = n.input(1);
+    Expr out = Expr.field(o);
     int k = geo.kernel();
-    c.line("java.util.Arrays.fill(" + o + ", " + num.litS(0) + ");");
-    outLoops(c, "f", geo);
-    c.line(num.t + " gv = " + a.atS(g, e(outIndex("f", geo))) + ";");
-    c.openRaw("for (int ch = 0; ch < " + geo.channels() + "; ch++)");
-    c.openRaw("for (int u = 0; u < " + k + "; u++)");
-    rowTap(c, geo);
-    c.openRaw("for (int v = 0; v < " + k + "; v++)");
-    colTap(c, geo);
-    c.line(o + "[" + inputIndex(geo) + "] += "
-        + a.atS(w, Ix.v("f"), e(kernelIndex(geo)), geo.kernelRow()) + " * gv;");
-    c.close().close().close().close().close().close();
+    c.eval(fill(out));
+    outLoops(c, "f", geo, (f, i, j) -> {
+      Expr gv = c.declare(num.type(), "gv", a.at(g, outIndex(geo, f, i, j)));
+      loop(c, "ch", geo.channels(), ch -> loop(c, "u", k, u -> {
+        Expr yy = rowTap(c, i, u, geo);
+        loop(c, "v", k, v -> {
+          Expr xx = colTap(c, j, v, geo);
+          c.accumulate(Expr.at(out, inputIndex(geo, ch, yy, xx)),
+              Expr.mul(weight(w, geo, f, kernelIndex(geo, ch, u, v)), gv));
+        });
+      }));
+    });
   }
 
   /** Operands (x, g): dW[f, c, u, v] = sum over i, j of g[f, i, j] * x[c, i*s + u - p, j*s + v - p]. */
   void kernelGrad(Node n, String o, Code c) {
     ConvGeometry geo = ConvGeometry.of(n);
     if (wide(1, geo.kernel())) {
-      kernelGradWide(n, geo, o, c);
+      kernelGradWide(n, geo, Expr.field(o), c);
       return;
     }
     Node x = n.input(0);
     Node g = n.input(1);
+    Expr out = Expr.field(o);
     int k = geo.kernel();
-    c.openRaw("for (int f = 0; f < " + geo.filters() + "; f++)");
-    c.openRaw("for (int ch = 0; ch < " + geo.channels() + "; ch++)");
-    c.openRaw("for (int u = 0; u < " + k + "; u++)");
-    c.openRaw("for (int v = 0; v < " + k + "; v++)");
-    c.line(num.t + " acc = 0;");
-    c.openRaw("for (int i = 0; i < " + geo.outHeight() + "; i++)");
-    rowTap(c, geo);
-    c.openRaw("for (int j = 0; j < " + geo.outWidth() + "; j++)");
-    colTap(c, geo);
-    c.line("acc += " + a.atS(g, e(outIndex("f", geo))) + " * " + a.atS(x, e(inputIndex(geo))) + ";");
-    c.close().close();
-    c.line(o + "[((f * " + geo.channels() + " + ch) * " + k + " + u) * " + k + " + v] = acc;");
-    c.close().close().close().close();
+    loop(c, "f", geo.filters(), f -> loop(c, "ch", geo.channels(), ch -> loop(c, "u", k,
+        u -> loop(c, "v", k, v -> {
+          Expr acc = c.declare(num.type(), "acc", Expr.i(0));
+          loop(c, "i", geo.outHeight(), i -> {
+            Expr yy = rowTap(c, i, u, geo);
+            loop(c, "j", geo.outWidth(), j -> {
+              Expr xx = colTap(c, j, v, geo);
+              c.accumulate(acc, Expr.mul(a.at(g, outIndex(geo, f, i, j)), a.at(x, inputIndex(geo, ch, yy, xx))));
+            });
+          });
+          c.assign(Expr.at(out, kernelIndex(geo, Expr.plus(Expr.times(f, geo.channels()), ch), u, v)), acc);
+        }))));
   }
 
   void pool(Node n, String o, Code c) {
     ConvGeometry geo = ConvGeometry.of(n);
     Node x = n.input(0);
+    Expr out = Expr.field(o);
     int size = geo.kernel();
     boolean max = n.op() == Op.MAXPOOL2D;
-    outLoops(c, "ch", geo);
-    c.line(num.t + " acc = " + (max ? num.litS(Double.NEGATIVE_INFINITY) : num.litS(0)) + ";");
-    c.openRaw("for (int u = 0; u < " + size + "; u++)");
-    c.openRaw("for (int v = 0; v < " + size + "; v++)");
-    String val = a.atS(x, e(poolIndex(geo)));
-    c.line(max ? "acc = Math.max(acc, " + val + ");" : "acc += " + val + ";");
-    c.close().close();
-    c.line(o + "[" + outIndex("ch", geo) + "] = " + (max ? "acc" : "acc / " + geo.window()) + ";");
-    c.close().close().close();
+    outLoops(c, "ch", geo, (ch, i, j) -> {
+      Expr acc = c.declare(num.type(), "acc", max ? num.lit(Double.NEGATIVE_INFINITY) : num.lit(0));
+      loop(c, "u", size, u -> loop(c, "v", size, v -> {
+        Expr val = a.at(x, poolIndex(geo, ch, i, j, u, v));
+        if (max) c.assign(acc, Expr.call(JavaTypes.MATH, "max", acc, val));
+        else c.accumulate(acc, val);
+      }));
+      c.assign(Expr.at(out, outIndex(geo, ch, i, j)), max ? acc : Expr.div(acc, Expr.i(geo.window())));
+    });
   }
 
   /** Operands (x, g): each window's gradient goes to its first maximum. */
@@ -158,36 +199,38 @@ final class ConvKernels {
     ConvGeometry geo = ConvGeometry.of(n);
     Node x = n.input(0);
     Node g = n.input(1);
+    Expr out = Expr.field(o);
     int size = geo.kernel();
-    c.line("java.util.Arrays.fill(" + o + ", " + num.litS(0) + ");");
-    outLoops(c, "ch", geo);
-    c.line("int best = -1;");
-    c.line(num.t + " bestVal = " + num.litS(Double.NEGATIVE_INFINITY) + ";");
-    c.openRaw("for (int u = 0; u < " + size + "; u++)");
-    c.openRaw("for (int v = 0; v < " + size + "; v++)");
-    c.line("int idx = " + poolIndex(geo) + ";");
-    c.line(num.t + " val = " + a.atS(x, Ix.v("idx")) + ";");
-    c.openRaw("if (best < 0 || val > bestVal)");
-    c.line("best = idx;");
-    c.line("bestVal = val;");
-    c.close().close().close();
-    c.line(o + "[best] += " + a.atS(g, e(outIndex("ch", geo))) + ";");
-    c.close().close().close();
+    c.eval(fill(out));
+    outLoops(c, "ch", geo, (ch, i, j) -> {
+      Expr best = c.declare(TypeName.INT, "best", Expr.i(-1));
+      Expr bestVal = c.declare(num.type(), "bestVal", num.lit(Double.NEGATIVE_INFINITY));
+      loop(c, "u", size, u -> loop(c, "v", size, v -> {
+        Expr idx = c.declare(TypeName.INT, "idx", poolIndex(geo, ch, i, j, u, v));
+        Expr val = c.declare(num.type(), "val", a.at(x, idx));
+        c.openIf(Expr.bin("||", Expr.bin("<", best, Expr.i(0)), Expr.bin(">", val, bestVal)));
+        c.assign(best, idx);
+        c.assign(bestVal, val);
+        c.close();
+      }));
+      c.accumulate(Expr.at(out, best), a.at(g, outIndex(geo, ch, i, j)));
+    });
   }
 
   /** Operand g; attr [size, stride, h, w]. */
   void avgPoolGrad(Node n, String o, Code c) {
     ConvGeometry geo = ConvGeometry.of(n);
     Node g = n.input(0);
+    Expr out = Expr.field(o);
     int size = geo.kernel();
-    c.line("java.util.Arrays.fill(" + o + ", " + num.litS(0) + ");");
-    outLoops(c, "ch", geo);
-    c.line(num.t + " gv = " + num.castS("(" + a.atS(g, e(outIndex("ch", geo))) + " * "
-        + (1.0 / geo.window()) + ")") + ";");
-    c.openRaw("for (int u = 0; u < " + size + "; u++)");
-    c.openRaw("for (int v = 0; v < " + size + "; v++)");
-    c.line(o + "[" + poolIndex(geo) + "] += gv;");
-    c.close().close().close().close().close();
+    c.eval(fill(out));
+    outLoops(c, "ch", geo, (ch, i, j) -> {
+      // g times the literal 1/window, the product rounded once to the element type.
+      Expr gv = c.declare(num.type(), "gv",
+          num.cast(Expr.paren(Expr.mul(a.at(g, outIndex(geo, ch, i, j)), Num.dlit(1.0 / geo.window())))));
+      loop(c, "u", size, u -> loop(c, "v", size,
+          v -> c.accumulate(Expr.at(out, poolIndex(geo, ch, i, j, u, v)), gv)));
+    });
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -201,29 +244,27 @@ final class ConvKernels {
 
   /** True when the wide-row kernels apply: stride 1 and a window that fits the unrolled locals. */
   static boolean wide(int stride, int k) {
-    return stride == 1 && k * k <= ClassContext.WINDOW_LOCALS;
+    return stride == 1 && k * k <= MAX_WINDOW_LOCALS;
   }
 
   /** Copies x[c, h, w] into the interior of the padded rows {@code xp[c]} (row length wp). */
-  private void padInput(Node x, String xp, ConvGeometry geo, Code c) {
+  private void padInput(Node x, Expr xp, ConvGeometry geo, Code c) {
     int h = geo.height();
     int wd = geo.width();
     int p = geo.padding();
     int wp = geo.paddedWidth();
-    String arr = a.arrS(x);
-    c.openRaw("for (int ch = 0; ch < " + geo.channels() + "; ch++)");
-    c.line(num.t + "[] xr = " + xp + "[ch];");
-    c.openRaw("for (int i = 0; i < " + h + "; i++)");
-    if (arr != null) {
-      c.line("System.arraycopy(" + arr + ", (ch * " + h + " + i) * " + wd + ", xr, (i + " + p + ")"
-          + " * " + wp + " + " + p + ", " + wd + ");");
-    } else {
-      c.openRaw("for (int j = 0; j < " + wd + "; j++)");
-      c.line("xr[(i + " + p + ") * " + wp + " + " + p + " + j] = "
-          + a.atS(x, e("(ch * " + h + " + i) * " + wd + " + j")) + ";");
-      c.close();
-    }
-    c.close().close();
+    Expr arr = a.arr(x);
+    loop(c, "ch", geo.channels(), ch -> {
+      Expr xr = c.declare(num.array(), "xr", Expr.at(xp, ch));
+      loop(c, "i", h, i -> {
+        Expr dst = Expr.plus(Expr.times(Expr.plus(i, p), wp), p);
+        if (arr != null) {
+          c.eval(arraycopy(arr, Expr.times(Expr.plus(Expr.times(ch, h), i), wd), xr, dst, wd));
+        } else {
+          loop(c, "j", wd, j -> c.assign(Expr.at(xr, Expr.plus(dst, j)), a.at(x, index3(ch, h, i, wd, j))));
+        }
+      });
+    });
   }
 
   /**
@@ -233,25 +274,23 @@ final class ConvKernels {
    * g[f, i, j] goes to ((k - 1) + i*s) * wp + (k - 1) + j*s: the gradient dilated by the stride,
    * zeros between, so the stride-1 gather computes the strided input gradient.
    */
-  private void padGrad(Node g, String gp, ConvGeometry geo, int k, int wp, int s, Code c) {
+  private void padGrad(Node g, Expr gp, ConvGeometry geo, int k, int wp, int s, Code c) {
     int oh = geo.outHeight();
     int ow = geo.outWidth();
-    String arr = s == 1 ? a.arrS(g) : null;
-    c.openRaw("for (int f = 0; f < " + geo.filters() + "; f++)");
-    c.line(num.t + "[] gr = " + gp + "[f];");
-    c.openRaw("for (int i = 0; i < " + oh + "; i++)");
-    if (arr != null) {
-      c.line("System.arraycopy(" + arr + ", (f * " + oh + " + i) * " + ow + ", gr, (i + " + (k - 1)
-          + ") * " + wp + " + " + (k - 1) + ", " + ow + ");");
-    } else {
-      c.openRaw("for (int j = 0; j < " + ow + "; j++)");
-      String i = s == 1 ? "i" : "i * " + s;
-      String j = s == 1 ? "j" : "j * " + s;
-      c.line("gr[(" + i + " + " + (k - 1) + ") * " + wp + " + " + (k - 1) + " + " + j + "] = "
-          + a.atS(g, e(outIndex("f", geo))) + ";");
-      c.close();
-    }
-    c.close().close();
+    Expr arr = s == 1 ? a.arr(g) : null;
+    loop(c, "f", geo.filters(), f -> {
+      Expr gr = c.declare(num.array(), "gr", Expr.at(gp, f));
+      loop(c, "i", oh, i -> {
+        if (arr != null) {
+          c.eval(arraycopy(arr, Expr.times(Expr.plus(Expr.times(f, oh), i), ow), gr,
+              Expr.plus(Expr.times(Expr.plus(i, k - 1), wp), k - 1), ow));
+        } else {
+          loop(c, "j", ow, j -> c.assign(
+              Expr.at(gr, Expr.plus(Expr.plus(Expr.times(Expr.plus(Expr.times(i, s), k - 1), wp), k - 1), Expr.times(j, s))),
+              a.at(g, outIndex(geo, f, i, j))));
+        }
+      });
+    });
   }
 
   /**
@@ -272,16 +311,38 @@ final class ConvKernels {
     return Math.max((geo.height() + geo.padding() + k) * wp, geo.paddedHeight() * wp + k);
   }
 
-  /** Loads the window of W[f, ch] into locals k0.. in the order given by {@code uv}. */
-  private void loadWindow(Node w, ConvGeometry geo, int[] uv, Code c) {
+  /** Declares locals k0.. holding the window of W[f, ch], in the order given by {@code uv}. */
+  private Expr[] loadWindow(Node w, ConvGeometry geo, int[] uv, Expr f, Expr ch, Code c) {
     int kk = geo.window();
-    int ckk = geo.kernelRow();
-    StringBuilder sb = new StringBuilder(num.t);
+    Expr[] ks = new Expr[uv.length];
     for (int m = 0; m < uv.length; m++) {
-      sb.append(m == 0 ? " " : ", ").append("k").append(m).append(" = ")
-          .append(a.atS(w, Ix.v("f"), e("ch * " + kk + " + " + uv[m]), ckk));
+      ks[m] = c.declare(num.type(), "k" + m, weight(w, geo, f, Expr.plus(Expr.times(ch, kk), uv[m])));
     }
-    c.line(sb + ";");
+    return ks;
+  }
+
+  /** Declares locals xs0.. holding the row arrays {@code rows[r * kk + m]}. */
+  private Expr[] loadRows(Expr rows, int kk, Expr r, Code c) {
+    Expr[] xs = new Expr[kk];
+    for (int m = 0; m < kk; m++) {
+      xs[m] = c.declare(num.array(), "xs" + m, Expr.at(rows, Expr.plus(Expr.times(r, kk), m)));
+    }
+    return xs;
+  }
+
+  /** Per window row: {@code acc[q] = acc[q] + k(m) * xs(m)[q] + ...} over q below nq. */
+  private static void rowLoops(Expr acc, Expr[] ks, Expr[] xs, int k, int nq, Code c) {
+    for (int u = 0; u < k; u++) {
+      int row = u;
+      loop(c, "q", nq, q -> {
+        Expr sum = Expr.at(acc, q);
+        for (int v = 0; v < k; v++) {
+          int m = row * k + v;
+          sum = Expr.add(sum, Expr.mul(ks[m], Expr.at(xs[m], q)));
+        }
+        c.assign(Expr.at(acc, q), sum);
+      });
+    }
   }
 
   /**
@@ -292,10 +353,10 @@ final class ConvKernels {
    * order. Measured on the sample's second layer (16x14x14 -> 32, k 3): 26 GFLOP/s with the
    * copies against 8.5 reading xp[ch][q + offset] in place, which C2 does not vectorize.
    */
-  private void forwardWide(Node n, ConvGeometry geo, String o, Code c) {
+  private void forwardWide(Node n, ConvGeometry geo, Expr out, Code c) {
     Node x = n.input(0);
     Node w = n.input(1);
-    int ch = geo.channels();
+    int chs = geo.channels();
     int k = geo.kernel();
     int kk = geo.window();
     int wp = geo.paddedWidth();
@@ -303,68 +364,42 @@ final class ConvKernels {
     int ow = geo.outWidth();
     int s = geo.stride();
     int nq = positions(geo);
-    String xp = a.ctx.scratchRows("convX" + n.id(), ch, geo.paddedHeight() * wp);
-    String shifted = a.ctx.scratchRows("convXs" + n.id(), ch * kk, nq);
-    String acc = a.ctx.buffer("convAcc" + n.id(), nq);
-    c.openRaw("");
+    Expr xp = Expr.field(a.ctx.scratchRows("convX" + n.id(), chs, geo.paddedHeight() * wp));
+    Expr shifted = Expr.field(a.ctx.scratchRows("convXs" + n.id(), chs * kk, nq));
+    Expr accRow = Expr.field(a.ctx.buffer("convAcc" + n.id(), nq));
+    c.open();
     padInput(x, xp, geo, c);
-    c.openRaw("for (int ch = 0; ch < " + ch + "; ch++)");
-    c.line(num.t + "[] xr = " + xp + "[ch];");
-    c.openRaw("for (int u = 0; u < " + k + "; u++)");
-    c.openRaw("for (int v = 0; v < " + k + "; v++)");
-    if (s == 1) {
-      c.line("System.arraycopy(xr, u * " + wp + " + v, " + shifted + "[(ch * " + k + " + u) * " + k
-          + " + v], 0, " + nq + ");");
-    } else {
-      c.line(num.t + "[] dr = " + shifted + "[(ch * " + k + " + u) * " + k + " + v];");
-      c.openRaw("for (int i = 0; i < " + oh + "; i++)");
-      c.openRaw("for (int j = 0; j < " + ow + "; j++)");
-      c.line("dr[i * " + ow + " + j] = xr[(i * " + s + " + u) * " + wp + " + j * " + s + " + v];");
-      c.close().close();
-    }
-    c.close().close().close();
-    c.line(num.t + "[] acc = " + acc + ";");
-    c.openRaw("for (int f = 0; f < " + geo.filters() + "; f++)");
-    c.line("java.util.Arrays.fill(acc, " + num.litS(0) + ");");
-    c.openRaw("for (int ch = 0; ch < " + ch + "; ch++)");
-    int[] uv = new int[kk];
-    for (int m = 0; m < kk; m++) uv[m] = m;
-    loadWindow(w, geo, uv, c);
-    loadRows(shifted, kk, c);
-    rowLoops(k, nq, c);
-    c.close();
-    if (s == 1) {
-      c.openRaw("for (int i = 0; i < " + oh + "; i++)");
-      c.line("System.arraycopy(acc, i * " + wp + ", " + o + ", (f * " + oh + " + i) * " + ow + ", " + ow + ");");
-      c.close();
-    } else {
-      c.line("System.arraycopy(acc, 0, " + o + ", f * " + nq + ", " + nq + ");");
-    }
-    c.close().close();
-  }
-
-  /** {@code float[] xs0 = rows[ch * kk], xs1 = rows[ch * kk + 1], ...} (ch is the loop variable). */
-  private void loadRows(String rows, int kk, Code c) {
-    StringBuilder sb = new StringBuilder(num.t + "[]");
-    for (int m = 0; m < kk; m++) {
-      sb.append(m == 0 ? " " : ", ").append("xs").append(m).append(" = ").append(rows).append("[")
-          .append(Ix.v("ch").times(kk).plus(m)).append("]");
-    }
-    c.line(sb + ";");
-  }
-
-  /** Per window row: {@code acc[q] = acc[q] + k(m) * xs(m)[q] + ...} over q below nq. */
-  private void rowLoops(int k, int nq, Code c) {
-    for (int u = 0; u < k; u++) {
-      StringBuilder sum = new StringBuilder("acc[q] = acc[q]");
-      for (int v = 0; v < k; v++) {
-        int m = u * k + v;
-        sum.append(" + k").append(m).append(" * xs").append(m).append("[q]");
+    loop(c, "ch", chs, ch -> {
+      Expr xr = c.declare(num.array(), "xr", Expr.at(xp, ch));
+      loop(c, "u", k, u -> loop(c, "v", k, v -> {
+        Expr copy = Expr.at(shifted, kernelIndex(geo, ch, u, v));
+        if (s == 1) {
+          c.eval(arraycopy(xr, Expr.plus(Expr.times(u, wp), v), copy, Expr.i(0), nq));
+        } else {
+          Expr dr = c.declare(num.array(), "dr", copy);
+          loop(c, "i", oh, i -> loop(c, "j", ow, j -> c.assign(Expr.at(dr, Expr.plus(Expr.times(i, ow), j)),
+              Expr.at(xr, Expr.plus(Expr.plus(Expr.times(Expr.plus(Expr.times(i, s), u), wp), Expr.times(j, s)), v)))));
+        }
+      }));
+    });
+    Expr acc = c.declare(num.array(), "acc", accRow);
+    loop(c, "f", geo.filters(), f -> {
+      c.eval(fill(acc));
+      loop(c, "ch", chs, ch -> {
+        int[] uv = new int[kk];
+        for (int m = 0; m < kk; m++) uv[m] = m;
+        Expr[] ks = loadWindow(w, geo, uv, f, ch, c);
+        Expr[] xs = loadRows(shifted, kk, ch, c);
+        rowLoops(acc, ks, xs, k, nq, c);
+      });
+      if (s == 1) {
+        loop(c, "i", oh, i -> c.eval(arraycopy(acc, Expr.times(i, wp), out,
+            Expr.times(Expr.plus(Expr.times(f, oh), i), ow), ow)));
+      } else {
+        c.eval(arraycopy(acc, Expr.i(0), out, Expr.times(f, nq), nq));
       }
-      c.openRaw("for (int q = 0; q < " + nq + "; q++)");
-      c.line(sum + ";");
-      c.close();
-    }
+    });
+    c.close();
   }
 
   /**
@@ -372,7 +407,7 @@ final class ConvKernels {
    * shifted copies of padded g rows (shared by all channels), terms in the interpreter's scatter
    * order (f, then u and v descending).
    */
-  private void inputGradWide(Node n, ConvGeometry geo, String o, Code c) {
+  private void inputGradWide(Node n, ConvGeometry geo, Expr out, Code c) {
     Node w = n.input(0);
     Node g = n.input(1);
     int p = geo.padding();
@@ -380,42 +415,36 @@ final class ConvKernels {
     int wd = geo.width();
     int k = geo.kernel();
     int kk = geo.window();
-    int f = geo.filters();
+    int filters = geo.filters();
     int wp = geo.paddedWidth();
     int nq = (h - 1) * wp + p + wd;
     int lg = gatherRowLength(geo);
-    String gp = a.ctx.scratchRows("convG" + n.id(), f, lg);
-    String shifted = a.ctx.scratchRows("convGs" + n.id(), f * kk, nq);
-    String acc = a.ctx.buffer("convAcc" + n.id(), nq);
-    c.openRaw("");
+    Expr gp = Expr.field(a.ctx.scratchRows("convG" + n.id(), filters, lg));
+    Expr shifted = Expr.field(a.ctx.scratchRows("convGs" + n.id(), filters * kk, nq));
+    Expr accRow = Expr.field(a.ctx.buffer("convAcc" + n.id(), nq));
+    c.open();
     padGrad(g, gp, geo, k, wp, geo.stride(), c);
     // Row m = a*k + b of filter f is gp[f] shifted by p*wp + a*wp + b: g at (y - (k-1-a), x - (k-1-b)).
-    c.openRaw("for (int f = 0; f < " + f + "; f++)");
-    c.line(num.t + "[] gr = " + gp + "[f];");
-    c.openRaw("for (int u = 0; u < " + k + "; u++)");
-    c.openRaw("for (int v = 0; v < " + k + "; v++)");
-    c.line("System.arraycopy(gr, " + (p * wp) + " + u * " + wp + " + v, " + shifted + "[(f * " + k
-        + " + u) * " + k + " + v], 0, " + nq + ");");
-    c.close().close().close();
-    c.line(num.t + "[] acc = " + acc + ";");
-    c.openRaw("for (int ch = 0; ch < " + geo.channels() + "; ch++)");
-    c.line("java.util.Arrays.fill(acc, " + num.litS(0) + ");");
-    c.openRaw("for (int f = 0; f < " + f + "; f++)");
-    int[] uv = new int[kk];
-    for (int m = 0; m < kk; m++) uv[m] = kk - 1 - m;
-    loadWindow(w, geo, uv, c);
-    StringBuilder sb = new StringBuilder(num.t + "[]");
-    for (int m = 0; m < kk; m++) {
-      sb.append(m == 0 ? " " : ", ").append("xs").append(m).append(" = ").append(shifted).append("[")
-          .append(Ix.v("f").times(kk).plus(m)).append("]");
-    }
-    c.line(sb + ";");
-    rowLoops(k, nq, c);
+    loop(c, "f", filters, f -> {
+      Expr gr = c.declare(num.array(), "gr", Expr.at(gp, f));
+      loop(c, "u", k, u -> loop(c, "v", k, v -> c.eval(arraycopy(gr,
+          Expr.plus(Expr.i(p * wp), Expr.plus(Expr.times(u, wp), v)), Expr.at(shifted, kernelIndex(geo, f, u, v)),
+          Expr.i(0), nq))));
+    });
+    Expr acc = c.declare(num.array(), "acc", accRow);
+    loop(c, "ch", geo.channels(), ch -> {
+      c.eval(fill(acc));
+      loop(c, "f", filters, f -> {
+        int[] uv = new int[kk];
+        for (int m = 0; m < kk; m++) uv[m] = kk - 1 - m;
+        Expr[] ks = loadWindow(w, geo, uv, f, ch, c);
+        Expr[] xs = loadRows(shifted, kk, f, c);
+        rowLoops(acc, ks, xs, k, nq, c);
+      });
+      loop(c, "i", h, i -> c.eval(arraycopy(acc, Expr.plus(Expr.times(i, wp), p), out,
+          Expr.times(Expr.plus(Expr.times(ch, h), i), wd), wd)));
+    });
     c.close();
-    c.openRaw("for (int i = 0; i < " + h + "; i++)");
-    c.line("System.arraycopy(acc, i * " + wp + " + " + p + ", " + o + ", (ch * " + h + " + i) * " + wd
-        + ", " + wd + ");");
-    c.close().close().close();
   }
 
   /**
@@ -423,13 +452,12 @@ final class ConvKernels {
    * = xp[ch][q + u*wp + v]}), dW[f] is a sum over q of g[f, q] times row xt[q]: row updates over
    * whole arrays that C2 vectorizes, four positions per pass, summed in q order as the interpreter
    * does. Measured on the sample's second layer: 23.5 GFLOP/s, against 4.6 for k×k scalar dot
-   * products (float reductions do not vectorize).
+   * products (floating-point reductions do not vectorize).
    */
-  private void kernelGradWide(Node n, ConvGeometry geo, String o, Code c) {
+  private void kernelGradWide(Node n, ConvGeometry geo, Expr out, Code c) {
     Node x = n.input(0);
     Node g = n.input(1);
     int k = geo.kernel();
-    int oh = geo.outHeight();
     int ow = geo.outWidth();
     int wp = geo.paddedWidth();
     int s = geo.stride();
@@ -438,56 +466,60 @@ final class ConvKernels {
     int ckk = geo.kernelRow();
     int lg = s == 1 ? gatherRowLength(geo) : nq;
     int g0 = s == 1 ? (k - 1) * wp + k - 1 : 0;
-    String xp = a.ctx.scratchRows("convX" + n.id(), geo.channels(), geo.paddedHeight() * wp);
-    String gp = a.ctx.scratchRows("convG" + n.id(), geo.filters(), lg);
-    String xt = a.ctx.scratchRows("convXt" + n.id(), nq, ckk);
-    String dw = a.ctx.scratchRows("convDw" + n.id(), geo.filters(), ckk);
-    c.openRaw("");
+    Expr xp = Expr.field(a.ctx.scratchRows("convX" + n.id(), geo.channels(), geo.paddedHeight() * wp));
+    Expr gp = Expr.field(a.ctx.scratchRows("convG" + n.id(), geo.filters(), lg));
+    Expr xt = Expr.field(a.ctx.scratchRows("convXt" + n.id(), nq, ckk));
+    Expr dw = Expr.field(a.ctx.scratchRows("convDw" + n.id(), geo.filters(), ckk));
+    c.open();
     padInput(x, xp, geo, c);
-    if (s == 1) {
-      padGrad(g, gp, geo, k, wp, 1, c);
-      c.openRaw("for (int q = 0; q < " + nq + "; q++)");
-      c.line(num.t + "[] row = " + xt + "[q];");
-      c.line("int idx = q;");
-    } else {
-      padGrad(g, gp, geo, 1, ow, 1, c);
-      c.openRaw("for (int q = 0; q < " + nq + "; q++)");
-      c.line(num.t + "[] row = " + xt + "[q];");
-      c.line("int idx = q / " + ow + " * " + (s * wp) + " + q % " + ow + " * " + s + ";");
-    }
-    c.openRaw("for (int ch = 0; ch < " + geo.channels() + "; ch++)");
-    c.line(num.t + "[] xr = " + xp + "[ch];");
-    c.line("int off = ch * " + kk + ";");
-    for (int u = 0; u < k; u++) {
-      for (int v = 0; v < k; v++) {
-        c.line("row[off + " + (u * k + v) + "] = xr[" + Ix.v("idx").plus(u * wp + v) + "];");
-      }
-    }
-    c.close().close();
+    if (s == 1) padGrad(g, gp, geo, k, wp, 1, c);
+    else padGrad(g, gp, geo, 1, ow, 1, c);
+    loop(c, "q", nq, q -> {
+      Expr row = c.declare(num.array(), "row", Expr.at(xt, q));
+      Expr idx = c.declare(TypeName.INT, "idx", s == 1 ? q
+          : Expr.plus(Expr.times(Expr.over(q, ow), s * wp), Expr.times(Expr.mod(q, ow), s)));
+      loop(c, "ch", geo.channels(), ch -> {
+        Expr xr = c.declare(num.array(), "xr", Expr.at(xp, ch));
+        Expr off = c.declare(TypeName.INT, "off", Expr.times(ch, kk));
+        for (int u = 0; u < k; u++) {
+          for (int v = 0; v < k; v++) {
+            c.assign(Expr.at(row, Expr.plus(off, u * k + v)), Expr.at(xr, Expr.plus(idx, u * wp + v)));
+          }
+        }
+      });
+    });
     int main = nq - nq % 4;
-    c.openRaw("for (int f = 0; f < " + geo.filters() + "; f++)");
-    c.line(num.t + "[] gr = " + gp + "[f];");
-    c.line(num.t + "[] dr = " + dw + "[f];");
-    c.line("java.util.Arrays.fill(dr, " + num.litS(0) + ");");
-    if (main > 0) {
-      c.openRaw("for (int q = 0; q < " + main + "; q += 4)");
-      c.line(num.t + " gq0 = gr[q + " + g0 + "], gq1 = gr[q + " + (g0 + 1) + "], gq2 = gr[q + " + (g0 + 2)
-          + "], gq3 = gr[q + " + (g0 + 3) + "];");
-      c.line(num.t + "[] xq0 = " + xt + "[q], xq1 = " + xt + "[q + 1], xq2 = " + xt + "[q + 2], xq3 = "
-          + xt + "[q + 3];");
-      c.openRaw("for (int j = 0; j < " + ckk + "; j++)");
-      c.line("dr[j] = dr[j] + gq0 * xq0[j] + gq1 * xq1[j] + gq2 * xq2[j] + gq3 * xq3[j];");
-      c.close().close();
-    }
-    for (int q = main; q < nq; q++) {
-      c.openRaw("");
-      c.line(num.t + " gq0 = gr[" + (q + g0) + "];");
-      c.line(num.t + "[] xq0 = " + xt + "[" + q + "];");
-      c.openRaw("for (int j = 0; j < " + ckk + "; j++)");
-      c.line("dr[j] = dr[j] + gq0 * xq0[j];");
-      c.close().close();
-    }
-    c.line("System.arraycopy(dr, 0, " + o + ", f * " + ckk + ", " + ckk + ");");
-    c.close().close();
+    loop(c, "f", geo.filters(), f -> {
+      Expr gr = c.declare(num.array(), "gr", Expr.at(gp, f));
+      Expr dr = c.declare(num.array(), "dr", Expr.at(dw, f));
+      c.eval(fill(dr));
+      if (main > 0) {
+        c.forRange("q", Expr.i(0), Expr.i(main), 4, q -> {
+          Expr[] gq = new Expr[4];
+          for (int t = 0; t < 4; t++) gq[t] = c.declare(num.type(), "gq" + t, Expr.at(gr, Expr.plus(q, g0 + t)));
+          Expr[] xq = new Expr[4];
+          for (int t = 0; t < 4; t++) xq[t] = c.declare(num.array(), "xq" + t, Expr.at(xt, Expr.plus(q, t)));
+          rowUpdate(dr, gq, xq, ckk, c);
+        });
+      }
+      for (int q = main; q < nq; q++) {
+        c.open();
+        Expr[] gq = {c.declare(num.type(), "gq0", Expr.at(gr, q + g0))};
+        Expr[] xq = {c.declare(num.array(), "xq0", Expr.at(xt, q))};
+        rowUpdate(dr, gq, xq, ckk, c);
+        c.close();
+      }
+      c.eval(arraycopy(dr, Expr.i(0), out, Expr.times(f, ckk), ckk));
+    });
+    c.close();
+  }
+
+  /** {@code dr[j] = dr[j] + gq0 * xq0[j] + gq1 * xq1[j] + ...} over j below n. */
+  private static void rowUpdate(Expr dr, Expr[] gq, Expr[] xq, int n, Code c) {
+    loop(c, "j", n, j -> {
+      Expr sum = Expr.at(dr, j);
+      for (int t = 0; t < gq.length; t++) sum = Expr.add(sum, Expr.mul(gq[t], Expr.at(xq[t], j)));
+      c.assign(Expr.at(dr, j), sum);
+    });
   }
 }
