@@ -568,11 +568,11 @@ public final class SmallCnn implements FloatModel {
     z_matmul_[0] = z_W[0][0] * h[0] + z_W[0][1] * h[1] + z_W[0][2] * h[2] + z_W[0][3] * h[3] + z_W[0][4] * h[4] + z_W[0][5] * h[5] + z_W[0][6] * h[6] + z_W[0][7] * h[7] + z_W[0][8] * h[8] + z_W[0][9] * h[9] + z_W[0][10] * h[10] + z_W[0][11] * h[11] + z_W[0][12] * h[12] + z_W[0][13] * h[13] + z_W[0][14] * h[14] + z_W[0][15] * h[15] + z_W[0][16] * h[16] + z_W[0][17] * h[17];
     z_matmul_[1] = z_W[1][0] * h[0] + z_W[1][1] * h[1] + z_W[1][2] * h[2] + z_W[1][3] * h[3] + z_W[1][4] * h[4] + z_W[1][5] * h[5] + z_W[1][6] * h[6] + z_W[1][7] * h[7] + z_W[1][8] * h[8] + z_W[1][9] * h[9] + z_W[1][10] * h[10] + z_W[1][11] * h[11] + z_W[1][12] * h[12] + z_W[1][13] * h[13] + z_W[1][14] * h[14] + z_W[1][15] * h[15] + z_W[1][16] * h[16] + z_W[1][17] * h[17];
     z_matmul_[2] = z_W[2][0] * h[0] + z_W[2][1] * h[1] + z_W[2][2] * h[2] + z_W[2][3] * h[3] + z_W[2][4] * h[4] + z_W[2][5] * h[5] + z_W[2][6] * h[6] + z_W[2][7] * h[7] + z_W[2][8] * h[8] + z_W[2][9] * h[9] + z_W[2][10] * h[10] + z_W[2][11] * h[11] + z_W[2][12] * h[12] + z_W[2][13] * h[13] + z_W[2][14] * h[14] + z_W[2][15] * h[15] + z_W[2][16] * h[16] + z_W[2][17] * h[17];
+    // small_cnn.nn:11 logits_sum = sum []
+    logits_sum[0] = a1[0] + a1[1];
   }
 
   private void backward1() {
-    // small_cnn.nn:11 logits_sum = sum []
-    logits_sum[0] = a1[0] + a1[1];
     // small_cnn.nn:11 logits = add [3]
     logits_[0] = z_matmul_[0] + z_b[0] + logits_sum[0];
     logits_[1] = z_matmul_[1] + z_b[1] + logits_sum[0];

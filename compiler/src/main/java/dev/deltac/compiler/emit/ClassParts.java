@@ -4,6 +4,7 @@ import com.palantir.javapoet.ClassName;
 import com.palantir.javapoet.CodeBlock;
 import com.palantir.javapoet.FieldSpec;
 import com.palantir.javapoet.MethodSpec;
+import com.palantir.javapoet.TypeName;
 import com.palantir.javapoet.TypeSpec;
 import dev.deltac.compiler.ir.Graph;
 import dev.deltac.compiler.ir.Node;
@@ -17,10 +18,6 @@ import javax.lang.model.element.Modifier;
  * buffers, constant tables, scalar helpers, and copying inputs in and outputs out.
  */
 final class ClassParts {
-  static final ClassName MODEL_INFO = ClassName.get("dev.deltac.runtime", "ModelInfo");
-  static final ClassName TENSOR_INFO = ClassName.get("dev.deltac.runtime", "TensorInfo");
-  static final ClassName PRECISION = ClassName.get("dev.deltac.runtime", "Precision");
-  static final ClassName MATH_FUNCTIONS = ClassName.get("dev.deltac.runtime", "MathFunctions");
   /** Work buffers allocated per generated method, to keep constructors small. */
   private static final int BUFFERS_PER_METHOD = 250;
 
@@ -29,15 +26,15 @@ final class ClassParts {
   /** {@code private static ModelInfo buildInfo()}: names, shapes, offsets and initializers. */
   static MethodSpec infoMethod(ClassContext ctx, Graph g) {
     CodeBlock.Builder b = CodeBlock.builder();
-    b.add("return new $T($L, $T.$L,\n$>", MODEL_INFO, SourceText.literal(ctx.options.className()),
-        PRECISION, ctx.options.precision().name());
-    b.add("packed(new $T[] {", TENSOR_INFO);
+    b.add("return new $T($L, $T.$L,\n$>", JavaTypes.MODEL_INFO, SourceText.literal(ctx.options.className()),
+        JavaTypes.PRECISION, ctx.options.precision().name());
+    b.add("packed(new $T[] {", JavaTypes.TENSOR_INFO);
     packed(b, g.inputs(), null);
-    b.add("}),\npacked(new $T[] {", TENSOR_INFO);
+    b.add("}),\npacked(new $T[] {", JavaTypes.TENSOR_INFO);
     packed(b, g.targets(), null);
-    b.add("}),\npacked(new $T[] {", TENSOR_INFO);
+    b.add("}),\npacked(new $T[] {", JavaTypes.TENSOR_INFO);
     packed(b, null, g.outputs());
-    b.add("}),\n$T.asList(new $T[] {", JavaTypes.ARRAYS, TENSOR_INFO);
+    b.add("}),\n$T.asList(new $T[] {", JavaTypes.ARRAYS, JavaTypes.TENSOR_INFO);
     int offset = 0;
     int block = 0;
     boolean first = true;
@@ -47,7 +44,7 @@ final class ClassParts {
       first = false;
       StringBuilder args = new StringBuilder();
       for (double v : p.initArgs()) args.append(args.length() > 0 ? ", " : "").append(v);
-      b.add("new $T($L, new int[] {$L}, $L, $L, $L, $L, new double[] {$L})", TENSOR_INFO,
+      b.add("new $T($L, new int[] {$L}, $L, $L, $L, $L, new double[] {$L})", JavaTypes.TENSOR_INFO,
           SourceText.literal(p.name()), dims(p.shape().dims()), offset, block, blocks,
           p.init() == null ? "null" : SourceText.literal(p.init()), args);
       offset += p.shape().size();
@@ -55,7 +52,7 @@ final class ClassParts {
     }
     b.add("}));\n$<");
     return MethodSpec.methodBuilder("buildInfo").addModifiers(Modifier.PRIVATE, Modifier.STATIC)
-        .returns(MODEL_INFO).addCode(b.build()).build();
+        .returns(JavaTypes.MODEL_INFO).addCode(b.build()).build();
   }
 
   private static void packed(CodeBlock.Builder b, List<Node> leaves, Map<String, Node> named) {
@@ -65,7 +62,7 @@ final class ClassParts {
       for (Node n : leaves) {
         b.add(first ? "" : ", ");
         first = false;
-        b.add("$T.packed($S, new int[] {$L}, $L)", TENSOR_INFO, n.attr().name(),
+        b.add("$T.packed($S, new int[] {$L}, $L)", JavaTypes.TENSOR_INFO, n.attr().name(),
             dims(n.shape().dims()), off);
         off += n.size();
       }
@@ -73,7 +70,7 @@ final class ClassParts {
       for (Map.Entry<String, Node> e : named.entrySet()) {
         b.add(first ? "" : ", ");
         first = false;
-        b.add("$T.packed($S, new int[] {$L}, $L)", TENSOR_INFO, e.getKey(),
+        b.add("$T.packed($S, new int[] {$L}, $L)", JavaTypes.TENSOR_INFO, e.getKey(),
             dims(e.getValue().shape().dims()), off);
         off += e.getValue().size();
       }
@@ -83,8 +80,8 @@ final class ClassParts {
   /** {@code private static List<TensorInfo> packed(TensorInfo[] ts)}. */
   static MethodSpec packedMethod() {
     return MethodSpec.methodBuilder("packed").addModifiers(Modifier.PRIVATE, Modifier.STATIC)
-        .returns(com.palantir.javapoet.ParameterizedTypeName.get(ClassName.get(List.class), TENSOR_INFO))
-        .addParameter(com.palantir.javapoet.ArrayTypeName.of(TENSOR_INFO), "tensors")
+        .returns(com.palantir.javapoet.ParameterizedTypeName.get(ClassName.get(List.class), JavaTypes.TENSOR_INFO))
+        .addParameter(com.palantir.javapoet.ArrayTypeName.of(JavaTypes.TENSOR_INFO), "tensors")
         .addStatement("return $T.asList(tensors)", JavaTypes.ARRAYS).build();
   }
 
@@ -166,8 +163,13 @@ final class ClassParts {
       FieldSpec.Builder f = FieldSpec.builder(ctx.num.array(), e.getKey(), Modifier.PRIVATE,
           Modifier.STATIC, Modifier.FINAL);
       if (v.length <= 64) {
-        for (int i = 0; i < v.length; i++) sb.append(i > 0 ? ", " : "").append(ctx.num.litS(v[i]));
-        f.initializer("{$L}", sb);
+        CodeBlock.Builder init = CodeBlock.builder().add("{");
+        Render.Scope scope = Render.Scope.method(ctx.names);
+        for (int i = 0; i < v.length; i++) {
+          if (i > 0) init.add(", ");
+          init.add(Render.expr(ctx.num.lit(v[i]), scope));
+        }
+        f.initializer(init.add("}").build());
       } else {
         for (int i = 0; i < v.length; i++) sb.append(i > 0 ? " " : "").append(v[i]);
         f.initializer("constants($S)", sb.toString());
@@ -176,71 +178,48 @@ final class ClassParts {
     }
   }
 
-  /** The small static helpers the code calls (the JIT inlines them). */
+  /**
+   * The small static helpers the code calls (the JIT inlines them). Their parameters are the
+   * only names in their bodies besides types, so they cannot collide with anything.
+   */
   static void helpers(TypeSpec.Builder type, ClassContext ctx) {
-    String t = ctx.num.t;
-    String zero = ctx.num.litS(0);
-    String one = ctx.num.litS(1);
+    Render.Scope scope = Render.Scope.method(ctx.names);
+    CodeBlock zero = Render.expr(ctx.num.lit(0), scope);
+    CodeBlock one = Render.expr(ctx.num.lit(1), scope);
+    TypeName t = ctx.num.type();
+    boolean f = ctx.num.isFloat;
     for (ClassContext.Helper h : ctx.helpers) {
-      MethodSpec.Builder m;
-      switch (h) {
-        case RELU:
-          // branch-free, the same values as x > 0 ? x : 0 (docs/PERFORMANCE.md, fourth round)
-          m = scalar("relu", t).addStatement("return $T.$N(x)", MATH_FUNCTIONS,
-              ctx.num.isFloat ? "reluf" : "relu");
-          break;
-        case STEP:
-          m = ctx.num.isFloat
-              ? scalar("step", t).addStatement("return $T.stepf(x)", MATH_FUNCTIONS)
-              : scalar("step", t).addStatement("return x > 0 ? $L : $L", one, zero);
-          break;
-        case SQUARE:
-          m = scalar("square", t).addStatement("return x * x");
-          break;
-        case LEAKY_RELU:
-          m = scalar("leakyRelu", t).addParameter(ctx.num.type(), "alpha")
-              .addStatement("return x > 0 ? x : alpha * x");
-          break;
-        case ELU:
-          m = scalar("elu", t).addParameter(ctx.num.type(), "alpha")
-              .addStatement(ctx.num.isFloat ? "return x > 0 ? x : alpha * (float) $T.expm1(x)"
-                  : "return x > 0 ? x : alpha * $T.expm1(x)", JavaTypes.MATH);
-          break;
-        case SIGMOID:
-          m = scalar("sigmoid", t).addStatement(ctx.num.isFloat ? "return $T.sigmoidf(x)"
-              : "return $T.sigmoid(x)", MATH_FUNCTIONS);
-          break;
-        case GELU:
-          m = scalar("gelu", t).addStatement("return $T.gelu(x)", MATH_FUNCTIONS);
-          break;
-        case GELU_GRAD:
-          m = scalar("geluGrad", t).addStatement("return $T.geluGrad(x)", MATH_FUNCTIONS);
-          break;
-        case SOFTPLUS:
-          m = scalar("softplus", t).addStatement("return $T.softplus(x)", MATH_FUNCTIONS);
-          break;
-        case CONSTANTS:
-          m = MethodSpec.methodBuilder("constants").addModifiers(Modifier.PRIVATE, Modifier.STATIC)
-              .returns(ctx.num.array()).addParameter(String.class, "text")
-              .addStatement("$T[] parts = text.split($S)", String.class, " ")
-              .addStatement("$T values = new $T[parts.length]", ctx.num.array(), ctx.num.type())
-              .beginControlFlow("for (int i = 0; i < parts.length; i++)")
-              .addStatement("values[i] = ($T) $T.parseDouble(parts[i])", ctx.num.type(), JavaTypes.DOUBLE)
-              .endControlFlow()
-              .addStatement("return values");
-          break;
-        default:
-          throw new IllegalStateException(h.toString());
-      }
+      MethodSpec.Builder m = switch (h) {
+        // branch-free, the same values as x > 0 ? x : 0 (docs/PERFORMANCE.md, fourth round)
+        case RELU -> scalar("relu", t).addStatement("return $T.$N(x)", JavaTypes.MATH_FUNCTIONS, f ? "reluf" : "relu");
+        case STEP -> f ? scalar("step", t).addStatement("return $T.stepf(x)", JavaTypes.MATH_FUNCTIONS)
+            : scalar("step", t).addStatement("return x > 0 ? $L : $L", one, zero);
+        case SQUARE -> scalar("square", t).addStatement("return x * x");
+        case LEAKY_RELU -> scalar("leakyRelu", t).addParameter(t, "alpha")
+            .addStatement("return x > 0 ? x : alpha * x");
+        case ELU -> scalar("elu", t).addParameter(t, "alpha")
+            .addStatement(f ? "return x > 0 ? x : alpha * (float) $T.expm1(x)"
+                : "return x > 0 ? x : alpha * $T.expm1(x)", JavaTypes.MATH);
+        case SIGMOID -> scalar("sigmoid", t).addStatement("return $T.$N(x)", JavaTypes.MATH_FUNCTIONS, f ? "sigmoidf" : "sigmoid");
+        case GELU -> scalar("gelu", t).addStatement("return $T.gelu(x)", JavaTypes.MATH_FUNCTIONS);
+        case GELU_GRAD -> scalar("geluGrad", t).addStatement("return $T.geluGrad(x)", JavaTypes.MATH_FUNCTIONS);
+        case SOFTPLUS -> scalar("softplus", t).addStatement("return $T.softplus(x)", JavaTypes.MATH_FUNCTIONS);
+        case CONSTANTS -> MethodSpec.methodBuilder("constants").addModifiers(Modifier.PRIVATE, Modifier.STATIC)
+            .returns(ctx.num.array()).addParameter(JavaTypes.STRING, "text")
+            .addStatement("$T[] parts = text.split($S)", JavaTypes.STRING, " ")
+            .addStatement("$T values = new $T[parts.length]", ctx.num.array(), t)
+            .beginControlFlow("for (int i = 0; i < parts.length; i++)")
+            .addStatement("values[i] = ($T) $T.parseDouble(parts[i])", t, JavaTypes.DOUBLE)
+            .endControlFlow()
+            .addStatement("return values");
+      };
       type.addMethod(m.build());
     }
   }
 
-  private static MethodSpec.Builder scalar(String name, String t) {
-    com.palantir.javapoet.TypeName tn = t.equals("float")
-        ? com.palantir.javapoet.TypeName.FLOAT : com.palantir.javapoet.TypeName.DOUBLE;
+  private static MethodSpec.Builder scalar(String name, TypeName t) {
     return MethodSpec.methodBuilder(name).addModifiers(Modifier.PRIVATE, Modifier.STATIC)
-        .returns(tn).addParameter(tn, "x");
+        .returns(t).addParameter(t, "x");
   }
 
   /** Copies one sample's packed leaves from {@code src[off...]} into their buffers. */
@@ -281,23 +260,5 @@ final class ClassParts {
       }
       o += n.size();
     }
-  }
-
-  /** TRANSITIONAL text form of {@link #storeInto}. */
-  static String store(Access a, List<Node> nodes, String dst, String off, String divisor) {
-    Code c = new Code();
-    int o = 0;
-    for (Node n : nodes) {
-      int base = o;
-      String arr = a.arrS(n);
-      if (arr != null && divisor == null && n.size() > NodeKernels.UNROLL_ELEMENTS) {
-        c.line("System.arraycopy(" + arr + ", 0, " + dst + ", " + off + " + " + base + ", " + n.size() + ");");
-      } else {
-        c.loopIx("i", n.size(), n.size() <= NodeKernels.UNROLL_ELEMENTS, i -> c.line(dst + "[" + off
-            + " + " + i.plus(base) + "] = " + a.atS(n, i) + (divisor == null ? "" : " / " + divisor) + ";"));
-      }
-      o += n.size();
-    }
-    return c.toString();
   }
 }

@@ -19,16 +19,10 @@ final class Code {
   private static final class Frame {
     final List<Stmt> body = new ArrayList<>();
     final Expr cond;
-    final String rawHeader;
     List<Stmt> then;
 
     Frame(Expr cond) {
-      this(cond, null);
-    }
-
-    Frame(Expr cond, String rawHeader) {
       this.cond = cond;
-      this.rawHeader = rawHeader;
     }
   }
 
@@ -102,7 +96,7 @@ final class Code {
   /** Ends the then-branch of the open {@code if} and opens its else-branch. */
   Code orElse() {
     Frame f = open.peek();
-    if (f == null || (f.cond == null && f.rawHeader == null) || f.then != null) {
+    if (f == null || f.cond == null || f.then != null) {
       throw new IllegalStateException("no open if");
     }
     f.then = new ArrayList<>(f.body);
@@ -112,10 +106,7 @@ final class Code {
 
   Code close() {
     Frame f = open.pop();
-    if (f.rawHeader != null) {
-      if (f.then == null) add(new Stmt.RawOpen(f.rawHeader, new Stmt.Block(f.body), null));
-      else add(new Stmt.RawOpen(f.rawHeader, new Stmt.Block(f.then), new Stmt.Block(f.body)));
-    } else if (f.cond == null) {
+    if (f.cond == null) {
       add(new Stmt.Block(f.body));
     } else if (f.then == null) {
       add(new Stmt.If(f.cond, new Stmt.Block(f.body), null));
@@ -148,39 +139,6 @@ final class Code {
     return this;
   }
 
-  // ---- TRANSITIONAL text API for kernels not yet built as trees
-
-  Code line(String s) {
-    return add(new Stmt.Raw(s));
-  }
-
-  Code openRaw(String header) {
-    if (header.isEmpty()) return open();
-    open.push(new Frame(null, header));
-    return this;
-  }
-
-  Code loopIx(String var, int n, boolean unroll, Consumer<Ix> body) {
-    return loopIx(var, 0, n, 1, unroll, body);
-  }
-
-  Code loopIx(String var, int from, int to, int step, boolean unroll, Consumer<Ix> body) {
-    if (from >= to) return this;
-    if (unroll) {
-      for (int k = from; k < to; k += step) body.accept(Ix.c(k));
-    } else if (to - from == step) {
-      open();
-      body.accept(Ix.c(from));
-      close();
-    } else {
-      openRaw("for (int " + var + " = " + from + "; " + var + " < " + to + "; " + var
-          + (step == 1 ? "++" : " += " + step) + ")");
-      body.accept(Ix.v(var));
-      close();
-    }
-    return this;
-  }
-
   /** {@code for (int v = from; v < to; v++) body} with bounds that need not be constants. */
   Code forRange(String hint, Expr from, Expr to, Consumer<Expr> body) {
     Local v = local(hint);
@@ -206,12 +164,6 @@ final class Code {
   List<Stmt> stmts() {
     if (!open.isEmpty()) throw new IllegalStateException(open.size() + " blocks still open");
     return List.copyOf(top);
-  }
-
-  /** TRANSITIONAL: the code as text, named in a scope of its own. */
-  @Override
-  public String toString() {
-    return Render.stmts(stmts(), Render.Scope.method(new com.palantir.javapoet.NameAllocator())).toString();
   }
 
   boolean isEmpty() {

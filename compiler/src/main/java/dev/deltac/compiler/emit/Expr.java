@@ -21,7 +21,7 @@ sealed interface Expr {
    * A literal of the element type ({@code 0.5f}, {@code 1.0E-5}, a {@code double} such as
    * {@code 0.5} in double arithmetic), made by {@link Num}; {@code text} is never user text.
    */
-  record Lit(String text) implements Expr {}
+  record Lit(String text, boolean negative) implements Expr {}
 
   /** A static constant such as {@code Double.NEGATIVE_INFINITY}. */
   record StaticField(ClassName owner, String name) implements Expr {}
@@ -64,7 +64,7 @@ sealed interface Expr {
   record Paren(Expr inner) implements Expr {}
 
   /** The {@code null} reference (an absent optional array argument of a runtime kernel). */
-  Expr NULL = new Lit("null");
+  Expr NULL = new Lit("null", false);
 
   // ---- factories
 

@@ -35,7 +35,7 @@ final class FunctionEmitter {
     for (Node n : value.inputs()) argCount += n.size();
     type.addField(FieldSpec.builder(int.class, "ARG_COUNT", Modifier.PUBLIC, Modifier.STATIC,
         Modifier.FINAL).addJavadoc("Elements of the packed arguments.\n").initializer("$L", argCount).build());
-    type.addField(FieldSpec.builder(ClassParts.MODEL_INFO, "INFO", Modifier.PRIVATE, Modifier.STATIC,
+    type.addField(FieldSpec.builder(JavaTypes.MODEL_INFO, "INFO", Modifier.PRIVATE, Modifier.STATIC,
         Modifier.FINAL).initializer("buildInfo()").build());
     ClassParts.leafFields(type, ctx);
 
@@ -61,7 +61,7 @@ final class FunctionEmitter {
     type.addMethod(ClassParts.infoMethod(ctx, value));
     type.addMethod(ClassParts.packedMethod());
     type.addMethod(MethodSpec.methodBuilder("info").addAnnotation(Override.class)
-        .addModifiers(Modifier.PUBLIC).returns(ClassParts.MODEL_INFO).addStatement("return INFO").build());
+        .addModifiers(Modifier.PUBLIC).returns(JavaTypes.MODEL_INFO).addStatement("return INFO").build());
     type.addMethod(ClassParts.loadMethod("loadArgs", ctx, value.inputs(), ctx.inputField));
     Local args = Local.of("args");
     Code vc = new Code();

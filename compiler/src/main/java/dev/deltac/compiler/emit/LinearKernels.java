@@ -245,23 +245,6 @@ final class LinearKernels {
   }
 
   /** φ'(z) written through h = φ(z); null for identity. */
-  String slopeS(String act, String h) {
-    String one = num.litS(1);
-    String zero = num.litS(0);
-    String ph = Access.p(h);
-    switch (act) {
-      case "sigmoid": return ph + " * (" + one + " - " + ph + ")";
-      case "tanh": return "(" + one + " - " + ph + " * " + ph + ")";
-      case "relu":
-        // branch-free for float32 (random signs over a batch mispredict): same values
-        return num.isFloat ? "dev.deltac.runtime.MathFunctions.stepf(" + h + ")"
-            : "(" + ph + " > 0 ? " + one + " : " + zero + ")";
-      case "identity": return null;
-      default: throw new IllegalStateException("no slope for " + act);
-    }
-  }
-
-  /** φ'(z) written through h = φ(z); null for identity. */
   Expr slope(String act, Expr h) {
     Expr one = num.lit(1);
     switch (act) {

@@ -58,7 +58,7 @@ final class ModelEmitter {
       ctx.seedField = ClassContext.LOSS_SCALE;
       type.addField(FieldSpec.builder(num.type(), ctx.seedField, Modifier.PRIVATE)
           .addJavadoc("The loss seed of the current step: 1 / batch.\n")
-          .initializer("$L", num.litS(1)).build());
+          .initializer(Render.expr(num.lit(1), Render.Scope.method(ctx.names))).build());
     }
     GraphCode fwd = new GraphCode(forward, ctx, "f");
     // One training pass for both kinds of step when the graph with input gradients is the one
@@ -96,7 +96,7 @@ final class ModelEmitter {
       off += p.shape().size();
       blocks += p.shape().rank() >= 2 ? p.shape().dim(0) : 1;
     }
-    type.addField(FieldSpec.builder(ClassParts.MODEL_INFO, "INFO", Modifier.PRIVATE, Modifier.STATIC,
+    type.addField(FieldSpec.builder(JavaTypes.MODEL_INFO, "INFO", Modifier.PRIVATE, Modifier.STATIC,
         Modifier.FINAL).initializer("buildInfo()").build());
 
     type.addField(int.class, ClassContext.MAX_BATCH, Modifier.PRIVATE, Modifier.FINAL);
@@ -183,7 +183,7 @@ final class ModelEmitter {
     type.addMethod(ClassParts.infoMethod(ctx, forward));
     type.addMethod(ClassParts.packedMethod());
     type.addMethod(MethodSpec.methodBuilder("info").addAnnotation(Override.class)
-        .addModifiers(Modifier.PUBLIC).returns(ClassParts.MODEL_INFO).addStatement("return INFO").build());
+        .addModifiers(Modifier.PUBLIC).returns(JavaTypes.MODEL_INFO).addStatement("return INFO").build());
     type.addMethod(MethodSpec.methodBuilder("maxBatch").addAnnotation(Override.class)
         .addModifiers(Modifier.PUBLIC).returns(int.class).addStatement("return $N", ClassContext.MAX_BATCH).build());
     type.addMethod(Initialization.initParams(iface));

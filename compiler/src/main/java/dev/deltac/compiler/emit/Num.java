@@ -8,13 +8,10 @@ import dev.deltac.runtime.Precision;
 final class Num {
   final Precision precision;
   final boolean isFloat;
-  /** TRANSITIONAL: {@code float} or {@code double} as text. */
-  final String t;
 
   Num(Precision precision) {
     this.precision = precision;
     this.isFloat = precision == Precision.FLOAT32;
-    this.t = isFloat ? "float" : "double";
   }
 
   /** {@code float} or {@code double}. */
@@ -37,40 +34,26 @@ final class Num {
     if (isFloat) {
       float f = (float) v;
       if (Float.isInfinite(f)) return new Expr.StaticField(box, f > 0 ? "POSITIVE_INFINITY" : "NEGATIVE_INFINITY");
-      return new Expr.Lit(Float.toString(f) + "f");
+      return new Expr.Lit(Float.toString(f) + "f", negative(v));
     }
     if (Double.isInfinite(v)) return new Expr.StaticField(box, v > 0 ? "POSITIVE_INFINITY" : "NEGATIVE_INFINITY");
-    return new Expr.Lit(Double.toString(v));
+    return new Expr.Lit(Double.toString(v), negative(v));
   }
 
   /** A {@code double} literal, for arithmetic done in double whatever the element type. */
   static Expr dlit(double v) {
     if (Double.isNaN(v)) return new Expr.StaticField(JavaTypes.DOUBLE, "NaN");
     if (Double.isInfinite(v)) return new Expr.StaticField(JavaTypes.DOUBLE, v > 0 ? "POSITIVE_INFINITY" : "NEGATIVE_INFINITY");
-    return new Expr.Lit(Double.toString(v));
+    return new Expr.Lit(Double.toString(v), negative(v));
+  }
+
+  /** True when the literal starts with a minus sign (-0.0 included). */
+  private static boolean negative(double v) {
+    return Double.doubleToRawLongBits(v) < 0;
   }
 
   /** Casts a double-valued expression (a {@code Math} call) to the element type. */
   Expr cast(Expr doubleExpr) {
     return isFloat ? new Expr.Cast(TypeName.FLOAT, doubleExpr) : doubleExpr;
-  }
-
-  /** TRANSITIONAL text form of {@link #lit}. */
-  String litS(double v) {
-    String box = isFloat ? "Float" : "Double";
-    if (Double.isNaN(v)) return box + ".NaN";
-    if (v == Double.POSITIVE_INFINITY) return box + ".POSITIVE_INFINITY";
-    if (v == Double.NEGATIVE_INFINITY) return box + ".NEGATIVE_INFINITY";
-    if (isFloat) {
-      float f = (float) v;
-      if (Float.isInfinite(f)) return f > 0 ? "Float.POSITIVE_INFINITY" : "Float.NEGATIVE_INFINITY";
-      return Float.toString(f) + "f";
-    }
-    return Double.toString(v);
-  }
-
-  /** TRANSITIONAL text form of {@link #cast}. */
-  String castS(String doubleExpr) {
-    return isFloat ? "(float) " + doubleExpr : doubleExpr;
   }
 }

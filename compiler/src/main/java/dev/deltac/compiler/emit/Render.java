@@ -127,18 +127,6 @@ final class Render {
       b.add("continue;\n");
     } else if (s instanceof Stmt.Comment c) {
       b.add("// $L\n", SourceText.comment(c.text()));
-    } else if (s instanceof Stmt.Raw r) {
-      b.add("$L\n", r.line());
-    } else if (s instanceof Stmt.RawOpen r) {
-      b.add("$L {\n$>", r.header());
-      Scope inner = scope.child();
-      for (Stmt x : r.body().body()) stmt(x, b, inner);
-      if (r.orElse() != null) {
-        b.add("$<} else {\n$>");
-        Scope other = scope.child();
-        for (Stmt x : r.orElse().body()) stmt(x, b, other);
-      }
-      b.add("$<}\n");
     } else if (s instanceof Stmt.Block blk) {
       b.add("{\n$>");
       Scope inner = scope.child();
@@ -261,18 +249,9 @@ final class Render {
   /** Names, elements, calls, parenthesized forms and unsigned literals. */
   static boolean atomic(Expr e) {
     if (e instanceof Expr.Int i) return i.value() >= 0;
-    if (e instanceof Expr.Lit l) return plainLiteral(l.text());
+    if (e instanceof Expr.Lit l) return !l.negative();
     return e instanceof Expr.Field || e instanceof Expr.Var || e instanceof Expr.Index
         || e instanceof Expr.Call || e instanceof Expr.Paren || e instanceof Expr.Cond
         || e instanceof Expr.StaticField || e instanceof Expr.Length;
-  }
-
-  /** True for a literal without sign or exponent sign ({@code 0.5f}, {@code Float.NaN}). */
-  private static boolean plainLiteral(String text) {
-    for (int k = 0; k < text.length(); k++) {
-      char ch = text.charAt(k);
-      if (!(Character.isLetterOrDigit(ch) || ch == '.' || ch == '_')) return false;
-    }
-    return !text.isEmpty();
   }
 }

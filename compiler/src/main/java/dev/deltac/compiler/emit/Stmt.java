@@ -32,12 +32,6 @@ sealed interface Stmt {
   /** A line comment; the text is made safe by {@link SourceText#comment}. */
   record Comment(String text) implements Stmt {}
 
-  /** TRANSITIONAL: one line of text from a kernel not yet built as a tree. */
-  record Raw(String line) implements Stmt {}
-
-  /** TRANSITIONAL: {@code header { body } else { orElse }} with a text header. */
-  record RawOpen(String header, Block body, Block orElse) implements Stmt {}
-
   /** A braced block: a scope of its own for the locals it declares. */
   record Block(List<Stmt> body) implements Stmt {
     public Block {

@@ -26,8 +26,7 @@ final class Trees {
       return false;
     }
     if (s instanceof Stmt.Comment || s instanceof Stmt.Continue) return false;
-    // TRANSITIONAL: text of kernels not yet built as trees may touch anything.
-    return true;
+    throw new IllegalStateException("unknown statement " + s);
   }
 
   static boolean mentions(Expr e, Set<String> fields) {
@@ -77,11 +76,6 @@ final class Trees {
     if (s instanceof Stmt.Block b) return estimate(b.body());
     if (s instanceof Stmt.Continue) return 5;
     if (s instanceof Stmt.Comment) return 0;
-    if (s instanceof Stmt.Raw r) return Units.estimate(r.line());
-    if (s instanceof Stmt.RawOpen r) {
-      return Units.estimate(r.header()) + estimate(r.body().body())
-          + (r.orElse() == null ? 0 : estimate(r.orElse().body()));
-    }
     throw new IllegalStateException("unknown statement " + s);
   }
 

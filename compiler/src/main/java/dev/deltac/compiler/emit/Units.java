@@ -25,52 +25,9 @@ final class Units {
       List<Stmt> s = c.stmts();
       return new Unit(s, Trees.estimate(s));
     }
-
-    /** TRANSITIONAL: a unit from text, one raw line per line. */
-    static Unit of(String text) {
-      List<Stmt> s = new ArrayList<>();
-      if (!text.isEmpty()) {
-        String t = text.endsWith("\n") ? text.substring(0, text.length() - 1) : text;
-        for (String line : t.split("\n", -1)) s.add(new Stmt.Raw(line));
-      }
-      return new Unit(s, Units.estimate(text));
-    }
   }
 
   private Units() {}
-
-  /** TRANSITIONAL: a unit as text. */
-  static String text(Unit u) {
-    return Render.stmts(u.code(), Render.Scope.method(new com.palantir.javapoet.NameAllocator())).toString();
-  }
-
-  /**
-   * A rough bytecode estimate from source text: about 3 bytes per name or number (a load, a
-   * getfield or a constant) and 1 per operator, plus a little per statement and loop.
-   */
-  static int estimate(String code) {
-    int bytes = 0;
-    int k = 0;
-    int n = code.length();
-    while (k < n) {
-      char ch = code.charAt(k);
-      if (ch == '/' && k + 1 < n && code.charAt(k + 1) == '/') {
-        while (k < n && code.charAt(k) != '\n') k++;
-        continue;
-      }
-      if (Character.isJavaIdentifierStart(ch) || Character.isDigit(ch)) {
-        int start = k;
-        while (k < n && (Character.isJavaIdentifierPart(code.charAt(k)) || code.charAt(k) == '.')) k++;
-        String tok = code.substring(start, k);
-        bytes += tok.equals("for") ? 12 : tok.contains(".") && Character.isLetter(tok.charAt(0)) ? 4 : 3;
-        continue;
-      }
-      if (ch == ';' || ch == '[' || ch == '?') bytes += 2;
-      else if ("+-*/%<>=!&|(".indexOf(ch) >= 0) bytes += 1;
-      k++;
-    }
-    return bytes;
-  }
 
   /**
    * Methods {@code name0(), name1(), ...} holding the units in order, and the statements that call
