@@ -1,5 +1,5 @@
 /*
- * The .nn language (../shared/spec/dsl.md, sections 1-7).
+ * The .nn language (docs/LANGUAGE.md).
  *
  * Statements end at a newline or ';'. Newlines inside (...) and [...] are not terminators: the
  * lexer counts open brackets and drops NL tokens while any is open. '{' and '}' reset the count,

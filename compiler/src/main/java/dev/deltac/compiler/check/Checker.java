@@ -29,7 +29,7 @@ import java.util.Set;
  * are reported; an expression whose operand already failed gets no error of its own, and an
  * undefined name is reported once per declaration.
  *
- * <p>Limits (documented in docs/LANGUAGE-NOTES.md): a single tensor and the sum of a model's
+ * <p>Limits (documented in docs/LANGUAGE.md): a single tensor and the sum of a model's
  * parameter and activation elements are at most {@link ShapeRules#MAX_ELEMENTS}; nested loops
  * unroll to at most {@link #MAX_LOOP_ITERATIONS} iterations.
  */
