@@ -183,23 +183,24 @@ final class ClassParts {
    * only names in their bodies besides types, so they cannot collide with anything.
    */
   static void helpers(TypeSpec.Builder type, ClassContext ctx) {
-    Render.Scope scope = Render.Scope.method(ctx.names);
-    CodeBlock zero = Render.expr(ctx.num.lit(0), scope);
-    CodeBlock one = Render.expr(ctx.num.lit(1), scope);
     TypeName t = ctx.num.type();
     boolean f = ctx.num.isFloat;
     for (ClassContext.Helper h : ctx.helpers) {
       MethodSpec.Builder m = switch (h) {
         // branch-free, the same values as x > 0 ? x : 0 (docs/PERFORMANCE.md, fourth round)
         case RELU -> scalar("relu", t).addStatement("return $T.$N(x)", JavaTypes.MATH_FUNCTIONS, f ? "reluf" : "relu");
-        case STEP -> f ? scalar("step", t).addStatement("return $T.stepf(x)", JavaTypes.MATH_FUNCTIONS)
-            : scalar("step", t).addStatement("return x > 0 ? $L : $L", one, zero);
+        // float64 helpers call the interpreter's own definitions (the same bits); float32 keeps
+        // float arithmetic (a float elu rounds the expm1 before the product)
+        case STEP -> scalar("step", t).addStatement("return $T.$N(x)", JavaTypes.MATH_FUNCTIONS, f ? "stepf" : "step");
         case SQUARE -> scalar("square", t).addStatement("return x * x");
-        case LEAKY_RELU -> scalar("leakyRelu", t).addParameter(t, "alpha")
-            .addStatement("return x > 0 ? x : alpha * x");
-        case ELU -> scalar("elu", t).addParameter(t, "alpha")
-            .addStatement(f ? "return x > 0 ? x : alpha * (float) $T.expm1(x)"
-                : "return x > 0 ? x : alpha * $T.expm1(x)", JavaTypes.MATH);
+        case LEAKY_RELU -> f ? scalar("leakyRelu", t).addParameter(t, "alpha")
+            .addStatement("return x > 0 ? x : alpha * x")
+            : scalar("leakyRelu", t).addParameter(t, "alpha")
+            .addStatement("return $T.leakyRelu(x, alpha)", JavaTypes.MATH_FUNCTIONS);
+        case ELU -> f ? scalar("elu", t).addParameter(t, "alpha")
+            .addStatement("return x > 0 ? x : alpha * (float) $T.expm1(x)", JavaTypes.MATH)
+            : scalar("elu", t).addParameter(t, "alpha")
+            .addStatement("return $T.elu(x, alpha)", JavaTypes.MATH_FUNCTIONS);
         case SIGMOID -> scalar("sigmoid", t).addStatement("return $T.$N(x)", JavaTypes.MATH_FUNCTIONS, f ? "sigmoidf" : "sigmoid");
         case GELU -> scalar("gelu", t).addStatement("return $T.gelu(x)", JavaTypes.MATH_FUNCTIONS);
         case GELU_GRAD -> scalar("geluGrad", t).addStatement("return $T.geluGrad(x)", JavaTypes.MATH_FUNCTIONS);
