@@ -1,6 +1,7 @@
 package dev.deltac.compiler.ir;
 
 import dev.deltac.compiler.ast.Expr;
+import dev.deltac.compiler.check.Builtins;
 import dev.deltac.compiler.diag.SourceSpan;
 import dev.deltac.compiler.types.Shape;
 import java.util.ArrayList;
@@ -207,7 +208,19 @@ final class Calls {
     return e;
   }
 
+  /**
+   * The argument for the parameter named {@code name} (or, without one, the parameter at
+   * {@code position} of the signature), given by position or by name; null when left to its
+   * default. Reads the checker's binding when there is one.
+   */
   private Expr argExprOrNull(int position, String name) {
+    Builtins.BoundCall bound = l.boundCall(call);
+    if (bound != null && !bound.signature().variadic()) {
+      Builtins.Signature sig = bound.signature();
+      String p = name != null && sig.param(name).isPresent() ? name
+          : position < sig.params().size() ? sig.paramNames().get(position) : null;
+      return p == null ? null : bound.arg(p);
+    }
     if (name != null) {
       for (Expr.NamedArg na : call.named()) {
         if (na.name().name().equals(name)) return na.value();

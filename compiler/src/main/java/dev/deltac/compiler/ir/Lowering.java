@@ -44,6 +44,11 @@ public final class Lowering {
   }
 
   /** Lowers {@code decl}, which {@code check} found free of errors. */
+  /** The checker's binding of a builtin call's arguments to its parameters, or null. */
+  dev.deltac.compiler.check.Builtins.BoundCall boundCall(dev.deltac.compiler.ast.Expr.Call call) {
+    return check.call(call);
+  }
+
   public static Graph lower(Decl decl, CheckResult check) {
     Lowering l = new Lowering(check, decl);
     if (decl instanceof Decl.Model m) {
@@ -218,6 +223,17 @@ public final class Lowering {
   Node newParam(String name, Shape shape, SourceSpan span) {
     InitSpec init = layerInits.get(name);
     if (init == null) throw new IllegalStateException("the checker knows no layer param " + name);
+    // A layer in a loop body is one layer applied at every step (an RNN cell): its params are
+    // made at the first step and shared by the others.
+    for (Node existing : params) {
+      if (existing.attr().name().equals(name)) {
+        if (!existing.shape().equals(shape)) {
+          throw new IllegalStateException("layer param " + name + " is " + existing.shape() + " and " + shape);
+        }
+        env.put(name, existing);
+        return existing;
+      }
+    }
     Node p = param(name, shape, init, span);
     env.put(name, p);
     return p;

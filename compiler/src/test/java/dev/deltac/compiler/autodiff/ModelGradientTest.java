@@ -118,6 +118,18 @@ class ModelGradientTest {
               output r
               loss mse(r, y)
             }"""),
+        Arguments.of("a layer in a loop body shares its params across steps", """
+            model Cell {
+              input xs[3, 2]
+              target y[2]
+              state s[4] = zeros
+              for t in 0..3 {
+                s = dense(concat(s, xs[t]), 4, tanh)
+              }
+              o = dense(s, 2)
+              output o
+              loss mse(o, y)
+            }"""),
         Arguments.of("layer norm", """
             model Ln {
               input x[5]
