@@ -158,6 +158,28 @@ public final class SourceGenerator {
       return new GenerateResult(results, deleted);
     }
 
+    /**
+     * Compiles {@code file} named as {@code name} (its path under the source folder), so that
+     * generated sources hold no absolute path and are the same in any checkout. Diagnostics keep
+     * the absolute path, as javac's do, so that IDE consoles link them.
+     */
+    private static Compilation compileAs(Path file, String name) throws CompileException {
+      String text;
+      try {
+        text = java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+            .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+            .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+            .decode(java.nio.ByteBuffer.wrap(Files.readAllBytes(file))).toString();
+      } catch (IOException e) {
+        return Deltac.compile(file);
+      }
+      try {
+        return Deltac.compile(name, text);
+      } catch (CompileException e) {
+        return Deltac.compile(file);
+      }
+    }
+
     private String key(Path file) {
       Path root = request.sourceRoot();
       Path p = file.startsWith(root) ? root.relativize(file) : file;
@@ -187,7 +209,7 @@ public final class SourceGenerator {
 
       Compilation compilation;
       try {
-        compilation = Deltac.compile(file);
+        compilation = compileAs(file, key);
       } catch (CompileException e) {
         keepForRetry(key, old);
         Diagnostics d = e.diagnostics();

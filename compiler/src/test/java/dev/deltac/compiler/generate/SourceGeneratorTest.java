@@ -127,6 +127,23 @@ class SourceGeneratorTest {
   }
 
   @Test
+  void theSameModelInTwoCheckoutsGeneratesTheSameBytes(@TempDir Path other) throws IOException {
+    Path xor = write("com/acme/xor.nn", XOR);
+    assertTrue(SourceGenerator.generate(request(xor)).isOk());
+    Path p = other.resolve("elsewhere/src/com/acme/xor.nn");
+    Files.createDirectories(p.getParent());
+    Files.writeString(p, XOR);
+    GenerateRequest r2 = GenerateRequest.of(other.resolve("elsewhere/src"), List.of(p),
+        other.resolve("elsewhere/out"));
+    assertTrue(SourceGenerator.generate(r2).isOk());
+    String a = Files.readString(dir.resolve("out/com/acme/Xor.java"));
+    String b = Files.readString(other.resolve("elsewhere/out/com/acme/Xor.java"));
+    assertEquals(a, b);
+    assertFalse(a.contains(dir.toString()), "an absolute path in the generated source");
+    assertTrue(a.contains("com/acme/xor.nn:"), "sources cite the file under the source folder");
+  }
+
+  @Test
   void badFileGivesEveryDiagnosticWithPosition() throws IOException {
     Path bad = write("bad.nn", XOR.replace("sigmoid(W2 @ h", "sigmoid(W2 @ hiden"));
     GenerateResult r = SourceGenerator.generate(request(bad));
