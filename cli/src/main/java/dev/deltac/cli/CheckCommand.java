@@ -45,9 +45,7 @@ public final class CheckCommand implements Callable<Integer> {
    * each), on a random batch of 2 with the declared initializers, seed 1, on the generated
    * float64 class (or the reference interpreter).
    */
-  private boolean checkGradients(Path file, PrintWriter out, PrintWriter err) {
-    Compilation c = Compiling.compile(file, err);
-    if (c == null) return false;
+  private boolean checkGradients(Compilation c, PrintWriter out, PrintWriter err) {
     boolean ok = true;
     for (CompiledModel m : c.models()) {
       DoubleModel model = interpret ? new InterpretedModel(m.backwardWithInputs(), 2)
@@ -80,8 +78,14 @@ public final class CheckCommand implements Callable<Integer> {
     for (Path file : files) {
       FrontendResult r = Frontend.load(file);
       if (r.ok()) {
-        out.println(file + ": ok");
-        if (gradients && !checkGradients(file, out, err)) failed = true;
+        Compilation c = Compiling.compile(file, err);
+        if (c == null) {
+          failed = true;
+          continue;
+        }
+        int w = c.warnings().size();
+        out.println(file + ": ok" + (w == 0 ? "" : " (" + w + (w == 1 ? " warning)" : " warnings)")));
+        if (gradients && !checkGradients(c, out, err)) failed = true;
       } else {
         failed = true;
         err.print(r.diagnostics().format());

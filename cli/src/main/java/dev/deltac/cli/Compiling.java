@@ -10,10 +10,17 @@ import java.nio.file.Path;
 final class Compiling {
   private Compiling() {}
 
-  /** The compiled file, or null after printing why not to {@code err}. */
+  /**
+   * The compiled file, its warnings printed to {@code err}; or null after printing why not.
+   */
   static Compilation compile(Path file, PrintWriter err) {
     try {
-      return Deltac.compile(file);
+      Compilation c = Deltac.compile(file);
+      if (!c.warnings().isEmpty()) {
+        err.print(c.formatWarnings());
+        err.flush();
+      }
+      return c;
     } catch (CompileException e) {
       err.print(e.getMessage());
       if (!e.getMessage().endsWith("\n")) err.println();

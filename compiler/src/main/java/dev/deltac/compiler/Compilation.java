@@ -1,5 +1,8 @@
 package dev.deltac.compiler;
 
+import dev.deltac.compiler.diag.Diagnostic;
+import dev.deltac.compiler.diag.DiagnosticFormatter;
+import dev.deltac.compiler.diag.Diagnostics;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -8,11 +11,32 @@ public final class Compilation {
   private final String file;
   private final List<CompiledModel> models;
   private final List<CompiledFunction> functions;
+  private final List<Diagnostic> warnings = new ArrayList<>();
+  private final Diagnostics diagnostics;
 
-  Compilation(String file, List<CompiledModel> models, List<CompiledFunction> functions) {
+  Compilation(String file, List<CompiledModel> models, List<CompiledFunction> functions,
+      Diagnostics diagnostics) {
     this.file = file;
     this.models = List.copyOf(models);
     this.functions = List.copyOf(functions);
+    this.diagnostics = diagnostics;
+    for (Diagnostic d : diagnostics.sorted()) {
+      if (!d.isError()) warnings.add(d);
+    }
+  }
+
+  /**
+   * The warnings of the file (likely mistakes in a valid model, codes W8xx), sorted by position.
+   */
+  public List<Diagnostic> warnings() {
+    return List.copyOf(warnings);
+  }
+
+  /** The warnings as {@code FILE:LINE:COL: warning: MESSAGE [Wnnn]} with the source line; "" if none. */
+  public String formatWarnings() {
+    StringBuilder sb = new StringBuilder();
+    for (Diagnostic d : warnings) sb.append(DiagnosticFormatter.format(d, diagnostics.source(d.span().file())));
+    return sb.toString();
   }
 
   public String file() {

@@ -3,6 +3,7 @@ package dev.deltac.compiler;
 import dev.deltac.compiler.ast.Decl;
 import dev.deltac.compiler.check.TrainSpec;
 import dev.deltac.compiler.ir.Graph;
+import dev.deltac.compiler.ir.Lints;
 import dev.deltac.compiler.ir.Lowering;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -44,6 +45,7 @@ public final class Deltac {
     List<CompiledFunction> functions = new ArrayList<>();
     for (Decl d : r.program().decls()) {
       Graph lowered = Lowering.lower(d, r.check());
+      Lints.check(lowered, r.diagnostics());
       if (d instanceof Decl.Model) {
         TrainSpec train = r.check().info(d).train();
         models.add(new CompiledModel(r.program().file(), lowered, train));
@@ -51,6 +53,6 @@ public final class Deltac {
         functions.add(new CompiledFunction(r.program().file(), lowered));
       }
     }
-    return new Compilation(r.program().file(), models, functions);
+    return new Compilation(r.program().file(), models, functions, r.diagnostics());
   }
 }

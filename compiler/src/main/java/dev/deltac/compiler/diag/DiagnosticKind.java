@@ -4,7 +4,8 @@ package dev.deltac.compiler.diag;
  * Every diagnostic the front end can report, with a stable number and a message template
  * ({@link String#format} syntax). Numbers never change meaning; new kinds get new numbers.
  * 1xx: lexical and syntax; 2xx: names; 3xx: shapes; 4xx: statements and structure;
- * 5xx: calls and builtins; 6xx: sizes and limits; 7xx: train blocks; 9xx: internal.
+ * 5xx: calls and builtins; 6xx: sizes and limits; 7xx: train blocks; 8xx: warnings (likely
+ * mistakes in a valid model); 9xx: internal.
  */
 public enum DiagnosticKind {
   UNEXPECTED_CHARACTER(101, "unexpected character `%s`"),
@@ -57,6 +58,10 @@ public enum DiagnosticKind {
   TRAIN_KEY(701, "unknown train setting `%s`%s"),
   TRAIN_VALUE(702, "%s"),
   TRAIN_DUPLICATE(703, "train setting `%s` is already given at line %d"),
+
+  DOUBLE_ACTIVATION(801, "%s", Severity.WARNING),
+  PARAM_NOT_IN_LOSS(802, "param `%s` does not affect the loss: it gets no gradient and never trains", Severity.WARNING),
+  UNUSED_INPUT(803, "input `%s` is used by neither the outputs nor the loss", Severity.WARNING),
 
   INTERNAL(901, "internal compiler error: %s");
 
