@@ -59,8 +59,9 @@ public record GenerateResult(List<FileResult> files, List<Path> deleted) {
    */
   public record FileResult(Path source, Status status, List<Path> outputs,
       List<Diagnostic> diagnostics, List<String> errors, List<MethodSize> methods,
-      List<MethodSize> oversized) {
+      List<MethodSize> oversized, List<String> warnings) {
     public FileResult {
+      warnings = List.copyOf(warnings);
       outputs = List.copyOf(outputs);
       diagnostics = List.copyOf(diagnostics);
       errors = List.copyOf(errors);

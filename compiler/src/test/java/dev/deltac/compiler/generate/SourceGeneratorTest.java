@@ -144,6 +144,17 @@ class SourceGeneratorTest {
   }
 
   @Test
+  void warningsComeWithTheGeneratedFile() throws IOException {
+    Path f = write("w.nn", XOR.replace("param b2[1]", "param b2[1]\n  param unused[3]"));
+    GenerateResult r = SourceGenerator.generate(request(f));
+    assertTrue(r.isOk(), r.toString());
+    List<String> w = r.files().get(0).warnings();
+    assertEquals(1, w.size(), w.toString());
+    assertTrue(w.get(0).startsWith(f + ":8:3: warning: param `unused` does not affect the loss"), w.get(0));
+    assertTrue(w.get(0).endsWith("^"), w.get(0));
+  }
+
+  @Test
   void badFileGivesEveryDiagnosticWithPosition() throws IOException {
     Path bad = write("bad.nn", XOR.replace("sigmoid(W2 @ h", "sigmoid(W2 @ hiden"));
     GenerateResult r = SourceGenerator.generate(request(bad));
