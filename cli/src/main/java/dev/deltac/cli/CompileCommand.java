@@ -60,6 +60,7 @@ public final class CompileCommand implements Callable<Integer> {
       if (f.status().isOk()) {
         for (String w : f.warnings()) err.println(w);
         for (Path p : f.outputs()) out.println("wrote " + p);
+        for (String m : f.summaries()) out.println(m);
       } else {
         for (String e : f.errors()) {
           err.print(e);

@@ -205,7 +205,7 @@ public final class SourceGenerator {
         for (String o : old.outputs()) claimed.put(o, file);
         newState.put(key, old);
         return new FileResult(file, Status.UP_TO_DATE, outputs, List.of(), List.of(), List.of(),
-            List.of(), List.of());
+            List.of(), List.of(), List.of());
       }
 
       Compilation compilation;
@@ -276,7 +276,7 @@ public final class SourceGenerator {
       if (!oversized.isEmpty()) {
         keepForRetry(key, old);
         return new FileResult(file, Status.TOO_LARGE, List.of(), List.of(), errors, methods,
-            oversized, List.of());
+            oversized, List.of(), List.of());
       }
 
       for (Map.Entry<String, String> s : sources.entrySet()) {
@@ -288,7 +288,14 @@ public final class SourceGenerator {
       if (old != null) deleteOutputs(old.outputs(), outputs);
       newState.put(key, new Entry(hash, options, outputs));
       return new FileResult(file, Status.GENERATED, resolve(outputs), compilation.warnings(),
-          List.of(), methods, List.of(), warnings(file, compilation));
+          List.of(), methods, List.of(), warnings(file, compilation), summaries(compilation));
+    }
+
+    /** One line per model of the file: its params and FLOPs ({@link CompiledModel#summary}). */
+    private static List<String> summaries(Compilation c) {
+      List<String> out = new ArrayList<>();
+      for (CompiledModel m : c.models()) out.add(m.summary());
+      return out;
     }
 
     /** The file's warnings, formatted with its path as given (absolute, as javac's are). */
@@ -310,7 +317,7 @@ public final class SourceGenerator {
 
     private FileResult invalid(Path file, List<Diagnostic> diagnostics, List<String> errors) {
       return new FileResult(file, Status.INVALID, List.of(), diagnostics, errors, List.of(),
-          List.of(), List.of());
+          List.of(), List.of(), List.of());
     }
 
     private boolean upToDate(Path file, Entry e, String hash, String options) throws IOException {
