@@ -93,6 +93,8 @@ public final class Rules {
       // Reductions and vector functions.
       case SUM -> unary((b, y, g) -> b.broadcast(g, y.input(0).shape()));
       case BROADCAST -> unary((b, y, g) -> b.sum(g));
+      case BROADCAST_TO -> unary((b, y, g) -> b.sumTo(g, y.input(0).shape()));
+      case SUM_TO -> unary((b, y, g) -> b.broadcastTo(g, y.input(0).shape()));
       case SOFTMAX -> unary((b, y, g) -> b.mul(y, b.sub(g, b.sum(b.mul(g, y)))));
       case LOG_SOFTMAX -> unary((b, y, g) -> b.sub(g, b.mul(b.unary(Op.EXP, y), b.sum(g))));
       case LOGSUMEXP -> unary((b, y, g) -> b.mul(g, b.unary(Op.SOFTMAX, y.input(0))));

@@ -1,6 +1,7 @@
 package dev.deltac.compiler.interp;
 
 import dev.deltac.compiler.ir.Attr;
+import dev.deltac.compiler.ir.BroadcastGeometry;
 import dev.deltac.compiler.ir.Node;
 import dev.deltac.compiler.ir.Op;
 import dev.deltac.compiler.types.Shape;
@@ -55,6 +56,19 @@ public final class Kernels {
       case BROADCAST -> {
         double[] out = new double[size];
         java.util.Arrays.fill(out, in[0][0]);
+        yield out;
+      }
+      case BROADCAST_TO -> {
+        int[] map = BroadcastGeometry.of(n.input(0).shape(), n.shape()).smallIndexOfLarge();
+        double[] out = new double[size];
+        for (int o = 0; o < size; o++) out[o] = in[0][map[o]];
+        yield out;
+      }
+      case SUM_TO -> {
+        // Each target element sums its sources in the operand's row-major order.
+        int[] map = BroadcastGeometry.of(n.shape(), n.input(0).shape()).smallIndexOfLarge();
+        double[] out = new double[size];
+        for (int o = 0; o < map.length; o++) out[map[o]] += in[0][o];
         yield out;
       }
       case SOFTMAX -> {
@@ -160,7 +174,7 @@ public final class Kernels {
       case STEP -> MathFunctions.step(x);
       case GELU_GRAD -> MathFunctions.geluGrad(x);
       case INPUT, TARGET, PARAM, CONST, SEED, ADD, SUB, MUL, DIV, POW, MAX, MIN, LT, LE, GT, GE,
-          EQ, NE, WHERE, SUM, BROADCAST, SOFTMAX, LOG_SOFTMAX, LOGSUMEXP, MATMUL, TRANSPOSE,
+          EQ, NE, WHERE, SUM, BROADCAST, BROADCAST_TO, SUM_TO, SOFTMAX, LOG_SOFTMAX, LOGSUMEXP, MATMUL, TRANSPOSE,
           OUTER, INDEX, SLICE, PAD_FIRST, CONCAT, RESHAPE, MSE, BCE, BCE_LOGITS, CROSS_ENTROPY,
           SOFTMAX_CE, HUBER, CONV2D, CONV2D_GRAD_INPUT, CONV2D_GRAD_KERNEL, MAXPOOL2D,
           MAXPOOL2D_GRAD, AVGPOOL2D, AVGPOOL2D_GRAD, DROPOUT_MASK, DELTA ->
@@ -186,7 +200,7 @@ public final class Kernels {
       case NE -> a != b ? 1 : 0;
       case INPUT, TARGET, PARAM, CONST, SEED, NEG, EXP, LOG, SQRT, ABS, SIN, COS, TANH, SIGMOID,
           RELU, LEAKY_RELU, ELU, GELU, SOFTPLUS, SQUARE, SIGN, STEP, GELU_GRAD, WHERE, SUM,
-          BROADCAST, SOFTMAX, LOG_SOFTMAX, LOGSUMEXP, MATMUL, TRANSPOSE, OUTER, INDEX, SLICE,
+          BROADCAST, BROADCAST_TO, SUM_TO, SOFTMAX, LOG_SOFTMAX, LOGSUMEXP, MATMUL, TRANSPOSE, OUTER, INDEX, SLICE,
           PAD_FIRST, CONCAT, RESHAPE, MSE, BCE, BCE_LOGITS, CROSS_ENTROPY, SOFTMAX_CE, HUBER,
           CONV2D, CONV2D_GRAD_INPUT, CONV2D_GRAD_KERNEL, MAXPOOL2D, MAXPOOL2D_GRAD, AVGPOOL2D,
           AVGPOOL2D_GRAD, DROPOUT_MASK, DELTA ->
@@ -235,7 +249,7 @@ public final class Kernels {
       }
       case INPUT, TARGET, PARAM, CONST, SEED, NEG, EXP, LOG, SQRT, ABS, SIN, COS, TANH, SIGMOID,
           RELU, LEAKY_RELU, ELU, GELU, SOFTPLUS, SQUARE, SIGN, STEP, GELU_GRAD, ADD, SUB, MUL,
-          DIV, POW, MAX, MIN, LT, LE, GT, GE, EQ, NE, WHERE, SUM, BROADCAST, SOFTMAX, LOG_SOFTMAX,
+          DIV, POW, MAX, MIN, LT, LE, GT, GE, EQ, NE, WHERE, SUM, BROADCAST, BROADCAST_TO, SUM_TO, SOFTMAX, LOG_SOFTMAX,
           LOGSUMEXP, MATMUL, TRANSPOSE, OUTER, INDEX, SLICE, PAD_FIRST, CONCAT, RESHAPE, CONV2D,
           CONV2D_GRAD_INPUT, CONV2D_GRAD_KERNEL, MAXPOOL2D, MAXPOOL2D_GRAD, AVGPOOL2D,
           AVGPOOL2D_GRAD, DROPOUT_MASK, DELTA ->

@@ -17,17 +17,44 @@ public final class ShapeRules {
   private ShapeRules() {}
 
   /**
-   * Elementwise {@code + - * / ^}, {@code max}, {@code min}, {@code pow}, comparisons: a scalar
-   * broadcasts against anything, otherwise the shapes must be equal.
+   * Elementwise {@code + - * / ^}, {@code max}, {@code min}, {@code pow}, comparisons: NumPy
+   * broadcasting. Shapes are aligned at the last axis; on each axis the sizes must be equal, or
+   * one of them 1 (or missing, for the shorter shape), which stretches. A scalar broadcasts
+   * against anything.
    */
   public static Shape broadcast(String op, Shape a, Shape b) {
     if (a.isScalar()) return b;
     if (b.isScalar()) return a;
-    if (!a.equals(b)) {
-      throw new ShapeException(op + " of " + a + " and " + b
-          + ": shapes must be equal, or one must be a scalar");
+    if (a.equals(b)) return a;
+    int rank = Math.max(a.rank(), b.rank());
+    long[] out = new long[rank];
+    for (int k = 0; k < rank; k++) {
+      int da = dimFromEnd(a, rank - 1 - k);
+      int db = dimFromEnd(b, rank - 1 - k);
+      if (da != db && da != 1 && db != 1) {
+        throw new ShapeException(op + " of " + a + " and " + b + ": axis " + k + " of the result"
+            + " has sizes " + da + " and " + db + "; shapes broadcast when, aligned at the last"
+            + " axis, each pair of sizes is equal or one of them is 1 (or missing)");
+      }
+      out[k] = Math.max(da, db);
     }
-    return a;
+    return of(op + " of " + a + " and " + b, out);
+  }
+
+  /** Size of axis {@code rank - 1 - fromEnd} of s, or 1 when s has no such axis. */
+  private static int dimFromEnd(Shape s, int fromEnd) {
+    int k = s.rank() - 1 - fromEnd;
+    return k < 0 ? 1 : s.dim(k);
+  }
+
+  /** True when {@code from} stretches to {@code to} by NumPy's rules (a scalar to anything). */
+  public static boolean broadcastsTo(Shape from, Shape to) {
+    if (from.rank() > to.rank()) return false;
+    for (int k = 0; k < from.rank(); k++) {
+      int d = from.dim(from.rank() - 1 - k);
+      if (d != 1 && d != to.dim(to.rank() - 1 - k)) return false;
+    }
+    return true;
   }
 
   /** {@code [m,n]@[n] -> [m]}, {@code [m,n]@[n,p] -> [m,p]}, {@code [n]@[n,p] -> [p]}, {@code [n]@[n] -> []}. */
@@ -85,14 +112,14 @@ public final class ShapeRules {
     return of("outer of " + a + " and " + b, a.dim(0), b.dim(0));
   }
 
-  /** {@code where(mask, a, b)}: all three broadcast together. */
+  /** {@code where(mask, a, b)}: all three broadcast together (NumPy's rules). */
   public static Shape where(Shape mask, Shape a, Shape b) {
-    Shape ab = broadcast("where", a, b);
     try {
-      return broadcast("where", mask, ab);
+      return broadcast("where", mask, broadcast("where", a, b));
     } catch (ShapeException e) {
       throw new ShapeException("where with mask " + mask + " and values " + a + ", " + b
-          + ": shapes must be equal, or scalars");
+          + ": the three shapes do not broadcast together (aligned at the last axis, each"
+          + " size must be equal or 1)");
     }
   }
 

@@ -156,4 +156,30 @@ class CheckerTest {
       assertTrue(all.contains(e), () -> e + " not in\n" + all);
     }
   }
+
+  @Test
+  void numpyBroadcastingAcceptsStretchableShapesAndNamesBothShapesOtherwise() {
+    FrontendResult r = ok("""
+        model M {
+          input x[4, 3]; target y[2, 4, 3]
+          param b[3]; param s[4, 1]; param u[2, 1, 3]
+          z = x * s + b - u
+          w = where(x > b, z, s)
+          output z; loss mse(w, y)
+        }""");
+    Decl model = r.program().decls().get(0);
+    assertEquals(Shape.of(2, 4, 3), r.check().shapeOf(bind(model, "z").value()));
+    assertEquals(Shape.of(2, 4, 3), r.check().shapeOf(bind(model, "w").value()));
+    String e = errors("""
+        model M {
+          input x[4, 3]; target y[4, 3]
+          param b[4]
+          z = x + b
+          w = where(x > 0, x, b)
+          output z; loss mse(z, y)
+        }""");
+    assertTrue(e.contains("t.nn:4:9: error: elementwise `+` of [4, 3] and [4]: axis 1 of the result"
+        + " has sizes 3 and 4"), e);
+    assertTrue(e.contains("where with mask [4, 3] and values [4, 3], [4]"), e);
+  }
 }

@@ -1,0 +1,47 @@
+package dev.deltac.compiler.testing;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Small models of the second edition's tensor features (broadcasting, axes), shared by the
+ * finite-difference test of whole models and the generated-code-against-interpreter test.
+ */
+public final class TensorModels {
+  private TensorModels() {}
+
+  /** Name to source. */
+  public static Map<String, String> all() {
+    Map<String, String> m = new LinkedHashMap<>();
+    m.put("broadcasting", """
+        model Bc {
+          input  xs[4, 3]
+          target y[4, 3]
+          param  b[3]
+          param  s[4, 1] = uniform(0.5, 1.5)
+          param  W[3, 3]
+          param  r[1, 3]
+          param  u[2, 1, 3]
+          h = tanh(xs * s + b)               # [4, 3] * [4, 1] + [3]
+          z = h @ W + r                      # [4, 3] + [1, 3]
+          g = where(z > b, z, s * 0.5)       # mask [4, 3], values [4, 3] and [4, 1]
+          q = max(g, b) - z / (s * s + 1) + 1
+          t = sum(u * s, 0)                  # not an axis yet: [2, 4, 3] summed whole
+          o = q + t * 0.01 + b * r - s
+          output o
+          loss mse(o, y)
+        }""".replace("sum(u * s, 0)", "sum(u * s)"));
+    m.put("broadcasting before a large dense layer (batched pass)", """
+        model BcWide {
+          input  xs[4, 10]
+          target y[3]
+          param  b[10]
+          param  s[4, 1] = uniform(0.5, 1.5)
+          h = dense(flatten(xs * s + b), 40, tanh)
+          o = dense(h, 3)
+          output o
+          loss mse(o, y)
+        }""");
+    return m;
+  }
+}
