@@ -46,7 +46,9 @@ public final class Builtins {
     /** a list of positive integer literals, {@code [2, 3]} */
     DIMS,
     /** {@code true} or {@code false} */
-    BOOL
+    BOOL,
+    /** an axis: an integer literal, possibly negated (counting from the end) */
+    AXIS
   }
 
   /** The default of an optional parameter. */
@@ -177,13 +179,14 @@ public final class Builtins {
     fn("clamp", Category.ELEMENTWISE, t("x"), req("lo", ArgKind.NUMBER), req("hi", ArgKind.NUMBER));
     fn("where", Category.ELEMENTWISE, req("mask", ArgKind.MASK), t("a"), t("b"));
 
-    fn("sum", Category.REDUCTION, t("x"));
-    fn("mean", Category.REDUCTION, t("x"));
-    fn("logsumexp", Category.REDUCTION, t("v"));
+    fn("sum", Category.REDUCTION, t("x"), allAxes());
+    fn("mean", Category.REDUCTION, t("x"), allAxes());
+    fn("amax", Category.REDUCTION, t("x"), allAxes());
+    fn("logsumexp", Category.REDUCTION, t("v"), allAxes());
     fn("dot", Category.REDUCTION, t("a"), t("b"));
     fn("outer", Category.VECTOR, t("a"), t("b"));
-    fn("softmax", Category.VECTOR, t("v"));
-    fn("log_softmax", Category.VECTOR, t("v"));
+    fn("softmax", Category.VECTOR, t("v"), new Param("axis", ArgKind.AXIS, new Default.Number(-1)));
+    fn("log_softmax", Category.VECTOR, t("v"), new Param("axis", ArgKind.AXIS, new Default.Number(-1)));
     fn("transpose", Category.VECTOR, t("m"));
     FUNCTIONS.put("concat", new Signature("concat", Category.VECTOR, List.of(t("a"), t("b")), true));
     fn("reshape", Category.VECTOR, t("x"), req("dims", ArgKind.DIMS));
@@ -235,6 +238,11 @@ public final class Builtins {
 
   private static Param t(String name) {
     return new Param(name, ArgKind.TENSOR, null);
+  }
+
+  /** {@code axis=all}: a reduction over every element unless an axis is given. */
+  private static Param allAxes() {
+    return new Param("axis", ArgKind.AXIS, new Default.Symbol("all"));
   }
 
   private static Param req(String name, ArgKind kind) {

@@ -151,6 +151,17 @@ final class CallChecker {
         dimList = dims;
         return true;
       }
+      case AXIS -> {
+        Double v = checker.number(a);
+        if (v == null) return false;
+        if (v != Math.rint(v) || Math.abs(v) > Integer.MAX_VALUE) {
+          diags.error(DiagnosticKind.BAD_ARGUMENT, a.span(), where + " must be an integer literal"
+              + " (negative counts from the last axis), got " + v);
+          return false;
+        }
+        ints.put(p.name(), v.longValue());
+        return true;
+      }
       case BOOL -> {
         if (!(a instanceof Expr.Bool)) {
           diags.error(DiagnosticKind.BAD_ARGUMENT, a.span(), where + " must be `true` or `false`");
@@ -190,6 +201,10 @@ final class CallChecker {
         }
       case REDUCTION:
         if (name.equals("dot")) return checker.shapeRule(at, () -> ShapeRules.dot(tensors.get("a"), tensors.get("b")));
+        if (ints.get("axis") != null) {
+          long axis = ints.get("axis");
+          return checker.shapeRule(axisAt(at), () -> ShapeRules.reduceAxis(name, x, axis));
+        }
         return checker.shapeRule(at, () -> ShapeRules.reduce(name, x));
       case VECTOR:
         switch (name) {
@@ -201,6 +216,10 @@ final class CallChecker {
             return checker.shapeRule(at, () -> ShapeRules.reshape(x, dimList));
           case "flatten":
             return ShapeRules.flatten(x);
+          case "softmax", "log_softmax": {
+            long axis = ints.get("axis");
+            return checker.shapeRule(axisAt(at), () -> ShapeRules.alongAxis(name, x, axis));
+          }
           default:
             return checker.shapeRule(at, () -> ShapeRules.vector(name, x));
         }
@@ -209,6 +228,12 @@ final class CallChecker {
       default:
         throw new IllegalStateException(sig.category().toString());
     }
+  }
+
+  /** Where an axis error points: the axis argument when it is written, else the callee. */
+  private SourceSpan axisAt(SourceSpan callee) {
+    Expr a = bound.arg("axis");
+    return a == null ? callee : a.span();
   }
 
   private Shape layer(Signature sig, Expr.Call c, String binding, Shape x, SourceSpan at) {

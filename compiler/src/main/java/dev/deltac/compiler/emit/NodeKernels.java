@@ -58,6 +58,8 @@ final class NodeKernels {
       case SUM -> (m, o, cc) -> sum(m, Expr.field(o), cc);
       case BROADCAST_TO -> (m, o, cc) -> broadcastTo(m, Expr.field(o), cc);
       case SUM_TO -> (m, o, cc) -> sumTo(m, Expr.field(o), cc);
+      case MAX_TO -> (m, o, cc) -> maxTo(m, Expr.field(o), cc);
+      case LOGSUMEXP_TO -> (m, o, cc) -> logSumExpTo(m, Expr.field(o), cc);
       case SOFTMAX, LOG_SOFTMAX, LOGSUMEXP -> (m, o, cc) -> softmax(m, Expr.field(o), cc);
       case MATMUL, OUTER -> this::product;
       case DELTA -> (m, o, cc) -> linear.delta(m, Expr.field(o), a.plan.fused.get(m.id()), cc);
@@ -190,6 +192,36 @@ final class NodeKernels {
     boolean unroll = in.size() <= UNROLL_ELEMENTS;
     broadcastLoops(g, 0, Expr.i(0), Expr.i(0), unroll, c,
         (large, small) -> c.accumulate(Expr.at(o, small), a.at(in, large)));
+  }
+
+  /** o[small] = max(o[small], x[large]) over the large shape, after o = -infinity. */
+  private void maxTo(Node n, Expr o, Code c) {
+    Node in = n.input(0);
+    BroadcastGeometry g = BroadcastGeometry.of(n.shape(), in.shape());
+    Expr negInf = num.cast(new Expr.StaticField(JavaTypes.DOUBLE, "NEGATIVE_INFINITY"));
+    c.loop("i", n.size(), n.size() <= UNROLL_ELEMENTS, i -> c.assign(Expr.at(o, i), negInf));
+    boolean unroll = in.size() <= UNROLL_ELEMENTS;
+    broadcastLoops(g, 0, Expr.i(0), Expr.i(0), unroll, c,
+        (large, small) -> c.assign(Expr.at(o, small), math("max", Expr.at(o, small), a.at(in, large))));
+  }
+
+  /**
+   * The interpreter's log-sum-exp per target element: the max into o, Σ exp(x - max) in a double
+   * scratch row (sources in row-major order), then o = max + log Σ (o itself when the max is
+   * infinite).
+   */
+  private void logSumExpTo(Node n, Expr o, Code c) {
+    Node in = n.input(0);
+    maxTo(n, o, c);
+    BroadcastGeometry g = BroadcastGeometry.of(n.shape(), in.shape());
+    Expr s = Expr.field(a.ctx.doubleScratch(n.size()));
+    boolean small = n.size() <= UNROLL_ELEMENTS;
+    c.loop("i", n.size(), small, i -> c.assign(Expr.at(s, i), Expr.i(0)));
+    broadcastLoops(g, 0, Expr.i(0), Expr.i(0), in.size() <= UNROLL_ELEMENTS, c,
+        (large, k) -> c.accumulate(Expr.at(s, k), math("exp", Expr.sub(a.at(in, large), Expr.at(o, k)))));
+    c.loop("i", n.size(), small, i -> c.assign(Expr.at(o, i), num.cast(Expr.paren(Expr.cond(
+        Expr.call(JavaTypes.DOUBLE, "isInfinite", Expr.at(o, i)), Expr.at(o, i),
+        Expr.add(Expr.at(o, i), math("log", Expr.at(s, i))))))));
   }
 
   /** One loop per merged axis of g, calling body with the large and the small element index. */

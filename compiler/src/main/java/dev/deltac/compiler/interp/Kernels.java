@@ -71,6 +71,25 @@ public final class Kernels {
         for (int o = 0; o < map.length; o++) out[map[o]] += in[0][o];
         yield out;
       }
+      case MAX_TO -> {
+        int[] map = BroadcastGeometry.of(n.shape(), n.input(0).shape()).smallIndexOfLarge();
+        double[] out = new double[size];
+        java.util.Arrays.fill(out, Double.NEGATIVE_INFINITY);
+        for (int o = 0; o < map.length; o++) out[map[o]] = Math.max(out[map[o]], in[0][o]);
+        yield out;
+      }
+      case LOGSUMEXP_TO -> {
+        // MathFunctions.logSumExp per target element, its sources in row-major order.
+        int[] map = BroadcastGeometry.of(n.shape(), n.input(0).shape()).smallIndexOfLarge();
+        double[] max = new double[size];
+        java.util.Arrays.fill(max, Double.NEGATIVE_INFINITY);
+        for (int o = 0; o < map.length; o++) max[map[o]] = Math.max(max[map[o]], in[0][o]);
+        double[] s = new double[size];
+        for (int o = 0; o < map.length; o++) s[map[o]] += Math.exp(in[0][o] - max[map[o]]);
+        double[] out = new double[size];
+        for (int i = 0; i < size; i++) out[i] = Double.isInfinite(max[i]) ? max[i] : max[i] + Math.log(s[i]);
+        yield out;
+      }
       case SOFTMAX -> {
         double lse = MathFunctions.logSumExp(in[0]);
         double[] out = new double[size];
@@ -174,7 +193,7 @@ public final class Kernels {
       case STEP -> MathFunctions.step(x);
       case GELU_GRAD -> MathFunctions.geluGrad(x);
       case INPUT, TARGET, PARAM, CONST, SEED, ADD, SUB, MUL, DIV, POW, MAX, MIN, LT, LE, GT, GE,
-          EQ, NE, WHERE, SUM, BROADCAST, BROADCAST_TO, SUM_TO, SOFTMAX, LOG_SOFTMAX, LOGSUMEXP, MATMUL, TRANSPOSE,
+          EQ, NE, WHERE, SUM, BROADCAST, BROADCAST_TO, SUM_TO, MAX_TO, LOGSUMEXP_TO, SOFTMAX, LOG_SOFTMAX, LOGSUMEXP, MATMUL, TRANSPOSE,
           OUTER, INDEX, SLICE, PAD_FIRST, CONCAT, RESHAPE, MSE, BCE, BCE_LOGITS, CROSS_ENTROPY,
           SOFTMAX_CE, HUBER, CONV2D, CONV2D_GRAD_INPUT, CONV2D_GRAD_KERNEL, MAXPOOL2D,
           MAXPOOL2D_GRAD, AVGPOOL2D, AVGPOOL2D_GRAD, DROPOUT_MASK, DELTA ->
@@ -200,7 +219,7 @@ public final class Kernels {
       case NE -> a != b ? 1 : 0;
       case INPUT, TARGET, PARAM, CONST, SEED, NEG, EXP, LOG, SQRT, ABS, SIN, COS, TANH, SIGMOID,
           RELU, LEAKY_RELU, ELU, GELU, SOFTPLUS, SQUARE, SIGN, STEP, GELU_GRAD, WHERE, SUM,
-          BROADCAST, BROADCAST_TO, SUM_TO, SOFTMAX, LOG_SOFTMAX, LOGSUMEXP, MATMUL, TRANSPOSE, OUTER, INDEX, SLICE,
+          BROADCAST, BROADCAST_TO, SUM_TO, MAX_TO, LOGSUMEXP_TO, SOFTMAX, LOG_SOFTMAX, LOGSUMEXP, MATMUL, TRANSPOSE, OUTER, INDEX, SLICE,
           PAD_FIRST, CONCAT, RESHAPE, MSE, BCE, BCE_LOGITS, CROSS_ENTROPY, SOFTMAX_CE, HUBER,
           CONV2D, CONV2D_GRAD_INPUT, CONV2D_GRAD_KERNEL, MAXPOOL2D, MAXPOOL2D_GRAD, AVGPOOL2D,
           AVGPOOL2D_GRAD, DROPOUT_MASK, DELTA ->
@@ -249,7 +268,7 @@ public final class Kernels {
       }
       case INPUT, TARGET, PARAM, CONST, SEED, NEG, EXP, LOG, SQRT, ABS, SIN, COS, TANH, SIGMOID,
           RELU, LEAKY_RELU, ELU, GELU, SOFTPLUS, SQUARE, SIGN, STEP, GELU_GRAD, ADD, SUB, MUL,
-          DIV, POW, MAX, MIN, LT, LE, GT, GE, EQ, NE, WHERE, SUM, BROADCAST, BROADCAST_TO, SUM_TO, SOFTMAX, LOG_SOFTMAX,
+          DIV, POW, MAX, MIN, LT, LE, GT, GE, EQ, NE, WHERE, SUM, BROADCAST, BROADCAST_TO, SUM_TO, MAX_TO, LOGSUMEXP_TO, SOFTMAX, LOG_SOFTMAX,
           LOGSUMEXP, MATMUL, TRANSPOSE, OUTER, INDEX, SLICE, PAD_FIRST, CONCAT, RESHAPE, CONV2D,
           CONV2D_GRAD_INPUT, CONV2D_GRAD_KERNEL, MAXPOOL2D, MAXPOOL2D_GRAD, AVGPOOL2D,
           AVGPOOL2D_GRAD, DROPOUT_MASK, DELTA ->

@@ -4,6 +4,7 @@ import dev.deltac.compiler.ast.Expr;
 import dev.deltac.compiler.check.Builtins;
 import dev.deltac.compiler.diag.SourceSpan;
 import dev.deltac.compiler.types.Shape;
+import dev.deltac.compiler.types.ShapeRules;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -56,16 +57,47 @@ final class Calls {
       case "clamp":
         return b.make(Op.MIN, span, b.make(Op.MAX, span, arg(0), arg(1)), arg(2));
       case "where": return b.make(Op.WHERE, span, arg(0), arg(1), arg(2));
-      case "sum": return b.make(Op.SUM, span, arg(0));
+      case "sum": {
+        Node x = arg(0);
+        Integer k = axis(x);
+        return k == null ? b.make(Op.SUM, span, x) : alongAxis(Op.SUM_TO, x, k);
+      }
       case "mean": {
         Node x = arg(0);
+        Integer k = axis(x);
+        if (k != null) {
+          return b.make(Op.MUL, span, alongAxis(Op.SUM_TO, x, k), b.scalar(1.0 / x.shape().dim(k)));
+        }
         return b.make(Op.MUL, span, b.make(Op.SUM, span, x), b.scalar(1.0 / x.size()));
+      }
+      case "amax": {
+        Node x = arg(0);
+        Integer k = axis(x);
+        if (k != null) return alongAxis(Op.MAX_TO, x, k);
+        return x.shape().isScalar() ? x : b.make(Op.MAX_TO, Attr.ints(new int[0]), span, x);
       }
       case "dot": return b.make(Op.MATMUL, Attr.ints(0, 0), span, arg(0), arg(1));
       case "outer": return b.make(Op.OUTER, span, arg(0), arg(1));
-      case "softmax": return unary(Op.SOFTMAX);
-      case "log_softmax": return unary(Op.LOG_SOFTMAX);
-      case "logsumexp": return unary(Op.LOGSUMEXP);
+      case "softmax":
+      case "log_softmax": {
+        Node x = arg(0);
+        Integer given = axis(x);
+        int k = given == null ? x.shape().rank() - 1 : given;
+        boolean soft = f.equals("softmax");
+        if (x.shape().rank() == 1) return b.make(soft ? Op.SOFTMAX : Op.LOG_SOFTMAX, span, x);
+        // Along an axis of a tensor: x - logsumexp(x, axis, keepdims) broadcast back.
+        Shape keep = ShapeRules.keepAxis(x.shape(), k);
+        Node lse = keep.equals(x.shape()) ? x
+            : b.make(Op.LOGSUMEXP_TO, Attr.ints(keep.dims()), span, x);
+        Node shifted = b.make(Op.SUB, span, x, lse);
+        return soft ? b.make(Op.EXP, span, shifted) : shifted;
+      }
+      case "logsumexp": {
+        Node x = arg(0);
+        Integer k = axis(x);
+        if (k == null || x.shape().rank() == 1) return b.make(Op.LOGSUMEXP, span, x);
+        return alongAxis(Op.LOGSUMEXP_TO, x, k);
+      }
       case "transpose": return unary(Op.TRANSPOSE);
       case "concat": {
         List<Node> parts = new ArrayList<>();
@@ -97,6 +129,29 @@ final class Calls {
       default:
         throw new IllegalStateException("no lowering for function " + f);
     }
+  }
+
+  /** The {@code axis} argument as an index from 0 (a negative one counts from the end), or null. */
+  private Integer axis(Node x) {
+    Expr e = argExprOrNull(1, "axis");
+    return e == null ? null : ShapeRules.axis(call.callee().name(), x.shape(), l.integer(e));
+  }
+
+  /**
+   * A reduction of x along axis k ({@code SUM_TO}, {@code MAX_TO} or {@code LOGSUMEXP_TO} down
+   * to the shape with axis k of size 1), then that axis removed.
+   */
+  private Node alongAxis(Op op, Node x, int k) {
+    Shape keep = ShapeRules.keepAxis(x.shape(), k);
+    Node r;
+    if (keep.equals(x.shape())) {
+      r = x; // an axis of size 1: the sum, max or log-sum-exp of one element is that element
+    } else if (op == Op.SUM_TO) {
+      r = b.sumTo(x, keep);
+    } else {
+      r = b.make(op, Attr.ints(keep.dims()), span, x);
+    }
+    return reshape(r, ShapeRules.reduceAxis(call.callee().name(), x.shape(), k));
   }
 
   private Node unary(Op op) {

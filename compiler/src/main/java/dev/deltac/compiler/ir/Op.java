@@ -9,8 +9,8 @@ package dev.deltac.compiler.ir;
  * <p>Attributes ({@link Attr}) by op: leaves carry their name; {@code CONST} its values;
  * {@code LEAKY_RELU}, {@code ELU} and {@code HUBER} a scalar parameter; {@code MATMUL} two flags
  * (transpose left, transpose right); {@code INDEX} {@code [i]}; {@code SLICE} {@code [from, to]};
- * {@code PAD_FIRST} {@code [before, after]}; {@code RESHAPE}, {@code BROADCAST}, {@code BROADCAST_TO} and
- * {@code SUM_TO} the target dims; convolution and pooling {@code [stride, padding]} or {@code [size, stride]}.
+ * {@code PAD_FIRST} {@code [before, after]}; {@code RESHAPE}, {@code BROADCAST}, {@code BROADCAST_TO},
+ * {@code SUM_TO}, {@code MAX_TO} and {@code LOGSUMEXP_TO} the target dims; convolution and pooling {@code [stride, padding]} or {@code [size, stride]}.
  */
 public enum Op {
   // Leaves.
@@ -61,6 +61,16 @@ public enum Op {
    * it, in the operand's row-major order ({@link BroadcastGeometry}).
    */
   SUM_TO(1, Kind.OTHER),
+  /**
+   * The largest element of the operand down to the shape in the attribute, as SUM_TO (amax
+   * along axes; the gradient is split evenly among tied maxima, as PyTorch's amax).
+   */
+  MAX_TO(1, Kind.OTHER),
+  /**
+   * log Σ exp of the operand down to the shape in the attribute, as SUM_TO, computed stably
+   * (max + log Σ exp(x - max), the max taken per target element).
+   */
+  LOGSUMEXP_TO(1, Kind.OTHER),
   SOFTMAX(1, Kind.OTHER), LOG_SOFTMAX(1, Kind.OTHER), LOGSUMEXP(1, Kind.OTHER),
   /** Matrix product in all four forms of dsl.md, with optional transposition of either side. */
   MATMUL(2, Kind.OTHER),

@@ -52,7 +52,7 @@ final class ShapeInference {
         require(!a.isScalar() && ShapeRules.broadcastsTo(a, to), op, a + " does not broadcast to " + to);
         yield to;
       }
-      case SUM_TO -> {
+      case SUM_TO, MAX_TO, LOGSUMEXP_TO -> {
         Shape a = in.get(0).shape();
         Shape to = Shape.of(attr.ints());
         require(ShapeRules.broadcastsTo(to, a), op, to + " does not broadcast to " + a);

@@ -61,7 +61,8 @@ public final class FlopCount {
       }
       case OUTER -> 2 * size;
       case DELTA -> 2 * n.input(0).shape().sizeLong() + 2 * size;
-      case SUM, SUM_TO, LOGSUMEXP -> n.input(0).shape().sizeLong();
+      case SUM, SUM_TO, MAX_TO, LOGSUMEXP -> n.input(0).shape().sizeLong();
+      case LOGSUMEXP_TO -> 3 * n.input(0).shape().sizeLong();
       case SOFTMAX, LOG_SOFTMAX -> 3 * size;
       case CONV2D -> {
         Shape w = n.input(1).shape();

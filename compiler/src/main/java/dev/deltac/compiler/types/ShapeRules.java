@@ -82,12 +82,49 @@ public final class ShapeRules {
     return Shape.of(a.dim(1), a.dim(0));
   }
 
-  /** {@code sum}, {@code mean}, {@code logsumexp} (of any non-empty tensor): a scalar. */
+  /**
+   * {@code sum}, {@code mean}, {@code amax}, {@code logsumexp} without an axis (of any tensor):
+   * every element, a scalar.
+   */
   public static Shape reduce(String op, Shape a) {
-    if (op.equals("logsumexp") && a.rank() != 1) {
-      throw new ShapeException("logsumexp of " + a + ": needs a vector [n]");
-    }
     return Shape.SCALAR;
+  }
+
+  /**
+   * An axis of a rank-{@code rank} shape, counting from the end when negative
+   * ({@code -1} is the last), as an index from 0; out of range throws, naming the shape.
+   */
+  public static int axis(String op, Shape a, long axis) {
+    int r = a.rank();
+    if (r == 0) {
+      throw new ShapeException(op + " of " + a + " along axis " + axis + ": a scalar has no axis");
+    }
+    if (axis < -r || axis >= r) {
+      throw new ShapeException(op + " of " + a + " along axis " + axis + ": axis out of range"
+          + " for rank " + r + " (axes " + (-r) + ".." + (r - 1) + ")");
+    }
+    return (int) (axis < 0 ? axis + r : axis);
+  }
+
+  /** {@code sum(x, axis=k)}, {@code mean}, {@code amax}, {@code logsumexp}: axis k removed. */
+  public static Shape reduceAxis(String op, Shape a, long axis) {
+    int k = axis(op, a, axis);
+    int[] out = new int[a.rank() - 1];
+    for (int i = 0, j = 0; i < a.rank(); i++) if (i != k) out[j++] = a.dim(i);
+    return Shape.of(out);
+  }
+
+  /** The shape {@code reduceAxis} keeps as size 1 (NumPy's {@code keepdims=True}). */
+  public static Shape keepAxis(Shape a, int k) {
+    int[] out = a.dims();
+    out[k] = 1;
+    return Shape.of(out);
+  }
+
+  /** {@code softmax(x, axis=k)}, {@code log_softmax}: the shape of x. */
+  public static Shape alongAxis(String op, Shape a, long axis) {
+    axis(op, a, axis);
+    return a;
   }
 
   /** {@code softmax}, {@code log_softmax}, {@code layer_norm}: {@code [n] -> [n]}. */

@@ -138,6 +138,12 @@ class OpGradientTest {
     s.add(custom("where broadcast mask [3, 1], values [4] and [3, 4]", Op.WHERE,
         (b, n) -> b.where(b.make(Op.GT, SourceSpan.NONE, b.constant(Shape.of(3, 1), 1, -1, 1),
             b.scalar(0)), n.get(0), n.get(1)), op(any, 4), op(any, 3, 4)));
+    // Reductions along axes (amax on distinct values, away from ties).
+    s.add(spec(Op.MAX_TO, Attr.ints(2, 1, 4), op(any, 2, 3, 4)));
+    s.add(spec(Op.MAX_TO, Attr.ints(new int[0]), op(any, 3, 4)));
+    s.add(spec(Op.MAX_TO, Attr.ints(1, 4), op(any, 3, 4)));
+    s.add(spec(Op.LOGSUMEXP_TO, Attr.ints(3, 1), op(any, 3, 4)));
+    s.add(spec(Op.LOGSUMEXP_TO, Attr.ints(2, 1, 4), op(any, 2, 3, 4)));
     s.add(spec(Op.SOFTMAX, op(any, 5)));
     s.add(spec(Op.LOG_SOFTMAX, op(any, 5)));
     s.add(spec(Op.LOGSUMEXP, op(any, 5)));

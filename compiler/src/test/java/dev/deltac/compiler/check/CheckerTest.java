@@ -158,6 +158,37 @@ class CheckerTest {
   }
 
   @Test
+  void axesOfReductionsAndSoftmax() {
+    FrontendResult r = ok("""
+        model M {
+          input x[2, 3, 4]; target y[2, 4]
+          a = sum(x, axis=1)
+          b = amax(x, axis=-1)
+          c = softmax(x, axis=0)
+          d = logsumexp(x, axis=-2) + mean(x, 1) + log_softmax(x)[0][0] + sum(b) + sum(c)
+          output d; loss mse(d, y)
+        }""");
+    Decl model = r.program().decls().get(0);
+    assertEquals(Shape.of(2, 4), r.check().shapeOf(bind(model, "a").value()));
+    assertEquals(Shape.of(2, 3), r.check().shapeOf(bind(model, "b").value()));
+    assertEquals(Shape.of(2, 3, 4), r.check().shapeOf(bind(model, "c").value()));
+    String e = errors("""
+        model M {
+          input x[2, 3]; target y[3]
+          a = sum(x, axis=2)
+          b = softmax(x, axis=-3)
+          c = mean(x, axis=0.5)
+          d = amax(x, axis=-2)
+          output d; loss mse(d, y)
+        }""");
+    assertTrue(e.contains("t.nn:3:19: error: sum of [2, 3] along axis 2: axis out of range for rank 2"
+        + " (axes -2..1)"), e);
+    assertTrue(e.contains("t.nn:4:23: error: softmax of [2, 3] along axis -3: axis out of range"), e);
+    assertTrue(e.contains("t.nn:5:20: error: `axis` of `mean` must be an integer literal"), e);
+    assertTrue(!e.contains("t.nn:6:"), e);
+  }
+
+  @Test
   void numpyBroadcastingAcceptsStretchableShapesAndNamesBothShapesOtherwise() {
     FrontendResult r = ok("""
         model M {

@@ -42,6 +42,22 @@ public final class TensorModels {
           output o
           loss mse(o, y)
         }""");
+    m.put("axes", """
+        model Ax {
+          input  xs[4, 3]
+          target y[4, 3]
+          param  W[3, 3]
+          param  u[2, 4, 3]
+          z = xs @ W                           # [4, 3]
+          p = softmax(z)                       # along the last axis
+          q = log_softmax(z, axis=0)
+          r = softmax(u + z, axis=-2)          # [2, 4, 3] along its middle axis
+          s = sum(z, axis=1) + mean(z, axis=-1) + logsumexp(z, axis=1) + amax(z, axis=1)  # [4]
+          t = amax(u, axis=0) + sum(r, axis=0) + mean(u, 0) + logsumexp(u, axis=0)      # [4, 3]
+          o = p + q * 0.1 + t * s[0] - reshape(s, [4, 1]) + logsumexp(z) + amax(z) * 0.5
+          output o
+          loss mse(o, y)
+        }""");
     return m;
   }
 }
