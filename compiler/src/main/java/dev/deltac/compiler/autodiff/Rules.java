@@ -133,6 +133,12 @@ public final class Rules {
         return out;
       };
       case RESHAPE -> unary((b, y, g) -> b.reshape(g, y.input(0).shape()));
+      case PERMUTE -> unary((b, y, g) -> {
+        int[] p = y.attr().ints();
+        int[] inverse = new int[p.length];
+        for (int i = 0; i < p.length; i++) inverse[p[i]] = i;
+        return b.make(Op.PERMUTE, Attr.ints(inverse), SourceSpan.NONE, g);
+      });
 
       // Losses: closed forms, so that fused pairs are stable.
       case MSE -> (b, n, g) -> {

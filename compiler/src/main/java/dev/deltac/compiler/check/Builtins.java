@@ -48,7 +48,9 @@ public final class Builtins {
     /** {@code true} or {@code false} */
     BOOL,
     /** an axis: an integer literal, possibly negated (counting from the end) */
-    AXIS
+    AXIS,
+    /** a list of axes, {@code [0, 2, 1]} (each as {@link #AXIS}) */
+    AXES
   }
 
   /** The default of an optional parameter. */
@@ -189,6 +191,8 @@ public final class Builtins {
     fn("log_softmax", Category.VECTOR, t("v"), new Param("axis", ArgKind.AXIS, new Default.Number(-1)));
     fn("transpose", Category.VECTOR, t("m"));
     FUNCTIONS.put("concat", new Signature("concat", Category.VECTOR, List.of(t("a"), t("b")), true));
+    FUNCTIONS.put("stack", new Signature("stack", Category.VECTOR, List.of(t("a"), t("b")), true));
+    fn("permute", Category.VECTOR, t("x"), req("axes", ArgKind.AXES));
     fn("reshape", Category.VECTOR, t("x"), req("dims", ArgKind.DIMS));
     fn("flatten", Category.VECTOR, t("x"));
 
@@ -313,9 +317,16 @@ public final class Builtins {
     String what = "`" + sig.name() + "`";
     if (sig.variadic()) {
       boolean ok = true;
+      Map<String, Expr> namedArgs = new LinkedHashMap<>();
       for (Expr.NamedArg n : named) {
+        if (sig.name().equals("concat") && n.name().name().equals("axis")
+            && !namedArgs.containsKey("axis")) {
+          namedArgs.put("axis", n.value()); // concat(a, b, ..., axis=k): its one named argument
+          continue;
+        }
         diags.error(DiagnosticKind.UNKNOWN_NAMED_ARG, n.name().span(), sig.name(), n.name().name(),
-            " (it takes only positional arguments: " + sig + ")");
+            sig.name().equals("concat") ? " (it takes positional arguments and `axis`: " + sig + ", axis=0)"
+                : " (it takes only positional arguments: " + sig + ")");
         ok = false;
       }
       if (positional.size() < sig.required()) {
@@ -323,7 +334,7 @@ public final class Builtins {
             + " arguments, but " + count(positional.size()) + " given: " + sig);
         ok = false;
       }
-      return ok ? new BoundCall(sig, Map.of(), Map.of(), positional) : null;
+      return ok ? new BoundCall(sig, namedArgs, Map.of(), positional) : null;
     }
     List<Param> params = sig.params();
     if (positional.size() > params.size()) {

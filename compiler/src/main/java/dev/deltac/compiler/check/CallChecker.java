@@ -60,8 +60,23 @@ final class CallChecker {
         ok &= s != null;
         parts.add(s);
       }
+      Expr axisArg = bound.arg("axis");
+      Long axis = 0L;
+      if (axisArg != null) {
+        Double v = checker.number(axisArg);
+        if (v == null) return null;
+        if (v != Math.rint(v) || Math.abs(v) > Integer.MAX_VALUE) {
+          diags.error(DiagnosticKind.BAD_ARGUMENT, axisArg.span(), "`axis` of `concat` must be an"
+              + " integer literal (negative counts from the last axis), got " + v);
+          return null;
+        }
+        axis = v.longValue();
+      }
       if (!ok) return null;
-      return checker.shapeRule(c.callee().span(), () -> ShapeRules.concat(parts));
+      if (name.equals("stack")) return checker.shapeRule(c.callee().span(), () -> ShapeRules.stack(parts));
+      long k = axis;
+      return checker.shapeRule(axisArg == null ? c.callee().span() : axisArg.span(),
+          () -> ShapeRules.concat(parts, k));
     }
     for (Param p : sig.params()) {
       Expr a = bound.arg(p.name());
@@ -162,6 +177,25 @@ final class CallChecker {
         ints.put(p.name(), v.longValue());
         return true;
       }
+      case AXES -> {
+        if (!(a instanceof Expr.ListLit l) || l.elements().isEmpty()) {
+          diags.error(DiagnosticKind.BAD_ARGUMENT, a.span(), where + " must be a list of axes such as `[1, 0]`");
+          return false;
+        }
+        long[] axes = new long[l.elements().size()];
+        for (int i = 0; i < axes.length; i++) {
+          Double v = checker.number(l.elements().get(i));
+          if (v == null) return false;
+          if (v != Math.rint(v) || Math.abs(v) > Integer.MAX_VALUE) {
+            diags.error(DiagnosticKind.BAD_ARGUMENT, l.elements().get(i).span(), where
+                + " must hold integer literals, got " + v);
+            return false;
+          }
+          axes[i] = v.longValue();
+        }
+        dimList = axes;
+        return true;
+      }
       case BOOL -> {
         if (!(a instanceof Expr.Bool)) {
           diags.error(DiagnosticKind.BAD_ARGUMENT, a.span(), where + " must be `true` or `false`");
@@ -216,6 +250,8 @@ final class CallChecker {
             return checker.shapeRule(at, () -> ShapeRules.reshape(x, dimList));
           case "flatten":
             return ShapeRules.flatten(x);
+          case "permute":
+            return checker.shapeRule(at, () -> ShapeRules.permute(x, dimList));
           case "softmax", "log_softmax": {
             long axis = ints.get("axis");
             return checker.shapeRule(axisAt(at), () -> ShapeRules.alongAxis(name, x, axis));

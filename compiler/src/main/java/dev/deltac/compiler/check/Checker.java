@@ -604,7 +604,7 @@ public final class Checker {
       return shapeRule(t.span(), () -> ShapeRules.transpose(a));
     }
     if (e instanceof Expr.If i) return ifExpr(i);
-    diags.error(DiagnosticKind.BAD_ARGUMENT, e.span(), "a list `[...]` is usable only as the dims of `reshape`");
+    diags.error(DiagnosticKind.BAD_ARGUMENT, e.span(), "a list `[...]` is usable only as the dims of `reshape` or the axes of `permute`");
     return null;
   }
 

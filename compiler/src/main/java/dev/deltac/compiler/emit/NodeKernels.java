@@ -57,6 +57,11 @@ final class NodeKernels {
       case MSE, BCE, BCE_LOGITS, CROSS_ENTROPY, SOFTMAX_CE, HUBER -> (m, o, cc) -> loss(m, Expr.field(o), cc);
       case SUM -> (m, o, cc) -> sum(m, Expr.field(o), cc);
       case BROADCAST_TO -> (m, o, cc) -> broadcastTo(m, Expr.field(o), cc);
+      case PERMUTE -> (m, o, cc) -> {
+        BroadcastGeometry g = BroadcastGeometry.permutation(m.input(0).shape(), m.attr().ints());
+        broadcastLoops(g, 0, Expr.i(0), Expr.i(0), m.size() <= UNROLL_ELEMENTS, cc,
+            (out, in) -> cc.assign(Expr.at(Expr.field(o), out), a.at(m.input(0), in)));
+      };
       case SUM_TO -> (m, o, cc) -> sumTo(m, Expr.field(o), cc);
       case MAX_TO -> (m, o, cc) -> maxTo(m, Expr.field(o), cc);
       case LOGSUMEXP_TO -> (m, o, cc) -> logSumExpTo(m, Expr.field(o), cc);

@@ -141,6 +141,12 @@ public final class Kernels {
         yield out;
       }
       case RESHAPE -> in[0].clone();
+      case PERMUTE -> {
+        int[] map = BroadcastGeometry.permutation(n.input(0).shape(), attr.ints()).smallIndexOfLarge();
+        double[] out = new double[size];
+        for (int o = 0; o < size; o++) out[o] = in[0][map[o]];
+        yield out;
+      }
       case CONV2D -> Convolution.forward(n, in[0], in[1]);
       case CONV2D_GRAD_INPUT -> Convolution.inputGrad(n, in[0], in[1]);
       case CONV2D_GRAD_KERNEL -> Convolution.kernelGrad(n, in[0], in[1]);
@@ -194,7 +200,7 @@ public final class Kernels {
       case GELU_GRAD -> MathFunctions.geluGrad(x);
       case INPUT, TARGET, PARAM, CONST, SEED, ADD, SUB, MUL, DIV, POW, MAX, MIN, LT, LE, GT, GE,
           EQ, NE, WHERE, SUM, BROADCAST, BROADCAST_TO, SUM_TO, MAX_TO, LOGSUMEXP_TO, SOFTMAX, LOG_SOFTMAX, LOGSUMEXP, MATMUL, TRANSPOSE,
-          OUTER, INDEX, SLICE, PAD_FIRST, CONCAT, RESHAPE, MSE, BCE, BCE_LOGITS, CROSS_ENTROPY,
+          OUTER, INDEX, SLICE, PAD_FIRST, CONCAT, RESHAPE, PERMUTE, MSE, BCE, BCE_LOGITS, CROSS_ENTROPY,
           SOFTMAX_CE, HUBER, CONV2D, CONV2D_GRAD_INPUT, CONV2D_GRAD_KERNEL, MAXPOOL2D,
           MAXPOOL2D_GRAD, AVGPOOL2D, AVGPOOL2D_GRAD, DROPOUT_MASK, DELTA ->
           throw new IllegalStateException("not unary: " + op);
@@ -220,7 +226,7 @@ public final class Kernels {
       case INPUT, TARGET, PARAM, CONST, SEED, NEG, EXP, LOG, SQRT, ABS, SIN, COS, TANH, SIGMOID,
           RELU, LEAKY_RELU, ELU, GELU, SOFTPLUS, SQUARE, SIGN, STEP, GELU_GRAD, WHERE, SUM,
           BROADCAST, BROADCAST_TO, SUM_TO, MAX_TO, LOGSUMEXP_TO, SOFTMAX, LOG_SOFTMAX, LOGSUMEXP, MATMUL, TRANSPOSE, OUTER, INDEX, SLICE,
-          PAD_FIRST, CONCAT, RESHAPE, MSE, BCE, BCE_LOGITS, CROSS_ENTROPY, SOFTMAX_CE, HUBER,
+          PAD_FIRST, CONCAT, RESHAPE, PERMUTE, MSE, BCE, BCE_LOGITS, CROSS_ENTROPY, SOFTMAX_CE, HUBER,
           CONV2D, CONV2D_GRAD_INPUT, CONV2D_GRAD_KERNEL, MAXPOOL2D, MAXPOOL2D_GRAD, AVGPOOL2D,
           AVGPOOL2D_GRAD, DROPOUT_MASK, DELTA ->
           throw new IllegalStateException("not binary: " + op);
@@ -269,7 +275,7 @@ public final class Kernels {
       case INPUT, TARGET, PARAM, CONST, SEED, NEG, EXP, LOG, SQRT, ABS, SIN, COS, TANH, SIGMOID,
           RELU, LEAKY_RELU, ELU, GELU, SOFTPLUS, SQUARE, SIGN, STEP, GELU_GRAD, ADD, SUB, MUL,
           DIV, POW, MAX, MIN, LT, LE, GT, GE, EQ, NE, WHERE, SUM, BROADCAST, BROADCAST_TO, SUM_TO, MAX_TO, LOGSUMEXP_TO, SOFTMAX, LOG_SOFTMAX,
-          LOGSUMEXP, MATMUL, TRANSPOSE, OUTER, INDEX, SLICE, PAD_FIRST, CONCAT, RESHAPE, CONV2D,
+          LOGSUMEXP, MATMUL, TRANSPOSE, OUTER, INDEX, SLICE, PAD_FIRST, CONCAT, RESHAPE, PERMUTE, CONV2D,
           CONV2D_GRAD_INPUT, CONV2D_GRAD_KERNEL, MAXPOOL2D, MAXPOOL2D_GRAD, AVGPOOL2D,
           AVGPOOL2D_GRAD, DROPOUT_MASK, DELTA ->
           throw new IllegalStateException("not a loss: " + op);

@@ -55,6 +55,36 @@ public record BroadcastGeometry(int[] sizes, int[] largeStrides, int[] smallStri
     return new BroadcastGeometry(sizes, largeStrides, smallStrides);
   }
 
+  /**
+   * The same walk for PyTorch's {@code permute}: the "large" shape is the output (its axes in
+   * order, axes of size 1 dropped), each with the input stride of the axis it comes from.
+   */
+  public static BroadcastGeometry permutation(Shape in, int[] perm) {
+    int r = in.rank();
+    int[] inStrides = new int[r];
+    int st = 1;
+    for (int k = r - 1; k >= 0; k--) {
+      inStrides[k] = st;
+      st *= in.dim(k);
+    }
+    List<int[]> axes = new ArrayList<>(); // {size, input stride}
+    for (int i = 0; i < r; i++) {
+      if (in.dim(perm[i]) != 1) axes.add(new int[] {in.dim(perm[i]), inStrides[perm[i]]});
+    }
+    int n = axes.size();
+    int[] sizes = new int[n];
+    int[] outStrides = new int[n];
+    int[] fromStrides = new int[n];
+    int os = 1;
+    for (int k = n - 1; k >= 0; k--) {
+      sizes[k] = axes.get(k)[0];
+      fromStrides[k] = axes.get(k)[1];
+      outStrides[k] = os;
+      os *= sizes[k];
+    }
+    return new BroadcastGeometry(sizes, outStrides, fromStrides);
+  }
+
   /** For each large element in row-major order, the small element it reads. */
   public int[] smallIndexOfLarge() {
     int total = 1;

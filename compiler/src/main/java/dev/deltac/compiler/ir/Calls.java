@@ -102,7 +102,43 @@ final class Calls {
       case "concat": {
         List<Node> parts = new ArrayList<>();
         for (Expr a : call.args()) parts.add(l.lower(a));
+        Builtins.BoundCall bound = l.boundCall(call);
+        Expr axisArg = bound == null ? null : bound.arg("axis");
+        int k = axisArg == null ? 0 : ShapeRules.axis("concat", parts.get(0).shape(), l.integer(axisArg));
+        if (parts.size() == 1) return parts.get(0);
+        if (k == 0) return b.make(Op.CONCAT, Attr.NONE, span, parts);
+        // Along axis k: axis k moved first, concatenated, moved back.
+        int r = parts.get(0).shape().rank();
+        int[] front = new int[r];
+        front[0] = k;
+        for (int i = 0, j = 1; i < r; i++) if (i != k) front[j++] = i;
+        int[] back = new int[r];
+        for (int i = 0; i < r; i++) back[front[i]] = i;
+        List<Node> moved = new ArrayList<>();
+        for (Node p : parts) moved.add(b.make(Op.PERMUTE, Attr.ints(front), span, p));
+        return b.make(Op.PERMUTE, Attr.ints(back), span, b.make(Op.CONCAT, Attr.NONE, span, moved));
+      }
+      case "stack": {
+        List<Node> parts = new ArrayList<>();
+        for (Expr a : call.args()) {
+          Node p = l.lower(a);
+          int[] dims = new int[p.shape().rank() + 1];
+          dims[0] = 1;
+          System.arraycopy(p.shape().dims(), 0, dims, 1, p.shape().rank());
+          parts.add(reshape(p, Shape.of(dims)));
+        }
         return parts.size() == 1 ? parts.get(0) : b.make(Op.CONCAT, Attr.NONE, span, parts);
+      }
+      case "permute": {
+        Node x = arg(0);
+        Expr.ListLit list = (Expr.ListLit) argExpr(1, "axes");
+        int[] p = new int[list.elements().size()];
+        boolean identity = true;
+        for (int i = 0; i < p.length; i++) {
+          p[i] = ShapeRules.axis("permute", x.shape(), l.integer(list.elements().get(i)));
+          identity &= p[i] == i;
+        }
+        return identity ? x : b.make(Op.PERMUTE, Attr.ints(p), span, x);
       }
       case "reshape": {
         Expr.ListLit dims = (Expr.ListLit) argExpr(1, "shape");

@@ -86,6 +86,11 @@ public enum Op {
   /** Concatenation along the first axis; any number of operands. */
   CONCAT(-1, Kind.OTHER),
   RESHAPE(1, Kind.OTHER),
+  /**
+   * PyTorch's {@code permute}: attr {@code [p0, ..., p(r-1)]}, output axis i is input axis p_i
+   * (a permutation of 0..r-1, not the identity). Its transpose is the inverse permutation.
+   */
+  PERMUTE(1, Kind.OTHER),
 
   // Per-sample losses (scalars).
   MSE(2, Kind.LOSS), BCE(2, Kind.LOSS), BCE_LOGITS(2, Kind.LOSS), CROSS_ENTROPY(2, Kind.LOSS),

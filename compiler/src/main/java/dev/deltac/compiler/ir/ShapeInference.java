@@ -87,6 +87,11 @@ final class ShapeInference {
         for (int i = 0; i < dims.length; i++) dims[i] = attr.intAt(i);
         yield ShapeRules.reshape(in.get(0).shape(), dims);
       }
+      case PERMUTE -> {
+        long[] axes = new long[attr.intCount()];
+        for (int i = 0; i < axes.length; i++) axes[i] = attr.intAt(i);
+        yield ShapeRules.permute(in.get(0).shape(), axes);
+      }
       case CONV2D -> {
         Shape a = in.get(0).shape();
         Shape w = in.get(1).shape();

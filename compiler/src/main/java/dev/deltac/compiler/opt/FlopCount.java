@@ -52,7 +52,7 @@ public final class FlopCount {
   static long flops(Node n) {
     long size = n.shape().sizeLong();
     return switch (n.op()) {
-      case INPUT, TARGET, PARAM, CONST, SEED, INDEX, SLICE, PAD_FIRST, CONCAT, RESHAPE, TRANSPOSE,
+      case INPUT, TARGET, PARAM, CONST, SEED, INDEX, SLICE, PAD_FIRST, CONCAT, RESHAPE, PERMUTE, TRANSPOSE,
           BROADCAST, BROADCAST_TO, DROPOUT_MASK -> 0;
       case MATMUL -> {
         Shape a = n.input(0).shape();

@@ -207,6 +207,45 @@ public final class ShapeRules {
     return first.withFirst((int) total);
   }
 
+  /**
+   * {@code concat(a, b, ..., axis=k)}: every part has the same rank and the same size on every
+   * other axis; the result's axis k is the sum of theirs (a negative k counts from the end).
+   */
+  public static Shape concat(List<Shape> parts, long axis) {
+    if (parts.isEmpty()) throw new ShapeException("concat of nothing");
+    Shape first = parts.get(0);
+    if (first.isScalar()) throw new ShapeException("concat of " + parts + ": scalars cannot be concatenated");
+    int k = axis("concat", first, axis);
+    if (k == 0) return concat(parts);
+    long total = 0;
+    for (Shape p : parts) {
+      boolean fits = p.rank() == first.rank();
+      for (int i = 0; fits && i < p.rank(); i++) fits = i == k || p.dim(i) == first.dim(i);
+      if (!fits) {
+        throw new ShapeException("concat along axis " + axis + " of " + first + " and " + p
+            + ": all axes but axis " + axis + " must be equal");
+      }
+      total += p.dim(k);
+    }
+    long[] out = new long[first.rank()];
+    for (int i = 0; i < out.length; i++) out[i] = i == k ? total : first.dim(i);
+    return of("concat of " + parts, out);
+  }
+
+  /** {@code stack(a, b, ...)}: equal shapes {@code [s...]} give {@code [n, s...]}. */
+  public static Shape stack(List<Shape> parts) {
+    Shape first = parts.get(0);
+    for (Shape p : parts) {
+      if (!p.equals(first)) {
+        throw new ShapeException("stack of " + first + " and " + p + ": all shapes must be equal");
+      }
+    }
+    long[] out = new long[first.rank() + 1];
+    out[0] = parts.size();
+    for (int i = 0; i < first.rank(); i++) out[i + 1] = first.dim(i);
+    return of("stack of " + parts, out);
+  }
+
   /** {@code reshape(x, [dims])}: same number of elements. */
   public static Shape reshape(Shape a, long... dims) {
     String what = "reshape of " + a + " to " + java.util.Arrays.toString(dims);
@@ -220,6 +259,26 @@ public final class ShapeRules {
     }
     int[] out = new int[dims.length];
     for (int i = 0; i < out.length; i++) out[i] = (int) dims[i];
+    return Shape.of(out);
+  }
+
+  /**
+   * {@code permute(x, [axes])} (PyTorch): output axis i is input axis {@code axes[i]}; the axes
+   * are a permutation of the input's (a negative one counts from the end).
+   */
+  public static Shape permute(Shape a, long... axes) {
+    String what = "permute of " + a + " to " + java.util.Arrays.toString(axes);
+    if (axes.length != a.rank()) {
+      throw new ShapeException(what + ": needs one axis per axis of the input (" + a.rank() + ")");
+    }
+    boolean[] seen = new boolean[a.rank()];
+    int[] out = new int[a.rank()];
+    for (int i = 0; i < axes.length; i++) {
+      int k = axis("permute", a, axes[i]);
+      if (seen[k]) throw new ShapeException(what + ": axis " + axes[i] + " is given twice");
+      seen[k] = true;
+      out[i] = a.dim(k);
+    }
     return Shape.of(out);
   }
 

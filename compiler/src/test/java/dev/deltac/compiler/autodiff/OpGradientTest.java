@@ -166,6 +166,9 @@ class OpGradientTest {
     s.add(custom("concat", Op.CONCAT, (b, n) -> b.make(Op.CONCAT, Attr.NONE, SourceSpan.NONE, n),
         op(any, 2), op(any, 3), op(any, 1)));
     s.add(spec(Op.RESHAPE, Attr.ints(3, 2), op(any, 2, 3)));
+    s.add(spec(Op.PERMUTE, Attr.ints(1, 0), op(any, 2, 3)));
+    s.add(spec(Op.PERMUTE, Attr.ints(2, 0, 1), op(any, 2, 3, 4)));
+    s.add(spec(Op.PERMUTE, Attr.ints(1, 2, 0), op(any, 2, 1, 4)));
     s.add(spec(Op.MSE, op(any, 4), op(any, 4)));
     s.add(spec(Op.BCE, op(Domain.UNIT, 4), op(Domain.UNIT, 4)));
     s.add(spec(Op.BCE_LOGITS, op(any, 4), op(Domain.UNIT, 4)));

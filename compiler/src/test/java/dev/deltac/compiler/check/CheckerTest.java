@@ -189,6 +189,39 @@ class CheckerTest {
   }
 
   @Test
+  void concatAlongAnAxisStackAndPermute() {
+    FrontendResult r = ok("""
+        model M {
+          input x[2, 3]; target y[3, 4]
+          a = concat(x, x, axis=1)
+          b = stack(x, x, x)
+          c = permute(b, [2, 0, -2])
+          d = concat(permute(x, [1, 0]), permute(x, [1, 0]), axis=-1)
+          output d; loss mse(d, y)
+        }""");
+    Decl model = r.program().decls().get(0);
+    assertEquals(Shape.of(2, 6), r.check().shapeOf(bind(model, "a").value()));
+    assertEquals(Shape.of(3, 2, 3), r.check().shapeOf(bind(model, "b").value()));
+    assertEquals(Shape.of(3, 3, 2), r.check().shapeOf(bind(model, "c").value()));
+    String e = errors("""
+        model M {
+          input x[2, 3]; target y[3]
+          a = concat(x, permute(x, [1, 0]), axis=1)
+          b = stack(x, permute(x, [1, 0]))
+          c = permute(x, [0, 0])
+          d = concat(x, x, axis=2)
+          g = permute(x, [1])
+          output x; loss mse(x, y)
+        }""");
+    assertTrue(e.contains("t.nn:3:42: error: concat along axis 1 of [2, 3] and [3, 2]: all axes but axis 1"
+        + " must be equal"), e);
+    assertTrue(e.contains("t.nn:4:7: error: stack of [2, 3] and [3, 2]: all shapes must be equal"), e);
+    assertTrue(e.contains("t.nn:5:7: error: permute of [2, 3] to [0, 0]: axis 0 is given twice"), e);
+    assertTrue(e.contains("t.nn:6:25: error: concat of [2, 3] along axis 2: axis out of range"), e);
+    assertTrue(e.contains("t.nn:7:7: error: permute of [2, 3] to [1]: needs one axis per axis"), e);
+  }
+
+  @Test
   void numpyBroadcastingAcceptsStretchableShapesAndNamesBothShapesOtherwise() {
     FrontendResult r = ok("""
         model M {

@@ -58,6 +58,22 @@ public final class TensorModels {
           output o
           loss mse(o, y)
         }""");
+    m.put("concat along an axis, stack, permute", """
+        model Cat {
+          input  xs[2, 3]
+          target y[3, 7]
+          param  W[2, 3, 2]
+          param  v[3]
+          a = concat(xs, xs * v, axis=0)                 # [4, 3]
+          b = concat(xs, reshape(v, [1, 3]), axis=-2)    # [3, 3]
+          c = concat(permute(a, [1, 0]), b, axis=1)      # [3, 7]
+          d = stack(v, v * 2, sum(xs, axis=0))           # [3, 3]
+          e = permute(W, [2, 0, -2]) + xs                # [2, 2, 3]
+          f = stack(sum(v), amax(v))                     # [2]
+          o = c + reshape(sum(d, axis=1), [3, 1]) + sum(e) * 0.1 * f[0] + f[1]
+          output o
+          loss mse(o, y)
+        }""");
     return m;
   }
 }
