@@ -193,6 +193,7 @@ public final class Builtins {
     FUNCTIONS.put("concat", new Signature("concat", Category.VECTOR, List.of(t("a"), t("b")), true));
     FUNCTIONS.put("stack", new Signature("stack", Category.VECTOR, List.of(t("a"), t("b")), true));
     fn("permute", Category.VECTOR, t("x"), req("axes", ArgKind.AXES));
+    fn("causal_mask", Category.VECTOR, req("size", ArgKind.POSITIVE_INT));
     fn("reshape", Category.VECTOR, t("x"), req("dims", ArgKind.DIMS));
     fn("flatten", Category.VECTOR, t("x"));
 

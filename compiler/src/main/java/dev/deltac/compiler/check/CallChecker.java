@@ -112,8 +112,9 @@ final class CallChecker {
       case MASK -> {
         Shape s = checker.infer(a, Checker.ALLOW_MASK, null);
         if (s == null) return false;
-        if (!(a instanceof Expr.Binary b && b.op().isComparison())) {
-          diags.error(DiagnosticKind.BAD_ARGUMENT, a.span(), where + " must be a comparison such as `x > 0`");
+        if (!(a instanceof Expr.Binary b && b.op().isComparison()) && !Checker.isCausalMask(a)) {
+          diags.error(DiagnosticKind.BAD_ARGUMENT, a.span(), where + " must be a comparison such as"
+              + " `x > 0`, or `causal_mask(T)`");
           return false;
         }
         tensors.put(p.name(), s);
@@ -250,6 +251,10 @@ final class CallChecker {
             return checker.shapeRule(at, () -> ShapeRules.reshape(x, dimList));
           case "flatten":
             return ShapeRules.flatten(x);
+          case "causal_mask": {
+            long t = ints.get("size");
+            return checker.shapeRule(at, () -> ShapeRules.of("causal_mask(" + t + ")", t, t));
+          }
           case "permute":
             return checker.shapeRule(at, () -> ShapeRules.permute(x, dimList));
           case "softmax", "log_softmax": {

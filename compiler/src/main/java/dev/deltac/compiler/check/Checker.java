@@ -595,7 +595,14 @@ public final class Checker {
     if (e instanceof Expr.Member m) return member(m);
     if (e instanceof Expr.Neg n) return infer(n.operand(), 0, null);
     if (e instanceof Expr.Binary b) return binary(b, flags);
-    if (e instanceof Expr.Call c) return new CallChecker(this, diags).call(c, binding);
+    if (e instanceof Expr.Call c) {
+      if (isCausalMask(c) && (flags & ALLOW_MASK) == 0) {
+        diags.error(DiagnosticKind.BAD_ARGUMENT, c.span(), "`causal_mask(T)` makes a mask, usable"
+            + " only as the condition of `where`, as in `where(causal_mask(T), scores, -1e9)`");
+        return null;
+      }
+      return new CallChecker(this, diags).call(c, binding);
+    }
     if (e instanceof Expr.Index i) return index(i);
     if (e instanceof Expr.Slice s) return slice(s);
     if (e instanceof Expr.Transpose t) {
@@ -606,6 +613,11 @@ public final class Checker {
     if (e instanceof Expr.If i) return ifExpr(i);
     diags.error(DiagnosticKind.BAD_ARGUMENT, e.span(), "a list `[...]` is usable only as the dims of `reshape` or the axes of `permute`");
     return null;
+  }
+
+  /** A call of the builtin {@code causal_mask} (a mask, like a comparison). */
+  static boolean isCausalMask(Expr e) {
+    return e instanceof Expr.Call c && c.callee().name().equals("causal_mask");
   }
 
   Shape shapeRule(SourceSpan at, java.util.function.Supplier<Shape> rule) {

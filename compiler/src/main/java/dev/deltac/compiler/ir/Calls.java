@@ -118,6 +118,13 @@ final class Calls {
         for (Node p : parts) moved.add(b.make(Op.PERMUTE, Attr.ints(front), span, p));
         return b.make(Op.PERMUTE, Attr.ints(back), span, b.make(Op.CONCAT, Attr.NONE, span, moved));
       }
+      case "causal_mask": {
+        // (row, col) is 1 where col <= row: a comparison of two index vectors, broadcast.
+        int t = l.integer(argExpr(0, "size"));
+        double[] idx = new double[t];
+        for (int i = 0; i < t; i++) idx[i] = i;
+        return b.make(Op.LE, span, b.constant(Shape.of(t), idx), b.constant(Shape.of(t, 1), idx));
+      }
       case "stack": {
         List<Node> parts = new ArrayList<>();
         for (Expr a : call.args()) {

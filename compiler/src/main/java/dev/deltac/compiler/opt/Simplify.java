@@ -33,7 +33,9 @@ public final class Simplify {
   static Node rewrite(GraphBuilder b, Node old, List<Node> in) {
     Op op = old.op();
     if (op.kind == Op.Kind.LEAF) return null;
-    if (allConst(in) && old.size() <= MAX_FOLD_SIZE) {
+    // Broadcasting a constant is not folded: that would only store copies (a causal mask's
+    // [T, T] table instead of two index vectors).
+    if (allConst(in) && old.size() <= MAX_FOLD_SIZE && op != Op.BROADCAST_TO) {
       double[][] v = new double[in.size()][];
       for (int i = 0; i < v.length; i++) v[i] = in.get(i).attr().doubles();
       Node probe = b.remake(old, in);

@@ -222,6 +222,29 @@ class CheckerTest {
   }
 
   @Test
+  void causalMaskIsAMaskForWhere() {
+    FrontendResult r = ok("""
+        model M {
+          input s[3, 3]; target y[3, 3]
+          a = where(causal_mask(3), s, -1e9)
+          output a; loss mse(a, y)
+        }""");
+    assertEquals(Shape.of(3, 3), r.check().shapeOf(bind(r.program().decls().get(0), "a").value()));
+    String e = errors("""
+        model M {
+          input s[3, 3]; target y[3, 3]
+          m = causal_mask(3)
+          a = where(causal_mask(4), s, 0)
+          b = where(causal_mask(0), s, 0)
+          output s; loss mse(s, y)
+        }""");
+    assertTrue(e.contains("t.nn:3:7: error: `causal_mask(T)` makes a mask, usable only as the"
+        + " condition of `where`"), e);
+    assertTrue(e.contains("t.nn:4:7: error: where with mask [4, 4] and values [3, 3], []"), e);
+    assertTrue(e.contains("t.nn:5:25: error: `size` of `causal_mask` must be a positive integer literal"), e);
+  }
+
+  @Test
   void numpyBroadcastingAcceptsStretchableShapesAndNamesBothShapesOtherwise() {
     FrontendResult r = ok("""
         model M {

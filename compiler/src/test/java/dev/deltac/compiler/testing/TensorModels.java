@@ -74,6 +74,24 @@ public final class TensorModels {
           output o
           loss mse(o, y)
         }""");
+    m.put("causal self-attention", """
+        model Attn {
+          input  xs[4, 3]
+          target y[4, 3]
+          param  Wq[3, 3]
+          param  Wk[3, 3]
+          param  Wv[3, 3]
+          param  pos[4, 3] = normal(0, 0.5)
+          h = xs + pos
+          q = h @ Wq
+          k = h @ Wk
+          v = h @ Wv
+          s = q @ k.T / sqrt(3)                          # [4, 4]
+          a = softmax(where(causal_mask(4), s, -1e9))    # rows attend to the past only
+          o = a @ v + h
+          output o
+          loss mse(o, y)
+        }""");
     return m;
   }
 }
