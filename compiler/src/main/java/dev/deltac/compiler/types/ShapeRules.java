@@ -188,6 +188,32 @@ public final class ShapeRules {
     return a.withFirst((int) (to - from));
   }
 
+  /** Entry {@code i} of {@code x[..., i, ...]} on axis k: that axis removed, {@code 0 <= i < d_k}. */
+  public static Shape indexAxis(Shape a, int k, long i) {
+    if (k >= a.rank()) {
+      throw new ShapeException("index [" + i + "] on axis " + k + " of " + a + ": it has " + a.rank() + " axes");
+    }
+    if (i < 0 || i >= a.dim(k)) {
+      throw new ShapeException("index [" + i + "] on axis " + k + " of " + a + ": out of range 0.."
+          + (a.dim(k) - 1));
+    }
+    int[] out = new int[a.rank() - 1];
+    for (int j = 0, o = 0; j < a.rank(); j++) if (j != k) out[o++] = a.dim(j);
+    return Shape.of(out);
+  }
+
+  /** Entry {@code a:b} on axis k: that axis becomes {@code b - a}, {@code 0 <= a < b <= d_k}. */
+  public static Shape sliceAxis(Shape a, int k, long from, long to) {
+    String what = "slice [" + from + ":" + to + "] on axis " + k + " of " + a;
+    if (k >= a.rank()) throw new ShapeException(what + ": it has " + a.rank() + " axes");
+    if (from < 0 || to > a.dim(k) || from >= to) {
+      throw new ShapeException(what + ": needs 0 <= start < end <= " + a.dim(k));
+    }
+    int[] out = a.dims();
+    out[k] = (int) (to - from);
+    return Shape.of(out);
+  }
+
   /** {@code concat(a, b, ...)} along the first axis; the other axes must agree. */
   public static Shape concat(List<Shape> parts) {
     if (parts.isEmpty()) throw new ShapeException("concat of nothing");

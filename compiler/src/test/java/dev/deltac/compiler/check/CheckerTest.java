@@ -245,6 +245,39 @@ class CheckerTest {
   }
 
   @Test
+  void multiAxisIndexingAndSlicing() {
+    FrontendResult r = ok("""
+        model M {
+          input x[3, 4, 5]; target y[4, 2]
+          a = x[:, 1]
+          b = x[1, :, 2:4]
+          c = x[0:2, 1:3, 4]
+          d = x[:, :, 0]
+          output a; loss mse(b, y)
+        }""");
+    Decl model = r.program().decls().get(0);
+    assertEquals(Shape.of(3, 5), r.check().shapeOf(bind(model, "a").value()));
+    assertEquals(Shape.of(4, 2), r.check().shapeOf(bind(model, "b").value()));
+    assertEquals(Shape.of(2, 2), r.check().shapeOf(bind(model, "c").value()));
+    assertEquals(Shape.of(3, 4), r.check().shapeOf(bind(model, "d").value()));
+    assertEquals("x[:, 1]", dev.deltac.compiler.ast.AstPrinter.print(bind(model, "a").value()));
+    String e = errors("""
+        model M {
+          input x[3, 4]; target y[3]
+          a = x[:, 4]
+          b = x[0, 1, 2]
+          c = x[:, 2:9]
+          d = x[:, 0.5]
+          output a; loss mse(a, y)
+        }""");
+    assertTrue(e.contains("t.nn:3:12: error: index [4] on axis 1 of [3, 4]: out of range 0..3"), e);
+    assertTrue(e.contains("t.nn:4:7: error: subscript with 3 entries on [3, 4]: at most one entry per"
+        + " axis (2)"), e);
+    assertTrue(e.contains("t.nn:5:12: error: slice [2:9] on axis 1 of [3, 4]: needs 0 <= start < end <= 4"), e);
+    assertTrue(e.contains("t.nn:6:12: error: an index must be an integer literal or a loop variable"), e);
+  }
+
+  @Test
   void numpyBroadcastingAcceptsStretchableShapesAndNamesBothShapesOtherwise() {
     FrontendResult r = ok("""
         model M {

@@ -92,6 +92,23 @@ public final class TensorModels {
           output o
           loss mse(o, y)
         }""");
+    m.put("indexing and slicing on every axis", """
+        model Sub {
+          input  xs[3, 4, 5]
+          target y[3]
+          param  W[4, 5]
+          a = xs[:, 1]                    # [3, 5]
+          b = xs[1, :, 2:4]               # [4, 2]
+          c = xs[0:2, 1:3, 4]             # [2, 2]
+          d = W[:, 0:2] * b + W[1:3, 3]   # [4, 2] + [2]
+          s = a[:, 0] + sum(d) + sum(c)   # [3]
+          e = 0
+          for t in 0..3 {
+            loss += mse(xs[t, 2, 1:4], W[t, 1:4])
+          }
+          output s
+          loss += mse(s, y)
+        }""".replace("          e = 0\n", ""));
     return m;
   }
 }
