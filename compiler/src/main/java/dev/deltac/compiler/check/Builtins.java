@@ -46,7 +46,11 @@ public final class Builtins {
     /** a list of positive integer literals, {@code [2, 3]} */
     DIMS,
     /** {@code true} or {@code false} */
-    BOOL
+    BOOL,
+    /** integer indices: an {@code int} input or target, or a part of one */
+    INDICES,
+    /** a tensor of the prediction's shape, or integer class indices (class-index losses) */
+    LABELS
   }
 
   /** The default of an optional parameter. */
@@ -188,6 +192,7 @@ public final class Builtins {
     FUNCTIONS.put("concat", new Signature("concat", Category.VECTOR, List.of(t("a"), t("b")), true));
     fn("reshape", Category.VECTOR, t("x"), req("dims", ArgKind.DIMS));
     fn("flatten", Category.VECTOR, t("x"));
+    fn("float", Category.ELEMENTWISE, req("ids", ArgKind.INDICES));
 
     for (String l : List.of("mse", "bce", "bce_with_logits", "cross_entropy", "softmax_cross_entropy")) {
       fn(l, Category.LOSS, t("p"), t("y"));

@@ -151,6 +151,24 @@ final class CallChecker {
         dimList = dims;
         return true;
       }
+      case INDICES -> {
+        Shape s = checker.infer(a, Checker.ALLOW_INT, null);
+        if (s == null) return false;
+        if (!checker.isInteger(a)) {
+          diags.error(DiagnosticKind.BAD_ARGUMENT, a.span(), where + " must be integer indices (an `int` "
+              + "input or target, or a part of one), but this is a float tensor of shape " + s);
+          return false;
+        }
+        tensors.put(p.name(), s);
+        return true;
+      }
+      case LABELS -> {
+        Shape s = checker.infer(a, Checker.ALLOW_INT, null);
+        if (s == null) return false;
+        integerLabels = checker.isInteger(a);
+        tensors.put(p.name(), s);
+        return true;
+      }
       case BOOL -> {
         if (!(a instanceof Expr.Bool)) {
           diags.error(DiagnosticKind.BAD_ARGUMENT, a.span(), where + " must be `true` or `false`");
@@ -164,6 +182,7 @@ final class CallChecker {
   }
 
   private long[] dimList;
+  private boolean integerLabels;
   private BoundCall bound;
 
   private Shape shape(Signature sig, Expr.Call c, String binding) {
@@ -172,6 +191,12 @@ final class CallChecker {
     Shape x = tensors.get(sig.params().get(0).name());
     switch (sig.category()) {
       case LOSS:
+        if (integerLabels) {
+          Shape p = tensors.get("p");
+          Shape out = checker.shapeRule(at, () -> ShapeRules.classLoss(name, p, tensors.get("y")));
+          if (out != null) checker.indexes(bound.arg("y"), p.dim(p.rank() - 1));
+          return out;
+        }
         return checker.shapeRule(at, () -> ShapeRules.loss(name, tensors.get("p"), tensors.get("y")));
       case ELEMENTWISE:
         switch (name) {

@@ -82,6 +82,8 @@ final class Calls {
         Node x = arg(0);
         return reshape(x, Shape.of(x.size()));
       }
+      // Integer values are carried as exact floats already; integer leaves get no gradient.
+      case "float": return arg(0);
       case "mse": return loss(Op.MSE, Attr.NONE);
       case "bce": return loss(Op.BCE, Attr.NONE);
       case "bce_with_logits": return loss(Op.BCE_LOGITS, Attr.NONE);

@@ -75,11 +75,15 @@ public final class Lowering {
 
   private void statement(Stmt s, Set<String> scope) {
     if (s instanceof Stmt.Input in) {
-      Node n = b.input(in.name().name(), shape(in.shape()), in.span());
+      Node n = in.integer()
+          ? b.integerLeaf(Op.INPUT, in.name().name(), check.indexBound(in), shape(in.shape()), in.span())
+          : b.input(in.name().name(), shape(in.shape()), in.span());
       inputs.add(n);
       env.put(in.name().name(), n);
     } else if (s instanceof Stmt.Target t) {
-      Node n = b.target(t.name().name(), shape(t.shape()), t.span());
+      Node n = t.integer()
+          ? b.integerLeaf(Op.TARGET, t.name().name(), check.indexBound(t), shape(t.shape()), t.span())
+          : b.target(t.name().name(), shape(t.shape()), t.span());
       targets.add(n);
       env.put(t.name().name(), n);
     } else if (s instanceof Stmt.Param p) {

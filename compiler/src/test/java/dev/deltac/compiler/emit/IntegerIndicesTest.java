@@ -1,0 +1,129 @@
+package dev.deltac.compiler.emit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.deltac.compiler.autodiff.FiniteDifferences;
+import dev.deltac.compiler.interp.Interpreter;
+import dev.deltac.compiler.ir.Graph;
+import dev.deltac.compiler.ir.Node;
+import dev.deltac.compiler.opt.Optimizer;
+import dev.deltac.compiler.testing.Models;
+import dev.deltac.runtime.DoubleModel;
+import dev.deltac.runtime.FloatModel;
+import dev.deltac.runtime.Model;
+import dev.deltac.runtime.Precision;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Integer inputs and targets (dsl.md section 9): finite differences of the optimized gradients,
+ * generated code against the interpreter in both precisions, and the run-time index checks.
+ * Integer values are drawn in their range, with repeats, so gathers accumulate.
+ */
+class IntegerIndicesTest {
+  static final String FLOAT_OF_INTS = """
+      model IntIn {
+        input ids: int[3]
+        input x: float[2]
+        target y[2]
+        h = dense(concat(x, float(ids) * 0.1), 2, tanh)
+        output h, ids
+        loss mse(h, y)
+      }""";
+
+  static Stream<Arguments> models() {
+    return Stream.of(Arguments.of("float of ints", FLOAT_OF_INTS, 4));
+  }
+
+  /**
+   * Packed random values for {@code leaves}: floats in [lo, hi), integers in 0..bound-1 (their
+   * bound, or {@code anyBound} when they index nothing), repeated across elements.
+   */
+  static double[] values(List<Node> leaves, int batch, Random rnd, double lo, double hi, int anyBound) {
+    int size = 0;
+    for (Node n : leaves) size += n.size();
+    double[] v = new double[batch * size];
+    for (int s = 0; s < batch; s++) {
+      int o = s * size;
+      for (Node n : leaves) {
+        int bound = n.isInteger() && n.indexBound() > 0 ? n.indexBound() : anyBound;
+        for (int i = 0; i < n.size(); i++) {
+          // Every second element repeats the previous index, so gathers see repeated rows.
+          v[o + i] = !n.isInteger() ? lo + (hi - lo) * rnd.nextDouble()
+              : i % 2 == 1 ? v[o + i - 1] : rnd.nextInt(bound);
+        }
+        o += n.size();
+      }
+    }
+    return v;
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("models")
+  void gradientsMatchFiniteDifferences(String name, String source, int anyBound) {
+    Graph lowered = Models.lower(source);
+    Random rnd = new Random(name.hashCode());
+    int batch = 3;
+    double[] xs = values(lowered.inputs(), batch, rnd, -1, 1, anyBound);
+    double[] ts = values(lowered.targets(), batch, rnd, 0.1, 0.9, anyBound);
+    FiniteDifferences.check(lowered, Optimizer.backward(lowered, true),
+        Models.randomParams(lowered, name.hashCode(), 0.7), xs, ts, batch);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("models")
+  void generatedCodeMatchesInterpreter(String name, String source, int anyBound) {
+    Graph lowered = Models.lower(source);
+    for (Precision p : Precision.values()) {
+      Random rnd = new Random(name.hashCode());
+      int batch = 3;
+      Model m = Harness.compile(lowered, lowered.name() + p, p, 4);
+      double[] xs = values(lowered.inputs(), batch, rnd, -1, 1, anyBound);
+      double[] ts = values(lowered.targets(), batch, rnd, 0.1, 0.9, anyBound);
+      Harness.check(lowered, m, Harness.randomParams(lowered, rnd, 0.5), xs, ts, batch,
+          p == Precision.FLOAT64 ? 1e-12 : 1e-4);
+    }
+  }
+
+  /** Input gradients of integer inputs are zero: they are indices. */
+  @Test
+  void integerInputsHaveNoGradient() {
+    Graph lowered = Models.lower(FLOAT_OF_INTS);
+    Graph backward = Optimizer.backward(lowered, true);
+    Node g = backward.inputGrads().get("ids");
+    assertTrue(g.isConst(0.0), g.toString());
+  }
+
+  @Test
+  void aValueThatIsNotAnIntegerIsAClearError() {
+    Graph lowered = Models.lower(FLOAT_OF_INTS);
+    double[] xs = {0, 1, 2, 0.5, 0.5, /* sample 1 */ 0, 1.5, 2, 0.5, 0.5};
+    double[] ts = new double[4];
+    Model m = Harness.compile(lowered, "IntInCheck", Precision.FLOAT64, 4);
+    Harness.setParams(m, Harness.randomParams(lowered, new Random(1), 0.5));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> ((DoubleModel) m).lossAndGradient(xs, 0, ts, 0, 2, false));
+    assertEquals("input `ids`[1] of sample 1 is 1.5, which is not an integer", e.getMessage());
+    Model f = Harness.compile(lowered, "IntInCheckF", Precision.FLOAT32, 4);
+    float[] fx = Harness.f(xs);
+    IllegalArgumentException fe = assertThrows(IllegalArgumentException.class,
+        () -> ((FloatModel) f).predictBatch(fx, new float[2 * f.info().outputSize()], 2));
+    assertEquals(e.getMessage(), fe.getMessage());
+    IllegalArgumentException ie = assertThrows(IllegalArgumentException.class,
+        () -> new Interpreter(Optimizer.forward(lowered)).run(
+            Harness.randomParams(lowered, new Random(1), 0.5), xs, ts, 2));
+    assertEquals(e.getMessage(), ie.getMessage());
+  }
+
+  static Map<String, double[]> params(Graph g) {
+    return Harness.randomParams(g, new Random(7), 0.5);
+  }
+}
