@@ -46,7 +46,7 @@ public final class Rules {
     return switch (op) {
       case INPUT, TARGET, PARAM, CONST, SEED, SIGN, STEP, GELU_GRAD, LT, LE, GT, GE, EQ, NE,
           CONV2D_GRAD_INPUT, CONV2D_GRAD_KERNEL, MAXPOOL2D_GRAD, AVGPOOL2D_GRAD, DELTA,
-          DROPOUT_MASK -> null;
+          DROPOUT_MASK, GATHER_GRAD, ONE_HOT -> null;
 
       // Elementwise, one operand.
       case NEG -> unary((b, y, g) -> b.neg(g));
@@ -123,6 +123,10 @@ public final class Rules {
         return out;
       };
       case RESHAPE -> unary((b, y, g) -> b.reshape(g, y.input(0).shape()));
+      // The table's gradient scatter-adds g's rows into the gathered rows; indices get none.
+      case GATHER -> (b, n, g) -> new Node[] {
+          b.make(Op.GATHER_GRAD, Attr.ints(n.input(0).shape().dim(0)), SourceSpan.NONE, g, n.input(1)),
+          null};
 
       // Losses: closed forms, so that fused pairs are stable.
       case MSE -> (b, n, g) -> {

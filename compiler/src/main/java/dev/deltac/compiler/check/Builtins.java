@@ -120,7 +120,8 @@ public final class Builtins {
 
     /** Layers that create params named after their binding. */
     public boolean createsParams() {
-      return name.equals("dense") || name.equals("conv2d") || name.equals("layer_norm");
+      return name.equals("dense") || name.equals("conv2d") || name.equals("layer_norm")
+          || name.equals("embedding");
     }
 
     /** {@code leaky_relu(x, alpha=0.01)}. */
@@ -193,6 +194,7 @@ public final class Builtins {
     fn("reshape", Category.VECTOR, t("x"), req("dims", ArgKind.DIMS));
     fn("flatten", Category.VECTOR, t("x"));
     fn("float", Category.ELEMENTWISE, req("ids", ArgKind.INDICES));
+    fn("one_hot", Category.VECTOR, req("ids", ArgKind.INDICES), req("n", ArgKind.POSITIVE_INT));
 
     for (String l : List.of("mse", "bce", "bce_with_logits", "cross_entropy", "softmax_cross_entropy")) {
       fn(l, Category.LOSS, t("p"), t("y"));
@@ -211,6 +213,8 @@ public final class Builtins {
     }
     fn("layer_norm", Category.LAYER, t("x"));
     fn("dropout", Category.LAYER, t("x"), req("rate", ArgKind.NUMBER));
+    fn("embedding", Category.LAYER, req("ids", ArgKind.INDICES), req("V", ArgKind.POSITIVE_INT),
+        req("d", ArgKind.POSITIVE_INT));
 
     init("zeros");
     init("ones");

@@ -226,6 +226,12 @@ final class CallChecker {
             return checker.shapeRule(at, () -> ShapeRules.reshape(x, dimList));
           case "flatten":
             return ShapeRules.flatten(x);
+          case "one_hot": {
+            long n = ints.get("n");
+            Shape out = checker.shapeRule(at, () -> ShapeRules.oneHot(x, n));
+            if (out != null) checker.indexes(bound.arg("ids"), n);
+            return out;
+          }
           default:
             return checker.shapeRule(at, () -> ShapeRules.vector(name, x));
         }
@@ -284,6 +290,18 @@ final class CallChecker {
         checker.pendLayer(List.of(
             new LayerParam(binding, "gain", out, InitSpec.of("ones"), null, call),
             new LayerParam(binding, "bias", out, InitSpec.of("zeros"), null, call)));
+        return out;
+      }
+      case "embedding": {
+        long v = ints.get("V");
+        long d = ints.get("d");
+        Shape w = checker.shapeRule(at, () -> ShapeRules.of("embedding table", v, d));
+        if (w == null) return null;
+        Shape out = checker.shapeRule(at, () -> ShapeRules.gather(w, x));
+        if (out == null) return null;
+        checker.indexes(bound.arg("ids"), v);
+        // torch.nn.Embedding initializes its table from N(0, 1).
+        checker.pendLayer(List.of(new LayerParam(binding, "W", w, InitSpec.of("normal", 0, 1), null, call)));
         return out;
       }
       case "maxpool2d", "avgpool2d":

@@ -73,6 +73,9 @@ final class NodeKernels {
         }
       };
       case RESHAPE -> (m, o, cc) -> copy(m.input(0), 0, Expr.field(o), 0, m.size(), cc);
+      case GATHER -> (m, o, cc) -> gather(m, Expr.field(o), cc);
+      case GATHER_GRAD -> (m, o, cc) -> gatherGrad(m, Expr.field(o), cc);
+      case ONE_HOT -> (m, o, cc) -> oneHot(m, Expr.field(o), cc);
       case CONV2D -> conv::forward;
       case CONV2D_GRAD_INPUT -> conv::inputGrad;
       case CONV2D_GRAD_KERNEL -> conv::kernelGrad;
@@ -100,6 +103,56 @@ final class NodeKernels {
     } else {
       linear.outer(n, Expr.field(o), c);
     }
+  }
+
+  /**
+   * An index value as an int. Integer inputs and targets were checked where they were loaded
+   * ({@code dev.deltac.runtime.Indices}), so the cast is exact and in range.
+   */
+  private Expr index(Node ids, Expr i) {
+    return new Expr.Cast(TypeName.INT, a.at(ids, i));
+  }
+
+  /** E[ids]: row ids[i] of the table to row i of the output. */
+  private void gather(Node n, Expr o, Code c) {
+    Node table = n.input(0);
+    Node ids = n.input(1);
+    int row = table.size() / table.shape().dim(0);
+    c.loop("i", ids.size(), false, i -> {
+      Expr r = c.declare(TypeName.INT, "r", index(ids, i));
+      Expr src = a.row(table, r);
+      if (src != null && ClassContext.rowSize(table) == row && row > UNROLL_ELEMENTS) {
+        c.eval(Expr.call(JavaTypes.SYSTEM, "arraycopy", src, Expr.i(0), o, Expr.times(i, row), Expr.i(row)));
+      } else if (a.arr(table) != null && row > UNROLL_ELEMENTS) {
+        c.eval(Expr.call(JavaTypes.SYSTEM, "arraycopy", a.arr(table), Expr.times(r, row), o,
+            Expr.times(i, row), Expr.i(row)));
+      } else {
+        c.loop("k", row, row <= UNROLL_ELEMENTS,
+            k -> c.assign(Expr.at(o, Expr.plus(Expr.times(i, row), k)), a.at(table, r, k, row)));
+      }
+    });
+  }
+
+  /** The table gradient of a gather: zeros, then row i of g added into row ids[i], i ascending. */
+  private void gatherGrad(Node n, Expr o, Code c) {
+    Node g = n.input(0);
+    Node ids = n.input(1);
+    int row = n.size() / n.shape().dim(0);
+    fill(o, 0, n.size(), c);
+    c.loop("i", ids.size(), false, i -> {
+      Expr base = c.declare(TypeName.INT, "r", Expr.times(index(ids, i), row));
+      c.loop("k", row, row <= UNROLL_ELEMENTS, k -> c.update(Expr.at(o, Expr.plus(base, k)), "+=",
+          a.at(g, Expr.plus(Expr.times(i, row), k))));
+    });
+  }
+
+  /** one_hot(ids, n): zeros, then 1 at column ids[i] of row i. */
+  private void oneHot(Node n, Expr o, Code c) {
+    Node ids = n.input(0);
+    int classes = n.attr().intAt(0);
+    fill(o, 0, n.size(), c);
+    c.loop("i", ids.size(), ids.size() <= UNROLL_ELEMENTS,
+        i -> c.assign(Expr.at(o, Expr.plus(Expr.times(i, classes), index(ids, i))), num.lit(1)));
   }
 
   private void padFirst(Node n, String o, Code c) {

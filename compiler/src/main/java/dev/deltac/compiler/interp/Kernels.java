@@ -19,6 +19,14 @@ public final class Kernels {
    * default: adding an op to {@link Op} fails compilation here until it has reference semantics
    * (or is declared to have none).
    */
+  /** An index value, checked (integer leaves are checked where loaded; this guards the rest). */
+  private static int index(double v, int bound) {
+    if (!(v >= 0 && v < bound && v == Math.rint(v))) {
+      throw new IllegalArgumentException("index " + v + " outside 0.." + (bound - 1));
+    }
+    return (int) v;
+  }
+
   public static double[] eval(Node n, double[][] in) {
     Op op = n.op();
     Attr attr = n.attr();
@@ -108,6 +116,29 @@ public final class Kernels {
         yield out;
       }
       case RESHAPE -> in[0].clone();
+      case GATHER -> {
+        int row = n.input(0).shape().size() / n.input(0).shape().dim(0);
+        double[] ids = in[1];
+        double[] out = new double[size];
+        for (int i = 0; i < ids.length; i++) System.arraycopy(in[0], index(ids[i], n.input(0).shape().dim(0)) * row, out, i * row, row);
+        yield out;
+      }
+      case GATHER_GRAD -> {
+        double[] ids = in[1];
+        int row = in[0].length / ids.length;
+        double[] out = new double[size];
+        for (int i = 0; i < ids.length; i++) {
+          int r = index(ids[i], attr.intAt(0));
+          for (int k = 0; k < row; k++) out[r * row + k] += in[0][i * row + k];
+        }
+        yield out;
+      }
+      case ONE_HOT -> {
+        int classes = attr.intAt(0);
+        double[] out = new double[size];
+        for (int i = 0; i < in[0].length; i++) out[i * classes + index(in[0][i], classes)] = 1;
+        yield out;
+      }
       case CONV2D -> Convolution.forward(n, in[0], in[1]);
       case CONV2D_GRAD_INPUT -> Convolution.inputGrad(n, in[0], in[1]);
       case CONV2D_GRAD_KERNEL -> Convolution.kernelGrad(n, in[0], in[1]);
@@ -161,7 +192,7 @@ public final class Kernels {
       case GELU_GRAD -> MathFunctions.geluGrad(x);
       case INPUT, TARGET, PARAM, CONST, SEED, ADD, SUB, MUL, DIV, POW, MAX, MIN, LT, LE, GT, GE,
           EQ, NE, WHERE, SUM, BROADCAST, SOFTMAX, LOG_SOFTMAX, LOGSUMEXP, MATMUL, TRANSPOSE,
-          OUTER, INDEX, SLICE, PAD_FIRST, CONCAT, RESHAPE, MSE, BCE, BCE_LOGITS, CROSS_ENTROPY,
+          OUTER, INDEX, SLICE, PAD_FIRST, CONCAT, RESHAPE, GATHER, GATHER_GRAD, ONE_HOT, MSE, BCE, BCE_LOGITS, CROSS_ENTROPY,
           SOFTMAX_CE, HUBER, CONV2D, CONV2D_GRAD_INPUT, CONV2D_GRAD_KERNEL, MAXPOOL2D,
           MAXPOOL2D_GRAD, AVGPOOL2D, AVGPOOL2D_GRAD, DROPOUT_MASK, DELTA ->
           throw new IllegalStateException("not unary: " + op);
@@ -187,7 +218,7 @@ public final class Kernels {
       case INPUT, TARGET, PARAM, CONST, SEED, NEG, EXP, LOG, SQRT, ABS, SIN, COS, TANH, SIGMOID,
           RELU, LEAKY_RELU, ELU, GELU, SOFTPLUS, SQUARE, SIGN, STEP, GELU_GRAD, WHERE, SUM,
           BROADCAST, SOFTMAX, LOG_SOFTMAX, LOGSUMEXP, MATMUL, TRANSPOSE, OUTER, INDEX, SLICE,
-          PAD_FIRST, CONCAT, RESHAPE, MSE, BCE, BCE_LOGITS, CROSS_ENTROPY, SOFTMAX_CE, HUBER,
+          PAD_FIRST, CONCAT, RESHAPE, GATHER, GATHER_GRAD, ONE_HOT, MSE, BCE, BCE_LOGITS, CROSS_ENTROPY, SOFTMAX_CE, HUBER,
           CONV2D, CONV2D_GRAD_INPUT, CONV2D_GRAD_KERNEL, MAXPOOL2D, MAXPOOL2D_GRAD, AVGPOOL2D,
           AVGPOOL2D_GRAD, DROPOUT_MASK, DELTA ->
           throw new IllegalStateException("not binary: " + op);
@@ -236,7 +267,7 @@ public final class Kernels {
       case INPUT, TARGET, PARAM, CONST, SEED, NEG, EXP, LOG, SQRT, ABS, SIN, COS, TANH, SIGMOID,
           RELU, LEAKY_RELU, ELU, GELU, SOFTPLUS, SQUARE, SIGN, STEP, GELU_GRAD, ADD, SUB, MUL,
           DIV, POW, MAX, MIN, LT, LE, GT, GE, EQ, NE, WHERE, SUM, BROADCAST, SOFTMAX, LOG_SOFTMAX,
-          LOGSUMEXP, MATMUL, TRANSPOSE, OUTER, INDEX, SLICE, PAD_FIRST, CONCAT, RESHAPE, CONV2D,
+          LOGSUMEXP, MATMUL, TRANSPOSE, OUTER, INDEX, SLICE, PAD_FIRST, CONCAT, RESHAPE, GATHER, GATHER_GRAD, ONE_HOT, CONV2D,
           CONV2D_GRAD_INPUT, CONV2D_GRAD_KERNEL, MAXPOOL2D, MAXPOOL2D_GRAD, AVGPOOL2D,
           AVGPOOL2D_GRAD, DROPOUT_MASK, DELTA ->
           throw new IllegalStateException("not a loss: " + op);

@@ -84,6 +84,13 @@ final class Calls {
       }
       // Integer values are carried as exact floats already; integer leaves get no gradient.
       case "float": return arg(0);
+      case "one_hot": return b.make(Op.ONE_HOT, Attr.ints(l.integer(argExpr(1, "n"))), span, arg(0));
+      case "embedding": {
+        int v = l.integer(argExpr(1, "V"));
+        int d = l.integer(argExpr(2, "d"));
+        Node w = l.newParam(binding + ".W", Shape.of(v, d), span);
+        return b.make(Op.GATHER, span, w, arg(0));
+      }
       case "mse": return loss(Op.MSE, Attr.NONE);
       case "bce": return loss(Op.BCE, Attr.NONE);
       case "bce_with_logits": return loss(Op.BCE_LOGITS, Attr.NONE);

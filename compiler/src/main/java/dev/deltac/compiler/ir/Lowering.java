@@ -179,6 +179,9 @@ public final class Lowering {
       return b.make(Op.WHERE, i.span(), expr(i.cond(), null), expr(i.then(), null),
           expr(i.otherwise(), null));
     }
+    if (e instanceof Expr.Index ix && check.isInteger(ix.index())) {
+      return b.make(Op.GATHER, ix.span(), expr(ix.target(), null), expr(ix.index(), null));
+    }
     if (e instanceof Expr.Index ix) {
       return b.make(Op.INDEX, Attr.ints(integer(ix.index())), ix.span(), expr(ix.target(), null));
     }

@@ -39,8 +39,44 @@ class IntegerIndicesTest {
         loss mse(h, y)
       }""";
 
+  static final String EMBEDDING = """
+      model Emb {
+        input ids: int[6]
+        target y[6, 3]
+        e = embedding(ids, 5, 3)
+        output e
+        loss mse(e, y)
+      }""";
+
   static Stream<Arguments> models() {
-    return Stream.of(Arguments.of("float of ints", FLOAT_OF_INTS, 4));
+    return Stream.of(Arguments.of("float of ints", FLOAT_OF_INTS, 4),
+        Arguments.of("embedding", EMBEDDING, 0),
+        Arguments.of("gather, one_hot, indexed ids", """
+            model Gather {
+              input ids: int[2, 3]
+              input x[4]
+              target t: int[3]
+              target y[2]
+              param E[7, 4] = normal(0, 0.5)
+              rows = E[ids]
+              first = ids[0]
+              picked = E[first]
+              oh = one_hot(ids[0], 7)
+              z = sum(rows[1] @ x) * 0.1 + sum(picked) + sum(oh @ E) * 0.5
+              d = dense(concat(x, float(ids[1])), 2, tanh)
+              h = d * z
+              output h, oh
+              loss mse(h, y) + sum(E[t[1:3]] * E[ids[1]][0:2]) * 0.1 + sum(one_hot(t, 7) @ E) * 0.2
+            }""", 0),
+        Arguments.of("large rows (arraycopy gathers)", """
+            model Wide {
+              input ids: int[4]
+              target y[4, 20]
+              param E[3, 20] = normal(0, 1)
+              w = embedding(ids, 6, 20)
+              output w
+              loss mse(E[ids] * w, y)
+            }""", 0));
   }
 
   /**
@@ -121,6 +157,42 @@ class IntegerIndicesTest {
         () -> new Interpreter(Optimizer.forward(lowered)).run(
             Harness.randomParams(lowered, new Random(1), 0.5), xs, ts, 2));
     assertEquals(e.getMessage(), ie.getMessage());
+  }
+
+  @Test
+  void anIndexOutsideItsRangeIsAClearError() {
+    Graph lowered = Models.lower(EMBEDDING);
+    double[] xs = {0, 1, 4, 3, 2, 1, /* sample 1 */ 0, 1, 5, 3, 2, 1};
+    double[] ts = new double[2 * 18];
+    String expected = "input `ids`[2] of sample 1 is 5, which is outside the range 0..4 it indexes";
+    for (Precision p : Precision.values()) {
+      Model m = Harness.compile(lowered, "EmbCheck" + p, p, 4);
+      Harness.setParams(m, params(lowered));
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> {
+        if (m instanceof DoubleModel dm) dm.lossAndGradient(xs, 0, ts, 0, 2, true);
+        else ((FloatModel) m).lossAndGradient(Harness.f(xs), 0, Harness.f(ts), 0, 2, false);
+      });
+      assertEquals(expected, e.getMessage());
+    }
+    double[] neg = {0, 1, 4, 3, -1, 1};
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> new Interpreter(Optimizer.forward(lowered)).run(params(lowered), neg, new double[18], 1));
+    assertEquals("input `ids`[4] of sample 0 is -1, which is outside the range 0..4 it indexes", e.getMessage());
+  }
+
+  /** The smallest range an integer input indexes is the one checked. */
+  @Test
+  void theSmallestRangeIsChecked() {
+    Graph lowered = Models.lower("""
+        model Two {
+          input ids: int[2]
+          target y[2, 3]
+          param A[9, 3]
+          param B[4, 3]
+          loss mse(A[ids] + B[ids], y)
+          output ids
+        }""");
+    assertEquals(4, lowered.inputs().get(0).indexBound());
   }
 
   static Map<String, double[]> params(Graph g) {
