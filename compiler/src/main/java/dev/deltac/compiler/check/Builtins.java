@@ -196,8 +196,12 @@ public final class Builtins {
     fn("float", Category.ELEMENTWISE, req("ids", ArgKind.INDICES));
     fn("one_hot", Category.VECTOR, req("ids", ArgKind.INDICES), req("n", ArgKind.POSITIVE_INT));
 
-    for (String l : List.of("mse", "bce", "bce_with_logits", "cross_entropy", "softmax_cross_entropy")) {
+    for (String l : List.of("mse", "bce", "bce_with_logits")) {
       fn(l, Category.LOSS, t("p"), t("y"));
+    }
+    // These two also take class-index targets (dsl.md section 9).
+    for (String l : List.of("cross_entropy", "softmax_cross_entropy")) {
+      fn(l, Category.LOSS, t("p"), req("y", ArgKind.LABELS));
     }
     fn("huber", Category.LOSS, t("p"), t("y"), num("delta", 1));
 

@@ -62,8 +62,13 @@ final class ClassParts {
       for (Node n : leaves) {
         b.add(first ? "" : ", ");
         first = false;
-        b.add("$T.packed($S, new int[] {$L}, $L)", JavaTypes.TENSOR_INFO, n.attr().name(),
-            dims(n.shape().dims()), off);
+        if (n.isInteger()) {
+          b.add("$T.integers($S, new int[] {$L}, $L, $L)", JavaTypes.TENSOR_INFO, n.attr().name(),
+              dims(n.shape().dims()), off, n.indexBound());
+        } else {
+          b.add("$T.packed($S, new int[] {$L}, $L)", JavaTypes.TENSOR_INFO, n.attr().name(),
+              dims(n.shape().dims()), off);
+        }
         off += n.size();
       }
     } else {

@@ -94,8 +94,8 @@ final class Calls {
       case "mse": return loss(Op.MSE, Attr.NONE);
       case "bce": return loss(Op.BCE, Attr.NONE);
       case "bce_with_logits": return loss(Op.BCE_LOGITS, Attr.NONE);
-      case "cross_entropy": return loss(Op.CROSS_ENTROPY, Attr.NONE);
-      case "softmax_cross_entropy": return loss(Op.SOFTMAX_CE, Attr.NONE);
+      case "cross_entropy": return classLoss(Op.CROSS_ENTROPY);
+      case "softmax_cross_entropy": return classLoss(Op.SOFTMAX_CE);
       case "huber": return loss(Op.HUBER, Attr.doubles(num(2, "delta", 1.0)));
       case "dense": return dense(binding);
       case "conv2d": return conv2d(binding);
@@ -114,6 +114,31 @@ final class Calls {
 
   private Node reshape(Node x, Shape to) {
     return x.shape().equals(to) ? x : b.make(Op.RESHAPE, Attr.ints(to.dims()), span, x);
+  }
+
+  /**
+   * A loss that may take class-index targets. With {@code [C]} and an integer label it is the
+   * loss against one_hot(label, C), which picks -log_softmax(z)[label] (or -log p[label]) and
+   * keeps the fused closed-form gradient softmax(z) - one_hot; with {@code [T, C]} and integer
+   * labels {@code [T]} it is the mean over the T rows of the per-row losses (PyTorch's mean
+   * reduction), so each row's gradient is (softmax - one_hot) / T.
+   */
+  private Node classLoss(Op op) {
+    Expr labels = argExpr(1, "y");
+    if (!l.isInteger(labels)) return loss(op, Attr.NONE);
+    Node p = arg(0);
+    Node y = l.lower(labels);
+    int classes = p.shape().dim(p.shape().rank() - 1);
+    Node oneHot = b.make(Op.ONE_HOT, Attr.ints(classes), span, y);
+    if (p.shape().rank() == 1) return b.make(op, Attr.NONE, span, p, oneHot);
+    int rows = p.shape().dim(0);
+    Node sum = null;
+    for (int t = 0; t < rows; t++) {
+      Node term = b.make(op, Attr.NONE, span, b.make(Op.INDEX, Attr.ints(t), span, p),
+          b.make(Op.INDEX, Attr.ints(t), span, oneHot));
+      sum = sum == null ? term : b.make(Op.ADD, span, sum, term);
+    }
+    return rows == 1 ? sum : b.make(Op.MUL, span, sum, b.scalar(1.0 / rows));
   }
 
   private Node loss(Op op, Attr attr) {

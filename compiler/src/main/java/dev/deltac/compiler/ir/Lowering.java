@@ -246,6 +246,11 @@ public final class Lowering {
     return p;
   }
 
+  /** Whether the checker found that {@code e} holds integer indices. */
+  boolean isInteger(Expr e) {
+    return check.isInteger(e);
+  }
+
   /** A new dropout mask's id, unique within the graph (masks in unrolled loops differ too). */
   int nextMaskId() {
     return masks++;

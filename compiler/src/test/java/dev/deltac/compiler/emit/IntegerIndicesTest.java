@@ -48,6 +48,26 @@ class IntegerIndicesTest {
         loss mse(e, y)
       }""";
 
+  static final String CLASS_INDEX = """
+      model Cls {
+        input x[3]
+        target label: int
+        z = dense(x, 4)
+        output z
+        loss softmax_cross_entropy(z, label)
+      }""";
+
+  static final String SEQUENCE = """
+      model Seq {
+        input ids: int[5]
+        target tags: int[5]
+        emb = embedding(ids, 6, 4)
+        param W[4, 3]
+        logits = emb @ W
+        output logits
+        loss softmax_cross_entropy(logits, tags)
+      }""";
+
   static Stream<Arguments> models() {
     return Stream.of(Arguments.of("float of ints", FLOAT_OF_INTS, 4),
         Arguments.of("embedding", EMBEDDING, 0),
@@ -67,6 +87,21 @@ class IntegerIndicesTest {
               h = d * z
               output h, oh
               loss mse(h, y) + sum(E[t[1:3]] * E[ids[1]][0:2]) * 0.1 + sum(one_hot(t, 7) @ E) * 0.2
+            }""", 0),
+        Arguments.of("class index: softmax_cross_entropy [C]", CLASS_INDEX, 0),
+        Arguments.of("class index: softmax_cross_entropy [T, C]", SEQUENCE, 0),
+        Arguments.of("class index: cross_entropy [C] fused and [T, C]", """
+            model Ce {
+              input x[3]
+              input ids: int[4]
+              target label: int
+              target tags: int[4]
+              z = dense(x, 5)
+              p = softmax(z)
+              emb = embedding(ids, 7, 5)
+              q = sigmoid(emb)
+              output p
+              loss cross_entropy(p, label) + cross_entropy(q, tags)
             }""", 0),
         Arguments.of("large rows (arraycopy gathers)", """
             model Wide {
@@ -193,6 +228,70 @@ class IntegerIndicesTest {
           output ids
         }""");
     assertEquals(4, lowered.inputs().get(0).indexBound());
+  }
+
+  /** -log_softmax(z)[label] and, over rows, its mean: PyTorch's cross_entropy with class indices. */
+  @Test
+  void classIndexLossesAreTheNegativeLogSoftmaxAtTheLabel() {
+    Graph cls = Models.lower(CLASS_INDEX);
+    Map<String, double[]> pc = params(cls);
+    double[] x = {0.3, -0.7, 0.9, /* sample 1 */ -0.2, 0.5, 0.1};
+    double[] label = {2, 0};
+    Interpreter.Result r = new Interpreter(Optimizer.forward(cls)).run(pc, x, label, 2);
+    double expected = 0;
+    for (int s = 0; s < 2; s++) expected += nll(r.outputs()[s], 0, 4, (int) label[s]) / 2;
+    assertEquals(expected, r.loss(), 1e-12);
+
+    Graph seq = Models.lower(SEQUENCE);
+    Map<String, double[]> ps = params(seq);
+    double[] ids = {0, 5, 5, 2, 1};
+    double[] tags = {2, 0, 1, 1, 2};
+    Interpreter.Result q = new Interpreter(Optimizer.forward(seq)).run(ps, ids, tags, 1);
+    double mean = 0;
+    for (int t = 0; t < 5; t++) mean += nll(q.outputs()[0], t * 3, 3, (int) tags[t]);
+    assertEquals(mean / 5, q.loss(), 1e-12);
+  }
+
+  private static double nll(double[] z, int off, int n, int label) {
+    double m = Double.NEGATIVE_INFINITY;
+    for (int i = 0; i < n; i++) m = Math.max(m, z[off + i]);
+    double s = 0;
+    for (int i = 0; i < n; i++) s += Math.exp(z[off + i] - m);
+    return m + Math.log(s) - z[off + label];
+  }
+
+  /** Labels out of the class range are the target's clear error. */
+  @Test
+  void aLabelOutsideTheClassesIsAClearError() {
+    Graph cls = Models.lower(CLASS_INDEX);
+    Model m = Harness.compile(cls, "ClsCheck", Precision.FLOAT32, 4);
+    Harness.setParams(m, params(cls));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> ((FloatModel) m).loss(new float[] {1, 2, 3}, new float[] {4}, 1));
+    assertEquals("target `label` of sample 0 is 4, which is outside the range 0..3 it indexes", e.getMessage());
+  }
+
+  /** Accuracy against class indices: argmax of each output row equals its label. */
+  @Test
+  void accuracyOfClassIndexTargetsIsArgmaxAgainstTheLabel() {
+    Graph seq = Models.lower(SEQUENCE);
+    FloatModel m = (FloatModel) Harness.compile(seq, "SeqAcc", Precision.FLOAT32, 4);
+    Harness.setParams(m, params(seq));
+    assertTrue(m.info().targets().get(0).integer());
+    assertEquals(6, m.info().inputs().get(0).indexBound());
+    float[] ids = {0, 5, 5, 2, 1, /* sample 1 */ 3, 3, 4, 0, 1};
+    float[] out = new float[2 * 15];
+    m.predictBatch(ids, out, 2);
+    float[] tags = new float[10];
+    for (int k = 0; k < 10; k++) {
+      int best = 0;
+      for (int j = 1; j < 3; j++) if (out[k * 3 + j] > out[k * 3 + best]) best = j;
+      // 7 of the 10 labels are the argmax, 3 are not
+      tags[k] = k % 4 == 1 ? (best + 1) % 3 : best;
+    }
+    dev.deltac.runtime.data.Dataset d = new dev.deltac.runtime.data.Dataset(ids, tags, 2, 5, 5);
+    assertTrue(dev.deltac.runtime.train.Metrics.hasAccuracy(m.info(), d));
+    assertEquals(0.7, dev.deltac.runtime.train.Metrics.accuracy(m, d), 1e-12);
   }
 
   static Map<String, double[]> params(Graph g) {
