@@ -103,6 +103,16 @@ class IntegerIndicesTest {
               output p
               loss cross_entropy(p, label) + cross_entropy(q, tags)
             }""", 0),
+        Arguments.of("embedding into a batched dense layer", """
+            model Batched {
+              input ids: int[4]
+              target tag: int
+              e = embedding(ids, 10, 40)
+              h = dense(flatten(e), 8, tanh)
+              o = dense(h, 3)
+              output o
+              loss softmax_cross_entropy(o, tag)
+            }""", 0),
         Arguments.of("large rows (arraycopy gathers)", """
             model Wide {
               input ids: int[4]
