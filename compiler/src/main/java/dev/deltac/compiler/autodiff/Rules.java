@@ -46,7 +46,7 @@ public final class Rules {
     return switch (op) {
       case INPUT, TARGET, PARAM, CONST, SEED, SIGN, STEP, GELU_GRAD, LT, LE, GT, GE, EQ, NE,
           CONV2D_GRAD_INPUT, CONV2D_GRAD_KERNEL, MAXPOOL2D_GRAD, AVGPOOL2D_GRAD, DELTA,
-          DROPOUT_MASK, GATHER_GRAD, ONE_HOT -> null;
+          DROPOUT_MASK, GATHER_GRAD, ONE_HOT, SOFTMAX_CE_ROWS_GRAD -> null;
 
       // Elementwise, one operand.
       case NEG -> unary((b, y, g) -> b.neg(g));
@@ -124,6 +124,10 @@ public final class Rules {
       };
       case RESHAPE -> unary((b, y, g) -> b.reshape(g, y.input(0).shape()));
       // The table's gradient scatter-adds g's rows into the gathered rows; indices get none.
+      // The fused closed form, (softmax - one_hot) / T per row, scaled by the cotangent.
+      case SOFTMAX_CE_ROWS -> (b, n, g) -> new Node[] {
+          b.mul(b.make(Op.SOFTMAX_CE_ROWS_GRAD, Attr.NONE, SourceSpan.NONE, n.input(0), n.input(1)), g),
+          null};
       case GATHER -> (b, n, g) -> new Node[] {
           b.make(Op.GATHER_GRAD, Attr.ints(n.input(0).shape().dim(0)), SourceSpan.NONE, g, n.input(1)),
           null};

@@ -76,6 +76,7 @@ final class NodeKernels {
       case GATHER -> (m, o, cc) -> gather(m, Expr.field(o), cc);
       case GATHER_GRAD -> (m, o, cc) -> gatherGrad(m, Expr.field(o), cc);
       case ONE_HOT -> (m, o, cc) -> oneHot(m, Expr.field(o), cc);
+      case SOFTMAX_CE_ROWS, SOFTMAX_CE_ROWS_GRAD -> (m, o, cc) -> softmaxCeRows(m, Expr.field(o), cc);
       case CONV2D -> conv::forward;
       case CONV2D_GRAD_INPUT -> conv::inputGrad;
       case CONV2D_GRAD_KERNEL -> conv::kernelGrad;
@@ -144,6 +145,38 @@ final class NodeKernels {
       c.loop("k", row, row <= UNROLL_ELEMENTS, k -> c.update(Expr.at(o, Expr.plus(base, k)), "+=",
           a.at(g, Expr.plus(Expr.times(i, row), k))));
     });
+  }
+
+  /**
+   * Row-wise softmax cross-entropy against class indices, or its gradient: per row its maximum,
+   * Σ e^(z - max) and lse in double, in the interpreter's order ({@code Kernels.softmaxCeRows}).
+   */
+  private void softmaxCeRows(Node n, Expr o, Code c) {
+    Node z = n.input(0);
+    Node labels = n.input(1);
+    int rows = labels.size();
+    int classes = z.size() / rows;
+    boolean grad = n.op() == Op.SOFTMAX_CE_ROWS_GRAD;
+    c.open();
+    Expr s = grad ? null : c.declare(TypeName.DOUBLE, "s", Expr.i(0));
+    c.loop("t", rows, false, t -> {
+      Expr base = c.declare(TypeName.INT, "base", Expr.times(t, classes));
+      Expr max = c.declare(TypeName.DOUBLE, "max", new Expr.StaticField(JavaTypes.DOUBLE, "NEGATIVE_INFINITY"));
+      c.loop("j", classes, false, j -> c.assign(max, math("max", max, a.at(z, Expr.plus(base, j)))));
+      Expr sumExp = c.declare(TypeName.DOUBLE, "sumExp", Expr.i(0));
+      c.loop("j", classes, false, j -> c.accumulate(sumExp, math("exp", Expr.sub(a.at(z, Expr.plus(base, j)), max))));
+      Expr lse = c.declare(TypeName.DOUBLE, "lse", Expr.add(max, math("log", sumExp)));
+      Expr label = c.declare(TypeName.INT, "label", index(labels, t));
+      if (grad) {
+        c.loop("j", classes, false, j -> c.assign(Expr.at(o, Expr.plus(base, j)), new Expr.Cast(num.type(),
+            Expr.div(math("exp", Expr.sub(a.at(z, Expr.plus(base, j)), lse)), Expr.i(rows)))));
+        c.update(Expr.at(o, Expr.plus(base, label)), "-=", new Expr.Cast(num.type(), Expr.div(Num.dlit(1), Expr.i(rows))));
+      } else {
+        c.accumulate(s, Expr.sub(lse, a.at(z, Expr.plus(base, label))));
+      }
+    });
+    if (!grad) c.assign(Expr.at(o, 0), new Expr.Cast(num.type(), Expr.div(s, Expr.i(rows))));
+    c.close();
   }
 
   /** one_hot(ids, n): zeros, then 1 at column ids[i] of row i. */

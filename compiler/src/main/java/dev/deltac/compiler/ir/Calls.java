@@ -121,7 +121,8 @@ final class Calls {
    * loss against one_hot(label, C), which picks -log_softmax(z)[label] (or -log p[label]) and
    * keeps the fused closed-form gradient softmax(z) - one_hot; with {@code [T, C]} and integer
    * labels {@code [T]} it is the mean over the T rows of the per-row losses (PyTorch's mean
-   * reduction), so each row's gradient is (softmax - one_hot) / T.
+   * reduction): {@link Op#SOFTMAX_CE_ROWS}, whose gradient is (softmax - one_hot) / T per row,
+   * or for {@code cross_entropy} -(1/T) Σ one_hot ⊙ ln p.
    */
   private Node classLoss(Op op) {
     Expr labels = argExpr(1, "y");
@@ -132,13 +133,14 @@ final class Calls {
     Node oneHot = b.make(Op.ONE_HOT, Attr.ints(classes), span, y);
     if (p.shape().rank() == 1) return b.make(op, Attr.NONE, span, p, oneHot);
     int rows = p.shape().dim(0);
-    Node sum = null;
-    for (int t = 0; t < rows; t++) {
-      Node term = b.make(op, Attr.NONE, span, b.make(Op.INDEX, Attr.ints(t), span, p),
-          b.make(Op.INDEX, Attr.ints(t), span, oneHot));
-      sum = sum == null ? term : b.make(Op.ADD, span, sum, term);
+    // One node over all rows: its kernel loops, so the code does not grow with T.
+    if (op == Op.SOFTMAX_CE) return b.make(Op.SOFTMAX_CE_ROWS, Attr.NONE, span, p, y);
+    if (op == Op.CROSS_ENTROPY) {
+      // -(1/T) Σ one_hot ⊙ ln p: the picked -ln p[label] per row, as nll_loss(log(p), labels).
+      Node picked = b.make(Op.SUM, span, b.make(Op.MUL, span, oneHot, b.make(Op.LOG, span, p)));
+      return b.make(Op.MUL, span, picked, b.scalar(-1.0 / rows));
     }
-    return rows == 1 ? sum : b.make(Op.MUL, span, sum, b.scalar(1.0 / rows));
+    throw new IllegalStateException("no class-index form of " + op);
   }
 
   private Node loss(Op op, Attr attr) {

@@ -74,6 +74,14 @@ public enum Op {
   GATHER_GRAD(2, Kind.OTHER),
   /** one_hot: operand ids [s...], attr [n] → [s..., n] of 0 and 1. */
   ONE_HOT(1, Kind.OTHER),
+  /**
+   * softmax cross-entropy of each row against a class index, averaged: operands (z [T, C],
+   * labels [T]) → (1/T) Σ_t (logsumexp(z_t) - z_t[label_t]), PyTorch's
+   * {@code cross_entropy(z, labels)} with mean reduction.
+   */
+  SOFTMAX_CE_ROWS(2, Kind.OTHER),
+  /** Its gradient for z: operands (z, labels) → [T, C], (softmax(z_t) - one_hot(label_t)) / T. */
+  SOFTMAX_CE_ROWS_GRAD(2, Kind.OTHER),
 
   // Per-sample losses (scalars).
   MSE(2, Kind.LOSS), BCE(2, Kind.LOSS), BCE_LOGITS(2, Kind.LOSS), CROSS_ENTROPY(2, Kind.LOSS),

@@ -70,6 +70,11 @@ final class ShapeInference {
         yield Shape.of(d);
       }
       case ONE_HOT -> ShapeRules.oneHot(in.get(0).shape(), attr.intAt(0));
+      case SOFTMAX_CE_ROWS -> ShapeRules.classLoss("softmax_cross_entropy", in.get(0).shape(), in.get(1).shape());
+      case SOFTMAX_CE_ROWS_GRAD -> {
+        ShapeRules.classLoss("softmax_cross_entropy", in.get(0).shape(), in.get(1).shape());
+        yield in.get(0).shape();
+      }
       case PAD_FIRST -> {
         Shape a = in.get(0).shape();
         require(a.rank() >= 1, op, "needs rank >= 1");

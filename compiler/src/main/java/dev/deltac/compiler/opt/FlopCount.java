@@ -55,6 +55,7 @@ public final class FlopCount {
       case INPUT, TARGET, PARAM, CONST, SEED, INDEX, SLICE, PAD_FIRST, CONCAT, RESHAPE, TRANSPOSE,
           BROADCAST, DROPOUT_MASK, GATHER, ONE_HOT -> 0;
       case GATHER_GRAD -> n.input(0).shape().sizeLong();
+      case SOFTMAX_CE_ROWS, SOFTMAX_CE_ROWS_GRAD -> 4 * n.input(0).shape().sizeLong();
       case MATMUL -> {
         Shape a = n.input(0).shape();
         long inner = n.attr().intAt(0) == 1 && a.rank() == 2 ? a.dim(0) : a.dim(a.rank() - 1);
