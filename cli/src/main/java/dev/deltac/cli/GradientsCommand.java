@@ -87,6 +87,10 @@ public final class GradientsCommand implements Callable<Integer> {
     } catch (CompileException e) {
       err.println("deltac gradients: " + e.getMessage());
       return 1;
+    } catch (IllegalArgumentException e) {
+      // an integer input or target outside its range (dev.deltac.runtime.Indices)
+      err.println("deltac gradients: " + casePath + ": " + e.getMessage());
+      return 1;
     }
     out.flush();
     return 0;

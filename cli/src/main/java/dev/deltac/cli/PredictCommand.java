@@ -79,6 +79,10 @@ public final class PredictCommand implements Callable<Integer> {
     } catch (CompileException | IOException e) {
       err.println("deltac predict: " + e.getMessage());
       return 1;
+    } catch (IllegalArgumentException e) {
+      // an integer input outside its range (dev.deltac.runtime.Indices)
+      err.println("deltac predict: " + e.getMessage());
+      return 1;
     }
   }
 

@@ -136,4 +136,55 @@ class GradientsCommandTest {
     assertEquals(1, run("gradients", "../samples/xor/xor.nn", "--case", "no-such.json"));
     assertEquals("deltac gradients: no-such.json: no such file", err.toString().strip());
   }
+
+  private static final String INTS = """
+      model Ints {
+        input ids: int[3]
+        input x: float[2]
+        target y[2]
+        h = dense(concat(x, float(ids) * 0.1), 2)
+        output h, ids
+        loss mse(h, y)
+      }
+      """;
+
+  private static final String INTS_CASE = """
+      { "precision": "float64",
+        "params": { "h.W": [[0.1, 0.2, 0.3, 0.4, 0.5], [-0.1, -0.2, -0.3, -0.4, -0.5]], "h.b": [0, 0.1] },
+        "batch": [ { "ids": [2, 0, 2], "x": [0.5, -0.5], "y": [1, 0] } ] }
+      """;
+
+  /** api.md, second edition: integer values are JSON integers; inputGradients lists float inputs only. */
+  @Test
+  void integerInputsAreJsonIntegersAndHaveNoInputGradients(@TempDir Path dir) throws Exception {
+    Path nn = dir.resolve("ints.nn");
+    Files.writeString(nn, INTS);
+    Path c = dir.resolve("case.json");
+    Files.writeString(c, INTS_CASE);
+    assertEquals(0, run("gradients", nn.toString(), "--case", c.toString()), err::toString);
+    JsonObject o = JsonParser.parseString(out.toString()).getAsJsonObject();
+    JsonObject ig = o.getAsJsonArray("inputGradients").get(0).getAsJsonObject();
+    assertEquals(java.util.Set.of("x"), ig.keySet());
+    assertEquals("[2,0,2]", o.getAsJsonArray("outputs").get(0).getAsJsonObject().get("ids").toString());
+    // d loss / d h.W[0][2] = (h0 - y0) * 2/2 * float(ids[0]) * 0.1, with h0 = 0.05 - 0.1 + 0.06 + 0 + 0.1
+    double h0 = 0.1 * 0.5 + 0.2 * -0.5 + 0.3 * 0.2 + 0.4 * 0 + 0.5 * 0.2;
+    assertEquals((h0 - 1) * 0.2, o.getAsJsonObject("gradients").getAsJsonArray("h.W").get(0)
+        .getAsJsonArray().get(2).getAsDouble(), 1e-12);
+  }
+
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+      "[2, 0, 2]|[2, 0.5, 2]|$.batch[0].ids[1]: expected an integer, found 0.5",
+      "[2, 0, 2]|[2, 0, 2.0]|$.batch[0].ids[2]: expected an integer, found 2.0"})
+  void nonIntegerIndicesAreOneClearLine(String from, String to, String message, @TempDir Path dir)
+      throws Exception {
+    Path nn = dir.resolve("ints.nn");
+    Files.writeString(nn, INTS);
+    Path c = dir.resolve("case.json");
+    Files.writeString(c, INTS_CASE.replace(from, to));
+    assertEquals(1, run("gradients", nn.toString(), "--case", c.toString()));
+    String e = err.toString().strip();
+    assertTrue(e.contains(message), e);
+    assertEquals(1, e.lines().count(), e);
+  }
 }

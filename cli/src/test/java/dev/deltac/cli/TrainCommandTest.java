@@ -74,4 +74,47 @@ class TrainCommandTest {
         + " (name the data with --data PATH: a CSV file or a folder of IDX files)"), e);
     assertEquals(1, e.lines().count(), e);
   }
+
+  private static final String TAGGER = """
+      model Tag {
+        input ids: int[3]
+        target tags: int[3]
+        emb = embedding(ids, 4, 4)
+        param W[4, 4]
+        logits = emb @ W
+        output logits
+        loss softmax_cross_entropy(logits, tags)
+        train { epochs 60; batch 8; optimizer adam(lr = 0.05) }
+      }
+      """;
+
+  /** Integer columns for integer inputs and targets; accuracy is argmax against the labels. */
+  @Test
+  void integerInputsAndClassIndexTargetsTrainFromCsv(@TempDir Path dir) throws Exception {
+    Path nn = dir.resolve("tag.nn");
+    Files.writeString(nn, TAGGER);
+    StringBuilder csv = new StringBuilder();
+    for (int i = 0; i < 32; i++) {
+      int a = i % 4, b = (i / 4) % 4, c = (i / 16 + i) % 4;
+      // the tag of a token is (token + 1) mod 4
+      csv.append(a).append(',').append(b).append(',').append(c).append(',')
+          .append((a + 1) % 4).append(',').append((b + 1) % 4).append(',').append((c + 1) % 4).append('\n');
+    }
+    Files.writeString(dir.resolve("tag.csv"), csv.toString());
+    assertEquals(0, run("train", nn.toString(), "--no-progress", "-o", dir.resolve("out").toString()),
+        err::toString);
+    String o = out.toString();
+    assertTrue(o.matches("(?s).*accuracy 1\\.0+.*"), o);
+  }
+
+  @Test
+  void aNonIntegerInAnIntegerColumnIsOnePositionedLine(@TempDir Path dir) throws Exception {
+    Path nn = dir.resolve("tag.nn");
+    Files.writeString(nn, TAGGER);
+    Files.writeString(dir.resolve("tag.csv"), "0,1,2,1,2,3\n0,1.5,2,1,2,3\n");
+    assertEquals(1, run("train", nn.toString(), "--no-progress"));
+    String e = err.toString().strip();
+    assertTrue(e.endsWith("tag.csv:2:2: '1.5' is not an integer; this column holds indices"), e);
+    assertEquals(1, e.lines().count(), e);
+  }
 }

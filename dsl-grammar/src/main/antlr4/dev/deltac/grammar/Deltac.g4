@@ -58,11 +58,14 @@ sep : NL | SEMI ;
 
 shape : LBRACK dim (COMMA dim)* RBRACK ;
 
+// `: int` or `: float` after an input or target name; the AST builder checks the word.
+elemType : COLON ID ;
+
 dim : MINUS? INT ;
 
 stmt
-  : INPUT ident shape?                                   # inputStmt
-  | TARGET ident shape?                                  # targetStmt
+  : INPUT ident elemType? shape?                         # inputStmt
+  | TARGET ident elemType? shape?                        # targetStmt
   | PARAM ident shape? (ASSIGN init)?                    # paramStmt
   | CONST ident shape? ASSIGN constValue                 # constStmt
   | STATE ident shape? ASSIGN expr                       # stateStmt

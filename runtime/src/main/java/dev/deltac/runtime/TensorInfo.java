@@ -27,6 +27,8 @@ public final class TensorInfo {
   private final int blockCount;
   private final String init;
   private final double[] initArgs;
+  /** -1 for float values; else the exclusive bound of integer values (0: any integer). */
+  private int indexBound = -1;
 
   public TensorInfo(String name, int[] shape, int offset, int firstBlock, int blockCount,
       String init, double[] initArgs) {
@@ -42,6 +44,30 @@ public final class TensorInfo {
   /** An input, target or output at {@code offset} of the packed per-sample vector. */
   public static TensorInfo packed(String name, int[] shape, int offset) {
     return new TensorInfo(name, shape, offset, -1, 0, null, null);
+  }
+
+  /**
+   * An integer input or target ({@code input ids: int[16]}) at {@code offset}: its values are
+   * indices, carried as exact floating-point values, in {@code 0..bound-1} ({@code bound} 0: any
+   * integer).
+   */
+  public static TensorInfo integers(String name, int[] shape, int offset, int bound) {
+    TensorInfo t = packed(name, shape, offset);
+    t.indexBound = Math.max(0, bound);
+    return t;
+  }
+
+  /** Whether this input or target holds integer indices. */
+  public boolean integer() {
+    return indexBound >= 0;
+  }
+
+  /**
+   * For an integer input or target: the exclusive bound of its values (the rows, classes or
+   * width it indexes), or 0 when any integer is allowed; -1 for float values.
+   */
+  public int indexBound() {
+    return indexBound;
   }
 
   public String name() {
@@ -118,7 +144,8 @@ public final class TensorInfo {
   public boolean equals(Object o) {
     return o instanceof TensorInfo t && name.equals(t.name) && Arrays.equals(shape, t.shape)
         && offset == t.offset && firstBlock == t.firstBlock && blockCount == t.blockCount
-        && Objects.equals(init, t.init) && Arrays.equals(initArgs, t.initArgs);
+        && Objects.equals(init, t.init) && Arrays.equals(initArgs, t.initArgs)
+        && indexBound == t.indexBound;
   }
 
   @Override

@@ -154,10 +154,24 @@ public final class GradientCase {
     for (Node leaf : leaves) {
       String name = leaf.attr().name();
       double[] v = tensor(obj.get(name), leaf.shape(), path + "." + name, what + " " + name);
+      if (leaf.isInteger()) integers(obj.get(name), path + "." + name);
       System.arraycopy(v, 0, out, off, v.length);
       off += v.length;
     }
     return out;
+  }
+
+  /** An integer input or target holds JSON integers (api.md, second edition): 3, not 3.0. */
+  private static void integers(JsonElement el, String path) throws CaseException {
+    if (el.isJsonArray()) {
+      JsonArray a = el.getAsJsonArray();
+      for (int i = 0; i < a.size(); i++) integers(a.get(i), path + "[" + i + "]");
+      return;
+    }
+    String text = el.getAsJsonPrimitive().getAsString();
+    if (!text.matches("-?[0-9]+")) {
+      throw new CaseException(path + ": expected an integer, found " + text);
+    }
   }
 
   private static int size(List<Node> leaves) {

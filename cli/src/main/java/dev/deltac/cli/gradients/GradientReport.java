@@ -32,7 +32,8 @@ public final class GradientReport {
     }
     root.add("gradients", grads);
     JsonArray inputGrads = new JsonArray();
-    for (double[] ig : r.inputGrads()) inputGrads.add(unpackLeaves(g, ig));
+    // Integer inputs are indices: they have no gradient and are left out (api.md, second edition).
+    for (double[] ig : r.inputGrads()) inputGrads.add(unpackLeaves(g, ig, true));
     root.add("inputGradients", inputGrads);
     return toJson(root);
   }
@@ -41,15 +42,15 @@ public final class GradientReport {
     JsonObject root = new JsonObject();
     root.add("value", num(r.loss()));
     // The batch is one sample, and the input gradient of a one-sample mean is the gradient.
-    root.add("gradients", unpackLeaves(g, r.inputGrads()[0]));
+    root.add("gradients", unpackLeaves(g, r.inputGrads()[0], false));
     return toJson(root);
   }
 
-  private static JsonObject unpackLeaves(Graph g, double[] packed) {
+  private static JsonObject unpackLeaves(Graph g, double[] packed, boolean skipIntegers) {
     JsonObject o = new JsonObject();
     int off = 0;
     for (Node x : g.inputs()) {
-      o.add(x.attr().name(), tensor(packed, off, x.shape()));
+      if (!(skipIntegers && x.isInteger())) o.add(x.attr().name(), tensor(packed, off, x.shape()));
       off += x.size();
     }
     return o;
@@ -59,10 +60,30 @@ public final class GradientReport {
     JsonObject o = new JsonObject();
     int off = 0;
     for (Map.Entry<String, Node> e : named.entrySet()) {
-      o.add(e.getKey(), tensor(packed, off, e.getValue().shape()));
+      // An integer input listed as an output is written as JSON integers.
+      o.add(e.getKey(), e.getValue().isInteger() ? integers(packed, off, e.getValue().shape())
+          : tensor(packed, off, e.getValue().shape()));
       off += e.getValue().size();
     }
     return o;
+  }
+
+  /** A tensor of integer values (exact in the packed doubles) as JSON integers. */
+  static JsonElement integers(double[] v, int off, Shape shape) {
+    double[] rounded = new double[shape.size()];
+    for (int i = 0; i < rounded.length; i++) rounded[i] = v[off + i];
+    JsonElement t = tensor(rounded, 0, shape);
+    return asIntegers(t);
+  }
+
+  private static JsonElement asIntegers(JsonElement e) {
+    if (e.isJsonArray()) {
+      JsonArray a = new JsonArray();
+      for (JsonElement x : e.getAsJsonArray()) a.add(asIntegers(x));
+      return a;
+    }
+    double d = e.getAsDouble();
+    return d == Math.rint(d) && Math.abs(d) < 1e15 ? new JsonPrimitive((long) d) : e;
   }
 
   static JsonElement tensor(double[] v, int off, Shape shape) {

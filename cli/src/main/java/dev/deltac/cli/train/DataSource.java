@@ -1,6 +1,7 @@
 package dev.deltac.cli.train;
 
 import dev.deltac.runtime.ModelInfo;
+import dev.deltac.runtime.TensorInfo;
 import dev.deltac.runtime.data.CsvLoader;
 import dev.deltac.runtime.data.DataFormatException;
 import dev.deltac.runtime.data.Dataset;
@@ -56,6 +57,13 @@ public final class DataSource {
     int out = info.targetSize();
     int columns = columnCount(file);
     CsvLoader loader = new CsvLoader();
+    // Integer inputs and targets are integer columns (dsl.md section 9), checked as read.
+    boolean integerTargets = false;
+    for (TensorInfo t : info.inputs()) integerColumns(loader, t, 0);
+    for (TensorInfo t : info.targets()) {
+      integerColumns(loader, t, in);
+      integerTargets |= t.integer();
+    }
     if (inputsOnly && columns == in) {
       Dataset d = loader.inputColumns(range(0, in)).targetColumns().read(file);
       if (d.inputSize() != in) {
@@ -65,7 +73,7 @@ public final class DataSource {
     }
     if (columns == in + out) {
       loader.inputColumns(range(0, in)).targetColumns(range(in, in + out));
-    } else if (columns == in + 1 && out > 1) {
+    } else if (columns == in + 1 && out > 1 && !integerTargets) {
       loader.inputColumns(range(0, in)).targetColumns(in).oneHot(out);
     } else {
       throw new DataFormatException(file + ":1: " + columns + " columns, but model " + info.name()
@@ -79,6 +87,11 @@ public final class DataSource {
           + d.targetSize() + " targets per row, model needs " + in + " and " + out);
     }
     return d;
+  }
+
+  private static void integerColumns(CsvLoader loader, TensorInfo t, int first) {
+    if (!t.integer()) return;
+    for (int k = 0; k < t.size(); k++) loader.integerColumn(first + t.offset() + k, t.indexBound());
   }
 
   private static int columnCount(Path file) throws IOException {

@@ -86,9 +86,11 @@ public final class AstPrinter {
     indent(indent);
     if (s instanceof Stmt.Input i) {
       out.append("input ").append(i.name().name());
+      if (i.integer()) out.append(": int");
       dims(i.shape());
     } else if (s instanceof Stmt.Target t) {
       out.append("target ").append(t.name().name());
+      if (t.integer()) out.append(": int");
       dims(t.shape());
     } else if (s instanceof Stmt.Param p) {
       out.append("param ").append(p.name().name());

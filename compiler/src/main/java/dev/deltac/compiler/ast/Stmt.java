@@ -7,17 +7,28 @@ import java.util.List;
 public sealed interface Stmt {
   SourceSpan span();
 
-  /** {@code input NAME[d1, ..., dk]}; an empty shape is a scalar. */
-  record Input(Ident name, List<Dim> shape, SourceSpan span) implements Stmt {
+  /**
+   * {@code input NAME[d1, ..., dk]}, {@code input NAME: float[...]} or {@code input NAME: int[...]};
+   * an empty shape is a scalar. {@code integer}: the values are class indices (dsl.md section 9).
+   */
+  record Input(Ident name, List<Dim> shape, boolean integer, SourceSpan span) implements Stmt {
     public Input {
       shape = List.copyOf(shape);
     }
+
+    public Input(Ident name, List<Dim> shape, SourceSpan span) {
+      this(name, shape, false, span);
+    }
   }
 
-  /** {@code target NAME[...]}. */
-  record Target(Ident name, List<Dim> shape, SourceSpan span) implements Stmt {
+  /** {@code target NAME[...]}, {@code target NAME: int[...]}. */
+  record Target(Ident name, List<Dim> shape, boolean integer, SourceSpan span) implements Stmt {
     public Target {
       shape = List.copyOf(shape);
+    }
+
+    public Target(Ident name, List<Dim> shape, SourceSpan span) {
+      this(name, shape, false, span);
     }
   }
 

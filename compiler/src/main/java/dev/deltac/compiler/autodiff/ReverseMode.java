@@ -47,7 +47,8 @@ public final class ReverseMode {
 
     BitSet wanted = new BitSet();
     for (Node p : params) wanted.set(p.id());
-    if (inputGradients) for (Node x : inputs) wanted.set(x.id());
+    // Integer inputs are indices: not differentiable, their gradient slots stay zero.
+    if (inputGradients) for (Node x : inputs) if (!x.isInteger()) wanted.set(x.id());
     BitSet active = activeNodes(nodes, wanted);
 
     Map<Integer, List<Node>> contributions = new HashMap<>();

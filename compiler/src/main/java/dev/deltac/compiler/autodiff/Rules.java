@@ -46,7 +46,7 @@ public final class Rules {
     return switch (op) {
       case INPUT, TARGET, PARAM, CONST, SEED, SIGN, STEP, GELU_GRAD, LT, LE, GT, GE, EQ, NE,
           CONV2D_GRAD_INPUT, CONV2D_GRAD_KERNEL, MAXPOOL2D_GRAD, AVGPOOL2D_GRAD, DELTA,
-          DROPOUT_MASK -> null;
+          DROPOUT_MASK, GATHER_GRAD, ONE_HOT, SOFTMAX_CE_ROWS_GRAD -> null;
 
       // Elementwise, one operand.
       case NEG -> unary((b, y, g) -> b.neg(g));
@@ -139,6 +139,14 @@ public final class Rules {
         for (int i = 0; i < p.length; i++) inverse[p[i]] = i;
         return b.make(Op.PERMUTE, Attr.ints(inverse), SourceSpan.NONE, g);
       });
+      // The table's gradient scatter-adds g's rows into the gathered rows; indices get none.
+      // The fused closed form, (softmax - one_hot) / T per row, scaled by the cotangent.
+      case SOFTMAX_CE_ROWS -> (b, n, g) -> new Node[] {
+          b.mul(b.make(Op.SOFTMAX_CE_ROWS_GRAD, Attr.NONE, SourceSpan.NONE, n.input(0), n.input(1)), g),
+          null};
+      case GATHER -> (b, n, g) -> new Node[] {
+          b.make(Op.GATHER_GRAD, Attr.ints(n.input(0).shape().dim(0)), SourceSpan.NONE, g, n.input(1)),
+          null};
 
       // Losses: closed forms, so that fused pairs are stable.
       case MSE -> (b, n, g) -> {

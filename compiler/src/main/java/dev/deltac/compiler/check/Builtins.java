@@ -50,7 +50,11 @@ public final class Builtins {
     /** an axis: an integer literal, possibly negated (counting from the end) */
     AXIS,
     /** a list of axes, {@code [0, 2, 1]} (each as {@link #AXIS}) */
-    AXES
+    AXES,
+    /** integer indices: an {@code int} input or target, or a part of one */
+    INDICES,
+    /** a tensor of the prediction's shape, or integer class indices (class-index losses) */
+    LABELS
   }
 
   /** The default of an optional parameter. */
@@ -120,7 +124,8 @@ public final class Builtins {
 
     /** Layers that create params named after their binding. */
     public boolean createsParams() {
-      return name.equals("dense") || name.equals("conv2d") || name.equals("layer_norm");
+      return name.equals("dense") || name.equals("conv2d") || name.equals("layer_norm")
+          || name.equals("embedding");
     }
 
     /** {@code leaky_relu(x, alpha=0.01)}. */
@@ -196,9 +201,15 @@ public final class Builtins {
     fn("causal_mask", Category.VECTOR, req("size", ArgKind.POSITIVE_INT));
     fn("reshape", Category.VECTOR, t("x"), req("dims", ArgKind.DIMS));
     fn("flatten", Category.VECTOR, t("x"));
+    fn("float", Category.ELEMENTWISE, req("ids", ArgKind.INDICES));
+    fn("one_hot", Category.VECTOR, req("ids", ArgKind.INDICES), req("n", ArgKind.POSITIVE_INT));
 
-    for (String l : List.of("mse", "bce", "bce_with_logits", "cross_entropy", "softmax_cross_entropy")) {
+    for (String l : List.of("mse", "bce", "bce_with_logits")) {
       fn(l, Category.LOSS, t("p"), t("y"));
+    }
+    // These two also take class-index targets (dsl.md section 9).
+    for (String l : List.of("cross_entropy", "softmax_cross_entropy")) {
+      fn(l, Category.LOSS, t("p"), req("y", ArgKind.LABELS));
     }
     fn("huber", Category.LOSS, t("p"), t("y"), num("delta", 1));
 
@@ -214,6 +225,8 @@ public final class Builtins {
     }
     fn("layer_norm", Category.LAYER, t("x"));
     fn("dropout", Category.LAYER, t("x"), req("rate", ArgKind.NUMBER));
+    fn("embedding", Category.LAYER, req("ids", ArgKind.INDICES), req("V", ArgKind.POSITIVE_INT),
+        req("d", ArgKind.POSITIVE_INT));
 
     init("zeros");
     init("ones");

@@ -197,6 +197,24 @@ final class CallChecker {
         dimList = axes;
         return true;
       }
+      case INDICES -> {
+        Shape s = checker.infer(a, Checker.ALLOW_INT, null);
+        if (s == null) return false;
+        if (!checker.isInteger(a)) {
+          diags.error(DiagnosticKind.BAD_ARGUMENT, a.span(), where + " must be integer indices (an `int` "
+              + "input or target, or a part of one), but this is a float tensor of shape " + s);
+          return false;
+        }
+        tensors.put(p.name(), s);
+        return true;
+      }
+      case LABELS -> {
+        Shape s = checker.infer(a, Checker.ALLOW_INT, null);
+        if (s == null) return false;
+        integerLabels = checker.isInteger(a);
+        tensors.put(p.name(), s);
+        return true;
+      }
       case BOOL -> {
         if (!(a instanceof Expr.Bool)) {
           diags.error(DiagnosticKind.BAD_ARGUMENT, a.span(), where + " must be `true` or `false`");
@@ -210,6 +228,7 @@ final class CallChecker {
   }
 
   private long[] dimList;
+  private boolean integerLabels;
   private BoundCall bound;
 
   private Shape shape(Signature sig, Expr.Call c, String binding) {
@@ -218,6 +237,12 @@ final class CallChecker {
     Shape x = tensors.get(sig.params().get(0).name());
     switch (sig.category()) {
       case LOSS:
+        if (integerLabels) {
+          Shape p = tensors.get("p");
+          Shape out = checker.shapeRule(at, () -> ShapeRules.classLoss(name, p, tensors.get("y")));
+          if (out != null) checker.indexes(bound.arg("y"), p.dim(p.rank() - 1));
+          return out;
+        }
         return checker.shapeRule(at, () -> ShapeRules.loss(name, tensors.get("p"), tensors.get("y")));
       case ELEMENTWISE:
         switch (name) {
@@ -260,6 +285,12 @@ final class CallChecker {
           case "softmax", "log_softmax": {
             long axis = ints.get("axis");
             return checker.shapeRule(axisAt(at), () -> ShapeRules.alongAxis(name, x, axis));
+          }
+          case "one_hot": {
+            long n = ints.get("n");
+            Shape out = checker.shapeRule(at, () -> ShapeRules.oneHot(x, n));
+            if (out != null) checker.indexes(bound.arg("ids"), n);
+            return out;
           }
           default:
             return checker.shapeRule(at, () -> ShapeRules.vector(name, x));
@@ -325,6 +356,18 @@ final class CallChecker {
         checker.pendLayer(List.of(
             new LayerParam(binding, "gain", out, InitSpec.of("ones"), null, call),
             new LayerParam(binding, "bias", out, InitSpec.of("zeros"), null, call)));
+        return out;
+      }
+      case "embedding": {
+        long v = ints.get("V");
+        long d = ints.get("d");
+        Shape w = checker.shapeRule(at, () -> ShapeRules.of("embedding table", v, d));
+        if (w == null) return null;
+        Shape out = checker.shapeRule(at, () -> ShapeRules.gather(w, x));
+        if (out == null) return null;
+        checker.indexes(bound.arg("ids"), v);
+        // torch.nn.Embedding initializes its table from N(0, 1).
+        checker.pendLayer(List.of(new LayerParam(binding, "W", w, InitSpec.of("normal", 0, 1), null, call)));
         return out;
       }
       case "maxpool2d", "avgpool2d":

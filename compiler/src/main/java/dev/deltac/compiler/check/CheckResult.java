@@ -34,10 +34,15 @@ public final class CheckResult {
   private final Map<Expr.Call, Builtins.BoundCall> calls;
   private final Map<Object, InitSpec> inits;
   private final Map<Decl, DeclInfo> decls;
+  private final java.util.Set<Expr> integers;
+  private final Map<Object, Integer> indexBounds;
 
   CheckResult(Program program, IdentityHashMap<Expr, Shape> shapes, IdentityHashMap<Expr, Symbol> resolved,
       IdentityHashMap<Expr.Call, Builtins.BoundCall> calls, IdentityHashMap<Object, InitSpec> inits,
-      IdentityHashMap<Decl, DeclInfo> decls) {
+      IdentityHashMap<Decl, DeclInfo> decls, java.util.Set<Expr> integers,
+      IdentityHashMap<Object, Integer> indexBounds) {
+    this.integers = java.util.Collections.unmodifiableSet(integers);
+    this.indexBounds = Collections.unmodifiableMap(indexBounds);
     this.program = program;
     this.shapes = Collections.unmodifiableMap(shapes);
     this.resolved = Collections.unmodifiableMap(resolved);
@@ -78,6 +83,20 @@ public final class CheckResult {
   /** The initializer a {@code state} starts from, or null when it starts from an expression. */
   public InitSpec stateInitializer(Stmt.State state) {
     return inits.get(state);
+  }
+
+  /** Whether {@code e} holds integer indices (an {@code int} input or target, or a part of one). */
+  public boolean isInteger(Expr e) {
+    return integers.contains(e);
+  }
+
+  /**
+   * For an integer input or target statement: the exclusive upper bound of the values it may hold
+   * (the smallest row count, class count or one-hot width it indexes), or 0 when it indexes
+   * nothing (then any integer is accepted).
+   */
+  public int indexBound(Stmt inputOrTarget) {
+    return indexBounds.getOrDefault(inputOrTarget, 0);
   }
 
   public DeclInfo info(Decl decl) {

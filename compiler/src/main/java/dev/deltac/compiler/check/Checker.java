@@ -44,6 +44,12 @@ public final class Checker {
   final IdentityHashMap<Expr, Symbol> resolved = new IdentityHashMap<>();
   final IdentityHashMap<Expr.Call, Builtins.BoundCall> calls = new IdentityHashMap<>();
   final IdentityHashMap<Object, InitSpec> inits = new IdentityHashMap<>();
+  /** Expressions whose values are integer indices (dsl.md section 9). */
+  final Set<Expr> integers = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+  /** Definitions (input, target, binding statements) of integer names. */
+  final Set<Object> integerDefs = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+  /** Per integer input or target statement: the smallest range its values index (exclusive). */
+  final IdentityHashMap<Object, Integer> indexBounds = new IdentityHashMap<>();
   private final IdentityHashMap<Decl, CheckResult.DeclInfo> infos = new IdentityHashMap<>();
 
   // state of the declaration being checked
@@ -67,7 +73,8 @@ public final class Checker {
   public static CheckResult check(Program program, Diagnostics diags) {
     Checker c = new Checker(program, diags);
     c.run();
-    return new CheckResult(program, c.shapes, c.resolved, c.calls, c.inits, c.infos);
+    return new CheckResult(program, c.shapes, c.resolved, c.calls, c.inits, c.infos, c.integers,
+        c.indexBounds);
   }
 
   private void run() {
@@ -168,10 +175,12 @@ public final class Checker {
     if (s instanceof Stmt.Input i) {
       notInLoop(s, "input", loop);
       Shape shape = declShape("input", i.name(), i.shape());
+      if (i.integer()) integerDefs.add(s);
       if (define(i.name(), Symbol.Kind.INPUT, shape, s) && shape != null) activationElements += shape.sizeLong();
     } else if (s instanceof Stmt.Target t) {
       notInLoop(s, "target", loop);
       Shape shape = declShape("target", t.name(), t.shape());
+      if (t.integer()) integerDefs.add(s);
       if (define(t.name(), Symbol.Kind.TARGET, shape, s) && shape != null) activationElements += shape.sizeLong();
     } else if (s instanceof Stmt.Param p) {
       notInLoop(s, "param", loop);
@@ -256,7 +265,8 @@ public final class Checker {
       commitLayer(name, b);
       return;
     }
-    Shape v = infer(b.value(), 0, name);
+    Shape v = infer(b.value(), ALLOW_INT, name);
+    if (integers.contains(b.value())) integerDefs.add(b);
     if (define(b.name(), Symbol.Kind.BINDING, v, b)) {
       commitLayer(name, b);
       if (v != null) activationElements = saturatingAdd(activationElements, v.sizeLong() * scope.iterations);
@@ -574,12 +584,59 @@ public final class Checker {
 
   static final int ALLOW_MASK = 1;
   static final int ALLOW_BOOL = 2;
+  /** An integer value is allowed here (an index, a class target, a binding, {@code float(...)}). */
+  static final int ALLOW_INT = 4;
 
   /** The shape of {@code e} (recorded in the result), or null when it had an error. */
   Shape infer(Expr e, int flags, String binding) {
     Shape s = inferInner(e, flags, binding);
+    if (s != null && integers.contains(e) && (flags & ALLOW_INT) == 0) {
+      String what = e instanceof Expr.Name n ? "`" + n.name() + "`" : "this expression";
+      String conv = e instanceof Expr.Name n ? "float(" + n.name() + ")" : "float(...)";
+      diags.error(DiagnosticKind.INTEGER_VALUE, e.span(), what + " holds integer indices, which are not "
+          + "differentiable and take no arithmetic; convert it with `" + conv + "` to use its values as floats");
+      return null;
+    }
     if (s != null) shapes.put(e, s);
     return s;
+  }
+
+  /** Whether {@code e} (already inferred) holds integer indices. */
+  boolean isInteger(Expr e) {
+    return integers.contains(e);
+  }
+
+  /**
+   * Records that the integer values of {@code e} index a range of {@code bound} (exclusive): the
+   * input or target they come from must hold values in 0..bound-1 at run time.
+   */
+  void indexes(Expr e, long bound) {
+    Object root = integerRoot(e);
+    if (root == null || bound > Integer.MAX_VALUE) return;
+    indexBounds.merge(root, (int) bound, Math::min);
+  }
+
+  /** The input or target statement an integer expression's values come from, or null. */
+  private Object integerRoot(Expr e) {
+    for (int guard = 0; guard < 10_000; guard++) {
+      if (e instanceof Expr.Index i) {
+        e = i.target();
+      } else if (e instanceof Expr.Slice sl) {
+        e = sl.target();
+      } else if (e instanceof Expr.Name n) {
+        Symbol sym = resolved.get(n);
+        if (sym == null) return null;
+        Object def = sym.definition();
+        if (def instanceof Stmt.Bind b) {
+          e = b.value();
+        } else {
+          return def instanceof Stmt.Input || def instanceof Stmt.Target ? def : null;
+        }
+      } else {
+        return null;
+      }
+    }
+    return null;
   }
 
   private Shape inferInner(Expr e, int flags, String binding) {
@@ -650,6 +707,7 @@ public final class Checker {
       return null;
     }
     resolved.put(n, s);
+    if (integerDefs.contains(s.definition())) integers.add(n);
     return s.shape();
   }
 
@@ -664,7 +722,7 @@ public final class Checker {
       if (s == null) return name(owner);
       resolved.put(owner, s);
       diags.error(DiagnosticKind.BAD_MEMBER, m.member().span(), "`" + owner.name() + "` is a " + s.kind().label
-          + ", not a layer; only `dense`, `conv2d` and `layer_norm` bindings have params such as `"
+          + ", not a layer; only `dense`, `conv2d`, `layer_norm` and `embedding` bindings have params such as `"
           + owner.name() + ".W`");
       return null;
     }
@@ -739,7 +797,9 @@ public final class Checker {
   }
 
   private Shape index(Expr.Index i) {
-    Shape t = infer(i.target(), 0, null);
+    if (!isStaticIndex(i.index())) return gather(i);
+    Shape t = infer(i.target(), ALLOW_INT, null);
+    if (t != null && integers.contains(i.target())) integers.add(i);
     long[] range = indexValues(i.index(), "an index must be an integer literal or a loop variable");
     if (t == null || range == null) return null;
     String var = i.index() instanceof Expr.Name n ? n.name() : null;
@@ -755,8 +815,35 @@ public final class Checker {
     return ShapeRules.index(t, range[0]);
   }
 
+  /** An integer literal or a loop variable: {@code x[i]} then picks one entry at compile time. */
+  private boolean isStaticIndex(Expr e) {
+    if (e instanceof Expr.Num) return true;
+    if (e instanceof Expr.Name n) {
+      Symbol s = scope.lookup(n.name());
+      return s == null || s.kind() == Symbol.Kind.LOOP_VAR;
+    }
+    return false;
+  }
+
+  /** {@code E[ids]}: the rows of {@code E} at integer indices, {@code [V, d...]} → {@code [s..., d...]}. */
+  private Shape gather(Expr.Index i) {
+    Shape t = infer(i.target(), 0, null);
+    Shape ids = infer(i.index(), ALLOW_INT, null);
+    if (ids != null && !integers.contains(i.index())) {
+      diags.error(DiagnosticKind.INDEX, i.index().span(), "an index must be an integer literal or a loop variable, "
+          + "or integer indices (an `int` input or target) to gather rows, but this is a float value of shape "
+          + ids + "; floats cannot index");
+      return null;
+    }
+    if (t == null || ids == null) return null;
+    Shape out = shapeRule(i.span(), () -> ShapeRules.gather(t, ids));
+    if (out != null) indexes(i.index(), t.dim(0));
+    return out;
+  }
+
   private Shape slice(Expr.Slice s) {
-    Shape t = infer(s.target(), 0, null);
+    Shape t = infer(s.target(), ALLOW_INT, null);
+    if (t != null && integers.contains(s.target())) integers.add(s);
     Long from = intLiteral(s.from(), "slice bounds must be integer literals");
     Long to = intLiteral(s.to(), "slice bounds must be integer literals");
     if (t == null || from == null || to == null) return null;

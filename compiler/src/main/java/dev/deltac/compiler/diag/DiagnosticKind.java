@@ -33,6 +33,7 @@ public enum DiagnosticKind {
   MISPLACED_BOOL(305, "`%s` is usable only as an `if` condition or a flag argument"),
   CONDITION_NOT_SCALAR(306, "the condition of `if` must be a scalar, but it has shape %s"),
   STATE_SHAPE(307, "%s"),
+  INTEGER_VALUE(308, "%s"),
 
   NO_DECLS(401, "the file declares no `model` or `function`"),
   MISPLACED_STATEMENT(402, "%s"),

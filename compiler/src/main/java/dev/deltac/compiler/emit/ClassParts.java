@@ -62,8 +62,13 @@ final class ClassParts {
       for (Node n : leaves) {
         b.add(first ? "" : ", ");
         first = false;
-        b.add("$T.packed($S, new int[] {$L}, $L)", JavaTypes.TENSOR_INFO, n.attr().name(),
-            dims(n.shape().dims()), off);
+        if (n.isInteger()) {
+          b.add("$T.integers($S, new int[] {$L}, $L, $L)", JavaTypes.TENSOR_INFO, n.attr().name(),
+              dims(n.shape().dims()), off, n.indexBound());
+        } else {
+          b.add("$T.packed($S, new int[] {$L}, $L)", JavaTypes.TENSOR_INFO, n.attr().name(),
+              dims(n.shape().dims()), off);
+        }
         off += n.size();
       }
     } else {
@@ -234,6 +239,14 @@ final class ClassParts {
     Code c = new Code();
     int o = 0;
     for (Node n : leaves) {
+      if (n.isInteger()) {
+        // Indices are checked where they enter: a bad one is a clear error, never an
+        // ArrayIndexOutOfBoundsException inside a kernel.
+        boolean input = n.op() == dev.deltac.compiler.ir.Op.INPUT;
+        c.eval(Expr.call(JavaTypes.INDICES, "check", Expr.v(src), Expr.add(Expr.v(off), Expr.i(o)),
+            Expr.i(n.size()), Expr.i(n.indexBound()), new Expr.Str(input ? "input" : "target"),
+            new Expr.Str(n.attr().name()), Expr.div(Expr.v(off), Expr.field(input ? "INPUT_SIZE" : "TARGET_SIZE"))));
+      }
       c.eval(Expr.call(JavaTypes.SYSTEM, "arraycopy", Expr.v(src), Expr.add(Expr.v(off), Expr.i(o)),
           Expr.field(fields.get(n.attr().name())), Expr.i(0), Expr.i(n.size())));
       o += n.size();

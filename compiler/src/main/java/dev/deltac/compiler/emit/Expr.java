@@ -63,6 +63,9 @@ sealed interface Expr {
   /** An explicit pair of parentheses around {@code inner}. */
   record Paren(Expr inner) implements Expr {}
 
+  /** A string literal, rendered escaped ({@code "ids"}): names in run-time error messages. */
+  record Str(String value) implements Expr {}
+
   /** The {@code null} reference (an absent optional array argument of a runtime kernel). */
   Expr NULL = new Lit("null", false);
 

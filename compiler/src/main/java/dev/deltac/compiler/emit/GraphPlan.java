@@ -33,6 +33,12 @@ final class GraphPlan {
   final Map<String, List<Node>> gradTerms = new LinkedHashMap<>();
   /** OUTER terms accumulated straight into a gradient without a buffer. */
   final Set<Integer> directOuter = new HashSet<>();
+  /**
+   * Gradient terms {@code GATHER_GRAD(g, ids)} of a matrix param, used once: no [V, d] buffer;
+   * {@link LinearKernels#accumulate} adds row i of g into gradient row ids[i] (sparse, so the
+   * cost is the gathered rows, not the table).
+   */
+  final Set<Integer> directScatter = new HashSet<>();
   /** DELTA or W^T δ node id to the param whose OUTER term its sweep also accumulates. */
   final Map<Integer, Fused> fused = new HashMap<>();
   final Set<Integer> fusedTerms = new HashSet<>();
@@ -135,7 +141,15 @@ final class GraphPlan {
 
   private void planOuterTerms() {
     for (Map.Entry<String, List<Node>> e : gradTerms.entrySet()) {
+      Node param = null;
+      for (Node q : graph.params()) if (q.attr().name().equals(e.getKey())) param = q;
       for (Node t : e.getValue()) {
+        if (t.op() == Op.GATHER_GRAD && param != null && ClassContext.isMatrixParam(param)
+            && param.shape().rank() == 2 && consumers(t).isEmpty() && accumulationUses(t) == 1
+            && !hardRoots.contains(t.id())) {
+          directScatter.add(t.id());
+          virtual.add(t.id());
+        }
         if (t.op() == Op.OUTER && consumers(t).isEmpty() && accumulationUses(t) == 1
             && !hardRoots.contains(t.id())) {
           directOuter.add(t.id());

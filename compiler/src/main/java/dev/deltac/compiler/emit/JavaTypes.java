@@ -37,11 +37,12 @@ final class JavaTypes {
   static final ClassName ILLEGAL_STATE = ClassName.get(IllegalStateException.class);
   static final ClassName REFLECTIVE = ClassName.get(ReflectiveOperationException.class);
   static final ClassName INITIALIZERS = ClassName.get("dev.deltac.runtime", "Initializers");
+  static final ClassName INDICES = ClassName.get("dev.deltac.runtime", "Indices");
 
   static final List<ClassName> ALL = List.of(MATH, FLOAT, DOUBLE, SYSTEM, STRING, OBJECT, OVERRIDE,
       ILLEGAL_ARGUMENT, ARRAYS, LIST, MODEL_INFO, TENSOR_INFO, PRECISION, MATH_FUNCTIONS, DROPOUT,
       FLOAT_MODEL, DOUBLE_MODEL, FLOAT_FUNCTION, DOUBLE_FUNCTION, DENSE_KERNELS, INITIALIZERS,
-      CLASS, LONG, ILLEGAL_STATE, REFLECTIVE);
+      CLASS, LONG, ILLEGAL_STATE, REFLECTIVE, INDICES);
 
   /** Simple names and package roots no field or local may take. */
   static List<String> reservedNames() {

@@ -263,6 +263,18 @@ final class LinearKernels {
   void accumulate(String param, Node term, Node paramNode, Code c) {
     Expr g = Expr.field(a.ctx.gradField.get(param));
     boolean matrix = paramNode.shape().rank() >= 2;
+    if (a.plan.directScatter.contains(term.id())) {
+      // The gradient of a gather: row i of the cotangent into gradient row ids[i], i ascending.
+      Node cot = term.input(0);
+      Node ids = term.input(1);
+      int row = paramNode.size() / paramNode.shape().dim(0);
+      c.loop("i", ids.size(), false, i -> {
+        Expr grow = c.declare(num.array(), "grow", Expr.at(g, new Expr.Cast(com.palantir.javapoet.TypeName.INT, a.at(ids, i))));
+        c.loop("k", row, row <= NodeKernels.UNROLL_ELEMENTS,
+            k -> c.accumulate(Expr.at(grow, k), a.at(cot, Expr.plus(Expr.times(i, row), k))));
+      });
+      return;
+    }
     if (a.plan.directOuter.contains(term.id())) {
       Node l = term.input(0);
       Node r = term.input(1);

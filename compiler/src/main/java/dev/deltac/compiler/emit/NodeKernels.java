@@ -83,6 +83,10 @@ final class NodeKernels {
         }
       };
       case RESHAPE -> (m, o, cc) -> copy(m.input(0), 0, Expr.field(o), 0, m.size(), cc);
+      case GATHER -> (m, o, cc) -> gather(m, Expr.field(o), cc);
+      case GATHER_GRAD -> (m, o, cc) -> gatherGrad(m, Expr.field(o), cc);
+      case ONE_HOT -> (m, o, cc) -> oneHot(m, Expr.field(o), cc);
+      case SOFTMAX_CE_ROWS, SOFTMAX_CE_ROWS_GRAD -> (m, o, cc) -> softmaxCeRows(m, Expr.field(o), cc);
       case CONV2D -> conv::forward;
       case CONV2D_GRAD_INPUT -> conv::inputGrad;
       case CONV2D_GRAD_KERNEL -> conv::kernelGrad;
@@ -110,6 +114,88 @@ final class NodeKernels {
     } else {
       linear.outer(n, Expr.field(o), c);
     }
+  }
+
+  /**
+   * An index value as an int. Integer inputs and targets were checked where they were loaded
+   * ({@code dev.deltac.runtime.Indices}), so the cast is exact and in range.
+   */
+  private Expr index(Node ids, Expr i) {
+    return new Expr.Cast(TypeName.INT, a.at(ids, i));
+  }
+
+  /** E[ids]: row ids[i] of the table to row i of the output. */
+  private void gather(Node n, Expr o, Code c) {
+    Node table = n.input(0);
+    Node ids = n.input(1);
+    int row = table.size() / table.shape().dim(0);
+    c.loop("i", ids.size(), false, i -> {
+      Expr r = c.declare(TypeName.INT, "r", index(ids, i));
+      Expr src = a.row(table, r);
+      if (src != null && ClassContext.rowSize(table) == row && row > UNROLL_ELEMENTS) {
+        c.eval(Expr.call(JavaTypes.SYSTEM, "arraycopy", src, Expr.i(0), o, Expr.times(i, row), Expr.i(row)));
+      } else if (a.arr(table) != null && row > UNROLL_ELEMENTS) {
+        c.eval(Expr.call(JavaTypes.SYSTEM, "arraycopy", a.arr(table), Expr.times(r, row), o,
+            Expr.times(i, row), Expr.i(row)));
+      } else {
+        c.loop("k", row, row <= UNROLL_ELEMENTS,
+            k -> c.assign(Expr.at(o, Expr.plus(Expr.times(i, row), k)), a.at(table, r, k, row)));
+      }
+    });
+  }
+
+  /** The table gradient of a gather: zeros, then row i of g added into row ids[i], i ascending. */
+  private void gatherGrad(Node n, Expr o, Code c) {
+    Node g = n.input(0);
+    Node ids = n.input(1);
+    int row = n.size() / n.shape().dim(0);
+    fill(o, 0, n.size(), c);
+    c.loop("i", ids.size(), false, i -> {
+      Expr base = c.declare(TypeName.INT, "r", Expr.times(index(ids, i), row));
+      c.loop("k", row, row <= UNROLL_ELEMENTS, k -> c.update(Expr.at(o, Expr.plus(base, k)), "+=",
+          a.at(g, Expr.plus(Expr.times(i, row), k))));
+    });
+  }
+
+  /**
+   * Row-wise softmax cross-entropy against class indices, or its gradient: per row its maximum,
+   * Σ e^(z - max) and lse in double, in the interpreter's order ({@code Kernels.softmaxCeRows}).
+   */
+  private void softmaxCeRows(Node n, Expr o, Code c) {
+    Node z = n.input(0);
+    Node labels = n.input(1);
+    int rows = labels.size();
+    int classes = z.size() / rows;
+    boolean grad = n.op() == Op.SOFTMAX_CE_ROWS_GRAD;
+    c.open();
+    Expr s = grad ? null : c.declare(TypeName.DOUBLE, "s", Expr.i(0));
+    c.loop("t", rows, false, t -> {
+      Expr base = c.declare(TypeName.INT, "base", Expr.times(t, classes));
+      Expr max = c.declare(TypeName.DOUBLE, "max", new Expr.StaticField(JavaTypes.DOUBLE, "NEGATIVE_INFINITY"));
+      c.loop("j", classes, false, j -> c.assign(max, math("max", max, a.at(z, Expr.plus(base, j)))));
+      Expr sumExp = c.declare(TypeName.DOUBLE, "sumExp", Expr.i(0));
+      c.loop("j", classes, false, j -> c.accumulate(sumExp, math("exp", Expr.sub(a.at(z, Expr.plus(base, j)), max))));
+      Expr lse = c.declare(TypeName.DOUBLE, "lse", Expr.add(max, math("log", sumExp)));
+      Expr label = c.declare(TypeName.INT, "label", index(labels, t));
+      if (grad) {
+        c.loop("j", classes, false, j -> c.assign(Expr.at(o, Expr.plus(base, j)), new Expr.Cast(num.type(),
+            Expr.div(math("exp", Expr.sub(a.at(z, Expr.plus(base, j)), lse)), Expr.i(rows)))));
+        c.update(Expr.at(o, Expr.plus(base, label)), "-=", new Expr.Cast(num.type(), Expr.div(Num.dlit(1), Expr.i(rows))));
+      } else {
+        c.accumulate(s, Expr.sub(lse, a.at(z, Expr.plus(base, label))));
+      }
+    });
+    if (!grad) c.assign(Expr.at(o, 0), new Expr.Cast(num.type(), Expr.div(s, Expr.i(rows))));
+    c.close();
+  }
+
+  /** one_hot(ids, n): zeros, then 1 at column ids[i] of row i. */
+  private void oneHot(Node n, Expr o, Code c) {
+    Node ids = n.input(0);
+    int classes = n.attr().intAt(0);
+    fill(o, 0, n.size(), c);
+    c.loop("i", ids.size(), ids.size() <= UNROLL_ELEMENTS,
+        i -> c.assign(Expr.at(o, Expr.plus(Expr.times(i, classes), index(ids, i))), num.lit(1)));
   }
 
   private void padFirst(Node n, String o, Code c) {

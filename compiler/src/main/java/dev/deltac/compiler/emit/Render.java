@@ -142,6 +142,8 @@ final class Render {
       b.add("$L", i.value());
     } else if (e instanceof Expr.Lit l) {
       b.add("$L", l.text());
+    } else if (e instanceof Expr.Str str) {
+      b.add("$S", str.value());
     } else if (e instanceof Expr.StaticField f) {
       b.add("$T.$N", f.owner(), f.name());
     } else if (e instanceof Expr.Field f) {
@@ -252,6 +254,6 @@ final class Render {
     if (e instanceof Expr.Lit l) return !l.negative();
     return e instanceof Expr.Field || e instanceof Expr.Var || e instanceof Expr.Index
         || e instanceof Expr.Call || e instanceof Expr.Paren || e instanceof Expr.Cond
-        || e instanceof Expr.StaticField || e instanceof Expr.Length;
+        || e instanceof Expr.StaticField || e instanceof Expr.Length || e instanceof Expr.Str;
   }
 }

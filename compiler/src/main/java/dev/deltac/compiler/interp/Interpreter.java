@@ -54,8 +54,8 @@ public final class Interpreter {
   public Map<Integer, double[]> evaluate(Map<String, double[]> params, double[] x, int xOff,
       double[] t, int tOff, int sample) {
     Map<Integer, double[]> values = new HashMap<>();
-    bindPacked(values, graph.inputs(), x, xOff);
-    if (t != null) bindPacked(values, graph.targets(), t, tOff);
+    bindPacked(values, graph.inputs(), x, xOff, sample);
+    if (t != null) bindPacked(values, graph.targets(), t, tOff, sample);
     for (Node p : graph.params()) {
       double[] v = params.get(p.attr().name());
       if (v == null) throw new IllegalArgumentException("no value for param " + p.attr().name());
@@ -93,8 +93,12 @@ public final class Interpreter {
   }
 
   private static void bindPacked(Map<Integer, double[]> values, List<Node> leaves, double[] src,
-      int off) {
+      int off, int sample) {
     for (Node leaf : leaves) {
+      if (leaf.isInteger()) {
+        dev.deltac.runtime.Indices.check(src, off, leaf.size(), leaf.indexBound(),
+            leaf.op() == dev.deltac.compiler.ir.Op.INPUT ? "input" : "target", leaf.attr().name(), sample);
+      }
       double[] v = new double[leaf.size()];
       System.arraycopy(src, off, v, 0, v.length);
       values.put(leaf.id(), v);

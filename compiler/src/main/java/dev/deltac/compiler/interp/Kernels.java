@@ -20,6 +20,44 @@ public final class Kernels {
    * default: adding an op to {@link Op} fails compilation here until it has reference semantics
    * (or is declared to have none).
    */
+  /**
+   * Row-wise softmax cross-entropy against class indices (and its gradient): row t of z [T, C]
+   * has lse_t = m + ln Σ e^(z_tj - m) with m its maximum; the value is (Σ_t lse_t - z_t[label_t]) / T
+   * and the gradient (e^(z_tj - lse_t) - [j = label_t]) / T.
+   */
+  private static double[] softmaxCeRows(Node n, double[] z, double[] labels) {
+    int rows = labels.length;
+    int classes = z.length / rows;
+    boolean grad = n.op() == Op.SOFTMAX_CE_ROWS_GRAD;
+    double[] out = new double[grad ? z.length : 1];
+    double s = 0;
+    for (int t = 0; t < rows; t++) {
+      int base = t * classes;
+      double max = Double.NEGATIVE_INFINITY;
+      for (int j = 0; j < classes; j++) max = Math.max(max, z[base + j]);
+      double sumExp = 0;
+      for (int j = 0; j < classes; j++) sumExp += Math.exp(z[base + j] - max);
+      double lse = max + Math.log(sumExp);
+      int label = index(labels[t], classes);
+      if (grad) {
+        for (int j = 0; j < classes; j++) out[base + j] = Math.exp(z[base + j] - lse) / rows;
+        out[base + label] -= 1.0 / rows;
+      } else {
+        s += lse - z[base + label];
+      }
+    }
+    if (!grad) out[0] = s / rows;
+    return out;
+  }
+
+  /** An index value, checked (integer leaves are checked where loaded; this guards the rest). */
+  private static int index(double v, int bound) {
+    if (!(v >= 0 && v < bound && v == Math.rint(v))) {
+      throw new IllegalArgumentException("index " + v + " outside 0.." + (bound - 1));
+    }
+    return (int) v;
+  }
+
   public static double[] eval(Node n, double[][] in) {
     Op op = n.op();
     Attr attr = n.attr();
@@ -147,6 +185,30 @@ public final class Kernels {
         for (int o = 0; o < size; o++) out[o] = in[0][map[o]];
         yield out;
       }
+      case GATHER -> {
+        int row = n.input(0).shape().size() / n.input(0).shape().dim(0);
+        double[] ids = in[1];
+        double[] out = new double[size];
+        for (int i = 0; i < ids.length; i++) System.arraycopy(in[0], index(ids[i], n.input(0).shape().dim(0)) * row, out, i * row, row);
+        yield out;
+      }
+      case GATHER_GRAD -> {
+        double[] ids = in[1];
+        int row = in[0].length / ids.length;
+        double[] out = new double[size];
+        for (int i = 0; i < ids.length; i++) {
+          int r = index(ids[i], attr.intAt(0));
+          for (int k = 0; k < row; k++) out[r * row + k] += in[0][i * row + k];
+        }
+        yield out;
+      }
+      case SOFTMAX_CE_ROWS, SOFTMAX_CE_ROWS_GRAD -> softmaxCeRows(n, in[0], in[1]);
+      case ONE_HOT -> {
+        int classes = attr.intAt(0);
+        double[] out = new double[size];
+        for (int i = 0; i < in[0].length; i++) out[i * classes + index(in[0][i], classes)] = 1;
+        yield out;
+      }
       case CONV2D -> Convolution.forward(n, in[0], in[1]);
       case CONV2D_GRAD_INPUT -> Convolution.inputGrad(n, in[0], in[1]);
       case CONV2D_GRAD_KERNEL -> Convolution.kernelGrad(n, in[0], in[1]);
@@ -200,7 +262,7 @@ public final class Kernels {
       case GELU_GRAD -> MathFunctions.geluGrad(x);
       case INPUT, TARGET, PARAM, CONST, SEED, ADD, SUB, MUL, DIV, POW, MAX, MIN, LT, LE, GT, GE,
           EQ, NE, WHERE, SUM, BROADCAST, BROADCAST_TO, SUM_TO, MAX_TO, LOGSUMEXP_TO, SOFTMAX, LOG_SOFTMAX, LOGSUMEXP, MATMUL, TRANSPOSE,
-          OUTER, INDEX, SLICE, PAD_FIRST, CONCAT, RESHAPE, PERMUTE, MSE, BCE, BCE_LOGITS, CROSS_ENTROPY,
+          OUTER, INDEX, SLICE, PAD_FIRST, CONCAT, RESHAPE, PERMUTE, GATHER, GATHER_GRAD, ONE_HOT, SOFTMAX_CE_ROWS, SOFTMAX_CE_ROWS_GRAD, MSE, BCE, BCE_LOGITS, CROSS_ENTROPY,
           SOFTMAX_CE, HUBER, CONV2D, CONV2D_GRAD_INPUT, CONV2D_GRAD_KERNEL, MAXPOOL2D,
           MAXPOOL2D_GRAD, AVGPOOL2D, AVGPOOL2D_GRAD, DROPOUT_MASK, DELTA ->
           throw new IllegalStateException("not unary: " + op);
@@ -226,7 +288,7 @@ public final class Kernels {
       case INPUT, TARGET, PARAM, CONST, SEED, NEG, EXP, LOG, SQRT, ABS, SIN, COS, TANH, SIGMOID,
           RELU, LEAKY_RELU, ELU, GELU, SOFTPLUS, SQUARE, SIGN, STEP, GELU_GRAD, WHERE, SUM,
           BROADCAST, BROADCAST_TO, SUM_TO, MAX_TO, LOGSUMEXP_TO, SOFTMAX, LOG_SOFTMAX, LOGSUMEXP, MATMUL, TRANSPOSE, OUTER, INDEX, SLICE,
-          PAD_FIRST, CONCAT, RESHAPE, PERMUTE, MSE, BCE, BCE_LOGITS, CROSS_ENTROPY, SOFTMAX_CE, HUBER,
+          PAD_FIRST, CONCAT, RESHAPE, PERMUTE, GATHER, GATHER_GRAD, ONE_HOT, SOFTMAX_CE_ROWS, SOFTMAX_CE_ROWS_GRAD, MSE, BCE, BCE_LOGITS, CROSS_ENTROPY, SOFTMAX_CE, HUBER,
           CONV2D, CONV2D_GRAD_INPUT, CONV2D_GRAD_KERNEL, MAXPOOL2D, MAXPOOL2D_GRAD, AVGPOOL2D,
           AVGPOOL2D_GRAD, DROPOUT_MASK, DELTA ->
           throw new IllegalStateException("not binary: " + op);
@@ -275,7 +337,7 @@ public final class Kernels {
       case INPUT, TARGET, PARAM, CONST, SEED, NEG, EXP, LOG, SQRT, ABS, SIN, COS, TANH, SIGMOID,
           RELU, LEAKY_RELU, ELU, GELU, SOFTPLUS, SQUARE, SIGN, STEP, GELU_GRAD, ADD, SUB, MUL,
           DIV, POW, MAX, MIN, LT, LE, GT, GE, EQ, NE, WHERE, SUM, BROADCAST, BROADCAST_TO, SUM_TO, MAX_TO, LOGSUMEXP_TO, SOFTMAX, LOG_SOFTMAX,
-          LOGSUMEXP, MATMUL, TRANSPOSE, OUTER, INDEX, SLICE, PAD_FIRST, CONCAT, RESHAPE, PERMUTE, CONV2D,
+          LOGSUMEXP, MATMUL, TRANSPOSE, OUTER, INDEX, SLICE, PAD_FIRST, CONCAT, RESHAPE, PERMUTE, GATHER, GATHER_GRAD, ONE_HOT, SOFTMAX_CE_ROWS, SOFTMAX_CE_ROWS_GRAD, CONV2D,
           CONV2D_GRAD_INPUT, CONV2D_GRAD_KERNEL, MAXPOOL2D, MAXPOOL2D_GRAD, AVGPOOL2D,
           AVGPOOL2D_GRAD, DROPOUT_MASK, DELTA ->
           throw new IllegalStateException("not a loss: " + op);

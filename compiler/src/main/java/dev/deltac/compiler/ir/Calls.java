@@ -157,11 +157,20 @@ final class Calls {
         Node x = arg(0);
         return reshape(x, Shape.of(x.size()));
       }
+      // Integer values are carried as exact floats already; integer leaves get no gradient.
+      case "float": return arg(0);
+      case "one_hot": return b.make(Op.ONE_HOT, Attr.ints(l.integer(argExpr(1, "n"))), span, arg(0));
+      case "embedding": {
+        int v = l.integer(argExpr(1, "V"));
+        int d = l.integer(argExpr(2, "d"));
+        Node w = l.newParam(binding + ".W", Shape.of(v, d), span);
+        return b.make(Op.GATHER, span, w, arg(0));
+      }
       case "mse": return loss(Op.MSE, Attr.NONE);
       case "bce": return loss(Op.BCE, Attr.NONE);
       case "bce_with_logits": return loss(Op.BCE_LOGITS, Attr.NONE);
-      case "cross_entropy": return loss(Op.CROSS_ENTROPY, Attr.NONE);
-      case "softmax_cross_entropy": return loss(Op.SOFTMAX_CE, Attr.NONE);
+      case "cross_entropy": return classLoss(Op.CROSS_ENTROPY);
+      case "softmax_cross_entropy": return classLoss(Op.SOFTMAX_CE);
       case "huber": return loss(Op.HUBER, Attr.doubles(num(2, "delta", 1.0)));
       case "dense": return dense(binding);
       case "conv2d": return conv2d(binding);
@@ -203,6 +212,33 @@ final class Calls {
 
   private Node reshape(Node x, Shape to) {
     return x.shape().equals(to) ? x : b.make(Op.RESHAPE, Attr.ints(to.dims()), span, x);
+  }
+
+  /**
+   * A loss that may take class-index targets. With {@code [C]} and an integer label it is the
+   * loss against one_hot(label, C), which picks -log_softmax(z)[label] (or -log p[label]) and
+   * keeps the fused closed-form gradient softmax(z) - one_hot; with {@code [T, C]} and integer
+   * labels {@code [T]} it is the mean over the T rows of the per-row losses (PyTorch's mean
+   * reduction): {@link Op#SOFTMAX_CE_ROWS}, whose gradient is (softmax - one_hot) / T per row,
+   * or for {@code cross_entropy} -(1/T) Σ one_hot ⊙ ln p.
+   */
+  private Node classLoss(Op op) {
+    Expr labels = argExpr(1, "y");
+    if (!l.isInteger(labels)) return loss(op, Attr.NONE);
+    Node p = arg(0);
+    Node y = l.lower(labels);
+    int classes = p.shape().dim(p.shape().rank() - 1);
+    Node oneHot = b.make(Op.ONE_HOT, Attr.ints(classes), span, y);
+    if (p.shape().rank() == 1) return b.make(op, Attr.NONE, span, p, oneHot);
+    int rows = p.shape().dim(0);
+    // One node over all rows: its kernel loops, so the code does not grow with T.
+    if (op == Op.SOFTMAX_CE) return b.make(Op.SOFTMAX_CE_ROWS, Attr.NONE, span, p, y);
+    if (op == Op.CROSS_ENTROPY) {
+      // -(1/T) Σ one_hot ⊙ ln p: the picked -ln p[label] per row, as nll_loss(log(p), labels).
+      Node picked = b.make(Op.SUM, span, b.make(Op.MUL, span, oneHot, b.make(Op.LOG, span, p)));
+      return b.make(Op.MUL, span, picked, b.scalar(-1.0 / rows));
+    }
+    throw new IllegalStateException("no class-index form of " + op);
   }
 
   private Node loss(Op op, Attr attr) {

@@ -30,6 +30,16 @@ public final class GraphBuilder {
     return leaf(Op.TARGET, name, shape, span);
   }
 
+  /**
+   * An integer input or target leaf ({@link Op#INPUT} or {@link Op#TARGET}): its values are
+   * indices, carried as exact floating-point values, in 0..bound-1 ({@code bound} 0: any
+   * integer). Its attr is the name and {@code [bound]}; see {@link Node#isInteger()}.
+   */
+  public Node integerLeaf(Op op, String name, int bound, Shape shape, SourceSpan span) {
+    if (op != Op.INPUT && op != Op.TARGET) throw new IllegalArgumentException("not an input or target: " + op);
+    return intern(op, List.of(), Attr.of(name, new int[] {bound}, new double[0]), shape, span);
+  }
+
   public Node param(String name, Shape shape, SourceSpan span) {
     return leaf(Op.PARAM, name, shape, span);
   }
@@ -132,6 +142,7 @@ public final class GraphBuilder {
   public Node remake(Node like, List<Node> operands) {
     if (like.op().kind == Op.Kind.LEAF) {
       if (like.op() == Op.CONST) return label(constant(like.shape(), like.attr().doubles()), like.label());
+      if (like.isInteger()) return integerLeaf(like.op(), like.attr().name(), like.indexBound(), like.shape(), like.span());
       return leaf(like.op(), like.attr().name(), like.shape(), like.span());
     }
     return label(make(like.op(), like.attr(), like.span(), operands), like.label());

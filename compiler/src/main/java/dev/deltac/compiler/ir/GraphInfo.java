@@ -39,7 +39,8 @@ public final class GraphInfo {
     List<TensorInfo> out = new ArrayList<>();
     int off = 0;
     for (Node n : leaves) {
-      out.add(TensorInfo.packed(n.attr().name(), n.shape().dims(), off));
+      out.add(n.isInteger() ? TensorInfo.integers(n.attr().name(), n.shape().dims(), off, n.indexBound())
+          : TensorInfo.packed(n.attr().name(), n.shape().dims(), off));
       off += n.size();
     }
     return out;

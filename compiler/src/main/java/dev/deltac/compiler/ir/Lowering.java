@@ -75,11 +75,15 @@ public final class Lowering {
 
   private void statement(Stmt s, Set<String> scope) {
     if (s instanceof Stmt.Input in) {
-      Node n = b.input(in.name().name(), shape(in.shape()), in.span());
+      Node n = in.integer()
+          ? b.integerLeaf(Op.INPUT, in.name().name(), check.indexBound(in), shape(in.shape()), in.span())
+          : b.input(in.name().name(), shape(in.shape()), in.span());
       inputs.add(n);
       env.put(in.name().name(), n);
     } else if (s instanceof Stmt.Target t) {
-      Node n = b.target(t.name().name(), shape(t.shape()), t.span());
+      Node n = t.integer()
+          ? b.integerLeaf(Op.TARGET, t.name().name(), check.indexBound(t), shape(t.shape()), t.span())
+          : b.target(t.name().name(), shape(t.shape()), t.span());
       targets.add(n);
       env.put(t.name().name(), n);
     } else if (s instanceof Stmt.Param p) {
@@ -175,6 +179,9 @@ public final class Lowering {
       return b.make(Op.WHERE, i.span(), expr(i.cond(), null), expr(i.then(), null),
           expr(i.otherwise(), null));
     }
+    if (e instanceof Expr.Index ix && check.isInteger(ix.index())) {
+      return b.make(Op.GATHER, ix.span(), expr(ix.target(), null), expr(ix.index(), null));
+    }
     if (e instanceof Expr.Index ix) {
       return b.make(Op.INDEX, Attr.ints(integer(ix.index())), ix.span(), expr(ix.target(), null));
     }
@@ -265,6 +272,11 @@ public final class Lowering {
     Node p = param(name, shape, init, span);
     env.put(name, p);
     return p;
+  }
+
+  /** Whether the checker found that {@code e} holds integer indices. */
+  boolean isInteger(Expr e) {
+    return check.isInteger(e);
   }
 
   /** A new dropout mask's id, unique within the graph (masks in unrolled loops differ too). */

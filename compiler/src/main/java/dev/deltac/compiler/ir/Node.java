@@ -75,6 +75,16 @@ public final class Node {
   }
 
   /** True for a CONST node whose every element is {@code v}. */
+  /** An integer input or target: its values are indices (dsl.md section 9), with no gradient. */
+  public boolean isInteger() {
+    return (op == Op.INPUT || op == Op.TARGET) && attr.intCount() > 0;
+  }
+
+  /** For an integer leaf: the exclusive bound of its values, or 0 when any integer is allowed. */
+  public int indexBound() {
+    return attr.intAt(0);
+  }
+
   public boolean isConst(double v) {
     if (op != Op.CONST) return false;
     for (int i = 0; i < attr.doubleCount(); i++) {

@@ -92,6 +92,26 @@ public enum Op {
    */
   PERMUTE(1, Kind.OTHER),
 
+  // Integer indices (dsl.md section 9); index operands are integer leaves or parts of them.
+  /** Rows of a table at indices: operands (E [V, d...], ids [s...]) → [s..., d...]. */
+  GATHER(2, Kind.OTHER),
+  /**
+   * The gradient of GATHER for its table: operands (g [s..., d...], ids [s...]), attr [V] →
+   * [V, d...], zero except the rows at ids, which add up their rows of g in index order (so a
+   * repeated index accumulates).
+   */
+  GATHER_GRAD(2, Kind.OTHER),
+  /** one_hot: operand ids [s...], attr [n] → [s..., n] of 0 and 1. */
+  ONE_HOT(1, Kind.OTHER),
+  /**
+   * softmax cross-entropy of each row against a class index, averaged: operands (z [T, C],
+   * labels [T]) → (1/T) Σ_t (logsumexp(z_t) - z_t[label_t]), PyTorch's
+   * {@code cross_entropy(z, labels)} with mean reduction.
+   */
+  SOFTMAX_CE_ROWS(2, Kind.OTHER),
+  /** Its gradient for z: operands (z, labels) → [T, C], (softmax(z_t) - one_hot(label_t)) / T. */
+  SOFTMAX_CE_ROWS_GRAD(2, Kind.OTHER),
+
   // Per-sample losses (scalars).
   MSE(2, Kind.LOSS), BCE(2, Kind.LOSS), BCE_LOGITS(2, Kind.LOSS), CROSS_ENTROPY(2, Kind.LOSS),
   SOFTMAX_CE(2, Kind.LOSS), HUBER(2, Kind.LOSS),

@@ -72,6 +72,21 @@ final class ShapeInference {
       case OUTER -> ShapeRules.outer(in.get(0).shape(), in.get(1).shape());
       case INDEX -> ShapeRules.index(in.get(0).shape(), attr.intAt(0));
       case SLICE -> ShapeRules.slice(in.get(0).shape(), attr.intAt(0), attr.intAt(1));
+      case GATHER -> ShapeRules.gather(in.get(0).shape(), in.get(1).shape());
+      case GATHER_GRAD -> {
+        Shape g = in.get(0).shape();
+        int lead = in.get(1).shape().rank();
+        int[] d = new int[g.rank() - lead + 1];
+        d[0] = attr.intAt(0);
+        for (int i = lead; i < g.rank(); i++) d[i - lead + 1] = g.dim(i);
+        yield Shape.of(d);
+      }
+      case ONE_HOT -> ShapeRules.oneHot(in.get(0).shape(), attr.intAt(0));
+      case SOFTMAX_CE_ROWS -> ShapeRules.classLoss("softmax_cross_entropy", in.get(0).shape(), in.get(1).shape());
+      case SOFTMAX_CE_ROWS_GRAD -> {
+        ShapeRules.classLoss("softmax_cross_entropy", in.get(0).shape(), in.get(1).shape());
+        yield in.get(0).shape();
+      }
       case PAD_FIRST -> {
         Shape a = in.get(0).shape();
         require(a.rank() >= 1, op, "needs rank >= 1");

@@ -53,7 +53,9 @@ public final class FlopCount {
     long size = n.shape().sizeLong();
     return switch (n.op()) {
       case INPUT, TARGET, PARAM, CONST, SEED, INDEX, SLICE, PAD_FIRST, CONCAT, RESHAPE, PERMUTE, TRANSPOSE,
-          BROADCAST, BROADCAST_TO, DROPOUT_MASK -> 0;
+          BROADCAST, BROADCAST_TO, DROPOUT_MASK, GATHER, ONE_HOT -> 0;
+      case GATHER_GRAD -> n.input(0).shape().sizeLong();
+      case SOFTMAX_CE_ROWS, SOFTMAX_CE_ROWS_GRAD -> 4 * n.input(0).shape().sizeLong();
       case MATMUL -> {
         Shape a = n.input(0).shape();
         long inner = n.attr().intAt(0) == 1 && a.rank() == 2 ? a.dim(0) : a.dim(a.rank() - 1);

@@ -123,15 +123,27 @@ final class AstBuilder {
 
   // ---- statements ----
 
+  /** True for {@code : int}; false for none or {@code : float}; anything else is reported. */
+  private boolean elemType(ElemTypeContext ctx) {
+    if (ctx == null || ctx.ID() == null) return false;
+    String t = ctx.ID().getText();
+    if (t.equals("int")) return true;
+    if (!t.equals("float")) {
+      diags.error(DiagnosticKind.SYNTAX, span(ctx.ID().getSymbol()),
+          "unknown element type `" + t + "`; an input or target is `int` or `float`, as in `input ids: int[16]`");
+    }
+    return false;
+  }
+
   private Stmt stmt(StmtContext ctx) {
     SourceSpan sp = span(ctx);
     if (ctx instanceof InputStmtContext c) {
       Ident n = ident(c.ident());
-      return n == null ? null : new Stmt.Input(n, shape(c.shape()), sp);
+      return n == null ? null : new Stmt.Input(n, shape(c.shape()), elemType(c.elemType()), sp);
     }
     if (ctx instanceof TargetStmtContext c) {
       Ident n = ident(c.ident());
-      return n == null ? null : new Stmt.Target(n, shape(c.shape()), sp);
+      return n == null ? null : new Stmt.Target(n, shape(c.shape()), elemType(c.elemType()), sp);
     }
     if (ctx instanceof ParamStmtContext c) {
       Ident n = ident(c.ident());

@@ -392,4 +392,43 @@ public final class ShapeRules {
   private static void positive(String op, String what, long v) {
     if (v <= 0) throw new ShapeException(op + ": " + what + " must be positive, got " + v);
   }
+
+  // ---- integer indices (dsl.md section 9) ----
+
+  /** {@code E[ids]}: {@code E [V, d...]}, integer {@code ids [s...]} → {@code [s..., d...]}. */
+  public static Shape gather(Shape table, Shape ids) {
+    if (table.isScalar()) {
+      throw new ShapeException("gather " + table + "[" + ids + "]: a scalar has no rows to gather");
+    }
+    int[] t = table.dims();
+    int[] s = ids.dims();
+    long[] out = new long[s.length + t.length - 1];
+    for (int i = 0; i < s.length; i++) out[i] = s[i];
+    for (int i = 1; i < t.length; i++) out[s.length + i - 1] = t[i];
+    return of("gather " + table + "[" + ids + "]", out);
+  }
+
+  /** {@code one_hot(ids, n)}: integer {@code ids [s...]} → {@code [s..., n]}. */
+  public static Shape oneHot(Shape ids, long n) {
+    positive("one_hot", "the number of classes", n);
+    int[] s = ids.dims();
+    long[] out = new long[s.length + 1];
+    for (int i = 0; i < s.length; i++) out[i] = s[i];
+    out[s.length] = n;
+    return of("one_hot of " + ids, out);
+  }
+
+  /**
+   * A loss with class-index targets: {@code [C]} with a scalar integer label, or {@code [T, C]}
+   * with integer labels {@code [T]}; a scalar.
+   */
+  public static Shape classLoss(String op, Shape p, Shape labels) {
+    boolean ok = p.rank() == 1 && labels.isScalar()
+        || p.rank() == 2 && labels.rank() == 1 && labels.dim(0) == p.dim(0);
+    if (!ok) {
+      throw new ShapeException(op + " of " + p + " and integer labels " + labels
+          + ": class-index targets need [C] with an `int` label or [T, C] with `int[T]` labels");
+    }
+    return Shape.SCALAR;
+  }
 }

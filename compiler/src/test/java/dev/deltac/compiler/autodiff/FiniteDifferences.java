@@ -53,7 +53,18 @@ public final class FiniteDifferences {
     }
     if (!backward.inputGrads().isEmpty()) {
       int inSize = xs.length / batch;
+      // Integer inputs are indices: no gradient, and perturbing them is meaningless.
+      boolean[] integer = new boolean[inSize];
+      int o = 0;
+      for (var x : forward.inputs()) {
+        for (int k = 0; k < x.size(); k++) integer[o + k] = x.isInteger();
+        o += x.size();
+      }
       for (int i = 0; i < xs.length; i++) {
+        if (integer[i % inSize]) {
+          if (r.inputGrads()[i / inSize][i % inSize] != 0) fail("integer input[" + i + "] has a gradient");
+          continue;
+        }
         double numeric = numeric(xs, i, () -> f.run(params, xs, ts, batch).loss());
         double analytic = r.inputGrads()[i / inSize][i % inSize];
         double err = relativeError(analytic, numeric);

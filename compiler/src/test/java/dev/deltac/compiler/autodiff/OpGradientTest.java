@@ -169,6 +169,15 @@ class OpGradientTest {
     s.add(spec(Op.PERMUTE, Attr.ints(1, 0), op(any, 2, 3)));
     s.add(spec(Op.PERMUTE, Attr.ints(2, 0, 1), op(any, 2, 3, 4)));
     s.add(spec(Op.PERMUTE, Attr.ints(1, 2, 0), op(any, 2, 1, 4)));
+    s.add(custom("softmax_ce_rows", Op.SOFTMAX_CE_ROWS, (b, n) -> b.make(Op.SOFTMAX_CE_ROWS, Attr.NONE,
+        SourceSpan.NONE, n.get(0), b.constant(Shape.of(4), 2, 0, 2, 1)), op(any, 4, 3)));
+    // Gathers with repeated indices (their gradients accumulate) and a multi-axis index.
+    s.add(custom("gather", Op.GATHER, (b, n) -> b.make(Op.GATHER, Attr.NONE, SourceSpan.NONE, n.get(0),
+        b.constant(Shape.of(5), 2, 0, 2, 1, 2)), op(any, 3, 2)));
+    s.add(custom("gather 2-d indices", Op.GATHER, (b, n) -> b.make(Op.GATHER, Attr.NONE, SourceSpan.NONE,
+        n.get(0), b.constant(Shape.of(2, 2), 3, 3, 0, 3)), op(any, 4, 3)));
+    s.add(custom("gather rank 3 table", Op.GATHER, (b, n) -> b.make(Op.GATHER, Attr.NONE, SourceSpan.NONE,
+        n.get(0), b.constant(Shape.of(3), 1, 1, 0)), op(any, 2, 2, 3)));
     s.add(spec(Op.MSE, op(any, 4), op(any, 4)));
     s.add(spec(Op.BCE, op(Domain.UNIT, 4), op(Domain.UNIT, 4)));
     s.add(spec(Op.BCE_LOGITS, op(any, 4), op(Domain.UNIT, 4)));
@@ -242,7 +251,8 @@ class OpGradientTest {
     }
     assertEquals(EnumSet.of(Op.INPUT, Op.TARGET, Op.PARAM, Op.CONST, Op.SEED, Op.SIGN, Op.STEP,
         Op.GELU_GRAD, Op.LT, Op.LE, Op.GT, Op.GE, Op.EQ, Op.NE, Op.CONV2D_GRAD_INPUT,
-        Op.CONV2D_GRAD_KERNEL, Op.MAXPOOL2D_GRAD, Op.AVGPOOL2D_GRAD, Op.DELTA, Op.DROPOUT_MASK), none);
+        Op.CONV2D_GRAD_KERNEL, Op.MAXPOOL2D_GRAD, Op.AVGPOOL2D_GRAD, Op.DELTA, Op.DROPOUT_MASK,
+        Op.GATHER_GRAD, Op.ONE_HOT, Op.SOFTMAX_CE_ROWS_GRAD), none);
     for (Op op : none) assertTrue(Rules.isNonDifferentiable(op), op.toString());
   }
 

@@ -72,6 +72,19 @@ public final class CsvLoader {
     return this;
   }
 
+  /** Columns (0-based) that hold integer indices, with the exclusive bound of their values. */
+  private final java.util.Map<Integer, Integer> integerColumns = new java.util.HashMap<>();
+
+  /**
+   * Column {@code index} (0-based) holds integer indices (an integer input or target of the
+   * model, dsl.md section 9) in {@code 0..bound-1}, or any integer when {@code bound} is 0: a
+   * value that is not an integer, or out of that range, is an error naming the line and column.
+   */
+  public CsvLoader integerColumn(int index, int bound) {
+    integerColumns.put(index, Math.max(0, bound));
+    return this;
+  }
+
   /** The single target column holds integer class labels {@code 0..classes-1}, one-hot encoded. */
   public CsvLoader oneHot(int classes) {
     Checks.checkArgument(classes >= 2, "one-hot needs at least 2 classes: %s", classes);
@@ -148,14 +161,14 @@ public final class CsvLoader {
             + row.length);
       }
       for (int j = 0; j < inputs.length; j++) {
-        xs[i * inputs.length + j] = number(file, ln, inputs[j], row[inputs[j]], names);
+        xs[i * inputs.length + j] = value(file, ln, inputs[j], row[inputs[j]], names);
       }
       if (oneHot > 0) {
         int c = targets[0];
         ts[i * targetSize + label(file, ln, c, row[c])] = 1f;
       } else {
         for (int j = 0; j < targets.length; j++) {
-          ts[i * targetSize + j] = number(file, ln, targets[j], row[targets[j]], names);
+          ts[i * targetSize + j] = value(file, ln, targets[j], row[targets[j]], names);
         }
       }
     }
@@ -243,6 +256,27 @@ public final class CsvLoader {
       }
     }
     return out;
+  }
+
+  /** A number, or an integer index for an {@link #integerColumn}. */
+  private float value(String file, int line, int col, String field, String[] names)
+      throws DataFormatException {
+    Integer bound = integerColumns.get(col);
+    if (bound == null) return number(file, line, col, field, names);
+    String f = field.trim();
+    String colName = names == null ? "" : " (column '" + names[col] + "')";
+    long v;
+    try {
+      v = Long.parseLong(f);
+    } catch (NumberFormatException e) {
+      throw new DataFormatException(file + ":" + line + ":" + (col + 1) + ": '" + field
+          + "' is not an integer" + colName + "; this column holds indices");
+    }
+    if (bound > 0 ? v < 0 || v >= bound : Math.abs(v) > (1 << 24)) {
+      throw new DataFormatException(file + ":" + line + ":" + (col + 1) + ": index " + v
+          + " is outside " + (bound > 0 ? "0.." + (bound - 1) : "the exact float range ±2^24") + colName);
+    }
+    return v;
   }
 
   private static float number(String file, int line, int col, String field, String[] names)

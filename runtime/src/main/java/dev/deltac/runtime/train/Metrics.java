@@ -20,8 +20,26 @@ public final class Metrics {
     return null;
   }
 
+  /**
+   * For a model whose only target holds class indices ({@code target label: int} or
+   * {@code target tags: int[T]}): the first output of shape {@code [C]} (or {@code [T, C]}) whose
+   * argmax is compared with the label (per position), else null.
+   */
+  public static TensorInfo classIndexOutput(ModelInfo info) {
+    if (info.targets().size() != 1 || !info.targets().get(0).integer()) return null;
+    int[] labels = info.targets().get(0).shape();
+    if (labels.length > 1) return null;
+    for (TensorInfo t : info.outputs()) {
+      int[] s = t.shape();
+      if (labels.length == 0 && s.length == 1) return t;
+      if (labels.length == 1 && s.length == 2 && s[0] == labels[0]) return t;
+    }
+    return null;
+  }
+
   /** Whether {@link #accuracy} means something for this model and data. */
   public static boolean hasAccuracy(ModelInfo info, Dataset data) {
+    if (classIndexOutput(info) != null) return data.count() > 0;
     return accuracyOutput(info) != null && (data.targetsAreOneHot() || data.targetsAreBinary());
   }
 
@@ -44,6 +62,8 @@ public final class Metrics {
    * &gt;= 0.5 equals the target. NaN when {@link #hasAccuracy} is false.
    */
   public static double accuracy(FloatModel model, Dataset data) {
+    TensorInfo classes = classIndexOutput(model.info());
+    if (classes != null) return classIndexAccuracy(model, data, classes);
     TensorInfo out = accuracyOutput(model.info());
     boolean oneHot = data.targetsAreOneHot();
     if (out == null || !(oneHot || data.targetsAreBinary())) return Double.NaN;
@@ -61,6 +81,28 @@ public final class Metrics {
       }
     }
     return (double) right / data.count();
+  }
+
+  /**
+   * Class-index targets: the fraction of labels (over samples, and positions for {@code int[T]})
+   * equal to the argmax of their output row (first maximum wins), as PyTorch's
+   * {@code (logits.argmax(-1) == labels).float().mean()}.
+   */
+  private static double classIndexAccuracy(FloatModel model, Dataset data, TensorInfo out) {
+    if (data.count() == 0) return Double.NaN;
+    float[] buf = new float[model.info().outputSize()];
+    int in = data.inputSize();
+    int tg = data.targetSize();
+    int positions = tg;
+    int c = out.size() / positions;
+    long right = 0;
+    for (int i = 0; i < data.count(); i++) {
+      model.predict(data.inputs(), i * in, buf, 0);
+      for (int t = 0; t < positions; t++) {
+        if (argmax(buf, out.offset() + t * c, c) == (int) data.targets()[i * tg + t]) right++;
+      }
+    }
+    return (double) right / ((long) data.count() * positions);
   }
 
   static int argmax(float[] a, int off, int n) {

@@ -101,4 +101,16 @@ class CsvLoaderTest {
     assertEquals("data.csv: column 'a' chosen by name, but the file has no header row",
         error(new CsvLoader().inputs("a"), "1,2\n"));
   }
+
+  @Test
+  void integerColumnsHoldIndicesAndRejectOthersWithAPosition() throws DataFormatException {
+    CsvLoader l = new CsvLoader().inputColumns(0, 1).targetColumns(2).integerColumn(1, 5).integerColumn(2, 0);
+    Dataset d = l.read("d.csv", "0.5,4,-7\n1.5,0,3\n");
+    assertArrayEquals(new float[] {0.5f, 4, 1.5f, 0}, d.inputs());
+    assertArrayEquals(new float[] {-7, 3}, d.targets());
+    CsvLoader m = new CsvLoader().inputColumns(0, 1).targetColumns(2).integerColumn(1, 5);
+    assertEquals("data.csv:2:2: '1.5' is not an integer; this column holds indices",
+        error(m, "0.5,4,1\n1.5,1.5,3\n"));
+    assertEquals("data.csv:1:2: index 5 is outside 0..4", error(m, "0.5,5,1\n"));
+  }
 }
