@@ -106,6 +106,11 @@ public final class Adam implements ElementwiseOptimizer {
     return steps;
   }
 
+  @Override
+  public int stateArrays() {
+    return 2;
+  }
+
   private String kind() {
     return decoupled ? "adamw" : "adam";
   }

@@ -17,6 +17,14 @@ public interface Optimizer {
   long steps();
 
   /**
+   * Per-element state arrays the optimizer allocates on its first step, each the size of the
+   * parameters (Adam 2, SGD with momentum 1, plain SGD 0), for memory planning.
+   */
+  default int stateArrays() {
+    return 0;
+  }
+
+  /**
    * A copy of the whole state (steps, learning rate, moments), for checkpoints. Optimizers of
    * other kinds than the built-in ones cannot be checkpointed unless they implement this and
    * {@link #restore}.

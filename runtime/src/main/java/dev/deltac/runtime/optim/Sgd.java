@@ -87,6 +87,11 @@ public final class Sgd implements ElementwiseOptimizer {
     return steps;
   }
 
+  @Override
+  public int stateArrays() {
+    return momentum != 0 ? 1 : 0;
+  }
+
   private Map<String, Double> hyper() {
     Map<String, Double> h = new LinkedHashMap<>();
     h.put("momentum", momentum);

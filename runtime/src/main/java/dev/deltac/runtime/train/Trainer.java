@@ -2,6 +2,7 @@ package dev.deltac.runtime.train;
 
 import dev.deltac.runtime.Checks;
 import dev.deltac.runtime.FloatModel;
+import dev.deltac.runtime.Memory;
 import dev.deltac.runtime.Params;
 import dev.deltac.runtime.Rng;
 import dev.deltac.runtime.TensorInfo;
@@ -101,8 +102,35 @@ public final class Trainer implements AutoCloseable {
         + ", schedule=" + (b.schedule == null ? "constant(" + optimizer.learningRate() + ")"
             : b.settings != null ? "given" : "unnamed")
         + (b.settings != null ? ", " + b.settings : "");
+    checkMemory(shard);
     this.writer = checkpointFile == null ? null : new CheckpointWriter(checkpointFile);
     this.engine = new ParallelGradient(model, shard, b.threads);
+  }
+
+  /**
+   * Refuses, with the sizes, a run whose replicas, optimizer state and checkpoint buffers would
+   * not fit in the heap that is left (the model itself is already allocated).
+   */
+  private void checkMemory(int shard) {
+    int replicas = (batchSize + shard - 1) / shard;
+    long[] model = Memory.arrays(this.model);
+    long params = model[0];
+    long replicaBytes = model[1];
+    int slots = optimizer.stateArrays();
+    // a checkpoint: the state's copy of the slots, the flat values (float64), flat slots and best
+    // parameters, and the encoded bytes, twice while they are trimmed
+    long flat = (long) this.model.info().paramCount() * 4;
+    int best = restoreBest ? 1 : 0;
+    long checkpoint = checkpointFile == null ? 0
+        : flat * (4 + 4L * slots + 3L * best);
+    long total = replicas * replicaBytes + slots * params + best * params + checkpoint;
+    Memory.require(total, () -> "training model " + this.model.info().name() + " with batch "
+        + batchSize + " needs about " + Memory.size(total) + " more: " + replicas + " replica"
+        + (replicas == 1 ? "" : "s") + " (one per shard of " + shard + " samples) x "
+        + Memory.size(replicaBytes) + " of gradients and work buffers for batches of up to "
+        + this.model.maxBatch() + ", optimizer state " + Memory.size(slots * params)
+        + (best > 0 ? ", the best epoch's parameters " + Memory.size(params) : "")
+        + (checkpoint > 0 ? ", checkpoint buffers " + Memory.size(checkpoint) : ""));
   }
 
   public static Builder builder(FloatModel model) {
