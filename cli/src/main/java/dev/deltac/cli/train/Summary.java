@@ -20,7 +20,7 @@ final class Summary {
 
   static String text(ModelInfo info, TrainingRun.Settings s, DataSource.Loaded data, Dataset train,
       Dataset val, TrainingResult r, long samplesTrained, long resumedAfterStep, double compileSeconds,
-      double trainSeconds, FloatModel model, Path ckpt, Path png) {
+      double trainSeconds, FloatModel model, Path ckpt, String checkpoints, Path png) {
     StringBuilder sb = new StringBuilder();
     EpochMetrics last = r.last();
     sb.append(fmt("%s: %d epochs, %d steps of batch %d, %s lr %s, seed %d, %d thread%s%n",
@@ -40,7 +40,7 @@ final class Summary {
       sb.append(fmt("  best        epoch %d, monitored loss %s%s%n", r.bestEpoch(),
           num(r.bestLoss()), s.patience() > 0 ? " (parameters restored)" : ""));
     }
-    sb.append(fmt("  checkpoint  %s%n", ckpt));
+    sb.append(fmt("  checkpoint  %s (%s)%n", ckpt, checkpoints));
     sb.append(fmt("  loss curve  %s%n", png));
     if (train.count() <= SHOW_ALL) predictions(sb, info, train, model);
     return sb.toString();

@@ -207,8 +207,10 @@ public final class TrainingRun {
     if (s.patience() > 0) b.earlyStopping(s.patience(), 0, true);
     TrainingResult result;
     long t1 = System.nanoTime();
+    String checkpoints;
     try (Trainer trainer = b.build()) {
       result = resume ? trainer.resume(train, ckpt) : trainer.fit(train);
+      checkpoints = trainer.checkpointStats();
     } catch (TrainingException e) {
       if (bar != null) bar.close();
       err.println("deltac train: " + info.name() + ": " + e.getMessage());
@@ -228,7 +230,7 @@ public final class TrainingRun {
         result.history(), png);
     long resumedAfter = !resume ? -1 : firstStep[0] < 0 ? result.steps() : firstStep[0] - 1;
     String summary = Summary.text(info, s, data, train, val, result, samplesTrained[0], resumedAfter,
-        compileSeconds, trainSeconds, model, ckpt, png);
+        compileSeconds, trainSeconds, model, ckpt, checkpoints, png);
     Files.writeString(outDir.resolve(info.name() + "-summary.txt"), summary, StandardCharsets.UTF_8);
     out.print(summary);
     out.flush();

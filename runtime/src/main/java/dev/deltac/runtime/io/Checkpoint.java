@@ -324,7 +324,13 @@ public final class Checkpoint {
 
   /** The file's bytes (always the current version). */
   public byte[] toBytes() throws IOException {
-    Out o = new Out(HEADER + 64 + values.length * 4L);
+    long estimate = HEADER + 256 + 64L * names.size()
+        + (precision == Precision.FLOAT32 ? 4L : 8L) * values.length;
+    if (state != null) {
+      estimate += 512 + 3L * state.config.length() + 52L * state.history.size()
+          + 4L * values.length * (state.slots.size() + (state.best != null ? 1 : 0));
+    }
+    Out o = new Out(estimate);
     o.buf.put(MAGIC).putInt(VERSION).putLong(0).putInt(0);
     o.string(modelName);
     o.buf.put((byte) (precision == Precision.FLOAT32 ? 0 : 1));

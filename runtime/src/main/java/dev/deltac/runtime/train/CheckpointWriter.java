@@ -11,7 +11,8 @@ import java.nio.file.Path;
  * disk (an atomic write forces the file to disk, which takes milliseconds). The bytes are made on
  * the training thread, so their content does not depend on timing. When a newer checkpoint is
  * queued while an older one is still waiting, the older one is dropped: the file always ends up
- * holding the latest. {@link #awaitIdle()} waits until everything queued is on disk; a failed
+ * holding the latest ({@link Trainer} does not even make a snapshot while the writer is
+ * {@link #busy()}). {@link #awaitIdle()} waits until everything queued is on disk; a failed
  * write is reported by the next call, as an {@link UncheckedIOException}.
  */
 final class CheckpointWriter {
@@ -41,6 +42,11 @@ final class CheckpointWriter {
     notifyAll();
   }
 
+  /** Whether a checkpoint is being written or waiting to be. */
+  synchronized boolean busy() {
+    return pending != null || writing;
+  }
+
   /** Waits until every queued checkpoint is on disk; throws if a write failed. */
   synchronized void awaitIdle() {
     boolean interrupted = false;
@@ -65,10 +71,19 @@ final class CheckpointWriter {
     }
   }
 
-  /** Checkpoints written, dropped (superseded before being written), and seconds writing. */
-  synchronized String stats() {
-    return written + " written, " + dropped + " superseded, "
-        + String.format(java.util.Locale.ROOT, "%.3f s", writeNanos / 1e9);
+  /** Checkpoints written. */
+  synchronized long written() {
+    return written;
+  }
+
+  /** Checkpoints superseded by a newer one before they were written. */
+  synchronized long dropped() {
+    return dropped;
+  }
+
+  /** Time spent writing (forcing to disk included). */
+  synchronized long writeNanos() {
+    return writeNanos;
   }
 
   private void rethrow() {

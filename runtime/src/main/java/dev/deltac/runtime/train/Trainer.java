@@ -64,6 +64,8 @@ public final class Trainer implements AutoCloseable {
   private final String sourceName;
   private final String config;
   private final CheckpointWriter writer;
+  private final boolean waitForCheckpoints;
+  private long skippedCheckpoints;
   private volatile boolean stopRequested;
   private long step;
 
@@ -90,6 +92,7 @@ public final class Trainer implements AutoCloseable {
         + " model's maximum batch %s", shard, model.maxBatch());
     this.checkpointFile = b.checkpointFile;
     this.checkpointEvery = b.checkpointEvery;
+    this.waitForCheckpoints = b.waitForCheckpoints;
     this.fingerprint = Fingerprint.of(model.info(), b.source);
     this.sourceName = b.sourceName != null ? b.sourceName : "the model's source";
     if (checkpointFile != null) {
@@ -145,6 +148,16 @@ public final class Trainer implements AutoCloseable {
   /** Optimizer steps taken so far. */
   public long steps() {
     return step;
+  }
+
+  /**
+   * Checkpoints written to disk so far, checkpoints skipped because the previous one was still
+   * being written, and the seconds spent writing (on the writer's thread).
+   */
+  public String checkpointStats() {
+    if (writer == null) return "no checkpoints";
+    return writer.written() + " written, " + skippedCheckpoints + " skipped, "
+        + String.format(java.util.Locale.ROOT, "%.3f s writing", writer.writeNanos() / 1e9);
   }
 
   /** Trains on {@code train} and returns the history; the model's parameters are updated. */
@@ -340,16 +353,25 @@ public final class Trainer implements AutoCloseable {
       this.dataHash = dataHash;
     }
 
-    /** Writes the training state to the checkpoint file, if there is one. */
+    /**
+     * Writes the training state to the checkpoint file, if there is one. A checkpoint due while
+     * the previous one is still being written is skipped (training does not wait for the disk),
+     * unless the trainer waits for every checkpoint; the last one is always written.
+     */
     void save(int epoch, int batch, double lossSum, boolean finished, boolean early,
         boolean restored) {
       if (checkpointFile == null) return;
+      if (!finished && !waitForCheckpoints && writer.busy()) {
+        skippedCheckpoints++;
+        return;
+      }
       OptimState o = optimizer.state();
       TrainingState s = new TrainingState(epoch, batch, step, lossSum, finished, early, restored,
           config, train.count(), validation == null ? 0 : validation.count(), dataHash,
           bestEpoch, bestLoss, patienceCount, best, history, o);
       try {
         writer.submit(Checkpoint.of(model, fingerprint, s).toBytes());
+        if (waitForCheckpoints) writer.awaitIdle();
       } catch (IOException e) {
         throw new UncheckedIOException("cannot write checkpoint " + checkpointFile + ": "
             + e.getMessage(), e);
@@ -449,6 +471,7 @@ public final class Trainer implements AutoCloseable {
     private byte[] source;
     private String sourceName;
     private String settings;
+    private boolean waitForCheckpoints;
 
     private Builder(FloatModel model) {
       this.model = Checks.checkNotNull(model, "model");
@@ -558,14 +581,26 @@ public final class Trainer implements AutoCloseable {
      * from it. The optimizer must support {@link Optimizer#state()} (the built-in ones do).
      *
      * <p>The state is captured on the training thread and written by a background thread, so
-     * training does not wait for the disk; a snapshot still waiting when a newer one comes is
-     * dropped (the newer one supersedes it). {@code fit} and {@code resume} return, or throw,
-     * only once the last snapshot is on disk.
+     * training does not wait for the disk: a checkpoint due while the previous one is still
+     * being written is skipped (epochs of a few milliseconds would otherwise spend their time
+     * on checkpoints), see {@link #waitForCheckpoints}. {@code fit} and {@code resume} return,
+     * or throw, only once the last checkpoint is on disk.
      */
     public Builder checkpoints(Path file, long everySteps) {
       Checks.checkArgument(everySteps >= 0, "checkpoint interval must be >= 0: %s", everySteps);
       this.checkpointFile = Checks.checkNotNull(file, "file");
       this.checkpointEvery = everySteps;
+      return this;
+    }
+
+    /**
+     * With {@code true}, every checkpoint due is written, and training waits until it is on disk
+     * (default false: training goes on while the disk writes, and a checkpoint due while the
+     * previous one is still being written is skipped). Tests use it to know which checkpoint
+     * holds what.
+     */
+    public Builder waitForCheckpoints(boolean wait) {
+      this.waitForCheckpoints = wait;
       return this;
     }
 

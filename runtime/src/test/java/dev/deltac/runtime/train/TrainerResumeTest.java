@@ -46,7 +46,8 @@ class TrainerResumeTest {
   private static Trainer.Builder builder(SoftmaxRegression m, Supplier<Optimizer> opt,
       Path ckpt, int every, boolean early) {
     Trainer.Builder b = Trainer.builder(m).optimizer(opt.get()).batchSize(16).epochs(6).seed(3)
-        .threads(2).validation(VAL).checkpoints(ckpt, every).source("test.nn", SOURCE);
+        .threads(2).validation(VAL).checkpoints(ckpt, every).source("test.nn", SOURCE)
+        .waitForCheckpoints(every == 1); // every step: each kill point has its checkpoint
     if (early) b.earlyStopping(2, 0, true);
     return b;
   }
@@ -125,7 +126,7 @@ class TrainerResumeTest {
     };
     SoftmaxRegression m = model(42);
     try (Trainer t = builder(m, () -> Optimizer.adamw(0.05), p, 3, true).listener(killer)
-        .build()) {
+        .waitForCheckpoints(true).build()) {
       assertThrows(Killed.class, () -> t.fit(TRAIN));
     }
     Checkpoint c = Checkpoint.read(p);
