@@ -16,6 +16,7 @@ public final class Main implements Runnable {
   CommandLine.Model.CommandSpec spec;
 
   public static void main(String[] args) {
+    FilteredStderr.install();
     System.exit(run(args));
   }
 
