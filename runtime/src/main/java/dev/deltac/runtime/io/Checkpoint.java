@@ -300,7 +300,8 @@ public final class Checkpoint {
       throw new CheckpointException("checkpoint " + path + " is a version-1 checkpoint (the"
           + " parameters only, without a fingerprint); it cannot be resumed");
     }
-    if (!Arrays.equals(fingerprint.interfaceHashBytes(), expected.interfaceHashBytes())) {
+    if (fingerprint.hasInterface() && expected.hasInterface()
+        && !Arrays.equals(fingerprint.interfaceHashBytes(), expected.interfaceHashBytes())) {
       throw new CheckpointException("checkpoint " + path + " was written for another version of"
           + " model " + info.name() + ": its inputs, targets or outputs differ");
     }
@@ -322,7 +323,10 @@ public final class Checkpoint {
     AtomicFiles.write(path, ByteBuffer.wrap(toBytes()));
   }
 
-  /** The file's bytes (always the current version). */
+  /**
+   * The file's bytes, always in the current version (a version-1 checkpoint read and written
+   * again gets a fingerprint of unknown interface and source).
+   */
   public byte[] toBytes() throws IOException {
     long estimate = HEADER + 256 + 64L * names.size()
         + (precision == Precision.FLOAT32 ? 4L : 8L) * values.length;
@@ -333,8 +337,10 @@ public final class Checkpoint {
     Out o = new Out(estimate);
     o.buf.put(MAGIC).putInt(VERSION).putLong(0).putInt(0);
     o.string(modelName);
+    o.ensure(1 + 2 * Fingerprint.HASH_BYTES + 4);
     o.buf.put((byte) (precision == Precision.FLOAT32 ? 0 : 1));
-    o.buf.put(fingerprint.interfaceHashBytes()).put(fingerprint.sourceHashBytes());
+    Fingerprint fp = fingerprint != null ? fingerprint : Fingerprint.unknown(modelName);
+    o.buf.put(fp.interfaceHashBytes()).put(fp.sourceHashBytes());
     o.buf.putInt(names.size());
     for (int i = 0; i < names.size(); i++) {
       o.string(names.get(i));

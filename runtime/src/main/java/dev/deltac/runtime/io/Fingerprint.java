@@ -14,7 +14,8 @@ import java.util.List;
  * What a checkpoint was written for: the model's name, a SHA-256 of its interface (the names and
  * shapes of its inputs, targets, outputs and parameters, in order; not the precision, since a
  * checkpoint loads into either) and a SHA-256 of the {@code .nn} source text it was compiled
- * from (all zeros when unknown, e.g. a model built from the Java API alone). A resume refuses a
+ * from (all zeros when unknown, e.g. a model built from the Java API alone; the interface hash is
+ * zeros only in a version-1 file written again). A resume refuses a
  * checkpoint whose fingerprint differs: another model, or another version of the file.
  */
 public final class Fingerprint {
@@ -60,6 +61,16 @@ public final class Fingerprint {
     return !Arrays.equals(sourceHash, UNKNOWN);
   }
 
+  /** False for the fingerprint of a version-1 file rewritten in version 2 (not known then). */
+  public boolean hasInterface() {
+    return !Arrays.equals(interfaceHash, UNKNOWN);
+  }
+
+  /** A fingerprint that knows the model's name only. */
+  static Fingerprint unknown(String modelName) {
+    return new Fingerprint(modelName, UNKNOWN, UNKNOWN);
+  }
+
   byte[] interfaceHashBytes() {
     return interfaceHash.clone();
   }
@@ -70,7 +81,9 @@ public final class Fingerprint {
 
   /** Same model name and interface; the sources too when both are known. */
   public boolean matches(Fingerprint other) {
-    return modelName.equals(other.modelName) && Arrays.equals(interfaceHash, other.interfaceHash)
+    return modelName.equals(other.modelName)
+        && (!hasInterface() || !other.hasInterface()
+            || Arrays.equals(interfaceHash, other.interfaceHash))
         && (!hasSource() || !other.hasSource() || Arrays.equals(sourceHash, other.sourceHash));
   }
 

@@ -216,7 +216,7 @@ public final class Trainer implements AutoCloseable {
     return run(train, s, dataHash);
   }
 
-  /** The items of {@code a} and {@code b} ("k=v, k=v") that differ, as "k: v (saved) / w". */
+  /** The items of two settings strings ("k=v, k=v") that differ, as "k=v then, w now". */
   private static String differences(String saved, String now) {
     List<String> a = List.of(saved.split(", "));
     List<String> b = List.of(now.split(", "));

@@ -200,6 +200,23 @@ class CheckpointTest {
     assertEquals(1, c.version());
     assertNull(c.fingerprint());
     assertFalse(c.hasTrainingState());
+    // written again, in version 2 (found by CheckpointFuzzTest: toBytes failed without a
+    // fingerprint): the interface and the source are unknown
+    Checkpoint again = Checkpoint.parse("again", c.toBytes());
+    assertEquals(2, again.version());
+    assertFalse(again.fingerprint().hasInterface());
+    assertFalse(again.fingerprint().hasSource());
+    assertArrayEquals(c.values("W"), again.values("W"));
+  }
+
+  @Test
+  void aLongModelNameWritesAndReadsBack() throws IOException {
+    // found by CheckpointFuzzTest: a name longer than the first buffer estimate overflowed it
+    String name = "M".repeat(1000);
+    Checkpoint c = Checkpoint.of(SoftmaxRegression.named(name, 4, 3, 1));
+    Checkpoint back = Checkpoint.parse("x", c.toBytes());
+    assertEquals(name, back.modelName());
+    assertEquals(name, back.fingerprint().modelName());
   }
 
   /** Bytes with the body's checksum made right again, so the body parser sees the damage. */
