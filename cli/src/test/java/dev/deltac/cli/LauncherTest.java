@@ -36,6 +36,17 @@ class LauncherTest {
     return root;
   }
 
+  /**
+   * The end of a stand-in {@code java}, doing what {@code FilteredStderr} does in the real JVM:
+   * close standard error and wait for the filter (a child process) to finish; it says so on
+   * stdout when the filter finished, which it can only if no other descriptor of its pipe is
+   * left open in this process. Without the wait, Java's {@code Process} would miss what the
+   * filter writes after the process exited.
+   */
+  private static final String FINISH = "exec 2>&-\n"
+      + "for i in $(seq 300); do pgrep -P $$ >/dev/null || { echo 'filter finished'; break; };"
+      + " sleep 0.01; done\n";
+
   /** A JAVA_HOME whose bin/java is {@code script}. */
   private static Path jdk(Path dir, String script) throws IOException {
     Path bin = dir.resolve("jdk/bin");
@@ -69,14 +80,15 @@ class LauncherTest {
         + "echo \"filtered: $DELTAC_STDERR_FILTERED\"\n"
         + "printf 'WARNING: another JVM warning\\n' >&2\n"
         + "printf 'deltac train: something went wrong\\n' >&2\n"
-        + "exit 7\n");
+        + FINISH + "exit 7\n");
     Process p = start(root, jdk, "train", "m.nn");
     String out = read(p.getInputStream());
     String err = read(p.getErrorStream());
     assertTrue(p.waitFor(30, TimeUnit.SECONDS));
     assertEquals(7, p.exitValue());
     assertEquals("args: --add-modules jdk.incubator.vector -jar "
-        + root.resolve("cli/target/deltac.jar") + " train m.nn\nfiltered: 1\n", out);
+        + root.resolve("cli/target/deltac.jar") + " train m.nn\nfiltered: 1\nfilter finished\n",
+        out);
     assertEquals("WARNING: another JVM warning\ndeltac train: something went wrong\n", err);
   }
 
@@ -85,7 +97,7 @@ class LauncherTest {
     Path root = root(dir);
     // a line that starts like the warning but is not it, and a last line without a newline
     Path jdk = jdk(dir, "printf 'WARNING: Using incubator modules: jdk.incubator.other\\n' >&2\n"
-        + "printf 'no newline' >&2\n");
+        + "printf 'no newline' >&2\n" + FINISH);
     Process p = start(root, jdk);
     String err = read(p.getErrorStream());
     assertTrue(p.waitFor(30, TimeUnit.SECONDS));
@@ -101,7 +113,7 @@ class LauncherTest {
     Path jdk = jdk(dir, "printf '" + WARNING.strip() + "\\n' >&2\n"
         + "printf 'step 1\\r' >&2\n"
         + "while [ ! -e '" + go + "' ]; do sleep 0.05; done\n"
-        + "printf 'step 2\\n' >&2\n");
+        + "printf 'step 2\\n' >&2\n" + FINISH);
     Process p = start(root, jdk);
     try {
       InputStream err = p.getErrorStream();
@@ -144,7 +156,8 @@ class LauncherTest {
 
   /**
    * The JVM under the launcher's filter waits for it as it exits: with a filter that holds every
-   * line for 0.3 s, the error message is in the file the moment the process has exited.
+   * line for 0.3 s, the error message is in the file the moment the process has exited. The
+   * redirection is set up in two steps, as in the launcher.
    */
   @Test
   void theJvmWaitsForTheFilterBeforeExiting(@TempDir Path dir) throws Exception {
@@ -152,15 +165,17 @@ class LauncherTest {
     Path err = dir.resolve("err.txt");
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     ProcessBuilder pb = new ProcessBuilder("/bin/bash", "-c",
-        "export DELTAC_STDERR_FILTERED=1; exec \"$0\" -cp \"$1\" " + Main.class.getName()
-            + " check /no/such/model.nn 2> >(while IFS= read -r l; do sleep 0.3;"
-            + " printf '%s\\n' \"$l\" >&2; done)",
+        "export DELTAC_STDERR_FILTERED=1; exec 2> >(while IFS= read -r l; do sleep 0.3;"
+            + " printf '%s\\n' \"$l\" >&2; done; printf 'filter done\\n' >&2); exec \"$0\" -cp"
+            + " \"$1\" " + Main.class.getName() + " check /no/such/model.nn",
         java, System.getProperty("java.class.path"));
     pb.redirectError(err.toFile()).redirectOutput(dir.resolve("out.txt").toFile());
     Process p = pb.start();
     assertTrue(p.waitFor(60, TimeUnit.SECONDS));
     assertEquals(1, p.exitValue());
     String text = Files.readString(err);
-    assertTrue(text.contains("/no/such/model.nn: 1 error"), "stderr at exit: '" + text + "'");
+    // "filter done": the filter saw the end of its input while the JVM still waited for it
+    assertTrue(text.endsWith("/no/such/model.nn: 1 error\nfilter done\n"),
+        "stderr at exit: '" + text + "'");
   }
 }
