@@ -1,5 +1,7 @@
 package dev.deltac.cli;
 
+import dev.deltac.runtime.Memory;
+import dev.deltac.runtime.MemoryLimitException;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -14,6 +16,7 @@ public final class Main implements Runnable {
   CommandLine.Model.CommandSpec spec;
 
   public static void main(String[] args) {
+    FilteredStderr.install();
     System.exit(run(args));
   }
 
@@ -28,7 +31,16 @@ public final class Main implements Runnable {
     cl.setOut(out);
     cl.setErr(err);
     cl.setExecutionExceptionHandler(Main::internalError);
-    int code = cl.execute(args);
+    int code;
+    try {
+      code = cl.execute(args);
+    } catch (OutOfMemoryError e) {
+      // a bound the memory checks did not foresee: one line, not a stack trace
+      err.println("deltac: out of memory (" + e.getMessage() + ") with a maximum heap of "
+          + Memory.size(Runtime.getRuntime().maxMemory()) + "; raise it (java -Xmx; for"
+          + " ./deltac: DELTAC_JAVA_OPTS=-Xmx8g) or lower the batch size");
+      code = 1;
+    }
     out.flush();
     err.flush();
     return code;
@@ -40,6 +52,12 @@ public final class Main implements Runnable {
    */
   private static int internalError(Exception e, CommandLine cl, CommandLine.ParseResult parsed) {
     PrintWriter err = cl.getErr();
+    if (e instanceof MemoryLimitException) {
+      // not a bug: the model or the batch does not fit in the heap, and the message says why
+      err.println("deltac " + cl.getCommandName() + ": " + e.getMessage());
+      err.flush();
+      return 1;
+    }
     err.println("deltac " + cl.getCommandName() + ": internal error: " + e
         + " (please report it; DELTAC_DEBUG=1 shows where)");
     if ("1".equals(System.getenv("DELTAC_DEBUG"))) e.printStackTrace(err);

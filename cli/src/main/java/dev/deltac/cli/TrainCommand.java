@@ -69,6 +69,14 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = {"-o", "--out"}, paramLabel = "DIR", description = "output folder (default: runs/MODEL)")
   Path out;
 
+  @Option(names = "--checkpoint-every", paramLabel = "N",
+      description = "also write the checkpoint every N optimizer steps (default: at the end of every epoch only)")
+  Integer checkpointEvery;
+
+  @Option(names = "--resume",
+      description = "continue the run whose checkpoint is in the output folder, with the same settings")
+  boolean resume;
+
   @Option(names = "--no-progress", description = "no progress bar")
   boolean noProgress;
 
@@ -87,7 +95,11 @@ public final class TrainCommand implements Callable<Integer> {
           .override(epochs, batch, optimizer, lr, seed, threads, clipNorm, clipValue, patience, valSplit);
       Path dataPath = data != null ? data : DataSource.defaultFor(file);
       Path outDir = out != null ? out : Path.of("runs", m.name());
-      TrainingRun run = new TrainingRun(m, s, dataPath, outDir, !noProgress);
+      if (checkpointEvery != null && checkpointEvery <= 0) {
+        throw new IllegalArgumentException("--checkpoint-every must be positive, got " + checkpointEvery);
+      }
+      TrainingRun run = new TrainingRun(m, s, dataPath, outDir, !noProgress,
+          checkpointEvery == null ? 0 : checkpointEvery, resume);
       stdout.println(m.summary());
       return run.execute(stdout, err);
     } catch (CompileException e) {

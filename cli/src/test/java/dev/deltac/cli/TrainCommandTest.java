@@ -1,5 +1,6 @@
 package dev.deltac.cli;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -115,6 +116,47 @@ class TrainCommandTest {
     assertEquals(1, run("train", nn.toString(), "--no-progress"));
     String e = err.toString().strip();
     assertTrue(e.endsWith("tag.csv:2:2: '1.5' is not an integer; this column holds indices"), e);
+    assertEquals(1, e.lines().count(), e);
+  }
+
+  @Test
+  void resumeExplainsWhatItCannotResume(@TempDir Path dir) throws Exception {
+    Path nn = model(dir);
+    String o = dir.resolve("out").toString();
+    assertEquals(1, run("train", nn.toString(), "--no-progress", "--resume", "-o", o));
+    assertEquals("deltac train: --resume: no checkpoint " + dir.resolve("out/Lin.ckpt")
+        + " to resume from", err.toString().strip());
+
+    assertEquals(0, run("train", nn.toString(), "--no-progress", "--epochs", "3", "-o", o),
+        err::toString);
+    Path ckpt = dir.resolve("out/Lin.ckpt");
+    byte[] finished = Files.readAllBytes(ckpt);
+    err.getBuffer().setLength(0);
+    assertEquals(1, run("train", nn.toString(), "--no-progress", "--epochs", "4", "--resume",
+        "-o", o));
+    assertEquals("deltac train: checkpoint " + ckpt + " was written by a run with other"
+        + " settings: epochs=3 then, 4 now; resume with the same settings", err.toString().strip());
+
+    // a finished run resumes to its result: the outputs are written again, nothing trains
+    out.getBuffer().setLength(0);
+    assertEquals(0, run("train", nn.toString(), "--no-progress", "--epochs", "3", "--resume",
+        "-o", o), err::toString);
+    assertTrue(out.toString().contains(", resumed a finished run\n"), out::toString);
+    assertArrayEquals(finished, Files.readAllBytes(ckpt));
+
+    // predict reads the parameters of a checkpoint that holds a training state
+    out.getBuffer().setLength(0);
+    assertEquals(0, run("predict", nn.toString(), "--checkpoint", ckpt.toString(), "--data",
+        dir.resolve("lin.csv").toString()), err::toString);
+    assertEquals(65, out.toString().lines().count(), out::toString);
+
+    Files.writeString(nn, "# a comment changes the source\n" + MODEL);
+    err.getBuffer().setLength(0);
+    assertEquals(1, run("train", nn.toString(), "--no-progress", "--epochs", "3", "--resume",
+        "-o", o));
+    String e = err.toString().strip();
+    assertTrue(e.startsWith("deltac train: checkpoint " + ckpt + " was written from another"
+        + " version of lin.nn (the source has changed since: SHA-256 "), e);
     assertEquals(1, e.lines().count(), e);
   }
 }

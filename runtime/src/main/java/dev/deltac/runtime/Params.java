@@ -82,6 +82,38 @@ public final class Params {
     }
   }
 
+  /** Like {@link #flatten(ModelInfo, float[][])}, kept in float32 (for optimizer state). */
+  public static float[] flattenFloats(ModelInfo info, float[][] blocks) {
+    float[] out = new float[info.paramCount()];
+    int k = 0;
+    for (TensorInfo t : info.params()) {
+      int bs = t.blockSize();
+      for (int b = 0; b < t.blockCount(); b++) {
+        System.arraycopy(blocks[t.firstBlock() + b], 0, out, k, bs);
+        k += bs;
+      }
+    }
+    return out;
+  }
+
+  /** New blocks in the model's layout holding {@code flat} (the checkpoint order). */
+  public static float[][] unflattenFloats(ModelInfo info, float[] flat) {
+    if (flat.length != info.paramCount()) {
+      throw new IllegalArgumentException(flat.length + " values for the " + info.paramCount()
+          + " parameters of " + info.name());
+    }
+    float[][] blocks = new float[info.blockCount()][];
+    int k = 0;
+    for (TensorInfo t : info.params()) {
+      int bs = t.blockSize();
+      for (int b = 0; b < t.blockCount(); b++) {
+        blocks[t.firstBlock() + b] = java.util.Arrays.copyOfRange(flat, k, k + bs);
+        k += bs;
+      }
+    }
+    return blocks;
+  }
+
   /** A deep copy of the blocks. */
   public static float[][] copyOf(float[][] blocks) {
     float[][] c = new float[blocks.length][];

@@ -19,8 +19,8 @@ final class Summary {
   private Summary() {}
 
   static String text(ModelInfo info, TrainingRun.Settings s, DataSource.Loaded data, Dataset train,
-      Dataset val, TrainingResult r, double compileSeconds, double trainSeconds, FloatModel model,
-      Path ckpt, Path png) {
+      Dataset val, TrainingResult r, long samplesTrained, long resumedAfterStep, double compileSeconds,
+      double trainSeconds, FloatModel model, Path ckpt, String checkpoints, Path png) {
     StringBuilder sb = new StringBuilder();
     EpochMetrics last = r.last();
     sb.append(fmt("%s: %d epochs, %d steps of batch %d, %s lr %s, seed %d, %d thread%s%n",
@@ -28,8 +28,10 @@ final class Summary {
         s.seed(), s.threads(), s.threads() == 1 ? "" : "s"));
     sb.append(fmt("  data        %s: %d training samples%s%n", data.description(), train.count(),
         val == null ? ", no validation set" : ", " + val.count() + " validation samples"));
-    sb.append(fmt("  time        compiled in %.2f s, trained in %.2f s (%.0f samples/s)%n",
-        compileSeconds, trainSeconds, (double) r.history().size() * train.count() / trainSeconds));
+    sb.append(fmt("  time        compiled in %.2f s, trained in %.2f s (%.0f samples/s)%s%n",
+        compileSeconds, trainSeconds, samplesTrained / trainSeconds,
+        resumedAfterStep < 0 ? "" : samplesTrained == 0 ? ", resumed a finished run"
+            : fmt(", resumed after step %d", resumedAfterStep)));
     sb.append(fmt("  final       train loss %s%s%s%n", num(last.trainLoss()),
         acc(" accuracy ", last.trainAccuracy()),
         last.hasValidation() ? ", validation loss " + num(last.validationLoss())
@@ -38,7 +40,7 @@ final class Summary {
       sb.append(fmt("  best        epoch %d, monitored loss %s%s%n", r.bestEpoch(),
           num(r.bestLoss()), s.patience() > 0 ? " (parameters restored)" : ""));
     }
-    sb.append(fmt("  checkpoint  %s%n", ckpt));
+    sb.append(fmt("  checkpoint  %s (%s)%n", ckpt, checkpoints));
     sb.append(fmt("  loss curve  %s%n", png));
     if (train.count() <= SHOW_ALL) predictions(sb, info, train, model);
     return sb.toString();

@@ -5,23 +5,23 @@ import dev.deltac.compiler.check.TrainSpec;
 import dev.deltac.runtime.FloatModel;
 import dev.deltac.runtime.ModelInfo;
 import dev.deltac.runtime.data.Dataset;
-import dev.deltac.runtime.io.Checkpoint;
+import dev.deltac.runtime.io.CheckpointException;
 import dev.deltac.runtime.optim.LrSchedule;
 import dev.deltac.runtime.optim.Optimizer;
-import dev.deltac.runtime.train.EpochMetrics;
 import dev.deltac.runtime.train.Trainer;
 import dev.deltac.runtime.train.TrainingException;
 import dev.deltac.runtime.train.TrainingListener;
 import dev.deltac.runtime.train.TrainingResult;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 
 /** One training run of the command line: data, trainer, progress, and the files it writes. */
 public final class TrainingRun {
@@ -130,14 +130,29 @@ public final class TrainingRun {
   private final Path dataPath;
   private final Path outDir;
   private final boolean progress;
+  private final int checkpointEvery;
+  private final boolean resume;
 
+  /**
+   * @param checkpointEvery write the checkpoint every this many steps too (0: epoch ends only)
+   * @param resume continue from the checkpoint in {@code outDir} instead of starting afresh
+   */
   public TrainingRun(CompiledModel compiled, Settings settings, Path dataPath, Path outDir,
-      boolean progress) {
+      boolean progress, int checkpointEvery, boolean resume) {
     this.compiled = compiled;
     this.s = settings;
     this.dataPath = dataPath;
     this.outDir = outDir;
     this.progress = progress;
+    this.checkpointEvery = checkpointEvery;
+    this.resume = resume;
+  }
+
+  /** The settings outside the trainer that shape the result, compared when resuming. */
+  private String extraSettings() {
+    return "optimizer=" + s.optimizer() + ", lr=" + s.lr() + ", schedule=" + s.schedule()
+        + new TreeMap<>(s.scheduleArgs()) + ", val_split=" + s.valSplit()
+        + ", init_seed=" + s.seed();
   }
 
   /** Trains and writes the outputs; returns the exit code. */
@@ -156,8 +171,15 @@ public final class TrainingRun {
       val = sp.validation();
     }
     model.initParams(s.seed());
+    Path ckpt = outDir.resolve(info.name() + ".ckpt");
+    if (resume && !Files.exists(ckpt)) {
+      err.println("deltac train: --resume: no checkpoint " + ckpt + " to resume from");
+      return 1;
+    }
+    Files.createDirectories(outDir);
     long stepsPerEpoch = (train.count() + s.batch() - 1) / s.batch();
-    List<EpochMetrics> history = new ArrayList<>();
+    long[] firstStep = {-1};
+    long[] samplesTrained = {0}; // by this process
     Progress bar = progress ? new Progress(info.name(), System.err) : null;
     Trainer.Builder b = Trainer.builder(model)
         .optimizer(s.newOptimizer())
@@ -167,10 +189,15 @@ public final class TrainingRun {
         .seed(s.seed())
         .threads(s.threads())
         .evaluateTraining(train.count() <= EVALUATE_TRAINING_UP_TO)
+        .checkpoints(ckpt, checkpointEvery)
+        .source(Path.of(compiled.file()).getFileName().toString(),
+            Files.readAllBytes(Path.of(compiled.file())))
+        .settings(extraSettings())
         .listener(new TrainingListener() {
           @Override
-          public void onEpochEnd(EpochMetrics m) {
-            history.add(m);
+          public void onBatchEnd(long step, int samples, double loss) {
+            if (firstStep[0] < 0) firstStep[0] = step;
+            samplesTrained[0] += samples;
           }
         });
     if (bar != null) b.listener(bar);
@@ -180,23 +207,30 @@ public final class TrainingRun {
     if (s.patience() > 0) b.earlyStopping(s.patience(), 0, true);
     TrainingResult result;
     long t1 = System.nanoTime();
+    String checkpoints;
     try (Trainer trainer = b.build()) {
-      result = trainer.fit(train);
+      result = resume ? trainer.resume(train, ckpt) : trainer.fit(train);
+      checkpoints = trainer.checkpointStats();
     } catch (TrainingException e) {
       if (bar != null) bar.close();
       err.println("deltac train: " + info.name() + ": " + e.getMessage());
       return 1;
+    } catch (CheckpointException e) {
+      if (bar != null) bar.close();
+      err.println("deltac train: " + e.getMessage());
+      return 1;
+    } catch (UncheckedIOException e) {
+      if (bar != null) bar.close();
+      err.println("deltac train: " + e.getMessage());
+      return 1;
     }
     double trainSeconds = (System.nanoTime() - t1) / 1e9;
-
-    Files.createDirectories(outDir);
-    Path ckpt = outDir.resolve(info.name() + ".ckpt");
-    Checkpoint.write(ckpt, model);
     Path png = outDir.resolve(info.name() + "-loss.png");
     LossChart.write(info.name() + " (" + Path.of(compiled.file()).getFileName() + ")",
         result.history(), png);
-    String summary = Summary.text(info, s, data, train, val, result, compileSeconds, trainSeconds,
-        model, ckpt, png);
+    long resumedAfter = !resume ? -1 : firstStep[0] < 0 ? result.steps() : firstStep[0] - 1;
+    String summary = Summary.text(info, s, data, train, val, result, samplesTrained[0], resumedAfter,
+        compileSeconds, trainSeconds, model, ckpt, checkpoints, png);
     Files.writeString(outDir.resolve(info.name() + "-summary.txt"), summary, StandardCharsets.UTF_8);
     out.print(summary);
     out.flush();

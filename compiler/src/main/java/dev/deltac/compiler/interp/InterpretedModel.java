@@ -119,13 +119,22 @@ public final class InterpretedModel implements DoubleModel {
     System.arraycopy(o, 0, out, outOff, o.length);
   }
 
+  private void checkBatch(int batch) {
+    if (batch < 1 || batch > maxBatch) {
+      throw new IllegalArgumentException("batch " + batch + " is not between 1 and the maximum"
+          + " batch " + maxBatch + " of model " + info.name());
+    }
+  }
+
   @Override
   public void predictBatch(double[] xs, double[] outs, int batch) {
+    checkBatch(batch);
     for (int s = 0; s < batch; s++) predict(xs, s * info.inputSize(), outs, s * info.outputSize());
   }
 
   @Override
   public double loss(double[] xs, int xOff, double[] ts, int tOff, int batch) {
+    checkBatch(batch);
     double[] x = java.util.Arrays.copyOfRange(xs, xOff, xOff + batch * info.inputSize());
     double[] t = java.util.Arrays.copyOfRange(ts, tOff, tOff + batch * info.targetSize());
     return inference.run(paramValues(), x, t, batch).loss();
@@ -134,6 +143,7 @@ public final class InterpretedModel implements DoubleModel {
   @Override
   public double lossAndGradient(double[] xs, int xOff, double[] ts, int tOff, int batch,
       boolean inputGradients) {
+    checkBatch(batch);
     Interpreter.Result r = run(xs, xOff, ts, tOff, batch);
     for (TensorInfo t : info.params()) {
       double[] g = r.paramGrads().get(t.name());

@@ -1,5 +1,7 @@
 package dev.deltac.compiler.load;
 
+import dev.deltac.runtime.Memory;
+import dev.deltac.runtime.MemoryLimitException;
 import dev.deltac.runtime.Model;
 import java.io.IOException;
 import java.io.StringReader;
@@ -69,13 +71,52 @@ public final class ModelLoader {
     }
   }
 
-  /** A new instance of a generated model class through its {@code (int maxBatch)} constructor. */
+  /** Footprints of model classes, measured once per class on instances for batches of 1 and 2. */
+  private static final ClassValue<Memory.Footprint> FOOTPRINTS = new ClassValue<>() {
+    @Override
+    protected Memory.Footprint computeValue(Class<?> type) {
+      return Memory.measure(b -> instantiate(type, b));
+    }
+  };
+
+  /**
+   * A new instance of a generated model class through its {@code (int maxBatch)} constructor.
+   * Before building it for a batch larger than 2, checks that its arrays fit in a Java array and
+   * in the heap, else throws a {@link MemoryLimitException} that gives the sizes.
+   */
   public static Model newModel(Class<?> modelClass, int maxBatch) {
+    if (maxBatch > 2) checkFits(modelClass, maxBatch);
+    return instantiate(modelClass, maxBatch);
+  }
+
+  /** The heap a model class takes (parameters, fixed buffers, bytes per sample of batch). */
+  public static Memory.Footprint footprint(Class<?> modelClass) {
+    return FOOTPRINTS.get(modelClass);
+  }
+
+  private static void checkFits(Class<?> modelClass, int maxBatch) {
+    Memory.Footprint f = FOOTPRINTS.get(modelClass);
+    String name = modelClass.getSimpleName();
+    if (maxBatch > f.largestBatch()) {
+      throw new MemoryLimitException("model " + name + " cannot be built for batches of "
+          + maxBatch + ": a work buffer of " + f.largestPerSample() + " values per sample would"
+          + " hold " + (long) maxBatch * f.largestPerSample() + ", more than a Java array can;"
+          + " the largest batch is " + f.largestBatch());
+    }
+    long bytes = f.modelBytes(maxBatch);
+    Memory.require(bytes, () -> "model " + name + " for batches of up to " + maxBatch
+        + " needs about " + Memory.size(bytes) + " (parameters " + Memory.size(f.paramBytes())
+        + ", gradients and fixed buffers " + Memory.size(f.fixedBytes()) + ", work buffers "
+        + Memory.size(f.bytesPerSample()) + " per sample x " + maxBatch + ")");
+  }
+
+  private static Model instantiate(Class<?> modelClass, int maxBatch) {
     try {
       return (Model) modelClass.getConstructor(int.class).newInstance(maxBatch);
     } catch (InvocationTargetException e) {
       Throwable t = e.getCause();
       if (t instanceof RuntimeException) throw (RuntimeException) t;
+      if (t instanceof Error) throw (Error) t;
       throw new IllegalStateException(t);
     } catch (ReflectiveOperationException e) {
       throw new IllegalArgumentException(modelClass.getName() + " is not a generated model class", e);

@@ -72,6 +72,12 @@ public final class Batches {
     Rng.derive(seed, epoch).shuffle(order);
   }
 
+  /** Skips the next {@code batches} batches (a resumed epoch), without copying them. */
+  public void skip(int batches) {
+    Checks.checkArgument(batches >= 0, "batches to skip must be >= 0: %s", batches);
+    pos = (int) Math.min(order.length, pos + (long) batches * batchSize);
+  }
+
   /** Copies the next batch into the buffers and returns its size; 0 when the pass is over. */
   public int next() {
     int n = Math.min(batchSize, order.length - pos);

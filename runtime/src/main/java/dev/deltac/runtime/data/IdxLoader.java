@@ -36,8 +36,16 @@ public final class IdxLoader {
    */
   public static Dataset load(Path images, Path labels, int classes) throws IOException {
     Checks.checkArgument(classes >= 2, "need at least 2 classes: %s", classes);
-    IdxArray im = read(images);
-    IdxArray lb = read(labels);
+    return load(images.toString(), Files.readAllBytes(images), labels.toString(),
+        Files.readAllBytes(labels), classes);
+  }
+
+  /** Like {@link #load(Path, Path, int)} on the files' bytes (gzipped or not). */
+  static Dataset load(String images, byte[] imageBytes, String labels, byte[] labelBytes,
+      int classes) throws DataFormatException {
+    Checks.checkArgument(classes >= 2, "need at least 2 classes: %s", classes);
+    IdxArray im = parse(images, decompress(images, imageBytes));
+    IdxArray lb = parse(labels, decompress(labels, labelBytes));
     if (lb.dims().length != 1) {
       throw new DataFormatException(labels + ": byte 3: expected a 1-dimensional label file, found "
           + lb.dims().length + " dimensions");
@@ -110,15 +118,23 @@ public final class IdxLoader {
     }
     ByteBuffer buf = ByteBuffer.wrap(b);
     int[] dims = new int[rank];
-    long count = 1;
+    long item = 1; // values per item: every dimension but the first
     for (int d = 0; d < rank; d++) {
       dims[d] = buf.getInt(4 + 4 * d);
       if (dims[d] < 0) {
         throw new DataFormatException(file + ": byte " + (4 + 4 * d) + ": negative dimension "
             + dims[d]);
       }
-      count *= dims[d];
+      if (d > 0) {
+        item *= dims[d]; // at most (2^31 - 1)^2: no overflow, checked at once
+        if (item > Integer.MAX_VALUE) {
+          throw new DataFormatException(file + ": byte " + (4 + 4 * d) + ": items of "
+              + item + " or more values (dimensions " + dimsText(dims, d) + "...) are more"
+              + " than this reader holds");
+        }
+      }
     }
+    long count = dims[0] * item;
     long expected = header + count * width;
     if (count > Integer.MAX_VALUE || b.length < expected) {
       throw new DataFormatException(file + ": byte " + b.length + ": file ends after "
@@ -141,6 +157,12 @@ public final class IdxLoader {
       }
     }
     return new IdxArray(dims, v, type);
+  }
+
+  private static String dimsText(int[] dims, int upTo) {
+    StringBuilder sb = new StringBuilder();
+    for (int d = 0; d <= upTo; d++) sb.append(d > 0 ? " x " : "").append(dims[d]);
+    return sb.toString();
   }
 
   private static int typeWidth(int type) {

@@ -1,6 +1,9 @@
 package dev.deltac.runtime.optim;
 
 import dev.deltac.runtime.Checks;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
  * Adam and AdamW with PyTorch's semantics ({@code torch.optim.Adam}, {@code AdamW}), bias
@@ -101,5 +104,40 @@ public final class Adam implements ElementwiseOptimizer {
   @Override
   public long steps() {
     return steps;
+  }
+
+  @Override
+  public int stateArrays() {
+    return 2;
+  }
+
+  private String kind() {
+    return decoupled ? "adamw" : "adam";
+  }
+
+  private Map<String, Double> hyper() {
+    Map<String, Double> h = new LinkedHashMap<>();
+    h.put("beta1", beta1);
+    h.put("beta2", beta2);
+    h.put("eps", eps);
+    h.put("weight_decay", weightDecay);
+    return h;
+  }
+
+  /** Slots {@code m} and {@code v} (none before the first step). */
+  @Override
+  public OptimState state() {
+    List<OptimState.Slot> slots = m == null ? List.of()
+        : List.of(new OptimState.Slot("m", m), new OptimState.Slot("v", v));
+    return new OptimState(kind(), hyper(), steps, lr, slots);
+  }
+
+  @Override
+  public void restore(OptimState s) {
+    s.checkRestorable(kind(), hyper(), List.of("m", "v"));
+    m = OptimState.restoreSlot(s, "m");
+    v = OptimState.restoreSlot(s, "v");
+    steps = s.steps();
+    lr = s.learningRate();
   }
 }

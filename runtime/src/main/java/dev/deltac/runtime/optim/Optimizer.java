@@ -16,6 +16,33 @@ public interface Optimizer {
   /** Steps taken so far. */
   long steps();
 
+  /**
+   * Per-element state arrays the optimizer allocates on its first step, each the size of the
+   * parameters (Adam 2, SGD with momentum 1, plain SGD 0), for memory planning.
+   */
+  default int stateArrays() {
+    return 0;
+  }
+
+  /**
+   * A copy of the whole state (steps, learning rate, moments), for checkpoints. Optimizers of
+   * other kinds than the built-in ones cannot be checkpointed unless they implement this and
+   * {@link #restore}.
+   */
+  default OptimState state() {
+    throw new UnsupportedOperationException(getClass().getName()
+        + " cannot be checkpointed: it does not implement Optimizer.state() and restore()");
+  }
+
+  /**
+   * Continues from {@code state}, a snapshot of an optimizer of the same kind and
+   * hyper-parameters (else an IllegalArgumentException says what differs).
+   */
+  default void restore(OptimState state) {
+    throw new UnsupportedOperationException(getClass().getName()
+        + " cannot be checkpointed: it does not implement Optimizer.state() and restore()");
+  }
+
   /** Plain SGD. */
   static Sgd sgd(double lr) {
     return new Sgd(lr, 0, false, 0);

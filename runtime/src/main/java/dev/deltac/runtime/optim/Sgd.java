@@ -1,6 +1,9 @@
 package dev.deltac.runtime.optim;
 
 import dev.deltac.runtime.Checks;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
  * Stochastic gradient descent with PyTorch's semantics ({@code torch.optim.SGD}, dampening 0):
@@ -82,5 +85,34 @@ public final class Sgd implements ElementwiseOptimizer {
   @Override
   public long steps() {
     return steps;
+  }
+
+  @Override
+  public int stateArrays() {
+    return momentum != 0 ? 1 : 0;
+  }
+
+  private Map<String, Double> hyper() {
+    Map<String, Double> h = new LinkedHashMap<>();
+    h.put("momentum", momentum);
+    h.put("nesterov", nesterov ? 1.0 : 0.0);
+    h.put("weight_decay", weightDecay);
+    return h;
+  }
+
+  /** Slot {@code momentum} (none without momentum, or before the first step). */
+  @Override
+  public OptimState state() {
+    List<OptimState.Slot> slots = buf == null ? List.of()
+        : List.of(new OptimState.Slot("momentum", buf));
+    return new OptimState("sgd", hyper(), steps, lr, slots);
+  }
+
+  @Override
+  public void restore(OptimState s) {
+    s.checkRestorable("sgd", hyper(), List.of("momentum"));
+    buf = OptimState.restoreSlot(s, "momentum");
+    steps = s.steps();
+    lr = s.learningRate();
   }
 }

@@ -91,6 +91,16 @@ class IdxLoaderTest {
   }
 
   @Test
+  void itemsTooLargeForAnArrayAreRefusedEvenWithNoItems() throws IOException {
+    // found by IdxLoaderFuzzTest: 0 items of 109051904 x 673 x ... values; the item size used to
+    // overflow into a negative number, and the dataset refused it with an IllegalArgumentException
+    ByteBuffer b = ByteBuffer.allocate(4 + 16);
+    b.putInt(0x00000B04).putInt(0).putInt(0x06800000).putInt(673).putInt(0x0C000014);
+    assertEquals("f.idx: byte 12: items of 73391931392 or more values (dimensions 0 x 109051904"
+        + " x 673...) are more than this reader holds", error(b.array()));
+  }
+
+  @Test
   void badLabelsAndMismatchedCounts() throws IOException {
     Path img = file("img", images());
     Path bad = file("bad", labels(0, 5, 1));

@@ -2,6 +2,8 @@ package dev.deltac.runtime.io;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,10 +11,13 @@ import dev.deltac.runtime.Precision;
 import dev.deltac.runtime.testing.SoftmaxRegression;
 import dev.deltac.runtime.testing.SoftmaxRegression64;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.stream.Stream;
+import java.util.zip.CRC32;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -49,8 +54,12 @@ class CheckpointTest {
     assertEquals(java.util.List.of("W", "b"), c.names());
     assertArrayEquals(new int[] {3, 4}, c.shape("W"));
     assertEquals(0.25, c.values("b")[1]);
-    // header 24 + name (4 + 17) + precision 1 + count 4 + W (4+1+4+8) + b (4+1+4+4) + 15 floats
-    assertEquals(24 + 21 + 1 + 4 + 17 + 13 + 60, Files.size(p));
+    // header 24 + name (4 + 17) + precision 1 + fingerprint 64 + count 4 + W (4+1+4+8)
+    // + b (4+1+4+4) + 15 floats + state flag 1
+    assertEquals(24 + 21 + 1 + 64 + 4 + 17 + 13 + 60 + 1, Files.size(p));
+    assertEquals(2, c.version());
+    assertFalse(c.hasTrainingState());
+    assertFalse(c.fingerprint().hasSource());
   }
 
   @Test
@@ -136,7 +145,7 @@ class CheckpointTest {
     byte[] b = Files.readAllBytes(p);
     b[11] = 9;
     Files.write(p, b);
-    assertEquals("checkpoint " + p + " has format version 9; this runtime reads version 1",
+    assertEquals("checkpoint " + p + " has format version 9; this runtime reads versions 1 and 2",
         loadError(p, model(0)));
   }
 
@@ -158,5 +167,90 @@ class CheckpointTest {
   void missingFile() {
     Path p = dir.resolve("nope.ckpt");
     assertEquals("checkpoint " + p + " does not exist", loadError(p, model(0)));
+  }
+
+  /** A version-1 file (parameters only), as the previous runtime wrote them. */
+  private static byte[] version1(SoftmaxRegression m) {
+    ByteBuffer body = ByteBuffer.allocate(1000);
+    byte[] name = "SoftmaxRegression".getBytes(StandardCharsets.UTF_8);
+    body.putInt(name.length).put(name).put((byte) 0).putInt(2);
+    body.putInt(1).put((byte) 'W').putInt(2).putInt(3).putInt(4);
+    body.putInt(1).put((byte) 'b').putInt(1).putInt(3);
+    for (int r = 0; r < 3; r++) {
+      for (int c = 0; c < 4; c++) body.putFloat(m.params()[r][c]);
+    }
+    for (int c = 0; c < 3; c++) body.putFloat(m.params()[3][c]);
+    int len = body.position();
+    CRC32 crc = new CRC32();
+    crc.update(body.array(), 0, len);
+    ByteBuffer all = ByteBuffer.allocate(24 + len);
+    all.put(Checkpoint.MAGIC).putInt(1).putLong(len).putInt((int) crc.getValue());
+    all.put(body.array(), 0, len);
+    return all.array();
+  }
+
+  @Test
+  void version1FilesStillLoadForPrediction() throws IOException {
+    Path p = dir.resolve("v1.ckpt");
+    Files.write(p, version1(model(1)));
+    SoftmaxRegression m = model(2);
+    Checkpoint.load(p, m);
+    for (int b = 0; b < 4; b++) assertArrayEquals(model(1).params()[b], m.params()[b]);
+    Checkpoint c = Checkpoint.read(p);
+    assertEquals(1, c.version());
+    assertNull(c.fingerprint());
+    assertFalse(c.hasTrainingState());
+    // written again, in version 2 (found by CheckpointFuzzTest: toBytes failed without a
+    // fingerprint): the interface and the source are unknown
+    Checkpoint again = Checkpoint.parse("again", c.toBytes());
+    assertEquals(2, again.version());
+    assertFalse(again.fingerprint().hasInterface());
+    assertFalse(again.fingerprint().hasSource());
+    assertArrayEquals(c.values("W"), again.values("W"));
+  }
+
+  @Test
+  void aLongModelNameWritesAndReadsBack() throws IOException {
+    // found by CheckpointFuzzTest: a name longer than the first buffer estimate overflowed it
+    String name = "M".repeat(1000);
+    Checkpoint c = Checkpoint.of(SoftmaxRegression.named(name, 4, 3, 1));
+    Checkpoint back = Checkpoint.parse("x", c.toBytes());
+    assertEquals(name, back.modelName());
+    assertEquals(name, back.fingerprint().modelName());
+  }
+
+  /** Bytes with the body's checksum made right again, so the body parser sees the damage. */
+  static byte[] resealed(byte[] b) {
+    byte[] c = b.clone();
+    CRC32 crc = new CRC32();
+    crc.update(c, 24, c.length - 24);
+    ByteBuffer.wrap(c).putInt(20, (int) crc.getValue());
+    return c;
+  }
+
+  @Test
+  void corruptFieldsBehindAValidChecksumNameTheFieldAndTheByte() throws IOException {
+    byte[] b = Files.readAllBytes(saved());
+    // the tensor count, after header 24, name 21, precision 1 and fingerprint 64: at byte 110
+    ByteBuffer.wrap(b).putInt(110, 1 << 30);
+    assertEquals("checkpoint x is corrupt at byte 110: tensor count 1073741824 does not fit in"
+        + " the 91 bytes left", parseError(resealed(b)));
+    ByteBuffer.wrap(b).putInt(110, 2);
+    // the rank of W, after its name (4 + 1): at byte 119
+    ByteBuffer.wrap(b).putInt(119, -3);
+    assertEquals("checkpoint x is corrupt at byte 119: rank of W is -3, not in [0, 64]",
+        parseError(resealed(b)));
+    ByteBuffer.wrap(b).putInt(119, 2);
+    ByteBuffer.wrap(b).putInt(123, 1 << 20); // W's first dimension
+    assertEquals("checkpoint x is corrupt at byte 119: tensor W [1048576, 4] brings the values"
+        + " to 4194304, more than the 74 bytes left hold", parseError(resealed(b)));
+    ByteBuffer.wrap(b).putInt(123, 3);
+    b[b.length - 1] = 7; // the state flag
+    assertEquals("checkpoint x is corrupt at byte " + (b.length - 1) + ": state flag 7 is"
+        + " neither 0 nor 1", parseError(resealed(b)));
+  }
+
+  private static String parseError(byte[] b) {
+    return assertThrows(CheckpointException.class, () -> Checkpoint.parse("x", b)).getMessage();
   }
 }
