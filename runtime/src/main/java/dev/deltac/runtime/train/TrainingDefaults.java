@@ -230,14 +230,29 @@ public record TrainingDefaults(String optimizer, Map<String, Object> optimizerAr
         .evaluateTraining(train.count() <= EVALUATE_TRAINING_UP_TO);
   }
 
-  /** Like {@code deltac train}'s summary line: {@code sgd lr 0.5000, batch 4, 5000 epochs, seed 42}. */
+  /**
+   * The settings in the {@code .nn} notation, for logs:
+   * {@code sgd(lr=0.5, momentum=0.0, nesterov=false), batch 4, 5000 epochs, seed 42}.
+   */
   @Override
   public String toString() {
-    return optimizer + (optimizerArgs.isEmpty() ? "" : " " + optimizerArgs) + " lr " + learningRate
-        + (schedule.equals("constant") ? "" : ", " + schedule + " " + scheduleArgs)
-        + ", batch " + batchSize + ", " + epochs + " epochs, seed " + seed
-        + (clipNorm > 0 ? ", clip_norm " + clipNorm : "")
-        + (clipValue > 0 ? ", clip_value " + clipValue : "");
+    StringBuilder sb = new StringBuilder(optimizer).append("(lr=").append(learningRate);
+    optimizerArgs.forEach((k, v) -> sb.append(", ").append(k).append('=').append(v));
+    sb.append(")");
+    if (!schedule.equals("constant") || !scheduleArgs.isEmpty()) {
+      sb.append(", lr_schedule ").append(schedule).append('(');
+      String sep = "";
+      for (Map.Entry<String, Object> e : scheduleArgs.entrySet()) {
+        sb.append(sep).append(e.getKey()).append('=').append(e.getValue());
+        sep = ", ";
+      }
+      sb.append(')');
+    }
+    sb.append(", batch ").append(batchSize).append(", ").append(epochs).append(" epochs, seed ")
+        .append(seed);
+    if (clipNorm > 0) sb.append(", clip_norm ").append(clipNorm);
+    if (clipValue > 0) sb.append(", clip_value ").append(clipValue);
+    return sb.toString();
   }
 
   private static Map<String, Object> sorted(Map<String, Object> m) {

@@ -63,6 +63,8 @@ class TrainingDefaultsTest {
     assertEquals(0.001, s.at(210), 1e-12);
     assertEquals(Map.of(), e.withOptimizer("sgd").optimizerArgs());
     assertEquals(d.optimizerArgs(), e.withOptimizer("adamw").optimizerArgs());
+    assertEquals("adamw(lr=0.01, weight_decay=0.05), lr_schedule cosine(min_lr=0.001, warmup=10.0),"
+        + " batch 8, 20 epochs, seed 7, clip_norm 1.0", d.toString());
     assertThrows(IllegalArgumentException.class, () -> d.withOptimizer("rmsprop"));
     assertThrows(IllegalArgumentException.class, () -> d.withEpochs(0));
   }
