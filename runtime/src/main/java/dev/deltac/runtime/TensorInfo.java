@@ -28,6 +28,7 @@ public final class TensorInfo {
   private final String init;
   private final double[] initArgs;
 
+  /** Generated classes make these; see {@link #packed} for inputs, targets and outputs. */
   public TensorInfo(String name, int[] shape, int offset, int firstBlock, int blockCount,
       String init, double[] initArgs) {
     this.name = Objects.requireNonNull(name, "name == null");
@@ -44,14 +45,17 @@ public final class TensorInfo {
     return new TensorInfo(name, shape, offset, -1, 0, null, null);
   }
 
+  /** The {@code .nn} name ({@code W1}, {@code h.W}). */
   public String name() {
     return name;
   }
 
+  /** The dimensions, a copy ({@code []} for a scalar). */
   public int[] shape() {
     return shape.clone();
   }
 
+  /** The number of dimensions (0 for a scalar). */
   public int rank() {
     return shape.length;
   }
@@ -63,14 +67,20 @@ public final class TensorInfo {
     return n;
   }
 
+  /**
+   * For an input, target or output: its first element in one sample's packed vector. For a
+   * param: its first element in the flat list of all parameters (as in checkpoints).
+   */
   public int offset() {
     return offset;
   }
 
+  /** For a param: the index of its first block in {@code params()}; -1 otherwise. */
   public int firstBlock() {
     return firstBlock;
   }
 
+  /** For a param: how many blocks of {@code params()} hold it; 0 otherwise. */
   public int blockCount() {
     return blockCount;
   }
@@ -93,10 +103,12 @@ public final class TensorInfo {
     return shape.length == 0 ? 1 : shape[0];
   }
 
+  /** For a param: its declared initializer's name; null otherwise. */
   public String init() {
     return init;
   }
 
+  /** The initializer's arguments, a copy. */
   public double[] initArgs() {
     return initArgs.clone();
   }

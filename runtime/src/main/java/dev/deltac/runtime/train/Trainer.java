@@ -71,6 +71,11 @@ public final class Trainer implements AutoCloseable {
     this.engine = new ParallelGradient(model, shard, b.threads);
   }
 
+  /**
+   * A builder for training {@code model}; see also
+   * {@link TrainingDefaults#builder(FloatModel, Dataset)}, which sets a model's {@code train}
+   * block.
+   */
   public static Builder builder(FloatModel model) {
     return new Builder(model);
   }
@@ -229,6 +234,7 @@ public final class Trainer implements AutoCloseable {
       this.model = Checks.checkNotNull(model, "model");
     }
 
+    /** The optimizer, required: {@code Optimizer.sgd(0.5)}, {@code Optimizer.adam(1e-3)}, ... */
     public Builder optimizer(Optimizer optimizer) {
       this.optimizer = optimizer;
       return this;
@@ -240,12 +246,14 @@ public final class Trainer implements AutoCloseable {
       return this;
     }
 
+    /** Samples per optimizer step (default 32); the last batch of an epoch may be smaller. */
     public Builder batchSize(int n) {
       Checks.checkArgument(n > 0, "batch size must be > 0: %s", n);
       this.batchSize = n;
       return this;
     }
 
+    /** Passes over the training set (default 10). */
     public Builder epochs(int n) {
       Checks.checkArgument(n >= 0, "epochs must be >= 0: %s", n);
       this.epochs = n;
@@ -321,6 +329,7 @@ public final class Trainer implements AutoCloseable {
       return this;
     }
 
+    /** Adds a listener, called at the start and end of training, epochs and batches. */
     public Builder listener(TrainingListener l) {
       listeners.add(Checks.checkNotNull(l, "listener"));
       return this;
