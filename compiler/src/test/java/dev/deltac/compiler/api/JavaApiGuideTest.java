@@ -82,6 +82,31 @@ class JavaApiGuideTest {
     assertEquals(e.output(), printed);
   }
 
+  /**
+   * README's snippet: its imports, then its statements as the body of a {@code main}; it must
+   * compile and run.
+   */
+  @Test
+  void readmeSnippet(@TempDir Path dir) throws Exception {
+    String readme = Files.readString(Path.of("../README.md"), StandardCharsets.UTF_8);
+    String section = readme.substring(readme.indexOf("## Embedding in a Java application"));
+    Matcher m = Pattern.compile("```java\\n(.*?)```", Pattern.DOTALL).matcher(section);
+    assertTrue(m.find(), "README has no Java snippet in its embedding section");
+    StringBuilder imports = new StringBuilder();
+    StringBuilder body = new StringBuilder();
+    for (String line : m.group(1).split("\\n")) {
+      (line.startsWith("import ") ? imports : body).append(line).append('\n');
+    }
+    String source = imports + "public final class ReadmeSnippet {\n"
+        + "  public static void main(String[] args) throws Exception {\n" + body
+        + "    System.out.println(accuracy + \" \" + out[0]);\n  }\n}\n";
+    copyXor(dir);
+    String printed = compileAndRun(dir, new Example("ReadmeSnippet", source, ""), List.of());
+    String[] values = printed.strip().split(" ");
+    assertEquals(1.0, Double.parseDouble(values[0]), printed);
+    assertTrue(Double.parseDouble(values[1]) > 0.9, printed);
+  }
+
   private static void copyXor(Path dir) throws Exception {
     Files.copy(XOR.resolve("xor.nn"), dir.resolve("xor.nn"));
     Files.copy(XOR.resolve("xor.csv"), dir.resolve("xor.csv"));
