@@ -68,7 +68,7 @@ class TrainCommandTest {
     Files.writeString(nn, MODEL);
     assertEquals(1, run("train", nn.toString(), "--no-progress"));
     String e = err.toString().strip();
-    assertTrue(e.startsWith("deltac train: ") && e.endsWith("other.csv: no such file or folder"), e);
+    assertTrue(e.startsWith("deltac train: ") && e.contains("other.csv: no such file or folder; give the data with --data"), e);
     assertEquals(1, e.lines().count(), e);
   }
 }
