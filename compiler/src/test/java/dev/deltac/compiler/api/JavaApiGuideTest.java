@@ -107,6 +107,24 @@ class JavaApiGuideTest {
     assertTrue(Double.parseDouble(values[1]) > 0.9, printed);
   }
 
+  /** The standalone sample names this build's version, and the same JUnit as the build. */
+  @Test
+  void theStandaloneSampleUsesThisVersion() throws Exception {
+    String root = Files.readString(Path.of("../pom.xml"));
+    String app = Files.readString(Path.of("../samples/maven-app/pom.xml"));
+    assertTrue(!app.contains("<parent>"), "samples/maven-app must stay standalone");
+    assertEquals(tag(root, "version"), tag(app, "deltac.version"));
+    assertEquals(tag(root, "junit.version"), tag(app, "junit.version"));
+  }
+
+  /** The text of the first {@code <name>} element after the parent section. */
+  private static String tag(String pom, String name) {
+    String body = pom.contains("</parent>") ? pom.substring(pom.indexOf("</parent>")) : pom;
+    Matcher m = Pattern.compile("<" + Pattern.quote(name) + ">([^<]*)</").matcher(body);
+    assertTrue(m.find(), "no <" + name + ">");
+    return m.group(1);
+  }
+
   private static void copyXor(Path dir) throws Exception {
     Files.copy(XOR.resolve("xor.nn"), dir.resolve("xor.nn"));
     Files.copy(XOR.resolve("xor.csv"), dir.resolve("xor.csv"));
