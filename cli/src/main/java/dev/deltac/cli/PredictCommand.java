@@ -29,7 +29,8 @@ import picocli.CommandLine.Parameters;
 /**
  * {@code deltac predict MODEL.nn --checkpoint C --data ...}: inference with trained parameters.
  * Writes one CSV row of outputs per sample, with the predicted class last for a classifier; when
- * the data has targets, also reports the mean loss and, for class targets, the accuracy.
+ * the data has targets, also reports the mean loss and, for class targets, the accuracy, the
+ * confusion matrix and each class's precision and recall (on stderr, after the CSV).
  */
 @Command(name = "predict", mixinStandardHelpOptions = true, sortOptions = false,
     description = {"Run inference with a checkpoint's parameters; print the outputs as CSV,",
@@ -161,6 +162,46 @@ public final class PredictCommand implements Callable<Integer> {
       line += String.format(Locale.ROOT, ", accuracy %.4f", Metrics.accuracy(model, d));
     }
     err.println(line);
+    int[][] confusion = Metrics.confusion(model, d);
+    if (confusion != null) err.print(confusionText(confusion));
     err.flush();
+  }
+
+  /**
+   * The confusion matrix (rows: true class, columns: predicted class), then each class's
+   * precision (right among those predicted as it) and recall (found among those that are it);
+   * "-" where nothing was predicted as, or is, the class.
+   */
+  static String confusionText(int[][] m) {
+    int k = m.length;
+    int width = 6;
+    for (int[] row : m) {
+      for (int v : row) width = Math.max(width, Integer.toString(v).length() + 1);
+    }
+    StringBuilder sb = new StringBuilder("confusion matrix (rows: true class, columns: predicted)\n");
+    sb.append(String.format(Locale.ROOT, "%6s", ""));
+    for (int p = 0; p < k; p++) sb.append(String.format(Locale.ROOT, "%" + width + "d", p));
+    sb.append('\n');
+    for (int t = 0; t < k; t++) {
+      sb.append(String.format(Locale.ROOT, "%6d", t));
+      for (int p = 0; p < k; p++) sb.append(String.format(Locale.ROOT, "%" + width + "d", m[t][p]));
+      sb.append('\n');
+    }
+    sb.append(" class  precision  recall\n");
+    for (int c = 0; c < k; c++) {
+      int predicted = 0;
+      int actual = 0;
+      for (int i = 0; i < k; i++) {
+        predicted += m[i][c];
+        actual += m[c][i];
+      }
+      sb.append(String.format(Locale.ROOT, "%6d  %9s  %6s%n", c, ratio(m[c][c], predicted),
+          ratio(m[c][c], actual)));
+    }
+    return sb.toString();
+  }
+
+  private static String ratio(int a, int b) {
+    return b == 0 ? "-" : String.format(Locale.ROOT, "%.4f", (double) a / b);
   }
 }

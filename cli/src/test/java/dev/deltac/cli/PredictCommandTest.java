@@ -59,8 +59,37 @@ class PredictCommandTest {
     // with the labels in the data: the loss and accuracy too
     assertEquals(0, run("predict", nn.toString(), "--checkpoint",
         dir.resolve("out/Three.ckpt").toString(), "--data", dir.resolve("three.csv").toString()));
-    assertTrue(err.toString().matches("48 samples: mean loss \\S+, accuracy (0\\.9|1\\.0)\\d*\\s*"),
+    List<String> report = err.toString().lines().toList();
+    assertTrue(report.get(0).matches("48 samples: mean loss \\S+, accuracy (0\\.9|1\\.0)\\d*"),
         err::toString);
+    assertEquals("confusion matrix (rows: true class, columns: predicted)", report.get(1));
+    assertEquals("           0     1     2", report.get(2));
+    int diagonal = 0;
+    int total = 0;
+    for (int t = 0; t < 3; t++) {
+      String[] cells = report.get(3 + t).trim().split("\\s+");
+      assertEquals(Integer.toString(t), cells[0]);
+      for (int p = 0; p < 3; p++) {
+        int n = Integer.parseInt(cells[1 + p]);
+        total += n;
+        if (p == t) diagonal += n;
+      }
+    }
+    assertEquals(48, total);
+    assertTrue(diagonal >= 44, err::toString);
+    assertEquals(" class  precision  recall", report.get(6));
+    assertTrue(report.get(7).matches("\\s+0\\s+[01]\\.\\d{4}\\s+[01]\\.\\d{4}"), err::toString);
+
+    // the report's arithmetic, on a fixed matrix
+    assertEquals("""
+        confusion matrix (rows: true class, columns: predicted)
+                   0     1
+             0     3     1
+             1     0     0
+         class  precision  recall
+             0     1.0000  0.7500
+             1     0.0000       -
+        """, PredictCommand.confusionText(new int[][] {{3, 1}, {0, 0}}));
   }
 
   @Test
