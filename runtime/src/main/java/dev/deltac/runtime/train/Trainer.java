@@ -71,11 +71,6 @@ public final class Trainer implements AutoCloseable {
     this.engine = new ParallelGradient(model, shard, b.threads);
   }
 
-  /**
-   * A builder for training {@code model}; see also
-   * {@link TrainingDefaults#builder(FloatModel, Dataset)}, which sets a model's {@code train}
-   * block.
-   */
   public static Builder builder(FloatModel model) {
     return new Builder(model);
   }
