@@ -18,16 +18,21 @@ cd "$ROOT"
 ./mvnw -q -B -pl benchmarks -am package -DskipTests
 TORCH_FILE=""
 if $TORCH; then
+  # PyTorch 2 is the reference: $TORCH_PYTHON if set, else the first python3 on the PATH whose
+  # torch is version 2 or later (Debian's python3-torch is 1.x and much slower: refused).
   PY=""
-  for p in python3 /usr/bin/python3; do
-    if command -v "$p" >/dev/null && "$p" -c "import torch" 2>/dev/null; then PY="$p"; break; fi
+  for p in ${TORCH_PYTHON:-} python3 /usr/bin/python3; do
+    if command -v "$p" >/dev/null \
+        && "$p" -c "import sys, torch; sys.exit(0 if int(torch.__version__.split('.')[0]) >= 2 else 1)" 2>/dev/null; then
+      PY="$p"; break
+    fi
   done
   if [ -n "$PY" ]; then
     TORCH_FILE="$(mktemp)"
     echo "PyTorch $("$PY" -c 'import torch; print(torch.__version__)'), 1 thread..." >&2
     "$PY" benchmarks/torch_bench.py "$WORKLOADS" | tee "$TORCH_FILE" >&2
   else
-    echo "run.sh: python3 cannot import torch (apt-get install python3-torch); skipping PyTorch" >&2
+    echo "run.sh: no python with PyTorch 2 found (set TORCH_PYTHON to one); skipping PyTorch" >&2
   fi
 fi
 java --add-modules jdk.incubator.vector ${TORCH_FILE:+-Dtorch=$TORCH_FILE} \

@@ -58,7 +58,9 @@ public final class CompileCommand implements Callable<Integer> {
     GenerateResult result = SourceGenerator.generate(request);
     for (GenerateResult.FileResult f : result.files()) {
       if (f.status().isOk()) {
+        for (String w : f.warnings()) err.println(w);
         for (Path p : f.outputs()) out.println("wrote " + p);
+        for (String m : f.summaries()) out.println(m);
       } else {
         for (String e : f.errors()) {
           err.print(e);

@@ -88,6 +88,7 @@ public final class TrainCommand implements Callable<Integer> {
       Path dataPath = data != null ? data : DataSource.defaultFor(file);
       Path outDir = out != null ? out : Path.of("runs", m.name());
       TrainingRun run = new TrainingRun(m, s, dataPath, outDir, !noProgress);
+      stdout.println(m.summary());
       return run.execute(stdout, err);
     } catch (CompileException e) {
       err.println("deltac train: " + e.getMessage());

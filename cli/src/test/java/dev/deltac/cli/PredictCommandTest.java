@@ -115,7 +115,7 @@ class PredictCommandTest {
         dir.resolve("out").toString()), err::toString);
     assertEquals(1, run("predict", nn.toString(), "--checkpoint",
         dir.resolve("out/Lin.ckpt").toString(), "--data", dir.resolve("nope.csv").toString()));
-    assertEquals("deltac predict: " + dir.resolve("nope.csv") + ": no such file or folder; give"
-        + " the data with --data PATH (a CSV file or a folder of IDX files)", err.toString().strip());
+    assertEquals("deltac predict: " + dir.resolve("nope.csv") + ": no such file or folder (name"
+        + " the data with --data PATH: a CSV file or a folder of IDX files)", err.toString().strip());
   }
 }

@@ -48,7 +48,9 @@ class TrainCommandTest {
     assertEquals(0, run("train", nn.toString(), "--no-progress", "--epochs", "200", "--lr", "0.05",
         "-o", dir.resolve("out").toString()), err::toString);
     String o = out.toString();
-    assertTrue(o.startsWith("Lin: 200 epochs, 400 steps of batch 32, adam lr 0.05000, seed 0"), o);
+    assertTrue(o.startsWith("model Lin: 3 params (o.W [1, 2] 2, o.b [1] 1); per sample "), o);
+    assertTrue(o.lines().skip(1).findFirst().orElse("")
+        .startsWith("Lin: 200 epochs, 400 steps of batch 32, adam lr 0.05000, seed 0"), o);
     assertTrue(Files.exists(dir.resolve("out/Lin.ckpt")));
     double loss = Double.parseDouble(o.replaceAll("(?s).*final\\s+train loss ([0-9.e+-]+).*", "$1"));
     // y = 2a - b + 0.5 exactly: a linear layer fits it.
@@ -68,7 +70,8 @@ class TrainCommandTest {
     Files.writeString(nn, MODEL);
     assertEquals(1, run("train", nn.toString(), "--no-progress"));
     String e = err.toString().strip();
-    assertTrue(e.startsWith("deltac train: ") && e.contains("other.csv: no such file or folder; give the data with --data"), e);
+    assertTrue(e.startsWith("deltac train: ") && e.endsWith("other.csv: no such file or folder"
+        + " (name the data with --data PATH: a CSV file or a folder of IDX files)"), e);
     assertEquals(1, e.lines().count(), e);
   }
 }

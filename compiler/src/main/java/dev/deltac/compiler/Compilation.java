@@ -32,6 +32,11 @@ public final class Compilation {
     return List.copyOf(warnings);
   }
 
+  /** The text of the compiled file (for excerpts under diagnostics), or null. */
+  public String source() {
+    return diagnostics.source(file);
+  }
+
   /** The warnings as {@code FILE:LINE:COL: warning: MESSAGE [Wnnn]} with the source line; "" if none. */
   public String formatWarnings() {
     StringBuilder sb = new StringBuilder();

@@ -5,7 +5,9 @@ import dev.deltac.compiler.emit.EmitOptions;
 import dev.deltac.compiler.emit.JavaEmitter;
 import dev.deltac.compiler.interp.Interpreter;
 import dev.deltac.compiler.ir.Graph;
+import dev.deltac.compiler.ir.ParamSpec;
 import dev.deltac.compiler.load.ModelLoader;
+import dev.deltac.compiler.opt.FlopCount;
 import dev.deltac.compiler.opt.Optimizer;
 import dev.deltac.runtime.DoubleModel;
 import dev.deltac.runtime.FloatModel;
@@ -121,6 +123,29 @@ public final class CompiledModel {
   }
 
   /** The package of classes compiled in memory. */
+  /**
+   * A summary for people: every param tensor with its shape and size, the total, and the
+   * floating-point operations per sample of the forward pass and of a training step (forward
+   * plus the gradients), e.g. {@code model Xor: 17 params (W1 [4, 2] 8, b1 [4] 4, W2 [1, 4] 4,
+   * b2 [1] 1); per sample 48 FLOPs forward, 120 per training step}.
+   */
+  public String summary() {
+    StringBuilder sb = new StringBuilder("model ").append(name()).append(": ");
+    long total = 0;
+    StringBuilder each = new StringBuilder();
+    for (ParamSpec p : lowered.paramSpecs()) {
+      if (each.length() > 0) each.append(", ");
+      each.append(p.name()).append(' ').append(p.shape()).append(' ').append(p.shape().size());
+      total += p.shape().size();
+    }
+    sb.append(String.format(java.util.Locale.ROOT, "%,d params", total));
+    if (each.length() > 0) sb.append(" (").append(each).append(')');
+    long fwd = FlopCount.forward(forward());
+    long step = fwd + FlopCount.backward(backward());
+    sb.append(String.format(java.util.Locale.ROOT, "; per sample %,d FLOPs forward, %,d per training step", fwd, step));
+    return sb.toString();
+  }
+
   public static final String IN_MEMORY_PACKAGE = "deltac.generated";
 
   private Object load(Precision precision, int maxBatch) {

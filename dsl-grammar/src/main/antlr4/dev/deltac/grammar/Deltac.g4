@@ -119,7 +119,15 @@ postfix : primary postfixOp* ;
 postfixOp
   : LBRACK expr RBRACK                                   # indexOp
   | LBRACK expr COLON expr RBRACK                        # sliceOp
+  | LBRACK subscript (COMMA subscript)+ RBRACK           # multiIndexOp
   | DOT ident                                            # memberOp
+  ;
+
+/** One entry of x[e1, e2, ...], per axis from the first: `:` keeps the axis, a:b slices it, i indexes it. */
+subscript
+  : COLON                                                # wholeAxis
+  | expr COLON expr                                      # rangeAxis
+  | expr                                                 # atAxis
   ;
 
 primary

@@ -146,6 +146,7 @@ public class GenerateMojo extends AbstractMojo {
     for (FileResult f : result.files()) {
       switch (f.status()) {
         case GENERATED -> {
+          f.warnings().forEach(log::warn);
           log.info("deltac: generated " + f.outputs().size() + " class(es) from " + f.source()
               + f.largest().map(m -> "; largest method " + m).orElse(""));
           if (log.isDebugEnabled()) {

@@ -90,9 +90,11 @@ public final class TensorInfo {
     return blockCount == 0 ? 0 : size() / blockCount;
   }
 
-  /** For {@code [out, in...]}: the product of all but the first dimension (1 for rank 0). */
+  /**
+   * For {@code [out, in...]}: the product of all but the first dimension, so 1 for a vector
+   * {@code [n]} (nothing after {@code out}) and for a scalar.
+   */
   public int fanIn() {
-    if (shape.length <= 1) return shape.length == 0 ? 1 : shape[0];
     int n = 1;
     for (int i = 1; i < shape.length; i++) n *= shape[i];
     return n;

@@ -60,6 +60,16 @@ class InitializersTest {
   }
 
   @Test
+  void aVectorHasFanInOneAndFanOutItsLength() {
+    // [out, in...] with nothing after out: fan_in = 1, fan_out = n
+    double[] he = draw("he", null, 20000);
+    assertEquals(Math.sqrt(2.0), std(he), 0.03);
+    double[] x = draw("xavier", null, 20000);
+    double lim = Math.sqrt(6.0 / (1 + 20000));
+    for (double v : x) assertTrue(Math.abs(v) <= lim);
+  }
+
+  @Test
   void uniformStaysInRange() {
     double[] v = draw("uniform", new double[] {-1, 3}, 10000);
     for (double x : v) assertTrue(x >= -1 && x < 3);

@@ -43,8 +43,8 @@ public final class DataSource {
   public static Loaded load(Path data, ModelInfo info, boolean inputsOnly) throws IOException {
     if (Files.isDirectory(data)) return idx(data, info);
     if (!Files.exists(data)) {
-      throw new DataFormatException(data + ": no such file or folder; give the data with --data"
-          + " PATH (a CSV file or a folder of IDX files)");
+      throw new DataFormatException(data + ": no such file or folder (name the data with --data PATH:"
+          + " a CSV file or a folder of IDX files)");
     }
     return new Loaded(csv(data, info, inputsOnly), null, data.toString());
   }

@@ -230,6 +230,23 @@ public final class AstPrinter {
       out.append(':');
       expr(s.to(), IF);
       out.append(']');
+    } else if (e instanceof Expr.Subscript s) {
+      expr(s.target(), POSTFIX);
+      out.append('[');
+      for (int i = 0; i < s.entries().size(); i++) {
+        Expr.Entry en = s.entries().get(i);
+        if (i > 0) out.append(", ");
+        if (en.whole()) {
+          out.append(':');
+        } else {
+          expr(en.from(), IF);
+          if (!en.index()) {
+            out.append(':');
+            expr(en.to(), IF);
+          }
+        }
+      }
+      out.append(']');
     } else if (e instanceof Expr.Transpose t) {
       expr(t.operand(), POSTFIX);
       out.append(".T");

@@ -42,6 +42,31 @@ public sealed interface Expr {
   /** {@code x[a:b]}: slices the first axis, {@code b} excluded. */
   record Slice(Expr target, Expr from, Expr to, SourceSpan span) implements Expr {}
 
+  /**
+   * {@code x[e1, e2, ...]} with two or more entries, one per axis from the first (dsl.md section
+   * 9): an index removes its axis, {@code a:b} slices it, {@code :} keeps it whole; axes after
+   * the last entry are kept.
+   */
+  record Subscript(Expr target, List<Entry> entries, SourceSpan span) implements Expr {
+    public Subscript {
+      entries = List.copyOf(entries);
+    }
+  }
+
+  /**
+   * One entry of a {@link Subscript}: {@code :} (both null), an index {@code from} ({@code to}
+   * null), or the range {@code from:to}.
+   */
+  record Entry(Expr from, Expr to, SourceSpan span) {
+    public boolean whole() {
+      return from == null && to == null;
+    }
+
+    public boolean index() {
+      return from != null && to == null;
+    }
+  }
+
   /** {@code x.T}. */
   record Transpose(Expr operand, SourceSpan span) implements Expr {}
 

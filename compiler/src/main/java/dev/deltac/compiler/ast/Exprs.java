@@ -19,6 +19,15 @@ public final class Exprs {
     }
     if (e instanceof Expr.Index i) return List.of(i.target(), i.index());
     if (e instanceof Expr.Slice s) return List.of(s.target(), s.from(), s.to());
+    if (e instanceof Expr.Subscript s) {
+      List<Expr> out = new ArrayList<>();
+      out.add(s.target());
+      for (Expr.Entry en : s.entries()) {
+        if (en.from() != null) out.add(en.from());
+        if (en.to() != null) out.add(en.to());
+      }
+      return out;
+    }
     if (e instanceof Expr.Transpose t) return List.of(t.operand());
     if (e instanceof Expr.If i) return List.of(i.cond(), i.then(), i.otherwise());
     if (e instanceof Expr.ListLit l) return l.elements();

@@ -93,6 +93,16 @@ public final class Rules {
       // Reductions and vector functions.
       case SUM -> unary((b, y, g) -> b.broadcast(g, y.input(0).shape()));
       case BROADCAST -> unary((b, y, g) -> b.sum(g));
+      case BROADCAST_TO -> unary((b, y, g) -> b.sumTo(g, y.input(0).shape()));
+      case SUM_TO -> unary((b, y, g) -> b.broadcastTo(g, y.input(0).shape()));
+      // PyTorch's amax: the gradient split evenly among the elements equal to the maximum.
+      case MAX_TO -> unary((b, y, g) -> {
+        Node x = y.input(0);
+        Node mask = b.make(Op.EQ, SourceSpan.NONE, x, y);
+        Node count = b.sumTo(b.where(mask, b.scalar(1), b.scalar(0)), y.shape());
+        return b.where(mask, b.div(g, count), b.scalar(0));
+      });
+      case LOGSUMEXP_TO -> unary((b, y, g) -> b.mul(g, b.unary(Op.EXP, b.sub(y.input(0), y))));
       case SOFTMAX -> unary((b, y, g) -> b.mul(y, b.sub(g, b.sum(b.mul(g, y)))));
       case LOG_SOFTMAX -> unary((b, y, g) -> b.sub(g, b.mul(b.unary(Op.EXP, y), b.sum(g))));
       case LOGSUMEXP -> unary((b, y, g) -> b.mul(g, b.unary(Op.SOFTMAX, y.input(0))));
@@ -123,6 +133,12 @@ public final class Rules {
         return out;
       };
       case RESHAPE -> unary((b, y, g) -> b.reshape(g, y.input(0).shape()));
+      case PERMUTE -> unary((b, y, g) -> {
+        int[] p = y.attr().ints();
+        int[] inverse = new int[p.length];
+        for (int i = 0; i < p.length; i++) inverse[p[i]] = i;
+        return b.make(Op.PERMUTE, Attr.ints(inverse), SourceSpan.NONE, g);
+      });
 
       // Losses: closed forms, so that fused pairs are stable.
       case MSE -> (b, n, g) -> {

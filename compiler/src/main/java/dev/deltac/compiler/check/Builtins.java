@@ -46,7 +46,11 @@ public final class Builtins {
     /** a list of positive integer literals, {@code [2, 3]} */
     DIMS,
     /** {@code true} or {@code false} */
-    BOOL
+    BOOL,
+    /** an axis: an integer literal, possibly negated (counting from the end) */
+    AXIS,
+    /** a list of axes, {@code [0, 2, 1]} (each as {@link #AXIS}) */
+    AXES
   }
 
   /** The default of an optional parameter. */
@@ -177,15 +181,19 @@ public final class Builtins {
     fn("clamp", Category.ELEMENTWISE, t("x"), req("lo", ArgKind.NUMBER), req("hi", ArgKind.NUMBER));
     fn("where", Category.ELEMENTWISE, req("mask", ArgKind.MASK), t("a"), t("b"));
 
-    fn("sum", Category.REDUCTION, t("x"));
-    fn("mean", Category.REDUCTION, t("x"));
-    fn("logsumexp", Category.REDUCTION, t("v"));
+    fn("sum", Category.REDUCTION, t("x"), allAxes());
+    fn("mean", Category.REDUCTION, t("x"), allAxes());
+    fn("amax", Category.REDUCTION, t("x"), allAxes());
+    fn("logsumexp", Category.REDUCTION, t("v"), allAxes());
     fn("dot", Category.REDUCTION, t("a"), t("b"));
     fn("outer", Category.VECTOR, t("a"), t("b"));
-    fn("softmax", Category.VECTOR, t("v"));
-    fn("log_softmax", Category.VECTOR, t("v"));
+    fn("softmax", Category.VECTOR, t("v"), new Param("axis", ArgKind.AXIS, new Default.Number(-1)));
+    fn("log_softmax", Category.VECTOR, t("v"), new Param("axis", ArgKind.AXIS, new Default.Number(-1)));
     fn("transpose", Category.VECTOR, t("m"));
     FUNCTIONS.put("concat", new Signature("concat", Category.VECTOR, List.of(t("a"), t("b")), true));
+    FUNCTIONS.put("stack", new Signature("stack", Category.VECTOR, List.of(t("a"), t("b")), true));
+    fn("permute", Category.VECTOR, t("x"), req("axes", ArgKind.AXES));
+    fn("causal_mask", Category.VECTOR, req("size", ArgKind.POSITIVE_INT));
     fn("reshape", Category.VECTOR, t("x"), req("dims", ArgKind.DIMS));
     fn("flatten", Category.VECTOR, t("x"));
 
@@ -235,6 +243,11 @@ public final class Builtins {
 
   private static Param t(String name) {
     return new Param(name, ArgKind.TENSOR, null);
+  }
+
+  /** {@code axis=all}: a reduction over every element unless an axis is given. */
+  private static Param allAxes() {
+    return new Param("axis", ArgKind.AXIS, new Default.Symbol("all"));
   }
 
   private static Param req(String name, ArgKind kind) {
@@ -305,9 +318,16 @@ public final class Builtins {
     String what = "`" + sig.name() + "`";
     if (sig.variadic()) {
       boolean ok = true;
+      Map<String, Expr> namedArgs = new LinkedHashMap<>();
       for (Expr.NamedArg n : named) {
+        if (sig.name().equals("concat") && n.name().name().equals("axis")
+            && !namedArgs.containsKey("axis")) {
+          namedArgs.put("axis", n.value()); // concat(a, b, ..., axis=k): its one named argument
+          continue;
+        }
         diags.error(DiagnosticKind.UNKNOWN_NAMED_ARG, n.name().span(), sig.name(), n.name().name(),
-            " (it takes only positional arguments: " + sig + ")");
+            sig.name().equals("concat") ? " (it takes positional arguments and `axis`: " + sig + ", axis=0)"
+                : " (it takes only positional arguments: " + sig + ")");
         ok = false;
       }
       if (positional.size() < sig.required()) {
@@ -315,7 +335,7 @@ public final class Builtins {
             + " arguments, but " + count(positional.size()) + " given: " + sig);
         ok = false;
       }
-      return ok ? new BoundCall(sig, Map.of(), Map.of(), positional) : null;
+      return ok ? new BoundCall(sig, namedArgs, Map.of(), positional) : null;
     }
     List<Param> params = sig.params();
     if (positional.size() > params.size()) {

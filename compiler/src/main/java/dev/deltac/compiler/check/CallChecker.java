@@ -60,8 +60,23 @@ final class CallChecker {
         ok &= s != null;
         parts.add(s);
       }
+      Expr axisArg = bound.arg("axis");
+      Long axis = 0L;
+      if (axisArg != null) {
+        Double v = checker.number(axisArg);
+        if (v == null) return null;
+        if (v != Math.rint(v) || Math.abs(v) > Integer.MAX_VALUE) {
+          diags.error(DiagnosticKind.BAD_ARGUMENT, axisArg.span(), "`axis` of `concat` must be an"
+              + " integer literal (negative counts from the last axis), got " + v);
+          return null;
+        }
+        axis = v.longValue();
+      }
       if (!ok) return null;
-      return checker.shapeRule(c.callee().span(), () -> ShapeRules.concat(parts));
+      if (name.equals("stack")) return checker.shapeRule(c.callee().span(), () -> ShapeRules.stack(parts));
+      long k = axis;
+      return checker.shapeRule(axisArg == null ? c.callee().span() : axisArg.span(),
+          () -> ShapeRules.concat(parts, k));
     }
     for (Param p : sig.params()) {
       Expr a = bound.arg(p.name());
@@ -97,8 +112,9 @@ final class CallChecker {
       case MASK -> {
         Shape s = checker.infer(a, Checker.ALLOW_MASK, null);
         if (s == null) return false;
-        if (!(a instanceof Expr.Binary b && b.op().isComparison())) {
-          diags.error(DiagnosticKind.BAD_ARGUMENT, a.span(), where + " must be a comparison such as `x > 0`");
+        if (!(a instanceof Expr.Binary b && b.op().isComparison()) && !Checker.isCausalMask(a)) {
+          diags.error(DiagnosticKind.BAD_ARGUMENT, a.span(), where + " must be a comparison such as"
+              + " `x > 0`, or `causal_mask(T)`");
           return false;
         }
         tensors.put(p.name(), s);
@@ -151,6 +167,36 @@ final class CallChecker {
         dimList = dims;
         return true;
       }
+      case AXIS -> {
+        Double v = checker.number(a);
+        if (v == null) return false;
+        if (v != Math.rint(v) || Math.abs(v) > Integer.MAX_VALUE) {
+          diags.error(DiagnosticKind.BAD_ARGUMENT, a.span(), where + " must be an integer literal"
+              + " (negative counts from the last axis), got " + v);
+          return false;
+        }
+        ints.put(p.name(), v.longValue());
+        return true;
+      }
+      case AXES -> {
+        if (!(a instanceof Expr.ListLit l) || l.elements().isEmpty()) {
+          diags.error(DiagnosticKind.BAD_ARGUMENT, a.span(), where + " must be a list of axes such as `[1, 0]`");
+          return false;
+        }
+        long[] axes = new long[l.elements().size()];
+        for (int i = 0; i < axes.length; i++) {
+          Double v = checker.number(l.elements().get(i));
+          if (v == null) return false;
+          if (v != Math.rint(v) || Math.abs(v) > Integer.MAX_VALUE) {
+            diags.error(DiagnosticKind.BAD_ARGUMENT, l.elements().get(i).span(), where
+                + " must hold integer literals, got " + v);
+            return false;
+          }
+          axes[i] = v.longValue();
+        }
+        dimList = axes;
+        return true;
+      }
       case BOOL -> {
         if (!(a instanceof Expr.Bool)) {
           diags.error(DiagnosticKind.BAD_ARGUMENT, a.span(), where + " must be `true` or `false`");
@@ -190,6 +236,10 @@ final class CallChecker {
         }
       case REDUCTION:
         if (name.equals("dot")) return checker.shapeRule(at, () -> ShapeRules.dot(tensors.get("a"), tensors.get("b")));
+        if (ints.get("axis") != null) {
+          long axis = ints.get("axis");
+          return checker.shapeRule(axisAt(at), () -> ShapeRules.reduceAxis(name, x, axis));
+        }
         return checker.shapeRule(at, () -> ShapeRules.reduce(name, x));
       case VECTOR:
         switch (name) {
@@ -201,6 +251,16 @@ final class CallChecker {
             return checker.shapeRule(at, () -> ShapeRules.reshape(x, dimList));
           case "flatten":
             return ShapeRules.flatten(x);
+          case "causal_mask": {
+            long t = ints.get("size");
+            return checker.shapeRule(at, () -> ShapeRules.of("causal_mask(" + t + ")", t, t));
+          }
+          case "permute":
+            return checker.shapeRule(at, () -> ShapeRules.permute(x, dimList));
+          case "softmax", "log_softmax": {
+            long axis = ints.get("axis");
+            return checker.shapeRule(axisAt(at), () -> ShapeRules.alongAxis(name, x, axis));
+          }
           default:
             return checker.shapeRule(at, () -> ShapeRules.vector(name, x));
         }
@@ -209,6 +269,12 @@ final class CallChecker {
       default:
         throw new IllegalStateException(sig.category().toString());
     }
+  }
+
+  /** Where an axis error points: the axis argument when it is written, else the callee. */
+  private SourceSpan axisAt(SourceSpan callee) {
+    Expr a = bound.arg("axis");
+    return a == null ? callee : a.span();
   }
 
   private Shape layer(Signature sig, Expr.Call c, String binding, Shape x, SourceSpan at) {

@@ -595,17 +595,30 @@ public final class Checker {
     if (e instanceof Expr.Member m) return member(m);
     if (e instanceof Expr.Neg n) return infer(n.operand(), 0, null);
     if (e instanceof Expr.Binary b) return binary(b, flags);
-    if (e instanceof Expr.Call c) return new CallChecker(this, diags).call(c, binding);
+    if (e instanceof Expr.Call c) {
+      if (isCausalMask(c) && (flags & ALLOW_MASK) == 0) {
+        diags.error(DiagnosticKind.BAD_ARGUMENT, c.span(), "`causal_mask(T)` makes a mask, usable"
+            + " only as the condition of `where`, as in `where(causal_mask(T), scores, -1e9)`");
+        return null;
+      }
+      return new CallChecker(this, diags).call(c, binding);
+    }
     if (e instanceof Expr.Index i) return index(i);
     if (e instanceof Expr.Slice s) return slice(s);
+    if (e instanceof Expr.Subscript s) return subscript(s);
     if (e instanceof Expr.Transpose t) {
       Shape a = infer(t.operand(), 0, null);
       if (a == null) return null;
       return shapeRule(t.span(), () -> ShapeRules.transpose(a));
     }
     if (e instanceof Expr.If i) return ifExpr(i);
-    diags.error(DiagnosticKind.BAD_ARGUMENT, e.span(), "a list `[...]` is usable only as the dims of `reshape`");
+    diags.error(DiagnosticKind.BAD_ARGUMENT, e.span(), "a list `[...]` is usable only as the dims of `reshape` or the axes of `permute`");
     return null;
+  }
+
+  /** A call of the builtin {@code causal_mask} (a mask, like a comparison). */
+  static boolean isCausalMask(Expr e) {
+    return e instanceof Expr.Call c && c.callee().name().equals("causal_mask");
   }
 
   Shape shapeRule(SourceSpan at, java.util.function.Supplier<Shape> rule) {
@@ -748,6 +761,63 @@ public final class Checker {
     Long to = intLiteral(s.to(), "slice bounds must be integer literals");
     if (t == null || from == null || to == null) return null;
     return shapeRule(s.span(), () -> ShapeRules.slice(t, from, to));
+  }
+
+  /**
+   * {@code x[e1, e2, ...]}: one entry per axis from the first, each checked against the axis it
+   * reads (an index for every value of a loop variable).
+   */
+  private Shape subscript(Expr.Subscript s) {
+    Shape t = infer(s.target(), 0, null);
+    boolean ok = true;
+    List<long[]> values = new ArrayList<>();
+    for (Expr.Entry en : s.entries()) {
+      long[] v = null;
+      if (en.index()) {
+        v = indexValues(en.from(), "an index must be an integer literal or a loop variable");
+        ok &= v != null;
+      } else if (!en.whole()) {
+        Long from = intLiteral(en.from(), "slice bounds must be integer literals");
+        Long to = intLiteral(en.to(), "slice bounds must be integer literals");
+        ok &= from != null && to != null;
+        if (from != null && to != null) v = new long[] {from, to};
+      }
+      values.add(v);
+    }
+    if (t == null || !ok) return null;
+    if (s.entries().size() > t.rank()) {
+      diags.error(DiagnosticKind.SHAPE, s.span(), "subscript with " + s.entries().size()
+          + " entries on " + t + ": at most one entry per axis (" + t.rank() + ")");
+      return null;
+    }
+    Shape cur = t;
+    int axis = 0;
+    for (int j = 0; j < s.entries().size(); j++) {
+      Expr.Entry en = s.entries().get(j);
+      long[] v = values.get(j);
+      if (en.whole()) {
+        axis++;
+      } else if (en.index()) {
+        String var = en.from() instanceof Expr.Name n ? n.name() : null;
+        for (long i : v) {
+          try {
+            ShapeRules.indexAxis(cur, axis, i);
+          } catch (ShapeException ex) {
+            diags.error(DiagnosticKind.INDEX, en.from().span(),
+                (var != null ? "at " + var + " = " + i + ": " : "") + ex.getMessage());
+            return null;
+          }
+        }
+        cur = ShapeRules.indexAxis(cur, axis, v[0]);
+      } else {
+        Shape c = cur;
+        int k = axis;
+        cur = shapeRule(en.span(), () -> ShapeRules.sliceAxis(c, k, v[0], v[1]));
+        if (cur == null) return null;
+        axis++;
+      }
+    }
+    return cur;
   }
 
   /** An integer literal; null after reporting {@code message}. */

@@ -1,5 +1,6 @@
 package dev.deltac.compiler.emit;
 
+import dev.deltac.compiler.ir.BroadcastGeometry;
 import dev.deltac.compiler.ir.Node;
 import dev.deltac.compiler.ir.Op;
 import com.palantir.javapoet.TypeName;
@@ -55,6 +56,15 @@ final class NodeKernels {
           WHERE, BROADCAST -> this::elementwise;
       case MSE, BCE, BCE_LOGITS, CROSS_ENTROPY, SOFTMAX_CE, HUBER -> (m, o, cc) -> loss(m, Expr.field(o), cc);
       case SUM -> (m, o, cc) -> sum(m, Expr.field(o), cc);
+      case BROADCAST_TO -> (m, o, cc) -> broadcastTo(m, Expr.field(o), cc);
+      case PERMUTE -> (m, o, cc) -> {
+        BroadcastGeometry g = BroadcastGeometry.permutation(m.input(0).shape(), m.attr().ints());
+        broadcastLoops(g, 0, Expr.i(0), Expr.i(0), m.size() <= UNROLL_ELEMENTS, cc,
+            (out, in) -> cc.assign(Expr.at(Expr.field(o), out), a.at(m.input(0), in)));
+      };
+      case SUM_TO -> (m, o, cc) -> sumTo(m, Expr.field(o), cc);
+      case MAX_TO -> (m, o, cc) -> maxTo(m, Expr.field(o), cc);
+      case LOGSUMEXP_TO -> (m, o, cc) -> logSumExpTo(m, Expr.field(o), cc);
       case SOFTMAX, LOG_SOFTMAX, LOGSUMEXP -> (m, o, cc) -> softmax(m, Expr.field(o), cc);
       case MATMUL, OUTER -> this::product;
       case DELTA -> (m, o, cc) -> linear.delta(m, Expr.field(o), a.plan.fused.get(m.id()), cc);
@@ -166,6 +176,69 @@ final class NodeKernels {
     c.loop("i", in.size(), false, i -> c.accumulate(acc, a.at(in, i)));
     c.assign(Expr.at(o, 0), acc);
     c.close();
+  }
+
+  /** o[large] = x[small] over the large shape in row-major order (NumPy broadcasting). */
+  private void broadcastTo(Node n, Expr o, Code c) {
+    BroadcastGeometry g = BroadcastGeometry.of(n.input(0).shape(), n.shape());
+    boolean unroll = n.size() <= UNROLL_ELEMENTS;
+    broadcastLoops(g, 0, Expr.i(0), Expr.i(0), unroll, c,
+        (large, small) -> c.assign(Expr.at(o, large), a.at(n.input(0), small)));
+  }
+
+  /**
+   * o[small] += g[large] over the large shape in row-major order, after zeroing o: each target
+   * element sums its sources in the interpreter's order.
+   */
+  private void sumTo(Node n, Expr o, Code c) {
+    Node in = n.input(0);
+    BroadcastGeometry g = BroadcastGeometry.of(n.shape(), in.shape());
+    fill(o, 0, n.size(), c);
+    boolean unroll = in.size() <= UNROLL_ELEMENTS;
+    broadcastLoops(g, 0, Expr.i(0), Expr.i(0), unroll, c,
+        (large, small) -> c.accumulate(Expr.at(o, small), a.at(in, large)));
+  }
+
+  /** o[small] = max(o[small], x[large]) over the large shape, after o = -infinity. */
+  private void maxTo(Node n, Expr o, Code c) {
+    Node in = n.input(0);
+    BroadcastGeometry g = BroadcastGeometry.of(n.shape(), in.shape());
+    Expr negInf = num.cast(new Expr.StaticField(JavaTypes.DOUBLE, "NEGATIVE_INFINITY"));
+    c.loop("i", n.size(), n.size() <= UNROLL_ELEMENTS, i -> c.assign(Expr.at(o, i), negInf));
+    boolean unroll = in.size() <= UNROLL_ELEMENTS;
+    broadcastLoops(g, 0, Expr.i(0), Expr.i(0), unroll, c,
+        (large, small) -> c.assign(Expr.at(o, small), math("max", Expr.at(o, small), a.at(in, large))));
+  }
+
+  /**
+   * The interpreter's log-sum-exp per target element: the max into o, Σ exp(x - max) in a double
+   * scratch row (sources in row-major order), then o = max + log Σ (o itself when the max is
+   * infinite).
+   */
+  private void logSumExpTo(Node n, Expr o, Code c) {
+    Node in = n.input(0);
+    maxTo(n, o, c);
+    BroadcastGeometry g = BroadcastGeometry.of(n.shape(), in.shape());
+    Expr s = Expr.field(a.ctx.doubleScratch(n.size()));
+    boolean small = n.size() <= UNROLL_ELEMENTS;
+    c.loop("i", n.size(), small, i -> c.assign(Expr.at(s, i), Expr.i(0)));
+    broadcastLoops(g, 0, Expr.i(0), Expr.i(0), in.size() <= UNROLL_ELEMENTS, c,
+        (large, k) -> c.accumulate(Expr.at(s, k), math("exp", Expr.sub(a.at(in, large), Expr.at(o, k)))));
+    c.loop("i", n.size(), small, i -> c.assign(Expr.at(o, i), num.cast(Expr.paren(Expr.cond(
+        Expr.call(JavaTypes.DOUBLE, "isInfinite", Expr.at(o, i)), Expr.at(o, i),
+        Expr.add(Expr.at(o, i), math("log", Expr.at(s, i))))))));
+  }
+
+  /** One loop per merged axis of g, calling body with the large and the small element index. */
+  private static void broadcastLoops(BroadcastGeometry g, int k, Expr large, Expr small,
+      boolean unroll, Code c, java.util.function.BiConsumer<Expr, Expr> body) {
+    if (k == g.sizes().length) {
+      body.accept(large, small);
+      return;
+    }
+    c.loop("i", g.sizes()[k], unroll, i -> broadcastLoops(g, k + 1,
+        Expr.plus(large, Expr.times(i, g.largeStrides()[k])),
+        Expr.plus(small, Expr.times(i, g.smallStrides()[k])), unroll, c, body));
   }
 
   private void transpose(Node n, Expr o, Code c) {

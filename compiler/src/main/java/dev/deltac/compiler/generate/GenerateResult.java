@@ -59,8 +59,10 @@ public record GenerateResult(List<FileResult> files, List<Path> deleted) {
    */
   public record FileResult(Path source, Status status, List<Path> outputs,
       List<Diagnostic> diagnostics, List<String> errors, List<MethodSize> methods,
-      List<MethodSize> oversized) {
+      List<MethodSize> oversized, List<String> warnings, List<String> summaries) {
     public FileResult {
+      warnings = List.copyOf(warnings);
+      summaries = List.copyOf(summaries);
       outputs = List.copyOf(outputs);
       diagnostics = List.copyOf(diagnostics);
       errors = List.copyOf(errors);

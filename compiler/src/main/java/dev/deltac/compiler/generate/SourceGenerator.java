@@ -8,6 +8,7 @@ import dev.deltac.compiler.Deltac;
 import dev.deltac.compiler.diag.Diagnostic;
 import dev.deltac.compiler.diag.DiagnosticFormatter;
 import dev.deltac.compiler.diag.Diagnostics;
+import dev.deltac.compiler.diag.SourceSpan;
 import dev.deltac.compiler.generate.GenerateResult.FileResult;
 import dev.deltac.compiler.generate.GenerateResult.MethodSize;
 import dev.deltac.compiler.generate.GenerateResult.Status;
@@ -204,7 +205,7 @@ public final class SourceGenerator {
         for (String o : old.outputs()) claimed.put(o, file);
         newState.put(key, old);
         return new FileResult(file, Status.UP_TO_DATE, outputs, List.of(), List.of(), List.of(),
-            List.of());
+            List.of(), List.of(), List.of());
       }
 
       Compilation compilation;
@@ -275,7 +276,7 @@ public final class SourceGenerator {
       if (!oversized.isEmpty()) {
         keepForRetry(key, old);
         return new FileResult(file, Status.TOO_LARGE, List.of(), List.of(), errors, methods,
-            oversized);
+            oversized, List.of(), List.of());
       }
 
       for (Map.Entry<String, String> s : sources.entrySet()) {
@@ -286,8 +287,27 @@ public final class SourceGenerator {
       for (String o : outputs) claimed.put(o, file);
       if (old != null) deleteOutputs(old.outputs(), outputs);
       newState.put(key, new Entry(hash, options, outputs));
-      return new FileResult(file, Status.GENERATED, resolve(outputs), List.of(), List.of(),
-          methods, List.of());
+      return new FileResult(file, Status.GENERATED, resolve(outputs), compilation.warnings(),
+          List.of(), methods, List.of(), warnings(file, compilation), summaries(compilation));
+    }
+
+    /** One line per model of the file: its params and FLOPs ({@link CompiledModel#summary}). */
+    private static List<String> summaries(Compilation c) {
+      List<String> out = new ArrayList<>();
+      for (CompiledModel m : c.models()) out.add(m.summary());
+      return out;
+    }
+
+    /** The file's warnings, formatted with its path as given (absolute, as javac's are). */
+    private static List<String> warnings(Path file, Compilation c) {
+      List<String> out = new ArrayList<>();
+      for (Diagnostic d : c.warnings()) {
+        SourceSpan s = d.span();
+        Diagnostic at = new Diagnostic(d.kind(), d.severity(), new SourceSpan(file.toString(),
+            s.line(), s.column(), s.endLine(), s.endColumn()), d.message());
+        out.add(DiagnosticFormatter.format(at, c.source()).stripTrailing());
+      }
+      return out;
     }
 
     /** A failed file keeps its old outputs tracked (so they are cleaned up later), never up to date. */
@@ -297,7 +317,7 @@ public final class SourceGenerator {
 
     private FileResult invalid(Path file, List<Diagnostic> diagnostics, List<String> errors) {
       return new FileResult(file, Status.INVALID, List.of(), diagnostics, errors, List.of(),
-          List.of());
+          List.of(), List.of(), List.of());
     }
 
     private boolean upToDate(Path file, Entry e, String hash, String options) throws IOException {

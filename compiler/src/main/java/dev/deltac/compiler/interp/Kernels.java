@@ -1,6 +1,7 @@
 package dev.deltac.compiler.interp;
 
 import dev.deltac.compiler.ir.Attr;
+import dev.deltac.compiler.ir.BroadcastGeometry;
 import dev.deltac.compiler.ir.Node;
 import dev.deltac.compiler.ir.Op;
 import dev.deltac.compiler.types.Shape;
@@ -57,6 +58,38 @@ public final class Kernels {
         java.util.Arrays.fill(out, in[0][0]);
         yield out;
       }
+      case BROADCAST_TO -> {
+        int[] map = BroadcastGeometry.of(n.input(0).shape(), n.shape()).smallIndexOfLarge();
+        double[] out = new double[size];
+        for (int o = 0; o < size; o++) out[o] = in[0][map[o]];
+        yield out;
+      }
+      case SUM_TO -> {
+        // Each target element sums its sources in the operand's row-major order.
+        int[] map = BroadcastGeometry.of(n.shape(), n.input(0).shape()).smallIndexOfLarge();
+        double[] out = new double[size];
+        for (int o = 0; o < map.length; o++) out[map[o]] += in[0][o];
+        yield out;
+      }
+      case MAX_TO -> {
+        int[] map = BroadcastGeometry.of(n.shape(), n.input(0).shape()).smallIndexOfLarge();
+        double[] out = new double[size];
+        java.util.Arrays.fill(out, Double.NEGATIVE_INFINITY);
+        for (int o = 0; o < map.length; o++) out[map[o]] = Math.max(out[map[o]], in[0][o]);
+        yield out;
+      }
+      case LOGSUMEXP_TO -> {
+        // MathFunctions.logSumExp per target element, its sources in row-major order.
+        int[] map = BroadcastGeometry.of(n.shape(), n.input(0).shape()).smallIndexOfLarge();
+        double[] max = new double[size];
+        java.util.Arrays.fill(max, Double.NEGATIVE_INFINITY);
+        for (int o = 0; o < map.length; o++) max[map[o]] = Math.max(max[map[o]], in[0][o]);
+        double[] s = new double[size];
+        for (int o = 0; o < map.length; o++) s[map[o]] += Math.exp(in[0][o] - max[map[o]]);
+        double[] out = new double[size];
+        for (int i = 0; i < size; i++) out[i] = Double.isInfinite(max[i]) ? max[i] : max[i] + Math.log(s[i]);
+        yield out;
+      }
       case SOFTMAX -> {
         double lse = MathFunctions.logSumExp(in[0]);
         double[] out = new double[size];
@@ -108,6 +141,12 @@ public final class Kernels {
         yield out;
       }
       case RESHAPE -> in[0].clone();
+      case PERMUTE -> {
+        int[] map = BroadcastGeometry.permutation(n.input(0).shape(), attr.ints()).smallIndexOfLarge();
+        double[] out = new double[size];
+        for (int o = 0; o < size; o++) out[o] = in[0][map[o]];
+        yield out;
+      }
       case CONV2D -> Convolution.forward(n, in[0], in[1]);
       case CONV2D_GRAD_INPUT -> Convolution.inputGrad(n, in[0], in[1]);
       case CONV2D_GRAD_KERNEL -> Convolution.kernelGrad(n, in[0], in[1]);
@@ -160,8 +199,8 @@ public final class Kernels {
       case STEP -> MathFunctions.step(x);
       case GELU_GRAD -> MathFunctions.geluGrad(x);
       case INPUT, TARGET, PARAM, CONST, SEED, ADD, SUB, MUL, DIV, POW, MAX, MIN, LT, LE, GT, GE,
-          EQ, NE, WHERE, SUM, BROADCAST, SOFTMAX, LOG_SOFTMAX, LOGSUMEXP, MATMUL, TRANSPOSE,
-          OUTER, INDEX, SLICE, PAD_FIRST, CONCAT, RESHAPE, MSE, BCE, BCE_LOGITS, CROSS_ENTROPY,
+          EQ, NE, WHERE, SUM, BROADCAST, BROADCAST_TO, SUM_TO, MAX_TO, LOGSUMEXP_TO, SOFTMAX, LOG_SOFTMAX, LOGSUMEXP, MATMUL, TRANSPOSE,
+          OUTER, INDEX, SLICE, PAD_FIRST, CONCAT, RESHAPE, PERMUTE, MSE, BCE, BCE_LOGITS, CROSS_ENTROPY,
           SOFTMAX_CE, HUBER, CONV2D, CONV2D_GRAD_INPUT, CONV2D_GRAD_KERNEL, MAXPOOL2D,
           MAXPOOL2D_GRAD, AVGPOOL2D, AVGPOOL2D_GRAD, DROPOUT_MASK, DELTA ->
           throw new IllegalStateException("not unary: " + op);
@@ -186,8 +225,8 @@ public final class Kernels {
       case NE -> a != b ? 1 : 0;
       case INPUT, TARGET, PARAM, CONST, SEED, NEG, EXP, LOG, SQRT, ABS, SIN, COS, TANH, SIGMOID,
           RELU, LEAKY_RELU, ELU, GELU, SOFTPLUS, SQUARE, SIGN, STEP, GELU_GRAD, WHERE, SUM,
-          BROADCAST, SOFTMAX, LOG_SOFTMAX, LOGSUMEXP, MATMUL, TRANSPOSE, OUTER, INDEX, SLICE,
-          PAD_FIRST, CONCAT, RESHAPE, MSE, BCE, BCE_LOGITS, CROSS_ENTROPY, SOFTMAX_CE, HUBER,
+          BROADCAST, BROADCAST_TO, SUM_TO, MAX_TO, LOGSUMEXP_TO, SOFTMAX, LOG_SOFTMAX, LOGSUMEXP, MATMUL, TRANSPOSE, OUTER, INDEX, SLICE,
+          PAD_FIRST, CONCAT, RESHAPE, PERMUTE, MSE, BCE, BCE_LOGITS, CROSS_ENTROPY, SOFTMAX_CE, HUBER,
           CONV2D, CONV2D_GRAD_INPUT, CONV2D_GRAD_KERNEL, MAXPOOL2D, MAXPOOL2D_GRAD, AVGPOOL2D,
           AVGPOOL2D_GRAD, DROPOUT_MASK, DELTA ->
           throw new IllegalStateException("not binary: " + op);
@@ -235,8 +274,8 @@ public final class Kernels {
       }
       case INPUT, TARGET, PARAM, CONST, SEED, NEG, EXP, LOG, SQRT, ABS, SIN, COS, TANH, SIGMOID,
           RELU, LEAKY_RELU, ELU, GELU, SOFTPLUS, SQUARE, SIGN, STEP, GELU_GRAD, ADD, SUB, MUL,
-          DIV, POW, MAX, MIN, LT, LE, GT, GE, EQ, NE, WHERE, SUM, BROADCAST, SOFTMAX, LOG_SOFTMAX,
-          LOGSUMEXP, MATMUL, TRANSPOSE, OUTER, INDEX, SLICE, PAD_FIRST, CONCAT, RESHAPE, CONV2D,
+          DIV, POW, MAX, MIN, LT, LE, GT, GE, EQ, NE, WHERE, SUM, BROADCAST, BROADCAST_TO, SUM_TO, MAX_TO, LOGSUMEXP_TO, SOFTMAX, LOG_SOFTMAX,
+          LOGSUMEXP, MATMUL, TRANSPOSE, OUTER, INDEX, SLICE, PAD_FIRST, CONCAT, RESHAPE, PERMUTE, CONV2D,
           CONV2D_GRAD_INPUT, CONV2D_GRAD_KERNEL, MAXPOOL2D, MAXPOOL2D_GRAD, AVGPOOL2D,
           AVGPOOL2D_GRAD, DROPOUT_MASK, DELTA ->
           throw new IllegalStateException("not a loss: " + op);

@@ -4,6 +4,7 @@ import dev.deltac.compiler.ast.Expr;
 import dev.deltac.compiler.check.Builtins;
 import dev.deltac.compiler.diag.SourceSpan;
 import dev.deltac.compiler.types.Shape;
+import dev.deltac.compiler.types.ShapeRules;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -56,21 +57,95 @@ final class Calls {
       case "clamp":
         return b.make(Op.MIN, span, b.make(Op.MAX, span, arg(0), arg(1)), arg(2));
       case "where": return b.make(Op.WHERE, span, arg(0), arg(1), arg(2));
-      case "sum": return b.make(Op.SUM, span, arg(0));
+      case "sum": {
+        Node x = arg(0);
+        Integer k = axis(x);
+        return k == null ? b.make(Op.SUM, span, x) : alongAxis(Op.SUM_TO, x, k);
+      }
       case "mean": {
         Node x = arg(0);
+        Integer k = axis(x);
+        if (k != null) {
+          return b.make(Op.MUL, span, alongAxis(Op.SUM_TO, x, k), b.scalar(1.0 / x.shape().dim(k)));
+        }
         return b.make(Op.MUL, span, b.make(Op.SUM, span, x), b.scalar(1.0 / x.size()));
+      }
+      case "amax": {
+        Node x = arg(0);
+        Integer k = axis(x);
+        if (k != null) return alongAxis(Op.MAX_TO, x, k);
+        return x.shape().isScalar() ? x : b.make(Op.MAX_TO, Attr.ints(new int[0]), span, x);
       }
       case "dot": return b.make(Op.MATMUL, Attr.ints(0, 0), span, arg(0), arg(1));
       case "outer": return b.make(Op.OUTER, span, arg(0), arg(1));
-      case "softmax": return unary(Op.SOFTMAX);
-      case "log_softmax": return unary(Op.LOG_SOFTMAX);
-      case "logsumexp": return unary(Op.LOGSUMEXP);
+      case "softmax":
+      case "log_softmax": {
+        Node x = arg(0);
+        Integer given = axis(x);
+        int k = given == null ? x.shape().rank() - 1 : given;
+        boolean soft = f.equals("softmax");
+        if (x.shape().rank() == 1) return b.make(soft ? Op.SOFTMAX : Op.LOG_SOFTMAX, span, x);
+        // Along an axis of a tensor: x - logsumexp(x, axis, keepdims) broadcast back.
+        Shape keep = ShapeRules.keepAxis(x.shape(), k);
+        Node lse = keep.equals(x.shape()) ? x
+            : b.make(Op.LOGSUMEXP_TO, Attr.ints(keep.dims()), span, x);
+        Node shifted = b.make(Op.SUB, span, x, lse);
+        return soft ? b.make(Op.EXP, span, shifted) : shifted;
+      }
+      case "logsumexp": {
+        Node x = arg(0);
+        Integer k = axis(x);
+        if (k == null || x.shape().rank() == 1) return b.make(Op.LOGSUMEXP, span, x);
+        return alongAxis(Op.LOGSUMEXP_TO, x, k);
+      }
       case "transpose": return unary(Op.TRANSPOSE);
       case "concat": {
         List<Node> parts = new ArrayList<>();
         for (Expr a : call.args()) parts.add(l.lower(a));
+        Builtins.BoundCall bound = l.boundCall(call);
+        Expr axisArg = bound == null ? null : bound.arg("axis");
+        int k = axisArg == null ? 0 : ShapeRules.axis("concat", parts.get(0).shape(), l.integer(axisArg));
+        if (parts.size() == 1) return parts.get(0);
+        if (k == 0) return b.make(Op.CONCAT, Attr.NONE, span, parts);
+        // Along axis k: axis k moved first, concatenated, moved back.
+        int r = parts.get(0).shape().rank();
+        int[] front = new int[r];
+        front[0] = k;
+        for (int i = 0, j = 1; i < r; i++) if (i != k) front[j++] = i;
+        int[] back = new int[r];
+        for (int i = 0; i < r; i++) back[front[i]] = i;
+        List<Node> moved = new ArrayList<>();
+        for (Node p : parts) moved.add(b.make(Op.PERMUTE, Attr.ints(front), span, p));
+        return b.make(Op.PERMUTE, Attr.ints(back), span, b.make(Op.CONCAT, Attr.NONE, span, moved));
+      }
+      case "causal_mask": {
+        // (row, col) is 1 where col <= row: a comparison of two index vectors, broadcast.
+        int t = l.integer(argExpr(0, "size"));
+        double[] idx = new double[t];
+        for (int i = 0; i < t; i++) idx[i] = i;
+        return b.make(Op.LE, span, b.constant(Shape.of(t), idx), b.constant(Shape.of(t, 1), idx));
+      }
+      case "stack": {
+        List<Node> parts = new ArrayList<>();
+        for (Expr a : call.args()) {
+          Node p = l.lower(a);
+          int[] dims = new int[p.shape().rank() + 1];
+          dims[0] = 1;
+          System.arraycopy(p.shape().dims(), 0, dims, 1, p.shape().rank());
+          parts.add(reshape(p, Shape.of(dims)));
+        }
         return parts.size() == 1 ? parts.get(0) : b.make(Op.CONCAT, Attr.NONE, span, parts);
+      }
+      case "permute": {
+        Node x = arg(0);
+        Expr.ListLit list = (Expr.ListLit) argExpr(1, "axes");
+        int[] p = new int[list.elements().size()];
+        boolean identity = true;
+        for (int i = 0; i < p.length; i++) {
+          p[i] = ShapeRules.axis("permute", x.shape(), l.integer(list.elements().get(i)));
+          identity &= p[i] == i;
+        }
+        return identity ? x : b.make(Op.PERMUTE, Attr.ints(p), span, x);
       }
       case "reshape": {
         Expr.ListLit dims = (Expr.ListLit) argExpr(1, "shape");
@@ -97,6 +172,29 @@ final class Calls {
       default:
         throw new IllegalStateException("no lowering for function " + f);
     }
+  }
+
+  /** The {@code axis} argument as an index from 0 (a negative one counts from the end), or null. */
+  private Integer axis(Node x) {
+    Expr e = argExprOrNull(1, "axis");
+    return e == null ? null : ShapeRules.axis(call.callee().name(), x.shape(), l.integer(e));
+  }
+
+  /**
+   * A reduction of x along axis k ({@code SUM_TO}, {@code MAX_TO} or {@code LOGSUMEXP_TO} down
+   * to the shape with axis k of size 1), then that axis removed.
+   */
+  private Node alongAxis(Op op, Node x, int k) {
+    Shape keep = ShapeRules.keepAxis(x.shape(), k);
+    Node r;
+    if (keep.equals(x.shape())) {
+      r = x; // an axis of size 1: the sum, max or log-sum-exp of one element is that element
+    } else if (op == Op.SUM_TO) {
+      r = b.sumTo(x, keep);
+    } else {
+      r = b.make(op, Attr.ints(keep.dims()), span, x);
+    }
+    return reshape(r, ShapeRules.reduceAxis(call.callee().name(), x.shape(), k));
   }
 
   private Node unary(Op op) {

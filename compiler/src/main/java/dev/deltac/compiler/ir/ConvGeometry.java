@@ -84,8 +84,8 @@ public record ConvGeometry(
       // One arm per op and no default, so that a new windowed op must say here how its geometry is read.
       case INPUT, TARGET, PARAM, CONST, SEED, NEG, EXP, LOG, SQRT, ABS, SIN, COS, TANH, SIGMOID,
           RELU, LEAKY_RELU, ELU, GELU, SOFTPLUS, SQUARE, SIGN, STEP, GELU_GRAD, ADD, SUB, MUL, DIV,
-          POW, MAX, MIN, LT, LE, GT, GE, EQ, NE, WHERE, SUM, BROADCAST, SOFTMAX, LOG_SOFTMAX,
-          LOGSUMEXP, MATMUL, TRANSPOSE, OUTER, INDEX, SLICE, PAD_FIRST, CONCAT, RESHAPE, MSE, BCE,
+          POW, MAX, MIN, LT, LE, GT, GE, EQ, NE, WHERE, SUM, BROADCAST, BROADCAST_TO, SUM_TO, MAX_TO, LOGSUMEXP_TO, SOFTMAX, LOG_SOFTMAX,
+          LOGSUMEXP, MATMUL, TRANSPOSE, OUTER, INDEX, SLICE, PAD_FIRST, CONCAT, RESHAPE, PERMUTE, MSE, BCE,
           BCE_LOGITS, CROSS_ENTROPY, SOFTMAX_CE, HUBER, DROPOUT_MASK, DELTA ->
           throw new IllegalArgumentException(op + " is not a convolution or pooling op");
     };

@@ -73,8 +73,55 @@ public final class GraphBuilder {
     }
     if (op.arity < 0 && operands.isEmpty()) throw new IllegalArgumentException(op + " needs operands");
     if (op.arity == 0 && op != Op.DROPOUT_MASK) throw new IllegalArgumentException(op + " is not made here");
+    if (op.kind == Op.Kind.BINARY || op == Op.WHERE) operands = conform(op, operands, span);
     Shape shape = ShapeInference.infer(op, attr, operands);
     return intern(op, operands, attr, shape, span);
+  }
+
+  /**
+   * NumPy broadcasting for elementwise ops: every operand that is neither a scalar nor of the
+   * result's shape is stretched to it ({@link Op#BROADCAST_TO}; a size-1 operand becomes a
+   * scalar view, one with the result's element count a reshape view), so that binary ops and
+   * WHERE only ever see equal shapes or scalars (the scalar path is unchanged).
+   */
+  private List<Node> conform(Op op, List<Node> operands, SourceSpan span) {
+    Shape out = Shape.SCALAR;
+    boolean mixed = false;
+    for (Node n : operands) {
+      if (n.shape().isScalar()) continue;
+      if (!out.isScalar() && !out.equals(n.shape())) mixed = true;
+      out = dev.deltac.compiler.types.ShapeRules.broadcast(op.name(), out, n.shape());
+    }
+    if (!mixed) return operands;
+    List<Node> conformed = new ArrayList<>(operands.size());
+    for (Node n : operands) conformed.add(stretch(n, out, span));
+    return conformed;
+  }
+
+  private Node stretch(Node n, Shape to, SourceSpan span) {
+    if (n.shape().isScalar() || n.shape().equals(to)) return n;
+    if (n.size() == 1) return make(Op.RESHAPE, Attr.ints(new int[0]), span, n);
+    if (n.size() == to.size()) return make(Op.RESHAPE, Attr.ints(to.dims()), span, n);
+    return make(Op.BROADCAST_TO, Attr.ints(to.dims()), span, n);
+  }
+
+  /** x stretched to {@code shape} by NumPy's rules; x itself when it has that shape. */
+  public Node broadcastTo(Node x, Shape shape) {
+    if (x.shape().equals(shape)) return x;
+    if (x.shape().isScalar()) return broadcast(x, shape);
+    if (x.size() == shape.size()) return reshape(x, shape);
+    return make(Op.BROADCAST_TO, Attr.ints(shape.dims()), SourceSpan.NONE, x);
+  }
+
+  /**
+   * g summed down to {@code shape}, which broadcasts to g's shape (the transpose of
+   * {@link #broadcastTo}); g itself when it has that shape.
+   */
+  public Node sumTo(Node g, Shape shape) {
+    if (g.shape().equals(shape)) return g;
+    if (shape.size() == 1) return reshape(sum(g), shape);
+    if (g.size() == shape.size()) return reshape(g, shape);
+    return make(Op.SUM_TO, Attr.ints(shape.dims()), SourceSpan.NONE, g);
   }
 
   public Node make(Op op, SourceSpan span, Node... operands) {

@@ -182,9 +182,37 @@ public final class Lowering {
       return b.make(Op.SLICE, Attr.ints(integer(sl.from()), integer(sl.to())), sl.span(),
           expr(sl.target(), null));
     }
+    if (e instanceof Expr.Subscript sub) return subscript(sub);
     if (e instanceof Expr.Binary bin) return binary(bin);
     if (e instanceof Expr.Call c) return Calls.lower(this, c, binding);
     throw new IllegalStateException("cannot lower " + e);
+  }
+
+  /**
+   * {@code x[e1, e2, ...]}: the entries applied from the last to the first, so that the axes of
+   * the earlier ones do not move; axis k is brought first (PERMUTE) for INDEX and SLICE, and a
+   * sliced axis is moved back.
+   */
+  private Node subscript(Expr.Subscript s) {
+    Node x = expr(s.target(), null);
+    for (int k = s.entries().size() - 1; k >= 0; k--) {
+      Expr.Entry en = s.entries().get(k);
+      if (en.whole()) continue;
+      int r = x.shape().rank();
+      int[] front = new int[r];
+      front[0] = k;
+      for (int i = 0, j = 1; i < r; i++) if (i != k) front[j++] = i;
+      Node moved = k == 0 ? x : b.make(Op.PERMUTE, Attr.ints(front), s.span(), x);
+      if (en.index()) {
+        x = b.make(Op.INDEX, Attr.ints(integer(en.from())), s.span(), moved);
+      } else {
+        Node sliced = b.make(Op.SLICE, Attr.ints(integer(en.from()), integer(en.to())), s.span(), moved);
+        int[] back = new int[r];
+        for (int i = 0; i < r; i++) back[front[i]] = i;
+        x = k == 0 ? sliced : b.make(Op.PERMUTE, Attr.ints(back), s.span(), sliced);
+      }
+    }
+    return x;
   }
 
   private Node binary(Expr.Binary bin) {

@@ -3,13 +3,14 @@ package dev.deltac.compiler.ir;
 /**
  * The primitive operations of the IR. Every op works on one sample; the batch loop is added by
  * the code generator and the interpreter. Elementwise binary ops broadcast a scalar operand
- * against any shape; otherwise operand shapes are equal.
+ * against any shape; otherwise operand shapes are equal ({@code GraphBuilder.make} stretches
+ * other operands by NumPy's rules with {@link #BROADCAST_TO} first).
  *
  * <p>Attributes ({@link Attr}) by op: leaves carry their name; {@code CONST} its values;
  * {@code LEAKY_RELU}, {@code ELU} and {@code HUBER} a scalar parameter; {@code MATMUL} two flags
  * (transpose left, transpose right); {@code INDEX} {@code [i]}; {@code SLICE} {@code [from, to]};
- * {@code PAD_FIRST} {@code [before, after]}; {@code RESHAPE} and {@code BROADCAST} the target
- * dims; convolution and pooling {@code [stride, padding]} or {@code [size, stride]}.
+ * {@code PAD_FIRST} {@code [before, after]}; {@code RESHAPE}, {@code BROADCAST}, {@code BROADCAST_TO},
+ * {@code SUM_TO}, {@code MAX_TO} and {@code LOGSUMEXP_TO} the target dims; convolution and pooling {@code [stride, padding]} or {@code [size, stride]}.
  */
 public enum Op {
   // Leaves.
@@ -47,6 +48,29 @@ public enum Op {
   SUM(1, Kind.OTHER),
   /** A scalar repeated to the shape in the attribute. */
   BROADCAST(1, Kind.OTHER),
+  /**
+   * NumPy broadcasting of a non-scalar operand to the shape in the attribute (aligned at the last
+   * axis; size-1 and missing leading axes repeat). Binary ops and WHERE get their operands
+   * stretched by it in {@code GraphBuilder.make}, so that they only ever see equal shapes or
+   * scalars. Its transpose is SUM_TO.
+   */
+  BROADCAST_TO(1, Kind.OTHER),
+  /**
+   * Sum of the operand down to the shape in the attribute, which broadcasts to the operand's
+   * (the transpose of BROADCAST_TO): each target element sums the operand's elements that map to
+   * it, in the operand's row-major order ({@link BroadcastGeometry}).
+   */
+  SUM_TO(1, Kind.OTHER),
+  /**
+   * The largest element of the operand down to the shape in the attribute, as SUM_TO (amax
+   * along axes; the gradient is split evenly among tied maxima, as PyTorch's amax).
+   */
+  MAX_TO(1, Kind.OTHER),
+  /**
+   * log Σ exp of the operand down to the shape in the attribute, as SUM_TO, computed stably
+   * (max + log Σ exp(x - max), the max taken per target element).
+   */
+  LOGSUMEXP_TO(1, Kind.OTHER),
   SOFTMAX(1, Kind.OTHER), LOG_SOFTMAX(1, Kind.OTHER), LOGSUMEXP(1, Kind.OTHER),
   /** Matrix product in all four forms of dsl.md, with optional transposition of either side. */
   MATMUL(2, Kind.OTHER),
@@ -62,6 +86,11 @@ public enum Op {
   /** Concatenation along the first axis; any number of operands. */
   CONCAT(-1, Kind.OTHER),
   RESHAPE(1, Kind.OTHER),
+  /**
+   * PyTorch's {@code permute}: attr {@code [p0, ..., p(r-1)]}, output axis i is input axis p_i
+   * (a permutation of 0..r-1, not the identity). Its transpose is the inverse permutation.
+   */
+  PERMUTE(1, Kind.OTHER),
 
   // Per-sample losses (scalars).
   MSE(2, Kind.LOSS), BCE(2, Kind.LOSS), BCE_LOGITS(2, Kind.LOSS), CROSS_ENTROPY(2, Kind.LOSS),

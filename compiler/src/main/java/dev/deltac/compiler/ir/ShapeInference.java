@@ -46,6 +46,18 @@ final class ShapeInference {
         require(a.isScalar(), op, "operand must be a scalar, got " + a);
         yield Shape.of(attr.ints());
       }
+      case BROADCAST_TO -> {
+        Shape a = in.get(0).shape();
+        Shape to = Shape.of(attr.ints());
+        require(!a.isScalar() && ShapeRules.broadcastsTo(a, to), op, a + " does not broadcast to " + to);
+        yield to;
+      }
+      case SUM_TO, MAX_TO, LOGSUMEXP_TO -> {
+        Shape a = in.get(0).shape();
+        Shape to = Shape.of(attr.ints());
+        require(ShapeRules.broadcastsTo(to, a), op, to + " does not broadcast to " + a);
+        yield to;
+      }
       case SOFTMAX, LOG_SOFTMAX, MAXPOOL2D_GRAD -> in.get(0).shape();
       case MATMUL -> {
         Shape a = in.get(0).shape();
@@ -74,6 +86,11 @@ final class ShapeInference {
         long[] dims = new long[attr.intCount()];
         for (int i = 0; i < dims.length; i++) dims[i] = attr.intAt(i);
         yield ShapeRules.reshape(in.get(0).shape(), dims);
+      }
+      case PERMUTE -> {
+        long[] axes = new long[attr.intCount()];
+        for (int i = 0; i < axes.length; i++) axes[i] = attr.intAt(i);
+        yield ShapeRules.permute(in.get(0).shape(), axes);
       }
       case CONV2D -> {
         Shape a = in.get(0).shape();

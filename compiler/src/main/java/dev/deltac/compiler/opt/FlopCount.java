@@ -52,8 +52,8 @@ public final class FlopCount {
   static long flops(Node n) {
     long size = n.shape().sizeLong();
     return switch (n.op()) {
-      case INPUT, TARGET, PARAM, CONST, SEED, INDEX, SLICE, PAD_FIRST, CONCAT, RESHAPE, TRANSPOSE,
-          BROADCAST, DROPOUT_MASK -> 0;
+      case INPUT, TARGET, PARAM, CONST, SEED, INDEX, SLICE, PAD_FIRST, CONCAT, RESHAPE, PERMUTE, TRANSPOSE,
+          BROADCAST, BROADCAST_TO, DROPOUT_MASK -> 0;
       case MATMUL -> {
         Shape a = n.input(0).shape();
         long inner = n.attr().intAt(0) == 1 && a.rank() == 2 ? a.dim(0) : a.dim(a.rank() - 1);
@@ -61,7 +61,8 @@ public final class FlopCount {
       }
       case OUTER -> 2 * size;
       case DELTA -> 2 * n.input(0).shape().sizeLong() + 2 * size;
-      case SUM, LOGSUMEXP -> n.input(0).shape().sizeLong();
+      case SUM, SUM_TO, MAX_TO, LOGSUMEXP -> n.input(0).shape().sizeLong();
+      case LOGSUMEXP_TO -> 3 * n.input(0).shape().sizeLong();
       case SOFTMAX, LOG_SOFTMAX -> 3 * size;
       case CONV2D -> {
         Shape w = n.input(1).shape();

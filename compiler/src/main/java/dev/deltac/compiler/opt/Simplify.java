@@ -33,7 +33,9 @@ public final class Simplify {
   static Node rewrite(GraphBuilder b, Node old, List<Node> in) {
     Op op = old.op();
     if (op.kind == Op.Kind.LEAF) return null;
-    if (allConst(in) && old.size() <= MAX_FOLD_SIZE) {
+    // Broadcasting a constant is not folded: that would only store copies (a causal mask's
+    // [T, T] table instead of two index vectors).
+    if (allConst(in) && old.size() <= MAX_FOLD_SIZE && op != Op.BROADCAST_TO) {
       double[][] v = new double[in.size()][];
       for (int i = 0; i < v.length; i++) v[i] = in.get(i).attr().doubles();
       Node probe = b.remake(old, in);
@@ -100,7 +102,7 @@ public final class Simplify {
       // No identities (leaves returned above; only constant folding applies).
       case INPUT, TARGET, PARAM, CONST, SEED, EXP, LOG, SQRT, ABS, SIN, COS, TANH, SIGMOID, RELU,
           LEAKY_RELU, ELU, GELU, SOFTPLUS, SQUARE, SIGN, STEP, GELU_GRAD, MAX, MIN, LT, LE, GT, GE,
-          EQ, NE, BROADCAST, SOFTMAX, LOG_SOFTMAX, LOGSUMEXP, OUTER, INDEX, PAD_FIRST, CONCAT, MSE,
+          EQ, NE, BROADCAST, BROADCAST_TO, SUM_TO, MAX_TO, LOGSUMEXP_TO, SOFTMAX, LOG_SOFTMAX, LOGSUMEXP, OUTER, INDEX, PAD_FIRST, CONCAT, PERMUTE, MSE,
           BCE, BCE_LOGITS, CROSS_ENTROPY, SOFTMAX_CE, HUBER, CONV2D, CONV2D_GRAD_INPUT,
           CONV2D_GRAD_KERNEL, MAXPOOL2D, MAXPOOL2D_GRAD, AVGPOOL2D, AVGPOOL2D_GRAD, DROPOUT_MASK,
           DELTA -> null;

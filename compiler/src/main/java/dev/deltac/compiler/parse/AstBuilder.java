@@ -357,6 +357,26 @@ final class AstBuilder {
         Expr to = expr(s.expr(1));
         if (from == null || to == null) return null;
         e = new Expr.Slice(e, from, to, sp);
+      } else if (op instanceof MultiIndexOpContext mi) {
+        List<Expr.Entry> entries = new ArrayList<>();
+        for (SubscriptContext sc : mi.subscript()) {
+          if (sc instanceof WholeAxisContext) {
+            entries.add(new Expr.Entry(null, null, span(sc)));
+          } else if (sc instanceof RangeAxisContext r) {
+            if (r.expr().size() != 2) return null;
+            Expr from = expr(r.expr(0));
+            Expr to = expr(r.expr(1));
+            if (from == null || to == null) return null;
+            entries.add(new Expr.Entry(from, to, span(sc)));
+          } else if (sc instanceof AtAxisContext at) {
+            Expr idx = expr(at.expr());
+            if (idx == null) return null;
+            entries.add(new Expr.Entry(idx, null, span(sc)));
+          } else {
+            return null;
+          }
+        }
+        e = new Expr.Subscript(e, entries, sp);
       } else if (op instanceof MemberOpContext m) {
         Ident member = ident(m.ident());
         if (member == null) return null;

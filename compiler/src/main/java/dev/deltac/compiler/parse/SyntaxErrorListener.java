@@ -63,7 +63,24 @@ final class SyntaxErrorListener extends BaseErrorListener {
         message += "; expected an expression";
       }
     }
+    if (token != null && inOutput(parser) && token.getType() != DeltacLexer.NL
+        && token.getType() != Token.EOF) {
+      message += ": `output` takes names of bindings, separated by commas; bind an expression"
+          + " first (`p = softmax(logits)`) and list its name (`output p`)";
+    }
     diags.error(DiagnosticKind.SYNTAX, at, message);
+  }
+
+  /** True when the statement the parser is in began with {@code output}. */
+  private static boolean inOutput(Parser parser) {
+    org.antlr.v4.runtime.TokenStream ts = parser.getTokenStream();
+    for (int i = ts.index() - 1; i >= 0; i--) {
+      int type = ts.get(i).getType();
+      if (type == DeltacLexer.NL || type == DeltacLexer.SEMI || type == DeltacLexer.LBRACE) {
+        return i + 1 < ts.index() && ts.get(i + 1).getType() == DeltacLexer.OUTPUT;
+      }
+    }
+    return false;
   }
 
   private static final java.util.Set<String> EXPRESSION_RULES = java.util.Set.of(

@@ -17,17 +17,44 @@ public final class ShapeRules {
   private ShapeRules() {}
 
   /**
-   * Elementwise {@code + - * / ^}, {@code max}, {@code min}, {@code pow}, comparisons: a scalar
-   * broadcasts against anything, otherwise the shapes must be equal.
+   * Elementwise {@code + - * / ^}, {@code max}, {@code min}, {@code pow}, comparisons: NumPy
+   * broadcasting. Shapes are aligned at the last axis; on each axis the sizes must be equal, or
+   * one of them 1 (or missing, for the shorter shape), which stretches. A scalar broadcasts
+   * against anything.
    */
   public static Shape broadcast(String op, Shape a, Shape b) {
     if (a.isScalar()) return b;
     if (b.isScalar()) return a;
-    if (!a.equals(b)) {
-      throw new ShapeException(op + " of " + a + " and " + b
-          + ": shapes must be equal, or one must be a scalar");
+    if (a.equals(b)) return a;
+    int rank = Math.max(a.rank(), b.rank());
+    long[] out = new long[rank];
+    for (int k = 0; k < rank; k++) {
+      int da = dimFromEnd(a, rank - 1 - k);
+      int db = dimFromEnd(b, rank - 1 - k);
+      if (da != db && da != 1 && db != 1) {
+        throw new ShapeException(op + " of " + a + " and " + b + ": axis " + k + " of the result"
+            + " has sizes " + da + " and " + db + "; shapes broadcast when, aligned at the last"
+            + " axis, each pair of sizes is equal or one of them is 1 (or missing)");
+      }
+      out[k] = Math.max(da, db);
     }
-    return a;
+    return of(op + " of " + a + " and " + b, out);
+  }
+
+  /** Size of axis {@code rank - 1 - fromEnd} of s, or 1 when s has no such axis. */
+  private static int dimFromEnd(Shape s, int fromEnd) {
+    int k = s.rank() - 1 - fromEnd;
+    return k < 0 ? 1 : s.dim(k);
+  }
+
+  /** True when {@code from} stretches to {@code to} by NumPy's rules (a scalar to anything). */
+  public static boolean broadcastsTo(Shape from, Shape to) {
+    if (from.rank() > to.rank()) return false;
+    for (int k = 0; k < from.rank(); k++) {
+      int d = from.dim(from.rank() - 1 - k);
+      if (d != 1 && d != to.dim(to.rank() - 1 - k)) return false;
+    }
+    return true;
   }
 
   /** {@code [m,n]@[n] -> [m]}, {@code [m,n]@[n,p] -> [m,p]}, {@code [n]@[n,p] -> [p]}, {@code [n]@[n] -> []}. */
@@ -55,12 +82,49 @@ public final class ShapeRules {
     return Shape.of(a.dim(1), a.dim(0));
   }
 
-  /** {@code sum}, {@code mean}, {@code logsumexp} (of any non-empty tensor): a scalar. */
+  /**
+   * {@code sum}, {@code mean}, {@code amax}, {@code logsumexp} without an axis (of any tensor):
+   * every element, a scalar.
+   */
   public static Shape reduce(String op, Shape a) {
-    if (op.equals("logsumexp") && a.rank() != 1) {
-      throw new ShapeException("logsumexp of " + a + ": needs a vector [n]");
-    }
     return Shape.SCALAR;
+  }
+
+  /**
+   * An axis of a rank-{@code rank} shape, counting from the end when negative
+   * ({@code -1} is the last), as an index from 0; out of range throws, naming the shape.
+   */
+  public static int axis(String op, Shape a, long axis) {
+    int r = a.rank();
+    if (r == 0) {
+      throw new ShapeException(op + " of " + a + " along axis " + axis + ": a scalar has no axis");
+    }
+    if (axis < -r || axis >= r) {
+      throw new ShapeException(op + " of " + a + " along axis " + axis + ": axis out of range"
+          + " for rank " + r + " (axes " + (-r) + ".." + (r - 1) + ")");
+    }
+    return (int) (axis < 0 ? axis + r : axis);
+  }
+
+  /** {@code sum(x, axis=k)}, {@code mean}, {@code amax}, {@code logsumexp}: axis k removed. */
+  public static Shape reduceAxis(String op, Shape a, long axis) {
+    int k = axis(op, a, axis);
+    int[] out = new int[a.rank() - 1];
+    for (int i = 0, j = 0; i < a.rank(); i++) if (i != k) out[j++] = a.dim(i);
+    return Shape.of(out);
+  }
+
+  /** The shape {@code reduceAxis} keeps as size 1 (NumPy's {@code keepdims=True}). */
+  public static Shape keepAxis(Shape a, int k) {
+    int[] out = a.dims();
+    out[k] = 1;
+    return Shape.of(out);
+  }
+
+  /** {@code softmax(x, axis=k)}, {@code log_softmax}: the shape of x. */
+  public static Shape alongAxis(String op, Shape a, long axis) {
+    axis(op, a, axis);
+    return a;
   }
 
   /** {@code softmax}, {@code log_softmax}, {@code layer_norm}: {@code [n] -> [n]}. */
@@ -85,14 +149,14 @@ public final class ShapeRules {
     return of("outer of " + a + " and " + b, a.dim(0), b.dim(0));
   }
 
-  /** {@code where(mask, a, b)}: all three broadcast together. */
+  /** {@code where(mask, a, b)}: all three broadcast together (NumPy's rules). */
   public static Shape where(Shape mask, Shape a, Shape b) {
-    Shape ab = broadcast("where", a, b);
     try {
-      return broadcast("where", mask, ab);
+      return broadcast("where", mask, broadcast("where", a, b));
     } catch (ShapeException e) {
       throw new ShapeException("where with mask " + mask + " and values " + a + ", " + b
-          + ": shapes must be equal, or scalars");
+          + ": the three shapes do not broadcast together (aligned at the last axis, each"
+          + " size must be equal or 1)");
     }
   }
 
@@ -124,6 +188,32 @@ public final class ShapeRules {
     return a.withFirst((int) (to - from));
   }
 
+  /** Entry {@code i} of {@code x[..., i, ...]} on axis k: that axis removed, {@code 0 <= i < d_k}. */
+  public static Shape indexAxis(Shape a, int k, long i) {
+    if (k >= a.rank()) {
+      throw new ShapeException("index [" + i + "] on axis " + k + " of " + a + ": it has " + a.rank() + " axes");
+    }
+    if (i < 0 || i >= a.dim(k)) {
+      throw new ShapeException("index [" + i + "] on axis " + k + " of " + a + ": out of range 0.."
+          + (a.dim(k) - 1));
+    }
+    int[] out = new int[a.rank() - 1];
+    for (int j = 0, o = 0; j < a.rank(); j++) if (j != k) out[o++] = a.dim(j);
+    return Shape.of(out);
+  }
+
+  /** Entry {@code a:b} on axis k: that axis becomes {@code b - a}, {@code 0 <= a < b <= d_k}. */
+  public static Shape sliceAxis(Shape a, int k, long from, long to) {
+    String what = "slice [" + from + ":" + to + "] on axis " + k + " of " + a;
+    if (k >= a.rank()) throw new ShapeException(what + ": it has " + a.rank() + " axes");
+    if (from < 0 || to > a.dim(k) || from >= to) {
+      throw new ShapeException(what + ": needs 0 <= start < end <= " + a.dim(k));
+    }
+    int[] out = a.dims();
+    out[k] = (int) (to - from);
+    return Shape.of(out);
+  }
+
   /** {@code concat(a, b, ...)} along the first axis; the other axes must agree. */
   public static Shape concat(List<Shape> parts) {
     if (parts.isEmpty()) throw new ShapeException("concat of nothing");
@@ -143,6 +233,45 @@ public final class ShapeRules {
     return first.withFirst((int) total);
   }
 
+  /**
+   * {@code concat(a, b, ..., axis=k)}: every part has the same rank and the same size on every
+   * other axis; the result's axis k is the sum of theirs (a negative k counts from the end).
+   */
+  public static Shape concat(List<Shape> parts, long axis) {
+    if (parts.isEmpty()) throw new ShapeException("concat of nothing");
+    Shape first = parts.get(0);
+    if (first.isScalar()) throw new ShapeException("concat of " + parts + ": scalars cannot be concatenated");
+    int k = axis("concat", first, axis);
+    if (k == 0) return concat(parts);
+    long total = 0;
+    for (Shape p : parts) {
+      boolean fits = p.rank() == first.rank();
+      for (int i = 0; fits && i < p.rank(); i++) fits = i == k || p.dim(i) == first.dim(i);
+      if (!fits) {
+        throw new ShapeException("concat along axis " + axis + " of " + first + " and " + p
+            + ": all axes but axis " + axis + " must be equal");
+      }
+      total += p.dim(k);
+    }
+    long[] out = new long[first.rank()];
+    for (int i = 0; i < out.length; i++) out[i] = i == k ? total : first.dim(i);
+    return of("concat of " + parts, out);
+  }
+
+  /** {@code stack(a, b, ...)}: equal shapes {@code [s...]} give {@code [n, s...]}. */
+  public static Shape stack(List<Shape> parts) {
+    Shape first = parts.get(0);
+    for (Shape p : parts) {
+      if (!p.equals(first)) {
+        throw new ShapeException("stack of " + first + " and " + p + ": all shapes must be equal");
+      }
+    }
+    long[] out = new long[first.rank() + 1];
+    out[0] = parts.size();
+    for (int i = 0; i < first.rank(); i++) out[i + 1] = first.dim(i);
+    return of("stack of " + parts, out);
+  }
+
   /** {@code reshape(x, [dims])}: same number of elements. */
   public static Shape reshape(Shape a, long... dims) {
     String what = "reshape of " + a + " to " + java.util.Arrays.toString(dims);
@@ -156,6 +285,26 @@ public final class ShapeRules {
     }
     int[] out = new int[dims.length];
     for (int i = 0; i < out.length; i++) out[i] = (int) dims[i];
+    return Shape.of(out);
+  }
+
+  /**
+   * {@code permute(x, [axes])} (PyTorch): output axis i is input axis {@code axes[i]}; the axes
+   * are a permutation of the input's (a negative one counts from the end).
+   */
+  public static Shape permute(Shape a, long... axes) {
+    String what = "permute of " + a + " to " + java.util.Arrays.toString(axes);
+    if (axes.length != a.rank()) {
+      throw new ShapeException(what + ": needs one axis per axis of the input (" + a.rank() + ")");
+    }
+    boolean[] seen = new boolean[a.rank()];
+    int[] out = new int[a.rank()];
+    for (int i = 0; i < axes.length; i++) {
+      int k = axis("permute", a, axes[i]);
+      if (seen[k]) throw new ShapeException(what + ": axis " + axes[i] + " is given twice");
+      seen[k] = true;
+      out[i] = a.dim(k);
+    }
     return Shape.of(out);
   }
 

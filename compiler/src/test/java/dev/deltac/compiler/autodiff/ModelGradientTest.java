@@ -18,6 +18,11 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class ModelGradientTest {
   static Stream<Arguments> models() {
+    return Stream.concat(languageModels(), dev.deltac.compiler.testing.TensorModels.all().entrySet()
+        .stream().map(e -> Arguments.of(e.getKey(), e.getValue())));
+  }
+
+  static Stream<Arguments> languageModels() {
     return Stream.of(
         Arguments.of("xor", Models.resource("xor.nn")),
         Arguments.of("tiny rnn", Models.resource("tiny_rnn.nn")),

@@ -113,6 +113,37 @@ class OpGradientTest {
         b.scalar(1), b.scalar(2)), n.get(0), n.get(1)), op(any, 3), op(any, 3)));
     s.add(spec(Op.SUM, op(any, 2, 3)));
     s.add(custom("broadcast", Op.BROADCAST, (b, n) -> b.broadcast(n.get(0), Shape.of(2, 2)), op(any)));
+    // NumPy broadcasting: both directions of each pattern, through the elementwise ops.
+    int[][][] pairs = {{{3, 4}, {4}}, {{4}, {3, 4}}, {{3, 4}, {3, 1}}, {{3, 1}, {3, 4}},
+        {{3, 1}, {1, 4}}, {{2, 3, 4}, {3, 1}}, {{1, 3, 1}, {2, 1, 4}}, {{3, 4}, {1}},
+        {{2, 3, 4}, {2, 1, 4}}};
+    for (int[][] pr : pairs) {
+      for (Op bin : List.of(Op.ADD, Op.SUB, Op.MUL, Op.DIV, Op.MAX)) {
+        String name = bin.name().toLowerCase() + " broadcast " + Shape.of(pr[0]) + " " + Shape.of(pr[1]);
+        Op first = bin == Op.ADD || bin == Op.SUB ? Op.BROADCAST_TO : bin;
+        s.add(custom(name, first, (b, n) -> b.make(bin, SourceSpan.NONE, n.get(0), n.get(1)),
+            op(bin == Op.DIV || bin == Op.MAX ? Domain.AWAY_FROM_ZERO : any, pr[0]),
+            op(bin == Op.DIV ? Domain.POSITIVE : any, pr[1])));
+      }
+    }
+    s.add(custom("broadcast_to [3] to [2, 3]", Op.BROADCAST_TO,
+        (b, n) -> b.broadcastTo(n.get(0), Shape.of(2, 3)), op(any, 3)));
+    s.add(custom("sum_to [2, 3, 4] to [3, 1]", Op.SUM_TO,
+        (b, n) -> b.sumTo(n.get(0), Shape.of(3, 1)), op(any, 2, 3, 4)));
+    s.add(custom("sum_to [2, 3, 4] to [2, 1, 4]", Op.SUM_TO,
+        (b, n) -> b.sumTo(n.get(0), Shape.of(2, 1, 4)), op(any, 2, 3, 4)));
+    s.add(custom("where broadcast mask [4], values [3, 4] and [3, 1]", Op.WHERE,
+        (b, n) -> b.where(b.make(Op.GT, SourceSpan.NONE, b.constant(Shape.of(4), 1, -1, 1, -1),
+            b.scalar(0)), n.get(0), n.get(1)), op(any, 3, 4), op(any, 3, 1)));
+    s.add(custom("where broadcast mask [3, 1], values [4] and [3, 4]", Op.WHERE,
+        (b, n) -> b.where(b.make(Op.GT, SourceSpan.NONE, b.constant(Shape.of(3, 1), 1, -1, 1),
+            b.scalar(0)), n.get(0), n.get(1)), op(any, 4), op(any, 3, 4)));
+    // Reductions along axes (amax on distinct values, away from ties).
+    s.add(spec(Op.MAX_TO, Attr.ints(2, 1, 4), op(any, 2, 3, 4)));
+    s.add(spec(Op.MAX_TO, Attr.ints(new int[0]), op(any, 3, 4)));
+    s.add(spec(Op.MAX_TO, Attr.ints(1, 4), op(any, 3, 4)));
+    s.add(spec(Op.LOGSUMEXP_TO, Attr.ints(3, 1), op(any, 3, 4)));
+    s.add(spec(Op.LOGSUMEXP_TO, Attr.ints(2, 1, 4), op(any, 2, 3, 4)));
     s.add(spec(Op.SOFTMAX, op(any, 5)));
     s.add(spec(Op.LOG_SOFTMAX, op(any, 5)));
     s.add(spec(Op.LOGSUMEXP, op(any, 5)));
@@ -135,6 +166,9 @@ class OpGradientTest {
     s.add(custom("concat", Op.CONCAT, (b, n) -> b.make(Op.CONCAT, Attr.NONE, SourceSpan.NONE, n),
         op(any, 2), op(any, 3), op(any, 1)));
     s.add(spec(Op.RESHAPE, Attr.ints(3, 2), op(any, 2, 3)));
+    s.add(spec(Op.PERMUTE, Attr.ints(1, 0), op(any, 2, 3)));
+    s.add(spec(Op.PERMUTE, Attr.ints(2, 0, 1), op(any, 2, 3, 4)));
+    s.add(spec(Op.PERMUTE, Attr.ints(1, 2, 0), op(any, 2, 1, 4)));
     s.add(spec(Op.MSE, op(any, 4), op(any, 4)));
     s.add(spec(Op.BCE, op(Domain.UNIT, 4), op(Domain.UNIT, 4)));
     s.add(spec(Op.BCE_LOGITS, op(any, 4), op(Domain.UNIT, 4)));

@@ -24,7 +24,7 @@ class BuiltinsTest {
   @Test
   void catalogueCoversTheSpec() {
     for (String f : List.of("sigmoid", "tanh", "relu", "leaky_relu", "elu", "gelu", "softplus", "exp", "log",
-        "ln", "sqrt", "abs", "sin", "cos", "square", "max", "min", "pow", "clamp", "where", "sum", "mean",
+        "ln", "sqrt", "abs", "sin", "cos", "square", "max", "min", "pow", "clamp", "where", "sum", "mean", "amax",
         "dot", "outer", "softmax", "log_softmax", "logsumexp", "transpose", "concat", "reshape", "flatten",
         "mse", "bce", "bce_with_logits", "cross_entropy", "softmax_cross_entropy", "huber", "dense",
         "conv2d", "maxpool2d", "avgpool2d", "layer_norm", "dropout")) {
@@ -37,6 +37,8 @@ class BuiltinsTest {
     assertEquals("huber(p, y, delta=1)", Builtins.function("huber").get().toString());
     assertEquals("leaky_relu(x, alpha=0.01)", Builtins.function("leaky_relu").get().toString());
     assertEquals(3, Builtins.function("clamp").get().required());
+    assertEquals("sum(x, axis=all)", Builtins.function("sum").get().toString());
+    assertEquals("softmax(v, axis=-1)", Builtins.function("softmax").get().toString());
   }
 
   @Test

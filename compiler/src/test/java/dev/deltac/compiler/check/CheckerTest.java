@@ -156,4 +156,150 @@ class CheckerTest {
       assertTrue(all.contains(e), () -> e + " not in\n" + all);
     }
   }
+
+  @Test
+  void axesOfReductionsAndSoftmax() {
+    FrontendResult r = ok("""
+        model M {
+          input x[2, 3, 4]; target y[2, 4]
+          a = sum(x, axis=1)
+          b = amax(x, axis=-1)
+          c = softmax(x, axis=0)
+          d = logsumexp(x, axis=-2) + mean(x, 1) + log_softmax(x)[0][0] + sum(b) + sum(c)
+          output d; loss mse(d, y)
+        }""");
+    Decl model = r.program().decls().get(0);
+    assertEquals(Shape.of(2, 4), r.check().shapeOf(bind(model, "a").value()));
+    assertEquals(Shape.of(2, 3), r.check().shapeOf(bind(model, "b").value()));
+    assertEquals(Shape.of(2, 3, 4), r.check().shapeOf(bind(model, "c").value()));
+    String e = errors("""
+        model M {
+          input x[2, 3]; target y[3]
+          a = sum(x, axis=2)
+          b = softmax(x, axis=-3)
+          c = mean(x, axis=0.5)
+          d = amax(x, axis=-2)
+          output d; loss mse(d, y)
+        }""");
+    assertTrue(e.contains("t.nn:3:19: error: sum of [2, 3] along axis 2: axis out of range for rank 2"
+        + " (axes -2..1)"), e);
+    assertTrue(e.contains("t.nn:4:23: error: softmax of [2, 3] along axis -3: axis out of range"), e);
+    assertTrue(e.contains("t.nn:5:20: error: `axis` of `mean` must be an integer literal"), e);
+    assertTrue(!e.contains("t.nn:6:"), e);
+  }
+
+  @Test
+  void concatAlongAnAxisStackAndPermute() {
+    FrontendResult r = ok("""
+        model M {
+          input x[2, 3]; target y[3, 4]
+          a = concat(x, x, axis=1)
+          b = stack(x, x, x)
+          c = permute(b, [2, 0, -2])
+          d = concat(permute(x, [1, 0]), permute(x, [1, 0]), axis=-1)
+          output d; loss mse(d, y)
+        }""");
+    Decl model = r.program().decls().get(0);
+    assertEquals(Shape.of(2, 6), r.check().shapeOf(bind(model, "a").value()));
+    assertEquals(Shape.of(3, 2, 3), r.check().shapeOf(bind(model, "b").value()));
+    assertEquals(Shape.of(3, 3, 2), r.check().shapeOf(bind(model, "c").value()));
+    String e = errors("""
+        model M {
+          input x[2, 3]; target y[3]
+          a = concat(x, permute(x, [1, 0]), axis=1)
+          b = stack(x, permute(x, [1, 0]))
+          c = permute(x, [0, 0])
+          d = concat(x, x, axis=2)
+          g = permute(x, [1])
+          output x; loss mse(x, y)
+        }""");
+    assertTrue(e.contains("t.nn:3:42: error: concat along axis 1 of [2, 3] and [3, 2]: all axes but axis 1"
+        + " must be equal"), e);
+    assertTrue(e.contains("t.nn:4:7: error: stack of [2, 3] and [3, 2]: all shapes must be equal"), e);
+    assertTrue(e.contains("t.nn:5:7: error: permute of [2, 3] to [0, 0]: axis 0 is given twice"), e);
+    assertTrue(e.contains("t.nn:6:25: error: concat of [2, 3] along axis 2: axis out of range"), e);
+    assertTrue(e.contains("t.nn:7:7: error: permute of [2, 3] to [1]: needs one axis per axis"), e);
+  }
+
+  @Test
+  void causalMaskIsAMaskForWhere() {
+    FrontendResult r = ok("""
+        model M {
+          input s[3, 3]; target y[3, 3]
+          a = where(causal_mask(3), s, -1e9)
+          output a; loss mse(a, y)
+        }""");
+    assertEquals(Shape.of(3, 3), r.check().shapeOf(bind(r.program().decls().get(0), "a").value()));
+    String e = errors("""
+        model M {
+          input s[3, 3]; target y[3, 3]
+          m = causal_mask(3)
+          a = where(causal_mask(4), s, 0)
+          b = where(causal_mask(0), s, 0)
+          output s; loss mse(s, y)
+        }""");
+    assertTrue(e.contains("t.nn:3:7: error: `causal_mask(T)` makes a mask, usable only as the"
+        + " condition of `where`"), e);
+    assertTrue(e.contains("t.nn:4:7: error: where with mask [4, 4] and values [3, 3], []"), e);
+    assertTrue(e.contains("t.nn:5:25: error: `size` of `causal_mask` must be a positive integer literal"), e);
+  }
+
+  @Test
+  void multiAxisIndexingAndSlicing() {
+    FrontendResult r = ok("""
+        model M {
+          input x[3, 4, 5]; target y[4, 2]
+          a = x[:, 1]
+          b = x[1, :, 2:4]
+          c = x[0:2, 1:3, 4]
+          d = x[:, :, 0]
+          output a; loss mse(b, y)
+        }""");
+    Decl model = r.program().decls().get(0);
+    assertEquals(Shape.of(3, 5), r.check().shapeOf(bind(model, "a").value()));
+    assertEquals(Shape.of(4, 2), r.check().shapeOf(bind(model, "b").value()));
+    assertEquals(Shape.of(2, 2), r.check().shapeOf(bind(model, "c").value()));
+    assertEquals(Shape.of(3, 4), r.check().shapeOf(bind(model, "d").value()));
+    assertEquals("x[:, 1]", dev.deltac.compiler.ast.AstPrinter.print(bind(model, "a").value()));
+    String e = errors("""
+        model M {
+          input x[3, 4]; target y[3]
+          a = x[:, 4]
+          b = x[0, 1, 2]
+          c = x[:, 2:9]
+          d = x[:, 0.5]
+          output a; loss mse(a, y)
+        }""");
+    assertTrue(e.contains("t.nn:3:12: error: index [4] on axis 1 of [3, 4]: out of range 0..3"), e);
+    assertTrue(e.contains("t.nn:4:7: error: subscript with 3 entries on [3, 4]: at most one entry per"
+        + " axis (2)"), e);
+    assertTrue(e.contains("t.nn:5:12: error: slice [2:9] on axis 1 of [3, 4]: needs 0 <= start < end <= 4"), e);
+    assertTrue(e.contains("t.nn:6:12: error: an index must be an integer literal or a loop variable"), e);
+  }
+
+  @Test
+  void numpyBroadcastingAcceptsStretchableShapesAndNamesBothShapesOtherwise() {
+    FrontendResult r = ok("""
+        model M {
+          input x[4, 3]; target y[2, 4, 3]
+          param b[3]; param s[4, 1]; param u[2, 1, 3]
+          z = x * s + b - u
+          w = where(x > b, z, s)
+          output z; loss mse(w, y)
+        }""");
+    Decl model = r.program().decls().get(0);
+    assertEquals(Shape.of(2, 4, 3), r.check().shapeOf(bind(model, "z").value()));
+    assertEquals(Shape.of(2, 4, 3), r.check().shapeOf(bind(model, "w").value()));
+    String e = errors("""
+        model M {
+          input x[4, 3]; target y[4, 3]
+          param b[4]
+          z = x + b
+          w = where(x > 0, x, b)
+          output z; loss mse(z, y)
+        }""");
+    assertTrue(e.contains("t.nn:4:9: error: elementwise `+` of [4, 3] and [4]: axis 1 of the result"
+        + " has sizes 3 and 4"), e);
+    assertTrue(e.contains("where with mask [4, 3] and values [4, 3], [4]"), e);
+  }
 }

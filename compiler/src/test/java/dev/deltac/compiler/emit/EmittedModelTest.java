@@ -36,6 +36,26 @@ class EmittedModelTest {
         p == Precision.FLOAT64 ? 1e-12 : 1e-4);
   }
 
+  static Stream<Arguments> tensorModels() {
+    return dev.deltac.compiler.testing.TensorModels.all().entrySet().stream()
+        .flatMap(e -> Stream.of(Arguments.of(e.getKey(), e.getValue(), Precision.FLOAT64),
+            Arguments.of(e.getKey(), e.getValue(), Precision.FLOAT32)));
+  }
+
+  /** Models of the second edition's tensor features, from their source, per sample and batched. */
+  @ParameterizedTest(name = "{0} {2}")
+  @MethodSource("tensorModels")
+  void tensorModelsMatchInterpreter(String name, String source, Precision p) {
+    Graph g = dev.deltac.compiler.testing.Models.lower(source);
+    Random rnd = new Random(name.hashCode());
+    int batch = 3;
+    Model m = Harness.compile(g, g.name() + (p == Precision.FLOAT64 ? "D" : "F"), p, 4);
+    double[] xs = Harness.random(batch * m.info().inputSize(), rnd, -1, 1);
+    double[] ts = Harness.random(batch * m.info().targetSize(), rnd, 0.05, 0.95);
+    Harness.check(g, m, Harness.randomParams(g, rnd, 0.5), xs, ts, batch,
+        p == Precision.FLOAT64 ? 1e-12 : 1e-4);
+  }
+
   /** WideConv takes the batched pass, with both kinds of batched bias-gradient sums. */
   @Test
   void wideConvSumsBiasGradientsOverTheBatch() {

@@ -144,6 +144,27 @@ class SourceGeneratorTest {
   }
 
   @Test
+  void eachModelIsSummarizedWithItsParamsAndFlops() throws IOException {
+    Path f = write("xor.nn", XOR);
+    GenerateResult r = SourceGenerator.generate(request(f));
+    // forward: W1 @ x 16, + b1 4, sigmoid 4, W2 @ h 8, + b2 1, and the output's sigmoid and the
+    // loss; the training step adds the gradients
+    assertEquals(List.of("model Xor: 17 params (W1 [4, 2] 8, b1 [4] 4, W2 [1, 4] 4, b2 [1] 1);"
+        + " per sample 37 FLOPs forward, 79 per training step"), r.files().get(0).summaries());
+  }
+
+  @Test
+  void warningsComeWithTheGeneratedFile() throws IOException {
+    Path f = write("w.nn", XOR.replace("param b2[1]", "param b2[1]\n  param unused[3]"));
+    GenerateResult r = SourceGenerator.generate(request(f));
+    assertTrue(r.isOk(), r.toString());
+    List<String> w = r.files().get(0).warnings();
+    assertEquals(1, w.size(), w.toString());
+    assertTrue(w.get(0).startsWith(f + ":8:3: warning: param `unused` does not affect the loss"), w.get(0));
+    assertTrue(w.get(0).endsWith("^"), w.get(0));
+  }
+
+  @Test
   void badFileGivesEveryDiagnosticWithPosition() throws IOException {
     Path bad = write("bad.nn", XOR.replace("sigmoid(W2 @ h", "sigmoid(W2 @ hiden"));
     GenerateResult r = SourceGenerator.generate(request(bad));

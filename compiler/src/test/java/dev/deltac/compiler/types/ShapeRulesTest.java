@@ -22,7 +22,12 @@ class ShapeRulesTest {
     assertEquals(s(2, 3), ShapeRules.broadcast("+", Shape.SCALAR, s(2, 3)));
     assertEquals(s(4), ShapeRules.broadcast("+", s(4), Shape.SCALAR));
     assertEquals(s(4), ShapeRules.broadcast("+", s(4), s(4)));
-    fails("elementwise `*` of [4] and [1]: shapes must be equal", () -> ShapeRules.broadcast("elementwise `*`", s(4), s(1)));
+    assertEquals(s(4), ShapeRules.broadcast("elementwise `*`", s(4), s(1)));
+    assertEquals(s(3, 4), ShapeRules.broadcast("+", s(3, 4), s(4)));
+    assertEquals(s(3, 4), ShapeRules.broadcast("+", s(3, 1), s(1, 4)));
+    assertEquals(s(2, 3, 4), ShapeRules.broadcast("+", s(3, 1), s(2, 1, 4)));
+    fails("elementwise `*` of [4] and [3]: axis 0 of the result has sizes 4 and 3", () -> ShapeRules.broadcast("elementwise `*`", s(4), s(3)));
+    fails("`+` of [2, 3] and [2]: axis 1 of the result has sizes 3 and 2", () -> ShapeRules.broadcast("`+`", s(2, 3), s(2)));
   }
 
   @Test
