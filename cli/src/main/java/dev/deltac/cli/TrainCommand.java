@@ -91,7 +91,7 @@ public final class TrainCommand implements Callable<Integer> {
     if (c == null) return 1;
     try {
       CompiledModel m = c.model(name);
-      TrainingRun.Settings s = TrainingRun.Settings.from(m.train())
+      TrainingRun.Settings s = TrainingRun.Settings.of(m.trainingDefaults())
           .override(epochs, batch, optimizer, lr, seed, threads, clipNorm, clipValue, patience, valSplit);
       Path dataPath = data != null ? data : DataSource.defaultFor(file);
       Path outDir = out != null ? out : Path.of("runs", m.name());

@@ -44,14 +44,17 @@ public final class Compilation {
     return sb.toString();
   }
 
+  /** The file name it was compiled as: the path given to {@link Deltac#compile(java.nio.file.Path)}, or the name given with the source text. */
   public String file() {
     return file;
   }
 
+  /** Every {@code model} of the file, in source order. */
   public List<CompiledModel> models() {
     return models;
   }
 
+  /** Every {@code function} of the file, in source order. */
   public List<CompiledFunction> functions() {
     return functions;
   }

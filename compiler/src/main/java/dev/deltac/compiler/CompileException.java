@@ -11,11 +11,13 @@ public final class CompileException extends Exception {
 
   private final transient Diagnostics diagnostics;
 
+  /** The errors of a file, every one in the message as {@code FILE:LINE:COL: error: ...}. */
   public CompileException(Diagnostics diagnostics) {
     super(diagnostics.format());
     this.diagnostics = diagnostics;
   }
 
+  /** A failure that is not about a position in the file (a missing model, an unreadable file). */
   public CompileException(String message) {
     super(message);
     this.diagnostics = null;

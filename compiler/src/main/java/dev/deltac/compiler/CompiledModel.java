@@ -12,6 +12,7 @@ import dev.deltac.compiler.opt.Optimizer;
 import dev.deltac.runtime.DoubleModel;
 import dev.deltac.runtime.FloatModel;
 import dev.deltac.runtime.Precision;
+import dev.deltac.runtime.train.TrainingDefaults;
 import java.nio.file.Path;
 
 /**
@@ -32,6 +33,7 @@ public final class CompiledModel {
     this.train = train;
   }
 
+  /** The model's name, as declared ({@code model Xor}). */
   public String name() {
     return lowered.name();
   }
@@ -46,9 +48,26 @@ public final class CompiledModel {
     return lowered;
   }
 
-  /** The {@code train} block's settings; fields are null when not given. */
+  /** The {@code train} block's settings as the compiler checked them; fields are null when not given. */
   public TrainSpec train() {
     return train;
+  }
+
+  /**
+   * The {@code train} block's settings with {@code deltac train}'s defaults for those it leaves
+   * out (all of them without a block): what the command line trains with when no flag is given.
+   * {@link TrainingDefaults#builder} turns them into a {@link dev.deltac.runtime.train.Trainer};
+   * the {@code with...} methods override them.
+   */
+  public TrainingDefaults trainingDefaults() {
+    return trainingDefaults(train);
+  }
+
+  /** {@code spec}'s settings with the defaults filled in; {@code spec} may be null. */
+  public static TrainingDefaults trainingDefaults(TrainSpec spec) {
+    if (spec == null) return TrainingDefaults.standard();
+    return TrainingDefaults.of(spec.optimizer(), spec.optimizerArgs(), spec.batch(), spec.epochs(),
+        spec.clipNorm(), spec.clipValue(), spec.seed(), spec.schedule(), spec.scheduleArgs());
   }
 
   /** Outputs and loss, with fused losses: what {@code predict} and {@code loss} run. */

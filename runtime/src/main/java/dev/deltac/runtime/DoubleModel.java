@@ -17,6 +17,7 @@ public interface DoubleModel extends Model {
   /** Mean loss of the batch, forward only. */
   double loss(double[] xs, int xOff, double[] ts, int tOff, int batch);
 
+  /** Mean loss of the first {@code batch} samples of {@code xs} and {@code ts}, forward only. */
   default double loss(double[] xs, double[] ts, int batch) {
     return loss(xs, 0, ts, 0, batch);
   }
@@ -29,6 +30,10 @@ public interface DoubleModel extends Model {
   double lossAndGradient(double[] xs, int xOff, double[] ts, int tOff, int batch,
       boolean inputGradients);
 
+  /**
+   * Mean loss of the first {@code batch} samples of {@code xs} and {@code ts}; overwrites
+   * {@link #grads()} with its gradient (not the input gradients).
+   */
   default double lossAndGradient(double[] xs, double[] ts, int batch) {
     return lossAndGradient(xs, 0, ts, 0, batch, false);
   }

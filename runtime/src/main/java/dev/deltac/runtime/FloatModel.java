@@ -17,6 +17,7 @@ public interface FloatModel extends Model {
   /** Mean loss of the batch, forward only. */
   float loss(float[] xs, int xOff, float[] ts, int tOff, int batch);
 
+  /** Mean loss of the first {@code batch} samples of {@code xs} and {@code ts}, forward only. */
   default float loss(float[] xs, float[] ts, int batch) {
     return loss(xs, 0, ts, 0, batch);
   }
@@ -29,6 +30,10 @@ public interface FloatModel extends Model {
   float lossAndGradient(float[] xs, int xOff, float[] ts, int tOff, int batch,
       boolean inputGradients);
 
+  /**
+   * Mean loss of the first {@code batch} samples of {@code xs} and {@code ts}; overwrites
+   * {@link #grads()} with its gradient (not the input gradients).
+   */
   default float lossAndGradient(float[] xs, float[] ts, int batch) {
     return lossAndGradient(xs, 0, ts, 0, batch, false);
   }

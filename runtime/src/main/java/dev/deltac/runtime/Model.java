@@ -9,6 +9,7 @@ package dev.deltac.runtime;
  * thread-safe; use {@link #replica()} to get one model per thread that shares the parameters.
  */
 public interface Model {
+  /** Names, shapes and offsets of the inputs, targets, outputs and parameters. */
   ModelInfo info();
 
   /** The largest batch the buffers were allocated for. */

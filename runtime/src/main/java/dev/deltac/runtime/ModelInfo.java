@@ -21,6 +21,7 @@ public final class ModelInfo {
   private final int outputSize;
   private final int paramCount;
 
+  /** Generated classes make their own; user code reads them with {@link Model#info()}. */
   public ModelInfo(String name, Precision precision, List<TensorInfo> inputs,
       List<TensorInfo> targets, List<TensorInfo> outputs, List<TensorInfo> params) {
     this.name = Objects.requireNonNull(name, "name == null");
@@ -35,26 +36,35 @@ public final class ModelInfo {
     this.paramCount = total(this.params);
   }
 
+  /** The model's name, as declared ({@code model Xor}): also the float32 class's name. */
   public String name() {
     return name;
   }
 
+  /** float32 ({@link FloatModel}) or float64 ({@link DoubleModel}). */
   public Precision precision() {
     return precision;
   }
 
+  /**
+   * The {@code input} declarations in order; each one's {@link TensorInfo#offset()} is its
+   * place in one sample's packed inputs, its elements row-major.
+   */
   public List<TensorInfo> inputs() {
     return inputs;
   }
 
+  /** The {@code target} declarations in order, packed like {@link #inputs()}. */
   public List<TensorInfo> targets() {
     return targets;
   }
 
+  /** The {@code output} declarations in order, packed like {@link #inputs()}: what {@code predict} writes. */
   public List<TensorInfo> outputs() {
     return outputs;
   }
 
+  /** The trainable parameters, layer parameters included ({@code h.W}), with their blocks. */
   public List<TensorInfo> params() {
     return params;
   }

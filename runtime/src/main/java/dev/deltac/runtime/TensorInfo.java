@@ -30,6 +30,7 @@ public final class TensorInfo {
   /** -1 for float values; else the exclusive bound of integer values (0: any integer). */
   private int indexBound = -1;
 
+  /** Generated classes make these; see {@link #packed} for inputs, targets and outputs. */
   public TensorInfo(String name, int[] shape, int offset, int firstBlock, int blockCount,
       String init, double[] initArgs) {
     this.name = Objects.requireNonNull(name, "name == null");
@@ -70,14 +71,17 @@ public final class TensorInfo {
     return indexBound;
   }
 
+  /** The {@code .nn} name ({@code W1}, {@code h.W}). */
   public String name() {
     return name;
   }
 
+  /** The dimensions, a copy ({@code []} for a scalar). */
   public int[] shape() {
     return shape.clone();
   }
 
+  /** The number of dimensions (0 for a scalar). */
   public int rank() {
     return shape.length;
   }
@@ -89,14 +93,20 @@ public final class TensorInfo {
     return n;
   }
 
+  /**
+   * For an input, target or output: its first element in one sample's packed vector. For a
+   * param: its first element in the flat list of all parameters (as in checkpoints).
+   */
   public int offset() {
     return offset;
   }
 
+  /** For a param: the index of its first block in {@code params()}; -1 otherwise. */
   public int firstBlock() {
     return firstBlock;
   }
 
+  /** For a param: how many blocks of {@code params()} hold it; 0 otherwise. */
   public int blockCount() {
     return blockCount;
   }
@@ -121,10 +131,12 @@ public final class TensorInfo {
     return shape.length == 0 ? 1 : shape[0];
   }
 
+  /** For a param: its declared initializer's name; null otherwise. */
   public String init() {
     return init;
   }
 
+  /** The initializer's arguments, a copy. */
   public double[] initArgs() {
     return initArgs.clone();
   }

@@ -17,10 +17,10 @@ import java.nio.file.Path;
  * ({@code train-images-idx3-ubyte[.gz]}, {@code train-labels-idx1-ubyte[.gz]}, and optionally
  * {@code t10k-*} as the held-out set).
  *
- * <p>CSV columns are matched to the model by count: with as many columns as the packed inputs
- * plus targets, the first ones are the inputs and the rest the targets; with one column more
- * than the inputs and a multi-element target, the last column holds class labels
- * {@code 0..n-1}, one-hot encoded.
+ * <p>CSV columns are matched to the model by count, by {@link CsvLoader#forModel} (the same
+ * split as in Java): with as many columns as the packed inputs plus targets, the first ones are
+ * the inputs and the rest the targets; with one column more than the inputs and a
+ * multi-element target, the last column holds class labels {@code 0..n-1}, one-hot encoded.
  */
 public final class DataSource {
   /** The training set, and the held-out set when the data has one (else null). */

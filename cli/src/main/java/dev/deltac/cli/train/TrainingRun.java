@@ -32,20 +32,20 @@ public final class TrainingRun {
 
     /** The train block's settings; {@code t} is null for a model without a train block. */
     public static Settings from(TrainSpec t) {
-      if (t == null) t = new TrainSpec(null, null, null, null, null, null, null, null, null);
-      return new Settings(
-          t.epochs() != null ? t.epochs() : 10,
-          t.batch() != null ? t.batch() : 32,
-          t.optimizer() != null ? t.optimizer() : "adam",
-          t.optimizerArgs() != null ? t.optimizerArgs() : Map.of(),
-          t.optimizerArgs() != null && t.optimizerArgs().get("lr") instanceof Double d ? d : 1e-3,
-          t.seed() != null ? t.seed() : 0,
-          Runtime.getRuntime().availableProcessors(),
-          t.clipNorm() != null ? t.clipNorm() : 0,
-          t.clipValue() != null ? t.clipValue() : 0,
-          0, null,
-          t.schedule() != null ? t.schedule() : "constant",
-          t.scheduleArgs() != null ? t.scheduleArgs() : Map.of());
+      return of(CompiledModel.trainingDefaults(t));
+    }
+
+    /** The runtime's training defaults (a train block's, with defaults filled in), on all cores. */
+    public static Settings of(dev.deltac.runtime.train.TrainingDefaults d) {
+      return new Settings(d.epochs(), d.batchSize(), d.optimizer(), d.optimizerArgs(),
+          d.learningRate(), d.seed(), Runtime.getRuntime().availableProcessors(), d.clipNorm(),
+          d.clipValue(), 0, null, d.schedule(), d.scheduleArgs());
+    }
+
+    /** These settings as the runtime's training defaults, which make the optimizer and schedule. */
+    public dev.deltac.runtime.train.TrainingDefaults defaults() {
+      return new dev.deltac.runtime.train.TrainingDefaults(optimizer, optimizerArgs, lr, schedule,
+          scheduleArgs, batch, epochs, seed, clipNorm, clipValue);
     }
 
     /** Applies the non-null flags; a different optimizer drops the block's optimizer arguments. */
@@ -82,43 +82,11 @@ public final class TrainingRun {
     }
 
     Optimizer newOptimizer() {
-      switch (optimizer) {
-        case "sgd":
-          return Optimizer.sgd(lr, num("momentum", 0), Boolean.TRUE.equals(optimizerArgs.get("nesterov")));
-        case "adamw":
-          return Optimizer.adamw(lr, num("beta1", 0.9), num("beta2", 0.999), num("eps", 1e-8),
-              num("weight_decay", 0.01));
-        default:
-          return Optimizer.adam(lr, num("beta1", 0.9), num("beta2", 0.999), num("eps", 1e-8));
-      }
+      return defaults().newOptimizer();
     }
 
     LrSchedule newSchedule(long stepsPerEpoch) {
-      double warm = scheduleArgs.get("warmup") instanceof Double d ? d : 0;
-      LrSchedule s;
-      switch (schedule) {
-        case "step":
-          s = LrSchedule.step(lr, (long) sched("every", 1) * stepsPerEpoch, sched("gamma", 0.1));
-          break;
-        case "exponential":
-          s = LrSchedule.step(lr, stepsPerEpoch, sched("gamma", 1));
-          break;
-        case "cosine":
-          s = LrSchedule.cosine(lr, (long) epochs * stepsPerEpoch, sched("min_lr", 0));
-          break;
-        default:
-          s = LrSchedule.constant(lr);
-      }
-      return warm > 0 ? LrSchedule.warmup((long) warm, s) : s;
-    }
-
-    private double num(String key, double dflt) {
-      return optimizerArgs.get(key) instanceof Double d ? d : dflt;
-    }
-
-    private double sched(String key, double dflt) {
-      Object v = scheduleArgs.get(key);
-      return v instanceof Double d ? d : v instanceof Integer i ? i : v instanceof Long l ? l : dflt;
+      return defaults().newSchedule(stepsPerEpoch);
     }
   }
 

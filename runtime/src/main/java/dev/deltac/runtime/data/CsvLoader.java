@@ -1,6 +1,7 @@
 package dev.deltac.runtime.data;
 
 import dev.deltac.runtime.Checks;
+import dev.deltac.runtime.ModelInfo;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.Reader;
@@ -13,7 +14,14 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * Reads a {@link Dataset} from CSV.
+ * Reads a {@link Dataset} from CSV. {@link #forModel(ModelInfo)} reads the files of
+ * {@code deltac train} and {@code deltac predict} exactly as they do; {@code new CsvLoader()}
+ * lets you choose the columns.
+ *
+ * <pre>{@code
+ * Dataset train = CsvLoader.forModel(model.info()).read(Path.of("iris.csv"));
+ * Dataset named = new CsvLoader().inputs("x0", "x1").targets("y").read(Path.of("xor.csv"));
+ * }</pre>
  *
  * <ul>
  *   <li>Header: detected when some field of the first row is not a value (a number or a
@@ -36,6 +44,44 @@ public final class CsvLoader {
   private List<Object> targetColumns;
   private int oneHot;
   private List<String> classNames;
+  private ModelInfo model;
+  private boolean inputsOnly;
+
+  /** A loader whose columns are chosen by hand (by default the last column is the target). */
+  public CsvLoader() {}
+
+  /**
+   * A loader that splits the columns by {@code info}'s sizes, as the command line does, with
+   * {@code in} = {@link ModelInfo#inputSize()} and {@code out} = {@link ModelInfo#targetSize()}:
+   * <ul>
+   *   <li>{@code in + out} columns: the first {@code in} are the inputs, in the order of the
+   *       model's {@code input} declarations, each tensor row-major; the last {@code out} are the
+   *       targets, likewise;
+   *   <li>{@code in + 1} columns when {@code out > 1}: the last column holds class labels, the
+   *       integers {@code 0..out-1} (or the names given to {@link #classes(String...)}), one-hot
+   *       encoded into {@code out} targets;
+   *   <li>with {@link #allowInputsOnly(boolean)}, {@code in} columns: inputs only, a dataset with
+   *       no targets, for prediction.
+   * </ul>
+   * Any other column count fails with a {@link DataFormatException} that gives the counts the
+   * model expects. Columns chosen explicitly ({@link #inputColumns}, {@link #targets}, ...)
+   * replace this split; the result must still have the model's sizes.
+   */
+  public static CsvLoader forModel(ModelInfo info) {
+    CsvLoader l = new CsvLoader();
+    l.model = Checks.checkNotNull(info, "info");
+    return l;
+  }
+
+  /**
+   * With {@link #forModel}: whether a file with exactly as many columns as the model's inputs
+   * reads as inputs with no targets (target size 0), as {@code deltac predict} allows. Default
+   * false.
+   */
+  public CsvLoader allowInputsOnly(boolean on) {
+    this.inputsOnly = on;
+    return this;
+  }
 
   /** Forces the first row to be (or not be) a header, instead of detecting it. */
   public CsvLoader header(boolean present) {
@@ -43,6 +89,7 @@ public final class CsvLoader {
     return this;
   }
 
+  /** The field separator (default {@code ','}). */
   public CsvLoader delimiter(char c) {
     this.delimiter = c;
     return this;
@@ -107,6 +154,7 @@ public final class CsvLoader {
     return l;
   }
 
+  /** Reads a UTF-8 CSV file; messages name it by {@code path}. */
   public Dataset read(Path path) throws IOException {
     try (BufferedReader r = Files.newBufferedReader(path, StandardCharsets.UTF_8)) {
       return read(path.toString(), r);
@@ -142,6 +190,58 @@ public final class CsvLoader {
     String[] names = hasHeader ? rows.get(0) : null;
     int first = hasHeader ? 1 : 0;
     if (rows.size() == first) throw new DataFormatException(file + ": no data rows");
+    int width = rows.get(0).length;
+    if (model != null && inputColumns == null && targetColumns == null) {
+      return splitForModel(file, width).readRows(file, rows, lines, names, first);
+    }
+    Dataset d = readRows(file, rows, lines, names, first);
+    if (model != null && (d.inputSize() != model.inputSize()
+        || d.targetSize() != model.targetSize() && !(inputsOnly && d.targetSize() == 0))) {
+      throw new DataFormatException(file + ": the chosen columns give " + d.inputSize()
+          + " inputs and " + d.targetSize() + " targets per row, but model " + model.name()
+          + " takes " + model.inputSize() + " and " + model.targetSize());
+    }
+    return d;
+  }
+
+  /** A copy of this loader with the columns of a {@code width}-column file split for the model. */
+  private CsvLoader splitForModel(String file, int width) throws DataFormatException {
+    int in = model.inputSize();
+    int out = model.targetSize();
+    CsvLoader l = new CsvLoader();
+    l.header = header;
+    l.delimiter = delimiter;
+    l.classNames = classNames;
+    l.inputColumns = boxed(range(0, in));
+    if (inputsOnly && width == in) {
+      l.targetColumns = List.of();
+    } else if (width == in + out) {
+      l.targetColumns = boxed(range(in, in + out));
+    } else if (width == in + 1 && out > 1) {
+      l.targetColumns = List.of(in);
+      if (classNames != null && classNames.size() != out) {
+        throw new DataFormatException(file + ": " + classNames.size() + " class names, but model "
+            + model.name() + " has " + out + " targets");
+      }
+      l.oneHot = out;
+    } else {
+      throw new DataFormatException(file + ":1: " + width + " columns, but model " + model.name()
+          + " takes " + in + " input" + (in == 1 ? "" : "s") + " and " + out + " target"
+          + (out == 1 ? "" : "s") + " per sample: expected " + (in + out) + " columns"
+          + (out > 1 ? " (or " + (in + 1) + ", the last holding class labels)" : "")
+          + (inputsOnly ? " (or " + in + ", inputs only)" : ""));
+    }
+    return l;
+  }
+
+  private static int[] range(int from, int to) {
+    int[] r = new int[to - from];
+    for (int i = 0; i < r.length; i++) r[i] = from + i;
+    return r;
+  }
+
+  private Dataset readRows(String file, List<String[]> rows, List<Integer> lines, String[] names,
+      int first) throws DataFormatException {
     int width = rows.get(0).length;
     int[] targets = resolveTargets(file, names, width);
     int[] inputs = resolveInputs(file, names, width, targets);

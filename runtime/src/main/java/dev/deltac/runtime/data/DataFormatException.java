@@ -9,10 +9,12 @@ import java.io.IOException;
 public class DataFormatException extends IOException {
   private static final long serialVersionUID = 1L;
 
+  /** A message that starts with {@code FILE:LINE[:COL]:}. */
   public DataFormatException(String message) {
     super(message);
   }
 
+  /** A message that starts with {@code FILE:LINE[:COL]:}, and its cause. */
   public DataFormatException(String message, Throwable cause) {
     super(message, cause);
   }

@@ -15,6 +15,10 @@ public final class Dataset {
   private final int inputSize;
   private final int targetSize;
 
+  /**
+   * {@code count} samples whose inputs ({@code inputSize} floats each) and targets
+   * ({@code targetSize} each) are packed back to back; the arrays are used, not copied.
+   */
   public Dataset(float[] inputs, float[] targets, int count, int inputSize, int targetSize) {
     Checks.checkArgument(count >= 0 && inputSize >= 0 && targetSize >= 0,
         "negative count or size: %s, %s, %s", count, inputSize, targetSize);
@@ -49,14 +53,17 @@ public final class Dataset {
     return new Dataset(x, t, n, in, out);
   }
 
+  /** The number of samples. */
   public int count() {
     return count;
   }
 
+  /** Input floats per sample (the model's {@code info().inputSize()}). */
   public int inputSize() {
     return inputSize;
   }
 
+  /** Target floats per sample (the model's {@code info().targetSize()}; 0 for inputs only). */
   public int targetSize() {
     return targetSize;
   }

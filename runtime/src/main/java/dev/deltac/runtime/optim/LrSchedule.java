@@ -9,8 +9,10 @@ import dev.deltac.runtime.Checks;
  */
 @FunctionalInterface
 public interface LrSchedule {
+  /** The learning rate of optimizer step {@code step} (0 for the first). */
   double at(long step);
 
+  /** {@code lr} at every step. */
   static LrSchedule constant(double lr) {
     return step -> lr;
   }

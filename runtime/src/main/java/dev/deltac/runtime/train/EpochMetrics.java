@@ -19,6 +19,7 @@ public record EpochMetrics(int epoch, double trainLoss, double trainAccuracy,
     double validationLoss, double validationAccuracy, double learningRate, long steps,
     double seconds, double samplesPerSecond) {
 
+  /** Whether a validation set was evaluated (the validation fields are numbers). */
   public boolean hasValidation() {
     return !Double.isNaN(validationLoss);
   }

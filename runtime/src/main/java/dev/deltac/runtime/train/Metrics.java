@@ -105,6 +105,32 @@ public final class Metrics {
     return (double) right / ((long) data.count() * positions);
   }
 
+  /**
+   * The confusion matrix, {@code m[t][p]} samples of true class {@code t} predicted as class
+   * {@code p}, with the rule of {@link #accuracy}: for one-hot targets of k classes a k x k
+   * matrix, for binary targets 2 x 2; null when {@link #hasAccuracy} is false. Its diagonal
+   * over the sample count is the accuracy.
+   */
+  public static int[][] confusion(FloatModel model, Dataset data) {
+    TensorInfo out = accuracyOutput(model.info());
+    boolean oneHot = data.targetsAreOneHot();
+    if (out == null || !(oneHot || data.targetsAreBinary())) return null;
+    int k = oneHot ? out.size() : 2;
+    int[][] m = new int[k][k];
+    float[] buf = new float[model.info().outputSize()];
+    int in = data.inputSize();
+    int tg = data.targetSize();
+    for (int i = 0; i < data.count(); i++) {
+      model.predict(data.inputs(), i * in, buf, 0);
+      if (oneHot) {
+        m[argmax(data.targets(), i * tg, out.size())][argmax(buf, out.offset(), out.size())]++;
+      } else {
+        m[data.targets()[i] == 1f ? 1 : 0][buf[out.offset()] >= 0.5f ? 1 : 0]++;
+      }
+    }
+    return m;
+  }
+
   static int argmax(float[] a, int off, int n) {
     int best = 0;
     for (int j = 1; j < n; j++) {

@@ -477,6 +477,7 @@ public final class Trainer implements AutoCloseable {
       this.model = Checks.checkNotNull(model, "model");
     }
 
+    /** The optimizer, required: {@code Optimizer.sgd(0.5)}, {@code Optimizer.adam(1e-3)}, ... */
     public Builder optimizer(Optimizer optimizer) {
       this.optimizer = optimizer;
       return this;
@@ -488,12 +489,14 @@ public final class Trainer implements AutoCloseable {
       return this;
     }
 
+    /** Samples per optimizer step (default 32); the last batch of an epoch may be smaller. */
     public Builder batchSize(int n) {
       Checks.checkArgument(n > 0, "batch size must be > 0: %s", n);
       this.batchSize = n;
       return this;
     }
 
+    /** Passes over the training set (default 10). */
     public Builder epochs(int n) {
       Checks.checkArgument(n >= 0, "epochs must be >= 0: %s", n);
       this.epochs = n;
@@ -569,6 +572,7 @@ public final class Trainer implements AutoCloseable {
       return this;
     }
 
+    /** Adds a listener, called at the start and end of training, epochs and batches. */
     public Builder listener(TrainingListener l) {
       listeners.add(Checks.checkNotNull(l, "listener"));
       return this;

@@ -9,11 +9,13 @@ public class TrainingException extends RuntimeException {
   private static final long serialVersionUID = 1L;
   private final long step;
 
+  /** A failure at optimizer step {@code step} (1-based; 0 outside a step). */
   public TrainingException(long step, String message) {
     super("step " + step + ": " + message);
     this.step = step;
   }
 
+  /** A failure at optimizer step {@code step}, and its cause. */
   public TrainingException(long step, String message, Throwable cause) {
     super("step " + step + ": " + message, cause);
     this.step = step;

@@ -1,0 +1,49 @@
+package dev.deltac.runtime.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import dev.deltac.runtime.data.Dataset;
+import dev.deltac.runtime.optim.Optimizer;
+import dev.deltac.runtime.testing.SoftmaxRegression;
+import org.junit.jupiter.api.Test;
+
+class MetricsConfusionTest {
+  @Test
+  void rowsAreTrueClassesAndTheDiagonalIsTheAccuracy() {
+    SoftmaxRegression m = TrainerTest.model();
+    Dataset data = TrainerTest.blobs(300, 3, 0);
+    try (Trainer t = Trainer.builder(m).optimizer(Optimizer.sgd(0.2)).batchSize(30).epochs(2)
+        .threads(1).build()) {
+      t.fit(data);
+    }
+    int[][] c = Metrics.confusion(m, data);
+    assertEquals(TrainerTest.K, c.length);
+    int right = 0;
+    int total = 0;
+    int[] perClass = new int[TrainerTest.K];
+    for (int i = 0; i < data.count(); i++) {
+      for (int k = 0; k < TrainerTest.K; k++) {
+        if (data.targets()[i * TrainerTest.K + k] == 1f) perClass[k]++;
+      }
+    }
+    for (int t = 0; t < c.length; t++) {
+      int row = 0;
+      for (int p = 0; p < c.length; p++) {
+        row += c[t][p];
+        total += c[t][p];
+      }
+      assertEquals(perClass[t], row);
+      right += c[t][t];
+    }
+    assertEquals(data.count(), total);
+    assertEquals(Metrics.accuracy(m, data), (double) right / total);
+  }
+
+  @Test
+  void noMatrixForRegressionTargets() {
+    Dataset data = new Dataset(new float[TrainerTest.N], new float[] {0.5f, 0, 0}, 1,
+        TrainerTest.N, TrainerTest.K);
+    assertNull(Metrics.confusion(TrainerTest.model(), data));
+  }
+}
