@@ -100,7 +100,6 @@ public final class TrainCommand implements Callable<Integer> {
       }
       TrainingRun run = new TrainingRun(m, s, dataPath, outDir, !noProgress,
           checkpointEvery == null ? 0 : checkpointEvery, resume);
-      stdout.println(m.summary());
       return run.execute(stdout, err);
     } catch (CompileException e) {
       err.println("deltac train: " + e.getMessage());

@@ -197,8 +197,8 @@ public final class TrainingRun {
     LossChart.write(info.name() + " (" + Path.of(compiled.file()).getFileName() + ")",
         result.history(), png);
     long resumedAfter = !resume ? -1 : firstStep[0] < 0 ? result.steps() : firstStep[0] - 1;
-    String summary = Summary.text(info, s, data, train, val, result, samplesTrained[0], resumedAfter,
-        compileSeconds, trainSeconds, model, ckpt, checkpoints, png);
+    String summary = compiled.summary() + "\n" + Summary.text(info, s, data, train, val, result,
+        samplesTrained[0], resumedAfter, compileSeconds, trainSeconds, model, ckpt, checkpoints, png);
     Files.writeString(outDir.resolve(info.name() + "-summary.txt"), summary, StandardCharsets.UTF_8);
     out.print(summary);
     out.flush();
