@@ -34,6 +34,14 @@ public final class Deltac {
     return build(Frontend.load(file));
   }
 
+  /**
+   * Compiles a file named {@code name} in diagnostics and in generated sources (a path relative
+   * to a source folder, so that the sources do not depend on where the checkout is).
+   */
+  public static Compilation compile(Path file, String name) throws CompileException {
+    return build(Frontend.load(file, name));
+  }
+
   /** Compiles source text, reported as {@code fileName} in diagnostics. */
   public static Compilation compile(String fileName, String source) throws CompileException {
     return build(Frontend.parse(fileName, source));

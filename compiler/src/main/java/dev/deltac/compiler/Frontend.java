@@ -28,7 +28,11 @@ public final class Frontend {
 
   /** Reads {@code file} as UTF-8 and runs the front end; the file name in diagnostics is {@code file} as given. */
   public static FrontendResult load(Path file) {
-    String name = file.toString();
+    return load(file, file.toString());
+  }
+
+  /** Reads {@code file} as UTF-8 and runs the front end, reporting it as {@code name}. */
+  public static FrontendResult load(Path file, String name) {
     Diagnostics diags = new Diagnostics();
     String source;
     try {

@@ -1,14 +1,11 @@
 package dev.deltac.cli.train;
 
 import dev.deltac.runtime.ModelInfo;
-import dev.deltac.runtime.TensorInfo;
 import dev.deltac.runtime.data.CsvLoader;
 import dev.deltac.runtime.data.DataFormatException;
 import dev.deltac.runtime.data.Dataset;
 import dev.deltac.runtime.data.IdxLoader;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -53,68 +50,7 @@ public final class DataSource {
   }
 
   private static Dataset csv(Path file, ModelInfo info, boolean inputsOnly) throws IOException {
-    int in = info.inputSize();
-    int out = info.targetSize();
-    int columns = columnCount(file);
-    CsvLoader loader = new CsvLoader();
-    // Integer inputs and targets are integer columns (dsl.md section 9), checked as read.
-    boolean integerTargets = false;
-    for (TensorInfo t : info.inputs()) integerColumns(loader, t, 0);
-    for (TensorInfo t : info.targets()) {
-      integerColumns(loader, t, in);
-      integerTargets |= t.integer();
-    }
-    if (inputsOnly && columns == in) {
-      Dataset d = loader.inputColumns(range(0, in)).targetColumns().read(file);
-      if (d.inputSize() != in) {
-        throw new DataFormatException(file + ": read " + d.inputSize() + " inputs per row, model needs " + in);
-      }
-      return d;
-    }
-    if (columns == in + out) {
-      loader.inputColumns(range(0, in)).targetColumns(range(in, in + out));
-    } else if (columns == in + 1 && out > 1 && !integerTargets) {
-      loader.inputColumns(range(0, in)).targetColumns(in).oneHot(out);
-    } else {
-      throw new DataFormatException(file + ":1: " + columns + " columns, but model " + info.name()
-          + " takes " + in + " input" + (in == 1 ? "" : "s") + " and " + out + " target"
-          + (out == 1 ? "" : "s") + " per sample: expected " + (in + out) + " columns"
-          + (out > 1 ? " (or " + (in + 1) + ", the last holding class labels)" : ""));
-    }
-    Dataset d = loader.read(file);
-    if (d.inputSize() != in || d.targetSize() != out) {
-      throw new DataFormatException(file + ": read " + d.inputSize() + " inputs and "
-          + d.targetSize() + " targets per row, model needs " + in + " and " + out);
-    }
-    return d;
-  }
-
-  private static void integerColumns(CsvLoader loader, TensorInfo t, int first) {
-    if (!t.integer()) return;
-    for (int k = 0; k < t.size(); k++) loader.integerColumn(first + t.offset() + k, t.indexBound());
-  }
-
-  private static int columnCount(Path file) throws IOException {
-    try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-      String line;
-      do {
-        line = r.readLine();
-      } while (line != null && line.isBlank());
-      if (line == null) throw new DataFormatException(file + ": empty file");
-      int n = 1;
-      boolean quoted = false;
-      for (char c : line.toCharArray()) {
-        if (c == '"') quoted = !quoted;
-        else if (c == ',' && !quoted) n++;
-      }
-      return n;
-    }
-  }
-
-  private static int[] range(int from, int to) {
-    int[] r = new int[to - from];
-    for (int i = 0; i < r.length; i++) r[i] = from + i;
-    return r;
+    return CsvLoader.forModel(info).allowInputsOnly(inputsOnly).read(file);
   }
 
   private static Loaded idx(Path dir, ModelInfo info) throws IOException {

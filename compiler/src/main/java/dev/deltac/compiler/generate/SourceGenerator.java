@@ -165,17 +165,8 @@ public final class SourceGenerator {
      * the absolute path, as javac's do, so that IDE consoles link them.
      */
     private static Compilation compileAs(Path file, String name) throws CompileException {
-      String text;
       try {
-        text = java.nio.charset.StandardCharsets.UTF_8.newDecoder()
-            .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
-            .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
-            .decode(java.nio.ByteBuffer.wrap(Files.readAllBytes(file))).toString();
-      } catch (IOException e) {
-        return Deltac.compile(file);
-      }
-      try {
-        return Deltac.compile(name, text);
+        return Deltac.compile(file, name);
       } catch (CompileException e) {
         return Deltac.compile(file);
       }

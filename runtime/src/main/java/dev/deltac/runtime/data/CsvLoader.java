@@ -2,6 +2,7 @@ package dev.deltac.runtime.data;
 
 import dev.deltac.runtime.Checks;
 import dev.deltac.runtime.ModelInfo;
+import dev.deltac.runtime.TensorInfo;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.Reader;
@@ -212,12 +213,20 @@ public final class CsvLoader {
     l.header = header;
     l.delimiter = delimiter;
     l.classNames = classNames;
+    l.integerColumns.putAll(integerColumns);
+    // Integer inputs and targets are integer columns, checked as read.
+    boolean integerTargets = false;
+    for (TensorInfo t : model.inputs()) l.integerColumns(t, 0);
+    for (TensorInfo t : model.targets()) {
+      l.integerColumns(t, in);
+      integerTargets |= t.integer();
+    }
     l.inputColumns = boxed(range(0, in));
     if (inputsOnly && width == in) {
       l.targetColumns = List.of();
     } else if (width == in + out) {
       l.targetColumns = boxed(range(in, in + out));
-    } else if (width == in + 1 && out > 1) {
+    } else if (width == in + 1 && out > 1 && !integerTargets) {
       l.targetColumns = List.of(in);
       if (classNames != null && classNames.size() != out) {
         throw new DataFormatException(file + ": " + classNames.size() + " class names, but model "
@@ -232,6 +241,12 @@ public final class CsvLoader {
           + (inputsOnly ? " (or " + in + ", inputs only)" : ""));
     }
     return l;
+  }
+
+  /** Marks the columns of an integer tensor whose packed values start at column {@code first}. */
+  private void integerColumns(TensorInfo t, int first) {
+    if (!t.integer()) return;
+    for (int k = 0; k < t.size(); k++) integerColumn(first + t.offset() + k, t.indexBound());
   }
 
   private static int[] range(int from, int to) {
