@@ -1,0 +1,604 @@
+package dev.deltac.exchange;
+
+import dev.deltac.compiler.CompiledModel;
+import dev.deltac.compiler.diag.SourceSpan;
+import dev.deltac.compiler.ir.Graph;
+import dev.deltac.compiler.ir.Node;
+import dev.deltac.compiler.ir.Op;
+import dev.deltac.compiler.types.Shape;
+import dev.deltac.exchange.onnx.OnnxProto.AttributeProto;
+import dev.deltac.exchange.onnx.OnnxProto.GraphProto;
+import dev.deltac.exchange.onnx.OnnxProto.ModelProto;
+import dev.deltac.exchange.onnx.OnnxProto.NodeProto;
+import dev.deltac.exchange.onnx.OnnxProto.OperatorSetIdProto;
+import dev.deltac.exchange.onnx.OnnxProto.StringStringEntryProto;
+import dev.deltac.exchange.onnx.OnnxProto.TensorProto;
+import dev.deltac.exchange.onnx.OnnxProto.TensorShapeProto;
+import dev.deltac.exchange.onnx.OnnxProto.TypeProto;
+import dev.deltac.exchange.onnx.OnnxProto.ValueInfoProto;
+import dev.deltac.runtime.FloatModel;
+import dev.deltac.runtime.io.AtomicFiles;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The inference graph of a model (what {@code predict} computes: {@link CompiledModel#forward()}
+ * from its outputs back, dropout off) as an ONNX model, opset {@value #OPSET}, with the model's
+ * tensors as initializers under their {@code .nn} names and shapes.
+ *
+ * <p>The IR works on one sample; in ONNX every value that depends on an input gets a leading,
+ * dynamic batch axis {@code N}, and values that depend only on params and constants stay without
+ * it (ONNX broadcasting lines them up at the last axis, as the IR's scalar broadcast does; a
+ * batched scalar is unsqueezed to the operand's rank). Graph inputs and outputs carry the
+ * {@code .nn} names; float inputs are float32 {@code [N, dims...]}, integer inputs int64.
+ * Internal values are named {@code #id} after the IR node ({@code #} cannot occur in a
+ * {@code .nn} name).
+ *
+ * <p>Op mapping: elementwise ops to their ONNX namesakes (gelu as {@code 0.5 x (1 + erf(x/√2))},
+ * square as {@code Mul}); {@code @} and {@code outer} to {@code Gemm} (batched vector times a
+ * weight matrix) or {@code Einsum}; reductions to {@code Reduce*} over the per-sample axes;
+ * softmax over the whole per-sample tensor to {@code Softmax} on a flattened view; indexing to
+ * {@code Gather}/{@code Slice}; embeddings to {@code Gather}, {@code one_hot} to {@code OneHot};
+ * {@code conv2d} and the pools to {@code Conv}, {@code MaxPool} and {@code AveragePool}. Ops that
+ * only occur in training graphs (losses, gradients, fused δ nodes) have no ONNX form here: an
+ * inference graph that reaches one fails naming the op and its {@code .nn} line.
+ */
+public final class OnnxExport {
+  /** The opset written. */
+  public static final int OPSET = 17;
+  /** The IR version of opset 17. */
+  static final int IR_VERSION = 8;
+  /** The name of the dynamic batch axis. */
+  public static final String BATCH = "N";
+
+  private static final int FLOAT = TensorProto.DataType.FLOAT_VALUE;
+  private static final int INT64 = TensorProto.DataType.INT64_VALUE;
+  private static final int BOOL = TensorProto.DataType.BOOL_VALUE;
+
+  /** An ONNX value: its name, whether it has the batch axis, and its element type. */
+  private record Val(String name, boolean batched, int type) {}
+
+  private final CompiledModel compiled;
+  private final Graph graph;
+  private final Map<String, NamedTensor> tensors = new HashMap<>();
+  private final GraphProto.Builder g = GraphProto.newBuilder();
+  private final Map<Node, Val> vals = new HashMap<>();
+  private Val firstBatched;
+  private int fresh;
+
+  private OnnxExport(CompiledModel compiled, List<NamedTensor> values) {
+    this.compiled = compiled;
+    this.graph = compiled.forward();
+    for (NamedTensor t : values) tensors.put(t.name(), t);
+  }
+
+  /** Writes the ONNX model of {@code compiled} with {@code model}'s parameters to {@code path}. */
+  public static void write(Path path, CompiledModel compiled, FloatModel model) throws IOException {
+    byte[] bytes = toBytes(compiled, model);
+    AtomicFiles.write(path, ByteBuffer.wrap(bytes));
+  }
+
+  /** The ONNX model's bytes. */
+  public static byte[] toBytes(CompiledModel compiled, FloatModel model) throws ExchangeException {
+    return build(compiled, ModelTensors.of(model)).toByteArray();
+  }
+
+  /** The ONNX model of {@code compiled} with the tensors given (by {@code .nn} name). */
+  public static ModelProto build(CompiledModel compiled, List<NamedTensor> values) throws ExchangeException {
+    return new OnnxExport(compiled, values).model();
+  }
+
+  private ModelProto model() throws ExchangeException {
+    g.setName(graph.name());
+    if (graph.outputs().isEmpty()) {
+      throw new ExchangeException(where(null) + "model " + graph.name() + " has no output to export");
+    }
+    for (Node in : graph.inputs()) {
+      boolean integer = in.isInteger();
+      Val v = new Val(in.attr().name(), true, integer ? INT64 : FLOAT);
+      g.addInput(valueInfo(v.name(), v.type(), in.shape()));
+      vals.put(in, v);
+      if (firstBatched == null) firstBatched = v;
+    }
+    List<Node> order = Graph.reachable(new ArrayList<>(graph.outputs().values()));
+    for (Node n : order) {
+      if (!vals.containsKey(n)) vals.put(n, emit(n));
+    }
+    for (Map.Entry<String, Node> o : graph.outputs().entrySet()) {
+      Node n = o.getValue();
+      Val v = vals.get(n);
+      if (!v.batched()) v = batchLike(v, n.shape());
+      node("Identity", List.of(v.name()), o.getKey(), null);
+      g.addOutput(valueInfo(o.getKey(), v.type(), n.shape()));
+    }
+    return ModelProto.newBuilder()
+        .setIrVersion(IR_VERSION)
+        .setProducerName("deltac")
+        .setProducerVersion(version())
+        .setDocString("model " + graph.name() + " from " + Path.of(compiled.file()).getFileName()
+            + ": inference graph (predict); batch axis " + BATCH)
+        .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(OPSET))
+        .addMetadataProps(StringStringEntryProto.newBuilder().setKey("deltac.model").setValue(graph.name()))
+        .setGraph(g)
+        .build();
+  }
+
+  private static String version() {
+    String v = OnnxExport.class.getPackage().getImplementationVersion();
+    return v == null ? "dev" : v;
+  }
+
+  private String where(Node n) {
+    String file = Path.of(compiled.file()).getFileName().toString();
+    if (n == null || n.span() == SourceSpan.NONE) return file + ": ";
+    return file + ":" + n.span().line() + ":" + n.span().column() + ": ";
+  }
+
+  private ExchangeException unsupported(Node n) {
+    return new ExchangeException(where(n) + "op " + n.op().name().toLowerCase(Locale.ROOT)
+        + " has no ONNX form in Deltac's exporter (model " + graph.name() + ", line "
+        + n.span().line() + ")");
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  private Val emit(Node n) throws ExchangeException {
+    Op op = n.op();
+    String out = "#" + n.id();
+    switch (op) {
+      case PARAM: {
+        String name = n.attr().name();
+        NamedTensor t = tensors.get(name);
+        if (t == null) throw new ExchangeException(where(n) + "no values for param " + name);
+        g.addInitializer(floatTensor(name, t.shape(), t.values()));
+        return new Val(name, false, FLOAT);
+      }
+      case CONST: {
+        float[] v = new float[n.size()];
+        for (int i = 0; i < v.length; i++) v[i] = (float) n.attr().doubleAt(i);
+        g.addInitializer(floatTensor(out, n.shape().dims(), v));
+        return new Val(out, false, FLOAT);
+      }
+      case INPUT:
+        return vals.get(n);
+      case NEG: return unary("Neg", n, out);
+      case EXP: return unary("Exp", n, out);
+      case LOG: return unary("Log", n, out);
+      case SQRT: return unary("Sqrt", n, out);
+      case ABS: return unary("Abs", n, out);
+      case SIN: return unary("Sin", n, out);
+      case COS: return unary("Cos", n, out);
+      case TANH: return unary("Tanh", n, out);
+      case SIGMOID: return unary("Sigmoid", n, out);
+      case RELU: return unary("Relu", n, out);
+      case SIGN: return unary("Sign", n, out);
+      case SOFTPLUS: return unary("Softplus", n, out);
+      case LEAKY_RELU: {
+        Val x = in(n, 0);
+        node("LeakyRelu", List.of(x.name()), out, List.of(floatAttr("alpha", n.attr().doubleAt(0))));
+        return new Val(out, x.batched(), FLOAT);
+      }
+      case ELU: {
+        Val x = in(n, 0);
+        node("Elu", List.of(x.name()), out, List.of(floatAttr("alpha", n.attr().doubleAt(0))));
+        return new Val(out, x.batched(), FLOAT);
+      }
+      case SQUARE: {
+        Val x = in(n, 0);
+        node("Mul", List.of(x.name(), x.name()), out, null);
+        return new Val(out, x.batched(), FLOAT);
+      }
+      case STEP: {
+        Val x = in(n, 0);
+        String gt = tmp();
+        node("Greater", List.of(x.name(), scalar(0f)), gt, null);
+        node("Cast", List.of(gt), out, List.of(intAttr("to", FLOAT)));
+        return new Val(out, x.batched(), FLOAT);
+      }
+      case GELU: {
+        Val x = in(n, 0);
+        String s = tmp();
+        String e = tmp();
+        String p = tmp();
+        String h = tmp();
+        node("Mul", List.of(x.name(), scalar((float) (1 / Math.sqrt(2)))), s, null);
+        node("Erf", List.of(s), e, null);
+        node("Add", List.of(e, scalar(1f)), p, null);
+        node("Mul", List.of(x.name(), scalar(0.5f)), h, null);
+        node("Mul", List.of(h, p), out, null);
+        return new Val(out, x.batched(), FLOAT);
+      }
+      case ADD: return binary("Add", n, out);
+      case SUB: return binary("Sub", n, out);
+      case MUL: return binary("Mul", n, out);
+      case DIV: return binary("Div", n, out);
+      case POW: return binary("Pow", n, out);
+      case MAX: return binary("Max", n, out);
+      case MIN: return binary("Min", n, out);
+      case LT: return compare("Less", n, out, false);
+      case LE: return compare("LessOrEqual", n, out, false);
+      case GT: return compare("Greater", n, out, false);
+      case GE: return compare("GreaterOrEqual", n, out, false);
+      case EQ: return compare("Equal", n, out, false);
+      case NE: return compare("Equal", n, out, true);
+      case WHERE: {
+        List<String> ops = aligned(n);
+        String cond = tmp();
+        node("Cast", List.of(ops.get(0)), cond, List.of(intAttr("to", BOOL)));
+        node("Where", List.of(cond, ops.get(1), ops.get(2)), out, null);
+        return new Val(out, anyBatched(n), FLOAT);
+      }
+      case SUM: return reduceAll("ReduceSum", n, out);
+      case LOGSUMEXP: return reduceAll("ReduceLogSumExp", n, out);
+      case SUM_TO: return reduceTo("ReduceSum", n, out);
+      case MAX_TO: return reduceTo("ReduceMax", n, out);
+      case LOGSUMEXP_TO: return reduceTo("ReduceLogSumExp", n, out);
+      case BROADCAST: {
+        Val x = in(n, 0);
+        String s = x.batched() ? unsqueezeTail(x.name(), n.shape().rank()) : x.name();
+        node("Expand", List.of(s, ints(expandShape(x.batched(), n.shape().dims()))), out, null);
+        return new Val(out, x.batched(), x.type());
+      }
+      case BROADCAST_TO: {
+        Val x = in(n, 0);
+        String s = x.name();
+        int lack = n.shape().rank() - n.input(0).shape().rank();
+        if (x.batched() && lack > 0) s = unsqueeze(s, range(1, lack));
+        node("Expand", List.of(s, ints(expandShape(x.batched(), n.shape().dims()))), out, null);
+        return new Val(out, x.batched(), x.type());
+      }
+      case SOFTMAX: return softmax("Softmax", n, out);
+      case LOG_SOFTMAX: return softmax("LogSoftmax", n, out);
+      case MATMUL: return matmul(n, out);
+      case OUTER: {
+        Val a = in(n, 0);
+        Val b = in(n, 1);
+        String eq = (a.batched() ? "z" : "") + "i," + (b.batched() ? "z" : "") + "j->"
+            + (a.batched() || b.batched() ? "z" : "") + "ij";
+        node("Einsum", List.of(a.name(), b.name()), out, List.of(stringAttr("equation", eq)));
+        return new Val(out, a.batched() || b.batched(), FLOAT);
+      }
+      case TRANSPOSE: {
+        Val x = in(n, 0);
+        if (n.input(0).shape().rank() < 2) return x;
+        int[] perm = x.batched() ? new int[] {0, 2, 1} : new int[] {1, 0};
+        node("Transpose", List.of(x.name()), out, List.of(intsAttr("perm", perm)));
+        return new Val(out, x.batched(), x.type());
+      }
+      case PERMUTE: {
+        Val x = in(n, 0);
+        int[] p = n.attr().ints();
+        int[] perm = new int[p.length + (x.batched() ? 1 : 0)];
+        int k = 0;
+        if (x.batched()) perm[k++] = 0;
+        for (int a : p) perm[k++] = a + (x.batched() ? 1 : 0);
+        node("Transpose", List.of(x.name()), out, List.of(intsAttr("perm", perm)));
+        return new Val(out, x.batched(), x.type());
+      }
+      case INDEX: {
+        Val x = in(n, 0);
+        String idx = tmp();
+        g.addInitializer(TensorProto.newBuilder().setName(idx).setDataType(INT64).addInt64Data(n.attr().intAt(0)));
+        node("Gather", List.of(x.name(), idx), out, List.of(intAttr("axis", x.batched() ? 1 : 0)));
+        return new Val(out, x.batched(), x.type());
+      }
+      case SLICE: {
+        Val x = in(n, 0);
+        node("Slice", List.of(x.name(), ints(n.attr().intAt(0)), ints(n.attr().intAt(1)), ints(x.batched() ? 1 : 0)),
+            out, null);
+        return new Val(out, x.batched(), x.type());
+      }
+      case CONCAT: {
+        boolean batched = anyBatched(n);
+        List<String> parts = new ArrayList<>();
+        for (int i = 0; i < n.inputs().size(); i++) {
+          Val v = in(n, i);
+          parts.add(batched && !v.batched() ? batchLike(v, n.input(i).shape()).name() : v.name());
+        }
+        node("Concat", parts, out, List.of(intAttr("axis", batched ? 1 : 0)));
+        return new Val(out, batched, in(n, 0).type());
+      }
+      case RESHAPE: {
+        Val x = in(n, 0);
+        node("Reshape", List.of(x.name(), ints(expandShapeMinus(x.batched(), n.shape().dims()))), out, null);
+        return new Val(out, x.batched(), x.type());
+      }
+      case GATHER: {
+        Val table = in(n, 0);
+        Val ids = in(n, 1);
+        if (table.batched()) throw unsupported(n);
+        node("Gather", List.of(table.name(), ids.name()), out, List.of(intAttr("axis", 0)));
+        return new Val(out, ids.batched(), FLOAT);
+      }
+      case ONE_HOT: {
+        Val ids = in(n, 0);
+        String values = tmp();
+        g.addInitializer(floatTensor(values, new int[] {2}, new float[] {0f, 1f}));
+        node("OneHot", List.of(ids.name(), ints(n.attr().intAt(0)), values), out, List.of(intAttr("axis", -1)));
+        return new Val(out, ids.batched(), FLOAT);
+      }
+      case CONV2D: {
+        Val x = in(n, 0);
+        Val w = in(n, 1);
+        if (w.batched()) throw unsupported(n);
+        int stride = n.attr().intAt(0);
+        int pad = n.attr().intAt(1);
+        int k = n.input(1).shape().dim(2);
+        String xin = x.batched() ? x.name() : unsqueeze(x.name(), new int[] {0});
+        String y = x.batched() ? out : tmp();
+        node("Conv", List.of(xin, w.name()), y, List.of(intsAttr("kernel_shape", k, k),
+            intsAttr("strides", stride, stride), intsAttr("pads", pad, pad, pad, pad)));
+        if (!x.batched()) node("Squeeze", List.of(y, ints(0)), out, null);
+        return new Val(out, x.batched(), FLOAT);
+      }
+      case MAXPOOL2D:
+      case AVGPOOL2D: {
+        Val x = in(n, 0);
+        int size = n.attr().intAt(0);
+        int stride = n.attr().intAt(1);
+        String xin = x.batched() ? x.name() : unsqueeze(x.name(), new int[] {0});
+        String y = x.batched() ? out : tmp();
+        node(op == Op.MAXPOOL2D ? "MaxPool" : "AveragePool", List.of(xin), y,
+            List.of(intsAttr("kernel_shape", size, size), intsAttr("strides", stride, stride)));
+        if (!x.batched()) node("Squeeze", List.of(y, ints(0)), out, null);
+        return new Val(out, x.batched(), FLOAT);
+      }
+      default:
+        // Training-only ops: losses, gradients, dropout masks, fused δ nodes, targets, the seed.
+        throw unsupported(n);
+    }
+  }
+
+  private Val in(Node n, int i) {
+    return vals.get(n.input(i));
+  }
+
+  private boolean anyBatched(Node n) {
+    for (Node i : n.inputs()) {
+      if (vals.get(i).batched()) return true;
+    }
+    return false;
+  }
+
+  private Val unary(String onnx, Node n, String out) {
+    Val x = in(n, 0);
+    node(onnx, List.of(x.name()), out, null);
+    return new Val(out, x.batched(), FLOAT);
+  }
+
+  /**
+   * The operands' names with every batched scalar unsqueezed to the result's rank when the
+   * result is not a scalar (the IR broadcasts scalars; ONNX aligns at the last axis).
+   */
+  private List<String> aligned(Node n) {
+    int rank = n.shape().rank();
+    List<String> names = new ArrayList<>();
+    for (int i = 0; i < n.inputs().size(); i++) {
+      Val v = in(n, i);
+      boolean scalar = n.input(i).shape().isScalar();
+      names.add(v.batched() && scalar && rank > 0 ? unsqueezeTail(v.name(), rank) : v.name());
+    }
+    return names;
+  }
+
+  private Val binary(String onnx, Node n, String out) {
+    node(onnx, aligned(n), out, null);
+    return new Val(out, anyBatched(n), FLOAT);
+  }
+
+  private Val compare(String onnx, Node n, String out, boolean negate) {
+    String b = tmp();
+    node(onnx, aligned(n), b, null);
+    if (negate) {
+      String nb = tmp();
+      node("Not", List.of(b), nb, null);
+      b = nb;
+    }
+    node("Cast", List.of(b), out, List.of(intAttr("to", FLOAT)));
+    return new Val(out, anyBatched(n), FLOAT);
+  }
+
+  private Val reduceAll(String onnx, Node n, String out) {
+    Val x = in(n, 0);
+    int rank = n.input(0).shape().rank();
+    if (rank == 0) {
+      node("Identity", List.of(x.name()), out, null);
+      return new Val(out, x.batched(), x.type());
+    }
+    int[] axes = x.batched() ? range(1, rank) : range(0, rank);
+    node(onnx, List.of(x.name(), ints(axes)), out, List.of(intAttr("keepdims", 0)));
+    return new Val(out, x.batched(), FLOAT);
+  }
+
+  private Val reduceTo(String onnx, Node n, String out) {
+    Val x = in(n, 0);
+    int[] from = n.input(0).shape().dims();
+    int[] to = n.shape().dims();
+    int lead = from.length - to.length;
+    List<Integer> axes = new ArrayList<>();
+    for (int a = 0; a < from.length; a++) {
+      int t = a < lead ? 1 : to[a - lead];
+      if (t == 1 && from[a] != 1) axes.add(a + (x.batched() ? 1 : 0));
+    }
+    String r = x.name();
+    if (!axes.isEmpty()) {
+      r = tmp();
+      int[] ax = axes.stream().mapToInt(Integer::intValue).toArray();
+      node(onnx, List.of(x.name(), ints(ax)), r, List.of(intAttr("keepdims", 1)));
+    }
+    node("Reshape", List.of(r, ints(expandShapeMinus(x.batched(), to))), out, null);
+    return new Val(out, x.batched(), FLOAT);
+  }
+
+  /** Softmax over every element of the per-sample tensor, as the IR's SOFTMAX. */
+  private Val softmax(String onnx, Node n, String out) {
+    Val x = in(n, 0);
+    int rank = n.shape().rank();
+    if (rank == 1) {
+      node(onnx, List.of(x.name()), out, List.of(intAttr("axis", -1)));
+      return new Val(out, x.batched(), FLOAT);
+    }
+    String flat = tmp();
+    node("Reshape", List.of(x.name(), ints(x.batched() ? new int[] {-1, n.size()} : new int[] {n.size()})), flat, null);
+    String s = tmp();
+    node(onnx, List.of(flat), s, List.of(intAttr("axis", -1)));
+    node("Reshape", List.of(s, ints(expandShapeMinus(x.batched(), n.shape().dims()))), out, null);
+    return new Val(out, x.batched(), FLOAT);
+  }
+
+  /** {@code @} in its four forms with the transposition flags. */
+  private Val matmul(Node n, String out) {
+    Val a = in(n, 0);
+    Val b = in(n, 1);
+    int ra = n.input(0).shape().rank();
+    int rb = n.input(1).shape().rank();
+    boolean ta = n.attr().intAt(0) != 0 && ra == 2;
+    boolean tb = n.attr().intAt(1) != 0 && rb == 2;
+    if (a.batched() && !b.batched() && ra == 1 && rb == 2) {
+      // x W or x W^T with x [N, k]: one Gemm, the weight as stored.
+      node("Gemm", List.of(a.name(), b.name()), out, List.of(intAttr("transB", tb ? 1 : 0)));
+      return new Val(out, true, FLOAT);
+    }
+    if (!a.batched() && b.batched() && ra == 2 && rb == 1) {
+      // W x with x [N, k]: x W^T.
+      node("Gemm", List.of(b.name(), a.name()), out, List.of(intAttr("transB", ta ? 0 : 1)));
+      return new Val(out, true, FLOAT);
+    }
+    String la = ra == 2 ? (ta ? "km" : "mk") : "k";
+    String lb = rb == 2 ? (tb ? "nk" : "kn") : "k";
+    String lo = (ra == 2 ? "m" : "") + (rb == 2 ? "n" : "");
+    boolean batched = a.batched() || b.batched();
+    String eq = (a.batched() ? "z" : "") + la + "," + (b.batched() ? "z" : "") + lb + "->" + (batched ? "z" : "") + lo;
+    node("Einsum", List.of(a.name(), b.name()), out, List.of(stringAttr("equation", eq)));
+    return new Val(out, batched, FLOAT);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  /** An unbatched value stretched to {@code [N, shape...]} with N from the first input. */
+  private Val batchLike(Val v, Shape shape) throws ExchangeException {
+    if (firstBatched == null) {
+      throw new ExchangeException(where(null) + "model " + graph.name() + " has no input to take the batch size from");
+    }
+    String n = tmp();
+    node("Shape", List.of(firstBatched.name()), n, List.of(intAttr("start", 0), intAttr("end", 1)));
+    String dims = tmp();
+    node("Concat", List.of(n, ints(shape.dims())), dims, List.of(intAttr("axis", 0)));
+    String out = tmp();
+    node("Expand", List.of(v.name(), dims), out, null);
+    return new Val(out, true, v.type());
+  }
+
+  private String unsqueezeTail(String x, int count) {
+    return unsqueeze(x, range(1, count));
+  }
+
+  private String unsqueeze(String x, int[] axes) {
+    String out = tmp();
+    node("Unsqueeze", List.of(x, ints(axes)), out, null);
+    return out;
+  }
+
+  private static int[] range(int from, int count) {
+    int[] r = new int[count];
+    for (int i = 0; i < count; i++) r[i] = from + i;
+    return r;
+  }
+
+  private static int[] expandShape(boolean batched, int[] dims) {
+    if (!batched) return dims;
+    int[] r = new int[dims.length + 1];
+    r[0] = 1;
+    System.arraycopy(dims, 0, r, 1, dims.length);
+    return r;
+  }
+
+  private static int[] expandShapeMinus(boolean batched, int[] dims) {
+    int[] r = expandShape(batched, dims);
+    if (batched) r[0] = -1;
+    return r;
+  }
+
+  private String tmp() {
+    return "#t" + (fresh++);
+  }
+
+  private final Map<String, String> intConsts = new HashMap<>();
+
+  /** An int64 1-D initializer (shared by value). */
+  private String ints(int... v) {
+    String key = java.util.Arrays.toString(v);
+    String name = intConsts.get(key);
+    if (name == null) {
+      name = "#i" + intConsts.size();
+      TensorProto.Builder t = TensorProto.newBuilder().setName(name).setDataType(INT64).addDims(v.length);
+      for (int x : v) t.addInt64Data(x);
+      g.addInitializer(t);
+      intConsts.put(key, name);
+    }
+    return name;
+  }
+
+  private final Map<Float, String> floatConsts = new HashMap<>();
+
+  /** A float32 scalar initializer (shared by value). */
+  private String scalar(float v) {
+    String name = floatConsts.get(v);
+    if (name == null) {
+      name = "#f" + floatConsts.size();
+      g.addInitializer(floatTensor(name, new int[0], new float[] {v}));
+      floatConsts.put(v, name);
+    }
+    return name;
+  }
+
+  private static TensorProto floatTensor(String name, int[] shape, float[] values) {
+    TensorProto.Builder t = TensorProto.newBuilder().setName(name).setDataType(FLOAT);
+    for (int d : shape) t.addDims(d);
+    ByteBuffer b = ByteBuffer.allocate(4 * values.length).order(ByteOrder.LITTLE_ENDIAN);
+    for (float v : values) b.putFloat(v);
+    t.setRawData(com.google.protobuf.ByteString.copyFrom(b.array()));
+    return t.build();
+  }
+
+  private void node(String opType, List<String> inputs, String output, List<AttributeProto> attrs) {
+    NodeProto.Builder nb = NodeProto.newBuilder().setOpType(opType).setName(output).addAllInput(inputs).addOutput(output);
+    if (attrs != null) nb.addAllAttribute(attrs);
+    g.addNode(nb);
+  }
+
+  private static ValueInfoProto valueInfo(String name, int type, Shape shape) {
+    TensorShapeProto.Builder s = TensorShapeProto.newBuilder();
+    s.addDim(TensorShapeProto.Dimension.newBuilder().setDimParam(BATCH));
+    for (int d : shape.dims()) s.addDim(TensorShapeProto.Dimension.newBuilder().setDimValue(d));
+    return ValueInfoProto.newBuilder().setName(name)
+        .setType(TypeProto.newBuilder().setTensorType(TypeProto.Tensor.newBuilder().setElemType(type).setShape(s)))
+        .build();
+  }
+
+  private static AttributeProto intAttr(String name, long v) {
+    return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INT).setI(v).build();
+  }
+
+  private static AttributeProto intsAttr(String name, int... v) {
+    AttributeProto.Builder a = AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INTS);
+    for (int x : v) a.addInts(x);
+    return a.build();
+  }
+
+  private static AttributeProto floatAttr(String name, double v) {
+    return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.FLOAT).setF((float) v).build();
+  }
+
+  private static AttributeProto stringAttr(String name, String v) {
+    return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.STRING)
+        .setS(com.google.protobuf.ByteString.copyFromUtf8(v)).build();
+  }
+}

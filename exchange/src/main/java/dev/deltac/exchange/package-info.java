@@ -1,0 +1,2 @@
+/** Exchange formats: safetensors in and out, ONNX out. */
+package dev.deltac.exchange;
