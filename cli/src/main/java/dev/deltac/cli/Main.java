@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
 @Command(name = "deltac", mixinStandardHelpOptions = true, version = "deltac 0.1.0",
     description = "Compiles .nn network definitions into specialized Java backprop code.",
     subcommands = {TrainCommand.class, PredictCommand.class, CompileCommand.class, CheckCommand.class, GraphCommand.class,
-        GradientsCommand.class})
+        GradientsCommand.class, ExportCommand.class})
 public final class Main implements Runnable {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;

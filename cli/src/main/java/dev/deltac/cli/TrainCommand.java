@@ -5,9 +5,13 @@ import dev.deltac.cli.train.TrainingRun;
 import dev.deltac.compiler.Compilation;
 import dev.deltac.compiler.CompileException;
 import dev.deltac.compiler.CompiledModel;
+import dev.deltac.exchange.Exchange;
+import dev.deltac.exchange.Renames;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -80,6 +84,18 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--no-progress", description = "no progress bar")
   boolean noProgress;
 
+  @Option(names = "--init", paramLabel = "W.safetensors",
+      description = "start from these tensors instead of the initializers (every param under its .nn name and shape)")
+  Path init;
+
+  @Option(names = "--rename", paramLabel = "FROM=TO",
+      description = "with --init: read the file's tensor FROM as the model's TO (e.g. 0.weight=h.W); repeatable")
+  List<String> renames = new ArrayList<>();
+
+  @Option(names = "--rename-file", paramLabel = "FILE",
+      description = "with --init: FROM=TO pairs, one per line (# comments)")
+  Path renameFile;
+
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
 
@@ -100,6 +116,12 @@ public final class TrainCommand implements Callable<Integer> {
       }
       TrainingRun run = new TrainingRun(m, s, dataPath, outDir, !noProgress,
           checkpointEvery == null ? 0 : checkpointEvery, resume);
+      if (init != null) {
+        Renames r = Renames.of(renames, renameFile);
+        run.initializeFrom(init, model -> Exchange.load(init, model, r));
+      } else if (!renames.isEmpty() || renameFile != null) {
+        throw new IllegalArgumentException("--rename and --rename-file need --init");
+      }
       return run.execute(stdout, err);
     } catch (CompileException e) {
       err.println("deltac train: " + e.getMessage());

@@ -115,7 +115,8 @@ public final class OnnxExport {
       Node n = o.getValue();
       Val v = vals.get(n);
       if (!v.batched()) v = batchLike(v, n.shape());
-      node("Identity", List.of(v.name()), o.getKey(), null);
+      // an output that is an input (output ids) is that graph value itself
+      if (!v.name().equals(o.getKey())) node("Identity", List.of(v.name()), o.getKey(), null);
       g.addOutput(valueInfo(o.getKey(), v.type(), n.shape()));
     }
     return ModelProto.newBuilder()
@@ -149,10 +150,23 @@ public final class OnnxExport {
 
   // ---------------------------------------------------------------------------------------------
 
+  /** The type of a target's stand-in: inference has no targets, so nothing may use one. */
+  private static final int NO_VALUE = -1;
+
   private Val emit(Node n) throws ExchangeException {
     Op op = n.op();
     String out = "#" + n.id();
+    for (Node i : n.inputs()) {
+      if (vals.get(i).type() == NO_VALUE) {
+        throw new ExchangeException(where(n) + "op " + n.op().name().toLowerCase(Locale.ROOT)
+            + " (line " + n.span().line() + ") reads target " + i.attr().name()
+            + ", which the inference graph does not have: an output of model " + graph.name()
+            + " depends on a target, so it has no ONNX form");
+      }
+    }
     switch (op) {
+      case TARGET:
+        return new Val(n.attr().name(), true, NO_VALUE);
       case PARAM: {
         String name = n.attr().name();
         NamedTensor t = tensors.get(name);
@@ -241,13 +255,13 @@ public final class OnnxExport {
       case MAX_TO: return reduceTo("ReduceMax", n, out);
       case LOGSUMEXP_TO: return reduceTo("ReduceLogSumExp", n, out);
       case BROADCAST: {
-        Val x = in(n, 0);
+        Val x = raw(n, 0);
         String s = x.batched() ? unsqueezeTail(x.name(), n.shape().rank()) : x.name();
         node("Expand", List.of(s, ints(expandShape(x.batched(), n.shape().dims()))), out, null);
         return new Val(out, x.batched(), x.type());
       }
       case BROADCAST_TO: {
-        Val x = in(n, 0);
+        Val x = raw(n, 0);
         String s = x.name();
         int lack = n.shape().rank() - n.input(0).shape().rank();
         if (x.batched() && lack > 0) s = unsqueeze(s, range(1, lack));
@@ -266,14 +280,14 @@ public final class OnnxExport {
         return new Val(out, a.batched() || b.batched(), FLOAT);
       }
       case TRANSPOSE: {
-        Val x = in(n, 0);
+        Val x = raw(n, 0);
         if (n.input(0).shape().rank() < 2) return x;
         int[] perm = x.batched() ? new int[] {0, 2, 1} : new int[] {1, 0};
         node("Transpose", List.of(x.name()), out, List.of(intsAttr("perm", perm)));
         return new Val(out, x.batched(), x.type());
       }
       case PERMUTE: {
-        Val x = in(n, 0);
+        Val x = raw(n, 0);
         int[] p = n.attr().ints();
         int[] perm = new int[p.length + (x.batched() ? 1 : 0)];
         int k = 0;
@@ -283,42 +297,44 @@ public final class OnnxExport {
         return new Val(out, x.batched(), x.type());
       }
       case INDEX: {
-        Val x = in(n, 0);
+        Val x = raw(n, 0);
         String idx = tmp();
         g.addInitializer(TensorProto.newBuilder().setName(idx).setDataType(INT64).addInt64Data(n.attr().intAt(0)));
         node("Gather", List.of(x.name(), idx), out, List.of(intAttr("axis", x.batched() ? 1 : 0)));
         return new Val(out, x.batched(), x.type());
       }
       case SLICE: {
-        Val x = in(n, 0);
+        Val x = raw(n, 0);
         node("Slice", List.of(x.name(), ints(n.attr().intAt(0)), ints(n.attr().intAt(1)), ints(x.batched() ? 1 : 0)),
             out, null);
         return new Val(out, x.batched(), x.type());
       }
       case CONCAT: {
         boolean batched = anyBatched(n);
+        boolean integer = true;
+        for (int i = 0; i < n.inputs().size(); i++) integer &= raw(n, i).type() == INT64;
         List<String> parts = new ArrayList<>();
         for (int i = 0; i < n.inputs().size(); i++) {
-          Val v = in(n, i);
+          Val v = integer ? raw(n, i) : in(n, i);
           parts.add(batched && !v.batched() ? batchLike(v, n.input(i).shape()).name() : v.name());
         }
         node("Concat", parts, out, List.of(intAttr("axis", batched ? 1 : 0)));
-        return new Val(out, batched, in(n, 0).type());
+        return new Val(out, batched, integer ? INT64 : FLOAT);
       }
       case RESHAPE: {
-        Val x = in(n, 0);
+        Val x = raw(n, 0);
         node("Reshape", List.of(x.name(), ints(expandShapeMinus(x.batched(), n.shape().dims()))), out, null);
         return new Val(out, x.batched(), x.type());
       }
       case GATHER: {
         Val table = in(n, 0);
-        Val ids = in(n, 1);
+        Val ids = raw(n, 1);
         if (table.batched()) throw unsupported(n);
         node("Gather", List.of(table.name(), ids.name()), out, List.of(intAttr("axis", 0)));
         return new Val(out, ids.batched(), FLOAT);
       }
       case ONE_HOT: {
-        Val ids = in(n, 0);
+        Val ids = raw(n, 0);
         String values = tmp();
         g.addInitializer(floatTensor(values, new int[] {2}, new float[] {0f, 1f}));
         node("OneHot", List.of(ids.name(), ints(n.attr().intAt(0)), values), out, List.of(intAttr("axis", -1)));
@@ -356,8 +372,25 @@ public final class OnnxExport {
     }
   }
 
-  private Val in(Node n, int i) {
+  /** Operand i as it is (integer values stay int64: structure ops and indices). */
+  private Val raw(Node n, int i) {
     return vals.get(n.input(i));
+  }
+
+  private final Map<String, Val> casts = new HashMap<>();
+
+  /** Operand i as float32: an integer value ({@code float(ids)}) is cast once. */
+  private Val in(Node n, int i) {
+    Val v = vals.get(n.input(i));
+    if (v.type() == FLOAT) return v;
+    Val c = casts.get(v.name());
+    if (c == null) {
+      String out = tmp();
+      node("Cast", List.of(v.name()), out, List.of(intAttr("to", FLOAT)));
+      c = new Val(out, v.batched(), FLOAT);
+      casts.put(v.name(), c);
+    }
+    return c;
   }
 
   private boolean anyBatched(Node n) {
@@ -413,7 +446,7 @@ public final class OnnxExport {
       return new Val(out, x.batched(), x.type());
     }
     int[] axes = x.batched() ? range(1, rank) : range(0, rank);
-    node(onnx, List.of(x.name(), ints(axes)), out, List.of(intAttr("keepdims", 0)));
+    reduce(onnx, x.name(), axes, false, out);
     return new Val(out, x.batched(), FLOAT);
   }
 
@@ -431,10 +464,19 @@ public final class OnnxExport {
     if (!axes.isEmpty()) {
       r = tmp();
       int[] ax = axes.stream().mapToInt(Integer::intValue).toArray();
-      node(onnx, List.of(x.name(), ints(ax)), r, List.of(intAttr("keepdims", 1)));
+      reduce(onnx, x.name(), ax, true, r);
     }
     node("Reshape", List.of(r, ints(expandShapeMinus(x.batched(), to))), out, null);
     return new Val(out, x.batched(), FLOAT);
+  }
+
+  /** Opset 17: ReduceSum takes its axes as an input, the other reductions as an attribute. */
+  private void reduce(String onnx, String x, int[] axes, boolean keep, String out) {
+    if (onnx.equals("ReduceSum")) {
+      node(onnx, List.of(x, ints(axes)), out, List.of(intAttr("keepdims", keep ? 1 : 0)));
+    } else {
+      node(onnx, List.of(x), out, List.of(intsAttr("axes", axes), intAttr("keepdims", keep ? 1 : 0)));
+    }
   }
 
   /** Softmax over every element of the per-sample tensor, as the IR's SOFTMAX. */

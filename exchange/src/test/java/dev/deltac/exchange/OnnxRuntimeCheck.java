@@ -74,6 +74,15 @@ final class OnnxRuntimeCheck {
               OnnxTensor ot = (OnnxTensor) r.get(t.name()).orElseThrow();
               long[] shape = ot.getInfo().getShape();
               if (shape[0] != batch) throw new AssertionError(t.name() + ": batch axis " + shape[0]);
+              if (ot.getInfo().type == ai.onnxruntime.OnnxJavaType.INT64) {
+                // integer outputs are int64 in ONNX, exact floats in predict's packed array
+                LongBuffer lb = ot.getLongBuffer();
+                if (lb.remaining() != batch * t.size()) throw new AssertionError(t.name() + ": " + lb.remaining() + " values");
+                for (int s = 0; s < batch; s++) {
+                  for (int j = 0; j < t.size(); j++) outs[s * info.outputSize() + t.offset() + j] = lb.get();
+                }
+                continue;
+              }
               FloatBuffer fb = ot.getFloatBuffer();
               if (fb.remaining() != batch * t.size()) throw new AssertionError(t.name() + ": " + fb.remaining() + " values");
               for (int s = 0; s < batch; s++) fb.get(outs, s * info.outputSize() + t.offset(), t.size());

@@ -22,4 +22,16 @@ class OnnxSamplesTest {
     System.out.printf("%s: max |predict - ONNX Runtime| = %.3g%n", file, d);
     assertTrue(d <= 1e-5, file + ": max difference " + d);
   }
+
+  /** Models that use every op an inference graph can hold (test resources onnx/*.nn). */
+  @ParameterizedTest
+  @ValueSource(strings = {"activations.nn", "tensors.nn", "pools.nn"})
+  void opCoverageAgreesWithPredict(String file) throws Exception {
+    CompiledModel compiled = Deltac.compile(Path.of("src/test/resources/onnx", file)).model();
+    FloatModel model = compiled.newModel(16);
+    model.initParams(3);
+    double d = OnnxRuntimeCheck.maxDifference(compiled, model, 7, 5);
+    System.out.printf("%s: max |predict - ONNX Runtime| = %.3g%n", file, d);
+    assertTrue(d <= 1e-5, file + ": max difference " + d);
+  }
 }

@@ -116,6 +116,21 @@ public final class TrainingRun {
     this.resume = resume;
   }
 
+  /** Sets a model's params in place of its initializers (deltac train --init). */
+  @FunctionalInterface
+  public interface Initializer {
+    void apply(FloatModel model) throws IOException;
+  }
+
+  private Path initFile;
+  private Initializer initializer;
+
+  /** Start from {@code file}'s tensors, set by {@code initializer}, instead of the declared initializers. */
+  public void initializeFrom(Path file, Initializer initializer) {
+    this.initFile = file;
+    this.initializer = initializer;
+  }
+
   /** The settings outside the trainer that shape the result, compared when resuming. */
   private String extraSettings() {
     return "optimizer=" + s.optimizer() + ", lr=" + s.lr() + ", schedule=" + s.schedule()
@@ -139,6 +154,7 @@ public final class TrainingRun {
       val = sp.validation();
     }
     model.initParams(s.seed());
+    if (initializer != null) initializer.apply(model);
     Path ckpt = outDir.resolve(info.name() + ".ckpt");
     if (resume && !Files.exists(ckpt)) {
       err.println("deltac train: --resume: no checkpoint " + ckpt + " to resume from");
@@ -197,7 +213,8 @@ public final class TrainingRun {
     LossChart.write(info.name() + " (" + Path.of(compiled.file()).getFileName() + ")",
         result.history(), png);
     long resumedAfter = !resume ? -1 : firstStep[0] < 0 ? result.steps() : firstStep[0] - 1;
-    String summary = compiled.summary() + "\n" + Summary.text(info, s, data, train, val, result,
+    String summary = compiled.summary() + "\n"
+        + (initFile == null ? "" : "initialized from " + initFile + "\n") + Summary.text(info, s, data, train, val, result,
         samplesTrained[0], resumedAfter, compileSeconds, trainSeconds, model, ckpt, checkpoints, png);
     Files.writeString(outDir.resolve(info.name() + "-summary.txt"), summary, StandardCharsets.UTF_8);
     out.print(summary);
