@@ -116,6 +116,9 @@ public final class TrainCommand implements Callable<Integer> {
       }
       TrainingRun run = new TrainingRun(m, s, dataPath, outDir, !noProgress,
           checkpointEvery == null ? 0 : checkpointEvery, resume);
+      if (init != null && resume) {
+        throw new IllegalArgumentException("--init starts a run from a file, --resume continues one: give one of them");
+      }
       if (init != null) {
         Renames r = Renames.of(renames, renameFile);
         run.initializeFrom(init, model -> Exchange.load(init, model, r));

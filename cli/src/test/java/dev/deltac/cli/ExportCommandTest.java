@@ -123,6 +123,8 @@ class ExportCommandTest {
     assertEquals(1, run("train", nn.toString(), "--no-progress", "-o", dir.resolve("o3").toString(), "--init", bad.toString()));
     assertEquals("deltac train: " + bad + ": not a safetensors file: 3 bytes, shorter than the 8-byte header length\n",
         err.toString());
+    assertEquals(2, run("train", nn.toString(), "--no-progress", "--init", bad.toString(), "--resume"));
+    assertEquals("deltac train: --init starts a run from a file, --resume continues one: give one of them\n", err.toString());
     assertEquals(2, run("train", nn.toString(), "--no-progress", "--rename", "a=b"));
     assertEquals("deltac train: --rename and --rename-file need --init\n", err.toString());
   }
