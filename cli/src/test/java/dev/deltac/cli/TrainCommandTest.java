@@ -53,6 +53,8 @@ class TrainCommandTest {
     assertTrue(o.lines().skip(1).findFirst().orElse("")
         .startsWith("Lin: 200 epochs, 400 steps of batch 32, adam lr 0.05000, seed 0"), o);
     assertTrue(Files.exists(dir.resolve("out/Lin.ckpt")));
+    // two weights never reach the shared matrix kernels: the summary says so
+    assertTrue(o.contains("\n  kernels     generated loops only (no dense product reached"), o);
     double loss = Double.parseDouble(o.replaceAll("(?s).*final\\s+train loss ([0-9.e+-]+).*", "$1"));
     // y = 2a - b + 0.5 exactly: a linear layer fits it.
     assertTrue(loss < 1e-3, o);

@@ -6,6 +6,7 @@ import dev.deltac.runtime.FloatModel;
 import dev.deltac.runtime.ModelInfo;
 import dev.deltac.runtime.TensorInfo;
 import dev.deltac.runtime.data.Dataset;
+import dev.deltac.runtime.kernels.DenseKernels;
 import dev.deltac.runtime.train.EpochMetrics;
 import dev.deltac.runtime.train.TrainingResult;
 import java.nio.file.Path;
@@ -32,6 +33,7 @@ final class Summary {
         compileSeconds, trainSeconds, samplesTrained / trainSeconds,
         resumedAfterStep < 0 ? "" : samplesTrained == 0 ? ", resumed a finished run"
             : fmt(", resumed after step %d", resumedAfterStep)));
+    sb.append(fmt("  kernels     %s%n", kernels()));
     sb.append(fmt("  final       train loss %s%s%s%n", num(last.trainLoss()),
         acc(" accuracy ", last.trainAccuracy()),
         last.hasValidation() ? ", validation loss " + num(last.validationLoss())
@@ -73,6 +75,15 @@ final class Summary {
       if (t.size() > 8) sb.append(", ...");
       sb.append(']');
     }
+  }
+
+  /** Which matrix kernels ran: the shared dense kernels (and which) or only generated loops. */
+  static String kernels() {
+    if (DenseKernels.used()) {
+      return "dense products: " + DenseKernels.describe() + "; other ops: generated loops";
+    }
+    return "generated loops only (no dense product reached the shared kernels' "
+        + "threshold, 1024 weights by default; it would run " + DenseKernels.describe() + ")";
   }
 
   private static String acc(String label, double a) {
