@@ -21,14 +21,17 @@ final class Summary {
 
   static String text(ModelInfo info, TrainingRun.Settings s, DataSource.Loaded data, Dataset train,
       Dataset val, TrainingResult r, long samplesTrained, long resumedAfterStep, double compileSeconds,
-      double trainSeconds, FloatModel model, Path ckpt, String checkpoints, Path png) {
+      double trainSeconds, FloatModel model, Path ckpt, String checkpoints, Path png,
+      boolean standardized) {
     StringBuilder sb = new StringBuilder();
     EpochMetrics last = r.last();
     sb.append(fmt("%s: %d epochs, %d steps of batch %d, %s lr %s, seed %d, %d thread%s%n",
         info.name(), r.history().size(), last.steps(), s.batch(), s.optimizer(), num(s.lr()),
         s.seed(), s.threads(), s.threads() == 1 ? "" : "s"));
-    sb.append(fmt("  data        %s: %d training samples%s%n", data.description(), train.count(),
-        val == null ? ", no validation set" : ", " + val.count() + " validation samples"));
+    sb.append(fmt("  data        %s: %d training samples%s%s%n", data.description(), train.count(),
+        val == null ? ", no validation set" : ", " + val.count() + " validation samples",
+        standardized ? "; float inputs standardized with the training split's mean and standard"
+            + " deviation (saved in the checkpoint)" : ""));
     sb.append(fmt("  time        compiled in %.2f s, trained in %.2f s (%.0f samples/s)%s%n",
         compileSeconds, trainSeconds, samplesTrained / trainSeconds,
         resumedAfterStep < 0 ? "" : samplesTrained == 0 ? ", resumed a finished run"
