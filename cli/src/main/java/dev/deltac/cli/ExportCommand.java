@@ -5,6 +5,7 @@ import dev.deltac.compiler.CompileException;
 import dev.deltac.compiler.CompiledModel;
 import dev.deltac.exchange.Exchange;
 import dev.deltac.runtime.FloatModel;
+import dev.deltac.runtime.data.Standardization;
 import dev.deltac.runtime.io.Checkpoint;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -56,10 +57,16 @@ public final class ExportCommand implements Callable<Integer> {
       if (c == null) return 1;
       CompiledModel compiled = c.model(name);
       FloatModel model = compiled.newModel(1);
-      Checkpoint.load(checkpoint, model);
-      Exchange.export(compiled, model, output, f);
-      out.printf(Locale.ROOT, "wrote %s (%s, %,d bytes): model %s, %,d params%n", output,
-          f.extension(), Files.size(output), compiled.name(), model.info().paramCount());
+      Checkpoint saved = Checkpoint.read(checkpoint);
+      saved.loadParams(checkpoint, model);
+      // a checkpoint of train --standardize: predict standardizes the inputs, and so does the export
+      Standardization standardization = Standardization.from(saved, checkpoint, model.info());
+      Exchange.export(compiled, model, standardization, output, f);
+      out.printf(Locale.ROOT, "wrote %s (%s, %,d bytes): model %s, %,d params%s%n", output,
+          f.extension(), Files.size(output), compiled.name(), model.info().paramCount(),
+          standardization == null ? "" : f == Exchange.Format.ONNX
+              ? "; the graph standardizes its inputs first, as predict does"
+              : "; the input standardization is in the header's metadata");
       return 0;
     } catch (CompileException | IOException e) {
       err.println("deltac export: " + e.getMessage());

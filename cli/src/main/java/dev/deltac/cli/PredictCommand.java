@@ -10,6 +10,7 @@ import dev.deltac.runtime.FloatModel;
 import dev.deltac.runtime.ModelInfo;
 import dev.deltac.runtime.TensorInfo;
 import dev.deltac.runtime.data.Dataset;
+import dev.deltac.runtime.data.Standardization;
 import dev.deltac.runtime.io.Checkpoint;
 import dev.deltac.runtime.train.Metrics;
 import java.io.IOException;
@@ -68,9 +69,15 @@ public final class PredictCommand implements Callable<Integer> {
     try {
       CompiledModel compiled = c.model(name);
       FloatModel model = compiled.newModel(CHUNK);
-      Checkpoint.load(checkpoint, model);
+      Checkpoint saved = Checkpoint.read(checkpoint);
+      saved.loadParams(checkpoint, model);
+      Standardization standardization = Standardization.from(saved, checkpoint, model.info());
       DataSource.Loaded loaded = DataSource.load(data, model.info(), true);
       Dataset d = loaded.heldOut() != null ? loaded.heldOut() : loaded.train();
+      if (standardization != null) {
+        // the checkpoint was trained on standardized inputs: the same transform, as in training
+        d = standardization.apply(d);
+      }
       float[] outs = new float[d.count() * model.info().outputSize()];
       predict(model, d, outs);
       TensorInfo classOutput = classifies(compiled) ? Metrics.accuracyOutput(model.info()) : null;

@@ -81,6 +81,11 @@ public final class TrainCommand implements Callable<Integer> {
       description = "continue the run whose checkpoint is in the output folder, with the same settings")
   boolean resume;
 
+  @Option(names = "--standardize",
+      description = "standardize every float input value with the mean and standard deviation of"
+          + " the training split; saved in the checkpoint, which predict then applies")
+  boolean standardize;
+
   @Option(names = "--no-progress", description = "no progress bar")
   boolean noProgress;
 
@@ -115,7 +120,7 @@ public final class TrainCommand implements Callable<Integer> {
         throw new IllegalArgumentException("--checkpoint-every must be positive, got " + checkpointEvery);
       }
       TrainingRun run = new TrainingRun(m, s, dataPath, outDir, !noProgress,
-          checkpointEvery == null ? 0 : checkpointEvery, resume);
+          checkpointEvery == null ? 0 : checkpointEvery, resume, standardize);
       if (init != null && resume) {
         throw new IllegalArgumentException("--init starts a run from a file, --resume continues one: give one of them");
       }

@@ -128,4 +128,22 @@ class ExportCommandTest {
     assertEquals(2, run("train", nn.toString(), "--no-progress", "--rename", "a=b"));
     assertEquals("deltac train: --rename and --rename-file need --init\n", err.toString());
   }
+
+  @Test
+  void aStandardizedCheckpointCarriesItsStatistics(@TempDir Path dir) throws Exception {
+    Path nn = dir.resolve("two.nn");
+    Files.writeString(nn, MODEL);
+    Files.writeString(dir.resolve("two.csv"), "a,b,y\n0,0,0\n0,1,1\n1,1,1\n1,1,0\n");
+    assertEquals(0, run("train", nn.toString(), "--no-progress", "--standardize", "-o", dir.resolve("out").toString()),
+        err::toString);
+    String ckpt = dir.resolve("out/Two.ckpt").toString();
+    assertEquals(0, run("export", nn.toString(), "--checkpoint", ckpt, "-o", dir.resolve("two.onnx").toString()), err::toString);
+    assertTrue(out.toString().contains("; the graph standardizes its inputs first, as predict does"), out::toString);
+    Path st = dir.resolve("two.safetensors");
+    assertEquals(0, run("export", nn.toString(), "--checkpoint", ckpt, "-o", st.toString()), err::toString);
+    assertTrue(out.toString().contains("; the input standardization is in the header's metadata"), out::toString);
+    Map<String, String> meta = SafeTensors.read(st).metadata();
+    assertEquals("0.5,0.75", meta.get("standardization.mean"));
+    assertEquals("0.5,0.4330127018922193", meta.get("standardization.scale"));
+  }
 }

@@ -53,6 +53,8 @@ class TrainCommandTest {
     assertTrue(o.lines().skip(1).findFirst().orElse("")
         .startsWith("Lin: 200 epochs, 400 steps of batch 32, adam lr 0.05000, seed 0"), o);
     assertTrue(Files.exists(dir.resolve("out/Lin.ckpt")));
+    // two weights never reach the shared matrix kernels: the summary says so
+    assertTrue(o.contains("\n  kernels     generated loops only (no dense product reached"), o);
     double loss = Double.parseDouble(o.replaceAll("(?s).*final\\s+train loss ([0-9.e+-]+).*", "$1"));
     // y = 2a - b + 0.5 exactly: a linear layer fits it.
     assertTrue(loss < 1e-3, o);
@@ -158,5 +160,52 @@ class TrainCommandTest {
     assertTrue(e.startsWith("deltac train: checkpoint " + ckpt + " was written from another"
         + " version of lin.nn (the source has changed since: SHA-256 "), e);
     assertEquals(1, e.lines().count(), e);
+  }
+
+  /**
+   * Inputs far from zero and of very different scales: {@code --standardize} fits them on the
+   * training split, saves the statistics in the checkpoint, and predict applies them.
+   */
+  @Test
+  void standardizeIsFittedSavedAndAppliedByPredict(@TempDir Path dir) throws Exception {
+    Path nn = dir.resolve("lin.nn");
+    Files.writeString(nn, MODEL);
+    StringBuilder csv = new StringBuilder("a,b,y\n");
+    double sumA = 0;
+    for (int i = 0; i < 64; i++) {
+      double a = 5000 + 1000 * (i % 8);
+      double b = 0.001 * (i / 8);
+      sumA += a;
+      csv.append(a).append(',').append(b).append(',')
+          .append((a - 8500) / 2291.0 - (b - 0.0035) / 0.0023 + 0.5).append('\n');
+    }
+    Files.writeString(dir.resolve("lin.csv"), csv.toString());
+    String o = dir.resolve("out").toString();
+    assertEquals(0, run("train", nn.toString(), "--no-progress", "--epochs", "300", "--lr", "0.05",
+        "--val-split", "0", "--standardize", "-o", o), err::toString);
+    String summary = out.toString();
+    assertTrue(summary.contains("; float inputs standardized with the training split's mean"),
+        summary);
+    double loss = Double.parseDouble(summary.replaceAll("(?s).*final\\s+train loss ([0-9.e+-]+).*",
+        "$1"));
+    assertTrue(loss < 1e-3, summary);
+    dev.deltac.runtime.io.Checkpoint c = dev.deltac.runtime.io.Checkpoint.read(
+        dir.resolve("out/Lin.ckpt"));
+    double[] mean = c.attachment(dev.deltac.runtime.data.Standardization.MEAN);
+    assertEquals(sumA / 64, mean[0], 1e-9);
+    assertEquals(0.0035, mean[1], 1e-9);  // the mean of the float32 values
+    double[] scale = c.attachment(dev.deltac.runtime.data.Standardization.SCALE);
+    assertEquals(Math.sqrt(5.25) * 1000, scale[0], 1e-6);  // population sd of 0..7, times 1000
+
+    out.getBuffer().setLength(0);
+    assertEquals(0, run("predict", nn.toString(), "--checkpoint", o + "/Lin.ckpt", "--data",
+        dir.resolve("lin.csv").toString()), err::toString);
+    String[] rows = out.toString().strip().split("\n");
+    assertEquals(65, rows.length, out.toString());
+    String[] lines = csv.toString().strip().split("\n");
+    for (int i = 1; i < rows.length; i++) {
+      double y = Double.parseDouble(lines[i].split(",")[2]);
+      assertEquals(y, Double.parseDouble(rows[i].split(",")[0]), 0.1, "row " + i);
+    }
   }
 }

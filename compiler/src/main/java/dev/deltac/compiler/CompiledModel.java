@@ -108,7 +108,7 @@ public final class CompiledModel {
   /** The Java source of the generated class, in {@code packageName} (empty: unnamed package). */
   public String javaSource(Precision precision, String packageName) {
     EmitOptions options = new EmitOptions(packageName, className(precision), precision,
-        Path.of(file).getFileName().toString());
+        Path.of(file).getFileName().toString(), trainingDefaults());
     return JavaEmitter.emitModel(forward(), backward(), backwardWithInputs(), options);
   }
 

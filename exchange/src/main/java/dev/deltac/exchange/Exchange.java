@@ -2,6 +2,7 @@ package dev.deltac.exchange;
 
 import dev.deltac.compiler.CompiledModel;
 import dev.deltac.runtime.FloatModel;
+import dev.deltac.runtime.data.Standardization;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -65,11 +66,36 @@ public final class Exchange {
 
   /** Writes {@code model} to {@code out} in {@code format}; files are written atomically. */
   public static void export(CompiledModel compiled, FloatModel model, Path out, Format format) throws IOException {
+    export(compiled, model, null, out, format);
+  }
+
+  /**
+   * Like {@link #export(CompiledModel, FloatModel, Path, Format)} for a model trained on
+   * standardized inputs ({@code deltac train --standardize}; null: none). The ONNX graph then
+   * standardizes its float inputs first, as {@code predict} does; a safetensors file holds
+   * tensors only, so it carries the statistics in its metadata ({@code standardization.mean} and
+   * {@code standardization.scale}, comma-separated, one per packed input position).
+   */
+  public static void export(CompiledModel compiled, FloatModel model, Standardization standardization,
+      Path out, Format format) throws IOException {
     switch (format) {
-      case SAFETENSORS -> SafeTensors.write(out, ModelTensors.of(model), metadata(model));
-      case ONNX -> OnnxExport.write(out, compiled, model);
+      case SAFETENSORS -> {
+        Map<String, String> meta = metadata(model);
+        if (standardization != null) {
+          meta.put(Standardization.MEAN, join(standardization.mean()));
+          meta.put(Standardization.SCALE, join(standardization.scale()));
+        }
+        SafeTensors.write(out, ModelTensors.of(model), meta);
+      }
+      case ONNX -> OnnxExport.write(out, compiled, model, standardization);
       default -> throw new IllegalStateException(format.name());
     }
+  }
+
+  private static String join(double[] v) {
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < v.length; i++) sb.append(i > 0 ? "," : "").append(v[i]);
+    return sb.toString();
   }
 
   /** The metadata written in a safetensors header: PyTorch's {@code format} and the model's name. */

@@ -17,6 +17,7 @@ import dev.deltac.exchange.onnx.OnnxProto.TensorShapeProto;
 import dev.deltac.exchange.onnx.OnnxProto.TypeProto;
 import dev.deltac.exchange.onnx.OnnxProto.ValueInfoProto;
 import dev.deltac.runtime.FloatModel;
+import dev.deltac.runtime.data.Standardization;
 import dev.deltac.runtime.io.AtomicFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -39,7 +40,8 @@ import java.util.Map;
  * batched scalar is unsqueezed to the operand's rank). Graph inputs and outputs carry the
  * {@code .nn} names; float inputs are float32 {@code [N, dims...]}, integer inputs int64.
  * Internal values are named {@code #id} after the IR node ({@code #} cannot occur in a
- * {@code .nn} name).
+ * {@code .nn} name). With a {@link Standardization} (a checkpoint of {@code deltac train
+ * --standardize}), the graph standardizes its float inputs first, as {@code predict} does.
  *
  * <p>Op mapping: elementwise ops to their ONNX namesakes (gelu as {@code 0.5 x (1 + erf(x/√2))},
  * square as {@code Mul}); {@code @} and {@code outer} to {@code Gemm} (batched vector times a
@@ -73,15 +75,28 @@ public final class OnnxExport {
   private Val firstBatched;
   private int fresh;
 
-  private OnnxExport(CompiledModel compiled, List<NamedTensor> values) {
+  private final Standardization standardization;
+
+  private OnnxExport(CompiledModel compiled, List<NamedTensor> values, Standardization standardization) {
     this.compiled = compiled;
+    this.standardization = standardization;
     this.graph = compiled.forward();
     for (NamedTensor t : values) tensors.put(t.name(), t);
   }
 
   /** Writes the ONNX model of {@code compiled} with {@code model}'s parameters to {@code path}. */
   public static void write(Path path, CompiledModel compiled, FloatModel model) throws IOException {
-    byte[] bytes = toBytes(compiled, model);
+    write(path, compiled, model, null);
+  }
+
+  /**
+   * Like {@link #write(Path, CompiledModel, FloatModel)}, the graph first standardizing its
+   * float inputs as {@code standardization} does (null: none), as {@code deltac predict} does
+   * with a checkpoint of {@code deltac train --standardize}.
+   */
+  public static void write(Path path, CompiledModel compiled, FloatModel model,
+      Standardization standardization) throws IOException {
+    byte[] bytes = new OnnxExport(compiled, ModelTensors.of(model), standardization).model().toByteArray();
     AtomicFiles.write(path, ByteBuffer.wrap(bytes));
   }
 
@@ -90,9 +105,15 @@ public final class OnnxExport {
     return build(compiled, ModelTensors.of(model)).toByteArray();
   }
 
+  /** The ONNX model's bytes, its float inputs standardized first ({@code standardization} may be null). */
+  public static byte[] toBytes(CompiledModel compiled, FloatModel model, Standardization standardization)
+      throws ExchangeException {
+    return new OnnxExport(compiled, ModelTensors.of(model), standardization).model().toByteArray();
+  }
+
   /** The ONNX model of {@code compiled} with the tensors given (by {@code .nn} name). */
   public static ModelProto build(CompiledModel compiled, List<NamedTensor> values) throws ExchangeException {
-    return new OnnxExport(compiled, values).model();
+    return new OnnxExport(compiled, values, null).model();
   }
 
   private ModelProto model() throws ExchangeException {
@@ -100,12 +121,14 @@ public final class OnnxExport {
     if (graph.outputs().isEmpty()) {
       throw new ExchangeException(where(null) + "model " + graph.name() + " has no output to export");
     }
+    int offset = 0;
     for (Node in : graph.inputs()) {
       boolean integer = in.isInteger();
       Val v = new Val(in.attr().name(), true, integer ? INT64 : FLOAT);
       g.addInput(valueInfo(v.name(), v.type(), in.shape()));
-      vals.put(in, v);
       if (firstBatched == null) firstBatched = v;
+      vals.put(in, integer || standardization == null ? v : standardized(v, in, offset));
+      offset += in.size();
     }
     List<Node> order = Graph.reachable(new ArrayList<>(graph.outputs().values()));
     for (Node n : order) {
@@ -129,6 +152,33 @@ public final class OnnxExport {
         .addMetadataProps(StringStringEntryProto.newBuilder().setKey("deltac.model").setValue(graph.name()))
         .setGraph(g)
         .build();
+  }
+
+  /**
+   * {@code (x - mean) / scale} over the input's positions of the packed input (float32 here;
+   * predict computes it in float64 and rounds: the two differ by a rounding at most).
+   */
+  private Val standardized(Val x, Node in, int offset) {
+    double[] mean = standardization.mean();
+    double[] scale = standardization.scale();
+    float[] m = new float[in.size()];
+    float[] sc = new float[in.size()];
+    boolean identity = true;
+    for (int j = 0; j < m.length; j++) {
+      m[j] = (float) mean[offset + j];
+      sc[j] = (float) scale[offset + j];
+      identity &= m[j] == 0 && sc[j] == 1;
+    }
+    if (identity) return x;
+    String mn = "#mean_" + x.name();
+    String sn = "#scale_" + x.name();
+    g.addInitializer(floatTensor(mn, in.shape().dims(), m));
+    g.addInitializer(floatTensor(sn, in.shape().dims(), sc));
+    String centered = tmp();
+    node("Sub", List.of(x.name(), mn), centered, null);
+    String out = "#standardized_" + x.name();
+    node("Div", List.of(centered, sn), out, null);
+    return new Val(out, true, FLOAT);
   }
 
   private static String version() {

@@ -34,4 +34,31 @@ class OnnxSamplesTest {
     System.out.printf("%s: max |predict - ONNX Runtime| = %.3g%n", file, d);
     assertTrue(d <= 1e-5, file + ": max difference " + d);
   }
+
+  /** A checkpoint of train --standardize: the ONNX graph standardizes its inputs as predict does. */
+  @org.junit.jupiter.api.Test
+  void standardizedInputsAgreeWithPredictOnStandardizedData() throws Exception {
+    CompiledModel compiled = Deltac.compile(Path.of("../samples/regression/sine.nn")).model();
+    FloatModel model = compiled.newModel(16);
+    model.initParams(2);
+    int n = 40;
+    float[] raw = new float[n];
+    for (int i = 0; i < n; i++) raw[i] = 3 + 0.25f * i;        // far from standard: mean 7.9
+    dev.deltac.runtime.data.Standardization st = dev.deltac.runtime.data.Standardization.fit(
+        model.info(), new dev.deltac.runtime.data.Dataset(raw, new float[n], n, 1, 1));
+    float[] standardized = raw.clone();
+    for (int i = 0; i < n; i++) st.apply(standardized, i);
+    float[] expected = OnnxRuntimeCheck.predict(model, standardized, n);
+    float[] actual = OnnxRuntimeCheck.run(OnnxExport.toBytes(compiled, model, st), model.info(), raw, n);
+    float[] plain = OnnxRuntimeCheck.run(OnnxExport.toBytes(compiled, model), model.info(), raw, n);
+    double max = 0;
+    double plainMax = 0;
+    for (int i = 0; i < n; i++) {
+      max = Math.max(max, Math.abs(expected[i] - actual[i]));
+      plainMax = Math.max(plainMax, Math.abs(expected[i] - plain[i]));
+    }
+    System.out.printf("standardized sine: max |predict - ONNX Runtime| = %.3g (without the standardization: %.3g)%n", max, plainMax);
+    assertTrue(max <= 1e-5, "max difference " + max);
+    assertTrue(plainMax > 1e-2, "the standardization matters here: " + plainMax);
+  }
 }

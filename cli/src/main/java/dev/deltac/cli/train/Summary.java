@@ -6,6 +6,7 @@ import dev.deltac.runtime.FloatModel;
 import dev.deltac.runtime.ModelInfo;
 import dev.deltac.runtime.TensorInfo;
 import dev.deltac.runtime.data.Dataset;
+import dev.deltac.runtime.kernels.DenseKernels;
 import dev.deltac.runtime.train.EpochMetrics;
 import dev.deltac.runtime.train.TrainingResult;
 import java.nio.file.Path;
@@ -20,18 +21,22 @@ final class Summary {
 
   static String text(ModelInfo info, TrainingRun.Settings s, DataSource.Loaded data, Dataset train,
       Dataset val, TrainingResult r, long samplesTrained, long resumedAfterStep, double compileSeconds,
-      double trainSeconds, FloatModel model, Path ckpt, String checkpoints, Path png) {
+      double trainSeconds, FloatModel model, Path ckpt, String checkpoints, Path png,
+      boolean standardized) {
     StringBuilder sb = new StringBuilder();
     EpochMetrics last = r.last();
     sb.append(fmt("%s: %d epochs, %d steps of batch %d, %s lr %s, seed %d, %d thread%s%n",
         info.name(), r.history().size(), last.steps(), s.batch(), s.optimizer(), num(s.lr()),
         s.seed(), s.threads(), s.threads() == 1 ? "" : "s"));
-    sb.append(fmt("  data        %s: %d training samples%s%n", data.description(), train.count(),
-        val == null ? ", no validation set" : ", " + val.count() + " validation samples"));
+    sb.append(fmt("  data        %s: %d training samples%s%s%n", data.description(), train.count(),
+        val == null ? ", no validation set" : ", " + val.count() + " validation samples",
+        standardized ? "; float inputs standardized with the training split's mean and standard"
+            + " deviation (saved in the checkpoint)" : ""));
     sb.append(fmt("  time        compiled in %.2f s, trained in %.2f s (%.0f samples/s)%s%n",
         compileSeconds, trainSeconds, samplesTrained / trainSeconds,
         resumedAfterStep < 0 ? "" : samplesTrained == 0 ? ", resumed a finished run"
             : fmt(", resumed after step %d", resumedAfterStep)));
+    sb.append(fmt("  kernels     %s%n", kernels()));
     sb.append(fmt("  final       train loss %s%s%s%n", num(last.trainLoss()),
         acc(" accuracy ", last.trainAccuracy()),
         last.hasValidation() ? ", validation loss " + num(last.validationLoss())
@@ -73,6 +78,15 @@ final class Summary {
       if (t.size() > 8) sb.append(", ...");
       sb.append(']');
     }
+  }
+
+  /** Which matrix kernels ran: the shared dense kernels (and which) or only generated loops. */
+  static String kernels() {
+    if (DenseKernels.used()) {
+      return "dense products: " + DenseKernels.describe() + "; other ops: generated loops";
+    }
+    return "generated loops only (no dense product reached the shared kernels' "
+        + "threshold, 1024 weights by default; it would run " + DenseKernels.describe() + ")";
   }
 
   private static String acc(String label, double a) {

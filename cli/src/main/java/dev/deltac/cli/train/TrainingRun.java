@@ -5,6 +5,7 @@ import dev.deltac.compiler.check.TrainSpec;
 import dev.deltac.runtime.FloatModel;
 import dev.deltac.runtime.ModelInfo;
 import dev.deltac.runtime.data.Dataset;
+import dev.deltac.runtime.data.Standardization;
 import dev.deltac.runtime.io.CheckpointException;
 import dev.deltac.runtime.optim.LrSchedule;
 import dev.deltac.runtime.optim.Optimizer;
@@ -100,13 +101,16 @@ public final class TrainingRun {
   private final boolean progress;
   private final int checkpointEvery;
   private final boolean resume;
+  private final boolean standardize;
 
   /**
    * @param checkpointEvery write the checkpoint every this many steps too (0: epoch ends only)
    * @param resume continue from the checkpoint in {@code outDir} instead of starting afresh
+   * @param standardize standardize the float inputs with the training split's statistics
+   *     ({@link Standardization}), saved in the checkpoints
    */
   public TrainingRun(CompiledModel compiled, Settings settings, Path dataPath, Path outDir,
-      boolean progress, int checkpointEvery, boolean resume) {
+      boolean progress, int checkpointEvery, boolean resume, boolean standardize) {
     this.compiled = compiled;
     this.s = settings;
     this.dataPath = dataPath;
@@ -114,6 +118,7 @@ public final class TrainingRun {
     this.progress = progress;
     this.checkpointEvery = checkpointEvery;
     this.resume = resume;
+    this.standardize = standardize;
   }
 
   /** Sets a model's params in place of its initializers (deltac train --init). */
@@ -135,7 +140,7 @@ public final class TrainingRun {
   private String extraSettings() {
     return "optimizer=" + s.optimizer() + ", lr=" + s.lr() + ", schedule=" + s.schedule()
         + new TreeMap<>(s.scheduleArgs()) + ", val_split=" + s.valSplit()
-        + ", init_seed=" + s.seed();
+        + ", init_seed=" + s.seed() + (standardize ? ", standardize=true" : "");
   }
 
   /** Trains and writes the outputs; returns the exit code. */
@@ -152,6 +157,12 @@ public final class TrainingRun {
       Dataset.Split sp = train.split(split, s.seed());
       train = sp.train();
       val = sp.validation();
+    }
+    Standardization standardization = null;
+    if (standardize) {
+      standardization = Standardization.fit(info, train);
+      train = standardization.apply(train);
+      if (val != null) val = standardization.apply(val);
     }
     model.initParams(s.seed());
     if (initializer != null) initializer.apply(model);
@@ -185,6 +196,7 @@ public final class TrainingRun {
           }
         });
     if (bar != null) b.listener(bar);
+    if (standardization != null) b.checkpointAttachments(standardization.attachments());
     if (val != null) b.validation(val);
     if (s.clipNorm() > 0) b.clipNorm(s.clipNorm());
     if (s.clipValue() > 0) b.clipValue(s.clipValue());
@@ -215,7 +227,8 @@ public final class TrainingRun {
     long resumedAfter = !resume ? -1 : firstStep[0] < 0 ? result.steps() : firstStep[0] - 1;
     String summary = compiled.summary() + "\n"
         + (initFile == null ? "" : "initialized from " + initFile + "\n") + Summary.text(info, s, data, train, val, result,
-        samplesTrained[0], resumedAfter, compileSeconds, trainSeconds, model, ckpt, checkpoints, png);
+        samplesTrained[0], resumedAfter, compileSeconds, trainSeconds, model, ckpt, checkpoints, png,
+        standardization != null);
     Files.writeString(outDir.resolve(info.name() + "-summary.txt"), summary, StandardCharsets.UTF_8);
     out.print(summary);
     out.flush();

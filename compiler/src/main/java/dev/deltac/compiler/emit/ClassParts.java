@@ -275,4 +275,50 @@ final class ClassParts {
       o += n.size();
     }
   }
+
+  /**
+   * {@code public static TrainingDefaults trainingDefaults()}: the model's {@code train} block
+   * with the defaults of {@code deltac train} filled in, so code that uses the generated class
+   * trains with the same settings as the command line without repeating them.
+   */
+  static MethodSpec trainingDefaultsMethod(EmitOptions options) {
+    dev.deltac.runtime.train.TrainingDefaults d = options.trainingDefaults();
+    com.palantir.javapoet.TypeName map = com.palantir.javapoet.ParameterizedTypeName.get(
+        JavaTypes.MAP, ClassName.get(String.class), JavaTypes.OBJECT);
+    CodeBlock.Builder b = CodeBlock.builder();
+    b.addStatement("$T optimizerArgs = new $T<$T, $T>()", map, JavaTypes.TREE_MAP,
+        ClassName.get(String.class), JavaTypes.OBJECT);
+    mapEntries(b, "optimizerArgs", d.optimizerArgs());
+    b.addStatement("$T scheduleArgs = new $T<$T, $T>()", map, JavaTypes.TREE_MAP,
+        ClassName.get(String.class), JavaTypes.OBJECT);
+    mapEntries(b, "scheduleArgs", d.scheduleArgs());
+    b.addStatement("return new $T($S, optimizerArgs, $L, $S, scheduleArgs, $L, $L, $LL, $L, $L)",
+        JavaTypes.TRAINING_DEFAULTS, d.optimizer(), Double.toString(d.learningRate()),
+        d.schedule(), d.batchSize(), d.epochs(), d.seed(), Double.toString(d.clipNorm()),
+        Double.toString(d.clipValue()));
+    return MethodSpec.methodBuilder("trainingDefaults")
+        .addJavadoc("The settings of $L's {@code train} block, with the defaults of {@code deltac "
+            + "train} for those it leaves out.\n", options.sourceFile())
+        .addModifiers(Modifier.PUBLIC, Modifier.STATIC).returns(JavaTypes.TRAINING_DEFAULTS)
+        .addCode(b.build()).build();
+  }
+
+  private static void mapEntries(CodeBlock.Builder b, String map, Map<String, Object> entries) {
+    for (Map.Entry<String, Object> e : entries.entrySet()) {
+      Object v = e.getValue();
+      if (v instanceof Boolean flag) {
+        b.addStatement("$N.put($S, $T.valueOf($L))", map, e.getKey(), JavaTypes.BOOLEAN, flag);
+      } else if (v instanceof Integer i) {
+        b.addStatement("$N.put($S, $T.valueOf($L))", map, e.getKey(), JavaTypes.INTEGER, i);
+      } else if (v instanceof Long l) {
+        b.addStatement("$N.put($S, $T.valueOf($LL))", map, e.getKey(), JavaTypes.LONG, l);
+      } else if (v instanceof Number n) {
+        b.addStatement("$N.put($S, $T.valueOf($L))", map, e.getKey(), JavaTypes.DOUBLE,
+            Double.toString(n.doubleValue()));
+      } else {
+        throw new IllegalArgumentException("training setting " + e.getKey() + " = " + v
+            + ": expected a number or a flag");
+      }
+    }
+  }
 }

@@ -1,6 +1,7 @@
 package dev.deltac.compiler.emit;
 
 import dev.deltac.runtime.Precision;
+import dev.deltac.runtime.train.TrainingDefaults;
 import java.util.Objects;
 
 /**
@@ -11,9 +12,12 @@ import java.util.Objects;
  * @param className simple name of the generated class (a legal Java identifier)
  * @param precision float32 (default) or float64
  * @param sourceFile the {@code .nn} file name used in generated comments ({@code xor.nn})
+ * @param trainingDefaults the model's {@code train} block with the defaults filled in, which a
+ *     generated model class returns from its static {@code trainingDefaults()}; null for none
+ *     (functions, and models emitted without one)
  */
 public record EmitOptions(String packageName, String className, Precision precision,
-    String sourceFile) {
+    String sourceFile, TrainingDefaults trainingDefaults) {
   public EmitOptions {
     Objects.requireNonNull(packageName, "packageName == null");
     Objects.requireNonNull(className, "className == null");
@@ -27,21 +31,31 @@ public record EmitOptions(String packageName, String className, Precision precis
     }
   }
 
+  /** Options without training defaults. */
+  public EmitOptions(String packageName, String className, Precision precision, String sourceFile) {
+    this(packageName, className, precision, sourceFile, null);
+  }
+
   /** float32, unnamed package, no source file. */
   public static EmitOptions of(String className) {
     return new EmitOptions("", className, Precision.FLOAT32, "<none>");
   }
 
   public EmitOptions withPackage(String p) {
-    return new EmitOptions(p, className, precision, sourceFile);
+    return new EmitOptions(p, className, precision, sourceFile, trainingDefaults);
   }
 
   public EmitOptions withPrecision(Precision p) {
-    return new EmitOptions(packageName, className, p, sourceFile);
+    return new EmitOptions(packageName, className, p, sourceFile, trainingDefaults);
   }
 
   public EmitOptions withSourceFile(String f) {
-    return new EmitOptions(packageName, className, precision, f);
+    return new EmitOptions(packageName, className, precision, f, trainingDefaults);
+  }
+
+  /** The same options with training defaults for the generated model class (null: none). */
+  public EmitOptions withTrainingDefaults(TrainingDefaults d) {
+    return new EmitOptions(packageName, className, precision, sourceFile, d);
   }
 
   /** Fully qualified class name. */

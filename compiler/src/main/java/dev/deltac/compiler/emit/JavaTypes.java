@@ -38,11 +38,17 @@ final class JavaTypes {
   static final ClassName REFLECTIVE = ClassName.get(ReflectiveOperationException.class);
   static final ClassName INITIALIZERS = ClassName.get("dev.deltac.runtime", "Initializers");
   static final ClassName INDICES = ClassName.get("dev.deltac.runtime", "Indices");
+  static final ClassName TRAINING_DEFAULTS =
+      ClassName.get("dev.deltac.runtime.train", "TrainingDefaults");
+  static final ClassName MAP = ClassName.get(java.util.Map.class);
+  static final ClassName TREE_MAP = ClassName.get(java.util.TreeMap.class);
+  static final ClassName BOOLEAN = ClassName.get(Boolean.class);
+  static final ClassName INTEGER = ClassName.get(Integer.class);
 
   static final List<ClassName> ALL = List.of(MATH, FLOAT, DOUBLE, SYSTEM, STRING, OBJECT, OVERRIDE,
       ILLEGAL_ARGUMENT, ARRAYS, LIST, MODEL_INFO, TENSOR_INFO, PRECISION, MATH_FUNCTIONS, DROPOUT,
       FLOAT_MODEL, DOUBLE_MODEL, FLOAT_FUNCTION, DOUBLE_FUNCTION, DENSE_KERNELS, INITIALIZERS,
-      CLASS, LONG, ILLEGAL_STATE, REFLECTIVE, INDICES);
+      CLASS, LONG, ILLEGAL_STATE, REFLECTIVE, INDICES, TRAINING_DEFAULTS, MAP, TREE_MAP, BOOLEAN, INTEGER);
 
   /** Simple names and package roots no field or local may take. */
   static List<String> reservedNames() {

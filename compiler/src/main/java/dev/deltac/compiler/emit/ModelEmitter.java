@@ -182,6 +182,9 @@ final class ModelEmitter {
     constructors(blocks);
     type.addMethod(ClassParts.infoMethod(ctx, forward));
     type.addMethod(ClassParts.packedMethod());
+    if (ctx.options.trainingDefaults() != null) {
+      type.addMethod(ClassParts.trainingDefaultsMethod(ctx.options));
+    }
     type.addMethod(MethodSpec.methodBuilder("info").addAnnotation(Override.class)
         .addModifiers(Modifier.PUBLIC).returns(JavaTypes.MODEL_INFO).addStatement("return INFO").build());
     type.addMethod(MethodSpec.methodBuilder("maxBatch").addAnnotation(Override.class)

@@ -37,4 +37,21 @@ class TrainingDefaultsFromSourceTest {
     assertEquals(TrainingDefaults.standard(), d);
     assertEquals(Map.of(), d.optimizerArgs());
   }
+
+  @Test
+  void generatedClassesCarryTheBlock() throws Exception {
+    for (String block : new String[] {"", " train {\n  optimizer sgd(0.5, momentum = 0.9, "
+        + "nesterov = true)\n  batch 4; epochs 20\n  clip_value 0.25\n  seed 11\n"
+        + "  lr_schedule step(every = 5, gamma = 0.5)\n }\n"}) {
+      dev.deltac.compiler.CompiledModel m = Deltac.compile("m.nn", HEAD + block + "}\n").model();
+      for (dev.deltac.runtime.Model instance : new dev.deltac.runtime.Model[] {
+          m.newModel(2), m.newDoubleModel(2)}) {
+        Object fromClass = instance.getClass().getMethod("trainingDefaults").invoke(null);
+        assertEquals(m.trainingDefaults(), fromClass, block);
+      }
+    }
+    assertEquals("sgd", ((TrainingDefaults) Deltac.compile("m.nn", HEAD + " train {\n"
+        + "  optimizer sgd(0.5)\n }\n}\n").model().newModel(1).getClass()
+        .getMethod("trainingDefaults").invoke(null)).optimizer());
+  }
 }

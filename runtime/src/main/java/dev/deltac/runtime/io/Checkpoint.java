@@ -43,6 +43,9 @@ import java.util.zip.CRC32;
  *         | optimizer kind (string) | hyper-parameter count int | per one: name, value double
  *         | optimizer steps long | learning rate double
  *         | slot count int | per slot: name, float32 values in tensor order
+ *     then, version 3: attachment count int | per attachment (by name): name,
+ *         value count int, float64 values
+ *   body, version 2 (read only): version 3 without the attachments.
  *   body, version 1 (read only): the same without the fingerprint and the state.
  * </pre>
  * Writes are atomic ({@link AtomicFiles}). Reading checks, in order: the magic number (else "not
@@ -57,7 +60,7 @@ import java.util.zip.CRC32;
  */
 public final class Checkpoint {
   static final byte[] MAGIC = "DLTCCKPT".getBytes(StandardCharsets.US_ASCII);
-  static final int VERSION = 2;
+  static final int VERSION = 3;
   static final int HEADER = 8 + 4 + 8 + 4;
   private static final int MAX_RANK = 64;
 
@@ -69,6 +72,7 @@ public final class Checkpoint {
   private final List<int[]> shapes;
   private final double[] values;
   private final State state;
+  private final Map<String, double[]> attachments;
 
   /** A training state with its arrays flat, in tensor order (independent of block layout). */
   private record State(int epoch, int batch, long step, double epochLossSum, int flags,
@@ -79,8 +83,10 @@ public final class Checkpoint {
       List<String> slotNames, List<float[]> slots) {}
 
   private Checkpoint(int version, String modelName, Precision precision, Fingerprint fingerprint,
-      List<String> names, List<int[]> shapes, double[] values, State state) {
+      List<String> names, List<int[]> shapes, double[] values, State state,
+      Map<String, double[]> attachments) {
     this.version = version;
+    this.attachments = sortedCopy(attachments);
     this.modelName = modelName;
     this.precision = precision;
     this.fingerprint = fingerprint;
@@ -142,7 +148,40 @@ public final class Checkpoint {
       shapes.add(t.shape());
     }
     return new Checkpoint(VERSION, info.name(), info.precision(),
-        fp != null ? fp : Fingerprint.of(info, (byte[]) null), names, shapes, values, state);
+        fp != null ? fp : Fingerprint.of(info, (byte[]) null), names, shapes, values, state,
+        Map.of());
+  }
+
+  private static Map<String, double[]> sortedCopy(Map<String, double[]> m) {
+    Map<String, double[]> out = new java.util.TreeMap<>();
+    for (Map.Entry<String, double[]> e : m.entrySet()) {
+      out.put(java.util.Objects.requireNonNull(e.getKey(), "attachment name"),
+          e.getValue().clone());
+    }
+    return java.util.Collections.unmodifiableMap(out);
+  }
+
+  /**
+   * This checkpoint with named float64 arrays attached (replacing any of the same name): data
+   * that belongs with the parameters but is not one, such as the input standardization that
+   * {@code deltac train --standardize} fitted ({@link dev.deltac.runtime.data.Standardization}).
+   */
+  public Checkpoint withAttachments(Map<String, double[]> more) {
+    Map<String, double[]> all = new java.util.TreeMap<>(attachments);
+    all.putAll(more);
+    return new Checkpoint(version, modelName, precision, fingerprint, names, shapes, values,
+        state, all);
+  }
+
+  /** The attached arrays by name (empty for files before version 3). */
+  public Map<String, double[]> attachments() {
+    return attachments;
+  }
+
+  /** A copy of the attached array {@code name}, or null. */
+  public double[] attachment(String name) {
+    double[] a = attachments.get(name);
+    return a == null ? null : a.clone();
   }
 
   /** Writes the model's parameters to {@code path}, atomically. */
@@ -357,6 +396,14 @@ public final class Checkpoint {
     o.ensure(1);
     o.buf.put((byte) (state == null ? 0 : 1));
     if (state != null) writeState(o, state);
+    o.ensure(4);
+    o.buf.putInt(attachments.size());
+    for (Map.Entry<String, double[]> e : attachments.entrySet()) {
+      o.string(e.getKey());
+      o.ensure(4 + 8L * e.getValue().length);
+      o.buf.putInt(e.getValue().length);
+      for (double v : e.getValue()) o.buf.putDouble(v);
+    }
     int total = o.buf.position();
     o.buf.putLong(12, total - HEADER);
     CRC32 crc = new CRC32();
@@ -468,9 +515,9 @@ public final class Checkpoint {
     }
     ByteBuffer buf = ByteBuffer.wrap(bytes);
     int version = buf.getInt(8);
-    if (version != 1 && version != 2) {
+    if (version < 1 || version > VERSION) {
       throw new CheckpointException(where + " has format version " + version
-          + "; this runtime reads versions 1 and 2");
+          + "; this runtime reads versions 1 to " + VERSION);
     }
     long expected = HEADER + buf.getLong(12);
     if (expected < HEADER) {
@@ -623,10 +670,25 @@ public final class Checkpoint {
           throw corrupt(at, "state flag " + has + " is neither 0 nor 1");
         }
       }
+      Map<String, double[]> attachments = new LinkedHashMap<>();
+      if (version >= 3) {
+        int n = count("attachment count", 4 + 4);
+        for (int i = 0; i < n; i++) {
+          String name = string("name of attachment " + i);
+          if (attachments.containsKey(name)) {
+            throw corrupt(buf.position(), "attachment " + name + " appears twice");
+          }
+          int len = count("length of attachment " + name, 8);
+          double[] a = new double[len];
+          for (int k = 0; k < len; k++) a[k] = buf.getDouble();
+          attachments.put(name, a);
+        }
+      }
       if (buf.hasRemaining()) {
         throw corrupt(buf.position(), buf.remaining() + " bytes left after the last field");
       }
-      return new Checkpoint(version, model, precision, fp, names, shapes, values, state);
+      return new Checkpoint(version, model, precision, fp, names, shapes, values, state,
+          attachments);
     }
 
     private State state(int paramCount) throws CheckpointException {

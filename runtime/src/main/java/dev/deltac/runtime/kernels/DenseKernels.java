@@ -25,7 +25,37 @@ public final class DenseKernels {
   private static final DenseLayerKernels SELECTED =
       choose(System.getProperty(VECTOR_PROPERTY), DenseKernels::vectorOrNull);
 
+  /** Set by the first call through this class (a benign race: every writer writes true). */
+  private static boolean used;
+
   private DenseKernels() {}
+
+  /**
+   * Whether generated code in this JVM has called these kernels: small products are generated
+   * as inline loops and never reach them (see {@code docs/PERFORMANCE.md}).
+   */
+  public static boolean used() {
+    return used;
+  }
+
+  /**
+   * For people: the kernels in use and why, e.g. {@code vector-512 (Vector API, 512-bit
+   * vectors)} or {@code scalar (the JVM was started without --add-modules jdk.incubator.vector)}.
+   */
+  public static String describe() {
+    if (SELECTED != ScalarDenseKernels.INSTANCE) {
+      return SELECTED.name() + " (Vector API, " + SELECTED.name().substring("vector-".length())
+          + "-bit vectors)";
+    }
+    String property = System.getProperty(VECTOR_PROPERTY);
+    if (property != null && property.trim().equalsIgnoreCase("false")) {
+      return "scalar (-D" + VECTOR_PROPERTY + "=false)";
+    }
+    if (ModuleLayer.boot().findModule(VECTOR_MODULE).isEmpty()) {
+      return "scalar (the JVM was started without --add-modules " + VECTOR_MODULE + ")";
+    }
+    return "scalar (this machine's vectors are too narrow for the vector kernels)";
+  }
 
   /** The implementation in use. */
   public static DenseLayerKernels get() {
@@ -45,12 +75,14 @@ public final class DenseKernels {
   /** @see DenseLayerKernels#forward */
   public static void forward(int batch, int m, int n, float[][] w, float[] bias,
       float[] x, int xOff, int xStride, float[] y, int yOff, int yStride) {
+    used = true;
     SELECTED.forward(batch, m, n, w, bias, x, xOff, xStride, y, yOff, yStride);
   }
 
   /** @see DenseLayerKernels#inputGradient */
   public static void inputGradient(int batch, int m, int n, float[][] w,
       float[] d, int dOff, int dStride, float[] dx, int dxOff, int dxStride) {
+    used = true;
     SELECTED.inputGradient(batch, m, n, w, d, dOff, dStride, dx, dxOff, dxStride);
   }
 
@@ -58,6 +90,7 @@ public final class DenseKernels {
   public static void weightGradient(int batch, int m, int n,
       float[] d, int dOff, int dStride, float[] x, int xOff, int xStride,
       float[][] gw, float[] gb) {
+    used = true;
     SELECTED.weightGradient(batch, m, n, d, dOff, dStride, x, xOff, xStride, gw, gb);
   }
 
@@ -65,6 +98,7 @@ public final class DenseKernels {
   public static void backward(int batch, int m, int n, float[][] w,
       float[] d, int dOff, int dStride, float[] x, int xOff, int xStride,
       float[][] gw, float[] gb, float[] dx, int dxOff, int dxStride) {
+    used = true;
     SELECTED.backward(batch, m, n, w, d, dOff, dStride, x, xOff, xStride, gw, gb,
         dx, dxOff, dxStride);
   }

@@ -20,6 +20,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Trains a {@link FloatModel}: epochs of shuffled minibatches, each step computing the batch
@@ -65,6 +66,7 @@ public final class Trainer implements AutoCloseable {
   private final String config;
   private final CheckpointWriter writer;
   private final boolean waitForCheckpoints;
+  private final Map<String, double[]> attachments;
   private long skippedCheckpoints;
   private volatile boolean stopRequested;
   private long step;
@@ -93,6 +95,7 @@ public final class Trainer implements AutoCloseable {
     this.checkpointFile = b.checkpointFile;
     this.checkpointEvery = b.checkpointEvery;
     this.waitForCheckpoints = b.waitForCheckpoints;
+    this.attachments = b.attachments;
     this.fingerprint = Fingerprint.of(model.info(), b.source);
     this.sourceName = b.sourceName != null ? b.sourceName : "the model's source";
     if (checkpointFile != null) {
@@ -370,7 +373,8 @@ public final class Trainer implements AutoCloseable {
           config, train.count(), validation == null ? 0 : validation.count(), dataHash,
           bestEpoch, bestLoss, patienceCount, best, history, o);
       try {
-        writer.submit(Checkpoint.of(model, fingerprint, s).toBytes());
+        writer.submit(Checkpoint.of(model, fingerprint, s).withAttachments(attachments)
+            .toBytes());
         if (waitForCheckpoints) writer.awaitIdle();
       } catch (IOException e) {
         throw new UncheckedIOException("cannot write checkpoint " + checkpointFile + ": "
@@ -472,6 +476,7 @@ public final class Trainer implements AutoCloseable {
     private String sourceName;
     private String settings;
     private boolean waitForCheckpoints;
+    private Map<String, double[]> attachments = Map.of();
 
     private Builder(FloatModel model) {
       this.model = Checks.checkNotNull(model, "model");
@@ -625,6 +630,16 @@ public final class Trainer implements AutoCloseable {
      */
     public Builder settings(String description) {
       this.settings = description;
+      return this;
+    }
+
+    /**
+     * Named arrays every checkpoint carries besides the training state
+     * ({@link Checkpoint#withAttachments}), e.g. the input standardization
+     * ({@link dev.deltac.runtime.data.Standardization#attachments()}).
+     */
+    public Builder checkpointAttachments(Map<String, double[]> attachments) {
+      this.attachments = Map.copyOf(attachments);
       return this;
     }
 

@@ -17,7 +17,7 @@ import java.util.zip.CRC32;
  * state or refuses with a CheckpointException, and writes back to bytes that read again the same.
  * Byte 0 of the input picks how much of the header is made right, so the fuzzer reaches the body
  * parser behind the checksum: 0 nothing (the rest is the file as it is), 1 the length and the
- * checksum, 2 the magic number and version 2 as well.
+ * checksum, 2 the magic number and version 2 or 3 (the top bit of byte 0) as well.
  */
 class CheckpointFuzzTest {
   private static final Path FILE = Path.of("fuzz.ckpt");
@@ -31,7 +31,7 @@ class CheckpointFuzzTest {
       ByteBuffer b = ByteBuffer.wrap(file);
       if (mode == 2) {
         b.put(0, Checkpoint.MAGIC);
-        b.putInt(8, 2);
+        b.putInt(8, (data[0] & 0x80) != 0 ? 3 : 2);
       }
       b.putLong(12, file.length - Checkpoint.HEADER);
       CRC32 crc = new CRC32();

@@ -55,9 +55,9 @@ class CheckpointTest {
     assertArrayEquals(new int[] {3, 4}, c.shape("W"));
     assertEquals(0.25, c.values("b")[1]);
     // header 24 + name (4 + 17) + precision 1 + fingerprint 64 + count 4 + W (4+1+4+8)
-    // + b (4+1+4+4) + 15 floats + state flag 1
-    assertEquals(24 + 21 + 1 + 64 + 4 + 17 + 13 + 60 + 1, Files.size(p));
-    assertEquals(2, c.version());
+    // + b (4+1+4+4) + 15 floats + state flag 1 + attachment count 4
+    assertEquals(24 + 21 + 1 + 64 + 4 + 17 + 13 + 60 + 1 + 4, Files.size(p));
+    assertEquals(3, c.version());
     assertFalse(c.hasTrainingState());
     assertFalse(c.fingerprint().hasSource());
   }
@@ -145,7 +145,7 @@ class CheckpointTest {
     byte[] b = Files.readAllBytes(p);
     b[11] = 9;
     Files.write(p, b);
-    assertEquals("checkpoint " + p + " has format version 9; this runtime reads versions 1 and 2",
+    assertEquals("checkpoint " + p + " has format version 9; this runtime reads versions 1 to 3",
         loadError(p, model(0)));
   }
 
@@ -200,10 +200,10 @@ class CheckpointTest {
     assertEquals(1, c.version());
     assertNull(c.fingerprint());
     assertFalse(c.hasTrainingState());
-    // written again, in version 2 (found by CheckpointFuzzTest: toBytes failed without a
+    // written again, in version 3 (found by CheckpointFuzzTest: toBytes failed without a
     // fingerprint): the interface and the source are unknown
     Checkpoint again = Checkpoint.parse("again", c.toBytes());
-    assertEquals(2, again.version());
+    assertEquals(3, again.version());
     assertFalse(again.fingerprint().hasInterface());
     assertFalse(again.fingerprint().hasSource());
     assertArrayEquals(c.values("W"), again.values("W"));
@@ -234,7 +234,7 @@ class CheckpointTest {
     // the tensor count, after header 24, name 21, precision 1 and fingerprint 64: at byte 110
     ByteBuffer.wrap(b).putInt(110, 1 << 30);
     assertEquals("checkpoint x is corrupt at byte 110: tensor count 1073741824 does not fit in"
-        + " the 91 bytes left", parseError(resealed(b)));
+        + " the 95 bytes left", parseError(resealed(b)));
     ByteBuffer.wrap(b).putInt(110, 2);
     // the rank of W, after its name (4 + 1): at byte 119
     ByteBuffer.wrap(b).putInt(119, -3);
@@ -243,14 +243,80 @@ class CheckpointTest {
     ByteBuffer.wrap(b).putInt(119, 2);
     ByteBuffer.wrap(b).putInt(123, 1 << 20); // W's first dimension
     assertEquals("checkpoint x is corrupt at byte 119: tensor W [1048576, 4] brings the values"
-        + " to 4194304, more than the 74 bytes left hold", parseError(resealed(b)));
+        + " to 4194304, more than the 78 bytes left hold", parseError(resealed(b)));
     ByteBuffer.wrap(b).putInt(123, 3);
-    b[b.length - 1] = 7; // the state flag
-    assertEquals("checkpoint x is corrupt at byte " + (b.length - 1) + ": state flag 7 is"
+    b[b.length - 5] = 7; // the state flag, before the attachment count
+    assertEquals("checkpoint x is corrupt at byte " + (b.length - 5) + ": state flag 7 is"
         + " neither 0 nor 1", parseError(resealed(b)));
+    b[b.length - 5] = 0;
+    ByteBuffer.wrap(b).putInt(b.length - 4, -1); // the attachment count
+    assertEquals("checkpoint x is corrupt at byte " + (b.length - 4) + ": attachment count is"
+        + " negative (-1)", parseError(resealed(b)));
   }
 
   private static String parseError(byte[] b) {
     return assertThrows(CheckpointException.class, () -> Checkpoint.parse("x", b)).getMessage();
+  }
+
+  /** Version 3 without its attachment count, as the previous runtime wrote version 2. */
+  private static byte[] asVersion2(byte[] v3) {
+    ByteBuffer in = ByteBuffer.wrap(v3);
+    assertEquals(0, in.getInt(v3.length - 4), "a file without attachments");
+    int len = v3.length - 4 - Checkpoint.HEADER;
+    byte[] out = java.util.Arrays.copyOf(v3, v3.length - 4);
+    CRC32 crc = new CRC32();
+    crc.update(out, Checkpoint.HEADER, len);
+    ByteBuffer.wrap(out).putInt(8, 2).putLong(12, len).putInt(20, (int) crc.getValue());
+    return out;
+  }
+
+  @Test
+  void version2FilesStillLoad() throws IOException {
+    Path p = dir.resolve("v2.ckpt");
+    Files.write(p, asVersion2(Checkpoint.of(model(1)).toBytes()));
+    SoftmaxRegression m = model(2);
+    Checkpoint.load(p, m);
+    for (int b = 0; b < 4; b++) assertArrayEquals(model(1).params()[b], m.params()[b]);
+    Checkpoint c = Checkpoint.read(p);
+    assertEquals(2, c.version());
+    assertEquals(java.util.Map.of(), c.attachments());
+  }
+
+  @Test
+  void attachmentsRoundTripByName() throws IOException {
+    Checkpoint c = Checkpoint.of(model(1)).withAttachments(java.util.Map.of(
+        "z.last", new double[] {1.5, -0.25, Double.MIN_VALUE}, "a.first", new double[0]));
+    Path p = dir.resolve("att.ckpt");
+    c.writeTo(p);
+    Checkpoint r = Checkpoint.read(p);
+    assertEquals(java.util.List.of("a.first", "z.last"),
+        new java.util.ArrayList<>(r.attachments().keySet()));
+    assertArrayEquals(new double[] {1.5, -0.25, Double.MIN_VALUE}, r.attachment("z.last"));
+    assertArrayEquals(new double[0], r.attachment("a.first"));
+    assertNull(r.attachment("nope"));
+    // replacing one keeps the other; the parameters are untouched
+    Checkpoint again = r.withAttachments(java.util.Map.of("z.last", new double[] {2}));
+    assertArrayEquals(new double[] {2}, again.attachment("z.last"));
+    assertArrayEquals(new double[0], again.attachment("a.first"));
+    assertArrayEquals(c.values("W"), again.values("W"));
+    SoftmaxRegression m = model(2);
+    r.loadParams(p, m);
+    for (int b = 0; b < 4; b++) assertArrayEquals(model(1).params()[b], m.params()[b]);
+  }
+
+  @Test
+  void anAttachmentLongerThanTheFileIsCorrupt() throws IOException {
+    byte[] b = Checkpoint.of(model(1)).withAttachments(java.util.Map.of("m",
+        new double[] {1, 2})).toBytes();
+    ByteBuffer buf = ByteBuffer.wrap(b);
+    buf.putInt(b.length - 2 * 8 - 4, 1000);  // the length of "m"
+    CRC32 crc = new CRC32();
+    crc.update(b, Checkpoint.HEADER, b.length - Checkpoint.HEADER);
+    buf.putInt(20, (int) crc.getValue());
+    Path p = dir.resolve("bad.ckpt");
+    Files.write(p, b);
+    String e = loadError(p, model(0));
+    assertTrue(e.startsWith("checkpoint " + p + " is corrupt at byte "), e);
+    assertTrue(e.endsWith("length of attachment m 1000 does not fit in the 16 bytes left"), e);
   }
 }

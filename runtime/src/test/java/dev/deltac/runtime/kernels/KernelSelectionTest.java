@@ -33,4 +33,26 @@ class KernelSelectionTest {
       assertSame(vector, DenseKernels.choose("true", () -> vector));
     }
   }
+
+  /** What the training summary prints: the selection, and why it is scalar when it is. */
+  @Test
+  void describeNamesTheSelectionAndTheReason() {
+    String d = DenseKernels.describe();
+    String name = DenseKernels.get().name();
+    assertTrue(d.startsWith(name + " ("), d);
+    if (name.startsWith("vector-")) {
+      assertTrue(d.endsWith("(Vector API, " + name.substring(7) + "-bit vectors)"), d);
+    } else if ("false".equals(System.getProperty(DenseKernels.VECTOR_PROPERTY))) {
+      assertEquals("scalar (-Ddeltac.vector=false)", d);
+    } else if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
+      assertEquals("scalar (the JVM was started without --add-modules jdk.incubator.vector)", d);
+    }
+  }
+
+  @Test
+  void usedOnceGeneratedCodeCallsThem() {
+    DenseKernels.forward(1, 1, 1, new float[][] {{2}}, null, new float[] {3}, 0, 1,
+        new float[1], 0, 1);
+    assertTrue(DenseKernels.used());
+  }
 }

@@ -1,8 +1,8 @@
 package dev.deltac.samples.app;
 
 import dev.deltac.runtime.data.Dataset;
-import dev.deltac.runtime.optim.Optimizer;
 import dev.deltac.runtime.train.Trainer;
+import dev.deltac.runtime.train.TrainingDefaults;
 import dev.deltac.runtime.train.TrainingResult;
 
 /**
@@ -19,10 +19,10 @@ public final class Main {
 
   /** A trained model: seeded, so the result is the same on every run. */
   public static Xor train(long seed) {
-    Xor model = new Xor(4);
-    model.initParams(seed);
-    try (Trainer trainer = Trainer.builder(model).optimizer(Optimizer.sgd(0.5)).batchSize(4)
-        .epochs(5000).seed(seed).threads(1).build()) {
+    TrainingDefaults settings = Xor.trainingDefaults().withSeed(seed);  // xor.nn's train block
+    Xor model = new Xor(settings.batchSize());
+    model.initParams(settings.seed());
+    try (Trainer trainer = settings.builder(model, DATA).threads(1).build()) {
       TrainingResult r = trainer.fit(DATA);
       System.out.printf("trained %d epochs, final loss %.5f%n", r.history().size(),
           r.last().trainLoss());

@@ -21,4 +21,12 @@ class MainTest {
     assertEquals(1, Xor.OUTPUT_SIZE);
     assertEquals(4 * 2 + 4 + 4 + 1, Xor.PARAM_COUNT);
   }
+
+  @Test
+  void generatedClassCarriesTheTrainBlock() {
+    assertEquals("sgd", Xor.trainingDefaults().optimizer());
+    assertEquals(0.5, Xor.trainingDefaults().learningRate());
+    assertEquals(4, Xor.trainingDefaults().batchSize());
+    assertEquals(5000, Xor.trainingDefaults().epochs());
+  }
 }
