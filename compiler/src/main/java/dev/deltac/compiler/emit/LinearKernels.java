@@ -1,5 +1,6 @@
 package dev.deltac.compiler.emit;
 
+import com.palantir.javapoet.TypeName;
 import dev.deltac.compiler.ir.Node;
 import dev.deltac.compiler.types.Shape;
 import java.util.ArrayList;
@@ -200,6 +201,56 @@ final class LinearKernels {
           tb ? a.at(r, j, q, bc) : a.at(r, q, j, bc))));
       c.assign(target, s0);
     }));
+  }
+
+  /**
+   * A batch of matrix products, {@code out[s] = op(A[s]) op(B[s])}. Without a transposed right
+   * side each output row is an axpy sweep over B's rows ({@code row[j] += A[i][q] * B[q][j]},
+   * which C2 vectorizes); with one, dot products. Either way every element sums q ascending from
+   * 0, the interpreter's order.
+   */
+  void batchMatmul(Node n, Expr o, Code c) {
+    Node l = n.input(0);
+    Node r = n.input(1);
+    Shape sa = l.shape();
+    Shape sb = r.shape();
+    boolean ta = n.attr().intAt(0) != 0;
+    boolean tb = n.attr().intAt(1) != 0;
+    int batch = sa.dim(0);
+    int ac = sa.dim(2);
+    int bc = sb.dim(2);
+    int m = ta ? sa.dim(2) : sa.dim(1);
+    int k = ta ? sa.dim(1) : sa.dim(2);
+    int p = tb ? sb.dim(1) : sb.dim(2);
+    int aStride = sa.dim(1) * sa.dim(2);
+    int bStride = sb.dim(1) * sb.dim(2);
+    c.loop("s", batch, false, s -> {
+      Expr ao = c.declare(TypeName.INT, "ao", Expr.times(s, aStride));
+      Expr bo = c.declare(TypeName.INT, "bo", Expr.times(s, bStride));
+      Expr oo = c.declare(TypeName.INT, "oo", Expr.times(s, m * p));
+      c.loop("i", m, false, i -> {
+        Expr orow = c.declare(TypeName.INT, "orow", Expr.plus(oo, Expr.times(i, p)));
+        if (!tb) {
+          c.loop("j", p, false, j -> c.assign(Expr.at(o, Expr.plus(orow, j)), num.lit(0)));
+          c.loop("q", k, false, q -> {
+            Expr x = c.declare(num.type(), "x", a.at(l, ta ? Expr.plus(ao, Expr.plus(Expr.times(q, ac), i))
+                : Expr.plus(ao, Expr.plus(Expr.times(i, ac), q))));
+            Expr brow = c.declare(TypeName.INT, "brow", Expr.plus(bo, Expr.times(q, bc)));
+            c.loop("j", p, false, j -> c.accumulate(Expr.at(o, Expr.plus(orow, j)),
+                Expr.mul(x, a.at(r, Expr.plus(brow, j)))));
+          });
+        } else {
+          c.loop("j", p, false, j -> {
+            Expr s0 = c.declare(num.type(), "s0", Expr.i(0));
+            Expr brow = c.declare(TypeName.INT, "brow", Expr.plus(bo, Expr.times(j, bc)));
+            c.loop("q", k, false, q -> c.accumulate(s0, Expr.mul(
+                a.at(l, ta ? Expr.plus(ao, Expr.plus(Expr.times(q, ac), i)) : Expr.plus(ao, Expr.plus(Expr.times(i, ac), q))),
+                a.at(r, Expr.plus(brow, q)))));
+            c.assign(Expr.at(o, Expr.plus(orow, j)), s0);
+          });
+        }
+      });
+    });
   }
 
   /** A materialized outer product. */
