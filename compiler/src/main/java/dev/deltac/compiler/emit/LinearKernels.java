@@ -185,6 +185,23 @@ final class LinearKernels {
     int ac = sa.dim(1);
     int bc = sb.dim(1);
     boolean unroll = m * k * p <= NodeKernels.UNROLL_WORK;
+    if (!unroll && denseRows(l, r, ta, tb, m, k, p, o, c)) return;
+    if (!unroll && !tb) {
+      // Each output row is an axpy sweep over the right side's rows (C2 vectorizes the j loop);
+      // every element still sums q ascending from 0, the interpreter's order.
+      c.loop("i", m, false, i -> {
+        Expr orow = c.declare(TypeName.INT, "orow", Expr.times(i, p));
+        c.loop("j", p, false, j -> c.assign(Expr.at(o, Expr.plus(orow, j)), num.lit(0)));
+        c.loop("q", k, false, q -> {
+          Expr x = c.declare(num.type(), "x", ta ? a.at(l, q, i, ac) : a.at(l, i, q, ac));
+          Expr rowSrc = ClassContext.isMatrixParam(r) && ClassContext.rowSize(r) == bc ? a.row(r, q) : null;
+          Expr row = rowSrc == null ? null : c.declare(num.array(), "row", rowSrc);
+          c.loop("j", p, false, j -> c.accumulate(Expr.at(o, Expr.plus(orow, j)),
+              Expr.mul(x, row != null ? Expr.at(row, j) : a.at(r, q, j, bc))));
+        });
+      });
+      return;
+    }
     c.loop("i", m, unroll, i -> c.loop("j", p, unroll, j -> {
       Expr target = Expr.at(o, Expr.plus(Expr.times(i, p), j));
       if (unroll) {
@@ -251,6 +268,29 @@ final class LinearKernels {
         }
       });
     });
+  }
+
+  /**
+   * A float32 product of a row-major left side with a matrix param on the right, through the
+   * register-blocked dense kernels with the left side's rows as the batch: {@code X W^T}
+   * ({@code forward}, as a dense layer over {@code [..., n]}) or {@code D W}
+   * ({@code inputGradient}, its input gradient). False when it does not apply.
+   */
+  private boolean denseRows(Node l, Node r, boolean ta, boolean tb, int m, int k, int p, Expr o, Code c) {
+    Expr rows = a.arr(l);
+    if (!num.isFloat || ta || rows == null || !ClassContext.isMatrixParam(r) || r.shape().rank() != 2
+        || ClassContext.rowSize(r) != r.shape().dim(1) || m * k * p < BatchedPass.MIN_WEIGHTS) {
+      return false;
+    }
+    Expr w = Expr.field(a.ctx.paramField.get(r.attr().name()));
+    if (tb) {
+      c.eval(Expr.call(JavaTypes.DENSE_KERNELS, "forward", Expr.i(m), Expr.i(p), Expr.i(k), w, Expr.NULL,
+          rows, Expr.i(0), Expr.i(k), o, Expr.i(0), Expr.i(p)));
+    } else {
+      c.eval(Expr.call(JavaTypes.DENSE_KERNELS, "inputGradient", Expr.i(m), Expr.i(k), Expr.i(p), w,
+          rows, Expr.i(0), Expr.i(k), o, Expr.i(0), Expr.i(p)));
+    }
+    return true;
   }
 
   /** A materialized outer product. */

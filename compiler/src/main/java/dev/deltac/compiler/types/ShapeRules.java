@@ -368,15 +368,24 @@ public final class ShapeRules {
 
   /** {@code dense(x, units)}: {@code [n] -> [units]}. */
   public static Shape dense(Shape x, long units) {
-    if (x.rank() != 1) throw new ShapeException("dense of " + x + ": needs a vector [n] (flatten it first)");
+    if (x.rank() < 1) throw new ShapeException("dense of " + x + ": needs a vector [n] or a tensor [..., n]");
     positive("dense", "units", units);
-    return of("dense of " + x, units);
+    long[] out = new long[x.rank()];
+    for (int k = 0; k < x.rank() - 1; k++) out[k] = x.dim(k);
+    out[x.rank() - 1] = units;
+    return of("dense of " + x, out);
   }
 
-  /** The weight {@code .W} of {@code dense(x, units)}: {@code [units, n]}. */
+  /** The weight {@code .W} of {@code dense(x, units)}: {@code [units, n]}, n the last axis of x. */
   public static Shape denseWeight(Shape x, long units) {
     dense(x, units);
-    return of("dense weight of " + x, (int) units, x.dim(0));
+    return of("dense weight of " + x, (int) units, x.dim(x.rank() - 1));
+  }
+
+  /** {@code layer_norm(x)} over the last axis of {@code [..., n]}: the same shape. */
+  public static Shape layerNorm(Shape x) {
+    if (x.rank() < 1) throw new ShapeException("layer_norm of " + x + ": needs a vector [n] or a tensor [..., n]");
+    return x;
   }
 
   /** Output size of a convolution or pooling window: {@code floor((in + 2p - k) / s) + 1}. */

@@ -114,6 +114,35 @@ public final class TensorModels {
           output o
           loss mse(o, y)
         }""");
+    m.put("dense and layer_norm over the last axis", """
+        model DenseRows {
+          input  xs[2, 4, 3]
+          target y[4, 3]
+          a = dense(xs, 5, tanh)             # [2, 4, 5]
+          n = layer_norm(a)                  # over the last axis, params [5]
+          s = sum(n, axis=0)
+          b = dense(s, 3)                    # [4, 3]
+          b0 = b[0]
+          v = layer_norm(b0)                 # the vector form still works
+          nb = layer_norm(b)
+          o = nb + v
+          output o
+          loss mse(o, y)
+        }""");
+    m.put("dense over rows through the matrix kernels", """
+        model DenseWide {
+          input  xs[6, 16]
+          target y[6, 16]
+          h = dense(xs, 24, relu)            # 6 x 16 x 24 multiply-adds: the row kernels
+          d = dense(h, 16)
+          r = d + xs
+          z = layer_norm(r)
+          k = permute(z, [1, 0]) @ h         # [16, 6] @ [6, 24]: rows of a non-param right side
+          e = dense(k, 16)                   # [16, 16]
+          o = z + mean(e, axis=0) * 0.1
+          output o
+          loss mse(o, y)
+        }""");
     m.put("indexing and slicing on every axis", """
         model Sub {
           input  xs[3, 4, 5]
