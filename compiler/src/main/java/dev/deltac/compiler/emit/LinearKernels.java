@@ -366,6 +366,29 @@ final class LinearKernels {
       });
       return;
     }
+    if (a.plan.directRows.contains(term.id())) {
+      // G^T X over the rows: GW[i][j] += sum over rows q of G[q][i] * X[q][j].
+      Node gl = term.input(0);
+      Node x = term.input(1);
+      int rows = gl.shape().dim(0);
+      int m = gl.shape().dim(1);
+      int n = x.shape().dim(1);
+      Expr ga = a.arr(gl);
+      Expr xa = a.arr(x);
+      if (num.isFloat && ga != null && xa != null && ClassContext.rowSize(paramNode) == n) {
+        c.eval(Expr.call(JavaTypes.DENSE_KERNELS, "weightGradient", Expr.i(rows), Expr.i(m), Expr.i(n), ga,
+            Expr.i(0), Expr.i(m), xa, Expr.i(0), Expr.i(n), g, Expr.NULL));
+        return;
+      }
+      c.loop("i", m, false, i -> {
+        Expr grow = c.declare(num.array(), "grow", Expr.at(g, i));
+        c.loop("q", rows, false, q -> {
+          Expr d = c.declare(num.type(), "d", a.at(gl, Expr.plus(Expr.times(q, m), i)));
+          c.loop("j", n, false, j -> c.accumulate(Expr.at(grow, j), Expr.mul(d, a.at(x, Expr.plus(Expr.times(q, n), j)))));
+        });
+      });
+      return;
+    }
     if (a.plan.directOuter.contains(term.id())) {
       Node l = term.input(0);
       Node r = term.input(1);
