@@ -64,7 +64,7 @@ public final class DataSource {
     Path images = find(dir, "train-images-idx3-ubyte");
     Path labels = find(dir, "train-labels-idx1-ubyte");
     if (images == null || labels == null) {
-      throw new DataFormatException(dir + ": no train-images-idx3-ubyte[.gz] and"
+      throw new DataFormatException(dir + ": no train.csv, and no train-images-idx3-ubyte[.gz] and"
           + " train-labels-idx1-ubyte[.gz] in this folder");
     }
     int classes = info.targetSize();
