@@ -34,7 +34,7 @@ public final class TrainCommand implements Callable<Integer> {
   String name;
 
   @Option(names = "--data", paramLabel = "PATH",
-      description = "a CSV file, or a folder of MNIST-style IDX files (default: MODEL.csv beside the model)")
+      description = "a CSV file, a folder with train.csv (and test.csv, held out), or a folder of MNIST-style IDX files (default: MODEL.csv beside the model)")
   Path data;
 
   @Option(names = "--val-split", paramLabel = "F",

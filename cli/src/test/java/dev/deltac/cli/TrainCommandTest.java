@@ -111,6 +111,23 @@ class TrainCommandTest {
   }
 
   @Test
+  void aFolderOfCsvFilesHoldsOutItsTestCsv(@TempDir Path dir) throws Exception {
+    Path nn = dir.resolve("tag.nn");
+    Files.writeString(nn, TAGGER);
+    Path data = Files.createDirectories(dir.resolve("data"));
+    Files.writeString(data.resolve("train.csv"), "0,1,2,1,2,3\n3,2,1,0,3,2\n1,1,1,2,2,2\n");
+    Files.writeString(data.resolve("test.csv"), "2,2,0,3,3,1\n0,0,0,1,1,1\n");
+    assertEquals(0, run("train", nn.toString(), "--no-progress", "--epochs", "2", "--data", data.toString(),
+        "-o", dir.resolve("out").toString()), err::toString);
+    String o = out.toString();
+    assertTrue(o.contains(data + " (train.csv, test.csv as the held-out set): 3 training samples, 2 validation samples"), o);
+    Files.delete(data.resolve("test.csv"));
+    Files.delete(data.resolve("train.csv"));
+    assertEquals(1, run("train", nn.toString(), "--no-progress", "--data", data.toString()));
+    assertTrue(err.toString().contains(data + ": no train.csv, and no train-images-idx3-ubyte[.gz]"), err::toString);
+  }
+
+  @Test
   void aNonIntegerInAnIntegerColumnIsOnePositionedLine(@TempDir Path dir) throws Exception {
     Path nn = dir.resolve("tag.nn");
     Files.writeString(nn, TAGGER);

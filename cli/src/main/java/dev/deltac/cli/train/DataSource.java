@@ -41,6 +41,13 @@ public final class DataSource {
    * reads as inputs with no targets (a dataset whose target size is 0), for inference.
    */
   public static Loaded load(Path data, ModelInfo info, boolean inputsOnly) throws IOException {
+    if (Files.isDirectory(data) && Files.isRegularFile(data.resolve("train.csv"))) {
+      // A folder of CSV files: train.csv, and test.csv as the held-out set when present.
+      Path test = data.resolve("test.csv");
+      boolean held = Files.isRegularFile(test);
+      return new Loaded(csv(data.resolve("train.csv"), info, inputsOnly), held ? csv(test, info, inputsOnly) : null,
+          data + " (train.csv" + (held ? ", test.csv as the held-out set)" : ")"));
+    }
     if (Files.isDirectory(data)) return idx(data, info);
     if (!Files.exists(data)) {
       throw new DataFormatException(data + ": no such file or folder (name the data with --data PATH:"
@@ -57,7 +64,7 @@ public final class DataSource {
     Path images = find(dir, "train-images-idx3-ubyte");
     Path labels = find(dir, "train-labels-idx1-ubyte");
     if (images == null || labels == null) {
-      throw new DataFormatException(dir + ": no train-images-idx3-ubyte[.gz] and"
+      throw new DataFormatException(dir + ": no train.csv, and no train-images-idx3-ubyte[.gz] and"
           + " train-labels-idx1-ubyte[.gz] in this folder");
     }
     int classes = info.targetSize();

@@ -107,6 +107,7 @@ public final class Rules {
       case LOG_SOFTMAX -> unary((b, y, g) -> b.sub(g, b.mul(b.unary(Op.EXP, y), b.sum(g))));
       case LOGSUMEXP -> unary((b, y, g) -> b.mul(g, b.unary(Op.SOFTMAX, y.input(0))));
       case MATMUL -> Rules::matmul;
+      case BATCH_MATMUL -> Rules::batchMatmul;
       case TRANSPOSE -> unary((b, y, g) -> b.unary(Op.TRANSPOSE, g));
       case OUTER -> (b, n, g) -> new Node[] {b.matmul(g, n.input(1), false, false),
           b.matmul(g, n.input(0), true, false)};
@@ -227,6 +228,25 @@ public final class Rules {
    * C = op(A) op(B). With A' = op(A) and B' = op(B): dA' = G B'^T and dB' = A'^T G, transposed
    * back where A or B was stored transposed; vectors take the outer-product and dot forms.
    */
+  /**
+   * C = op(A) op(B) per batch slice: dA = g op(B)^T (or op(B) g^T when A is transposed), dB the
+   * same way, as for matrices; the batch axes were merged and stretched before, so the sums back
+   * over broadcast axes are the SUM_TO of the BROADCAST_TO that made them.
+   */
+  private static Node[] batchMatmul(GraphBuilder b, Node n, Node g) {
+    Node a = n.input(0);
+    Node c = n.input(1);
+    boolean ta = n.attr().intAt(0) != 0;
+    boolean tb = n.attr().intAt(1) != 0;
+    Node da = ta ? batched(b, c, g, tb, true) : batched(b, g, c, false, !tb);
+    Node db = tb ? batched(b, g, a, true, ta) : batched(b, a, g, !ta, false);
+    return new Node[] {da, db};
+  }
+
+  private static Node batched(GraphBuilder b, Node x, Node y, boolean tx, boolean ty) {
+    return b.make(Op.BATCH_MATMUL, Attr.ints(tx ? 1 : 0, ty ? 1 : 0), SourceSpan.NONE, x, y);
+  }
+
   private static Node[] matmul(GraphBuilder b, Node n, Node g) {
     Node a = n.input(0);
     Node c = n.input(1);

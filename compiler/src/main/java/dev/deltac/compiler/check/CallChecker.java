@@ -333,7 +333,7 @@ final class CallChecker {
         if (w == null) return null;
         checker.pendLayer(List.of(
             new LayerParam(binding, "W", w, weightInit, null, call),
-            new LayerParam(binding, "b", out, InitSpec.of("zeros"), null, call)));
+            new LayerParam(binding, "b", Shape.of(w.dim(0)), InitSpec.of("zeros"), null, call)));
         return out;
       }
       case "conv2d": {
@@ -351,11 +351,12 @@ final class CallChecker {
         return out;
       }
       case "layer_norm": {
-        Shape out = checker.shapeRule(at, () -> ShapeRules.vector("layer_norm", x));
+        Shape out = checker.shapeRule(at, () -> ShapeRules.layerNorm(x));
         if (out == null) return null;
+        Shape params = Shape.of(out.dim(out.rank() - 1));
         checker.pendLayer(List.of(
-            new LayerParam(binding, "gain", out, InitSpec.of("ones"), null, call),
-            new LayerParam(binding, "bias", out, InitSpec.of("zeros"), null, call)));
+            new LayerParam(binding, "gain", params, InitSpec.of("ones"), null, call),
+            new LayerParam(binding, "bias", params, InitSpec.of("zeros"), null, call)));
         return out;
       }
       case "embedding": {

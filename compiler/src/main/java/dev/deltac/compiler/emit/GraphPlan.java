@@ -39,6 +39,12 @@ final class GraphPlan {
    * cost is the gathered rows, not the table).
    */
   final Set<Integer> directScatter = new HashSet<>();
+  /**
+   * Gradient terms {@code G^T X} of a matrix param, {@code G [rows, m]} and {@code X [rows, n]}
+   * (a dense layer over the rows of a tensor): accumulated straight into the gradient rows, with
+   * no buffer of their own.
+   */
+  final Set<Integer> directRows = new HashSet<>();
   /** DELTA or W^T δ node id to the param whose OUTER term its sweep also accumulates. */
   final Map<Integer, Fused> fused = new HashMap<>();
   final Set<Integer> fusedTerms = new HashSet<>();
@@ -148,6 +154,13 @@ final class GraphPlan {
             && param.shape().rank() == 2 && consumers(t).isEmpty() && accumulationUses(t) == 1
             && !hardRoots.contains(t.id())) {
           directScatter.add(t.id());
+          virtual.add(t.id());
+        }
+        if (t.op() == Op.MATMUL && t.attr().intAt(0) == 1 && t.attr().intAt(1) == 0 && param != null
+            && ClassContext.isMatrixParam(param) && param.shape().rank() == 2 && t.shape().equals(param.shape())
+            && t.input(0).shape().rank() == 2 && t.input(1).shape().rank() == 2
+            && consumers(t).isEmpty() && accumulationUses(t) == 1 && !hardRoots.contains(t.id())) {
+          directRows.add(t.id());
           virtual.add(t.id());
         }
         if (t.op() == Op.OUTER && consumers(t).isEmpty() && accumulationUses(t) == 1

@@ -1,5 +1,6 @@
 package dev.deltac.compiler.emit;
 
+import com.palantir.javapoet.TypeName;
 import dev.deltac.compiler.ir.Node;
 import dev.deltac.compiler.types.Shape;
 import java.util.ArrayList;
@@ -184,6 +185,23 @@ final class LinearKernels {
     int ac = sa.dim(1);
     int bc = sb.dim(1);
     boolean unroll = m * k * p <= NodeKernels.UNROLL_WORK;
+    if (!unroll && denseRows(l, r, ta, tb, m, k, p, o, c)) return;
+    if (!unroll && !tb) {
+      // Each output row is an axpy sweep over the right side's rows (C2 vectorizes the j loop);
+      // every element still sums q ascending from 0, the interpreter's order.
+      c.loop("i", m, false, i -> {
+        Expr orow = c.declare(TypeName.INT, "orow", Expr.times(i, p));
+        c.loop("j", p, false, j -> c.assign(Expr.at(o, Expr.plus(orow, j)), num.lit(0)));
+        c.loop("q", k, false, q -> {
+          Expr x = c.declare(num.type(), "x", ta ? a.at(l, q, i, ac) : a.at(l, i, q, ac));
+          Expr rowSrc = ClassContext.isMatrixParam(r) && ClassContext.rowSize(r) == bc ? a.row(r, q) : null;
+          Expr row = rowSrc == null ? null : c.declare(num.array(), "row", rowSrc);
+          c.loop("j", p, false, j -> c.accumulate(Expr.at(o, Expr.plus(orow, j)),
+              Expr.mul(x, row != null ? Expr.at(row, j) : a.at(r, q, j, bc))));
+        });
+      });
+      return;
+    }
     c.loop("i", m, unroll, i -> c.loop("j", p, unroll, j -> {
       Expr target = Expr.at(o, Expr.plus(Expr.times(i, p), j));
       if (unroll) {
@@ -200,6 +218,79 @@ final class LinearKernels {
           tb ? a.at(r, j, q, bc) : a.at(r, q, j, bc))));
       c.assign(target, s0);
     }));
+  }
+
+  /**
+   * A batch of matrix products, {@code out[s] = op(A[s]) op(B[s])}. Without a transposed right
+   * side each output row is an axpy sweep over B's rows ({@code row[j] += A[i][q] * B[q][j]},
+   * which C2 vectorizes); with one, dot products. Either way every element sums q ascending from
+   * 0, the interpreter's order.
+   */
+  void batchMatmul(Node n, Expr o, Code c) {
+    Node l = n.input(0);
+    Node r = n.input(1);
+    Shape sa = l.shape();
+    Shape sb = r.shape();
+    boolean ta = n.attr().intAt(0) != 0;
+    boolean tb = n.attr().intAt(1) != 0;
+    int batch = sa.dim(0);
+    int ac = sa.dim(2);
+    int bc = sb.dim(2);
+    int m = ta ? sa.dim(2) : sa.dim(1);
+    int k = ta ? sa.dim(1) : sa.dim(2);
+    int p = tb ? sb.dim(1) : sb.dim(2);
+    int aStride = sa.dim(1) * sa.dim(2);
+    int bStride = sb.dim(1) * sb.dim(2);
+    c.loop("s", batch, false, s -> {
+      Expr ao = c.declare(TypeName.INT, "ao", Expr.times(s, aStride));
+      Expr bo = c.declare(TypeName.INT, "bo", Expr.times(s, bStride));
+      Expr oo = c.declare(TypeName.INT, "oo", Expr.times(s, m * p));
+      c.loop("i", m, false, i -> {
+        Expr orow = c.declare(TypeName.INT, "orow", Expr.plus(oo, Expr.times(i, p)));
+        if (!tb) {
+          c.loop("j", p, false, j -> c.assign(Expr.at(o, Expr.plus(orow, j)), num.lit(0)));
+          c.loop("q", k, false, q -> {
+            Expr x = c.declare(num.type(), "x", a.at(l, ta ? Expr.plus(ao, Expr.plus(Expr.times(q, ac), i))
+                : Expr.plus(ao, Expr.plus(Expr.times(i, ac), q))));
+            Expr brow = c.declare(TypeName.INT, "brow", Expr.plus(bo, Expr.times(q, bc)));
+            c.loop("j", p, false, j -> c.accumulate(Expr.at(o, Expr.plus(orow, j)),
+                Expr.mul(x, a.at(r, Expr.plus(brow, j)))));
+          });
+        } else {
+          c.loop("j", p, false, j -> {
+            Expr s0 = c.declare(num.type(), "s0", Expr.i(0));
+            Expr brow = c.declare(TypeName.INT, "brow", Expr.plus(bo, Expr.times(j, bc)));
+            c.loop("q", k, false, q -> c.accumulate(s0, Expr.mul(
+                a.at(l, ta ? Expr.plus(ao, Expr.plus(Expr.times(q, ac), i)) : Expr.plus(ao, Expr.plus(Expr.times(i, ac), q))),
+                a.at(r, Expr.plus(brow, q)))));
+            c.assign(Expr.at(o, Expr.plus(orow, j)), s0);
+          });
+        }
+      });
+    });
+  }
+
+  /**
+   * A float32 product of a row-major left side with a matrix param on the right, through the
+   * register-blocked dense kernels with the left side's rows as the batch: {@code X W^T}
+   * ({@code forward}, as a dense layer over {@code [..., n]}) or {@code D W}
+   * ({@code inputGradient}, its input gradient). False when it does not apply.
+   */
+  private boolean denseRows(Node l, Node r, boolean ta, boolean tb, int m, int k, int p, Expr o, Code c) {
+    Expr rows = a.arr(l);
+    if (!num.isFloat || ta || rows == null || !ClassContext.isMatrixParam(r) || r.shape().rank() != 2
+        || ClassContext.rowSize(r) != r.shape().dim(1) || m * k * p < BatchedPass.MIN_WEIGHTS) {
+      return false;
+    }
+    Expr w = Expr.field(a.ctx.paramField.get(r.attr().name()));
+    if (tb) {
+      c.eval(Expr.call(JavaTypes.DENSE_KERNELS, "forward", Expr.i(m), Expr.i(p), Expr.i(k), w, Expr.NULL,
+          rows, Expr.i(0), Expr.i(k), o, Expr.i(0), Expr.i(p)));
+    } else {
+      c.eval(Expr.call(JavaTypes.DENSE_KERNELS, "inputGradient", Expr.i(m), Expr.i(k), Expr.i(p), w,
+          rows, Expr.i(0), Expr.i(k), o, Expr.i(0), Expr.i(p)));
+    }
+    return true;
   }
 
   /** A materialized outer product. */
@@ -272,6 +363,29 @@ final class LinearKernels {
         Expr grow = c.declare(num.array(), "grow", Expr.at(g, new Expr.Cast(com.palantir.javapoet.TypeName.INT, a.at(ids, i))));
         c.loop("k", row, row <= NodeKernels.UNROLL_ELEMENTS,
             k -> c.accumulate(Expr.at(grow, k), a.at(cot, Expr.plus(Expr.times(i, row), k))));
+      });
+      return;
+    }
+    if (a.plan.directRows.contains(term.id())) {
+      // G^T X over the rows: GW[i][j] += sum over rows q of G[q][i] * X[q][j].
+      Node gl = term.input(0);
+      Node x = term.input(1);
+      int rows = gl.shape().dim(0);
+      int m = gl.shape().dim(1);
+      int n = x.shape().dim(1);
+      Expr ga = a.arr(gl);
+      Expr xa = a.arr(x);
+      if (num.isFloat && ga != null && xa != null && ClassContext.rowSize(paramNode) == n) {
+        c.eval(Expr.call(JavaTypes.DENSE_KERNELS, "weightGradient", Expr.i(rows), Expr.i(m), Expr.i(n), ga,
+            Expr.i(0), Expr.i(m), xa, Expr.i(0), Expr.i(n), g, Expr.NULL));
+        return;
+      }
+      c.loop("i", m, false, i -> {
+        Expr grow = c.declare(num.array(), "grow", Expr.at(g, i));
+        c.loop("q", rows, false, q -> {
+          Expr d = c.declare(num.type(), "d", a.at(gl, Expr.plus(Expr.times(q, m), i)));
+          c.loop("j", n, false, j -> c.accumulate(Expr.at(grow, j), Expr.mul(d, a.at(x, Expr.plus(Expr.times(q, n), j)))));
+        });
       });
       return;
     }

@@ -67,6 +67,7 @@ final class NodeKernels {
       case LOGSUMEXP_TO -> (m, o, cc) -> logSumExpTo(m, Expr.field(o), cc);
       case SOFTMAX, LOG_SOFTMAX, LOGSUMEXP -> (m, o, cc) -> softmax(m, Expr.field(o), cc);
       case MATMUL, OUTER -> this::product;
+      case BATCH_MATMUL -> (m, o, cc) -> linear.batchMatmul(m, Expr.field(o), cc);
       case DELTA -> (m, o, cc) -> linear.delta(m, Expr.field(o), a.plan.fused.get(m.id()), cc);
       case TRANSPOSE -> (m, o, cc) -> transpose(m, Expr.field(o), cc);
       case INDEX -> (m, o, cc) -> copy(m.input(0), m.attr().intAt(0) * m.size(), Expr.field(o), 0, m.size(), cc);

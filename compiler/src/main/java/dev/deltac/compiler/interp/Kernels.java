@@ -142,6 +142,7 @@ public final class Kernels {
       }
       case LOGSUMEXP -> new double[] {MathFunctions.logSumExp(in[0])};
       case MATMUL -> matmul(n, in[0], in[1]);
+      case BATCH_MATMUL -> batchMatmul(n, in[0], in[1]);
       case TRANSPOSE -> transpose(n, in[0]);
       case OUTER -> {
         double[] a = in[0];
@@ -261,7 +262,7 @@ public final class Kernels {
       case STEP -> MathFunctions.step(x);
       case GELU_GRAD -> MathFunctions.geluGrad(x);
       case INPUT, TARGET, PARAM, CONST, SEED, ADD, SUB, MUL, DIV, POW, MAX, MIN, LT, LE, GT, GE,
-          EQ, NE, WHERE, SUM, BROADCAST, BROADCAST_TO, SUM_TO, MAX_TO, LOGSUMEXP_TO, SOFTMAX, LOG_SOFTMAX, LOGSUMEXP, MATMUL, TRANSPOSE,
+          EQ, NE, WHERE, SUM, BROADCAST, BROADCAST_TO, SUM_TO, MAX_TO, LOGSUMEXP_TO, SOFTMAX, LOG_SOFTMAX, LOGSUMEXP, MATMUL, BATCH_MATMUL, TRANSPOSE,
           OUTER, INDEX, SLICE, PAD_FIRST, CONCAT, RESHAPE, PERMUTE, GATHER, GATHER_GRAD, ONE_HOT, SOFTMAX_CE_ROWS, SOFTMAX_CE_ROWS_GRAD, MSE, BCE, BCE_LOGITS, CROSS_ENTROPY,
           SOFTMAX_CE, HUBER, CONV2D, CONV2D_GRAD_INPUT, CONV2D_GRAD_KERNEL, MAXPOOL2D,
           MAXPOOL2D_GRAD, AVGPOOL2D, AVGPOOL2D_GRAD, DROPOUT_MASK, DELTA ->
@@ -287,7 +288,7 @@ public final class Kernels {
       case NE -> a != b ? 1 : 0;
       case INPUT, TARGET, PARAM, CONST, SEED, NEG, EXP, LOG, SQRT, ABS, SIN, COS, TANH, SIGMOID,
           RELU, LEAKY_RELU, ELU, GELU, SOFTPLUS, SQUARE, SIGN, STEP, GELU_GRAD, WHERE, SUM,
-          BROADCAST, BROADCAST_TO, SUM_TO, MAX_TO, LOGSUMEXP_TO, SOFTMAX, LOG_SOFTMAX, LOGSUMEXP, MATMUL, TRANSPOSE, OUTER, INDEX, SLICE,
+          BROADCAST, BROADCAST_TO, SUM_TO, MAX_TO, LOGSUMEXP_TO, SOFTMAX, LOG_SOFTMAX, LOGSUMEXP, MATMUL, BATCH_MATMUL, TRANSPOSE, OUTER, INDEX, SLICE,
           PAD_FIRST, CONCAT, RESHAPE, PERMUTE, GATHER, GATHER_GRAD, ONE_HOT, SOFTMAX_CE_ROWS, SOFTMAX_CE_ROWS_GRAD, MSE, BCE, BCE_LOGITS, CROSS_ENTROPY, SOFTMAX_CE, HUBER,
           CONV2D, CONV2D_GRAD_INPUT, CONV2D_GRAD_KERNEL, MAXPOOL2D, MAXPOOL2D_GRAD, AVGPOOL2D,
           AVGPOOL2D_GRAD, DROPOUT_MASK, DELTA ->
@@ -337,7 +338,7 @@ public final class Kernels {
       case INPUT, TARGET, PARAM, CONST, SEED, NEG, EXP, LOG, SQRT, ABS, SIN, COS, TANH, SIGMOID,
           RELU, LEAKY_RELU, ELU, GELU, SOFTPLUS, SQUARE, SIGN, STEP, GELU_GRAD, ADD, SUB, MUL,
           DIV, POW, MAX, MIN, LT, LE, GT, GE, EQ, NE, WHERE, SUM, BROADCAST, BROADCAST_TO, SUM_TO, MAX_TO, LOGSUMEXP_TO, SOFTMAX, LOG_SOFTMAX,
-          LOGSUMEXP, MATMUL, TRANSPOSE, OUTER, INDEX, SLICE, PAD_FIRST, CONCAT, RESHAPE, PERMUTE, GATHER, GATHER_GRAD, ONE_HOT, SOFTMAX_CE_ROWS, SOFTMAX_CE_ROWS_GRAD, CONV2D,
+          LOGSUMEXP, MATMUL, BATCH_MATMUL, TRANSPOSE, OUTER, INDEX, SLICE, PAD_FIRST, CONCAT, RESHAPE, PERMUTE, GATHER, GATHER_GRAD, ONE_HOT, SOFTMAX_CE_ROWS, SOFTMAX_CE_ROWS_GRAD, CONV2D,
           CONV2D_GRAD_INPUT, CONV2D_GRAD_KERNEL, MAXPOOL2D, MAXPOOL2D_GRAD, AVGPOOL2D,
           AVGPOOL2D_GRAD, DROPOUT_MASK, DELTA ->
           throw new IllegalStateException("not a loss: " + op);
@@ -367,6 +368,40 @@ public final class Kernels {
           s += x * y;
         }
         out[i * p + j] = s;
+      }
+    }
+    return out;
+  }
+
+  /** Product i of slice i of each operand, each summed as {@link #matmul} does (q ascending). */
+  private static double[] batchMatmul(Node n, double[] a, double[] b) {
+    Shape sa = n.input(0).shape();
+    Shape sb = n.input(1).shape();
+    boolean ta = n.attr().intAt(0) != 0;
+    boolean tb = n.attr().intAt(1) != 0;
+    int batch = sa.dim(0);
+    int ac = sa.dim(2);
+    int bc = sb.dim(2);
+    int m = ta ? sa.dim(2) : sa.dim(1);
+    int k = ta ? sa.dim(1) : sa.dim(2);
+    int p = tb ? sb.dim(1) : sb.dim(2);
+    int aStride = sa.dim(1) * sa.dim(2);
+    int bStride = sb.dim(1) * sb.dim(2);
+    double[] out = new double[batch * m * p];
+    for (int s = 0; s < batch; s++) {
+      int ao = s * aStride;
+      int bo = s * bStride;
+      int oo = s * m * p;
+      for (int i = 0; i < m; i++) {
+        for (int j = 0; j < p; j++) {
+          double sum = 0;
+          for (int q = 0; q < k; q++) {
+            double x = ta ? a[ao + q * ac + i] : a[ao + i * ac + q];
+            double y = tb ? b[bo + j * bc + q] : b[bo + q * bc + j];
+            sum += x * y;
+          }
+          out[oo + i * p + j] = sum;
+        }
       }
     }
     return out;

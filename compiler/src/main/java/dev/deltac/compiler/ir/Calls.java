@@ -250,11 +250,21 @@ final class Calls {
     Node x = arg(0);
     int units = l.integer(argExpr(1, "units"));
     String act = activationName(2);
-    Node w = l.newParam(binding + ".W", Shape.of(units, x.size()), span);
+    Shape xs = x.shape();
+    int n = xs.dim(xs.rank() - 1);
+    Node w = l.newParam(binding + ".W", Shape.of(units, n), span);
     Node bias = l.newParam(binding + ".b", Shape.of(units), span);
-    Node in = x.shape().rank() == 1 ? x : reshape(x, Shape.of(x.size()));
-    Node z = b.make(Op.ADD, span, b.make(Op.MATMUL, Attr.ints(0, 0), span, w, in), bias);
-    return activate(act, z);
+    if (xs.rank() == 1) {
+      Node z = b.make(Op.ADD, span, b.make(Op.MATMUL, Attr.ints(0, 0), span, w, x), bias);
+      return activate(act, z);
+    }
+    // [..., n]: all rows at once, x W^T + b over [rows, n] (torch.nn.Linear), then the leading axes back.
+    int rows = x.size() / n;
+    Node flat = reshape(x, Shape.of(rows, n));
+    Node z = b.make(Op.ADD, span, b.make(Op.MATMUL, Attr.ints(0, 1), span, flat, w), bias);
+    int[] dims = xs.dims().clone();
+    dims[dims.length - 1] = units;
+    return reshape(activate(act, z), Shape.of(dims));
   }
 
   /** conv2d(x, filters, kernel, stride=1, padding=0, act=none): W[f, c, k, k], b[f]. */
@@ -285,6 +295,7 @@ final class Calls {
   /** layer_norm(x) = (x - mean) / sqrt(var + 1e-5) * gain + bias, biased variance. */
   private Node layerNorm(String binding) {
     Node x = arg(0);
+    if (x.shape().rank() > 1) return layerNormRows(binding, x);
     int n = x.size();
     Node gain = l.newParam(binding + ".gain", x.shape(), span);
     Node bias = l.newParam(binding + ".bias", x.shape(), span);
@@ -294,6 +305,27 @@ final class Calls {
     Node var = b.mul(b.sum(b.unary(Op.SQUARE, d)), inv);
     Node std = b.unary(Op.SQRT, b.add(var, b.scalar(1e-5)));
     return b.make(Op.ADD, span, b.mul(b.div(d, std), gain), bias);
+  }
+
+  /**
+   * layer_norm over the last axis of {@code [..., n]}: the mean and the biased variance of each
+   * row (SUM_TO down to {@code [..., 1]}), broadcast back; gain and bias {@code [n]} broadcast over
+   * the rows (torch.nn.LayerNorm(n), eps 1e-5).
+   */
+  private Node layerNormRows(String binding, Node x) {
+    Shape xs = x.shape();
+    int n = xs.dim(xs.rank() - 1);
+    Node gain = l.newParam(binding + ".gain", Shape.of(n), span);
+    Node bias = l.newParam(binding + ".bias", Shape.of(n), span);
+    int[] keep = xs.dims().clone();
+    keep[keep.length - 1] = 1;
+    Shape rowShape = Shape.of(keep);
+    Node inv = b.scalar(1.0 / n);
+    Node mean = b.mul(b.sumTo(x, rowShape), inv);
+    Node d = b.make(Op.SUB, span, x, mean);
+    Node var = b.mul(b.sumTo(b.unary(Op.SQUARE, d), rowShape), inv);
+    Node std = b.unary(Op.SQRT, b.add(var, b.scalar(1e-5)));
+    return b.make(Op.ADD, span, b.make(Op.MUL, span, b.make(Op.DIV, span, d, std), gain), bias);
   }
 
   /** dropout(x, rate): x times a fresh mask (inverted dropout); identity at inference. */

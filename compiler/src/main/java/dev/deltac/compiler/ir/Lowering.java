@@ -240,6 +240,9 @@ public final class Lowering {
       case NE -> Op.NE;
       case MATMUL -> Op.MATMUL;
     };
+    if (op == Op.MATMUL && (l.shape().rank() > 2 || r.shape().rank() > 2)) {
+      return BatchProducts.matmul(b, l, r, bin.span());
+    }
     if (op == Op.MATMUL) return b.make(Op.MATMUL, Attr.ints(0, 0), bin.span(), l, r);
     return b.make(op, bin.span(), l, r);
   }

@@ -75,6 +75,13 @@ public enum Op {
   /** Matrix product in all four forms of dsl.md, with optional transposition of either side. */
   MATMUL(2, Kind.OTHER),
   TRANSPOSE(1, Kind.OTHER), OUTER(2, Kind.OTHER),
+  /**
+   * A batch of matrix products: operands (a [B, m, k], b [B, k, n]) → [B, m, n], product i of
+   * slice i of each; attr two flags (transpose the last two axes of a, of b) as MATMUL. NumPy's
+   * {@code matmul} of rank 3 or more lowers onto it, with broadcast batch axes stretched by
+   * BROADCAST_TO and merged into B by reshapes (so its gradient sums back over them).
+   */
+  BATCH_MATMUL(2, Kind.OTHER),
 
   // Structure.
   /** x[i] along the first axis. */

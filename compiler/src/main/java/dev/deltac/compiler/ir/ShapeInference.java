@@ -65,6 +65,8 @@ final class ShapeInference {
         yield ShapeRules.matmul(attr.intAt(0) != 0 && a.rank() == 2 ? ShapeRules.transpose(a) : a,
             attr.intAt(1) != 0 && b.rank() == 2 ? ShapeRules.transpose(b) : b);
       }
+      case BATCH_MATMUL -> ShapeRules.batchMatmulIr(in.get(0).shape(), in.get(1).shape(),
+          attr.intAt(0) != 0, attr.intAt(1) != 0);
       case TRANSPOSE -> {
         Shape a = in.get(0).shape();
         yield a.rank() < 2 ? a : ShapeRules.transpose(a);

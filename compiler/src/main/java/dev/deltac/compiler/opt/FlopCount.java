@@ -61,6 +61,10 @@ public final class FlopCount {
         long inner = n.attr().intAt(0) == 1 && a.rank() == 2 ? a.dim(0) : a.dim(a.rank() - 1);
         yield 2 * inner * Math.max(1, size);
       }
+      case BATCH_MATMUL -> {
+        Shape a = n.input(0).shape();
+        yield 2L * (n.attr().intAt(0) == 1 ? a.dim(1) : a.dim(2)) * size;
+      }
       case OUTER -> 2 * size;
       case DELTA -> 2 * n.input(0).shape().sizeLong() + 2 * size;
       case SUM, SUM_TO, MAX_TO, LOGSUMEXP -> n.input(0).shape().sizeLong();

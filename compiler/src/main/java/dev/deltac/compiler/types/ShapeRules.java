@@ -60,9 +60,10 @@ public final class ShapeRules {
   /** {@code [m,n]@[n] -> [m]}, {@code [m,n]@[n,p] -> [m,p]}, {@code [n]@[n,p] -> [p]}, {@code [n]@[n] -> []}. */
   public static Shape matmul(Shape a, Shape b) {
     String what = "matrix product `@` of " + a + " and " + b;
-    if (a.rank() < 1 || a.rank() > 2 || b.rank() < 1 || b.rank() > 2) {
-      throw new ShapeException(what + ": both operands must be vectors or matrices");
+    if (a.rank() < 1 || b.rank() < 1) {
+      throw new ShapeException(what + ": a scalar has no axis to multiply over (use `*`)");
     }
+    if (a.rank() > 2 || b.rank() > 2) return batchedMatmul(what, a, b);
     int inner = a.dim(a.rank() - 1);
     int other = b.dim(0);
     if (inner != other) {
@@ -72,6 +73,58 @@ public final class ShapeRules {
     if (a.rank() == 2) return Shape.of(a.dim(0));
     if (b.rank() == 2) return Shape.of(b.dim(1));
     return Shape.SCALAR;
+  }
+
+  /**
+   * NumPy's {@code matmul} when an operand has rank 3 or more: a batch of matrix products over
+   * the leading axes, which broadcast ({@code [h, T, d] @ [h, d, T] -> [h, T, T]},
+   * {@code [B, T, d] @ [d, e] -> [B, T, e]}). A vector on the left acts as a row {@code [1, k]}
+   * and on the right as a column {@code [k, 1]}, and that axis is dropped from the result.
+   */
+  private static Shape batchedMatmul(String what, Shape a, Shape b) {
+    int ka = a.dim(a.rank() - 1);
+    int kb = b.rank() == 1 ? b.dim(0) : b.dim(b.rank() - 2);
+    if (ka != kb) {
+      throw new ShapeException(what + ": inner dimensions " + ka + " (the last axis of " + a + ") and "
+          + kb + " (" + (b.rank() == 1 ? "the length of " : "the second-to-last axis of ") + b + ") differ");
+    }
+    Shape batchA = leading(a);
+    Shape batchB = leading(b);
+    Shape batch;
+    try {
+      batch = broadcast("batch", batchA, batchB);
+    } catch (ShapeException e) {
+      throw new ShapeException(what + ": the batch axes " + batchA + " and " + batchB
+          + " do not broadcast; aligned at the last batch axis, each pair of sizes must be equal or one of"
+          + " them 1 (or missing)");
+    }
+    long[] out = new long[batch.rank() + (a.rank() >= 2 ? 1 : 0) + (b.rank() >= 2 ? 1 : 0)];
+    int k = 0;
+    for (int d : batch.dims()) out[k++] = d;
+    if (a.rank() >= 2) out[k++] = a.dim(a.rank() - 2);
+    if (b.rank() >= 2) out[k++] = b.dim(b.rank() - 1);
+    return of(what, out);
+  }
+
+  /** The batch axes of a matmul operand: all but the last two (none for a vector or a matrix). */
+  public static Shape leading(Shape s) {
+    return s.rank() <= 2 ? Shape.SCALAR : Shape.of(java.util.Arrays.copyOf(s.dims(), s.rank() - 2));
+  }
+
+  /**
+   * The IR's batched product: {@code [B, m, k] @ [B, k, n] -> [B, m, n]} with either matrix
+   * optionally transposed (the flags apply to the last two axes); equal batch sizes.
+   */
+  public static Shape batchMatmulIr(Shape a, Shape b, boolean ta, boolean tb) {
+    if (a.rank() != 3 || b.rank() != 3 || a.dim(0) != b.dim(0)) {
+      throw new ShapeException("batched product of " + a + " and " + b + ": needs [B, m, k] and [B, k, n]");
+    }
+    int m = ta ? a.dim(2) : a.dim(1);
+    int k = ta ? a.dim(1) : a.dim(2);
+    int kb = tb ? b.dim(2) : b.dim(1);
+    int n = tb ? b.dim(1) : b.dim(2);
+    if (k != kb) throw new ShapeException("batched product of " + a + " and " + b + ": inner dimensions differ");
+    return Shape.of(a.dim(0), m, n);
   }
 
   /** {@code M.T} and {@code transpose(M)}: {@code [m, n] -> [n, m]}; only matrices. */
@@ -315,15 +368,24 @@ public final class ShapeRules {
 
   /** {@code dense(x, units)}: {@code [n] -> [units]}. */
   public static Shape dense(Shape x, long units) {
-    if (x.rank() != 1) throw new ShapeException("dense of " + x + ": needs a vector [n] (flatten it first)");
+    if (x.rank() < 1) throw new ShapeException("dense of " + x + ": needs a vector [n] or a tensor [..., n]");
     positive("dense", "units", units);
-    return of("dense of " + x, units);
+    long[] out = new long[x.rank()];
+    for (int k = 0; k < x.rank() - 1; k++) out[k] = x.dim(k);
+    out[x.rank() - 1] = units;
+    return of("dense of " + x, out);
   }
 
-  /** The weight {@code .W} of {@code dense(x, units)}: {@code [units, n]}. */
+  /** The weight {@code .W} of {@code dense(x, units)}: {@code [units, n]}, n the last axis of x. */
   public static Shape denseWeight(Shape x, long units) {
     dense(x, units);
-    return of("dense weight of " + x, (int) units, x.dim(0));
+    return of("dense weight of " + x, (int) units, x.dim(x.rank() - 1));
+  }
+
+  /** {@code layer_norm(x)} over the last axis of {@code [..., n]}: the same shape. */
+  public static Shape layerNorm(Shape x) {
+    if (x.rank() < 1) throw new ShapeException("layer_norm of " + x + ": needs a vector [n] or a tensor [..., n]");
+    return x;
   }
 
   /** Output size of a convolution or pooling window: {@code floor((in + 2p - k) / s) + 1}. */

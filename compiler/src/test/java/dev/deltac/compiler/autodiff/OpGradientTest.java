@@ -158,6 +158,12 @@ class OpGradientTest {
       s.add(spec(Op.MATMUL, Attr.ints(0, ta), op(any, 3), op(any, ta == 1 ? 2 : 3, ta == 1 ? 3 : 2)));
     }
     s.add(spec(Op.MATMUL, Attr.ints(0, 0), op(any, 4), op(any, 4)));
+    for (int ta = 0; ta < 2; ta++) {
+      for (int tb = 0; tb < 2; tb++) {
+        s.add(spec(Op.BATCH_MATMUL, Attr.ints(ta, tb), op(any, 2, ta == 1 ? 4 : 3, ta == 1 ? 3 : 4),
+            op(any, 2, tb == 1 ? 5 : 4, tb == 1 ? 4 : 5)));
+      }
+    }
     s.add(spec(Op.TRANSPOSE, op(any, 2, 3)));
     s.add(spec(Op.OUTER, op(any, 3), op(any, 2)));
     s.add(spec(Op.INDEX, Attr.ints(1), op(any, 3, 2)));

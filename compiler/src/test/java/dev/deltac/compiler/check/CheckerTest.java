@@ -158,6 +158,20 @@ class CheckerTest {
   }
 
   @Test
+  void batchedMatmulNamesBothShapes() {
+    String inner = errors("model M {\n input x[2, 4, 3]\n param W[2, 4, 5]\n o = x @ W\n output o\n loss sum(o)\n}\n");
+    assertTrue(inner.contains("t.nn:4:8: error: matrix product `@` of [2, 4, 3] and [2, 4, 5]: inner dimensions 3"
+        + " (the last axis of [2, 4, 3]) and 4 (the second-to-last axis of [2, 4, 5]) differ"), inner);
+    String batch = errors("model M {\n input x[2, 4, 3]\n param W[3, 3, 5]\n o = x @ W\n output o\n loss sum(o)\n}\n");
+    assertTrue(batch.contains("t.nn:4:8: error: matrix product `@` of [2, 4, 3] and [3, 3, 5]: the batch axes [2] and [3]"
+        + " do not broadcast"), batch);
+    String vec = errors("model M {\n input x[2, 4, 3]\n param v[4]\n o = x @ v\n output o\n loss sum(o)\n}\n");
+    assertTrue(vec.contains("inner dimensions 3 (the last axis of [2, 4, 3]) and 4 (the length of [4]) differ"), vec);
+    assertTrue(Frontend.parse("t.nn", "model M {\n input x[2, 4, 3]\n param W[3, 1, 3, 5]\n param v[3]\n"
+        + " o = x @ W\n w = v @ W\n z = x @ v\n output o\n loss sum(o) + sum(w) + sum(z)\n}\n").ok());
+  }
+
+  @Test
   void axesOfReductionsAndSoftmax() {
     FrontendResult r = ok("""
         model M {

@@ -20,7 +20,10 @@ class AllocationTest {
     return Stream.of(Arguments.of(NnFiles.resource("models/xor.nn"), Precision.FLOAT32),
         Arguments.of(NnFiles.resource("examples/tiny_rnn.nn"), Precision.FLOAT32),
         Arguments.of(TestModels.conv(), Precision.FLOAT64),
-        Arguments.of(TestModels.conv(), Precision.FLOAT32));
+        Arguments.of(TestModels.conv(), Precision.FLOAT32),
+        // batched @, dense and layer_norm over rows, weight gradients straight into the rows
+        Arguments.of(NnFiles.resource("torch/attention_block.nn"), Precision.FLOAT32),
+        Arguments.of(NnFiles.resource("torch/attention_block.nn"), Precision.FLOAT64));
   }
 
   @ParameterizedTest(name = "{0} {1}")

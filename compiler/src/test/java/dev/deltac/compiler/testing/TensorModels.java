@@ -92,6 +92,57 @@ public final class TensorModels {
           output o
           loss mse(o, y)
         }""");
+    m.put("batched matmul: heads, broadcast batch axes, vectors", """
+        model Bmm {
+          input  xs[4, 6]
+          target y[4, 6]
+          param  Wq[6, 6]
+          param  Wk[2, 3, 3]
+          param  U[3, 1, 3, 4]
+          param  v[3]
+          h = permute(reshape(xs, [4, 2, 3]), [1, 0, 2])       # [2, 4, 3], heads first
+          q = permute(reshape(xs @ Wq, [4, 2, 3]), [1, 0, 2])  # [2, 4, 3]
+          k = h @ Wk                                           # [2, 4, 3] @ [2, 3, 3]
+          s = q @ permute(k, [0, 2, 1]) / sqrt(3)              # [2, 4, 4]
+          a = softmax(where(causal_mask(4), s, -1e9))
+          c = a @ k                                            # [2, 4, 3]
+          u = q @ U                                            # [2, 4, 3] @ [3, 1, 3, 4] -> [3, 2, 4, 4]
+          w = k @ v + v @ permute(h, [0, 2, 1])                # [2, 4] twice
+          p = h @ Wq[0:3, 0:3]                                 # a plain matrix on the right
+          r = Wq[0:4, 0:4] @ s                                 # a plain matrix on the left: [2, 4, 4]
+          o = reshape(permute(c + p, [1, 0, 2]), [4, 6]) + reshape(sum(w, axis=0) + mean(sum(u, axis=0)[0], axis=1), [4, 1]) + sum(r, axis=0)[:, 0:1]
+          output o
+          loss mse(o, y)
+        }""");
+    m.put("dense and layer_norm over the last axis", """
+        model DenseRows {
+          input  xs[2, 4, 3]
+          target y[4, 3]
+          a = dense(xs, 5, tanh)             # [2, 4, 5]
+          n = layer_norm(a)                  # over the last axis, params [5]
+          s = sum(n, axis=0)
+          b = dense(s, 3)                    # [4, 3]
+          b0 = b[0]
+          v = layer_norm(b0)                 # the vector form still works
+          nb = layer_norm(b)
+          o = nb + v
+          output o
+          loss mse(o, y)
+        }""");
+    m.put("dense over rows through the matrix kernels", """
+        model DenseWide {
+          input  xs[6, 16]
+          target y[6, 16]
+          h = dense(xs, 24, relu)            # 6 x 16 x 24 multiply-adds: the row kernels
+          d = dense(h, 16)
+          r = d + xs
+          z = layer_norm(r)
+          k = permute(z, [1, 0]) @ h         # [16, 6] @ [6, 24]: rows of a non-param right side
+          e = dense(k, 16)                   # [16, 16]
+          o = z + mean(e, axis=0) * 0.1
+          output o
+          loss mse(o, y)
+        }""");
     m.put("indexing and slicing on every axis", """
         model Sub {
           input  xs[3, 4, 5]

@@ -37,7 +37,16 @@ class ShapeRulesTest {
     assertEquals(s(5), ShapeRules.matmul(s(2), s(2, 5)));
     assertEquals(Shape.SCALAR, ShapeRules.matmul(s(3), s(3)));
     fails("matrix product `@` of [4, 3] and [2]: inner dimensions 3 and 2 differ", () -> ShapeRules.matmul(s(4, 3), s(2)));
-    fails("both operands must be vectors or matrices", () -> ShapeRules.matmul(s(2, 2, 2), s(2)));
+    // Rank 3 or more: NumPy's matmul, batch axes broadcast.
+    assertEquals(s(2, 2), ShapeRules.matmul(s(2, 2, 2), s(2)));
+    assertEquals(s(4, 3, 3), ShapeRules.matmul(s(4, 3, 5), s(4, 5, 3)));
+    assertEquals(s(4, 3, 7), ShapeRules.matmul(s(4, 3, 5), s(5, 7)));
+    assertEquals(s(4, 3, 7), ShapeRules.matmul(s(3, 5), s(4, 5, 7)));
+    assertEquals(s(2, 6, 3, 7), ShapeRules.matmul(s(2, 1, 3, 5), s(6, 5, 7)));
+    assertEquals(s(4, 7), ShapeRules.matmul(s(5), s(4, 5, 7)));
+    fails("the batch axes [2] and [3] do not broadcast", () -> ShapeRules.matmul(s(2, 3, 5), s(3, 5, 7)));
+    fails("inner dimensions 5 (the last axis of [2, 3, 5]) and 4 (the second-to-last axis of [2, 4, 7]) differ",
+        () -> ShapeRules.matmul(s(2, 3, 5), s(2, 4, 7)));
     fails("of [] and [2]", () -> ShapeRules.matmul(Shape.SCALAR, s(2)));
   }
 
@@ -73,6 +82,11 @@ class ShapeRulesTest {
   void layersConvAndPool() {
     assertEquals(s(128), ShapeRules.dense(s(784), 128));
     assertEquals(s(128, 784), ShapeRules.denseWeight(s(784), 128));
+    // On a tensor: the last axis, as torch.nn.Linear; params as for the vector.
+    assertEquals(s(2, 16, 64), ShapeRules.dense(s(2, 16, 32), 64));
+    assertEquals(s(64, 32), ShapeRules.denseWeight(s(2, 16, 32), 64));
+    assertEquals(s(16, 32), ShapeRules.layerNorm(s(16, 32)));
+    fails("dense of []: needs a vector [n] or a tensor [..., n]", () -> ShapeRules.dense(Shape.SCALAR, 3));
     // h' = floor((h + 2p - k) / s) + 1
     assertEquals(s(8, 28, 28), ShapeRules.conv2d(s(1, 28, 28), 8, 3, 1, 1));
     assertEquals(s(8, 13, 13), ShapeRules.conv2d(s(1, 28, 28), 8, 3, 2, 0));
