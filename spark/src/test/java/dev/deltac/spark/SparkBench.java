@@ -1,0 +1,82 @@
+package dev.deltac.spark;
+
+import dev.deltac.cli.train.DataSource;
+import dev.deltac.compiler.CompiledModel;
+import dev.deltac.compiler.Deltac;
+import dev.deltac.runtime.FloatModel;
+import dev.deltac.runtime.data.Dataset;
+import dev.deltac.runtime.optim.Optimizer;
+import dev.deltac.runtime.train.Trainer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import org.apache.spark.SparkConf;
+import org.apache.spark.api.java.JavaSparkContext;
+
+/**
+ * The numbers of docs/SPARK.md: seconds per epoch of the Fashion-MNIST MLP on the shipped subset
+ * (one JVM with 1 and 2 threads; Spark with both step modes), and the synchronous step's
+ * overhead. Not a test: run it by hand,
+ * {@code java -cp ... dev.deltac.spark.SparkBench MASTER BATCH EPOCHS [MODEL.nn [DATA]]}.
+ */
+public final class SparkBench {
+  public static void main(String[] args) throws Exception {
+    String master = args.length > 0 ? args[0] : "local[2]";
+    int batch = args.length > 1 ? Integer.parseInt(args[1]) : 64;
+    int epochs = args.length > 2 ? Integer.parseInt(args[2]) : 2;
+    Path file = Path.of(args.length > 3 ? args[3] : "samples/fashion-mnist/fashion_mlp.nn");
+    Path dataDir = Path.of(args.length > 4 ? args[4] : "samples/fashion-mnist/subset");
+    String source = Files.readString(file);
+    CompiledModel cm = Deltac.compile(file.getFileName().toString(), source).model();
+    FloatModel probe = cm.newModel(batch);
+    Dataset train = DataSource.load(dataDir, probe.info()).train();
+    System.out.printf(Locale.ROOT, "%s, %d samples, batch %d, %d params, master %s%n",
+        probe.info().name(), train.count(), batch, probe.info().paramCount(), master);
+    for (int threads : new int[] {1, 2}) {
+      FloatModel m = cm.newModel(batch);
+      m.initParams(1);
+      long t0 = System.nanoTime();
+      try (Trainer t = Trainer.builder(m).optimizer(Optimizer.adam(1e-3)).batchSize(batch)
+          .epochs(epochs).seed(1).threads(threads).build()) {
+        t.fit(train);
+        double s = (System.nanoTime() - t0) / 1e9;
+        System.out.printf(Locale.ROOT, "one JVM, %d thread(s): %.2f s/epoch, %.2f ms/step%n",
+            threads, s / epochs, s * 1e3 / t.steps());
+      }
+    }
+    SparkConf conf = new SparkConf().setMaster(master).setAppName("deltac-bench")
+        .set("spark.ui.enabled", "false");
+    if (System.getProperty("bench.driverHost") != null) {
+      conf.set("spark.driver.host", System.getProperty("bench.driverHost"))
+          .set("spark.driver.bindAddress", System.getProperty("bench.driverHost"));
+    }
+    if (System.getProperty("bench.executorFlags") != null) {
+      conf.set("spark.executor.extraJavaOptions", System.getProperty("bench.executorFlags"))
+          .set("spark.executor.memory", "512m");
+    }
+    if (System.getProperty("bench.jars") != null) {
+      conf.set("spark.jars", System.getProperty("bench.jars"));
+    }
+    try (JavaSparkContext jsc = new JavaSparkContext(conf)) {
+      jsc.setLogLevel("WARN");
+      int tasks = Integer.getInteger("bench.tasks", 2);
+      for (int round = 0; round < 2; round++) {
+        for (SparkGradient.Mode mode : SparkGradient.Mode.values()) {
+          FloatModel m = cm.newModel(batch);
+          m.initParams(1);
+          SparkTrainer st = SparkTrainer.builder(jsc).source(file.getFileName().toString(),
+              source).tasks(tasks).mode(mode).build();
+          long t0 = System.nanoTime();
+          try (Trainer t = Trainer.builder(m).optimizer(Optimizer.adam(1e-3)).batchSize(batch)
+              .epochs(epochs).seed(1).gradientEngine(st.engine()).build()) {
+            t.fit(train);
+            double s = (System.nanoTime() - t0) / 1e9;
+            System.out.printf(Locale.ROOT, "spark %s, %s, round %d: %.2f s/epoch, %.2f ms/step"
+                + " (engine: %s)%n", master, mode, round, s / epochs, s * 1e3 / t.steps(),
+                st.stats());
+          }
+        }
+      }
+    }
+  }
+}
