@@ -71,9 +71,11 @@ final class BarrierSession implements AutoCloseable {
               }
               return scala.collection.Iterator$.MODULE$.empty();
             };
-        jsc.parallelize(parts, n).rdd().barrier()
-            .mapPartitions(f, false, scala.reflect.ClassTag$.MODULE$.apply(Integer.class))
-            .count();
+        scala.reflect.ClassTag<Integer> tag = scala.reflect.ClassTag$.MODULE$.apply(Integer.class);
+        // the shuffle after it makes the barrier stage a shuffle-map stage, which Spark retries
+        // as a whole when a task or executor is lost (a failed barrier result stage is not)
+        new org.apache.spark.api.java.JavaRDD<>(jsc.parallelize(parts, n).rdd().barrier()
+            .mapPartitions(f, false, tag), tag).repartition(1).count();
       } catch (Throwable t) {
         jobFailure = t;
       } finally {

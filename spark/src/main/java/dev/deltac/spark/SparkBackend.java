@@ -18,7 +18,8 @@ import org.apache.spark.api.java.JavaSparkContext;
  * {@code spark-submit} configuration when no master is given), waits until the cluster offers the
  * task slots of a step, and trains through a {@link SparkTrainer}.
  *
- * <p>System properties: {@code deltac.spark.timeout} (seconds to wait for executors, default 30),
+ * <p>System properties: {@code deltac.spark.timeout} (seconds to wait for the master, default
+ * 30), {@code deltac.spark.executorTimeout} (seconds to wait for executors, default 120),
  * {@code deltac.spark.tasks} (tasks per step, default: the cluster's task slots),
  * {@code deltac.spark.mode} ({@code barrier} or {@code collect}). Any {@code spark.*} system
  * property goes into the Spark configuration.
@@ -58,17 +59,13 @@ public final class SparkBackend implements ClusterBackend {
       }
     }
     long timeout = Long.getLong("deltac.spark.timeout", 30);
-    JavaSparkContext jsc;
-    try {
-      jsc = new JavaSparkContext(SparkContext.getOrCreate(conf));
-    } catch (RuntimeException e) {
-      throw new IllegalArgumentException("cannot start a Spark driver for " + url + ": "
-          + e.getMessage(), e);
-    }
+    if (url.startsWith("spark://")) probeMaster(url, timeout * 1000);
+    JavaSparkContext jsc = startContext(conf, url, timeout * 1000);
     try {
       jsc.setLogLevel("WARN");
       int wanted = Integer.getInteger("deltac.spark.tasks", 0);
-      int slots = awaitSlots(jsc, url, wanted, timeout * 1000);
+      int slots = awaitSlots(jsc, url, wanted,
+          Long.getLong("deltac.spark.executorTimeout", 120) * 1000);
       int tasks = wanted > 0 ? Math.min(wanted, slots) : slots;
       SparkGradient.Mode mode = SparkGradient.Mode.valueOf(
           System.getProperty("deltac.spark.mode", "barrier").toUpperCase(Locale.ROOT));
@@ -94,6 +91,73 @@ public final class SparkBackend implements ClusterBackend {
     } catch (RuntimeException e) {
       jsc.stop();
       throw e;
+    }
+  }
+
+  /**
+   * Fails with a clear message unless one of the masters of a {@code spark://} URL accepts a
+   * TCP connection within {@code timeoutMillis} (Spark itself would retry for minutes).
+   */
+  static void probeMaster(String url, long timeoutMillis) {
+    long deadline = System.currentTimeMillis() + timeoutMillis;
+    String last = "";
+    while (true) {
+      for (String hp : url.substring("spark://".length()).split(",")) {
+        int colon = hp.lastIndexOf(':');
+        String host = colon < 0 ? hp : hp.substring(0, colon);
+        int port = colon < 0 ? 7077 : Integer.parseInt(hp.substring(colon + 1).replace("/", ""));
+        try (java.net.Socket s = new java.net.Socket()) {
+          s.connect(new java.net.InetSocketAddress(host, port),
+              (int) Math.max(1000, Math.min(5000, deadline - System.currentTimeMillis())));
+          return;
+        } catch (java.io.IOException e) {
+          last = host + ":" + port + ": " + e.getMessage();
+        }
+      }
+      if (System.currentTimeMillis() >= deadline) {
+        throw new IllegalArgumentException("Spark master " + url + " did not answer within "
+            + timeoutMillis / 1000 + " s (" + last + "); set the wait with"
+            + " -Ddeltac.spark.timeout=SECONDS");
+      }
+      try {
+        Thread.sleep(500);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted", e);
+      }
+    }
+  }
+
+  /**
+   * Starts the Spark context on another thread and waits for it at most {@code timeoutMillis}:
+   * a master that accepts connections but never registers the application would otherwise hold
+   * the constructor for minutes.
+   */
+  static JavaSparkContext startContext(SparkConf conf, String url, long timeoutMillis) {
+    java.util.concurrent.CompletableFuture<JavaSparkContext> f =
+        new java.util.concurrent.CompletableFuture<>();
+    Thread t = new Thread(() -> {
+      try {
+        f.complete(new JavaSparkContext(SparkContext.getOrCreate(conf)));
+      } catch (Throwable e) {
+        f.completeExceptionally(e);
+      }
+    }, "deltac-spark-start");
+    t.setDaemon(true);
+    t.start();
+    try {
+      return f.get(timeoutMillis, java.util.concurrent.TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.TimeoutException e) {
+      f.thenAccept(JavaSparkContext::stop); // if it ever comes up
+      throw new IllegalArgumentException("Spark master " + url + " did not register the"
+          + " application within " + timeoutMillis / 1000 + " s; set the wait with"
+          + " -Ddeltac.spark.timeout=SECONDS");
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw new IllegalArgumentException("cannot start a Spark driver for " + url + ": "
+          + e.getCause().getMessage(), e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while starting Spark", e);
     }
   }
 
@@ -127,9 +191,9 @@ public final class SparkBackend implements ClusterBackend {
       }
       if (now >= deadline) {
         if (slots > 0) return slots;
-        throw new IllegalArgumentException("Spark master " + url + " did not answer within "
-            + timeoutMillis / 1000 + " s, or has no worker with free cores and memory (no"
-            + " executor joined); set the wait with -Ddeltac.spark.timeout=SECONDS");
+        throw new IllegalArgumentException("no Spark executor joined within "
+            + timeoutMillis / 1000 + " s: master " + url + " has no worker with free cores and"
+            + " memory?; set the wait with -Ddeltac.spark.executorTimeout=SECONDS");
       }
       try {
         Thread.sleep(200);

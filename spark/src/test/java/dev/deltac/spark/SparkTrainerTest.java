@@ -25,6 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
  * (one thread), in both step modes, with dropout (masks depend on the sample's place in the
  * batch), a last batch shorter than the others, and several shards per task.
  */
+@org.junit.jupiter.api.Order(1)
 class SparkTrainerTest {
   static final String SOURCE = """
       model Drop {
