@@ -20,19 +20,35 @@ import org.apache.spark.api.java.JavaSparkContext;
  * {@code java -cp ... dev.deltac.spark.SparkBench MASTER BATCH EPOCHS [MODEL.nn [DATA]]}.
  */
 public final class SparkBench {
+  static Dataset tinyData(int n) {
+    dev.deltac.runtime.Rng r = new dev.deltac.runtime.Rng(3);
+    float[][] xs = new float[n][4];
+    float[][] ts = new float[n][1];
+    for (int i = 0; i < n; i++) {
+      for (int j = 0; j < 4; j++) xs[i][j] = (float) r.nextGaussian();
+      ts[i][0] = xs[i][0] - 2 * xs[i][3];
+    }
+    return Dataset.of(xs, ts);
+  }
+
   public static void main(String[] args) throws Exception {
     String master = args.length > 0 ? args[0] : "local[2]";
     int batch = args.length > 1 ? Integer.parseInt(args[1]) : 64;
     int epochs = args.length > 2 ? Integer.parseInt(args[2]) : 2;
     Path file = Path.of(args.length > 3 ? args[3] : "samples/fashion-mnist/fashion_mlp.nn");
     Path dataDir = Path.of(args.length > 4 ? args[4] : "samples/fashion-mnist/subset");
-    String source = Files.readString(file);
-    CompiledModel cm = Deltac.compile(file.getFileName().toString(), source).model();
+    boolean tiny = file.toString().equals("tiny");
+    // "tiny": a 4-input linear model on 4096 random samples, whose step costs almost nothing to
+    // compute, so its Spark step time is the synchronous step's overhead
+    String source = tiny ? "model Tiny {\n input x[4]\n target y[1]\n p = dense(x, 1)\n"
+        + " output p\n loss mse(p, y)\n}\n" : Files.readString(file);
+    CompiledModel cm = Deltac.compile(tiny ? "tiny.nn" : file.getFileName().toString(), source)
+        .model();
     FloatModel probe = cm.newModel(batch);
-    Dataset train = DataSource.load(dataDir, probe.info()).train();
+    Dataset train = tiny ? tinyData(4096) : DataSource.load(dataDir, probe.info()).train();
     System.out.printf(Locale.ROOT, "%s, %d samples, batch %d, %d params, master %s%n",
         probe.info().name(), train.count(), batch, probe.info().paramCount(), master);
-    for (int threads : new int[] {1, 2}) {
+    for (int threads : Boolean.getBoolean("bench.sparkOnly") ? new int[0] : new int[] {1, 2}) {
       FloatModel m = cm.newModel(batch);
       m.initParams(1);
       long t0 = System.nanoTime();
@@ -59,9 +75,16 @@ public final class SparkBench {
     }
     try (JavaSparkContext jsc = new JavaSparkContext(conf)) {
       jsc.setLogLevel("WARN");
+      if (!master.startsWith("local")) {
+        SparkBackend.awaitSlots(jsc, master, Integer.getInteger("bench.tasks", 2), 300_000);
+      }
       int tasks = Integer.getInteger("bench.tasks", 2);
-      for (int round = 0; round < 2; round++) {
+      for (int round = 0; round < Integer.getInteger("bench.rounds", 2); round++) {
         for (SparkGradient.Mode mode : SparkGradient.Mode.values()) {
+          if (System.getProperty("bench.mode") != null
+              && !mode.name().equalsIgnoreCase(System.getProperty("bench.mode"))) {
+            continue;
+          }
           FloatModel m = cm.newModel(batch);
           m.initParams(1);
           SparkTrainer st = SparkTrainer.builder(jsc).source(file.getFileName().toString(),
