@@ -60,6 +60,8 @@ public final class SparkBackend implements ClusterBackend {
     }
     long timeout = Long.getLong("deltac.spark.timeout", 30);
     if (url.startsWith("spark://")) probeMaster(url, timeout * 1000);
+    // a context already running in this JVM (a notebook, a test) is used, and left running
+    boolean own = org.apache.spark.SparkContext$.MODULE$.getActive().isEmpty();
     JavaSparkContext jsc = startContext(conf, url, timeout * 1000);
     try {
       jsc.setLogLevel("WARN");
@@ -85,11 +87,11 @@ public final class SparkBackend implements ClusterBackend {
 
         @Override
         public void close() {
-          jsc.stop();
+          if (own) jsc.stop();
         }
       };
     } catch (RuntimeException e) {
-      jsc.stop();
+      if (own) jsc.stop();
       throw e;
     }
   }

@@ -48,16 +48,18 @@ public final class SparkBench {
     Dataset train = tiny ? tinyData(4096) : DataSource.load(dataDir, probe.info()).train();
     System.out.printf(Locale.ROOT, "%s, %d samples, batch %d, %d params, master %s%n",
         probe.info().name(), train.count(), batch, probe.info().paramCount(), master);
-    for (int threads : Boolean.getBoolean("bench.sparkOnly") ? new int[0] : new int[] {1, 2}) {
-      FloatModel m = cm.newModel(batch);
-      m.initParams(1);
-      long t0 = System.nanoTime();
-      try (Trainer t = Trainer.builder(m).optimizer(Optimizer.adam(1e-3)).batchSize(batch)
-          .epochs(epochs).seed(1).threads(threads).build()) {
-        t.fit(train);
-        double s = (System.nanoTime() - t0) / 1e9;
-        System.out.printf(Locale.ROOT, "one JVM, %d thread(s): %.2f s/epoch, %.2f ms/step%n",
-            threads, s / epochs, s * 1e3 / t.steps());
+    for (int round = 0; round < Integer.getInteger("bench.rounds", 2); round++) {
+      for (int threads : Boolean.getBoolean("bench.sparkOnly") ? new int[0] : new int[] {1, 2}) {
+        FloatModel m = cm.newModel(batch);
+        m.initParams(1);
+        long t0 = System.nanoTime();
+        try (Trainer t = Trainer.builder(m).optimizer(Optimizer.adam(1e-3)).batchSize(batch)
+            .epochs(epochs).seed(1).threads(threads).build()) {
+          t.fit(train);
+          double s = (System.nanoTime() - t0) / 1e9;
+          System.out.printf(Locale.ROOT, "one JVM, %d thread(s), round %d: %.2f s/epoch,"
+              + " %.2f ms/step%n", threads, round, s / epochs, s * 1e3 / t.steps());
+        }
       }
     }
     SparkConf conf = new SparkConf().setMaster(master).setAppName("deltac-bench")

@@ -33,6 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
  * an executor killed by SIGKILL in the middle of training, Spark retries, training finishes, and
  * the checkpoint is still the same.
  */
+@org.junit.jupiter.api.TestMethodOrder(org.junit.jupiter.api.MethodOrderer.OrderAnnotation.class)
 class StandaloneClusterIT {
   static final Path MODEL = Path.of("../samples/fashion-mnist/fashion_mlp.nn");
   static final Path DATA = Path.of("../samples/fashion-mnist/subset");
@@ -41,15 +42,34 @@ class StandaloneClusterIT {
   @TempDir
   static Path dir;
   static StandaloneCluster cluster;
+  /** One application for both tests, so executors start once (the command line reuses it). */
+  static JavaSparkContext jsc;
 
   @BeforeAll
   static void start() throws Exception {
     cluster = new StandaloneCluster(dir, 2);
+    try {
+      SparkConf conf = new SparkConf().setMaster(cluster.url()).setAppName("deltac-it")
+          .set("spark.ui.enabled", "false").set("spark.driver.host", "127.0.0.1")
+          .set("spark.driver.bindAddress", "127.0.0.1").set("spark.executor.memory", "512m")
+          .set("spark.jars", Path.of(APP_JAR).toAbsolutePath().toString())
+          .set("spark.executor.extraJavaOptions", "--add-modules jdk.incubator.vector");
+      jsc = new JavaSparkContext(conf);
+      jsc.setLogLevel("ERROR");
+      assertEquals(2, SparkBackend.awaitSlots(jsc, cluster.url(), 2, 180_000));
+    } catch (Exception | Error e) {
+      stop();
+      throw e;
+    }
   }
 
   @AfterAll
   static void stop() {
-    if (cluster != null) cluster.close();
+    try {
+      if (jsc != null) jsc.stop();
+    } finally {
+      if (cluster != null) cluster.close();
+    }
   }
 
   static String[] train(Path out, String... more) {
@@ -62,26 +82,17 @@ class StandaloneClusterIT {
   }
 
   @Test
+  @org.junit.jupiter.api.Order(1)
   void cliOnTwoWorkersMatchesOneJvm() throws Exception {
     Path one = dir.resolve("one");
     Path spark = dir.resolve("spark");
     assertEquals(0, Main.run(train(one, "--threads", "1")));
-    System.setProperty("spark.jars", Path.of(APP_JAR).toAbsolutePath().toString());
-    System.setProperty("spark.driver.host", "127.0.0.1");
-    System.setProperty("spark.driver.bindAddress", "127.0.0.1");
-    System.setProperty("spark.executor.memory", "512m");
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    int code;
-    try {
-      code = Main.run(new PrintWriter(out), new PrintWriter(err),
-          train(spark, "--master", cluster.url()));
-    } finally {
-      for (String p : new String[] {"spark.jars", "spark.driver.host", "spark.driver.bindAddress",
-          "spark.executor.memory"}) {
-        System.clearProperty(p);
-      }
-    }
+    long t0 = System.nanoTime();
+    int code = Main.run(new PrintWriter(out), new PrintWriter(err),
+        train(spark, "--master", cluster.url()));
+    System.err.printf("command line on the cluster: %.1f s%n", (System.nanoTime() - t0) / 1e9);
     assertEquals(0, code, err.toString());
     assertTrue(out.toString().contains(cluster.url() + ", 2 tasks per step (barrier)"),
         out.toString());
@@ -90,6 +101,7 @@ class StandaloneClusterIT {
   }
 
   @Test
+  @org.junit.jupiter.api.Order(2)
   void executorKilledMidTrainingStillGivesTheSameBits() throws Exception {
     String source = Files.readString(MODEL);
     CompiledModel cm = Deltac.compile("fashion_mlp.nn", source).model();
@@ -100,18 +112,10 @@ class StandaloneClusterIT {
     try (Trainer t = settings(a, ref, source).threads(1).build()) {
       t.fit(train);
     }
-    SparkConf conf = new SparkConf().setMaster(cluster.url()).setAppName("deltac-kill-test")
-        .set("spark.ui.enabled", "false").set("spark.driver.host", "127.0.0.1")
-        .set("spark.driver.bindAddress", "127.0.0.1").set("spark.executor.memory", "512m")
-        .set("spark.jars", Path.of(APP_JAR).toAbsolutePath().toString())
-        .set("spark.executor.extraJavaOptions", "--add-modules jdk.incubator.vector");
     AtomicBoolean killed = new AtomicBoolean();
     AtomicLong killedAt = new AtomicLong();
     Path ck = dir.resolve("killed.ckpt");
-    try (JavaSparkContext jsc = new JavaSparkContext(conf)) {
-      jsc.setLogLevel("ERROR");
-      int slots = SparkBackend.awaitSlots(jsc, cluster.url(), 2, 60_000);
-      assertEquals(2, slots);
+    {
       FloatModel b = cm.newModel(64);
       b.initParams(1);
       SparkTrainer st = SparkTrainer.builder(jsc).source("fashion_mlp.nn", source).tasks(2)
@@ -127,9 +131,13 @@ class StandaloneClusterIT {
           }
         }
       });
+      long t0 = System.nanoTime();
       try (Trainer t = tb.gradientEngine(st.engine()).build()) {
         t.fit(train);
+        System.err.printf("%tT trained%n", System.currentTimeMillis());
       }
+      System.err.printf("%tT closed; %.1f s in all%n", System.currentTimeMillis(),
+          (System.nanoTime() - t0) / 1e9);
       assertTrue(killed.get());
       assertTrue(cluster.executors().stream().noneMatch(h -> h.pid() == killedAt.get()));
     }
