@@ -147,6 +147,9 @@ final class BarrierSession implements AutoCloseable {
         continue;
       }
       s.setTcpNoDelay(true);
+      // a task that neither answers nor breaks its connection (an executor cut off from the
+      // network) fails the step after this long, and the step is sent again
+      s.setSoTimeout((int) Math.min(Integer.MAX_VALUE, Math.max(timeoutMillis * 5, 300_000)));
       DataInputStream in = new DataInputStream(new BufferedInputStream(s.getInputStream(), 1 << 16));
       DataOutputStream out = new DataOutputStream(new BufferedOutputStream(s.getOutputStream(),
           1 << 16));
