@@ -104,6 +104,8 @@ class SparkTrainerTest {
       }
       assertEquals(r1.history().get(2).trainLoss(), r.history().get(2).trainLoss(), 0.0);
     }
+    // local[2] runs the tasks in this JVM: the source was compiled once for both runs
+    assertEquals(1, ExecutorModels.COMPILATIONS.get());
     // the training moved the parameters (the test would pass on a no-op otherwise)
     FloatModel start = model();
     assertFalse(java.util.Arrays.equals(start.params()[0], one.params()[0]));
