@@ -1,5 +1,6 @@
 package dev.deltac.cli;
 
+import dev.deltac.cli.train.ClusterBackend;
 import dev.deltac.cli.train.DataSource;
 import dev.deltac.cli.train.TrainingRun;
 import dev.deltac.compiler.Compilation;
@@ -86,6 +87,10 @@ public final class TrainCommand implements Callable<Integer> {
           + " the training split; saved in the checkpoint, which predict then applies")
   boolean standardize;
 
+  @Option(names = "--master", paramLabel = "URL",
+      description = "train on Apache Spark: local[N] or spark://HOST:PORT (needs the deltac-spark module; docs/SPARK.md)")
+  String master;
+
   @Option(names = "--no-progress", description = "no progress bar")
   boolean noProgress;
 
@@ -130,7 +135,13 @@ public final class TrainCommand implements Callable<Integer> {
       } else if (!renames.isEmpty() || renameFile != null) {
         throw new IllegalArgumentException("--rename and --rename-file need --init");
       }
-      return run.execute(stdout, err);
+      if (master == null) return run.execute(stdout, err);
+      ClusterBackend backend = ClusterBackend.load();
+      try (ClusterBackend.Session cluster = backend.connect(master,
+          Path.of(m.file()).getFileName().toString(),
+          java.nio.file.Files.readString(Path.of(m.file())), m.name())) {
+        return run.cluster(cluster).execute(stdout, err);
+      }
     } catch (CompileException e) {
       err.println("deltac train: " + e.getMessage());
       return 1;

@@ -93,6 +93,28 @@ class LauncherTest {
   }
 
   @Test
+  void masterPutsTheSparkModuleAndSparksJarsOnTheClasspath(@TempDir Path dir) throws Exception {
+    Path root = root(dir);
+    Files.createDirectories(root.resolve("spark/target"));
+    Path sparkJar = root.resolve("spark/target/deltac-spark-0.1.0-SNAPSHOT.jar");
+    Files.writeString(sparkJar, "stand-in");
+    Files.writeString(root.resolve("spark/target/spark-classpath.txt"), "/m2/spark-core.jar:/m2/scala.jar");
+    Path jdk = jdk(dir, "echo \"args: $*\"\n" + FINISH);
+    Process p = start(root, jdk, "train", "m.nn", "--master", "local[2]");
+    String out = read(p.getInputStream());
+    String err = read(p.getErrorStream());
+    assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+    assertEquals(0, p.exitValue(), err);
+    assertTrue(out.startsWith("args: --add-modules jdk.incubator.vector"
+        + " -XX:+IgnoreUnrecognizedVMOptions --add-opens=java.base/java.lang=ALL-UNNAMED "), out);
+    assertTrue(out.contains(" -Dio.netty.tryReflectionSetAccessible=true -cp "
+        + root.resolve("cli/target/deltac.jar") + ":" + sparkJar
+        + ":/m2/spark-core.jar:/m2/scala.jar dev.deltac.cli.Main train m.nn --master local[2]\n"),
+        out);
+    assertEquals("", err);
+  }
+
+  @Test
   void otherFirstLinesPassUnchanged(@TempDir Path dir) throws Exception {
     Path root = root(dir);
     // a line that starts like the warning but is not it, and a last line without a newline

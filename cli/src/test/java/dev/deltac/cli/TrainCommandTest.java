@@ -68,6 +68,17 @@ class TrainCommandTest {
   }
 
   @Test
+  void masterWithoutTheSparkModuleIsOneLineAndLoadsNoSpark(@TempDir Path dir) throws Exception {
+    Path nn = model(dir);
+    assertEquals(2, run("train", nn.toString(), "--no-progress", "--master", "local[2]"));
+    assertEquals("deltac train: --master needs the deltac-spark module (spark/) and Spark on the"
+        + " classpath: build it with ./mvnw -pl spark -am package; the deltac launcher then adds"
+        + " both when --master is given", err.toString().strip());
+    assertTrue(ModuleLayer.boot().findModule("spark.core").isEmpty());
+    assertEquals(null, getClass().getClassLoader().getResource("org/apache/spark/SparkContext.class"));
+  }
+
+  @Test
   void aMissingDataFileIsOneLine(@TempDir Path dir) throws Exception {
     Path nn = dir.resolve("other.nn");
     Files.writeString(nn, MODEL);

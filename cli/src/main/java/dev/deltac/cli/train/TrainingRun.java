@@ -102,6 +102,7 @@ public final class TrainingRun {
   private final int checkpointEvery;
   private final boolean resume;
   private final boolean standardize;
+  private ClusterBackend.Session cluster;
 
   /**
    * @param checkpointEvery write the checkpoint every this many steps too (0: epoch ends only)
@@ -134,6 +135,12 @@ public final class TrainingRun {
   public void initializeFrom(Path file, Initializer initializer) {
     this.initFile = file;
     this.initializer = initializer;
+  }
+
+  /** Runs the steps on {@code cluster} instead of this JVM's threads; returns this run. */
+  public TrainingRun cluster(ClusterBackend.Session cluster) {
+    this.cluster = cluster;
+    return this;
   }
 
   /** The settings outside the trainer that shape the result, compared when resuming. */
@@ -197,6 +204,7 @@ public final class TrainingRun {
         });
     if (bar != null) b.listener(bar);
     if (standardization != null) b.checkpointAttachments(standardization.attachments());
+    if (cluster != null) b.gradientEngine(cluster.engine());
     if (val != null) b.validation(val);
     if (s.clipNorm() > 0) b.clipNorm(s.clipNorm());
     if (s.clipValue() > 0) b.clipValue(s.clipValue());
@@ -229,6 +237,7 @@ public final class TrainingRun {
         + (initFile == null ? "" : "initialized from " + initFile + "\n") + Summary.text(info, s, data, train, val, result,
         samplesTrained[0], resumedAfter, compileSeconds, trainSeconds, model, ckpt, checkpoints, png,
         standardization != null);
+    if (cluster != null) summary += "  spark       " + cluster.describe() + "\n";
     Files.writeString(outDir.resolve(info.name() + "-summary.txt"), summary, StandardCharsets.UTF_8);
     out.print(summary);
     out.flush();

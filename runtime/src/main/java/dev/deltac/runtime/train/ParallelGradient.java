@@ -31,7 +31,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>{@link #autoShardSize} picks a shard size from the batch size alone, large enough for the
  * batched dense kernels of the generated code (docs/PERFORMANCE.md).
  */
-public final class ParallelGradient implements AutoCloseable {
+public final class ParallelGradient implements GradientEngine {
   /** Parameter elements per chunk of the parallel reduction and optimizer step. */
   static final int CHUNK = 8192;
   /** Below this many parameters the reduction and the optimizer step stay on the caller. */
@@ -97,6 +97,7 @@ public final class ParallelGradient implements AutoCloseable {
     return Math.min(batch, Math.max(MIN_AUTO_SHARD, rounded));
   }
 
+  @Override
   public int threads() {
     return threads;
   }
@@ -115,6 +116,7 @@ public final class ParallelGradient implements AutoCloseable {
    * the main model's gradients and returns the mean loss. Exceptions of the generated code
    * (bad arguments, say) come out as they were thrown, on whichever thread.
    */
+  @Override
   public double compute(float[] xs, float[] ts, int batch) {
     Checks.checkArgument(batch > 0, "batch must be > 0: %s", batch);
     int count = shardCount(batch);
@@ -154,6 +156,7 @@ public final class ParallelGradient implements AutoCloseable {
    * The first gradient block of the last {@link #compute} holding a NaN or an infinity, or -1
    * (found during the reduction, so checking costs no extra pass).
    */
+  @Override
   public int firstNonFiniteGradientBlock() {
     return firstNonFiniteGradient;
   }
@@ -166,6 +169,7 @@ public final class ParallelGradient implements AutoCloseable {
    *
    * @return the first parameter block that holds a NaN or an infinity after the step, or -1
    */
+  @Override
   public int update(Optimizer optimizer) {
     float[][] params = model.params();
     float[][] grads = model.grads();
@@ -202,7 +206,31 @@ public final class ParallelGradient implements AutoCloseable {
     return b == Integer.MAX_VALUE ? -1 : b;
   }
 
+  /**
+   * Adds shard {@code shard}'s mean-loss gradient {@code g} (elements {@code [from, to)} of one
+   * block), weighted by {@code n / batch}, into the batch gradient {@code d}: shard 0 assigns, the
+   * others add, in shard order. Every {@link GradientEngine} reduces with this, so where a shard
+   * was computed never changes a bit.
+   */
+  public static void reduceShard(float[] d, float[] g, int shard, int n, int batch, int from,
+      int to) {
+    float w = (float) n / batch;
+    if (shard == 0) {
+      for (int j = from; j < to; j++) d[j] = w * g[j];
+    } else {
+      for (int j = from; j < to; j++) d[j] += w * g[j];
+    }
+  }
+
+  /** The batch's mean loss from its shards' sizes and mean losses, summed in shard order. */
+  public static double meanLoss(int[] n, float[] loss, int shards, int batch) {
+    double sum = 0;
+    for (int i = 0; i < shards; i++) sum += (double) n[i] * loss[i];
+    return sum / batch;
+  }
+
   /** Seeds the dropout masks of the next {@link #compute} (see {@link FloatModel#setDropoutSeed}). */
+  @Override
   public void setDropoutSeed(long seed) {
     this.dropoutSeed = seed;
   }
@@ -254,13 +282,7 @@ public final class ParallelGradient implements AutoCloseable {
     float[] process(int b, int from, int to) {
       float[] d = model.grads()[b];
       for (int i = 0; i < shardCount; i++) {
-        float w = (float) shards.get(i).n / batch;
-        float[] g = replicas.get(i).grads()[b];
-        if (i == 0) {
-          for (int j = from; j < to; j++) d[j] = w * g[j];
-        } else {
-          for (int j = from; j < to; j++) d[j] += w * g[j];
-        }
+        reduceShard(d, replicas.get(i).grads()[b], i, shards.get(i).n, batch, from, to);
       }
       return d;
     }

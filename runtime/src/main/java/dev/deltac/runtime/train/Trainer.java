@@ -58,7 +58,7 @@ public final class Trainer implements AutoCloseable {
   private final boolean restoreBest;
   private final boolean evaluateTraining;
   private final List<TrainingListener> listeners;
-  private final ParallelGradient engine;
+  private final GradientEngine engine;
   private final Path checkpointFile;
   private final long checkpointEvery;
   private final Fingerprint fingerprint;
@@ -110,7 +110,8 @@ public final class Trainer implements AutoCloseable {
         + (b.settings != null ? ", " + b.settings : "");
     checkMemory(shard);
     this.writer = checkpointFile == null ? null : new CheckpointWriter(checkpointFile);
-    this.engine = new ParallelGradient(model, shard, b.threads);
+    this.engine = b.engine != null ? b.engine.create(model, shard)
+        : new ParallelGradient(model, shard, b.threads);
   }
 
   /**
@@ -477,6 +478,7 @@ public final class Trainer implements AutoCloseable {
     private String settings;
     private boolean waitForCheckpoints;
     private Map<String, double[]> attachments = Map.of();
+    private GradientEngine.Factory engine;
 
     private Builder(FloatModel model) {
       this.model = Checks.checkNotNull(model, "model");
@@ -640,6 +642,16 @@ public final class Trainer implements AutoCloseable {
      */
     public Builder checkpointAttachments(Map<String, double[]> attachments) {
       this.attachments = Map.copyOf(attachments);
+      return this;
+    }
+
+    /**
+     * What computes the batch gradients (default: {@link ParallelGradient} on
+     * {@link #threads(int)} threads of this JVM); the {@code deltac-spark} module's engine runs
+     * the shards on a Spark cluster with the same bits. The trainer closes the engine.
+     */
+    public Builder gradientEngine(GradientEngine.Factory factory) {
+      this.engine = Checks.checkNotNull(factory, "factory");
       return this;
     }
 
