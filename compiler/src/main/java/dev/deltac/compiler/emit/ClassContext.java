@@ -43,6 +43,9 @@ final class ClassContext {
   final Map<String, String> gradField = new LinkedHashMap<>();
   final Map<String, ParamSpec> paramSpec = new LinkedHashMap<>();
   final Map<String, String> inputField = new LinkedHashMap<>();
+  /** Running statistics of batch_norm (not trained), by .nn name: their fields. */
+  final Map<String, String> statField = new LinkedHashMap<>();
+  final List<dev.deltac.compiler.ir.RunningStats.Stat> stats;
   final Map<String, String> targetField = new LinkedHashMap<>();
   final Map<String, Integer> leafSize = new HashMap<>();
   /** Work buffers: field name to length. */
@@ -87,6 +90,10 @@ final class ClassContext {
       String n = t.attr().name();
       targetField.put(n, names.newName(SourceText.identifier(n), "target:" + n));
       leafSize.put("target:" + n, t.size());
+    }
+    this.stats = dev.deltac.compiler.ir.RunningStats.of(g);
+    for (dev.deltac.compiler.ir.RunningStats.Stat s : stats) {
+      statField.put(s.name(), names.newName(SourceText.identifier(s.name()), "stat:" + s.name()));
     }
     for (ParamSpec p : g.paramSpecs()) {
       gradField.put(p.name(), names.newName("d" + SourceText.identifier(p.name()), "grad:" + p.name()));
