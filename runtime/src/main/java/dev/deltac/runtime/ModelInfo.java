@@ -30,7 +30,7 @@ public final class ModelInfo {
 
   /**
    * With the model's buffers: state that is not trained (the running statistics of
-   * batch_norm), one block each, in {@link Model#buffers} order.
+   * batch_norm), one block each, in {@link FloatModel#buffers()} order.
    */
   public ModelInfo(String name, Precision precision, List<TensorInfo> inputs,
       List<TensorInfo> targets, List<TensorInfo> outputs, List<TensorInfo> params,

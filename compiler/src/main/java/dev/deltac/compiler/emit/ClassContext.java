@@ -27,11 +27,13 @@ final class ClassContext {
   static final String PARAMS = "params";
   static final String GRADS = "grads";
   static final String INPUT_GRADIENTS = "dInputs";
+  /** The running statistics as blocks ({@code buffers()}); only in models with batch_norm. */
+  static final String RUNNING_BLOCKS = "runningBlocks";
 
   /** Members every generated class names itself, whatever the user's names. */
   static final List<String> FIXED_MEMBERS = List.of("INFO", "INPUT_SIZE", "TARGET_SIZE",
       "OUTPUT_SIZE", "PARAM_COUNT", "ARG_COUNT", MAX_BATCH, PARAMS, GRADS, INPUT_GRADIENTS,
-      DROPOUT_SEED, SAMPLE_INDEX, LOSS_SCALE);
+      DROPOUT_SEED, SAMPLE_INDEX, LOSS_SCALE, ClassContext.RUNNING_BLOCKS);
 
   /** Small static helpers a generated class may need; emitted only when used. */
   enum Helper { RELU, LEAKY_RELU, ELU, STEP, SQUARE, SIGMOID, GELU, GELU_GRAD, SOFTPLUS, CONSTANTS }

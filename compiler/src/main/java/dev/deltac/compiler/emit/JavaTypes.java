@@ -38,11 +38,13 @@ final class JavaTypes {
   static final ClassName REFLECTIVE = ClassName.get(ReflectiveOperationException.class);
   static final ClassName INITIALIZERS = ClassName.get("dev.deltac.runtime", "Initializers");
   static final ClassName INDICES = ClassName.get("dev.deltac.runtime", "Indices");
+  static final ClassName RUNNING_STATISTICS = ClassName.get("dev.deltac.runtime", "RunningStatistics");
+  static final ClassName BATCH_COUPLED = ClassName.get("dev.deltac.runtime", "BatchCoupled");
 
   static final List<ClassName> ALL = List.of(MATH, FLOAT, DOUBLE, SYSTEM, STRING, OBJECT, OVERRIDE,
       ILLEGAL_ARGUMENT, ARRAYS, LIST, MODEL_INFO, TENSOR_INFO, PRECISION, MATH_FUNCTIONS, DROPOUT,
       FLOAT_MODEL, DOUBLE_MODEL, FLOAT_FUNCTION, DOUBLE_FUNCTION, DENSE_KERNELS, INITIALIZERS,
-      CLASS, LONG, ILLEGAL_STATE, REFLECTIVE, INDICES);
+      CLASS, LONG, ILLEGAL_STATE, REFLECTIVE, INDICES, RUNNING_STATISTICS, BATCH_COUPLED);
 
   /** Simple names and package roots no field or local may take. */
   static List<String> reservedNames() {

@@ -66,6 +66,12 @@ class BatchNormTorchTest {
     check(fixture, interpreted(source));
   }
 
+  @ParameterizedTest(name = "{0} generated float64")
+  @MethodSource("cases")
+  void generatedFloat64MatchesPyTorch(String fixture, String source) {
+    check(fixture, BatchNormGradientTest.compile(source).newDoubleModel(8));
+  }
+
   static void check(String fixture, DoubleModel m) {
     Map<String, double[]> f = read(fixture);
     int batch = (int) f.get("batch")[0];
