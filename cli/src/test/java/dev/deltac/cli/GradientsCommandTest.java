@@ -131,6 +131,78 @@ class GradientsCommandTest {
     }
   }
 
+  /**
+   * api.md, second edition: with batch_norm, loss, outputs and gradients are those of training
+   * mode (batch statistics), and CASE.json leaves the running statistics out. Against the
+   * PyTorch fixture of BatchNorm1d on [C, L] (compiler/src/test/resources/batchnorm), generated
+   * float64 and interpreter alike.
+   */
+  @ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
+  void batchNormCaseGivesTrainingModeValuesAsPyTorch(boolean interpret, @TempDir Path dir) throws Exception {
+    java.util.Map<String, double[]> f = new java.util.HashMap<>();
+    for (String line : Files.readAllLines(Path.of("../compiler/src/test/resources/batchnorm/bn1d_sequence.txt"))) {
+      if (line.startsWith("#")) continue;
+      String[] p = line.trim().split(" ");
+      double[] v = new double[p.length - 1];
+      for (int i = 1; i < p.length; i++) v[i - 1] = Double.parseDouble(p[i]);
+      f.put(p[0], v);
+    }
+    int batch = (int) f.get("batch")[0];
+    Path nn = dir.resolve("bn.nn");
+    Files.writeString(nn, """
+        model BnSequence {
+          input x[3, 5]
+          target y[3, 5]
+          n = batch_norm(x, momentum=0.3, eps=1e-3)
+          output n
+          loss mse(n, y)
+        }""");
+    JsonObject cs = new JsonObject();
+    cs.addProperty("precision", "float64");
+    JsonObject params = new JsonObject();
+    params.add("n.gain", new com.google.gson.Gson().toJsonTree(f.get("gain")));
+    params.add("n.bias", new com.google.gson.Gson().toJsonTree(f.get("bias")));
+    cs.add("params", params);
+    com.google.gson.JsonArray samples = new com.google.gson.JsonArray();
+    for (int s = 0; s < batch; s++) {
+      JsonObject o = new JsonObject();
+      o.add("x", new com.google.gson.Gson().toJsonTree(rows(f.get("xa"), s)));
+      o.add("y", new com.google.gson.Gson().toJsonTree(rows(f.get("ya"), s)));
+      samples.add(o);
+    }
+    cs.add("batch", samples);
+    Path c = dir.resolve("case.json");
+    Files.writeString(c, cs.toString());
+    String[] args = interpret ? new String[] {"gradients", "--interpret", nn.toString(), "--case", c.toString()}
+        : new String[] {"gradients", nn.toString(), "--case", c.toString()};
+    assertEquals(0, run(args), err::toString);
+    JsonObject o = JsonParser.parseString(out.toString()).getAsJsonObject();
+    assertEquals(f.get("loss")[0], o.get("loss").getAsDouble(), 1e-7 * f.get("loss")[0]);
+    for (int s = 0; s < batch; s++) {
+      double[][] n = new com.google.gson.Gson().fromJson(
+          o.getAsJsonArray("outputs").get(s).getAsJsonObject().get("n"), double[][].class);
+      double[][] dx = new com.google.gson.Gson().fromJson(
+          o.getAsJsonArray("inputGradients").get(s).getAsJsonObject().get("x"), double[][].class);
+      double[][] outT = rows(f.get("out"), s);
+      double[][] dxT = rows(f.get("dx"), s);
+      for (int i = 0; i < 3; i++) {
+        for (int j = 0; j < 5; j++) {
+          assertEquals(outT[i][j], n[i][j], 1e-7 * Math.max(1e-3, Math.abs(outT[i][j])), "output");
+          assertEquals(dxT[i][j], dx[i][j], 1e-7 * Math.max(1e-3, Math.abs(dxT[i][j])), "input gradient");
+        }
+      }
+    }
+    double[] dg = new com.google.gson.Gson().fromJson(o.getAsJsonObject("gradients").get("n.gain"), double[].class);
+    for (int i = 0; i < 3; i++) assertEquals(f.get("dgain")[i], dg[i], 1e-7 * Math.abs(f.get("dgain")[i]));
+  }
+
+  private static double[][] rows(double[] flat, int sample) {
+    double[][] r = new double[3][5];
+    for (int i = 0; i < 3; i++) System.arraycopy(flat, sample * 15 + i * 5, r[i], 0, 5);
+    return r;
+  }
+
   @Test
   void aMissingCaseFileIsOneLine() {
     assertEquals(1, run("gradients", "../samples/xor/xor.nn", "--case", "no-such.json"));

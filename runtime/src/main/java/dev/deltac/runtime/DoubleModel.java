@@ -8,6 +8,11 @@ public interface DoubleModel extends Model {
   /** The gradient storage itself, same block layout as {@link #params()}. */
   double[][] grads();
 
+  /** As {@link FloatModel#buffers()}, in float64. */
+  default double[][] buffers() {
+    return Params.NO_DOUBLE_BLOCKS;
+  }
+
   /** Inference for one sample: reads {@code x[xOff...]}, writes {@code out[outOff...]}. */
   void predict(double[] x, int xOff, double[] out, int outOff);
 

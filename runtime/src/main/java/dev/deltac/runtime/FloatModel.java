@@ -8,6 +8,14 @@ public interface FloatModel extends Model {
   /** The gradient storage itself, same block layout as {@link #params()}. */
   float[][] grads();
 
+  /**
+   * The state that is not trained, one block per {@link ModelInfo#buffers()} entry (the running
+   * statistics of batch_norm): the storage itself, shared by replicas. Empty for most models.
+   */
+  default float[][] buffers() {
+    return Params.NO_FLOAT_BLOCKS;
+  }
+
   /** Inference for one sample: reads {@code x[xOff...]}, writes {@code out[outOff...]}. */
   void predict(float[] x, int xOff, float[] out, int outOff);
 

@@ -24,6 +24,19 @@ public final class Initializers {
     for (TensorInfo t : model.info().params()) {
       Params.set(t, blocks, values(t, rng), 0);
     }
+    resetBuffers(model.info(), model.buffers(), null);
+  }
+
+  /**
+   * Sets every buffer (running statistic) to its starting value: {@code running_mean} 0,
+   * {@code running_var} 1. {@link #initialize} does this too.
+   */
+  public static void resetBuffers(ModelInfo info, float[][] f, double[][] d) {
+    for (TensorInfo t : info.buffers()) {
+      double v = "ones".equals(t.init()) ? 1 : 0;
+      if (f != null) java.util.Arrays.fill(f[t.firstBlock()], (float) v);
+      if (d != null) java.util.Arrays.fill(d[t.firstBlock()], v);
+    }
   }
 
   /** Fills every parameter of {@code model} from its declared initializer. */
@@ -33,6 +46,7 @@ public final class Initializers {
     for (TensorInfo t : model.info().params()) {
       Params.set(t, blocks, values(t, rng), 0);
     }
+    resetBuffers(model.info(), null, model.buffers());
   }
 
   /** The row-major values of {@code t}, drawing from {@code rng} as needed. */

@@ -15,6 +15,15 @@ public interface Model {
   /** The largest batch the buffers were allocated for. */
   int maxBatch();
 
+  /**
+   * Whether one sample's loss depends on the other samples of its batch (batch_norm): then
+   * {@code lossAndGradient} uses the batch's statistics and updates the running statistics, and a
+   * data-parallel step must reduce the statistics of its shards ({@link BatchCoupled}).
+   */
+  default boolean batchCoupled() {
+    return false;
+  }
+
   /** Runs the declared initializers, reproducibly for {@code seed}. */
   void initParams(long seed);
 

@@ -15,6 +15,7 @@ public final class ModelInfo {
   private final List<TensorInfo> targets;
   private final List<TensorInfo> outputs;
   private final List<TensorInfo> params;
+  private final List<TensorInfo> buffers;
   // totals, computed once: hot paths ask for them every step
   private final int inputSize;
   private final int targetSize;
@@ -24,6 +25,17 @@ public final class ModelInfo {
   /** Generated classes make their own; user code reads them with {@link Model#info()}. */
   public ModelInfo(String name, Precision precision, List<TensorInfo> inputs,
       List<TensorInfo> targets, List<TensorInfo> outputs, List<TensorInfo> params) {
+    this(name, precision, inputs, targets, outputs, params, List.of());
+  }
+
+  /**
+   * With the model's buffers: state that is not trained (the running statistics of
+   * batch_norm), one block each, in {@link FloatModel#buffers()} order.
+   */
+  public ModelInfo(String name, Precision precision, List<TensorInfo> inputs,
+      List<TensorInfo> targets, List<TensorInfo> outputs, List<TensorInfo> params,
+      List<TensorInfo> buffers) {
+    this.buffers = List.copyOf(buffers);
     this.name = Objects.requireNonNull(name, "name == null");
     this.precision = Objects.requireNonNull(precision, "precision == null");
     this.inputs = List.copyOf(inputs);
@@ -67,6 +79,18 @@ public final class ModelInfo {
   /** The trainable parameters, layer parameters included ({@code h.W}), with their blocks. */
   public List<TensorInfo> params() {
     return params;
+  }
+
+  /**
+   * Model state that is not trained, by {@code .nn} name and shape: the running statistics of
+   * batch_norm ({@code h.running_mean[C]}, {@code h.running_var[C]}), in source order. Each is
+   * one block of the model's {@code buffers()} ({@link TensorInfo#firstBlock()}); its
+   * {@link TensorInfo#offset()} is its place in the flat view of all buffers and
+   * {@link TensorInfo#init()} its starting value ({@code zeros} or {@code ones}). They are kept
+   * out of {@code grads()} and the optimizers, and saved in checkpoints. Empty for most models.
+   */
+  public List<TensorInfo> buffers() {
+    return buffers;
   }
 
   /** Elements of one sample's packed inputs. */

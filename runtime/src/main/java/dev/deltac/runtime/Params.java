@@ -8,6 +8,11 @@ package dev.deltac.runtime;
 public final class Params {
   private Params() {}
 
+  /** The buffers of a model that has none (see {@code FloatModel.buffers()}). */
+  public static final float[][] NO_FLOAT_BLOCKS = new float[0][];
+  /** The float64 twin of {@link #NO_FLOAT_BLOCKS}. */
+  public static final double[][] NO_DOUBLE_BLOCKS = new double[0][];
+
   /** The parameter tensor that holds block {@code block}. */
   public static TensorInfo tensorOfBlock(ModelInfo info, int block) {
     for (TensorInfo t : info.params()) {

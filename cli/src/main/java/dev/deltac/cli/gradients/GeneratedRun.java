@@ -28,7 +28,7 @@ public final class GeneratedRun {
       double loss = model.lossAndGradient(c.xs(), 0, c.ts(), 0, batch, true);
       double[] outs = new double[batch * info.outputSize()];
       model.predictBatch(c.xs(), outs, batch);
-      return new Interpreter.Result(loss, split(outs, batch), flat(info, model.grads()),
+      return new Interpreter.Result(loss, trainingOutputs(m, model, c, split(outs, batch)), flat(info, model.grads()),
           split(model.inputGradients(), batch, info.inputSize()));
     }
     FloatModel model = m.newModel(batch);
@@ -38,8 +38,20 @@ public final class GeneratedRun {
     double loss = model.lossAndGradient(xs, 0, toFloat(c.ts()), 0, batch, true);
     float[] outs = new float[batch * info.outputSize()];
     model.predictBatch(xs, outs, batch);
-    return new Interpreter.Result(loss, split(toDouble(outs), batch), flat(info, model.grads()),
+    return new Interpreter.Result(loss, trainingOutputs(m, model, c, split(toDouble(outs), batch)),
+        flat(info, model.grads()),
         split(toDouble(model.inputGradients()), batch, info.inputSize()));
+  }
+
+  /**
+   * The outputs of training mode (api.md): for a batch-coupled model (batch_norm) those of the
+   * batch statistics, which {@code predict} (running statistics) does not give; they come from
+   * the float64 interpreter of the same graph. Other models: the predictions.
+   */
+  private static double[][] trainingOutputs(CompiledModel m, dev.deltac.runtime.Model model,
+      GradientCase c, double[][] predicted) {
+    if (!model.batchCoupled()) return predicted;
+    return m.interpreter().run(c.params(), c.xs(), c.ts(), c.batch()).outputs();
   }
 
   public static Interpreter.Result function(CompiledFunction f, GradientCase c) {

@@ -46,7 +46,9 @@ public final class Rules {
     return switch (op) {
       case INPUT, TARGET, PARAM, CONST, SEED, SIGN, STEP, GELU_GRAD, LT, LE, GT, GE, EQ, NE,
           CONV2D_GRAD_INPUT, CONV2D_GRAD_KERNEL, MAXPOOL2D_GRAD, AVGPOOL2D_GRAD, DELTA,
-          DROPOUT_MASK, GATHER_GRAD, ONE_HOT, SOFTMAX_CE_ROWS_GRAD -> null;
+          DROPOUT_MASK, GATHER_GRAD, ONE_HOT, SOFTMAX_CE_ROWS_GRAD, RUNNING_STAT -> null;
+      // The mean over the batch is linear and symmetric in the samples: its transpose is itself.
+      case BATCH_MEAN -> unary((b, y, g) -> b.make(Op.BATCH_MEAN, SourceSpan.NONE, g));
 
       // Elementwise, one operand.
       case NEG -> unary((b, y, g) -> b.neg(g));

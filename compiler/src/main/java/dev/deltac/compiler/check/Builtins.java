@@ -125,7 +125,7 @@ public final class Builtins {
     /** Layers that create params named after their binding. */
     public boolean createsParams() {
       return name.equals("dense") || name.equals("conv2d") || name.equals("layer_norm")
-          || name.equals("embedding");
+          || name.equals("embedding") || name.equals("batch_norm");
     }
 
     /** {@code leaky_relu(x, alpha=0.01)}. */
@@ -224,6 +224,7 @@ public final class Builtins {
           new Param("stride", ArgKind.POSITIVE_INT, new Default.SameAs("size")));
     }
     fn("layer_norm", Category.LAYER, t("x"));
+    fn("batch_norm", Category.LAYER, t("x"), num("momentum", 0.1), num("eps", 1e-5));
     fn("dropout", Category.LAYER, t("x"), req("rate", ArgKind.NUMBER));
     fn("embedding", Category.LAYER, req("ids", ArgKind.INDICES), req("V", ArgKind.POSITIVE_INT),
         req("d", ArgKind.POSITIVE_INT));

@@ -359,6 +359,27 @@ final class CallChecker {
             new LayerParam(binding, "bias", params, InitSpec.of("zeros"), null, call)));
         return out;
       }
+      case "batch_norm": {
+        Shape out = checker.shapeRule(at, () -> ShapeRules.batchNorm(x));
+        if (out == null) return null;
+        double momentum = numbers.get("momentum");
+        double eps = numbers.get("eps");
+        if (!(momentum >= 0 && momentum <= 1)) {
+          diags.error(DiagnosticKind.BAD_ARGUMENT, bound.arg("momentum").span(),
+              "the momentum of `batch_norm` must be in [0, 1], got " + momentum);
+          return null;
+        }
+        if (!(eps > 0)) {
+          diags.error(DiagnosticKind.BAD_ARGUMENT, bound.arg("eps").span(),
+              "the eps of `batch_norm` must be > 0, got " + eps);
+          return null;
+        }
+        Shape channels = Shape.of(out.dim(0));
+        checker.pendLayer(List.of(
+            new LayerParam(binding, "gain", channels, InitSpec.of("ones"), null, call),
+            new LayerParam(binding, "bias", channels, InitSpec.of("zeros"), null, call)));
+        return out;
+      }
       case "embedding": {
         long v = ints.get("V");
         long d = ints.get("d");

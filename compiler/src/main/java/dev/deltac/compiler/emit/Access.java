@@ -50,6 +50,8 @@ final class Access {
         return Expr.at(Expr.field(ctx.targetField.get(n.attr().name())), i);
       case SEED:
         return ctx.seedField != null ? Expr.field(ctx.seedField) : num.lit(1);
+      case RUNNING_STAT:
+        return Expr.at(Expr.field(ctx.statField.get(n.attr().name())), i);
       default:
         break;
     }
@@ -82,6 +84,7 @@ final class Access {
       case CONST -> Expr.field(ctx.constant(n));
       case INPUT -> Expr.field(ctx.inputField.get(n.attr().name()));
       case TARGET -> Expr.field(ctx.targetField.get(n.attr().name()));
+      case RUNNING_STAT -> Expr.field(ctx.statField.get(n.attr().name()));
       default -> {
         if (plan.aliases.contains(n.id())) yield arr(n.input(0));
         String b = plan.buffers.get(n.id());
@@ -155,7 +158,7 @@ final class Access {
           EQ, NE, WHERE, SUM, BROADCAST, BROADCAST_TO, SUM_TO, MAX_TO, LOGSUMEXP_TO, SOFTMAX, LOG_SOFTMAX, LOGSUMEXP, MATMUL, BATCH_MATMUL, TRANSPOSE,
           OUTER, INDEX, SLICE, PAD_FIRST, CONCAT, RESHAPE, PERMUTE, GATHER, GATHER_GRAD, ONE_HOT, SOFTMAX_CE_ROWS, SOFTMAX_CE_ROWS_GRAD, MSE, BCE, BCE_LOGITS, CROSS_ENTROPY,
           SOFTMAX_CE, HUBER, CONV2D, CONV2D_GRAD_INPUT, CONV2D_GRAD_KERNEL, MAXPOOL2D,
-          MAXPOOL2D_GRAD, AVGPOOL2D, AVGPOOL2D_GRAD, DROPOUT_MASK, DELTA ->
+          MAXPOOL2D_GRAD, AVGPOOL2D, AVGPOOL2D_GRAD, DROPOUT_MASK, DELTA, BATCH_MEAN, RUNNING_STAT ->
           throw new IllegalStateException("not unary: " + n.op());
     };
   }
@@ -183,7 +186,7 @@ final class Access {
           BROADCAST, BROADCAST_TO, SUM_TO, MAX_TO, LOGSUMEXP_TO, SOFTMAX, LOG_SOFTMAX, LOGSUMEXP, MATMUL, BATCH_MATMUL, TRANSPOSE, OUTER, INDEX, SLICE,
           PAD_FIRST, CONCAT, RESHAPE, PERMUTE, GATHER, GATHER_GRAD, ONE_HOT, SOFTMAX_CE_ROWS, SOFTMAX_CE_ROWS_GRAD, MSE, BCE, BCE_LOGITS, CROSS_ENTROPY, SOFTMAX_CE, HUBER,
           CONV2D, CONV2D_GRAD_INPUT, CONV2D_GRAD_KERNEL, MAXPOOL2D, MAXPOOL2D_GRAD, AVGPOOL2D,
-          AVGPOOL2D_GRAD, DROPOUT_MASK, DELTA ->
+          AVGPOOL2D_GRAD, DROPOUT_MASK, DELTA, BATCH_MEAN, RUNNING_STAT ->
           throw new IllegalStateException("not binary: " + op);
     };
   }

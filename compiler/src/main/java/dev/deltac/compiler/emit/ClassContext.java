@@ -27,11 +27,13 @@ final class ClassContext {
   static final String PARAMS = "params";
   static final String GRADS = "grads";
   static final String INPUT_GRADIENTS = "dInputs";
+  /** The running statistics as blocks ({@code buffers()}); only in models with batch_norm. */
+  static final String RUNNING_BLOCKS = "runningBlocks";
 
   /** Members every generated class names itself, whatever the user's names. */
   static final List<String> FIXED_MEMBERS = List.of("INFO", "INPUT_SIZE", "TARGET_SIZE",
       "OUTPUT_SIZE", "PARAM_COUNT", "ARG_COUNT", MAX_BATCH, PARAMS, GRADS, INPUT_GRADIENTS,
-      DROPOUT_SEED, SAMPLE_INDEX, LOSS_SCALE);
+      DROPOUT_SEED, SAMPLE_INDEX, LOSS_SCALE, ClassContext.RUNNING_BLOCKS);
 
   /** Small static helpers a generated class may need; emitted only when used. */
   enum Helper { RELU, LEAKY_RELU, ELU, STEP, SQUARE, SIGMOID, GELU, GELU_GRAD, SOFTPLUS, CONSTANTS }
@@ -43,6 +45,9 @@ final class ClassContext {
   final Map<String, String> gradField = new LinkedHashMap<>();
   final Map<String, ParamSpec> paramSpec = new LinkedHashMap<>();
   final Map<String, String> inputField = new LinkedHashMap<>();
+  /** Running statistics of batch_norm (not trained), by .nn name: their fields. */
+  final Map<String, String> statField = new LinkedHashMap<>();
+  final List<dev.deltac.compiler.ir.RunningStats.Stat> stats;
   final Map<String, String> targetField = new LinkedHashMap<>();
   final Map<String, Integer> leafSize = new HashMap<>();
   /** Work buffers: field name to length. */
@@ -87,6 +92,10 @@ final class ClassContext {
       String n = t.attr().name();
       targetField.put(n, names.newName(SourceText.identifier(n), "target:" + n));
       leafSize.put("target:" + n, t.size());
+    }
+    this.stats = dev.deltac.compiler.ir.RunningStats.of(g);
+    for (dev.deltac.compiler.ir.RunningStats.Stat s : stats) {
+      statField.put(s.name(), names.newName(SourceText.identifier(s.name()), "stat:" + s.name()));
     }
     for (ParamSpec p : g.paramSpecs()) {
       gradField.put(p.name(), names.newName("d" + SourceText.identifier(p.name()), "grad:" + p.name()));

@@ -50,7 +50,21 @@ final class ClassParts {
       offset += p.shape().size();
       block += blocks;
     }
-    b.add("}));\n$<");
+    b.add("})");
+    if (!ctx.stats.isEmpty()) {
+      // The running statistics of batch_norm: buffers, one block each, not trained.
+      b.add(",\n$T.asList(new $T[] {", JavaTypes.ARRAYS, JavaTypes.TENSOR_INFO);
+      int off = 0;
+      for (int k = 0; k < ctx.stats.size(); k++) {
+        var s = ctx.stats.get(k);
+        b.add(k == 0 ? "\n" : ",\n");
+        b.add("new $T($L, new int[] {$L}, $L, $L, 1, $S, null)", JavaTypes.TENSOR_INFO,
+            SourceText.literal(s.name()), s.channels(), off, k, s.variance() ? "ones" : "zeros");
+        off += s.channels();
+      }
+      b.add("})");
+    }
+    b.add(");\n$<");
     return MethodSpec.methodBuilder("buildInfo").addModifiers(Modifier.PRIVATE, Modifier.STATIC)
         .returns(JavaTypes.MODEL_INFO).addCode(b.build()).build();
   }

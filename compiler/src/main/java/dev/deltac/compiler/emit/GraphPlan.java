@@ -233,7 +233,7 @@ final class GraphPlan {
 
   private boolean needsBuffer(Node n) {
     switch (n.op()) {
-      case PARAM: case CONST: case INPUT: case TARGET: case SEED:
+      case PARAM: case CONST: case INPUT: case TARGET: case SEED: case RUNNING_STAT:
         return false;
       default:
         break;

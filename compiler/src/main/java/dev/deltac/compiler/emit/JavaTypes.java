@@ -44,11 +44,14 @@ final class JavaTypes {
   static final ClassName TREE_MAP = ClassName.get(java.util.TreeMap.class);
   static final ClassName BOOLEAN = ClassName.get(Boolean.class);
   static final ClassName INTEGER = ClassName.get(Integer.class);
+  static final ClassName RUNNING_STATISTICS = ClassName.get("dev.deltac.runtime", "RunningStatistics");
+  static final ClassName BATCH_COUPLED = ClassName.get("dev.deltac.runtime", "BatchCoupled");
 
   static final List<ClassName> ALL = List.of(MATH, FLOAT, DOUBLE, SYSTEM, STRING, OBJECT, OVERRIDE,
       ILLEGAL_ARGUMENT, ARRAYS, LIST, MODEL_INFO, TENSOR_INFO, PRECISION, MATH_FUNCTIONS, DROPOUT,
       FLOAT_MODEL, DOUBLE_MODEL, FLOAT_FUNCTION, DOUBLE_FUNCTION, DENSE_KERNELS, INITIALIZERS,
-      CLASS, LONG, ILLEGAL_STATE, REFLECTIVE, INDICES, TRAINING_DEFAULTS, MAP, TREE_MAP, BOOLEAN, INTEGER);
+      CLASS, LONG, ILLEGAL_STATE, REFLECTIVE, INDICES, TRAINING_DEFAULTS, MAP, TREE_MAP, BOOLEAN, INTEGER,
+      RUNNING_STATISTICS, BATCH_COUPLED);
 
   /** Simple names and package roots no field or local may take. */
   static List<String> reservedNames() {

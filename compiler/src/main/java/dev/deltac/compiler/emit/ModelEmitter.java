@@ -63,7 +63,10 @@ final class ModelEmitter {
     GraphCode fwd = new GraphCode(forward, ctx, "f");
     // One training pass for both kinds of step when the graph with input gradients is the one
     // without plus the input-gradient nodes: those run as an extra step after it.
-    java.util.Set<Integer> separate = Sharing.inputGradientOnly(backward, backwardWithInputs);
+    // batch_norm couples the samples: the training step runs in stages (StagedPass).
+    coupled = dev.deltac.compiler.ir.RunningStats.coupled(backward)
+        || dev.deltac.compiler.ir.RunningStats.coupled(backwardWithInputs);
+    java.util.Set<Integer> separate = coupled ? null : Sharing.inputGradientOnly(backward, backwardWithInputs);
     // The training pass keeps the forward values the loss pass computes too in the same buffers,
     // so that the two can share the code computing them.
     Graph training = separate != null ? backwardWithInputs : backward;
@@ -73,7 +76,7 @@ final class ModelEmitter {
       if (buffer != null) reuse.put(e.getKey(), buffer);
     }
     GraphCode bwd = new GraphCode(training, ctx, "b",
-        separate != null ? separate : java.util.Set.of(), reuse);
+        separate != null ? separate : java.util.Set.of(), coupled ? Map.of() : reuse);
     GraphCode bwi = separate != null ? bwd : new GraphCode(backwardWithInputs, ctx, "bi");
 
     int inputSize = size(forward.inputs());
@@ -131,7 +134,7 @@ final class ModelEmitter {
     List<Node> bOutputs = new ArrayList<>(training.outputs().values());
     List<Units.Unit> predictUnits = fwd.units(outputs, false);
     List<Units.Unit> lossUnits = fwd.units(lossRoot, false, List.of(outputs));
-    List<Units.Unit> gradUnits = bwd.units(bLoss, true, List.of(bOutputs, bLoss));
+    List<Units.Unit> gradUnits = coupled ? List.of() : bwd.units(bLoss, true, List.of(bOutputs, bLoss));
     List<Node> biRoots = new ArrayList<>();
     if (backwardWithInputs.loss() != null) biRoots.add(backwardWithInputs.loss());
     biRoots.addAll(backwardWithInputs.inputGrads().values());
@@ -141,7 +144,7 @@ final class ModelEmitter {
       done.addAll(training.paramGrads().values());
       more = bwd.moreUnits(biRoots, done);
     }
-    List<Units.Unit> firstUnits = firstSample(gradUnits);
+    List<Units.Unit> firstUnits = coupled ? null : firstSample(gradUnits);
     List<Stmt> predictPass = new ArrayList<>();
     List<Stmt> lossPass = new ArrayList<>();
     List<Stmt> gradPass = new ArrayList<>();
@@ -165,17 +168,25 @@ final class ModelEmitter {
     if (separate != null) {
       gradInPass.addAll(gradPass);
       segment("inputGradients", more, gradInPass);
-    } else {
+    } else if (!coupled) {
       addAll(Units.split(ctx, "backwardWithInputs", bwi.units(biRoots, true), gradInPass));
     }
 
     // Whole-batch passes: large dense products through DenseKernels (float32; see BatchedPass).
     Map<Integer, String> fArrays = new java.util.HashMap<>();
     Map<Integer, String> bArrays = new java.util.HashMap<>();
-    gradBatched = new BatchedPass(bwd, BatchedPass.Mode.GRADIENT, "backwardBatched", bLoss, dropout, bArrays);
+    if (coupled) {
+      List<Node> inGradNodes = new ArrayList<>();
+      for (Node x : backwardWithInputs.inputs()) inGradNodes.add(backwardWithInputs.inputGrads().get(x.attr().name()));
+      staged = new StagedPass(bwd, "trainStage", dropout, List.of());
+      stagedInputs = new StagedPass(bwi, "inputStage", dropout, inGradNodes);
+      staged.emit(type);
+      stagedInputs.emit(type);
+    }
+    gradBatched = coupled ? null : new BatchedPass(bwd, BatchedPass.Mode.GRADIENT, "backwardBatched", bLoss, dropout, bArrays);
     lossBatched = new BatchedPass(fwd, BatchedPass.Mode.LOSS, "forwardBatched", lossRoot, false, fArrays);
     predictBatched = new BatchedPass(fwd, BatchedPass.Mode.PREDICT, "predictBatched", outputs, false, fArrays);
-    if (gradBatched.applies()) gradBatched.emit(type);
+    if (gradBatched != null && gradBatched.applies()) gradBatched.emit(type);
     if (lossBatched.applies()) lossBatched.emit(type);
     if (predictBatched.applies()) predictBatched.emit(type);
 
@@ -193,6 +204,17 @@ final class ModelEmitter {
     getter("params", num.matrix(), ClassContext.PARAMS);
     getter("grads", num.matrix(), ClassContext.GRADS);
     getter("inputGradients", num.array(), ClassContext.INPUT_GRADIENTS);
+    if (!ctx.stats.isEmpty()) {
+      for (dev.deltac.compiler.ir.RunningStats.Stat s : ctx.stats) {
+        FieldSpec.Builder f = FieldSpec.builder(num.array(), ctx.statField.get(s.name()), Modifier.PRIVATE, Modifier.FINAL);
+        String where = SourceText.where(s.span());
+        f.addJavadoc("$L$L[$L], not trained\n", where == null ? "" : where.replace("$", "_") + " ",
+            SourceText.comment(s.name()).replace("$", "_"), s.channels());
+        type.addField(f.build());
+      }
+      type.addField(num.matrix(), ClassContext.RUNNING_BLOCKS, Modifier.PRIVATE, Modifier.FINAL);
+      getter("buffers", num.matrix(), ClassContext.RUNNING_BLOCKS);
+    }
     if (dropout) {
       Render.Scope sc = Render.Scope.method(ctx.names);
       String seed = sc.declare(Local.of("seed"));
@@ -209,7 +231,11 @@ final class ModelEmitter {
     type.addMethod(checkBatch());
     predict(fwd, predictPass);
     loss(fwd, lossPass);
-    lossAndGradient(bwd, bwi, gradPass, firstPass, gradInPass, dropout);
+    if (coupled) {
+      coupledStep();
+    } else {
+      lossAndGradient(bwd, bwi, gradPass, firstPass, gradInPass, dropout);
+    }
 
     CodeBlock.Builder ctorTail = CodeBlock.builder();
     ClassParts.bufferFields(type, ctx, ctorTail);
@@ -226,6 +252,9 @@ final class ModelEmitter {
 
   private boolean seeded;
   private BatchedPass gradBatched;
+  private boolean coupled;
+  private StagedPass staged;
+  private StagedPass stagedInputs;
   private BatchedPass lossBatched;
   private BatchedPass predictBatched;
   private CodeBlock constructorsTail;
@@ -321,6 +350,21 @@ final class ModelEmitter {
       }
     }
     m.addStatement("this.$N = new $T[$N * INPUT_SIZE]", ClassContext.INPUT_GRADIENTS, num.type(), max);
+    if (!ctx.stats.isEmpty()) {
+      // Running statistics: state that is not trained, shared by replicas like the params.
+      for (dev.deltac.compiler.ir.RunningStats.Stat s : ctx.stats) {
+        String f = ctx.statField.get(s.name());
+        m.addStatement("this.$N = $N == null ? new $T[$L] : $N.$N", f, share, num.type(), s.channels(), share, f);
+        if (s.variance()) {
+          m.beginControlFlow("if ($N == null)", share)
+              .addStatement("$T.fill(this.$N, $L)", JavaTypes.ARRAYS, f, num.isFloat ? "1f" : "1.0").endControlFlow();
+        }
+      }
+      m.addStatement("this.$N = new $T[$L][]", ClassContext.RUNNING_BLOCKS, num.type(), ctx.stats.size());
+      for (int k = 0; k < ctx.stats.size(); k++) {
+        m.addStatement("this.$N[$L] = this.$N", ClassContext.RUNNING_BLOCKS, k, ctx.statField.get(ctx.stats.get(k).name()));
+      }
+    }
     mainCtor = m;
   }
 
@@ -589,6 +633,111 @@ final class ModelEmitter {
         .addParameter(int.class, ss.declare(off));
     if (!seeded) store.addParameter(int.class, ss.declare(divisor));
     type.addMethod(store.addCode(Render.stmts(st.stmts(), ss)).build());
+  }
+
+  /**
+   * The training step of a batch-coupled model (batch_norm): {@code lossAndGradient} runs the
+   * stages of {@link StagedPass} over the batch as one shard, then updates the running
+   * statistics; the float32 class also implements {@code BatchCoupled}, the same protocol for a
+   * data-parallel step over shards.
+   */
+  private void coupledStep() {
+    Batch p = Batch.create();
+    Local wantInputs = Local.of("inputGradients");
+    Expr batch = Expr.v(p.batch());
+    Code c = new Code();
+    c.eval(Expr.self("checkBatch", batch));
+    for (dev.deltac.compiler.ir.RunningStats.Stat s : dev.deltac.compiler.ir.RunningStats.of(backward)) {
+      if (s.variance()) continue;
+      c.eval(Expr.call(JavaTypes.RUNNING_STATISTICS, "checkValues",
+          new Expr.Str(s.name().substring(0, s.name().length() - ".running_mean".length())), batch, Expr.i(s.count())));
+    }
+    c.eval(Expr.self("beginShard", batch));
+    Expr sum = c.declare(TypeName.DOUBLE, "sum", Expr.i(0));
+    c.openIf(Expr.v(wantInputs));
+    stepCalls(c, stagedInputs, p, sum);
+    stagedInputs.updateRunning(c, batch);
+    c.orElse();
+    stepCalls(c, staged, p, sum);
+    c.eval(Expr.self("updateRunningStatistics", batch));
+    c.close();
+    c.add(new Stmt.Return(mean(sum, batch)));
+    Render.Scope sc = Render.Scope.method(ctx.names);
+    MethodSpec.Builder m = MethodSpec.methodBuilder("lossAndGradient").addAnnotation(Override.class)
+        .addModifiers(Modifier.PUBLIC).returns(num.type());
+    p.parameters(m, sc, num).addParameter(boolean.class, sc.declare(wantInputs));
+    type.addMethod(m.addCode(Render.stmts(c.stmts(), sc)).build());
+    gradientHousekeeping();
+    type.addMethod(MethodSpec.methodBuilder("batchCoupled").addAnnotation(Override.class)
+        .addModifiers(Modifier.PUBLIC).returns(boolean.class).addStatement("return true").build());
+
+    // The BatchCoupled protocol (see the runtime interface), over the training pass.
+    if (num.isFloat) type.addSuperinterface(JavaTypes.BATCH_COUPLED);
+    int groups = staged.groups();
+    type.addMethod(MethodSpec.methodBuilder("statisticGroups").addModifiers(Modifier.PUBLIC)
+        .returns(int.class).addStatement("return $L", groups).build());
+    {
+      Local b = Local.of("batch");
+      Code d = new Code();
+      d.eval(Expr.self("zeroGradients"));
+      d.assign(Expr.field(ctx.seedField), Expr.div(num.lit(1), Expr.v(b)));
+      Render.Scope s = Render.Scope.method(ctx.names);
+      type.addMethod(MethodSpec.methodBuilder("beginShard").addModifiers(Modifier.PUBLIC)
+          .addParameter(int.class, s.declare(b)).addCode(Render.stmts(d.stmts(), s)).build());
+    }
+    {
+      Local k = Local.of("k");
+      Code d = new Code();
+      for (int j = 0; j < groups; j++) {
+        d.openIf(Expr.bin("==", Expr.v(k), Expr.i(j)));
+        d.eval(Expr.self(staged.stageMethod(j), p.args()));
+        d.add(new Stmt.Return(Expr.i(0)));
+        d.close();
+      }
+      d.add(new Stmt.Return(Expr.self(staged.stageMethod(groups), p.args())));
+      Render.Scope s = Render.Scope.method(ctx.names);
+      String kn = s.declare(k);
+      MethodSpec.Builder m2 = MethodSpec.methodBuilder("runStage").addModifiers(Modifier.PUBLIC)
+          .returns(double.class).addParameter(int.class, kn);
+      p.parameters(m2, s, num);
+      m2.beginControlFlow("if ($N < 0 || $N > $L)", kn, kn, groups)
+          .addStatement("throw new $T($S + $N)", JavaTypes.ILLEGAL_ARGUMENT, "no stage ", kn).endControlFlow();
+      type.addMethod(m2.addCode(Render.stmts(d.stmts(), s)).build());
+    }
+    {
+      Local k = Local.of("k");
+      Code d = new Code();
+      for (int j = 0; j < groups; j++) {
+        d.openIf(Expr.bin("==", Expr.v(k), Expr.i(j)));
+        d.add(new Stmt.Return(Expr.field(staged.sums.get(j))));
+        d.close();
+      }
+      Render.Scope s = Render.Scope.method(ctx.names);
+      String kn = s.declare(k);
+      type.addMethod(MethodSpec.methodBuilder("shardSums").addModifiers(Modifier.PUBLIC)
+          .returns(double[].class).addParameter(int.class, kn).addCode(Render.stmts(d.stmts(), s))
+          .addStatement("throw new $T($S + $N)", JavaTypes.ILLEGAL_ARGUMENT, "no statistic group ", kn).build());
+    }
+    staged.emitSetSums(type, "setBatchSums");
+    stagedInputs.emitSetSums(type, "setInputBatchSums");
+    {
+      Local b = Local.of("batch");
+      Code d = new Code();
+      staged.updateRunning(d, Expr.v(b));
+      Render.Scope s = Render.Scope.method(ctx.names);
+      type.addMethod(MethodSpec.methodBuilder("updateRunningStatistics").addModifiers(Modifier.PUBLIC)
+          .addParameter(int.class, s.declare(b)).addCode(Render.stmts(d.stmts(), s)).build());
+    }
+  }
+
+  /** The stages of {@code pass} over one shard (the whole batch), the loss sum into {@code sum}. */
+  private void stepCalls(Code c, StagedPass pass, Batch p, Expr sum) {
+    String set = pass == staged ? "setBatchSums" : "setInputBatchSums";
+    for (int j = 0; j < pass.groups(); j++) {
+      c.eval(Expr.self(pass.stageMethod(j), p.args()));
+      c.eval(Expr.self(set, Expr.i(j), Expr.field(pass.sums.get(j)), Expr.v(p.batch())));
+    }
+    c.assign(sum, Expr.self(pass.stageMethod(pass.groups()), p.args()));
   }
 
   /** Models with at most this many parameters zero and scale their gradients unrolled. */

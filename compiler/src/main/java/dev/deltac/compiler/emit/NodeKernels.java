@@ -95,7 +95,9 @@ final class NodeKernels {
       case MAXPOOL2D_GRAD -> conv::maxPoolGrad;
       case AVGPOOL2D_GRAD -> conv::avgPoolGrad;
       case DROPOUT_MASK -> this::dropoutMask;
-      case INPUT, TARGET, PARAM, CONST, SEED -> (m, o, cc) -> {
+      // Filled between the stages of a batch-coupled pass (StagedPass), never per sample.
+      case BATCH_MEAN -> (m, o, cc) -> cc.comment("the mean over the batch, filled before this stage");
+      case INPUT, TARGET, PARAM, CONST, SEED, RUNNING_STAT -> (m, o, cc) -> {
         throw new IllegalStateException("a leaf has no kernel: " + m);
       };
     };

@@ -1,5 +1,9 @@
 package dev.deltac.compiler.interp;
 
+import dev.deltac.compiler.ir.RunningStats;
+import dev.deltac.runtime.RunningStatistics;
+import java.util.List;
+
 import dev.deltac.compiler.ir.Graph;
 import dev.deltac.compiler.ir.GraphInfo;
 import dev.deltac.runtime.DoubleModel;
@@ -23,6 +27,8 @@ public final class InterpretedModel implements DoubleModel {
   private final int maxBatch;
   private final double[][] params;
   private final double[][] grads;
+  private final double[][] buffers;
+  private final List<RunningStats.Stat> stats;
   private final double[] inputGrads;
   private long dropoutSeed;
 
@@ -32,6 +38,10 @@ public final class InterpretedModel implements DoubleModel {
   }
 
   private InterpretedModel(Graph graph, int maxBatch, double[][] sharedParams) {
+    this(graph, maxBatch, sharedParams, null);
+  }
+
+  private InterpretedModel(Graph graph, int maxBatch, double[][] sharedParams, double[][] sharedBuffers) {
     if (graph.kind() != Graph.Kind.MODEL || graph.inputGrads().size() != graph.inputs().size()) {
       throw new IllegalArgumentException("needs a model graph differentiated w.r.t. its inputs");
     }
@@ -42,6 +52,14 @@ public final class InterpretedModel implements DoubleModel {
     this.maxBatch = maxBatch;
     this.params = sharedParams != null ? sharedParams : blocks(info);
     this.grads = blocks(info);
+    this.stats = RunningStats.of(graph);
+    if (sharedBuffers != null) {
+      this.buffers = sharedBuffers;
+    } else {
+      this.buffers = new double[info.buffers().size()][];
+      for (TensorInfo t : info.buffers()) buffers[t.firstBlock()] = new double[t.size()];
+      Initializers.resetBuffers(info, null, buffers);
+    }
     this.inputGrads = new double[maxBatch * info.inputSize()];
   }
 
@@ -75,7 +93,7 @@ public final class InterpretedModel implements DoubleModel {
 
   @Override
   public InterpretedModel replica() {
-    return new InterpretedModel(graph, maxBatch, params);
+    return new InterpretedModel(graph, maxBatch, params, buffers);
   }
 
   @Override
@@ -86,6 +104,22 @@ public final class InterpretedModel implements DoubleModel {
   @Override
   public double[][] grads() {
     return grads;
+  }
+
+  @Override
+  public double[][] buffers() {
+    return buffers;
+  }
+
+  @Override
+  public boolean batchCoupled() {
+    return RunningStats.coupled(graph);
+  }
+
+  private Map<String, double[]> bufferValues() {
+    Map<String, double[]> m = new LinkedHashMap<>();
+    for (TensorInfo t : info.buffers()) m.put(t.name(), buffers[t.firstBlock()]);
+    return m;
   }
 
   /** The parameters as flat row-major arrays by name, as the interpreter takes them. */
@@ -115,6 +149,7 @@ public final class InterpretedModel implements DoubleModel {
   public void predict(double[] x, int xOff, double[] out, int outOff) {
     double[] xs = java.util.Arrays.copyOfRange(x, xOff, xOff + info.inputSize());
     double[] ts = new double[info.targetSize()];
+    inference.setRunningStats(bufferValues());
     double[] o = inference.run(paramValues(), xs, ts, 1).outputs()[0];
     System.arraycopy(o, 0, out, outOff, o.length);
   }
@@ -137,6 +172,7 @@ public final class InterpretedModel implements DoubleModel {
     checkBatch(batch);
     double[] x = java.util.Arrays.copyOfRange(xs, xOff, xOff + batch * info.inputSize());
     double[] t = java.util.Arrays.copyOfRange(ts, tOff, tOff + batch * info.targetSize());
+    inference.setRunningStats(bufferValues());
     return inference.run(paramValues(), x, t, batch).loss();
   }
 
@@ -144,7 +180,14 @@ public final class InterpretedModel implements DoubleModel {
   public double lossAndGradient(double[] xs, int xOff, double[] ts, int tOff, int batch,
       boolean inputGradients) {
     checkBatch(batch);
+    for (RunningStats.Stat s : stats) RunningStatistics.checkValues(s.name(), batch, s.count());
     Interpreter.Result r = run(xs, xOff, ts, tOff, batch);
+    // A training step updates the running statistics from the batch's (as PyTorch's forward).
+    for (int k = 0; k < stats.size(); k++) {
+      RunningStats.Stat s = stats.get(k);
+      double[] v = interpreter.batchStatistics().get(s.name());
+      if (v != null) RunningStatistics.update(buffers[k], v, s.momentum(), s.variance(), batch * s.count());
+    }
     for (TensorInfo t : info.params()) {
       double[] g = r.paramGrads().get(t.name());
       for (int i = 0; i < t.blockCount(); i++) {

@@ -1,5 +1,7 @@
 package dev.deltac.compiler.interp;
 
+import dev.deltac.compiler.ir.Op;
+
 import dev.deltac.compiler.ir.Graph;
 import dev.deltac.compiler.ir.Node;
 import java.util.HashMap;
@@ -35,6 +37,25 @@ public final class Interpreter {
   /** Seeds dropout masks, as {@code Model.setDropoutSeed} does for generated classes. */
   public void setDropoutSeed(long seed) {
     this.dropoutSeed = seed;
+  }
+
+  private Map<String, double[]> runningStats = Map.of();
+  private final Map<String, double[]> batchStats = new LinkedHashMap<>();
+
+  /**
+   * The running statistics of batch_norm by name (flat, one value per channel), read by
+   * inference: the named batch statistics in inference mode and the {@code RUNNING_STAT} leaves.
+   */
+  public void setRunningStats(Map<String, double[]> stats) {
+    this.runningStats = stats;
+  }
+
+  /**
+   * The batch statistics of the last training-mode run by running-statistic name (the batch
+   * mean, and the biased batch variance), one value per channel.
+   */
+  public Map<String, double[]> batchStatistics() {
+    return batchStats;
   }
 
   /** The loss, outputs and gradients of one batch. */
@@ -76,6 +97,69 @@ public final class Interpreter {
       values.put(n.id(), Kernels.eval(n, in));
     }
     return values;
+  }
+
+  /**
+   * Values of every node for every sample of a batch, node by node over the whole batch (the
+   * samples are coupled by {@link Op#BATCH_MEAN}: its value is the mean of its operand over all
+   * samples, summed in sample order).
+   */
+  public List<Map<Integer, double[]>> evaluateBatch(Map<String, double[]> params, double[] xs,
+      double[] ts, int batch, int firstSample) {
+    int inSize = packedSize(graph.inputs());
+    int tSize = packedSize(graph.targets());
+    List<Map<Integer, double[]>> all = new java.util.ArrayList<>();
+    for (int s = 0; s < batch; s++) {
+      Map<Integer, double[]> values = new HashMap<>();
+      bindPacked(values, graph.inputs(), xs, s * inSize, firstSample + s);
+      if (ts != null) bindPacked(values, graph.targets(), ts, s * tSize, firstSample + s);
+      for (Node p : graph.params()) values.put(p.id(), paramValue(params, p));
+      all.add(values);
+    }
+    batchStats.clear();
+    for (Node n : graph.nodes()) {
+      if (all.get(0).containsKey(n.id())) continue;
+      if (n.op() == Op.RUNNING_STAT || (n.op() == Op.BATCH_MEAN && n.attr().name() != null && !training)) {
+        double[] v = runningStats.get(n.attr().name());
+        if (v == null || v.length != n.size()) {
+          throw new IllegalArgumentException("no running statistic " + n.attr().name() + " of " + n.size() + " values");
+        }
+        for (Map<Integer, double[]> values : all) values.put(n.id(), v);
+        continue;
+      }
+      if (n.op() == Op.BATCH_MEAN) {
+        double[] m = new double[n.size()];
+        for (Map<Integer, double[]> values : all) {
+          double[] a = values.get(n.input(0).id());
+          for (int i = 0; i < m.length; i++) m[i] += a[i];
+        }
+        for (int i = 0; i < m.length; i++) m[i] /= batch;
+        if (n.attr().name() != null) batchStats.put(n.attr().name(), m);
+        for (Map<Integer, double[]> values : all) values.put(n.id(), m);
+        continue;
+      }
+      for (int s = 0; s < batch; s++) {
+        Map<Integer, double[]> values = all.get(s);
+        if (n.op() == Op.DROPOUT_MASK) {
+          values.put(n.id(), mask(n, firstSample + s));
+          continue;
+        }
+        double[][] in = new double[n.inputs().size()][];
+        for (int i = 0; i < in.length; i++) in[i] = values.get(n.input(i).id());
+        values.put(n.id(), Kernels.eval(n, in));
+      }
+    }
+    return all;
+  }
+
+  private static double[] paramValue(Map<String, double[]> params, Node p) {
+    double[] v = params.get(p.attr().name());
+    if (v == null) throw new IllegalArgumentException("no value for param " + p.attr().name());
+    if (v.length != p.size()) {
+      throw new IllegalArgumentException("param " + p.attr().name() + " needs " + p.size()
+          + " values, got " + v.length);
+    }
+    return v;
   }
 
   private double[] mask(Node n, int sample) {
@@ -126,8 +210,16 @@ public final class Interpreter {
     double[][] inputGrads = new double[batch][];
     Map<String, double[]> grads = new LinkedHashMap<>();
     graph.paramGrads().forEach((name, node) -> grads.put(name, new double[node.size()]));
+    List<Map<Integer, double[]>> all = null;
+    for (Node n : graph.nodes()) {
+      if (n.op() == Op.BATCH_MEAN || n.op() == Op.RUNNING_STAT) {
+        all = evaluateBatch(params, xs, ts, batch, firstSample);
+        break;
+      }
+    }
     for (int s = 0; s < batch; s++) {
-      Map<Integer, double[]> v = evaluate(params, xs, s * inSize, ts, s * tSize, firstSample + s);
+      Map<Integer, double[]> v = all != null ? all.get(s)
+          : evaluate(params, xs, s * inSize, ts, s * tSize, firstSample + s);
       if (graph.loss() != null) loss += v.get(graph.loss().id())[0];
       double[] out = new double[outSize];
       int off = 0;

@@ -177,6 +177,7 @@ final class Calls {
       case "maxpool2d": return pool(Op.MAXPOOL2D);
       case "avgpool2d": return pool(Op.AVGPOOL2D);
       case "layer_norm": return layerNorm(binding);
+      case "batch_norm": return batchNorm(binding);
       case "dropout": return dropout();
       default:
         throw new IllegalStateException("no lowering for function " + f);
@@ -326,6 +327,42 @@ final class Calls {
     Node var = b.mul(b.sumTo(b.unary(Op.SQUARE, d), rowShape), inv);
     Node std = b.unary(Op.SQRT, b.add(var, b.scalar(1e-5)));
     return b.make(Op.ADD, span, b.make(Op.MUL, span, b.make(Op.DIV, span, d, std), gain), bias);
+  }
+
+  /**
+   * batch_norm(x) on [C], [C, L] or [C, H, W] in training form (torch.nn.BatchNorm1d/2d in
+   * training mode): each channel's mean and biased variance over the batch and over L or H, W,
+   * written with {@link Op#BATCH_MEAN} of the per-sample channel means, so that reverse mode
+   * gives the batch-coupled gradient with no rule of its own. The two statistics carry the names
+   * of the running statistics they update; inference graphs read those instead
+   * ({@code opt.Inference}). The variance is two-pass (the mean first), as the reference.
+   */
+  private Node batchNorm(String binding) {
+    Node x = arg(0);
+    Shape s = x.shape();
+    int c = s.dim(0);
+    int count = x.size() / c;
+    double momentum = num(1, "momentum", 0.1);
+    double eps = num(2, "eps", 1e-5);
+    int[] cdims = new int[s.rank()];
+    java.util.Arrays.fill(cdims, 1);
+    cdims[0] = c;
+    Shape cs = Shape.of(cdims);
+    Node gain = l.newParam(binding + ".gain", Shape.of(c), span);
+    Node bias = l.newParam(binding + ".bias", Shape.of(c), span);
+    Node inv = b.scalar(1.0 / count);
+    Node sampleMean = count == 1 ? x : b.mul(b.make(Op.SUM_TO, Attr.ints(cdims), span, x), inv);
+    Node mean = b.make(Op.BATCH_MEAN, Attr.of(binding + ".running_mean", new int[] {count, 0},
+        new double[] {momentum}), span, sampleMean);
+    Node d = b.sub(x, mean);
+    Node sq = b.unary(Op.SQUARE, d);
+    Node sampleVar = count == 1 ? sq : b.mul(b.make(Op.SUM_TO, Attr.ints(cdims), span, sq), inv);
+    Node var = b.make(Op.BATCH_MEAN, Attr.of(binding + ".running_var", new int[] {count, 1},
+        new double[] {momentum}), span, sampleVar);
+    Node std = b.unary(Op.SQRT, b.add(var, b.scalar(eps)));
+    Node g = s.rank() == 1 ? gain : b.reshape(gain, cs);
+    Node bb = s.rank() == 1 ? bias : b.reshape(bias, cs);
+    return b.make(Op.ADD, span, b.mul(b.div(d, std), g), bb);
   }
 
   /** dropout(x, rate): x times a fresh mask (inverted dropout); identity at inference. */

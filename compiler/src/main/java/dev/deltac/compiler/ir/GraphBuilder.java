@@ -44,6 +44,11 @@ public final class GraphBuilder {
     return leaf(Op.PARAM, name, shape, span);
   }
 
+  /** A running statistic of batch_norm ({@link Op#RUNNING_STAT}), model state that is not trained. */
+  public Node runningStat(String name, Shape shape, SourceSpan span) {
+    return leaf(Op.RUNNING_STAT, name, shape, span);
+  }
+
   private Node leaf(Op op, String name, Shape shape, SourceSpan span) {
     return intern(op, List.of(), Attr.name(name), shape, span);
   }

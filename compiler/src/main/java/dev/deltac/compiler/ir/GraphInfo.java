@@ -27,7 +27,19 @@ public final class GraphInfo {
       block += blocks;
     }
     return new ModelInfo(g.name(), precision, packed(g.inputs()), packed(g.targets()),
-        packedNamed(g.outputs()), params);
+        packedNamed(g.outputs()), params, buffers(g));
+  }
+
+  /** The running statistics as buffers: one block each, in {@link RunningStats} order. */
+  public static List<TensorInfo> buffers(Graph g) {
+    List<TensorInfo> out = new ArrayList<>();
+    int offset = 0;
+    for (RunningStats.Stat s : RunningStats.of(g)) {
+      out.add(new TensorInfo(s.name(), new int[] {s.channels()}, offset, out.size(), 1,
+          s.variance() ? "ones" : "zeros", null));
+      offset += s.channels();
+    }
+    return out;
   }
 
   /** Blocks of a parameter of this shape: 1 for rank 0 and 1, else the first dimension. */

@@ -146,6 +146,25 @@ public enum Op {
    */
   DROPOUT_MASK(0, Kind.OTHER),
 
+  // Batch statistics (batch_norm, dsl.md section 9).
+  /**
+   * The mean of the operand over the samples of the batch (in a data-parallel step: of the whole
+   * batch, every shard's sum reduced in shard order), the same value for every sample; same
+   * shape. It couples the samples: a node that depends on it needs every sample's operand first.
+   * Its vector-Jacobian rule is itself ({@code BATCH_MEAN} of the cotangent). A batch_norm
+   * statistic carries the name of the running statistic it updates ({@code h.running_mean} or
+   * {@code h.running_var}), ints {@code [count, variance]} (count: the values per channel of one
+   * sample, L or H·W; variance 1 for the variance, which the running update makes unbiased with
+   * the batch's B·count) and doubles {@code [momentum]}; in inference it is replaced by that
+   * running statistic. A cotangent's mean has no name.
+   */
+  BATCH_MEAN(1, Kind.OTHER),
+  /**
+   * A running statistic ({@code h.running_mean[C]}): model state that is not trained, read by
+   * inference graphs in place of the named {@code BATCH_MEAN}; attr name.
+   */
+  RUNNING_STAT(0, Kind.LEAF),
+
   // Fused nodes made by the optimizer.
   /**
    * The δ-recurrence {@code (W^T δ) ⊙ φ'(h)} with φ' written through the layer output h;

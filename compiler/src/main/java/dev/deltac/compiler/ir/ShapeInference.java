@@ -121,7 +121,8 @@ final class ShapeInference {
       case CONV2D_GRAD_KERNEL -> ConvGeometry.of(op, attr, in).kernelShape();
       case MAXPOOL2D, AVGPOOL2D -> ShapeRules.pool2d(op.name(), in.get(0).shape(), attr.intAt(0), attr.intAt(1));
       case DELTA -> in.get(2).shape();
-      case INPUT, TARGET, PARAM, CONST, SEED ->
+      case BATCH_MEAN -> in.get(0).shape();
+      case INPUT, TARGET, PARAM, CONST, SEED, RUNNING_STAT ->
           throw new IllegalArgumentException("no shape rule for " + op + ": leaves are made with their shape");
     };
   }

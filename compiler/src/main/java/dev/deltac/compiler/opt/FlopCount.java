@@ -53,7 +53,8 @@ public final class FlopCount {
     long size = n.shape().sizeLong();
     return switch (n.op()) {
       case INPUT, TARGET, PARAM, CONST, SEED, INDEX, SLICE, PAD_FIRST, CONCAT, RESHAPE, PERMUTE, TRANSPOSE,
-          BROADCAST, BROADCAST_TO, DROPOUT_MASK, GATHER, ONE_HOT -> 0;
+          BROADCAST, BROADCAST_TO, DROPOUT_MASK, GATHER, ONE_HOT, RUNNING_STAT -> 0;
+      case BATCH_MEAN -> size;
       case GATHER_GRAD -> n.input(0).shape().sizeLong();
       case SOFTMAX_CE_ROWS, SOFTMAX_CE_ROWS_GRAD -> 4 * n.input(0).shape().sizeLong();
       case MATMUL -> {

@@ -186,6 +186,14 @@ public final class ShapeRules {
     return a;
   }
 
+  /** {@code batch_norm(x)}: {@code [C]}, {@code [C, L]} or {@code [C, H, W]}, the same shape out. */
+  public static Shape batchNorm(Shape a) {
+    if (a.rank() < 1 || a.rank() > 3) {
+      throw new ShapeException("batch_norm of " + a + ": needs [C], [C, L] or [C, H, W]");
+    }
+    return a;
+  }
+
   /** {@code dot(a, b)}: {@code [n], [n] -> []}. */
   public static Shape dot(Shape a, Shape b) {
     if (a.rank() != 1 || b.rank() != 1 || !a.equals(b)) {

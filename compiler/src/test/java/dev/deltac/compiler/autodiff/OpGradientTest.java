@@ -207,6 +207,9 @@ class OpGradientTest {
         SourceSpan.NONE, b.add(n.get(0), b.constant(Shape.of(2, 4, 4), distinct(32)))),
         op(Domain.UNIT, 2, 4, 4)));
     s.add(spec(Op.AVGPOOL2D, Attr.ints(2, 1), op(any, 2, 4, 5)));
+    // One sample here, where the batch mean is the identity; its coupling of the samples is
+    // checked over batches in batchnorm.BatchNormGradientTest.
+    s.add(spec(Op.BATCH_MEAN, Attr.NONE, op(any, 3, 2)));
     return s.stream();
   }
 
@@ -258,7 +261,7 @@ class OpGradientTest {
     assertEquals(EnumSet.of(Op.INPUT, Op.TARGET, Op.PARAM, Op.CONST, Op.SEED, Op.SIGN, Op.STEP,
         Op.GELU_GRAD, Op.LT, Op.LE, Op.GT, Op.GE, Op.EQ, Op.NE, Op.CONV2D_GRAD_INPUT,
         Op.CONV2D_GRAD_KERNEL, Op.MAXPOOL2D_GRAD, Op.AVGPOOL2D_GRAD, Op.DELTA, Op.DROPOUT_MASK,
-        Op.GATHER_GRAD, Op.ONE_HOT, Op.SOFTMAX_CE_ROWS_GRAD), none);
+        Op.GATHER_GRAD, Op.ONE_HOT, Op.SOFTMAX_CE_ROWS_GRAD, Op.RUNNING_STAT), none);
     for (Op op : none) assertTrue(Rules.isNonDifferentiable(op), op.toString());
   }
 

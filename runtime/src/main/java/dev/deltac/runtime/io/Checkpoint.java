@@ -48,6 +48,11 @@ import java.util.zip.CRC32;
  *   body, version 2 (read only): version 3 without the attachments.
  *   body, version 1 (read only): the same without the fingerprint and the state.
  * </pre>
+ * A model with batch_norm also stores its buffers ({@link ModelInfo#buffers()}, the running
+ * statistics, state that is not trained) as tensors after its parameters, named
+ * {@code h.running_mean} and {@code h.running_var} (names no declared parameter can have): the
+ * format is unchanged, so every older checkpoint still loads. The training state's arrays
+ * (optimizer slots, best parameters) cover the parameters only.
  * Writes are atomic ({@link AtomicFiles}). Reading checks, in order: the magic number (else "not
  * a checkpoint"), the version, the length (else "truncated"), the checksum (else "corrupt"),
  * then every field against the bytes left (else "corrupt at byte N" naming the field). Loading
@@ -98,12 +103,44 @@ public final class Checkpoint {
 
   /** A snapshot of the model's current parameters. */
   public static Checkpoint of(FloatModel model) {
-    return of(model.info(), Params.flatten(model.info(), model.params()), null, null);
+    return of(model.info(), withBuffers(model.info(), Params.flatten(model.info(), model.params()),
+        model.buffers(), null), null, null);
+  }
+
+  /** Whether a tensor of a checkpoint is a buffer (a running statistic), not a parameter. */
+  public static boolean isBuffer(String name) {
+    return name.endsWith(".running_mean") || name.endsWith(".running_var");
+  }
+
+  /** The parameter values, then every buffer's (one block each), in {@link ModelInfo#buffers()} order. */
+  private static double[] withBuffers(ModelInfo info, double[] params, float[][] f, double[][] d) {
+    if (info.buffers().isEmpty()) return params;
+    int n = params.length;
+    for (TensorInfo t : info.buffers()) n += t.size();
+    double[] out = Arrays.copyOf(params, n);
+    int o = params.length;
+    for (TensorInfo t : info.buffers()) {
+      for (int i = 0; i < t.size(); i++) out[o + i] = f != null ? f[t.firstBlock()][i] : d[t.firstBlock()][i];
+      o += t.size();
+    }
+    return out;
+  }
+
+  /** Sets the model's buffers from this checkpoint (after {@link #checkFits}). */
+  private void setBuffers(ModelInfo info, float[][] f, double[][] d) {
+    for (TensorInfo t : info.buffers()) {
+      int from = offsetOf(t.name());
+      for (int i = 0; i < t.size(); i++) {
+        if (f != null) f[t.firstBlock()][i] = (float) values[from + i];
+        else d[t.firstBlock()][i] = values[from + i];
+      }
+    }
   }
 
   /** A snapshot of the model's current parameters. */
   public static Checkpoint of(DoubleModel model) {
-    return of(model.info(), Params.flatten(model.info(), model.params()), null, null);
+    return of(model.info(), withBuffers(model.info(), Params.flatten(model.info(), model.params()),
+        null, model.buffers()), null, null);
   }
 
   /**
@@ -129,7 +166,8 @@ public final class Checkpoint {
         s.bestEpoch(), s.bestLoss(), s.patienceCount(),
         s.best() == null ? null : flat(info, s.best(), "best parameters"), s.history(),
         o.kind(), o.hyper(), o.steps(), o.learningRate(), slotNames, slots);
-    return of(info, Params.flatten(info, model.params()), fingerprint, st);
+    return of(info, withBuffers(info, Params.flatten(info, model.params()), model.buffers(), null),
+        fingerprint, st);
   }
 
   private static float[] flat(ModelInfo info, float[][] blocks, String what) {
@@ -144,6 +182,10 @@ public final class Checkpoint {
     List<String> names = new ArrayList<>();
     List<int[]> shapes = new ArrayList<>();
     for (TensorInfo t : info.params()) {
+      names.add(t.name());
+      shapes.add(t.shape());
+    }
+    for (TensorInfo t : info.buffers()) {
       names.add(t.name());
       shapes.add(t.shape());
     }
@@ -206,6 +248,7 @@ public final class Checkpoint {
     for (TensorInfo t : model.info().params()) {
       Params.set(t, model.params(), c.values, c.offsetOf(t.name()));
     }
+    c.setBuffers(model.info(), null, model.buffers());
   }
 
   /** Sets the model's parameters to this checkpoint's, after checking that it fits. */
@@ -214,6 +257,7 @@ public final class Checkpoint {
     for (TensorInfo t : model.info().params()) {
       Params.set(t, model.params(), values, offsetOf(t.name()));
     }
+    setBuffers(model.info(), model.buffers(), null);
   }
 
   /** The format version the file was written in (1: parameters only, no fingerprint). */
@@ -319,7 +363,20 @@ public final class Checkpoint {
             + " in the model");
       }
     }
+    for (TensorInfo t : info.buffers()) {
+      int[] s = shape(t.name());
+      if (s == null) {
+        throw new CheckpointException("checkpoint " + path + " has no running statistic " + t.name()
+            + ", which model " + info.name() + " needs (its batch_norm layers keep them)");
+      }
+      if (!Arrays.equals(s, t.shape())) {
+        throw new CheckpointException("checkpoint " + path + ": running statistic " + t.name()
+            + " has shape " + dims(s) + " in the checkpoint but " + dims(t.shape())
+            + " in the model");
+      }
+    }
     for (String n : names) {
+      if (isBuffer(n) && info.buffers().stream().anyMatch(t -> t.name().equals(n))) continue;
       if (info.param(n) == null) {
         throw new CheckpointException("checkpoint " + path + " has parameter " + n
             + ", which model " + info.name() + " does not have");
@@ -665,7 +722,11 @@ public final class Checkpoint {
         at = buf.position();
         byte has = i8("state flag");
         if (has == 1) {
-          state = state((int) total);
+          long trained = total;
+          for (int i = 0; i < names.size(); i++) {
+            if (isBuffer(names.get(i))) trained -= size(shapes.get(i));
+          }
+          state = state((int) trained);
         } else if (has != 0) {
           throw corrupt(at, "state flag " + has + " is neither 0 nor 1");
         }

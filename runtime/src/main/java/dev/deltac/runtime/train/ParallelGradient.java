@@ -1,5 +1,7 @@
 package dev.deltac.runtime.train;
 
+import dev.deltac.runtime.BatchCoupled;
+
 import dev.deltac.runtime.Checks;
 import dev.deltac.runtime.FloatModel;
 import dev.deltac.runtime.optim.ElementwiseOptimizer;
@@ -55,6 +57,12 @@ public final class ParallelGradient implements GradientEngine {
   private int batch;
   private long dropoutSeed;
   private int firstNonFiniteGradient = -1;
+  /** The batch-coupled protocol of the model (batch_norm), or null. */
+  private final BatchCoupled coupled;
+  /** The stage the shards run next (batch-coupled models). */
+  private int stage;
+  /** Per statistic group: the whole batch's sums, reduced over the shards in shard order. */
+  private final List<double[]> batchSums = new ArrayList<>();
 
   /**
    * @param model the main model: its {@link FloatModel#grads()} receive the reduced gradient
@@ -77,6 +85,7 @@ public final class ParallelGradient implements GradientEngine {
     this.pool = new WorkerPool(threads - 1, "deltac-train");
     this.chunks = new Chunks(model.grads(), chunk);
     this.parallelMinParams = parallelMinParams;
+    this.coupled = model.batchCoupled() && model instanceof BatchCoupled c ? c : null;
   }
 
   /** Samples per shard never go below this (the batched kernels want blocks of samples). */
@@ -133,11 +142,10 @@ public final class ParallelGradient implements GradientEngine {
       replicas.get(i).setDropoutSeed(dropoutSeed);
     }
     try {
-      next.set(0);
-      if (count == 1) {
-        shardJob.run();
+      if (coupled != null) {
+        coupledStages(count);
       } else {
-        pool.run(shardJob);
+        runShards(count, 0);
       }
       firstNonFiniteGradient = runChunks(reduceJob);
     } finally {
@@ -147,9 +155,45 @@ public final class ParallelGradient implements GradientEngine {
     double loss = 0;
     for (int i = 0; i < count; i++) {
       Shard s = shards.get(i);
-      loss += (double) s.n * s.loss;
+      loss += coupled != null ? s.loss : (double) s.n * s.loss;
     }
     return loss / batch;
+  }
+
+  /** Runs stage {@code k} of every shard, on every thread when there are several shards. */
+  private void runShards(int count, int k) {
+    stage = k;
+    next.set(0);
+    if (count == 1) {
+      shardJob.run();
+    } else {
+      pool.run(shardJob);
+    }
+  }
+
+  /**
+   * The staged step of a batch-coupled model ({@link BatchCoupled}): per statistic group, every
+   * shard's stage, then the shards' sums added up in shard order (whatever thread computed
+   * them) and handed back to every replica; then the last stage, and the running statistics
+   * updated once (replicas share them with the main model).
+   */
+  private void coupledStages(int count) {
+    for (int i = 0; i < count; i++) ((BatchCoupled) replicas.get(i)).beginShard(batch);
+    int groups = coupled.statisticGroups();
+    for (int k = 0; k < groups; k++) {
+      runShards(count, k);
+      double[] first = ((BatchCoupled) replicas.get(0)).shardSums(k);
+      while (batchSums.size() <= k) batchSums.add(new double[first.length]);
+      double[] total = batchSums.get(k);
+      System.arraycopy(first, 0, total, 0, total.length);
+      for (int i = 1; i < count; i++) {
+        double[] s = ((BatchCoupled) replicas.get(i)).shardSums(k);
+        for (int j = 0; j < total.length; j++) total[j] += s[j];
+      }
+      for (int i = 0; i < count; i++) ((BatchCoupled) replicas.get(i)).setBatchSums(k, total, batch);
+    }
+    runShards(count, groups);
+    ((BatchCoupled) replicas.get(0)).updateRunningStatistics(batch);
   }
 
   /**
@@ -282,7 +326,9 @@ public final class ParallelGradient implements GradientEngine {
     float[] process(int b, int from, int to) {
       float[] d = model.grads()[b];
       for (int i = 0; i < shardCount; i++) {
-        reduceShard(d, replicas.get(i).grads()[b], i, shards.get(i).n, batch, from, to);
+        // A batch-coupled shard's gradient is seeded with 1/batch already: weight n/batch = 1.
+        reduceShard(d, replicas.get(i).grads()[b], i, coupled != null ? batch : shards.get(i).n,
+            batch, from, to);
       }
       return d;
     }
@@ -303,7 +349,7 @@ public final class ParallelGradient implements GradientEngine {
   private final class Shard {
     final int index;
     int n;
-    float loss;
+    double loss;
 
     Shard(int index) {
       this.index = index;
@@ -314,6 +360,11 @@ public final class ParallelGradient implements GradientEngine {
       int off = index * shardSize;
       int in = model.info().inputSize();
       int tg = model.info().targetSize();
+      if (coupled != null) {
+        double s = ((BatchCoupled) r).runStage(stage, xs, off * in, ts, off * tg, n);
+        if (stage == coupled.statisticGroups()) loss = (float) s;
+        return;
+      }
       loss = r.lossAndGradient(xs, off * in, ts, off * tg, n, false);
     }
   }
