@@ -94,6 +94,7 @@ final class NodeKernels {
       case MAXPOOL2D_GRAD -> conv::maxPoolGrad;
       case AVGPOOL2D_GRAD -> conv::avgPoolGrad;
       case DROPOUT_MASK -> this::dropoutMask;
+      case RECURRENT, RECURRENT_GRAD -> (m, o, cc) -> recurrent(m, Expr.field(o), cc);
       case INPUT, TARGET, PARAM, CONST, SEED -> (m, o, cc) -> {
         throw new IllegalStateException("a leaf has no kernel: " + m);
       };
@@ -187,6 +188,53 @@ final class NodeKernels {
     });
     if (!grad) c.assign(Expr.at(o, 0), new Expr.Cast(num.type(), Expr.div(s, Expr.i(rows))));
     c.close();
+  }
+
+  /**
+   * A recurrent layer's forward sweep (its tape) or backward sweep (its packed gradient): one call
+   * of {@code RecurrentKernels}, whose loop over the steps makes the code independent of T. The
+   * weights are passed as the params' row arrays, the scratch space is a work buffer of its own.
+   */
+  private void recurrent(Node n, Expr o, Code c) {
+    int h = n.attr().intAt(0);
+    int cell = dev.deltac.runtime.kernels.RecurrentKernels.cell(n.attr().name());
+    int t = n.input(0).shape().dim(0);
+    int in = n.input(0).shape().dim(1);
+    boolean grad = n.op() == Op.RECURRENT_GRAD;
+    int work = grad ? dev.deltac.runtime.kernels.RecurrentKernels.backwardWork(cell, t, in, h)
+        : dev.deltac.runtime.kernels.RecurrentKernels.forwardWork(cell, in, h);
+    Expr scratch = Expr.field(a.ctx.buffer("recurrentWork", work));
+    java.util.List<Expr> args = new java.util.ArrayList<>(java.util.List.of(
+        Expr.i(cell), Expr.i(t), Expr.i(in), Expr.i(h), rows(n.input(1)), rows(n.input(2))));
+    if (!grad) {
+      args.add(flat(n.input(3)));
+      args.add(flat(n.input(4)));
+    }
+    args.add(flat(n.input(0)));
+    args.add(Expr.i(0));
+    if (grad) {
+      args.add(flat(n.input(3)));
+      args.add(Expr.i(0));
+      args.add(flat(n.input(4)));
+      args.add(Expr.i(0));
+    }
+    args.add(o);
+    args.add(Expr.i(0));
+    args.add(scratch);
+    c.eval(Expr.call(JavaTypes.RECURRENT_KERNELS, grad ? "backward" : "forward", args.toArray(new Expr[0])));
+  }
+
+  /** A matrix param's row arrays. */
+  private Expr rows(Node w) {
+    if (!ClassContext.isMatrixParam(w)) throw new IllegalStateException("a recurrent weight must be a param: " + w);
+    return Expr.field(a.ctx.paramField.get(w.attr().name()));
+  }
+
+  /** A node's values as one flat array from index 0. */
+  private Expr flat(Node v) {
+    Expr arr = a.arr(v);
+    if (arr == null) throw new IllegalStateException("no flat array for " + v);
+    return arr;
   }
 
   /** one_hot(ids, n): zeros, then 1 at column ids[i] of row i. */
