@@ -207,15 +207,15 @@ final class NodeKernels {
     java.util.List<Expr> args = new java.util.ArrayList<>(java.util.List.of(
         Expr.i(cell), Expr.i(t), Expr.i(in), Expr.i(h), rows(n.input(1)), rows(n.input(2))));
     if (!grad) {
-      args.add(flat(n.input(3)));
-      args.add(flat(n.input(4)));
+      args.add(flat(n.input(3), c));
+      args.add(flat(n.input(4), c));
     }
-    args.add(flat(n.input(0)));
+    args.add(flat(n.input(0), c));
     args.add(Expr.i(0));
     if (grad) {
-      args.add(flat(n.input(3)));
+      args.add(flat(n.input(3), c));
       args.add(Expr.i(0));
-      args.add(flat(n.input(4)));
+      args.add(flat(n.input(4), c));
       args.add(Expr.i(0));
     }
     args.add(o);
@@ -230,11 +230,16 @@ final class NodeKernels {
     return Expr.field(a.ctx.paramField.get(w.attr().name()));
   }
 
-  /** A node's values as one flat array from index 0. */
-  private Expr flat(Node v) {
+  /**
+   * A node's values as one flat array from index 0: its own, or (a matrix param's rows) a copy
+   * in a work buffer made here.
+   */
+  private Expr flat(Node v, Code c) {
     Expr arr = a.arr(v);
-    if (arr == null) throw new IllegalStateException("no flat array for " + v);
-    return arr;
+    if (arr != null) return arr;
+    Expr copy = Expr.field(a.ctx.buffer("recurrentOperand", v.size()));
+    copy(v, 0, copy, 0, v.size(), c);
+    return copy;
   }
 
   /** one_hot(ids, n): zeros, then 1 at column ids[i] of row i. */
