@@ -20,8 +20,23 @@ class AllocationTest {
     return Stream.of(Arguments.of(NnFiles.resource("models/xor.nn"), Precision.FLOAT32),
         Arguments.of(NnFiles.resource("examples/tiny_rnn.nn"), Precision.FLOAT32),
         Arguments.of(TestModels.conv(), Precision.FLOAT64),
-        Arguments.of(TestModels.conv(), Precision.FLOAT32));
+        Arguments.of(TestModels.conv(), Precision.FLOAT32),
+        Arguments.of(RECURRENT, Precision.FLOAT32),
+        Arguments.of(RECURRENT, Precision.FLOAT64));
   }
+
+  /** Every recurrent cell, on a computed sequence (so that its input gradient is used). */
+  static final Graph RECURRENT = dev.deltac.compiler.testing.Models.lower("""
+      model Seq {
+        input xs[12, 3]
+        target y[2]
+        a = lstm(tanh(xs), 4)
+        b = gru(a, 3)
+        c = rnn(b, 3)
+        d = rnn(c, 2, act=relu)
+        output d
+        loss mse(d[11], y)
+      }""");
 
   @ParameterizedTest(name = "{0} {1}")
   @MethodSource("models")
