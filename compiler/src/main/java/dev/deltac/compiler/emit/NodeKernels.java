@@ -193,7 +193,7 @@ final class NodeKernels {
   /**
    * A recurrent layer's forward sweep (its tape) or backward sweep (its packed gradient): one call
    * of {@code RecurrentKernels}, whose loop over the steps makes the code independent of T. The
-   * weights are passed as the params' row arrays, the scratch space is a work buffer of its own.
+   * weights are passed as the params' row arrays, the scratch space is the runtime's (per thread).
    */
   private void recurrent(Node n, Expr o, Code c) {
     int h = n.attr().intAt(0);
@@ -201,9 +201,6 @@ final class NodeKernels {
     int t = n.input(0).shape().dim(0);
     int in = n.input(0).shape().dim(1);
     boolean grad = n.op() == Op.RECURRENT_GRAD;
-    int work = grad ? dev.deltac.runtime.kernels.RecurrentKernels.backwardWork(cell, t, in, h)
-        : dev.deltac.runtime.kernels.RecurrentKernels.forwardWork(cell, in, h);
-    Expr scratch = Expr.field(a.ctx.buffer("recurrentWork", work));
     java.util.List<Expr> args = new java.util.ArrayList<>(java.util.List.of(
         Expr.i(cell), Expr.i(t), Expr.i(in), Expr.i(h), rows(n.input(1)), rows(n.input(2))));
     if (!grad) {
@@ -220,7 +217,6 @@ final class NodeKernels {
     }
     args.add(o);
     args.add(Expr.i(0));
-    args.add(scratch);
     c.eval(Expr.call(JavaTypes.RECURRENT_KERNELS, grad ? "backward" : "forward", args.toArray(new Expr[0])));
   }
 
