@@ -578,64 +578,66 @@ public final class RecurrentKernels {
       }
       System.arraycopy(dhn, 0, dh, 0, h);
     }
-    gradients(t, n, h, g, wih, xs, xOff, tape, tOff, da, 0, db, 0, out, oOff, sc.wtIh, sc.wtHh);
+    gradients(t, n, h, g, wih, xs, xOff, tape, tOff, da, 0, db, 0, out, oOff);
   }
 
   /**
    * The packed gradient of one sample from its gate cotangents {@code da[daOff ..]} (input side)
-   * and {@code db[dbOff ..]} (hidden side), {@code t} rows of {@code g}.
+   * and {@code db[dbOff ..]} (hidden side), {@code t} rows of {@code g}: the three products over
+   * the steps through {@link DenseKernels}, the weight gradients summed in row arrays of the
+   * scratch and copied out.
    */
   private static void gradients(int t, int n, int h, int g, float[][] wih, float[] xs, int xOff,
-      float[] tape, int tOff, float[] da, int daOff, float[] db, int dbOff, float[] out, int oOff,
-      float[] gtIh, float[] gtHh) {
-    // dxs = dA W_ih, row by row, over k ascending.
+      float[] tape, int tOff, float[] da, int daOff, float[] db, int dbOff, float[] out, int oOff) {
+    GradScratch gs = GRAD_SCRATCH.get();
+    gs.ensure(n, h, g);
+    float[][] gwIh = gs.gwIh;
+    float[][] gwHh = gs.gwHh;
+    DenseLayerKernels dk = DenseKernels.get();
     int dx = oOff;
-    for (int k = 0; k < t * n; k++) out[dx + k] = 0;
-    for (int s = 0; s < t; s++) {
-      int o = dx + s * n;
-      for (int k = 0; k < g; k++) {
-        float q = da[daOff + s * g + k];
-        float[] w = wih[k];
-        for (int j = 0; j < n; j++) out[o + j] += q * w[j];
-      }
-    }
-    // Weight gradients, transposed while summing over the steps (long inner loops), then moved.
-    for (int k = 0; k < n * g; k++) gtIh[k] = 0;
-    for (int k = 0; k < h * g; k++) gtHh[k] = 0;
-    for (int s = 0; s < t; s++) {
-      int a = daOff + s * g;
-      for (int j = 0; j < n; j++) {
-        float q = xs[xOff + s * n + j];
-        int o = j * g;
-        for (int k = 0; k < g; k++) gtIh[o + k] += q * da[a + k];
-      }
-    }
-    for (int s = 1; s < t; s++) {
-      int b = dbOff + s * g;
-      int hPrev = tOff + (s - 1) * h;
-      for (int j = 0; j < h; j++) {
-        float q = tape[hPrev + j];
-        int o = j * g;
-        for (int k = 0; k < g; k++) gtHh[o + k] += q * db[b + k];
-      }
-    }
     int wIh = dx + t * n;
     int wHh = wIh + g * n;
     int bIh = wHh + g * h;
     int bHh = bIh + g;
+    dk.inputGradient(t, g, n, wih, da, daOff, g, out, dx, n);
     for (int k = 0; k < g; k++) {
-      for (int j = 0; j < n; j++) out[wIh + k * n + j] = gtIh[j * g + k];
-      for (int j = 0; j < h; j++) out[wHh + k * h + j] = gtHh[j * g + k];
+      java.util.Arrays.fill(gwIh[k], 0, n, 0f);
+      java.util.Arrays.fill(gwHh[k], 0, h, 0f);
       out[bIh + k] = 0;
-      out[bHh + k] = 0;
+      out[bHh + k] = db[dbOff + k];
     }
-    for (int s = 0; s < t; s++) {
-      for (int k = 0; k < g; k++) {
-        out[bIh + k] += da[daOff + s * g + k];
-        out[bHh + k] += db[dbOff + s * g + k];
-      }
+    float[] gb = gs.gb;
+    for (int k = 0; k < g; k++) gb[k] = 0;
+    dk.weightGradient(t, g, n, da, daOff, g, xs, xOff, n, gwIh, gb);
+    System.arraycopy(gb, 0, out, bIh, g);
+    for (int k = 0; k < g; k++) gb[k] = 0;
+    if (t > 1) dk.weightGradient(t - 1, g, h, db, dbOff + g, g, tape, tOff, h, gwHh, gb);
+    for (int k = 0; k < g; k++) {
+      out[bHh + k] += gb[k];
+      System.arraycopy(gwIh[k], 0, out, wIh + k * n, n);
+      System.arraycopy(gwHh[k], 0, out, wHh + k * h, h);
     }
   }
+
+  /** Row arrays of one thread for the float32 weight gradients of one sample. */
+  private static final class GradScratch {
+    float[][] gwIh = new float[0][];
+    float[][] gwHh = new float[0][];
+    float[] gb = new float[0];
+
+    void ensure(int n, int h, int g) {
+      // Grown, never shrunk: layers of several sizes share them.
+      if (gwIh.length < g || gwIh[0].length < n) {
+        gwIh = new float[Math.max(g, gwIh.length)][Math.max(n, gwIh.length == 0 ? 0 : gwIh[0].length)];
+      }
+      if (gwHh.length < g || gwHh[0].length < h) {
+        gwHh = new float[Math.max(g, gwHh.length)][Math.max(h, gwHh.length == 0 ? 0 : gwHh[0].length)];
+      }
+      if (gb.length < g) gb = new float[g];
+    }
+  }
+
+  private static final ThreadLocal<GradScratch> GRAD_SCRATCH = ThreadLocal.withInitial(GradScratch::new);
 
   private static void transpose(float[][] w, int rows, int cols, float[] to) {
     for (int k = 0; k < rows; k++) {
@@ -656,11 +658,10 @@ public final class RecurrentKernels {
     float[] dhn = new float[0];
     float[] da = new float[0];
     float[] db = new float[0];
-    float[] gtIh = new float[0];
-    float[] gtHh = new float[0];
 
     void ensure(int batch, int t, int n, int h, int g, boolean backward) {
       if (acc.length < batch * g) acc = new float[batch * g];
+      if (da.length < batch * t * g) da = new float[batch * t * g];
       if (state.length < batch * h) {
         state = new float[batch * h];
         tmp = new float[batch * h];
@@ -668,12 +669,7 @@ public final class RecurrentKernels {
         dc = new float[batch * h];
         dhn = new float[batch * h];
       }
-      if (backward && da.length < batch * t * g) {
-        da = new float[batch * t * g];
-        db = new float[batch * t * g];
-      }
-      if (backward && gtIh.length < n * g) gtIh = new float[n * g];
-      if (backward && gtHh.length < h * g) gtHh = new float[h * g];
+      if (backward && db.length < batch * t * g) db = new float[batch * t * g];
     }
   }
 
@@ -695,16 +691,16 @@ public final class RecurrentKernels {
     float[] acc = sc.acc;
     float[] state = sc.state;
     float[] tmp = sc.tmp;
+    // The input projections W_ih x + b_ih of every step of every sample, rows (b, s) of g: one
+    // product of batch * t rows when the sequences are back to back, else one per sample.
+    float[] proj = sc.da;
     DenseLayerKernels dk = DenseKernels.get();
     int pStride = projectionStride(cell, h);
     int nPart = cell == GRU ? 2 * h : g;
-    for (int b = 0; b < batch; b++) {
-      int pBase = projectionBase(cell, t, h, tOff + b * tStride);
-      dk.forward(t, g, n, wih, bih, xs, xOff + b * xStride, n, tape, pBase, pStride);
-      for (int s = 0; s < t; s++) {
-        int y = pBase + s * pStride;
-        for (int k = 0; k < nPart; k++) tape[y + k] += bhh[k];
-      }
+    if (xStride == t * n) {
+      dk.forward(batch * t, g, n, wih, bih, xs, xOff, n, proj, 0, g);
+    } else {
+      for (int b = 0; b < batch; b++) dk.forward(t, g, n, wih, bih, xs, xOff + b * xStride, n, proj, b * t * g, g);
     }
     for (int i = 0; i < batch * h; i++) state[i] = 0;
     for (int s = 0; s < t; s++) {
@@ -719,10 +715,11 @@ public final class RecurrentKernels {
         int p = projectionBase(cell, t, h, base) + s * pStride;
         int ab = b * g;
         int sb = b * h;
+        int q = (b * t + s) * g;
         switch (cell) {
           case LSTM: {
             int row = base + t * h + s * r;
-            for (int k = 0; k < g; k++) acc[ab + k] += tape[p + k];
+            for (int k = 0; k < g; k++) acc[ab + k] += proj[q + k] + bhh[k];
             for (int k = 0; k < 2 * h; k++) acc[ab + k] = sigmoidf(acc[ab + k]);
             for (int k = 2 * h; k < 3 * h; k++) acc[ab + k] = MathFunctions.tanhf(acc[ab + k]);
             for (int k = 3 * h; k < 4 * h; k++) acc[ab + k] = sigmoidf(acc[ab + k]);
@@ -735,10 +732,10 @@ public final class RecurrentKernels {
             break;
           }
           case GRU: {
-            for (int k = 0; k < 2 * h; k++) acc[ab + k] = sigmoidf(acc[ab + k] + tape[p + k]);
+            for (int k = 0; k < 2 * h; k++) acc[ab + k] = sigmoidf(acc[ab + k] + proj[q + k] + bhh[k]);
             for (int u = 0; u < h; u++) acc[ab + 2 * h + u] += bhh[2 * h + u];
             for (int u = 0; u < h; u++) {
-              tmp[sb + u] = MathFunctions.tanhf(tape[p + 2 * h + u] + acc[ab + u] * acc[ab + 2 * h + u]);
+              tmp[sb + u] = MathFunctions.tanhf(proj[q + 2 * h + u] + acc[ab + u] * acc[ab + 2 * h + u]);
             }
             for (int u = 0; u < h; u++) {
               state[sb + u] = (1 - acc[ab + h + u]) * tmp[sb + u] + acc[ab + h + u] * state[sb + u];
@@ -750,12 +747,12 @@ public final class RecurrentKernels {
             break;
           }
           case RNN_TANH: {
-            for (int u = 0; u < h; u++) tape[hOut + u] = MathFunctions.tanhf(acc[ab + u] + tape[p + u]);
+            for (int u = 0; u < h; u++) tape[hOut + u] = MathFunctions.tanhf(acc[ab + u] + proj[q + u] + bhh[u]);
             break;
           }
           default: {
             for (int u = 0; u < h; u++) {
-              float v = acc[ab + u] + tape[p + u];
+              float v = acc[ab + u] + proj[q + u] + bhh[u];
               tape[hOut + u] = v > 0 ? v : 0;
             }
             break;
@@ -806,20 +803,25 @@ public final class RecurrentKernels {
           case LSTM: {
             int row = base + t * h + s * r;
             int cPrev = s > 0 ? row - r : row;
+            int pi = p;
+            int pf = p + h;
+            int pg = p + 2 * h;
+            int po = p + 3 * h;
+            // One array written per loop, so that C2 vectorizes each (tmp holds tanh(c)).
+            for (int u = 0; u < h; u++) tmp[sb + u] = MathFunctions.tanhf(tape[row + u]);
             for (int u = 0; u < h; u++) {
-              float d = dh[sb + u];
-              float tc = MathFunctions.tanhf(tape[row + u]);
-              float i = tape[p + u];
-              float f = tape[p + h + u];
-              float gg = tape[p + 2 * h + u];
-              float o = tape[p + 3 * h + u];
-              float dct = dc[sb + u] + d * o * (1 - tc * tc);
-              dc[sb + u] = dct * f;
-              da[a + u] = dct * gg * i * (1 - i);
-              da[a + h + u] = dct * (first * tape[cPrev + u]) * f * (1 - f);
-              da[a + 2 * h + u] = dct * i * (1 - gg * gg);
-              da[a + 3 * h + u] = d * tc * o * (1 - o);
+              float tc = tmp[sb + u];
+              dc[sb + u] += dh[sb + u] * tape[po + u] * (1 - tc * tc);
             }
+            for (int u = 0; u < h; u++) da[a + u] = dc[sb + u] * tape[pg + u] * tape[pi + u] * (1 - tape[pi + u]);
+            for (int u = 0; u < h; u++) {
+              da[a + h + u] = dc[sb + u] * (first * tape[cPrev + u]) * tape[pf + u] * (1 - tape[pf + u]);
+            }
+            for (int u = 0; u < h; u++) {
+              da[a + 2 * h + u] = dc[sb + u] * tape[pi + u] * (1 - tape[pg + u] * tape[pg + u]);
+            }
+            for (int u = 0; u < h; u++) da[a + 3 * h + u] = dh[sb + u] * tmp[sb + u] * tape[po + u] * (1 - tape[po + u]);
+            for (int u = 0; u < h; u++) dc[sb + u] *= tape[pf + u];
             for (int u = 0; u < h; u++) dhn[sb + u] = 0;
             break;
           }
@@ -866,7 +868,7 @@ public final class RecurrentKernels {
     }
     for (int b = 0; b < batch; b++) {
       gradients(t, n, h, g, wih, xs, xOff + b * xStride, tape, tOff + b * tStride, da, b * tg, db,
-          b * tg, out, oOff + b * oStride, sc.gtIh, sc.gtHh);
+          b * tg, out, oOff + b * oStride);
     }
   }
 
