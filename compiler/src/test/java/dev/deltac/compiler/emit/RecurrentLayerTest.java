@@ -6,6 +6,8 @@ import dev.deltac.compiler.opt.Optimizer;
 import dev.deltac.compiler.testing.Models;
 import dev.deltac.runtime.Model;
 import dev.deltac.runtime.Precision;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 import java.util.Random;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -91,6 +93,24 @@ class RecurrentLayerTest {
         Harness.check(lowered, m, Harness.randomParams(lowered, rnd, 0.5), xs, ts, batch,
             p == Precision.FLOAT64 ? 1e-12 : 1e-4);
       }
+    }
+  }
+
+  /**
+   * The layers are a loop over the steps, not unrolled: the generated source of a 512-step
+   * model is within a few characters of the 8-step one's (issue 14: at most 2×).
+   */
+  @Test
+  void generatedSourceDoesNotGrowWithTheSequenceLength() {
+    for (Precision p : Precision.values()) {
+      int[] sizes = new int[2];
+      int k = 0;
+      for (int t : new int[] {8, 512}) {
+        Graph g = Models.lower("model L {\n input xs[" + t + ", 16]\n target ys[" + t + ", 32]\n"
+            + " a = lstm(xs, 32)\n b = gru(a, 8)\n c = rnn(b, 4, act=relu)\n output c\n loss mse(c, ys[:, 0:4])\n}\n");
+        sizes[k++] = Harness.source(g, "gen", "L", p).length();
+      }
+      assertTrue(sizes[1] < sizes[0] * 1.02, p + ": " + sizes[0] + " chars at T = 8, " + sizes[1] + " at T = 512");
     }
   }
 }
