@@ -45,7 +45,7 @@ public final class Rules {
   private static VjpRule rule(Op op) {
     return switch (op) {
       case INPUT, TARGET, PARAM, CONST, SEED, SIGN, STEP, GELU_GRAD, LT, LE, GT, GE, EQ, NE,
-          CONV2D_GRAD_INPUT, CONV2D_GRAD_KERNEL, MAXPOOL2D_GRAD, AVGPOOL2D_GRAD, DELTA,
+          CONV2D_GRAD_INPUT, CONV2D_GRAD_KERNEL, MAXPOOL2D_GRAD, AVGPOOL2D_GRAD, DELTA, RECURRENT_GRAD,
           DROPOUT_MASK, GATHER_GRAD, ONE_HOT, SOFTMAX_CE_ROWS_GRAD, RUNNING_STAT -> null;
       // The mean over the batch is linear and symmetric in the samples: its transpose is itself.
       case BATCH_MEAN -> unary((b, y, g) -> b.make(Op.BATCH_MEAN, SourceSpan.NONE, g));
@@ -199,7 +199,32 @@ public final class Rules {
       case MAXPOOL2D -> unary((b, y, g) -> b.make(Op.MAXPOOL2D_GRAD, y.attr(), SourceSpan.NONE, y.input(0), g));
       case AVGPOOL2D -> unary((b, y, g) ->
           b.make(Op.AVGPOOL2D_GRAD, ConvGeometry.of(y).avgPoolGradAttr(), SourceSpan.NONE, g));
+
+      // Recurrent layers: one backward sweep gives every cotangent, packed; each is a part of it.
+      case RECURRENT -> (b, n, g) -> recurrent(b, n, g);
     };
+  }
+
+  /**
+   * The cotangents of a RECURRENT node's five operands from the cotangent of its tape. Only the
+   * hidden states (the tape's first T·H elements) are ever read, so the zero padding that the
+   * slice's rule adds is skipped when it is there.
+   */
+  private static Node[] recurrent(GraphBuilder b, Node n, Node g) {
+    int hiddens = n.input(0).shape().dim(0) * n.attr().intAt(0);
+    Node gh = g;
+    if (g.op() == Op.PAD_FIRST && g.attr().intAt(0) == 0 && g.input(0).size() >= hiddens) gh = g.input(0);
+    Node packed = b.make(Op.RECURRENT_GRAD, n.attr(), SourceSpan.NONE,
+        n.input(0), n.input(1), n.input(2), n, gh);
+    Node[] out = new Node[5];
+    int off = 0;
+    for (int k = 0; k < 5; k++) {
+      Shape s = n.input(k).shape();
+      Node part = b.make(Op.SLICE, Attr.ints(off, off + s.size()), SourceSpan.NONE, packed);
+      out[k] = s.rank() == 1 ? part : b.reshape(part, s);
+      off += s.size();
+    }
+    return out;
   }
 
   private Rules() {}

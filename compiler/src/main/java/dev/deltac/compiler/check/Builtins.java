@@ -125,7 +125,8 @@ public final class Builtins {
     /** Layers that create params named after their binding. */
     public boolean createsParams() {
       return name.equals("dense") || name.equals("conv2d") || name.equals("layer_norm")
-          || name.equals("embedding") || name.equals("batch_norm");
+          || name.equals("embedding") || name.equals("batch_norm")
+          || RECURRENT.contains(name);
     }
 
     /** {@code leaky_relu(x, alpha=0.01)}. */
@@ -164,6 +165,9 @@ public final class Builtins {
   /** Activation names accepted by {@code dense(..., act)} and {@code conv2d(..., act=...)}. */
   public static final Set<String> ACTIVATIONS = Set.of(
       "none", "relu", "sigmoid", "tanh", "leaky_relu", "elu", "gelu", "softplus");
+
+  /** The recurrent layers (dsl.md section 9): {@code lstm}, {@code gru}, {@code rnn}. */
+  public static final Set<String> RECURRENT = Set.of("lstm", "gru", "rnn");
 
   /** Activations whose layers default to {@code he} initialization; the others get {@code xavier}. */
   public static final Set<String> RELU_FAMILY = Set.of("relu", "leaky_relu", "elu", "gelu");
@@ -228,6 +232,10 @@ public final class Builtins {
     fn("dropout", Category.LAYER, t("x"), req("rate", ArgKind.NUMBER));
     fn("embedding", Category.LAYER, req("ids", ArgKind.INDICES), req("V", ArgKind.POSITIVE_INT),
         req("d", ArgKind.POSITIVE_INT));
+    fn("lstm", Category.LAYER, t("xs"), req("H", ArgKind.POSITIVE_INT));
+    fn("gru", Category.LAYER, t("xs"), req("H", ArgKind.POSITIVE_INT));
+    fn("rnn", Category.LAYER, t("xs"), req("H", ArgKind.POSITIVE_INT),
+        new Param("act", ArgKind.ACTIVATION, new Default.Symbol("tanh")));
 
     init("zeros");
     init("ones");

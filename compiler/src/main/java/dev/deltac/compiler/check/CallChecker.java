@@ -392,6 +392,30 @@ final class CallChecker {
         checker.pendLayer(List.of(new LayerParam(binding, "W", w, InitSpec.of("normal", 0, 1), null, call)));
         return out;
       }
+      case "lstm", "gru", "rnn": {
+        long hidden = ints.get("H");
+        if (name.equals("rnn") && bound.arg("act") != null && !activation.equals("tanh") && !activation.equals("relu")) {
+          diags.error(DiagnosticKind.BAD_ARGUMENT, bound.arg("act").span(),
+              "`rnn` takes act=tanh or act=relu (as torch.nn.RNN), got `" + activation + "`");
+          return null;
+        }
+        Shape out = checker.shapeRule(at, () -> ShapeRules.recurrent(name, x, hidden));
+        if (out == null) return null;
+        long gates = (name.equals("lstm") ? 4 : name.equals("gru") ? 3 : 1) * hidden;
+        Shape wih = checker.shapeRule(at, () -> ShapeRules.of(name + " weight W_ih", gates, x.dim(1)));
+        Shape whh = checker.shapeRule(at, () -> ShapeRules.of(name + " weight W_hh", gates, hidden));
+        if (wih == null || whh == null) return null;
+        // torch.nn.LSTM/GRU/RNN: every param from uniform(-1/sqrt(H), 1/sqrt(H)).
+        double k = 1 / Math.sqrt(hidden);
+        InitSpec init = InitSpec.of("uniform", -k, k);
+        Shape b = Shape.of((int) gates);
+        checker.pendLayer(List.of(
+            new LayerParam(binding, "W_ih", wih, init, null, call),
+            new LayerParam(binding, "W_hh", whh, init, null, call),
+            new LayerParam(binding, "b_ih", b, init, null, call),
+            new LayerParam(binding, "b_hh", b, init, null, call)));
+        return out;
+      }
       case "maxpool2d", "avgpool2d":
         return checker.shapeRule(at, () -> ShapeRules.pool2d(name, x, ints.get("size"), ints.get("stride")));
       case "dropout": {

@@ -722,7 +722,7 @@ public final class Checker {
       if (s == null) return name(owner);
       resolved.put(owner, s);
       diags.error(DiagnosticKind.BAD_MEMBER, m.member().span(), "`" + owner.name() + "` is a " + s.kind().label
-          + ", not a layer; only `dense`, `conv2d`, `layer_norm`, `batch_norm` and `embedding` bindings have params such as `"
+          + ", not a layer; only `dense`, `conv2d`, `layer_norm`, `batch_norm`, `embedding`, `lstm`, `gru` and `rnn` bindings have params such as `"
           + owner.name() + ".W`");
       return null;
     }

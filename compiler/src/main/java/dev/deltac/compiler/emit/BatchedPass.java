@@ -5,6 +5,7 @@ import com.palantir.javapoet.TypeName;
 import com.palantir.javapoet.TypeSpec;
 import dev.deltac.compiler.ir.Node;
 import dev.deltac.compiler.ir.Op;
+import dev.deltac.compiler.types.Shape;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
@@ -267,6 +268,14 @@ final class BatchedPass {
   }
 
   private boolean batchable(Node n) {
+    if (n.op() == Op.RECURRENT) {
+      return ClassContext.isMatrixParam(n.input(1)) && ClassContext.isMatrixParam(n.input(2))
+          && vectorParam(n.input(3)) && vectorParam(n.input(4)) && refOk(n.input(0));
+    }
+    if (n.op() == Op.RECURRENT_GRAD) {
+      return ClassContext.isMatrixParam(n.input(1)) && ClassContext.isMatrixParam(n.input(2))
+          && refOk(n.input(0)) && refOk(n.input(3)) && refOk(n.input(4));
+    }
     if (n.op() == Op.MATMUL) {
       Node w = n.input(0);
       Node v = n.input(1);
@@ -287,6 +296,10 @@ final class BatchedPass {
       return refOk(n.input(1)) && (identity || refOk(n.input(2))) && fusedOk(n);
     }
     return false;
+  }
+
+  private static boolean vectorParam(Node v) {
+    return v.op() == Op.PARAM && v.shape().rank() == 1;
   }
 
   private boolean fusedOk(Node n) {
@@ -478,7 +491,14 @@ final class BatchedPass {
   private Set<Node> batchedReads(Batched b) {
     Set<Node> out = new LinkedHashSet<>();
     List<Node> operands = new ArrayList<>();
-    if (b instanceof BatchedNode bn) {
+    if (b instanceof BatchedNode bn && (bn.node().op() == Op.RECURRENT || bn.node().op() == Op.RECURRENT_GRAD)) {
+      Node n = bn.node();
+      operands.add(n.input(0));
+      if (n.op() == Op.RECURRENT_GRAD) {
+        operands.add(n.input(3));
+        operands.add(n.input(4));
+      }
+    } else if (b instanceof BatchedNode bn) {
       Node n = bn.node();
       operands.add(n.input(1));
       if (n.op() == Op.DELTA && !n.attr().name().equals("identity")) operands.add(n.input(2));
@@ -657,6 +677,40 @@ final class BatchedPass {
     return Expr.call(JavaTypes.DENSE_KERNELS, kernel, args);
   }
 
+  /**
+   * A recurrent layer's forward sweep (tapes) or backward sweep (packed gradients) over the batch:
+   * one call of {@code RecurrentKernels.forwardBatch} or {@code backwardBatch}, whose products
+   * with {@code W_hh} take the whole batch at every step.
+   */
+  private void recurrentCode(Node n, Code c) {
+    c.comment(g.describe(n) + ", over the batch");
+    boolean grad = n.op() == Op.RECURRENT_GRAD;
+    int cell = dev.deltac.runtime.kernels.RecurrentKernels.cell(n.attr().name());
+    Shape xs = n.input(0).shape();
+    List<Expr> args = new ArrayList<>(List.of(Expr.i(cell), Expr.v(batch), Expr.i(xs.dim(0)),
+        Expr.i(xs.dim(1)), Expr.i(n.attr().intAt(0)), param(n.input(1)), param(n.input(2))));
+    if (!grad) {
+      args.add(param(n.input(3)));
+      args.add(param(n.input(4)));
+    }
+    List<Node> refs = grad ? List.of(n.input(0), n.input(3), n.input(4)) : List.of(n.input(0));
+    for (Node v : refs) {
+      Ref r = ref(v);
+      args.add(r.array());
+      args.add(r.offset());
+      args.add(r.stride());
+    }
+    args.add(Expr.field(batchArray(n)));
+    args.add(Expr.i(0));
+    args.add(Expr.i(n.size()));
+    c.eval(Expr.call(JavaTypes.RECURRENT_KERNELS, grad ? "backwardBatch" : "forwardBatch",
+        args.toArray(new Expr[0])));
+  }
+
+  private Expr param(Node p) {
+    return Expr.field(ctx.paramField.get(p.attr().name()));
+  }
+
   private void batchedTermCode(BatchedTerm b, Code c) {
     Node l = b.term().input(0);
     Node r = b.term().input(1);
@@ -671,6 +725,10 @@ final class BatchedPass {
 
   private void batchedNodeCode(BatchedNode b, Code c) {
     Node n = b.node();
+    if (n.op() == Op.RECURRENT || n.op() == Op.RECURRENT_GRAD) {
+      recurrentCode(n, c);
+      return;
+    }
     c.comment(g.describe(n) + (biasOf.containsKey(b) ? " and of " + biasOf.get(b) : "") + ", over the batch");
     Node w = n.input(0);
     int m = w.shape().dim(0);

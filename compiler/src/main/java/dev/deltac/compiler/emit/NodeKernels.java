@@ -95,6 +95,7 @@ final class NodeKernels {
       case MAXPOOL2D_GRAD -> conv::maxPoolGrad;
       case AVGPOOL2D_GRAD -> conv::avgPoolGrad;
       case DROPOUT_MASK -> this::dropoutMask;
+      case RECURRENT, RECURRENT_GRAD -> (m, o, cc) -> recurrent(m, Expr.field(o), cc);
       // Filled between the stages of a batch-coupled pass (StagedPass), never per sample.
       case BATCH_MEAN -> (m, o, cc) -> cc.comment("the mean over the batch, filled before this stage");
       case INPUT, TARGET, PARAM, CONST, SEED, RUNNING_STAT -> (m, o, cc) -> {
@@ -190,6 +191,54 @@ final class NodeKernels {
     });
     if (!grad) c.assign(Expr.at(o, 0), new Expr.Cast(num.type(), Expr.div(s, Expr.i(rows))));
     c.close();
+  }
+
+  /**
+   * A recurrent layer's forward sweep (its tape) or backward sweep (its packed gradient): one call
+   * of {@code RecurrentKernels}, whose loop over the steps makes the code independent of T. The
+   * weights are passed as the params' row arrays, the scratch space is the runtime's (per thread).
+   */
+  private void recurrent(Node n, Expr o, Code c) {
+    int h = n.attr().intAt(0);
+    int cell = dev.deltac.runtime.kernels.RecurrentKernels.cell(n.attr().name());
+    int t = n.input(0).shape().dim(0);
+    int in = n.input(0).shape().dim(1);
+    boolean grad = n.op() == Op.RECURRENT_GRAD;
+    java.util.List<Expr> args = new java.util.ArrayList<>(java.util.List.of(
+        Expr.i(cell), Expr.i(t), Expr.i(in), Expr.i(h), rows(n.input(1)), rows(n.input(2))));
+    if (!grad) {
+      args.add(flat(n.input(3), c));
+      args.add(flat(n.input(4), c));
+    }
+    args.add(flat(n.input(0), c));
+    args.add(Expr.i(0));
+    if (grad) {
+      args.add(flat(n.input(3), c));
+      args.add(Expr.i(0));
+      args.add(flat(n.input(4), c));
+      args.add(Expr.i(0));
+    }
+    args.add(o);
+    args.add(Expr.i(0));
+    c.eval(Expr.call(JavaTypes.RECURRENT_KERNELS, grad ? "backward" : "forward", args.toArray(new Expr[0])));
+  }
+
+  /** A matrix param's row arrays. */
+  private Expr rows(Node w) {
+    if (!ClassContext.isMatrixParam(w)) throw new IllegalStateException("a recurrent weight must be a param: " + w);
+    return Expr.field(a.ctx.paramField.get(w.attr().name()));
+  }
+
+  /**
+   * A node's values as one flat array from index 0: its own, or (a matrix param's rows) a copy
+   * in a work buffer made here.
+   */
+  private Expr flat(Node v, Code c) {
+    Expr arr = a.arr(v);
+    if (arr != null) return arr;
+    Expr copy = Expr.field(a.ctx.buffer("recurrentOperand", v.size()));
+    copy(v, 0, copy, 0, v.size(), c);
+    return copy;
   }
 
   /** one_hot(ids, n): zeros, then 1 at column ids[i] of row i. */

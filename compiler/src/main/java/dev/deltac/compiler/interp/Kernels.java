@@ -219,6 +219,8 @@ public final class Kernels {
       case DELTA -> delta(n, in[0], in[1], in[2]);
       case BATCH_MEAN, RUNNING_STAT -> throw new IllegalStateException(op + " needs the whole batch"
           + " (Interpreter binds it)");
+      case RECURRENT -> Recurrence.forward(n, in[0], in[1], in[2], in[3], in[4]);
+      case RECURRENT_GRAD -> Recurrence.backward(n, in[0], in[1], in[2], in[3], in[4]);
       case DROPOUT_MASK -> throw new IllegalStateException("a dropout mask depends on the step and"
           + " sample: the interpreter evaluates it");
       case INPUT, TARGET, PARAM -> throw new IllegalStateException("no kernel for " + op
@@ -267,7 +269,7 @@ public final class Kernels {
           EQ, NE, WHERE, SUM, BROADCAST, BROADCAST_TO, SUM_TO, MAX_TO, LOGSUMEXP_TO, SOFTMAX, LOG_SOFTMAX, LOGSUMEXP, MATMUL, BATCH_MATMUL, TRANSPOSE,
           OUTER, INDEX, SLICE, PAD_FIRST, CONCAT, RESHAPE, PERMUTE, GATHER, GATHER_GRAD, ONE_HOT, SOFTMAX_CE_ROWS, SOFTMAX_CE_ROWS_GRAD, MSE, BCE, BCE_LOGITS, CROSS_ENTROPY,
           SOFTMAX_CE, HUBER, CONV2D, CONV2D_GRAD_INPUT, CONV2D_GRAD_KERNEL, MAXPOOL2D,
-          MAXPOOL2D_GRAD, AVGPOOL2D, AVGPOOL2D_GRAD, DROPOUT_MASK, DELTA, BATCH_MEAN, RUNNING_STAT ->
+          MAXPOOL2D_GRAD, AVGPOOL2D, AVGPOOL2D_GRAD, DROPOUT_MASK, DELTA, BATCH_MEAN, RUNNING_STAT, RECURRENT, RECURRENT_GRAD ->
           throw new IllegalStateException("not unary: " + op);
     };
   }
@@ -293,7 +295,7 @@ public final class Kernels {
           BROADCAST, BROADCAST_TO, SUM_TO, MAX_TO, LOGSUMEXP_TO, SOFTMAX, LOG_SOFTMAX, LOGSUMEXP, MATMUL, BATCH_MATMUL, TRANSPOSE, OUTER, INDEX, SLICE,
           PAD_FIRST, CONCAT, RESHAPE, PERMUTE, GATHER, GATHER_GRAD, ONE_HOT, SOFTMAX_CE_ROWS, SOFTMAX_CE_ROWS_GRAD, MSE, BCE, BCE_LOGITS, CROSS_ENTROPY, SOFTMAX_CE, HUBER,
           CONV2D, CONV2D_GRAD_INPUT, CONV2D_GRAD_KERNEL, MAXPOOL2D, MAXPOOL2D_GRAD, AVGPOOL2D,
-          AVGPOOL2D_GRAD, DROPOUT_MASK, DELTA, BATCH_MEAN, RUNNING_STAT ->
+          AVGPOOL2D_GRAD, DROPOUT_MASK, DELTA, BATCH_MEAN, RUNNING_STAT, RECURRENT, RECURRENT_GRAD ->
           throw new IllegalStateException("not binary: " + op);
     };
   }
@@ -342,7 +344,7 @@ public final class Kernels {
           DIV, POW, MAX, MIN, LT, LE, GT, GE, EQ, NE, WHERE, SUM, BROADCAST, BROADCAST_TO, SUM_TO, MAX_TO, LOGSUMEXP_TO, SOFTMAX, LOG_SOFTMAX,
           LOGSUMEXP, MATMUL, BATCH_MATMUL, TRANSPOSE, OUTER, INDEX, SLICE, PAD_FIRST, CONCAT, RESHAPE, PERMUTE, GATHER, GATHER_GRAD, ONE_HOT, SOFTMAX_CE_ROWS, SOFTMAX_CE_ROWS_GRAD, CONV2D,
           CONV2D_GRAD_INPUT, CONV2D_GRAD_KERNEL, MAXPOOL2D, MAXPOOL2D_GRAD, AVGPOOL2D,
-          AVGPOOL2D_GRAD, DROPOUT_MASK, DELTA, BATCH_MEAN, RUNNING_STAT ->
+          AVGPOOL2D_GRAD, DROPOUT_MASK, DELTA, BATCH_MEAN, RUNNING_STAT, RECURRENT, RECURRENT_GRAD ->
           throw new IllegalStateException("not a loss: " + op);
     };
   }

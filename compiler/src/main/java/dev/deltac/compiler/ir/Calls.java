@@ -178,6 +178,7 @@ final class Calls {
       case "avgpool2d": return pool(Op.AVGPOOL2D);
       case "layer_norm": return layerNorm(binding);
       case "batch_norm": return batchNorm(binding);
+      case "lstm", "gru", "rnn": return recurrent(f, binding);
       case "dropout": return dropout();
       default:
         throw new IllegalStateException("no lowering for function " + f);
@@ -291,6 +292,28 @@ final class Calls {
     int size = l.integer(argExpr(1, "size"));
     int stride = (int) num(2, "stride", size);
     return b.make(op, Attr.ints(size, stride), span, x);
+  }
+
+  /**
+   * lstm, gru and rnn: one RECURRENT node (the tape); the layer's value, the hidden states
+   * [T, H], is the tape's first T·H elements.
+   */
+  private Node recurrent(String f, String binding) {
+    Node xs = arg(0);
+    int h = l.integer(argExpr(1, "H"));
+    String cell = f;
+    if (f.equals("rnn")) {
+      Expr act = argExprOrNull(2, "act");
+      cell = act instanceof Expr.Name a && a.name().equals("relu") ? "rnn_relu" : "rnn_tanh";
+    }
+    int g = (f.equals("lstm") ? 4 : f.equals("gru") ? 3 : 1) * h;
+    int t = xs.shape().dim(0);
+    Node wih = l.newParam(binding + ".W_ih", Shape.of(g, xs.shape().dim(1)), span);
+    Node whh = l.newParam(binding + ".W_hh", Shape.of(g, h), span);
+    Node bih = l.newParam(binding + ".b_ih", Shape.of(g), span);
+    Node bhh = l.newParam(binding + ".b_hh", Shape.of(g), span);
+    Node tape = b.make(Op.RECURRENT, Attr.of(cell, new int[] {h}, new double[0]), span, xs, wih, whh, bih, bhh);
+    return reshape(b.make(Op.SLICE, Attr.ints(0, t * h), span, tape), Shape.of(t, h));
   }
 
   /** layer_norm(x) = (x - mean) / sqrt(var + 1e-5) * gain + bias, biased variance. */

@@ -165,6 +165,22 @@ public enum Op {
    */
   RUNNING_STAT(0, Kind.LEAF),
 
+  // Recurrent layers (dsl.md section 9), run by dev.deltac.runtime.kernels.RecurrentKernels.
+  /**
+   * lstm, gru or rnn over a sequence: operands (xs [T, n], W_ih [g, n], W_hh [g, H], b_ih [g],
+   * b_hh [g]); attr name the cell ({@code lstm}, {@code gru}, {@code rnn_tanh}, {@code
+   * rnn_relu}), ints [H] → the tape, a flat vector: the hidden states [T, H] first, then the
+   * per-step values the backward pass reads (RecurrentKernels' layout). The layer's value is
+   * the tape's first T·H elements.
+   */
+  RECURRENT(5, Kind.OTHER),
+  /**
+   * Its gradient: operands (xs, W_ih, W_hh, tape, g) with g the cotangent of the hidden states
+   * (its first T·H elements are read); attr as RECURRENT → flat [dxs, dW_ih, dW_hh, db_ih,
+   * db_hh].
+   */
+  RECURRENT_GRAD(5, Kind.OTHER),
+
   // Fused nodes made by the optimizer.
   /**
    * The δ-recurrence {@code (W^T δ) ⊙ φ'(h)} with φ' written through the layer output h;

@@ -3,6 +3,7 @@ package dev.deltac.compiler.ir;
 import dev.deltac.compiler.types.Shape;
 import dev.deltac.compiler.types.ShapeException;
 import dev.deltac.compiler.types.ShapeRules;
+import dev.deltac.runtime.kernels.RecurrentKernels;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -121,6 +122,23 @@ final class ShapeInference {
       case CONV2D_GRAD_KERNEL -> ConvGeometry.of(op, attr, in).kernelShape();
       case MAXPOOL2D, AVGPOOL2D -> ShapeRules.pool2d(op.name(), in.get(0).shape(), attr.intAt(0), attr.intAt(1));
       case DELTA -> in.get(2).shape();
+      case RECURRENT -> {
+        Shape xs = in.get(0).shape();
+        int h = attr.intAt(0);
+        int cell = RecurrentKernels.cell(attr.name());
+        int g = RecurrentKernels.gates(cell, h);
+        require(xs.rank() == 2 && in.get(1).shape().equals(Shape.of(g, xs.dim(1)))
+            && in.get(2).shape().equals(Shape.of(g, h)) && in.get(3).shape().equals(Shape.of(g))
+            && in.get(4).shape().equals(Shape.of(g)), op, "operands do not fit " + attr.name() + "(" + h + ")");
+        yield Shape.of(RecurrentKernels.tapeSize(cell, xs.dim(0), h));
+      }
+      case RECURRENT_GRAD -> {
+        Shape xs = in.get(0).shape();
+        int h = attr.intAt(0);
+        int cell = RecurrentKernels.cell(attr.name());
+        require(xs.rank() == 2 && in.get(4).size() >= xs.dim(0) * h, op, "cotangent too small");
+        yield Shape.of(RecurrentKernels.gradientSize(cell, xs.dim(0), xs.dim(1), h));
+      }
       case BATCH_MEAN -> in.get(0).shape();
       case INPUT, TARGET, PARAM, CONST, SEED, RUNNING_STAT ->
           throw new IllegalArgumentException("no shape rule for " + op + ": leaves are made with their shape");

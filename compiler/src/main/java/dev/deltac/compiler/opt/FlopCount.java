@@ -68,6 +68,11 @@ public final class FlopCount {
       }
       case OUTER -> 2 * size;
       case DELTA -> 2 * n.input(0).shape().sizeLong() + 2 * size;
+      // Two flops per multiply-add of W_ih x and W_hh h per step, about ten per gate unit.
+      case RECURRENT -> n.input(0).shape().dim(0)
+          * (2L * n.input(1).shape().sizeLong() + 2L * n.input(2).shape().sizeLong() + 10L * n.input(3).size());
+      case RECURRENT_GRAD -> n.input(0).shape().dim(0)
+          * (4L * n.input(1).shape().sizeLong() + 4L * n.input(2).shape().sizeLong() + 10L * n.input(1).shape().dim(0));
       case SUM, SUM_TO, MAX_TO, LOGSUMEXP -> n.input(0).shape().sizeLong();
       case LOGSUMEXP_TO -> 3 * n.input(0).shape().sizeLong();
       case SOFTMAX, LOG_SOFTMAX -> 3 * size;

@@ -384,6 +384,15 @@ public final class ShapeRules {
     return of("dense of " + x, out);
   }
 
+  /** {@code lstm}, {@code gru}, {@code rnn} over {@code xs[T, n]}: {@code [T, H]}. */
+  public static Shape recurrent(String layer, Shape xs, long hidden) {
+    if (xs.rank() != 2) {
+      throw new ShapeException(layer + " of " + xs + ": needs a sequence xs[T, n] (one row per step)");
+    }
+    positive(layer, "H", hidden);
+    return of(layer + " of " + xs, xs.dim(0), hidden);
+  }
+
   /** The weight {@code .W} of {@code dense(x, units)}: {@code [units, n]}, n the last axis of x. */
   public static Shape denseWeight(Shape x, long units) {
     dense(x, units);

@@ -135,6 +135,17 @@ class ModelGradientTest {
               output o
               loss mse(o, y)
             }"""),
+        Arguments.of("recurrent layers: lstm, gru, rnn", """
+            model Rec {
+              input xs[4, 3]
+              target y[2]
+              a = lstm(xs, 3)
+              b = gru(a, 2)
+              c = rnn(concat(a, b, axis=1), 2, act=tanh)
+              o = dense(c[3], 2)
+              output o
+              loss mse(o, y)
+            }"""),
         Arguments.of("layer norm", """
             model Ln {
               input x[5]

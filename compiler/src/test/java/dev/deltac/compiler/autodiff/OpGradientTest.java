@@ -184,6 +184,17 @@ class OpGradientTest {
         n.get(0), b.constant(Shape.of(2, 2), 3, 3, 0, 3)), op(any, 4, 3)));
     s.add(custom("gather rank 3 table", Op.GATHER, (b, n) -> b.make(Op.GATHER, Attr.NONE, SourceSpan.NONE,
         n.get(0), b.constant(Shape.of(3), 1, 1, 0)), op(any, 2, 2, 3)));
+    // Recurrent layers: the hidden states, the first T·H elements of the tape (the only part
+    // any graph reads, and the only part whose cotangent the rule takes).
+    for (Object[] cell : new Object[][] {{"lstm", 4}, {"gru", 3}, {"rnn_tanh", 1}, {"rnn_relu", 1}}) {
+      int t = 4;
+      int n = 3;
+      int h = 2;
+      int g = (Integer) cell[1] * h;
+      s.add(custom("recurrent " + cell[0], Op.RECURRENT, (b, ns) -> b.make(Op.SLICE, Attr.ints(0, t * h),
+          SourceSpan.NONE, b.make(Op.RECURRENT, Attr.of((String) cell[0], new int[] {h}, new double[0]),
+              SourceSpan.NONE, ns)), op(any, t, n), op(any, g, n), op(any, g, h), op(any, g), op(any, g)));
+    }
     s.add(spec(Op.MSE, op(any, 4), op(any, 4)));
     s.add(spec(Op.BCE, op(Domain.UNIT, 4), op(Domain.UNIT, 4)));
     s.add(spec(Op.BCE_LOGITS, op(any, 4), op(Domain.UNIT, 4)));
@@ -261,7 +272,7 @@ class OpGradientTest {
     assertEquals(EnumSet.of(Op.INPUT, Op.TARGET, Op.PARAM, Op.CONST, Op.SEED, Op.SIGN, Op.STEP,
         Op.GELU_GRAD, Op.LT, Op.LE, Op.GT, Op.GE, Op.EQ, Op.NE, Op.CONV2D_GRAD_INPUT,
         Op.CONV2D_GRAD_KERNEL, Op.MAXPOOL2D_GRAD, Op.AVGPOOL2D_GRAD, Op.DELTA, Op.DROPOUT_MASK,
-        Op.GATHER_GRAD, Op.ONE_HOT, Op.SOFTMAX_CE_ROWS_GRAD, Op.RUNNING_STAT), none);
+        Op.GATHER_GRAD, Op.ONE_HOT, Op.SOFTMAX_CE_ROWS_GRAD, Op.RUNNING_STAT, Op.RECURRENT_GRAD), none);
     for (Op op : none) assertTrue(Rules.isNonDifferentiable(op), op.toString());
   }
 

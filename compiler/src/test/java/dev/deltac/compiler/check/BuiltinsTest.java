@@ -27,7 +27,7 @@ class BuiltinsTest {
         "ln", "sqrt", "abs", "sin", "cos", "square", "max", "min", "pow", "clamp", "where", "sum", "mean", "amax",
         "dot", "outer", "softmax", "log_softmax", "logsumexp", "transpose", "concat", "reshape", "flatten",
         "mse", "bce", "bce_with_logits", "cross_entropy", "softmax_cross_entropy", "huber", "dense",
-        "conv2d", "maxpool2d", "avgpool2d", "layer_norm", "dropout")) {
+        "conv2d", "maxpool2d", "avgpool2d", "layer_norm", "dropout", "embedding", "lstm", "gru", "rnn")) {
       assertTrue(Builtins.function(f).isPresent(), f);
     }
     assertEquals(List.of("zeros", "ones", "he", "xavier", "lecun", "const", "normal", "uniform"),
@@ -39,6 +39,8 @@ class BuiltinsTest {
     assertEquals(3, Builtins.function("clamp").get().required());
     assertEquals("sum(x, axis=all)", Builtins.function("sum").get().toString());
     assertEquals("softmax(v, axis=-1)", Builtins.function("softmax").get().toString());
+    assertEquals("lstm(xs, H)", Builtins.function("lstm").get().toString());
+    assertEquals("rnn(xs, H, act=tanh)", Builtins.function("rnn").get().toString());
   }
 
   @Test

@@ -52,6 +52,21 @@ class CheckerTest {
   }
 
   @Test
+  void recurrentLayersCreatePytorchsParamsAndInit() {
+    FrontendResult r = ok("model M {\n input xs[7, 3]\n target y[7, 5]\n enc = lstm(xs, 5)\n"
+        + " g = gru(enc, 2)\n s = rnn(g, 4, act=relu)\n output s\n loss mse(enc, y) + sum(s)\n}\n");
+    List<LayerParam> lps = r.check().layerParams(r.program().decls().get(0));
+    assertEquals(List.of("enc.W_ih", "enc.W_hh", "enc.b_ih", "enc.b_hh", "g.W_ih", "g.W_hh", "g.b_ih",
+        "g.b_hh", "s.W_ih", "s.W_hh", "s.b_ih", "s.b_hh"), lps.stream().map(LayerParam::fullName).toList());
+    assertEquals(List.of(Shape.of(20, 3), Shape.of(20, 5), Shape.of(20), Shape.of(20)),
+        lps.subList(0, 4).stream().map(LayerParam::shape).toList());
+    assertEquals(Shape.of(6, 5), lps.get(4).shape());
+    assertEquals(Shape.of(4, 4), lps.get(9).shape());
+    assertEquals(InitSpec.of("uniform", -1 / Math.sqrt(5), 1 / Math.sqrt(5)), lps.get(0).init());
+    assertEquals(InitSpec.of("uniform", -0.5, 0.5), lps.get(11).init());
+  }
+
+  @Test
   void everyExpressionHasAShape() {
     FrontendResult r = Frontend.load(TestFiles.EXAMPLES.resolve("everything.nn"));
     assertTrue(r.ok(), () -> r.diagnostics().format());

@@ -23,8 +23,23 @@ class AllocationTest {
         Arguments.of(TestModels.conv(), Precision.FLOAT32),
         // batched @, dense and layer_norm over rows, weight gradients straight into the rows
         Arguments.of(NnFiles.resource("torch/attention_block.nn"), Precision.FLOAT32),
-        Arguments.of(NnFiles.resource("torch/attention_block.nn"), Precision.FLOAT64));
+        Arguments.of(NnFiles.resource("torch/attention_block.nn"), Precision.FLOAT64),
+        Arguments.of(RECURRENT, Precision.FLOAT32),
+        Arguments.of(RECURRENT, Precision.FLOAT64));
   }
+
+  /** Every recurrent cell, on a computed sequence (so that its input gradient is used). */
+  static final Graph RECURRENT = dev.deltac.compiler.testing.Models.lower("""
+      model Seq {
+        input xs[12, 3]
+        target y[2]
+        a = lstm(tanh(xs), 4)
+        b = gru(a, 3)
+        c = rnn(b, 3)
+        d = rnn(c, 2, act=relu)
+        output d
+        loss mse(d[11], y)
+      }""");
 
   @ParameterizedTest(name = "{0} {1}")
   @MethodSource("models")
