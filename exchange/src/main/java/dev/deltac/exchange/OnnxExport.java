@@ -321,6 +321,18 @@ public final class OnnxExport {
       case SOFTMAX: return softmax("Softmax", n, out);
       case LOG_SOFTMAX: return softmax("LogSoftmax", n, out);
       case MATMUL: return matmul(n, out);
+      case BATCH_MATMUL: {
+        // a [B, m, k] @ b [B, k, n] per sample, flags transposing the last two axes
+        Val a = in(n, 0);
+        Val b = in(n, 1);
+        boolean ta = n.attr().intAt(0) != 0;
+        boolean tb = n.attr().intAt(1) != 0;
+        boolean batched = a.batched() || b.batched();
+        String eq = (a.batched() ? "z" : "") + (ta ? "bkm" : "bmk") + "," + (b.batched() ? "z" : "")
+            + (tb ? "bnk" : "bkn") + "->" + (batched ? "z" : "") + "bmn";
+        node("Einsum", List.of(a.name(), b.name()), out, List.of(stringAttr("equation", eq)));
+        return new Val(out, batched, FLOAT);
+      }
       case OUTER: {
         Val a = in(n, 0);
         Val b = in(n, 1);

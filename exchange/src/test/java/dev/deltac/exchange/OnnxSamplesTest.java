@@ -13,7 +13,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class OnnxSamplesTest {
   @ParameterizedTest
   @ValueSource(strings = {"xor/xor.nn", "regression/sine.nn", "sequence/next_sine.nn",
-      "fashion-mnist/fashion_mlp.nn", "fashion-cnn/fashion_cnn.nn", "interop/interop_mlp.nn"})
+      "fashion-mnist/fashion_mlp.nn", "fashion-cnn/fashion_cnn.nn", "interop/interop_mlp.nn", "words/words.nn"})
   void sampleAgreesWithPredict(String file) throws Exception {
     CompiledModel compiled = Deltac.compile(Path.of("../samples", file)).model();
     FloatModel model = compiled.newModel(16);
