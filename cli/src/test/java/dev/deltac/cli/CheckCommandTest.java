@@ -62,4 +62,22 @@ class CheckCommandTest {
     assertEquals(2, run());
     assertTrue(err.toString().contains("Usage"), err::toString);
   }
+
+  /** Random data for integer inputs and targets are indices in range, not Gaussian floats. */
+  @Test
+  void integerInputsAndClassTargetsGetIndicesInRange(@TempDir Path dir) throws Exception {
+    Path nn = dir.resolve("tags.nn");
+    Files.writeString(nn, """
+        model Tags {
+          input  ids: int[5]
+          target tags: int[5]
+          e = embedding(ids, 11, 4)
+          h = dense(e, 3)
+          output h
+          loss softmax_cross_entropy(h, tags)
+        }
+        """);
+    assertEquals(0, run("check", nn.toString()), err::toString);
+    assertTrue(out.toString().contains("model Tags: gradients ok: "), out.toString());
+  }
 }

@@ -5,6 +5,7 @@ import dev.deltac.compiler.check.TrainSpec;
 import dev.deltac.runtime.FloatModel;
 import dev.deltac.runtime.ModelInfo;
 import dev.deltac.runtime.data.Dataset;
+import dev.deltac.runtime.kernels.DenseKernels;
 import dev.deltac.runtime.data.Standardization;
 import dev.deltac.runtime.io.CheckpointException;
 import dev.deltac.runtime.optim.LrSchedule;
@@ -210,6 +211,7 @@ public final class TrainingRun {
     if (s.clipValue() > 0) b.clipValue(s.clipValue());
     if (s.patience() > 0) b.earlyStopping(s.patience(), 0, true);
     TrainingResult result;
+    DenseKernels.resetUsed();  // the summary names the kernels this run called
     long t1 = System.nanoTime();
     String checkpoints;
     try (Trainer trainer = b.build()) {

@@ -79,16 +79,35 @@ public final class GradientCheck {
   public record Batch(double[] inputs, double[] targets, int size) {}
 
   /**
-   * Random data for a check when there is none: inputs standard normal, targets uniform in
-   * (0.05, 0.95) (valid for mse, bce, cross-entropy and huber alike), reproducible for a seed.
+   * Random data for a check when there is none: float inputs standard normal, float targets
+   * uniform in (0.05, 0.95) (valid for mse, bce, cross-entropy and huber alike), integer inputs
+   * and targets (indices, class labels) uniform over their range; reproducible for a seed.
    */
   public static Batch randomBatch(dev.deltac.runtime.ModelInfo info, int size, long seed) {
     Rng rng = new Rng(seed);
     double[] xs = new double[size * info.inputSize()];
     double[] ts = new double[size * info.targetSize()];
-    for (int i = 0; i < xs.length; i++) xs[i] = rng.nextGaussian();
-    for (int i = 0; i < ts.length; i++) ts[i] = 0.05 + 0.9 * rng.nextDouble();
+    for (int s = 0; s < size; s++) {
+      for (dev.deltac.runtime.TensorInfo t : info.inputs()) {
+        int off = s * info.inputSize() + t.offset();
+        for (int i = 0; i < t.size(); i++) {
+          xs[off + i] = t.integer() ? index(rng, t) : rng.nextGaussian();
+        }
+      }
+    }
+    for (int s = 0; s < size; s++) {
+      for (dev.deltac.runtime.TensorInfo t : info.targets()) {
+        int off = s * info.targetSize() + t.offset();
+        for (int i = 0; i < t.size(); i++) {
+          ts[off + i] = t.integer() ? index(rng, t) : 0.05 + 0.9 * rng.nextDouble();
+        }
+      }
+    }
     return new Batch(xs, ts, size);
+  }
+
+  private static int index(Rng rng, dev.deltac.runtime.TensorInfo t) {
+    return rng.nextInt(t.indexBound());
   }
 
   /** Runs the check on {@code batch}. */

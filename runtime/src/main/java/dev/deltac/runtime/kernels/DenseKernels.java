@@ -25,7 +25,7 @@ public final class DenseKernels {
   private static final DenseLayerKernels SELECTED =
       choose(System.getProperty(VECTOR_PROPERTY), DenseKernels::vectorOrNull);
 
-  /** Set by the first call through this class (a benign race: every writer writes true). */
+  /** Set by calls through this class (a benign race: every writer writes true). */
   private static boolean used;
 
   private DenseKernels() {}
@@ -36,6 +36,14 @@ public final class DenseKernels {
    */
   public static boolean used() {
     return used;
+  }
+
+  /**
+   * Forgets earlier calls, so that {@link #used()} tells whether the code run after this (one
+   * training run) called the kernels, whatever ran before in this JVM.
+   */
+  public static void resetUsed() {
+    used = false;
   }
 
   /**
@@ -75,14 +83,14 @@ public final class DenseKernels {
   /** @see DenseLayerKernels#forward */
   public static void forward(int batch, int m, int n, float[][] w, float[] bias,
       float[] x, int xOff, int xStride, float[] y, int yOff, int yStride) {
-    used = true;
+    if (!used) used = true;
     SELECTED.forward(batch, m, n, w, bias, x, xOff, xStride, y, yOff, yStride);
   }
 
   /** @see DenseLayerKernels#inputGradient */
   public static void inputGradient(int batch, int m, int n, float[][] w,
       float[] d, int dOff, int dStride, float[] dx, int dxOff, int dxStride) {
-    used = true;
+    if (!used) used = true;
     SELECTED.inputGradient(batch, m, n, w, d, dOff, dStride, dx, dxOff, dxStride);
   }
 
@@ -90,7 +98,7 @@ public final class DenseKernels {
   public static void weightGradient(int batch, int m, int n,
       float[] d, int dOff, int dStride, float[] x, int xOff, int xStride,
       float[][] gw, float[] gb) {
-    used = true;
+    if (!used) used = true;
     SELECTED.weightGradient(batch, m, n, d, dOff, dStride, x, xOff, xStride, gw, gb);
   }
 
@@ -98,7 +106,7 @@ public final class DenseKernels {
   public static void backward(int batch, int m, int n, float[][] w,
       float[] d, int dOff, int dStride, float[] x, int xOff, int xStride,
       float[][] gw, float[] gb, float[] dx, int dxOff, int dxStride) {
-    used = true;
+    if (!used) used = true;
     SELECTED.backward(batch, m, n, w, d, dOff, dStride, x, xOff, xStride, gw, gb,
         dx, dxOff, dxStride);
   }
