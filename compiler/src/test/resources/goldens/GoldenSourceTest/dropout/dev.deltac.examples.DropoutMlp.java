@@ -416,7 +416,7 @@ public final class DropoutMlp implements FloatModel {
       new TensorInfo("h.W", new int[] {6, 4}, 0, 0, 6, "xavier", new double[] {}),
       new TensorInfo("h.b", new int[] {6}, 24, 6, 1, "zeros", new double[] {}),
       new TensorInfo("yhat.W", new int[] {2, 6}, 30, 7, 2, "xavier", new double[] {}),
-      new TensorInfo("yhat.b", new int[] {2}, 42, 9, 1, "zeros", new double[] {})}));
+      new TensorInfo("yhat.b", new int[] {2}, 42, 9, 1, "zeros", new double[] {})})).withFlops(94L, 219L);
   }
 
   private static List<TensorInfo> packed(TensorInfo[] tensors) {

@@ -596,7 +596,7 @@ public final class FashionMlp implements FloatModel {
       new TensorInfo("h.W", new int[] {128, 784}, 0, 0, 128, "he", new double[] {}),
       new TensorInfo("h.b", new int[] {128}, 100352, 128, 1, "zeros", new double[] {}),
       new TensorInfo("logits.W", new int[] {10, 128}, 100480, 129, 10, "xavier", new double[] {}),
-      new TensorInfo("logits.b", new int[] {10}, 101760, 139, 1, "zeros", new double[] {})}));
+      new TensorInfo("logits.b", new int[] {10}, 101760, 139, 1, "zeros", new double[] {})})).withFlops(203590L, 409710L);
   }
 
   private static List<TensorInfo> packed(TensorInfo[] tensors) {

@@ -900,7 +900,7 @@ public final class SmallCnn implements FloatModel {
       new TensorInfo("c1.W", new int[] {2, 1, 3, 3}, 0, 0, 2, "he", new double[] {}),
       new TensorInfo("c1.b", new int[] {2}, 18, 2, 1, "zeros", new double[] {}),
       new TensorInfo("z.W", new int[] {3, 18}, 20, 3, 3, "xavier", new double[] {}),
-      new TensorInfo("z.b", new int[] {3}, 74, 6, 1, "zeros", new double[] {})}));
+      new TensorInfo("z.b", new int[] {3}, 74, 6, 1, "zeros", new double[] {})})).withFlops(1729L, 3679L);
   }
 
   private static List<TensorInfo> packed(TensorInfo[] tensors) {

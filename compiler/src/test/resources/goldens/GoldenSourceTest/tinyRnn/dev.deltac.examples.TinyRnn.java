@@ -2405,7 +2405,7 @@ public final class TinyRnn implements FloatModel {
       new TensorInfo("Wx", new int[] {16, 3}, 0, 0, 16, "xavier", new double[] {}),
       new TensorInfo("Wh", new int[] {16, 16}, 48, 16, 16, "xavier", new double[] {}),
       new TensorInfo("bh", new int[] {16}, 304, 32, 1, "zeros", new double[] {}),
-      new TensorInfo("Wy", new int[] {2, 16}, 320, 33, 2, "xavier", new double[] {})}));
+      new TensorInfo("Wy", new int[] {2, 16}, 320, 33, 2, "xavier", new double[] {})})).withFlops(5815L, 18263L);
   }
 
   private static List<TensorInfo> packed(TensorInfo[] tensors) {

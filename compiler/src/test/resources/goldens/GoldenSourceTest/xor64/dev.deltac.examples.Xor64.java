@@ -282,7 +282,7 @@ public final class Xor64 implements DoubleModel {
       new TensorInfo("W1", new int[] {4, 2}, 0, 0, 4, "he", new double[] {}),
       new TensorInfo("b1", new int[] {4}, 8, 4, 1, "zeros", new double[] {}),
       new TensorInfo("W2", new int[] {1, 4}, 12, 5, 1, "he", new double[] {}),
-      new TensorInfo("b2", new int[] {1}, 16, 6, 1, "zeros", new double[] {})}));
+      new TensorInfo("b2", new int[] {1}, 16, 6, 1, "zeros", new double[] {})})).withFlops(37L, 79L);
   }
 
   private static List<TensorInfo> packed(TensorInfo[] tensors) {

@@ -21,6 +21,9 @@ public final class ModelInfo {
   private final int targetSize;
   private final int outputSize;
   private final int paramCount;
+  // floating-point operations per sample: -1 when unknown (hand-written models)
+  private long forwardFlops = -1;
+  private long trainingFlops = -1;
 
   /** Generated classes make their own; user code reads them with {@link Model#info()}. */
   public ModelInfo(String name, Precision precision, List<TensorInfo> inputs,
@@ -126,6 +129,55 @@ public final class ModelInfo {
       if (t.name().equals(name)) return t;
     }
     return null;
+  }
+
+  /**
+   * This info with the floating-point operations of one sample, as the compiler counts them
+   * ({@code deltac compile} prints the same numbers); generated classes call it.
+   *
+   * @param forward the forward pass (what {@code predict} and {@code loss} compute)
+   * @param trainingStep the forward pass plus the gradients ({@code lossAndGradient})
+   */
+  public ModelInfo withFlops(long forward, long trainingStep) {
+    ModelInfo m = new ModelInfo(name, precision, inputs, targets, outputs, params, buffers);
+    m.forwardFlops = forward;
+    m.trainingFlops = trainingStep;
+    return m;
+  }
+
+  /** Floating-point operations of one sample's forward pass; -1 when unknown. */
+  public long forwardFlops() {
+    return forwardFlops;
+  }
+
+  /** Floating-point operations of one sample's training step (forward and gradients); -1 when unknown. */
+  public long trainingFlops() {
+    return trainingFlops;
+  }
+
+  /**
+   * A summary for people, as {@code deltac compile} and {@code deltac train} print it: every
+   * param tensor with its shape and size, the total, and the operations per sample when known,
+   * e.g. {@code model Xor: 17 params (W1 [4, 2] 8, b1 [4] 4, W2 [1, 4] 4, b2 [1] 1); per sample
+   * 37 FLOPs forward, 79 per training step}.
+   */
+  public String summary() {
+    StringBuilder sb = new StringBuilder("model ").append(name).append(": ");
+    StringBuilder each = new StringBuilder();
+    long total = 0;
+    for (TensorInfo t : params) {
+      if (each.length() > 0) each.append(", ");
+      each.append(t.name()).append(' ').append(java.util.Arrays.toString(t.shape())).append(' ')
+          .append(t.size());
+      total += t.size();
+    }
+    sb.append(String.format(java.util.Locale.ROOT, "%,d params", total));
+    if (each.length() > 0) sb.append(" (").append(each).append(')');
+    if (forwardFlops >= 0) {
+      sb.append(String.format(java.util.Locale.ROOT, "; per sample %,d FLOPs forward, %,d per"
+          + " training step", forwardFlops, trainingFlops));
+    }
+    return sb.toString();
   }
 
   private static int total(List<TensorInfo> ts) {

@@ -25,6 +25,14 @@ final class ClassParts {
 
   /** {@code private static ModelInfo buildInfo()}: names, shapes, offsets and initializers. */
   static MethodSpec infoMethod(ClassContext ctx, Graph g) {
+    return infoMethod(ctx, g, null);
+  }
+
+  /**
+   * The same, for a model with its operation counts per sample ({@code flops}: forward and
+   * training step, or null).
+   */
+  static MethodSpec infoMethod(ClassContext ctx, Graph g, long[] flops) {
     CodeBlock.Builder b = CodeBlock.builder();
     b.add("return new $T($L, $T.$L,\n$>", JavaTypes.MODEL_INFO, SourceText.literal(ctx.options.className()),
         JavaTypes.PRECISION, ctx.options.precision().name());
@@ -64,7 +72,9 @@ final class ClassParts {
       }
       b.add("})");
     }
-    b.add(");\n$<");
+    b.add(")");
+    if (flops != null) b.add(".withFlops($LL, $LL)", flops[0], flops[1]);
+    b.add(";\n$<");
     return MethodSpec.methodBuilder("buildInfo").addModifiers(Modifier.PRIVATE, Modifier.STATIC)
         .returns(JavaTypes.MODEL_INFO).addCode(b.build()).build();
   }

@@ -191,7 +191,9 @@ final class ModelEmitter {
     if (predictBatched.applies()) predictBatched.emit(type);
 
     constructors(blocks);
-    type.addMethod(ClassParts.infoMethod(ctx, forward));
+    long forwardFlops = dev.deltac.compiler.opt.FlopCount.forward(forward);
+    type.addMethod(ClassParts.infoMethod(ctx, forward, new long[] {forwardFlops,
+        forwardFlops + dev.deltac.compiler.opt.FlopCount.backward(backward)}));
     type.addMethod(ClassParts.packedMethod());
     if (ctx.options.trainingDefaults() != null) {
       type.addMethod(ClassParts.trainingDefaultsMethod(ctx.options));
