@@ -170,8 +170,11 @@ public final class Rules {
         Node s = b.mul(g, b.scalar(1.0 / z.size()));
         return new Node[] {b.mul(s, b.sub(b.unary(Op.SIGMOID, z), n.input(1))), b.neg(b.mul(s, z))};
       };
+      // -y/p, and 0 where y is 0 (also where p is 0 there: the loss is xlogy)
       case CROSS_ENTROPY -> (b, n, g) -> new Node[] {
-          b.neg(b.mul(g, b.div(n.input(1), n.input(0)))),
+          b.neg(b.mul(g, b.make(Op.WHERE, SourceSpan.NONE,
+              b.make(Op.NE, SourceSpan.NONE, n.input(1), b.scalar(0)),
+              b.div(n.input(1), n.input(0)), b.scalar(0)))),
           b.neg(b.mul(g, b.unary(Op.LOG, n.input(0))))};
       case SOFTMAX_CE -> (b, n, g) -> {
         Node z = n.input(0);

@@ -608,7 +608,10 @@ final class NodeKernels {
         break;
       }
       case CROSS_ENTROPY:
-        c.loop("i", size, false, i -> c.accumulate(s, Expr.mul(a.at(yn, i), math("log", a.at(pn, i)))));
+        // xlogy: a zero target contributes 0 even where p is 0 (PyTorch's nll_loss of log p
+        // picks the label's term only), not 0 * log 0 = NaN.
+        c.loop("i", size, false, i -> c.accumulate(s, Expr.cond(Expr.bin("==", a.at(yn, i), Expr.i(0)),
+            Num.dlit(0), Expr.mul(a.at(yn, i), math("log", a.at(pn, i))))));
         result = Expr.neg(s);
         break;
       case SOFTMAX_CE: {

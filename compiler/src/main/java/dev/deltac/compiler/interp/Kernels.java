@@ -324,7 +324,8 @@ public final class Kernels {
       }
       case CROSS_ENTROPY -> {
         double s = 0;
-        for (int i = 0; i < n; i++) s += y[i] * Math.log(p[i]);
+        // xlogy: a zero target contributes 0, even where p is 0
+        for (int i = 0; i < n; i++) s += y[i] == 0 ? 0 : y[i] * Math.log(p[i]);
         yield -s;
       }
       case SOFTMAX_CE -> {

@@ -236,9 +236,10 @@ final class Calls {
     // One node over all rows: its kernel loops, so the code does not grow with T.
     if (op == Op.SOFTMAX_CE) return b.make(Op.SOFTMAX_CE_ROWS, Attr.NONE, span, p, y);
     if (op == Op.CROSS_ENTROPY) {
-      // -(1/T) Σ one_hot ⊙ ln p: the picked -ln p[label] per row, as nll_loss(log(p), labels).
-      Node picked = b.make(Op.SUM, span, b.make(Op.MUL, span, oneHot, b.make(Op.LOG, span, p)));
-      return b.make(Op.MUL, span, picked, b.scalar(-1.0 / rows));
+      // -(1/T) Σ one_hot ⊙ ln p as xlogy: the picked -ln p[label] per row, as
+      // nll_loss(log(p), labels), finite where another class has p = 0.
+      return b.make(Op.MUL, span, b.make(Op.CROSS_ENTROPY, Attr.NONE, span, p, oneHot),
+          b.scalar(1.0 / rows));
     }
     throw new IllegalStateException("no class-index form of " + op);
   }

@@ -307,4 +307,34 @@ class IntegerIndicesTest {
   static Map<String, double[]> params(Graph g) {
     return Harness.randomParams(g, new Random(7), 0.5);
   }
+
+  /**
+   * cross_entropy with a class index where another class has p exactly 0 (a softmax that
+   * underflowed): finite, -ln p[label], as PyTorch's nll_loss(log(p), label); the gradient is
+   * -1/(B p[label]) at the label and 0 elsewhere, for [C] and for [T, C] rows.
+   */
+  @Test
+  void crossEntropyWithAZeroProbabilityElsewhereIsFinite() {
+    Graph lowered = Models.lower("""
+        model Zero {
+          input p[3]
+          input q[2, 3]
+          target label: int
+          target tags: int[2]
+          output p
+          loss cross_entropy(p, label) + cross_entropy(q, tags)
+        }""");
+    double[] xs = {0, 0.25, 0.75, /* q */ 0.5, 0, 0.5, 0, 1, 0};
+    double[] ts = {2, /* tags */ 0, 1};
+    double expected = -Math.log(0.75) + (-Math.log(0.5) - Math.log(1)) / 2;
+    Interpreter.Result r = new Interpreter(Optimizer.backward(lowered, true)).run(Map.of(), xs, ts, 1);
+    assertEquals(expected, r.loss(), 1e-15);
+    double[] g = r.inputGrads()[0];
+    double[] want = {0, 0, -1 / 0.75, -0.5 / 0.5, 0, 0, 0, -0.5, 0};
+    for (int i = 0; i < want.length; i++) assertEquals(want[i], g[i], 1e-15, "element " + i);
+    for (Precision prec : Precision.values()) {
+      Model m = Harness.compile(lowered, "Zero" + prec, prec, 2);
+      Harness.check(lowered, m, Map.of(), xs, ts, 1, prec == Precision.FLOAT64 ? 1e-15 : 1e-6);
+    }
+  }
 }
