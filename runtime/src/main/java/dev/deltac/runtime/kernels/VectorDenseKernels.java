@@ -105,17 +105,25 @@ final class VectorDenseKernels extends DenseLayerKernels {
   }
 
   /**
-   * Sum of the {@value #P} partials at {@code t[o]} (a stored accumulator) in the fixed tree
-   * {@code (((t0 + t1) + (t2 + t3)) + ((t4 + t5) + (t6 + t7))) + (((t8 + t9) + (t10 + t11)) +
-   * ((t12 + t13) + (t14 + t15)))}. The kernels store accumulators and sum them here rather than
-   * extracting lanes: no vector crosses a method boundary (a vector passed to a method C2 does
-   * not inline is boxed), and 16 scalar loads are cheaper than 16 lane extractions.
+   * Sum of the {@value #P} partials {@code t0 .. t15} of one dot product in the fixed tree
+   * {@code s_l = t_l + t_(l+8)} ({@code l < 8}), {@code r_l = s_l + s_(l+4)},
+   * {@code u_l = r_l + r_(l+2)}, {@code u_0 + u_1}: halving, so that its first levels run on
+   * whole vectors at 256 and 128 bits ({@link #fold}; {@code t} then holds {@code s} or
+   * {@code r} at {@code o}) and the rest here on scalars. The kernels store accumulators and
+   * sum them here rather than extracting lanes: no vector crosses a method boundary (a vector
+   * passed to a method C2 does not inline is boxed), and scalar loads are cheaper than lane
+   * extractions.
    */
   private static float lanes(float[] t, int o) {
-    return (((t[o] + t[o + 1]) + (t[o + 2] + t[o + 3]))
-        + ((t[o + 4] + t[o + 5]) + (t[o + 6] + t[o + 7])))
-        + (((t[o + 8] + t[o + 9]) + (t[o + 10] + t[o + 11]))
-        + ((t[o + 12] + t[o + 13]) + (t[o + 14] + t[o + 15])));
+    if (L == 4) return (t[o] + t[o + 2]) + (t[o + 1] + t[o + 3]);
+    if (L == 8) {
+      return ((t[o] + t[o + 4]) + (t[o + 2] + t[o + 6]))
+          + ((t[o + 1] + t[o + 5]) + (t[o + 3] + t[o + 7]));
+    }
+    return (((t[o] + t[o + 8]) + (t[o + 4] + t[o + 12]))
+        + ((t[o + 2] + t[o + 10]) + (t[o + 6] + t[o + 14])))
+        + (((t[o + 1] + t[o + 9]) + (t[o + 5] + t[o + 13]))
+        + ((t[o + 3] + t[o + 11]) + (t[o + 7] + t[o + 15])));
   }
 
   private static float bias(float[] bias, int i) {
@@ -137,8 +145,13 @@ final class VectorDenseKernels extends DenseLayerKernels {
     }
     for (; i + 3 <= m; i += 3) {
       for (int b = 0; b < b4; b += 4) {
-        forward4x3(n, nv, w, bias, i, x, xOff + b * xStride, xStride, y, yOff + b * yStride,
-            yStride, t);
+        if (L == P) {
+          forward4x3(n, nv, w, bias, i, x, xOff + b * xStride, xStride, y, yOff + b * yStride,
+              yStride, t);
+        } else {
+          forward4x3Passes(n, nv, w, bias, i, x, xOff + b * xStride, xStride, y,
+              yOff + b * yStride, yStride, t);
+        }
       }
     }
     for (; i < m; i++) {
@@ -155,15 +168,18 @@ final class VectorDenseKernels extends DenseLayerKernels {
       int p = xOff + b * xStride;
       int yo = yOff + b * yStride;
       int r = 0;
-      for (; r + 8 <= m; r += 8) forward1x8(n, nv, w, bias, r, x, p, y, yo, t);
+      if (L == 8) {
+        for (; r + 6 <= m; r += 6) forward1x6w(n, nv, w, bias, r, x, p, y, yo, t);
+      } else {
+        for (; r + 8 <= m; r += 8) forward1x8(n, nv, w, bias, r, x, p, y, yo, t);
+      }
       for (; r < m; r++) y[yo + r] = bias(bias, r) + dot(n, nv, w[r], x, p, t);
     }
   }
 
   /**
-   * 4 samples x 3 rows. Pass {@code h} ({@code 16 / L} passes) accumulates the vectors at
-   * {@code j = h, h + 16, ...} into lanes {@code h .. h + L} of the 12 stored accumulators of 16
-   * partials at {@code t[16 k]}.
+   * 4 samples x 3 rows at 512 bits: one accumulator holds an element's 16 partials, one pass
+   * (the 12 accumulators use 16 of the 32 registers).
    */
   private static void forward4x3(int n, int nv, float[][] w, float[] bias, int i,
       float[] x, int xo, int xs, float[] y, int yo, int ys, float[] t) {
@@ -174,44 +190,42 @@ final class VectorDenseKernels extends DenseLayerKernels {
     int p1 = xo + xs;
     int p2 = p1 + xs;
     int p3 = p2 + xs;
-    for (int h = 0; h < P; h += L) {
-      FloatVector a00 = FloatVector.zero(S);
-      FloatVector a01 = a00, a02 = a00, a10 = a00, a11 = a00, a12 = a00;
-      FloatVector a20 = a00, a21 = a00, a22 = a00, a30 = a00, a31 = a00, a32 = a00;
-      for (int j = h; j < nv; j += P) {
-        FloatVector v0 = FloatVector.fromArray(S, w0, j);
-        FloatVector v1 = FloatVector.fromArray(S, w1, j);
-        FloatVector v2 = FloatVector.fromArray(S, w2, j);
-        FloatVector u = FloatVector.fromArray(S, x, p0 + j);
-        a00 = v0.fma(u, a00);
-        a01 = v1.fma(u, a01);
-        a02 = v2.fma(u, a02);
-        u = FloatVector.fromArray(S, x, p1 + j);
-        a10 = v0.fma(u, a10);
-        a11 = v1.fma(u, a11);
-        a12 = v2.fma(u, a12);
-        u = FloatVector.fromArray(S, x, p2 + j);
-        a20 = v0.fma(u, a20);
-        a21 = v1.fma(u, a21);
-        a22 = v2.fma(u, a22);
-        u = FloatVector.fromArray(S, x, p3 + j);
-        a30 = v0.fma(u, a30);
-        a31 = v1.fma(u, a31);
-        a32 = v2.fma(u, a32);
-      }
-      a00.intoArray(t, h);
-      a01.intoArray(t, 1 * P + h);
-      a02.intoArray(t, 2 * P + h);
-      a10.intoArray(t, 3 * P + h);
-      a11.intoArray(t, 4 * P + h);
-      a12.intoArray(t, 5 * P + h);
-      a20.intoArray(t, 6 * P + h);
-      a21.intoArray(t, 7 * P + h);
-      a22.intoArray(t, 8 * P + h);
-      a30.intoArray(t, 9 * P + h);
-      a31.intoArray(t, 10 * P + h);
-      a32.intoArray(t, 11 * P + h);
+    FloatVector a00 = FloatVector.zero(S);
+    FloatVector a01 = a00, a02 = a00, a10 = a00, a11 = a00, a12 = a00;
+    FloatVector a20 = a00, a21 = a00, a22 = a00, a30 = a00, a31 = a00, a32 = a00;
+    for (int j = 0; j < nv; j += P) {
+      FloatVector v0 = FloatVector.fromArray(S, w0, j);
+      FloatVector v1 = FloatVector.fromArray(S, w1, j);
+      FloatVector v2 = FloatVector.fromArray(S, w2, j);
+      FloatVector u = FloatVector.fromArray(S, x, p0 + j);
+      a00 = v0.fma(u, a00);
+      a01 = v1.fma(u, a01);
+      a02 = v2.fma(u, a02);
+      u = FloatVector.fromArray(S, x, p1 + j);
+      a10 = v0.fma(u, a10);
+      a11 = v1.fma(u, a11);
+      a12 = v2.fma(u, a12);
+      u = FloatVector.fromArray(S, x, p2 + j);
+      a20 = v0.fma(u, a20);
+      a21 = v1.fma(u, a21);
+      a22 = v2.fma(u, a22);
+      u = FloatVector.fromArray(S, x, p3 + j);
+      a30 = v0.fma(u, a30);
+      a31 = v1.fma(u, a31);
+      a32 = v2.fma(u, a32);
     }
+    a00.intoArray(t, 0);
+    a01.intoArray(t, 1 * P);
+    a02.intoArray(t, 2 * P);
+    a10.intoArray(t, 3 * P);
+    a11.intoArray(t, 4 * P);
+    a12.intoArray(t, 5 * P);
+    a20.intoArray(t, 6 * P);
+    a21.intoArray(t, 7 * P);
+    a22.intoArray(t, 8 * P);
+    a30.intoArray(t, 9 * P);
+    a31.intoArray(t, 10 * P);
+    a32.intoArray(t, 11 * P);
     float b0 = bias(bias, i);
     float b1 = bias(bias, i + 1);
     float b2 = bias(bias, i + 2);
@@ -233,7 +247,92 @@ final class VectorDenseKernels extends DenseLayerKernels {
     y[q + 2] = b2 + tail(lanes(t, 11 * P), n, nv, w2, x, p3);
   }
 
-  /** 1 sample x 8 rows, in {@code 16 / L} passes as {@link #forward4x3}. */
+  /**
+   * 4 samples x 3 rows below 512 bits, in {@code 16 / L} passes ({@link #forward4x3Pass}), then
+   * {@link #fold} and the tree of {@link #lanes} per element, the tail and the bias. The
+   * second pass re-reads the block's rows from L1 instead of holding 24 accumulators (AVX2 has
+   * 16 registers). A one-pass 2 samples x 3 rows x 2 halves block (12 accumulators, 10 loads
+   * per 12 FMAs) was tried under {@code -XX:UseAVX=2}: 1.3x slower at {@code 128 x 784 @ 32}.
+   */
+  private static void forward4x3Passes(int n, int nv, float[][] w, float[] bias, int i,
+      float[] x, int xo, int xs, float[] y, int yo, int ys, float[] t) {
+    float[] w0 = w[i];
+    float[] w1 = w[i + 1];
+    float[] w2 = w[i + 2];
+    int p0 = xo;
+    int p1 = xo + xs;
+    int p2 = p1 + xs;
+    int p3 = p2 + xs;
+    forward4x3Pass(0, nv, w0, w1, w2, x, p0, p1, p2, p3, t);
+    for (int h = L; h < P; h += L) forward4x3Pass(h, nv, w0, w1, w2, x, p0, p1, p2, p3, t);
+    fold(t, 12);
+    float b0 = bias(bias, i);
+    float b1 = bias(bias, i + 1);
+    float b2 = bias(bias, i + 2);
+    int q = yo + i;
+    y[q] = b0 + tail(lanes(t, 0), n, nv, w0, x, p0);
+    y[q + 1] = b1 + tail(lanes(t, 1 * P), n, nv, w1, x, p0);
+    y[q + 2] = b2 + tail(lanes(t, 2 * P), n, nv, w2, x, p0);
+    q += ys;
+    y[q] = b0 + tail(lanes(t, 3 * P), n, nv, w0, x, p1);
+    y[q + 1] = b1 + tail(lanes(t, 4 * P), n, nv, w1, x, p1);
+    y[q + 2] = b2 + tail(lanes(t, 5 * P), n, nv, w2, x, p1);
+    q += ys;
+    y[q] = b0 + tail(lanes(t, 6 * P), n, nv, w0, x, p2);
+    y[q + 1] = b1 + tail(lanes(t, 7 * P), n, nv, w1, x, p2);
+    y[q + 2] = b2 + tail(lanes(t, 8 * P), n, nv, w2, x, p2);
+    q += ys;
+    y[q] = b0 + tail(lanes(t, 9 * P), n, nv, w0, x, p3);
+    y[q + 1] = b1 + tail(lanes(t, 10 * P), n, nv, w1, x, p3);
+    y[q + 2] = b2 + tail(lanes(t, 11 * P), n, nv, w2, x, p3);
+  }
+
+  /**
+   * One pass of {@link #forward4x3Passes}: the vectors at {@code j = h, h + 16, ...} into lanes
+   * {@code h .. h + L} of the 12 stored accumulators of 16 partials at {@code t[16 k]}. Only
+   * arrays and ints cross the call (a vector crossing it would be boxed if not inlined).
+   */
+  private static void forward4x3Pass(int h, int nv, float[] w0, float[] w1, float[] w2,
+      float[] x, int p0, int p1, int p2, int p3, float[] t) {
+    FloatVector a00 = FloatVector.zero(S);
+    FloatVector a01 = a00, a02 = a00, a10 = a00, a11 = a00, a12 = a00;
+    FloatVector a20 = a00, a21 = a00, a22 = a00, a30 = a00, a31 = a00, a32 = a00;
+    for (int j = h; j < nv; j += P) {
+      FloatVector v0 = FloatVector.fromArray(S, w0, j);
+      FloatVector v1 = FloatVector.fromArray(S, w1, j);
+      FloatVector v2 = FloatVector.fromArray(S, w2, j);
+      FloatVector u = FloatVector.fromArray(S, x, p0 + j);
+      a00 = v0.fma(u, a00);
+      a01 = v1.fma(u, a01);
+      a02 = v2.fma(u, a02);
+      u = FloatVector.fromArray(S, x, p1 + j);
+      a10 = v0.fma(u, a10);
+      a11 = v1.fma(u, a11);
+      a12 = v2.fma(u, a12);
+      u = FloatVector.fromArray(S, x, p2 + j);
+      a20 = v0.fma(u, a20);
+      a21 = v1.fma(u, a21);
+      a22 = v2.fma(u, a22);
+      u = FloatVector.fromArray(S, x, p3 + j);
+      a30 = v0.fma(u, a30);
+      a31 = v1.fma(u, a31);
+      a32 = v2.fma(u, a32);
+    }
+    a00.intoArray(t, h);
+    a01.intoArray(t, 1 * P + h);
+    a02.intoArray(t, 2 * P + h);
+    a10.intoArray(t, 3 * P + h);
+    a11.intoArray(t, 4 * P + h);
+    a12.intoArray(t, 5 * P + h);
+    a20.intoArray(t, 6 * P + h);
+    a21.intoArray(t, 7 * P + h);
+    a22.intoArray(t, 8 * P + h);
+    a30.intoArray(t, 9 * P + h);
+    a31.intoArray(t, 10 * P + h);
+    a32.intoArray(t, 11 * P + h);
+  }
+
+  /** 1 sample x 8 rows: one pass at 512 bits, else {@code 16 / L} as {@link #forward4x3Passes}. */
   private static void forward1x8(int n, int nv, float[][] w, float[] bias, int i,
       float[] x, int p, float[] y, int yo, float[] t) {
     float[] w0 = w[i];
@@ -244,10 +343,10 @@ final class VectorDenseKernels extends DenseLayerKernels {
     float[] w5 = w[i + 5];
     float[] w6 = w[i + 6];
     float[] w7 = w[i + 7];
-    for (int h = 0; h < P; h += L) {
+    if (L == P) {
       FloatVector a0 = FloatVector.zero(S);
       FloatVector a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
-      for (int j = h; j < nv; j += P) {
+      for (int j = 0; j < nv; j += P) {
         FloatVector u = FloatVector.fromArray(S, x, p + j);
         a0 = FloatVector.fromArray(S, w0, j).fma(u, a0);
         a1 = FloatVector.fromArray(S, w1, j).fma(u, a1);
@@ -258,14 +357,19 @@ final class VectorDenseKernels extends DenseLayerKernels {
         a6 = FloatVector.fromArray(S, w6, j).fma(u, a6);
         a7 = FloatVector.fromArray(S, w7, j).fma(u, a7);
       }
-      a0.intoArray(t, h);
-      a1.intoArray(t, 1 * P + h);
-      a2.intoArray(t, 2 * P + h);
-      a3.intoArray(t, 3 * P + h);
-      a4.intoArray(t, 4 * P + h);
-      a5.intoArray(t, 5 * P + h);
-      a6.intoArray(t, 6 * P + h);
-      a7.intoArray(t, 7 * P + h);
+      a0.intoArray(t, 0);
+      a1.intoArray(t, 1 * P);
+      a2.intoArray(t, 2 * P);
+      a3.intoArray(t, 3 * P);
+      a4.intoArray(t, 4 * P);
+      a5.intoArray(t, 5 * P);
+      a6.intoArray(t, 6 * P);
+      a7.intoArray(t, 7 * P);
+    } else {
+      for (int h = 0; h < P; h += L) {
+        forward1x8Pass(h, nv, w0, w1, w2, w3, w4, w5, w6, w7, x, p, t);
+      }
+      fold(t, 8);
     }
     int q = yo + i;
     y[q] = bias(bias, i) + tail(lanes(t, 0), n, nv, w0, x, p);
@@ -278,6 +382,80 @@ final class VectorDenseKernels extends DenseLayerKernels {
     y[q + 7] = bias(bias, i + 7) + tail(lanes(t, 7 * P), n, nv, w7, x, p);
   }
 
+  private static void forward1x8Pass(int h, int nv, float[] w0, float[] w1, float[] w2,
+      float[] w3, float[] w4, float[] w5, float[] w6, float[] w7, float[] x, int p, float[] t) {
+    FloatVector a0 = FloatVector.zero(S);
+    FloatVector a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+    for (int j = h; j < nv; j += P) {
+      FloatVector u = FloatVector.fromArray(S, x, p + j);
+      a0 = FloatVector.fromArray(S, w0, j).fma(u, a0);
+      a1 = FloatVector.fromArray(S, w1, j).fma(u, a1);
+      a2 = FloatVector.fromArray(S, w2, j).fma(u, a2);
+      a3 = FloatVector.fromArray(S, w3, j).fma(u, a3);
+      a4 = FloatVector.fromArray(S, w4, j).fma(u, a4);
+      a5 = FloatVector.fromArray(S, w5, j).fma(u, a5);
+      a6 = FloatVector.fromArray(S, w6, j).fma(u, a6);
+      a7 = FloatVector.fromArray(S, w7, j).fma(u, a7);
+    }
+    a0.intoArray(t, h);
+    a1.intoArray(t, 1 * P + h);
+    a2.intoArray(t, 2 * P + h);
+    a3.intoArray(t, 3 * P + h);
+    a4.intoArray(t, 4 * P + h);
+    a5.intoArray(t, 5 * P + h);
+    a6.intoArray(t, 6 * P + h);
+    a7.intoArray(t, 7 * P + h);
+  }
+
+  /**
+   * 1 sample x 6 rows at 256 bits in one pass: both halves of each row's 16 partials in
+   * registers (12 accumulators, 15 registers with the operands: AVX2 has 16), their sum stored
+   * folded. A single sample is bound by streaming {@code W} from L2: two passes over half cache
+   * lines each ({@link #forward1x8}) were 1.5x slower at {@code 128 x 784}, and 4 rows at a time
+   * 1.3x slower, than main's 8 rows of one 8-lane accumulator each.
+   */
+  private static void forward1x6w(int n, int nv, float[][] w, float[] bias, int i,
+      float[] x, int p, float[] y, int yo, float[] t) {
+    float[] w0 = w[i];
+    float[] w1 = w[i + 1];
+    float[] w2 = w[i + 2];
+    float[] w3 = w[i + 3];
+    float[] w4 = w[i + 4];
+    float[] w5 = w[i + 5];
+    FloatVector a0 = FloatVector.zero(S);
+    FloatVector a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0;
+    FloatVector c0 = a0, c1 = a0, c2 = a0, c3 = a0, c4 = a0, c5 = a0;
+    for (int j = 0; j < nv; j += P) {
+      FloatVector u = FloatVector.fromArray(S, x, p + j);
+      FloatVector v = FloatVector.fromArray(S, x, p + j + L);
+      a0 = FloatVector.fromArray(S, w0, j).fma(u, a0);
+      c0 = FloatVector.fromArray(S, w0, j + L).fma(v, c0);
+      a1 = FloatVector.fromArray(S, w1, j).fma(u, a1);
+      c1 = FloatVector.fromArray(S, w1, j + L).fma(v, c1);
+      a2 = FloatVector.fromArray(S, w2, j).fma(u, a2);
+      c2 = FloatVector.fromArray(S, w2, j + L).fma(v, c2);
+      a3 = FloatVector.fromArray(S, w3, j).fma(u, a3);
+      c3 = FloatVector.fromArray(S, w3, j + L).fma(v, c3);
+      a4 = FloatVector.fromArray(S, w4, j).fma(u, a4);
+      c4 = FloatVector.fromArray(S, w4, j + L).fma(v, c4);
+      a5 = FloatVector.fromArray(S, w5, j).fma(u, a5);
+      c5 = FloatVector.fromArray(S, w5, j + L).fma(v, c5);
+    }
+    a0.add(c0).intoArray(t, 0);
+    a1.add(c1).intoArray(t, 1 * P);
+    a2.add(c2).intoArray(t, 2 * P);
+    a3.add(c3).intoArray(t, 3 * P);
+    a4.add(c4).intoArray(t, 4 * P);
+    a5.add(c5).intoArray(t, 5 * P);
+    int q = yo + i;
+    y[q] = bias(bias, i) + tail(lanes(t, 0), n, nv, w0, x, p);
+    y[q + 1] = bias(bias, i + 1) + tail(lanes(t, 1 * P), n, nv, w1, x, p);
+    y[q + 2] = bias(bias, i + 2) + tail(lanes(t, 2 * P), n, nv, w2, x, p);
+    y[q + 3] = bias(bias, i + 3) + tail(lanes(t, 3 * P), n, nv, w3, x, p);
+    y[q + 4] = bias(bias, i + 4) + tail(lanes(t, 4 * P), n, nv, w4, x, p);
+    y[q + 5] = bias(bias, i + 5) + tail(lanes(t, 5 * P), n, nv, w5, x, p);
+  }
+
   /** One weight row against 4 samples; writes {@code y[q + k * ys]} for k < 4. */
   private static void forward4x1(int n, int nv, float[] w0, float bias0,
       float[] x, int xo, int xs, float[] y, int q, int ys, float[] t) {
@@ -285,25 +463,30 @@ final class VectorDenseKernels extends DenseLayerKernels {
     int p1 = xo + xs;
     int p2 = p1 + xs;
     int p3 = p2 + xs;
-    for (int h = 0; h < P; h += L) {
-      FloatVector a0 = FloatVector.zero(S);
-      FloatVector a1 = a0, a2 = a0, a3 = a0;
-      for (int j = h; j < nv; j += P) {
-        FloatVector v = FloatVector.fromArray(S, w0, j);
-        a0 = v.fma(FloatVector.fromArray(S, x, p0 + j), a0);
-        a1 = v.fma(FloatVector.fromArray(S, x, p1 + j), a1);
-        a2 = v.fma(FloatVector.fromArray(S, x, p2 + j), a2);
-        a3 = v.fma(FloatVector.fromArray(S, x, p3 + j), a3);
-      }
-      a0.intoArray(t, h);
-      a1.intoArray(t, 1 * P + h);
-      a2.intoArray(t, 2 * P + h);
-      a3.intoArray(t, 3 * P + h);
-    }
+    forward4x1Pass(0, nv, w0, x, p0, p1, p2, p3, t);
+    for (int h = L; h < P; h += L) forward4x1Pass(h, nv, w0, x, p0, p1, p2, p3, t);
+    fold(t, 4);
     y[q] = bias0 + tail(lanes(t, 0), n, nv, w0, x, p0);
     y[q + ys] = bias0 + tail(lanes(t, 1 * P), n, nv, w0, x, p1);
     y[q + 2 * ys] = bias0 + tail(lanes(t, 2 * P), n, nv, w0, x, p2);
     y[q + 3 * ys] = bias0 + tail(lanes(t, 3 * P), n, nv, w0, x, p3);
+  }
+
+  private static void forward4x1Pass(int h, int nv, float[] w0, float[] x, int p0, int p1,
+      int p2, int p3, float[] t) {
+    FloatVector a0 = FloatVector.zero(S);
+    FloatVector a1 = a0, a2 = a0, a3 = a0;
+    for (int j = h; j < nv; j += P) {
+      FloatVector v = FloatVector.fromArray(S, w0, j);
+      a0 = v.fma(FloatVector.fromArray(S, x, p0 + j), a0);
+      a1 = v.fma(FloatVector.fromArray(S, x, p1 + j), a1);
+      a2 = v.fma(FloatVector.fromArray(S, x, p2 + j), a2);
+      a3 = v.fma(FloatVector.fromArray(S, x, p3 + j), a3);
+    }
+    a0.intoArray(t, h);
+    a1.intoArray(t, 1 * P + h);
+    a2.intoArray(t, 2 * P + h);
+    a3.intoArray(t, 3 * P + h);
   }
 
   private static float dot(int n, int nv, float[] w0, float[] x, int p, float[] t) {
@@ -314,7 +497,27 @@ final class VectorDenseKernels extends DenseLayerKernels {
       }
       a.intoArray(t, h);
     }
+    fold(t, 1);
     return tail(lanes(t, 0), n, nv, w0, x, p);
+  }
+
+  /**
+   * The first levels of the tree of {@link #lanes} that run across stored vectors, for
+   * {@code count} accumulators of 16 partials at {@code t[16 k]}: at 256 bits
+   * {@code s = lo + hi} (partial {@code l} plus partial {@code l + 8}), at 128 bits also
+   * {@code s[0..3] + s[4..7]}; the result is stored at {@code t[16 k]}. Nothing at 512 bits.
+   */
+  private static void fold(float[] t, int count) {
+    if (L == 16) return;
+    for (int k = 0, o = 0; k < count; k++, o += P) {
+      if (L == 8) {
+        FloatVector.fromArray(S, t, o).add(FloatVector.fromArray(S, t, o + 8)).intoArray(t, o);
+      } else {
+        FloatVector.fromArray(S, t, o).add(FloatVector.fromArray(S, t, o + 8))
+            .add(FloatVector.fromArray(S, t, o + 4).add(FloatVector.fromArray(S, t, o + 12)))
+            .intoArray(t, o);
+      }
+    }
   }
 
   /** {@code s} plus the columns {@code nv <= j < n}, by sequential FMA. */
@@ -339,7 +542,8 @@ final class VectorDenseKernels extends DenseLayerKernels {
 
   /**
    * Per-thread scratch: [0] one packed panel of {@code W^T}, [1] the partial-class sums of the
-   * packed forward ({@code 8 * L} floats, 8 output vectors, per pair of classes) and the 12
+   * packed forward ({@code 8 * L} floats, 8 output vectors, per pair of classes {@code l},
+   * {@code l + 8}) and the 12
    * stored accumulators of the dot product kernels ({@code 12 * P}).
    */
   private static final ThreadLocal<float[][]> PACKED = ThreadLocal.withInitial(
@@ -374,8 +578,8 @@ final class VectorDenseKernels extends DenseLayerKernels {
       for (int b = 0; b < batch; b += 4) {
         int xo = xOff + b * xs;
         if (L == 16) { // 32 registers: two classes per pass, 16 accumulators
-          for (int l = 0; l < P; l += 2) {
-            forwardClassPair4x2(k8, l * cs, (l + 1) * cs, l, wt, x, xo, xs, part);
+          for (int l = 0; l < P / 2; l++) {
+            forwardClassPair4x2(k8, l * cs, (l + P / 2) * cs, l, wt, x, xo, xs, part);
           }
         } else { // AVX2's 16 registers: one class per pass, 8 accumulators
           for (int l = 0; l < P; l++) forwardClass4x2(k8, l * cs, l, wt, x, xo, xs, part);
@@ -438,10 +642,11 @@ final class VectorDenseKernels extends DenseLayerKernels {
   }
 
   /**
-   * Partial classes {@code l} and {@code l + 1} for 4 samples x 2 vectors of outputs: 16 FMA
-   * chains over the terms {@code j = 16k + l} and {@code 16k + l + 1}, and the first level of
-   * the partials' tree (class {@code l} plus class {@code l + 1}) in registers; the 8 sums are
-   * stored to {@code part} at {@code ((l / 2) * 8 + slot) * L}, slot = 2 * sample + vector.
+   * Partial classes {@code l} and {@code l + 8} ({@code l < 8}) for 4 samples x 2 vectors of
+   * outputs: 16 FMA chains over the terms {@code j = 16k + l} and {@code 16k + l + 8}, and the
+   * first level of the partials' tree (class {@code l} plus class {@code l + 8}, see
+   * {@link #lanes}) in registers; the 8 sums are stored to {@code part} at
+   * {@code (l * 8 + slot) * L}, slot = 2 * sample + vector.
    */
   private static void forwardClassPair4x2(int k8, int r0, int r1, int l, float[] wt, float[] x,
       int xo, int xs, float[] part) {
@@ -460,29 +665,29 @@ final class VectorDenseKernels extends DenseLayerKernels {
       FloatVector u = FloatVector.broadcast(S, x[xo + j]);
       a00 = v0.fma(u, a00);
       a01 = v1.fma(u, a01);
-      u = FloatVector.broadcast(S, x[xo + j + 1]);
+      u = FloatVector.broadcast(S, x[xo + j + 8]);
       c00 = w0.fma(u, c00);
       c01 = w1.fma(u, c01);
       u = FloatVector.broadcast(S, x[p1 + j]);
       a10 = v0.fma(u, a10);
       a11 = v1.fma(u, a11);
-      u = FloatVector.broadcast(S, x[p1 + j + 1]);
+      u = FloatVector.broadcast(S, x[p1 + j + 8]);
       c10 = w0.fma(u, c10);
       c11 = w1.fma(u, c11);
       u = FloatVector.broadcast(S, x[p2 + j]);
       a20 = v0.fma(u, a20);
       a21 = v1.fma(u, a21);
-      u = FloatVector.broadcast(S, x[p2 + j + 1]);
+      u = FloatVector.broadcast(S, x[p2 + j + 8]);
       c20 = w0.fma(u, c20);
       c21 = w1.fma(u, c21);
       u = FloatVector.broadcast(S, x[p3 + j]);
       a30 = v0.fma(u, a30);
       a31 = v1.fma(u, a31);
-      u = FloatVector.broadcast(S, x[p3 + j + 1]);
+      u = FloatVector.broadcast(S, x[p3 + j + 8]);
       c30 = w0.fma(u, c30);
       c31 = w1.fma(u, c31);
     }
-    int o = (l >> 1) * 8 * L;
+    int o = l * 8 * L;
     a00.add(c00).intoArray(part, o);
     a01.add(c01).intoArray(part, o + 1 * L);
     a10.add(c10).intoArray(part, o + 2 * L);
@@ -495,9 +700,9 @@ final class VectorDenseKernels extends DenseLayerKernels {
 
   /**
    * Partial class {@code l} for 4 samples x 2 vectors of outputs: 8 FMA chains over the terms
-   * {@code j = 16k + l}. Odd {@code l} adds its sums to class {@code l - 1}'s stored ones (the
-   * first level of the tree, as {@link #forwardClassPair4x2} does in registers), which are at
-   * {@code part[((l / 2) * 8 + slot) * L]}, slot = 2 * sample + vector.
+   * {@code j = 16k + l}. Classes {@code l >= 8} add their sums to class {@code l - 8}'s stored
+   * ones (the first level of the tree, as {@link #forwardClassPair4x2} does in registers),
+   * which are at {@code part[((l % 8) * 8 + slot) * L]}, slot = 2 * sample + vector.
    */
   private static void forwardClass4x2(int k8, int r0, int l, float[] wt, float[] x, int xo,
       int xs, float[] part) {
@@ -522,8 +727,8 @@ final class VectorDenseKernels extends DenseLayerKernels {
       a30 = v0.fma(u, a30);
       a31 = v1.fma(u, a31);
     }
-    int o = (l >> 1) * 8 * L;
-    if ((l & 1) != 0) {
+    int o = (l & 7) * 8 * L;
+    if (l >= 8) {
       a00 = FloatVector.fromArray(S, part, o).add(a00);
       a01 = FloatVector.fromArray(S, part, o + L).add(a01);
       a10 = FloatVector.fromArray(S, part, o + 2 * L).add(a10);
@@ -545,8 +750,9 @@ final class VectorDenseKernels extends DenseLayerKernels {
 
   /**
    * One vector of outputs ({@code slot}: sample {@code slot / 2}, vector {@code slot % 2}): the
-   * 16 partial-class sums added in the tree of {@link #lanes} (whose first level, the pair
-   * sums, is already done), the tail columns by FMA, then the bias.
+   * 16 partial-class sums added in the tree of {@link #lanes} (whose first level, class
+   * {@code l} plus class {@code l + 8}, is already done), the tail columns by FMA, then the
+   * bias.
    */
   private static void finish(int slot, int n, int nv, int tailRow, float[] wt, float[] part,
       float[] bias, int i, float[] x, int p, float[] y, int q) {
@@ -560,7 +766,7 @@ final class VectorDenseKernels extends DenseLayerKernels {
     FloatVector p5 = FloatVector.fromArray(S, part, o + 5 * c);
     FloatVector p6 = FloatVector.fromArray(S, part, o + 6 * c);
     FloatVector p7 = FloatVector.fromArray(S, part, o + 7 * c);
-    FloatVector s = p0.add(p1).add(p2.add(p3)).add(p4.add(p5).add(p6.add(p7)));
+    FloatVector s = p0.add(p4).add(p2.add(p6)).add(p1.add(p5).add(p3.add(p7)));
     int v = (slot & 1) * L;
     for (int j = nv, r = tailRow + v; j < n; j++, r += TP) {
       s = FloatVector.fromArray(S, wt, r).fma(FloatVector.broadcast(S, x[p + j]), s);
