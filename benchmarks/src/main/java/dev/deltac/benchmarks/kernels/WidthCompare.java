@@ -6,6 +6,8 @@ import dev.deltac.runtime.kernels.MainVectorDenseKernels;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.SplittableRandom;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Before and after in the same minutes, for a shared, noisy machine: main's vector kernels
@@ -33,9 +35,13 @@ public final class WidthCompare {
     DenseLayerKernels main = new MainVectorDenseKernels();
     System.out.printf(Locale.ROOT, "%s: %s (now) vs %s (main), %d rounds of %d ms slices%n",
         kernel, now.name(), main.name(), rounds, millis);
+    double peak = peak(millis);
+    System.out.printf(Locale.ROOT, "peak (12 FMA chains of %d-bit vectors in registers, best"
+        + " of %d ms of 4096-iteration calls): %.1f GFLOP/s%n", PEAK_SPECIES.vectorBitSize(),
+        rounds * millis, peak);
     System.out.println("| shape | main µs (best) | now µs (best) | now/main per round "
-        + "| now GFLOP/s (best) |");
-    System.out.println("|---|---:|---:|---|---:|");
+        + "| now GFLOP/s (best) | % of peak |");
+    System.out.println("|---|---:|---:|---|---:|---:|");
     for (String shape : SHAPES) {
       Case c = new Case(shape);
       // warm-up: both, long enough for C2
@@ -58,9 +64,65 @@ public final class WidthCompare {
       }
       double bm = Arrays.stream(tm).min().getAsDouble();
       double bn = Arrays.stream(tn).min().getAsDouble();
-      System.out.printf(Locale.ROOT, "| %s | %.2f | %.2f | %s | %.1f |%n", shape, bm, bn,
-          ratios, c.flops / (bn * 1e3));
+      double gflops = c.flops / (bn * 1e3);
+      System.out.printf(Locale.ROOT, "| %s | %.2f | %.2f | %s | %.1f | %.0f%% |%n", shape, bm,
+          bn, ratios, gflops, 100 * gflops / peak);
     }
+  }
+
+  /** The kernels' species (the preferred one): no second vector shape in this JVM. */
+  private static final VectorSpecies<Float> PEAK_SPECIES = FloatVector.SPECIES_PREFERRED;
+
+  /** GFLOP/s of 12 independent FMA chains, best call, as {@link PeakBenchmark} but per call. */
+  private static double peak(int millis) {
+    float[] a = new float[PEAK_SPECIES.length()];
+    java.util.Arrays.fill(a, 1.0000001f);
+    double flops = 12.0 * 2 * PEAK_SPECIES.length() * 4096;
+    double best = Double.POSITIVE_INFINITY;
+    float sink = 0f;
+    long end = System.nanoTime() + 3000L * 1_000_000L;
+    while (System.nanoTime() < end) {
+      long t0 = System.nanoTime();
+      sink += fma12(a);
+      best = Math.min(best, (System.nanoTime() - t0) / 1e3);
+    }
+    if (sink == 42f) System.out.println();
+    return flops / (best * 1e3);
+  }
+
+  private static float fma12(float[] a) {
+    FloatVector u = FloatVector.fromArray(PEAK_SPECIES, a, 0);
+    FloatVector v = u.mul(0.5f);
+    FloatVector c0 = v;
+    FloatVector c1 = v.add(1f);
+    FloatVector c2 = v.add(2f);
+    FloatVector c3 = v.add(3f);
+    FloatVector c4 = v.add(4f);
+    FloatVector c5 = v.add(5f);
+    FloatVector c6 = v.add(6f);
+    FloatVector c7 = v.add(7f);
+    FloatVector c8 = v.add(8f);
+    FloatVector c9 = v.add(9f);
+    FloatVector c10 = v.add(10f);
+    FloatVector c11 = v.add(11f);
+    for (int k = 0; k < 4096; k++) {
+      c0 = c0.fma(u, v);
+      c1 = c1.fma(u, v);
+      c2 = c2.fma(u, v);
+      c3 = c3.fma(u, v);
+      c4 = c4.fma(u, v);
+      c5 = c5.fma(u, v);
+      c6 = c6.fma(u, v);
+      c7 = c7.fma(u, v);
+      c8 = c8.fma(u, v);
+      c9 = c9.fma(u, v);
+      c10 = c10.fma(u, v);
+      c11 = c11.fma(u, v);
+    }
+    FloatVector s = c0.add(c1).add(c2).add(c3).add(c4).add(c5).add(c6).add(c7).add(c8)
+        .add(c9).add(c10).add(c11);
+    s.intoArray(a, 0);
+    return a[0];
   }
 
   private static final class Case {

@@ -18,11 +18,12 @@ import jdk.incubator.vector.VectorSpecies;
  *       partial {@code l} a sequential FMA chain over {@code j = l, l + 16, ...} below
  *       {@code n16 = n - n % 16}; the 16 partials are added in one fixed tree ({@link #lanes});
  *       then the tail columns {@code n16 <= j < n} by sequential FMA; then the bias. One 512-bit
- *       accumulator holds the 16 partials; at 256 bits two, at 128 bits four. The kernels run
- *       {@code 16 / L} passes over the columns, pass {@code h} filling lanes {@code h .. h + L} of
- *       the partials (the vectors at {@code j = h, h + 16, ...}), so one register block serves
- *       every width: the block's rows are re-read from L1 by the second pass rather than held in
- *       twice as many registers, which AVX2's 16 would not have.
+ *       accumulator holds the 16 partials; at 256 bits two, at 128 bits four. Below 512 bits the
+ *       4 x 3 kernel runs {@code 16 / L} passes over the columns, pass {@code h} filling lanes
+ *       {@code h .. h + L} of the partials (the vectors at {@code j = h, h + 16, ...}): the
+ *       block's rows are re-read from L1 by the second pass rather than held in twice as many
+ *       registers, which AVX2's 16 would not have. A single sample at 256 bits is one pass,
+ *       1 x 6 rows x 2 halves (12 accumulators), since it streams {@code W} from L2.
  *   <li>Gradients: every element is one sequential FMA chain over its sum index (in the lanes,
  *       and in the scalar tails through {@link Math#fma}), so its result depends neither on the
  *       block shape that computed it nor on {@code L}.
@@ -160,8 +161,9 @@ final class VectorDenseKernels extends DenseLayerKernels {
             yOff + b * yStride + i, yStride, t);
       }
     }
-    // The last batch % 4 samples, one at a time: 8 rows per pass, so that 8 independent FMA
-    // chains hide the FMA latency (a 1-sample x 3-row block was latency bound). Every element
+    // The last batch % 4 samples, one at a time: 8 rows per pass (6 x 2 halves at 256 bits),
+    // so that 8 or 12 independent FMA chains hide the FMA latency (a 1-sample x 3-row block was
+    // latency bound). Every element
     // is still the same 16 partials, the fixed tree and the tail: the same bits as in the
     // 4-sample blocks.
     for (int b = b4; b < batch; b++) {
