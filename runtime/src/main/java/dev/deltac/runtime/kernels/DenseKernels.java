@@ -7,7 +7,8 @@ import java.util.Optional;
  *
  * <p>Selection (first use of this class): the Vector API implementation when the module
  * {@code jdk.incubator.vector} is in the boot layer ({@code java --add-modules
- * jdk.incubator.vector ...}), the hardware has 256-bit vectors, and the system property
+ * jdk.incubator.vector ...}), the hardware has 256-bit vectors (or 128-bit ones and
+ * {@code -Ddeltac.vector.bits=128} asks for them), and the system property
  * {@value #VECTOR_PROPERTY} is not {@code false}; otherwise the portable scalar implementation.
  * The vector class is loaded reflectively, so the runtime runs without the module (slower), as
  * Apache Lucene's {@code VectorizationProvider} does.

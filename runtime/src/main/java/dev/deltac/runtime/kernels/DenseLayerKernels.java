@@ -13,8 +13,9 @@ package dev.deltac.runtime.kernels;
  * or interleaved with other data. Output matrices must not overlap inputs.
  *
  * <p>Numerics. Every sum runs in float32 in a fixed order that depends only on the sizes, so a
- * call gives the same bits every time on a given implementation. The two implementations sum in
- * different orders and agree to float32 rounding (about {@code 1e-6 * sqrt(k)} relative to the sum
+ * call gives the same bits every time on a given implementation, and the vector implementation
+ * gives the same bits at every vector width (512, 256 or 128 bits). The two implementations sum
+ * in different orders and agree to float32 rounding (about {@code 1e-6 * sqrt(k)} relative to the sum
  * of magnitudes, for a sum of {@code k} terms).
  *
  * <p>The public methods check their arguments (sizes, offsets, strides, array and row lengths)

@@ -47,11 +47,13 @@ class DenseKernelsTest {
   void vectorImplementationIsAvailableInTheBuild() {
     // surefire runs with --add-modules jdk.incubator.vector; without it this test is moot
     assertTrue(DenseKernels.vector().isPresent(), "vector kernels not loadable");
-    // 512-bit gradients where the hardware prefers them, unless -Ddeltac.vector.bits=256
+    // 512-bit vectors where the hardware prefers them, unless -Ddeltac.vector.bits=256 or 128
     String name = DenseKernels.vector().get().name();
-    boolean wide = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 512
-        && !"256".equals(System.getProperty("deltac.vector.bits"));
-    assertEquals(wide ? "vector-512" : "vector-256", name);
+    String bits = System.getProperty("deltac.vector.bits");
+    boolean wide = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 512;
+    String expected = "128".equals(bits) ? "vector-128"
+        : wide && !"256".equals(bits) ? "vector-512" : "vector-256";
+    assertEquals(expected, name);
   }
 
   @ParameterizedTest(name = "{0} batch={1} m={2} n={3}")
