@@ -1,10 +1,13 @@
 package dev.deltac.compiler.autodiff;
 
+import dev.deltac.compiler.ir.Op;
+
 import dev.deltac.compiler.diag.SourceSpan;
 import dev.deltac.compiler.emit.Harness;
 import dev.deltac.compiler.ir.Graph;
 import dev.deltac.compiler.ir.GraphBuilder;
 import dev.deltac.compiler.ir.Node;
+import dev.deltac.compiler.ir.Op;
 import dev.deltac.compiler.ir.ParamSpec;
 import dev.deltac.runtime.Model;
 import dev.deltac.runtime.Precision;
@@ -26,7 +29,10 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class EmittedOpTest {
   static Stream<Arguments> cases() {
-    return OpGradientTest.specs().flatMap(s -> Stream.of(Arguments.of(s, true, Precision.FLOAT64),
+    // BATCH_MEAN couples the samples, so it is emitted only in a staged batch-coupled step, whose
+    // forward means are always batch_norm's named statistics: batchnorm.BatchNormEmittedTest
+    // runs those models' generated code against the interpreter over whole batches.
+    return OpGradientTest.specs().filter(s -> s.op() != Op.BATCH_MEAN).flatMap(s -> Stream.of(Arguments.of(s, true, Precision.FLOAT64),
         Arguments.of(s, false, Precision.FLOAT64), Arguments.of(s, true, Precision.FLOAT32)));
   }
 
