@@ -48,7 +48,10 @@ import java.util.Map;
  * weight matrix) or {@code Einsum}; reductions to {@code Reduce*} over the per-sample axes;
  * softmax over the whole per-sample tensor to {@code Softmax} on a flattened view; indexing to
  * {@code Gather}/{@code Slice}; embeddings to {@code Gather}, {@code one_hot} to {@code OneHot};
- * {@code conv2d} and the pools to {@code Conv}, {@code MaxPool} and {@code AveragePool}. Ops that
+ * {@code conv2d} and the pools to {@code Conv}, {@code MaxPool} and {@code AveragePool};
+ * batch_norm's running statistics are initializers under their names ({@code b0.running_mean});
+ * {@code lstm}, {@code gru}, {@code rnn} to {@code LSTM}, {@code GRU}, {@code RNN} (gate blocks
+ * reordered in the graph to ONNX's order). Ops that
  * only occur in training graphs (losses, gradients, fused δ nodes) have no ONNX form here: an
  * inference graph that reaches one fails naming the op and its {@code .nn} line.
  */
