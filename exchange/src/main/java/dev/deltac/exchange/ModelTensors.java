@@ -13,10 +13,10 @@ import java.util.Map;
  * {@code .nn} shapes, as the exchange formats see them: taken out of a model to be written, and
  * put back into one from a file.
  *
- * <p>Everything goes through {@link #slots}: one entry per named tensor that a file holds. Today
- * those are the params; a model's non-trained state (the running statistics of a
- * {@code batch_norm}) is added there as more slots, and export, ONNX initializers and
- * {@code --init} then carry it with no other change.
+ * <p>Everything goes through {@link #slots}: one entry per named tensor that a file holds: the
+ * params, then the model's non-trained state (the running statistics of a {@code batch_norm},
+ * {@code b0.running_mean}, {@code b0.running_var}), so export, ONNX initializers and
+ * {@code --init} carry both.
  */
 public final class ModelTensors {
   private ModelTensors() {}
@@ -32,12 +32,13 @@ public final class ModelTensors {
     void set(float[] values);
   }
 
-  /** The slots of a model, in file order. */
+  /** The slots of a model, in file order: params, then buffers (one block each). */
   static List<Slot> slots(FloatModel model) {
     List<Slot> slots = new ArrayList<>();
     float[][] blocks = model.params();
     for (TensorInfo t : model.info().params()) slots.add(paramSlot(t, blocks));
-    // Non-trained state (running statistics) joins here when the runtime exposes it.
+    float[][] buffers = model.buffers();
+    for (TensorInfo t : model.info().buffers()) slots.add(paramSlot(t, buffers));
     return slots;
   }
 

@@ -48,7 +48,10 @@ import java.util.Map;
  * weight matrix) or {@code Einsum}; reductions to {@code Reduce*} over the per-sample axes;
  * softmax over the whole per-sample tensor to {@code Softmax} on a flattened view; indexing to
  * {@code Gather}/{@code Slice}; embeddings to {@code Gather}, {@code one_hot} to {@code OneHot};
- * {@code conv2d} and the pools to {@code Conv}, {@code MaxPool} and {@code AveragePool}. Ops that
+ * {@code conv2d} and the pools to {@code Conv}, {@code MaxPool} and {@code AveragePool};
+ * batch_norm's running statistics are initializers under their names ({@code b0.running_mean});
+ * {@code lstm}, {@code gru}, {@code rnn} to {@code LSTM}, {@code GRU}, {@code RNN} (gate blocks
+ * reordered in the graph to ONNX's order). Ops that
  * only occur in training graphs (losses, gradients, fused δ nodes) have no ONNX form here: an
  * inference graph that reaches one fails naming the op and its {@code .nn} line.
  */
@@ -207,6 +210,10 @@ public final class OnnxExport {
     Op op = n.op();
     String out = "#" + n.id();
     for (Node i : n.inputs()) {
+      if (i.op() == Op.RECURRENT && !(op == Op.SLICE && n.attr().intAt(1) <= recurrentValueSize(i))) {
+        // the tape beyond the hidden states is the backward pass's: inference never reads it
+        throw unsupported(n);
+      }
       if (vals.get(i).type() == NO_VALUE) {
         throw new ExchangeException(where(n) + "op " + n.op().name().toLowerCase(Locale.ROOT)
             + " (line " + n.span().line() + ") reads target " + i.attr().name()
@@ -224,6 +231,22 @@ public final class OnnxExport {
         g.addInitializer(floatTensor(name, t.shape(), t.values()));
         return new Val(name, false, FLOAT);
       }
+      case RUNNING_STAT: {
+        // batch_norm's running statistic (model state, not trained): an initializer by its name
+        String name = n.attr().name();
+        NamedTensor t = tensors.get(name);
+        if (t == null) throw new ExchangeException(where(n) + "no values for running statistic " + name);
+        if (t.values().length != n.size()) {
+          throw new ExchangeException(where(n) + "running statistic " + name + " has " + t.values().length
+              + " values, the graph reads " + n.size());
+        }
+        if (!statsWritten.contains(name)) {
+          g.addInitializer(floatTensor(name, n.shape().dims(), t.values()));
+          statsWritten.add(name);
+        }
+        return new Val(name, false, FLOAT);
+      }
+      case RECURRENT: return recurrent(n, out);
       case CONST: {
         float[] v = new float[n.size()];
         for (int i = 0; i < v.length; i++) v[i] = (float) n.attr().doubleAt(i);
@@ -432,6 +455,80 @@ public final class OnnxExport {
         // Training-only ops: losses, gradients, dropout masks, fused δ nodes, targets, the seed.
         throw unsupported(n);
     }
+  }
+
+  private final java.util.Set<String> statsWritten = new java.util.HashSet<>();
+
+  /** T·H: the hidden states at the front of a RECURRENT node's tape. */
+  private static int recurrentValueSize(Node tape) {
+    return tape.input(0).shape().dim(0) * tape.attr().intAt(0);
+  }
+
+  /**
+   * lstm, gru, rnn as ONNX's LSTM, GRU, RNN (one direction, zero initial state). The value
+   * stands for the tape, but holds only its first T·H elements, the hidden states {@code [N,
+   * T·H]}: inference reads nothing else (a SLICE within them, checked in {@link #emit}). The
+   * weights keep PyTorch's layout as initializers; the gate blocks are reordered in the graph
+   * (LSTM i,f,g,o → ONNX i,o,f,c; GRU r,z,n → z,r,h with {@code linear_before_reset=1}, which is
+   * PyTorch's n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn))).
+   */
+  private Val recurrent(Node n, String out) throws ExchangeException {
+    String cell = n.attr().name();
+    int h = n.attr().intAt(0);
+    int t = n.input(0).shape().dim(0);
+    for (int i = 1; i < 5; i++) {
+      if (vals.get(n.input(i)).batched()) throw unsupported(n);
+    }
+    Val xv = in(n, 0);
+    if (!xv.batched()) xv = batchLike(xv, n.input(0).shape());
+    String onnxOp;
+    int[] blocks;
+    List<AttributeProto> attrs = new ArrayList<>();
+    attrs.add(intAttr("hidden_size", h));
+    switch (cell) {
+      case "lstm" -> {
+        onnxOp = "LSTM";
+        blocks = new int[] {0, 3, 1, 2};
+      }
+      case "gru" -> {
+        onnxOp = "GRU";
+        blocks = new int[] {1, 0, 2};
+        attrs.add(intAttr("linear_before_reset", 1));
+      }
+      case "rnn_tanh", "rnn_relu" -> {
+        onnxOp = "RNN";
+        blocks = new int[] {0};
+        attrs.add(stringsAttr("activations", cell.equals("rnn_relu") ? "Relu" : "Tanh"));
+      }
+      default -> throw unsupported(n);
+    }
+    int[] rows = new int[blocks.length * h];
+    for (int b = 0; b < blocks.length; b++) {
+      for (int j = 0; j < h; j++) rows[b * h + j] = blocks[b] * h + j;
+    }
+    String rowIdx = ints(rows);
+    String[] gathered = new String[4];
+    for (int i = 0; i < 4; i++) {
+      gathered[i] = tmp();
+      node("Gather", List.of(in(n, i + 1).name(), rowIdx), gathered[i], List.of(intAttr("axis", 0)));
+    }
+    String w = unsqueeze(gathered[0], new int[] {0});
+    String r = unsqueeze(gathered[1], new int[] {0});
+    String bias = tmp();
+    node("Concat", List.of(gathered[2], gathered[3]), bias, List.of(intAttr("axis", 0)));
+    String b = unsqueeze(bias, new int[] {0});
+    String x = tmp();
+    node("Transpose", List.of(xv.name()), x, List.of(intsAttr("perm", 1, 0, 2)));   // [T, N, n]
+    String y = tmp();
+    NodeProto.Builder nb = NodeProto.newBuilder().setOpType(onnxOp).setName(y)
+        .addAllInput(List.of(x, w, r, b)).addOutput(y).addAllAttribute(attrs);
+    g.addNode(nb);                                                                     // [T, 1, N, H]
+    String sq = tmp();
+    node("Squeeze", List.of(y, ints(1)), sq, null);
+    String tr = tmp();
+    node("Transpose", List.of(sq), tr, List.of(intsAttr("perm", 1, 0, 2)));            // [N, T, H]
+    node("Reshape", List.of(tr, ints(-1, t * h)), out, null);
+    return new Val(out, true, FLOAT);
   }
 
   /** Operand i as it is (integer values stay int64: structure ops and indices). */
@@ -699,6 +796,12 @@ public final class OnnxExport {
 
   private static AttributeProto floatAttr(String name, double v) {
     return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.FLOAT).setF((float) v).build();
+  }
+
+  private static AttributeProto stringsAttr(String name, String... v) {
+    AttributeProto.Builder a = AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.STRINGS);
+    for (String x : v) a.addStrings(com.google.protobuf.ByteString.copyFromUtf8(x));
+    return a.build();
   }
 
   private static AttributeProto stringAttr(String name, String v) {

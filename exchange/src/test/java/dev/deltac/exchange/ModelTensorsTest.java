@@ -47,6 +47,83 @@ class ModelTensorsTest {
     assertArrayEquals(OnnxRuntimeCheck.predict(a, xs, 3), OnnxRuntimeCheck.predict(b, xs, 3));
   }
 
+  static final String BN_MODEL = """
+      model BnSmall {
+        input  x[12]
+        target t[2]
+        s      = reshape(x, [3, 4])
+        b0     = batch_norm(s)
+        f      = reshape(relu(b0), [12])
+        logits = dense(f, 2)
+        output logits
+        loss   softmax_cross_entropy(logits, t)
+      }
+      """;
+
+  /** A few training steps move the running statistics away from their zeros and ones. */
+  static FloatModel trainedBn(CompiledModel c, long seed) {
+    FloatModel m = c.newModel(8);
+    m.initParams(seed);
+    float[] xs = OnnxRuntimeCheck.inputs(m.info(), 8, seed);
+    float[] ts = new float[16];
+    for (int s = 0; s < 8; s++) ts[s * 2 + (s % 2)] = 1;
+    for (int step = 0; step < 3; step++) m.lossAndGradient(xs, 0, ts, 0, 8, false);
+    return m;
+  }
+
+  @Test
+  void runningStatisticsGoOutAndComeBack() throws Exception {
+    CompiledModel c = Deltac.compile("bn.nn", BN_MODEL).model();
+    FloatModel a = trainedBn(c, 3);
+    Path f = dir.resolve("bn.safetensors");
+    Exchange.export(c, a, f);
+    assertEquals(List.of("b0.gain [3]", "b0.bias [3]", "logits.W [2, 12]", "logits.b [2]",
+        "b0.running_mean [3]", "b0.running_var [3]"),
+        SafeTensors.read(f).tensors().stream().map(NamedTensor::toString).toList());
+    float[] mean = a.buffers()[0];
+    assertTrue(Math.abs(mean[0]) > 1e-4 && Math.abs(a.buffers()[1][0] - 1) > 1e-4, "trained statistics");
+    FloatModel b = c.newModel(8);
+    b.initParams(9);
+    Exchange.load(f, b, Renames.NONE);
+    for (int i = 0; i < a.params().length; i++) assertArrayEquals(a.params()[i], b.params()[i]);
+    for (int i = 0; i < a.buffers().length; i++) assertArrayEquals(a.buffers()[i], b.buffers()[i]);
+    float[] xs = OnnxRuntimeCheck.inputs(a.info(), 5, 2);
+    assertArrayEquals(OnnxRuntimeCheck.predict(a, xs, 5), OnnxRuntimeCheck.predict(b, xs, 5));
+
+    // A file without the statistics (e.g. params only) does not fit: they are named as missing.
+    List<NamedTensor> paramsOnly = ModelTensors.of(a).subList(0, 4);
+    ExchangeException e = assertThrows(ExchangeException.class,
+        () -> ModelTensors.load(b, paramsOnly, Renames.NONE, "p"));
+    assertEquals("p does not fit model BnSmall:\n  missing from the file: b0.running_mean [3], b0.running_var [3]",
+        e.getMessage());
+  }
+
+  /** A training checkpoint of a batch_norm model, exported and imported, predicts identically. */
+  @Test
+  void checkpointOfBatchNormModelExportsAndImports() throws Exception {
+    CompiledModel c = compile("../samples/fashion-resnet/fashion_resnet.nn");
+    FloatModel a = c.newModel(4);
+    a.initParams(1);
+    float[] xs = OnnxRuntimeCheck.inputs(a.info(), 4, 7);
+    float[] ts = new float[40];
+    for (int s = 0; s < 4; s++) ts[s * 10 + s] = 1;
+    a.lossAndGradient(xs, 0, ts, 0, 4, false);
+    Path ckpt = dir.resolve("resnet.ckpt");
+    dev.deltac.runtime.io.Checkpoint.write(ckpt, a);
+    FloatModel fromCkpt = c.newModel(4);
+    dev.deltac.runtime.io.Checkpoint.load(ckpt, fromCkpt);
+    Path f = dir.resolve("resnet.safetensors");
+    Exchange.export(c, fromCkpt, f);
+    List<String> names = SafeTensors.read(f).tensors().stream().map(NamedTensor::name).toList();
+    assertTrue(names.contains("b0.running_mean") && names.contains("b5.running_var"), names.toString());
+    FloatModel b = c.newModel(4);
+    b.initParams(2);
+    Exchange.load(f, b, Renames.NONE);
+    for (int i = 0; i < a.buffers().length; i++) assertArrayEquals(a.buffers()[i], b.buffers()[i]);
+    float[] probe = OnnxRuntimeCheck.inputs(a.info(), 3, 11);
+    assertArrayEquals(OnnxRuntimeCheck.predict(a, probe, 3), OnnxRuntimeCheck.predict(b, probe, 3));
+  }
+
   /** PyTorch's nn.Sequential file, in four dtypes, renamed, reproduces PyTorch's outputs. */
   @Test
   void pytorchFileReproducesPytorchOutputs() throws Exception {
