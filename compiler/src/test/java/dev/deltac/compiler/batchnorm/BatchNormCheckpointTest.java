@@ -73,4 +73,55 @@ class BatchNormCheckpointTest {
     assertTrue(e.getMessage().contains("has no running statistic n.running_mean"), e.getMessage());
     assertTrue(Files.size(p) > 0);
   }
+
+  /**
+   * Early stopping that restores the best epoch's parameters restores that epoch's running
+   * statistics with them, also across a resumed run.
+   */
+  @Test
+  void restoringTheBestEpochRestoresItsRunningStatistics() throws Exception {
+    CompiledModel c = BatchNormGradientTest.compile(BatchNormGradientTest.IMAGE);
+    FloatModel m = c.newModel(8);
+    m.initParams(1);
+    Random r = new Random(2);
+    int n = 32;
+    int in = m.info().inputSize();
+    int out = m.info().targetSize();
+    var train = new dev.deltac.runtime.data.Dataset(
+        BatchNormEmittedTest.f(BatchNormEmittedTest.random(r, n * in, -1, 2)),
+        BatchNormEmittedTest.f(BatchNormEmittedTest.random(r, n * out, 0, 1)), n, in, out);
+    // targets unrelated to the training set's: the validation loss soon stops improving
+    var val = new dev.deltac.runtime.data.Dataset(
+        BatchNormEmittedTest.f(BatchNormEmittedTest.random(r, n * in, -1, 2)),
+        BatchNormEmittedTest.f(BatchNormEmittedTest.random(r, n * out, 0, 1)), n, in, out);
+    java.util.List<float[][]> buffers = new java.util.ArrayList<>();
+    java.util.List<float[][]> params = new java.util.ArrayList<>();
+    dev.deltac.runtime.train.TrainingResult result;
+    try (var t = dev.deltac.runtime.train.Trainer.builder(m)
+        .optimizer(dev.deltac.runtime.optim.Optimizer.sgd(0.3)).batchSize(8).epochs(40).seed(3)
+        .threads(1).validation(val).earlyStopping(2, 0, true)
+        .checkpoints(dir.resolve("es.ckpt"), 0)
+        .listener(new dev.deltac.runtime.train.TrainingListener() {
+          @Override
+          public void onEpochEnd(dev.deltac.runtime.train.EpochMetrics e) {
+            buffers.add(dev.deltac.runtime.Params.copyOf(m.buffers()));
+            params.add(dev.deltac.runtime.Params.copyOf(m.params()));
+          }
+        }).build()) {
+      result = t.fit(train);
+    }
+    assertTrue(result.restoredBest(), "the best epoch must not be the last: " + result.history());
+    int best = result.bestEpoch();
+    assertTrue(best < buffers.size() - 1);
+    for (int k = 0; k < m.params().length; k++) assertArrayEquals(params.get(best)[k], m.params()[k]);
+    for (int k = 0; k < m.buffers().length; k++) {
+      assertArrayEquals(buffers.get(best)[k], m.buffers()[k], "buffer " + k);
+    }
+    assertTrue(!java.util.Arrays.equals(buffers.get(buffers.size() - 1)[0], m.buffers()[0]),
+        "the last epoch's statistics differ from the restored ones");
+    // the checkpoint of the finished run holds the restored statistics too
+    FloatModel fresh = c.newModel(8);
+    Checkpoint.load(dir.resolve("es.ckpt"), fresh);
+    for (int k = 0; k < m.buffers().length; k++) assertArrayEquals(m.buffers()[k], fresh.buffers()[k]);
+  }
 }

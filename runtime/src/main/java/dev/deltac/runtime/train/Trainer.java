@@ -217,6 +217,7 @@ public final class Trainer implements AutoCloseable {
       throw new CheckpointException(where + ": " + e.getMessage(), e);
     }
     c.loadParams(checkpoint, model);
+    resumedBestBuffers = bestBuffers(c.attachment(BEST_BUFFERS));
     return run(train, s, dataHash);
   }
 
@@ -274,6 +275,7 @@ public final class Trainer implements AutoCloseable {
     if (from != null) {
       r.history.addAll(from.history());
       r.best = from.best();
+      r.bestBuffers = from.best() != null ? resumedBestBuffers : null;
       r.bestEpoch = from.bestEpoch();
       r.bestLoss = from.bestLoss();
       r.patienceCount = from.patienceCount();
@@ -287,6 +289,7 @@ public final class Trainer implements AutoCloseable {
     } else {
       step = 0;
       r.best = restoreBest ? Params.copyOf(model.params()) : null;
+      r.bestBuffers = restoreBest ? Params.copyOf(model.buffers()) : null;
       r.save(0, 0, 0, false, false, false); // a run killed before its first checkpoint resumes
     }
     int firstEpoch = from == null ? 0 : from.epoch();
@@ -322,6 +325,7 @@ public final class Trainer implements AutoCloseable {
         r.bestEpoch = epoch;
         r.patienceCount = 0;
         if (r.best != null) Params.copy(model.params(), r.best);
+        if (r.bestBuffers != null) Params.copy(model.buffers(), r.bestBuffers);
       } else {
         r.patienceCount++;
       }
@@ -334,12 +338,36 @@ public final class Trainer implements AutoCloseable {
     }
     boolean restored = r.best != null && r.bestEpoch >= 0
         && r.bestEpoch != r.history.size() - 1;
-    if (restored) Params.copy(r.best, model.params());
+    if (restored) {
+      Params.copy(r.best, model.params());
+      if (r.bestBuffers != null) Params.copy(r.bestBuffers, model.buffers());
+    }
     r.save(r.history.size(), 0, 0, true, early, restored);
     TrainingResult result = new TrainingResult(r.history, Math.max(r.bestEpoch, 0), r.bestLoss,
         early, restored, step);
     for (TrainingListener l : listeners) l.onTrainingEnd(result);
     return result;
+  }
+
+  /**
+   * The checkpoint attachment holding the best epoch's buffers (batch_norm's running statistics)
+   * when the best parameters are to be restored: they belong with those parameters.
+   */
+  static final String BEST_BUFFERS = "trainer.best_buffers";
+
+  /** The best epoch's buffers of the checkpoint being resumed, or null. */
+  private float[][] resumedBestBuffers;
+
+  /** {@code flat} laid out as the model's buffers; null when absent or of another size. */
+  private float[][] bestBuffers(double[] flat) {
+    float[][] blocks = model.buffers();
+    if (flat == null || flat.length != Params.size(blocks)) return null;
+    float[][] out = Params.copyOf(blocks);
+    int k = 0;
+    for (float[] b : out) {
+      for (int i = 0; i < b.length; i++) b[i] = (float) flat[k++];
+    }
+    return out;
   }
 
   /** The mutable state of one {@link #run}. */
@@ -348,6 +376,8 @@ public final class Trainer implements AutoCloseable {
     final long dataHash;
     final List<EpochMetrics> history = new ArrayList<>();
     float[][] best;
+    /** The best epoch's buffers, restored with {@link #best}; null when not restoring. */
+    float[][] bestBuffers;
     int bestEpoch = -1;
     double bestLoss = Double.POSITIVE_INFINITY;
     int patienceCount;
@@ -374,8 +404,16 @@ public final class Trainer implements AutoCloseable {
           config, train.count(), validation == null ? 0 : validation.count(), dataHash,
           bestEpoch, bestLoss, patienceCount, best, history, o);
       try {
-        writer.submit(Checkpoint.of(model, fingerprint, s).withAttachments(attachments)
-            .toBytes());
+        Checkpoint c = Checkpoint.of(model, fingerprint, s).withAttachments(attachments);
+        if (bestBuffers != null && bestBuffers.length > 0) {
+          double[] flat = new double[(int) Params.size(bestBuffers)];
+          int k = 0;
+          for (float[] b : bestBuffers) {
+            for (float v : b) flat[k++] = v;
+          }
+          c = c.withAttachments(Map.of(BEST_BUFFERS, flat));
+        }
+        writer.submit(c.toBytes());
         if (waitForCheckpoints) writer.awaitIdle();
       } catch (IOException e) {
         throw new UncheckedIOException("cannot write checkpoint " + checkpointFile + ": "
