@@ -122,30 +122,24 @@ public final class CompiledModel {
     return (DoubleModel) load(Precision.FLOAT64, maxBatch);
   }
 
-  /** The package of classes compiled in memory. */
   /**
    * A summary for people: every param tensor with its shape and size, the total, and the
    * floating-point operations per sample of the forward pass and of a training step (forward
    * plus the gradients), e.g. {@code model Xor: 17 params (W1 [4, 2] 8, b1 [4] 4, W2 [1, 4] 4,
-   * b2 [1] 1); per sample 48 FLOPs forward, 120 per training step}.
+   * b2 [1] 1); per sample 37 FLOPs forward, 79 per training step}: the same line as a generated
+   * class's {@code info().summary()} ({@link dev.deltac.runtime.ModelInfo#summary}).
    */
   public String summary() {
-    StringBuilder sb = new StringBuilder("model ").append(name()).append(": ");
-    long total = 0;
-    StringBuilder each = new StringBuilder();
+    java.util.List<dev.deltac.runtime.TensorInfo> params = new java.util.ArrayList<>();
     for (ParamSpec p : lowered.paramSpecs()) {
-      if (each.length() > 0) each.append(", ");
-      each.append(p.name()).append(' ').append(p.shape()).append(' ').append(p.shape().size());
-      total += p.shape().size();
+      params.add(dev.deltac.runtime.TensorInfo.packed(p.name(), p.shape().dims(), 0));
     }
-    sb.append(String.format(java.util.Locale.ROOT, "%,d params", total));
-    if (each.length() > 0) sb.append(" (").append(each).append(')');
     long fwd = FlopCount.forward(forward());
-    long step = fwd + FlopCount.backward(backward());
-    sb.append(String.format(java.util.Locale.ROOT, "; per sample %,d FLOPs forward, %,d per training step", fwd, step));
-    return sb.toString();
+    return dev.deltac.runtime.ModelInfo.summary(name(), params, fwd,
+        fwd + FlopCount.backward(backward()));
   }
 
+  /** The package of classes compiled in memory. */
   public static final String IN_MEMORY_PACKAGE = "deltac.generated";
 
   private Object load(Precision precision, int maxBatch) {

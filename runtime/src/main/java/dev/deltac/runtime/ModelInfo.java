@@ -162,6 +162,15 @@ public final class ModelInfo {
    * 37 FLOPs forward, 79 per training step}.
    */
   public String summary() {
+    return summary(name, params, forwardFlops, trainingFlops);
+  }
+
+  /**
+   * The summary of a model called {@code name} with these params and operation counts per sample
+   * (-1: unknown, left out); the compiler prints the same line before any class exists.
+   */
+  public static String summary(String name, List<TensorInfo> params, long forwardFlops,
+      long trainingFlops) {
     StringBuilder sb = new StringBuilder("model ").append(name).append(": ");
     StringBuilder each = new StringBuilder();
     long total = 0;

@@ -69,7 +69,7 @@ final class Progress implements TrainingListener {
     lastLoss = loss;
     if (bar != null) {
       bar.stepTo(step);
-      bar.setExtraMessage(String.format(Locale.ROOT, " loss %.4g%s", lastLoss, epochText));
+      bar.setExtraMessage(extraMessage());
     } else if (System.nanoTime() - lastLineNanos >= LINE_INTERVAL_NANOS) {
       line();
     }
@@ -89,14 +89,17 @@ final class Progress implements TrainingListener {
       }
     }
     epochText = sb.toString();
-    if (bar != null) {
-      bar.setExtraMessage(String.format(Locale.ROOT, " loss %.4g%s", lastLoss, epochText));
-    }
+    if (bar != null) bar.setExtraMessage(extraMessage());
   }
 
   @Override
   public void onTrainingEnd(TrainingResult result) {
     close();
+  }
+
+  /** The bar's text after the counts: the latest loss and the last epoch's metrics. */
+  private String extraMessage() {
+    return String.format(Locale.ROOT, " loss %.4g%s", lastLoss, epochText);
   }
 
   /** One plain progress line, complete (never cut to a width). */

@@ -87,27 +87,22 @@ public final class GradientCheck {
     Rng rng = new Rng(seed);
     double[] xs = new double[size * info.inputSize()];
     double[] ts = new double[size * info.targetSize()];
-    for (int s = 0; s < size; s++) {
-      for (dev.deltac.runtime.TensorInfo t : info.inputs()) {
-        int off = s * info.inputSize() + t.offset();
-        for (int i = 0; i < t.size(); i++) {
-          xs[off + i] = t.integer() ? index(rng, t) : rng.nextGaussian();
-        }
-      }
-    }
-    for (int s = 0; s < size; s++) {
-      for (dev.deltac.runtime.TensorInfo t : info.targets()) {
-        int off = s * info.targetSize() + t.offset();
-        for (int i = 0; i < t.size(); i++) {
-          ts[off + i] = t.integer() ? index(rng, t) : 0.05 + 0.9 * rng.nextDouble();
-        }
-      }
-    }
+    fill(xs, size, info.inputs(), info.inputSize(), rng, rng::nextGaussian);
+    fill(ts, size, info.targets(), info.targetSize(), rng, () -> 0.05 + 0.9 * rng.nextDouble());
     return new Batch(xs, ts, size);
   }
 
-  private static int index(Rng rng, dev.deltac.runtime.TensorInfo t) {
-    return rng.nextInt(t.indexBound());
+  /** Each sample's tensors in packed order: indices for integer tensors, else {@code floats}. */
+  private static void fill(double[] v, int size, java.util.List<dev.deltac.runtime.TensorInfo> ts,
+      int stride, Rng rng, java.util.function.DoubleSupplier floats) {
+    for (int s = 0; s < size; s++) {
+      for (dev.deltac.runtime.TensorInfo t : ts) {
+        int off = s * stride + t.offset();
+        for (int i = 0; i < t.size(); i++) {
+          v[off + i] = t.integer() ? rng.nextInt(t.indexBound()) : floats.getAsDouble();
+        }
+      }
+    }
   }
 
   /** Runs the check on {@code batch}. */
