@@ -14,6 +14,7 @@ class OnnxSamplesTest {
   @ParameterizedTest
   @ValueSource(strings = {"xor/xor.nn", "regression/sine.nn", "sequence/next_sine.nn",
       "fashion-mnist/fashion_mlp.nn", "fashion-cnn/fashion_cnn.nn", "interop/interop_mlp.nn", "words/words.nn",
+      "words/lstm.nn",
       "fashion-resnet/fashion_resnet.nn"})
   void sampleAgreesWithPredict(String file) throws Exception {
     CompiledModel compiled = Deltac.compile(Path.of("../samples", file)).model();
