@@ -1,0 +1,134 @@
+package dev.deltac.compiler.emit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.deltac.compiler.autodiff.FiniteDifferences;
+import dev.deltac.compiler.interp.Interpreter;
+import dev.deltac.compiler.ir.Graph;
+import dev.deltac.compiler.ir.Lowering;
+import dev.deltac.compiler.ir.Node;
+import dev.deltac.compiler.ir.Op;
+import dev.deltac.compiler.opt.Optimizer;
+import dev.deltac.compiler.testing.Models;
+import java.util.Map;
+import java.util.Random;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Rolled {@code for} loops (dsl.md section 9, "Loops at any length"; issue 14): one LOOP node
+ * whose body is lowered once. Finite differences of the rolled gradients, and the rolled and the
+ * unrolled lowering of the same model agree bit for bit in the interpreter.
+ */
+class RolledLoopTest {
+  /** A hand-written RNN: a state, {@code loss +=}, {@code xs[t]}, t as a value, the final state out. */
+  static String rnn(int steps) {
+    return """
+        model Rnn {
+          input xs[T, 3]
+          target ys[T, 2]
+          param Wx[6, 3]
+          param Wh[6, 6]
+          param bh[6]
+          param Wy[2, 6]
+          state h[6] = zeros
+          for t in 0..T {
+            h = tanh(Wx @ xs[t] + Wh @ h + bh)
+            loss += mse(Wy @ h, ys[t]) * (t + 1) / T
+          }
+          output h
+        }
+        """.replace("T", Integer.toString(steps));
+  }
+
+  /** A hand-written LSTM with gate slices, two states, a loss inside and after the loop. */
+  static String lstm(int steps, int n, int h) {
+    return """
+        model Lstm {
+          input xs[T, N]
+          target y[3]
+          param Wi[G, N]
+          param Wh[G, H]
+          param b[G]
+          param Wo[3, H]
+          state h[H] = zeros
+          state c[H] = zeros
+          for t in 0..T {
+            z = Wi @ xs[t] + Wh @ h + b
+            i = sigmoid(z[0:H])
+            f = sigmoid(z[H:H2])
+            g = tanh(z[H2:H3])
+            o = sigmoid(z[H3:G])
+            c = f * c + i * g
+            h = o * tanh(c)
+            loss += 0.01 * sum(h * h) * t
+          }
+          out = Wo @ h
+          output out, c
+          loss += mse(out, y)
+        }
+        """.replace("H2", Integer.toString(2 * h)).replace("H3", Integer.toString(3 * h))
+        .replace("G", Integer.toString(4 * h)).replace("T", Integer.toString(steps))
+        .replace("N", Integer.toString(n)).replace("H", Integer.toString(h));
+  }
+
+  static Stream<Arguments> models() {
+    return Stream.of(Arguments.of("rnn", rnn(7)), Arguments.of("lstm", lstm(6, 4, 5)));
+  }
+
+  static boolean hasLoop(Graph g) {
+    for (Node n : g.nodes()) if (n.op() == Op.LOOP) return true;
+    return false;
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("models")
+  void rolledGradientsMatchFiniteDifferences(String name, String source) {
+    Graph lowered = Models.lower(source, Lowering.Loops.ROLL);
+    assertTrue(hasLoop(lowered), "the loop is rolled");
+    Random rnd = new Random(name.hashCode());
+    int batch = 2;
+    double[] xs = IntegerIndicesTest.values(lowered.inputs(), batch, rnd, -1, 1, 1);
+    double[] ts = IntegerIndicesTest.values(lowered.targets(), batch, rnd, 0.1, 0.9, 1);
+    FiniteDifferences.check(lowered, Optimizer.backward(lowered, true),
+        Models.randomParams(lowered, name.hashCode(), 0.7), xs, ts, batch);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("models")
+  void rolledAndUnrolledAgreeBitForBitInTheInterpreter(String name, String source) {
+    Graph rolled = Models.lower(source, Lowering.Loops.ROLL);
+    Graph unrolled = Models.lower(source, Lowering.Loops.UNROLL);
+    assertTrue(hasLoop(rolled));
+    assertTrue(!hasLoop(unrolled));
+    Random rnd = new Random(name.hashCode() + 1);
+    int batch = 3;
+    double[] xs = IntegerIndicesTest.values(rolled.inputs(), batch, rnd, -1, 1, 1);
+    double[] ts = IntegerIndicesTest.values(rolled.targets(), batch, rnd, 0.1, 0.9, 1);
+    Map<String, double[]> params = Models.randomParams(rolled, name.hashCode(), 0.7);
+    Interpreter.Result a = new Interpreter(Optimizer.backward(rolled, true)).run(params, xs, ts, batch);
+    Interpreter.Result b = new Interpreter(Optimizer.backward(unrolled, true)).run(params, xs, ts, batch);
+    identical(name + " loss", new double[] {b.loss()}, new double[] {a.loss()});
+    for (String p : b.paramGrads().keySet()) identical(name + " d" + p, b.paramGrads().get(p), a.paramGrads().get(p));
+    for (int s = 0; s < batch; s++) {
+      identical(name + " outputs " + s, b.outputs()[s], a.outputs()[s]);
+      identical(name + " input gradients " + s, b.inputGrads()[s], a.inputGrads()[s]);
+    }
+    Interpreter.Result f = new Interpreter(Optimizer.forward(rolled)).run(params, xs, ts, batch);
+    identical(name + " forward loss", new double[] {b.loss()}, new double[] {f.loss()});
+  }
+
+  /** Equal values (== per element, so that 0.0 and -0.0 count as equal; NaN never). */
+  static void identical(String what, double[] expected, double[] actual) {
+    assertEquals(expected.length, actual.length, what + ": length");
+    for (int i = 0; i < expected.length; i++) {
+      if (expected[i] != actual[i]) {
+        throw new AssertionError(what + "[" + i + "]: " + expected[i] + " unrolled, " + actual[i] + " rolled");
+      }
+    }
+  }
+}
