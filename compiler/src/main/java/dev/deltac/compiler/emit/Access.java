@@ -34,6 +34,8 @@ final class Access {
   /** Element {@code i} (row-major) of n; a scalar ignores i. */
   Expr at(Node n, Expr i) {
     if (n.size() == 1) i = Expr.i(0);
+    String leaf = plan.leafFields.get(n.id());
+    if (leaf != null) return Expr.at(Expr.field(leaf), i);
     switch (n.op()) {
       case CONST:
         if (uniform(n)) return num.lit(n.attr().doubleAt(0));
@@ -79,6 +81,8 @@ final class Access {
    * inlined expression). Every computed node other than a view has its own buffer.
    */
   Expr arr(Node n) {
+    String leaf = plan.leafFields.get(n.id());
+    if (leaf != null) return Expr.field(leaf);
     return switch (n.op()) {
       case PARAM -> n.shape().rank() <= 1 ? Expr.field(ctx.paramField.get(n.attr().name())) : null;
       case CONST -> Expr.field(ctx.constant(n));

@@ -62,8 +62,19 @@ final class GraphPlan {
    */
   private final Set<Integer> separate;
 
+  /**
+   * Leaves of a loop body (node id) to the fields holding their values for the current step
+   * ({@link LoopKernels}); empty for a model's or function's own graph.
+   */
+  final Map<Integer, String> leafFields;
+
   GraphPlan(Graph graph, ClassContext ctx, String prefix) {
     this(graph, ctx, prefix, Set.of(), Map.of());
+  }
+
+  GraphPlan(Graph graph, ClassContext ctx, String prefix, Set<Integer> separate,
+      Map<Integer, String> reuse) {
+    this(graph, ctx, prefix, separate, reuse, Map.of());
   }
 
   /**
@@ -72,7 +83,8 @@ final class GraphPlan {
    *     plan uses too (the forward values of the training graph live in the loss pass's buffers)
    */
   GraphPlan(Graph graph, ClassContext ctx, String prefix, Set<Integer> separate,
-      Map<Integer, String> reuse) {
+      Map<Integer, String> reuse, Map<Integer, String> leafFields) {
+    this.leafFields = leafFields;
     this.graph = graph;
     this.ctx = ctx;
     this.separate = separate;

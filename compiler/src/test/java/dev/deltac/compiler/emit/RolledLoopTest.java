@@ -122,6 +122,22 @@ class RolledLoopTest {
     identical(name + " forward loss", new double[] {b.loss()}, new double[] {f.loss()});
   }
 
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("models")
+  void generatedRolledCodeMatchesInterpreter(String name, String source) {
+    Graph lowered = Models.lower(source, Lowering.Loops.ROLL);
+    for (dev.deltac.runtime.Precision p : dev.deltac.runtime.Precision.values()) {
+      for (int batch : new int[] {1, 3}) {
+        Random rnd = new Random(name.hashCode() + batch);
+        dev.deltac.runtime.Model m = Harness.compile(lowered, lowered.name() + p + batch, p, 4);
+        double[] xs = IntegerIndicesTest.values(lowered.inputs(), batch, rnd, -1, 1, 1);
+        double[] ts = IntegerIndicesTest.values(lowered.targets(), batch, rnd, 0.1, 0.9, 1);
+        Harness.check(lowered, m, Harness.randomParams(lowered, rnd, 0.5), xs, ts, batch,
+            p == dev.deltac.runtime.Precision.FLOAT64 ? 1e-12 : 1e-4);
+      }
+    }
+  }
+
   /** Equal values (== per element, so that 0.0 and -0.0 count as equal; NaN never). */
   static void identical(String what, double[] expected, double[] actual) {
     assertEquals(expected.length, actual.length, what + ": length");
