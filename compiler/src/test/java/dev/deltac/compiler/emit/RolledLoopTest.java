@@ -138,6 +138,87 @@ class RolledLoopTest {
     }
   }
 
+  /**
+   * The same model compiled with its loop rolled and unrolled gives the same loss, gradients,
+   * outputs and input gradients in both precisions, per sample (batch 1) and on the
+   * whole-batch path (batch 3).
+   */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("models")
+  void generatedRolledAndUnrolledAgreeBitForBit(String name, String source) {
+    Graph rolled = Models.lower(source, Lowering.Loops.ROLL);
+    Graph unrolled = Models.lower(source, Lowering.Loops.UNROLL);
+    for (dev.deltac.runtime.Precision p : dev.deltac.runtime.Precision.values()) {
+      for (int batch : new int[] {1, 3}) {
+        Random rnd = new Random(name.hashCode() + 7 * batch);
+        double[] xs = IntegerIndicesTest.values(rolled.inputs(), batch, rnd, -1, 1, 1);
+        double[] ts = IntegerIndicesTest.values(rolled.targets(), batch, rnd, 0.1, 0.9, 1);
+        Map<String, double[]> params = Harness.randomParams(rolled, rnd, 0.5);
+        String what = name + " " + p + " batch " + batch;
+        dev.deltac.runtime.Model mr = Harness.compile(rolled, "R" + rolled.name() + p + batch, p, 4);
+        dev.deltac.runtime.Model mu = Harness.compile(unrolled, "U" + rolled.name() + p + batch, p, 4);
+        boolean f64 = p == dev.deltac.runtime.Precision.FLOAT64;
+        identical(what + " values", results(mu, params, xs, ts, batch, false), results(mr, params, xs, ts, batch, false));
+        double[] gu = results(mu, params, xs, ts, batch, true);
+        double[] gr = results(mr, params, xs, ts, batch, true);
+        if (batch > 1) {
+          // Over a batch the unrolled code adds each step's weight-gradient term straight into
+          // the gradient (float32 whole-batch path: each term summed over the batch, Σ_t Σ_s),
+          // the rolled loop adds each sample's sum over the steps: the association differs.
+          Harness.close(what + " gradients", gu, gr, f64 ? 1e-13 : 1e-5);
+        } else {
+          identical(what + " gradients", gu, gr);
+        }
+      }
+    }
+  }
+
+  /**
+   * With {@code gradients}, the param gradients (with and without input gradients) and the input
+   * gradients; else the losses of those steps, the loss of {@code loss} and the outputs.
+   */
+  static double[] results(dev.deltac.runtime.Model m, Map<String, double[]> params, double[] xs,
+      double[] ts, int batch, boolean gradients) {
+    Harness.setParams(m, params);
+    java.util.List<Double> out = new java.util.ArrayList<>();
+    int in = m.info().inputSize();
+    int o = m.info().outputSize();
+    for (boolean withInputs : new boolean[] {false, true}) {
+      double loss;
+      double[] ig;
+      if (m instanceof dev.deltac.runtime.DoubleModel dm) {
+        loss = dm.lossAndGradient(xs, 0, ts, 0, batch, withInputs);
+        ig = Harness.d(dm.inputGradients(), 0, batch * in);
+      } else {
+        dev.deltac.runtime.FloatModel fm = (dev.deltac.runtime.FloatModel) m;
+        loss = fm.lossAndGradient(Harness.f(xs), 0, Harness.f(ts), 0, batch, withInputs);
+        ig = Harness.d(fm.inputGradients(), 0, batch * in);
+      }
+      if (!gradients) {
+        out.add(loss);
+        continue;
+      }
+      for (dev.deltac.runtime.TensorInfo t : m.info().params()) for (double v : Harness.grad(m, t)) out.add(v);
+      if (withInputs) for (double v : ig) out.add(v);
+    }
+    if (gradients) return out.stream().mapToDouble(Double::doubleValue).toArray();
+    if (m instanceof dev.deltac.runtime.DoubleModel dm) {
+      out.add(dm.loss(xs, ts, batch));
+      double[] y = new double[batch * o];
+      dm.predictBatch(xs, y, batch);
+      for (double v : y) out.add(v);
+    } else {
+      dev.deltac.runtime.FloatModel fm = (dev.deltac.runtime.FloatModel) m;
+      out.add((double) fm.loss(Harness.f(xs), Harness.f(ts), batch));
+      float[] y = new float[batch * o];
+      fm.predictBatch(Harness.f(xs), y, batch);
+      for (float v : y) out.add((double) v);
+    }
+    double[] r = new double[out.size()];
+    for (int i = 0; i < r.length; i++) r[i] = out.get(i);
+    return r;
+  }
+
   /** Equal values (== per element, so that 0.0 and -0.0 count as equal; NaN never). */
   static void identical(String what, double[] expected, double[] actual) {
     assertEquals(expected.length, actual.length, what + ": length");
