@@ -52,7 +52,7 @@ public final class Lowering {
    * AUTO unrolls a loop whose steps times body nodes is at most this: measured (docs/ARCHITECTURE.md,
    * "Rolled loops"), the unrolled code of such a loop is small and runs faster.
    */
-  public static final int ROLL_WORK = 1024;
+  public static final int ROLL_WORK = 512;
 
   private final Loops loops;
 

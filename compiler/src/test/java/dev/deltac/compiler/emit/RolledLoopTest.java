@@ -219,6 +219,29 @@ class RolledLoopTest {
     return r;
   }
 
+  /**
+   * The generated source does not grow with the loop: a 512-step LSTM(16→32) is at most twice
+   * the 8-step one (issue 14), as the compiler chooses (8 steps are unrolled, 512 rolled), and
+   * within a few characters of it when both are rolled.
+   */
+  @Test
+  void generatedSourceOfA512StepLoopIsAboutThatOfAn8StepOne() {
+    for (dev.deltac.runtime.Precision p : dev.deltac.runtime.Precision.values()) {
+      for (Lowering.Loops loops : new Lowering.Loops[] {Lowering.Loops.AUTO, Lowering.Loops.ROLL}) {
+        int[] sizes = new int[2];
+        int k = 0;
+        for (int t : new int[] {8, 512}) {
+          Graph g = Models.lower(LoopBenchmark.lstm(t), loops);
+          assertEquals(t == 512 || loops == Lowering.Loops.ROLL, hasLoop(g), loops + " at T = " + t);
+          sizes[k++] = Harness.source(g, "gen", "L", p).length();
+        }
+        double bound = loops == Lowering.Loops.ROLL ? 1.01 : 2;
+        assertTrue(sizes[1] <= sizes[0] * bound, p + " " + loops + ": " + sizes[0] + " chars at T = 8, "
+            + sizes[1] + " at T = 512");
+      }
+    }
+  }
+
   /** Equal values (== per element, so that 0.0 and -0.0 count as equal; NaN never). */
   static void identical(String what, double[] expected, double[] actual) {
     assertEquals(expected.length, actual.length, what + ": length");
