@@ -192,7 +192,8 @@ public enum Op {
    * Its gradient: operands (the LOOP node, the cotangent of its value, the K captures, one
    * initial accumulator per active capture); attr {@link Attr#loop} of the reverse body →
    * flat [cotangents of the carried starts (row), then each active capture's gradient]. Each
-   * step recomputes its forward values from the carried values in the LOOP's rows.
+   * step recomputes its forward values from the carried values in the LOOP's rows. Only the
+   * last row's cotangent is read: the lowering reads nothing else of a LOOP.
    */
   LOOP_GRAD(-1, Kind.OTHER),
 

@@ -77,8 +77,28 @@ class RolledLoopTest {
   }
 
   static Stream<Arguments> models() {
-    return Stream.of(Arguments.of("rnn", rnn(7)), Arguments.of("lstm", lstm(6, 4, 5)));
+    return Stream.of(Arguments.of("rnn", rnn(7)), Arguments.of("lstm", lstm(6, 4, 5)),
+        Arguments.of("dense cell over columns", CELL));
   }
+
+  /** A layer in the body (its params made once), a column xs[:, t], a loss before the loop. */
+  static final String CELL = """
+      model Cell {
+        input xs[2, 9]
+        target y[2]
+        state s[4] = zeros
+        loss += 0.1 * sum(xs * xs)
+        for t in 0..9 {
+          s = dense(concat(s, xs[:, t]), 4, tanh)
+          loss += 0.01 * sum(s)
+        }
+        o = dense(s, 2)
+        output o
+        loss += mse(o, y)
+      }
+      """;
+
+
 
   static boolean hasLoop(Graph g) {
     for (Node n : g.nodes()) if (n.op() == Op.LOOP) return true;
