@@ -64,6 +64,14 @@ final class LoopKernels {
     }
   }
 
+  /** Element e (row-major) of param p's gradient storage (a matrix is stored as rows). */
+  private static Expr gradient(Access a, String p, Node param, Expr e) {
+    Expr g = Expr.field(a.ctx.gradField.get(p));
+    if (param.shape().rank() <= 1) return Expr.at(g, e);
+    int row = ClassContext.rowSize(param);
+    return Expr.at(Expr.at(g, Expr.over(e, row)), Expr.mod(e, row));
+  }
+
   /** LOOP: rows of carried values into {@code o}. */
   static void forward(NodeKernels k, Access a, Node n, Expr o, Code c) {
     LoopBody body = n.attr().body();
@@ -114,10 +122,20 @@ final class LoopKernels {
       int off = steps * row + body.offset(i);
       copy(c, body.cotangent(i).size(), e -> Expr.at(Expr.field(f), e), e -> a.at(g, Expr.plus(e, off)));
     }
+    // A param whose gradient is only this loop's: its accumulator starts from the gradient
+    // storage (the sum over the earlier samples) and goes back there after the loop, so each
+    // step's contributions add to it in the order of the unrolled code.
+    Map<Integer, String> direct = a.plan.loopAccumulators.getOrDefault(n.id(), Map.of());
     for (int j = 0; j < active.length; j++) {
       String f = bc.leafFields().get(body.accumulator(j).id());
       Node init = n.input(2 + body.captures() + j);
-      copy(c, init.size(), e -> Expr.at(Expr.field(f), e), e -> a.at(init, e));
+      String p = direct.get(j);
+      if (p != null) {
+        Node param = body.capture(active[j]);
+        copy(c, init.size(), e -> Expr.at(Expr.field(f), e), e -> gradient(a, p, param, e));
+      } else {
+        copy(c, init.size(), e -> Expr.at(Expr.field(f), e), e -> a.at(init, e));
+      }
     }
     String tf = bc.leafFields().get(body.t().id());
     c.forRange("back", Expr.i(0), Expr.i(steps), r -> {
@@ -157,6 +175,11 @@ final class LoopKernels {
         off += body.accumulator(j).size();
       }
     });
+    for (Map.Entry<Integer, String> d : direct.entrySet()) {
+      String f = bc.leafFields().get(body.accumulator(d.getKey()).id());
+      Node param = body.capture(active[d.getKey()]);
+      copy(c, param.size(), e -> gradient(a, d.getValue(), param, e), e -> Expr.at(Expr.field(f), e));
+    }
     if (steps == 0) {
       for (int i = 0; i < carried; i++) {
         String f = bc.leafFields().get(body.cotangent(i).id());

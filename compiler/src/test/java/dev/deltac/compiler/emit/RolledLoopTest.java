@@ -159,9 +159,10 @@ class RolledLoopTest {
   }
 
   /**
-   * The same model compiled with its loop rolled and unrolled gives the same loss, gradients,
-   * outputs and input gradients in both precisions, per sample (batch 1) and on the
-   * whole-batch path (batch 3).
+   * The same model compiled with its loop rolled and unrolled gives the same losses and outputs
+   * in both precisions, per sample (batch 1) and on the whole-batch path (batches 2 and 3), and
+   * the same gradients except on the float32 whole-batch path (within 1e-5 there) and where the
+   * unrolled graph folded constants with t (within 1e-13).
    */
   @ParameterizedTest(name = "{0}")
   @MethodSource("models")
@@ -169,7 +170,7 @@ class RolledLoopTest {
     Graph rolled = Models.lower(source, Lowering.Loops.ROLL);
     Graph unrolled = Models.lower(source, Lowering.Loops.UNROLL);
     for (dev.deltac.runtime.Precision p : dev.deltac.runtime.Precision.values()) {
-      for (int batch : new int[] {1, 3}) {
+      for (int batch : new int[] {1, 2, 3}) {
         Random rnd = new Random(name.hashCode() + 7 * batch);
         double[] xs = IntegerIndicesTest.values(rolled.inputs(), batch, rnd, -1, 1, 1);
         double[] ts = IntegerIndicesTest.values(rolled.targets(), batch, rnd, 0.1, 0.9, 1);
@@ -181,11 +182,14 @@ class RolledLoopTest {
         identical(what + " values", results(mu, params, xs, ts, batch, false), results(mr, params, xs, ts, batch, false));
         double[] gu = results(mu, params, xs, ts, batch, true);
         double[] gr = results(mr, params, xs, ts, batch, true);
-        if (batch > 1) {
-          // Over a batch the unrolled code adds each step's weight-gradient term straight into
-          // the gradient (float32 whole-batch path: each term summed over the batch, Σ_t Σ_s),
-          // the rolled loop adds each sample's sum over the steps: the association differs.
-          Harness.close(what + " gradients", gu, gr, f64 ? 1e-13 : 1e-5);
+        if (batch > 1 && !f64) {
+          // The float32 whole-batch path sums each of the unrolled loop's gradient terms over
+          // the batch first (Σ_t Σ_s); the rolled loop runs per sample (Σ_s Σ_t).
+          Harness.close(what + " gradients", gu, gr, 1e-5);
+        } else if (batch > 1 && name.equals("lstm")) {
+          // 0.01 * sum(h * h) * t: with t a constant, the unrolled graph's simplifier folds the
+          // two constants of (seed · t) · 0.01; with a seed of 1/3 that rounds differently.
+          Harness.close(what + " gradients", gu, gr, 1e-13);
         } else {
           identical(what + " gradients", gu, gr);
         }
