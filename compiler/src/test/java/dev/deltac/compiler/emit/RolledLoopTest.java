@@ -244,6 +244,29 @@ class RolledLoopTest {
   }
 
   /**
+   * A loop whose products are large enough for the float32 whole-batch pass (BatchedPass runs
+   * the outer products over the batch and the LOOP nodes per sample between them), and after a
+   * dense head that it batches: generated code against the interpreter.
+   */
+  @Test
+  void wholeBatchPassRunsTheLoopPerSample() {
+    String src = lstm(5, 16, 32).replace("out = Wo @ h", "d = dense(h, 32, tanh)\n  out = Wo @ d");
+    Graph lowered = Models.lower(src, Lowering.Loops.ROLL);
+    assertTrue(hasLoop(lowered));
+    assertTrue(Harness.source(lowered, "gen", "Wide", dev.deltac.runtime.Precision.FLOAT32)
+        .contains("backwardBatched"), "the float32 class has a whole-batch pass");
+    for (dev.deltac.runtime.Precision p : dev.deltac.runtime.Precision.values()) {
+      Random rnd = new Random(5);
+      int batch = 3;
+      dev.deltac.runtime.Model m = Harness.compile(lowered, "Wide" + p, p, 4);
+      double[] xs = IntegerIndicesTest.values(lowered.inputs(), batch, rnd, -1, 1, 1);
+      double[] ts = IntegerIndicesTest.values(lowered.targets(), batch, rnd, 0.1, 0.9, 1);
+      Harness.check(lowered, m, Harness.randomParams(lowered, rnd, 0.3), xs, ts, batch,
+          p == dev.deltac.runtime.Precision.FLOAT64 ? 1e-12 : 1e-4);
+    }
+  }
+
+  /**
    * The generated source does not grow with the loop: a 512-step LSTM(16→32) is at most twice
    * the 8-step one (issue 14), as the compiler chooses (8 steps are unrolled, 512 rolled), and
    * within a few characters of it when both are rolled.
