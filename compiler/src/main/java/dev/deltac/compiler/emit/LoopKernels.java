@@ -180,12 +180,5 @@ final class LoopKernels {
       Node param = body.capture(active[d.getKey()]);
       copy(c, param.size(), e -> gradient(a, d.getValue(), param, e), e -> Expr.at(Expr.field(f), e));
     }
-    if (steps == 0) {
-      for (int i = 0; i < carried; i++) {
-        String f = bc.leafFields().get(body.cotangent(i).id());
-        int at = body.offset(i);
-        copy(c, body.cotangent(i).size(), e -> Expr.at(o, Expr.plus(e, at)), e -> Expr.at(Expr.field(f), e));
-      }
-    }
   }
 }

@@ -267,6 +267,20 @@ class RolledLoopTest {
   }
 
   /**
+   * The compiler's choice keeps the short loops of the existing samples unrolled (8 and 3
+   * steps, small bodies), so their graphs, goldens and numbers are unchanged.
+   */
+  @Test
+  void shortLoopsOfTheSamplesStayUnrolled() throws java.io.IOException {
+    for (String path : new String[] {"../samples/sequence/next_sine.nn",
+        "src/test/resources/examples/tiny_rnn.nn", "src/test/resources/examples/everything.nn"}) {
+      String src = java.nio.file.Files.readString(java.nio.file.Path.of(path));
+      assertTrue(!hasLoop(Models.lower(src, Lowering.Loops.AUTO)), path);
+      assertTrue(hasLoop(Models.lower(src, Lowering.Loops.ROLL)), path + " can be rolled");
+    }
+  }
+
+  /**
    * The generated source does not grow with the loop: a 512-step LSTM(16→32) is at most twice
    * the 8-step one (issue 14), as the compiler chooses (8 steps are unrolled, 512 rolled), and
    * within a few characters of it when both are rolled.
