@@ -78,7 +78,9 @@ public final class Lowering {
    */
   public static Loops defaultLoops() {
     String p = System.getProperty("deltac.loops");
-    return p == null ? Loops.AUTO : Loops.valueOf(p.trim().toUpperCase(java.util.Locale.ROOT));
+    if (p == null) return Loops.AUTO;
+    for (Loops l : Loops.values()) if (l.name().equalsIgnoreCase(p.trim())) return l;
+    throw new IllegalArgumentException("-Ddeltac.loops must be auto, roll or unroll, not \"" + p + "\"");
   }
 
   /** Lowers {@code decl} with loops rolled or unrolled as {@code loops} says. */
