@@ -45,7 +45,7 @@ public final class Rules {
   private static VjpRule rule(Op op) {
     return switch (op) {
       case INPUT, TARGET, PARAM, CONST, SEED, SIGN, STEP, GELU_GRAD, LT, LE, GT, GE, EQ, NE,
-          CONV2D_GRAD_INPUT, CONV2D_GRAD_KERNEL, MAXPOOL2D_GRAD, AVGPOOL2D_GRAD, DELTA, RECURRENT_GRAD,
+          CONV2D_GRAD_INPUT, CONV2D_GRAD_KERNEL, MAXPOOL2D_GRAD, AVGPOOL2D_GRAD, DELTA, RECURRENT_GRAD, LOOP_GRAD,
           DROPOUT_MASK, GATHER_GRAD, ONE_HOT, SOFTMAX_CE_ROWS_GRAD, RUNNING_STAT -> null;
       // The mean over the batch is linear and symmetric in the samples: its transpose is itself.
       case BATCH_MEAN -> unary((b, y, g) -> b.make(Op.BATCH_MEAN, SourceSpan.NONE, g));
@@ -205,6 +205,10 @@ public final class Rules {
 
       // Recurrent layers: one backward sweep gives every cotangent, packed; each is a part of it.
       case RECURRENT -> (b, n, g) -> recurrent(b, n, g);
+      // ReverseMode differentiates a rolled loop itself: its rule continues the running sums.
+      case LOOP -> (b, n, g) -> {
+        throw new IllegalStateException("a LOOP is differentiated by ReverseMode, not by a rule");
+      };
     };
   }
 

@@ -34,6 +34,8 @@ final class Access {
   /** Element {@code i} (row-major) of n; a scalar ignores i. */
   Expr at(Node n, Expr i) {
     if (n.size() == 1) i = Expr.i(0);
+    String leaf = plan.leafFields.get(n.id());
+    if (leaf != null) return Expr.at(Expr.field(leaf), i);
     switch (n.op()) {
       case CONST:
         if (uniform(n)) return num.lit(n.attr().doubleAt(0));
@@ -79,6 +81,8 @@ final class Access {
    * inlined expression). Every computed node other than a view has its own buffer.
    */
   Expr arr(Node n) {
+    String leaf = plan.leafFields.get(n.id());
+    if (leaf != null) return Expr.field(leaf);
     return switch (n.op()) {
       case PARAM -> n.shape().rank() <= 1 ? Expr.field(ctx.paramField.get(n.attr().name())) : null;
       case CONST -> Expr.field(ctx.constant(n));
@@ -158,7 +162,7 @@ final class Access {
           EQ, NE, WHERE, SUM, BROADCAST, BROADCAST_TO, SUM_TO, MAX_TO, LOGSUMEXP_TO, SOFTMAX, LOG_SOFTMAX, LOGSUMEXP, MATMUL, BATCH_MATMUL, TRANSPOSE,
           OUTER, INDEX, SLICE, PAD_FIRST, CONCAT, RESHAPE, PERMUTE, GATHER, GATHER_GRAD, ONE_HOT, SOFTMAX_CE_ROWS, SOFTMAX_CE_ROWS_GRAD, MSE, BCE, BCE_LOGITS, CROSS_ENTROPY,
           SOFTMAX_CE, HUBER, CONV2D, CONV2D_GRAD_INPUT, CONV2D_GRAD_KERNEL, MAXPOOL2D,
-          MAXPOOL2D_GRAD, AVGPOOL2D, AVGPOOL2D_GRAD, DROPOUT_MASK, DELTA, BATCH_MEAN, RUNNING_STAT, RECURRENT, RECURRENT_GRAD ->
+          MAXPOOL2D_GRAD, AVGPOOL2D, AVGPOOL2D_GRAD, DROPOUT_MASK, DELTA, BATCH_MEAN, RUNNING_STAT, RECURRENT, RECURRENT_GRAD, LOOP, LOOP_GRAD ->
           throw new IllegalStateException("not unary: " + n.op());
     };
   }
@@ -186,7 +190,7 @@ final class Access {
           BROADCAST, BROADCAST_TO, SUM_TO, MAX_TO, LOGSUMEXP_TO, SOFTMAX, LOG_SOFTMAX, LOGSUMEXP, MATMUL, BATCH_MATMUL, TRANSPOSE, OUTER, INDEX, SLICE,
           PAD_FIRST, CONCAT, RESHAPE, PERMUTE, GATHER, GATHER_GRAD, ONE_HOT, SOFTMAX_CE_ROWS, SOFTMAX_CE_ROWS_GRAD, MSE, BCE, BCE_LOGITS, CROSS_ENTROPY, SOFTMAX_CE, HUBER,
           CONV2D, CONV2D_GRAD_INPUT, CONV2D_GRAD_KERNEL, MAXPOOL2D, MAXPOOL2D_GRAD, AVGPOOL2D,
-          AVGPOOL2D_GRAD, DROPOUT_MASK, DELTA, BATCH_MEAN, RUNNING_STAT, RECURRENT, RECURRENT_GRAD ->
+          AVGPOOL2D_GRAD, DROPOUT_MASK, DELTA, BATCH_MEAN, RUNNING_STAT, RECURRENT, RECURRENT_GRAD, LOOP, LOOP_GRAD ->
           throw new IllegalStateException("not binary: " + op);
     };
   }

@@ -69,6 +69,10 @@ final class ClassContext {
   final Map<String, double[]> constants = new LinkedHashMap<>();
   private final Map<Attr, String> constantByAttr = new HashMap<>();
   final Set<Helper> helpers = EnumSet.noneOf(Helper.class);
+  /** The code of each rolled-loop body emitted so far (see {@link LoopKernels}). */
+  final Map<dev.deltac.compiler.ir.LoopBody, LoopKernels.BodyCode> loopBodies = new java.util.IdentityHashMap<>();
+  /** The methods of the loop bodies' steps, added to the class with the helpers. */
+  final java.util.List<com.palantir.javapoet.MethodSpec> loopMethods = new java.util.ArrayList<>();
 
   ClassContext(EmitOptions options, Graph g) {
     this.options = options;

@@ -212,6 +212,7 @@ final class ClassParts {
    * only names in their bodies besides types, so they cannot collide with anything.
    */
   static void helpers(TypeSpec.Builder type, ClassContext ctx) {
+    for (MethodSpec m : ctx.loopMethods) type.addMethod(m);
     TypeName t = ctx.num.type();
     boolean f = ctx.num.isFloat;
     for (ClassContext.Helper h : ctx.helpers) {

@@ -22,8 +22,14 @@ final class GraphCode {
   /** See {@link GraphPlan#GraphPlan(Graph, ClassContext, String, java.util.Set, Map)}. */
   GraphCode(Graph graph, ClassContext ctx, String prefix, java.util.Set<Integer> separate,
       Map<Integer, String> reuse) {
+    this(graph, ctx, prefix, separate, reuse, Map.of());
+  }
+
+  /** The code of a loop body whose leaves live in {@code leafFields} (see {@link LoopKernels}). */
+  GraphCode(Graph graph, ClassContext ctx, String prefix, java.util.Set<Integer> separate,
+      Map<Integer, String> reuse, Map<Integer, String> leafFields) {
     this.graph = graph;
-    this.plan = new GraphPlan(graph, ctx, prefix, separate, reuse);
+    this.plan = new GraphPlan(graph, ctx, prefix, separate, reuse, leafFields);
     this.access = new Access(plan);
     this.kernels = new NodeKernels(access);
   }

@@ -49,6 +49,15 @@ final class GraphPlan {
   final Map<Integer, Fused> fused = new HashMap<>();
   final Set<Integer> fusedTerms = new HashSet<>();
 
+  /**
+   * LOOP_GRAD node id to (active capture j to the param whose gradient storage is that capture's
+   * accumulator): the param's only gradient term is that part of the LOOP_GRAD, its accumulator
+   * starts at zero, and nothing else reads the part, so the loop adds each step's contributions
+   * straight into the gradient (in the unrolled loop's order) and the term is not accumulated
+   * again (it is among {@link #fusedTerms}).
+   */
+  final Map<Integer, Map<Integer, String>> loopAccumulators = new HashMap<>();
+
   /** A weight-gradient term accumulated inside a DELTA sweep. */
   record Fused(String param, Node term) {}
 
@@ -62,8 +71,19 @@ final class GraphPlan {
    */
   private final Set<Integer> separate;
 
+  /**
+   * Leaves of a loop body (node id) to the fields holding their values for the current step
+   * ({@link LoopKernels}); empty for a model's or function's own graph.
+   */
+  final Map<Integer, String> leafFields;
+
   GraphPlan(Graph graph, ClassContext ctx, String prefix) {
     this(graph, ctx, prefix, Set.of(), Map.of());
+  }
+
+  GraphPlan(Graph graph, ClassContext ctx, String prefix, Set<Integer> separate,
+      Map<Integer, String> reuse) {
+    this(graph, ctx, prefix, separate, reuse, Map.of());
   }
 
   /**
@@ -72,7 +92,8 @@ final class GraphPlan {
    *     plan uses too (the forward values of the training graph live in the loss pass's buffers)
    */
   GraphPlan(Graph graph, ClassContext ctx, String prefix, Set<Integer> separate,
-      Map<Integer, String> reuse) {
+      Map<Integer, String> reuse, Map<Integer, String> leafFields) {
+    this.leafFields = leafFields;
     this.graph = graph;
     this.ctx = ctx;
     this.separate = separate;
@@ -170,6 +191,7 @@ final class GraphPlan {
         }
       }
     }
+    planLoopAccumulators();
     for (Node d : graph.nodes()) {
       if (!sweepsRows(d) || virtual.contains(d.id()) || separate.contains(d.id())) continue;
       Node w = d.input(0);
@@ -183,6 +205,42 @@ final class GraphPlan {
           break;
         }
       }
+    }
+  }
+
+  private void planLoopAccumulators() {
+    for (Map.Entry<String, List<Node>> e : gradTerms.entrySet()) {
+      if (e.getValue().size() != 1) continue;
+      Node t = e.getValue().get(0);
+      Node u = t.op() == Op.RESHAPE ? t.input(0) : t;
+      if (u.op() != Op.SLICE || u.input(0).op() != Op.LOOP_GRAD) continue;
+      if (!consumers(t).isEmpty() || accumulationUses(t) != 1 || hardRoots.contains(t.id())) continue;
+      if (u != t && (consumers(u).size() != 1 || hardRoots.contains(u.id()) || accumulationUses(u) != 0)) continue;
+      Node loop = u.input(0);
+      dev.deltac.compiler.ir.LoopBody body = loop.attr().body();
+      int[] active = body.active();
+      int off = body.rowSize();
+      int j = -1;
+      for (int k = 0; k < active.length; k++) {
+        if (u.attr().intAt(0) == off && u.attr().intAt(1) == off + body.capture(active[k]).size()) j = k;
+        off += body.capture(active[k]).size();
+      }
+      if (j < 0) continue;
+      Node cap = loop.input(2 + active[j]);
+      Node init = loop.input(2 + body.captures() + j);
+      if (cap.op() != Op.PARAM || !cap.attr().name().equals(e.getKey()) || !init.isConst(0.0)) continue;
+      int from = u.attr().intAt(0);
+      int to = u.attr().intAt(1);
+      boolean alone = true;
+      for (Node c : consumers(loop)) {
+        if (c == u) continue;
+        if (c.op() != Op.SLICE || (c.attr().intAt(0) < to && c.attr().intAt(1) > from)) alone = false;
+      }
+      if (!alone || hardRoots.contains(loop.id())) continue;
+      loopAccumulators.computeIfAbsent(loop.id(), k -> new HashMap<>()).put(j, e.getKey());
+      fusedTerms.add(t.id());
+      virtual.add(t.id());
+      virtual.add(u.id());
     }
   }
 

@@ -96,6 +96,8 @@ final class NodeKernels {
       case AVGPOOL2D_GRAD -> conv::avgPoolGrad;
       case DROPOUT_MASK -> this::dropoutMask;
       case RECURRENT, RECURRENT_GRAD -> (m, o, cc) -> recurrent(m, Expr.field(o), cc);
+      case LOOP -> (m, o, cc) -> LoopKernels.forward(this, a, m, Expr.field(o), cc);
+      case LOOP_GRAD -> (m, o, cc) -> LoopKernels.backward(this, a, m, Expr.field(o), cc);
       // Filled between the stages of a batch-coupled pass (StagedPass), never per sample.
       case BATCH_MEAN -> (m, o, cc) -> cc.comment("the mean over the batch, filled before this stage");
       case INPUT, TARGET, PARAM, CONST, SEED, RUNNING_STAT -> (m, o, cc) -> {

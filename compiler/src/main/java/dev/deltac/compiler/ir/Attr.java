@@ -14,11 +14,28 @@ public final class Attr {
   private final String name;
   private final int[] ints;
   private final double[] doubles;
+  /** A loop body ({@link LoopBody}) of LOOP and LOOP_GRAD, compared by identity; else null. */
+  private final LoopBody body;
 
   private Attr(String name, int[] ints, double[] doubles) {
+    this(name, ints, doubles, null);
+  }
+
+  private Attr(String name, int[] ints, double[] doubles, LoopBody body) {
     this.name = name;
     this.ints = ints;
     this.doubles = doubles;
+    this.body = body;
+  }
+
+  /** The attr of a LOOP or LOOP_GRAD node: its body and the ints {@code [from, to]}. */
+  public static Attr loop(LoopBody body, int from, int to) {
+    return new Attr(null, new int[] {from, to}, new double[0], java.util.Objects.requireNonNull(body));
+  }
+
+  /** The loop body of a LOOP or LOOP_GRAD node, else null. */
+  public LoopBody body() {
+    return body;
   }
 
   public static Attr name(String name) {
@@ -69,6 +86,7 @@ public final class Attr {
   public boolean equals(Object o) {
     if (!(o instanceof Attr a)) return false;
     if (!Objects.equals(name, a.name) || !Arrays.equals(ints, a.ints)) return false;
+    if (body != a.body) return false;
     if (doubles.length != a.doubles.length) return false;
     for (int i = 0; i < doubles.length; i++) {
       // Bitwise, so that 0.0 and -0.0 (and NaNs) stay distinct constants.
@@ -81,13 +99,14 @@ public final class Attr {
 
   @Override
   public int hashCode() {
-    return Objects.hash(name, Arrays.hashCode(ints), Arrays.hashCode(doubles));
+    return Objects.hash(name, Arrays.hashCode(ints), Arrays.hashCode(doubles), System.identityHashCode(body));
   }
 
   /** Compact text for dumps: {@code "W1"}, {@code [0, 3]}, {@code 0.5}. Empty for NONE. */
   @Override
   public String toString() {
     StringBuilder sb = new StringBuilder();
+    if (body != null) sb.append("body of ").append(body.graph().nodes().size()).append(" nodes");
     if (name != null) sb.append(name);
     if (ints.length > 0) {
       if (sb.length() > 0) sb.append(' ');

@@ -231,6 +231,11 @@ public final class GraphBuilder {
 
   private SourceSpan defaultSpan = SourceSpan.NONE;
 
+  /** True when this builder made {@code n}. */
+  public boolean owns(Node n) {
+    return n.id() < made.size() && made.get(n.id()) == n;
+  }
+
   /** The id the next new node will get (a mark for {@link #labelSince}). */
   public int mark() {
     return nextId;

@@ -27,7 +27,7 @@ import java.util.Set;
 public final class Lowering {
   private final CheckResult check;
   private final Map<String, InitSpec> layerInits = new HashMap<>();
-  private final GraphBuilder b = new GraphBuilder();
+  private GraphBuilder b = new GraphBuilder();
   private final Map<String, Object> env = new HashMap<>();
   private final List<Node> inputs = new ArrayList<>();
   private final List<Node> targets = new ArrayList<>();
@@ -38,8 +38,27 @@ public final class Lowering {
   private Node loss;
   private int masks;
 
-  private Lowering(CheckResult check, Decl decl) {
+  /** Whether {@code for} loops are rolled ({@link Op#LOOP}) or unrolled. */
+  public enum Loops {
+    /** Roll a loop when its unrolled form would be large ({@link #ROLL_WORK}), else unroll. */
+    AUTO,
+    /** Roll every loop that can be rolled. */
+    ROLL,
+    /** Unroll every loop (the first edition's lowering). */
+    UNROLL
+  }
+
+  /**
+   * AUTO unrolls a loop whose steps times body nodes is at most this: measured (docs/ARCHITECTURE.md,
+   * "Rolled loops"), the unrolled code of such a loop is small and runs faster.
+   */
+  public static final int ROLL_WORK = 512;
+
+  private final Loops loops;
+
+  private Lowering(CheckResult check, Decl decl, Loops loops) {
     this.check = check;
+    this.loops = loops;
     for (LayerParam lp : check.layerParams(decl)) layerInits.put(lp.fullName(), lp.init());
   }
 
@@ -50,7 +69,23 @@ public final class Lowering {
   }
 
   public static Graph lower(Decl decl, CheckResult check) {
-    Lowering l = new Lowering(check, decl);
+    return lower(decl, check, defaultLoops());
+  }
+
+  /**
+   * The default loop lowering: AUTO, or the system property {@code deltac.loops} ({@code roll},
+   * {@code unroll}, {@code auto}).
+   */
+  public static Loops defaultLoops() {
+    String p = System.getProperty("deltac.loops");
+    if (p == null) return Loops.AUTO;
+    for (Loops l : Loops.values()) if (l.name().equalsIgnoreCase(p.trim())) return l;
+    throw new IllegalArgumentException("-Ddeltac.loops must be auto, roll or unroll, not \"" + p + "\"");
+  }
+
+  /** Lowers {@code decl} with loops rolled or unrolled as {@code loops} says. */
+  public static Graph lower(Decl decl, CheckResult check, Loops loops) {
+    Lowering l = new Lowering(check, decl, loops);
     if (decl instanceof Decl.Model m) {
       l.statements(m.body(), null);
       return l.graph(m.name().name(), Graph.Kind.MODEL);
@@ -97,13 +132,17 @@ public final class Lowering {
     } else if (s instanceof Stmt.Bind bind) {
       String name = bind.name().name();
       if (scope != null && !states.contains(name)) scope.add(name);
+      if (roll != null && states.contains(name)) roll.assigned.add(name);
       int mark = b.mark();
       env.put(name, b.label(expr(bind.value(), name), label(name)));
       b.labelSince(mark, label(name));
     } else if (s instanceof Stmt.State st) {
+      if (roll != null) throw new CannotRoll("a state declared in the loop");
       states.add(st.name().name());
       env.put(st.name().name(), b.label(stateStart(st), label(st.name().name())));
     } else if (s instanceof Stmt.For f) {
+      if (roll != null) throw new CannotRoll("a nested loop");
+      if (loops != Loops.UNROLL && iterations.isEmpty() && rolled(f, scope)) return;
       for (long t = f.from().value(); t < f.to().value(); t++) {
         Set<String> inner = new HashSet<>();
         Object shadowed = env.put(f.var().name(), (int) t);
@@ -114,6 +153,7 @@ public final class Lowering {
         restore(f.var().name(), shadowed);
       }
     } else if (s instanceof Stmt.Output o) {
+      if (roll != null) throw new CannotRoll("an output in the loop");
       for (var id : o.names()) outputs.put(id.name(), node(env.get(id.name()), id.name()));
     } else if (s instanceof Stmt.Loss l) {
       int mark = b.mark();
@@ -121,6 +161,7 @@ public final class Lowering {
       loss = l.accumulate() && loss != null ? b.make(Op.ADD, l.span(), loss, v) : v;
       b.labelSince(mark, label("loss"));
     } else if (s instanceof Stmt.Return r) {
+      if (roll != null) throw new CannotRoll("a return in the loop");
       loss = expr(r.value(), null);
     }
     // Train blocks configure the command-line trainer, not the graph.
@@ -182,9 +223,7 @@ public final class Lowering {
     if (e instanceof Expr.Index ix && check.isInteger(ix.index())) {
       return b.make(Op.GATHER, ix.span(), expr(ix.target(), null), expr(ix.index(), null));
     }
-    if (e instanceof Expr.Index ix) {
-      return b.make(Op.INDEX, Attr.ints(integer(ix.index())), ix.span(), expr(ix.target(), null));
-    }
+    if (e instanceof Expr.Index ix) return index(expr(ix.target(), null), ix.index(), ix.span());
     if (e instanceof Expr.Slice sl) {
       return b.make(Op.SLICE, Attr.ints(integer(sl.from()), integer(sl.to())), sl.span(),
           expr(sl.target(), null));
@@ -211,7 +250,7 @@ public final class Lowering {
       for (int i = 0, j = 1; i < r; i++) if (i != k) front[j++] = i;
       Node moved = k == 0 ? x : b.make(Op.PERMUTE, Attr.ints(front), s.span(), x);
       if (en.index()) {
-        x = b.make(Op.INDEX, Attr.ints(integer(en.from())), s.span(), moved);
+        x = index(moved, en.from(), s.span());
       } else {
         Node sliced = b.make(Op.SLICE, Attr.ints(integer(en.from()), integer(en.to())), s.span(), moved);
         int[] back = new int[r];
@@ -269,8 +308,16 @@ public final class Lowering {
           throw new IllegalStateException("layer param " + name + " is " + existing.shape() + " and " + shape);
         }
         env.put(name, existing);
-        return existing;
+        return roll != null ? roll.inside(existing, name) : existing;
       }
+    }
+    if (roll != null) {
+      GraphBuilder inner = b;
+      b = roll.outer;
+      Node p = param(name, shape, init, span);
+      b = inner;
+      env.put(name, p);
+      return roll.inside(p, name);
     }
     Node p = param(name, shape, init, span);
     env.put(name, p);
@@ -290,6 +337,190 @@ public final class Lowering {
   /** True when {@code name} is bound in the model (so it is not an activation keyword). */
   boolean isBound(String name) {
     return env.containsKey(name);
+  }
+
+  /**
+   * x[i] along the first axis: INDEX for a static i; in a rolled loop, an index that depends on
+   * the loop variable reads that row with GATHER (t is a scalar leaf holding an exact integer).
+   */
+  private Node index(Node x, Expr i, SourceSpan span) {
+    if (roll != null && mentions(i, roll.var)) return b.make(Op.GATHER, span, x, expr(i, null));
+    return b.make(Op.INDEX, Attr.ints(integer(i)), span, x);
+  }
+
+  /** True when expression e reads the name {@code var}. */
+  private static boolean mentions(Expr e, String var) {
+    if (e instanceof Expr.Name n) return n.name().equals(var);
+    if (e instanceof Expr.Num || e instanceof Expr.Bool) return false;
+    if (e instanceof Expr.Neg n) return mentions(n.operand(), var);
+    if (e instanceof Expr.Binary bin) return mentions(bin.left(), var) || mentions(bin.right(), var);
+    return true;
+  }
+
+  // ---- Rolled loops (dsl.md section 9, "Loops at any length").
+
+  /** A loop that cannot be rolled (yet): it is unrolled instead. */
+  private static final class CannotRoll extends RuntimeException {
+    CannotRoll(String why) {
+      super(why, null, false, false);
+    }
+  }
+
+  /** The loop being rolled: its body's builder, leaves and captures. */
+  private final class Roll {
+    final GraphBuilder outer;
+    final String var;
+    Node t;
+    /** State name to its leaf (the value at the start of the step), in order of first read. */
+    final Map<String, Node> stateLeaves = new LinkedHashMap<>();
+    final Map<String, Node> stateStarts = new LinkedHashMap<>();
+    /** States the body assigns, in order. */
+    final java.util.LinkedHashSet<String> assigned = new java.util.LinkedHashSet<>();
+    /** Outer node id to its capture leaf, in order of first read. */
+    final Map<Integer, Node> captures = new LinkedHashMap<>();
+    final Map<Integer, Node> captured = new LinkedHashMap<>();
+    int leaves;
+
+    Roll(GraphBuilder outer, String var) {
+      this.outer = outer;
+      this.var = var;
+    }
+
+    /** The body's view of a value: itself when the body made it, else a leaf. */
+    Node inside(Node n, String name) {
+      if (b.owns(n)) return n;
+      if (name != null && states.contains(name)) {
+        Node leaf = stateLeaves.get(name);
+        if (leaf == null) {
+          leaf = b.input("loop.state." + name, n.shape(), SourceSpan.NONE);
+          stateLeaves.put(name, leaf);
+          stateStarts.put(name, n);
+        }
+        return leaf;
+      }
+      Node leaf = captures.get(n.id());
+      if (leaf == null) {
+        leaf = n.op() == Op.PARAM ? b.param(n.attr().name(), n.shape(), n.span())
+            : n.op() == Op.CONST ? b.remake(n, List.of())
+            : b.input("loop.capture" + (leaves++), n.shape(), SourceSpan.NONE);
+        if (n.op() != Op.CONST) {
+          captures.put(n.id(), leaf);
+          captured.put(n.id(), n);
+        }
+      }
+      return leaf;
+    }
+  }
+
+  private Roll roll;
+
+  /**
+   * Lowers loop f rolled, when it can be and {@link #loops} says so: its body once into a graph
+   * of its own and one LOOP node. Returns false (having changed nothing) when it unrolls.
+   */
+  private boolean rolled(Stmt.For f, Set<String> scope) {
+    int from = (int) f.from().value();
+    int to = (int) f.to().value();
+    if (to - from < 2) return false;
+    boolean addsLoss = false;
+    for (Stmt s : f.body()) addsLoss |= s instanceof Stmt.Loss;
+    Map<String, Object> savedEnv = new HashMap<>(env);
+    int savedMasks = masks;
+    Node savedLoss = loss;
+    GraphBuilder outer = b;
+    Roll r = new Roll(outer, f.var().name());
+    LoopBody body;
+    List<String> carriedStates = new ArrayList<>();
+    List<Node> starts = new ArrayList<>();
+    List<Node> captureNodes = new ArrayList<>();
+    Node lossLeaf = null;
+    try {
+      b = new GraphBuilder();
+      roll = r;
+      r.t = b.input("loop." + f.var().name(), Shape.SCALAR, f.var().span());
+      env.put(f.var().name(), r.t);
+      if (addsLoss) {
+        lossLeaf = b.input("loop.loss", Shape.SCALAR, SourceSpan.NONE);
+        loss = lossLeaf;
+      }
+      Set<String> inner = new HashSet<>();
+      statements(f.body(), inner);
+      // The carried values: the states the body assigns, then the loss.
+      List<Node> in = new ArrayList<>();
+      List<Node> out = new ArrayList<>();
+      for (String name : r.assigned) {
+        Node v = (Node) env.get(name);
+        Node leaf = r.stateLeaves.remove(name);
+        Node start = r.stateStarts.remove(name);
+        if (start == null) {
+          start = (Node) savedEnv.get(name);
+          leaf = b.input("loop.state." + name, start.shape(), SourceSpan.NONE);
+        }
+        if (!v.shape().equals(leaf.shape()) || !b.owns(v)) throw new CannotRoll("state " + name + " changes shape");
+        carriedStates.add(name);
+        starts.add(start);
+        in.add(leaf);
+        out.add(v);
+      }
+      if (addsLoss) {
+        in.add(lossLeaf);
+        out.add(loss);
+        starts.add(savedLoss != null ? savedLoss : outer.scalar(-0.0));
+      }
+      // States read but not assigned are captures of their values before the loop.
+      for (Map.Entry<String, Node> e : r.stateLeaves.entrySet()) {
+        Node start = r.stateStarts.get(e.getKey());
+        r.captures.put(-1 - r.captures.size(), e.getValue());
+        r.captured.put(-1 - r.captured.size(), start);
+      }
+      List<Node> leaves = new ArrayList<>(in);
+      leaves.add(r.t);
+      leaves.addAll(r.captures.values());
+      captureNodes.addAll(r.captured.values());
+      Map<String, Node> outputs = new LinkedHashMap<>();
+      for (int i = 0; i < out.size(); i++) outputs.put("c" + i, out.get(i));
+      Graph g = new Graph("loop over " + f.var().name(), Graph.Kind.FUNCTION, leaves, List.of(),
+          List.of(), List.of(), outputs, null, Map.of(), Map.of());
+      body = new LoopBody(g, in.size(), captureNodes.size(), false, new int[0]);
+      for (Node n : g.nodes()) {
+        if (n.op() == Op.DROPOUT_MASK || n.op() == Op.BATCH_MEAN || n.op() == Op.RUNNING_STAT) {
+          throw new CannotRoll("dropout or batch statistics in the loop");
+        }
+      }
+      if (loops == Loops.AUTO && (long) (to - from) * g.nodes().size() <= ROLL_WORK) {
+        throw new CannotRoll("small enough to unroll");
+      }
+      for (String name : inner) env.remove(name);
+    } catch (CannotRoll | IllegalStateException | IllegalArgumentException e) {
+      env.clear();
+      env.putAll(savedEnv);
+      masks = savedMasks;
+      loss = savedLoss;
+      b = outer;
+      roll = null;
+      return false;
+    } finally {
+      b = outer;
+      roll = null;
+    }
+    restore(f.var().name(), savedEnv.get(f.var().name()));
+    List<Node> operands = new ArrayList<>(starts);
+    operands.addAll(captureNodes);
+    Node loop = b.make(Op.LOOP, Attr.loop(body, from, to), f.span(), operands);
+    b.label(loop, "loop_" + f.var().name());
+    int last = (to - from) * body.rowSize();
+    for (int i = 0; i < carriedStates.size(); i++) {
+      String name = carriedStates.get(i);
+      Node leaf = body.carriedIn(i);
+      int off = last + body.offset(i);
+      Node part = b.make(Op.SLICE, Attr.ints(off, off + leaf.size()), f.span(), loop);
+      env.put(name, b.label(b.reshape(part, leaf.shape()), label(name)));
+    }
+    if (addsLoss) {
+      int off = last + body.offset(body.carried() - 1);
+      loss = b.reshape(b.make(Op.SLICE, Attr.ints(off, off + 1), f.span(), loop), Shape.SCALAR);
+    }
+    return true;
   }
 
   /** A static integer: a literal, a loop variable, or arithmetic on them. */
@@ -322,7 +553,7 @@ public final class Lowering {
   }
 
   private Node node(Object v, String name) {
-    if (v instanceof Node n) return n;
+    if (v instanceof Node n) return roll != null ? roll.inside(n, name) : n;
     if (v instanceof Integer i) return b.scalar(i);
     throw new IllegalStateException("unresolved name " + name);
   }

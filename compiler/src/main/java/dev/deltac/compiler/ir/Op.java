@@ -181,6 +181,22 @@ public enum Op {
    */
   RECURRENT_GRAD(5, Kind.OTHER),
 
+  // Rolled loops (dsl.md section 9, "Loops at any length"), see ir.LoopBody.
+  /**
+   * A rolled {@code for} loop: operands (the C carried values' starts, the K captures); attr
+   * {@link Attr#loop} (the body, {@code [from, to]}) → flat [(T+1)·row]: row s holds the
+   * carried values at the start of step from+s, the last row their final values.
+   */
+  LOOP(-1, Kind.OTHER),
+  /**
+   * Its gradient: operands (the LOOP node, the cotangent of its value, the K captures, one
+   * initial accumulator per active capture); attr {@link Attr#loop} of the reverse body →
+   * flat [cotangents of the carried starts (row), then each active capture's gradient]. Each
+   * step recomputes its forward values from the carried values in the LOOP's rows. Only the
+   * last row's cotangent is read: the lowering reads nothing else of a LOOP.
+   */
+  LOOP_GRAD(-1, Kind.OTHER),
+
   // Fused nodes made by the optimizer.
   /**
    * The δ-recurrence {@code (W^T δ) ⊙ φ'(h)} with φ' written through the layer output h;

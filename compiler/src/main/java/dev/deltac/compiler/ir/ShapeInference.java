@@ -140,6 +140,18 @@ final class ShapeInference {
         yield Shape.of(RecurrentKernels.gradientSize(cell, xs.dim(0), xs.dim(1), h));
       }
       case BATCH_MEAN -> in.get(0).shape();
+      case LOOP -> {
+        LoopBody body = attr.body();
+        require(body != null && !body.reverse() && in.size() == body.carried() + body.captures(), op, "operands do not fit the body");
+        yield Shape.of((attr.intAt(1) - attr.intAt(0) + 1) * body.rowSize());
+      }
+      case LOOP_GRAD -> {
+        LoopBody body = attr.body();
+        require(body != null && body.reverse() && in.size() == 2 + body.captures() + body.active().length, op, "operands do not fit the body");
+        int n = body.rowSize();
+        for (int k : body.active()) n += body.capture(k).size();
+        yield Shape.of(n);
+      }
       case INPUT, TARGET, PARAM, CONST, SEED, RUNNING_STAT ->
           throw new IllegalArgumentException("no shape rule for " + op + ": leaves are made with their shape");
     };

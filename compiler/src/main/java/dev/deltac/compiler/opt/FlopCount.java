@@ -36,6 +36,11 @@ public final class FlopCount {
     return r;
   }
 
+  /** The work of one step of a loop body: every node its outputs need. */
+  private static long body(Graph g) {
+    return count(Graph.reachable(new ArrayList<>(g.outputs().values())), null);
+  }
+
   private static long count(List<Node> nodes, BitSet skip) {
     long total = 0;
     for (Node n : nodes) {
@@ -73,6 +78,8 @@ public final class FlopCount {
           * (2L * n.input(1).shape().sizeLong() + 2L * n.input(2).shape().sizeLong() + 10L * n.input(3).size());
       case RECURRENT_GRAD -> n.input(0).shape().dim(0)
           * (4L * n.input(1).shape().sizeLong() + 4L * n.input(2).shape().sizeLong() + 10L * n.input(1).shape().dim(0));
+      // The body's work per step; the reverse body recomputes the forward values too.
+      case LOOP, LOOP_GRAD -> (long) (n.attr().intAt(1) - n.attr().intAt(0)) * body(n.attr().body().graph());
       case SUM, SUM_TO, MAX_TO, LOGSUMEXP -> n.input(0).shape().sizeLong();
       case LOGSUMEXP_TO -> 3 * n.input(0).shape().sizeLong();
       case SOFTMAX, LOG_SOFTMAX -> 3 * size;

@@ -2,6 +2,7 @@ package dev.deltac.compiler.opt;
 
 import dev.deltac.compiler.autodiff.ReverseMode;
 import dev.deltac.compiler.ir.Graph;
+import dev.deltac.compiler.ir.Op;
 
 /**
  * The middle of the pipeline, from a lowered forward graph to the optimized graph that the
@@ -19,7 +20,8 @@ public final class Optimizer {
 
   /** The inference graph: no dropout ({@link Inference}), losses fused, simplified. */
   public static Graph forward(Graph lowered) {
-    return Simplify.run(LossFusion.run(Inference.run(lowered)));
+    Graph g = LoopBodies.map(lowered, Op.LOOP, b -> Simplify.run(LossFusion.run(Inference.run(b))));
+    return Simplify.run(LossFusion.run(Inference.run(g)));
   }
 
   /**
@@ -32,8 +34,12 @@ public final class Optimizer {
   }
 
   private static Graph backward(Graph lowered, boolean inputGradients, boolean seeded) {
-    Graph g = ReverseMode.differentiate(Simplify.run(LossFusion.run(lowered)), inputGradients, seeded);
-    return DeltaFusion.run(Simplify.run(g));
+    // Loop bodies get the passes the unrolled graph would: fusions and simplification before
+    // reverse mode, simplification and the δ fusion of the reverse bodies after.
+    Graph pre = LoopBodies.map(lowered, Op.LOOP, b -> Simplify.run(LossFusion.run(b)));
+    Graph g = ReverseMode.differentiate(Simplify.run(LossFusion.run(pre)), inputGradients, seeded);
+    return LoopBodies.map(DeltaFusion.run(Simplify.run(g)), Op.LOOP_GRAD,
+        b -> DeltaFusion.run(Simplify.run(b)));
   }
 
   /** The reverse-mode graph in inference mode (dropout off): a function's gradient (seed 1). */

@@ -195,6 +195,22 @@ class OpGradientTest {
           SourceSpan.NONE, b.make(Op.RECURRENT, Attr.of((String) cell[0], new int[] {h}, new double[0]),
               SourceSpan.NONE, ns)), op(any, t, n), op(any, g, n), op(any, g, h), op(any, g), op(any, g)));
     }
+    // A rolled loop: h' = tanh(W h + xs[t] * t) over t = 0..2, from a start h0; the final row
+    // (the only part a lowered graph reads, and the only part whose cotangent the rule takes).
+    s.add(custom("loop", Op.LOOP, (b, ns) -> {
+      GraphBuilder bb = new GraphBuilder();
+      Node h = bb.input("loop.h", Shape.of(2), SourceSpan.NONE);
+      Node t = bb.input("loop.t", Shape.SCALAR, SourceSpan.NONE);
+      Node w = bb.param("p1", Shape.of(2, 2), SourceSpan.NONE);
+      Node xs = bb.input("loop.xs", Shape.of(3, 2), SourceSpan.NONE);
+      Node row = bb.make(Op.GATHER, Attr.NONE, SourceSpan.NONE, xs, t);
+      Node next = bb.unary(Op.TANH, bb.add(bb.matmul(w, h, false, false), bb.mul(row, t)));
+      Graph g = new Graph("body", Graph.Kind.FUNCTION, List.of(h, t, w, xs), List.of(), List.of(),
+          List.of(), Map.of("c0", next), null, Map.of(), Map.of());
+      dev.deltac.compiler.ir.LoopBody body = new dev.deltac.compiler.ir.LoopBody(g, 1, 2, false, new int[0]);
+      Node loop = b.make(Op.LOOP, Attr.loop(body, 0, 3), SourceSpan.NONE, ns);
+      return b.make(Op.SLICE, Attr.ints(6, 8), SourceSpan.NONE, loop);
+    }, op(any, 2), op(any, 2, 2), op(any, 3, 2)));
     s.add(spec(Op.MSE, op(any, 4), op(any, 4)));
     s.add(spec(Op.BCE, op(Domain.UNIT, 4), op(Domain.UNIT, 4)));
     s.add(spec(Op.BCE_LOGITS, op(any, 4), op(Domain.UNIT, 4)));
@@ -272,7 +288,7 @@ class OpGradientTest {
     assertEquals(EnumSet.of(Op.INPUT, Op.TARGET, Op.PARAM, Op.CONST, Op.SEED, Op.SIGN, Op.STEP,
         Op.GELU_GRAD, Op.LT, Op.LE, Op.GT, Op.GE, Op.EQ, Op.NE, Op.CONV2D_GRAD_INPUT,
         Op.CONV2D_GRAD_KERNEL, Op.MAXPOOL2D_GRAD, Op.AVGPOOL2D_GRAD, Op.DELTA, Op.DROPOUT_MASK,
-        Op.GATHER_GRAD, Op.ONE_HOT, Op.SOFTMAX_CE_ROWS_GRAD, Op.RUNNING_STAT, Op.RECURRENT_GRAD), none);
+        Op.GATHER_GRAD, Op.ONE_HOT, Op.SOFTMAX_CE_ROWS_GRAD, Op.RUNNING_STAT, Op.RECURRENT_GRAD, Op.LOOP_GRAD), none);
     for (Op op : none) assertTrue(Rules.isNonDifferentiable(op), op.toString());
   }
 

@@ -25,7 +25,10 @@ class AllocationTest {
         Arguments.of(NnFiles.resource("torch/attention_block.nn"), Precision.FLOAT32),
         Arguments.of(NnFiles.resource("torch/attention_block.nn"), Precision.FLOAT64),
         Arguments.of(RECURRENT, Precision.FLOAT32),
-        Arguments.of(RECURRENT, Precision.FLOAT64));
+        Arguments.of(RECURRENT, Precision.FLOAT64),
+        // rolled for loops (a LOOP and a LOOP_GRAD node)
+        Arguments.of(ROLLED, Precision.FLOAT32),
+        Arguments.of(ROLLED, Precision.FLOAT64));
   }
 
   /** Every recurrent cell, on a computed sequence (so that its input gradient is used). */
@@ -40,6 +43,10 @@ class AllocationTest {
         output d
         loss mse(d[11], y)
       }""");
+
+  /** A hand-written LSTM whose loop is rolled. */
+  static final Graph ROLLED = dev.deltac.compiler.testing.Models.lower(RolledLoopTest.lstm(40, 3, 4),
+      dev.deltac.compiler.ir.Lowering.Loops.ROLL);
 
   @ParameterizedTest(name = "{0} {1}")
   @MethodSource("models")

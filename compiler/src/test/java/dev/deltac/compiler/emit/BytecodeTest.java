@@ -31,7 +31,9 @@ class BytecodeTest {
         Arguments.of("FashionMlp", NnFiles.resource("models/fashion_mlp.nn")),
         Arguments.of("Tanh4x1024", TestModels.mlp("Tanh4x1024", Op.TANH, 1024, 1024, 1024, 1024, 1024, 10)),
         Arguments.of("TinyRnn", NnFiles.resource("examples/tiny_rnn.nn")),
-        Arguments.of("FashionCnn", NnFiles.resource("models/fashion_cnn.nn")));
+        Arguments.of("FashionCnn", NnFiles.resource("models/fashion_cnn.nn")),
+        // a rolled 512-step LSTM(16→32): the loop's step methods do not grow with T
+        Arguments.of("RolledLstm512", dev.deltac.compiler.testing.Models.lower(LoopBenchmark.lstm(512))));
   }
 
   @ParameterizedTest(name = "{0}")

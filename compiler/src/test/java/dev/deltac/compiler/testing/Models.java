@@ -26,6 +26,14 @@ public final class Models {
     return Lowering.lower(d, r.check());
   }
 
+  /** As {@link #lower(String)}, with {@code for} loops rolled or unrolled as {@code loops} says. */
+  public static Graph lower(String source, Lowering.Loops loops) {
+    FrontendResult r = Frontend.parse("test.nn", source);
+    if (!r.ok()) fail("model does not check:\n" + r.diagnostics().format());
+    Decl d = r.program().decls().get(0);
+    return Lowering.lower(d, r.check(), loops);
+  }
+
   /** A model from {@code src/test/resources/models}. */
   public static String resource(String name) {
     try (InputStream in = Models.class.getResourceAsStream("/models/" + name)) {
