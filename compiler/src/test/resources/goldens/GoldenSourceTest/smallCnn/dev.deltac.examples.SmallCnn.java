@@ -8,6 +8,7 @@ import dev.deltac.runtime.MathFunctions;
 import dev.deltac.runtime.ModelInfo;
 import dev.deltac.runtime.Precision;
 import dev.deltac.runtime.TensorInfo;
+import dev.deltac.runtime.kernels.Conv2dKernels;
 import java.util.Arrays;
 import java.util.List;
 
@@ -165,39 +166,7 @@ public final class SmallCnn implements FloatModel {
 
   private float[] b43;
 
-  private float[] convAcc5;
-
-  private float[] convAcc5_;
-
-  private float[] convAcc5__;
-
-  private float[] convAcc42;
-
   private double lselogits_;
-
-  private float[][] convX5;
-
-  private float[][] convXs5;
-
-  private float[][] convX5_;
-
-  private float[][] convXs5_;
-
-  private float[][] convX5__;
-
-  private float[][] convXs5__;
-
-  private float[][] convX43;
-
-  private float[][] convG43;
-
-  private float[][] convXt43;
-
-  private float[][] convDw43;
-
-  private float[][] convG42;
-
-  private float[][] convGs42;
 
   /**
    * Allocates parameters, gradients and work buffers for batches of up to maxBatch.
@@ -233,60 +202,9 @@ public final class SmallCnn implements FloatModel {
     allocateBuffers0();
   }
 
-  private void predict0() {
+  private void forwardCommon0() {
     // small_cnn.nn:6 c1_conv2d = conv2d [2, 6, 6]
-    {
-      for (int ch = 0; ch < 1; ch++) {
-        float[] xr = convX5[ch];
-        for (int i = 0; i < 6; i++) {
-          System.arraycopy(image, (ch * 6 + i) * 6, xr, (i + 1) * 8 + 1, 6);
-        }
-      }
-      for (int ch = 0; ch < 1; ch++) {
-        float[] xr = convX5[ch];
-        for (int u = 0; u < 3; u++) {
-          for (int v = 0; v < 3; v++) {
-            System.arraycopy(xr, u * 8 + v, convXs5[(ch * 3 + u) * 3 + v], 0, 46);
-          }
-        }
-      }
-      float[] acc = convAcc5;
-      for (int f = 0; f < 2; f++) {
-        Arrays.fill(acc, 0.0f);
-        for (int ch = 0; ch < 1; ch++) {
-          float k0 = c1_W[f][ch * 9];
-          float k1 = c1_W[f][ch * 9 + 1];
-          float k2 = c1_W[f][ch * 9 + 2];
-          float k3 = c1_W[f][ch * 9 + 3];
-          float k4 = c1_W[f][ch * 9 + 4];
-          float k5 = c1_W[f][ch * 9 + 5];
-          float k6 = c1_W[f][ch * 9 + 6];
-          float k7 = c1_W[f][ch * 9 + 7];
-          float k8 = c1_W[f][ch * 9 + 8];
-          float[] xs0 = convXs5[ch * 9];
-          float[] xs1 = convXs5[ch * 9 + 1];
-          float[] xs2 = convXs5[ch * 9 + 2];
-          float[] xs3 = convXs5[ch * 9 + 3];
-          float[] xs4 = convXs5[ch * 9 + 4];
-          float[] xs5 = convXs5[ch * 9 + 5];
-          float[] xs6 = convXs5[ch * 9 + 6];
-          float[] xs7 = convXs5[ch * 9 + 7];
-          float[] xs8 = convXs5[ch * 9 + 8];
-          for (int q = 0; q < 46; q++) {
-            acc[q] = acc[q] + k0 * xs0[q] + k1 * xs1[q] + k2 * xs2[q];
-          }
-          for (int q = 0; q < 46; q++) {
-            acc[q] = acc[q] + k3 * xs3[q] + k4 * xs4[q] + k5 * xs5[q];
-          }
-          for (int q = 0; q < 46; q++) {
-            acc[q] = acc[q] + k6 * xs6[q] + k7 * xs7[q] + k8 * xs8[q];
-          }
-        }
-        for (int i = 0; i < 6; i++) {
-          System.arraycopy(acc, i * 8, c1_conv2d, (f * 6 + i) * 6, 6);
-        }
-      }
-    }
+    Conv2dKernels.forward(1, 6, 6, 2, 3, 1, image, 0, c1_W, c1_conv2d, 0);
     // small_cnn.nn:6 c1_outer = outer [2, 36]
     for (int i = 0; i < 2; i++) {
       for (int j = 0; j < 36; j++) {
@@ -325,6 +243,9 @@ public final class SmallCnn implements FloatModel {
         }
       }
     }
+  }
+
+  private void predictCommon0() {
     // small_cnn.nn:10 z_matmul = matmul [3]
     z_matmul[0] = z_W[0][0] * p1[0] + z_W[0][1] * p1[1] + z_W[0][2] * p1[2] + z_W[0][3] * p1[3] + z_W[0][4] * p1[4] + z_W[0][5] * p1[5] + z_W[0][6] * p1[6] + z_W[0][7] * p1[7] + z_W[0][8] * p1[8] + z_W[0][9] * p1[9] + z_W[0][10] * p1[10] + z_W[0][11] * p1[11] + z_W[0][12] * p1[12] + z_W[0][13] * p1[13] + z_W[0][14] * p1[14] + z_W[0][15] * p1[15] + z_W[0][16] * p1[16] + z_W[0][17] * p1[17];
     z_matmul[1] = z_W[1][0] * p1[0] + z_W[1][1] * p1[1] + z_W[1][2] * p1[2] + z_W[1][3] * p1[3] + z_W[1][4] * p1[4] + z_W[1][5] * p1[5] + z_W[1][6] * p1[6] + z_W[1][7] * p1[7] + z_W[1][8] * p1[8] + z_W[1][9] * p1[9] + z_W[1][10] * p1[10] + z_W[1][11] * p1[11] + z_W[1][12] * p1[12] + z_W[1][13] * p1[13] + z_W[1][14] * p1[14] + z_W[1][15] * p1[15] + z_W[1][16] * p1[16] + z_W[1][17] * p1[17];
@@ -338,110 +259,6 @@ public final class SmallCnn implements FloatModel {
   }
 
   private void forward0() {
-    // small_cnn.nn:6 c1_conv2d = conv2d [2, 6, 6]
-    {
-      for (int ch = 0; ch < 1; ch++) {
-        float[] xr = convX5_[ch];
-        for (int i = 0; i < 6; i++) {
-          System.arraycopy(image, (ch * 6 + i) * 6, xr, (i + 1) * 8 + 1, 6);
-        }
-      }
-      for (int ch = 0; ch < 1; ch++) {
-        float[] xr = convX5_[ch];
-        for (int u = 0; u < 3; u++) {
-          for (int v = 0; v < 3; v++) {
-            System.arraycopy(xr, u * 8 + v, convXs5_[(ch * 3 + u) * 3 + v], 0, 46);
-          }
-        }
-      }
-      float[] acc = convAcc5_;
-      for (int f = 0; f < 2; f++) {
-        Arrays.fill(acc, 0.0f);
-        for (int ch = 0; ch < 1; ch++) {
-          float k0 = c1_W[f][ch * 9];
-          float k1 = c1_W[f][ch * 9 + 1];
-          float k2 = c1_W[f][ch * 9 + 2];
-          float k3 = c1_W[f][ch * 9 + 3];
-          float k4 = c1_W[f][ch * 9 + 4];
-          float k5 = c1_W[f][ch * 9 + 5];
-          float k6 = c1_W[f][ch * 9 + 6];
-          float k7 = c1_W[f][ch * 9 + 7];
-          float k8 = c1_W[f][ch * 9 + 8];
-          float[] xs0 = convXs5_[ch * 9];
-          float[] xs1 = convXs5_[ch * 9 + 1];
-          float[] xs2 = convXs5_[ch * 9 + 2];
-          float[] xs3 = convXs5_[ch * 9 + 3];
-          float[] xs4 = convXs5_[ch * 9 + 4];
-          float[] xs5 = convXs5_[ch * 9 + 5];
-          float[] xs6 = convXs5_[ch * 9 + 6];
-          float[] xs7 = convXs5_[ch * 9 + 7];
-          float[] xs8 = convXs5_[ch * 9 + 8];
-          for (int q = 0; q < 46; q++) {
-            acc[q] = acc[q] + k0 * xs0[q] + k1 * xs1[q] + k2 * xs2[q];
-          }
-          for (int q = 0; q < 46; q++) {
-            acc[q] = acc[q] + k3 * xs3[q] + k4 * xs4[q] + k5 * xs5[q];
-          }
-          for (int q = 0; q < 46; q++) {
-            acc[q] = acc[q] + k6 * xs6[q] + k7 * xs7[q] + k8 * xs8[q];
-          }
-        }
-        for (int i = 0; i < 6; i++) {
-          System.arraycopy(acc, i * 8, c1_conv2d, (f * 6 + i) * 6, 6);
-        }
-      }
-    }
-    // small_cnn.nn:6 c1_outer = outer [2, 36]
-    for (int i = 0; i < 2; i++) {
-      for (int j = 0; j < 36; j++) {
-        c1_outer[i * 36 + j] = c1_b[i] * 1.0f;
-      }
-    }
-    // small_cnn.nn:6 c1 = relu [2, 6, 6]
-    for (int i = 0; i < 72; i++) {
-      c1[i] = relu(c1_conv2d[i] + c1_outer[i]);
-    }
-    // small_cnn.nn:7 p1 = maxpool2d [2, 3, 3]
-    for (int ch = 0; ch < 2; ch++) {
-      for (int i = 0; i < 3; i++) {
-        for (int j = 0; j < 3; j++) {
-          float acc = Float.NEGATIVE_INFINITY;
-          for (int u = 0; u < 2; u++) {
-            for (int v = 0; v < 2; v++) {
-              acc = Math.max(acc, c1[(ch * 6 + i * 2 + u) * 6 + j * 2 + v]);
-            }
-          }
-          p1[(ch * 3 + i) * 3 + j] = acc;
-        }
-      }
-    }
-    // small_cnn.nn:8 a1 = avgpool2d [2, 1, 1]
-    for (int ch = 0; ch < 2; ch++) {
-      for (int i = 0; i < 1; i++) {
-        for (int j = 0; j < 1; j++) {
-          float acc = 0.0f;
-          for (int u = 0; u < 3; u++) {
-            for (int v = 0; v < 3; v++) {
-              acc += p1[(ch * 3 + i * 3 + u) * 3 + j * 3 + v];
-            }
-          }
-          a1[ch + i + j] = acc / 9;
-        }
-      }
-    }
-    // small_cnn.nn:10 z_matmul = matmul [3]
-    z_matmul[0] = z_W[0][0] * p1[0] + z_W[0][1] * p1[1] + z_W[0][2] * p1[2] + z_W[0][3] * p1[3] + z_W[0][4] * p1[4] + z_W[0][5] * p1[5] + z_W[0][6] * p1[6] + z_W[0][7] * p1[7] + z_W[0][8] * p1[8] + z_W[0][9] * p1[9] + z_W[0][10] * p1[10] + z_W[0][11] * p1[11] + z_W[0][12] * p1[12] + z_W[0][13] * p1[13] + z_W[0][14] * p1[14] + z_W[0][15] * p1[15] + z_W[0][16] * p1[16] + z_W[0][17] * p1[17];
-    z_matmul[1] = z_W[1][0] * p1[0] + z_W[1][1] * p1[1] + z_W[1][2] * p1[2] + z_W[1][3] * p1[3] + z_W[1][4] * p1[4] + z_W[1][5] * p1[5] + z_W[1][6] * p1[6] + z_W[1][7] * p1[7] + z_W[1][8] * p1[8] + z_W[1][9] * p1[9] + z_W[1][10] * p1[10] + z_W[1][11] * p1[11] + z_W[1][12] * p1[12] + z_W[1][13] * p1[13] + z_W[1][14] * p1[14] + z_W[1][15] * p1[15] + z_W[1][16] * p1[16] + z_W[1][17] * p1[17];
-    z_matmul[2] = z_W[2][0] * p1[0] + z_W[2][1] * p1[1] + z_W[2][2] * p1[2] + z_W[2][3] * p1[3] + z_W[2][4] * p1[4] + z_W[2][5] * p1[5] + z_W[2][6] * p1[6] + z_W[2][7] * p1[7] + z_W[2][8] * p1[8] + z_W[2][9] * p1[9] + z_W[2][10] * p1[10] + z_W[2][11] * p1[11] + z_W[2][12] * p1[12] + z_W[2][13] * p1[13] + z_W[2][14] * p1[14] + z_W[2][15] * p1[15] + z_W[2][16] * p1[16] + z_W[2][17] * p1[17];
-    // small_cnn.nn:11 logits_sum = sum []
-    logits_sum[0] = a1[0] + a1[1];
-    // small_cnn.nn:11 logits = add [3]
-    logits[0] = z_matmul[0] + z_b[0] + logits_sum[0];
-    logits[1] = z_matmul[1] + z_b[1] + logits_sum[0];
-    logits[2] = z_matmul[2] + z_b[2] + logits_sum[0];
-  }
-
-  private void forward1() {
     // small_cnn.nn:13 loss_softmax_ce = softmax_ce []
     {
       double s = 0;
@@ -465,97 +282,6 @@ public final class SmallCnn implements FloatModel {
   }
 
   private void backward0() {
-    // small_cnn.nn:6 c1_conv2d = conv2d [2, 6, 6]
-    {
-      for (int ch = 0; ch < 1; ch++) {
-        float[] xr = convX5__[ch];
-        for (int i = 0; i < 6; i++) {
-          System.arraycopy(image, (ch * 6 + i) * 6, xr, (i + 1) * 8 + 1, 6);
-        }
-      }
-      for (int ch = 0; ch < 1; ch++) {
-        float[] xr = convX5__[ch];
-        for (int u = 0; u < 3; u++) {
-          for (int v = 0; v < 3; v++) {
-            System.arraycopy(xr, u * 8 + v, convXs5__[(ch * 3 + u) * 3 + v], 0, 46);
-          }
-        }
-      }
-      float[] acc = convAcc5__;
-      for (int f = 0; f < 2; f++) {
-        Arrays.fill(acc, 0.0f);
-        for (int ch = 0; ch < 1; ch++) {
-          float k0 = c1_W[f][ch * 9];
-          float k1 = c1_W[f][ch * 9 + 1];
-          float k2 = c1_W[f][ch * 9 + 2];
-          float k3 = c1_W[f][ch * 9 + 3];
-          float k4 = c1_W[f][ch * 9 + 4];
-          float k5 = c1_W[f][ch * 9 + 5];
-          float k6 = c1_W[f][ch * 9 + 6];
-          float k7 = c1_W[f][ch * 9 + 7];
-          float k8 = c1_W[f][ch * 9 + 8];
-          float[] xs0 = convXs5__[ch * 9];
-          float[] xs1 = convXs5__[ch * 9 + 1];
-          float[] xs2 = convXs5__[ch * 9 + 2];
-          float[] xs3 = convXs5__[ch * 9 + 3];
-          float[] xs4 = convXs5__[ch * 9 + 4];
-          float[] xs5 = convXs5__[ch * 9 + 5];
-          float[] xs6 = convXs5__[ch * 9 + 6];
-          float[] xs7 = convXs5__[ch * 9 + 7];
-          float[] xs8 = convXs5__[ch * 9 + 8];
-          for (int q = 0; q < 46; q++) {
-            acc[q] = acc[q] + k0 * xs0[q] + k1 * xs1[q] + k2 * xs2[q];
-          }
-          for (int q = 0; q < 46; q++) {
-            acc[q] = acc[q] + k3 * xs3[q] + k4 * xs4[q] + k5 * xs5[q];
-          }
-          for (int q = 0; q < 46; q++) {
-            acc[q] = acc[q] + k6 * xs6[q] + k7 * xs7[q] + k8 * xs8[q];
-          }
-        }
-        for (int i = 0; i < 6; i++) {
-          System.arraycopy(acc, i * 8, c1_conv2d, (f * 6 + i) * 6, 6);
-        }
-      }
-    }
-    // small_cnn.nn:6 c1_outer = outer [2, 36]
-    for (int i = 0; i < 2; i++) {
-      for (int j = 0; j < 36; j++) {
-        c1_outer[i * 36 + j] = c1_b[i] * 1.0f;
-      }
-    }
-    // small_cnn.nn:6 c1 = relu [2, 6, 6]
-    for (int i = 0; i < 72; i++) {
-      c1[i] = relu(c1_conv2d[i] + c1_outer[i]);
-    }
-    // small_cnn.nn:7 p1 = maxpool2d [2, 3, 3]
-    for (int ch = 0; ch < 2; ch++) {
-      for (int i = 0; i < 3; i++) {
-        for (int j = 0; j < 3; j++) {
-          float acc = Float.NEGATIVE_INFINITY;
-          for (int u = 0; u < 2; u++) {
-            for (int v = 0; v < 2; v++) {
-              acc = Math.max(acc, c1[(ch * 6 + i * 2 + u) * 6 + j * 2 + v]);
-            }
-          }
-          p1[(ch * 3 + i) * 3 + j] = acc;
-        }
-      }
-    }
-    // small_cnn.nn:8 a1 = avgpool2d [2, 1, 1]
-    for (int ch = 0; ch < 2; ch++) {
-      for (int i = 0; i < 1; i++) {
-        for (int j = 0; j < 1; j++) {
-          float acc = 0.0f;
-          for (int u = 0; u < 3; u++) {
-            for (int v = 0; v < 3; v++) {
-              acc += p1[(ch * 3 + i * 3 + u) * 3 + j * 3 + v];
-            }
-          }
-          a1[ch + i + j] = acc / 9;
-        }
-      }
-    }
     // small_cnn.nn:9 h_dropout_mask = dropout_mask [18]
     for (int i = 0; i < 18; i++) {
       h_dropout_mask[i] = Dropout.scaleFloat(dropoutSeed, sampleIndex, 0, i, 0.25);
@@ -570,9 +296,6 @@ public final class SmallCnn implements FloatModel {
     z_matmul_[2] = z_W[2][0] * h[0] + z_W[2][1] * h[1] + z_W[2][2] * h[2] + z_W[2][3] * h[3] + z_W[2][4] * h[4] + z_W[2][5] * h[5] + z_W[2][6] * h[6] + z_W[2][7] * h[7] + z_W[2][8] * h[8] + z_W[2][9] * h[9] + z_W[2][10] * h[10] + z_W[2][11] * h[11] + z_W[2][12] * h[12] + z_W[2][13] * h[13] + z_W[2][14] * h[14] + z_W[2][15] * h[15] + z_W[2][16] * h[16] + z_W[2][17] * h[17];
     // small_cnn.nn:11 logits_sum = sum []
     logits_sum[0] = a1[0] + a1[1];
-  }
-
-  private void backward1() {
     // small_cnn.nn:11 logits = add [3]
     logits_[0] = z_matmul_[0] + z_b[0] + logits_sum[0];
     logits_[1] = z_matmul_[1] + z_b[1] + logits_sum[0];
@@ -618,7 +341,7 @@ public final class SmallCnn implements FloatModel {
     d_a1[1] = d_logits_sum[0];
   }
 
-  private void backward2() {
+  private void backward1() {
     // small_cnn.nn:10 d_h = matmul [18], sharing the sweep over W with the gradient of z.W
     d_h[0] = d_logits[0] * z_W[0][0] + d_logits[1] * z_W[1][0] + d_logits[2] * z_W[2][0];
     d_h[1] = d_logits[0] * z_W[0][1] + d_logits[1] * z_W[1][1] + d_logits[2] * z_W[2][1];
@@ -698,7 +421,7 @@ public final class SmallCnn implements FloatModel {
     }
   }
 
-  private void backward3() {
+  private void backward2() {
     // small_cnn.nn:8 avgpool2d_grad [2, 3, 3]
     Arrays.fill(b35, 0.0f);
     for (int ch = 0; ch < 2; ch++) {
@@ -755,70 +478,7 @@ public final class SmallCnn implements FloatModel {
       }
     }
     // small_cnn.nn:6 conv2d_grad_kernel [2, 1, 3, 3]
-    {
-      for (int ch = 0; ch < 1; ch++) {
-        float[] xr = convX43[ch];
-        for (int i = 0; i < 6; i++) {
-          System.arraycopy(image, (ch * 6 + i) * 6, xr, (i + 1) * 8 + 1, 6);
-        }
-      }
-      for (int f = 0; f < 2; f++) {
-        float[] gr = convG43[f];
-        for (int i = 0; i < 6; i++) {
-          System.arraycopy(d_c1_add, (f * 6 + i) * 6, gr, (i + 2) * 8 + 2, 6);
-        }
-      }
-      for (int q = 0; q < 46; q++) {
-        float[] row = convXt43[q];
-        int idx = q;
-        for (int ch = 0; ch < 1; ch++) {
-          float[] xr = convX43[ch];
-          int off = ch * 9;
-          row[off] = xr[idx];
-          row[off + 1] = xr[idx + 1];
-          row[off + 2] = xr[idx + 2];
-          row[off + 3] = xr[idx + 8];
-          row[off + 4] = xr[idx + 9];
-          row[off + 5] = xr[idx + 10];
-          row[off + 6] = xr[idx + 16];
-          row[off + 7] = xr[idx + 17];
-          row[off + 8] = xr[idx + 18];
-        }
-      }
-      for (int f = 0; f < 2; f++) {
-        float[] gr = convG43[f];
-        float[] dr = convDw43[f];
-        Arrays.fill(dr, 0.0f);
-        for (int q = 0; q < 44; q += 4) {
-          float gq0 = gr[q + 18];
-          float gq1 = gr[q + 19];
-          float gq2 = gr[q + 20];
-          float gq3 = gr[q + 21];
-          float[] xq0 = convXt43[q];
-          float[] xq1 = convXt43[q + 1];
-          float[] xq2 = convXt43[q + 2];
-          float[] xq3 = convXt43[q + 3];
-          for (int j = 0; j < 9; j++) {
-            dr[j] = dr[j] + gq0 * xq0[j] + gq1 * xq1[j] + gq2 * xq2[j] + gq3 * xq3[j];
-          }
-        }
-        {
-          float gq0 = gr[62];
-          float[] xq0 = convXt43[44];
-          for (int j = 0; j < 9; j++) {
-            dr[j] = dr[j] + gq0 * xq0[j];
-          }
-        }
-        {
-          float gq0 = gr[63];
-          float[] xq0 = convXt43[45];
-          for (int j = 0; j < 9; j++) {
-            dr[j] = dr[j] + gq0 * xq0[j];
-          }
-        }
-        System.arraycopy(dr, 0, b43, f * 9, 9);
-      }
-    }
+    Conv2dKernels.kernelGradient(1, 6, 6, 2, 3, 1, image, 0, d_c1_add, 0, b43, 0);
     // small_cnn.nn:6 gradient of c1.W
     for (int i = 0; i < 2; i++) {
       float[] grow = dc1_W[i];
@@ -837,58 +497,7 @@ public final class SmallCnn implements FloatModel {
 
   private void inputGradients0() {
     // small_cnn.nn:6 d_img = conv2d_grad_input [1, 6, 6]
-    {
-      for (int f = 0; f < 2; f++) {
-        float[] gr = convG42[f];
-        for (int i = 0; i < 6; i++) {
-          System.arraycopy(d_c1_add, (f * 6 + i) * 6, gr, (i + 2) * 8 + 2, 6);
-        }
-      }
-      for (int f = 0; f < 2; f++) {
-        float[] gr = convG42[f];
-        for (int u = 0; u < 3; u++) {
-          for (int v = 0; v < 3; v++) {
-            System.arraycopy(gr, 8 + u * 8 + v, convGs42[(f * 3 + u) * 3 + v], 0, 47);
-          }
-        }
-      }
-      float[] acc = convAcc42;
-      for (int ch = 0; ch < 1; ch++) {
-        Arrays.fill(acc, 0.0f);
-        for (int f = 0; f < 2; f++) {
-          float k0 = c1_W[f][ch * 9 + 8];
-          float k1 = c1_W[f][ch * 9 + 7];
-          float k2 = c1_W[f][ch * 9 + 6];
-          float k3 = c1_W[f][ch * 9 + 5];
-          float k4 = c1_W[f][ch * 9 + 4];
-          float k5 = c1_W[f][ch * 9 + 3];
-          float k6 = c1_W[f][ch * 9 + 2];
-          float k7 = c1_W[f][ch * 9 + 1];
-          float k8 = c1_W[f][ch * 9];
-          float[] xs0 = convGs42[f * 9];
-          float[] xs1 = convGs42[f * 9 + 1];
-          float[] xs2 = convGs42[f * 9 + 2];
-          float[] xs3 = convGs42[f * 9 + 3];
-          float[] xs4 = convGs42[f * 9 + 4];
-          float[] xs5 = convGs42[f * 9 + 5];
-          float[] xs6 = convGs42[f * 9 + 6];
-          float[] xs7 = convGs42[f * 9 + 7];
-          float[] xs8 = convGs42[f * 9 + 8];
-          for (int q = 0; q < 47; q++) {
-            acc[q] = acc[q] + k0 * xs0[q] + k1 * xs1[q] + k2 * xs2[q];
-          }
-          for (int q = 0; q < 47; q++) {
-            acc[q] = acc[q] + k3 * xs3[q] + k4 * xs4[q] + k5 * xs5[q];
-          }
-          for (int q = 0; q < 47; q++) {
-            acc[q] = acc[q] + k6 * xs6[q] + k7 * xs7[q] + k8 * xs8[q];
-          }
-        }
-        for (int i = 0; i < 6; i++) {
-          System.arraycopy(acc, i * 8 + 1, d_img, (ch * 6 + i) * 6, 6);
-        }
-      }
-    }
+    Conv2dKernels.inputGradient(1, 6, 6, 2, 3, 1, c1_W, d_c1_add, 0, d_img, 0);
   }
 
   private static ModelInfo buildInfo() {
@@ -964,7 +573,8 @@ public final class SmallCnn implements FloatModel {
   @Override
   public void predict(float[] sample, int sampleOff, float[] out, int outOff) {
     loadInputs(sample, sampleOff);
-    predict0();
+    forwardCommon0();
+    predictCommon0();
     out[outOff + 0] = logits[0];
     out[outOff + 1] = logits[1];
     out[outOff + 2] = logits[2];
@@ -986,8 +596,9 @@ public final class SmallCnn implements FloatModel {
     for (int s = 0; s < batch; s++) {
       loadInputs(inputBatch, inputOff + s * INPUT_SIZE);
       loadTargets(targetBatch, targetOff + s * TARGET_SIZE);
+      forwardCommon0();
+      predictCommon0();
       forward0();
-      forward1();
       sum += loss_softmax_ce[0];
     }
     return (float) (sum / batch);
@@ -1006,10 +617,10 @@ public final class SmallCnn implements FloatModel {
         sampleIndex = firstSample + s;
         loadInputs(inputBatch, inputOff + s * INPUT_SIZE);
         loadTargets(targetBatch, targetOff + s * TARGET_SIZE);
+        forwardCommon0();
         backward0();
         backward1();
         backward2();
-        backward3();
         inputGradients0();
         sum += loss_softmax_ce_[0];
         storeInputGradients(s * INPUT_SIZE);
@@ -1019,10 +630,10 @@ public final class SmallCnn implements FloatModel {
         sampleIndex = firstSample + s;
         loadInputs(inputBatch, inputOff + s * INPUT_SIZE);
         loadTargets(targetBatch, targetOff + s * TARGET_SIZE);
+        forwardCommon0();
         backward0();
         backward1();
         backward2();
-        backward3();
         sum += loss_softmax_ce_[0];
       }
     }
@@ -1068,22 +679,6 @@ public final class SmallCnn implements FloatModel {
     b41 = new float[2];
     d_img = new float[36];
     b43 = new float[18];
-    convAcc5 = new float[46];
-    convAcc5_ = new float[46];
-    convAcc5__ = new float[46];
-    convAcc42 = new float[47];
-    convX5 = new float[1][64];
-    convXs5 = new float[9][46];
-    convX5_ = new float[1][64];
-    convXs5_ = new float[9][46];
-    convX5__ = new float[1][64];
-    convXs5__ = new float[9][46];
-    convX43 = new float[1][64];
-    convG43 = new float[2][80];
-    convXt43 = new float[46][9];
-    convDw43 = new float[2][9];
-    convG42 = new float[2][80];
-    convGs42 = new float[18][47];
   }
 
   private static float relu(float x) {

@@ -103,8 +103,58 @@ final class ConvKernels {
     return Expr.call(JavaTypes.SYSTEM, "arraycopy", src, srcPos, dst, dstPos, Expr.i(length));
   }
 
+  // ---------------------------------------------------------------------------------------------
+  // float32, stride 1: the runtime's Conv2dKernels, one matrix product per pass on the patch
+  // matrix through the dense kernels (docs/PERFORMANCE.md "Convolution").
+  // ---------------------------------------------------------------------------------------------
+
+  /**
+   * Whether {@code -Ddeltac.convKernels=false} was not given: the float32 stride-1 passes call
+   * {@code Conv2dKernels} (the dense kernels on the patch matrix) rather than generated loops.
+   */
+  static final boolean RUNTIME_KERNELS =
+      !"false".equalsIgnoreCase(System.getProperty("deltac.convKernels", "true").trim());
+
+  /**
+   * True when a pass of geometry geo over these flat operands goes to {@code Conv2dKernels}; w is
+   * the kernel (a matrix param, read as its row arrays) or null when the pass does not read it.
+   */
+  private boolean runtimeKernels(ConvGeometry geo, Node w, Node... flat) {
+    if (!RUNTIME_KERNELS || !num.isFloat || geo.stride() != 1) return false;
+    if (w != null && (!ClassContext.isMatrixParam(w) || ClassContext.rowSize(w) != geo.kernelRow()
+        || w.shape().dim(0) != geo.filters())) {
+      return false;
+    }
+    for (Node v : flat) {
+      if (a.arr(v) == null) return false;
+    }
+    return true;
+  }
+
+  /** The geometry arguments (c, h, w, f, k, p) of a {@code Conv2dKernels} call, then the rest. */
+  private static Expr convCall(String method, ConvGeometry geo, Expr... rest) {
+    Expr[] args = new Expr[6 + rest.length];
+    args[0] = Expr.i(geo.channels());
+    args[1] = Expr.i(geo.height());
+    args[2] = Expr.i(geo.width());
+    args[3] = Expr.i(geo.filters());
+    args[4] = Expr.i(geo.kernel());
+    args[5] = Expr.i(geo.padding());
+    System.arraycopy(rest, 0, args, 6, rest.length);
+    return Expr.call(JavaTypes.CONV2D_KERNELS, method, args);
+  }
+
+  private Expr kernelRows(Node w) {
+    return Expr.field(a.ctx.paramField.get(w.attr().name()));
+  }
+
   void forward(Node n, String o, Code c) {
     ConvGeometry geo = ConvGeometry.of(n);
+    if (runtimeKernels(geo, n.input(1), n.input(0))) {
+      c.eval(convCall("forward", geo, a.arr(n.input(0)), Expr.i(0), kernelRows(n.input(1)),
+          Expr.field(o), Expr.i(0)));
+      return;
+    }
     if (wide(1, geo.kernel())) {
       forwardWide(n, geo, Expr.field(o), c);
       return;
@@ -130,6 +180,11 @@ final class ConvKernels {
   /** Operands (W, g): the scatter of g through the kernel. */
   void inputGrad(Node n, String o, Code c) {
     ConvGeometry geo = ConvGeometry.of(n);
+    if (runtimeKernels(geo, n.input(0), n.input(1))) {
+      c.eval(convCall("inputGradient", geo, kernelRows(n.input(0)), a.arr(n.input(1)), Expr.i(0),
+          Expr.field(o), Expr.i(0)));
+      return;
+    }
     if (wide(1, geo.kernel())) {
       inputGradWide(n, geo, Expr.field(o), c);
       return;
@@ -155,6 +210,11 @@ final class ConvKernels {
   /** Operands (x, g): dW[f, c, u, v] = sum over i, j of g[f, i, j] * x[c, i*s + u - p, j*s + v - p]. */
   void kernelGrad(Node n, String o, Code c) {
     ConvGeometry geo = ConvGeometry.of(n);
+    if (runtimeKernels(geo, null, n.input(0), n.input(1))) {
+      c.eval(convCall("kernelGradient", geo, a.arr(n.input(0)), Expr.i(0), a.arr(n.input(1)),
+          Expr.i(0), Expr.field(o), Expr.i(0)));
+      return;
+    }
     if (wide(1, geo.kernel())) {
       kernelGradWide(n, geo, Expr.field(o), c);
       return;

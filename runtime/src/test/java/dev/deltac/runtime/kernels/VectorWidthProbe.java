@@ -60,6 +60,7 @@ final class VectorWidthProbe {
       k.backward(batch, m, n, w, d, 0, m, x, 0, n, gw, gb, dx, 0, n);
       out.add("backward " + shape + " " + digest(gw) + " " + digest(gb) + " " + digest(dx));
     }
+    for (int[] gm : Conv2dKernelsTest.GEOMETRIES) out.add(conv(gm));
     out.add("mlp " + trainMlp(k, 37, 29, 10, 13, 5));
     out.add("mlp " + trainMlp(k, 784, 128, 10, 35, 3));
     return out;
@@ -106,6 +107,25 @@ final class VectorWidthProbe {
     }
     return n0 + "-" + n1 + "-" + n2 + "@" + batch + " " + digest(w1) + " " + digest(b1) + " "
         + digest(w2) + " " + digest(b2);
+  }
+
+  /** The three passes of {@link Conv2dKernels} (through the selected kernels) on {c, h, w, f, k, p}. */
+  static String conv(int[] gm) throws Exception {
+    int c = gm[0], h = gm[1], w = gm[2], f = gm[3], k = gm[4], p = gm[5];
+    int oh = h + 2 * p - k + 1;
+    int ow = w + 2 * p - k + 1;
+    SplittableRandom r = new SplittableRandom(c * 7 + h * 3 + f + k);
+    float[] x = vector(r, c * h * w);
+    float[] g = vector(r, f * oh * ow);
+    float[][] kernel = matrix(r, f, c * k * k);
+    float[] y = new float[f * oh * ow];
+    float[] dw = new float[f * c * k * k];
+    float[] dx = new float[c * h * w];
+    Conv2dKernels.forward(c, h, w, f, k, p, x, 0, kernel, y, 0);
+    Conv2dKernels.kernelGradient(c, h, w, f, k, p, x, 0, g, 0, dw, 0);
+    Conv2dKernels.inputGradient(c, h, w, f, k, p, kernel, g, 0, dx, 0);
+    return "conv " + java.util.Arrays.toString(gm).replace(" ", "") + " " + digest(y) + " "
+        + digest(dw) + " " + digest(dx);
   }
 
   private static void sgd(float[][] w, float[][] g, float lr) {
