@@ -929,10 +929,10 @@ public final class RecurrentKernels {
   private static final int WG_TILE = 32;
 
   /**
-   * The batched LSTM forward: at every step one {@link LstmSteps#forward} of the whole batch
-   * (products with W_ih and W_hh, gates, cell and hidden state fused per sample), with the
-   * running h and c of the batch in contiguous per-thread rows. The tape is the per-sample one of
-   * {@link #forward}.
+   * The batched LSTM forward: groups of {@link #GROUP} samples through all the steps, at every
+   * step one {@link LstmSteps#forward} of the group (products with W_ih and W_hh, gates, cell and
+   * hidden state fused per sample), with the running h and c of the group in contiguous
+   * per-thread rows. The tape is the per-sample one of {@link #forward}.
    */
   static void lstmForwardBatch(LstmSteps k, int batch, int t, int n, int h, float[][] wih, float[][] whh,
       float[] bih, float[] bhh, float[] xs, int xOff, int xStride, float[] tape, int tOff, int tStride) {
@@ -944,22 +944,33 @@ public final class RecurrentKernels {
     float[] bsum = sc.bsum;
     for (int q = 0; q < g; q++) bsum[q] = bih[q] + bhh[q];
     float[] c = sc.c;
-    java.util.Arrays.fill(c, 0, batch * h, 0f);
-    float[] hPrev = sc.h0;
-    float[] hCur = sc.h1;
     int rest = tOff + t * h;
-    for (int s = 0; s < t; s++) {
-      k.forward(batch, n, h, s == 0, sc.wtIh, sc.wtHh, bsum, xs, xOff + s * n, xStride, hPrev, hCur,
-          c, tape, tOff + s * h, rest + s * 5 * h, tStride);
-      float[] swap = hPrev;
-      hPrev = hCur;
-      hCur = swap;
+    // Groups of GROUP samples through all the steps: the recurrence is per sample, and a group's
+    // tapes are GROUP sequential streams (the whole batch at one step would touch batch rows a
+    // tape apart, which for T a multiple of 16 are a multiple of 4 KiB apart and collide in the
+    // L1 cache's sets).
+    for (int b0 = 0; b0 < batch; b0 += GROUP) {
+      int nb = Math.min(GROUP, batch - b0);
+      java.util.Arrays.fill(c, 0, nb * h, 0f);
+      float[] hPrev = sc.h0;
+      float[] hCur = sc.h1;
+      int tb = tOff + b0 * tStride;
+      for (int s = 0; s < t; s++) {
+        k.forward(nb, n, h, s == 0, sc.wtIh, sc.wtHh, bsum, xs, xOff + b0 * xStride + s * n, xStride,
+            hPrev, hCur, c, tape, tb + s * h, rest + b0 * tStride + s * 5 * h, tStride);
+        float[] swap = hPrev;
+        hPrev = hCur;
+        hCur = swap;
+      }
     }
   }
 
+  /** Samples per group of the batched LSTM's step loops. */
+  private static final int GROUP = 4;
+
   /**
-   * The batched LSTM backward. The loop over the steps (t downwards) computes the gate
-   * cotangents of the whole batch into a step-major scratch ({@code dz}, row s * batch + b) and
+   * The batched LSTM backward. The loop over the steps (t downwards, a group of {@link #GROUP}
+   * samples at a time) computes the gate cotangents into a step-major scratch ({@code dz}, row s * batch + b) and
    * {@code dz W_hh} for the previous step ({@link LstmSteps#backward}); then {@code dxs} over all
    * rows, and the weight and bias gradients of the whole batch in one pass over the
    * {@code batch * t} rows (each element one chain over the rows in step-major order, fixed by
@@ -999,17 +1010,20 @@ public final class RecurrentKernels {
       }
     }
     float[] dc = sc.c;
-    float[] dhIn = sc.h0;
-    float[] dhOut = sc.h1;
-    java.util.Arrays.fill(dc, 0, batch * h, 0f);
-    java.util.Arrays.fill(dhIn, 0, batch * h, 0f);
     int rest = tOff + t * h;
-    for (int s = t - 1; s >= 0; s--) {
-      k.backward(batch, h, s == 0, tape, rest + s * 5 * h, tStride, gh, gOff + s * h, gStride, dhIn,
-          dc, dz, s * batch * g, wHhFlat, dhOut);
-      float[] swap = dhIn;
-      dhIn = dhOut;
-      dhOut = swap;
+    for (int b0 = 0; b0 < batch; b0 += GROUP) {
+      int nb = Math.min(GROUP, batch - b0);
+      float[] dhIn = sc.h0;
+      float[] dhOut = sc.h1;
+      java.util.Arrays.fill(dc, 0, nb * h, 0f);
+      java.util.Arrays.fill(dhIn, 0, nb * h, 0f);
+      for (int s = t - 1; s >= 0; s--) {
+        k.backward(nb, h, s == 0, tape, rest + b0 * tStride + s * 5 * h, tStride, gh,
+            gOff + b0 * gStride + s * h, gStride, dhIn, dc, dz, (s * batch + b0) * g, wHhFlat, dhOut);
+        float[] swap = dhIn;
+        dhIn = dhOut;
+        dhOut = swap;
+      }
     }
     int rows = batch * t;
     k.inputGradient(rows, batch, n, g, dz, wIhFlat, out, oOff, oStride);
