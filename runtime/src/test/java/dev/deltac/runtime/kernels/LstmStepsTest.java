@@ -43,6 +43,15 @@ class LstmStepsTest {
       float[][] reference = null;
       for (LstmSteps k : impls) {
         float[][] got = c.runBatched(k);
+        // Without dxs: zeros there, every other value the same bits.
+        c.run(k, false);
+        for (int b = 0; b < c.batch; b++) {
+          for (int i = 0; i < c.grad; i++) {
+            float want = i < c.t * c.n ? 0f : got[1][b * c.grad + i];
+            assertEquals(Float.floatToRawIntBits(want), Float.floatToRawIntBits(c.outB[b * c.grad + i]),
+                k.name() + " without dxs, sample " + b + " [" + i + "]");
+          }
+        }
         if (reference == null) {
           reference = got;
           c.checkAgainstPerSample(got, k.name());
@@ -122,9 +131,13 @@ class LstmStepsTest {
     }
 
     void run(LstmSteps k) {
+      run(k, true);
+    }
+
+    void run(LstmSteps k, boolean dxs) {
       RecurrentKernels.lstmForwardBatch(k, batch, t, n, h, wih, whh, bih, bhh, xs, 0, t * n, tapeB, 0, tape);
       RecurrentKernels.lstmBackwardBatch(k, batch, t, n, h, wih, whh, xs, 0, t * n, tapeB, 0, tape, gh, 0,
-          t * h, outB, 0, grad);
+          t * h, outB, 0, grad, dxs);
     }
 
     /**
