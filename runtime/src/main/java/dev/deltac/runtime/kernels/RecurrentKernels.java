@@ -25,6 +25,11 @@ import dev.deltac.runtime.MathFunctions;
  * as axpy loops over a transposed copy of the weights, which C2 vectorizes), so the float64
  * results agree with the reference interpreter to rounding. Allocation-free once warm: scratch
  * arrays are per thread, allocated at the first call of a size and reused.
+ *
+ * <p>The batched float32 LSTM ({@link #forwardBatch}, {@link #backwardBatch} with {@link #LSTM})
+ * runs the fused kernels of {@link LstmSteps} instead, in groups of four samples through all the
+ * steps, and writes the weight and bias gradients of the whole batch to sample 0's slots (zeros
+ * to the others'); see {@code lstmBackwardBatch}.
  */
 public final class RecurrentKernels {
   /** Cell kinds, the first argument of every method. */
