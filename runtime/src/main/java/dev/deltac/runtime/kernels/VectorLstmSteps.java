@@ -71,10 +71,7 @@ final class VectorLstmSteps extends LstmSteps {
         int x0 = xBase + b0 * xStride;
         for (int u = 0; u < hv; u += L) {
           quadProducts(n, h, u, first, wtIh, wtHh, bsum, xs, x0, xStride, hPrev, b0 * h, z);
-          for (int q = 0; q < 4; q++) {
-            int b = b0 + q;
-            finish(z, 4 * q * L, b, u, h, hCur, c, tape, hBase + b * tStride, restBase + b * tStride);
-          }
+          finish(z, 4, b0, u, h, hCur, c, tape, hBase + b0 * tStride, restBase + b0 * tStride, tStride);
         }
         if (hv < h) {
           for (int b = b0; b < b0 + 4; b++) {
@@ -91,8 +88,7 @@ final class VectorLstmSteps extends LstmSteps {
       int x1 = xBase + b1 * xStride;
       for (int u = 0; u < hv; u += L) {
         pairProducts(n, h, u, first, wtIh, wtHh, bsum, xs, x0, x1, hPrev, b * h, b1 * h, z);
-        finish(z, 0, b, u, h, hCur, c, tape, hBase + b * tStride, restBase + b * tStride);
-        if (two) finish(z, 4 * L, b1, u, h, hCur, c, tape, hBase + b1 * tStride, restBase + b1 * tStride);
+        finish(z, two ? 2 : 1, b, u, h, hCur, c, tape, hBase + b * tStride, restBase + b * tStride, tStride);
       }
       if (hv < h) {
         LstmSteps.forwardUnits(b, hv, h, n, h, first, wtIh, wtHh, bsum, xs, x0, hPrev, hCur, c, tape,
@@ -264,45 +260,54 @@ final class VectorLstmSteps extends LstmSteps {
   }
 
   /**
-   * The gates, the cell and the hidden state of units {@code u .. u + L} of sample b from
-   * {@code z[zo ..]}: in three methods of at most two {@link #tanh} each, since C2 stops inlining
+   * The gates, the cell and the hidden state of units {@code u .. u + L} of the {@code count}
+   * samples {@code b0 ..} of a block, from {@code z}: in three methods (each a loop over the block) of at most two {@link #tanh} each, since C2 stops inlining
    * into one method with five (NodeCountInliningCutoff), and a vector passed to a method that is
    * not inlined is boxed.
    */
-  private static void finish(float[] z, int zo, int b, int u, int h, float[] hCur, float[] c,
-      float[] tape, int ho, int rest) {
-    activateIf(z, zo);
-    activateGo(z, zo);
-    cell(z, zo, b, u, h, hCur, c, tape, ho, rest);
+  private static void finish(float[] z, int count, int b0, int u, int h, float[] hCur, float[] c,
+      float[] tape, int ho, int rest, int tStride) {
+    activateIf(z, count);
+    activateGo(z, count);
+    cell(z, count, b0, u, h, hCur, c, tape, ho, rest, tStride);
   }
 
-  private static void activateIf(float[] z, int zo) {
-    sigmoid(FloatVector.fromArray(S, z, zo)).intoArray(z, zo);
-    sigmoid(FloatVector.fromArray(S, z, zo + L)).intoArray(z, zo + L);
+  /** i and f of {@code count} consecutive samples of a block, in place in {@code z}. */
+  private static void activateIf(float[] z, int count) {
+    for (int q = 0, zo = 0; q < count; q++, zo += 4 * L) {
+      sigmoid(FloatVector.fromArray(S, z, zo)).intoArray(z, zo);
+      sigmoid(FloatVector.fromArray(S, z, zo + L)).intoArray(z, zo + L);
+    }
   }
 
-  private static void activateGo(float[] z, int zo) {
-    tanh(FloatVector.fromArray(S, z, zo + 2 * L)).intoArray(z, zo + 2 * L);
-    sigmoid(FloatVector.fromArray(S, z, zo + 3 * L)).intoArray(z, zo + 3 * L);
+  /** g and o of {@code count} consecutive samples of a block, in place in {@code z}. */
+  private static void activateGo(float[] z, int count) {
+    for (int q = 0, zo = 0; q < count; q++, zo += 4 * L) {
+      tanh(FloatVector.fromArray(S, z, zo + 2 * L)).intoArray(z, zo + 2 * L);
+      sigmoid(FloatVector.fromArray(S, z, zo + 3 * L)).intoArray(z, zo + 3 * L);
+    }
   }
 
-  private static void cell(float[] z, int zo, int b, int u, int h, float[] hCur, float[] c,
-      float[] tape, int ho, int rest) {
-    FloatVector i = FloatVector.fromArray(S, z, zo);
-    FloatVector f = FloatVector.fromArray(S, z, zo + L);
-    FloatVector gg = FloatVector.fromArray(S, z, zo + 2 * L);
-    FloatVector o = FloatVector.fromArray(S, z, zo + 3 * L);
-    int hp = b * h + u;
-    FloatVector cn = f.mul(FloatVector.fromArray(S, c, hp)).add(i.mul(gg));
-    FloatVector hn = o.mul(tanh(cn));
-    cn.intoArray(c, hp);
-    hn.intoArray(hCur, hp);
-    hn.intoArray(tape, ho + u);
-    cn.intoArray(tape, rest + u);
-    i.intoArray(tape, rest + h + u);
-    f.intoArray(tape, rest + 2 * h + u);
-    gg.intoArray(tape, rest + 3 * h + u);
-    o.intoArray(tape, rest + 4 * h + u);
+  /** c and h of samples {@code b0 .. b0 + count - 1} (tape rows {@code tStride} apart) from their gates in {@code z}. */
+  private static void cell(float[] z, int count, int b0, int u, int h, float[] hCur, float[] c,
+      float[] tape, int ho, int rest, int tStride) {
+    for (int q = 0, zo = 0; q < count; q++, zo += 4 * L, ho += tStride, rest += tStride) {
+      FloatVector i = FloatVector.fromArray(S, z, zo);
+      FloatVector f = FloatVector.fromArray(S, z, zo + L);
+      FloatVector gg = FloatVector.fromArray(S, z, zo + 2 * L);
+      FloatVector o = FloatVector.fromArray(S, z, zo + 3 * L);
+      int hp = (b0 + q) * h + u;
+      FloatVector cn = f.mul(FloatVector.fromArray(S, c, hp)).add(i.mul(gg));
+      FloatVector hn = o.mul(tanh(cn));
+      cn.intoArray(c, hp);
+      hn.intoArray(hCur, hp);
+      hn.intoArray(tape, ho + u);
+      cn.intoArray(tape, rest + u);
+      i.intoArray(tape, rest + h + u);
+      f.intoArray(tape, rest + 2 * h + u);
+      gg.intoArray(tape, rest + 3 * h + u);
+      o.intoArray(tape, rest + 4 * h + u);
+    }
   }
 
   private static FloatVector sigmoid(FloatVector x) {
