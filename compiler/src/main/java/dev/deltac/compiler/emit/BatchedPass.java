@@ -703,8 +703,25 @@ final class BatchedPass {
     args.add(Expr.field(batchArray(n)));
     args.add(Expr.i(0));
     args.add(Expr.i(n.size()));
+    if (grad) args.add(Expr.i(readsInputGradient(n) ? 1 : 0));
     c.eval(Expr.call(JavaTypes.RECURRENT_KERNELS, grad ? "backwardBatch" : "forwardBatch",
         args.toArray(new Expr[0])));
+  }
+
+  /**
+   * Whether anything this pass computes reads the {@code dxs} part (the first {@code T * n}
+   * values) of a recurrent layer's packed gradient: when nothing does (the layer's input is a
+   * model input whose gradient is not asked for), the kernel skips that product.
+   */
+  private boolean readsInputGradient(Node n) {
+    if (roots.contains(n)) return true;
+    int dxs = n.input(0).size();
+    for (Node m : dev.deltac.compiler.ir.Graph.reachable(roots)) {
+      for (Node in : m.inputs()) {
+        if (in == n && (m.op() != Op.SLICE || m.attr().intAt(0) < dxs)) return true;
+      }
+    }
+    return false;
   }
 
   private Expr param(Node p) {

@@ -25,6 +25,11 @@ import dev.deltac.runtime.MathFunctions;
  * as axpy loops over a transposed copy of the weights, which C2 vectorizes), so the float64
  * results agree with the reference interpreter to rounding. Allocation-free once warm: scratch
  * arrays are per thread, allocated at the first call of a size and reused.
+ *
+ * <p>The batched float32 LSTM ({@link #forwardBatch}, {@link #backwardBatch} with {@link #LSTM})
+ * runs the fused kernels of {@link LstmSteps} instead, in groups of four samples through all the
+ * steps, and writes the weight and bias gradients of the whole batch to sample 0's slots (zeros
+ * to the others'); see {@code lstmBackwardBatch}.
  */
 public final class RecurrentKernels {
   /** Cell kinds, the first argument of every method. */
@@ -684,6 +689,10 @@ public final class RecurrentKernels {
   public static void forwardBatch(int cell, int batch, int t, int n, int h, float[][] wih,
       float[][] whh, float[] bih, float[] bhh, float[] xs, int xOff, int xStride, float[] tape,
       int tOff, int tStride) {
+    if (cell == LSTM) {
+      lstmForwardBatch(LstmSteps.get(), batch, t, n, h, wih, whh, bih, bhh, xs, xOff, xStride, tape, tOff, tStride);
+      return;
+    }
     int g = gates(cell, h);
     int r = restWidth(cell, h);
     BatchScratch sc = BATCH_SCRATCH.get();
@@ -771,6 +780,23 @@ public final class RecurrentKernels {
   public static void backwardBatch(int cell, int batch, int t, int n, int h, float[][] wih,
       float[][] whh, float[] xs, int xOff, int xStride, float[] tape, int tOff, int tStride,
       float[] gh, int gOff, int gStride, float[] out, int oOff, int oStride) {
+    backwardBatch(cell, batch, t, n, h, wih, whh, xs, xOff, xStride, tape, tOff, tStride, gh, gOff,
+        gStride, out, oOff, oStride, 1);
+  }
+
+  /**
+   * {@link #backwardBatch} where {@code inputGradient == 0} says that nobody reads {@code dxs}
+   * (the layer's input is a model input whose gradient is not asked for): the batched LSTM then
+   * skips that product and writes zeros there (a tenth of its work).
+   */
+  public static void backwardBatch(int cell, int batch, int t, int n, int h, float[][] wih,
+      float[][] whh, float[] xs, int xOff, int xStride, float[] tape, int tOff, int tStride,
+      float[] gh, int gOff, int gStride, float[] out, int oOff, int oStride, int inputGradient) {
+    if (cell == LSTM) {
+      lstmBackwardBatch(LstmSteps.get(), batch, t, n, h, wih, whh, xs, xOff, xStride, tape, tOff, tStride, gh, gOff,
+          gStride, out, oOff, oStride, inputGradient != 0);
+      return;
+    }
     int g = gates(cell, h);
     int r = restWidth(cell, h);
     BatchScratch sc = BATCH_SCRATCH.get();
@@ -869,6 +895,177 @@ public final class RecurrentKernels {
     for (int b = 0; b < batch; b++) {
       gradients(t, n, h, g, wih, xs, xOff + b * xStride, tape, tOff + b * tStride, da, b * tg, db,
           b * tg, out, oOff + b * oStride);
+    }
+  }
+
+  // ---- float32 LSTM over a batch: step by step for the whole batch (LstmSteps)
+
+  /** Scratch arrays of one thread for the batched LSTM, grown on demand, never shrunk. */
+  private static final class LstmScratch {
+    float[] wtIh = new float[0];
+    float[] wtHh = new float[0];
+    float[] wIh = new float[0];
+    float[] wHh = new float[0];
+    float[] bsum = new float[0];
+    float[] c = new float[0];
+    float[] h0 = new float[0];
+    float[] h1 = new float[0];
+    float[] dz = new float[0];
+    float[] xh = new float[0];
+    float[] gt = new float[0];
+
+    void ensure(int batch, int t, int n, int h, boolean backward) {
+      int g = 4 * h;
+      if (wtIh.length < n * g) wtIh = new float[n * g];
+      if (wtHh.length < h * g) wtHh = new float[h * g];
+      if (wIh.length < n * g) wIh = new float[n * g];
+      if (wHh.length < h * g) wHh = new float[h * g];
+      if (bsum.length < g) bsum = new float[g];
+      if (c.length < batch * h) {
+        c = new float[batch * h];
+        h0 = new float[batch * h];
+        h1 = new float[batch * h];
+      }
+      if (backward) {
+        int w = xhWidth(n, h);
+        if (dz.length < batch * t * g) dz = new float[batch * t * g];
+        if (xh.length < batch * t * w) xh = new float[batch * t * w];
+        if (gt.length < w * g) gt = new float[w * g];
+      }
+    }
+  }
+
+  private static final ThreadLocal<LstmScratch> LSTM_SCRATCH = ThreadLocal.withInitial(LstmScratch::new);
+
+  /** Row width of the weight gradients' inputs: x (n), the previous h (h), a 1 for the biases, zeros to a multiple of 4. */
+  private static int xhWidth(int n, int h) {
+    return (n + h + 1 + 3) / 4 * 4;
+  }
+
+  /** Rows of the weight-gradient pass per tile: the tile's gate cotangents stay in the L1 cache. */
+  private static final int WG_TILE = 32;
+
+  /**
+   * The batched LSTM forward: groups of {@link #GROUP} samples through all the steps, at every
+   * step one {@link LstmSteps#forward} of the group (products with W_ih and W_hh, gates, cell and
+   * hidden state fused per sample), with the running h and c of the group in contiguous
+   * per-thread rows. The tape is the per-sample one of {@link #forward}.
+   */
+  static void lstmForwardBatch(LstmSteps k, int batch, int t, int n, int h, float[][] wih, float[][] whh,
+      float[] bih, float[] bhh, float[] xs, int xOff, int xStride, float[] tape, int tOff, int tStride) {
+    int g = 4 * h;
+    LstmScratch sc = LSTM_SCRATCH.get();
+    sc.ensure(batch, t, n, h, false);
+    transpose(wih, g, n, sc.wtIh);
+    transpose(whh, g, h, sc.wtHh);
+    float[] bsum = sc.bsum;
+    for (int q = 0; q < g; q++) bsum[q] = bih[q] + bhh[q];
+    float[] c = sc.c;
+    int rest = tOff + t * h;
+    // Groups of GROUP samples through all the steps: the recurrence is per sample, and a group's
+    // tapes are GROUP sequential streams (the whole batch at one step would touch batch rows a
+    // tape apart, which for T a multiple of 16 are a multiple of 4 KiB apart and collide in the
+    // L1 cache's sets).
+    for (int b0 = 0; b0 < batch; b0 += GROUP) {
+      int nb = Math.min(GROUP, batch - b0);
+      java.util.Arrays.fill(c, 0, nb * h, 0f);
+      float[] hPrev = sc.h0;
+      float[] hCur = sc.h1;
+      int tb = tOff + b0 * tStride;
+      for (int s = 0; s < t; s++) {
+        k.forward(nb, n, h, s == 0, sc.wtIh, sc.wtHh, bsum, xs, xOff + b0 * xStride + s * n, xStride,
+            hPrev, hCur, c, tape, tb + s * h, rest + b0 * tStride + s * 5 * h, tStride);
+        float[] swap = hPrev;
+        hPrev = hCur;
+        hCur = swap;
+      }
+    }
+  }
+
+  /** Samples per group of the batched LSTM's step loops. */
+  private static final int GROUP = 4;
+
+  /**
+   * The batched LSTM backward. The loop over the steps (t downwards, a group of {@link #GROUP}
+   * samples at a time) computes the gate cotangents into a step-major scratch ({@code dz}, row s * batch + b) and
+   * {@code dz W_hh} for the previous step ({@link LstmSteps#backward}); then {@code dxs} over all
+   * rows, and the weight and bias gradients of the whole batch in one pass over the
+   * {@code batch * t} rows (each element one chain over the rows in step-major order, fixed by
+   * the batch size and T). Those batch sums go to sample 0's slots of the packed gradients and
+   * zeros to the other samples' (the generated code sums the slots over the batch, which gives the
+   * same bits); {@code dxs} is per sample.
+   */
+  static void lstmBackwardBatch(LstmSteps k, int batch, int t, int n, int h, float[][] wih, float[][] whh,
+      float[] xs, int xOff, int xStride, float[] tape, int tOff, int tStride, float[] gh, int gOff,
+      int gStride, float[] out, int oOff, int oStride, boolean inputGradient) {
+    int g = 4 * h;
+    int w = xhWidth(n, h);
+    LstmScratch sc = LSTM_SCRATCH.get();
+    sc.ensure(batch, t, n, h, true);
+    float[] dz = sc.dz;
+    float[] xh = sc.xh;
+    float[] wIhFlat = sc.wIh;
+    float[] wHhFlat = sc.wHh;
+    for (int q = 0; q < g; q++) {
+      System.arraycopy(wih[q], 0, wIhFlat, q * n, n);
+      System.arraycopy(whh[q], 0, wHhFlat, q * h, h);
+    }
+    // The inputs of the weight gradients, step-major: row s * batch + b is [x_s, h_{s-1}, 1, 0...].
+    for (int b = 0; b < batch; b++) {
+      int x = xOff + b * xStride;
+      int hs = tOff + b * tStride;
+      for (int s = 0; s < t; s++) {
+        int o = (s * batch + b) * w;
+        System.arraycopy(xs, x + s * n, xh, o, n);
+        if (s > 0) {
+          System.arraycopy(tape, hs + (s - 1) * h, xh, o + n, h);
+        } else {
+          for (int j = 0; j < h; j++) xh[o + n + j] = 0f;
+        }
+        xh[o + n + h] = 1f;
+        for (int j = n + h + 1; j < w; j++) xh[o + j] = 0f;
+      }
+    }
+    float[] dc = sc.c;
+    int rest = tOff + t * h;
+    for (int b0 = 0; b0 < batch; b0 += GROUP) {
+      int nb = Math.min(GROUP, batch - b0);
+      float[] dhIn = sc.h0;
+      float[] dhOut = sc.h1;
+      java.util.Arrays.fill(dc, 0, nb * h, 0f);
+      java.util.Arrays.fill(dhIn, 0, nb * h, 0f);
+      for (int s = t - 1; s >= 0; s--) {
+        k.backward(nb, h, s == 0, tape, rest + b0 * tStride + s * 5 * h, tStride, gh,
+            gOff + b0 * gStride + s * h, gStride, dhIn, dc, dz, (s * batch + b0) * g, wHhFlat, dhOut);
+        float[] swap = dhIn;
+        dhIn = dhOut;
+        dhOut = swap;
+      }
+    }
+    int rows = batch * t;
+    if (inputGradient) {
+      k.inputGradient(rows, batch, n, g, dz, wIhFlat, out, oOff, oStride);
+    } else {
+      for (int b = 0; b < batch; b++) java.util.Arrays.fill(out, oOff + b * oStride, oOff + b * oStride + t * n, 0f);
+    }
+    float[] gt = sc.gt;
+    java.util.Arrays.fill(gt, 0, w * g, 0f);
+    for (int r = 0; r < rows; r += WG_TILE) k.weightGradient(r, Math.min(rows, r + WG_TILE), w, g, xh, dz, gt);
+    int wIh = oOff + t * n;
+    int wHh = wIh + g * n;
+    int bIh = wHh + g * h;
+    int bHh = bIh + g;
+    for (int q = 0; q < g; q++) {
+      for (int j = 0; j < n; j++) out[wIh + q * n + j] = gt[j * g + q];
+      for (int j = 0; j < h; j++) out[wHh + q * h + j] = gt[(n + j) * g + q];
+      float bias = gt[(n + h) * g + q];
+      out[bIh + q] = bias;
+      out[bHh + q] = bias;
+    }
+    int weights = g * n + g * h + 2 * g;
+    for (int b = 1; b < batch; b++) {
+      int o = oOff + b * oStride + t * n;
+      java.util.Arrays.fill(out, o, o + weights, 0f);
     }
   }
 

@@ -11,7 +11,8 @@ import java.util.SplittableRandom;
  * Run in a JVM of its own by {@link VectorWidthTest}, once per vector width
  * ({@code -Ddeltac.vector.bits}): prints the kernels' name, then one line per result, a label and
  * the SHA-256 of the result's float bits. The results: forward, inputGradient, weightGradient and
- * backward of the vector kernels on awkward shapes, and the parameters of a small MLP after a few
+ * backward of the vector kernels on awkward shapes, the batched LSTM kernels' tapes and
+ * gradients ({@link LstmStepsTest#SHAPES}), and the parameters of a small MLP after a few
  * SGD steps through them. One vector width per JVM, as in production (mixing shapes in one JVM
  * makes C2 box vectors).
  */
@@ -63,6 +64,13 @@ final class VectorWidthProbe {
     for (int[] gm : Conv2dKernelsTest.GEOMETRIES) out.add(conv(gm));
     out.add("mlp " + trainMlp(k, 37, 29, 10, 13, 5));
     out.add("mlp " + trainMlp(k, 784, 128, 10, 35, 3));
+    // The batched LSTM kernels (LstmSteps) on the vector implementation of this width.
+    LstmSteps lstm = new VectorLstmSteps();
+    for (int[] s : LstmStepsTest.SHAPES) {
+      LstmStepsTest.Case c = new LstmStepsTest.Case(s[0], s[1], s[2], s[3], 3L * s[0] + s[3]);
+      float[][] r = c.runBatched(lstm);
+      out.add("lstm " + s[0] + "x" + s[1] + "x" + s[2] + "x" + s[3] + " " + digest(r[0]) + " " + digest(r[1]));
+    }
     return out;
   }
 

@@ -1,0 +1,500 @@
+package dev.deltac.runtime.kernels;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * {@link LstmSteps} on the Vector API: the same bits as the scalar code (each lane runs the
+ * scalar element's chain of fused multiply-adds and the same elementwise operations), with
+ * vectors along the hidden units (the step kernels), the input columns ({@code dxs}) and the gate
+ * rows (the weight gradients), and two samples or four rows per block so that the weight vectors
+ * are loaded once for several chains. Element tails (sizes not a multiple of the vector length)
+ * and an odd last sample or row run the scalar code. Loaded reflectively by {@link LstmSteps}
+ * only when {@link DenseKernels} uses the vector kernels, with the same species (mixing species
+ * in one JVM stops C2 from intrinsifying, see {@code VectorDenseKernels}).
+ *
+ * <p>No vector crosses a method boundary (a vector passed to a method that C2 does not inline is
+ * boxed): the step kernels store the gate pre-activations of a pair of samples to a small
+ * per-thread array and finish each sample from there.
+ */
+final class VectorLstmSteps extends LstmSteps {
+  private static final VectorSpecies<Float> S = species(System.getProperty(VectorDenseKernels.BITS_PROPERTY));
+  private static final int L = S.length();
+  private static final float CLAMP = 7.90531110763549805f;
+
+  /** Per thread: the pre-activation vectors of a block of samples (16 at most). */
+  private static final ThreadLocal<float[]> Z = ThreadLocal.withInitial(() -> new float[16 * 64]);
+
+  VectorLstmSteps() {}
+
+  /** The species of {@code VectorDenseKernels}: 512 bits where preferred, else 256 (or 128 when asked). */
+  private static VectorSpecies<Float> species(String bits) {
+    int preferred = FloatVector.SPECIES_PREFERRED.vectorBitSize();
+    String b = bits == null ? "" : bits.trim();
+    if (b.equals("128") && preferred >= 128) return FloatVector.SPECIES_128;
+    if (b.equals("256") && preferred >= 256) return FloatVector.SPECIES_256;
+    if (preferred >= 512) return FloatVector.SPECIES_512;
+    return FloatVector.SPECIES_256;
+  }
+
+  @Override
+  String name() {
+    return "vector-" + S.vectorBitSize();
+  }
+
+  /** {@link dev.deltac.runtime.MathFunctions#tanhf} lane by lane: the same operations in the same order. */
+  private static FloatVector tanh(FloatVector x) {
+    FloatVector c = x.min(CLAMP).max(-CLAMP);
+    FloatVector x2 = c.mul(c);
+    FloatVector p = x2.mul(-2.76076847742355e-16f).add(2.00018790482477e-13f);
+    p = x2.mul(p).add(-8.60467152213735e-11f);
+    p = x2.mul(p).add(5.12229709037114e-08f);
+    p = x2.mul(p).add(1.48572235717979e-05f);
+    p = x2.mul(p).add(6.37261928875436e-04f);
+    p = x2.mul(p).add(4.89352455891786e-03f);
+    p = c.mul(p);
+    FloatVector q = x2.mul(1.19825839466702e-06f).add(1.18534705686654e-04f);
+    q = x2.mul(q).add(2.26843463243900e-03f);
+    q = x2.mul(q).add(4.89352518554385e-03f);
+    return p.div(q);
+  }
+
+  @Override
+  void forward(int batch, int n, int h, boolean first, float[] wtIh, float[] wtHh, float[] bsum,
+      float[] xs, int xBase, int xStride, float[] hPrev, float[] hCur, float[] c, float[] tape,
+      int hBase, int restBase, int tStride) {
+    int hv = h - h % L;
+    float[] z = Z.get();
+    int b0 = 0;
+    if (L >= 16) { // 32 registers: four samples per block, 16 accumulators
+      for (; b0 + 4 <= batch; b0 += 4) {
+        int x0 = xBase + b0 * xStride;
+        for (int u = 0; u < hv; u += L) {
+          quadProducts(n, h, u, first, wtIh, wtHh, bsum, xs, x0, xStride, hPrev, b0 * h, z);
+          finish(z, 4, b0, u, h, hCur, c, tape, hBase + b0 * tStride, restBase + b0 * tStride, tStride);
+        }
+        if (hv < h) {
+          for (int b = b0; b < b0 + 4; b++) {
+            LstmSteps.forwardUnits(b, hv, h, n, h, first, wtIh, wtHh, bsum, xs, xBase + b * xStride,
+                hPrev, hCur, c, tape, hBase + b * tStride, restBase + b * tStride);
+          }
+        }
+      }
+    }
+    for (int b = b0; b < batch; b += 2) {
+      boolean two = b + 1 < batch;
+      int b1 = two ? b + 1 : b;
+      int x0 = xBase + b * xStride;
+      int x1 = xBase + b1 * xStride;
+      for (int u = 0; u < hv; u += L) {
+        pairProducts(n, h, u, first, wtIh, wtHh, bsum, xs, x0, x1, hPrev, b * h, b1 * h, z);
+        finish(z, two ? 2 : 1, b, u, h, hCur, c, tape, hBase + b * tStride, restBase + b * tStride, tStride);
+      }
+      if (hv < h) {
+        LstmSteps.forwardUnits(b, hv, h, n, h, first, wtIh, wtHh, bsum, xs, x0, hPrev, hCur, c, tape,
+            hBase + b * tStride, restBase + b * tStride);
+        if (two) {
+          LstmSteps.forwardUnits(b1, hv, h, n, h, first, wtIh, wtHh, bsum, xs, x1, hPrev, hCur, c,
+              tape, hBase + b1 * tStride, restBase + b1 * tStride);
+        }
+      }
+    }
+  }
+
+  /**
+   * The pre-activations of units {@code u .. u + L} of four samples (inputs at {@code x0},
+   * {@code x0 + xs}, ...; previous states at rows {@code h0 / h ..}), stored to {@code z}
+   * (i, f, g, o of each): the same chains as {@link #pairProducts}.
+   */
+  private static void quadProducts(int n, int h, int u, boolean first, float[] wtIh, float[] wtHh,
+      float[] bsum, float[] xs, int x0, int xs1, float[] hPrev, int h0, float[] z) {
+    int g = 4 * h;
+    int x1 = x0 + xs1;
+    int x2 = x1 + xs1;
+    int x3 = x2 + xs1;
+    FloatVector i0 = FloatVector.fromArray(S, bsum, u);
+    FloatVector f0 = FloatVector.fromArray(S, bsum, h + u);
+    FloatVector g0 = FloatVector.fromArray(S, bsum, 2 * h + u);
+    FloatVector o0 = FloatVector.fromArray(S, bsum, 3 * h + u);
+    FloatVector i1 = i0;
+    FloatVector f1 = f0;
+    FloatVector g1 = g0;
+    FloatVector o1 = o0;
+    FloatVector i2 = i0;
+    FloatVector f2 = f0;
+    FloatVector g2 = g0;
+    FloatVector o2 = o0;
+    FloatVector i3 = i0;
+    FloatVector f3 = f0;
+    FloatVector g3 = g0;
+    FloatVector o3 = o0;
+    for (int j = 0, w = u; j < n; j++, w += g) {
+      FloatVector wi = FloatVector.fromArray(S, wtIh, w);
+      FloatVector wf = FloatVector.fromArray(S, wtIh, w + h);
+      FloatVector wg = FloatVector.fromArray(S, wtIh, w + 2 * h);
+      FloatVector wo = FloatVector.fromArray(S, wtIh, w + 3 * h);
+      FloatVector a = FloatVector.broadcast(S, xs[x0 + j]);
+      i0 = wi.fma(a, i0);
+      f0 = wf.fma(a, f0);
+      g0 = wg.fma(a, g0);
+      o0 = wo.fma(a, o0);
+      a = FloatVector.broadcast(S, xs[x1 + j]);
+      i1 = wi.fma(a, i1);
+      f1 = wf.fma(a, f1);
+      g1 = wg.fma(a, g1);
+      o1 = wo.fma(a, o1);
+      a = FloatVector.broadcast(S, xs[x2 + j]);
+      i2 = wi.fma(a, i2);
+      f2 = wf.fma(a, f2);
+      g2 = wg.fma(a, g2);
+      o2 = wo.fma(a, o2);
+      a = FloatVector.broadcast(S, xs[x3 + j]);
+      i3 = wi.fma(a, i3);
+      f3 = wf.fma(a, f3);
+      g3 = wg.fma(a, g3);
+      o3 = wo.fma(a, o3);
+    }
+    if (!first) {
+      int h1 = h0 + h;
+      int h2 = h1 + h;
+      int h3 = h2 + h;
+      for (int j = 0, w = u; j < h; j++, w += g) {
+        FloatVector wi = FloatVector.fromArray(S, wtHh, w);
+        FloatVector wf = FloatVector.fromArray(S, wtHh, w + h);
+        FloatVector wg = FloatVector.fromArray(S, wtHh, w + 2 * h);
+        FloatVector wo = FloatVector.fromArray(S, wtHh, w + 3 * h);
+        FloatVector a = FloatVector.broadcast(S, hPrev[h0 + j]);
+        i0 = wi.fma(a, i0);
+        f0 = wf.fma(a, f0);
+        g0 = wg.fma(a, g0);
+        o0 = wo.fma(a, o0);
+        a = FloatVector.broadcast(S, hPrev[h1 + j]);
+        i1 = wi.fma(a, i1);
+        f1 = wf.fma(a, f1);
+        g1 = wg.fma(a, g1);
+        o1 = wo.fma(a, o1);
+        a = FloatVector.broadcast(S, hPrev[h2 + j]);
+        i2 = wi.fma(a, i2);
+        f2 = wf.fma(a, f2);
+        g2 = wg.fma(a, g2);
+        o2 = wo.fma(a, o2);
+        a = FloatVector.broadcast(S, hPrev[h3 + j]);
+        i3 = wi.fma(a, i3);
+        f3 = wf.fma(a, f3);
+        g3 = wg.fma(a, g3);
+        o3 = wo.fma(a, o3);
+      }
+    }
+    i0.intoArray(z, 0);
+    f0.intoArray(z, L);
+    g0.intoArray(z, 2 * L);
+    o0.intoArray(z, 3 * L);
+    i1.intoArray(z, 4 * L);
+    f1.intoArray(z, 5 * L);
+    g1.intoArray(z, 6 * L);
+    o1.intoArray(z, 7 * L);
+    i2.intoArray(z, 8 * L);
+    f2.intoArray(z, 9 * L);
+    g2.intoArray(z, 10 * L);
+    o2.intoArray(z, 11 * L);
+    i3.intoArray(z, 12 * L);
+    f3.intoArray(z, 13 * L);
+    g3.intoArray(z, 14 * L);
+    o3.intoArray(z, 15 * L);
+  }
+
+  /** The pre-activations of units {@code u .. u + L} of two samples, stored to {@code z} (i, f, g, o of each). */
+  private static void pairProducts(int n, int h, int u, boolean first, float[] wtIh, float[] wtHh,
+      float[] bsum, float[] xs, int x0, int x1, float[] hPrev, int h0, int h1, float[] z) {
+    int g = 4 * h;
+    FloatVector i0 = FloatVector.fromArray(S, bsum, u);
+    FloatVector f0 = FloatVector.fromArray(S, bsum, h + u);
+    FloatVector g0 = FloatVector.fromArray(S, bsum, 2 * h + u);
+    FloatVector o0 = FloatVector.fromArray(S, bsum, 3 * h + u);
+    FloatVector i1 = i0;
+    FloatVector f1 = f0;
+    FloatVector g1 = g0;
+    FloatVector o1 = o0;
+    for (int j = 0, w = u; j < n; j++, w += g) {
+      FloatVector wi = FloatVector.fromArray(S, wtIh, w);
+      FloatVector wf = FloatVector.fromArray(S, wtIh, w + h);
+      FloatVector wg = FloatVector.fromArray(S, wtIh, w + 2 * h);
+      FloatVector wo = FloatVector.fromArray(S, wtIh, w + 3 * h);
+      FloatVector a = FloatVector.broadcast(S, xs[x0 + j]);
+      i0 = wi.fma(a, i0);
+      f0 = wf.fma(a, f0);
+      g0 = wg.fma(a, g0);
+      o0 = wo.fma(a, o0);
+      a = FloatVector.broadcast(S, xs[x1 + j]);
+      i1 = wi.fma(a, i1);
+      f1 = wf.fma(a, f1);
+      g1 = wg.fma(a, g1);
+      o1 = wo.fma(a, o1);
+    }
+    if (!first) {
+      for (int j = 0, w = u; j < h; j++, w += g) {
+        FloatVector wi = FloatVector.fromArray(S, wtHh, w);
+        FloatVector wf = FloatVector.fromArray(S, wtHh, w + h);
+        FloatVector wg = FloatVector.fromArray(S, wtHh, w + 2 * h);
+        FloatVector wo = FloatVector.fromArray(S, wtHh, w + 3 * h);
+        FloatVector a = FloatVector.broadcast(S, hPrev[h0 + j]);
+        i0 = wi.fma(a, i0);
+        f0 = wf.fma(a, f0);
+        g0 = wg.fma(a, g0);
+        o0 = wo.fma(a, o0);
+        a = FloatVector.broadcast(S, hPrev[h1 + j]);
+        i1 = wi.fma(a, i1);
+        f1 = wf.fma(a, f1);
+        g1 = wg.fma(a, g1);
+        o1 = wo.fma(a, o1);
+      }
+    }
+    i0.intoArray(z, 0);
+    f0.intoArray(z, L);
+    g0.intoArray(z, 2 * L);
+    o0.intoArray(z, 3 * L);
+    i1.intoArray(z, 4 * L);
+    f1.intoArray(z, 5 * L);
+    g1.intoArray(z, 6 * L);
+    o1.intoArray(z, 7 * L);
+  }
+
+  /**
+   * The gates, the cell and the hidden state of units {@code u .. u + L} of the {@code count}
+   * samples {@code b0 ..} of a block, from {@code z}: in three methods (each a loop over the block) of at most two {@link #tanh} each, since C2 stops inlining
+   * into one method with five (NodeCountInliningCutoff), and a vector passed to a method that is
+   * not inlined is boxed.
+   */
+  private static void finish(float[] z, int count, int b0, int u, int h, float[] hCur, float[] c,
+      float[] tape, int ho, int rest, int tStride) {
+    activateIf(z, count);
+    activateGo(z, count);
+    cell(z, count, b0, u, h, hCur, c, tape, ho, rest, tStride);
+  }
+
+  /** i and f of {@code count} consecutive samples of a block, in place in {@code z}. */
+  private static void activateIf(float[] z, int count) {
+    for (int q = 0, zo = 0; q < count; q++, zo += 4 * L) {
+      sigmoid(FloatVector.fromArray(S, z, zo)).intoArray(z, zo);
+      sigmoid(FloatVector.fromArray(S, z, zo + L)).intoArray(z, zo + L);
+    }
+  }
+
+  /** g and o of {@code count} consecutive samples of a block, in place in {@code z}. */
+  private static void activateGo(float[] z, int count) {
+    for (int q = 0, zo = 0; q < count; q++, zo += 4 * L) {
+      tanh(FloatVector.fromArray(S, z, zo + 2 * L)).intoArray(z, zo + 2 * L);
+      sigmoid(FloatVector.fromArray(S, z, zo + 3 * L)).intoArray(z, zo + 3 * L);
+    }
+  }
+
+  /** c and h of samples {@code b0 .. b0 + count - 1} (tape rows {@code tStride} apart) from their gates in {@code z}. */
+  private static void cell(float[] z, int count, int b0, int u, int h, float[] hCur, float[] c,
+      float[] tape, int ho, int rest, int tStride) {
+    for (int q = 0, zo = 0; q < count; q++, zo += 4 * L, ho += tStride, rest += tStride) {
+      FloatVector i = FloatVector.fromArray(S, z, zo);
+      FloatVector f = FloatVector.fromArray(S, z, zo + L);
+      FloatVector gg = FloatVector.fromArray(S, z, zo + 2 * L);
+      FloatVector o = FloatVector.fromArray(S, z, zo + 3 * L);
+      int hp = (b0 + q) * h + u;
+      FloatVector cn = f.mul(FloatVector.fromArray(S, c, hp)).add(i.mul(gg));
+      FloatVector hn = o.mul(tanh(cn));
+      cn.intoArray(c, hp);
+      hn.intoArray(hCur, hp);
+      hn.intoArray(tape, ho + u);
+      cn.intoArray(tape, rest + u);
+      i.intoArray(tape, rest + h + u);
+      f.intoArray(tape, rest + 2 * h + u);
+      gg.intoArray(tape, rest + 3 * h + u);
+      o.intoArray(tape, rest + 4 * h + u);
+    }
+  }
+
+  private static FloatVector sigmoid(FloatVector x) {
+    return tanh(x.mul(0.5f)).mul(0.5f).add(0.5f);
+  }
+
+  @Override
+  void backward(int batch, int h, boolean first, float[] tape, int restBase, int tStride,
+      float[] gh, int ghBase, int gStride, float[] dhIn, float[] dc, float[] dz, int dzOff,
+      float[] whh, float[] dhOut) {
+    int hv = h - h % L;
+    int g = 4 * h;
+    for (int b = 0; b < batch; b++) {
+      int rest = restBase + b * tStride;
+      int go = ghBase + b * gStride;
+      int r = dzOff + b * g;
+      int hp = b * h;
+      for (int u = 0; u < hv; u += L) {
+        FloatVector d = FloatVector.fromArray(S, dhIn, hp + u).add(FloatVector.fromArray(S, gh, go + u));
+        FloatVector cc = FloatVector.fromArray(S, tape, rest + u);
+        FloatVector i = FloatVector.fromArray(S, tape, rest + h + u);
+        FloatVector f = FloatVector.fromArray(S, tape, rest + 2 * h + u);
+        FloatVector gg = FloatVector.fromArray(S, tape, rest + 3 * h + u);
+        FloatVector o = FloatVector.fromArray(S, tape, rest + 4 * h + u);
+        FloatVector cp = first ? FloatVector.zero(S) : FloatVector.fromArray(S, tape, rest - 5 * h + u);
+        FloatVector tc = tanh(cc);
+        FloatVector one = FloatVector.broadcast(S, 1f);
+        FloatVector dct = FloatVector.fromArray(S, dc, hp + u).add(d.mul(o).mul(one.sub(tc.mul(tc))));
+        dct.mul(f).intoArray(dc, hp + u);
+        dct.mul(gg).mul(i).mul(one.sub(i)).intoArray(dz, r + u);
+        dct.mul(cp).mul(f).mul(one.sub(f)).intoArray(dz, r + h + u);
+        dct.mul(i).mul(one.sub(gg.mul(gg))).intoArray(dz, r + 2 * h + u);
+        d.mul(tc).mul(o).mul(one.sub(o)).intoArray(dz, r + 3 * h + u);
+      }
+      if (hv < h) LstmSteps.backwardUnits(b, hv, h, h, first, tape, rest, gh, go, dhIn, dc, dz, r);
+    }
+    if (first) return;
+    for (int b = 0; b < batch; b += 2) {
+      boolean two = b + 1 < batch;
+      int b1 = two ? b + 1 : b;
+      int r0 = dzOff + b * g;
+      int r1 = dzOff + b1 * g;
+      int u = 0;
+      for (; u + 2 * L <= h; u += 2 * L) {
+        FloatVector a00 = FloatVector.zero(S);
+        FloatVector a01 = a00;
+        FloatVector a10 = a00;
+        FloatVector a11 = a00;
+        for (int k = 0, w = u; k < g; k++, w += h) {
+          FloatVector w0 = FloatVector.fromArray(S, whh, w);
+          FloatVector w1 = FloatVector.fromArray(S, whh, w + L);
+          FloatVector q0 = FloatVector.broadcast(S, dz[r0 + k]);
+          FloatVector q1 = FloatVector.broadcast(S, dz[r1 + k]);
+          a00 = w0.fma(q0, a00);
+          a01 = w1.fma(q0, a01);
+          a10 = w0.fma(q1, a10);
+          a11 = w1.fma(q1, a11);
+        }
+        a00.intoArray(dhOut, b * h + u);
+        a01.intoArray(dhOut, b * h + u + L);
+        if (two) {
+          a10.intoArray(dhOut, b1 * h + u);
+          a11.intoArray(dhOut, b1 * h + u + L);
+        }
+      }
+      for (; u + L <= h; u += L) {
+        FloatVector a0 = FloatVector.zero(S);
+        FloatVector a1 = a0;
+        for (int k = 0, w = u; k < g; k++, w += h) {
+          FloatVector w0 = FloatVector.fromArray(S, whh, w);
+          a0 = w0.fma(FloatVector.broadcast(S, dz[r0 + k]), a0);
+          a1 = w0.fma(FloatVector.broadcast(S, dz[r1 + k]), a1);
+        }
+        a0.intoArray(dhOut, b * h + u);
+        if (two) a1.intoArray(dhOut, b1 * h + u);
+      }
+      if (u < h) {
+        LstmSteps.dhUnits(b, u, h, h, dz, r0, whh, dhOut);
+        if (two) LstmSteps.dhUnits(b1, u, h, h, dz, r1, whh, dhOut);
+      }
+    }
+  }
+
+  @Override
+  void inputGradient(int rows, int batch, int n, int g, float[] dz, float[] wih, float[] out,
+      int oOff, int oStride) {
+    int nv = n - n % L;
+    int r = 0;
+    for (; r + 4 <= rows; r += 4) {
+      int d0 = r * g;
+      int d1 = d0 + g;
+      int d2 = d1 + g;
+      int d3 = d2 + g;
+      for (int j = 0; j < nv; j += L) {
+        FloatVector a0 = FloatVector.zero(S);
+        FloatVector a1 = a0;
+        FloatVector a2 = a0;
+        FloatVector a3 = a0;
+        for (int k = 0, q = j; k < g; k++, q += n) {
+          FloatVector w = FloatVector.fromArray(S, wih, q);
+          a0 = w.fma(FloatVector.broadcast(S, dz[d0 + k]), a0);
+          a1 = w.fma(FloatVector.broadcast(S, dz[d1 + k]), a1);
+          a2 = w.fma(FloatVector.broadcast(S, dz[d2 + k]), a2);
+          a3 = w.fma(FloatVector.broadcast(S, dz[d3 + k]), a3);
+        }
+        a0.intoArray(out, oOff + (r % batch) * oStride + (r / batch) * n + j);
+        a1.intoArray(out, oOff + ((r + 1) % batch) * oStride + ((r + 1) / batch) * n + j);
+        a2.intoArray(out, oOff + ((r + 2) % batch) * oStride + ((r + 2) / batch) * n + j);
+        a3.intoArray(out, oOff + ((r + 3) % batch) * oStride + ((r + 3) / batch) * n + j);
+      }
+      if (nv < n) {
+        for (int q = 0; q < 4; q++) {
+          LstmSteps.inputGradientColumns(r + q, nv, n, batch, n, g, dz, wih, out, oOff, oStride);
+        }
+      }
+    }
+    for (; r < rows; r++) LstmSteps.inputGradientColumns(r, 0, n, batch, n, g, dz, wih, out, oOff, oStride);
+  }
+
+  @Override
+  void weightGradient(int r0, int r1, int w, int g, float[] xh, float[] dz, float[] gt) {
+    int j = 0;
+    for (; j + 4 <= w; j += 4) {
+      int k = 0;
+      for (; k + 2 * L <= g; k += 2 * L) {
+        int t0 = j * g + k;
+        int t1 = t0 + g;
+        int t2 = t1 + g;
+        int t3 = t2 + g;
+        FloatVector a00 = FloatVector.fromArray(S, gt, t0);
+        FloatVector a01 = FloatVector.fromArray(S, gt, t0 + L);
+        FloatVector a10 = FloatVector.fromArray(S, gt, t1);
+        FloatVector a11 = FloatVector.fromArray(S, gt, t1 + L);
+        FloatVector a20 = FloatVector.fromArray(S, gt, t2);
+        FloatVector a21 = FloatVector.fromArray(S, gt, t2 + L);
+        FloatVector a30 = FloatVector.fromArray(S, gt, t3);
+        FloatVector a31 = FloatVector.fromArray(S, gt, t3 + L);
+        for (int r = r0; r < r1; r++) {
+          int d = r * g + k;
+          int x = r * w + j;
+          FloatVector d0 = FloatVector.fromArray(S, dz, d);
+          FloatVector d1 = FloatVector.fromArray(S, dz, d + L);
+          FloatVector q = FloatVector.broadcast(S, xh[x]);
+          a00 = d0.fma(q, a00);
+          a01 = d1.fma(q, a01);
+          q = FloatVector.broadcast(S, xh[x + 1]);
+          a10 = d0.fma(q, a10);
+          a11 = d1.fma(q, a11);
+          q = FloatVector.broadcast(S, xh[x + 2]);
+          a20 = d0.fma(q, a20);
+          a21 = d1.fma(q, a21);
+          q = FloatVector.broadcast(S, xh[x + 3]);
+          a30 = d0.fma(q, a30);
+          a31 = d1.fma(q, a31);
+        }
+        a00.intoArray(gt, t0);
+        a01.intoArray(gt, t0 + L);
+        a10.intoArray(gt, t1);
+        a11.intoArray(gt, t1 + L);
+        a20.intoArray(gt, t2);
+        a21.intoArray(gt, t2 + L);
+        a30.intoArray(gt, t3);
+        a31.intoArray(gt, t3 + L);
+      }
+      for (; k + L <= g; k += L) {
+        int t0 = j * g + k;
+        FloatVector a0 = FloatVector.fromArray(S, gt, t0);
+        FloatVector a1 = FloatVector.fromArray(S, gt, t0 + g);
+        FloatVector a2 = FloatVector.fromArray(S, gt, t0 + 2 * g);
+        FloatVector a3 = FloatVector.fromArray(S, gt, t0 + 3 * g);
+        for (int r = r0; r < r1; r++) {
+          FloatVector d0 = FloatVector.fromArray(S, dz, r * g + k);
+          int x = r * w + j;
+          a0 = d0.fma(FloatVector.broadcast(S, xh[x]), a0);
+          a1 = d0.fma(FloatVector.broadcast(S, xh[x + 1]), a1);
+          a2 = d0.fma(FloatVector.broadcast(S, xh[x + 2]), a2);
+          a3 = d0.fma(FloatVector.broadcast(S, xh[x + 3]), a3);
+        }
+        a0.intoArray(gt, t0);
+        a1.intoArray(gt, t0 + g);
+        a2.intoArray(gt, t0 + 2 * g);
+        a3.intoArray(gt, t0 + 3 * g);
+      }
+      if (k < g) {
+        for (int q = 0; q < 4; q++) LstmSteps.weightGradientColumns(r0, r1, j + q, k, g, w, g, xh, dz, gt);
+      }
+    }
+    for (; j < w; j++) LstmSteps.weightGradientColumns(r0, r1, j, 0, g, w, g, xh, dz, gt);
+  }
+}
