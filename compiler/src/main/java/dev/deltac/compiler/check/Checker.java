@@ -362,9 +362,9 @@ public final class Checker {
           + from + ".." + to + " (B is excluded)");
       ok = false;
     } else if (iterations > MAX_LOOP_ITERATIONS || scope.iterations * iterations > MAX_LOOP_ITERATIONS) {
-      diags.error(DiagnosticKind.LOOP_BOUNDS, f.from().span(), "loops unroll at compile time; "
-          + from + ".." + to + " would unroll to " + ShapeRules.saturatingMultiply(scope.iterations, iterations)
-          + " iterations, above the limit of " + MAX_LOOP_ITERATIONS);
+      diags.error(DiagnosticKind.LOOP_BOUNDS, f.from().span(), "a loop, with the loops around it, runs at most "
+          + MAX_LOOP_ITERATIONS + " iterations; " + from + ".." + to + " would run "
+          + ShapeRules.saturatingMultiply(scope.iterations, iterations) + " times");
       ok = false;
     }
     Scope outer = scope;
