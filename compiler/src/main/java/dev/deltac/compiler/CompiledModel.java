@@ -5,6 +5,8 @@ import dev.deltac.compiler.emit.EmitOptions;
 import dev.deltac.compiler.emit.JavaEmitter;
 import dev.deltac.compiler.interp.Interpreter;
 import dev.deltac.compiler.ir.Graph;
+import dev.deltac.compiler.ir.Node;
+import dev.deltac.compiler.ir.Op;
 import dev.deltac.compiler.ir.ParamSpec;
 import dev.deltac.compiler.load.ModelLoader;
 import dev.deltac.compiler.opt.FlopCount;
@@ -14,6 +16,7 @@ import dev.deltac.runtime.FloatModel;
 import dev.deltac.runtime.Precision;
 import dev.deltac.runtime.train.TrainingDefaults;
 import java.nio.file.Path;
+import java.util.function.Supplier;
 
 /**
  * One compiled model: its lowered graph, the optimized forward and reverse-mode graphs (made on
@@ -26,11 +29,14 @@ public final class CompiledModel {
   private Graph forward;
   private Graph backward;
   private Graph backwardWithInputs;
+  private final Supplier<Graph> unrolled;
+  private Graph forwardUnrolled;
 
-  CompiledModel(String file, Graph lowered, TrainSpec train) {
+  CompiledModel(String file, Graph lowered, TrainSpec train, Supplier<Graph> unrolled) {
     this.file = file;
     this.lowered = lowered;
     this.train = train;
+    this.unrolled = unrolled;
   }
 
   /** The model's name, as declared ({@code model Xor}). */
@@ -74,6 +80,20 @@ public final class CompiledModel {
   public synchronized Graph forward() {
     if (forward == null) forward = Optimizer.forward(lowered);
     return forward;
+  }
+
+  /**
+   * {@link #forward()} with every {@code for} loop unrolled: the same values (rolling changes no
+   * bit of a forward value), for consumers that need a loop-free graph such as the ONNX export.
+   * It is {@link #forward()} itself when no loop was rolled.
+   */
+  public synchronized Graph forwardUnrolled() {
+    if (forwardUnrolled == null) {
+      boolean rolled = false;
+      for (Node n : lowered.nodes()) rolled |= n.op() == Op.LOOP;
+      forwardUnrolled = rolled ? Optimizer.forward(unrolled.get()) : forward();
+    }
+    return forwardUnrolled;
   }
 
   /** The optimized reverse-mode graph, gradients w.r.t. params only: the training step. */

@@ -56,11 +56,19 @@ public final class Deltac {
       Lints.check(lowered, r.diagnostics());
       if (d instanceof Decl.Model) {
         TrainSpec train = r.check().info(d).train();
-        models.add(new CompiledModel(r.program().file(), lowered, train));
+        Relowering again = new Relowering(d, r);
+        models.add(new CompiledModel(r.program().file(), lowered, train, again::unrolled));
       } else {
         functions.add(new CompiledFunction(r.program().file(), lowered));
       }
     }
     return new Compilation(r.program().file(), models, functions, r.diagnostics());
+  }
+
+  /** Lowers a declaration again with every loop unrolled, on demand (see {@link CompiledModel#forwardUnrolled()}). */
+  private record Relowering(Decl decl, FrontendResult result) {
+    Graph unrolled() {
+      return Lowering.lower(decl, result.check(), Lowering.Loops.UNROLL);
+    }
   }
 }

@@ -31,7 +31,8 @@ import java.util.Map;
 
 /**
  * The inference graph of a model (what {@code predict} computes: {@link CompiledModel#forward()}
- * from its outputs back, dropout off) as an ONNX model, opset {@value #OPSET}, with the model's
+ * from its outputs back, dropout off; rolled {@code for} loops unrolled, {@link
+ * CompiledModel#forwardUnrolled()}) as an ONNX model, opset {@value #OPSET}, with the model's
  * tensors as initializers under their {@code .nn} names and shapes.
  *
  * <p>The IR works on one sample; in ONNX every value that depends on an input gets a leading,
@@ -83,7 +84,7 @@ public final class OnnxExport {
   private OnnxExport(CompiledModel compiled, List<NamedTensor> values, Standardization standardization) {
     this.compiled = compiled;
     this.standardization = standardization;
-    this.graph = compiled.forward();
+    this.graph = compiled.forwardUnrolled();
     for (NamedTensor t : values) tensors.put(t.name(), t);
   }
 

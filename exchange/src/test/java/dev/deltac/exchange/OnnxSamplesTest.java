@@ -37,6 +37,20 @@ class OnnxSamplesTest {
     assertTrue(d <= 1e-5, file + ": max difference " + d);
   }
 
+  /** A rolled {@code for} loop is exported unrolled, with the values predict computes. */
+  @org.junit.jupiter.api.Test
+  void rolledLoopIsExportedUnrolled() throws Exception {
+    CompiledModel compiled = Deltac.compile(Path.of("src/test/resources/onnx/rolled_loop.nn")).model();
+    boolean rolled = false;
+    for (dev.deltac.compiler.ir.Node n : compiled.lowered().nodes()) rolled |= n.op() == dev.deltac.compiler.ir.Op.LOOP;
+    assertTrue(rolled, "the 96-step loop is rolled in the compiled model");
+    FloatModel model = compiled.newModel(16);
+    model.initParams(5);
+    double d = OnnxRuntimeCheck.maxDifference(compiled, model, 7, 3);
+    System.out.printf("rolled_loop.nn: max |predict - ONNX Runtime| = %.3g%n", d);
+    assertTrue(d <= 1e-5, "max difference " + d);
+  }
+
   /**
    * batch_norm after training steps: the ONNX graph reads the trained running statistics (its
    * initializers {@code b0.running_mean}, ...), as predict does.
