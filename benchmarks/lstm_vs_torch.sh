@@ -5,6 +5,7 @@
 #   benchmarks/lstm_vs_torch.sh [SECONDS_PER_POINT] [T ...]     (defaults: 5, T = 8 128)
 # PyTorch 2 is $TORCH_PYTHON if set, else the first python3 on the PATH with torch >= 2.
 # Each side prints wall-clock and thread-CPU medians; on a shared machine compare CPU times.
+# JAVA_OPTS=-XX:UseAVX=2 ATEN_CPU_CAPABILITY=avx2 measures both sides at the AVX2 width on an AVX-512 machine.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SECS="${1:-5}"
@@ -23,7 +24,7 @@ done
 echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 for round in 1 2; do
   echo "== round $round: Deltac"
-  java --add-modules jdk.incubator.vector -cp benchmarks/target/benchmarks.jar \
+  java ${JAVA_OPTS:-} --add-modules jdk.incubator.vector -cp benchmarks/target/benchmarks.jar \
     dev.deltac.benchmarks.models.LstmReport "$SECS" "${TS[@]}" 2> >(grep -v "WARNING: Using incubator modules" >&2)
   if [ -n "$PY" ]; then
     echo "== round $round: PyTorch $("$PY" -c 'import torch; print(torch.__version__)')"

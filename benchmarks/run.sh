@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Model benchmarks of issue 7: generated vs hand-written Java (and PyTorch with --torch), one table.
 #   benchmarks/run.sh [--torch] [--millis N] [--workloads xor_b4,mlp_b32,...]
+#   JAVA_OPTS=-XX:UseAVX=2 ATEN_CPU_CAPABILITY=avx2 benchmarks/run.sh --torch ...   both sides at the
+#   AVX2 width on an AVX-512 machine
 # Single-threaded JMH, 1 fork, 4 warm-up + 5 measured iterations of N ms (default 400): ~3 minutes.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -35,6 +37,6 @@ if $TORCH; then
     echo "run.sh: no python with PyTorch 2 found (set TORCH_PYTHON to one); skipping PyTorch" >&2
   fi
 fi
-java --add-modules jdk.incubator.vector ${TORCH_FILE:+-Dtorch=$TORCH_FILE} \
+java ${JAVA_OPTS:-} --add-modules jdk.incubator.vector ${TORCH_FILE:+-Dtorch=$TORCH_FILE} \
   -cp benchmarks/target/benchmarks.jar dev.deltac.benchmarks.models.ModelReport "$MILLIS" "$WORKLOADS" \
   2> >(grep -v "WARNING: Using incubator modules" >&2)
