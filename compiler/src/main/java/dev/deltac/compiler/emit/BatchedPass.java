@@ -44,7 +44,7 @@ final class BatchedPass {
   /** Batches of at least this many samples take the batched pass (see docs/PERFORMANCE.md). */
   static final int MIN_BATCH = Integer.getInteger("deltac.batchedMinBatch", 2);
   /** More phases than this and the model keeps the per-sample path (driver method size). */
-  static final int MAX_PHASES = 48;
+  static final int MAX_PHASES = Integer.getInteger("deltac.batchedMaxPhases", 64);
 
   enum Mode { GRADIENT, LOSS, PREDICT }
 
@@ -276,6 +276,7 @@ final class BatchedPass {
       return ClassContext.isMatrixParam(n.input(1)) && ClassContext.isMatrixParam(n.input(2))
           && refOk(n.input(0)) && refOk(n.input(3)) && refOk(n.input(4));
     }
+    if (rowsProduct(n)) return true;
     if (n.op() == Op.MATMUL) {
       Node w = n.input(0);
       Node v = n.input(1);
@@ -298,6 +299,46 @@ final class BatchedPass {
     return false;
   }
 
+  /**
+   * A product of a per-sample row-major value {@code [T, k]} with a matrix param, as a dense layer
+   * over {@code [..., n]} lowers: {@code X W^T} (forward) or {@code D W} (its input gradient).
+   * Over the batch the samples' rows are contiguous in the batch buffers, so the whole batch is
+   * one product of {@code batch · T} rows.
+   */
+  private boolean rowsProduct(Node n) {
+    if (n.op() != Op.MATMUL || n.attr().intAt(0) != 0) return false;
+    Node l = n.input(0);
+    Node r = n.input(1);
+    if (l.shape().rank() != 2 || r.shape().rank() != 2 || !ClassContext.isMatrixParam(r)
+        || ClassContext.rowSize(r) != r.shape().dim(1) || l.op() == Op.PARAM) {
+      return false;
+    }
+    boolean tb = n.attr().intAt(1) != 0;
+    int rows = l.shape().dim(0);
+    int k = l.shape().dim(1);
+    int p = tb ? r.shape().dim(0) : r.shape().dim(1);
+    if ((tb ? r.shape().dim(1) : r.shape().dim(0)) != k || rows * k * p < MIN_WEIGHTS) return false;
+    return rowRefOk(l) && plan.buffers.containsKey(n.id()) && !plan.virtual.contains(n.id());
+  }
+
+  /** v is in a batch-major buffer of its own (not the inputs' batch array). */
+  private boolean rowRefOk(Node v) {
+    while (plan.aliases.contains(v.id())) v = v.input(0);
+    return v.op() != Op.INPUT && !v.isConst(0.0) && plan.buffers.containsKey(v.id())
+        && !plan.virtual.contains(v.id());
+  }
+
+  /** A {@code G^T X} weight-gradient term over the rows of a tensor, for the whole batch. */
+  private boolean rowsTerm(Node w, Node t) {
+    if (!plan.directRows.contains(t.id()) || w == null) return false;
+    Node gl = t.input(0);
+    Node x = t.input(1);
+    int rows = gl.shape().dim(0);
+    int m = gl.shape().dim(1);
+    int n = x.shape().dim(1);
+    return matrixOf(w, m, n) && rows * m * n >= MIN_WEIGHTS && rowRefOk(gl) && rowRefOk(x);
+  }
+
   private static boolean vectorParam(Node v) {
     return v.op() == Op.PARAM && v.shape().rank() == 1;
   }
@@ -308,6 +349,13 @@ final class BatchedPass {
   }
 
   private boolean batchableTerm(String p, Node t) {
+    if (plan.directRows.contains(t.id())) {
+      Node w = null;
+      for (Node q : g.graph.params()) {
+        if (q.attr().name().equals(p)) w = q;
+      }
+      return rowsTerm(w, t);
+    }
     if (!plan.directOuter.contains(t.id())) return false;
     Node l = t.input(0);
     Node r = t.input(1);
@@ -498,6 +546,8 @@ final class BatchedPass {
         operands.add(n.input(3));
         operands.add(n.input(4));
       }
+    } else if (b instanceof BatchedNode bn && rowsProduct(bn.node())) {
+      operands.add(bn.node().input(0));
     } else if (b instanceof BatchedNode bn) {
       Node n = bn.node();
       operands.add(n.input(1));
@@ -717,6 +767,16 @@ final class BatchedPass {
     String where = SourceText.where(b.term().span());
     c.comment((where == null ? "" : where + " ") + "gradient of " + b.param() + ": outer products over the batch"
         + (biasOf.containsKey(b) ? ", and of " + biasOf.get(b) : ""));
+    if (plan.directRows.contains(b.term().id())) {
+      // G^T X over all batch · rows rows: one sum per weight, fixed by the model and the batch
+      int rows = l.shape().dim(0);
+      int m = l.shape().dim(1);
+      int k = r.shape().dim(1);
+      c.eval(dense("weightGradient", Expr.mul(Expr.v(batch), Expr.i(rows)), Expr.i(m), Expr.i(k),
+          Expr.field(batchArray(resolved(l))), Expr.i(0), Expr.i(m), Expr.field(batchArray(resolved(r))),
+          Expr.i(0), Expr.i(k), Expr.field(ctx.gradField.get(b.param())), gbArg(b)));
+      return;
+    }
     Ref d = ref(l);
     Ref x = ref(r);
     c.eval(dense("weightGradient", Expr.v(batch), Expr.i(l.size()), Expr.i(r.size()), d.array(), d.offset(),
@@ -730,6 +790,10 @@ final class BatchedPass {
       return;
     }
     c.comment(g.describe(n) + (biasOf.containsKey(b) ? " and of " + biasOf.get(b) : "") + ", over the batch");
+    if (rowsProduct(n)) {
+      rowsProductCode(n, c);
+      return;
+    }
     Node w = n.input(0);
     int m = w.shape().dim(0);
     int k = w.shape().dim(1);
@@ -764,6 +828,34 @@ final class BatchedPass {
         c.forRange("j", Expr.i(0), Expr.i(k), j -> c.update(Expr.at(out, Expr.add(off, j)), "*=",
             g.linear().slope(act, Expr.at(h.array(), Expr.add(idx, j)))));
       });
+    }
+  }
+
+  private Node resolved(Node v) {
+    while (plan.aliases.contains(v.id())) v = v.input(0);
+    return v;
+  }
+
+  /**
+   * {@link #rowsProduct}: the batch's {@code batch · T} rows through one kernel call,
+   * {@code forward} for {@code X W^T}, {@code inputGradient} for {@code D W}.
+   */
+  private void rowsProductCode(Node n, Code c) {
+    Node l = n.input(0);
+    Node r = n.input(1);
+    int rows = l.shape().dim(0);
+    Expr wf = Expr.field(ctx.paramField.get(r.attr().name()));
+    Expr x = Expr.field(batchArray(resolved(l)));
+    Expr out = Expr.field(batchArray(n));
+    Expr all = Expr.mul(Expr.v(batch), Expr.i(rows));
+    int w0 = r.shape().dim(0);
+    int w1 = r.shape().dim(1);
+    if (n.attr().intAt(1) != 0) {
+      c.eval(dense("forward", all, Expr.i(w0), Expr.i(w1), wf, Expr.NULL, x, Expr.i(0), Expr.i(w1),
+          out, Expr.i(0), Expr.i(w0)));
+    } else {
+      c.eval(dense("inputGradient", all, Expr.i(w0), Expr.i(w1), wf, x, Expr.i(0), Expr.i(w0),
+          out, Expr.i(0), Expr.i(w1)));
     }
   }
 }
