@@ -78,6 +78,34 @@ class WordsBatchedTest {
     assertArrayEquals(one, train(c, 3));
   }
 
+  @Test
+  void theBatchedStepAllocatesNothingOnceWarm() throws Exception {
+    com.sun.management.ThreadMXBean mx =
+        (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+    FloatModel m = compile().newModel(32);
+    m.initParams(2);
+    int batch = 32;
+    Random r = new Random(6);
+    float[] xs = new float[batch * m.info().inputSize()];
+    float[] ts = new float[batch * m.info().targetSize()];
+    for (int i = 0; i < xs.length; i++) xs[i] = r.nextInt(27);
+    for (int i = 0; i < ts.length; i++) ts[i] = r.nextInt(27);
+    float[] outs = new float[batch * m.info().outputSize()];
+    Runnable step = () -> {
+      m.lossAndGradient(xs, ts, batch);
+      m.loss(xs, 0, ts, 0, batch);
+      m.predictBatch(xs, outs, batch);
+    };
+    for (int i = 0; i < 300; i++) step.run();
+    long least = Long.MAX_VALUE;
+    for (int attempt = 0; attempt < 5 && least > 0; attempt++) {
+      long before = mx.getCurrentThreadAllocatedBytes();
+      for (int i = 0; i < 20; i++) step.run();
+      least = Math.min(least, mx.getCurrentThreadAllocatedBytes() - before);
+    }
+    assertEquals(0, least, "bytes allocated by 20 warm steps");
+  }
+
   private static float[] train(CompiledModel c, int threads) {
     FloatModel m = c.newModel(32);
     m.initParams(11);
