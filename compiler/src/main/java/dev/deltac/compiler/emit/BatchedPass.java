@@ -178,8 +178,20 @@ final class BatchedPass {
     List<Node> all = new ArrayList<>(roots);
     if (gradients) all.addAll(g.graph.paramGrads().values());
     Segment cur = null;
+    // Bias gradients of dense layers over [T, n], sum_to(δ [T, m]) → [m]: summed over all
+    // batch · T rows of δ's batch buffer (by the weight-gradient call reading δ, or a flat loop),
+    // not per sample.
+    Set<Integer> rowSums = new java.util.HashSet<>();
+    if (gradients) {
+      for (Map.Entry<String, List<Node>> e : plan.gradTerms.entrySet()) {
+        if (e.getValue().size() == 1 && rowBias(e.getKey(), e.getValue().get(0)) != null) {
+          rowSums.add(resolved(e.getValue().get(0)).id());
+        }
+      }
+    }
     for (Node n : plan.schedule(all)) {
       Rowwise rw;
+      if (rowSums.contains(n.id())) continue;
       if (batchable(n)) {
         phases.add(new BatchedNode(n));
         available.add(n.id());
@@ -231,6 +243,8 @@ final class BatchedPass {
    */
   private Node biasTerm(String p, Node t, int terms) {
     if (terms != 1 || plan.directOuter.contains(t.id())) return null;
+    Node rows = rowBias(p, t);
+    if (rows != null) return rows;
     Node w = null;
     for (Node q : g.graph.params()) {
       if (q.attr().name().equals(p)) w = q;
@@ -240,6 +254,28 @@ final class BatchedPass {
     if (w == null || w.shape().rank() != 1 || x.size() != w.size() || x.shape().rank() != 1) return null;
     if (!plan.buffers.containsKey(x.id()) || plan.virtual.contains(x.id())) return null;
     return x;
+  }
+
+  /**
+   * For a vector param whose gradient term is {@code sum_to(δ [T, m]) → [m]} (a dense layer's
+   * bias over the rows of a tensor) and used nowhere else: δ, alias-resolved, in a batch buffer of
+   * its own; else null.
+   */
+  private Node rowBias(String p, Node t) {
+    if (plan.directOuter.contains(t.id()) || plan.directRows.contains(t.id())) return null;
+    Node w = null;
+    for (Node q : g.graph.params()) {
+      if (q.attr().name().equals(p)) w = q;
+    }
+    Node x = resolved(t);
+    if (w == null || w.shape().rank() != 1 || x.op() != Op.SUM_TO || !x.shape().equals(w.shape())) return null;
+    Node d = x.input(0);
+    if (d.shape().rank() != 2 || d.shape().dim(1) != w.size()) return null;
+    if (!plan.consumers(x).isEmpty() || g.graph.outputs().containsValue(x) || g.graph.loss() == x) return null;
+    for (Map.Entry<String, Node> e : g.graph.paramGrads().entrySet()) {
+      if (e.getValue() == x && !e.getKey().equals(p)) return null;
+    }
+    return rowRefOk(d) ? resolved(d) : null;
   }
 
   /** The δ operand of a batched weight-gradient op (alias-resolved), or null. */
@@ -712,11 +748,12 @@ final class BatchedPass {
 
   private void biasSumCode(BiasSum bs, Code c) {
     Node x = bs.node();
-    int size = x.size();
-    c.comment("gradient of " + bs.param() + ": sum over the batch");
+    int size = x.shape().rank() == 2 ? x.shape().dim(1) : x.size();
+    int rows = x.size() / size;
+    c.comment("gradient of " + bs.param() + ": sum over the batch" + (rows > 1 ? " and the rows" : ""));
     Expr gb = Expr.field(ctx.gradField.get(bs.param()));
     Expr src = Expr.field(batchArray(x));
-    c.forRange("s", Expr.i(0), Expr.v(batch), s -> {
+    c.forRange("s", Expr.i(0), rows > 1 ? Expr.mul(Expr.v(batch), Expr.i(rows)) : Expr.v(batch), s -> {
       Expr o = c.declare(TypeName.INT, "o", Expr.mul(s, Expr.i(size)));
       c.forRange("i", Expr.i(0), Expr.i(size), i -> c.accumulate(Expr.at(gb, i), Expr.at(src, Expr.add(o, i))));
     });
