@@ -275,7 +275,10 @@ final class BatchedPass {
     for (Map.Entry<String, Node> e : g.graph.paramGrads().entrySet()) {
       if (e.getValue() == x && !e.getKey().equals(p)) return null;
     }
-    return rowRefOk(d) ? resolved(d) : null;
+    // the buffer δ resolves to must itself be [T, m] (not, say, a flat [T·m] value reshaped)
+    Node dr = resolved(d);
+    if (dr.shape().rank() != 2 || dr.shape().dim(1) != w.size()) return null;
+    return rowRefOk(d) ? dr : null;
   }
 
   /** The δ operand of a batched weight-gradient op (alias-resolved), or null. */
