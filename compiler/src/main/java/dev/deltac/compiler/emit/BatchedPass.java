@@ -225,7 +225,8 @@ final class BatchedPass {
       for (BiasSum bs : sums) {
         Batched host = null;
         for (Phase p : phases) {
-          if (p instanceof Batched bt && !biasOf.containsKey(bt) && deltaOf(bt) == bs.node()) {
+          if (p instanceof Batched bt && !biasOf.containsKey(bt) && deltaOf(bt) == bs.node()
+              && deltaWidth(bt) == paramSize(bs.param())) {
             host = bt;
             break;
           }
@@ -275,10 +276,26 @@ final class BatchedPass {
     for (Map.Entry<String, Node> e : g.graph.paramGrads().entrySet()) {
       if (e.getValue() == x && !e.getKey().equals(p)) return null;
     }
-    // the buffer δ resolves to must itself be [T, m] (not, say, a flat [T·m] value reshaped)
-    Node dr = resolved(d);
-    if (dr.shape().rank() != 2 || dr.shape().dim(1) != w.size()) return null;
-    return rowRefOk(d) ? dr : null;
+    // δ's buffer may be a value δ is a reshape of (same row-major order): rows of m all the same
+    return rowRefOk(d) ? resolved(d) : null;
+  }
+
+  /** The size of param p. */
+  private int paramSize(String p) {
+    for (Node q : g.graph.params()) {
+      if (q.attr().name().equals(p)) return q.size();
+    }
+    throw new IllegalStateException("no param " + p);
+  }
+
+  /** The per-row width of a batched weight-gradient op's δ (its {@code gb} length), or -1. */
+  private int deltaWidth(Batched b) {
+    if (b instanceof BatchedTerm t) {
+      Node l = t.term().input(0);
+      return plan.directRows.contains(t.term().id()) ? l.shape().dim(1) : l.size();
+    }
+    if (b instanceof BatchedNode bn && plan.fused.get(bn.node().id()) != null) return bn.node().input(1).size();
+    return -1;
   }
 
   /** The δ operand of a batched weight-gradient op (alias-resolved), or null. */
@@ -751,7 +768,7 @@ final class BatchedPass {
 
   private void biasSumCode(BiasSum bs, Code c) {
     Node x = bs.node();
-    int size = x.shape().rank() == 2 ? x.shape().dim(1) : x.size();
+    int size = paramSize(bs.param());
     int rows = x.size() / size;
     c.comment("gradient of " + bs.param() + ": sum over the batch" + (rows > 1 ? " and the rows" : ""));
     Expr gb = Expr.field(ctx.gradField.get(bs.param()));
