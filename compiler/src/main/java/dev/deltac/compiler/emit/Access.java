@@ -153,7 +153,10 @@ final class Access {
       case SIGN -> math("signum", x);
       case RELU -> Render.atomic(x) ? Expr.cond(Expr.bin(">", x, Expr.i(0)), x, zero)
           : helper(ClassContext.Helper.RELU, "relu", x);
-      case STEP -> Render.atomic(x) ? Expr.cond(Expr.bin(">", x, Expr.i(0)), one, zero)
+      // float32: branch-free stepf, exactly the values of the conditional (over a batch the signs
+      // are random and the branch mispredicts half the time; as LinearKernels.slope does)
+      case STEP -> num.isFloat ? Expr.call(JavaTypes.MATH_FUNCTIONS, "stepf", x)
+          : Render.atomic(x) ? Expr.cond(Expr.bin(">", x, Expr.i(0)), one, zero)
           : helper(ClassContext.Helper.STEP, "step", x);
       case SQUARE -> Render.atomic(x) ? Expr.mul(x, x) : helper(ClassContext.Helper.SQUARE, "square", x);
       case LEAKY_RELU -> helper(ClassContext.Helper.LEAKY_RELU, "leakyRelu", x, num.lit(n.attr().doubleAt(0)));

@@ -25,7 +25,9 @@ import javax.lang.model.element.Modifier;
  * matrix of at least {@link #MIN_WEIGHTS} weights → {@code forward}; {@code Wᵀ δ} or
  * {@code DELTA(W, δ, h)} → {@code inputGradient} then the activation slope, plus
  * {@code weightGradient} for a fused {@code OUTER} term; a direct {@code OUTER(δ, h)}
- * weight-gradient term → {@code weightGradient}) or a <em>segment</em> of per-sample nodes run in a
+ * weight-gradient term → {@code weightGradient}; a dense layer over a per-sample {@code [T, n]}
+ * value, {@code X Wᵀ} / {@code D W} / its {@code Gᵀ X} term, → one call over {@code batch · T}
+ * rows, see {@link #rowsProduct}) or a <em>segment</em> of per-sample nodes run in a
  * loop over the samples with the usual per-sample code. A value crossing phases lives in a
  * batch-major buffer ({@code maxBatch × size}, allocated once): a segment copies the values it
  * needs from earlier phases into its per-sample buffers and saves the values later phases read.
@@ -43,8 +45,11 @@ final class BatchedPass {
   static final int MIN_WEIGHTS = Integer.getInteger("deltac.batchedMinWeights", 1024);
   /** Batches of at least this many samples take the batched pass (see docs/PERFORMANCE.md). */
   static final int MIN_BATCH = Integer.getInteger("deltac.batchedMinBatch", 2);
-  /** More phases than this and the model keeps the per-sample path (driver method size). */
-  static final int MAX_PHASES = 48;
+  /**
+   * More phases than this and the model keeps the per-sample path (driver method size; the words
+   * transformer's training pass has 51 phases and a 3.8 KB driver).
+   */
+  static final int MAX_PHASES = Integer.getInteger("deltac.batchedMaxPhases", 64);
 
   enum Mode { GRADIENT, LOSS, PREDICT }
 
@@ -173,8 +178,20 @@ final class BatchedPass {
     List<Node> all = new ArrayList<>(roots);
     if (gradients) all.addAll(g.graph.paramGrads().values());
     Segment cur = null;
+    // Bias gradients of dense layers over [T, n], sum_to(δ [T, m]) → [m]: summed over all
+    // batch · T rows of δ's batch buffer (by the weight-gradient call reading δ, or a flat loop),
+    // not per sample.
+    Set<Integer> rowSums = new java.util.HashSet<>();
+    if (gradients) {
+      for (Map.Entry<String, List<Node>> e : plan.gradTerms.entrySet()) {
+        if (e.getValue().size() == 1 && rowBias(e.getKey(), e.getValue().get(0)) != null) {
+          rowSums.add(resolved(e.getValue().get(0)).id());
+        }
+      }
+    }
     for (Node n : plan.schedule(all)) {
       Rowwise rw;
+      if (rowSums.contains(n.id())) continue;
       if (batchable(n)) {
         phases.add(new BatchedNode(n));
         available.add(n.id());
@@ -208,7 +225,8 @@ final class BatchedPass {
       for (BiasSum bs : sums) {
         Batched host = null;
         for (Phase p : phases) {
-          if (p instanceof Batched bt && !biasOf.containsKey(bt) && deltaOf(bt) == bs.node()) {
+          if (p instanceof Batched bt && !biasOf.containsKey(bt) && deltaOf(bt) == bs.node()
+              && deltaWidth(bt) == paramSize(bs.param())) {
             host = bt;
             break;
           }
@@ -226,6 +244,8 @@ final class BatchedPass {
    */
   private Node biasTerm(String p, Node t, int terms) {
     if (terms != 1 || plan.directOuter.contains(t.id())) return null;
+    Node rows = rowBias(p, t);
+    if (rows != null) return rows;
     Node w = null;
     for (Node q : g.graph.params()) {
       if (q.attr().name().equals(p)) w = q;
@@ -235,6 +255,47 @@ final class BatchedPass {
     if (w == null || w.shape().rank() != 1 || x.size() != w.size() || x.shape().rank() != 1) return null;
     if (!plan.buffers.containsKey(x.id()) || plan.virtual.contains(x.id())) return null;
     return x;
+  }
+
+  /**
+   * For a vector param whose gradient term is {@code sum_to(δ [T, m]) → [m]} (a dense layer's
+   * bias over the rows of a tensor) and used nowhere else: δ, alias-resolved, in a batch buffer of
+   * its own; else null.
+   */
+  private Node rowBias(String p, Node t) {
+    if (plan.directOuter.contains(t.id()) || plan.directRows.contains(t.id())) return null;
+    Node w = null;
+    for (Node q : g.graph.params()) {
+      if (q.attr().name().equals(p)) w = q;
+    }
+    Node x = resolved(t);
+    if (w == null || w.shape().rank() != 1 || x.op() != Op.SUM_TO || !x.shape().equals(w.shape())) return null;
+    Node d = x.input(0);
+    if (d.shape().rank() != 2 || d.shape().dim(1) != w.size()) return null;
+    if (!plan.consumers(x).isEmpty() || g.graph.outputs().containsValue(x) || g.graph.loss() == x) return null;
+    for (Map.Entry<String, Node> e : g.graph.paramGrads().entrySet()) {
+      if (e.getValue() == x && !e.getKey().equals(p)) return null;
+    }
+    // δ's buffer may be a value δ is a reshape of (same row-major order): rows of m all the same
+    return rowRefOk(d) ? resolved(d) : null;
+  }
+
+  /** The size of param p. */
+  private int paramSize(String p) {
+    for (Node q : g.graph.params()) {
+      if (q.attr().name().equals(p)) return q.size();
+    }
+    throw new IllegalStateException("no param " + p);
+  }
+
+  /** The per-row width of a batched weight-gradient op's δ (its {@code gb} length), or -1. */
+  private int deltaWidth(Batched b) {
+    if (b instanceof BatchedTerm t) {
+      Node l = t.term().input(0);
+      return plan.directRows.contains(t.term().id()) ? l.shape().dim(1) : l.size();
+    }
+    if (b instanceof BatchedNode bn && plan.fused.get(bn.node().id()) != null) return bn.node().input(1).size();
+    return -1;
   }
 
   /** The δ operand of a batched weight-gradient op (alias-resolved), or null. */
@@ -276,6 +337,7 @@ final class BatchedPass {
       return ClassContext.isMatrixParam(n.input(1)) && ClassContext.isMatrixParam(n.input(2))
           && refOk(n.input(0)) && refOk(n.input(3)) && refOk(n.input(4));
     }
+    if (rowsProduct(n)) return true;
     if (n.op() == Op.MATMUL) {
       Node w = n.input(0);
       Node v = n.input(1);
@@ -298,6 +360,46 @@ final class BatchedPass {
     return false;
   }
 
+  /**
+   * A product of a per-sample row-major value {@code [T, k]} with a matrix param, as a dense layer
+   * over {@code [..., n]} lowers: {@code X W^T} (forward) or {@code D W} (its input gradient).
+   * Over the batch the samples' rows are contiguous in the batch buffers, so the whole batch is
+   * one product of {@code batch · T} rows.
+   */
+  private boolean rowsProduct(Node n) {
+    if (n.op() != Op.MATMUL || n.attr().intAt(0) != 0) return false;
+    Node l = n.input(0);
+    Node r = n.input(1);
+    if (l.shape().rank() != 2 || r.shape().rank() != 2 || !ClassContext.isMatrixParam(r)
+        || ClassContext.rowSize(r) != r.shape().dim(1) || l.op() == Op.PARAM) {
+      return false;
+    }
+    boolean tb = n.attr().intAt(1) != 0;
+    int rows = l.shape().dim(0);
+    int k = l.shape().dim(1);
+    int p = tb ? r.shape().dim(0) : r.shape().dim(1);
+    if ((tb ? r.shape().dim(1) : r.shape().dim(0)) != k || rows * k * p < MIN_WEIGHTS) return false;
+    return rowRefOk(l) && plan.buffers.containsKey(n.id()) && !plan.virtual.contains(n.id());
+  }
+
+  /** v is in a batch-major buffer of its own (not the inputs' batch array). */
+  private boolean rowRefOk(Node v) {
+    while (plan.aliases.contains(v.id())) v = v.input(0);
+    return v.op() != Op.INPUT && !v.isConst(0.0) && plan.buffers.containsKey(v.id())
+        && !plan.virtual.contains(v.id());
+  }
+
+  /** A {@code G^T X} weight-gradient term over the rows of a tensor, for the whole batch. */
+  private boolean rowsTerm(Node w, Node t) {
+    if (!plan.directRows.contains(t.id()) || w == null) return false;
+    Node gl = t.input(0);
+    Node x = t.input(1);
+    int rows = gl.shape().dim(0);
+    int m = gl.shape().dim(1);
+    int n = x.shape().dim(1);
+    return matrixOf(w, m, n) && rows * m * n >= MIN_WEIGHTS && rowRefOk(gl) && rowRefOk(x);
+  }
+
   private static boolean vectorParam(Node v) {
     return v.op() == Op.PARAM && v.shape().rank() == 1;
   }
@@ -308,6 +410,13 @@ final class BatchedPass {
   }
 
   private boolean batchableTerm(String p, Node t) {
+    if (plan.directRows.contains(t.id())) {
+      Node w = null;
+      for (Node q : g.graph.params()) {
+        if (q.attr().name().equals(p)) w = q;
+      }
+      return rowsTerm(w, t);
+    }
     if (!plan.directOuter.contains(t.id())) return false;
     Node l = t.input(0);
     Node r = t.input(1);
@@ -498,6 +607,8 @@ final class BatchedPass {
         operands.add(n.input(3));
         operands.add(n.input(4));
       }
+    } else if (b instanceof BatchedNode bn && rowsProduct(bn.node())) {
+      operands.add(bn.node().input(0));
     } else if (b instanceof BatchedNode bn) {
       Node n = bn.node();
       operands.add(n.input(1));
@@ -657,11 +768,12 @@ final class BatchedPass {
 
   private void biasSumCode(BiasSum bs, Code c) {
     Node x = bs.node();
-    int size = x.size();
-    c.comment("gradient of " + bs.param() + ": sum over the batch");
+    int size = paramSize(bs.param());
+    int rows = x.size() / size;
+    c.comment("gradient of " + bs.param() + ": sum over the batch" + (rows > 1 ? " and the rows" : ""));
     Expr gb = Expr.field(ctx.gradField.get(bs.param()));
     Expr src = Expr.field(batchArray(x));
-    c.forRange("s", Expr.i(0), Expr.v(batch), s -> {
+    c.forRange("s", Expr.i(0), rows > 1 ? Expr.mul(Expr.v(batch), Expr.i(rows)) : Expr.v(batch), s -> {
       Expr o = c.declare(TypeName.INT, "o", Expr.mul(s, Expr.i(size)));
       c.forRange("i", Expr.i(0), Expr.i(size), i -> c.accumulate(Expr.at(gb, i), Expr.at(src, Expr.add(o, i))));
     });
@@ -734,6 +846,16 @@ final class BatchedPass {
     String where = SourceText.where(b.term().span());
     c.comment((where == null ? "" : where + " ") + "gradient of " + b.param() + ": outer products over the batch"
         + (biasOf.containsKey(b) ? ", and of " + biasOf.get(b) : ""));
+    if (plan.directRows.contains(b.term().id())) {
+      // G^T X over all batch · rows rows: one sum per weight, fixed by the model and the batch
+      int rows = l.shape().dim(0);
+      int m = l.shape().dim(1);
+      int k = r.shape().dim(1);
+      c.eval(dense("weightGradient", Expr.mul(Expr.v(batch), Expr.i(rows)), Expr.i(m), Expr.i(k),
+          Expr.field(batchArray(resolved(l))), Expr.i(0), Expr.i(m), Expr.field(batchArray(resolved(r))),
+          Expr.i(0), Expr.i(k), Expr.field(ctx.gradField.get(b.param())), gbArg(b)));
+      return;
+    }
     Ref d = ref(l);
     Ref x = ref(r);
     c.eval(dense("weightGradient", Expr.v(batch), Expr.i(l.size()), Expr.i(r.size()), d.array(), d.offset(),
@@ -747,6 +869,10 @@ final class BatchedPass {
       return;
     }
     c.comment(g.describe(n) + (biasOf.containsKey(b) ? " and of " + biasOf.get(b) : "") + ", over the batch");
+    if (rowsProduct(n)) {
+      rowsProductCode(n, c);
+      return;
+    }
     Node w = n.input(0);
     int m = w.shape().dim(0);
     int k = w.shape().dim(1);
@@ -781,6 +907,34 @@ final class BatchedPass {
         c.forRange("j", Expr.i(0), Expr.i(k), j -> c.update(Expr.at(out, Expr.add(off, j)), "*=",
             g.linear().slope(act, Expr.at(h.array(), Expr.add(idx, j)))));
       });
+    }
+  }
+
+  private Node resolved(Node v) {
+    while (plan.aliases.contains(v.id())) v = v.input(0);
+    return v;
+  }
+
+  /**
+   * {@link #rowsProduct}: the batch's {@code batch · T} rows through one kernel call,
+   * {@code forward} for {@code X W^T}, {@code inputGradient} for {@code D W}.
+   */
+  private void rowsProductCode(Node n, Code c) {
+    Node l = n.input(0);
+    Node r = n.input(1);
+    int rows = l.shape().dim(0);
+    Expr wf = Expr.field(ctx.paramField.get(r.attr().name()));
+    Expr x = Expr.field(batchArray(resolved(l)));
+    Expr out = Expr.field(batchArray(n));
+    Expr all = Expr.mul(Expr.v(batch), Expr.i(rows));
+    int w0 = r.shape().dim(0);
+    int w1 = r.shape().dim(1);
+    if (n.attr().intAt(1) != 0) {
+      c.eval(dense("forward", all, Expr.i(w0), Expr.i(w1), wf, Expr.NULL, x, Expr.i(0), Expr.i(w1),
+          out, Expr.i(0), Expr.i(w0)));
+    } else {
+      c.eval(dense("inputGradient", all, Expr.i(w0), Expr.i(w1), wf, x, Expr.i(0), Expr.i(w0),
+          out, Expr.i(0), Expr.i(w1)));
     }
   }
 }

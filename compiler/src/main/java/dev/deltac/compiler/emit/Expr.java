@@ -69,6 +69,14 @@ sealed interface Expr {
   /** The {@code null} reference (an absent optional array argument of a runtime kernel). */
   Expr NULL = new Lit("null", false);
 
+  /** The boolean literals (flags of a runtime kernel). */
+  Expr TRUE = new Lit("true", false);
+  Expr FALSE = new Lit("false", false);
+
+  static Expr bool(boolean b) {
+    return b ? TRUE : FALSE;
+  }
+
   // ---- factories
 
   static Expr i(int v) {

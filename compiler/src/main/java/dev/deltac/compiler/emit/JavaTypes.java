@@ -34,6 +34,7 @@ final class JavaTypes {
   static final ClassName DENSE_KERNELS = ClassName.get("dev.deltac.runtime.kernels", "DenseKernels");
   static final ClassName RECURRENT_KERNELS = ClassName.get("dev.deltac.runtime.kernels", "RecurrentKernels");
   static final ClassName CONV2D_KERNELS = ClassName.get("dev.deltac.runtime.kernels", "Conv2dKernels");
+  static final ClassName SMALL_PRODUCTS = ClassName.get("dev.deltac.runtime.kernels", "SmallProducts");
   static final ClassName CLASS = ClassName.get(Class.class);
   static final ClassName LONG = ClassName.get(Long.class);
   static final ClassName ILLEGAL_STATE = ClassName.get(IllegalStateException.class);
@@ -53,7 +54,7 @@ final class JavaTypes {
       ILLEGAL_ARGUMENT, ARRAYS, LIST, MODEL_INFO, TENSOR_INFO, PRECISION, MATH_FUNCTIONS, DROPOUT,
       FLOAT_MODEL, DOUBLE_MODEL, FLOAT_FUNCTION, DOUBLE_FUNCTION, DENSE_KERNELS, INITIALIZERS,
       CLASS, LONG, ILLEGAL_STATE, REFLECTIVE, INDICES, TRAINING_DEFAULTS, MAP, TREE_MAP, BOOLEAN, INTEGER,
-      RUNNING_STATISTICS, BATCH_COUPLED, RECURRENT_KERNELS, CONV2D_KERNELS);
+      RUNNING_STATISTICS, BATCH_COUPLED, RECURRENT_KERNELS, CONV2D_KERNELS, SMALL_PRODUCTS);
 
   /** Simple names and package roots no field or local may take. */
   static List<String> reservedNames() {

@@ -241,6 +241,16 @@ final class LinearKernels {
     int p = tb ? sb.dim(1) : sb.dim(2);
     int aStride = sa.dim(1) * sa.dim(2);
     int bStride = sb.dim(1) * sb.dim(2);
+    Expr la = a.arr(l);
+    Expr ra = a.arr(r);
+    if (num.isFloat && la != null && ra != null && m * k * p > NodeKernels.UNROLL_WORK) {
+      // float32: the small-matrix kernel (vectors over the output columns, the same FMA chain
+      // over q ascending per element at every vector width)
+      c.eval(Expr.call(JavaTypes.SMALL_PRODUCTS, "product", Expr.i(batch), Expr.i(m), Expr.i(k), Expr.i(p),
+          Expr.bool(ta), Expr.bool(tb), la, Expr.i(0), Expr.i(aStride), ra, Expr.i(0), Expr.i(bStride),
+          o, Expr.i(0), Expr.i(m * p)));
+      return;
+    }
     c.loop("s", batch, false, s -> {
       Expr ao = c.declare(TypeName.INT, "ao", Expr.times(s, aStride));
       Expr bo = c.declare(TypeName.INT, "bo", Expr.times(s, bStride));

@@ -80,6 +80,11 @@ final class VectorDenseKernels extends DenseLayerKernels {
 
   VectorDenseKernels() {}
 
+  /** The species every vector kernel uses (one shape per JVM; see {@link #S}). */
+  static VectorSpecies<Float> species() {
+    return S;
+  }
+
   private static VectorSpecies<Float> species(String bits) {
     int preferred = FloatVector.SPECIES_PREFERRED.vectorBitSize();
     String b = bits == null ? "" : bits.trim();

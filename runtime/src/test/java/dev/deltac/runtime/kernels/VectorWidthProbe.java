@@ -71,6 +71,20 @@ final class VectorWidthProbe {
       float[][] r = c.runBatched(lstm);
       out.add("lstm " + s[0] + "x" + s[1] + "x" + s[2] + "x" + s[3] + " " + digest(r[0]) + " " + digest(r[1]));
     }
+    // SmallProducts (attention's per-sample products), every layout, rows of whole vectors,
+    // half vectors (two rows per vector at 512 bits) and scalar tails
+    int[][] small = {{16, 8, 16}, {16, 16, 8}, {8, 16, 16}, {5, 3, 7}, {6, 4, 32}, {7, 9, 24}};
+    for (int[] s : small) {
+      SplittableRandom r = new SplittableRandom(13L * s[0] + 7L * s[1] + s[2]);
+      float[] a = vector(r, 3 * s[0] * s[1]);
+      float[] b = vector(r, 3 * s[1] * s[2]);
+      for (int layout = 0; layout < 4; layout++) {
+        float[] o = new float[3 * s[0] * s[2]];
+        SmallProducts.product(3, s[0], s[1], s[2], (layout & 1) != 0, (layout & 2) != 0,
+            a, 0, s[0] * s[1], b, 0, s[1] * s[2], o, 0, s[0] * s[2]);
+        out.add("smallProducts " + s[0] + "x" + s[1] + "x" + s[2] + " " + layout + " " + digest(o));
+      }
+    }
     return out;
   }
 
