@@ -378,10 +378,22 @@ public final class RecurrentKernels {
     float[] dhn = new float[0];
     float[] da = new float[0];
     float[] db = new float[0];
+    /** The weights wtIh and wtHh were last transposed from (row-major), and their shapes. */
+    float[] ihSeen = new float[0];
+    float[] hhSeen = new float[0];
+    int ihRows = -1, ihCols = -1, hhRows = -1, hhCols = -1;
 
     void ensure(int n, int h, int g, int t) {
-      if (wtIh.length < n * g) wtIh = new float[n * g];
-      if (wtHh.length < h * g) wtHh = new float[h * g];
+      if (wtIh.length < n * g) {
+        wtIh = new float[n * g];
+        ihSeen = new float[n * g];
+        ihRows = -1;
+      }
+      if (wtHh.length < h * g) {
+        wtHh = new float[h * g];
+        hhSeen = new float[h * g];
+        hhRows = -1;
+      }
       if (acc.length < g) acc = new float[g];
       if (tmp.length < h) {
         tmp = new float[h];
@@ -414,8 +426,20 @@ public final class RecurrentKernels {
     float[] acc = sc.acc;
     float[] tmp = sc.tmp;
     float[] state = sc.state;
-    transpose(wih, g, n, wtIh);
-    transpose(whh, g, h, wtHh);
+    // Predicting or evaluating runs sample after sample with the same weights: transpose them
+    // only when they differ from the ones last transposed (compared row by row, bit for bit).
+    if (sc.ihRows != g || sc.ihCols != n || !sameRows(wih, g, n, sc.ihSeen)) {
+      transpose(wih, g, n, wtIh);
+      copyRows(wih, g, n, sc.ihSeen);
+      sc.ihRows = g;
+      sc.ihCols = n;
+    }
+    if (sc.hhRows != g || sc.hhCols != h || !sameRows(whh, g, h, sc.hhSeen)) {
+      transpose(whh, g, h, wtHh);
+      copyRows(whh, g, h, sc.hhSeen);
+      sc.hhRows = g;
+      sc.hhCols = h;
+    }
     // The input projection of every step at once: W_ih x_s + b_ih (+ b_hh where it adds).
     int pBase = projectionBase(cell, t, h, tOff);
     int pStride = projectionStride(cell, h);
@@ -643,6 +667,17 @@ public final class RecurrentKernels {
   }
 
   private static final ThreadLocal<GradScratch> GRAD_SCRATCH = ThreadLocal.withInitial(GradScratch::new);
+
+  private static boolean sameRows(float[][] w, int rows, int cols, float[] seen) {
+    for (int k = 0; k < rows; k++) {
+      if (!java.util.Arrays.equals(w[k], 0, cols, seen, k * cols, k * cols + cols)) return false;
+    }
+    return true;
+  }
+
+  private static void copyRows(float[][] w, int rows, int cols, float[] to) {
+    for (int k = 0; k < rows; k++) System.arraycopy(w[k], 0, to, k * cols, cols);
+  }
 
   private static void transpose(float[][] w, int rows, int cols, float[] to) {
     for (int k = 0; k < rows; k++) {
