@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.deltac.compiler.CompiledModel;
 import dev.deltac.compiler.interp.InterpretedModel;
+import dev.deltac.compiler.testing.SgdSteps;
 import dev.deltac.runtime.BatchCoupled;
 import dev.deltac.runtime.DoubleModel;
 import dev.deltac.runtime.FloatModel;
@@ -136,9 +137,7 @@ class BatchNormEmittedTest {
         float[] xs = f(random(r, batch * in, -1, 1.5));
         float[] ts = f(random(r, batch * tg, 0, 1));
         pg.compute(xs, ts, batch);
-        for (int b = 0; b < m.params().length; b++) {
-          for (int j = 0; j < m.params()[b].length; j++) m.params()[b][j] -= 0.2f * m.grads()[b][j];
-        }
+        SgdSteps.sgd(m, 0.2f);
       }
     }
     double[] p = flat(m.params());

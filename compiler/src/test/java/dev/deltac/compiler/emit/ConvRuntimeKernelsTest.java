@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.deltac.compiler.CompiledModel;
 import dev.deltac.compiler.Deltac;
+import dev.deltac.compiler.testing.SgdSteps;
 import dev.deltac.runtime.FloatModel;
 import dev.deltac.runtime.Precision;
 import dev.deltac.runtime.train.ParallelGradient;
@@ -69,19 +70,9 @@ class ConvRuntimeKernelsTest {
         for (int i = 0; i < xs.length; i++) xs[i] = r.nextFloat() * 2 - 1;
         for (int b = 0; b < batch; b++) ts[b * tg + r.nextInt(tg)] = 1f;
         pg.compute(xs, ts, batch);
-        for (int b = 0; b < m.params().length; b++) {
-          for (int j = 0; j < m.params()[b].length; j++) m.params()[b][j] -= 0.1f * m.grads()[b][j];
-        }
+        SgdSteps.sgd(m, 0.1f);
       }
     }
-    int n = 0;
-    for (float[] p : m.params()) n += p.length;
-    float[] out = new float[n];
-    int o = 0;
-    for (float[] p : m.params()) {
-      System.arraycopy(p, 0, out, o, p.length);
-      o += p.length;
-    }
-    return out;
+    return SgdSteps.flatParams(m);
   }
 }

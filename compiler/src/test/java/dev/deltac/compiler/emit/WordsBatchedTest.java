@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.deltac.compiler.CompiledModel;
 import dev.deltac.compiler.Deltac;
+import dev.deltac.compiler.testing.SgdSteps;
 import dev.deltac.runtime.DoubleModel;
 import dev.deltac.runtime.FloatModel;
 import dev.deltac.runtime.Precision;
@@ -118,19 +119,9 @@ class WordsBatchedTest {
         for (int i = 0; i < xs.length; i++) xs[i] = r.nextInt(27);
         for (int i = 0; i < ts.length; i++) ts[i] = r.nextInt(27);
         pg.compute(xs, ts, batch);
-        for (int b = 0; b < m.params().length; b++) {
-          for (int j = 0; j < m.params()[b].length; j++) m.params()[b][j] -= 0.1f * m.grads()[b][j];
-        }
+        SgdSteps.sgd(m, 0.1f);
       }
     }
-    int n = 0;
-    for (float[] p : m.params()) n += p.length;
-    float[] out = new float[n];
-    int k = 0;
-    for (float[] p : m.params()) {
-      System.arraycopy(p, 0, out, k, p.length);
-      k += p.length;
-    }
-    return out;
+    return SgdSteps.flatParams(m);
   }
 }
