@@ -48,6 +48,23 @@ final class LoopKernels {
   }
 
   /** Copies {@code size} elements: {@code to(e) = from(e)}. */
+  /**
+   * One step of a body, forward or reverse: the carried values of the row that starts at
+   * {@code base} ({@code read} maps an index to the element read there) into the body's leaf
+   * fields, t into its field, then the step's code.
+   */
+  private static void step(Code c, LoopBody body, BodyCode bc, Expr s, int from, Expr base,
+      java.util.function.Function<Expr, Expr> read) {
+    for (int i = 0; i < body.carried(); i++) {
+      String f = bc.leafFields().get(body.carriedIn(i).id());
+      int off = body.offset(i);
+      copy(c, body.carriedIn(i).size(), e -> Expr.at(Expr.field(f), e), e -> read.apply(Expr.plus(Expr.plus(base, off), e)));
+    }
+    String tf = bc.leafFields().get(body.t().id());
+    if (tf != null) c.assign(Expr.at(Expr.field(tf), 0), Expr.plus(s, from));
+    for (Stmt st : bc.step()) c.add(st);
+  }
+
   private static void copy(Code c, int size, java.util.function.Function<Expr, Expr> to,
       java.util.function.Function<Expr, Expr> from) {
     c.loop("e", size, size <= NodeKernels.UNROLL_ELEMENTS, e -> c.assign(to.apply(e), from.apply(e)));
@@ -86,17 +103,9 @@ final class LoopKernels {
       copy(c, start.size(), e -> Expr.at(o, Expr.plus(e, off)), e -> a.at(start, e));
     }
     captures(a, n, body, bc, carried, c);
-    String tf = bc.leafFields().get(body.t().id());
     c.forRange("step", Expr.i(0), Expr.i(steps), s -> {
       Expr base = Expr.times(s, row);
-      for (int i = 0; i < carried; i++) {
-        String f = bc.leafFields().get(body.carriedIn(i).id());
-        int off = body.offset(i);
-        copy(c, body.carriedIn(i).size(), e -> Expr.at(Expr.field(f), e),
-            e -> Expr.at(o, Expr.plus(Expr.plus(base, off), e)));
-      }
-      if (tf != null) c.assign(Expr.at(Expr.field(tf), 0), Expr.plus(s, from));
-      for (Stmt st : bc.step()) c.add(st);
+      step(c, body, bc, s, from, base, e -> Expr.at(o, e));
       for (int i = 0; i < carried; i++) {
         Node out = body.carriedOut(i);
         int off = row + body.offset(i);
@@ -137,18 +146,10 @@ final class LoopKernels {
         copy(c, init.size(), e -> Expr.at(Expr.field(f), e), e -> a.at(init, e));
       }
     }
-    String tf = bc.leafFields().get(body.t().id());
     c.forRange("back", Expr.i(0), Expr.i(steps), r -> {
       Expr s = c.declare(TypeName.INT, "step", Expr.bin("-", Expr.i(steps - 1), r));
       Expr base = Expr.times(s, row);
-      for (int i = 0; i < carried; i++) {
-        String f = bc.leafFields().get(body.carriedIn(i).id());
-        int off = body.offset(i);
-        copy(c, body.carriedIn(i).size(), e -> Expr.at(Expr.field(f), e),
-            e -> a.at(rows, Expr.plus(Expr.plus(base, off), e)));
-      }
-      if (tf != null) c.assign(Expr.at(Expr.field(tf), 0), Expr.plus(s, from));
-      for (Stmt st : bc.step()) c.add(st);
+      step(c, body, bc, s, from, base, e -> a.at(rows, e));
       // The results go to o first (a step's roots may read any leaf), then become the leaves.
       for (int i = 0; i < carried; i++) {
         Node d = body.carriedGrad(i);

@@ -618,12 +618,7 @@ final class ModelEmitter {
     c.close();
     if (!seeded) c.eval(Expr.self("meanGradients", batch));
     c.add(new Stmt.Return(mean(sum, batch)));
-    Render.Scope sc = Render.Scope.method(ctx.names);
-    MethodSpec.Builder m = MethodSpec.methodBuilder("lossAndGradient").addAnnotation(Override.class)
-        .addModifiers(Modifier.PUBLIC).returns(num.type());
-    p.parameters(m, sc, num).addParameter(boolean.class, sc.declare(wantInputs));
-    type.addMethod(m.addCode(Render.stmts(c.stmts(), sc)).build());
-    gradientHousekeeping();
+    lossAndGradientMethod(p, wantInputs, c);
 
     Local off = Local.of("off");
     Local divisor = Local.of("batch");
@@ -664,12 +659,7 @@ final class ModelEmitter {
     c.eval(Expr.self("updateRunningStatistics", batch));
     c.close();
     c.add(new Stmt.Return(mean(sum, batch)));
-    Render.Scope sc = Render.Scope.method(ctx.names);
-    MethodSpec.Builder m = MethodSpec.methodBuilder("lossAndGradient").addAnnotation(Override.class)
-        .addModifiers(Modifier.PUBLIC).returns(num.type());
-    p.parameters(m, sc, num).addParameter(boolean.class, sc.declare(wantInputs));
-    type.addMethod(m.addCode(Render.stmts(c.stmts(), sc)).build());
-    gradientHousekeeping();
+    lossAndGradientMethod(p, wantInputs, c);
     type.addMethod(MethodSpec.methodBuilder("batchCoupled").addAnnotation(Override.class)
         .addModifiers(Modifier.PUBLIC).returns(boolean.class).addStatement("return true").build());
 
@@ -744,6 +734,19 @@ final class ModelEmitter {
 
   /** Models with at most this many parameters zero and scale their gradients unrolled. */
   static final int UNROLL_GRADIENTS = 64;
+
+  /**
+   * {@code lossAndGradient(xs, xOff, ts, tOff, batch, inputGradients)} with body {@code c}, and
+   * the gradient housekeeping methods it calls.
+   */
+  private void lossAndGradientMethod(Batch p, Local wantInputs, Code c) {
+    Render.Scope sc = Render.Scope.method(ctx.names);
+    MethodSpec.Builder m = MethodSpec.methodBuilder("lossAndGradient").addAnnotation(Override.class)
+        .addModifiers(Modifier.PUBLIC).returns(num.type());
+    p.parameters(m, sc, num).addParameter(boolean.class, sc.declare(wantInputs));
+    type.addMethod(m.addCode(Render.stmts(c.stmts(), sc)).build());
+    gradientHousekeeping();
+  }
 
   /**
    * {@code zeroGradients()} and, for a backward graph without the loss seed, {@code
