@@ -5,8 +5,6 @@ import dev.deltac.compiler.emit.EmitOptions;
 import dev.deltac.compiler.emit.JavaEmitter;
 import dev.deltac.compiler.interp.Interpreter;
 import dev.deltac.compiler.ir.Graph;
-import dev.deltac.compiler.ir.Node;
-import dev.deltac.compiler.ir.Op;
 import dev.deltac.compiler.ir.ParamSpec;
 import dev.deltac.compiler.load.ModelLoader;
 import dev.deltac.compiler.opt.FlopCount;
@@ -89,9 +87,7 @@ public final class CompiledModel {
    */
   public synchronized Graph forwardUnrolled() {
     if (forwardUnrolled == null) {
-      boolean rolled = false;
-      for (Node n : lowered.nodes()) rolled |= n.op() == Op.LOOP;
-      forwardUnrolled = rolled ? Optimizer.forward(unrolled.get()) : forward();
+      forwardUnrolled = lowered.hasRolledLoop() ? Optimizer.forward(unrolled.get()) : forward();
     }
     return forwardUnrolled;
   }

@@ -101,6 +101,12 @@ public final class Graph {
     return !paramGrads.isEmpty() || !inputGrads.isEmpty();
   }
 
+  /** Whether a {@code for} loop of this graph was rolled (it holds a {@link Op#LOOP} node). */
+  public boolean hasRolledLoop() {
+    for (Node n : nodes) if (n.op() == Op.LOOP) return true;
+    return false;
+  }
+
   /** Every node reachable from a root or leaf list, in topological (id) order. */
   public List<Node> nodes() {
     return nodes;

@@ -7,8 +7,6 @@ import dev.deltac.compiler.autodiff.FiniteDifferences;
 import dev.deltac.compiler.interp.Interpreter;
 import dev.deltac.compiler.ir.Graph;
 import dev.deltac.compiler.ir.Lowering;
-import dev.deltac.compiler.ir.Node;
-import dev.deltac.compiler.ir.Op;
 import dev.deltac.compiler.opt.Optimizer;
 import dev.deltac.compiler.testing.Models;
 import java.util.Map;
@@ -100,16 +98,11 @@ class RolledLoopTest {
 
 
 
-  static boolean hasLoop(Graph g) {
-    for (Node n : g.nodes()) if (n.op() == Op.LOOP) return true;
-    return false;
-  }
-
   @ParameterizedTest(name = "{0}")
   @MethodSource("models")
   void rolledGradientsMatchFiniteDifferences(String name, String source) {
     Graph lowered = Models.lower(source, Lowering.Loops.ROLL);
-    assertTrue(hasLoop(lowered), "the loop is rolled");
+    assertTrue(lowered.hasRolledLoop(), "the loop is rolled");
     Random rnd = new Random(name.hashCode());
     int batch = 2;
     double[] xs = IntegerIndicesTest.values(lowered.inputs(), batch, rnd, -1, 1, 1);
@@ -123,8 +116,8 @@ class RolledLoopTest {
   void rolledAndUnrolledAgreeBitForBitInTheInterpreter(String name, String source) {
     Graph rolled = Models.lower(source, Lowering.Loops.ROLL);
     Graph unrolled = Models.lower(source, Lowering.Loops.UNROLL);
-    assertTrue(hasLoop(rolled));
-    assertTrue(!hasLoop(unrolled));
+    assertTrue(rolled.hasRolledLoop());
+    assertTrue(!unrolled.hasRolledLoop());
     Random rnd = new Random(name.hashCode() + 1);
     int batch = 3;
     double[] xs = IntegerIndicesTest.values(rolled.inputs(), batch, rnd, -1, 1, 1);
@@ -252,7 +245,7 @@ class RolledLoopTest {
   void wholeBatchPassRunsTheLoopPerSample() {
     String src = lstm(5, 16, 32).replace("out = Wo @ h", "d = dense(h, 32, tanh)\n  out = Wo @ d");
     Graph lowered = Models.lower(src, Lowering.Loops.ROLL);
-    assertTrue(hasLoop(lowered));
+    assertTrue(lowered.hasRolledLoop());
     assertTrue(Harness.source(lowered, "gen", "Wide", dev.deltac.runtime.Precision.FLOAT32)
         .contains("backwardBatched"), "the float32 class has a whole-batch pass");
     for (dev.deltac.runtime.Precision p : dev.deltac.runtime.Precision.values()) {
@@ -275,8 +268,8 @@ class RolledLoopTest {
     for (String path : new String[] {"../samples/sequence/next_sine.nn",
         "src/test/resources/examples/tiny_rnn.nn", "src/test/resources/examples/everything.nn"}) {
       String src = java.nio.file.Files.readString(java.nio.file.Path.of(path));
-      assertTrue(!hasLoop(Models.lower(src, Lowering.Loops.AUTO)), path);
-      assertTrue(hasLoop(Models.lower(src, Lowering.Loops.ROLL)), path + " can be rolled");
+      assertTrue(!Models.lower(src, Lowering.Loops.AUTO).hasRolledLoop(), path);
+      assertTrue(Models.lower(src, Lowering.Loops.ROLL).hasRolledLoop(), path + " can be rolled");
     }
   }
 
@@ -293,7 +286,7 @@ class RolledLoopTest {
         int k = 0;
         for (int t : new int[] {8, 512}) {
           Graph g = Models.lower(LoopBenchmark.lstm(t), loops);
-          assertEquals(t == 512 || loops == Lowering.Loops.ROLL, hasLoop(g), loops + " at T = " + t);
+          assertEquals(t == 512 || loops == Lowering.Loops.ROLL, g.hasRolledLoop(), loops + " at T = " + t);
           sizes[k++] = Harness.source(g, "gen", "L", p).length();
         }
         double bound = loops == Lowering.Loops.ROLL ? 1.01 : 2;
