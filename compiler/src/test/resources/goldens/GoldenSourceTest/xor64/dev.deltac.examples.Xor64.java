@@ -122,6 +122,24 @@ public final class Xor64 implements DoubleModel {
 
   private double expyhat_add;
 
+  private double[] h_matmulN;
+
+  private double[] hN;
+
+  private double[] yhat_matmulN;
+
+  private double[] yhat_addN;
+
+  private double[] yhatN;
+
+  private double[] loss_bceN;
+
+  private double[] d_yhat_addN;
+
+  private double[] d_h_addN;
+
+  private double[] expyhat_addN;
+
   /**
    * Allocates parameters, gradients and work buffers for batches of up to maxBatch.
    */
@@ -190,7 +208,7 @@ public final class Xor64 implements DoubleModel {
     }
   }
 
-  private void backwardCommon0() {
+  private void backward0() {
     // xor.nn:12 yhat = sigmoid [1]
     {
       double x_ = yhat_add[0];
@@ -209,9 +227,6 @@ public final class Xor64 implements DoubleModel {
     }
     // xor.nn:15 d_yhat_add = mul [1]
     d_yhat_add[0] = lossScale * (yhat[0] - y[0]);
-  }
-
-  private void backward0() {
     // xor.nn:11 d_h_add = delta(sigmoid) [4], sharing the sweep over W with the gradient of W2
     d_h_add[0] = (W2[0][0] * d_yhat_add[0]) * h[0] * (1.0 - h[0]);
     d_h_add[1] = (W2[0][1] * d_yhat_add[0]) * h[1] * (1.0 - h[1]);
@@ -237,34 +252,6 @@ public final class Xor64 implements DoubleModel {
     db1[3] += d_h_add[3];
     // xor.nn:15 gradient of b2
     db2[0] += d_yhat_add[0];
-  }
-
-  private void backwardFirst0() {
-    // xor.nn:11 d_h_add = delta(sigmoid) [4], sharing the sweep over W with the gradient of W2
-    d_h_add[0] = (W2[0][0] * d_yhat_add[0]) * h[0] * (1.0 - h[0]);
-    d_h_add[1] = (W2[0][1] * d_yhat_add[0]) * h[1] * (1.0 - h[1]);
-    d_h_add[2] = (W2[0][2] * d_yhat_add[0]) * h[2] * (1.0 - h[2]);
-    d_h_add[3] = (W2[0][3] * d_yhat_add[0]) * h[3] * (1.0 - h[3]);
-    dW2[0][0] = d_yhat_add[0] * h[0];
-    dW2[0][1] = d_yhat_add[0] * h[1];
-    dW2[0][2] = d_yhat_add[0] * h[2];
-    dW2[0][3] = d_yhat_add[0] * h[3];
-    // xor.nn:11 gradient of W1: outer product
-    dW1[0][0] = d_h_add[0] * x[0];
-    dW1[0][1] = d_h_add[0] * x[1];
-    dW1[1][0] = d_h_add[1] * x[0];
-    dW1[1][1] = d_h_add[1] * x[1];
-    dW1[2][0] = d_h_add[2] * x[0];
-    dW1[2][1] = d_h_add[2] * x[1];
-    dW1[3][0] = d_h_add[3] * x[0];
-    dW1[3][1] = d_h_add[3] * x[1];
-    // xor.nn:11 gradient of b1
-    db1[0] = d_h_add[0];
-    db1[1] = d_h_add[1];
-    db1[2] = d_h_add[2];
-    db1[3] = d_h_add[3];
-    // xor.nn:15 gradient of b2
-    db2[0] = d_yhat_add[0];
   }
 
   private void inputGradients0() {
@@ -381,28 +368,14 @@ public final class Xor64 implements DoubleModel {
         loadInputs(inputBatch, inputOff + s * INPUT_SIZE);
         loadTargets(targetBatch, targetOff + s * TARGET_SIZE);
         forwardCommon0();
-        backwardCommon0();
         backward0();
         inputGradients0();
         sum += loss_bce[0];
         storeInputGradients(s * INPUT_SIZE);
       }
     } else {
-      // the first sample writes the gradients, the others add to them
-      loadInputs(inputBatch, inputOff);
-      loadTargets(targetBatch, targetOff);
-      forwardCommon0();
-      backwardCommon0();
-      backwardFirst0();
-      sum += loss_bce[0];
-      for (int s = 1; s < batch; s++) {
-        loadInputs(inputBatch, inputOff + s * INPUT_SIZE);
-        loadTargets(targetBatch, targetOff + s * TARGET_SIZE);
-        forwardCommon0();
-        backwardCommon0();
-        backward0();
-        sum += loss_bce[0];
-      }
+      // node-major: each unit over the whole batch, the first sample writing the gradients
+      sum = backwardSamples0(inputBatch, inputOff, targetBatch, targetOff, batch);
     }
     return (double) (sum / batch);
   }
@@ -427,6 +400,109 @@ public final class Xor64 implements DoubleModel {
     db2[0] = 0.0;
   }
 
+  private double backwardSamples0(double[] inputBatch, int inputOff, double[] targetBatch,
+      int targetOff, int batch) {
+    for (int sample = 0; sample < batch; sample++) {
+      // xor.nn:11 h_matmul = matmul [4]
+      h_matmulN[sample * 4] = W1[0][0] * inputBatch[inputOff + sample * 2] + W1[0][1] * inputBatch[inputOff + sample * 2 + 1];
+      h_matmulN[sample * 4 + 1] = W1[1][0] * inputBatch[inputOff + sample * 2] + W1[1][1] * inputBatch[inputOff + sample * 2 + 1];
+      h_matmulN[sample * 4 + 2] = W1[2][0] * inputBatch[inputOff + sample * 2] + W1[2][1] * inputBatch[inputOff + sample * 2 + 1];
+      h_matmulN[sample * 4 + 3] = W1[3][0] * inputBatch[inputOff + sample * 2] + W1[3][1] * inputBatch[inputOff + sample * 2 + 1];
+      // xor.nn:11 h = sigmoid [4]
+      hN[sample * 4] = sigmoid(h_matmulN[sample * 4] + b1[0]);
+      hN[sample * 4 + 1] = sigmoid(h_matmulN[sample * 4 + 1] + b1[1]);
+      hN[sample * 4 + 2] = sigmoid(h_matmulN[sample * 4 + 2] + b1[2]);
+      hN[sample * 4 + 3] = sigmoid(h_matmulN[sample * 4 + 3] + b1[3]);
+    }
+    for (int sample = 0; sample < batch; sample++) {
+      // xor.nn:12 yhat_matmul = matmul [1]
+      yhat_matmulN[sample] = W2[0][0] * hN[sample * 4] + W2[0][1] * hN[sample * 4 + 1] + W2[0][2] * hN[sample * 4 + 2] + W2[0][3] * hN[sample * 4 + 3];
+      // xor.nn:12 yhat_add = add [1]
+      yhat_addN[sample] = yhat_matmulN[sample] + b2[0];
+      // xor.nn:12 yhat = sigmoid [1]
+      {
+        double x_ = yhat_addN[sample];
+        double e = Math.exp(-Math.abs(x_));
+        expyhat_addN[sample] = e;
+        yhatN[sample] = (x_ >= 0 ? 1 / (1 + e) : e / (1 + e));
+      }
+    }
+    for (int sample = 0; sample < batch; sample++) {
+      // xor.nn:15 loss_bce = bce_logits []
+      {
+        double s = 0;
+        {
+          double logit = yhat_addN[sample];
+          s += Math.max(logit, 0) - (logit * targetBatch[targetOff + sample]) + Math.log1p(expyhat_addN[sample]);
+        }
+        loss_bceN[sample] = (s / 1);
+      }
+    }
+    {
+      // xor.nn:15 d_yhat_add = mul [1]
+      d_yhat_addN[0] = lossScale * (yhatN[0] - targetBatch[targetOff]);
+      // xor.nn:11 d_h_add = delta(sigmoid) [4], sharing the sweep over W with the gradient of W2
+      d_h_addN[0] = (W2[0][0] * d_yhat_addN[0]) * hN[0] * (1.0 - hN[0]);
+      d_h_addN[1] = (W2[0][1] * d_yhat_addN[0]) * hN[1] * (1.0 - hN[1]);
+      d_h_addN[2] = (W2[0][2] * d_yhat_addN[0]) * hN[2] * (1.0 - hN[2]);
+      d_h_addN[3] = (W2[0][3] * d_yhat_addN[0]) * hN[3] * (1.0 - hN[3]);
+      dW2[0][0] = d_yhat_addN[0] * hN[0];
+      dW2[0][1] = d_yhat_addN[0] * hN[1];
+      dW2[0][2] = d_yhat_addN[0] * hN[2];
+      dW2[0][3] = d_yhat_addN[0] * hN[3];
+      // xor.nn:11 gradient of W1: outer product
+      dW1[0][0] = d_h_addN[0] * inputBatch[inputOff];
+      dW1[0][1] = d_h_addN[0] * inputBatch[inputOff + 1];
+      dW1[1][0] = d_h_addN[1] * inputBatch[inputOff];
+      dW1[1][1] = d_h_addN[1] * inputBatch[inputOff + 1];
+      dW1[2][0] = d_h_addN[2] * inputBatch[inputOff];
+      dW1[2][1] = d_h_addN[2] * inputBatch[inputOff + 1];
+      dW1[3][0] = d_h_addN[3] * inputBatch[inputOff];
+      dW1[3][1] = d_h_addN[3] * inputBatch[inputOff + 1];
+      // xor.nn:11 gradient of b1
+      db1[0] = d_h_addN[0];
+      db1[1] = d_h_addN[1];
+      db1[2] = d_h_addN[2];
+      db1[3] = d_h_addN[3];
+      // xor.nn:15 gradient of b2
+      db2[0] = d_yhat_addN[0];
+    }
+    for (int sample = 1; sample < batch; sample++) {
+      // xor.nn:15 d_yhat_add = mul [1]
+      d_yhat_addN[sample] = lossScale * (yhatN[sample] - targetBatch[targetOff + sample]);
+      // xor.nn:11 d_h_add = delta(sigmoid) [4], sharing the sweep over W with the gradient of W2
+      d_h_addN[sample * 4] = (W2[0][0] * d_yhat_addN[sample]) * hN[sample * 4] * (1.0 - hN[sample * 4]);
+      d_h_addN[sample * 4 + 1] = (W2[0][1] * d_yhat_addN[sample]) * hN[sample * 4 + 1] * (1.0 - hN[sample * 4 + 1]);
+      d_h_addN[sample * 4 + 2] = (W2[0][2] * d_yhat_addN[sample]) * hN[sample * 4 + 2] * (1.0 - hN[sample * 4 + 2]);
+      d_h_addN[sample * 4 + 3] = (W2[0][3] * d_yhat_addN[sample]) * hN[sample * 4 + 3] * (1.0 - hN[sample * 4 + 3]);
+      dW2[0][0] += d_yhat_addN[sample] * hN[sample * 4];
+      dW2[0][1] += d_yhat_addN[sample] * hN[sample * 4 + 1];
+      dW2[0][2] += d_yhat_addN[sample] * hN[sample * 4 + 2];
+      dW2[0][3] += d_yhat_addN[sample] * hN[sample * 4 + 3];
+      // xor.nn:11 gradient of W1: outer product
+      dW1[0][0] += d_h_addN[sample * 4] * inputBatch[inputOff + sample * 2];
+      dW1[0][1] += d_h_addN[sample * 4] * inputBatch[inputOff + sample * 2 + 1];
+      dW1[1][0] += d_h_addN[sample * 4 + 1] * inputBatch[inputOff + sample * 2];
+      dW1[1][1] += d_h_addN[sample * 4 + 1] * inputBatch[inputOff + sample * 2 + 1];
+      dW1[2][0] += d_h_addN[sample * 4 + 2] * inputBatch[inputOff + sample * 2];
+      dW1[2][1] += d_h_addN[sample * 4 + 2] * inputBatch[inputOff + sample * 2 + 1];
+      dW1[3][0] += d_h_addN[sample * 4 + 3] * inputBatch[inputOff + sample * 2];
+      dW1[3][1] += d_h_addN[sample * 4 + 3] * inputBatch[inputOff + sample * 2 + 1];
+      // xor.nn:11 gradient of b1
+      db1[0] += d_h_addN[sample * 4];
+      db1[1] += d_h_addN[sample * 4 + 1];
+      db1[2] += d_h_addN[sample * 4 + 2];
+      db1[3] += d_h_addN[sample * 4 + 3];
+      // xor.nn:15 gradient of b2
+      db2[0] += d_yhat_addN[sample];
+    }
+    double sum = 0;
+    for (int sample = 0; sample < batch; sample++) {
+      sum += loss_bceN[sample];
+    }
+    return sum;
+  }
+
   private void storeInputGradients(int off) {
     dInputs[off + 0] = b23[0];
     dInputs[off + 1] = b23[1];
@@ -442,6 +518,15 @@ public final class Xor64 implements DoubleModel {
     d_yhat_add = new double[1];
     d_h_add = new double[4];
     b23 = new double[2];
+    h_matmulN = new double[capacity * 4];
+    hN = new double[capacity * 4];
+    yhat_matmulN = new double[capacity * 1];
+    yhat_addN = new double[capacity * 1];
+    yhatN = new double[capacity * 1];
+    loss_bceN = new double[capacity * 1];
+    d_yhat_addN = new double[capacity * 1];
+    d_h_addN = new double[capacity * 4];
+    expyhat_addN = new double[capacity * 1];
   }
 
   private static double sigmoid(double x) {

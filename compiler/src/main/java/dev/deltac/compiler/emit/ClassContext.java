@@ -54,6 +54,8 @@ final class ClassContext {
   final Map<String, Integer> buffers = new LinkedHashMap<>();
   /** Batch-major work buffers of the batched passes: field name to length per sample. */
   final Map<String, Integer> batchBuffers = new LinkedHashMap<>();
+  /** Batch-major double buffers ({@link SampleMajorPass}): field name to length per sample. */
+  final Map<String, Integer> batchDoubles = new LinkedHashMap<>();
   /** Scratch matrices (row arrays): field name to {rows, columns}. */
   final Map<String, int[]> scratchRows = new LinkedHashMap<>();
   /** The field holding the loss seed (1/batch) in a model, or null: the seed is then 1. */
@@ -114,6 +116,12 @@ final class ClassContext {
   String batchBuffer(String suggestion, int size) {
     String n = names.newName(suggestion);
     batchBuffers.put(n, size);
+    return n;
+  }
+
+  String batchDoubles(String suggestion, int size) {
+    String n = names.newName(suggestion);
+    batchDoubles.put(n, size);
     return n;
   }
 

@@ -171,6 +171,16 @@ final class ClassParts {
       m.addStatement("$N = new $T[$N * $L]", e.getKey(), ctx.num.type(), ClassContext.MAX_BATCH, e.getValue());
       k++;
     }
+    for (Map.Entry<String, Integer> e : ctx.batchDoubles.entrySet()) {
+      type.addField(FieldSpec.builder(double[].class, e.getKey(), Modifier.PRIVATE).build());
+      if (k % BUFFERS_PER_METHOD == 0) {
+        if (m != null) type.addMethod(m.build());
+        m = MethodSpec.methodBuilder("allocateBuffers" + methods++).addModifiers(Modifier.PRIVATE);
+        ctor.addStatement("allocateBuffers$L()", methods - 1);
+      }
+      m.addStatement("$N = new double[$N * $L]", e.getKey(), ClassContext.MAX_BATCH, e.getValue());
+      k++;
+    }
     for (Map.Entry<String, int[]> e : ctx.scratchRows.entrySet()) {
       type.addField(FieldSpec.builder(ctx.num.matrix(), e.getKey(), Modifier.PRIVATE).build());
       if (k % BUFFERS_PER_METHOD == 0) {

@@ -145,6 +145,14 @@ final class ModelEmitter {
       more = bwd.moreUnits(biRoots, done);
     }
     List<Units.Unit> firstUnits = coupled ? null : firstSample(gradUnits);
+    if (firstUnits != null && !dropout) {
+      Batch b = Batch.create();
+      sampleMajor = SampleMajorPass.build(ctx, forward.inputs(), forward.targets(), firstUnits,
+          gradUnits, lossValue(bwd), Expr.v(b.inputBatch()), Expr.v(b.inputOff()),
+          Expr.v(b.targetBatch()), Expr.v(b.targetOff()), Expr.v(b.batch()));
+      // the node-major pass replaces the per-sample path's first-sample variant
+      if (sampleMajor != null) firstUnits = null;
+    }
     List<Stmt> predictPass = new ArrayList<>();
     List<Stmt> lossPass = new ArrayList<>();
     List<Stmt> gradPass = new ArrayList<>();
@@ -253,6 +261,8 @@ final class ModelEmitter {
   }
 
   private boolean seeded;
+  /** The bodies of {@code backwardSamples0...} ({@link SampleMajorPass}), or null. */
+  private List<List<Stmt>> sampleMajor;
   private BatchedPass gradBatched;
   private boolean coupled;
   private StagedPass staged;
@@ -577,7 +587,7 @@ final class ModelEmitter {
     Stmt zero = new Stmt.Eval(Expr.self("zeroGradients"));
     Code c = new Code();
     c.eval(Expr.self("checkBatch", batch));
-    if (first == null) c.add(zero);
+    if (first == null && sampleMajor == null) c.add(zero);
     if (seeded) c.assign(Expr.field(ctx.seedField), Expr.div(num.lit(1), batch));
     Expr sum = c.declare(TypeName.DOUBLE, "sum", Expr.i(0));
     // Dropout masks are drawn per sample index in the batch array (see Model.setDropoutSeed).
@@ -585,7 +595,7 @@ final class ModelEmitter {
         Expr.bin("==", Expr.field("INPUT_SIZE"), Expr.i(0)), Expr.i(0),
         Expr.div(Expr.v(p.inputOff()), Expr.field("INPUT_SIZE"))));
     c.openIf(Expr.v(wantInputs));
-    if (first != null) c.add(zero);
+    if (first != null || sampleMajor != null) c.add(zero);
     c.forRange("s", Expr.i(0), batch, s -> {
       if (dropout) c.assign(sampleIndex, Expr.add(firstSample, s));
       p.load(c, s);
@@ -601,24 +611,36 @@ final class ModelEmitter {
       c.assign(sum, Expr.self("backwardBatched", p.args()));
       c.orElse();
     }
-    if (first != null) {
+    if (sampleMajor != null) {
+      c.comment("node-major: each unit over the whole batch, the first sample writing the gradients");
+      for (int k = 0; k < sampleMajor.size() - 1; k++) c.eval(Expr.self("backwardSamples" + k, p.args()));
+      c.assign(sum, Expr.self("backwardSamples" + (sampleMajor.size() - 1), p.args()));
+    } else if (first != null) {
       c.comment("the first sample writes the gradients, the others add to them");
       if (dropout) c.assign(sampleIndex, firstSample);
       p.load(c, null);
       for (Stmt st : first) c.add(st);
       c.accumulate(sum, lossValue(bwd));
     }
-    c.forRange("s", Expr.i(first == null ? 0 : 1), batch, s -> {
-      if (dropout) c.assign(sampleIndex, Expr.add(firstSample, s));
-      p.load(c, s);
-      for (Stmt st : pass) c.add(st);
-      c.accumulate(sum, lossValue(bwd));
-    });
+    if (sampleMajor == null) {
+      c.forRange("s", Expr.i(first == null ? 0 : 1), batch, s -> {
+        if (dropout) c.assign(sampleIndex, Expr.add(firstSample, s));
+        p.load(c, s);
+        for (Stmt st : pass) c.add(st);
+        c.accumulate(sum, lossValue(bwd));
+      });
+    }
     if (gradBatched.applies()) c.close();
     c.close();
     if (!seeded) c.eval(Expr.self("meanGradients", batch));
     c.add(new Stmt.Return(mean(sum, batch)));
     lossAndGradientMethod(p, wantInputs, c);
+    for (int k = 0; sampleMajor != null && k < sampleMajor.size(); k++) {
+      Render.Scope sc = Render.Scope.method(ctx.names);
+      MethodSpec.Builder m = MethodSpec.methodBuilder("backwardSamples" + k).addModifiers(Modifier.PRIVATE)
+          .returns(k == sampleMajor.size() - 1 ? TypeName.DOUBLE : TypeName.VOID);
+      type.addMethod(p.parameters(m, sc, num).addCode(Render.stmts(sampleMajor.get(k), sc)).build());
+    }
 
     Local off = Local.of("off");
     Local divisor = Local.of("batch");

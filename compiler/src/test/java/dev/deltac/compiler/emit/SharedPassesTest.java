@@ -55,12 +55,31 @@ class SharedPassesTest {
   @Test
   void firstSampleVariantSharesItsForwardPart() {
     Graph g = NnFiles.resource("models/xor.nn");
-    String src = Harness.source(g, "gen", "Xor", Precision.FLOAT32);
+    String src;
+    System.setProperty(SampleMajorPass.PROPERTY, "false");
+    try {
+      src = Harness.source(g, "gen", "Xor", Precision.FLOAT32);
+    } finally {
+      System.clearProperty(SampleMajorPass.PROPERTY);
+    }
     assertEquals(1, count(src, "private void backwardFirst0()"));
     assertEquals(1, count(src, "private void backwardCommon0()"));
     // the hidden layer's sigmoid (4 elements) once, and predict's output sigmoid (training
     // computes that one with the loss, sharing e^-|z|)
     assertEquals(5, count(src, "= sigmoid("));
+  }
+
+  @Test
+  void tinyModelsTrainNodeMajor() {
+    Graph g = NnFiles.resource("models/xor.nn");
+    String src = Harness.source(g, "gen", "Xor", Precision.FLOAT32);
+    // the node-major pass replaces the first-sample variant; the per-sample code remains for the
+    // steps with input gradients, predict and loss
+    assertEquals(0, count(src, "private void backwardFirst0()"));
+    assertEquals(1, count(src, "private double backwardSamples0("));
+    assertEquals(1, count(src, "sum = backwardSamples0(inputBatch, inputOff, targetBatch, targetOff, batch);"));
+    // per-sample forward (4) + predict's output (1) + the node-major loop's hidden layer (4)
+    assertEquals(9, count(src, "= sigmoid("));
   }
 
   @Test
