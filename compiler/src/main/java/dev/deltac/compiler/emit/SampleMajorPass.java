@@ -25,7 +25,8 @@ import java.util.Set;
  * ({@code buffer[s * size + i]}), so the operations on one slot keep their order; the only state
  * shared by the samples that the pass writes is the gradient elements, and each is written by one
  * unit only (checked), so its terms are still added in sample order, the first sample's written
- * rather than added. Anything else (a kernel call over a whole buffer, a write to another field,
+ * rather than added. Anything else (a kernel call over a whole buffer, a gradient handed to a
+ * call, a call of a method of the class other than the scalar helpers, a write to another field,
  * integer leaves) and the pass is not built ({@link #build} returns null).
  */
 final class SampleMajorPass {
@@ -194,6 +195,10 @@ final class SampleMajorPass {
     return out;
   }
 
+  /** The static scalar helpers of the generated class ({@code ClassParts.helpers}). */
+  private static final Set<String> HELPERS = Set.of("relu", "step", "square", "leakyRelu", "elu",
+      "sigmoid", "gelu", "geluGrad", "softplus");
+
   /** Functions cheap enough to share a loop with the code that reads their results. */
   private static final Set<String> CHEAP = Set.of("abs", "max", "min", "signum", "reluf", "stepf",
       "relu", "step", "square");
@@ -340,8 +345,15 @@ final class SampleMajorPass {
     if (e instanceof Expr.Cast c) return new Expr.Cast(c.type(), expr(c.operand(), s));
     if (e instanceof Expr.Cond c) return new Expr.Cond(expr(c.cond(), s), expr(c.a(), s), expr(c.b(), s));
     if (e instanceof Expr.Call c) {
+      // the class's own methods: only the static scalar helpers (a method reading the
+      // per-sample fields itself would escape the rewrite)
+      if (c.owner() == null && !HELPERS.contains(c.method())) throw new NotPerSample("calls " + c.method());
       List<Expr> args = new ArrayList<>();
-      for (Expr a : c.args()) args.add(expr(a, s));
+      for (Expr a : c.args()) {
+        // a gradient handed to a call could be written there, past the one-writer check
+        if (Trees.mentions(a, grads)) throw new NotPerSample("a gradient passed to " + c.method());
+        args.add(expr(a, s));
+      }
       return new Expr.Call(c.owner(), c.method(), args);
     }
     if (e instanceof Expr.Paren p) return new Expr.Paren(expr(p.inner(), s));
