@@ -1200,16 +1200,27 @@ final class VectorDenseKernels extends DenseLayerKernels {
       a31 = v1.fma(u, a31);
       a32 = v2.fma(u, a32);
     }
-    addInto(gw[i], j, a00, a01, a02);
-    addInto(gw[i + 1], j, a10, a11, a12);
-    addInto(gw[i + 2], j, a20, a21, a22);
-    addInto(gw[i + 3], j, a30, a31, a32);
+    FloatVector.fromArray(S, gw[i], j).add(a00).intoArray(gw[i], j);
+    FloatVector.fromArray(S, gw[i], j + L).add(a01).intoArray(gw[i], j + L);
+    FloatVector.fromArray(S, gw[i], j + L2).add(a02).intoArray(gw[i], j + L2);
+    FloatVector.fromArray(S, gw[i + 1], j).add(a10).intoArray(gw[i + 1], j);
+    FloatVector.fromArray(S, gw[i + 1], j + L).add(a11).intoArray(gw[i + 1], j + L);
+    FloatVector.fromArray(S, gw[i + 1], j + L2).add(a12).intoArray(gw[i + 1], j + L2);
+    FloatVector.fromArray(S, gw[i + 2], j).add(a20).intoArray(gw[i + 2], j);
+    FloatVector.fromArray(S, gw[i + 2], j + L).add(a21).intoArray(gw[i + 2], j + L);
+    FloatVector.fromArray(S, gw[i + 2], j + L2).add(a22).intoArray(gw[i + 2], j + L2);
+    FloatVector.fromArray(S, gw[i + 3], j).add(a30).intoArray(gw[i + 3], j);
+    FloatVector.fromArray(S, gw[i + 3], j + L).add(a31).intoArray(gw[i + 3], j + L);
+    FloatVector.fromArray(S, gw[i + 3], j + L2).add(a32).intoArray(gw[i + 3], j + L2);
   }
 
   private static final ThreadLocal<float[][]> WG_SCRATCH =
       ThreadLocal.withInitial(() -> new float[][] {new float[0], new float[0]});
 
-  /** {@code D}'s rows {@code i < m4} as blocks of 4: {@code dp[i * batch + 4 b + k] = D[b, i + k]}. */
+  /**
+   * {@code D}'s rows {@code i < m4} in blocks of 4, contiguous per block:
+   * {@code dp[i * batch + 4 b + k] = D[b, i + k]}.
+   */
   private static void packRowBlocks(int batch, int m4, float[] d, int dOff, int ds, float[] dp) {
     for (int i = 0, o = 0; i < m4; i += 4) {
       for (int b = 0, r = dOff + i; b < batch; b++, r += ds, o += 4) {
@@ -1257,10 +1268,18 @@ final class VectorDenseKernels extends DenseLayerKernels {
       a31 = v1.fma(u, a31);
       a32 = v2.fma(u, a32);
     }
-    addInto(gw[i], j, a00, a01, a02);
-    addInto(gw[i + 1], j, a10, a11, a12);
-    addInto(gw[i + 2], j, a20, a21, a22);
-    addInto(gw[i + 3], j, a30, a31, a32);
+    FloatVector.fromArray(S, gw[i], j).add(a00).intoArray(gw[i], j);
+    FloatVector.fromArray(S, gw[i], j + L).add(a01).intoArray(gw[i], j + L);
+    FloatVector.fromArray(S, gw[i], j + L2).add(a02).intoArray(gw[i], j + L2);
+    FloatVector.fromArray(S, gw[i + 1], j).add(a10).intoArray(gw[i + 1], j);
+    FloatVector.fromArray(S, gw[i + 1], j + L).add(a11).intoArray(gw[i + 1], j + L);
+    FloatVector.fromArray(S, gw[i + 1], j + L2).add(a12).intoArray(gw[i + 1], j + L2);
+    FloatVector.fromArray(S, gw[i + 2], j).add(a20).intoArray(gw[i + 2], j);
+    FloatVector.fromArray(S, gw[i + 2], j + L).add(a21).intoArray(gw[i + 2], j + L);
+    FloatVector.fromArray(S, gw[i + 2], j + L2).add(a22).intoArray(gw[i + 2], j + L2);
+    FloatVector.fromArray(S, gw[i + 3], j).add(a30).intoArray(gw[i + 3], j);
+    FloatVector.fromArray(S, gw[i + 3], j + L).add(a31).intoArray(gw[i + 3], j + L);
+    FloatVector.fromArray(S, gw[i + 3], j + L2).add(a32).intoArray(gw[i + 3], j + L2);
   }
 
   private static void weightGradient6x2(int batch, int i, int j,
@@ -1290,17 +1309,18 @@ final class VectorDenseKernels extends DenseLayerKernels {
       a50 = v0.fma(u, a50);
       a51 = v1.fma(u, a51);
     }
-    addInto2(gw[i], j, a00, a01);
-    addInto2(gw[i + 1], j, a10, a11);
-    addInto2(gw[i + 2], j, a20, a21);
-    addInto2(gw[i + 3], j, a30, a31);
-    addInto2(gw[i + 4], j, a40, a41);
-    addInto2(gw[i + 5], j, a50, a51);
-  }
-
-  private static void addInto2(float[] g, int j, FloatVector a0, FloatVector a1) {
-    FloatVector.fromArray(S, g, j).add(a0).intoArray(g, j);
-    FloatVector.fromArray(S, g, j + L).add(a1).intoArray(g, j + L);
+    FloatVector.fromArray(S, gw[i], j).add(a00).intoArray(gw[i], j);
+    FloatVector.fromArray(S, gw[i], j + L).add(a01).intoArray(gw[i], j + L);
+    FloatVector.fromArray(S, gw[i + 1], j).add(a10).intoArray(gw[i + 1], j);
+    FloatVector.fromArray(S, gw[i + 1], j + L).add(a11).intoArray(gw[i + 1], j + L);
+    FloatVector.fromArray(S, gw[i + 2], j).add(a20).intoArray(gw[i + 2], j);
+    FloatVector.fromArray(S, gw[i + 2], j + L).add(a21).intoArray(gw[i + 2], j + L);
+    FloatVector.fromArray(S, gw[i + 3], j).add(a30).intoArray(gw[i + 3], j);
+    FloatVector.fromArray(S, gw[i + 3], j + L).add(a31).intoArray(gw[i + 3], j + L);
+    FloatVector.fromArray(S, gw[i + 4], j).add(a40).intoArray(gw[i + 4], j);
+    FloatVector.fromArray(S, gw[i + 4], j + L).add(a41).intoArray(gw[i + 4], j + L);
+    FloatVector.fromArray(S, gw[i + 5], j).add(a50).intoArray(gw[i + 5], j);
+    FloatVector.fromArray(S, gw[i + 5], j + L).add(a51).intoArray(gw[i + 5], j + L);
   }
 
   /** One row, one vector of columns: a single FMA chain over the batch. */
@@ -1365,11 +1385,6 @@ final class VectorDenseKernels extends DenseLayerKernels {
       a1 = FloatVector.fromArray(S, x, xp + L).fma(u, a1);
       a2 = FloatVector.fromArray(S, x, xp + L2).fma(u, a2);
     }
-    addInto(g, j, a0, a1, a2);
-  }
-
-  private static void addInto(float[] g, int j, FloatVector a0, FloatVector a1,
-      FloatVector a2) {
     FloatVector.fromArray(S, g, j).add(a0).intoArray(g, j);
     FloatVector.fromArray(S, g, j + L).add(a1).intoArray(g, j + L);
     FloatVector.fromArray(S, g, j + L2).add(a2).intoArray(g, j + L2);
