@@ -33,28 +33,34 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <ul>
  *   <li>Forward, small batches: dot products along {@code n}. Micro-kernel 4 samples x 3 weight
- *       rows (12 vector accumulators, 7 loads per 12 FMAs; 16 registers with the operands, so it
- *       fits AVX2's register file); each accumulator is stored and its 16 partials summed at the
- *       end, then the scalar column tail is added.
+ *       rows at 512 bits (12 vector accumulators, 7 loads per 12 FMAs); below 512 bits 2 samples
+ *       x 6 rows per pass (12 accumulators and 3 operands: 15 of AVX2's 16 registers, where
+ *       4 x 3 needs all 16); each accumulator is stored and its 16 partials summed at the end,
+ *       then the scalar column tail is added.
  *   <li>Forward, large batches ({@link #packedPays}): broadcast products on a packed
  *       {@code W^T} (vectors along the outputs), one pass per partial class, reproducing the dot
  *       products' order exactly (see {@code forwardPacked}). At 512 bits two classes per pass
  *       (16 accumulators, 21 registers of the 32); narrower, one class per pass (8
- *       accumulators, 11 registers: AVX2 has 16).
+ *       accumulators, 11 registers: AVX2 has 16). Below 512 bits from 32 samples at every
+ *       {@code n} (the 2-pass dot products reach about half of AVX2's peak).
  *   <li>Input gradient: 4 samples x 3 vectors of {@code DX}; per weight row, 3 vector loads and
  *       4 broadcasts of {@code D} feed 12 FMAs. Column panels outermost, so the
  *       {@code m x 3L} panel of {@code W} is reused from L1 by every sample block. The last
  *       {@code batch % 4} samples stream whole rows instead (no latency-bound 1-sample block).
- *   <li>Weight gradient: 4 rows x 3 vectors of {@code GW}, summed over the batch in registers and
- *       added to {@code GW} once. Column panels outermost, so the {@code batch x 3L} panel of
- *       {@code X} is reused by every row block.
+ *   <li>Weight gradient: 4 rows x 3 vectors of {@code GW} at 512 bits, 6 rows x 2 vectors below
+ *       (the 4 x 3 block spilled under AVX2's 16 registers: half the speed), summed over the
+ *       batch in registers and added to {@code GW} once. Column panels outermost, so the
+ *       {@code batch x 3L} panel of {@code X} is reused by every row block; at 512 bits and
+ *       {@code batch >= 64} that panel is copied contiguous and {@code D} into 4-row blocks
+ *       first, so that both stay in L1.
  * </ul>
  *
  * <p>Loaded reflectively by {@link DenseKernels}: this class is the only one that links against
  * the incubator module.
  *
  * <p>JDK 17 caveats that shaped the code (each measured): no vector is passed to a helper that
- * C2 might not inline (it would be boxed); no two vector shapes run in one JVM (type-profile
+ * C2 might not inline (it would be boxed: a helper adding three accumulators
+ * into {@code GW} was left out of line at 256 bits, 1 440 bytes per call pattern); no two vector shapes run in one JVM (type-profile
  * pollution inside the Vector API made C2 box vectors); no lane rearranges or blends in the
  * kernels (their stores were not intrinsified in the kernels' context, allocating).
  */
@@ -1087,7 +1093,7 @@ final class VectorDenseKernels extends DenseLayerKernels {
       for (; j + L3 <= n; j += L3) {
         packPanel(batch, j, x, xOff, xStride, xp);
         for (int i = 0, o = 0; i < m4; i += 4, o += 4 * batch) {
-          weightGradient4x3Packed(batch, i, j, dp, o, xp, gw);
+          weightGradient4x3(batch, i, j, dp, o, 4, xp, 0, L3, gw);
         }
         for (int i = m4; i < m; i++) {
           weightGradient1x3(batch, i, j, d, dOff, dStride, x, xOff, xStride, gw[i]);
@@ -1097,7 +1103,7 @@ final class VectorDenseKernels extends DenseLayerKernels {
     for (; j + L3 <= n; j += L3) {
       int i = 0;
       for (; i + 4 <= m; i += 4) {
-        weightGradient4x3(batch, i, j, d, dOff, dStride, x, xOff, xStride, gw);
+        weightGradient4x3(batch, i, j, d, dOff + i, dStride, x, xOff + j, xStride, gw);
       }
       for (; i < m; i++) {
         weightGradient1x3(batch, i, j, d, dOff, dStride, x, xOff, xStride, gw[i]);
@@ -1174,12 +1180,17 @@ final class VectorDenseKernels extends DenseLayerKernels {
     }
   }
 
+  /**
+   * Rows {@code i .. i + 4} x columns {@code j .. j + 3L} of {@code GW}: sample {@code b}'s 4
+   * values of {@code D} at {@code d[d0 + b * ds + k]}, its 3 vectors of {@code X} at
+   * {@code x[x0 + b * xs]} (the operands in place, or packed: {@code ds = 4, xs = 3L}).
+   */
   private static void weightGradient4x3(int batch, int i, int j,
-      float[] d, int dOff, int ds, float[] x, int xOff, int xs, float[][] gw) {
+      float[] d, int d0, int ds, float[] x, int x0, int xs, float[][] gw) {
     FloatVector a00 = FloatVector.zero(S);
     FloatVector a01 = a00, a02 = a00, a10 = a00, a11 = a00, a12 = a00;
     FloatVector a20 = a00, a21 = a00, a22 = a00, a30 = a00, a31 = a00, a32 = a00;
-    for (int b = 0, dp = dOff + i, xp = xOff + j; b < batch; b++, dp += ds, xp += xs) {
+    for (int b = 0, dp = d0, xp = x0; b < batch; b++, dp += ds, xp += xs) {
       FloatVector v0 = FloatVector.fromArray(S, x, xp);
       FloatVector v1 = FloatVector.fromArray(S, x, xp + L);
       FloatVector v2 = FloatVector.fromArray(S, x, xp + L2);
@@ -1239,47 +1250,6 @@ final class VectorDenseKernels extends DenseLayerKernels {
       FloatVector.fromArray(S, x, r + L).intoArray(xp, o + L);
       FloatVector.fromArray(S, x, r + L2).intoArray(xp, o + L2);
     }
-  }
-
-  /** {@link #weightGradient4x3} on the packed panel and row block: the same FMA chains. */
-  private static void weightGradient4x3Packed(int batch, int i, int j, float[] dp, int o,
-      float[] xp, float[][] gw) {
-    FloatVector a00 = FloatVector.zero(S);
-    FloatVector a01 = a00, a02 = a00, a10 = a00, a11 = a00, a12 = a00;
-    FloatVector a20 = a00, a21 = a00, a22 = a00, a30 = a00, a31 = a00, a32 = a00;
-    for (int b = 0, q = o, r = 0; b < batch; b++, q += 4, r += L3) {
-      FloatVector v0 = FloatVector.fromArray(S, xp, r);
-      FloatVector v1 = FloatVector.fromArray(S, xp, r + L);
-      FloatVector v2 = FloatVector.fromArray(S, xp, r + L2);
-      FloatVector u = FloatVector.broadcast(S, dp[q]);
-      a00 = v0.fma(u, a00);
-      a01 = v1.fma(u, a01);
-      a02 = v2.fma(u, a02);
-      u = FloatVector.broadcast(S, dp[q + 1]);
-      a10 = v0.fma(u, a10);
-      a11 = v1.fma(u, a11);
-      a12 = v2.fma(u, a12);
-      u = FloatVector.broadcast(S, dp[q + 2]);
-      a20 = v0.fma(u, a20);
-      a21 = v1.fma(u, a21);
-      a22 = v2.fma(u, a22);
-      u = FloatVector.broadcast(S, dp[q + 3]);
-      a30 = v0.fma(u, a30);
-      a31 = v1.fma(u, a31);
-      a32 = v2.fma(u, a32);
-    }
-    FloatVector.fromArray(S, gw[i], j).add(a00).intoArray(gw[i], j);
-    FloatVector.fromArray(S, gw[i], j + L).add(a01).intoArray(gw[i], j + L);
-    FloatVector.fromArray(S, gw[i], j + L2).add(a02).intoArray(gw[i], j + L2);
-    FloatVector.fromArray(S, gw[i + 1], j).add(a10).intoArray(gw[i + 1], j);
-    FloatVector.fromArray(S, gw[i + 1], j + L).add(a11).intoArray(gw[i + 1], j + L);
-    FloatVector.fromArray(S, gw[i + 1], j + L2).add(a12).intoArray(gw[i + 1], j + L2);
-    FloatVector.fromArray(S, gw[i + 2], j).add(a20).intoArray(gw[i + 2], j);
-    FloatVector.fromArray(S, gw[i + 2], j + L).add(a21).intoArray(gw[i + 2], j + L);
-    FloatVector.fromArray(S, gw[i + 2], j + L2).add(a22).intoArray(gw[i + 2], j + L2);
-    FloatVector.fromArray(S, gw[i + 3], j).add(a30).intoArray(gw[i + 3], j);
-    FloatVector.fromArray(S, gw[i + 3], j + L).add(a31).intoArray(gw[i + 3], j + L);
-    FloatVector.fromArray(S, gw[i + 3], j + L2).add(a32).intoArray(gw[i + 3], j + L2);
   }
 
   private static void weightGradient6x2(int batch, int i, int j,
