@@ -11,7 +11,7 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Before and after in the same minutes, for a shared, noisy machine: main's vector kernels
- * ({@link MainVectorDenseKernels}, frozen at issue 16's start) against the current ones, in one
+ * ({@link MainVectorDenseKernels}, frozen at session 4's start) against the current ones, in one
  * JVM (the same species, so no shape mixing), alternating in short slices; per shape and round
  * the best time per call of each, their ratio, and GFLOP/s. Run natively and under
  * {@code -XX:UseAVX=2} (AVX2 code, 16 registers):
@@ -19,7 +19,8 @@ import jdk.incubator.vector.VectorSpecies;
  * <pre>java --add-modules jdk.incubator.vector [-XX:UseAVX=2] -cp benchmarks/target/benchmarks.jar
  *     dev.deltac.benchmarks.kernels.WidthCompare [rounds] [sliceMillis] [kernel]</pre>
  *
- * {@code kernel} is {@code forward} (default), {@code inputGradient} or {@code weightGradient}.
+ * {@code kernel} is {@code forward} (default), {@code inputGradient} or {@code weightGradient};
+ * {@code -Dshapes=128x784@1,10x128@32} replaces the default shapes.
  */
 public final class WidthCompare {
   private WidthCompare() {}
@@ -42,7 +43,8 @@ public final class WidthCompare {
     System.out.println("| shape | main µs (best) | now µs (best) | now/main per round "
         + "| now GFLOP/s (best) | % of peak |");
     System.out.println("|---|---:|---:|---|---:|---:|");
-    for (String shape : SHAPES) {
+    String[] shapes = System.getProperty("shapes", String.join(",", SHAPES)).split(",");
+    for (String shape : shapes) {
       Case c = new Case(shape);
       // warm-up: both, long enough for C2
       c.time(main, kernel, 1500);

@@ -4,24 +4,48 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * A frozen copy of main's {@code VectorDenseKernels} (commit 16986ff, before issue 16's
- * width-independent forward), kept only to measure before and after in the same minutes:
- * {@code DenseKernelBenchmark -p impl=main}. Not used by the runtime.
+ * A frozen copy of main's {@code VectorDenseKernels} at the start of session 4 (commit 5e4749e,
+ * issue 16's width-independent order, before the AVX2 micro-kernels), kept only to measure
+ * before and after in the same minutes ({@code WidthCompare}, {@code DenseKernelBenchmark -p
+ * impl=main}). Not used by the runtime.
  *
  * <p>Kernels on the Vector API ({@code jdk.incubator.vector}), float vectors and FMA,
  * register-blocked so that each loaded vector feeds several independent accumulators. One
  * species for every kernel: 512 bits ({@code L = 16} lanes) where the hardware prefers them,
- * else 256 ({@code L = 8}); {@code -Ddeltac.vector.bits=256} forces 256.
+ * else 256 ({@code L = 8}); {@code -Ddeltac.vector.bits=256} or {@code 128} forces a narrower one.
+ *
+ * <p><b>The same bits on every width.</b> Every result is summed in an order fixed by the sizes
+ * alone, never by {@code L}, so 512-, 256- and 128-bit vectors give bit-identical outputs (and a
+ * seed trains the same weights on AVX-512, AVX2 and 128-bit machines):
+ *
+ * <ul>
+ *   <li>Forward: each dot product {@code sum_j W[i][j] X[b, j]} is {@value #P} partial sums,
+ *       partial {@code l} a sequential FMA chain over {@code j = l, l + 16, ...} below
+ *       {@code n16 = n - n % 16}; the 16 partials are added in one fixed tree ({@link #lanes});
+ *       then the tail columns {@code n16 <= j < n} by sequential FMA; then the bias. One 512-bit
+ *       accumulator holds the 16 partials; at 256 bits two, at 128 bits four. Below 512 bits the
+ *       4 x 3 kernel runs {@code 16 / L} passes over the columns, pass {@code h} filling lanes
+ *       {@code h .. h + L} of the partials (the vectors at {@code j = h, h + 16, ...}): the
+ *       block's rows are re-read from L1 by the second pass rather than held in twice as many
+ *       registers, which AVX2's 16 would not have. A single sample at 256 bits is one pass,
+ *       1 x 6 rows x 2 halves (12 accumulators), since it streams {@code W} from L2.
+ *   <li>Gradients: every element is one sequential FMA chain over its sum index (in the lanes,
+ *       and in the scalar tails through {@link Math#fma}), so its result depends neither on the
+ *       block shape that computed it nor on {@code L}.
+ * </ul>
+ *
+ * <p>Kernels:
  *
  * <ul>
  *   <li>Forward, small batches: dot products along {@code n}. Micro-kernel 4 samples x 3 weight
- *       rows (12 vector accumulators, 7 loads per 12 FMAs); each accumulator is stored and its
- *       lanes summed once at the end in a fixed pairwise order, then the scalar column tail is
- *       added. Lane {@code l} of an accumulator sums the terms {@code j = l, l + L, ...}: the
- *       summation order, and so the bits, depend on {@code L}.
+ *       rows (12 vector accumulators, 7 loads per 12 FMAs; 16 registers with the operands, so it
+ *       fits AVX2's register file); each accumulator is stored and its 16 partials summed at the
+ *       end, then the scalar column tail is added.
  *   <li>Forward, large batches ({@link #packedPays}): broadcast products on a packed
- *       {@code W^T} (vectors along the outputs), one pass per lane class, reproducing the dot
- *       products' order exactly (see {@code forwardPacked}).
+ *       {@code W^T} (vectors along the outputs), one pass per partial class, reproducing the dot
+ *       products' order exactly (see {@code forwardPacked}). At 512 bits two classes per pass
+ *       (16 accumulators, 21 registers of the 32); narrower, one class per pass (8
+ *       accumulators, 11 registers: AVX2 has 16).
  *   <li>Input gradient: 4 samples x 3 vectors of {@code DX}; per weight row, 3 vector loads and
  *       4 broadcasts of {@code D} feed 12 FMAs. Column panels outermost, so the
  *       {@code m x 3L} panel of {@code W} is reused from L1 by every sample block. The last
@@ -31,10 +55,8 @@ import jdk.incubator.vector.VectorSpecies;
  *       {@code X} is reused by every row block.
  * </ul>
  *
- * <p>Every gradient element is a sequential FMA chain over its sum index (in the lanes, and in
- * the scalar tails through {@link Math#fma}), so its result depends neither on the block shape
- * that computed it nor on {@code L}. Loaded reflectively by {@link DenseKernels}: this class is
- * the only one that links against the incubator module.
+ * <p>Loaded reflectively by {@link DenseKernels}: this class is the only one that links against
+ * the incubator module.
  *
  * <p>JDK 17 caveats that shaped the code (each measured): no vector is passed to a helper that
  * C2 might not inline (it would be boxed); no two vector shapes run in one JVM (type-profile
@@ -42,7 +64,10 @@ import jdk.incubator.vector.VectorSpecies;
  * kernels (their stores were not intrinsified in the kernels' context, allocating).
  */
 public final class MainVectorDenseKernels extends DenseLayerKernels {
-  /** System property: {@code 256} forces 256-bit vectors where 512 would be chosen. */
+  /**
+   * System property: {@code 256} or {@code 128} forces that vector size where a wider one would
+   * be chosen (values wider than the hardware's are ignored).
+   */
   static final String BITS_PROPERTY = "deltac.vector.bits";
 
   /**
@@ -55,19 +80,34 @@ public final class MainVectorDenseKernels extends DenseLayerKernels {
   private static final int L = S.length();
   private static final int L2 = 2 * L;
   private static final int L3 = 3 * L;
+  /** Partial sums per forward dot product, whatever {@code L}: fixes the summation order. */
+  static final int P = 16;
 
   public MainVectorDenseKernels() {}
 
+  /** The species every vector kernel uses (one shape per JVM; see {@link #S}). */
+  static VectorSpecies<Float> species() {
+    return S;
+  }
+
   private static VectorSpecies<Float> species(String bits) {
-    if (!"256".equals(bits) && FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 512) {
-      return FloatVector.SPECIES_512;
-    }
+    int preferred = FloatVector.SPECIES_PREFERRED.vectorBitSize();
+    String b = bits == null ? "" : bits.trim();
+    if (b.equals("128") && preferred >= 128) return FloatVector.SPECIES_128;
+    if (b.equals("256") && preferred >= 256) return FloatVector.SPECIES_256;
+    if (preferred >= 512) return FloatVector.SPECIES_512;
     return FloatVector.SPECIES_256;
   }
 
-  /** True when the platform runs 256-bit float vectors in hardware rather than emulating them. */
+  /**
+   * True when the platform runs 256-bit float vectors in hardware rather than emulating them, or
+   * 128-bit ones when {@code -Ddeltac.vector.bits=128} asks for them.
+   */
   static boolean hardwareSupported() {
-    return FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 256;
+    int preferred = FloatVector.SPECIES_PREFERRED.vectorBitSize();
+    String bits = System.getProperty(BITS_PROPERTY);
+    return preferred >= 256
+        || (preferred >= 128 && bits != null && bits.trim().equals("128"));
   }
 
   @Override
@@ -76,19 +116,25 @@ public final class MainVectorDenseKernels extends DenseLayerKernels {
   }
 
   /**
-   * Sum of the {@code L} floats at {@code t[o]} (a stored accumulator) in a fixed pairwise
-   * order: {@code ((l0 + l1) + (l2 + l3)) + ((l4 + l5) + (l6 + l7))} for 8 lanes; for 16, that
-   * tree of the lower half plus the tree of the upper half. The kernels store accumulators and
+   * Sum of the {@value #P} partials {@code t0 .. t15} of one dot product in the fixed tree
+   * {@code s_l = t_l + t_(l+8)} ({@code l < 8}), {@code r_l = s_l + s_(l+4)},
+   * {@code u_l = r_l + r_(l+2)}, {@code u_0 + u_1}: halving, so that its first levels run on
+   * whole vectors at 256 and 128 bits ({@link #fold}; {@code t} then holds {@code s} or
+   * {@code r} at {@code o}) and the rest here on scalars. The kernels store accumulators and
    * sum them here rather than extracting lanes: no vector crosses a method boundary (a vector
-   * passed to a method C2 does not inline is boxed), and 16 scalar loads are cheaper than 16
-   * lane extractions.
+   * passed to a method C2 does not inline is boxed), and scalar loads are cheaper than lane
+   * extractions.
    */
   private static float lanes(float[] t, int o) {
-    float s = ((t[o] + t[o + 1]) + (t[o + 2] + t[o + 3]))
-        + ((t[o + 4] + t[o + 5]) + (t[o + 6] + t[o + 7]));
-    if (L == 8) return s;
-    return s + (((t[o + 8] + t[o + 9]) + (t[o + 10] + t[o + 11]))
-        + ((t[o + 12] + t[o + 13]) + (t[o + 14] + t[o + 15])));
+    if (L == 4) return (t[o] + t[o + 2]) + (t[o + 1] + t[o + 3]);
+    if (L == 8) {
+      return ((t[o] + t[o + 4]) + (t[o + 2] + t[o + 6]))
+          + ((t[o + 1] + t[o + 5]) + (t[o + 3] + t[o + 7]));
+    }
+    return (((t[o] + t[o + 8]) + (t[o + 4] + t[o + 12]))
+        + ((t[o + 2] + t[o + 10]) + (t[o + 6] + t[o + 14])))
+        + (((t[o + 1] + t[o + 9]) + (t[o + 5] + t[o + 13]))
+        + ((t[o + 3] + t[o + 11]) + (t[o + 7] + t[o + 15])));
   }
 
   private static float bias(float[] bias, int i) {
@@ -100,9 +146,9 @@ public final class MainVectorDenseKernels extends DenseLayerKernels {
   @Override
   void forwardKernel(int batch, int m, int n, float[][] w, float[] bias,
       float[] x, int xOff, int xStride, float[] y, int yOff, int yStride) {
-    int nv = n - n % L;
+    int nv = n - n % P;
     int b4 = batch - batch % 4;
-    float[] t = PACKED.get()[1]; // 12 stored accumulators for the lane sums
+    float[] t = PACKED.get()[1]; // 12 stored accumulators of 16 partials for the sums
     int i = 0;
     if (packedPays(b4, n) && nv > 0) {
       i = m - m % TP;
@@ -110,8 +156,13 @@ public final class MainVectorDenseKernels extends DenseLayerKernels {
     }
     for (; i + 3 <= m; i += 3) {
       for (int b = 0; b < b4; b += 4) {
-        forward4x3(n, nv, w, bias, i, x, xOff + b * xStride, xStride, y, yOff + b * yStride,
-            yStride, t);
+        if (L == P) {
+          forward4x3(n, nv, w, bias, i, x, xOff + b * xStride, xStride, y, yOff + b * yStride,
+              yStride, t);
+        } else {
+          forward4x3Passes(n, nv, w, bias, i, x, xOff + b * xStride, xStride, y,
+              yOff + b * yStride, yStride, t);
+        }
       }
     }
     for (; i < m; i++) {
@@ -120,19 +171,28 @@ public final class MainVectorDenseKernels extends DenseLayerKernels {
             yOff + b * yStride + i, yStride, t);
       }
     }
-    // The last batch % 4 samples, one at a time: 8 rows per pass, so that 8 independent FMA
-    // chains hide the FMA latency (a 1-sample x 3-row block was latency bound). Every element
-    // is still one accumulator over j in order, then the fixed lane sum and the tail: the same
-    // bits as in the 4-sample blocks.
+    // The last batch % 4 samples, one at a time: 8 rows per pass (6 x 2 halves at 256 bits),
+    // so that 8 or 12 independent FMA chains hide the FMA latency (a 1-sample x 3-row block was
+    // latency bound). Every element
+    // is still the same 16 partials, the fixed tree and the tail: the same bits as in the
+    // 4-sample blocks.
     for (int b = b4; b < batch; b++) {
       int p = xOff + b * xStride;
       int yo = yOff + b * yStride;
       int r = 0;
-      for (; r + 8 <= m; r += 8) forward1x8(n, nv, w, bias, r, x, p, y, yo, t);
+      if (L == 8) {
+        for (; r + 6 <= m; r += 6) forward1x6w(n, nv, w, bias, r, x, p, y, yo, t);
+      } else {
+        for (; r + 8 <= m; r += 8) forward1x8(n, nv, w, bias, r, x, p, y, yo, t);
+      }
       for (; r < m; r++) y[yo + r] = bias(bias, r) + dot(n, nv, w[r], x, p, t);
     }
   }
 
+  /**
+   * 4 samples x 3 rows at 512 bits: one accumulator holds an element's 16 partials, one pass
+   * (the 12 accumulators use 16 of the 32 registers).
+   */
   private static void forward4x3(int n, int nv, float[][] w, float[] bias, int i,
       float[] x, int xo, int xs, float[] y, int yo, int ys, float[] t) {
     float[] w0 = w[i];
@@ -145,7 +205,7 @@ public final class MainVectorDenseKernels extends DenseLayerKernels {
     FloatVector a00 = FloatVector.zero(S);
     FloatVector a01 = a00, a02 = a00, a10 = a00, a11 = a00, a12 = a00;
     FloatVector a20 = a00, a21 = a00, a22 = a00, a30 = a00, a31 = a00, a32 = a00;
-    for (int j = 0; j < nv; j += L) {
+    for (int j = 0; j < nv; j += P) {
       FloatVector v0 = FloatVector.fromArray(S, w0, j);
       FloatVector v1 = FloatVector.fromArray(S, w1, j);
       FloatVector v2 = FloatVector.fromArray(S, w2, j);
@@ -167,38 +227,124 @@ public final class MainVectorDenseKernels extends DenseLayerKernels {
       a32 = v2.fma(u, a32);
     }
     a00.intoArray(t, 0);
-    a01.intoArray(t, 1 * L);
-    a02.intoArray(t, 2 * L);
-    a10.intoArray(t, 3 * L);
-    a11.intoArray(t, 4 * L);
-    a12.intoArray(t, 5 * L);
-    a20.intoArray(t, 6 * L);
-    a21.intoArray(t, 7 * L);
-    a22.intoArray(t, 8 * L);
-    a30.intoArray(t, 9 * L);
-    a31.intoArray(t, 10 * L);
-    a32.intoArray(t, 11 * L);
+    a01.intoArray(t, 1 * P);
+    a02.intoArray(t, 2 * P);
+    a10.intoArray(t, 3 * P);
+    a11.intoArray(t, 4 * P);
+    a12.intoArray(t, 5 * P);
+    a20.intoArray(t, 6 * P);
+    a21.intoArray(t, 7 * P);
+    a22.intoArray(t, 8 * P);
+    a30.intoArray(t, 9 * P);
+    a31.intoArray(t, 10 * P);
+    a32.intoArray(t, 11 * P);
     float b0 = bias(bias, i);
     float b1 = bias(bias, i + 1);
     float b2 = bias(bias, i + 2);
     int q = yo + i;
     y[q] = b0 + tail(lanes(t, 0), n, nv, w0, x, p0);
-    y[q + 1] = b1 + tail(lanes(t, 1 * L), n, nv, w1, x, p0);
-    y[q + 2] = b2 + tail(lanes(t, 2 * L), n, nv, w2, x, p0);
+    y[q + 1] = b1 + tail(lanes(t, 1 * P), n, nv, w1, x, p0);
+    y[q + 2] = b2 + tail(lanes(t, 2 * P), n, nv, w2, x, p0);
     q += ys;
-    y[q] = b0 + tail(lanes(t, 3 * L), n, nv, w0, x, p1);
-    y[q + 1] = b1 + tail(lanes(t, 4 * L), n, nv, w1, x, p1);
-    y[q + 2] = b2 + tail(lanes(t, 5 * L), n, nv, w2, x, p1);
+    y[q] = b0 + tail(lanes(t, 3 * P), n, nv, w0, x, p1);
+    y[q + 1] = b1 + tail(lanes(t, 4 * P), n, nv, w1, x, p1);
+    y[q + 2] = b2 + tail(lanes(t, 5 * P), n, nv, w2, x, p1);
     q += ys;
-    y[q] = b0 + tail(lanes(t, 6 * L), n, nv, w0, x, p2);
-    y[q + 1] = b1 + tail(lanes(t, 7 * L), n, nv, w1, x, p2);
-    y[q + 2] = b2 + tail(lanes(t, 8 * L), n, nv, w2, x, p2);
+    y[q] = b0 + tail(lanes(t, 6 * P), n, nv, w0, x, p2);
+    y[q + 1] = b1 + tail(lanes(t, 7 * P), n, nv, w1, x, p2);
+    y[q + 2] = b2 + tail(lanes(t, 8 * P), n, nv, w2, x, p2);
     q += ys;
-    y[q] = b0 + tail(lanes(t, 9 * L), n, nv, w0, x, p3);
-    y[q + 1] = b1 + tail(lanes(t, 10 * L), n, nv, w1, x, p3);
-    y[q + 2] = b2 + tail(lanes(t, 11 * L), n, nv, w2, x, p3);
+    y[q] = b0 + tail(lanes(t, 9 * P), n, nv, w0, x, p3);
+    y[q + 1] = b1 + tail(lanes(t, 10 * P), n, nv, w1, x, p3);
+    y[q + 2] = b2 + tail(lanes(t, 11 * P), n, nv, w2, x, p3);
   }
 
+  /**
+   * 4 samples x 3 rows below 512 bits, in {@code 16 / L} passes ({@link #forward4x3Pass}), then
+   * {@link #fold} and the tree of {@link #lanes} per element, the tail and the bias. The
+   * second pass re-reads the block's rows from L1 instead of holding 24 accumulators (AVX2 has
+   * 16 registers). A one-pass 2 samples x 3 rows x 2 halves block (12 accumulators, 10 loads
+   * per 12 FMAs) was tried under {@code -XX:UseAVX=2}: 1.3x slower at {@code 128 x 784 @ 32}.
+   */
+  private static void forward4x3Passes(int n, int nv, float[][] w, float[] bias, int i,
+      float[] x, int xo, int xs, float[] y, int yo, int ys, float[] t) {
+    float[] w0 = w[i];
+    float[] w1 = w[i + 1];
+    float[] w2 = w[i + 2];
+    int p0 = xo;
+    int p1 = xo + xs;
+    int p2 = p1 + xs;
+    int p3 = p2 + xs;
+    forward4x3Pass(0, nv, w0, w1, w2, x, p0, p1, p2, p3, t);
+    for (int h = L; h < P; h += L) forward4x3Pass(h, nv, w0, w1, w2, x, p0, p1, p2, p3, t);
+    fold(t, 12);
+    float b0 = bias(bias, i);
+    float b1 = bias(bias, i + 1);
+    float b2 = bias(bias, i + 2);
+    int q = yo + i;
+    y[q] = b0 + tail(lanes(t, 0), n, nv, w0, x, p0);
+    y[q + 1] = b1 + tail(lanes(t, 1 * P), n, nv, w1, x, p0);
+    y[q + 2] = b2 + tail(lanes(t, 2 * P), n, nv, w2, x, p0);
+    q += ys;
+    y[q] = b0 + tail(lanes(t, 3 * P), n, nv, w0, x, p1);
+    y[q + 1] = b1 + tail(lanes(t, 4 * P), n, nv, w1, x, p1);
+    y[q + 2] = b2 + tail(lanes(t, 5 * P), n, nv, w2, x, p1);
+    q += ys;
+    y[q] = b0 + tail(lanes(t, 6 * P), n, nv, w0, x, p2);
+    y[q + 1] = b1 + tail(lanes(t, 7 * P), n, nv, w1, x, p2);
+    y[q + 2] = b2 + tail(lanes(t, 8 * P), n, nv, w2, x, p2);
+    q += ys;
+    y[q] = b0 + tail(lanes(t, 9 * P), n, nv, w0, x, p3);
+    y[q + 1] = b1 + tail(lanes(t, 10 * P), n, nv, w1, x, p3);
+    y[q + 2] = b2 + tail(lanes(t, 11 * P), n, nv, w2, x, p3);
+  }
+
+  /**
+   * One pass of {@link #forward4x3Passes}: the vectors at {@code j = h, h + 16, ...} into lanes
+   * {@code h .. h + L} of the 12 stored accumulators of 16 partials at {@code t[16 k]}. Only
+   * arrays and ints cross the call (a vector crossing it would be boxed if not inlined).
+   */
+  private static void forward4x3Pass(int h, int nv, float[] w0, float[] w1, float[] w2,
+      float[] x, int p0, int p1, int p2, int p3, float[] t) {
+    FloatVector a00 = FloatVector.zero(S);
+    FloatVector a01 = a00, a02 = a00, a10 = a00, a11 = a00, a12 = a00;
+    FloatVector a20 = a00, a21 = a00, a22 = a00, a30 = a00, a31 = a00, a32 = a00;
+    for (int j = h; j < nv; j += P) {
+      FloatVector v0 = FloatVector.fromArray(S, w0, j);
+      FloatVector v1 = FloatVector.fromArray(S, w1, j);
+      FloatVector v2 = FloatVector.fromArray(S, w2, j);
+      FloatVector u = FloatVector.fromArray(S, x, p0 + j);
+      a00 = v0.fma(u, a00);
+      a01 = v1.fma(u, a01);
+      a02 = v2.fma(u, a02);
+      u = FloatVector.fromArray(S, x, p1 + j);
+      a10 = v0.fma(u, a10);
+      a11 = v1.fma(u, a11);
+      a12 = v2.fma(u, a12);
+      u = FloatVector.fromArray(S, x, p2 + j);
+      a20 = v0.fma(u, a20);
+      a21 = v1.fma(u, a21);
+      a22 = v2.fma(u, a22);
+      u = FloatVector.fromArray(S, x, p3 + j);
+      a30 = v0.fma(u, a30);
+      a31 = v1.fma(u, a31);
+      a32 = v2.fma(u, a32);
+    }
+    a00.intoArray(t, h);
+    a01.intoArray(t, 1 * P + h);
+    a02.intoArray(t, 2 * P + h);
+    a10.intoArray(t, 3 * P + h);
+    a11.intoArray(t, 4 * P + h);
+    a12.intoArray(t, 5 * P + h);
+    a20.intoArray(t, 6 * P + h);
+    a21.intoArray(t, 7 * P + h);
+    a22.intoArray(t, 8 * P + h);
+    a30.intoArray(t, 9 * P + h);
+    a31.intoArray(t, 10 * P + h);
+    a32.intoArray(t, 11 * P + h);
+  }
+
+  /** 1 sample x 8 rows: one pass at 512 bits, else {@code 16 / L} as {@link #forward4x3Passes}. */
   private static void forward1x8(int n, int nv, float[][] w, float[] bias, int i,
       float[] x, int p, float[] y, int yo, float[] t) {
     float[] w0 = w[i];
@@ -209,9 +355,50 @@ public final class MainVectorDenseKernels extends DenseLayerKernels {
     float[] w5 = w[i + 5];
     float[] w6 = w[i + 6];
     float[] w7 = w[i + 7];
+    if (L == P) {
+      FloatVector a0 = FloatVector.zero(S);
+      FloatVector a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+      for (int j = 0; j < nv; j += P) {
+        FloatVector u = FloatVector.fromArray(S, x, p + j);
+        a0 = FloatVector.fromArray(S, w0, j).fma(u, a0);
+        a1 = FloatVector.fromArray(S, w1, j).fma(u, a1);
+        a2 = FloatVector.fromArray(S, w2, j).fma(u, a2);
+        a3 = FloatVector.fromArray(S, w3, j).fma(u, a3);
+        a4 = FloatVector.fromArray(S, w4, j).fma(u, a4);
+        a5 = FloatVector.fromArray(S, w5, j).fma(u, a5);
+        a6 = FloatVector.fromArray(S, w6, j).fma(u, a6);
+        a7 = FloatVector.fromArray(S, w7, j).fma(u, a7);
+      }
+      a0.intoArray(t, 0);
+      a1.intoArray(t, 1 * P);
+      a2.intoArray(t, 2 * P);
+      a3.intoArray(t, 3 * P);
+      a4.intoArray(t, 4 * P);
+      a5.intoArray(t, 5 * P);
+      a6.intoArray(t, 6 * P);
+      a7.intoArray(t, 7 * P);
+    } else {
+      for (int h = 0; h < P; h += L) {
+        forward1x8Pass(h, nv, w0, w1, w2, w3, w4, w5, w6, w7, x, p, t);
+      }
+      fold(t, 8);
+    }
+    int q = yo + i;
+    y[q] = bias(bias, i) + tail(lanes(t, 0), n, nv, w0, x, p);
+    y[q + 1] = bias(bias, i + 1) + tail(lanes(t, 1 * P), n, nv, w1, x, p);
+    y[q + 2] = bias(bias, i + 2) + tail(lanes(t, 2 * P), n, nv, w2, x, p);
+    y[q + 3] = bias(bias, i + 3) + tail(lanes(t, 3 * P), n, nv, w3, x, p);
+    y[q + 4] = bias(bias, i + 4) + tail(lanes(t, 4 * P), n, nv, w4, x, p);
+    y[q + 5] = bias(bias, i + 5) + tail(lanes(t, 5 * P), n, nv, w5, x, p);
+    y[q + 6] = bias(bias, i + 6) + tail(lanes(t, 6 * P), n, nv, w6, x, p);
+    y[q + 7] = bias(bias, i + 7) + tail(lanes(t, 7 * P), n, nv, w7, x, p);
+  }
+
+  private static void forward1x8Pass(int h, int nv, float[] w0, float[] w1, float[] w2,
+      float[] w3, float[] w4, float[] w5, float[] w6, float[] w7, float[] x, int p, float[] t) {
     FloatVector a0 = FloatVector.zero(S);
     FloatVector a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
-    for (int j = 0; j < nv; j += L) {
+    for (int j = h; j < nv; j += P) {
       FloatVector u = FloatVector.fromArray(S, x, p + j);
       a0 = FloatVector.fromArray(S, w0, j).fma(u, a0);
       a1 = FloatVector.fromArray(S, w1, j).fma(u, a1);
@@ -222,23 +409,63 @@ public final class MainVectorDenseKernels extends DenseLayerKernels {
       a6 = FloatVector.fromArray(S, w6, j).fma(u, a6);
       a7 = FloatVector.fromArray(S, w7, j).fma(u, a7);
     }
-    a0.intoArray(t, 0);
-    a1.intoArray(t, 1 * L);
-    a2.intoArray(t, 2 * L);
-    a3.intoArray(t, 3 * L);
-    a4.intoArray(t, 4 * L);
-    a5.intoArray(t, 5 * L);
-    a6.intoArray(t, 6 * L);
-    a7.intoArray(t, 7 * L);
+    a0.intoArray(t, h);
+    a1.intoArray(t, 1 * P + h);
+    a2.intoArray(t, 2 * P + h);
+    a3.intoArray(t, 3 * P + h);
+    a4.intoArray(t, 4 * P + h);
+    a5.intoArray(t, 5 * P + h);
+    a6.intoArray(t, 6 * P + h);
+    a7.intoArray(t, 7 * P + h);
+  }
+
+  /**
+   * 1 sample x 6 rows at 256 bits in one pass: both halves of each row's 16 partials in
+   * registers (12 accumulators, 15 registers with the operands: AVX2 has 16), their sum stored
+   * folded. A single sample is bound by streaming {@code W} from L2: two passes over half cache
+   * lines each ({@link #forward1x8}) were 1.5x slower at {@code 128 x 784}, and 4 rows at a time
+   * 1.3x slower, than main's 8 rows of one 8-lane accumulator each.
+   */
+  private static void forward1x6w(int n, int nv, float[][] w, float[] bias, int i,
+      float[] x, int p, float[] y, int yo, float[] t) {
+    float[] w0 = w[i];
+    float[] w1 = w[i + 1];
+    float[] w2 = w[i + 2];
+    float[] w3 = w[i + 3];
+    float[] w4 = w[i + 4];
+    float[] w5 = w[i + 5];
+    FloatVector a0 = FloatVector.zero(S);
+    FloatVector a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0;
+    FloatVector c0 = a0, c1 = a0, c2 = a0, c3 = a0, c4 = a0, c5 = a0;
+    for (int j = 0; j < nv; j += P) {
+      FloatVector u = FloatVector.fromArray(S, x, p + j);
+      FloatVector v = FloatVector.fromArray(S, x, p + j + L);
+      a0 = FloatVector.fromArray(S, w0, j).fma(u, a0);
+      c0 = FloatVector.fromArray(S, w0, j + L).fma(v, c0);
+      a1 = FloatVector.fromArray(S, w1, j).fma(u, a1);
+      c1 = FloatVector.fromArray(S, w1, j + L).fma(v, c1);
+      a2 = FloatVector.fromArray(S, w2, j).fma(u, a2);
+      c2 = FloatVector.fromArray(S, w2, j + L).fma(v, c2);
+      a3 = FloatVector.fromArray(S, w3, j).fma(u, a3);
+      c3 = FloatVector.fromArray(S, w3, j + L).fma(v, c3);
+      a4 = FloatVector.fromArray(S, w4, j).fma(u, a4);
+      c4 = FloatVector.fromArray(S, w4, j + L).fma(v, c4);
+      a5 = FloatVector.fromArray(S, w5, j).fma(u, a5);
+      c5 = FloatVector.fromArray(S, w5, j + L).fma(v, c5);
+    }
+    a0.add(c0).intoArray(t, 0);
+    a1.add(c1).intoArray(t, 1 * P);
+    a2.add(c2).intoArray(t, 2 * P);
+    a3.add(c3).intoArray(t, 3 * P);
+    a4.add(c4).intoArray(t, 4 * P);
+    a5.add(c5).intoArray(t, 5 * P);
     int q = yo + i;
     y[q] = bias(bias, i) + tail(lanes(t, 0), n, nv, w0, x, p);
-    y[q + 1] = bias(bias, i + 1) + tail(lanes(t, 1 * L), n, nv, w1, x, p);
-    y[q + 2] = bias(bias, i + 2) + tail(lanes(t, 2 * L), n, nv, w2, x, p);
-    y[q + 3] = bias(bias, i + 3) + tail(lanes(t, 3 * L), n, nv, w3, x, p);
-    y[q + 4] = bias(bias, i + 4) + tail(lanes(t, 4 * L), n, nv, w4, x, p);
-    y[q + 5] = bias(bias, i + 5) + tail(lanes(t, 5 * L), n, nv, w5, x, p);
-    y[q + 6] = bias(bias, i + 6) + tail(lanes(t, 6 * L), n, nv, w6, x, p);
-    y[q + 7] = bias(bias, i + 7) + tail(lanes(t, 7 * L), n, nv, w7, x, p);
+    y[q + 1] = bias(bias, i + 1) + tail(lanes(t, 1 * P), n, nv, w1, x, p);
+    y[q + 2] = bias(bias, i + 2) + tail(lanes(t, 2 * P), n, nv, w2, x, p);
+    y[q + 3] = bias(bias, i + 3) + tail(lanes(t, 3 * P), n, nv, w3, x, p);
+    y[q + 4] = bias(bias, i + 4) + tail(lanes(t, 4 * P), n, nv, w4, x, p);
+    y[q + 5] = bias(bias, i + 5) + tail(lanes(t, 5 * P), n, nv, w5, x, p);
   }
 
   /** One weight row against 4 samples; writes {@code y[q + k * ys]} for k < 4. */
@@ -248,32 +475,61 @@ public final class MainVectorDenseKernels extends DenseLayerKernels {
     int p1 = xo + xs;
     int p2 = p1 + xs;
     int p3 = p2 + xs;
+    forward4x1Pass(0, nv, w0, x, p0, p1, p2, p3, t);
+    for (int h = L; h < P; h += L) forward4x1Pass(h, nv, w0, x, p0, p1, p2, p3, t);
+    fold(t, 4);
+    y[q] = bias0 + tail(lanes(t, 0), n, nv, w0, x, p0);
+    y[q + ys] = bias0 + tail(lanes(t, 1 * P), n, nv, w0, x, p1);
+    y[q + 2 * ys] = bias0 + tail(lanes(t, 2 * P), n, nv, w0, x, p2);
+    y[q + 3 * ys] = bias0 + tail(lanes(t, 3 * P), n, nv, w0, x, p3);
+  }
+
+  private static void forward4x1Pass(int h, int nv, float[] w0, float[] x, int p0, int p1,
+      int p2, int p3, float[] t) {
     FloatVector a0 = FloatVector.zero(S);
     FloatVector a1 = a0, a2 = a0, a3 = a0;
-    for (int j = 0; j < nv; j += L) {
+    for (int j = h; j < nv; j += P) {
       FloatVector v = FloatVector.fromArray(S, w0, j);
       a0 = v.fma(FloatVector.fromArray(S, x, p0 + j), a0);
       a1 = v.fma(FloatVector.fromArray(S, x, p1 + j), a1);
       a2 = v.fma(FloatVector.fromArray(S, x, p2 + j), a2);
       a3 = v.fma(FloatVector.fromArray(S, x, p3 + j), a3);
     }
-    a0.intoArray(t, 0);
-    a1.intoArray(t, 1 * L);
-    a2.intoArray(t, 2 * L);
-    a3.intoArray(t, 3 * L);
-    y[q] = bias0 + tail(lanes(t, 0), n, nv, w0, x, p0);
-    y[q + ys] = bias0 + tail(lanes(t, 1 * L), n, nv, w0, x, p1);
-    y[q + 2 * ys] = bias0 + tail(lanes(t, 2 * L), n, nv, w0, x, p2);
-    y[q + 3 * ys] = bias0 + tail(lanes(t, 3 * L), n, nv, w0, x, p3);
+    a0.intoArray(t, h);
+    a1.intoArray(t, 1 * P + h);
+    a2.intoArray(t, 2 * P + h);
+    a3.intoArray(t, 3 * P + h);
   }
 
   private static float dot(int n, int nv, float[] w0, float[] x, int p, float[] t) {
-    FloatVector a = FloatVector.zero(S);
-    for (int j = 0; j < nv; j += L) {
-      a = FloatVector.fromArray(S, w0, j).fma(FloatVector.fromArray(S, x, p + j), a);
+    for (int h = 0; h < P; h += L) {
+      FloatVector a = FloatVector.zero(S);
+      for (int j = h; j < nv; j += P) {
+        a = FloatVector.fromArray(S, w0, j).fma(FloatVector.fromArray(S, x, p + j), a);
+      }
+      a.intoArray(t, h);
     }
-    a.intoArray(t, 0);
+    fold(t, 1);
     return tail(lanes(t, 0), n, nv, w0, x, p);
+  }
+
+  /**
+   * The first levels of the tree of {@link #lanes} that run across stored vectors, for
+   * {@code count} accumulators of 16 partials at {@code t[16 k]}: at 256 bits
+   * {@code s = lo + hi} (partial {@code l} plus partial {@code l + 8}), at 128 bits also
+   * {@code s[0..3] + s[4..7]}; the result is stored at {@code t[16 k]}. Nothing at 512 bits.
+   */
+  private static void fold(float[] t, int count) {
+    if (L == 16) return;
+    for (int k = 0, o = 0; k < count; k++, o += P) {
+      if (L == 8) {
+        FloatVector.fromArray(S, t, o).add(FloatVector.fromArray(S, t, o + 8)).intoArray(t, o);
+      } else {
+        FloatVector.fromArray(S, t, o).add(FloatVector.fromArray(S, t, o + 8))
+            .add(FloatVector.fromArray(S, t, o + 4).add(FloatVector.fromArray(S, t, o + 12)))
+            .intoArray(t, o);
+      }
+    }
   }
 
   /** {@code s} plus the columns {@code nv <= j < n}, by sequential FMA. */
@@ -287,8 +543,8 @@ public final class MainVectorDenseKernels extends DenseLayerKernels {
   /**
    * Whether {@code batch} samples amortize packing {@code W^T} (about 0.43 ns per weight). The
    * packed kernel saves mostly the dot products' lane sums, one per output, so the saving per
-   * sample shrinks relative to the packing as {@code n} grows. Measured crossovers: between 32
-   * and 64 samples at {@code n = 256}, between 64 and 128 at {@code n = 784}.
+   * sample shrinks relative to the packing as {@code n} grows. Measured crossovers (512 bits):
+   * between 32 and 64 samples at {@code n = 256}, between 64 and 128 at {@code n = 784}.
    */
   static boolean packedPays(int batch, int n) {
     return batch >= 32 && 7 * batch >= n;
@@ -296,32 +552,36 @@ public final class MainVectorDenseKernels extends DenseLayerKernels {
   /** Output columns per packed panel: two vectors. */
   private static final int TP = 2 * L;
 
-  /** Per-thread scratch: [0] one packed panel of {@code W^T}, [1] the lane-class partials. */
-  private static final ThreadLocal<float[][]> PACKED =
-      ThreadLocal.withInitial(() -> new float[][] {new float[0], new float[L * 8 * L]});
+  /**
+   * Per-thread scratch: [0] one packed panel of {@code W^T}, [1] the partial-class sums of the
+   * packed forward ({@code 8 * L} floats, 8 output vectors, per pair of classes {@code l},
+   * {@code l + 8}) and the 12
+   * stored accumulators of the dot product kernels ({@code 12 * P}).
+   */
+  private static final ThreadLocal<float[][]> PACKED = ThreadLocal.withInitial(
+      () -> new float[][] {new float[0], new float[Math.max((P / 2) * 8 * L, 12 * P)]});
 
   /**
    * The forward of the 4-sample blocks ({@code batch % 4 == 0}) for rows {@code i < mp}
    * ({@code mp % TP == 0}) as broadcast products on a packed {@code W^T}: vectors run along
    * the outputs {@code i}, so no lane sums are needed. The result has the same bits as the dot
-   * product kernels: those sum, in lane {@code l} of an accumulator, the terms
-   * {@code j = l, l + L, ...} below {@code nv} in order; then add the {@code L} lanes in a fixed
-   * tree, then the tail columns by FMA, then the bias. Here every lane class {@code l} is one
-   * pass of FMA chains over the same terms in the same order, and the {@code L} partial results
-   * of an element are added in the same tree, followed by the same tail and bias. The price is
-   * a store and a load per partial: at {@code n = 256} and {@code L = 16} the chains are only
-   * 16 FMAs long.
+   * product kernels: those sum, in partial {@code l}, the terms {@code j = l, l + 16, ...} below
+   * {@code nv} in order; then add the 16 partials in a fixed tree, then the tail columns by FMA,
+   * then the bias. Here every partial class {@code l} is one pass of FMA chains over the same
+   * terms in the same order, and the 16 partial results of an element are added in the same
+   * tree, followed by the same tail and bias. The price is a store and a load per partial: at
+   * {@code n = 256} the chains are only 16 FMAs long.
    *
    * <p>Each panel of {@code TP} rows of {@code W} is packed as {@code n} rows of {@code TP}
-   * floats, class-major ({@code j = Lk + l} at float {@code l * classStride + k * TP},
-   * {@code k < nv / L}), then the tail columns; every sample block then streams it.
+   * floats, class-major ({@code j = 16k + l} at float {@code l * classStride + k * TP},
+   * {@code k < nv / 16}), then the tail columns; every sample block then streams it.
    */
   private static void forwardPacked(int batch, int mp, int n, int nv, float[][] w, float[] bias,
       float[] x, int xOff, int xs, float[] y, int yOff, int ys) {
     float[][] scratch = PACKED.get();
-    int k8 = nv / L;
+    int k8 = nv / P;
     int cs = classStride(k8);
-    int size = L * cs + (n - nv) * TP;
+    int size = P * cs + (n - nv) * TP;
     if (scratch[0].length < size) scratch[0] = new float[size];
     float[] wt = scratch[0];
     float[] part = scratch[1];
@@ -329,12 +589,16 @@ public final class MainVectorDenseKernels extends DenseLayerKernels {
       pack(n, nv, k8, cs, w, i, wt);
       for (int b = 0; b < batch; b += 4) {
         int xo = xOff + b * xs;
-        for (int l = 0; l < L; l += 2) {
-          forwardClassPair4x2(k8, l * cs, (l + 1) * cs, l, wt, x, xo, xs, part);
+        if (L == 16) { // 32 registers: two classes per pass, 16 accumulators
+          for (int l = 0; l < P / 2; l++) {
+            forwardClassPair4x2(k8, l * cs, (l + P / 2) * cs, l, wt, x, xo, xs, part);
+          }
+        } else { // AVX2's 16 registers: one class per pass, 8 accumulators
+          for (int l = 0; l < P; l++) forwardClass4x2(k8, l * cs, l, wt, x, xo, xs, part);
         }
         int yo = yOff + b * ys + i;
         for (int slot = 0; slot < 8; slot++) {
-          finish(slot, n, nv, L * cs, wt, part, bias, i, x, xo + (slot >> 1) * xs,
+          finish(slot, n, nv, P * cs, wt, part, bias, i, x, xo + (slot >> 1) * xs,
               y, yo + (slot >> 1) * ys);
         }
       }
@@ -342,9 +606,9 @@ public final class MainVectorDenseKernels extends DenseLayerKernels {
   }
 
   /**
-   * Floats between the packed rows of consecutive lane classes: {@code k8} rows of {@code TP}
-   * plus one cache line, so that the classes' rows are not 4 KiB apart (at {@code n = 256},
-   * {@code L = 8} they were: L1 set conflicts made the packing twice as slow).
+   * Floats between the packed rows of consecutive partial classes: {@code k8} rows of
+   * {@code TP} plus one cache line, so that the classes' rows are not 4 KiB apart (at
+   * {@code n = 256}, {@code L = 8} they were: L1 set conflicts made the packing twice as slow).
    */
   private static int classStride(int k8) {
     return k8 * TP + 16;
@@ -359,22 +623,22 @@ public final class MainVectorDenseKernels extends DenseLayerKernels {
       pack8(k8, kt, w[i + c], w[i + c + 1], w[i + c + 2], w[i + c + 3], w[i + c + 4],
           w[i + c + 5], w[i + c + 6], w[i + c + 7], wt, c);
     }
-    for (int j = nv, q = L * kt; j < n; j++) {
+    for (int j = nv, q = P * kt; j < n; j++) {
       for (int c = 0; c < TP; c++, q++) wt[q] = w[i + c][j];
     }
   }
 
   /**
-   * Eight rows of {@code W}: for each {@code L} columns {@code Lk .. Lk + L - 1}, loads from 8
-   * row segments and one run of 8 contiguous stores per lane class. About 0.43 ns per element
+   * Eight rows of {@code W}: for each 16 columns {@code 16k .. 16k + 15}, loads from 8 row
+   * segments and one run of 8 contiguous stores per partial class. About 0.43 ns per element
    * on the benchmark machine. Transposes in vector registers (lane rotations and blends) were
    * tried: 8 x 8 at 256 bits took half the time alone but allocated inside the kernels; 16 x 16
    * at 512 bits took 0.40 ns and allocated too.
    */
   private static void pack8(int k8, int kt, float[] r0, float[] r1, float[] r2, float[] r3,
       float[] r4, float[] r5, float[] r6, float[] r7, float[] wt, int q0) {
-    for (int k = 0, s = 0, q = q0; k < k8; k++, s += L, q += TP) {
-      for (int l = 0; l < L; l++) {
+    for (int k = 0, s = 0, q = q0; k < k8; k++, s += P, q += TP) {
+      for (int l = 0; l < P; l++) {
         int o = q + l * kt;
         int t = s + l;
         wt[o] = r0[t];
@@ -390,10 +654,11 @@ public final class MainVectorDenseKernels extends DenseLayerKernels {
   }
 
   /**
-   * Lane classes {@code l} and {@code l + 1} for 4 samples x 2 vectors of outputs: 16 FMA chains
-   * over the terms {@code j = Lk + l} and {@code Lk + l + 1}, and the first level of the
-   * lane-sum tree (class {@code l} plus class {@code l + 1}) in registers; the 8 sums are stored
-   * to {@code part} at {@code ((l / 2) * 8 + slot) * L}, slot = 2 * sample + vector.
+   * Partial classes {@code l} and {@code l + 8} ({@code l < 8}) for 4 samples x 2 vectors of
+   * outputs: 16 FMA chains over the terms {@code j = 16k + l} and {@code 16k + l + 8}, and the
+   * first level of the partials' tree (class {@code l} plus class {@code l + 8}, see
+   * {@link #lanes}) in registers; the 8 sums are stored to {@code part} at
+   * {@code (l * 8 + slot) * L}, slot = 2 * sample + vector.
    */
   private static void forwardClassPair4x2(int k8, int r0, int r1, int l, float[] wt, float[] x,
       int xo, int xs, float[] part) {
@@ -404,7 +669,7 @@ public final class MainVectorDenseKernels extends DenseLayerKernels {
     FloatVector a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
     FloatVector c00 = a00, c01 = a00, c10 = a00, c11 = a00, c20 = a00, c21 = a00, c30 = a00;
     FloatVector c31 = a00;
-    for (int k = 0, r = r0, q = r1, j = l; k < k8; k++, r += TP, q += TP, j += L) {
+    for (int k = 0, r = r0, q = r1, j = l; k < k8; k++, r += TP, q += TP, j += P) {
       FloatVector v0 = FloatVector.fromArray(S, wt, r);
       FloatVector v1 = FloatVector.fromArray(S, wt, r + L);
       FloatVector w0 = FloatVector.fromArray(S, wt, q);
@@ -412,29 +677,29 @@ public final class MainVectorDenseKernels extends DenseLayerKernels {
       FloatVector u = FloatVector.broadcast(S, x[xo + j]);
       a00 = v0.fma(u, a00);
       a01 = v1.fma(u, a01);
-      u = FloatVector.broadcast(S, x[xo + j + 1]);
+      u = FloatVector.broadcast(S, x[xo + j + 8]);
       c00 = w0.fma(u, c00);
       c01 = w1.fma(u, c01);
       u = FloatVector.broadcast(S, x[p1 + j]);
       a10 = v0.fma(u, a10);
       a11 = v1.fma(u, a11);
-      u = FloatVector.broadcast(S, x[p1 + j + 1]);
+      u = FloatVector.broadcast(S, x[p1 + j + 8]);
       c10 = w0.fma(u, c10);
       c11 = w1.fma(u, c11);
       u = FloatVector.broadcast(S, x[p2 + j]);
       a20 = v0.fma(u, a20);
       a21 = v1.fma(u, a21);
-      u = FloatVector.broadcast(S, x[p2 + j + 1]);
+      u = FloatVector.broadcast(S, x[p2 + j + 8]);
       c20 = w0.fma(u, c20);
       c21 = w1.fma(u, c21);
       u = FloatVector.broadcast(S, x[p3 + j]);
       a30 = v0.fma(u, a30);
       a31 = v1.fma(u, a31);
-      u = FloatVector.broadcast(S, x[p3 + j + 1]);
+      u = FloatVector.broadcast(S, x[p3 + j + 8]);
       c30 = w0.fma(u, c30);
       c31 = w1.fma(u, c31);
     }
-    int o = (l >> 1) * 8 * L;
+    int o = l * 8 * L;
     a00.add(c00).intoArray(part, o);
     a01.add(c01).intoArray(part, o + 1 * L);
     a10.add(c10).intoArray(part, o + 2 * L);
@@ -446,9 +711,10 @@ public final class MainVectorDenseKernels extends DenseLayerKernels {
   }
 
   /**
-   * Lane class {@code l} for 4 samples x 2 vectors of outputs: 8 FMA chains over the terms
-   * {@code j = Lk + l}, stored to {@code part} at {@code ((l * 8) + slot) * L}, slot = 2 *
-   * sample + vector.
+   * Partial class {@code l} for 4 samples x 2 vectors of outputs: 8 FMA chains over the terms
+   * {@code j = 16k + l}. Classes {@code l >= 8} add their sums to class {@code l - 8}'s stored
+   * ones (the first level of the tree, as {@link #forwardClassPair4x2} does in registers),
+   * which are at {@code part[((l % 8) * 8 + slot) * L]}, slot = 2 * sample + vector.
    */
   private static void forwardClass4x2(int k8, int r0, int l, float[] wt, float[] x, int xo,
       int xs, float[] part) {
@@ -457,7 +723,7 @@ public final class MainVectorDenseKernels extends DenseLayerKernels {
     int p3 = p2 + xs;
     FloatVector a00 = FloatVector.zero(S);
     FloatVector a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
-    for (int k = 0, r = r0, j = l; k < k8; k++, r += TP, j += L) {
+    for (int k = 0, r = r0, j = l; k < k8; k++, r += TP, j += P) {
       FloatVector v0 = FloatVector.fromArray(S, wt, r);
       FloatVector v1 = FloatVector.fromArray(S, wt, r + L);
       FloatVector u = FloatVector.broadcast(S, x[xo + j]);
@@ -473,7 +739,17 @@ public final class MainVectorDenseKernels extends DenseLayerKernels {
       a30 = v0.fma(u, a30);
       a31 = v1.fma(u, a31);
     }
-    int o = l * 8 * L;
+    int o = (l & 7) * 8 * L;
+    if (l >= 8) {
+      a00 = FloatVector.fromArray(S, part, o).add(a00);
+      a01 = FloatVector.fromArray(S, part, o + L).add(a01);
+      a10 = FloatVector.fromArray(S, part, o + 2 * L).add(a10);
+      a11 = FloatVector.fromArray(S, part, o + 3 * L).add(a11);
+      a20 = FloatVector.fromArray(S, part, o + 4 * L).add(a20);
+      a21 = FloatVector.fromArray(S, part, o + 5 * L).add(a21);
+      a30 = FloatVector.fromArray(S, part, o + 6 * L).add(a30);
+      a31 = FloatVector.fromArray(S, part, o + 7 * L).add(a31);
+    }
     a00.intoArray(part, o);
     a01.intoArray(part, o + L);
     a10.intoArray(part, o + 2 * L);
@@ -486,33 +762,14 @@ public final class MainVectorDenseKernels extends DenseLayerKernels {
 
   /**
    * One vector of outputs ({@code slot}: sample {@code slot / 2}, vector {@code slot % 2}): the
-   * {@code L} lane-class partials added in the lane-sum tree (see {@link #lanes}), the tail
-   * columns by FMA, then the bias.
+   * 16 partial-class sums added in the tree of {@link #lanes} (whose first level, class
+   * {@code l} plus class {@code l + 8}, is already done), the tail columns by FMA, then the
+   * bias.
    */
   private static void finish(int slot, int n, int nv, int tailRow, float[] wt, float[] part,
       float[] bias, int i, float[] x, int p, float[] y, int q) {
     int o = slot * L;
     int c = 8 * L;
-    // the pair sums q_m = p_2m + p_2m+1 are stored: the lane-sum tree is tree8(q) for 16
-    // lanes, ((q0 + q1) + (q2 + q3)) for 8
-    FloatVector s;
-    if (L == 16) {
-      s = tree8(part, o, c);
-    } else {
-      s = FloatVector.fromArray(S, part, o).add(FloatVector.fromArray(S, part, o + c))
-          .add(FloatVector.fromArray(S, part, o + 2 * c).add(FloatVector.fromArray(S, part,
-              o + 3 * c)));
-    }
-    int v = (slot & 1) * L;
-    for (int j = nv, r = tailRow + v; j < n; j++, r += TP) {
-      s = FloatVector.fromArray(S, wt, r).fma(FloatVector.broadcast(S, x[p + j]), s);
-    }
-    FloatVector b = bias == null ? FloatVector.zero(S) : FloatVector.fromArray(S, bias, i + v);
-    b.add(s).intoArray(y, q + v);
-  }
-
-  /** {@code ((p0 + p1) + (p2 + p3)) + ((p4 + p5) + (p6 + p7))}, {@code pk} at {@code o + k c}. */
-  private static FloatVector tree8(float[] part, int o, int c) {
     FloatVector p0 = FloatVector.fromArray(S, part, o);
     FloatVector p1 = FloatVector.fromArray(S, part, o + c);
     FloatVector p2 = FloatVector.fromArray(S, part, o + 2 * c);
@@ -521,7 +778,13 @@ public final class MainVectorDenseKernels extends DenseLayerKernels {
     FloatVector p5 = FloatVector.fromArray(S, part, o + 5 * c);
     FloatVector p6 = FloatVector.fromArray(S, part, o + 6 * c);
     FloatVector p7 = FloatVector.fromArray(S, part, o + 7 * c);
-    return p0.add(p1).add(p2.add(p3)).add(p4.add(p5).add(p6.add(p7)));
+    FloatVector s = p0.add(p4).add(p2.add(p6)).add(p1.add(p5).add(p3.add(p7)));
+    int v = (slot & 1) * L;
+    for (int j = nv, r = tailRow + v; j < n; j++, r += TP) {
+      s = FloatVector.fromArray(S, wt, r).fma(FloatVector.broadcast(S, x[p + j]), s);
+    }
+    FloatVector b = bias == null ? FloatVector.zero(S) : FloatVector.fromArray(S, bias, i + v);
+    b.add(s).intoArray(y, q + v);
   }
 
   // --------------------------------------------------------------------------- input gradient
