@@ -165,7 +165,10 @@ final class NodeKernels {
 
   /**
    * Row-wise softmax cross-entropy against class indices, or its gradient: per row its maximum,
-   * Σ e^(z - max) and lse in double, in the interpreter's order ({@code Kernels.softmaxCeRows}).
+   * Σ e^(z - max) and lse in double, in the interpreter's order ({@code Kernels.softmaxCeRows});
+   * the gradient is e / Σe / rows, one exp per element. When the loss and its gradient on the
+   * same logits run in one pass, the first keeps e and Σe per row in double fields and the
+   * second reads them (one exp per element for both, instead of three).
    */
   private void softmaxCeRows(Node n, Expr o, Code c) {
     Node z = n.input(0);
@@ -173,26 +176,76 @@ final class NodeKernels {
     int rows = labels.size();
     int classes = z.size() / rows;
     boolean grad = n.op() == Op.SOFTMAX_CE_ROWS_GRAD;
+    String[] shared = ceShare(z, labels);
+    boolean known = shared != null && ceKnown.contains(z.id());
+    Expr e = shared != null ? Expr.field(shared[0]) : grad ? Expr.field(a.ctx.doubleScratch(classes)) : null;
     c.open();
     Expr s = grad ? null : c.declare(TypeName.DOUBLE, "s", Expr.i(0));
     c.loop("t", rows, false, t -> {
       Expr base = c.declare(TypeName.INT, "base", Expr.times(t, classes));
+      // e's index of class j: the row's place in a shared field, the row itself in the scratch
+      java.util.function.Function<Expr, Expr> ei = j -> Expr.at(e, shared != null ? Expr.plus(base, j) : j);
       Expr max = c.declare(TypeName.DOUBLE, "max", new Expr.StaticField(JavaTypes.DOUBLE, "NEGATIVE_INFINITY"));
-      c.loop("j", classes, false, j -> c.assign(max, math("max", max, a.at(z, Expr.plus(base, j)))));
-      Expr sumExp = c.declare(TypeName.DOUBLE, "sumExp", Expr.i(0));
-      c.loop("j", classes, false, j -> c.accumulate(sumExp, math("exp", Expr.sub(a.at(z, Expr.plus(base, j)), max))));
-      Expr lse = c.declare(TypeName.DOUBLE, "lse", Expr.add(max, math("log", sumExp)));
+      Expr sumExp;
+      if (known) {
+        sumExp = c.declare(TypeName.DOUBLE, "sumExp", Expr.at(Expr.field(shared[1]), t));
+        if (!grad) c.loop("j", classes, false, j -> c.assign(max, math("max", max, a.at(z, Expr.plus(base, j)))));
+      } else {
+        c.loop("j", classes, false, j -> c.assign(max, math("max", max, a.at(z, Expr.plus(base, j)))));
+        sumExp = c.declare(TypeName.DOUBLE, "sumExp", Expr.i(0));
+        c.loop("j", classes, false, j -> {
+          Expr x = math("exp", Expr.sub(a.at(z, Expr.plus(base, j)), max));
+          if (e == null) {
+            c.accumulate(sumExp, x);
+          } else {
+            Expr v = c.declare(TypeName.DOUBLE, "e", x);
+            c.assign(ei.apply(j), v);
+            c.accumulate(sumExp, v);
+          }
+        });
+        if (shared != null) c.assign(Expr.at(Expr.field(shared[1]), t), sumExp);
+      }
       Expr label = c.declare(TypeName.INT, "label", index(labels, t));
       if (grad) {
         c.loop("j", classes, false, j -> c.assign(Expr.at(o, Expr.plus(base, j)), new Expr.Cast(num.type(),
-            Expr.div(math("exp", Expr.sub(a.at(z, Expr.plus(base, j)), lse)), Expr.i(rows)))));
+            Expr.div(Expr.div(ei.apply(j), sumExp), Expr.i(rows)))));
         c.update(Expr.at(o, Expr.plus(base, label)), "-=", new Expr.Cast(num.type(), Expr.div(Num.dlit(1), Expr.i(rows))));
       } else {
+        Expr lse = c.declare(TypeName.DOUBLE, "lse", Expr.add(max, math("log", sumExp)));
         c.accumulate(s, Expr.sub(lse, a.at(z, Expr.plus(base, label))));
       }
     });
     if (!grad) c.assign(Expr.at(o, 0), new Expr.Cast(num.type(), Expr.div(s, Expr.i(rows))));
     c.close();
+    if (shared != null) ceKnown.add(z.id());
+  }
+
+  /** Logits node id to the double fields of e^(z - max) and its row sums, when shared. */
+  private final java.util.Map<Integer, String[]> ceField = new java.util.HashMap<>();
+  /** Logits whose shared e and Σe hold the current sample's values at this point of the pass. */
+  private final java.util.Set<Integer> ceKnown = new java.util.HashSet<>();
+
+  /**
+   * The fields {e, Σe per row} shared by softmax_ce_rows and its gradient on z and the same labels
+   * when both are in the current pass, else null.
+   */
+  private String[] ceShare(Node z, Node labels) {
+    boolean loss = false;
+    boolean grad = false;
+    for (Node m : pass) {
+      if ((m.op() != Op.SOFTMAX_CE_ROWS && m.op() != Op.SOFTMAX_CE_ROWS_GRAD) || m.input(0) != z
+          || m.input(1) != labels || !a.plan.buffers.containsKey(m.id())) {
+        continue;
+      }
+      if (m.op() == Op.SOFTMAX_CE_ROWS) loss = true;
+      else grad = true;
+    }
+    if (!loss || !grad) return null;
+    return ceField.computeIfAbsent(z.id(), k -> {
+      String base = a.plan.buffers.getOrDefault(z.id(), "" + z.id());
+      return new String[] {a.ctx.doubleArray("ce" + base, z.size()),
+          a.ctx.doubleArray("ceSum" + base, labels.size())};
+    });
   }
 
   /**
@@ -414,6 +467,7 @@ final class NodeKernels {
     pass.addAll(nodes);
     lseKnown.clear();
     expKnown.clear();
+    ceKnown.clear();
   }
 
   // ---- e^-|z| shared between sigmoid(z) and bce_with_logits(z, y)
