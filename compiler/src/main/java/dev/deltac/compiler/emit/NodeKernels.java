@@ -50,6 +50,14 @@ final class NodeKernels {
       sigmoidShared(n, Expr.field(a.plan.buffers.get(n.id())), c);
       return;
     }
+    if (softmaxLse(n) != null) {
+      softmaxExp(n, Expr.field(a.plan.buffers.get(n.id())), c);
+      return;
+    }
+    if (deadBroadcast(n)) {
+      c.comment("read by nothing but the softmax exp, which divides the log-sum-exp kept e by their sum");
+      return;
+    }
     Kernel k = switch (op) {
       case NEG, EXP, LOG, SQRT, ABS, SIN, COS, TANH, SIGMOID, RELU, LEAKY_RELU, ELU, GELU, SOFTPLUS,
           SQUARE, SIGN, STEP, GELU_GRAD, ADD, SUB, MUL, DIV, POW, MAX, MIN, LT, LE, GT, GE, EQ, NE,
@@ -406,20 +414,102 @@ final class NodeKernels {
   /**
    * The interpreter's log-sum-exp per target element: the max into o, Σ exp(x - max) in a double
    * scratch row (sources in row-major order), then o = max + log Σ (o itself when the max is
-   * infinite).
+   * infinite). When a softmax's exp reads it ({@link #softmaxLse}), each e = exp(x - max) is kept
+   * in a double field and Σe in another (1 where the max is infinite, so that e / Σe is then
+   * exp(x - lse) exactly), and the exp divides them instead of taking a second exp per element.
    */
   private void logSumExpTo(Node n, Expr o, Code c) {
     Node in = n.input(0);
     maxTo(n, o, c);
     BroadcastGeometry g = BroadcastGeometry.of(n.shape(), in.shape());
-    Expr s = Expr.field(a.ctx.doubleScratch(n.size()));
+    String[] kept = softmaxKept(n);
+    Expr s = Expr.field(kept != null ? kept[1] : a.ctx.doubleScratch(n.size()));
     boolean small = n.size() <= UNROLL_ELEMENTS;
     c.loop("i", n.size(), small, i -> c.assign(Expr.at(s, i), Expr.i(0)));
-    broadcastLoops(g, 0, Expr.i(0), Expr.i(0), in.size() <= UNROLL_ELEMENTS, c,
-        (large, k) -> c.accumulate(Expr.at(s, k), math("exp", Expr.sub(a.at(in, large), Expr.at(o, k)))));
-    c.loop("i", n.size(), small, i -> c.assign(Expr.at(o, i), num.cast(Expr.paren(Expr.cond(
-        Expr.call(JavaTypes.DOUBLE, "isInfinite", Expr.at(o, i)), Expr.at(o, i),
-        Expr.add(Expr.at(o, i), math("log", Expr.at(s, i))))))));
+    broadcastLoops(g, 0, Expr.i(0), Expr.i(0), in.size() <= UNROLL_ELEMENTS, c, (large, k) -> {
+      Expr e = math("exp", Expr.sub(a.at(in, large), Expr.at(o, k)));
+      if (kept == null) {
+        c.accumulate(Expr.at(s, k), e);
+        return;
+      }
+      Expr v = c.declare(TypeName.DOUBLE, "e", e);
+      c.assign(Expr.at(Expr.field(kept[0]), large), v);
+      c.accumulate(Expr.at(s, k), v);
+    });
+    c.loop("i", n.size(), small, i -> {
+      Expr inf = Expr.call(JavaTypes.DOUBLE, "isInfinite", Expr.at(o, i));
+      // Σe first, while o still holds the max
+      if (kept != null) c.assign(Expr.at(s, i), Expr.cond(inf, Num.dlit(1), Expr.at(s, i)));
+      c.assign(Expr.at(o, i), num.cast(Expr.paren(Expr.cond(inf, Expr.at(o, i),
+          Expr.add(Expr.at(o, i), math("log", Expr.at(s, i)))))));
+    });
+  }
+
+  // ---- softmax along an axis: exp(x - broadcast_to(logsumexp_to(x))) as e / Σe
+
+  /** logsumexp_to node id to its double fields {e per element of x, Σe per row}. */
+  private final java.util.Map<Integer, String[]> softmaxFields = new java.util.HashMap<>();
+
+  /**
+   * For {@code exp(x - broadcast_to(l))} with {@code l = logsumexp_to(x)} (the lowering of softmax
+   * along an axis), the subtraction inlined into the exp and all of them in the current pass: l;
+   * else null.
+   */
+  private Node softmaxLse(Node n) {
+    if (n.op() != Op.EXP || !pass.contains(n)) return null;
+    Node d = n.input(0);
+    if (d.op() != Op.SUB || !a.plan.inlined.contains(d.id())) return null;
+    Node x = d.input(0);
+    Node b = d.input(1);
+    if (b.op() != Op.BROADCAST_TO || !pass.contains(b) || !b.shape().equals(x.shape())
+        || !n.shape().equals(x.shape())) {
+      return null;
+    }
+    Node l = b.input(0);
+    if (l.op() != Op.LOGSUMEXP_TO || l.input(0) != x || !pass.contains(l)) return null;
+    return l;
+  }
+
+  /** The fields a softmax's exp reads from logsumexp_to node l, or null when none reads them. */
+  private String[] softmaxKept(Node l) {
+    for (Node n : pass) {
+      if (softmaxLse(n) == l) {
+        return softmaxFields.computeIfAbsent(l.id(), k -> {
+          String base = a.plan.buffers.getOrDefault(l.id(), "" + l.id());
+          return new String[] {a.ctx.doubleArray("e" + base, l.input(0).size()),
+              a.ctx.doubleArray("sum" + base, l.size())};
+        });
+      }
+    }
+    return null;
+  }
+
+  /** The softmax's exp: e / Σe from the fields its logsumexp_to filled, over its geometry. */
+  private void softmaxExp(Node n, Expr o, Code c) {
+    Node l = softmaxLse(n);
+    String[] kept = softmaxKept(l);
+    BroadcastGeometry g = BroadcastGeometry.of(l.shape(), n.shape());
+    broadcastLoops(g, 0, Expr.i(0), Expr.i(0), n.size() <= UNROLL_ELEMENTS, c, (large, k) -> c.assign(
+        Expr.at(o, large), num.cast(Expr.paren(Expr.div(Expr.at(Expr.field(kept[0]), large),
+            Expr.at(Expr.field(kept[1]), k))))));
+  }
+
+  /**
+   * A broadcast_to read only through subtractions inlined into softmax exps that divide instead
+   * ({@link #softmaxExp}): its values are never read, so it is not computed.
+   */
+  private boolean deadBroadcast(Node b) {
+    if (b.op() != Op.BROADCAST_TO || !pass.contains(b)) return false;
+    java.util.List<Node> cons = a.plan.consumers(b);
+    if (cons.isEmpty() || a.plan.graph.outputs().containsValue(b) || a.plan.graph.loss() == b) return false;
+    for (java.util.List<Node> terms : a.plan.gradTerms.values()) {
+      if (terms.contains(b)) return false;
+    }
+    for (Node d : cons) {
+      java.util.List<Node> dc = a.plan.consumers(d);
+      if (dc.size() != 1 || dc.get(0).input(0) != d || softmaxLse(dc.get(0)) == null) return false;
+    }
+    return true;
   }
 
   /** One loop per merged axis of g, calling body with the large and the small element index. */
