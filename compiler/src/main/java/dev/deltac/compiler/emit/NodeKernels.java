@@ -50,6 +50,14 @@ final class NodeKernels {
       sigmoidShared(n, Expr.field(a.plan.buffers.get(n.id())), c);
       return;
     }
+    if (softmaxLse(n) != null) {
+      softmaxExp(n, Expr.field(a.plan.buffers.get(n.id())), c);
+      return;
+    }
+    if (deadBroadcast(n)) {
+      c.comment("read by nothing but the softmax exp, which divides the log-sum-exp kept e by their sum");
+      return;
+    }
     Kernel k = switch (op) {
       case NEG, EXP, LOG, SQRT, ABS, SIN, COS, TANH, SIGMOID, RELU, LEAKY_RELU, ELU, GELU, SOFTPLUS,
           SQUARE, SIGN, STEP, GELU_GRAD, ADD, SUB, MUL, DIV, POW, MAX, MIN, LT, LE, GT, GE, EQ, NE,
@@ -165,7 +173,10 @@ final class NodeKernels {
 
   /**
    * Row-wise softmax cross-entropy against class indices, or its gradient: per row its maximum,
-   * Σ e^(z - max) and lse in double, in the interpreter's order ({@code Kernels.softmaxCeRows}).
+   * Σ e^(z - max) and lse in double, in the interpreter's order ({@code Kernels.softmaxCeRows});
+   * the gradient is e / Σe / rows, one exp per element. When the loss and its gradient on the
+   * same logits run in one pass, the first keeps e and Σe per row in double fields and the
+   * second reads them (one exp per element for both, instead of three).
    */
   private void softmaxCeRows(Node n, Expr o, Code c) {
     Node z = n.input(0);
@@ -173,26 +184,76 @@ final class NodeKernels {
     int rows = labels.size();
     int classes = z.size() / rows;
     boolean grad = n.op() == Op.SOFTMAX_CE_ROWS_GRAD;
+    String[] shared = ceShare(z, labels);
+    boolean known = shared != null && ceKnown.contains(z.id());
+    Expr e = shared != null ? Expr.field(shared[0]) : grad ? Expr.field(a.ctx.doubleScratch(classes)) : null;
     c.open();
     Expr s = grad ? null : c.declare(TypeName.DOUBLE, "s", Expr.i(0));
     c.loop("t", rows, false, t -> {
       Expr base = c.declare(TypeName.INT, "base", Expr.times(t, classes));
+      // e's index of class j: the row's place in a shared field, the row itself in the scratch
+      java.util.function.Function<Expr, Expr> ei = j -> Expr.at(e, shared != null ? Expr.plus(base, j) : j);
       Expr max = c.declare(TypeName.DOUBLE, "max", new Expr.StaticField(JavaTypes.DOUBLE, "NEGATIVE_INFINITY"));
-      c.loop("j", classes, false, j -> c.assign(max, math("max", max, a.at(z, Expr.plus(base, j)))));
-      Expr sumExp = c.declare(TypeName.DOUBLE, "sumExp", Expr.i(0));
-      c.loop("j", classes, false, j -> c.accumulate(sumExp, math("exp", Expr.sub(a.at(z, Expr.plus(base, j)), max))));
-      Expr lse = c.declare(TypeName.DOUBLE, "lse", Expr.add(max, math("log", sumExp)));
+      Expr sumExp;
+      if (known) {
+        sumExp = c.declare(TypeName.DOUBLE, "sumExp", Expr.at(Expr.field(shared[1]), t));
+        if (!grad) c.loop("j", classes, false, j -> c.assign(max, math("max", max, a.at(z, Expr.plus(base, j)))));
+      } else {
+        c.loop("j", classes, false, j -> c.assign(max, math("max", max, a.at(z, Expr.plus(base, j)))));
+        sumExp = c.declare(TypeName.DOUBLE, "sumExp", Expr.i(0));
+        c.loop("j", classes, false, j -> {
+          Expr x = math("exp", Expr.sub(a.at(z, Expr.plus(base, j)), max));
+          if (e == null) {
+            c.accumulate(sumExp, x);
+          } else {
+            Expr v = c.declare(TypeName.DOUBLE, "e", x);
+            c.assign(ei.apply(j), v);
+            c.accumulate(sumExp, v);
+          }
+        });
+        if (shared != null) c.assign(Expr.at(Expr.field(shared[1]), t), sumExp);
+      }
       Expr label = c.declare(TypeName.INT, "label", index(labels, t));
       if (grad) {
         c.loop("j", classes, false, j -> c.assign(Expr.at(o, Expr.plus(base, j)), new Expr.Cast(num.type(),
-            Expr.div(math("exp", Expr.sub(a.at(z, Expr.plus(base, j)), lse)), Expr.i(rows)))));
+            Expr.div(Expr.div(ei.apply(j), sumExp), Expr.i(rows)))));
         c.update(Expr.at(o, Expr.plus(base, label)), "-=", new Expr.Cast(num.type(), Expr.div(Num.dlit(1), Expr.i(rows))));
       } else {
+        Expr lse = c.declare(TypeName.DOUBLE, "lse", Expr.add(max, math("log", sumExp)));
         c.accumulate(s, Expr.sub(lse, a.at(z, Expr.plus(base, label))));
       }
     });
     if (!grad) c.assign(Expr.at(o, 0), new Expr.Cast(num.type(), Expr.div(s, Expr.i(rows))));
     c.close();
+    if (shared != null) ceKnown.add(z.id());
+  }
+
+  /** Logits node id to the double fields of e^(z - max) and its row sums, when shared. */
+  private final java.util.Map<Integer, String[]> ceField = new java.util.HashMap<>();
+  /** Logits whose shared e and Σe hold the current sample's values at this point of the pass. */
+  private final java.util.Set<Integer> ceKnown = new java.util.HashSet<>();
+
+  /**
+   * The fields {e, Σe per row} shared by softmax_ce_rows and its gradient on z and the same labels
+   * when both are in the current pass, else null.
+   */
+  private String[] ceShare(Node z, Node labels) {
+    boolean loss = false;
+    boolean grad = false;
+    for (Node m : pass) {
+      if ((m.op() != Op.SOFTMAX_CE_ROWS && m.op() != Op.SOFTMAX_CE_ROWS_GRAD) || m.input(0) != z
+          || m.input(1) != labels || !a.plan.buffers.containsKey(m.id())) {
+        continue;
+      }
+      if (m.op() == Op.SOFTMAX_CE_ROWS) loss = true;
+      else grad = true;
+    }
+    if (!loss || !grad) return null;
+    return ceField.computeIfAbsent(z.id(), k -> {
+      String base = a.plan.buffers.getOrDefault(z.id(), "" + z.id());
+      return new String[] {a.ctx.doubleArray("ce" + base, z.size()),
+          a.ctx.doubleArray("ceSum" + base, labels.size())};
+    });
   }
 
   /**
@@ -332,7 +393,7 @@ final class NodeKernels {
    */
   private void sumTo(Node n, Expr o, Code c) {
     Node in = n.input(0);
-    BroadcastGeometry g = BroadcastGeometry.of(n.shape(), in.shape());
+    BroadcastGeometry g = reducedOutside(BroadcastGeometry.of(n.shape(), in.shape()));
     fill(o, 0, n.size(), c);
     boolean unroll = in.size() <= UNROLL_ELEMENTS;
     broadcastLoops(g, 0, Expr.i(0), Expr.i(0), unroll, c,
@@ -342,7 +403,7 @@ final class NodeKernels {
   /** o[small] = max(o[small], x[large]) over the large shape, after o = -infinity. */
   private void maxTo(Node n, Expr o, Code c) {
     Node in = n.input(0);
-    BroadcastGeometry g = BroadcastGeometry.of(n.shape(), in.shape());
+    BroadcastGeometry g = reducedOutside(BroadcastGeometry.of(n.shape(), in.shape()));
     Expr negInf = num.cast(new Expr.StaticField(JavaTypes.DOUBLE, "NEGATIVE_INFINITY"));
     c.loop("i", n.size(), n.size() <= UNROLL_ELEMENTS, i -> c.assign(Expr.at(o, i), negInf));
     boolean unroll = in.size() <= UNROLL_ELEMENTS;
@@ -353,20 +414,131 @@ final class NodeKernels {
   /**
    * The interpreter's log-sum-exp per target element: the max into o, Σ exp(x - max) in a double
    * scratch row (sources in row-major order), then o = max + log Σ (o itself when the max is
-   * infinite).
+   * infinite). When a softmax's exp reads it ({@link #softmaxLse}), each e = exp(x - max) is kept
+   * in a double field and Σe in another (1 where the max is infinite, so that e / Σe is then
+   * exp(x - lse) exactly), and the exp divides them instead of taking a second exp per element.
    */
   private void logSumExpTo(Node n, Expr o, Code c) {
     Node in = n.input(0);
     maxTo(n, o, c);
-    BroadcastGeometry g = BroadcastGeometry.of(n.shape(), in.shape());
-    Expr s = Expr.field(a.ctx.doubleScratch(n.size()));
+    BroadcastGeometry g = reducedOutside(BroadcastGeometry.of(n.shape(), in.shape()));
+    String[] kept = softmaxKept(n);
+    Expr s = Expr.field(kept != null ? kept[1] : a.ctx.doubleScratch(n.size()));
     boolean small = n.size() <= UNROLL_ELEMENTS;
     c.loop("i", n.size(), small, i -> c.assign(Expr.at(s, i), Expr.i(0)));
-    broadcastLoops(g, 0, Expr.i(0), Expr.i(0), in.size() <= UNROLL_ELEMENTS, c,
-        (large, k) -> c.accumulate(Expr.at(s, k), math("exp", Expr.sub(a.at(in, large), Expr.at(o, k)))));
-    c.loop("i", n.size(), small, i -> c.assign(Expr.at(o, i), num.cast(Expr.paren(Expr.cond(
-        Expr.call(JavaTypes.DOUBLE, "isInfinite", Expr.at(o, i)), Expr.at(o, i),
-        Expr.add(Expr.at(o, i), math("log", Expr.at(s, i))))))));
+    broadcastLoops(g, 0, Expr.i(0), Expr.i(0), in.size() <= UNROLL_ELEMENTS, c, (large, k) -> {
+      Expr e = math("exp", Expr.sub(a.at(in, large), Expr.at(o, k)));
+      if (kept == null) {
+        c.accumulate(Expr.at(s, k), e);
+        return;
+      }
+      Expr v = c.declare(TypeName.DOUBLE, "e", e);
+      c.assign(Expr.at(Expr.field(kept[0]), large), v);
+      c.accumulate(Expr.at(s, k), v);
+    });
+    c.loop("i", n.size(), small, i -> {
+      Expr inf = Expr.call(JavaTypes.DOUBLE, "isInfinite", Expr.at(o, i));
+      // Σe first, while o still holds the max
+      if (kept != null) c.assign(Expr.at(s, i), Expr.cond(inf, Num.dlit(1), Expr.at(s, i)));
+      c.assign(Expr.at(o, i), num.cast(Expr.paren(Expr.cond(inf, Expr.at(o, i),
+          Expr.add(Expr.at(o, i), math("log", Expr.at(s, i)))))));
+    });
+  }
+
+  // ---- softmax along an axis: exp(x - broadcast_to(logsumexp_to(x))) as e / Σe
+
+  /** logsumexp_to node id to its double fields {e per element of x, Σe per row}. */
+  private final java.util.Map<Integer, String[]> softmaxFields = new java.util.HashMap<>();
+
+  /**
+   * For {@code exp(x - broadcast_to(l))} with {@code l = logsumexp_to(x)} (the lowering of softmax
+   * along an axis), the subtraction inlined into the exp and all of them in the current pass: l;
+   * else null.
+   */
+  private Node softmaxLse(Node n) {
+    if (n.op() != Op.EXP || !pass.contains(n)) return null;
+    Node d = n.input(0);
+    if (d.op() != Op.SUB || !a.plan.inlined.contains(d.id())) return null;
+    Node x = d.input(0);
+    Node b = d.input(1);
+    if (b.op() != Op.BROADCAST_TO || !pass.contains(b) || !b.shape().equals(x.shape())
+        || !n.shape().equals(x.shape())) {
+      return null;
+    }
+    Node l = b.input(0);
+    if (l.op() != Op.LOGSUMEXP_TO || l.input(0) != x || !pass.contains(l)) return null;
+    return l;
+  }
+
+  /** The fields a softmax's exp reads from logsumexp_to node l, or null when none reads them. */
+  private String[] softmaxKept(Node l) {
+    for (Node n : pass) {
+      if (softmaxLse(n) == l) {
+        return softmaxFields.computeIfAbsent(l.id(), k -> {
+          String base = a.plan.buffers.getOrDefault(l.id(), "" + l.id());
+          return new String[] {a.ctx.doubleArray("e" + base, l.input(0).size()),
+              a.ctx.doubleArray("sum" + base, l.size())};
+        });
+      }
+    }
+    return null;
+  }
+
+  /** The softmax's exp: e / Σe from the fields its logsumexp_to filled, over its geometry. */
+  private void softmaxExp(Node n, Expr o, Code c) {
+    Node l = softmaxLse(n);
+    String[] kept = softmaxKept(l);
+    BroadcastGeometry g = BroadcastGeometry.of(l.shape(), n.shape());
+    broadcastLoops(g, 0, Expr.i(0), Expr.i(0), n.size() <= UNROLL_ELEMENTS, c, (large, k) -> c.assign(
+        Expr.at(o, large), num.cast(Expr.paren(Expr.div(Expr.at(Expr.field(kept[0]), large),
+            Expr.at(Expr.field(kept[1]), k))))));
+  }
+
+  /**
+   * A broadcast_to read only through subtractions inlined into softmax exps that divide instead
+   * ({@link #softmaxExp}): its values are never read, so it is not computed.
+   */
+  private boolean deadBroadcast(Node b) {
+    if (b.op() != Op.BROADCAST_TO || !pass.contains(b)) return false;
+    java.util.List<Node> cons = a.plan.consumers(b);
+    if (cons.isEmpty() || a.plan.graph.outputs().containsValue(b) || a.plan.graph.loss() == b) return false;
+    for (java.util.List<Node> terms : a.plan.gradTerms.values()) {
+      if (terms.contains(b)) return false;
+    }
+    for (Node d : cons) {
+      java.util.List<Node> dc = a.plan.consumers(d);
+      if (dc.size() != 1 || dc.get(0).input(0) != d || softmaxLse(dc.get(0)) == null) return false;
+    }
+    return true;
+  }
+
+  /**
+   * A reduction's geometry with the reduced axes (small stride 0) outside the kept ones, each
+   * group in its own order, when the innermost axis is reduced: every target element still takes
+   * its sources in row-major order (the same sums, bit for bit), but consecutive iterations of the
+   * inner loop update different targets, independent chains instead of one dependent chain per
+   * target (a layer norm's row sums over [16, 32]: 16 chains of 32 adds, latency-bound, become
+   * 32 rounds of 16 independent adds).
+   */
+  static BroadcastGeometry reducedOutside(BroadcastGeometry g) {
+    int n = g.sizes().length;
+    if (n < 2 || g.smallStrides()[n - 1] != 0) return g;
+    int[] order = new int[n];
+    int k = 0;
+    for (int pass = 0; pass < 2; pass++) {
+      for (int a = 0; a < n; a++) {
+        if ((g.smallStrides()[a] == 0) == (pass == 0)) order[k++] = a;
+      }
+    }
+    int[] sizes = new int[n];
+    int[] large = new int[n];
+    int[] small = new int[n];
+    for (int a = 0; a < n; a++) {
+      sizes[a] = g.sizes()[order[a]];
+      large[a] = g.largeStrides()[order[a]];
+      small[a] = g.smallStrides()[order[a]];
+    }
+    return new BroadcastGeometry(sizes, large, small);
   }
 
   /** One loop per merged axis of g, calling body with the large and the small element index. */
@@ -414,6 +586,7 @@ final class NodeKernels {
     pass.addAll(nodes);
     lseKnown.clear();
     expKnown.clear();
+    ceKnown.clear();
   }
 
   // ---- e^-|z| shared between sigmoid(z) and bce_with_logits(z, y)

@@ -18,6 +18,8 @@ import java.util.List;
 public final class Simplify {
   /** Constants larger than this are not folded, to keep folded graphs small. */
   private static final int MAX_FOLD_SIZE = 1 << 16;
+  /** Broadcasts of constants up to this size are folded into tables (see {@link #rewrite}). */
+  private static final int MAX_FOLD_BROADCAST = 4096;
 
   private Simplify() {}
 
@@ -33,9 +35,12 @@ public final class Simplify {
   static Node rewrite(GraphBuilder b, Node old, List<Node> in) {
     Op op = old.op();
     if (op.kind == Op.Kind.LEAF) return null;
-    // Broadcasting a constant is not folded: that would only store copies (a causal mask's
-    // [T, T] table instead of two index vectors).
-    if (allConst(in) && old.size() <= MAX_FOLD_SIZE && op != Op.BROADCAST_TO) {
+    // Broadcasting a constant is folded only into small tables (a causal mask's [H, T, T] for the
+    // words model's 4 heads of 16 positions: 1 024 elements read from a table, where it was
+    // recomputed and copied to and from the batch buffers per sample); a large one would only
+    // store copies (a [T, T] table instead of two index vectors).
+    if (allConst(in) && old.size() <= MAX_FOLD_SIZE
+        && (op != Op.BROADCAST_TO || old.size() <= MAX_FOLD_BROADCAST)) {
       double[][] v = new double[in.size()][];
       for (int i = 0; i < v.length; i++) v[i] = in.get(i).attr().doubles();
       Node probe = b.remake(old, in);

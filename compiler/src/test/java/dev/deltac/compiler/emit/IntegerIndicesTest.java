@@ -48,6 +48,35 @@ class IntegerIndicesTest {
         loss mse(e, y)
       }""";
 
+  /**
+   * Softmax along the last axis under a causal mask (attention's) and along axis 0, lowered to
+   * exp(x - broadcast_to(logsumexp_to(x))), which the generated code computes as e / Σe from the
+   * e the log-sum-exp kept; the dense layer over [4, 16] (1 024 multiply-adds) runs batched.
+   */
+  static final String AXIS_SOFTMAX = """
+      model AxisSoftmax {
+        input x[4, 16]
+        target tags: int[4]
+        s = x @ permute(x, [1, 0]) * 2
+        a = softmax(where(causal_mask(4), s, -1e9))
+        b = softmax(x * 3, axis=0)
+        z = dense(a @ x + b, 16)
+        output z, a, b
+        loss softmax_cross_entropy(z, tags)
+      }""";
+
+  @Test
+  void softmaxAlongAnAxisDividesTheKeptExps() {
+    Graph lowered = Models.lower(AXIS_SOFTMAX);
+    for (Precision p : Precision.values()) {
+      String src = Harness.source(lowered, "t", "AxisSoftmax" + p, p);
+      // both softmaxes, in the loss, training and prediction passes: no second exp per element
+      assertTrue(src.contains("read by nothing but the softmax exp"), p + " fused");
+      assertTrue(!src.matches("(?s).*Math\\.exp\\([^;]*broadcast_to.*"), p + " no exp of x - broadcast lse");
+      assertTrue(src.contains("Math.exp(a_where["), p + " the log-sum-exp's exps");
+    }
+  }
+
   static final String CLASS_INDEX = """
       model Cls {
         input x[3]
@@ -113,6 +142,7 @@ class IntegerIndicesTest {
               output o
               loss softmax_cross_entropy(o, tag)
             }""", 0),
+        Arguments.of("softmax along axes: e / sum(e) from the log-sum-exp's kept e", AXIS_SOFTMAX, 0),
         Arguments.of("large rows (arraycopy gathers)", """
             model Wide {
               input ids: int[4]

@@ -2,6 +2,7 @@ package dev.deltac.runtime.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.deltac.runtime.data.Dataset;
 import dev.deltac.runtime.optim.Optimizer;
@@ -38,6 +39,35 @@ class MetricsConfusionTest {
     }
     assertEquals(data.count(), total);
     assertEquals(Metrics.accuracy(m, data), (double) right / total);
+  }
+
+  /**
+   * Predictions run in chunks of the model's maximum batch through predictBatch: a count that is
+   * not a multiple of it gives the accuracy of a sample-at-a-time loop over predict.
+   */
+  @Test
+  void chunkedPredictionsAgreeWithOneSampleAtATime() {
+    SoftmaxRegression m = TrainerTest.model();
+    Dataset data = TrainerTest.blobs(3 * m.maxBatch() + 7, 3, 1);
+    try (Trainer t = Trainer.builder(m).optimizer(Optimizer.sgd(0.2)).batchSize(16).epochs(1)
+        .threads(1).build()) {
+      t.fit(data);
+    }
+    float[] out = new float[TrainerTest.K];
+    int right = 0;
+    int[] seen = new int[data.count()];
+    for (int i = 0; i < data.count(); i++) {
+      m.predict(data.inputs(), i * data.inputSize(), out, 0);
+      if (Metrics.argmax(out, 0, TrainerTest.K) == Metrics.argmax(data.targets(), i * TrainerTest.K, TrainerTest.K)) right++;
+    }
+    Metrics.predictAll(m, data, (i, buf, at) -> {
+      seen[i]++;
+      m.predict(data.inputs(), i * data.inputSize(), out, 0);
+      for (int k = 0; k < TrainerTest.K; k++) assertEquals(out[k], buf[at + k]);
+    });
+    for (int i = 0; i < seen.length; i++) assertEquals(1, seen[i]);
+    assertTrue(right > data.count() / 2, "trained: " + right);
+    assertEquals((double) right / data.count(), Metrics.accuracy(m, data));
   }
 
   @Test
