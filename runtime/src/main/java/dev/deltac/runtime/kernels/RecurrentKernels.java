@@ -972,9 +972,9 @@ public final class RecurrentKernels {
 
   private static final ThreadLocal<LstmScratch> LSTM_SCRATCH = ThreadLocal.withInitial(LstmScratch::new);
 
-  /** Row width of the weight gradients' inputs: x (n), the previous h (h), a 1 for the biases, zeros to a multiple of 4. */
+  /** Row width of the weight gradients' inputs: x (n), the previous h (h), a 1 for the biases. */
   private static int xhWidth(int n, int h) {
-    return (n + h + 1 + 3) / 4 * 4;
+    return n + h + 1;
   }
 
   /** Rows of the weight-gradient pass per tile: the tile's gate cotangents stay in the L1 cache. */
@@ -1058,7 +1058,6 @@ public final class RecurrentKernels {
           for (int j = 0; j < h; j++) xh[o + n + j] = 0f;
         }
         xh[o + n + h] = 1f;
-        for (int j = n + h + 1; j < w; j++) xh[o + j] = 0f;
       }
     }
     float[] dc = sc.c;
@@ -1085,7 +1084,7 @@ public final class RecurrentKernels {
     }
     float[] gt = sc.gt;
     java.util.Arrays.fill(gt, 0, w * g, 0f);
-    for (int r = 0; r < rows; r += WG_TILE) k.weightGradient(r, Math.min(rows, r + WG_TILE), w, g, xh, dz, gt);
+    for (int r = 0; r < rows; r += WG_TILE) k.weightGradient(r, Math.min(rows, r + WG_TILE), w, w, g, xh, dz, gt);
     int wIh = oOff + t * n;
     int wHh = wIh + g * n;
     int bIh = wHh + g * h;

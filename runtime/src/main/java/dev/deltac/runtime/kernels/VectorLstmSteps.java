@@ -1,6 +1,7 @@
 package dev.deltac.runtime.kernels;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -44,7 +45,11 @@ final class VectorLstmSteps extends LstmSteps {
 
   /** {@link dev.deltac.runtime.MathFunctions#tanhf} lane by lane: the same operations in the same order. */
   private static FloatVector tanh(FloatVector x) {
-    FloatVector c = x.min(CLAMP).max(-CLAMP);
+    // The clamp as compare-and-blend: the same values as min/max for every x (NaN stays NaN,
+    // the bounds are not zero), in two instructions where C2's min/max with Java's NaN and
+    // signed-zero rules take five on AVX2.
+    FloatVector c = x.blend(CLAMP, x.compare(VectorOperators.GT, CLAMP));
+    c = c.blend(-CLAMP, c.compare(VectorOperators.LT, -CLAMP));
     FloatVector x2 = c.mul(c);
     FloatVector p = x2.mul(-2.76076847742355e-16f).add(2.00018790482477e-13f);
     p = x2.mul(p).add(-8.60467152213735e-11f);
@@ -345,7 +350,11 @@ final class VectorLstmSteps extends LstmSteps {
       if (hv < h) LstmSteps.backwardUnits(b, hv, h, h, first, tape, rest, gh, go, dhIn, dc, dz, r);
     }
     if (first) return;
-    for (int b = 0; b < batch; b += 2) {
+    int b = 0;
+    // Four samples per block: 8 accumulators (two vectors of units each), enough chains in
+    // flight to keep both FMA pipes busy; the pairs below had four.
+    for (; b + 4 <= batch; b += 4) quadDh(h, g, dz, dzOff + b * g, whh, dhOut, b * h);
+    for (; b < batch; b += 2) {
       boolean two = b + 1 < batch;
       int b1 = two ? b + 1 : b;
       int r0 = dzOff + b * g;
@@ -391,6 +400,73 @@ final class VectorLstmSteps extends LstmSteps {
     }
   }
 
+  /**
+   * {@code dhOut} rows of four consecutive samples (gate cotangents at {@code dz[r0 + q * g ..]},
+   * outputs at {@code dhOut[o0 + q * h ..]}): each element the chain over k ascending of
+   * {@link LstmSteps#dhUnits}.
+   */
+  private static void quadDh(int h, int g, float[] dz, int r0, float[] whh, float[] dhOut, int o0) {
+    int r1 = r0 + g;
+    int r2 = r1 + g;
+    int r3 = r2 + g;
+    int u = 0;
+    for (; u + 2 * L <= h; u += 2 * L) {
+      FloatVector a00 = FloatVector.zero(S);
+      FloatVector a01 = a00;
+      FloatVector a10 = a00;
+      FloatVector a11 = a00;
+      FloatVector a20 = a00;
+      FloatVector a21 = a00;
+      FloatVector a30 = a00;
+      FloatVector a31 = a00;
+      for (int k = 0, w = u; k < g; k++, w += h) {
+        FloatVector w0 = FloatVector.fromArray(S, whh, w);
+        FloatVector w1 = FloatVector.fromArray(S, whh, w + L);
+        FloatVector q = FloatVector.broadcast(S, dz[r0 + k]);
+        a00 = w0.fma(q, a00);
+        a01 = w1.fma(q, a01);
+        q = FloatVector.broadcast(S, dz[r1 + k]);
+        a10 = w0.fma(q, a10);
+        a11 = w1.fma(q, a11);
+        q = FloatVector.broadcast(S, dz[r2 + k]);
+        a20 = w0.fma(q, a20);
+        a21 = w1.fma(q, a21);
+        q = FloatVector.broadcast(S, dz[r3 + k]);
+        a30 = w0.fma(q, a30);
+        a31 = w1.fma(q, a31);
+      }
+      a00.intoArray(dhOut, o0 + u);
+      a01.intoArray(dhOut, o0 + u + L);
+      a10.intoArray(dhOut, o0 + h + u);
+      a11.intoArray(dhOut, o0 + h + u + L);
+      a20.intoArray(dhOut, o0 + 2 * h + u);
+      a21.intoArray(dhOut, o0 + 2 * h + u + L);
+      a30.intoArray(dhOut, o0 + 3 * h + u);
+      a31.intoArray(dhOut, o0 + 3 * h + u + L);
+    }
+    for (; u + L <= h; u += L) {
+      FloatVector a0 = FloatVector.zero(S);
+      FloatVector a1 = a0;
+      FloatVector a2 = a0;
+      FloatVector a3 = a0;
+      for (int k = 0, w = u; k < g; k++, w += h) {
+        FloatVector w0 = FloatVector.fromArray(S, whh, w);
+        a0 = w0.fma(FloatVector.broadcast(S, dz[r0 + k]), a0);
+        a1 = w0.fma(FloatVector.broadcast(S, dz[r1 + k]), a1);
+        a2 = w0.fma(FloatVector.broadcast(S, dz[r2 + k]), a2);
+        a3 = w0.fma(FloatVector.broadcast(S, dz[r3 + k]), a3);
+      }
+      a0.intoArray(dhOut, o0 + u);
+      a1.intoArray(dhOut, o0 + h + u);
+      a2.intoArray(dhOut, o0 + 2 * h + u);
+      a3.intoArray(dhOut, o0 + 3 * h + u);
+    }
+    if (u < h) {
+      int b = o0 / h;
+      for (int q = 0; q < 4; q++) LstmSteps.dhUnits(b + q, u, h, h, dz, r0 + q * g, whh, dhOut);
+    }
+  }
+
   @Override
   void inputGradient(int rows, int batch, int n, int g, float[] dz, float[] wih, float[] out,
       int oOff, int oStride) {
@@ -428,73 +504,93 @@ final class VectorLstmSteps extends LstmSteps {
   }
 
   @Override
-  void weightGradient(int r0, int r1, int w, int g, float[] xh, float[] dz, float[] gt) {
+  void weightGradient(int r0, int r1, int w, int cols, int g, float[] xh, float[] dz, float[] gt) {
+    int gv = g - g % (2 * L);
     int j = 0;
-    for (; j + 4 <= w; j += 4) {
-      int k = 0;
-      for (; k + 2 * L <= g; k += 2 * L) {
-        int t0 = j * g + k;
-        int t1 = t0 + g;
-        int t2 = t1 + g;
-        int t3 = t2 + g;
-        FloatVector a00 = FloatVector.fromArray(S, gt, t0);
-        FloatVector a01 = FloatVector.fromArray(S, gt, t0 + L);
-        FloatVector a10 = FloatVector.fromArray(S, gt, t1);
-        FloatVector a11 = FloatVector.fromArray(S, gt, t1 + L);
-        FloatVector a20 = FloatVector.fromArray(S, gt, t2);
-        FloatVector a21 = FloatVector.fromArray(S, gt, t2 + L);
-        FloatVector a30 = FloatVector.fromArray(S, gt, t3);
-        FloatVector a31 = FloatVector.fromArray(S, gt, t3 + L);
-        for (int r = r0; r < r1; r++) {
-          int d = r * g + k;
-          int x = r * w + j;
-          FloatVector d0 = FloatVector.fromArray(S, dz, d);
-          FloatVector d1 = FloatVector.fromArray(S, dz, d + L);
-          FloatVector q = FloatVector.broadcast(S, xh[x]);
-          a00 = d0.fma(q, a00);
-          a01 = d1.fma(q, a01);
-          q = FloatVector.broadcast(S, xh[x + 1]);
-          a10 = d0.fma(q, a10);
-          a11 = d1.fma(q, a11);
-          q = FloatVector.broadcast(S, xh[x + 2]);
-          a20 = d0.fma(q, a20);
-          a21 = d1.fma(q, a21);
-          q = FloatVector.broadcast(S, xh[x + 3]);
-          a30 = d0.fma(q, a30);
-          a31 = d1.fma(q, a31);
-        }
-        a00.intoArray(gt, t0);
-        a01.intoArray(gt, t0 + L);
-        a10.intoArray(gt, t1);
-        a11.intoArray(gt, t1 + L);
-        a20.intoArray(gt, t2);
-        a21.intoArray(gt, t2 + L);
-        a30.intoArray(gt, t3);
-        a31.intoArray(gt, t3 + L);
-      }
-      for (; k + L <= g; k += L) {
-        int t0 = j * g + k;
-        FloatVector a0 = FloatVector.fromArray(S, gt, t0);
-        FloatVector a1 = FloatVector.fromArray(S, gt, t0 + g);
-        FloatVector a2 = FloatVector.fromArray(S, gt, t0 + 2 * g);
-        FloatVector a3 = FloatVector.fromArray(S, gt, t0 + 3 * g);
-        for (int r = r0; r < r1; r++) {
-          FloatVector d0 = FloatVector.fromArray(S, dz, r * g + k);
-          int x = r * w + j;
-          a0 = d0.fma(FloatVector.broadcast(S, xh[x]), a0);
-          a1 = d0.fma(FloatVector.broadcast(S, xh[x + 1]), a1);
-          a2 = d0.fma(FloatVector.broadcast(S, xh[x + 2]), a2);
-          a3 = d0.fma(FloatVector.broadcast(S, xh[x + 3]), a3);
-        }
-        a0.intoArray(gt, t0);
-        a1.intoArray(gt, t0 + g);
-        a2.intoArray(gt, t0 + 2 * g);
-        a3.intoArray(gt, t0 + 3 * g);
-      }
-      if (k < g) {
-        for (int q = 0; q < 4; q++) LstmSteps.weightGradientColumns(r0, r1, j + q, k, g, w, g, xh, dz, gt);
+    // Six columns by two vectors of gate rows: 12 accumulators, two dz loads and six broadcasts
+    // per row (15 registers: fits the 16 of AVX2).
+    for (; j + 6 <= cols; j += 6) {
+      for (int k = 0; k < gv; k += 2 * L) sixByTwo(r0, r1, j, k, w, g, xh, dz, gt);
+      if (gv < g) {
+        for (int q = 0; q < 6; q++) columnTail(r0, r1, j + q, gv, w, g, xh, dz, gt);
       }
     }
-    for (; j < w; j++) LstmSteps.weightGradientColumns(r0, r1, j, 0, g, w, g, xh, dz, gt);
+    for (; j < cols; j++) columnTail(r0, r1, j, 0, w, g, xh, dz, gt);
+  }
+
+  /** Columns {@code j .. j + 5}, gate rows {@code k .. k + 2L - 1} of the weight gradients. */
+  private static void sixByTwo(int r0, int r1, int j, int k, int w, int g, float[] xh, float[] dz, float[] gt) {
+    int t0 = j * g + k;
+    FloatVector a00 = FloatVector.fromArray(S, gt, t0);
+    FloatVector a01 = FloatVector.fromArray(S, gt, t0 + L);
+    FloatVector a10 = FloatVector.fromArray(S, gt, t0 + g);
+    FloatVector a11 = FloatVector.fromArray(S, gt, t0 + g + L);
+    FloatVector a20 = FloatVector.fromArray(S, gt, t0 + 2 * g);
+    FloatVector a21 = FloatVector.fromArray(S, gt, t0 + 2 * g + L);
+    FloatVector a30 = FloatVector.fromArray(S, gt, t0 + 3 * g);
+    FloatVector a31 = FloatVector.fromArray(S, gt, t0 + 3 * g + L);
+    FloatVector a40 = FloatVector.fromArray(S, gt, t0 + 4 * g);
+    FloatVector a41 = FloatVector.fromArray(S, gt, t0 + 4 * g + L);
+    FloatVector a50 = FloatVector.fromArray(S, gt, t0 + 5 * g);
+    FloatVector a51 = FloatVector.fromArray(S, gt, t0 + 5 * g + L);
+    for (int r = r0, d = r0 * g + k, x = r0 * w + j; r < r1; r++, d += g, x += w) {
+      FloatVector d0 = FloatVector.fromArray(S, dz, d);
+      FloatVector d1 = FloatVector.fromArray(S, dz, d + L);
+      FloatVector q = FloatVector.broadcast(S, xh[x]);
+      a00 = d0.fma(q, a00);
+      a01 = d1.fma(q, a01);
+      q = FloatVector.broadcast(S, xh[x + 1]);
+      a10 = d0.fma(q, a10);
+      a11 = d1.fma(q, a11);
+      q = FloatVector.broadcast(S, xh[x + 2]);
+      a20 = d0.fma(q, a20);
+      a21 = d1.fma(q, a21);
+      q = FloatVector.broadcast(S, xh[x + 3]);
+      a30 = d0.fma(q, a30);
+      a31 = d1.fma(q, a31);
+      q = FloatVector.broadcast(S, xh[x + 4]);
+      a40 = d0.fma(q, a40);
+      a41 = d1.fma(q, a41);
+      q = FloatVector.broadcast(S, xh[x + 5]);
+      a50 = d0.fma(q, a50);
+      a51 = d1.fma(q, a51);
+    }
+    a00.intoArray(gt, t0);
+    a01.intoArray(gt, t0 + L);
+    a10.intoArray(gt, t0 + g);
+    a11.intoArray(gt, t0 + g + L);
+    a20.intoArray(gt, t0 + 2 * g);
+    a21.intoArray(gt, t0 + 2 * g + L);
+    a30.intoArray(gt, t0 + 3 * g);
+    a31.intoArray(gt, t0 + 3 * g + L);
+    a40.intoArray(gt, t0 + 4 * g);
+    a41.intoArray(gt, t0 + 4 * g + L);
+    a50.intoArray(gt, t0 + 5 * g);
+    a51.intoArray(gt, t0 + 5 * g + L);
+  }
+
+  /** Column j, gate rows {@code k0 .. g - 1}: two vectors, then one, then the scalar elements. */
+  private static void columnTail(int r0, int r1, int j, int k0, int w, int g, float[] xh, float[] dz, float[] gt) {
+    int k = k0;
+    int t = j * g;
+    for (; k + 2 * L <= g; k += 2 * L) {
+      FloatVector a0 = FloatVector.fromArray(S, gt, t + k);
+      FloatVector a1 = FloatVector.fromArray(S, gt, t + k + L);
+      for (int r = r0, d = r0 * g + k, x = r0 * w + j; r < r1; r++, d += g, x += w) {
+        FloatVector q = FloatVector.broadcast(S, xh[x]);
+        a0 = FloatVector.fromArray(S, dz, d).fma(q, a0);
+        a1 = FloatVector.fromArray(S, dz, d + L).fma(q, a1);
+      }
+      a0.intoArray(gt, t + k);
+      a1.intoArray(gt, t + k + L);
+    }
+    for (; k + L <= g; k += L) {
+      FloatVector a0 = FloatVector.fromArray(S, gt, t + k);
+      for (int r = r0, d = r0 * g + k, x = r0 * w + j; r < r1; r++, d += g, x += w) {
+        a0 = FloatVector.fromArray(S, dz, d).fma(FloatVector.broadcast(S, xh[x]), a0);
+      }
+      a0.intoArray(gt, t + k);
+    }
+    if (k < g) LstmSteps.weightGradientColumns(r0, r1, j, k, g, w, g, xh, dz, gt);
   }
 }
