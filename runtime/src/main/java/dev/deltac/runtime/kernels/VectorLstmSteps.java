@@ -68,9 +68,26 @@ final class VectorLstmSteps extends LstmSteps {
   void forward(int batch, int n, int h, boolean first, float[] wtIh, float[] wtHh, float[] bsum,
       float[] xs, int xBase, int xStride, float[] hPrev, float[] hCur, float[] c, float[] tape,
       int hBase, int restBase, int tStride) {
+    int b0 = 0;
+    if (h % L == 0 && batch >= 4) {
+      // Groups of four samples: the pre-activations of the group ([4, 4h], bias first, then x,
+      // then h ascending, as forwardUnits) through a register-blocked product, then the gates and
+      // the cell over the whole group.
+      int g = 4 * h;
+      float[] z = groupScratch(4 * g);
+      for (; b0 + 4 <= batch; b0 += 4) {
+        groupProducts(n, h, first, wtIh, wtHh, bsum, xs, xBase + b0 * xStride, xStride, hPrev, b0 * h, z);
+        for (int q = 0; q < 4; q++) {
+          sigmoidRange(z, q * g, q * g + 2 * h);
+          tanhRange(z, q * g + 2 * h, q * g + 3 * h);
+          sigmoidRange(z, q * g + 3 * h, q * g + g);
+        }
+        groupCell(z, b0, h, hCur, c, tape, hBase + b0 * tStride, restBase + b0 * tStride, tStride);
+      }
+      if (b0 == batch) return;
+    }
     int hv = h - h % L;
     float[] z = Z.get();
-    int b0 = 0;
     if (L >= 16) { // 32 registers: four samples per block, 16 accumulators
       for (; b0 + 4 <= batch; b0 += 4) {
         int x0 = xBase + b0 * xStride;
@@ -102,6 +119,267 @@ final class VectorLstmSteps extends LstmSteps {
           LstmSteps.forwardUnits(b1, hv, h, n, h, first, wtIh, wtHh, bsum, xs, x1, hPrev, hCur, c,
               tape, hBase + b1 * tStride, restBase + b1 * tStride);
         }
+      }
+    }
+  }
+
+  /** Per thread: the pre-activations of a group of four samples, grown on first use. */
+  private static final class GroupScratch {
+    float[] z = new float[0];
+  }
+
+  private static final ThreadLocal<GroupScratch> GROUP_Z = ThreadLocal.withInitial(GroupScratch::new);
+
+  private static float[] groupScratch(int size) {
+    GroupScratch gs = GROUP_Z.get();
+    if (gs.z.length < size) gs.z = new float[size];
+    return gs.z;
+  }
+
+  /** Column vectors per block of {@link #groupProducts}: 4 samples x COLS accumulators (16 at 512 bits, 12 at 256). */
+  private static final int COLS = L >= 16 ? 4 : 3;
+
+  /**
+   * The pre-activations {@code z[q * 4h + k]} of four samples (inputs {@code xs[x0 + q * xStride ..]},
+   * previous states {@code hPrev[h0 + q * h ..]}): each element the chain of
+   * {@link LstmSteps#forwardUnits} (bias, then the inputs ascending, then h ascending). Requires
+   * {@code h % L == 0}.
+   */
+  private static void groupProducts(int n, int h, boolean first, float[] wtIh, float[] wtHh,
+      float[] bsum, float[] xs, int x0, int xStride, float[] hPrev, int h0, float[] z) {
+    int g = 4 * h;
+    int k = 0;
+    if (COLS == 4) {
+      for (; k + 4 * L <= g; k += 4 * L) quadFour(n, h, k, first, wtIh, wtHh, bsum, xs, x0, xStride, hPrev, h0, z);
+    } else {
+      for (; k + 3 * L <= g; k += 3 * L) quadThree(n, h, k, first, wtIh, wtHh, bsum, xs, x0, xStride, hPrev, h0, z);
+    }
+    for (; k < g; k += L) quadOne(n, h, k, first, wtIh, wtHh, bsum, xs, x0, xStride, hPrev, h0, z);
+  }
+
+  /** Columns {@code k .. k + 4L - 1} of {@link #groupProducts}. */
+  private static void quadFour(int n, int h, int k, boolean first, float[] wtIh, float[] wtHh,
+      float[] bsum, float[] xs, int x0, int xStride, float[] hPrev, int h0, float[] z) {
+    int g = 4 * h;
+    int x1 = x0 + xStride;
+    int x2 = x1 + xStride;
+    int x3 = x2 + xStride;
+    FloatVector a00 = FloatVector.fromArray(S, bsum, k);
+    FloatVector a01 = FloatVector.fromArray(S, bsum, k + L);
+    FloatVector a02 = FloatVector.fromArray(S, bsum, k + 2 * L);
+    FloatVector a03 = FloatVector.fromArray(S, bsum, k + 3 * L);
+    FloatVector a10 = a00, a11 = a01, a12 = a02, a13 = a03;
+    FloatVector a20 = a00, a21 = a01, a22 = a02, a23 = a03;
+    FloatVector a30 = a00, a31 = a01, a32 = a02, a33 = a03;
+    for (int j = 0, w = k; j < n; j++, w += g) {
+      FloatVector w0 = FloatVector.fromArray(S, wtIh, w);
+      FloatVector w1 = FloatVector.fromArray(S, wtIh, w + L);
+      FloatVector w2 = FloatVector.fromArray(S, wtIh, w + 2 * L);
+      FloatVector w3 = FloatVector.fromArray(S, wtIh, w + 3 * L);
+      FloatVector a = FloatVector.broadcast(S, xs[x0 + j]);
+      a00 = w0.fma(a, a00);
+      a01 = w1.fma(a, a01);
+      a02 = w2.fma(a, a02);
+      a03 = w3.fma(a, a03);
+      a = FloatVector.broadcast(S, xs[x1 + j]);
+      a10 = w0.fma(a, a10);
+      a11 = w1.fma(a, a11);
+      a12 = w2.fma(a, a12);
+      a13 = w3.fma(a, a13);
+      a = FloatVector.broadcast(S, xs[x2 + j]);
+      a20 = w0.fma(a, a20);
+      a21 = w1.fma(a, a21);
+      a22 = w2.fma(a, a22);
+      a23 = w3.fma(a, a23);
+      a = FloatVector.broadcast(S, xs[x3 + j]);
+      a30 = w0.fma(a, a30);
+      a31 = w1.fma(a, a31);
+      a32 = w2.fma(a, a32);
+      a33 = w3.fma(a, a33);
+    }
+    if (!first) {
+      int h1 = h0 + h;
+      int h2 = h1 + h;
+      int h3 = h2 + h;
+      for (int j = 0, w = k; j < h; j++, w += g) {
+        FloatVector w0 = FloatVector.fromArray(S, wtHh, w);
+        FloatVector w1 = FloatVector.fromArray(S, wtHh, w + L);
+        FloatVector w2 = FloatVector.fromArray(S, wtHh, w + 2 * L);
+        FloatVector w3 = FloatVector.fromArray(S, wtHh, w + 3 * L);
+        FloatVector a = FloatVector.broadcast(S, hPrev[h0 + j]);
+        a00 = w0.fma(a, a00);
+        a01 = w1.fma(a, a01);
+        a02 = w2.fma(a, a02);
+        a03 = w3.fma(a, a03);
+        a = FloatVector.broadcast(S, hPrev[h1 + j]);
+        a10 = w0.fma(a, a10);
+        a11 = w1.fma(a, a11);
+        a12 = w2.fma(a, a12);
+        a13 = w3.fma(a, a13);
+        a = FloatVector.broadcast(S, hPrev[h2 + j]);
+        a20 = w0.fma(a, a20);
+        a21 = w1.fma(a, a21);
+        a22 = w2.fma(a, a22);
+        a23 = w3.fma(a, a23);
+        a = FloatVector.broadcast(S, hPrev[h3 + j]);
+        a30 = w0.fma(a, a30);
+        a31 = w1.fma(a, a31);
+        a32 = w2.fma(a, a32);
+        a33 = w3.fma(a, a33);
+      }
+    }
+    a00.intoArray(z, k);
+    a01.intoArray(z, k + L);
+    a02.intoArray(z, k + 2 * L);
+    a03.intoArray(z, k + 3 * L);
+    a10.intoArray(z, g + k);
+    a11.intoArray(z, g + k + L);
+    a12.intoArray(z, g + k + 2 * L);
+    a13.intoArray(z, g + k + 3 * L);
+    a20.intoArray(z, 2 * g + k);
+    a21.intoArray(z, 2 * g + k + L);
+    a22.intoArray(z, 2 * g + k + 2 * L);
+    a23.intoArray(z, 2 * g + k + 3 * L);
+    a30.intoArray(z, 3 * g + k);
+    a31.intoArray(z, 3 * g + k + L);
+    a32.intoArray(z, 3 * g + k + 2 * L);
+    a33.intoArray(z, 3 * g + k + 3 * L);
+  }
+
+  /** Columns {@code k .. k + 3L - 1} of {@link #groupProducts}: 12 accumulators, 16 registers at AVX2. */
+  private static void quadThree(int n, int h, int k, boolean first, float[] wtIh, float[] wtHh,
+      float[] bsum, float[] xs, int x0, int xStride, float[] hPrev, int h0, float[] z) {
+    int g = 4 * h;
+    int x1 = x0 + xStride;
+    int x2 = x1 + xStride;
+    int x3 = x2 + xStride;
+    FloatVector a00 = FloatVector.fromArray(S, bsum, k);
+    FloatVector a01 = FloatVector.fromArray(S, bsum, k + L);
+    FloatVector a02 = FloatVector.fromArray(S, bsum, k + 2 * L);
+    FloatVector a10 = a00, a11 = a01, a12 = a02;
+    FloatVector a20 = a00, a21 = a01, a22 = a02;
+    FloatVector a30 = a00, a31 = a01, a32 = a02;
+    for (int j = 0, w = k; j < n; j++, w += g) {
+      FloatVector w0 = FloatVector.fromArray(S, wtIh, w);
+      FloatVector w1 = FloatVector.fromArray(S, wtIh, w + L);
+      FloatVector w2 = FloatVector.fromArray(S, wtIh, w + 2 * L);
+      FloatVector a = FloatVector.broadcast(S, xs[x0 + j]);
+      a00 = w0.fma(a, a00);
+      a01 = w1.fma(a, a01);
+      a02 = w2.fma(a, a02);
+      a = FloatVector.broadcast(S, xs[x1 + j]);
+      a10 = w0.fma(a, a10);
+      a11 = w1.fma(a, a11);
+      a12 = w2.fma(a, a12);
+      a = FloatVector.broadcast(S, xs[x2 + j]);
+      a20 = w0.fma(a, a20);
+      a21 = w1.fma(a, a21);
+      a22 = w2.fma(a, a22);
+      a = FloatVector.broadcast(S, xs[x3 + j]);
+      a30 = w0.fma(a, a30);
+      a31 = w1.fma(a, a31);
+      a32 = w2.fma(a, a32);
+    }
+    if (!first) {
+      int h1 = h0 + h;
+      int h2 = h1 + h;
+      int h3 = h2 + h;
+      for (int j = 0, w = k; j < h; j++, w += g) {
+        FloatVector w0 = FloatVector.fromArray(S, wtHh, w);
+        FloatVector w1 = FloatVector.fromArray(S, wtHh, w + L);
+        FloatVector w2 = FloatVector.fromArray(S, wtHh, w + 2 * L);
+        FloatVector a = FloatVector.broadcast(S, hPrev[h0 + j]);
+        a00 = w0.fma(a, a00);
+        a01 = w1.fma(a, a01);
+        a02 = w2.fma(a, a02);
+        a = FloatVector.broadcast(S, hPrev[h1 + j]);
+        a10 = w0.fma(a, a10);
+        a11 = w1.fma(a, a11);
+        a12 = w2.fma(a, a12);
+        a = FloatVector.broadcast(S, hPrev[h2 + j]);
+        a20 = w0.fma(a, a20);
+        a21 = w1.fma(a, a21);
+        a22 = w2.fma(a, a22);
+        a = FloatVector.broadcast(S, hPrev[h3 + j]);
+        a30 = w0.fma(a, a30);
+        a31 = w1.fma(a, a31);
+        a32 = w2.fma(a, a32);
+      }
+    }
+    a00.intoArray(z, k);
+    a01.intoArray(z, k + L);
+    a02.intoArray(z, k + 2 * L);
+    a10.intoArray(z, g + k);
+    a11.intoArray(z, g + k + L);
+    a12.intoArray(z, g + k + 2 * L);
+    a20.intoArray(z, 2 * g + k);
+    a21.intoArray(z, 2 * g + k + L);
+    a22.intoArray(z, 2 * g + k + 2 * L);
+    a30.intoArray(z, 3 * g + k);
+    a31.intoArray(z, 3 * g + k + L);
+    a32.intoArray(z, 3 * g + k + 2 * L);
+  }
+
+  /** Columns {@code k .. k + L - 1} of {@link #groupProducts}. */
+  private static void quadOne(int n, int h, int k, boolean first, float[] wtIh, float[] wtHh,
+      float[] bsum, float[] xs, int x0, int xStride, float[] hPrev, int h0, float[] z) {
+    int g = 4 * h;
+    FloatVector a0 = FloatVector.fromArray(S, bsum, k);
+    FloatVector a1 = a0, a2 = a0, a3 = a0;
+    for (int j = 0, w = k; j < n; j++, w += g) {
+      FloatVector w0 = FloatVector.fromArray(S, wtIh, w);
+      a0 = w0.fma(FloatVector.broadcast(S, xs[x0 + j]), a0);
+      a1 = w0.fma(FloatVector.broadcast(S, xs[x0 + xStride + j]), a1);
+      a2 = w0.fma(FloatVector.broadcast(S, xs[x0 + 2 * xStride + j]), a2);
+      a3 = w0.fma(FloatVector.broadcast(S, xs[x0 + 3 * xStride + j]), a3);
+    }
+    if (!first) {
+      for (int j = 0, w = k; j < h; j++, w += g) {
+        FloatVector w0 = FloatVector.fromArray(S, wtHh, w);
+        a0 = w0.fma(FloatVector.broadcast(S, hPrev[h0 + j]), a0);
+        a1 = w0.fma(FloatVector.broadcast(S, hPrev[h0 + h + j]), a1);
+        a2 = w0.fma(FloatVector.broadcast(S, hPrev[h0 + 2 * h + j]), a2);
+        a3 = w0.fma(FloatVector.broadcast(S, hPrev[h0 + 3 * h + j]), a3);
+      }
+    }
+    a0.intoArray(z, k);
+    a1.intoArray(z, g + k);
+    a2.intoArray(z, 2 * g + k);
+    a3.intoArray(z, 3 * g + k);
+  }
+
+  /** The logistic function in place on {@code z[from .. to - 1]} (whole vectors). */
+  private static void sigmoidRange(float[] z, int from, int to) {
+    for (int i = from; i < to; i += L) sigmoid(FloatVector.fromArray(S, z, i)).intoArray(z, i);
+  }
+
+  /** tanh in place on {@code z[from .. to - 1]} (whole vectors). */
+  private static void tanhRange(float[] z, int from, int to) {
+    for (int i = from; i < to; i += L) tanh(FloatVector.fromArray(S, z, i)).intoArray(z, i);
+  }
+
+  /** c and h of the four samples {@code b0 ..} of a group from their activated gates {@code z[q * 4h ..]}. */
+  private static void groupCell(float[] z, int b0, int h, float[] hCur, float[] c, float[] tape,
+      int ho, int rest, int tStride) {
+    int g = 4 * h;
+    for (int q = 0; q < 4; q++, ho += tStride, rest += tStride) {
+      int zo = q * g;
+      int hp = (b0 + q) * h;
+      for (int u = 0; u < h; u += L) {
+        FloatVector i = FloatVector.fromArray(S, z, zo + u);
+        FloatVector f = FloatVector.fromArray(S, z, zo + h + u);
+        FloatVector gg = FloatVector.fromArray(S, z, zo + 2 * h + u);
+        FloatVector o = FloatVector.fromArray(S, z, zo + 3 * h + u);
+        FloatVector cn = f.mul(FloatVector.fromArray(S, c, hp + u)).add(i.mul(gg));
+        FloatVector hn = o.mul(tanh(cn));
+        cn.intoArray(c, hp + u);
+        hn.intoArray(hCur, hp + u);
+        hn.intoArray(tape, ho + u);
+        cn.intoArray(tape, rest + u);
+        i.intoArray(tape, rest + h + u);
+        f.intoArray(tape, rest + 2 * h + u);
+        gg.intoArray(tape, rest + 3 * h + u);
+        o.intoArray(tape, rest + 4 * h + u);
       }
     }
   }
