@@ -788,12 +788,105 @@ final class VectorLstmSteps extends LstmSteps {
     // Six columns by two vectors of gate rows: 12 accumulators, two dz loads and six broadcasts
     // per row (15 registers: fits the 16 of AVX2).
     for (; j + 6 <= cols; j += 6) {
-      for (int k = 0; k < gv; k += 2 * L) sixByTwo(r0, r1, j, k, w, g, xh, dz, gt);
+      int k = 0;
+      if (L >= 16) {
+        for (; k + 4 * L <= gv; k += 4 * L) sixByFour(r0, r1, j, k, w, g, xh, dz, gt);
+      }
+      for (; k < gv; k += 2 * L) sixByTwo(r0, r1, j, k, w, g, xh, dz, gt);
       if (gv < g) {
         for (int q = 0; q < 6; q++) columnTail(r0, r1, j + q, gv, w, g, xh, dz, gt);
       }
     }
     for (; j < cols; j++) columnTail(r0, r1, j, 0, w, g, xh, dz, gt);
+  }
+
+  /** Columns {@code j .. j + 5}, gate rows {@code k .. k + 4L - 1} (24 accumulators, for the 32 registers of AVX-512). */
+  private static void sixByFour(int r0, int r1, int j, int k, int w, int g, float[] xh, float[] dz, float[] gt) {
+    int t0 = j * g + k;
+    FloatVector a00 = FloatVector.fromArray(S, gt, t0);
+    FloatVector a01 = FloatVector.fromArray(S, gt, t0 + L);
+    FloatVector a02 = FloatVector.fromArray(S, gt, t0 + 2 * L);
+    FloatVector a03 = FloatVector.fromArray(S, gt, t0 + 3 * L);
+    FloatVector a10 = FloatVector.fromArray(S, gt, t0 + g);
+    FloatVector a11 = FloatVector.fromArray(S, gt, t0 + g + L);
+    FloatVector a12 = FloatVector.fromArray(S, gt, t0 + g + 2 * L);
+    FloatVector a13 = FloatVector.fromArray(S, gt, t0 + g + 3 * L);
+    FloatVector a20 = FloatVector.fromArray(S, gt, t0 + 2 * g);
+    FloatVector a21 = FloatVector.fromArray(S, gt, t0 + 2 * g + L);
+    FloatVector a22 = FloatVector.fromArray(S, gt, t0 + 2 * g + 2 * L);
+    FloatVector a23 = FloatVector.fromArray(S, gt, t0 + 2 * g + 3 * L);
+    FloatVector a30 = FloatVector.fromArray(S, gt, t0 + 3 * g);
+    FloatVector a31 = FloatVector.fromArray(S, gt, t0 + 3 * g + L);
+    FloatVector a32 = FloatVector.fromArray(S, gt, t0 + 3 * g + 2 * L);
+    FloatVector a33 = FloatVector.fromArray(S, gt, t0 + 3 * g + 3 * L);
+    FloatVector a40 = FloatVector.fromArray(S, gt, t0 + 4 * g);
+    FloatVector a41 = FloatVector.fromArray(S, gt, t0 + 4 * g + L);
+    FloatVector a42 = FloatVector.fromArray(S, gt, t0 + 4 * g + 2 * L);
+    FloatVector a43 = FloatVector.fromArray(S, gt, t0 + 4 * g + 3 * L);
+    FloatVector a50 = FloatVector.fromArray(S, gt, t0 + 5 * g);
+    FloatVector a51 = FloatVector.fromArray(S, gt, t0 + 5 * g + L);
+    FloatVector a52 = FloatVector.fromArray(S, gt, t0 + 5 * g + 2 * L);
+    FloatVector a53 = FloatVector.fromArray(S, gt, t0 + 5 * g + 3 * L);
+    for (int r = r0, d = r0 * g + k, x = r0 * w + j; r < r1; r++, d += g, x += w) {
+      FloatVector d0 = FloatVector.fromArray(S, dz, d);
+      FloatVector d1 = FloatVector.fromArray(S, dz, d + L);
+      FloatVector d2 = FloatVector.fromArray(S, dz, d + 2 * L);
+      FloatVector d3 = FloatVector.fromArray(S, dz, d + 3 * L);
+      FloatVector q = FloatVector.broadcast(S, xh[x]);
+      a00 = d0.fma(q, a00);
+      a01 = d1.fma(q, a01);
+      a02 = d2.fma(q, a02);
+      a03 = d3.fma(q, a03);
+      q = FloatVector.broadcast(S, xh[x + 1]);
+      a10 = d0.fma(q, a10);
+      a11 = d1.fma(q, a11);
+      a12 = d2.fma(q, a12);
+      a13 = d3.fma(q, a13);
+      q = FloatVector.broadcast(S, xh[x + 2]);
+      a20 = d0.fma(q, a20);
+      a21 = d1.fma(q, a21);
+      a22 = d2.fma(q, a22);
+      a23 = d3.fma(q, a23);
+      q = FloatVector.broadcast(S, xh[x + 3]);
+      a30 = d0.fma(q, a30);
+      a31 = d1.fma(q, a31);
+      a32 = d2.fma(q, a32);
+      a33 = d3.fma(q, a33);
+      q = FloatVector.broadcast(S, xh[x + 4]);
+      a40 = d0.fma(q, a40);
+      a41 = d1.fma(q, a41);
+      a42 = d2.fma(q, a42);
+      a43 = d3.fma(q, a43);
+      q = FloatVector.broadcast(S, xh[x + 5]);
+      a50 = d0.fma(q, a50);
+      a51 = d1.fma(q, a51);
+      a52 = d2.fma(q, a52);
+      a53 = d3.fma(q, a53);
+    }
+    a00.intoArray(gt, t0);
+    a01.intoArray(gt, t0 + L);
+    a02.intoArray(gt, t0 + 2 * L);
+    a03.intoArray(gt, t0 + 3 * L);
+    a10.intoArray(gt, t0 + g);
+    a11.intoArray(gt, t0 + g + L);
+    a12.intoArray(gt, t0 + g + 2 * L);
+    a13.intoArray(gt, t0 + g + 3 * L);
+    a20.intoArray(gt, t0 + 2 * g);
+    a21.intoArray(gt, t0 + 2 * g + L);
+    a22.intoArray(gt, t0 + 2 * g + 2 * L);
+    a23.intoArray(gt, t0 + 2 * g + 3 * L);
+    a30.intoArray(gt, t0 + 3 * g);
+    a31.intoArray(gt, t0 + 3 * g + L);
+    a32.intoArray(gt, t0 + 3 * g + 2 * L);
+    a33.intoArray(gt, t0 + 3 * g + 3 * L);
+    a40.intoArray(gt, t0 + 4 * g);
+    a41.intoArray(gt, t0 + 4 * g + L);
+    a42.intoArray(gt, t0 + 4 * g + 2 * L);
+    a43.intoArray(gt, t0 + 4 * g + 3 * L);
+    a50.intoArray(gt, t0 + 5 * g);
+    a51.intoArray(gt, t0 + 5 * g + L);
+    a52.intoArray(gt, t0 + 5 * g + 2 * L);
+    a53.intoArray(gt, t0 + 5 * g + 3 * L);
   }
 
   /** Columns {@code j .. j + 5}, gate rows {@code k .. k + 2L - 1} of the weight gradients. */
