@@ -236,7 +236,24 @@ final class BatchedPass {
       }
     }
     phases.add(last);
+    if (gradients) {
+      for (Phase ph : phases) {
+        String p = ph instanceof BatchedTerm bt ? bt.param()
+            : ph instanceof BatchedNode bn && plan.fused.get(bn.node().id()) != null
+                ? plan.fused.get(bn.node().id()).param() : null;
+        if (p != null && plan.gradTerms.getOrDefault(p, List.of()).size() > 1) sharedBatched = true;
+      }
+    }
   }
+
+  /**
+   * A param with several gradient terms (an unrolled loop's steps, a weight used twice) has one
+   * of them summed over the batch by a batched op. Over the batch that sums each term over the
+   * samples first (Σ_terms Σ_s), where the per-sample path and a rolled loop add a sample's terms
+   * in turn (Σ_s Σ_terms); float32 rounds the two differently. Such a pass does not apply, so
+   * that rolled and unrolled loops give the same bits (dsl.md, "Loops at any length").
+   */
+  private boolean sharedBatched;
 
   /**
    * The batch-buffered node of a vector param's only gradient term, when its per-sample values
@@ -314,7 +331,7 @@ final class BatchedPass {
 
   /** True when the pass has at least one batched op and a driver of a sane size. */
   boolean applies() {
-    if (!ctx.num.isFloat || phases.size() > MAX_PHASES) return false;
+    if (!ctx.num.isFloat || phases.size() > MAX_PHASES || sharedBatched) return false;
     for (Phase p : phases) {
       if (p instanceof Batched) return true;
     }
