@@ -23,7 +23,7 @@ class LstmStepsTest {
   /** {batch, t, n, h}. */
   static final int[][] SHAPES = {
     {1, 1, 1, 1}, {2, 3, 3, 5}, {3, 4, 16, 16}, {5, 7, 17, 33}, {4, 2, 8, 8}, {32, 8, 16, 32},
-    {7, 5, 20, 24}, {6, 3, 33, 48},
+    {7, 5, 20, 24}, {6, 3, 33, 48}, {8, 3, 5, 16}, {9, 2, 7, 40},
   };
 
   static List<LstmSteps> implementations() {
