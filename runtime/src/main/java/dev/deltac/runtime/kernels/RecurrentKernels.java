@@ -820,16 +820,18 @@ public final class RecurrentKernels {
   }
 
   /**
-   * {@link #backwardBatch} where {@code inputGradient == 0} says that nobody reads {@code dxs}
-   * (the layer's input is a model input whose gradient is not asked for): the batched LSTM then
-   * skips that product and writes zeros there (a tenth of its work).
+   * {@link #backwardBatch} with flags: without bit 1 ({@code inputGradient & 1 == 0}) nobody
+   * reads {@code dxs} (the layer's input is a model input whose gradient is not asked for): the
+   * batched LSTM then skips that product and writes zeros there (a tenth of its work). With bit 2
+   * the caller reads the LSTM's weight and bias gradients from sample 0's slots only (their batch
+   * sums), so the other samples' slots are left as they were instead of zeroed.
    */
   public static void backwardBatch(int cell, int batch, int t, int n, int h, float[][] wih,
       float[][] whh, float[] xs, int xOff, int xStride, float[] tape, int tOff, int tStride,
       float[] gh, int gOff, int gStride, float[] out, int oOff, int oStride, int inputGradient) {
     if (cell == LSTM) {
       lstmBackwardBatch(LstmSteps.get(), batch, t, n, h, wih, whh, xs, xOff, xStride, tape, tOff, tStride, gh, gOff,
-          gStride, out, oOff, oStride, inputGradient != 0);
+          gStride, out, oOff, oStride, (inputGradient & 1) != 0, (inputGradient & 2) != 0);
       return;
     }
     int g = gates(cell, h);
@@ -1032,7 +1034,7 @@ public final class RecurrentKernels {
    */
   static void lstmBackwardBatch(LstmSteps k, int batch, int t, int n, int h, float[][] wih, float[][] whh,
       float[] xs, int xOff, int xStride, float[] tape, int tOff, int tStride, float[] gh, int gOff,
-      int gStride, float[] out, int oOff, int oStride, boolean inputGradient) {
+      int gStride, float[] out, int oOff, int oStride, boolean inputGradient, boolean sumsOnly) {
     int g = 4 * h;
     int w = xhWidth(n, h);
     LstmScratch sc = LSTM_SCRATCH.get();
@@ -1096,6 +1098,7 @@ public final class RecurrentKernels {
       out[bIh + q] = bias;
       out[bHh + q] = bias;
     }
+    if (sumsOnly) return;
     int weights = g * n + g * h + 2 * g;
     for (int b = 1; b < batch; b++) {
       int o = oOff + b * oStride + t * n;
