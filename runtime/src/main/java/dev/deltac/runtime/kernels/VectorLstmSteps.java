@@ -88,21 +88,6 @@ final class VectorLstmSteps extends LstmSteps {
     }
     int hv = h - h % L;
     float[] z = Z.get();
-    if (L >= 16) { // 32 registers: four samples per block, 16 accumulators
-      for (; b0 + 4 <= batch; b0 += 4) {
-        int x0 = xBase + b0 * xStride;
-        for (int u = 0; u < hv; u += L) {
-          quadProducts(n, h, u, first, wtIh, wtHh, bsum, xs, x0, xStride, hPrev, b0 * h, z);
-          finish(z, 4, b0, u, h, hCur, c, tape, hBase + b0 * tStride, restBase + b0 * tStride, tStride);
-        }
-        if (hv < h) {
-          for (int b = b0; b < b0 + 4; b++) {
-            LstmSteps.forwardUnits(b, hv, h, n, h, first, wtIh, wtHh, bsum, xs, xBase + b * xStride,
-                hPrev, hCur, c, tape, hBase + b * tStride, restBase + b * tStride);
-          }
-        }
-      }
-    }
     for (int b = b0; b < batch; b += 2) {
       boolean two = b + 1 < batch;
       int b1 = two ? b + 1 : b;
@@ -382,108 +367,6 @@ final class VectorLstmSteps extends LstmSteps {
         o.intoArray(tape, rest + 4 * h + u);
       }
     }
-  }
-
-  /**
-   * The pre-activations of units {@code u .. u + L} of four samples (inputs at {@code x0},
-   * {@code x0 + xs}, ...; previous states at rows {@code h0 / h ..}), stored to {@code z}
-   * (i, f, g, o of each): the same chains as {@link #pairProducts}.
-   */
-  private static void quadProducts(int n, int h, int u, boolean first, float[] wtIh, float[] wtHh,
-      float[] bsum, float[] xs, int x0, int xs1, float[] hPrev, int h0, float[] z) {
-    int g = 4 * h;
-    int x1 = x0 + xs1;
-    int x2 = x1 + xs1;
-    int x3 = x2 + xs1;
-    FloatVector i0 = FloatVector.fromArray(S, bsum, u);
-    FloatVector f0 = FloatVector.fromArray(S, bsum, h + u);
-    FloatVector g0 = FloatVector.fromArray(S, bsum, 2 * h + u);
-    FloatVector o0 = FloatVector.fromArray(S, bsum, 3 * h + u);
-    FloatVector i1 = i0;
-    FloatVector f1 = f0;
-    FloatVector g1 = g0;
-    FloatVector o1 = o0;
-    FloatVector i2 = i0;
-    FloatVector f2 = f0;
-    FloatVector g2 = g0;
-    FloatVector o2 = o0;
-    FloatVector i3 = i0;
-    FloatVector f3 = f0;
-    FloatVector g3 = g0;
-    FloatVector o3 = o0;
-    for (int j = 0, w = u; j < n; j++, w += g) {
-      FloatVector wi = FloatVector.fromArray(S, wtIh, w);
-      FloatVector wf = FloatVector.fromArray(S, wtIh, w + h);
-      FloatVector wg = FloatVector.fromArray(S, wtIh, w + 2 * h);
-      FloatVector wo = FloatVector.fromArray(S, wtIh, w + 3 * h);
-      FloatVector a = FloatVector.broadcast(S, xs[x0 + j]);
-      i0 = wi.fma(a, i0);
-      f0 = wf.fma(a, f0);
-      g0 = wg.fma(a, g0);
-      o0 = wo.fma(a, o0);
-      a = FloatVector.broadcast(S, xs[x1 + j]);
-      i1 = wi.fma(a, i1);
-      f1 = wf.fma(a, f1);
-      g1 = wg.fma(a, g1);
-      o1 = wo.fma(a, o1);
-      a = FloatVector.broadcast(S, xs[x2 + j]);
-      i2 = wi.fma(a, i2);
-      f2 = wf.fma(a, f2);
-      g2 = wg.fma(a, g2);
-      o2 = wo.fma(a, o2);
-      a = FloatVector.broadcast(S, xs[x3 + j]);
-      i3 = wi.fma(a, i3);
-      f3 = wf.fma(a, f3);
-      g3 = wg.fma(a, g3);
-      o3 = wo.fma(a, o3);
-    }
-    if (!first) {
-      int h1 = h0 + h;
-      int h2 = h1 + h;
-      int h3 = h2 + h;
-      for (int j = 0, w = u; j < h; j++, w += g) {
-        FloatVector wi = FloatVector.fromArray(S, wtHh, w);
-        FloatVector wf = FloatVector.fromArray(S, wtHh, w + h);
-        FloatVector wg = FloatVector.fromArray(S, wtHh, w + 2 * h);
-        FloatVector wo = FloatVector.fromArray(S, wtHh, w + 3 * h);
-        FloatVector a = FloatVector.broadcast(S, hPrev[h0 + j]);
-        i0 = wi.fma(a, i0);
-        f0 = wf.fma(a, f0);
-        g0 = wg.fma(a, g0);
-        o0 = wo.fma(a, o0);
-        a = FloatVector.broadcast(S, hPrev[h1 + j]);
-        i1 = wi.fma(a, i1);
-        f1 = wf.fma(a, f1);
-        g1 = wg.fma(a, g1);
-        o1 = wo.fma(a, o1);
-        a = FloatVector.broadcast(S, hPrev[h2 + j]);
-        i2 = wi.fma(a, i2);
-        f2 = wf.fma(a, f2);
-        g2 = wg.fma(a, g2);
-        o2 = wo.fma(a, o2);
-        a = FloatVector.broadcast(S, hPrev[h3 + j]);
-        i3 = wi.fma(a, i3);
-        f3 = wf.fma(a, f3);
-        g3 = wg.fma(a, g3);
-        o3 = wo.fma(a, o3);
-      }
-    }
-    i0.intoArray(z, 0);
-    f0.intoArray(z, L);
-    g0.intoArray(z, 2 * L);
-    o0.intoArray(z, 3 * L);
-    i1.intoArray(z, 4 * L);
-    f1.intoArray(z, 5 * L);
-    g1.intoArray(z, 6 * L);
-    o1.intoArray(z, 7 * L);
-    i2.intoArray(z, 8 * L);
-    f2.intoArray(z, 9 * L);
-    g2.intoArray(z, 10 * L);
-    o2.intoArray(z, 11 * L);
-    i3.intoArray(z, 12 * L);
-    f3.intoArray(z, 13 * L);
-    g3.intoArray(z, 14 * L);
-    o3.intoArray(z, 15 * L);
   }
 
   /** The pre-activations of units {@code u .. u + L} of two samples, stored to {@code z} (i, f, g, o of each). */
