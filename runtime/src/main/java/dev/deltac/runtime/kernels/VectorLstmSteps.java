@@ -8,15 +8,18 @@ import jdk.incubator.vector.VectorSpecies;
  * {@link LstmSteps} on the Vector API: the same bits as the scalar code (each lane runs the
  * scalar element's chain of fused multiply-adds and the same elementwise operations), with
  * vectors along the hidden units (the step kernels), the input columns ({@code dxs}) and the gate
- * rows (the weight gradients), and two samples or four rows per block so that the weight vectors
- * are loaded once for several chains. Element tails (sizes not a multiple of the vector length)
- * and an odd last sample or row run the scalar code. Loaded reflectively by {@link LstmSteps}
+ * rows (the weight gradients), and several samples, rows or columns per block so that each
+ * loaded vector feeds several chains (register blocks sized for the 32 registers of AVX-512 or
+ * the 16 of AVX2: {@link #COLS}, {@code sixByFour}, {@code sixByTwo}, {@code quadDh}). Element
+ * tails (sizes not a multiple of the vector length) and an odd last sample or row run the scalar
+ * code. Loaded reflectively by {@link LstmSteps}
  * only when {@link DenseKernels} uses the vector kernels, with the same species (mixing species
  * in one JVM stops C2 from intrinsifying, see {@code VectorDenseKernels}).
  *
  * <p>No vector crosses a method boundary (a vector passed to a method that C2 does not inline is
- * boxed): the step kernels store the gate pre-activations of a pair of samples to a small
- * per-thread array and finish each sample from there.
+ * boxed): the step kernels store the gate pre-activations of a group of four samples (or of a
+ * pair, when H is not a multiple of the vector length) to a small per-thread array and finish
+ * the gates from there.
  */
 final class VectorLstmSteps extends LstmSteps {
   private static final VectorSpecies<Float> S = species(System.getProperty(VectorDenseKernels.BITS_PROPERTY));
