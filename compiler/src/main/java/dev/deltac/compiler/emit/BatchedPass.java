@@ -56,7 +56,7 @@ final class BatchedPass {
   // ---- the plan
 
   /** One step of the driver, in order: a batched op, a row-wise map, a bias sum or a segment. */
-  private sealed interface Phase permits Batched, Rowwise, BiasSum, Segment {}
+  private sealed interface Phase permits Batched, Rowwise, BiasSum, RecurrentSum, Segment {}
 
   /** A batched op: a node, or a weight-gradient term of a param. */
   private sealed interface Batched extends Phase permits BatchedNode, BatchedTerm {}
@@ -76,6 +76,14 @@ final class BatchedPass {
    * summed over the batch in one flat loop (sample order per element, as the per-sample code).
    */
   private record BiasSum(String param, Node node) implements Phase {}
+
+  /**
+   * A batched LSTM's weight or bias gradient, the only gradient term of {@code param}: a slice of
+   * {@code grad}'s packed gradients at {@code offset}, where {@code RecurrentKernels.backwardBatch}
+   * writes the batch sum to sample 0's slot. Added to the gradient from there, instead of copying
+   * every sample's packed gradient (zeros after sample 0) through a segment and summing.
+   */
+  private record RecurrentSum(String param, Node grad, int offset) implements Phase {}
 
   /**
    * An elementwise node computed over the batch-major buffers: its operands are values already
@@ -189,9 +197,25 @@ final class BatchedPass {
         }
       }
     }
+    // LSTM weight-gradient slices read from sample 0's slot (RecurrentSum): not per sample.
+    Map<Integer, RecurrentSum> lstmSums = new HashMap<>();
+    Set<Integer> lstmSkip = new java.util.HashSet<>();
+    if (gradients) {
+      for (Map.Entry<String, List<Node>> e : plan.gradTerms.entrySet()) {
+        if (e.getValue().size() != 1) continue;
+        Node t = e.getValue().get(0);
+        RecurrentSum rs = lstmSum(e.getKey(), t);
+        if (rs == null) continue;
+        lstmSums.put(t.id(), rs);
+        for (Node x = t; ; x = x.input(0)) {
+          lstmSkip.add(x.id());
+          if (!plan.aliases.contains(x.id())) break;
+        }
+      }
+    }
     for (Node n : plan.schedule(all)) {
       Rowwise rw;
-      if (rowSums.contains(n.id())) continue;
+      if (rowSums.contains(n.id()) || lstmSkip.contains(n.id())) continue;
       if (batchable(n)) {
         phases.add(new BatchedNode(n));
         available.add(n.id());
@@ -217,7 +241,8 @@ final class BatchedPass {
         Node b;
         for (Node t : e.getValue()) {
           if (plan.fusedTerms.contains(t.id())) continue;
-          if (batchableTerm(p, t)) phases.add(new BatchedTerm(p, t));
+          if (lstmSums.containsKey(t.id())) phases.add(lstmSums.get(t.id()));
+          else if (batchableTerm(p, t)) phases.add(new BatchedTerm(p, t));
           else if ((b = biasTerm(p, t, e.getValue().size())) != null) sums.add(new BiasSum(p, b));
           else last.terms.add(new Term(p, t));
         }
@@ -236,6 +261,56 @@ final class BatchedPass {
       }
     }
     phases.add(last);
+    if (gradients) {
+      for (Phase ph : phases) {
+        String p = ph instanceof BatchedTerm bt ? bt.param()
+            : ph instanceof BatchedNode bn && plan.fused.get(bn.node().id()) != null
+                ? plan.fused.get(bn.node().id()).param() : null;
+        if (p != null && plan.gradTerms.getOrDefault(p, List.of()).size() > 1) sharedBatched = true;
+      }
+    }
+  }
+
+  /**
+   * A param with several gradient terms (an unrolled loop's steps, a weight used twice) has one
+   * of them summed over the batch by a batched op. Over the batch that sums each term over the
+   * samples first (Σ_terms Σ_s), where the per-sample path and a rolled loop add a sample's terms
+   * in turn (Σ_s Σ_terms); float32 rounds the two differently. Such a pass does not apply, so
+   * that rolled and unrolled loops give the same bits (dsl.md, "Loops at any length").
+   */
+  private boolean sharedBatched;
+
+  /**
+   * The {@link RecurrentSum} of param p's only gradient term t, when t is (an alias of) a slice
+   * of the weight and bias part of a batched float32 LSTM's packed gradients that nothing else
+   * reads; else null.
+   */
+  private RecurrentSum lstmSum(String p, Node t) {
+    Node x = resolved(t);
+    if (x.op() != Op.SLICE || x.input(0).op() != Op.RECURRENT_GRAD) return null;
+    Node n = x.input(0);
+    if (dev.deltac.runtime.kernels.RecurrentKernels.cell(n.attr().name())
+        != dev.deltac.runtime.kernels.RecurrentKernels.LSTM || !batchable(n)) {
+      return null;
+    }
+    int start = x.attr().intAt(0);
+    if (start < n.input(0).size() || x.size() != paramSize(p)) return null;
+    // Nothing but the alias chain from t down to the slice reads any of them.
+    Set<Node> chain = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+    for (Node y = t; ; y = y.input(0)) {
+      chain.add(y);
+      if (y == x) break;
+    }
+    for (Node y : chain) {
+      if (g.graph.outputs().containsValue(y) || g.graph.loss() == y) return null;
+      for (Node m : plan.consumers(y)) {
+        if (!chain.contains(m)) return null;
+      }
+    }
+    for (Map.Entry<String, Node> e : g.graph.paramGrads().entrySet()) {
+      if (resolved(e.getValue()) == x && !e.getKey().equals(p)) return null;
+    }
+    return new RecurrentSum(p, n, start);
   }
 
   /**
@@ -314,7 +389,7 @@ final class BatchedPass {
 
   /** True when the pass has at least one batched op and a driver of a sane size. */
   boolean applies() {
-    if (!ctx.num.isFloat || phases.size() > MAX_PHASES) return false;
+    if (!ctx.num.isFloat || phases.size() > MAX_PHASES || sharedBatched) return false;
     for (Phase p : phases) {
       if (p instanceof Batched) return true;
     }
@@ -648,6 +723,7 @@ final class BatchedPass {
       return Set.of();
     }
     if (p instanceof BiasSum bs) return Set.of(bs.node());
+    if (p instanceof RecurrentSum rs) return Set.of(rs.grad());
     if (p instanceof BatchedNode b) {
       producer.put(b.node().id(), i);
       return batchedReads(b);
@@ -691,6 +767,8 @@ final class BatchedPass {
         rowwiseCode(r, c);
       } else if (p instanceof BiasSum bs) {
         biasSumCode(bs, c);
+      } else if (p instanceof RecurrentSum rs) {
+        recurrentSumCode(rs, c);
       } else if (p instanceof Segment s) {
         segmentCode(s, i, saves.getOrDefault(i, Set.of()), sum, firstSample, type, c);
       } else {
@@ -720,7 +798,10 @@ final class BatchedPass {
       TypeSpec.Builder type, Code c) {
     List<Units.Unit> units = new ArrayList<>();
     g.beginPass(s.nodes);
-    for (Node n : s.nodes) units.add(g.nodeUnit(n));
+    Map<Node, Node> direct = directSlices(s, i);
+    for (Node n : s.nodes) {
+      if (!direct.containsKey(n)) units.add(g.nodeUnit(n));
+    }
     for (Term t : s.terms) units.add(g.termUnit(t.param(), t.node()));
     Node loss = g.graph.loss();
     if (s.last && units.isEmpty() && mode != Mode.PREDICT && loss != null && !s.inputs && !s.targets
@@ -747,9 +828,17 @@ final class BatchedPass {
             Expr.add(Expr.v(targetOff), Expr.mul(sv, Expr.field("TARGET_SIZE")))));
       }
       for (Node x : s.reads) {
-        if (producer.getOrDefault(x.id(), i) == i) continue;
+        if (producer.getOrDefault(x.id(), i) == i || direct.containsValue(x)) continue;
         c.eval(arraycopy(Expr.field(batchArray(x)), Expr.mul(sv, Expr.i(x.size())),
             Expr.field(plan.buffers.get(x.id())), Expr.i(0), x.size()));
+      }
+      for (Map.Entry<Node, Node> e : direct.entrySet()) {
+        Node n = e.getKey();
+        Node x = e.getValue();
+        Shape xs = x.shape();
+        int start = n.attr().intAt(0) * (xs.size() / xs.dim(0));
+        c.eval(arraycopy(Expr.field(batchArray(x)), Expr.add(Expr.mul(sv, Expr.i(x.size())), Expr.i(start)),
+            Expr.field(plan.buffers.get(n.id())), Expr.i(0), n.size()));
       }
       for (Stmt call : calls) c.add(call);
       for (Node x : saves) {
@@ -766,6 +855,42 @@ final class BatchedPass {
     });
   }
 
+  /**
+   * The slices in segment i of values from earlier phases that nothing else in the segment reads
+   * (a recurrent layer's hidden states out of its tape, for instance), to their source: the
+   * segment copies just the slice out of the source's batch buffer, not the whole value.
+   */
+  private Map<Node, Node> directSlices(Segment s, int i) {
+    Map<Node, Node> out = new IdentityHashMap<>();
+    for (Node n : s.nodes) {
+      if (n.op() != Op.SLICE || plan.virtual.contains(n.id()) || !plan.buffers.containsKey(n.id())) continue;
+      Node x = n.input(0);
+      if (plan.aliases.contains(x.id()) || !s.reads.contains(x) || producer.getOrDefault(x.id(), i) == i
+          || out.containsValue(x) || !plan.buffers.containsKey(x.id())) {
+        continue;
+      }
+      boolean other = false;
+      for (Node m : s.nodes) {
+        for (Node in : m.inputs()) {
+          if (m != n && resolved(in) == x) other = true;
+        }
+        GraphPlan.Fused f = plan.fused.get(m.id());
+        if (f != null && resolved(f.term().input(1)) == x) other = true;
+      }
+      for (Term t : s.terms) {
+        if (resolved(t.node()) == x || t.node().inputs().stream().anyMatch(in -> resolved(in) == x)) other = true;
+      }
+      if (s.last) {
+        for (Node r : roots) {
+          if (resolved(r) == x) other = true;
+        }
+        if (g.graph.loss() != null && resolved(g.graph.loss()) == x) other = true;
+      }
+      if (!other) out.put(n, x);
+    }
+    return out;
+  }
+
   private void biasSumCode(BiasSum bs, Code c) {
     Node x = bs.node();
     int size = paramSize(bs.param());
@@ -777,6 +902,27 @@ final class BatchedPass {
       Expr o = c.declare(TypeName.INT, "o", Expr.mul(s, Expr.i(size)));
       c.forRange("i", Expr.i(0), Expr.i(size), i -> c.accumulate(Expr.at(gb, i), Expr.at(src, Expr.add(o, i))));
     });
+  }
+
+  private void recurrentSumCode(RecurrentSum rs, Code c) {
+    c.comment("gradient of " + rs.param() + ": the batch sum in sample 0's packed LSTM gradients");
+    Node w = null;
+    for (Node q : g.graph.params()) {
+      if (q.attr().name().equals(rs.param())) w = q;
+    }
+    Expr gf = Expr.field(ctx.gradField.get(rs.param()));
+    Expr src = Expr.field(batchArray(rs.grad()));
+    int off = rs.offset();
+    if (ClassContext.isMatrixParam(w)) {
+      int cols = ClassContext.rowSize(w);
+      c.forRange("i", Expr.i(0), Expr.i(w.shape().dim(0)), i -> {
+        Expr grow = c.declare(ctx.num.array(), "grow", Expr.at(gf, i));
+        Expr o = c.declare(TypeName.INT, "o", Expr.add(Expr.i(off), Expr.mul(i, Expr.i(cols))));
+        c.forRange("j", Expr.i(0), Expr.i(cols), j -> c.accumulate(Expr.at(grow, j), Expr.at(src, Expr.add(o, j))));
+      });
+    } else {
+      c.forRange("i", Expr.i(0), Expr.i(w.size()), i -> c.accumulate(Expr.at(gf, i), Expr.at(src, Expr.add(Expr.i(off), i))));
+    }
   }
 
   /** The {@code gb} argument of a batched weight-gradient op: a bias gradient or null. */
@@ -815,7 +961,7 @@ final class BatchedPass {
     args.add(Expr.field(batchArray(n)));
     args.add(Expr.i(0));
     args.add(Expr.i(n.size()));
-    if (grad) args.add(Expr.i(readsInputGradient(n) ? 1 : 0));
+    if (grad) args.add(Expr.i((readsInputGradient(n) ? 1 : 0) | (weightSumsOnly(n) ? 2 : 0)));
     c.eval(Expr.call(JavaTypes.RECURRENT_KERNELS, grad ? "backwardBatch" : "forwardBatch",
         args.toArray(new Expr[0])));
   }
@@ -834,6 +980,33 @@ final class BatchedPass {
       }
     }
     return false;
+  }
+
+  /**
+   * Whether every value this pass reads from the weight and bias part of an LSTM's packed
+   * gradients is a {@link RecurrentSum} (sample 0's slot): then the kernel need not write zeros
+   * to the other samples' slots.
+   */
+  private boolean weightSumsOnly(Node n) {
+    if (roots.contains(n)) return false;
+    Set<Node> summed = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+    for (Phase p : phases) {
+      if (p instanceof RecurrentSum rs && rs.grad() == n) {
+        for (Map.Entry<String, List<Node>> e : plan.gradTerms.entrySet()) {
+          if (e.getKey().equals(rs.param())) summed.add(resolved(e.getValue().get(0)));
+        }
+      }
+    }
+    if (summed.isEmpty()) return false;
+    int dxs = n.input(0).size();
+    List<Node> all = new ArrayList<>(roots);
+    all.addAll(g.graph.paramGrads().values());
+    for (Node m : dev.deltac.compiler.ir.Graph.reachable(all)) {
+      for (Node in : m.inputs()) {
+        if (in == n && !summed.contains(m) && (m.op() != Op.SLICE || m.attr().intAt(0) >= dxs)) return false;
+      }
+    }
+    return true;
   }
 
   private Expr param(Node p) {

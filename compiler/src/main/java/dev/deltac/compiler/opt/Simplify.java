@@ -133,17 +133,34 @@ public final class Simplify {
     return changed ? b.make(Op.MATMUL, Attr.ints(ta, tb), old.span(), a, c) : null;
   }
 
-  /** c1 * (c2 * x) or c1 * (x * c2) with scalar constants: (c1 c2) * x. */
+  /**
+   * c1 * (c2 * x) or c1 * (x * c2) with scalar constants: (c1 c2) * x, only when one of the two
+   * is a power of two, so that the fold rounds as the unfolded product does (a scaling by 2^k is
+   * exact, in double and in float, barring overflow and subnormals). Any other fold reassociates:
+   * with a loop's t as c1, an unrolled loop would round differently from the rolled one, where t
+   * is a value (RolledLoopTest).
+   */
   private static Node foldScalarFactor(GraphBuilder b, Node c1, Node mul) {
     Node l = mul.input(0);
     Node r = mul.input(1);
-    if (l.op() == Op.CONST && l.shape().isScalar()) {
-      return b.mul(b.scalar(c1.attr().doubleAt(0) * l.attr().doubleAt(0)), r);
+    double a = c1.attr().doubleAt(0);
+    if (l.op() == Op.CONST && l.shape().isScalar() && exactProduct(a, l.attr().doubleAt(0))) {
+      return b.mul(b.scalar(a * l.attr().doubleAt(0)), r);
     }
-    if (r.op() == Op.CONST && r.shape().isScalar()) {
-      return b.mul(l, b.scalar(c1.attr().doubleAt(0) * r.attr().doubleAt(0)));
+    if (r.op() == Op.CONST && r.shape().isScalar() && exactProduct(a, r.attr().doubleAt(0))) {
+      return b.mul(l, b.scalar(a * r.attr().doubleAt(0)));
     }
     return null;
+  }
+
+  /** One factor a power of two (in float range, normal), so that folding it in is exact. */
+  private static boolean exactProduct(double a, double c) {
+    return powerOfTwo(a) || powerOfTwo(c);
+  }
+
+  private static boolean powerOfTwo(double v) {
+    double m = Math.abs(v);
+    return m >= 0x1p-60 && m <= 0x1p60 && m == Math.scalb(1.0, Math.getExponent(m));
   }
 
   private static boolean allConst(List<Node> in) {

@@ -32,6 +32,27 @@ class SimplifyTest {
     assertEquals(0, count(g, Op.ADD) + count(g, Op.SUB) + count(g, Op.MUL), IrPrinter.print(g));
   }
 
+  /**
+   * c1 * (c2 * x) folds into (c1 c2) * x only when a factor is a power of two (exact): with 3 and
+   * 0.01, (x * 0.01) * 3 and x * 0.03 round differently, and a rolled loop, where 3 is its t,
+   * computes the former.
+   */
+  @Test
+  void foldsScalarFactorsOnlyWhenExact() {
+    Graph exact = simplified("""
+          z = (x * 0.01) * 4
+          output z
+          loss mse(z, y)""");
+    assertEquals(1, count(exact, Op.MUL), IrPrinter.print(exact));
+    Graph kept = simplified("""
+          z = (x * 0.01) * 3
+          output z
+          loss mse(z, y)""");
+    assertEquals(2, count(kept, Op.MUL), IrPrinter.print(kept));
+    double x = 0.3;
+    assertTrue((x * 0.01) * 3 != x * (0.01 * 3), "the example rounds differently when folded");
+  }
+
   @Test
   void mergesCommonSubexpressionsAndFoldsTransposesIntoTheProduct() {
     Graph g = simplified("""

@@ -192,11 +192,11 @@ class LstmSteps {
   /**
    * The weight gradients of rows {@code r0 .. r1 - 1}, accumulated:
    * {@code gt[j * g + k] = fma(xh[r * w + j], dz[r * g + k], gt[j * g + k])} for r ascending, for
-   * {@code j < w}, {@code k < g}. Each element is one chain over the rows, so calling this on
-   * consecutive row ranges gives the same bits as one call.
+   * {@code j < cols} (rows of {@code xh} are {@code w} apart), {@code k < g}. Each element is one
+   * chain over the rows, so calling this on consecutive row ranges gives the same bits as one call.
    */
-  void weightGradient(int r0, int r1, int w, int g, float[] xh, float[] dz, float[] gt) {
-    for (int j = 0; j < w; j++) weightGradientColumns(r0, r1, j, 0, g, w, g, xh, dz, gt);
+  void weightGradient(int r0, int r1, int w, int cols, int g, float[] xh, float[] dz, float[] gt) {
+    for (int j = 0; j < cols; j++) weightGradientColumns(r0, r1, j, 0, g, w, g, xh, dz, gt);
   }
 
   static void weightGradientColumns(int r0, int r1, int j, int k0, int k1, int w, int g, float[] xh,

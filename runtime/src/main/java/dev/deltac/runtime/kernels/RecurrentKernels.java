@@ -820,16 +820,18 @@ public final class RecurrentKernels {
   }
 
   /**
-   * {@link #backwardBatch} where {@code inputGradient == 0} says that nobody reads {@code dxs}
-   * (the layer's input is a model input whose gradient is not asked for): the batched LSTM then
-   * skips that product and writes zeros there (a tenth of its work).
+   * {@link #backwardBatch} with flags: without bit 1 ({@code inputGradient & 1 == 0}) nobody
+   * reads {@code dxs} (the layer's input is a model input whose gradient is not asked for): the
+   * batched LSTM then skips that product and writes zeros there (a tenth of its work). With bit 2
+   * the caller reads the LSTM's weight and bias gradients from sample 0's slots only (their batch
+   * sums), so the other samples' slots are left as they were instead of zeroed.
    */
   public static void backwardBatch(int cell, int batch, int t, int n, int h, float[][] wih,
       float[][] whh, float[] xs, int xOff, int xStride, float[] tape, int tOff, int tStride,
       float[] gh, int gOff, int gStride, float[] out, int oOff, int oStride, int inputGradient) {
     if (cell == LSTM) {
       lstmBackwardBatch(LstmSteps.get(), batch, t, n, h, wih, whh, xs, xOff, xStride, tape, tOff, tStride, gh, gOff,
-          gStride, out, oOff, oStride, inputGradient != 0);
+          gStride, out, oOff, oStride, (inputGradient & 1) != 0, (inputGradient & 2) != 0);
       return;
     }
     int g = gates(cell, h);
@@ -972,9 +974,9 @@ public final class RecurrentKernels {
 
   private static final ThreadLocal<LstmScratch> LSTM_SCRATCH = ThreadLocal.withInitial(LstmScratch::new);
 
-  /** Row width of the weight gradients' inputs: x (n), the previous h (h), a 1 for the biases, zeros to a multiple of 4. */
+  /** Row width of the weight gradients' inputs: x (n), the previous h (h), a 1 for the biases. */
   private static int xhWidth(int n, int h) {
-    return (n + h + 1 + 3) / 4 * 4;
+    return n + h + 1;
   }
 
   /** Rows of the weight-gradient pass per tile: the tile's gate cotangents stay in the L1 cache. */
@@ -1032,7 +1034,7 @@ public final class RecurrentKernels {
    */
   static void lstmBackwardBatch(LstmSteps k, int batch, int t, int n, int h, float[][] wih, float[][] whh,
       float[] xs, int xOff, int xStride, float[] tape, int tOff, int tStride, float[] gh, int gOff,
-      int gStride, float[] out, int oOff, int oStride, boolean inputGradient) {
+      int gStride, float[] out, int oOff, int oStride, boolean inputGradient, boolean sumsOnly) {
     int g = 4 * h;
     int w = xhWidth(n, h);
     LstmScratch sc = LSTM_SCRATCH.get();
@@ -1058,7 +1060,6 @@ public final class RecurrentKernels {
           for (int j = 0; j < h; j++) xh[o + n + j] = 0f;
         }
         xh[o + n + h] = 1f;
-        for (int j = n + h + 1; j < w; j++) xh[o + j] = 0f;
       }
     }
     float[] dc = sc.c;
@@ -1085,7 +1086,7 @@ public final class RecurrentKernels {
     }
     float[] gt = sc.gt;
     java.util.Arrays.fill(gt, 0, w * g, 0f);
-    for (int r = 0; r < rows; r += WG_TILE) k.weightGradient(r, Math.min(rows, r + WG_TILE), w, g, xh, dz, gt);
+    for (int r = 0; r < rows; r += WG_TILE) k.weightGradient(r, Math.min(rows, r + WG_TILE), w, w, g, xh, dz, gt);
     int wIh = oOff + t * n;
     int wHh = wIh + g * n;
     int bIh = wHh + g * h;
@@ -1097,6 +1098,7 @@ public final class RecurrentKernels {
       out[bIh + q] = bias;
       out[bHh + q] = bias;
     }
+    if (sumsOnly) return;
     int weights = g * n + g * h + 2 * g;
     for (int b = 1; b < batch; b++) {
       int o = oOff + b * oStride + t * n;

@@ -1,21 +1,25 @@
 package dev.deltac.runtime.kernels;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
  * {@link LstmSteps} on the Vector API: the same bits as the scalar code (each lane runs the
  * scalar element's chain of fused multiply-adds and the same elementwise operations), with
  * vectors along the hidden units (the step kernels), the input columns ({@code dxs}) and the gate
- * rows (the weight gradients), and two samples or four rows per block so that the weight vectors
- * are loaded once for several chains. Element tails (sizes not a multiple of the vector length)
- * and an odd last sample or row run the scalar code. Loaded reflectively by {@link LstmSteps}
+ * rows (the weight gradients), and several samples, rows or columns per block so that each
+ * loaded vector feeds several chains (register blocks sized for the 32 registers of AVX-512 or
+ * the 16 of AVX2: {@link #COLS}, {@code sixByFour}, {@code sixByTwo}, {@code quadDh}). Element
+ * tails (sizes not a multiple of the vector length) and an odd last sample or row run the scalar
+ * code. Loaded reflectively by {@link LstmSteps}
  * only when {@link DenseKernels} uses the vector kernels, with the same species (mixing species
  * in one JVM stops C2 from intrinsifying, see {@code VectorDenseKernels}).
  *
  * <p>No vector crosses a method boundary (a vector passed to a method that C2 does not inline is
- * boxed): the step kernels store the gate pre-activations of a pair of samples to a small
- * per-thread array and finish each sample from there.
+ * boxed): the step kernels store the gate pre-activations of a group of four samples (or of a
+ * pair, when H is not a multiple of the vector length) to a small per-thread array and finish
+ * the gates from there.
  */
 final class VectorLstmSteps extends LstmSteps {
   private static final VectorSpecies<Float> S = species(System.getProperty(VectorDenseKernels.BITS_PROPERTY));
@@ -44,7 +48,11 @@ final class VectorLstmSteps extends LstmSteps {
 
   /** {@link dev.deltac.runtime.MathFunctions#tanhf} lane by lane: the same operations in the same order. */
   private static FloatVector tanh(FloatVector x) {
-    FloatVector c = x.min(CLAMP).max(-CLAMP);
+    // The clamp as compare-and-blend: the same values as min/max for every x (NaN stays NaN,
+    // the bounds are not zero), in two instructions where C2's min/max with Java's NaN and
+    // signed-zero rules take five on AVX2.
+    FloatVector c = x.blend(CLAMP, x.compare(VectorOperators.GT, CLAMP));
+    c = c.blend(-CLAMP, c.compare(VectorOperators.LT, -CLAMP));
     FloatVector x2 = c.mul(c);
     FloatVector p = x2.mul(-2.76076847742355e-16f).add(2.00018790482477e-13f);
     p = x2.mul(p).add(-8.60467152213735e-11f);
@@ -63,24 +71,26 @@ final class VectorLstmSteps extends LstmSteps {
   void forward(int batch, int n, int h, boolean first, float[] wtIh, float[] wtHh, float[] bsum,
       float[] xs, int xBase, int xStride, float[] hPrev, float[] hCur, float[] c, float[] tape,
       int hBase, int restBase, int tStride) {
+    int b0 = 0;
+    if (h % L == 0 && batch >= 4) {
+      // Groups of four samples: the pre-activations of the group ([4, 4h], bias first, then x,
+      // then h ascending, as forwardUnits) through a register-blocked product, then the gates and
+      // the cell over the whole group.
+      int g = 4 * h;
+      float[] z = groupScratch(4 * g);
+      for (; b0 + 4 <= batch; b0 += 4) {
+        groupProducts(n, h, first, wtIh, wtHh, bsum, xs, xBase + b0 * xStride, xStride, hPrev, b0 * h, z);
+        for (int q = 0; q < 4; q++) {
+          sigmoidRange(z, q * g, q * g + 2 * h);
+          tanhRange(z, q * g + 2 * h, q * g + 3 * h);
+          sigmoidRange(z, q * g + 3 * h, q * g + g);
+        }
+        groupCell(z, b0, h, hCur, c, tape, hBase + b0 * tStride, restBase + b0 * tStride, tStride);
+      }
+      if (b0 == batch) return;
+    }
     int hv = h - h % L;
     float[] z = Z.get();
-    int b0 = 0;
-    if (L >= 16) { // 32 registers: four samples per block, 16 accumulators
-      for (; b0 + 4 <= batch; b0 += 4) {
-        int x0 = xBase + b0 * xStride;
-        for (int u = 0; u < hv; u += L) {
-          quadProducts(n, h, u, first, wtIh, wtHh, bsum, xs, x0, xStride, hPrev, b0 * h, z);
-          finish(z, 4, b0, u, h, hCur, c, tape, hBase + b0 * tStride, restBase + b0 * tStride, tStride);
-        }
-        if (hv < h) {
-          for (int b = b0; b < b0 + 4; b++) {
-            LstmSteps.forwardUnits(b, hv, h, n, h, first, wtIh, wtHh, bsum, xs, xBase + b * xStride,
-                hPrev, hCur, c, tape, hBase + b * tStride, restBase + b * tStride);
-          }
-        }
-      }
-    }
     for (int b = b0; b < batch; b += 2) {
       boolean two = b + 1 < batch;
       int b1 = two ? b + 1 : b;
@@ -101,106 +111,265 @@ final class VectorLstmSteps extends LstmSteps {
     }
   }
 
+  /** Per thread: the pre-activations of a group of four samples, grown on first use. */
+  private static final class GroupScratch {
+    float[] z = new float[0];
+  }
+
+  private static final ThreadLocal<GroupScratch> GROUP_Z = ThreadLocal.withInitial(GroupScratch::new);
+
+  private static float[] groupScratch(int size) {
+    GroupScratch gs = GROUP_Z.get();
+    if (gs.z.length < size) gs.z = new float[size];
+    return gs.z;
+  }
+
+  /** Column vectors per block of {@link #groupProducts}: 4 samples x COLS accumulators (16 at 512 bits, 12 at 256). */
+  private static final int COLS = L >= 16 ? 4 : 3;
+
   /**
-   * The pre-activations of units {@code u .. u + L} of four samples (inputs at {@code x0},
-   * {@code x0 + xs}, ...; previous states at rows {@code h0 / h ..}), stored to {@code z}
-   * (i, f, g, o of each): the same chains as {@link #pairProducts}.
+   * The pre-activations {@code z[q * 4h + k]} of four samples (inputs {@code xs[x0 + q * xStride ..]},
+   * previous states {@code hPrev[h0 + q * h ..]}): each element the chain of
+   * {@link LstmSteps#forwardUnits} (bias, then the inputs ascending, then h ascending). Requires
+   * {@code h % L == 0}.
    */
-  private static void quadProducts(int n, int h, int u, boolean first, float[] wtIh, float[] wtHh,
-      float[] bsum, float[] xs, int x0, int xs1, float[] hPrev, int h0, float[] z) {
+  private static void groupProducts(int n, int h, boolean first, float[] wtIh, float[] wtHh,
+      float[] bsum, float[] xs, int x0, int xStride, float[] hPrev, int h0, float[] z) {
     int g = 4 * h;
-    int x1 = x0 + xs1;
-    int x2 = x1 + xs1;
-    int x3 = x2 + xs1;
-    FloatVector i0 = FloatVector.fromArray(S, bsum, u);
-    FloatVector f0 = FloatVector.fromArray(S, bsum, h + u);
-    FloatVector g0 = FloatVector.fromArray(S, bsum, 2 * h + u);
-    FloatVector o0 = FloatVector.fromArray(S, bsum, 3 * h + u);
-    FloatVector i1 = i0;
-    FloatVector f1 = f0;
-    FloatVector g1 = g0;
-    FloatVector o1 = o0;
-    FloatVector i2 = i0;
-    FloatVector f2 = f0;
-    FloatVector g2 = g0;
-    FloatVector o2 = o0;
-    FloatVector i3 = i0;
-    FloatVector f3 = f0;
-    FloatVector g3 = g0;
-    FloatVector o3 = o0;
-    for (int j = 0, w = u; j < n; j++, w += g) {
-      FloatVector wi = FloatVector.fromArray(S, wtIh, w);
-      FloatVector wf = FloatVector.fromArray(S, wtIh, w + h);
-      FloatVector wg = FloatVector.fromArray(S, wtIh, w + 2 * h);
-      FloatVector wo = FloatVector.fromArray(S, wtIh, w + 3 * h);
+    int k = 0;
+    if (COLS == 4) {
+      for (; k + 4 * L <= g; k += 4 * L) quadFour(n, h, k, first, wtIh, wtHh, bsum, xs, x0, xStride, hPrev, h0, z);
+    } else {
+      for (; k + 3 * L <= g; k += 3 * L) quadThree(n, h, k, first, wtIh, wtHh, bsum, xs, x0, xStride, hPrev, h0, z);
+    }
+    for (; k < g; k += L) quadOne(n, h, k, first, wtIh, wtHh, bsum, xs, x0, xStride, hPrev, h0, z);
+  }
+
+  /** Columns {@code k .. k + 4L - 1} of {@link #groupProducts}. */
+  private static void quadFour(int n, int h, int k, boolean first, float[] wtIh, float[] wtHh,
+      float[] bsum, float[] xs, int x0, int xStride, float[] hPrev, int h0, float[] z) {
+    int g = 4 * h;
+    int x1 = x0 + xStride;
+    int x2 = x1 + xStride;
+    int x3 = x2 + xStride;
+    FloatVector a00 = FloatVector.fromArray(S, bsum, k);
+    FloatVector a01 = FloatVector.fromArray(S, bsum, k + L);
+    FloatVector a02 = FloatVector.fromArray(S, bsum, k + 2 * L);
+    FloatVector a03 = FloatVector.fromArray(S, bsum, k + 3 * L);
+    FloatVector a10 = a00, a11 = a01, a12 = a02, a13 = a03;
+    FloatVector a20 = a00, a21 = a01, a22 = a02, a23 = a03;
+    FloatVector a30 = a00, a31 = a01, a32 = a02, a33 = a03;
+    for (int j = 0, w = k; j < n; j++, w += g) {
+      FloatVector w0 = FloatVector.fromArray(S, wtIh, w);
+      FloatVector w1 = FloatVector.fromArray(S, wtIh, w + L);
+      FloatVector w2 = FloatVector.fromArray(S, wtIh, w + 2 * L);
+      FloatVector w3 = FloatVector.fromArray(S, wtIh, w + 3 * L);
       FloatVector a = FloatVector.broadcast(S, xs[x0 + j]);
-      i0 = wi.fma(a, i0);
-      f0 = wf.fma(a, f0);
-      g0 = wg.fma(a, g0);
-      o0 = wo.fma(a, o0);
+      a00 = w0.fma(a, a00);
+      a01 = w1.fma(a, a01);
+      a02 = w2.fma(a, a02);
+      a03 = w3.fma(a, a03);
       a = FloatVector.broadcast(S, xs[x1 + j]);
-      i1 = wi.fma(a, i1);
-      f1 = wf.fma(a, f1);
-      g1 = wg.fma(a, g1);
-      o1 = wo.fma(a, o1);
+      a10 = w0.fma(a, a10);
+      a11 = w1.fma(a, a11);
+      a12 = w2.fma(a, a12);
+      a13 = w3.fma(a, a13);
       a = FloatVector.broadcast(S, xs[x2 + j]);
-      i2 = wi.fma(a, i2);
-      f2 = wf.fma(a, f2);
-      g2 = wg.fma(a, g2);
-      o2 = wo.fma(a, o2);
+      a20 = w0.fma(a, a20);
+      a21 = w1.fma(a, a21);
+      a22 = w2.fma(a, a22);
+      a23 = w3.fma(a, a23);
       a = FloatVector.broadcast(S, xs[x3 + j]);
-      i3 = wi.fma(a, i3);
-      f3 = wf.fma(a, f3);
-      g3 = wg.fma(a, g3);
-      o3 = wo.fma(a, o3);
+      a30 = w0.fma(a, a30);
+      a31 = w1.fma(a, a31);
+      a32 = w2.fma(a, a32);
+      a33 = w3.fma(a, a33);
     }
     if (!first) {
       int h1 = h0 + h;
       int h2 = h1 + h;
       int h3 = h2 + h;
-      for (int j = 0, w = u; j < h; j++, w += g) {
-        FloatVector wi = FloatVector.fromArray(S, wtHh, w);
-        FloatVector wf = FloatVector.fromArray(S, wtHh, w + h);
-        FloatVector wg = FloatVector.fromArray(S, wtHh, w + 2 * h);
-        FloatVector wo = FloatVector.fromArray(S, wtHh, w + 3 * h);
+      for (int j = 0, w = k; j < h; j++, w += g) {
+        FloatVector w0 = FloatVector.fromArray(S, wtHh, w);
+        FloatVector w1 = FloatVector.fromArray(S, wtHh, w + L);
+        FloatVector w2 = FloatVector.fromArray(S, wtHh, w + 2 * L);
+        FloatVector w3 = FloatVector.fromArray(S, wtHh, w + 3 * L);
         FloatVector a = FloatVector.broadcast(S, hPrev[h0 + j]);
-        i0 = wi.fma(a, i0);
-        f0 = wf.fma(a, f0);
-        g0 = wg.fma(a, g0);
-        o0 = wo.fma(a, o0);
+        a00 = w0.fma(a, a00);
+        a01 = w1.fma(a, a01);
+        a02 = w2.fma(a, a02);
+        a03 = w3.fma(a, a03);
         a = FloatVector.broadcast(S, hPrev[h1 + j]);
-        i1 = wi.fma(a, i1);
-        f1 = wf.fma(a, f1);
-        g1 = wg.fma(a, g1);
-        o1 = wo.fma(a, o1);
+        a10 = w0.fma(a, a10);
+        a11 = w1.fma(a, a11);
+        a12 = w2.fma(a, a12);
+        a13 = w3.fma(a, a13);
         a = FloatVector.broadcast(S, hPrev[h2 + j]);
-        i2 = wi.fma(a, i2);
-        f2 = wf.fma(a, f2);
-        g2 = wg.fma(a, g2);
-        o2 = wo.fma(a, o2);
+        a20 = w0.fma(a, a20);
+        a21 = w1.fma(a, a21);
+        a22 = w2.fma(a, a22);
+        a23 = w3.fma(a, a23);
         a = FloatVector.broadcast(S, hPrev[h3 + j]);
-        i3 = wi.fma(a, i3);
-        f3 = wf.fma(a, f3);
-        g3 = wg.fma(a, g3);
-        o3 = wo.fma(a, o3);
+        a30 = w0.fma(a, a30);
+        a31 = w1.fma(a, a31);
+        a32 = w2.fma(a, a32);
+        a33 = w3.fma(a, a33);
       }
     }
-    i0.intoArray(z, 0);
-    f0.intoArray(z, L);
-    g0.intoArray(z, 2 * L);
-    o0.intoArray(z, 3 * L);
-    i1.intoArray(z, 4 * L);
-    f1.intoArray(z, 5 * L);
-    g1.intoArray(z, 6 * L);
-    o1.intoArray(z, 7 * L);
-    i2.intoArray(z, 8 * L);
-    f2.intoArray(z, 9 * L);
-    g2.intoArray(z, 10 * L);
-    o2.intoArray(z, 11 * L);
-    i3.intoArray(z, 12 * L);
-    f3.intoArray(z, 13 * L);
-    g3.intoArray(z, 14 * L);
-    o3.intoArray(z, 15 * L);
+    a00.intoArray(z, k);
+    a01.intoArray(z, k + L);
+    a02.intoArray(z, k + 2 * L);
+    a03.intoArray(z, k + 3 * L);
+    a10.intoArray(z, g + k);
+    a11.intoArray(z, g + k + L);
+    a12.intoArray(z, g + k + 2 * L);
+    a13.intoArray(z, g + k + 3 * L);
+    a20.intoArray(z, 2 * g + k);
+    a21.intoArray(z, 2 * g + k + L);
+    a22.intoArray(z, 2 * g + k + 2 * L);
+    a23.intoArray(z, 2 * g + k + 3 * L);
+    a30.intoArray(z, 3 * g + k);
+    a31.intoArray(z, 3 * g + k + L);
+    a32.intoArray(z, 3 * g + k + 2 * L);
+    a33.intoArray(z, 3 * g + k + 3 * L);
+  }
+
+  /** Columns {@code k .. k + 3L - 1} of {@link #groupProducts}: 12 accumulators, 16 registers at AVX2. */
+  private static void quadThree(int n, int h, int k, boolean first, float[] wtIh, float[] wtHh,
+      float[] bsum, float[] xs, int x0, int xStride, float[] hPrev, int h0, float[] z) {
+    int g = 4 * h;
+    int x1 = x0 + xStride;
+    int x2 = x1 + xStride;
+    int x3 = x2 + xStride;
+    FloatVector a00 = FloatVector.fromArray(S, bsum, k);
+    FloatVector a01 = FloatVector.fromArray(S, bsum, k + L);
+    FloatVector a02 = FloatVector.fromArray(S, bsum, k + 2 * L);
+    FloatVector a10 = a00, a11 = a01, a12 = a02;
+    FloatVector a20 = a00, a21 = a01, a22 = a02;
+    FloatVector a30 = a00, a31 = a01, a32 = a02;
+    for (int j = 0, w = k; j < n; j++, w += g) {
+      FloatVector w0 = FloatVector.fromArray(S, wtIh, w);
+      FloatVector w1 = FloatVector.fromArray(S, wtIh, w + L);
+      FloatVector w2 = FloatVector.fromArray(S, wtIh, w + 2 * L);
+      FloatVector a = FloatVector.broadcast(S, xs[x0 + j]);
+      a00 = w0.fma(a, a00);
+      a01 = w1.fma(a, a01);
+      a02 = w2.fma(a, a02);
+      a = FloatVector.broadcast(S, xs[x1 + j]);
+      a10 = w0.fma(a, a10);
+      a11 = w1.fma(a, a11);
+      a12 = w2.fma(a, a12);
+      a = FloatVector.broadcast(S, xs[x2 + j]);
+      a20 = w0.fma(a, a20);
+      a21 = w1.fma(a, a21);
+      a22 = w2.fma(a, a22);
+      a = FloatVector.broadcast(S, xs[x3 + j]);
+      a30 = w0.fma(a, a30);
+      a31 = w1.fma(a, a31);
+      a32 = w2.fma(a, a32);
+    }
+    if (!first) {
+      int h1 = h0 + h;
+      int h2 = h1 + h;
+      int h3 = h2 + h;
+      for (int j = 0, w = k; j < h; j++, w += g) {
+        FloatVector w0 = FloatVector.fromArray(S, wtHh, w);
+        FloatVector w1 = FloatVector.fromArray(S, wtHh, w + L);
+        FloatVector w2 = FloatVector.fromArray(S, wtHh, w + 2 * L);
+        FloatVector a = FloatVector.broadcast(S, hPrev[h0 + j]);
+        a00 = w0.fma(a, a00);
+        a01 = w1.fma(a, a01);
+        a02 = w2.fma(a, a02);
+        a = FloatVector.broadcast(S, hPrev[h1 + j]);
+        a10 = w0.fma(a, a10);
+        a11 = w1.fma(a, a11);
+        a12 = w2.fma(a, a12);
+        a = FloatVector.broadcast(S, hPrev[h2 + j]);
+        a20 = w0.fma(a, a20);
+        a21 = w1.fma(a, a21);
+        a22 = w2.fma(a, a22);
+        a = FloatVector.broadcast(S, hPrev[h3 + j]);
+        a30 = w0.fma(a, a30);
+        a31 = w1.fma(a, a31);
+        a32 = w2.fma(a, a32);
+      }
+    }
+    a00.intoArray(z, k);
+    a01.intoArray(z, k + L);
+    a02.intoArray(z, k + 2 * L);
+    a10.intoArray(z, g + k);
+    a11.intoArray(z, g + k + L);
+    a12.intoArray(z, g + k + 2 * L);
+    a20.intoArray(z, 2 * g + k);
+    a21.intoArray(z, 2 * g + k + L);
+    a22.intoArray(z, 2 * g + k + 2 * L);
+    a30.intoArray(z, 3 * g + k);
+    a31.intoArray(z, 3 * g + k + L);
+    a32.intoArray(z, 3 * g + k + 2 * L);
+  }
+
+  /** Columns {@code k .. k + L - 1} of {@link #groupProducts}. */
+  private static void quadOne(int n, int h, int k, boolean first, float[] wtIh, float[] wtHh,
+      float[] bsum, float[] xs, int x0, int xStride, float[] hPrev, int h0, float[] z) {
+    int g = 4 * h;
+    FloatVector a0 = FloatVector.fromArray(S, bsum, k);
+    FloatVector a1 = a0, a2 = a0, a3 = a0;
+    for (int j = 0, w = k; j < n; j++, w += g) {
+      FloatVector w0 = FloatVector.fromArray(S, wtIh, w);
+      a0 = w0.fma(FloatVector.broadcast(S, xs[x0 + j]), a0);
+      a1 = w0.fma(FloatVector.broadcast(S, xs[x0 + xStride + j]), a1);
+      a2 = w0.fma(FloatVector.broadcast(S, xs[x0 + 2 * xStride + j]), a2);
+      a3 = w0.fma(FloatVector.broadcast(S, xs[x0 + 3 * xStride + j]), a3);
+    }
+    if (!first) {
+      for (int j = 0, w = k; j < h; j++, w += g) {
+        FloatVector w0 = FloatVector.fromArray(S, wtHh, w);
+        a0 = w0.fma(FloatVector.broadcast(S, hPrev[h0 + j]), a0);
+        a1 = w0.fma(FloatVector.broadcast(S, hPrev[h0 + h + j]), a1);
+        a2 = w0.fma(FloatVector.broadcast(S, hPrev[h0 + 2 * h + j]), a2);
+        a3 = w0.fma(FloatVector.broadcast(S, hPrev[h0 + 3 * h + j]), a3);
+      }
+    }
+    a0.intoArray(z, k);
+    a1.intoArray(z, g + k);
+    a2.intoArray(z, 2 * g + k);
+    a3.intoArray(z, 3 * g + k);
+  }
+
+  /** The logistic function in place on {@code z[from .. to - 1]} (whole vectors). */
+  private static void sigmoidRange(float[] z, int from, int to) {
+    for (int i = from; i < to; i += L) sigmoid(FloatVector.fromArray(S, z, i)).intoArray(z, i);
+  }
+
+  /** tanh in place on {@code z[from .. to - 1]} (whole vectors). */
+  private static void tanhRange(float[] z, int from, int to) {
+    for (int i = from; i < to; i += L) tanh(FloatVector.fromArray(S, z, i)).intoArray(z, i);
+  }
+
+  /** c and h of the four samples {@code b0 ..} of a group from their activated gates {@code z[q * 4h ..]}. */
+  private static void groupCell(float[] z, int b0, int h, float[] hCur, float[] c, float[] tape,
+      int ho, int rest, int tStride) {
+    int g = 4 * h;
+    for (int q = 0; q < 4; q++, ho += tStride, rest += tStride) {
+      int zo = q * g;
+      int hp = (b0 + q) * h;
+      for (int u = 0; u < h; u += L) {
+        FloatVector i = FloatVector.fromArray(S, z, zo + u);
+        FloatVector f = FloatVector.fromArray(S, z, zo + h + u);
+        FloatVector gg = FloatVector.fromArray(S, z, zo + 2 * h + u);
+        FloatVector o = FloatVector.fromArray(S, z, zo + 3 * h + u);
+        FloatVector cn = f.mul(FloatVector.fromArray(S, c, hp + u)).add(i.mul(gg));
+        FloatVector hn = o.mul(tanh(cn));
+        cn.intoArray(c, hp + u);
+        hn.intoArray(hCur, hp + u);
+        hn.intoArray(tape, ho + u);
+        cn.intoArray(tape, rest + u);
+        i.intoArray(tape, rest + h + u);
+        f.intoArray(tape, rest + 2 * h + u);
+        gg.intoArray(tape, rest + 3 * h + u);
+        o.intoArray(tape, rest + 4 * h + u);
+      }
+    }
   }
 
   /** The pre-activations of units {@code u .. u + L} of two samples, stored to {@code z} (i, f, g, o of each). */
@@ -345,7 +514,11 @@ final class VectorLstmSteps extends LstmSteps {
       if (hv < h) LstmSteps.backwardUnits(b, hv, h, h, first, tape, rest, gh, go, dhIn, dc, dz, r);
     }
     if (first) return;
-    for (int b = 0; b < batch; b += 2) {
+    int b = 0;
+    // Four samples per block: 8 accumulators (two vectors of units each), enough chains in
+    // flight to keep both FMA pipes busy; the pairs below had four.
+    for (; b + 4 <= batch; b += 4) quadDh(h, g, dz, dzOff + b * g, whh, dhOut, b * h);
+    for (; b < batch; b += 2) {
       boolean two = b + 1 < batch;
       int b1 = two ? b + 1 : b;
       int r0 = dzOff + b * g;
@@ -391,6 +564,73 @@ final class VectorLstmSteps extends LstmSteps {
     }
   }
 
+  /**
+   * {@code dhOut} rows of four consecutive samples (gate cotangents at {@code dz[r0 + q * g ..]},
+   * outputs at {@code dhOut[o0 + q * h ..]}): each element the chain over k ascending of
+   * {@link LstmSteps#dhUnits}.
+   */
+  private static void quadDh(int h, int g, float[] dz, int r0, float[] whh, float[] dhOut, int o0) {
+    int r1 = r0 + g;
+    int r2 = r1 + g;
+    int r3 = r2 + g;
+    int u = 0;
+    for (; u + 2 * L <= h; u += 2 * L) {
+      FloatVector a00 = FloatVector.zero(S);
+      FloatVector a01 = a00;
+      FloatVector a10 = a00;
+      FloatVector a11 = a00;
+      FloatVector a20 = a00;
+      FloatVector a21 = a00;
+      FloatVector a30 = a00;
+      FloatVector a31 = a00;
+      for (int k = 0, w = u; k < g; k++, w += h) {
+        FloatVector w0 = FloatVector.fromArray(S, whh, w);
+        FloatVector w1 = FloatVector.fromArray(S, whh, w + L);
+        FloatVector q = FloatVector.broadcast(S, dz[r0 + k]);
+        a00 = w0.fma(q, a00);
+        a01 = w1.fma(q, a01);
+        q = FloatVector.broadcast(S, dz[r1 + k]);
+        a10 = w0.fma(q, a10);
+        a11 = w1.fma(q, a11);
+        q = FloatVector.broadcast(S, dz[r2 + k]);
+        a20 = w0.fma(q, a20);
+        a21 = w1.fma(q, a21);
+        q = FloatVector.broadcast(S, dz[r3 + k]);
+        a30 = w0.fma(q, a30);
+        a31 = w1.fma(q, a31);
+      }
+      a00.intoArray(dhOut, o0 + u);
+      a01.intoArray(dhOut, o0 + u + L);
+      a10.intoArray(dhOut, o0 + h + u);
+      a11.intoArray(dhOut, o0 + h + u + L);
+      a20.intoArray(dhOut, o0 + 2 * h + u);
+      a21.intoArray(dhOut, o0 + 2 * h + u + L);
+      a30.intoArray(dhOut, o0 + 3 * h + u);
+      a31.intoArray(dhOut, o0 + 3 * h + u + L);
+    }
+    for (; u + L <= h; u += L) {
+      FloatVector a0 = FloatVector.zero(S);
+      FloatVector a1 = a0;
+      FloatVector a2 = a0;
+      FloatVector a3 = a0;
+      for (int k = 0, w = u; k < g; k++, w += h) {
+        FloatVector w0 = FloatVector.fromArray(S, whh, w);
+        a0 = w0.fma(FloatVector.broadcast(S, dz[r0 + k]), a0);
+        a1 = w0.fma(FloatVector.broadcast(S, dz[r1 + k]), a1);
+        a2 = w0.fma(FloatVector.broadcast(S, dz[r2 + k]), a2);
+        a3 = w0.fma(FloatVector.broadcast(S, dz[r3 + k]), a3);
+      }
+      a0.intoArray(dhOut, o0 + u);
+      a1.intoArray(dhOut, o0 + h + u);
+      a2.intoArray(dhOut, o0 + 2 * h + u);
+      a3.intoArray(dhOut, o0 + 3 * h + u);
+    }
+    if (u < h) {
+      int b = o0 / h;
+      for (int q = 0; q < 4; q++) LstmSteps.dhUnits(b + q, u, h, h, dz, r0 + q * g, whh, dhOut);
+    }
+  }
+
   @Override
   void inputGradient(int rows, int batch, int n, int g, float[] dz, float[] wih, float[] out,
       int oOff, int oStride) {
@@ -428,73 +668,186 @@ final class VectorLstmSteps extends LstmSteps {
   }
 
   @Override
-  void weightGradient(int r0, int r1, int w, int g, float[] xh, float[] dz, float[] gt) {
+  void weightGradient(int r0, int r1, int w, int cols, int g, float[] xh, float[] dz, float[] gt) {
+    int gv = g - g % (2 * L);
     int j = 0;
-    for (; j + 4 <= w; j += 4) {
+    // Six columns by two vectors of gate rows: 12 accumulators, two dz loads and six broadcasts
+    // per row (15 registers: fits the 16 of AVX2).
+    for (; j + 6 <= cols; j += 6) {
       int k = 0;
-      for (; k + 2 * L <= g; k += 2 * L) {
-        int t0 = j * g + k;
-        int t1 = t0 + g;
-        int t2 = t1 + g;
-        int t3 = t2 + g;
-        FloatVector a00 = FloatVector.fromArray(S, gt, t0);
-        FloatVector a01 = FloatVector.fromArray(S, gt, t0 + L);
-        FloatVector a10 = FloatVector.fromArray(S, gt, t1);
-        FloatVector a11 = FloatVector.fromArray(S, gt, t1 + L);
-        FloatVector a20 = FloatVector.fromArray(S, gt, t2);
-        FloatVector a21 = FloatVector.fromArray(S, gt, t2 + L);
-        FloatVector a30 = FloatVector.fromArray(S, gt, t3);
-        FloatVector a31 = FloatVector.fromArray(S, gt, t3 + L);
-        for (int r = r0; r < r1; r++) {
-          int d = r * g + k;
-          int x = r * w + j;
-          FloatVector d0 = FloatVector.fromArray(S, dz, d);
-          FloatVector d1 = FloatVector.fromArray(S, dz, d + L);
-          FloatVector q = FloatVector.broadcast(S, xh[x]);
-          a00 = d0.fma(q, a00);
-          a01 = d1.fma(q, a01);
-          q = FloatVector.broadcast(S, xh[x + 1]);
-          a10 = d0.fma(q, a10);
-          a11 = d1.fma(q, a11);
-          q = FloatVector.broadcast(S, xh[x + 2]);
-          a20 = d0.fma(q, a20);
-          a21 = d1.fma(q, a21);
-          q = FloatVector.broadcast(S, xh[x + 3]);
-          a30 = d0.fma(q, a30);
-          a31 = d1.fma(q, a31);
-        }
-        a00.intoArray(gt, t0);
-        a01.intoArray(gt, t0 + L);
-        a10.intoArray(gt, t1);
-        a11.intoArray(gt, t1 + L);
-        a20.intoArray(gt, t2);
-        a21.intoArray(gt, t2 + L);
-        a30.intoArray(gt, t3);
-        a31.intoArray(gt, t3 + L);
+      if (L >= 16) {
+        for (; k + 4 * L <= gv; k += 4 * L) sixByFour(r0, r1, j, k, w, g, xh, dz, gt);
       }
-      for (; k + L <= g; k += L) {
-        int t0 = j * g + k;
-        FloatVector a0 = FloatVector.fromArray(S, gt, t0);
-        FloatVector a1 = FloatVector.fromArray(S, gt, t0 + g);
-        FloatVector a2 = FloatVector.fromArray(S, gt, t0 + 2 * g);
-        FloatVector a3 = FloatVector.fromArray(S, gt, t0 + 3 * g);
-        for (int r = r0; r < r1; r++) {
-          FloatVector d0 = FloatVector.fromArray(S, dz, r * g + k);
-          int x = r * w + j;
-          a0 = d0.fma(FloatVector.broadcast(S, xh[x]), a0);
-          a1 = d0.fma(FloatVector.broadcast(S, xh[x + 1]), a1);
-          a2 = d0.fma(FloatVector.broadcast(S, xh[x + 2]), a2);
-          a3 = d0.fma(FloatVector.broadcast(S, xh[x + 3]), a3);
-        }
-        a0.intoArray(gt, t0);
-        a1.intoArray(gt, t0 + g);
-        a2.intoArray(gt, t0 + 2 * g);
-        a3.intoArray(gt, t0 + 3 * g);
-      }
-      if (k < g) {
-        for (int q = 0; q < 4; q++) LstmSteps.weightGradientColumns(r0, r1, j + q, k, g, w, g, xh, dz, gt);
+      for (; k < gv; k += 2 * L) sixByTwo(r0, r1, j, k, w, g, xh, dz, gt);
+      if (gv < g) {
+        for (int q = 0; q < 6; q++) columnTail(r0, r1, j + q, gv, w, g, xh, dz, gt);
       }
     }
-    for (; j < w; j++) LstmSteps.weightGradientColumns(r0, r1, j, 0, g, w, g, xh, dz, gt);
+    for (; j < cols; j++) columnTail(r0, r1, j, 0, w, g, xh, dz, gt);
+  }
+
+  /** Columns {@code j .. j + 5}, gate rows {@code k .. k + 4L - 1} (24 accumulators, for the 32 registers of AVX-512). */
+  private static void sixByFour(int r0, int r1, int j, int k, int w, int g, float[] xh, float[] dz, float[] gt) {
+    int t0 = j * g + k;
+    FloatVector a00 = FloatVector.fromArray(S, gt, t0);
+    FloatVector a01 = FloatVector.fromArray(S, gt, t0 + L);
+    FloatVector a02 = FloatVector.fromArray(S, gt, t0 + 2 * L);
+    FloatVector a03 = FloatVector.fromArray(S, gt, t0 + 3 * L);
+    FloatVector a10 = FloatVector.fromArray(S, gt, t0 + g);
+    FloatVector a11 = FloatVector.fromArray(S, gt, t0 + g + L);
+    FloatVector a12 = FloatVector.fromArray(S, gt, t0 + g + 2 * L);
+    FloatVector a13 = FloatVector.fromArray(S, gt, t0 + g + 3 * L);
+    FloatVector a20 = FloatVector.fromArray(S, gt, t0 + 2 * g);
+    FloatVector a21 = FloatVector.fromArray(S, gt, t0 + 2 * g + L);
+    FloatVector a22 = FloatVector.fromArray(S, gt, t0 + 2 * g + 2 * L);
+    FloatVector a23 = FloatVector.fromArray(S, gt, t0 + 2 * g + 3 * L);
+    FloatVector a30 = FloatVector.fromArray(S, gt, t0 + 3 * g);
+    FloatVector a31 = FloatVector.fromArray(S, gt, t0 + 3 * g + L);
+    FloatVector a32 = FloatVector.fromArray(S, gt, t0 + 3 * g + 2 * L);
+    FloatVector a33 = FloatVector.fromArray(S, gt, t0 + 3 * g + 3 * L);
+    FloatVector a40 = FloatVector.fromArray(S, gt, t0 + 4 * g);
+    FloatVector a41 = FloatVector.fromArray(S, gt, t0 + 4 * g + L);
+    FloatVector a42 = FloatVector.fromArray(S, gt, t0 + 4 * g + 2 * L);
+    FloatVector a43 = FloatVector.fromArray(S, gt, t0 + 4 * g + 3 * L);
+    FloatVector a50 = FloatVector.fromArray(S, gt, t0 + 5 * g);
+    FloatVector a51 = FloatVector.fromArray(S, gt, t0 + 5 * g + L);
+    FloatVector a52 = FloatVector.fromArray(S, gt, t0 + 5 * g + 2 * L);
+    FloatVector a53 = FloatVector.fromArray(S, gt, t0 + 5 * g + 3 * L);
+    for (int r = r0, d = r0 * g + k, x = r0 * w + j; r < r1; r++, d += g, x += w) {
+      FloatVector d0 = FloatVector.fromArray(S, dz, d);
+      FloatVector d1 = FloatVector.fromArray(S, dz, d + L);
+      FloatVector d2 = FloatVector.fromArray(S, dz, d + 2 * L);
+      FloatVector d3 = FloatVector.fromArray(S, dz, d + 3 * L);
+      FloatVector q = FloatVector.broadcast(S, xh[x]);
+      a00 = d0.fma(q, a00);
+      a01 = d1.fma(q, a01);
+      a02 = d2.fma(q, a02);
+      a03 = d3.fma(q, a03);
+      q = FloatVector.broadcast(S, xh[x + 1]);
+      a10 = d0.fma(q, a10);
+      a11 = d1.fma(q, a11);
+      a12 = d2.fma(q, a12);
+      a13 = d3.fma(q, a13);
+      q = FloatVector.broadcast(S, xh[x + 2]);
+      a20 = d0.fma(q, a20);
+      a21 = d1.fma(q, a21);
+      a22 = d2.fma(q, a22);
+      a23 = d3.fma(q, a23);
+      q = FloatVector.broadcast(S, xh[x + 3]);
+      a30 = d0.fma(q, a30);
+      a31 = d1.fma(q, a31);
+      a32 = d2.fma(q, a32);
+      a33 = d3.fma(q, a33);
+      q = FloatVector.broadcast(S, xh[x + 4]);
+      a40 = d0.fma(q, a40);
+      a41 = d1.fma(q, a41);
+      a42 = d2.fma(q, a42);
+      a43 = d3.fma(q, a43);
+      q = FloatVector.broadcast(S, xh[x + 5]);
+      a50 = d0.fma(q, a50);
+      a51 = d1.fma(q, a51);
+      a52 = d2.fma(q, a52);
+      a53 = d3.fma(q, a53);
+    }
+    a00.intoArray(gt, t0);
+    a01.intoArray(gt, t0 + L);
+    a02.intoArray(gt, t0 + 2 * L);
+    a03.intoArray(gt, t0 + 3 * L);
+    a10.intoArray(gt, t0 + g);
+    a11.intoArray(gt, t0 + g + L);
+    a12.intoArray(gt, t0 + g + 2 * L);
+    a13.intoArray(gt, t0 + g + 3 * L);
+    a20.intoArray(gt, t0 + 2 * g);
+    a21.intoArray(gt, t0 + 2 * g + L);
+    a22.intoArray(gt, t0 + 2 * g + 2 * L);
+    a23.intoArray(gt, t0 + 2 * g + 3 * L);
+    a30.intoArray(gt, t0 + 3 * g);
+    a31.intoArray(gt, t0 + 3 * g + L);
+    a32.intoArray(gt, t0 + 3 * g + 2 * L);
+    a33.intoArray(gt, t0 + 3 * g + 3 * L);
+    a40.intoArray(gt, t0 + 4 * g);
+    a41.intoArray(gt, t0 + 4 * g + L);
+    a42.intoArray(gt, t0 + 4 * g + 2 * L);
+    a43.intoArray(gt, t0 + 4 * g + 3 * L);
+    a50.intoArray(gt, t0 + 5 * g);
+    a51.intoArray(gt, t0 + 5 * g + L);
+    a52.intoArray(gt, t0 + 5 * g + 2 * L);
+    a53.intoArray(gt, t0 + 5 * g + 3 * L);
+  }
+
+  /** Columns {@code j .. j + 5}, gate rows {@code k .. k + 2L - 1} of the weight gradients. */
+  private static void sixByTwo(int r0, int r1, int j, int k, int w, int g, float[] xh, float[] dz, float[] gt) {
+    int t0 = j * g + k;
+    FloatVector a00 = FloatVector.fromArray(S, gt, t0);
+    FloatVector a01 = FloatVector.fromArray(S, gt, t0 + L);
+    FloatVector a10 = FloatVector.fromArray(S, gt, t0 + g);
+    FloatVector a11 = FloatVector.fromArray(S, gt, t0 + g + L);
+    FloatVector a20 = FloatVector.fromArray(S, gt, t0 + 2 * g);
+    FloatVector a21 = FloatVector.fromArray(S, gt, t0 + 2 * g + L);
+    FloatVector a30 = FloatVector.fromArray(S, gt, t0 + 3 * g);
+    FloatVector a31 = FloatVector.fromArray(S, gt, t0 + 3 * g + L);
+    FloatVector a40 = FloatVector.fromArray(S, gt, t0 + 4 * g);
+    FloatVector a41 = FloatVector.fromArray(S, gt, t0 + 4 * g + L);
+    FloatVector a50 = FloatVector.fromArray(S, gt, t0 + 5 * g);
+    FloatVector a51 = FloatVector.fromArray(S, gt, t0 + 5 * g + L);
+    for (int r = r0, d = r0 * g + k, x = r0 * w + j; r < r1; r++, d += g, x += w) {
+      FloatVector d0 = FloatVector.fromArray(S, dz, d);
+      FloatVector d1 = FloatVector.fromArray(S, dz, d + L);
+      FloatVector q = FloatVector.broadcast(S, xh[x]);
+      a00 = d0.fma(q, a00);
+      a01 = d1.fma(q, a01);
+      q = FloatVector.broadcast(S, xh[x + 1]);
+      a10 = d0.fma(q, a10);
+      a11 = d1.fma(q, a11);
+      q = FloatVector.broadcast(S, xh[x + 2]);
+      a20 = d0.fma(q, a20);
+      a21 = d1.fma(q, a21);
+      q = FloatVector.broadcast(S, xh[x + 3]);
+      a30 = d0.fma(q, a30);
+      a31 = d1.fma(q, a31);
+      q = FloatVector.broadcast(S, xh[x + 4]);
+      a40 = d0.fma(q, a40);
+      a41 = d1.fma(q, a41);
+      q = FloatVector.broadcast(S, xh[x + 5]);
+      a50 = d0.fma(q, a50);
+      a51 = d1.fma(q, a51);
+    }
+    a00.intoArray(gt, t0);
+    a01.intoArray(gt, t0 + L);
+    a10.intoArray(gt, t0 + g);
+    a11.intoArray(gt, t0 + g + L);
+    a20.intoArray(gt, t0 + 2 * g);
+    a21.intoArray(gt, t0 + 2 * g + L);
+    a30.intoArray(gt, t0 + 3 * g);
+    a31.intoArray(gt, t0 + 3 * g + L);
+    a40.intoArray(gt, t0 + 4 * g);
+    a41.intoArray(gt, t0 + 4 * g + L);
+    a50.intoArray(gt, t0 + 5 * g);
+    a51.intoArray(gt, t0 + 5 * g + L);
+  }
+
+  /** Column j, gate rows {@code k0 .. g - 1}: two vectors, then one, then the scalar elements. */
+  private static void columnTail(int r0, int r1, int j, int k0, int w, int g, float[] xh, float[] dz, float[] gt) {
+    int k = k0;
+    int t = j * g;
+    for (; k + 2 * L <= g; k += 2 * L) {
+      FloatVector a0 = FloatVector.fromArray(S, gt, t + k);
+      FloatVector a1 = FloatVector.fromArray(S, gt, t + k + L);
+      for (int r = r0, d = r0 * g + k, x = r0 * w + j; r < r1; r++, d += g, x += w) {
+        FloatVector q = FloatVector.broadcast(S, xh[x]);
+        a0 = FloatVector.fromArray(S, dz, d).fma(q, a0);
+        a1 = FloatVector.fromArray(S, dz, d + L).fma(q, a1);
+      }
+      a0.intoArray(gt, t + k);
+      a1.intoArray(gt, t + k + L);
+    }
+    for (; k + L <= g; k += L) {
+      FloatVector a0 = FloatVector.fromArray(S, gt, t + k);
+      for (int r = r0, d = r0 * g + k, x = r0 * w + j; r < r1; r++, d += g, x += w) {
+        a0 = FloatVector.fromArray(S, dz, d).fma(FloatVector.broadcast(S, xh[x]), a0);
+      }
+      a0.intoArray(gt, t + k);
+    }
+    if (k < g) LstmSteps.weightGradientColumns(r0, r1, j, k, g, w, g, xh, dz, gt);
   }
 }

@@ -23,7 +23,7 @@ class LstmStepsTest {
   /** {batch, t, n, h}. */
   static final int[][] SHAPES = {
     {1, 1, 1, 1}, {2, 3, 3, 5}, {3, 4, 16, 16}, {5, 7, 17, 33}, {4, 2, 8, 8}, {32, 8, 16, 32},
-    {7, 5, 20, 24}, {6, 3, 33, 48},
+    {7, 5, 20, 24}, {6, 3, 33, 48}, {8, 3, 5, 16}, {9, 2, 7, 40},
   };
 
   static List<LstmSteps> implementations() {
@@ -50,6 +50,15 @@ class LstmStepsTest {
             float want = i < c.t * c.n ? 0f : got[1][b * c.grad + i];
             assertEquals(Float.floatToRawIntBits(want), Float.floatToRawIntBits(c.outB[b * c.grad + i]),
                 k.name() + " without dxs, sample " + b + " [" + i + "]");
+          }
+        }
+        // Sums only: dxs and sample 0's slots the same bits, the other samples' weight slots untouched.
+        c.runSumsOnly(k);
+        for (int b = 0; b < c.batch; b++) {
+          for (int i = 0; i < c.grad; i++) {
+            boolean written = b == 0 || i < c.t * c.n;
+            assertEquals(written ? Float.floatToRawIntBits(got[1][b * c.grad + i]) : Float.floatToRawIntBits(Float.NaN),
+                Float.floatToRawIntBits(c.outB[b * c.grad + i]), k.name() + " sums only, sample " + b + " [" + i + "]");
           }
         }
         if (reference == null) {
@@ -137,7 +146,15 @@ class LstmStepsTest {
     void run(LstmSteps k, boolean dxs) {
       RecurrentKernels.lstmForwardBatch(k, batch, t, n, h, wih, whh, bih, bhh, xs, 0, t * n, tapeB, 0, tape);
       RecurrentKernels.lstmBackwardBatch(k, batch, t, n, h, wih, whh, xs, 0, t * n, tapeB, 0, tape, gh, 0,
-          t * h, outB, 0, grad, dxs);
+          t * h, outB, 0, grad, dxs, false);
+    }
+
+    /** With the caller reading the weight sums from sample 0 only: outB filled with NaN first. */
+    void runSumsOnly(LstmSteps k) {
+      java.util.Arrays.fill(outB, Float.NaN);
+      RecurrentKernels.lstmForwardBatch(k, batch, t, n, h, wih, whh, bih, bhh, xs, 0, t * n, tapeB, 0, tape);
+      RecurrentKernels.lstmBackwardBatch(k, batch, t, n, h, wih, whh, xs, 0, t * n, tapeB, 0, tape, gh, 0,
+          t * h, outB, 0, grad, true, true);
     }
 
     /**
