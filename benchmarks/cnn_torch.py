@@ -4,6 +4,9 @@ steps at batch 64 on random data of the sample's shapes: samples/s by wall time 
 CPU time, rounds alternating between the thread counts (companion of CnnStepReport).
 
     python benchmarks/cnn_torch.py [steps] [rounds] [threads,...]
+    DELTAC_TORCH_MODEL=resnet python benchmarks/cnn_torch.py ...   # the fashion-resnet sample
+        (samples/fashion-resnet/resnet_torch.py's Resnet), companion of
+        CnnStepReport samples/fashion-resnet/fashion_resnet.nn
 """
 import os
 import sys
@@ -14,6 +17,11 @@ from torch import nn
 
 
 def model():
+    if os.environ.get("DELTAC_TORCH_MODEL") == "resnet":
+        sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
+                                        "samples", "fashion-resnet"))
+        from resnet_torch import Resnet
+        return Resnet()
     return nn.Sequential(
         nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
         nn.Conv2d(32, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),

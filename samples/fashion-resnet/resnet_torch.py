@@ -1,6 +1,7 @@
 """The PyTorch twin of fashion_resnet.nn: the same model, initialization distributions and
-training (Adam lr 0.002, batch 64, a cosine schedule over every step of the run down to 0, a
-fresh shuffle per epoch, the partial batch kept), on one thread unless told otherwise. Reads the
+training (Adam lr 0.002, dropout 0.3 before the dense layer, batch 64, a cosine schedule over
+every step of the run down to 0, a fresh shuffle per epoch, the partial batch kept), on one
+thread unless told otherwise. Reads the
 IDX files of Fashion-MNIST as `deltac train --data DIR` does (pixels / 255) and prints the test
 accuracy after every epoch, the training time and the samples/s.
 
@@ -18,10 +19,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-DATA = sys.argv[1] if len(sys.argv) > 1 else "/usr/share/datasets/fashion-mnist"
-EPOCHS = int(sys.argv[2]) if len(sys.argv) > 2 else 12
-torch.set_num_threads(int(sys.argv[3]) if len(sys.argv) > 3 else 1)
-torch.manual_seed(1)
+DATA = "/usr/share/datasets/fashion-mnist"
+EPOCHS = 12
 
 
 def idx(name):
@@ -46,31 +45,47 @@ def conv(c_in, c_out, stride=1):
     return layer
 
 
+class Block(nn.Module):
+    """conv-BN-relu-conv-BN plus the skip, relu (fashion_resnet.nn's residual blocks)."""
+
+    def __init__(self, c):
+        super().__init__()
+        self.c1, self.b1 = conv(c, c), nn.BatchNorm2d(c)
+        self.c2, self.b2 = conv(c, c), nn.BatchNorm2d(c)
+
+    def forward(self, x):
+        return F.relu(self.b2(self.c2(F.relu(self.b1(self.c1(x))))) + x)
+
+
 class Resnet(nn.Module):
     def __init__(self):
         super().__init__()
-        self.c0, self.b0 = conv(1, 16), nn.BatchNorm2d(16)
-        self.c1, self.b1 = conv(16, 16), nn.BatchNorm2d(16)
-        self.c2, self.b2 = conv(16, 16), nn.BatchNorm2d(16)
-        self.c3, self.b3 = conv(16, 32, stride=2), nn.BatchNorm2d(32)
-        self.c4, self.b4 = conv(32, 32), nn.BatchNorm2d(32)
-        self.c5, self.b5 = conv(32, 32), nn.BatchNorm2d(32)
-        self.head = nn.Linear(32, 10)
-        a = math.sqrt(6.0 / (32 + 10))
+        self.c0, self.b0 = conv(1, 24), nn.BatchNorm2d(24)
+        self.r1 = Block(24)
+        self.c3, self.b3 = conv(24, 48, stride=2), nn.BatchNorm2d(48)
+        self.r2 = Block(48)
+        self.c6, self.b6 = conv(48, 96, stride=2), nn.BatchNorm2d(96)
+        self.r3 = Block(96)
+        self.drop = nn.Dropout(0.3)
+        self.head = nn.Linear(96, 10)
+        a = math.sqrt(6.0 / (96 + 10))
         nn.init.uniform_(self.head.weight, -a, a)
         nn.init.zeros_(self.head.bias)
 
     def forward(self, x):
-        a0 = F.relu(self.b0(self.c0(x)))
-        a1 = F.relu(self.b1(self.c1(a0)))
-        r1 = F.relu(self.b2(self.c2(a1)) + a0)
-        a3 = F.relu(self.b3(self.c3(r1)))
-        a4 = F.relu(self.b4(self.c4(a3)))
-        r2 = F.relu(self.b5(self.c5(a4)) + a3)
-        return self.head(r2.mean(dim=(2, 3)))
+        p0 = F.max_pool2d(F.relu(self.b0(self.c0(x))), 2)             # [24, 14, 14]
+        r1 = self.r1(p0)
+        r2 = self.r2(F.relu(self.b3(self.c3(r1))))                   # [48, 7, 7]
+        r3 = self.r3(F.relu(self.b6(self.c6(r2))))                   # [96, 4, 4]
+        return self.head(self.drop(r3.mean(dim=(2, 3))))
 
 
 def main():
+    global DATA, EPOCHS
+    DATA = sys.argv[1] if len(sys.argv) > 1 else DATA
+    EPOCHS = int(sys.argv[2]) if len(sys.argv) > 2 else EPOCHS
+    torch.set_num_threads(int(sys.argv[3]) if len(sys.argv) > 3 else 1)
+    torch.manual_seed(1)
     xs, ys = images("train-images-idx3-ubyte.gz"), torch.tensor(idx("train-labels-idx1-ubyte.gz"), dtype=torch.long)
     tx, ty = images("t10k-images-idx3-ubyte.gz"), torch.tensor(idx("t10k-labels-idx1-ubyte.gz"), dtype=torch.long)
     model = Resnet()
