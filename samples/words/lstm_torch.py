@@ -6,25 +6,18 @@ time and samples/s, the process's CPU time, and 20 sampled words.
 
   python samples/words/lstm_torch.py [DATA_DIR] [EPOCHS]    # DATA_DIR: samples/words/data
 """
-import csv
 import os
 import sys
-import time
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 
-T, V, E, H = 16, 27, 16, 64
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from words_torch import T, V, train  # noqa: E402  the shared data, loss, loop and report
+
+E, H = 16, 64
 torch.set_num_threads(1)
 torch.manual_seed(0)
-
-
-def load(path):
-    with open(path) as f:
-        rows = list(csv.reader(f))[1:]
-    t = torch.tensor([[int(v) for v in r] for r in rows], dtype=torch.long)
-    return t[:, :T], t[:, T:]
 
 
 class WordsLstm(nn.Module):
@@ -43,58 +36,8 @@ class WordsLstm(nn.Module):
         return self.logits(hs)
 
 
-def loss_of(model, ids, nxt):
-    return F.cross_entropy(model(ids).reshape(-1, V), nxt.reshape(-1))
-
-
 def main():
-    here = os.path.dirname(os.path.abspath(__file__))
-    data = sys.argv[1] if len(sys.argv) > 1 else os.path.join(here, "data")
-    epochs = int(sys.argv[2]) if len(sys.argv) > 2 else 3
-    xs, ys = load(os.path.join(data, "train.csv"))
-    txs, tys = load(os.path.join(data, "test.csv"))
-    model = WordsLstm()
-    opt = torch.optim.Adam(model.parameters(), lr=0.003)
-    n = xs.shape[0]
-    trained = 0
-    seconds = 0.0
-    cpu = 0.0
-    for epoch in range(epochs):
-        order = torch.randperm(n)
-        t0 = time.perf_counter()
-        c0 = time.process_time()
-        for i in range(0, n, 32):
-            idx = order[i:i + 32]
-            loss = loss_of(model, xs[idx], ys[idx])
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-        seconds += time.perf_counter() - t0
-        cpu += time.process_time() - c0
-        trained += n
-        with torch.no_grad():
-            held = loss_of(model, txs, tys).item()
-        print("epoch %d: train loss %.4f (last batch), held-out loss %.4f" % (epoch + 1, loss.item(), held))
-    with torch.no_grad():
-        held = loss_of(model, txs, tys).item()
-    print("PyTorch %s, 1 thread: %d epochs, %d training samples, trained in %.1f s (%.0f samples/s),"
-          " %.1f s CPU" % (torch.__version__, epochs, n, seconds, trained / seconds, cpu))
-    print("held-out loss %.4f per character over %d words" % (held, txs.shape[0]))
-    g = torch.Generator().manual_seed(1)
-    words = []
-    with torch.no_grad():
-        for _ in range(20):
-            ids = torch.zeros(1, T, dtype=torch.long)
-            w = ""
-            for t in range(T - 1):
-                p = torch.softmax(model(ids)[0, t], dim=-1)
-                c = int(torch.multinomial(p, 1, generator=g))
-                if c == 0:
-                    break
-                w += chr(ord("a") + c - 1)
-                ids[0, t + 1] = c
-            words.append(w)
-    print("sampled: " + " ".join(words))
+    train(WordsLstm(), 3)
 
 
 if __name__ == "__main__":

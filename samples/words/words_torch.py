@@ -1,7 +1,7 @@
 """The PyTorch twin of words.nn: the same model, data split, initialization distributions and
 training (Adam lr 0.003, batch 32, 4 epochs, a fresh shuffle per epoch, every partial batch
 kept), on one thread. Prints the held-out loss (mean cross-entropy over the 16 positions, as
-`deltac train` reports it), the training samples/s, and 20 sampled words.
+`deltac train` reports it), the training time and samples/s, the CPU time, and 20 sampled words.
 
   python samples/words/words_torch.py [DATA_DIR] [EPOCHS]    # DATA_DIR: samples/words/data
 """
@@ -71,20 +71,25 @@ def loss_of(model, ids, nxt):
     return F.cross_entropy(model(ids).reshape(-1, V), nxt.reshape(-1))
 
 
-def main():
+def train(model, default_epochs):
+    """Trains `model` on DATA_DIR (argv 1, default: data/ beside this file) for EPOCHS (argv 2,
+    default `default_epochs`) the way both twins do (Adam 0.003, batch 32, a fresh shuffle per
+    epoch, every partial batch kept), then prints the held-out loss, the time and 20 sampled words.
+    lstm_torch.py calls it with its own model."""
     here = os.path.dirname(os.path.abspath(__file__))
     data = sys.argv[1] if len(sys.argv) > 1 else os.path.join(here, "data")
-    epochs = int(sys.argv[2]) if len(sys.argv) > 2 else 4
+    epochs = int(sys.argv[2]) if len(sys.argv) > 2 else default_epochs
     xs, ys = load(os.path.join(data, "train.csv"))
     txs, tys = load(os.path.join(data, "test.csv"))
-    model = Words()
     opt = torch.optim.Adam(model.parameters(), lr=0.003)
     n = xs.shape[0]
     trained = 0
     seconds = 0.0
+    cpu = 0.0
     for epoch in range(epochs):
         order = torch.randperm(n)
         t0 = time.perf_counter()
+        c0 = time.process_time()
         for i in range(0, n, 32):
             idx = order[i:i + 32]
             loss = loss_of(model, xs[idx], ys[idx])
@@ -92,15 +97,16 @@ def main():
             loss.backward()
             opt.step()
         seconds += time.perf_counter() - t0
+        cpu += time.process_time() - c0
         trained += n
         with torch.no_grad():
             held = loss_of(model, txs, tys).item()
         print("epoch %d: train loss %.4f (last batch), held-out loss %.4f" % (epoch + 1, loss.item(), held))
     with torch.no_grad():
         held = loss_of(model, txs, tys).item()
-    print("PyTorch %s, 1 thread: %d epochs, %d training samples, trained in %.1f s (%.0f samples/s)"
-          % (torch.__version__, epochs, n, seconds, trained / seconds))
-    print("held-out loss %.4f over %d words" % (held, txs.shape[0]))
+    print("PyTorch %s, 1 thread: %d epochs, %d training samples, trained in %.1f s (%.0f samples/s),"
+          " %.1f s CPU" % (torch.__version__, epochs, n, seconds, trained / seconds, cpu))
+    print("held-out loss %.4f per character over %d words" % (held, txs.shape[0]))
     g = torch.Generator().manual_seed(1)
     words = []
     with torch.no_grad():
@@ -116,6 +122,10 @@ def main():
                 ids[0, t + 1] = c
             words.append(w)
     print("sampled: " + " ".join(words))
+
+
+def main():
+    train(Words(), 4)
 
 
 if __name__ == "__main__":
