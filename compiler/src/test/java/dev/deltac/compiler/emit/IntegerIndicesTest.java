@@ -180,9 +180,16 @@ class IntegerIndicesTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("models")
   void gradientsMatchFiniteDifferences(String name, String source, int anyBound) {
-    Graph lowered = Models.lower(source);
+    finiteDifferences(Models.lower(source), name, 3, anyBound);
+  }
+
+  /**
+   * Checks the optimized backward graph of {@code lowered} against finite differences at random
+   * inputs in [-1, 1], targets in [0.1, 0.9] (indices below their bound, or {@code anyBound}) and
+   * params scaled 0.7, all seeded by {@code name}.
+   */
+  static void finiteDifferences(Graph lowered, String name, int batch, int anyBound) {
     Random rnd = new Random(name.hashCode());
-    int batch = 3;
     double[] xs = values(lowered.inputs(), batch, rnd, -1, 1, anyBound);
     double[] ts = values(lowered.targets(), batch, rnd, 0.1, 0.9, anyBound);
     FiniteDifferences.check(lowered, Optimizer.backward(lowered, true),

@@ -1,8 +1,6 @@
 package dev.deltac.compiler.emit;
 
-import dev.deltac.compiler.autodiff.FiniteDifferences;
 import dev.deltac.compiler.ir.Graph;
-import dev.deltac.compiler.opt.Optimizer;
 import dev.deltac.compiler.testing.Models;
 import dev.deltac.runtime.Model;
 import dev.deltac.runtime.Precision;
@@ -72,12 +70,7 @@ class RecurrentLayerTest {
   @MethodSource("models")
   void gradientsMatchFiniteDifferences(String name, String source) {
     Graph lowered = Models.lower(source);
-    Random rnd = new Random(name.hashCode());
-    int batch = 2;
-    double[] xs = IntegerIndicesTest.values(lowered.inputs(), batch, rnd, -1, 1, 1);
-    double[] ts = IntegerIndicesTest.values(lowered.targets(), batch, rnd, 0.1, 0.9, 1);
-    FiniteDifferences.check(lowered, Optimizer.backward(lowered, true),
-        Models.randomParams(lowered, name.hashCode(), 0.7), xs, ts, batch);
+    IntegerIndicesTest.finiteDifferences(lowered, name, 2, 1);
   }
 
   @ParameterizedTest(name = "{0}")

@@ -3,7 +3,6 @@ package dev.deltac.compiler.emit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.deltac.compiler.autodiff.FiniteDifferences;
 import dev.deltac.compiler.interp.Interpreter;
 import dev.deltac.compiler.ir.Graph;
 import dev.deltac.compiler.ir.Lowering;
@@ -103,12 +102,7 @@ class RolledLoopTest {
   void rolledGradientsMatchFiniteDifferences(String name, String source) {
     Graph lowered = Models.lower(source, Lowering.Loops.ROLL);
     assertTrue(lowered.hasRolledLoop(), "the loop is rolled");
-    Random rnd = new Random(name.hashCode());
-    int batch = 2;
-    double[] xs = IntegerIndicesTest.values(lowered.inputs(), batch, rnd, -1, 1, 1);
-    double[] ts = IntegerIndicesTest.values(lowered.targets(), batch, rnd, 0.1, 0.9, 1);
-    FiniteDifferences.check(lowered, Optimizer.backward(lowered, true),
-        Models.randomParams(lowered, name.hashCode(), 0.7), xs, ts, batch);
+    IntegerIndicesTest.finiteDifferences(lowered, name, 2, 1);
   }
 
   @ParameterizedTest(name = "{0}")
