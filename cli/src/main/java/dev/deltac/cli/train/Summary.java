@@ -73,7 +73,8 @@ final class Summary {
       sb.append(t.name()).append(" = [");
       for (int j = 0; j < Math.min(t.size(), 8); j++) {
         if (j > 0) sb.append(", ");
-        sb.append(fmt("%.3f", v[off + t.offset() + j]));
+        float x = v[off + t.offset() + j];
+        sb.append(t.integer() ? fmt("%d", (long) x) : fmt("%.3f", x));
       }
       if (t.size() > 8) sb.append(", ...");
       sb.append(']');

@@ -623,6 +623,8 @@ public final class Checker {
         e = i.target();
       } else if (e instanceof Expr.Slice sl) {
         e = sl.target();
+      } else if (e instanceof Expr.Subscript sub) {
+        e = sub.target();
       } else if (e instanceof Expr.Name n) {
         Symbol sym = resolved.get(n);
         if (sym == null) return null;
@@ -855,7 +857,8 @@ public final class Checker {
    * reads (an index for every value of a loop variable).
    */
   private Shape subscript(Expr.Subscript s) {
-    Shape t = infer(s.target(), 0, null);
+    Shape t = infer(s.target(), ALLOW_INT, null);
+    if (t != null && integers.contains(s.target())) integers.add(s);
     boolean ok = true;
     List<long[]> values = new ArrayList<>();
     for (Expr.Entry en : s.entries()) {

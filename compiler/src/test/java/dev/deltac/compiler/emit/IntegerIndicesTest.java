@@ -117,6 +117,17 @@ class IntegerIndicesTest {
               output h, oh
               loss mse(h, y) + sum(E[t[1:3]] * E[ids[1]][0:2]) * 0.1 + sum(one_hot(t, 7) @ E) * 0.2
             }""", 0),
+        Arguments.of("integer values subscripted on several axes", """
+            model Subscripts {
+              input ids: int[2, 3]
+              target t: int[3]
+              param E[4, 5] = normal(0, 0.5)
+              e = E[ids[1, 0:1]]
+              z = E[ids[:, 2]]
+              logits = concat(e, z) + one_hot(ids[0, :], 5)
+              output logits
+              loss softmax_cross_entropy(logits, t[0:3]) + softmax_cross_entropy(logits[0], t[1])
+            }""", 0),
         Arguments.of("class index: softmax_cross_entropy [C]", CLASS_INDEX, 0),
         Arguments.of("class index: softmax_cross_entropy [T, C]", SEQUENCE, 0),
         Arguments.of("class index: cross_entropy [C] fused and [T, C]", """
@@ -275,6 +286,16 @@ class IntegerIndicesTest {
           output ids
         }""");
     assertEquals(4, lowered.inputs().get(0).indexBound());
+    Graph subscripted = Models.lower("""
+        model Sub {
+          input ids: int[2, 2]
+          target y[3]
+          param A[9, 3]
+          param B[4, 3]
+          loss mse(A[ids[0, 1]] + sum(B[ids[:, 0]], axis=0), y)
+          output ids
+        }""");
+    assertEquals(4, subscripted.inputs().get(0).indexBound(), "a subscript of the ids keeps their range");
   }
 
   /** -log_softmax(z)[label] and, over rows, its mean: PyTorch's cross_entropy with class indices. */
