@@ -145,8 +145,12 @@ class TrainCommandTest {
     Files.writeString(dir.resolve("tag.csv"), "0,1,2,1,2,3\n0,1.5,2,1,2,3\n");
     assertEquals(1, run("train", nn.toString(), "--no-progress"));
     String e = err.toString().strip();
-    assertTrue(e.endsWith("tag.csv:2:2: '1.5' is not an integer; this column holds indices"), e);
+    assertTrue(e.endsWith("tag.csv:2:2: '1.5' is not an integer; this column holds indices (input `ids`[1])"), e);
     assertEquals(1, e.lines().count(), e);
+    Files.writeString(dir.resolve("tag.csv"), "0,1,2,1,2,3\n0,1,2,1,9,3\n");
+    assertEquals(1, run("train", nn.toString(), "--no-progress"));
+    e = err.toString().strip().lines().reduce((a, b) -> b).orElse("");
+    assertTrue(e.endsWith("tag.csv:2:5: target `tags`[1] is 9, which is outside 0..3"), e);
   }
 
   @Test

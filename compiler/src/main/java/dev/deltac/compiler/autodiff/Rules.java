@@ -84,8 +84,8 @@ public final class Rules {
         Node de = b.mul(g, b.mul(n, b.unary(Op.LOG, a)));
         return new Node[] {unbroadcast(b, da, a), e.op() == Op.CONST ? null : unbroadcast(b, de, e)};
       };
-      case MAX -> (b, n, g) -> select(b, b.make(Op.GE, SourceSpan.NONE, n.input(0), n.input(1)), n, g);
-      case MIN -> (b, n, g) -> select(b, b.make(Op.LE, SourceSpan.NONE, n.input(0), n.input(1)), n, g);
+      case MAX -> (b, n, g) -> extremum(b, n, g, Op.GT, Op.GE);
+      case MIN -> (b, n, g) -> extremum(b, n, g, Op.LT, Op.LE);
       case WHERE -> (b, n, g) -> {
         Node zero = b.scalar(0);
         return new Node[] {null, unbroadcast(b, b.where(n.input(0), g, zero), n.input(1)),
@@ -256,6 +256,24 @@ public final class Rules {
     Node zero = b.scalar(0);
     return new Node[] {unbroadcast(b, b.where(firstWins, g, zero), n.input(0)),
         unbroadcast(b, b.where(firstWins, zero, g), n.input(1))};
+  }
+
+  /**
+   * max(a, b) or min(a, b): the gradient goes to the operand that wins ({@code wins} is GT for
+   * max, LT for min) and, at a tie, half to each, as PyTorch's maximum/minimum. Inside
+   * {@code clamp} (attribute 1) the first operand takes a tie whole, as PyTorch's clamp at a bound.
+   */
+  private static Node[] extremum(GraphBuilder b, Node n, Node g, Op wins, Op winsOrTies) {
+    Node a = n.input(0);
+    Node c = n.input(1);
+    if (n.attr().intCount() > 0 && n.attr().intAt(0) == 1) {
+      return select(b, b.make(winsOrTies, SourceSpan.NONE, a, c), n, g);
+    }
+    Node zero = b.scalar(0);
+    Node half = b.where(b.make(Op.EQ, SourceSpan.NONE, a, c), b.mul(g, b.scalar(0.5)), zero);
+    Node da = b.where(b.make(wins, SourceSpan.NONE, a, c), g, half);
+    Node dc = b.where(b.make(wins, SourceSpan.NONE, c, a), g, half);
+    return new Node[] {unbroadcast(b, da, a), c.op() == Op.CONST ? null : unbroadcast(b, dc, c)};
   }
 
   /**

@@ -54,8 +54,12 @@ final class Calls {
       case "max": return b.make(Op.MAX, span, arg(0), arg(1));
       case "min": return b.make(Op.MIN, span, arg(0), arg(1));
       case "pow": return b.make(Op.POW, span, arg(0), arg(1));
-      case "clamp":
-        return b.make(Op.MIN, span, b.make(Op.MAX, span, arg(0), arg(1)), arg(2));
+      case "clamp": {
+        // PyTorch's clamp passes the whole gradient at a bound (x == lo or x == hi), unlike
+        // max/min, which split it at a tie: the attribute marks first-operand-takes-ties.
+        Attr firstTakesTies = Attr.ints(1);
+        return b.make(Op.MIN, firstTakesTies, span, b.make(Op.MAX, firstTakesTies, span, arg(0), arg(1)), arg(2));
+      }
       case "where": return b.make(Op.WHERE, span, arg(0), arg(1), arg(2));
       case "sum": {
         Node x = arg(0);
@@ -226,7 +230,17 @@ final class Calls {
    */
   private Node classLoss(Op op) {
     Expr labels = argExpr(1, "y");
-    if (!l.isInteger(labels)) return loss(op, Attr.NONE);
+    if (!l.isInteger(labels)) {
+      Node z = arg(0);
+      if (op != Op.SOFTMAX_CE || z.shape().rank() == 1) return loss(op, Attr.NONE);
+      // Float targets on [..., C]: cross_entropy(softmax(z), y) with the softmax along the last
+      // axis (section 9's default), -Σ y ⊙ (z - logsumexp(z, -1)), summed over every position
+      // as cross_entropy's -Σ y ln p. Its gradient, softmax(z) Σ_row y - y per row, stays stable.
+      Shape keep = ShapeRules.keepAxis(z.shape(), z.shape().rank() - 1);
+      Node lse = keep.equals(z.shape()) ? z : b.make(Op.LOGSUMEXP_TO, Attr.ints(keep.dims()), span, z);
+      Node logp = b.make(Op.SUB, span, z, lse);
+      return b.make(Op.MUL, span, b.make(Op.SUM, span, b.make(Op.MUL, span, arg(1), logp)), b.scalar(-1));
+    }
     Node p = arg(0);
     Node y = l.lower(labels);
     int classes = p.shape().dim(p.shape().rank() - 1);

@@ -88,6 +88,13 @@ public final class Lowering {
     Lowering l = new Lowering(check, decl, loops);
     if (decl instanceof Decl.Model m) {
       l.statements(m.body(), null);
+      // `output` names the final values wherever it stands, as the checker reads it (after a
+      // loop, a state's last value; a binding may come after the statement).
+      for (Stmt s : m.body()) {
+        if (s instanceof Stmt.Output o) {
+          for (var id : o.names()) l.outputs.put(id.name(), l.node(l.env.get(id.name()), id.name()));
+        }
+      }
       return l.graph(m.name().name(), Graph.Kind.MODEL);
     }
     Decl.Function f = (Decl.Function) decl;
@@ -152,9 +159,9 @@ public final class Lowering {
         for (String name : inner) env.remove(name);
         restore(f.var().name(), shadowed);
       }
-    } else if (s instanceof Stmt.Output o) {
+    } else if (s instanceof Stmt.Output) {
       if (roll != null) throw new CannotRoll("an output in the loop");
-      for (var id : o.names()) outputs.put(id.name(), node(env.get(id.name()), id.name()));
+      // Lowered after the whole body (see lower).
     } else if (s instanceof Stmt.Loss l) {
       int mark = b.mark();
       Node v = expr(l.value(), null);

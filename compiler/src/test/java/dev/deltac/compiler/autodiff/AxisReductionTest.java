@@ -36,6 +36,59 @@ class AxisReductionTest {
   }
 
   @Test
+  void elementwiseMaxAndMinSplitATieAndClampPassesItsBoundsAsPyTorch() throws Exception {
+    // torch.maximum / torch.minimum give half the gradient to each operand where they are equal;
+    // torch.clamp passes the whole gradient at x == lo and x == hi.
+    DoubleFunction f = function("""
+        function M(a[3], b[3], w[3]) {
+          return sum(max(a, b) * w) + 8 * sum(min(a, b) * w)
+        }""");
+    double[] g = new double[9];
+    assertEquals((2 + 6 + 12) + 8 * (1 + 4 + 12), f.gradient(new double[] {1, 3, 3, 2, 2, 3, 1, 2, 4}, g));
+    // a = (1, 3, 3), b = (2, 2, 3), w = (1, 2, 4): max takes b, a, a|b; min takes a, b, a|b.
+    assertArrayEquals(new double[] {8, 2, 2 + 16, 1, 16, 2 + 16}, java.util.Arrays.copyOf(g, 6), 1e-15);
+    DoubleFunction c = function("""
+        function C(x[4], w[4]) {
+          return sum(clamp(x, -1, 1) * w)
+        }""");
+    double[] gc = new double[8];
+    assertEquals(-1 + 2 * 1 + 0 + 8, c.gradient(new double[] {-1, 1, 0, 3, 1, 2, 4, 8}, gc));
+    assertArrayEquals(new double[] {1, 2, 4, 0}, java.util.Arrays.copyOf(gc, 4), 1e-15);
+  }
+
+  @Test
+  void softmaxCrossEntropyOfRowsWithFloatTargetsNormalizesEachRow() throws Exception {
+    // softmax_cross_entropy(z, y) = cross_entropy(softmax(z), y), the softmax along the last axis:
+    // -Σ_t Σ_c y[t, c] log_softmax(z[t])[c]; its gradient per row is softmax(z[t]) Σ_c y[t, c] - y[t].
+    DoubleFunction f = function("""
+        function L(z[2, 3], y[2, 3]) {
+          return softmax_cross_entropy(z, y)
+        }""");
+    double[] z = {0.5, -1, 2, 3, 0, -0.25};
+    double[] y = {0.2, 0.3, 0.5, 1, 0, 0.5};
+    double[] in = new double[12];
+    System.arraycopy(z, 0, in, 0, 6);
+    System.arraycopy(y, 0, in, 6, 6);
+    double[] g = new double[12];
+    double value = f.gradient(in, g);
+    double expected = 0;
+    double[] dz = new double[6];
+    for (int t = 0; t < 2; t++) {
+      double lse = 0;
+      for (int c = 0; c < 3; c++) lse += Math.exp(z[3 * t + c]);
+      lse = Math.log(lse);
+      double ySum = 0;
+      for (int c = 0; c < 3; c++) ySum += y[3 * t + c];
+      for (int c = 0; c < 3; c++) {
+        expected -= y[3 * t + c] * (z[3 * t + c] - lse);
+        dz[3 * t + c] = Math.exp(z[3 * t + c] - lse) * ySum - y[3 * t + c];
+      }
+    }
+    assertEquals(expected, value, 1e-14);
+    assertArrayEquals(dz, java.util.Arrays.copyOf(g, 6), 1e-14);
+  }
+
+  @Test
   void negativeAxesCountFromTheEnd() throws Exception {
     DoubleFunction f = function("""
         function S(x[2, 3]) {

@@ -123,6 +123,9 @@ public final class CsvLoader {
   /** Columns (0-based) that hold integer indices, with the exclusive bound of their values. */
   private final java.util.Map<Integer, Integer> integerColumns = new java.util.HashMap<>();
 
+  /** For the columns of a model's integer tensors: what they hold, e.g. "input `ids`[3]". */
+  private final java.util.Map<Integer, String> columnLabels = new java.util.HashMap<>();
+
   /**
    * Column {@code index} (0-based) holds integer indices (an integer input or target of the
    * model, dsl.md section 9) in {@code 0..bound-1}, or any integer when {@code bound} is 0: a
@@ -216,9 +219,9 @@ public final class CsvLoader {
     l.integerColumns.putAll(integerColumns);
     // Integer inputs and targets are integer columns, checked as read.
     boolean integerTargets = false;
-    for (TensorInfo t : model.inputs()) l.integerColumns(t, 0);
+    for (TensorInfo t : model.inputs()) l.integerColumns("input", t, 0);
     for (TensorInfo t : model.targets()) {
-      l.integerColumns(t, in);
+      l.integerColumns("target", t, in);
       integerTargets |= t.integer();
     }
     l.inputColumns = boxed(range(0, in));
@@ -244,9 +247,12 @@ public final class CsvLoader {
   }
 
   /** Marks the columns of an integer tensor whose packed values start at column {@code first}. */
-  private void integerColumns(TensorInfo t, int first) {
+  private void integerColumns(String kind, TensorInfo t, int first) {
     if (!t.integer()) return;
-    for (int k = 0; k < t.size(); k++) integerColumn(first + t.offset() + k, t.indexBound());
+    for (int k = 0; k < t.size(); k++) {
+      integerColumn(first + t.offset() + k, t.indexBound());
+      columnLabels.put(first + t.offset() + k, kind + " `" + t.name() + "`" + (t.size() == 1 ? "" : "[" + k + "]"));
+    }
   }
 
   private static int[] range(int from, int to) {
@@ -384,12 +390,16 @@ public final class CsvLoader {
     try {
       v = Long.parseLong(f);
     } catch (NumberFormatException e) {
+      String what = columnLabels.get(col);
       throw new DataFormatException(file + ":" + line + ":" + (col + 1) + ": '" + field
-          + "' is not an integer" + colName + "; this column holds indices");
+          + "' is not an integer" + colName + "; this column holds indices"
+          + (what == null ? "" : " (" + what + ")"));
     }
     if (bound > 0 ? v < 0 || v >= bound : Math.abs(v) > (1 << 24)) {
-      throw new DataFormatException(file + ":" + line + ":" + (col + 1) + ": index " + v
-          + " is outside " + (bound > 0 ? "0.." + (bound - 1) : "the exact float range ±2^24") + colName);
+      String what = columnLabels.get(col);
+      throw new DataFormatException(file + ":" + line + ":" + (col + 1) + ": "
+          + (what == null ? "index " + v : what + " is " + v + ", which") + " is outside "
+          + (bound > 0 ? "0.." + (bound - 1) : "the exact float range ±2^24") + colName);
     }
     return v;
   }
