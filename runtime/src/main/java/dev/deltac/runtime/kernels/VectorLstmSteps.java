@@ -893,6 +893,37 @@ final class VectorLstmSteps extends LstmSteps {
   private static void columnTail(int r0, int r1, int j, int k0, int w, int g, float[] xh, float[] dz, float[] gt) {
     int k = k0;
     int t = j * g;
+    // Eight vectors per block (8 chains; two left half of the FMA latency exposed): the last
+    // column (the biases' ones at n + h + 1 = 49) is a whole block at 4h = 128.
+    for (; k + 8 * L <= g; k += 8 * L) {
+      FloatVector a0 = FloatVector.fromArray(S, gt, t + k);
+      FloatVector a1 = FloatVector.fromArray(S, gt, t + k + L);
+      FloatVector a2 = FloatVector.fromArray(S, gt, t + k + 2 * L);
+      FloatVector a3 = FloatVector.fromArray(S, gt, t + k + 3 * L);
+      FloatVector a4 = FloatVector.fromArray(S, gt, t + k + 4 * L);
+      FloatVector a5 = FloatVector.fromArray(S, gt, t + k + 5 * L);
+      FloatVector a6 = FloatVector.fromArray(S, gt, t + k + 6 * L);
+      FloatVector a7 = FloatVector.fromArray(S, gt, t + k + 7 * L);
+      for (int r = r0, d = r0 * g + k, x = r0 * w + j; r < r1; r++, d += g, x += w) {
+        FloatVector q = FloatVector.broadcast(S, xh[x]);
+        a0 = FloatVector.fromArray(S, dz, d).fma(q, a0);
+        a1 = FloatVector.fromArray(S, dz, d + L).fma(q, a1);
+        a2 = FloatVector.fromArray(S, dz, d + 2 * L).fma(q, a2);
+        a3 = FloatVector.fromArray(S, dz, d + 3 * L).fma(q, a3);
+        a4 = FloatVector.fromArray(S, dz, d + 4 * L).fma(q, a4);
+        a5 = FloatVector.fromArray(S, dz, d + 5 * L).fma(q, a5);
+        a6 = FloatVector.fromArray(S, dz, d + 6 * L).fma(q, a6);
+        a7 = FloatVector.fromArray(S, dz, d + 7 * L).fma(q, a7);
+      }
+      a0.intoArray(gt, t + k);
+      a1.intoArray(gt, t + k + L);
+      a2.intoArray(gt, t + k + 2 * L);
+      a3.intoArray(gt, t + k + 3 * L);
+      a4.intoArray(gt, t + k + 4 * L);
+      a5.intoArray(gt, t + k + 5 * L);
+      a6.intoArray(gt, t + k + 6 * L);
+      a7.intoArray(gt, t + k + 7 * L);
+    }
     for (; k + 2 * L <= g; k += 2 * L) {
       FloatVector a0 = FloatVector.fromArray(S, gt, t + k);
       FloatVector a1 = FloatVector.fromArray(S, gt, t + k + L);
