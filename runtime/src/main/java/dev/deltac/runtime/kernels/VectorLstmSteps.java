@@ -80,11 +80,9 @@ final class VectorLstmSteps extends LstmSteps {
       float[] z = groupScratch(4 * g);
       for (; b0 + 4 <= batch; b0 += 4) {
         groupProducts(n, h, first, wtIh, wtHh, bsum, xs, xBase + b0 * xStride, xStride, hPrev, b0 * h, z);
-        for (int q = 0; q < 4; q++) {
-          sigmoidRange(z, q * g, q * g + 2 * h);
-          tanhRange(z, q * g + 2 * h, q * g + 3 * h);
-          sigmoidRange(z, q * g + 3 * h, q * g + g);
-        }
+        sigmoidRange(z, 0, 2 * h, g);
+        tanhRange(z, 2 * h, 3 * h, g);
+        sigmoidRange(z, 3 * h, g, g);
         groupCell(z, b0, h, hCur, c, tape, hBase + b0 * tStride, restBase + b0 * tStride, tStride);
       }
       if (b0 == batch) return;
@@ -399,14 +397,21 @@ final class VectorLstmSteps extends LstmSteps {
     a3.intoArray(z, 3 * g + k);
   }
 
-  /** The logistic function in place on {@code z[from .. to - 1]} (whole vectors). */
-  private static void sigmoidRange(float[] z, int from, int to) {
-    for (int i = from; i < to; i += L) sigmoid(FloatVector.fromArray(S, z, i)).intoArray(z, i);
+  /**
+   * The logistic function in place on {@code z[q * g + from .. q * g + to - 1]} of the four
+   * samples q of a group (whole vectors): one call per group step, not one per sample.
+   */
+  private static void sigmoidRange(float[] z, int from, int to, int g) {
+    for (int o = 0; o < 4 * g; o += g) {
+      for (int i = o + from; i < o + to; i += L) sigmoid(FloatVector.fromArray(S, z, i)).intoArray(z, i);
+    }
   }
 
-  /** tanh in place on {@code z[from .. to - 1]} (whole vectors). */
-  private static void tanhRange(float[] z, int from, int to) {
-    for (int i = from; i < to; i += L) tanh(FloatVector.fromArray(S, z, i)).intoArray(z, i);
+  /** tanh in place on {@code z[q * g + from .. q * g + to - 1]} of the four samples of a group (whole vectors). */
+  private static void tanhRange(float[] z, int from, int to, int g) {
+    for (int o = 0; o < 4 * g; o += g) {
+      for (int i = o + from; i < o + to; i += L) tanh(FloatVector.fromArray(S, z, i)).intoArray(z, i);
+    }
   }
 
   /** c and h of the four samples {@code b0 ..} of a group from their activated gates {@code z[q * 4h ..]}. */
