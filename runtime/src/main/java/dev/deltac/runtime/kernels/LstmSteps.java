@@ -22,7 +22,8 @@ import dev.deltac.runtime.MathFunctions;
  * {@code wtIh[j * g + k]}, {@code wtHh[j * g + k]} (forward), flat ones {@code wih[k * n + j]},
  * {@code whh[k * h + j]} (backward); per-sample state rows {@code [batch, h]};
  * a tape row {@code [c, i, f, g, o]} ({@code 5h}) per sample and step, as {@link RecurrentKernels}
- * describes; gate cotangents {@code dz} step-major, row {@code r = s * batch + b} of {@code g}.
+ * describes; gate cotangents {@code dz} in rows of {@code g}, one per sample and step (the caller
+ * chooses the order: {@code RecurrentKernels} uses chunks of a group's steps).
  * The methods do not check their arguments (their caller does).
  */
 class LstmSteps {

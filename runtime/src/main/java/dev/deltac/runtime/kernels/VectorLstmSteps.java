@@ -80,11 +80,9 @@ final class VectorLstmSteps extends LstmSteps {
       float[] z = groupScratch(4 * g);
       for (; b0 + 4 <= batch; b0 += 4) {
         groupProducts(n, h, first, wtIh, wtHh, bsum, xs, xBase + b0 * xStride, xStride, hPrev, b0 * h, z);
-        for (int q = 0; q < 4; q++) {
-          sigmoidRange(z, q * g, q * g + 2 * h);
-          tanhRange(z, q * g + 2 * h, q * g + 3 * h);
-          sigmoidRange(z, q * g + 3 * h, q * g + g);
-        }
+        sigmoidRange(z, 0, 2 * h, g);
+        tanhRange(z, 2 * h, 3 * h, g);
+        sigmoidRange(z, 3 * h, g, g);
         groupCell(z, b0, h, hCur, c, tape, hBase + b0 * tStride, restBase + b0 * tStride, tStride);
       }
       if (b0 == batch) return;
@@ -140,9 +138,72 @@ final class VectorLstmSteps extends LstmSteps {
     if (COLS == 4) {
       for (; k + 4 * L <= g; k += 4 * L) quadFour(n, h, k, first, wtIh, wtHh, bsum, xs, x0, xStride, hPrev, h0, z);
     } else {
-      for (; k + 3 * L <= g; k += 3 * L) quadThree(n, h, k, first, wtIh, wtHh, bsum, xs, x0, xStride, hPrev, h0, z);
+      // Blocks of three vectors, and the last four (or two) as blocks of two: 8 chains, where a
+      // block of one (4 chains) leaves half the FMA latency exposed (16 vectors at h = 32: 3, 3,
+      // 3, 3, 2, 2 instead of 3, 3, 3, 3, 3, 1).
+      for (; k + 3 * L <= g && g - k != 4 * L; k += 3 * L) quadThree(n, h, k, first, wtIh, wtHh, bsum, xs, x0, xStride, hPrev, h0, z);
+      for (; k + 2 * L <= g; k += 2 * L) quadTwo(n, h, k, first, wtIh, wtHh, bsum, xs, x0, xStride, hPrev, h0, z);
     }
     for (; k < g; k += L) quadOne(n, h, k, first, wtIh, wtHh, bsum, xs, x0, xStride, hPrev, h0, z);
+  }
+
+  /** Columns {@code k .. k + 2L - 1} of {@link #groupProducts}: 8 accumulators. */
+  private static void quadTwo(int n, int h, int k, boolean first, float[] wtIh, float[] wtHh,
+      float[] bsum, float[] xs, int x0, int xStride, float[] hPrev, int h0, float[] z) {
+    int g = 4 * h;
+    int x1 = x0 + xStride;
+    int x2 = x1 + xStride;
+    int x3 = x2 + xStride;
+    FloatVector a00 = FloatVector.fromArray(S, bsum, k);
+    FloatVector a01 = FloatVector.fromArray(S, bsum, k + L);
+    FloatVector a10 = a00, a11 = a01;
+    FloatVector a20 = a00, a21 = a01;
+    FloatVector a30 = a00, a31 = a01;
+    for (int j = 0, w = k; j < n; j++, w += g) {
+      FloatVector w0 = FloatVector.fromArray(S, wtIh, w);
+      FloatVector w1 = FloatVector.fromArray(S, wtIh, w + L);
+      FloatVector a = FloatVector.broadcast(S, xs[x0 + j]);
+      a00 = w0.fma(a, a00);
+      a01 = w1.fma(a, a01);
+      a = FloatVector.broadcast(S, xs[x1 + j]);
+      a10 = w0.fma(a, a10);
+      a11 = w1.fma(a, a11);
+      a = FloatVector.broadcast(S, xs[x2 + j]);
+      a20 = w0.fma(a, a20);
+      a21 = w1.fma(a, a21);
+      a = FloatVector.broadcast(S, xs[x3 + j]);
+      a30 = w0.fma(a, a30);
+      a31 = w1.fma(a, a31);
+    }
+    if (!first) {
+      int h1 = h0 + h;
+      int h2 = h1 + h;
+      int h3 = h2 + h;
+      for (int j = 0, w = k; j < h; j++, w += g) {
+        FloatVector w0 = FloatVector.fromArray(S, wtHh, w);
+        FloatVector w1 = FloatVector.fromArray(S, wtHh, w + L);
+        FloatVector a = FloatVector.broadcast(S, hPrev[h0 + j]);
+        a00 = w0.fma(a, a00);
+        a01 = w1.fma(a, a01);
+        a = FloatVector.broadcast(S, hPrev[h1 + j]);
+        a10 = w0.fma(a, a10);
+        a11 = w1.fma(a, a11);
+        a = FloatVector.broadcast(S, hPrev[h2 + j]);
+        a20 = w0.fma(a, a20);
+        a21 = w1.fma(a, a21);
+        a = FloatVector.broadcast(S, hPrev[h3 + j]);
+        a30 = w0.fma(a, a30);
+        a31 = w1.fma(a, a31);
+      }
+    }
+    a00.intoArray(z, k);
+    a01.intoArray(z, k + L);
+    a10.intoArray(z, g + k);
+    a11.intoArray(z, g + k + L);
+    a20.intoArray(z, 2 * g + k);
+    a21.intoArray(z, 2 * g + k + L);
+    a30.intoArray(z, 3 * g + k);
+    a31.intoArray(z, 3 * g + k + L);
   }
 
   /** Columns {@code k .. k + 4L - 1} of {@link #groupProducts}. */
@@ -336,14 +397,21 @@ final class VectorLstmSteps extends LstmSteps {
     a3.intoArray(z, 3 * g + k);
   }
 
-  /** The logistic function in place on {@code z[from .. to - 1]} (whole vectors). */
-  private static void sigmoidRange(float[] z, int from, int to) {
-    for (int i = from; i < to; i += L) sigmoid(FloatVector.fromArray(S, z, i)).intoArray(z, i);
+  /**
+   * The logistic function in place on {@code z[q * g + from .. q * g + to - 1]} of the four
+   * samples q of a group (whole vectors): one call per group step, not one per sample.
+   */
+  private static void sigmoidRange(float[] z, int from, int to, int g) {
+    for (int o = 0; o < 4 * g; o += g) {
+      for (int i = o + from; i < o + to; i += L) sigmoid(FloatVector.fromArray(S, z, i)).intoArray(z, i);
+    }
   }
 
-  /** tanh in place on {@code z[from .. to - 1]} (whole vectors). */
-  private static void tanhRange(float[] z, int from, int to) {
-    for (int i = from; i < to; i += L) tanh(FloatVector.fromArray(S, z, i)).intoArray(z, i);
+  /** tanh in place on {@code z[q * g + from .. q * g + to - 1]} of the four samples of a group (whole vectors). */
+  private static void tanhRange(float[] z, int from, int to, int g) {
+    for (int o = 0; o < 4 * g; o += g) {
+      for (int i = o + from; i < o + to; i += L) tanh(FloatVector.fromArray(S, z, i)).intoArray(z, i);
+    }
   }
 
   /** c and h of the four samples {@code b0 ..} of a group from their activated gates {@code z[q * 4h ..]}. */
@@ -830,6 +898,37 @@ final class VectorLstmSteps extends LstmSteps {
   private static void columnTail(int r0, int r1, int j, int k0, int w, int g, float[] xh, float[] dz, float[] gt) {
     int k = k0;
     int t = j * g;
+    // Eight vectors per block (8 chains; two left half of the FMA latency exposed): the last
+    // column (the biases' ones at n + h + 1 = 49) is a whole block at 4h = 128.
+    for (; k + 8 * L <= g; k += 8 * L) {
+      FloatVector a0 = FloatVector.fromArray(S, gt, t + k);
+      FloatVector a1 = FloatVector.fromArray(S, gt, t + k + L);
+      FloatVector a2 = FloatVector.fromArray(S, gt, t + k + 2 * L);
+      FloatVector a3 = FloatVector.fromArray(S, gt, t + k + 3 * L);
+      FloatVector a4 = FloatVector.fromArray(S, gt, t + k + 4 * L);
+      FloatVector a5 = FloatVector.fromArray(S, gt, t + k + 5 * L);
+      FloatVector a6 = FloatVector.fromArray(S, gt, t + k + 6 * L);
+      FloatVector a7 = FloatVector.fromArray(S, gt, t + k + 7 * L);
+      for (int r = r0, d = r0 * g + k, x = r0 * w + j; r < r1; r++, d += g, x += w) {
+        FloatVector q = FloatVector.broadcast(S, xh[x]);
+        a0 = FloatVector.fromArray(S, dz, d).fma(q, a0);
+        a1 = FloatVector.fromArray(S, dz, d + L).fma(q, a1);
+        a2 = FloatVector.fromArray(S, dz, d + 2 * L).fma(q, a2);
+        a3 = FloatVector.fromArray(S, dz, d + 3 * L).fma(q, a3);
+        a4 = FloatVector.fromArray(S, dz, d + 4 * L).fma(q, a4);
+        a5 = FloatVector.fromArray(S, dz, d + 5 * L).fma(q, a5);
+        a6 = FloatVector.fromArray(S, dz, d + 6 * L).fma(q, a6);
+        a7 = FloatVector.fromArray(S, dz, d + 7 * L).fma(q, a7);
+      }
+      a0.intoArray(gt, t + k);
+      a1.intoArray(gt, t + k + L);
+      a2.intoArray(gt, t + k + 2 * L);
+      a3.intoArray(gt, t + k + 3 * L);
+      a4.intoArray(gt, t + k + 4 * L);
+      a5.intoArray(gt, t + k + 5 * L);
+      a6.intoArray(gt, t + k + 6 * L);
+      a7.intoArray(gt, t + k + 7 * L);
+    }
     for (; k + 2 * L <= g; k += 2 * L) {
       FloatVector a0 = FloatVector.fromArray(S, gt, t + k);
       FloatVector a1 = FloatVector.fromArray(S, gt, t + k + L);
