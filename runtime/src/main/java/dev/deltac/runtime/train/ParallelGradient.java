@@ -4,6 +4,7 @@ import dev.deltac.runtime.BatchCoupled;
 
 import dev.deltac.runtime.Checks;
 import dev.deltac.runtime.FloatModel;
+import dev.deltac.runtime.kernels.SharedPacking;
 import dev.deltac.runtime.optim.ElementwiseOptimizer;
 import dev.deltac.runtime.optim.GradientClipping;
 import dev.deltac.runtime.optim.Optimizer;
@@ -63,6 +64,8 @@ public final class ParallelGradient implements GradientEngine {
   private int stage;
   /** Per statistic group: the whole batch's sums, reduced over the shards in shard order. */
   private final List<double[]> batchSums = new ArrayList<>();
+  /** Packed weights shared by the shards of one step (packed once, not once per shard). */
+  private final SharedPacking packing = new SharedPacking();
 
   /**
    * @param model the main model: its {@link FloatModel#grads()} receive the reduced gradient
@@ -137,6 +140,7 @@ public final class ParallelGradient implements GradientEngine {
     this.ts = ts;
     this.batch = batch;
     this.shardCount = count;
+    packing.invalidate(); // the parameters changed since the last step
     for (int i = 0; i < count; i++) {
       shards.get(i).n = Math.min(shardSize, batch - i * shardSize);
       replicas.get(i).setDropoutSeed(dropoutSeed);
@@ -289,13 +293,18 @@ public final class ParallelGradient implements GradientEngine {
     @Override
     public void run() {
       int n = shardCount;
-      for (int i = next.getAndIncrement(); i < n; i = next.getAndIncrement()) {
-        try {
-          shards.get(i).compute();
-        } catch (RuntimeException | Error e) {
-          next.set(n);
-          throw e;
+      if (n > 1) packing.enter();
+      try {
+        for (int i = next.getAndIncrement(); i < n; i = next.getAndIncrement()) {
+          try {
+            shards.get(i).compute();
+          } catch (RuntimeException | Error e) {
+            next.set(n);
+            throw e;
+          }
         }
+      } finally {
+        if (n > 1) SharedPacking.exit();
       }
     }
   }
