@@ -52,6 +52,7 @@ public final class ParallelGradient implements GradientEngine {
   private final ShardJob shardJob = new ShardJob();
   private final ReduceJob reduceJob = new ReduceJob();
   private final UpdateJob updateJob = new UpdateJob();
+  private final EvalJob evalJob = new EvalJob();
   private float[] xs;
   private float[] ts;
   private int shardCount;
@@ -277,6 +278,46 @@ public final class ParallelGradient implements GradientEngine {
     return sum / batch;
   }
 
+  /** One chunk of an evaluation pass, run with a model no other thread uses meanwhile. */
+  interface ChunkTask {
+    /** @param slot the model's slot, below {@link #threads()} plus the late re-entries */
+    void run(FloatModel model, int chunk, int slot);
+  }
+
+  /**
+   * Runs {@code task} for the chunks {@code 0 .. count} of an inference pass (validation loss
+   * and accuracy) on every thread, each thread with its own replica (they share the
+   * parameters, and inference reads them only). Which thread ran a chunk never changes its
+   * result, so a caller that keeps one result per chunk and combines them in chunk order gets
+   * the bits of the serial pass.
+   */
+  void forEachChunk(int count, ChunkTask task) {
+    if (pool.workers() == 0 || count < 2) {
+      for (int c = 0; c < count; c++) task.run(model, c, 0);
+      return;
+    }
+    evalJob.task = task;
+    evalJob.count = count;
+    evalJob.slots.set(0);
+    next.set(0);
+    try {
+      pool.run(evalJob);
+    } finally {
+      evalJob.task = null;
+    }
+  }
+
+  /** The replica of evaluation slot {@code slot} (the shards' replicas, more when needed). */
+  private FloatModel evalModel(int slot) {
+    synchronized (replicas) {
+      while (replicas.size() <= slot) {
+        replicas.add(model.replica());
+        shards.add(new Shard(shards.size()));
+      }
+      return replicas.get(slot);
+    }
+  }
+
   /** Seeds the dropout masks of the next {@link #compute} (see {@link FloatModel#setDropoutSeed}). */
   @Override
   public void setDropoutSeed(long seed) {
@@ -305,6 +346,28 @@ public final class ParallelGradient implements GradientEngine {
         }
       } finally {
         if (n > 1) SharedPacking.exit();
+      }
+    }
+  }
+
+  /** Evaluation chunks: each participant takes a slot (a replica of its own), then chunks. */
+  private final class EvalJob implements WorkerPool.Job {
+    final AtomicInteger slots = new AtomicInteger();
+    ChunkTask task;
+    int count;
+
+    @Override
+    public void run() {
+      int slot = slots.getAndIncrement();
+      FloatModel m = null;
+      for (int c = next.getAndIncrement(); c < count; c = next.getAndIncrement()) {
+        try {
+          if (m == null) m = evalModel(slot);
+          task.run(m, c, slot);
+        } catch (RuntimeException | Error e) {
+          next.set(count);
+          throw e;
+        }
       }
     }
   }
