@@ -49,6 +49,11 @@ public final class ParallelGradient implements GradientEngine {
   private final Chunks chunks;
   private final int parallelMinParams;
   private final AtomicInteger next = new AtomicInteger();
+  /** The fused step's reduce chunks are claimed from here (shards from {@link #next}). */
+  private final AtomicInteger nextChunk = new AtomicInteger();
+  /** Shards finished in the fused step; the reduction starts when all are. */
+  private final AtomicInteger shardsDone = new AtomicInteger();
+  private volatile boolean shardFailed;
   private final ShardJob shardJob = new ShardJob();
   private final ReduceJob reduceJob = new ReduceJob();
   private final UpdateJob updateJob = new UpdateJob();
@@ -147,12 +152,28 @@ public final class ParallelGradient implements GradientEngine {
       replicas.get(i).setDropoutSeed(dropoutSeed);
     }
     try {
-      if (coupled != null) {
-        coupledStages(count);
+      if (coupled == null && count > 1 && reduceInParallel()) {
+        // one dispatch: a thread out of shards waits for the others', then takes reduce chunks
+        reduceJob.firstNonFinite.set(Integer.MAX_VALUE);
+        nextChunk.set(0);
+        shardsDone.set(0);
+        shardFailed = false;
+        shardJob.fused = true;
+        try {
+          runShards(count, 0);
+        } finally {
+          shardJob.fused = false;
+        }
+        int b = reduceJob.firstNonFinite.get();
+        firstNonFiniteGradient = b == Integer.MAX_VALUE ? -1 : b;
       } else {
-        runShards(count, 0);
+        if (coupled != null) {
+          coupledStages(count);
+        } else {
+          runShards(count, 0);
+        }
+        firstNonFiniteGradient = runChunks(reduceJob);
       }
-      firstNonFiniteGradient = runChunks(reduceJob);
     } finally {
       this.xs = null;
       this.ts = null;
@@ -246,13 +267,18 @@ public final class ParallelGradient implements GradientEngine {
   private int runChunks(ChunkJob job) {
     next.set(0);
     job.firstNonFinite.set(Integer.MAX_VALUE);
-    if (pool.workers() > 0 && chunks.elements() >= parallelMinParams) {
+    if (reduceInParallel()) {
       pool.run(job);
     } else {
       job.run();
     }
     int b = job.firstNonFinite.get();
     return b == Integer.MAX_VALUE ? -1 : b;
+  }
+
+  /** Whether the reduction and the optimizer step run on every thread (a large enough model). */
+  private boolean reduceInParallel() {
+    return pool.workers() > 0 && chunks.elements() >= parallelMinParams;
   }
 
   /**
@@ -329,8 +355,15 @@ public final class ParallelGradient implements GradientEngine {
     pool.close();
   }
 
-  /** Computes unclaimed shards until none is left. */
+  /**
+   * Computes unclaimed shards until none is left; when {@link #fused}, then waits until every
+   * shard is done (their threads are inside this job) and reduces unclaimed chunks, so that the
+   * reduction needs no second dispatch (a worker that had parked between the two phases used to
+   * miss the short reduction).
+   */
   private final class ShardJob implements WorkerPool.Job {
+    boolean fused;
+
     @Override
     public void run() {
       int n = shardCount;
@@ -340,13 +373,26 @@ public final class ParallelGradient implements GradientEngine {
           try {
             shards.get(i).compute();
           } catch (RuntimeException | Error e) {
+            shardFailed = true;
             next.set(n);
             throw e;
           }
+          shardsDone.incrementAndGet();
         }
       } finally {
         if (n > 1) SharedPacking.exit();
       }
+      if (!fused) return;
+      long deadline = System.nanoTime() + WorkerPool.SPIN_NANOS;
+      while (shardsDone.get() < n) {
+        if (shardFailed) return;
+        if (System.nanoTime() < deadline) {
+          Thread.onSpinWait();
+        } else {
+          Thread.yield(); // the other shard's thread may be off its core (a loaded machine)
+        }
+      }
+      reduceJob.runFrom(nextChunk);
     }
   }
 
@@ -381,7 +427,12 @@ public final class ParallelGradient implements GradientEngine {
 
     @Override
     public void run() {
-      for (int c = next.getAndIncrement(); c < chunks.count(); c = next.getAndIncrement()) {
+      runFrom(next);
+    }
+
+    /** Processes the chunks not yet claimed from {@code counter}. */
+    void runFrom(AtomicInteger counter) {
+      for (int c = counter.getAndIncrement(); c < chunks.count(); c = counter.getAndIncrement()) {
         int b = chunks.block(c);
         int from = chunks.from(c);
         int to = chunks.to(c);
