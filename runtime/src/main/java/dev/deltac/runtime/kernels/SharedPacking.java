@@ -18,8 +18,11 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
  */
 public final class SharedPacking {
   private static final ThreadLocal<SharedPacking> CURRENT = new ThreadLocal<>();
-  /** Spins on a panel another thread is packing before packing a private copy instead. */
-  static final int SPINS = 20_000;
+  /**
+   * How long a thread spins on a panel another thread is packing (a panel of 128 x 784 floats
+   * packs in about 11 us) before packing a private copy instead.
+   */
+  static final long SPIN_NANOS = 30_000;
 
   private volatile Entry[] entries = new Entry[0];
   /** Panels done in this generation hold it, panels being packed hold its negation. */

@@ -717,11 +717,8 @@ final class VectorDenseKernels extends DenseLayerKernels {
     }
     for (; waiting != 0; waiting &= waiting - 1) {
       int p = Long.numberOfTrailingZeros(waiting);
-      int spins = 0;
-      while (e.state.get(p) != g && spins < SharedPacking.SPINS) {
-        Thread.onSpinWait();
-        spins++;
-      }
+      long deadline = System.nanoTime() + SharedPacking.SPIN_NANOS;
+      while (e.state.get(p) != g && System.nanoTime() < deadline) Thread.onSpinWait();
       if (e.state.get(p) == g) {
         forwardPanel(batch, p * TP, n, nv, k8, cs, wt, p * size, bias, x, xOff, xs, y, yOff, ys,
             part);

@@ -11,6 +11,7 @@ import dev.deltac.runtime.optim.Optimizer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * Data-parallel gradient of a minibatch and the optimizer step after it, bit-identical whatever
@@ -37,6 +38,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class ParallelGradient implements GradientEngine {
   /** Parameter elements per chunk of the parallel reduction and optimizer step. */
   static final int CHUNK = 8192;
+  /** A thread waiting for the other shards sleeps this long between checks, after spinning. */
+  static final long WAIT_NANOS = 20_000;
   /** Below this many parameters the reduction and the optimizer step stay on the caller. */
   static final int PARALLEL_MIN_PARAMS = 32768;
 
@@ -389,7 +392,9 @@ public final class ParallelGradient implements GradientEngine {
         if (System.nanoTime() < deadline) {
           Thread.onSpinWait();
         } else {
-          Thread.yield(); // the other shard's thread may be off its core (a loaded machine)
+          // the other shard's thread is off its core (a loaded machine): sleep, neither spin
+          // nor yield, which took CPU from that thread
+          LockSupport.parkNanos(WAIT_NANOS);
         }
       }
       reduceJob.runFrom(nextChunk);
