@@ -151,7 +151,8 @@ final class VectorDenseKernels extends DenseLayerKernels {
     int b4 = batch - batch % 4;
     float[] t = PACKED.get()[1]; // 12 stored accumulators of 16 partials for the sums
     int i = 0;
-    if (packedPays(b4, n) && nv > 0) {
+    if ((packedPays(b4, n) || b4 >= SHARED_MIN_BATCH && SharedPacking.current() != null)
+        && nv > 0) {
       i = m - m % TP;
       if (i > 0) forwardPacked(b4, i, n, nv, w, bias, x, xOff, xStride, y, yOff, yStride);
     }
@@ -628,6 +629,13 @@ final class VectorDenseKernels extends DenseLayerKernels {
   static boolean packedPays(int batch, int n) {
     return batch >= 32 && (L < P || 7 * batch >= n);
   }
+
+  /**
+   * Samples from which a shard takes the packed forward when a {@link SharedPacking} cache
+   * amortizes the packing over the whole batch (the packed and dot product kernels give the same
+   * bits, so the choice is free).
+   */
+  static final int SHARED_MIN_BATCH = 16;
   /** Output columns per packed panel: two vectors. */
   private static final int TP = 2 * L;
 
@@ -661,25 +669,92 @@ final class VectorDenseKernels extends DenseLayerKernels {
     int k8 = nv / P;
     int cs = classStride(k8);
     int size = P * cs + (n - nv) * TP;
+    float[] part = scratch[1];
+    SharedPacking shared = SharedPacking.current();
+    if (shared != null) {
+      forwardShared(shared, batch, mp, n, nv, k8, cs, size, w, bias, x, xOff, xs, y, yOff, ys);
+      return;
+    }
     if (scratch[0].length < size) scratch[0] = new float[size];
     float[] wt = scratch[0];
-    float[] part = scratch[1];
     for (int i = 0; i < mp; i += TP) {
-      pack(n, nv, k8, cs, w, i, wt);
-      for (int b = 0; b < batch; b += 4) {
-        int xo = xOff + b * xs;
-        if (L == 16) { // 32 registers: two classes per pass, 16 accumulators
-          for (int l = 0; l < P / 2; l++) {
-            forwardClassPair4x2(k8, l * cs, (l + P / 2) * cs, l, wt, x, xo, xs, part);
-          }
-        } else { // AVX2's 16 registers: one class per pass, 8 accumulators
-          for (int l = 0; l < P; l++) forwardClass4x2(k8, l * cs, l, wt, x, xo, xs, part);
+      pack(n, nv, k8, cs, w, i, wt, 0);
+      forwardPanel(batch, i, n, nv, k8, cs, wt, 0, bias, x, xOff, xs, y, yOff, ys, part);
+    }
+  }
+
+  /**
+   * {@link #forwardPacked} on the panels of a {@link SharedPacking} cache: each panel is packed
+   * once per step by the first thread that needs it. Panels another thread is packing are done
+   * last; one still not ready after a short spin is packed privately.
+   */
+  private static void forwardShared(SharedPacking shared, int batch, int mp, int n, int nv,
+      int k8, int cs, int size, float[][] w, float[] bias, float[] x, int xOff, int xs,
+      float[] y, int yOff, int ys) {
+    float[][] scratch = PACKED.get();
+    float[] part = scratch[1];
+    int panels = mp / TP;
+    SharedPacking.Entry e = shared.entry(w, panels, size);
+    int g = shared.generation();
+    float[] wt = e.packed;
+    long waiting = 0; // panels < 64 another thread was packing
+    for (int p = 0; p < panels; p++) {
+      int s = e.state.get(p);
+      if (s != g) {
+        if (s != -g && e.state.compareAndSet(p, s, -g)) {
+          pack(n, nv, k8, cs, w, p * TP, wt, p * size);
+          e.state.set(p, g);
+        } else if (p < 64) {
+          waiting |= 1L << p;
+          continue;
+        } else {
+          forwardPrivate(batch, p * TP, n, nv, k8, cs, size, w, bias, x, xOff, xs, y, yOff, ys);
+          continue;
         }
-        int yo = yOff + b * ys + i;
-        for (int slot = 0; slot < 8; slot++) {
-          finish(slot, n, nv, P * cs, wt, part, bias, i, x, xo + (slot >> 1) * xs,
-              y, yo + (slot >> 1) * ys);
+      }
+      forwardPanel(batch, p * TP, n, nv, k8, cs, wt, p * size, bias, x, xOff, xs, y, yOff, ys,
+          part);
+    }
+    for (; waiting != 0; waiting &= waiting - 1) {
+      int p = Long.numberOfTrailingZeros(waiting);
+      long deadline = System.nanoTime() + SharedPacking.SPIN_NANOS;
+      while (e.state.get(p) != g && System.nanoTime() < deadline) Thread.onSpinWait();
+      if (e.state.get(p) == g) {
+        forwardPanel(batch, p * TP, n, nv, k8, cs, wt, p * size, bias, x, xOff, xs, y, yOff, ys,
+            part);
+      } else {
+        forwardPrivate(batch, p * TP, n, nv, k8, cs, size, w, bias, x, xOff, xs, y, yOff, ys);
+      }
+    }
+  }
+
+  /** One panel packed into this thread's scratch, then multiplied. */
+  private static void forwardPrivate(int batch, int i, int n, int nv, int k8, int cs, int size,
+      float[][] w, float[] bias, float[] x, int xOff, int xs, float[] y, int yOff, int ys) {
+    float[][] scratch = PACKED.get();
+    if (scratch[0].length < size) scratch[0] = new float[size];
+    pack(n, nv, k8, cs, w, i, scratch[0], 0);
+    forwardPanel(batch, i, n, nv, k8, cs, scratch[0], 0, bias, x, xOff, xs, y, yOff, ys,
+        scratch[1]);
+  }
+
+  /** Outputs {@code i .. i + TP} of every 4-sample block from the panel packed at {@code wt[o]}. */
+  private static void forwardPanel(int batch, int i, int n, int nv, int k8, int cs, float[] wt,
+      int o, float[] bias, float[] x, int xOff, int xs, float[] y, int yOff, int ys,
+      float[] part) {
+    for (int b = 0; b < batch; b += 4) {
+      int xo = xOff + b * xs;
+      if (L == 16) { // 32 registers: two classes per pass, 16 accumulators
+        for (int l = 0; l < P / 2; l++) {
+          forwardClassPair4x2(k8, o + l * cs, o + (l + P / 2) * cs, l, wt, x, xo, xs, part);
         }
+      } else { // AVX2's 16 registers: one class per pass, 8 accumulators
+        for (int l = 0; l < P; l++) forwardClass4x2(k8, o + l * cs, l, wt, x, xo, xs, part);
+      }
+      int yo = yOff + b * ys + i;
+      for (int slot = 0; slot < 8; slot++) {
+        finish(slot, n, nv, o + P * cs, wt, part, bias, i, x, xo + (slot >> 1) * xs,
+            y, yo + (slot >> 1) * ys);
       }
     }
   }
@@ -695,14 +770,15 @@ final class VectorDenseKernels extends DenseLayerKernels {
 
   /**
    * Packs rows {@code i .. i + TP} of {@code W} transposed, in the class-major row order, eight
-   * rows at a time.
+   * rows at a time, at {@code wt[o]}.
    */
-  private static void pack(int n, int nv, int k8, int kt, float[][] w, int i, float[] wt) {
+  private static void pack(int n, int nv, int k8, int kt, float[][] w, int i, float[] wt,
+      int o) {
     for (int c = 0; c < TP; c += 8) {
       pack8(k8, kt, w[i + c], w[i + c + 1], w[i + c + 2], w[i + c + 3], w[i + c + 4],
-          w[i + c + 5], w[i + c + 6], w[i + c + 7], wt, c);
+          w[i + c + 5], w[i + c + 6], w[i + c + 7], wt, o + c);
     }
-    for (int j = nv, q = P * kt; j < n; j++) {
+    for (int j = nv, q = o + P * kt; j < n; j++) {
       for (int c = 0; c < TP; c++, q++) wt[q] = w[i + c][j];
     }
   }

@@ -4,6 +4,8 @@ import dev.deltac.runtime.FloatModel;
 import dev.deltac.runtime.ModelInfo;
 import dev.deltac.runtime.TensorInfo;
 import dev.deltac.runtime.data.Dataset;
+import java.util.ArrayList;
+import java.util.List;
 
 /** Loss and accuracy of a model on a dataset, in inference mode. */
 public final class Metrics {
@@ -45,14 +47,26 @@ public final class Metrics {
 
   /** Mean loss over the whole dataset, computed in chunks of the model's maximum batch. */
   public static double loss(FloatModel model, Dataset data) {
+    return loss(model, data, null);
+  }
+
+  /**
+   * {@link #loss(FloatModel, Dataset)} with the chunks on the threads of {@code engine} (null: on
+   * the caller): the chunks' losses are added in chunk order, so the bits do not depend on it.
+   */
+  static double loss(FloatModel model, Dataset data, ParallelGradient engine) {
     int chunk = model.maxBatch();
     int in = data.inputSize();
     int tg = data.targetSize();
-    double total = 0;
-    for (int from = 0; from < data.count(); from += chunk) {
+    int count = (data.count() + chunk - 1) / chunk;
+    double[] part = new double[count];
+    forEachChunk(model, engine, count, (m, c, slot) -> {
+      int from = c * chunk;
       int n = Math.min(chunk, data.count() - from);
-      total += (double) n * model.loss(data.inputs(), from * in, data.targets(), from * tg, n);
-    }
+      part[c] = (double) n * m.loss(data.inputs(), from * in, data.targets(), from * tg, n);
+    });
+    double total = 0;
+    for (double p : part) total += p;
     return data.count() == 0 ? Double.NaN : total / data.count();
   }
 
@@ -62,22 +76,25 @@ public final class Metrics {
    * &gt;= 0.5 equals the target. NaN when {@link #hasAccuracy} is false.
    */
   public static double accuracy(FloatModel model, Dataset data) {
+    return accuracy(model, data, null);
+  }
+
+  /** {@link #accuracy(FloatModel, Dataset)} with the chunks on the threads of {@code engine}. */
+  static double accuracy(FloatModel model, Dataset data, ParallelGradient engine) {
     TensorInfo classes = classIndexOutput(model.info());
-    if (classes != null) return classIndexAccuracy(model, data, classes);
+    if (classes != null) return classIndexAccuracy(model, data, classes, engine);
     TensorInfo out = accuracyOutput(model.info());
     boolean oneHot = data.targetsAreOneHot();
     if (out == null || !(oneHot || data.targetsAreBinary())) return Double.NaN;
     int tg = data.targetSize();
     int k = out.size();
-    int[] right = {0};
-    predictAll(model, data, (i, buf, at) -> {
+    long right = predictAll(model, data, engine, (i, buf, at) -> {
       if (oneHot) {
-        if (argmax(buf, at + out.offset(), k) == argmax(data.targets(), i * tg, k)) right[0]++;
-      } else {
-        if ((buf[at + out.offset()] >= 0.5f) == (data.targets()[i] == 1f)) right[0]++;
+        return argmax(buf, at + out.offset(), k) == argmax(data.targets(), i * tg, k) ? 1 : 0;
       }
+      return (buf[at + out.offset()] >= 0.5f) == (data.targets()[i] == 1f) ? 1 : 0;
     });
-    return (double) right[0] / data.count();
+    return (double) right / data.count();
   }
 
   /**
@@ -85,18 +102,20 @@ public final class Metrics {
    * equal to the argmax of their output row (first maximum wins), as PyTorch's
    * {@code (logits.argmax(-1) == labels).float().mean()}.
    */
-  private static double classIndexAccuracy(FloatModel model, Dataset data, TensorInfo out) {
+  private static double classIndexAccuracy(FloatModel model, Dataset data, TensorInfo out,
+      ParallelGradient engine) {
     if (data.count() == 0) return Double.NaN;
     int tg = data.targetSize();
     int positions = tg;
     int c = out.size() / positions;
-    long[] right = {0};
-    predictAll(model, data, (i, buf, at) -> {
+    long right = predictAll(model, data, engine, (i, buf, at) -> {
+      int r = 0;
       for (int t = 0; t < positions; t++) {
-        if (argmax(buf, at + out.offset() + t * c, c) == (int) data.targets()[i * tg + t]) right[0]++;
+        if (argmax(buf, at + out.offset() + t * c, c) == (int) data.targets()[i * tg + t]) r++;
       }
+      return r;
     });
-    return (double) right[0] / ((long) data.count() * positions);
+    return (double) right / ((long) data.count() * positions);
   }
 
   /**
@@ -112,38 +131,72 @@ public final class Metrics {
     int k = oneHot ? out.size() : 2;
     int[][] m = new int[k][k];
     int tg = data.targetSize();
-    predictAll(model, data, (i, buf, at) -> {
+    predictAll(model, data, null, (i, buf, at) -> { // on the caller: it fills m
       if (oneHot) {
         m[argmax(data.targets(), i * tg, out.size())][argmax(buf, at + out.offset(), out.size())]++;
       } else {
         m[data.targets()[i] == 1f ? 1 : 0][buf[at + out.offset()] >= 0.5f ? 1 : 0]++;
       }
+      return 0;
     });
     return m;
   }
 
-  /** What {@link #predictAll} hands over per sample: its index and its outputs at {@code buf[at...]}. */
+  /**
+   * What {@link #predictAll} hands over per sample: its index and its outputs at
+   * {@code buf[at...]}; returns a count to add up (samples right, say). Called on the engine's
+   * threads when there is one, so it must not write shared state.
+   */
   interface Prediction {
-    void accept(int sample, float[] buf, int at);
+    int accept(int sample, float[] buf, int at);
   }
 
   /**
-   * Every sample's outputs, in order, predicted in chunks of the model's maximum batch through
+   * Every sample's outputs, predicted in chunks of the model's maximum batch through
    * {@link FloatModel#predictBatch} (the whole-batch pass of a generated model, where a sample at
-   * a time would run its per-sample code: the words transformer's held-out accuracy took seconds).
+   * a time would run its per-sample code: the words transformer's held-out accuracy took
+   * seconds), on the threads of {@code engine} (null: in order on the caller); returns the sum
+   * of what {@code each} returned.
    */
-  static void predictAll(FloatModel model, Dataset data, Prediction each) {
+  static long predictAll(FloatModel model, Dataset data, ParallelGradient engine,
+      Prediction each) {
     int chunk = Math.max(1, model.maxBatch());
     int in = data.inputSize();
     int outSize = model.info().outputSize();
     int n = data.count();
-    float[] xs = new float[Math.min(chunk, n) * in];
-    float[] outs = new float[Math.min(chunk, n) * outSize];
-    for (int from = 0; from < n; from += chunk) {
+    int count = (n + chunk - 1) / chunk;
+    long[] counts = new long[count];
+    List<float[][]> buffers = new ArrayList<>(); // per slot: inputs, outputs
+    forEachChunk(model, engine, count, (m, c, slot) -> {
+      float[][] buf;
+      synchronized (buffers) {
+        while (buffers.size() <= slot) buffers.add(null);
+        buf = buffers.get(slot);
+        if (buf == null) {
+          buf = new float[][] {new float[Math.min(chunk, n) * in],
+              new float[Math.min(chunk, n) * outSize]};
+          buffers.set(slot, buf);
+        }
+      }
+      int from = c * chunk;
       int b = Math.min(chunk, n - from);
-      System.arraycopy(data.inputs(), from * in, xs, 0, b * in);
-      model.predictBatch(xs, outs, b);
-      for (int s = 0; s < b; s++) each.accept(from + s, outs, s * outSize);
+      System.arraycopy(data.inputs(), from * in, buf[0], 0, b * in);
+      m.predictBatch(buf[0], buf[1], b);
+      long r = 0;
+      for (int s = 0; s < b; s++) r += each.accept(from + s, buf[1], s * outSize);
+      counts[c] = r;
+    });
+    long total = 0;
+    for (long r : counts) total += r;
+    return total;
+  }
+
+  private static void forEachChunk(FloatModel model, ParallelGradient engine, int count,
+      ParallelGradient.ChunkTask task) {
+    if (engine == null) {
+      for (int c = 0; c < count; c++) task.run(model, c, 0);
+    } else {
+      engine.forEachChunk(count, task);
     }
   }
 

@@ -4,12 +4,14 @@ import dev.deltac.runtime.BatchCoupled;
 
 import dev.deltac.runtime.Checks;
 import dev.deltac.runtime.FloatModel;
+import dev.deltac.runtime.kernels.SharedPacking;
 import dev.deltac.runtime.optim.ElementwiseOptimizer;
 import dev.deltac.runtime.optim.GradientClipping;
 import dev.deltac.runtime.optim.Optimizer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * Data-parallel gradient of a minibatch and the optimizer step after it, bit-identical whatever
@@ -36,6 +38,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class ParallelGradient implements GradientEngine {
   /** Parameter elements per chunk of the parallel reduction and optimizer step. */
   static final int CHUNK = 8192;
+  /** A thread waiting for the other shards sleeps this long between checks, after spinning. */
+  static final long WAIT_NANOS = 20_000;
   /** Below this many parameters the reduction and the optimizer step stay on the caller. */
   static final int PARALLEL_MIN_PARAMS = 32768;
 
@@ -48,9 +52,15 @@ public final class ParallelGradient implements GradientEngine {
   private final Chunks chunks;
   private final int parallelMinParams;
   private final AtomicInteger next = new AtomicInteger();
+  /** The fused step's reduce chunks are claimed from here (shards from {@link #next}). */
+  private final AtomicInteger nextChunk = new AtomicInteger();
+  /** Shards finished in the fused step; the reduction starts when all are. */
+  private final AtomicInteger shardsDone = new AtomicInteger();
+  private volatile boolean shardFailed;
   private final ShardJob shardJob = new ShardJob();
   private final ReduceJob reduceJob = new ReduceJob();
   private final UpdateJob updateJob = new UpdateJob();
+  private final EvalJob evalJob = new EvalJob();
   private float[] xs;
   private float[] ts;
   private int shardCount;
@@ -63,6 +73,8 @@ public final class ParallelGradient implements GradientEngine {
   private int stage;
   /** Per statistic group: the whole batch's sums, reduced over the shards in shard order. */
   private final List<double[]> batchSums = new ArrayList<>();
+  /** Packed weights shared by the shards of one step (packed once, not once per shard). */
+  private final SharedPacking packing = new SharedPacking();
 
   /**
    * @param model the main model: its {@link FloatModel#grads()} receive the reduced gradient
@@ -137,17 +149,34 @@ public final class ParallelGradient implements GradientEngine {
     this.ts = ts;
     this.batch = batch;
     this.shardCount = count;
+    packing.invalidate(); // the parameters changed since the last step
     for (int i = 0; i < count; i++) {
       shards.get(i).n = Math.min(shardSize, batch - i * shardSize);
       replicas.get(i).setDropoutSeed(dropoutSeed);
     }
     try {
-      if (coupled != null) {
-        coupledStages(count);
+      if (coupled == null && count > 1 && reduceInParallel()) {
+        // one dispatch: a thread out of shards waits for the others', then takes reduce chunks
+        reduceJob.firstNonFinite.set(Integer.MAX_VALUE);
+        nextChunk.set(0);
+        shardsDone.set(0);
+        shardFailed = false;
+        shardJob.fused = true;
+        try {
+          runShards(count, 0);
+        } finally {
+          shardJob.fused = false;
+        }
+        int b = reduceJob.firstNonFinite.get();
+        firstNonFiniteGradient = b == Integer.MAX_VALUE ? -1 : b;
       } else {
-        runShards(count, 0);
+        if (coupled != null) {
+          coupledStages(count);
+        } else {
+          runShards(count, 0);
+        }
+        firstNonFiniteGradient = runChunks(reduceJob);
       }
-      firstNonFiniteGradient = runChunks(reduceJob);
     } finally {
       this.xs = null;
       this.ts = null;
@@ -241,13 +270,18 @@ public final class ParallelGradient implements GradientEngine {
   private int runChunks(ChunkJob job) {
     next.set(0);
     job.firstNonFinite.set(Integer.MAX_VALUE);
-    if (pool.workers() > 0 && chunks.elements() >= parallelMinParams) {
+    if (reduceInParallel()) {
       pool.run(job);
     } else {
       job.run();
     }
     int b = job.firstNonFinite.get();
     return b == Integer.MAX_VALUE ? -1 : b;
+  }
+
+  /** Whether the reduction and the optimizer step run on every thread (a large enough model). */
+  private boolean reduceInParallel() {
+    return pool.workers() > 0 && chunks.elements() >= parallelMinParams;
   }
 
   /**
@@ -273,6 +307,46 @@ public final class ParallelGradient implements GradientEngine {
     return sum / batch;
   }
 
+  /** One chunk of an evaluation pass, run with a model no other thread uses meanwhile. */
+  interface ChunkTask {
+    /** @param slot the model's slot, below {@link #threads()} plus the late re-entries */
+    void run(FloatModel model, int chunk, int slot);
+  }
+
+  /**
+   * Runs {@code task} for the chunks {@code 0 .. count} of an inference pass (validation loss
+   * and accuracy) on every thread, each thread with its own replica (they share the
+   * parameters, and inference reads them only). Which thread ran a chunk never changes its
+   * result, so a caller that keeps one result per chunk and combines them in chunk order gets
+   * the bits of the serial pass.
+   */
+  void forEachChunk(int count, ChunkTask task) {
+    if (pool.workers() == 0 || count < 2) {
+      for (int c = 0; c < count; c++) task.run(model, c, 0);
+      return;
+    }
+    evalJob.task = task;
+    evalJob.count = count;
+    evalJob.slots.set(0);
+    next.set(0);
+    try {
+      pool.run(evalJob);
+    } finally {
+      evalJob.task = null;
+    }
+  }
+
+  /** The replica of evaluation slot {@code slot} (the shards' replicas, more when needed). */
+  private FloatModel evalModel(int slot) {
+    synchronized (replicas) {
+      while (replicas.size() <= slot) {
+        replicas.add(model.replica());
+        shards.add(new Shard(shards.size()));
+      }
+      return replicas.get(slot);
+    }
+  }
+
   /** Seeds the dropout masks of the next {@link #compute} (see {@link FloatModel#setDropoutSeed}). */
   @Override
   public void setDropoutSeed(long seed) {
@@ -284,16 +358,65 @@ public final class ParallelGradient implements GradientEngine {
     pool.close();
   }
 
-  /** Computes unclaimed shards until none is left. */
+  /**
+   * Computes unclaimed shards until none is left; when {@link #fused}, then waits until every
+   * shard is done (their threads are inside this job) and reduces unclaimed chunks, so that the
+   * reduction needs no second dispatch (a worker that had parked between the two phases used to
+   * miss the short reduction).
+   */
   private final class ShardJob implements WorkerPool.Job {
+    boolean fused;
+
     @Override
     public void run() {
       int n = shardCount;
-      for (int i = next.getAndIncrement(); i < n; i = next.getAndIncrement()) {
+      if (n > 1) packing.enter();
+      try {
+        for (int i = next.getAndIncrement(); i < n; i = next.getAndIncrement()) {
+          try {
+            shards.get(i).compute();
+          } catch (RuntimeException | Error e) {
+            shardFailed = true;
+            next.set(n);
+            throw e;
+          }
+          shardsDone.incrementAndGet();
+        }
+      } finally {
+        if (n > 1) SharedPacking.exit();
+      }
+      if (!fused) return;
+      long deadline = System.nanoTime() + WorkerPool.SPIN_NANOS;
+      while (shardsDone.get() < n) {
+        if (shardFailed) return;
+        if (System.nanoTime() < deadline) {
+          Thread.onSpinWait();
+        } else {
+          // the other shard's thread is off its core (a loaded machine): sleep, neither spin
+          // nor yield, which took CPU from that thread
+          LockSupport.parkNanos(WAIT_NANOS);
+        }
+      }
+      reduceJob.runFrom(nextChunk);
+    }
+  }
+
+  /** Evaluation chunks: each participant takes a slot (a replica of its own), then chunks. */
+  private final class EvalJob implements WorkerPool.Job {
+    final AtomicInteger slots = new AtomicInteger();
+    ChunkTask task;
+    int count;
+
+    @Override
+    public void run() {
+      int slot = slots.getAndIncrement();
+      FloatModel m = null;
+      for (int c = next.getAndIncrement(); c < count; c = next.getAndIncrement()) {
         try {
-          shards.get(i).compute();
+          if (m == null) m = evalModel(slot);
+          task.run(m, c, slot);
         } catch (RuntimeException | Error e) {
-          next.set(n);
+          next.set(count);
           throw e;
         }
       }
@@ -309,7 +432,12 @@ public final class ParallelGradient implements GradientEngine {
 
     @Override
     public void run() {
-      for (int c = next.getAndIncrement(); c < chunks.count(); c = next.getAndIncrement()) {
+      runFrom(next);
+    }
+
+    /** Processes the chunks not yet claimed from {@code counter}. */
+    void runFrom(AtomicInteger counter) {
+      for (int c = counter.getAndIncrement(); c < chunks.count(); c = counter.getAndIncrement()) {
         int b = chunks.block(c);
         int from = chunks.from(c);
         int to = chunks.to(c);

@@ -471,9 +471,11 @@ public final class Trainer implements AutoCloseable {
 
   private EpochMetrics evaluate(int epoch, double trainLoss, Dataset train, Dataset val,
       long t0, double trainSeconds) {
-    double trainAcc = evaluateTraining ? Metrics.accuracy(model, train) : Double.NaN;
-    double valLoss = val == null ? Double.NaN : Metrics.loss(model, val);
-    double valAcc = val == null ? Double.NaN : Metrics.accuracy(model, val);
+    // on the engine's threads when it has them (same bits: chunk results combined in order)
+    ParallelGradient pg = engine instanceof ParallelGradient p ? p : null;
+    double trainAcc = evaluateTraining ? Metrics.accuracy(model, train, pg) : Double.NaN;
+    double valLoss = val == null ? Double.NaN : Metrics.loss(model, val, pg);
+    double valAcc = val == null ? Double.NaN : Metrics.accuracy(model, val, pg);
     double seconds = (System.nanoTime() - t0) / 1e9;
     return new EpochMetrics(epoch, trainLoss, trainAcc, valLoss, valAcc,
         optimizer.learningRate(), step, seconds, train.count() / Math.max(trainSeconds, 1e-9));

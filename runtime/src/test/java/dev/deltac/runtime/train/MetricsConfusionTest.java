@@ -60,14 +60,23 @@ class MetricsConfusionTest {
       m.predict(data.inputs(), i * data.inputSize(), out, 0);
       if (Metrics.argmax(out, 0, TrainerTest.K) == Metrics.argmax(data.targets(), i * TrainerTest.K, TrainerTest.K)) right++;
     }
-    Metrics.predictAll(m, data, (i, buf, at) -> {
+    long counted = Metrics.predictAll(m, data, null, (i, buf, at) -> {
       seen[i]++;
       m.predict(data.inputs(), i * data.inputSize(), out, 0);
       for (int k = 0; k < TrainerTest.K; k++) assertEquals(out[k], buf[at + k]);
+      return 1;
     });
+    assertEquals(data.count(), counted);
     for (int i = 0; i < seen.length; i++) assertEquals(1, seen[i]);
     assertTrue(right > data.count() / 2, "trained: " + right);
     assertEquals((double) right / data.count(), Metrics.accuracy(m, data));
+    // on 2 and 3 threads: the chunks' results combined in chunk order, the serial bits
+    for (int threads : new int[] {2, 3}) {
+      try (ParallelGradient pg = new ParallelGradient(m, 4, threads)) {
+        assertEquals(Metrics.accuracy(m, data), Metrics.accuracy(m, data, pg));
+        assertEquals(Metrics.loss(m, data), Metrics.loss(m, data, pg));
+      }
+    }
   }
 
   @Test
