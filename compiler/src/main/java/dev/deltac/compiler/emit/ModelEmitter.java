@@ -550,6 +550,16 @@ final class ModelEmitter {
     }
     if (written.isEmpty()) return null;
     List<Units.Unit> units = new ArrayList<>(bwd.units(bLoss, true, List.of(bOutputs, bLoss), true));
+    // A written gradient must be touched by its outer product's unit alone (no other term, e.g.
+    // inside a rolled loop's code, may add to it first).
+    for (String p : written) {
+      java.util.Set<String> field = java.util.Set.of(ctx.gradField.get(p));
+      int touching = 0;
+      for (Units.Unit u : units) {
+        if (u.code().stream().anyMatch(st -> Trees.mentions(st, field))) touching++;
+      }
+      if (touching != 1) return null;
+    }
     Code zero = new Code();
     zero.comment("the first sample: the gradients it does not write whole start at 0");
     for (ParamSpec p : forward.paramSpecs()) {

@@ -42,7 +42,13 @@ import jdk.incubator.vector.VectorSpecies;
  *       products' order exactly (see {@code forwardPacked}). At 512 bits two classes per pass
  *       (16 accumulators, 21 registers of the 32); narrower, one class per pass (8
  *       accumulators, 11 registers: AVX2 has 16). Below 512 bits from 32 samples at every
- *       {@code n} (the 2-pass dot products reach about half of AVX2's peak).
+ *       {@code n} (the 2-pass dot products reach about half of AVX2's peak), 6-sample x
+ *       2-vector blocks (12 accumulators) where the batch allows.
+ *   <li>Forward below 512 bits when the batch is at most the rows ({@link #xPackedPays}):
+ *       broadcast products on a packed {@code X^T} (vectors along the samples, {@code W}'s
+ *       elements broadcast), 6 rows x 2 vectors of samples, the same partial classes and tree:
+ *       packing the {@code B x n} inputs costs a quarter of packing {@code W} at
+ *       {@code 128x784 @ 32}.
  *   <li>Input gradient: 4 samples x 3 vectors of {@code DX}; per weight row, 3 vector loads and
  *       4 broadcasts of {@code D} feed 12 FMAs. Column panels outermost, so the
  *       {@code m x 3L} panel of {@code W} is reused from L1 by every sample block. The last
