@@ -259,7 +259,7 @@ public final class FashionMlp implements FloatModel {
     }
   }
 
-  private void backward0() {
+  private void backwardCommon0() {
     // fashion_mlp.nn:6 probs = softmax [10]
     {
       double max = Double.NEGATIVE_INFINITY;
@@ -307,6 +307,9 @@ public final class FashionMlp implements FloatModel {
     d_logits[7] = lossScale * (probs[7] * b14[0] - label[7]);
     d_logits[8] = lossScale * (probs[8] * b14[0] - label[8]);
     d_logits[9] = lossScale * (probs[9] * b14[0] - label[9]);
+  }
+
+  private void backward0() {
     // fashion_mlp.nn:4 d_h_add = delta(relu) [128], sharing the sweep over W with the gradient of logits.W
     {
       float[] out = d_h_add;
@@ -333,6 +336,59 @@ public final class FashionMlp implements FloatModel {
         float[] grow = dh_W[i];
         for (int j = 0; j < 784; j++) {
           grow[j] += d * vec[j];
+        }
+      }
+    }
+    // fashion_mlp.nn:4 gradient of h.b
+    for (int i = 0; i < 128; i++) {
+      dh_b[i] += d_h_add[i];
+    }
+    // fashion_mlp.nn:8 gradient of logits.b
+    dlogits_b[0] += d_logits[0];
+    dlogits_b[1] += d_logits[1];
+    dlogits_b[2] += d_logits[2];
+    dlogits_b[3] += d_logits[3];
+    dlogits_b[4] += d_logits[4];
+    dlogits_b[5] += d_logits[5];
+    dlogits_b[6] += d_logits[6];
+    dlogits_b[7] += d_logits[7];
+    dlogits_b[8] += d_logits[8];
+    dlogits_b[9] += d_logits[9];
+  }
+
+  private void backwardFirst0() {
+    // the first sample: the gradients it does not write whole start at 0
+    Arrays.fill(dh_b, 0.0f);
+    for (int r = 0; r < 10; r++) {
+      Arrays.fill(dlogits_W[r], 0.0f);
+    }
+    Arrays.fill(dlogits_b, 0.0f);
+    // fashion_mlp.nn:4 d_h_add = delta(relu) [128], sharing the sweep over W with the gradient of logits.W
+    {
+      float[] out = d_h_add;
+      float[] vec = h;
+      Arrays.fill(out, 0.0f);
+      for (int i = 0; i < 10; i++) {
+        float d = d_logits[i];
+        float[] row = logits_W[i];
+        float[] grow = dlogits_W[i];
+        for (int j = 0; j < 128; j++) {
+          out[j] += d * row[j];
+          grow[j] += d * vec[j];
+        }
+      }
+      for (int j = 0; j < 128; j++) {
+        out[j] *= MathFunctions.stepf(h[j]);
+      }
+    }
+    // fashion_mlp.nn:4 gradient of h.W: outer product, written by the first sample
+    {
+      float[] vec = image;
+      for (int i = 0; i < 128; i++) {
+        float d = d_h_add[i];
+        float[] grow = dh_W[i];
+        for (int j = 0; j < 784; j++) {
+          grow[j] = 0.0f + d * vec[j];
         }
       }
     }
@@ -703,14 +759,15 @@ public final class FashionMlp implements FloatModel {
   public float lossAndGradient(float[] inputBatch, int inputOff, float[] targetBatch, int targetOff,
       int batch, boolean inputGradients) {
     checkBatch(batch);
-    zeroGradients();
     lossScale = 1.0f / batch;
     double sum = 0;
     if (inputGradients) {
+      zeroGradients();
       for (int s = 0; s < batch; s++) {
         loadInputs(inputBatch, inputOff + s * INPUT_SIZE);
         loadTargets(targetBatch, targetOff + s * TARGET_SIZE);
         forwardCommon0();
+        backwardCommon0();
         backward0();
         inputGradients0();
         sum += loss_softmax_ce[0];
@@ -718,12 +775,21 @@ public final class FashionMlp implements FloatModel {
       }
     } else {
       if (batch >= 2) {
+        zeroGradients();
         sum = backwardBatched(inputBatch, inputOff, targetBatch, targetOff, batch);
       } else {
-        for (int s = 0; s < batch; s++) {
+        // the first sample writes the gradients, the others add to them
+        loadInputs(inputBatch, inputOff);
+        loadTargets(targetBatch, targetOff);
+        forwardCommon0();
+        backwardCommon0();
+        backwardFirst0();
+        sum += loss_softmax_ce[0];
+        for (int s = 1; s < batch; s++) {
           loadInputs(inputBatch, inputOff + s * INPUT_SIZE);
           loadTargets(targetBatch, targetOff + s * TARGET_SIZE);
           forwardCommon0();
+          backwardCommon0();
           backward0();
           sum += loss_softmax_ce[0];
         }

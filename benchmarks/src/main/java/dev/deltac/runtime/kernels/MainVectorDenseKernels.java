@@ -4,10 +4,10 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * A frozen copy of main's {@code VectorDenseKernels} at the start of session 4 (commit 5e4749e,
- * issue 16's width-independent order, before the AVX2 micro-kernels), kept only to measure
- * before and after in the same minutes ({@code WidthCompare}, {@code DenseKernelBenchmark -p
- * impl=main}). Not used by the runtime.
+ * A frozen copy of main's {@code VectorDenseKernels} at the start of session 5 (commit 390124e,
+ * after session 4's AVX2 micro-kernels), kept only to measure before and after in the same
+ * minutes ({@code WidthCompare}, {@code DenseKernelBenchmark -p impl=main}). Not used by the
+ * runtime.
  *
  * <p>Kernels on the Vector API ({@code jdk.incubator.vector}), float vectors and FMA,
  * register-blocked so that each loaded vector feeds several independent accumulators. One
@@ -38,28 +38,34 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <ul>
  *   <li>Forward, small batches: dot products along {@code n}. Micro-kernel 4 samples x 3 weight
- *       rows (12 vector accumulators, 7 loads per 12 FMAs; 16 registers with the operands, so it
- *       fits AVX2's register file); each accumulator is stored and its 16 partials summed at the
- *       end, then the scalar column tail is added.
+ *       rows at 512 bits (12 vector accumulators, 7 loads per 12 FMAs); below 512 bits 2 samples
+ *       x 6 rows per pass (12 accumulators and 3 operands: 15 of AVX2's 16 registers, where
+ *       4 x 3 needs all 16); each accumulator is stored and its 16 partials summed at the end,
+ *       then the scalar column tail is added.
  *   <li>Forward, large batches ({@link #packedPays}): broadcast products on a packed
  *       {@code W^T} (vectors along the outputs), one pass per partial class, reproducing the dot
  *       products' order exactly (see {@code forwardPacked}). At 512 bits two classes per pass
  *       (16 accumulators, 21 registers of the 32); narrower, one class per pass (8
- *       accumulators, 11 registers: AVX2 has 16).
+ *       accumulators, 11 registers: AVX2 has 16). Below 512 bits from 32 samples at every
+ *       {@code n} (the 2-pass dot products reach about half of AVX2's peak).
  *   <li>Input gradient: 4 samples x 3 vectors of {@code DX}; per weight row, 3 vector loads and
  *       4 broadcasts of {@code D} feed 12 FMAs. Column panels outermost, so the
  *       {@code m x 3L} panel of {@code W} is reused from L1 by every sample block. The last
  *       {@code batch % 4} samples stream whole rows instead (no latency-bound 1-sample block).
- *   <li>Weight gradient: 4 rows x 3 vectors of {@code GW}, summed over the batch in registers and
- *       added to {@code GW} once. Column panels outermost, so the {@code batch x 3L} panel of
- *       {@code X} is reused by every row block.
+ *   <li>Weight gradient: 4 rows x 3 vectors of {@code GW} at 512 bits, 6 rows x 2 vectors below
+ *       (the 4 x 3 block spilled under AVX2's 16 registers: half the speed), summed over the
+ *       batch in registers and added to {@code GW} once. Column panels outermost, so the
+ *       {@code batch x 3L} panel of {@code X} is reused by every row block; at 512 bits and
+ *       {@code batch >= 64} that panel is copied contiguous and {@code D} into 4-row blocks
+ *       first, so that both stay in L1.
  * </ul>
  *
  * <p>Loaded reflectively by {@link DenseKernels}: this class is the only one that links against
  * the incubator module.
  *
  * <p>JDK 17 caveats that shaped the code (each measured): no vector is passed to a helper that
- * C2 might not inline (it would be boxed); no two vector shapes run in one JVM (type-profile
+ * C2 might not inline (it would be boxed: a helper adding three accumulators
+ * into {@code GW} was left out of line at 256 bits, 1 440 bytes per call pattern); no two vector shapes run in one JVM (type-profile
  * pollution inside the Vector API made C2 box vectors); no lane rearranges or blends in the
  * kernels (their stores were not intrinsified in the kernels' context, allocating).
  */
@@ -112,7 +118,7 @@ public final class MainVectorDenseKernels extends DenseLayerKernels {
 
   @Override
   public String name() {
-    return "main-vector-" + S.vectorBitSize();
+    return "vector-" + S.vectorBitSize();
   }
 
   /**
@@ -153,6 +159,14 @@ public final class MainVectorDenseKernels extends DenseLayerKernels {
     if (packedPays(b4, n) && nv > 0) {
       i = m - m % TP;
       if (i > 0) forwardPacked(b4, i, n, nv, w, bias, x, xOff, xStride, y, yOff, yStride);
+    }
+    if (L < P) {
+      for (; i + 6 <= m; i += 6) {
+        for (int b = 0; b < b4; b += 2) {
+          forward2x6Passes(n, nv, w, bias, i, x, xOff + b * xStride, xStride, y,
+              yOff + b * yStride, yStride, t);
+        }
+      }
     }
     for (; i + 3 <= m; i += 3) {
       for (int b = 0; b < b4; b += 4) {
@@ -297,6 +311,76 @@ public final class MainVectorDenseKernels extends DenseLayerKernels {
     y[q] = b0 + tail(lanes(t, 9 * P), n, nv, w0, x, p3);
     y[q + 1] = b1 + tail(lanes(t, 10 * P), n, nv, w1, x, p3);
     y[q + 2] = b2 + tail(lanes(t, 11 * P), n, nv, w2, x, p3);
+  }
+
+  private static void forward2x6Passes(int n, int nv, float[][] w, float[] bias, int i,
+      float[] x, int xo, int xs, float[] y, int yo, int ys, float[] t) {
+    float[] w0 = w[i];
+    float[] w1 = w[i + 1];
+    float[] w2 = w[i + 2];
+    float[] w3 = w[i + 3];
+    float[] w4 = w[i + 4];
+    float[] w5 = w[i + 5];
+    int p0 = xo;
+    int p1 = xo + xs;
+    forward2x6Pass(0, nv, w0, w1, w2, w3, w4, w5, x, p0, p1, t);
+    for (int h = L; h < P; h += L) forward2x6Pass(h, nv, w0, w1, w2, w3, w4, w5, x, p0, p1, t);
+    fold(t, 12);
+    int q = yo + i;
+    y[q] = bias(bias, i) + tail(lanes(t, 0), n, nv, w0, x, p0);
+    y[q + 1] = bias(bias, i + 1) + tail(lanes(t, 1 * P), n, nv, w1, x, p0);
+    y[q + 2] = bias(bias, i + 2) + tail(lanes(t, 2 * P), n, nv, w2, x, p0);
+    y[q + 3] = bias(bias, i + 3) + tail(lanes(t, 3 * P), n, nv, w3, x, p0);
+    y[q + 4] = bias(bias, i + 4) + tail(lanes(t, 4 * P), n, nv, w4, x, p0);
+    y[q + 5] = bias(bias, i + 5) + tail(lanes(t, 5 * P), n, nv, w5, x, p0);
+    q += ys;
+    y[q] = bias(bias, i) + tail(lanes(t, 6 * P), n, nv, w0, x, p1);
+    y[q + 1] = bias(bias, i + 1) + tail(lanes(t, 7 * P), n, nv, w1, x, p1);
+    y[q + 2] = bias(bias, i + 2) + tail(lanes(t, 8 * P), n, nv, w2, x, p1);
+    y[q + 3] = bias(bias, i + 3) + tail(lanes(t, 9 * P), n, nv, w3, x, p1);
+    y[q + 4] = bias(bias, i + 4) + tail(lanes(t, 10 * P), n, nv, w4, x, p1);
+    y[q + 5] = bias(bias, i + 5) + tail(lanes(t, 11 * P), n, nv, w5, x, p1);
+  }
+
+  private static void forward2x6Pass(int h, int nv, float[] w0, float[] w1, float[] w2,
+      float[] w3, float[] w4, float[] w5, float[] x, int p0, int p1, float[] t) {
+    FloatVector a0 = FloatVector.zero(S);
+    FloatVector a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0;
+    FloatVector c0 = a0, c1 = a0, c2 = a0, c3 = a0, c4 = a0, c5 = a0;
+    for (int j = h; j < nv; j += P) {
+      FloatVector u = FloatVector.fromArray(S, x, p0 + j);
+      FloatVector v = FloatVector.fromArray(S, x, p1 + j);
+      FloatVector r = FloatVector.fromArray(S, w0, j);
+      a0 = r.fma(u, a0);
+      c0 = r.fma(v, c0);
+      r = FloatVector.fromArray(S, w1, j);
+      a1 = r.fma(u, a1);
+      c1 = r.fma(v, c1);
+      r = FloatVector.fromArray(S, w2, j);
+      a2 = r.fma(u, a2);
+      c2 = r.fma(v, c2);
+      r = FloatVector.fromArray(S, w3, j);
+      a3 = r.fma(u, a3);
+      c3 = r.fma(v, c3);
+      r = FloatVector.fromArray(S, w4, j);
+      a4 = r.fma(u, a4);
+      c4 = r.fma(v, c4);
+      r = FloatVector.fromArray(S, w5, j);
+      a5 = r.fma(u, a5);
+      c5 = r.fma(v, c5);
+    }
+    a0.intoArray(t, h);
+    a1.intoArray(t, 1 * P + h);
+    a2.intoArray(t, 2 * P + h);
+    a3.intoArray(t, 3 * P + h);
+    a4.intoArray(t, 4 * P + h);
+    a5.intoArray(t, 5 * P + h);
+    c0.intoArray(t, 6 * P + h);
+    c1.intoArray(t, 7 * P + h);
+    c2.intoArray(t, 8 * P + h);
+    c3.intoArray(t, 9 * P + h);
+    c4.intoArray(t, 10 * P + h);
+    c5.intoArray(t, 11 * P + h);
   }
 
   /**
@@ -547,7 +631,7 @@ public final class MainVectorDenseKernels extends DenseLayerKernels {
    * between 32 and 64 samples at {@code n = 256}, between 64 and 128 at {@code n = 784}.
    */
   static boolean packedPays(int batch, int n) {
-    return batch >= 32 && 7 * batch >= n;
+    return batch >= 32 && (L < P || 7 * batch >= n);
   }
   /** Output columns per packed panel: two vectors. */
   private static final int TP = 2 * L;
@@ -984,10 +1068,47 @@ public final class MainVectorDenseKernels extends DenseLayerKernels {
       return;
     }
     int j = 0;
+    int m4 = m - m % 4;
+    if (L < P) {
+      // 16 registers (AVX2): 6 rows x 2 vectors, 12 accumulators and 3 operands. The 4 x 3
+      // block needs all 16 and ran at half the speed under -XX:UseAVX=2 (spills).
+      int m6 = m - m % 6;
+      for (; j + L2 <= n; j += L2) {
+        for (int i = 0; i < m6; i += 6) {
+          weightGradient6x2(batch, i, j, d, dOff, dStride, x, xOff, xStride, gw);
+        }
+        int i = m6;
+        if (i + 4 <= m) {
+          weightGradient4xV(2, batch, i, j, d, dOff, dStride, x, xOff, xStride, gw);
+          i += 4;
+        }
+        for (; i < m; i++) {
+          weightGradientV(batch, i, j, d, dOff, dStride, x, xOff, xStride, gw[i]);
+          weightGradientV(batch, i, j + L, d, dOff, dStride, x, xOff, xStride, gw[i]);
+        }
+      }
+    } else if (batch >= 64 && m >= 32 && n >= 4 * L3) {
+      float[][] scratch = WG_SCRATCH.get();
+      int panel = batch * L3;
+      if (scratch[0].length < panel) scratch[0] = new float[panel];
+      if (scratch[1].length < batch * m4) scratch[1] = new float[batch * m4];
+      float[] xp = scratch[0];
+      float[] dp = scratch[1];
+      packRowBlocks(batch, m4, d, dOff, dStride, dp);
+      for (; j + L3 <= n; j += L3) {
+        packPanel(batch, j, x, xOff, xStride, xp);
+        for (int i = 0, o = 0; i < m4; i += 4, o += 4 * batch) {
+          weightGradient4x3(batch, i, j, dp, o, 4, xp, 0, L3, gw);
+        }
+        for (int i = m4; i < m; i++) {
+          weightGradient1x3(batch, i, j, d, dOff, dStride, x, xOff, xStride, gw[i]);
+        }
+      }
+    }
     for (; j + L3 <= n; j += L3) {
       int i = 0;
       for (; i + 4 <= m; i += 4) {
-        weightGradient4x3(batch, i, j, d, dOff, dStride, x, xOff, xStride, gw);
+        weightGradient4x3(batch, i, j, d, dOff + i, dStride, x, xOff + j, xStride, gw);
       }
       for (; i < m; i++) {
         weightGradient1x3(batch, i, j, d, dOff, dStride, x, xOff, xStride, gw[i]);
@@ -995,7 +1116,6 @@ public final class MainVectorDenseKernels extends DenseLayerKernels {
     }
     // Column tails of one or two vectors: 4 rows per block (4 or 8 independent FMA chains; one
     // chain per row was FMA-latency bound, e.g. the last 16 columns of n = 256 or 784).
-    int m4 = m - m % 4;
     for (; j + L2 <= n; j += L2) {
       for (int i = 0; i < m4; i += 4) {
         weightGradient4xV(2, batch, i, j, d, dOff, dStride, x, xOff, xStride, gw);
@@ -1065,12 +1185,17 @@ public final class MainVectorDenseKernels extends DenseLayerKernels {
     }
   }
 
+  /**
+   * Rows {@code i .. i + 4} x columns {@code j .. j + 3L} of {@code GW}: sample {@code b}'s 4
+   * values of {@code D} at {@code d[d0 + b * ds + k]}, its 3 vectors of {@code X} at
+   * {@code x[x0 + b * xs]} (the operands in place, or packed: {@code ds = 4, xs = 3L}).
+   */
   private static void weightGradient4x3(int batch, int i, int j,
-      float[] d, int dOff, int ds, float[] x, int xOff, int xs, float[][] gw) {
+      float[] d, int d0, int ds, float[] x, int x0, int xs, float[][] gw) {
     FloatVector a00 = FloatVector.zero(S);
     FloatVector a01 = a00, a02 = a00, a10 = a00, a11 = a00, a12 = a00;
     FloatVector a20 = a00, a21 = a00, a22 = a00, a30 = a00, a31 = a00, a32 = a00;
-    for (int b = 0, dp = dOff + i, xp = xOff + j; b < batch; b++, dp += ds, xp += xs) {
+    for (int b = 0, dp = d0, xp = x0; b < batch; b++, dp += ds, xp += xs) {
       FloatVector v0 = FloatVector.fromArray(S, x, xp);
       FloatVector v1 = FloatVector.fromArray(S, x, xp + L);
       FloatVector v2 = FloatVector.fromArray(S, x, xp + L2);
@@ -1091,10 +1216,86 @@ public final class MainVectorDenseKernels extends DenseLayerKernels {
       a31 = v1.fma(u, a31);
       a32 = v2.fma(u, a32);
     }
-    addInto(gw[i], j, a00, a01, a02);
-    addInto(gw[i + 1], j, a10, a11, a12);
-    addInto(gw[i + 2], j, a20, a21, a22);
-    addInto(gw[i + 3], j, a30, a31, a32);
+    FloatVector.fromArray(S, gw[i], j).add(a00).intoArray(gw[i], j);
+    FloatVector.fromArray(S, gw[i], j + L).add(a01).intoArray(gw[i], j + L);
+    FloatVector.fromArray(S, gw[i], j + L2).add(a02).intoArray(gw[i], j + L2);
+    FloatVector.fromArray(S, gw[i + 1], j).add(a10).intoArray(gw[i + 1], j);
+    FloatVector.fromArray(S, gw[i + 1], j + L).add(a11).intoArray(gw[i + 1], j + L);
+    FloatVector.fromArray(S, gw[i + 1], j + L2).add(a12).intoArray(gw[i + 1], j + L2);
+    FloatVector.fromArray(S, gw[i + 2], j).add(a20).intoArray(gw[i + 2], j);
+    FloatVector.fromArray(S, gw[i + 2], j + L).add(a21).intoArray(gw[i + 2], j + L);
+    FloatVector.fromArray(S, gw[i + 2], j + L2).add(a22).intoArray(gw[i + 2], j + L2);
+    FloatVector.fromArray(S, gw[i + 3], j).add(a30).intoArray(gw[i + 3], j);
+    FloatVector.fromArray(S, gw[i + 3], j + L).add(a31).intoArray(gw[i + 3], j + L);
+    FloatVector.fromArray(S, gw[i + 3], j + L2).add(a32).intoArray(gw[i + 3], j + L2);
+  }
+
+  private static final ThreadLocal<float[][]> WG_SCRATCH =
+      ThreadLocal.withInitial(() -> new float[][] {new float[0], new float[0]});
+
+  /**
+   * {@code D}'s rows {@code i < m4} in blocks of 4, contiguous per block:
+   * {@code dp[i * batch + 4 b + k] = D[b, i + k]}.
+   */
+  private static void packRowBlocks(int batch, int m4, float[] d, int dOff, int ds, float[] dp) {
+    for (int i = 0, o = 0; i < m4; i += 4) {
+      for (int b = 0, r = dOff + i; b < batch; b++, r += ds, o += 4) {
+        dp[o] = d[r];
+        dp[o + 1] = d[r + 1];
+        dp[o + 2] = d[r + 2];
+        dp[o + 3] = d[r + 3];
+      }
+    }
+  }
+
+  /** Columns {@code j .. j + 3L} of {@code X}, contiguous: {@code xp[3L b + c] = X[b, j + c]}. */
+  private static void packPanel(int batch, int j, float[] x, int xOff, int xs, float[] xp) {
+    for (int b = 0, r = xOff + j, o = 0; b < batch; b++, r += xs, o += L3) {
+      FloatVector.fromArray(S, x, r).intoArray(xp, o);
+      FloatVector.fromArray(S, x, r + L).intoArray(xp, o + L);
+      FloatVector.fromArray(S, x, r + L2).intoArray(xp, o + L2);
+    }
+  }
+
+  private static void weightGradient6x2(int batch, int i, int j,
+      float[] d, int dOff, int ds, float[] x, int xOff, int xs, float[][] gw) {
+    FloatVector a00 = FloatVector.zero(S);
+    FloatVector a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00;
+    FloatVector a30 = a00, a31 = a00, a40 = a00, a41 = a00, a50 = a00, a51 = a00;
+    for (int b = 0, dp = dOff + i, xp = xOff + j; b < batch; b++, dp += ds, xp += xs) {
+      FloatVector v0 = FloatVector.fromArray(S, x, xp);
+      FloatVector v1 = FloatVector.fromArray(S, x, xp + L);
+      FloatVector u = FloatVector.broadcast(S, d[dp]);
+      a00 = v0.fma(u, a00);
+      a01 = v1.fma(u, a01);
+      u = FloatVector.broadcast(S, d[dp + 1]);
+      a10 = v0.fma(u, a10);
+      a11 = v1.fma(u, a11);
+      u = FloatVector.broadcast(S, d[dp + 2]);
+      a20 = v0.fma(u, a20);
+      a21 = v1.fma(u, a21);
+      u = FloatVector.broadcast(S, d[dp + 3]);
+      a30 = v0.fma(u, a30);
+      a31 = v1.fma(u, a31);
+      u = FloatVector.broadcast(S, d[dp + 4]);
+      a40 = v0.fma(u, a40);
+      a41 = v1.fma(u, a41);
+      u = FloatVector.broadcast(S, d[dp + 5]);
+      a50 = v0.fma(u, a50);
+      a51 = v1.fma(u, a51);
+    }
+    FloatVector.fromArray(S, gw[i], j).add(a00).intoArray(gw[i], j);
+    FloatVector.fromArray(S, gw[i], j + L).add(a01).intoArray(gw[i], j + L);
+    FloatVector.fromArray(S, gw[i + 1], j).add(a10).intoArray(gw[i + 1], j);
+    FloatVector.fromArray(S, gw[i + 1], j + L).add(a11).intoArray(gw[i + 1], j + L);
+    FloatVector.fromArray(S, gw[i + 2], j).add(a20).intoArray(gw[i + 2], j);
+    FloatVector.fromArray(S, gw[i + 2], j + L).add(a21).intoArray(gw[i + 2], j + L);
+    FloatVector.fromArray(S, gw[i + 3], j).add(a30).intoArray(gw[i + 3], j);
+    FloatVector.fromArray(S, gw[i + 3], j + L).add(a31).intoArray(gw[i + 3], j + L);
+    FloatVector.fromArray(S, gw[i + 4], j).add(a40).intoArray(gw[i + 4], j);
+    FloatVector.fromArray(S, gw[i + 4], j + L).add(a41).intoArray(gw[i + 4], j + L);
+    FloatVector.fromArray(S, gw[i + 5], j).add(a50).intoArray(gw[i + 5], j);
+    FloatVector.fromArray(S, gw[i + 5], j + L).add(a51).intoArray(gw[i + 5], j + L);
   }
 
   /** One row, one vector of columns: a single FMA chain over the batch. */
@@ -1159,11 +1360,6 @@ public final class MainVectorDenseKernels extends DenseLayerKernels {
       a1 = FloatVector.fromArray(S, x, xp + L).fma(u, a1);
       a2 = FloatVector.fromArray(S, x, xp + L2).fma(u, a2);
     }
-    addInto(g, j, a0, a1, a2);
-  }
-
-  private static void addInto(float[] g, int j, FloatVector a0, FloatVector a1,
-      FloatVector a2) {
     FloatVector.fromArray(S, g, j).add(a0).intoArray(g, j);
     FloatVector.fromArray(S, g, j + L).add(a1).intoArray(g, j + L);
     FloatVector.fromArray(S, g, j + L2).add(a2).intoArray(g, j + L2);

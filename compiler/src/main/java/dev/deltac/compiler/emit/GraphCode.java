@@ -45,6 +45,15 @@ final class GraphCode {
    * pass starts with the same units as the passes of those roots.
    */
   List<Units.Unit> units(List<Node> roots, boolean gradients, List<List<Node>> first) {
+    return units(roots, gradients, first, false);
+  }
+
+  /**
+   * As above; with {@code firstWrites}, the gradients of the {@link LinearKernels#soleOuter}
+   * params are written, not added to (the first sample's pass).
+   */
+  List<Units.Unit> units(List<Node> roots, boolean gradients, List<List<Node>> first,
+      boolean firstWrites) {
     List<Node> all = new ArrayList<>(roots);
     if (gradients) all.addAll(graph.paramGrads().values());
     List<Units.Unit> out = new ArrayList<>();
@@ -65,9 +74,11 @@ final class GraphCode {
         if (plan.fusedTerms.contains(t.id())) continue;
         Code c = new Code();
         String where = SourceText.where(t.span());
+        boolean writes = firstWrites && kernels.linear().soleOuter(p, paramNodes.get(p));
         c.comment((where == null ? "" : where + " ") + "gradient of " + p
-            + (plan.directOuter.contains(t.id()) ? ": outer product" : ""));
-        kernels.linear().accumulate(p, t, paramNodes.get(p), c);
+            + (plan.directOuter.contains(t.id()) ? ": outer product" : "")
+            + (writes ? ", written by the first sample" : ""));
+        kernels.linear().accumulate(p, t, paramNodes.get(p), c, writes);
         out.add(Units.Unit.of(c));
       }
     }

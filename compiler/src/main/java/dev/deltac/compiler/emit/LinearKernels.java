@@ -362,6 +362,31 @@ final class LinearKernels {
 
   /** Adds one term of d(loss)/d(param) for this sample into the param's gradient storage. */
   void accumulate(String param, Node term, Node paramNode, Code c) {
+    accumulate(param, term, paramNode, c, false);
+  }
+
+  /**
+   * Whether {@code param}'s one gradient term is an outer product in loop form over the whole
+   * matrix ({@code GW[i][j] += d[i] * x[j]}, not fused into another sweep): then the first
+   * sample of a batch can write the gradient rather than add to zeros ({@link #accumulate} with
+   * {@code first}), which saves a pass over {@code GW} to zero it and a read of it.
+   */
+  boolean soleOuter(String param, Node paramNode) {
+    List<Node> terms = a.plan.gradTerms.get(param);
+    if (terms == null || terms.size() != 1 || paramNode.shape().rank() != 2) return false;
+    Node t = terms.get(0);
+    return a.plan.directOuter.contains(t.id()) && !a.plan.fusedTerms.contains(t.id())
+        && !a.plan.directScatter.contains(t.id()) && !a.plan.directRows.contains(t.id())
+        && t.input(0).size() * t.input(1).size() == paramNode.size()
+        && paramNode.size() > NodeKernels.UNROLL_WORK;
+  }
+
+  /**
+   * As above; with {@code first} (for a {@link #soleOuter} param) the outer product assigns
+   * {@code 0 + d[i] * x[j]} whatever the gradient held: the same bits as adding the product to
+   * a zeroed gradient ({@code -0} becomes {@code +0} either way).
+   */
+  void accumulate(String param, Node term, Node paramNode, Code c, boolean first) {
     Expr g = Expr.field(a.ctx.gradField.get(param));
     boolean matrix = paramNode.shape().rank() >= 2;
     if (a.plan.directScatter.contains(term.id())) {
@@ -414,7 +439,14 @@ final class LinearKernels {
       c.loop("i", m, false, i -> {
         Expr d = c.declare(num.type(), "d", a.at(l, i));
         Expr grow = c.declare(num.array(), "grow", Expr.at(g, i));
-        c.loop("j", k, false, j -> c.accumulate(Expr.at(grow, j), Expr.mul(d, vec != null ? Expr.at(vec, j) : a.at(r, j))));
+        c.loop("j", k, false, j -> {
+          Expr product = Expr.mul(d, vec != null ? Expr.at(vec, j) : a.at(r, j));
+          if (first) {
+            c.assign(Expr.at(grow, j), Expr.add(num.lit(0), product));
+          } else {
+            c.accumulate(Expr.at(grow, j), product);
+          }
+        });
       });
       c.close();
       return;

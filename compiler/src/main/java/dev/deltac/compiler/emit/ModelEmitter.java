@@ -152,6 +152,8 @@ final class ModelEmitter {
           Expr.v(b.targetBatch()), Expr.v(b.targetOff()), Expr.v(b.batch()));
       // the node-major pass replaces the per-sample path's first-sample variant
       if (sampleMajor != null) firstUnits = null;
+    } else if (firstUnits == null && !coupled) {
+      firstUnits = firstSampleOuter(training, bwd, bLoss, bOutputs);
     }
     List<Stmt> predictPass = new ArrayList<>();
     List<Stmt> lossPass = new ArrayList<>();
@@ -525,6 +527,65 @@ final class ModelEmitter {
     }
     if (!zero.isEmpty()) out.add(Units.Unit.of(zero));
     return out;
+  }
+
+  /**
+   * The per-sample training pass for the first sample of a batch when some params' gradients
+   * are whole loop-form outer products ({@link LinearKernels#soleOuter}; the dense layers of an
+   * MLP): those are written by the first sample ({@code g = 0 + d * x}, the same bits as
+   * {@code g += d * x} on zeros), the other gradients are zeroed just before the first unit that
+   * touches a gradient, so that {@code zeroGradients()} is not needed. At batch 1 (MLP
+   * 784-128-10) that removes a write pass over the 400 KB {@code GW} and turns its
+   * read-modify-write into a write. Null when no param qualifies, or a param has rank above 2.
+   */
+  private List<Units.Unit> firstSampleOuter(Graph training, GraphCode bwd, List<Node> bLoss,
+      List<Node> bOutputs) {
+    java.util.Map<String, Node> paramNodes = new java.util.HashMap<>();
+    for (Node q : training.params()) paramNodes.put(q.attr().name(), q);
+    java.util.Set<String> written = new java.util.HashSet<>();
+    for (ParamSpec p : forward.paramSpecs()) {
+      if (p.shape().rank() > 2) return null;
+      Node node = paramNodes.get(p.name());
+      if (node != null && bwd.linear().soleOuter(p.name(), node)) written.add(p.name());
+    }
+    if (written.isEmpty()) return null;
+    List<Units.Unit> units = new ArrayList<>(bwd.units(bLoss, true, List.of(bOutputs, bLoss), true));
+    // A written gradient must be touched by its outer product's unit alone (no other term, e.g.
+    // inside a rolled loop's code, may add to it first).
+    for (String p : written) {
+      java.util.Set<String> field = java.util.Set.of(ctx.gradField.get(p));
+      int touching = 0;
+      for (Units.Unit u : units) {
+        if (u.code().stream().anyMatch(st -> Trees.mentions(st, field))) touching++;
+      }
+      if (touching != 1) return null;
+    }
+    Code zero = new Code();
+    zero.comment("the first sample: the gradients it does not write whole start at 0");
+    for (ParamSpec p : forward.paramSpecs()) {
+      if (written.contains(p.name())) continue;
+      Expr g = Expr.field(ctx.gradField.get(p.name()));
+      if (p.shape().rank() == 2) {
+        zero.forRange("r", Expr.i(0), Expr.i(p.shape().dim(0)),
+            r -> zero.eval(Expr.call(JavaTypes.ARRAYS, "fill", Expr.at(g, r), num.lit(0))));
+      } else {
+        zero.eval(Expr.call(JavaTypes.ARRAYS, "fill", g, num.lit(0)));
+      }
+    }
+    java.util.Set<String> gradFields = new java.util.HashSet<>(ctx.gradField.values());
+    int at = units.size();
+    for (int k = 0; k < units.size() && at == units.size(); k++) {
+      for (Stmt st : units.get(k).code()) {
+        if (Trees.mentions(st, gradFields)) {
+          at = k;
+          break;
+        }
+      }
+    }
+    if (!zero.stmts().stream().allMatch(st -> st instanceof Stmt.Comment)) {
+      units.add(at, Units.Unit.of(zero));
+    }
+    return units;
   }
 
   /**

@@ -19,10 +19,12 @@ class KernelAllocationTest {
         (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
     for (DenseLayerKernels k : DenseKernelsTest.implementations()) {
       Shape big = new Shape(36, 64, 96); // forward packed for 32 samples, then 4 dot products
+      Shape wide = new Shape(40, 16, 96); // packed W^T: 6-sample and 4-sample blocks below 512
       Shape small = new Shape(5, 10, 40);
       Shape one = new Shape(1, 24, 50);
       Runnable step = () -> {
         big.run(k);
+        wide.run(k);
         small.run(k);
         one.run(k);
       };
