@@ -154,6 +154,10 @@ final class VectorDenseKernels extends DenseLayerKernels {
     if (packedPays(b4, n) && nv > 0) {
       i = m - m % TP;
       if (i > 0) forwardPacked(b4, i, n, nv, w, bias, x, xOff, xStride, y, yOff, yStride);
+      if (partialPanelPays(m - i, nv)) {
+        forwardPackedPartial(b4, i, m, n, nv, w, bias, x, xOff, xStride, y, yOff, yStride);
+        i = m;
+      }
     }
     if (L < P) {
       for (; i + 6 <= m; i += 6) {
@@ -634,11 +638,13 @@ final class VectorDenseKernels extends DenseLayerKernels {
   /**
    * Per-thread scratch: [0] one packed panel of {@code W^T}, [1] the partial-class sums of the
    * packed forward ({@code 8 * L} floats, 8 output vectors, per pair of classes {@code l},
-   * {@code l + 8}) and the 12
-   * stored accumulators of the dot product kernels ({@code 12 * P}).
+   * {@code l + 8}; then the 4 x {@code TP} results of a zero-padded panel) and the 12
+   * stored accumulators of the dot product kernels ({@code 12 * P}), [2] a zero row and [3] the
+   * padded bias of a zero-padded panel.
    */
   private static final ThreadLocal<float[][]> PACKED = ThreadLocal.withInitial(
-      () -> new float[][] {new float[0], new float[Math.max((P / 2) * 8 * L, 12 * P)]});
+      () -> new float[][] {new float[0], new float[Math.max((P / 2) * 8 * L + 4 * TP, 12 * P)],
+          new float[0], new float[0]});
 
   /**
    * The forward of the 4-sample blocks ({@code batch % 4 == 0}) for rows {@code i < mp}
@@ -683,6 +689,66 @@ final class VectorDenseKernels extends DenseLayerKernels {
       }
     }
   }
+
+  /**
+   * Whether the last {@code rest < TP} rows run as one zero-padded packed panel rather than
+   * through the dot product kernels: when they fill at least half a panel and the rows are short
+   * ({@code nv <= 64}), where the dot products' 16 stored partials and their lane sums cost more
+   * than the FMAs (the words transformer's 27-class logits over 32 columns: the 4 x 3 dot kernel
+   * was 6 % of its training step).
+   */
+  static boolean partialPanelPays(int rest, int nv) {
+    return rest > 0 && 2 * rest >= TP && nv <= 4 * P;
+  }
+
+  /**
+   * Rows {@code i .. m} ({@code m - i < TP}) of the forward through one packed panel padded with
+   * zero rows: the same FMA chains, partial tree, tail and bias per element as
+   * {@link #forwardPacked} (so the same bits as the dot products); each result vector goes to the
+   * scratch and its first {@code m - i} lanes to {@code y}.
+   */
+  private static void forwardPackedPartial(int batch, int i, int m, int n, int nv, float[][] w,
+      float[] bias, float[] x, int xOff, int xs, float[] y, int yOff, int ys) {
+    float[][] scratch = PACKED.get();
+    int k8 = nv / P;
+    int cs = classStride(k8);
+    int size = P * cs + (n - nv) * TP;
+    if (scratch[0].length < size) scratch[0] = new float[size];
+    if (scratch[2].length < n) scratch[2] = new float[n];
+    if (scratch[3].length < TP) scratch[3] = new float[TP];
+    float[] wt = scratch[0];
+    float[] part = scratch[1];
+    float[] zero = scratch[2];
+    float[] pb = scratch[3];
+    float[][] rows = ROWS.get();
+    for (int c = 0; c < TP; c++) rows[c] = i + c < m ? w[i + c] : zero;
+    int rest = m - i;
+    for (int c = 0; c < TP; c++) pb[c] = c < rest && bias != null ? bias[i + c] : 0f;
+    pack(n, nv, k8, cs, rows, 0, wt);
+    float[] out = part; // the 8 result vectors go after the partial sums' first 8 vectors
+    int outOff = 8 * 8 * L;
+    for (int b = 0; b < batch; b += 4) {
+      int xo = xOff + b * xs;
+      if (L == 16) {
+        for (int l = 0; l < P / 2; l++) {
+          forwardClassPair4x2(k8, l * cs, (l + P / 2) * cs, l, wt, x, xo, xs, part);
+        }
+      } else {
+        for (int l = 0; l < P; l++) forwardClass4x2(k8, l * cs, l, wt, x, xo, xs, part);
+      }
+      for (int slot = 0; slot < 8; slot++) {
+        finish(slot, n, nv, P * cs, wt, part, pb, 0, x, xo + (slot >> 1) * xs, out,
+            outOff + (slot >> 1) * TP);
+      }
+      for (int k = 0; k < 4; k++) {
+        System.arraycopy(out, outOff + k * TP, y, yOff + (b + k) * ys + i, rest);
+      }
+    }
+    java.util.Arrays.fill(rows, null);
+  }
+
+  /** Per-thread row references of a zero-padded panel. */
+  private static final ThreadLocal<float[][]> ROWS = ThreadLocal.withInitial(() -> new float[TP][]);
 
   /**
    * Floats between the packed rows of consecutive partial classes: {@code k8} rows of
