@@ -814,7 +814,13 @@ final class BatchedPass {
     }
     List<Stmt> calls = new ArrayList<>();
     if (!units.isEmpty()) {
-      for (MethodSpec sm : Units.split(ctx, name + "P" + i + "_", units, calls)) type.addMethod(sm);
+      for (MethodSpec sm : Units.split(ctx, name + "P" + i + "_", units, new ArrayList<>())) {
+        // A body another pass already emitted (the loss and predict passes share their forward
+        // segments): call that method, so the held-out passes run code the JIT has compiled.
+        String same = ctx.segmentMethods.putIfAbsent(sm.code().toString(), sm.name());
+        if (same == null) type.addMethod(sm);
+        calls.add(new Stmt.Eval(Expr.self(same == null ? sm.name() : same)));
+      }
     }
     c.forRange("s", Expr.i(0), Expr.v(batch), sv -> {
       if (dropout) c.assign(Expr.field(ClassContext.SAMPLE_INDEX), Expr.add(firstSample, sv));
