@@ -674,19 +674,25 @@ final class VectorDenseKernels extends DenseLayerKernels {
       pack(n, nv, k8, cs, w, i, wt);
       for (int b = 0; b < batch; b += 4) {
         int xo = xOff + b * xs;
-        if (L == 16) { // 32 registers: two classes per pass, 16 accumulators
-          for (int l = 0; l < P / 2; l++) {
-            forwardClassPair4x2(k8, l * cs, (l + P / 2) * cs, l, wt, x, xo, xs, part);
-          }
-        } else { // AVX2's 16 registers: one class per pass, 8 accumulators
-          for (int l = 0; l < P; l++) forwardClass4x2(k8, l * cs, l, wt, x, xo, xs, part);
-        }
+        forwardClasses(k8, cs, wt, x, xo, xs, part);
         int yo = yOff + b * ys + i;
         for (int slot = 0; slot < 8; slot++) {
           finish(slot, n, nv, P * cs, wt, part, bias, i, x, xo + (slot >> 1) * xs,
               y, yo + (slot >> 1) * ys);
         }
       }
+    }
+  }
+
+  /** The partial classes of one 4-sample block over a packed panel, into {@code part}. */
+  private static void forwardClasses(int k8, int cs, float[] wt, float[] x, int xo, int xs,
+      float[] part) {
+    if (L == 16) { // 32 registers: two classes per pass, 16 accumulators
+      for (int l = 0; l < P / 2; l++) {
+        forwardClassPair4x2(k8, l * cs, (l + P / 2) * cs, l, wt, x, xo, xs, part);
+      }
+    } else { // AVX2's 16 registers: one class per pass, 8 accumulators
+      for (int l = 0; l < P; l++) forwardClass4x2(k8, l * cs, l, wt, x, xo, xs, part);
     }
   }
 
@@ -729,13 +735,7 @@ final class VectorDenseKernels extends DenseLayerKernels {
     int outOff = 8 * 8 * L;
     for (int b = 0; b < batch; b += 4) {
       int xo = xOff + b * xs;
-      if (L == 16) {
-        for (int l = 0; l < P / 2; l++) {
-          forwardClassPair4x2(k8, l * cs, (l + P / 2) * cs, l, wt, x, xo, xs, part);
-        }
-      } else {
-        for (int l = 0; l < P; l++) forwardClass4x2(k8, l * cs, l, wt, x, xo, xs, part);
-      }
+      forwardClasses(k8, cs, wt, x, xo, xs, part);
       for (int slot = 0; slot < 8; slot++) {
         finish(slot, n, nv, P * cs, wt, part, pb, 0, x, xo + (slot >> 1) * xs, out,
             outOff + (slot >> 1) * TP);
