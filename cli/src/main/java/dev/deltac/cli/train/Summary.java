@@ -32,8 +32,14 @@ final class Summary {
         val == null ? ", no validation set" : ", " + val.count() + " validation samples",
         standardized ? "; float inputs standardized with the training split's mean and standard"
             + " deviation (saved in the checkpoint)" : ""));
-    sb.append(fmt("  time        compiled in %.2f s, trained in %.2f s (%.0f samples/s)%s%n",
-        compileSeconds, trainSeconds, samplesTrained / trainSeconds,
+    // The steps alone: each epoch's training time without its held-out passes (as PyTorch
+    // scripts usually time their training loop).
+    double stepSeconds = 0;
+    for (EpochMetrics m : r.history()) stepSeconds += train.count() / Math.max(m.samplesPerSecond(), 1e-9);
+    String steps = resumedAfterStep >= 0 ? "" : fmt("; the steps alone %.2f s, %.0f samples/s",
+        stepSeconds, r.history().size() * (double) train.count() / Math.max(stepSeconds, 1e-9));
+    sb.append(fmt("  time        compiled in %.2f s, trained in %.2f s (%.0f samples/s%s)%s%n",
+        compileSeconds, trainSeconds, samplesTrained / trainSeconds, steps,
         resumedAfterStep < 0 ? "" : samplesTrained == 0 ? ", resumed a finished run"
             : fmt(", resumed after step %d", resumedAfterStep)));
     sb.append(fmt("  kernels     %s%n", kernels()));

@@ -1,6 +1,7 @@
 package dev.deltac.cli.train;
 
 import dev.deltac.compiler.CompiledModel;
+import dev.deltac.runtime.Precision;
 import dev.deltac.compiler.check.TrainSpec;
 import dev.deltac.runtime.FloatModel;
 import dev.deltac.runtime.ModelInfo;
@@ -154,6 +155,18 @@ public final class TrainingRun {
   /** Trains and writes the outputs; returns the exit code. */
   public int execute(PrintWriter out, PrintWriter err) throws IOException {
     long t0 = System.nanoTime();
+    // The kernels warm up on the model's shapes on the second core while Janino compiles the
+    // class and the data loads; stopped before the first step (it changes no value).
+    KernelWarmup warmup = cluster != null || Boolean.getBoolean("deltac.noWarmup") ? null
+        : KernelWarmup.start(compiled.javaSource(Precision.FLOAT32, CompiledModel.IN_MEMORY_PACKAGE), s.batch());
+    try {
+      return execute(out, err, t0, warmup);
+    } finally {
+      if (warmup != null) warmup.close();
+    }
+  }
+
+  private int execute(PrintWriter out, PrintWriter err, long t0, KernelWarmup warmup) throws IOException {
     FloatModel model = compiled.newModel(Math.max(s.batch(), 16));
     double compileSeconds = (System.nanoTime() - t0) / 1e9;
     ModelInfo info = model.info();
@@ -211,6 +224,7 @@ public final class TrainingRun {
     if (s.clipValue() > 0) b.clipValue(s.clipValue());
     if (s.patience() > 0) b.earlyStopping(s.patience(), 0, true);
     TrainingResult result;
+    if (warmup != null) warmup.close();
     DenseKernels.resetUsed();  // the summary names the kernels this run called
     long t1 = System.nanoTime();
     String checkpoints;

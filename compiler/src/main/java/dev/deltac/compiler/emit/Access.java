@@ -120,6 +120,12 @@ final class Access {
     throw new IllegalStateException("not elementwise: " + n);
   }
 
+  /** Whether x (through views) is a relu's value: +0 to +infinity, never NaN. */
+  private boolean reluOutput(Node x) {
+    while (plan.aliases.contains(x.id())) x = x.input(0);
+    return x.op() == Op.RELU;
+  }
+
   private static Expr math(String f, Expr... args) {
     return Expr.call(JavaTypes.MATH, f, args);
   }
@@ -155,7 +161,10 @@ final class Access {
           : helper(ClassContext.Helper.RELU, "relu", x);
       // float32: branch-free stepf, exactly the values of the conditional (over a batch the signs
       // are random and the branch mispredicts half the time; as LinearKernels.slope does)
-      case STEP -> num.isFloat ? Expr.call(JavaTypes.MATH_FUNCTIONS, "stepf", x)
+      // of a relu's output (never NaN nor negative): a min C2 vectorizes, the same values
+      case STEP -> num.isFloat && reluOutput(n.input(0))
+          ? Expr.call(JavaTypes.MATH_FUNCTIONS, "stepOfReluf", x)
+          : num.isFloat ? Expr.call(JavaTypes.MATH_FUNCTIONS, "stepf", x)
           : Render.atomic(x) ? Expr.cond(Expr.bin(">", x, Expr.i(0)), one, zero)
           : helper(ClassContext.Helper.STEP, "step", x);
       case SQUARE -> Render.atomic(x) ? Expr.mul(x, x) : helper(ClassContext.Helper.SQUARE, "square", x);

@@ -748,8 +748,10 @@ final class BatchedPass {
         Integer pi = producer.get(x.id());
         if (pi == null || pi == j) continue;
         if (phases.get(pi) instanceof Segment) saves.computeIfAbsent(pi, k -> new LinkedHashSet<>()).add(x);
+        if (!(phases.get(j) instanceof Segment)) batchRead.add(x.id());
       }
     }
+    for (Set<Node> saved : saves.values()) saved.removeIf(this::kept);
 
     Code c = new Code();
     Expr sum = c.declare(TypeName.DOUBLE, "sum", Expr.i(0));
@@ -790,6 +792,38 @@ final class BatchedPass {
     type.addMethod(m.addCode(Render.stmts(c.stmts(), sc)).build());
   }
 
+  /** Values read by a batched, row-wise or sum phase from their batch buffer. */
+  private final Set<Integer> batchRead = new java.util.HashSet<>();
+  private final Map<Integer, Boolean> invariant = new HashMap<>();
+
+  /**
+   * Whether x, made by a segment, stays in its per-sample buffer for the segments that read it
+   * later instead of going through a batch buffer: its value is the same for every sample (it
+   * reads params and constants only, such as a layer norm's gain broadcast to [16, 32]), so the
+   * buffer holds it after the producing segment's last sample, and no batch-wide phase reads it.
+   */
+  private boolean kept(Node x) {
+    Integer pi = producer.get(x.id());
+    return !dropout && pi != null && phases.get(pi) instanceof Segment && !batchRead.contains(x.id())
+        && plan.buffers.containsKey(x.id()) && !plan.aliases.contains(x.id()) && sampleInvariant(x);
+  }
+
+  private boolean sampleInvariant(Node n) {
+    Boolean known = invariant.get(n.id());
+    if (known != null) return known;
+    boolean v = switch (n.op()) {
+      case PARAM, CONST -> true;
+      case INPUT, TARGET, SEED, RUNNING_STAT -> false;
+      default -> {
+        boolean all = !n.inputs().isEmpty();
+        for (Node in : n.inputs()) all &= sampleInvariant(in);
+        yield all;
+      }
+    };
+    invariant.put(n.id(), v);
+    return v;
+  }
+
   /**
    * Segment i: its nodes and terms as per-sample methods, called in a loop over the samples
    * between the loads of the values it reads and the saves of those later phases read.
@@ -814,7 +848,13 @@ final class BatchedPass {
     }
     List<Stmt> calls = new ArrayList<>();
     if (!units.isEmpty()) {
-      for (MethodSpec sm : Units.split(ctx, name + "P" + i + "_", units, calls)) type.addMethod(sm);
+      for (MethodSpec sm : Units.split(ctx, name + "P" + i + "_", units, new ArrayList<>())) {
+        // A body another pass already emitted (the loss and predict passes share their forward
+        // segments): call that method, so the held-out passes run code the JIT has compiled.
+        String same = ctx.segmentMethods.putIfAbsent(sm.code().toString(), sm.name());
+        if (same == null) type.addMethod(sm);
+        calls.add(new Stmt.Eval(Expr.self(same == null ? sm.name() : same)));
+      }
     }
     c.forRange("s", Expr.i(0), Expr.v(batch), sv -> {
       if (dropout) c.assign(Expr.field(ClassContext.SAMPLE_INDEX), Expr.add(firstSample, sv));
@@ -828,7 +868,7 @@ final class BatchedPass {
             Expr.add(Expr.v(targetOff), Expr.mul(sv, Expr.field("TARGET_SIZE")))));
       }
       for (Node x : s.reads) {
-        if (producer.getOrDefault(x.id(), i) == i || direct.containsValue(x)) continue;
+        if (producer.getOrDefault(x.id(), i) == i || direct.containsValue(x) || kept(x)) continue;
         c.eval(arraycopy(Expr.field(batchArray(x)), Expr.mul(sv, Expr.i(x.size())),
             Expr.field(plan.buffers.get(x.id())), Expr.i(0), x.size()));
       }

@@ -52,6 +52,11 @@ final class ClassContext {
   final Map<String, Integer> leafSize = new HashMap<>();
   /** Work buffers: field name to length. */
   final Map<String, Integer> buffers = new LinkedHashMap<>();
+  /**
+   * The whole-batch passes' per-sample segment methods by body: a segment whose body another pass
+   * already emitted calls that method instead (see {@code BatchedPass}).
+   */
+  final Map<String, String> segmentMethods = new HashMap<>();
   /** Batch-major work buffers of the batched passes: field name to length per sample. */
   final Map<String, Integer> batchBuffers = new LinkedHashMap<>();
   /** Batch-major double buffers ({@link SampleMajorPass}): field name to length per sample. */

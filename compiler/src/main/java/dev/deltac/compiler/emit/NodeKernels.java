@@ -55,7 +55,7 @@ final class NodeKernels {
       return;
     }
     if (deadBroadcast(n)) {
-      c.comment("read by nothing but the softmax exp, which divides the log-sum-exp kept e by their sum");
+      c.comment("read by nothing but the softmax exp, which multiplies the log-sum-exp kept e by 1 / their sum");
       return;
     }
     Kernel k = switch (op) {
@@ -416,7 +416,9 @@ final class NodeKernels {
    * scratch row (sources in row-major order), then o = max + log Σ (o itself when the max is
    * infinite). When a softmax's exp reads it ({@link #softmaxLse}), each e = exp(x - max) is kept
    * in a double field and Σe in another (1 where the max is infinite, so that e / Σe is then
-   * exp(x - lse) exactly), and the exp divides them instead of taking a second exp per element.
+   * exp(x - lse) exactly), replaced by 1 / Σe once the log is taken, and the exp multiplies them
+   * instead of taking a second exp per element. Over a constant mask ({@link #constantMask}) the
+   * masked elements take exp(fill - max), computed once per target.
    */
   private void logSumExpTo(Node n, Expr o, Code c) {
     Node in = n.input(0);
@@ -426,8 +428,22 @@ final class NodeKernels {
     Expr s = Expr.field(kept != null ? kept[1] : a.ctx.doubleScratch(n.size()));
     boolean small = n.size() <= UNROLL_ELEMENTS;
     c.loop("i", n.size(), small, i -> c.assign(Expr.at(s, i), Expr.i(0)));
+    Node masked = constantMask(in);
+    Expr fillExp = null;
+    if (masked != null) {
+      // exp(fill - max) once per target: every masked element of the row takes that value
+      Expr f = Expr.field(maskedFields.computeIfAbsent(n.id(),
+          k -> a.ctx.doubleArray("m" + a.plan.buffers.getOrDefault(n.id(), "" + n.id()), n.size())));
+      c.loop("i", n.size(), small, i -> c.assign(Expr.at(f, i),
+          math("exp", Expr.sub(a.at(masked.input(2), 0), Expr.at(o, i)))));
+      fillExp = f;
+    }
+    Expr fills = fillExp;
     broadcastLoops(g, 0, Expr.i(0), Expr.i(0), in.size() <= UNROLL_ELEMENTS, c, (large, k) -> {
       Expr e = math("exp", Expr.sub(a.at(in, large), Expr.at(o, k)));
+      if (masked != null) {
+        e = Expr.cond(Expr.bin("!=", a.at(masked.input(0), large), Expr.i(0)), e, Expr.at(fills, k));
+      }
       if (kept == null) {
         c.accumulate(Expr.at(s, k), e);
         return;
@@ -442,7 +458,27 @@ final class NodeKernels {
       if (kept != null) c.assign(Expr.at(s, i), Expr.cond(inf, Num.dlit(1), Expr.at(s, i)));
       c.assign(Expr.at(o, i), num.cast(Expr.paren(Expr.cond(inf, Expr.at(o, i),
           Expr.add(Expr.at(o, i), math("log", Expr.at(s, i)))))));
+      // the softmax multiplies by 1 / Σe: one division per row instead of one per element
+      if (kept != null) c.assign(Expr.at(s, i), Expr.div(Num.dlit(1), Expr.at(s, i)));
     });
+  }
+
+  /** logsumexp_to node id to its double field of exp(fill - max) per target ({@link #constantMask}). */
+  private final java.util.Map<Integer, String> maskedFields = new java.util.HashMap<>();
+
+  /**
+   * x (through views) when it is {@code where(K, v, c)} with a constant table K of x's size and a
+   * scalar constant c (a causal mask's -1e9): the elements where K is 0 are c, known before the
+   * sample runs, so a log-sum-exp over x takes exp(c - max) once per target instead of once per
+   * masked element (the same values: the same float subtraction and exp). Else null.
+   */
+  private Node constantMask(Node x) {
+    while (a.plan.aliases.contains(x.id())) x = x.input(0);
+    if (x.op() != Op.WHERE) return null;
+    Node k = x.input(0);
+    Node fill = x.input(2);
+    if (k.op() != Op.CONST || Access.uniform(k) || k.size() != x.size()) return null;
+    return fill.op() == Op.CONST && fill.size() == 1 ? x : null;
   }
 
   // ---- softmax along an axis: exp(x - broadcast_to(logsumexp_to(x))) as e / Σe
@@ -484,13 +520,13 @@ final class NodeKernels {
     return null;
   }
 
-  /** The softmax's exp: e / Σe from the fields its logsumexp_to filled, over its geometry. */
+  /** The softmax's exp: e · (1 / Σe) from the fields its logsumexp_to filled, over its geometry. */
   private void softmaxExp(Node n, Expr o, Code c) {
     Node l = softmaxLse(n);
     String[] kept = softmaxKept(l);
     BroadcastGeometry g = BroadcastGeometry.of(l.shape(), n.shape());
     broadcastLoops(g, 0, Expr.i(0), Expr.i(0), n.size() <= UNROLL_ELEMENTS, c, (large, k) -> c.assign(
-        Expr.at(o, large), num.cast(Expr.paren(Expr.div(Expr.at(Expr.field(kept[0]), large),
+        Expr.at(o, large), num.cast(Expr.paren(Expr.mul(Expr.at(Expr.field(kept[0]), large),
             Expr.at(Expr.field(kept[1]), k))))));
   }
 

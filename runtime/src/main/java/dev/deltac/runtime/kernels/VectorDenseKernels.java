@@ -198,6 +198,10 @@ final class VectorDenseKernels extends DenseLayerKernels {
         && nv > 0) {
       i = m - (m - i0) % TP;
       if (i > i0) forwardPacked(b4, i0, i, n, nv, w, bias, x, xOff, xStride, y, yOff, yStride);
+      if (partialPanelPays(m - i, nv)) {
+        forwardPackedPartial(b4, i, m, n, nv, w, bias, x, xOff, xStride, y, yOff, yStride);
+        i = m;
+      }
     }
     if (L < P) {
       for (; i + 6 <= m; i += 6) {
@@ -669,12 +673,15 @@ final class VectorDenseKernels extends DenseLayerKernels {
   /**
    * Per-thread scratch: [0] one packed panel of {@code W^T}, [1] the partial-class sums of the
    * packed forward ({@code 12 * L} floats, up to 12 output vectors, per pair of classes
-   * {@code l}, {@code l + 8}) and the 12 stored accumulators of the dot product kernels
-   * ({@code 12 * P}), [2] the packed {@code X^T} panels, [3] one output vector.
+   * {@code l}, {@code l + 8}; after the first {@code 8 * 8 * L}, the 4 x {@code TP} results of
+   * a zero-padded panel) and the 12 stored accumulators of the dot product kernels
+   * ({@code 12 * P}), [2] the packed {@code X^T} panels, [3] one output vector, [4] a zero row
+   * and [5] the padded bias of a zero-padded panel.
    */
   private static final ThreadLocal<float[][]> PACKED = ThreadLocal.withInitial(
-      () -> new float[][] {new float[0], new float[Math.max((P / 2) * 12 * L, 12 * P)],
-          new float[0], new float[L]});
+      () -> new float[][] {new float[0],
+          new float[Math.max(Math.max((P / 2) * 12 * L, 8 * 8 * L + 4 * TP), 12 * P)],
+          new float[0], new float[L], new float[0], new float[0]});
 
   /**
    * The forward of the 4-sample blocks ({@code batch % 4 == 0}) for rows {@code i < mp}
@@ -784,13 +791,7 @@ final class VectorDenseKernels extends DenseLayerKernels {
     }
     for (int b = b6; b < batch; b += 4) {
       int xo = xOff + b * xs;
-      if (L == 16) { // 32 registers: two classes per pass, 16 accumulators
-        for (int l = 0; l < P / 2; l++) {
-          forwardClassPair4x2(k8, o + l * cs, o + (l + P / 2) * cs, l, wt, x, xo, xs, part);
-        }
-      } else { // one class per pass, 8 accumulators
-        for (int l = 0; l < P; l++) forwardClass4x2(nv, o + l * cs, l, wt, x, xo, xs, part);
-      }
+      forwardClasses(k8, nv, o, cs, wt, x, xo, xs, part);
       int yo = yOff + b * ys + i;
       for (int slot = 0; slot < 8; slot++) {
         finish(slot, 8, n, nv, o + P * cs, wt, part, bias, i, x, xo + (slot >> 1) * xs,
@@ -798,6 +799,72 @@ final class VectorDenseKernels extends DenseLayerKernels {
       }
     }
   }
+
+  /** The partial classes of one 4-sample block over a packed panel, into {@code part}. */
+  private static void forwardClasses(int k8, int nv, int o, int cs, float[] wt, float[] x,
+      int xo, int xs, float[] part) {
+    if (L == 16) { // 32 registers: two classes per pass, 16 accumulators
+      for (int l = 0; l < P / 2; l++) {
+        forwardClassPair4x2(k8, o + l * cs, o + (l + P / 2) * cs, l, wt, x, xo, xs, part);
+      }
+    } else { // AVX2's 16 registers: one class per pass, 8 accumulators
+      for (int l = 0; l < P; l++) forwardClass4x2(nv, o + l * cs, l, wt, x, xo, xs, part);
+    }
+  }
+
+  /**
+   * Whether the last {@code rest < TP} rows run as one zero-padded packed panel rather than
+   * through the dot product kernels: when they fill at least half a panel and the rows are short
+   * ({@code nv <= 64}), where the dot products' 16 stored partials and their lane sums cost more
+   * than the FMAs (the words transformer's 27-class logits over 32 columns: the 4 x 3 dot kernel
+   * was 6 % of its training step).
+   */
+  static boolean partialPanelPays(int rest, int nv) {
+    return rest > 0 && 2 * rest >= TP && nv <= 4 * P;
+  }
+
+  /**
+   * Rows {@code i .. m} ({@code m - i < TP}) of the forward through one packed panel padded with
+   * zero rows: the same FMA chains, partial tree, tail and bias per element as
+   * {@link #forwardPacked} (so the same bits as the dot products); each result vector goes to the
+   * scratch and its first {@code m - i} lanes to {@code y}.
+   */
+  private static void forwardPackedPartial(int batch, int i, int m, int n, int nv, float[][] w,
+      float[] bias, float[] x, int xOff, int xs, float[] y, int yOff, int ys) {
+    float[][] scratch = PACKED.get();
+    int k8 = nv / P;
+    int cs = classStride(k8);
+    int size = P * cs + (n - nv) * TP;
+    if (scratch[0].length < size) scratch[0] = new float[size];
+    if (scratch[4].length < n) scratch[4] = new float[n];
+    if (scratch[5].length < TP) scratch[5] = new float[TP];
+    float[] wt = scratch[0];
+    float[] part = scratch[1];
+    float[] zero = scratch[4];
+    float[] pb = scratch[5];
+    float[][] rows = ROWS.get();
+    for (int c = 0; c < TP; c++) rows[c] = i + c < m ? w[i + c] : zero;
+    int rest = m - i;
+    for (int c = 0; c < TP; c++) pb[c] = c < rest && bias != null ? bias[i + c] : 0f;
+    pack(n, nv, k8, cs, rows, 0, wt, 0);
+    float[] out = part; // the 8 result vectors go after the partial sums' first 8 vectors
+    int outOff = 8 * 8 * L;
+    for (int b = 0; b < batch; b += 4) {
+      int xo = xOff + b * xs;
+      forwardClasses(k8, nv, 0, cs, wt, x, xo, xs, part);
+      for (int slot = 0; slot < 8; slot++) {
+        finish(slot, 8, n, nv, P * cs, wt, part, pb, 0, x, xo + (slot >> 1) * xs, out,
+            outOff + (slot >> 1) * TP);
+      }
+      for (int k = 0; k < 4; k++) {
+        System.arraycopy(out, outOff + k * TP, y, yOff + (b + k) * ys + i, rest);
+      }
+    }
+    java.util.Arrays.fill(rows, null);
+  }
+
+  /** Per-thread row references of a zero-padded panel. */
+  private static final ThreadLocal<float[][]> ROWS = ThreadLocal.withInitial(() -> new float[TP][]);
 
   /**
    * Floats between the packed rows of consecutive partial classes: {@code k8} rows of

@@ -26,6 +26,8 @@ class DenseKernelsTest {
     // batches of 32+ (and n <= 7 * batch) take the packed-W^T forward for whole panels of 16
     // or 32 rows
     {32, 32, 8}, {34, 64, 43}, {39, 97, 130}, {32, 40, 7}, {32, 16, 224}, {33, 48, 225},
+    // and a last panel at least half full, over short rows, zero-padded
+    {32, 27, 32}, {36, 27, 40}, {40, 59, 50},
   };
 
   static List<DenseLayerKernels> implementations() {
@@ -215,7 +217,7 @@ class DenseKernelsTest {
     // a sample must get the same bits either way (batch sizes differ between shards).
     for (DenseLayerKernels k : implementations()) {
       for (int[] sh : new int[][] {{7, 19, 37}, {5, 128, 784}, {6, 10, 128}, {35, 70, 43},
-          {32, 64, 224}, {34, 33, 8}, {37, 48, 131}}) {
+          {32, 64, 224}, {34, 33, 8}, {37, 48, 131}, {33, 27, 32}, {36, 27, 40}, {40, 59, 50}}) {
         int batch = sh[0];
         Layer l = new Layer(batch, sh[1], sh[2], 99);
         k.forward(batch, l.m, l.n, l.w, l.bias, l.x, l.xOff, l.xStride, l.y, l.yOff, l.yStride);
