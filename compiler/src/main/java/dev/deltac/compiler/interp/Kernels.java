@@ -13,6 +13,8 @@ import dev.deltac.runtime.MathFunctions;
  * Written for clarity, not speed.
  */
 public final class Kernels {
+  /** From this many elements on, an mse sums in four lanes, element i into lane i mod 4. */
+  public static final int MSE_LANES_FROM = 16;
   private Kernels() {}
 
   /**
@@ -310,9 +312,15 @@ public final class Kernels {
     int n = p.length;
     return switch (op) {
       case MSE -> {
-        double s = 0;
-        for (int i = 0; i < n; i++) s += (p[i] - y[i]) * (p[i] - y[i]);
-        yield s / n;
+        if (n < MSE_LANES_FROM) {
+          double s = 0;
+          for (int i = 0; i < n; i++) s += (p[i] - y[i]) * (p[i] - y[i]);
+          yield s / n;
+        }
+        // As the generated code: element i into sum i mod 4, then (s0 + s1) + (s2 + s3).
+        double[] s = new double[4];
+        for (int i = 0; i < n; i++) s[i & 3] += (p[i] - y[i]) * (p[i] - y[i]);
+        yield ((s[0] + s[1]) + (s[2] + s[3])) / n;
       }
       case BCE -> {
         double s = 0;
