@@ -87,6 +87,12 @@ public final class TrainCommand implements Callable<Integer> {
           + " the training split; saved in the checkpoint, which predict then applies")
   boolean standardize;
 
+  @Option(names = "--augment", paramLabel = "LIST",
+      description = "randomly augment every training image: flip (left-right, probability 1/2),"
+          + " shift=N (up to N pixels along each axis, zero fill), image=CxHxW (default: the"
+          + " input's shape, or a square); e.g. --augment flip,shift=2. Seeded by --seed")
+  String augment;
+
   @Option(names = "--master", paramLabel = "URL",
       description = "train on Apache Spark: local[N] or spark://HOST:PORT (needs the deltac-spark module; docs/SPARK.md)")
   String master;
@@ -125,7 +131,7 @@ public final class TrainCommand implements Callable<Integer> {
         throw new IllegalArgumentException("--checkpoint-every must be positive, got " + checkpointEvery);
       }
       TrainingRun run = new TrainingRun(m, s, dataPath, outDir, !noProgress,
-          checkpointEvery == null ? 0 : checkpointEvery, resume, standardize);
+          checkpointEvery == null ? 0 : checkpointEvery, resume, standardize).augment(augment);
       if (init != null && resume) {
         throw new IllegalArgumentException("--init starts a run from a file, --resume continues one: give one of them");
       }

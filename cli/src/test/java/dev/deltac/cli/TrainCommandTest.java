@@ -68,6 +68,24 @@ class TrainCommandTest {
   }
 
   @Test
+  void augmentIsCheckedAgainstTheInputAndNamedInTheSummary(@TempDir Path dir) throws Exception {
+    Path nn = model(dir);
+    assertEquals(2, run("train", nn.toString(), "--no-progress", "--augment", "flip"));
+    assertEquals("deltac train: cannot read input x of 2 values as an image; give its shape:"
+        + " --augment ...,image=CxHxW", err.toString().strip());
+    err.getBuffer().setLength(0);
+    assertEquals(2, run("train", nn.toString(), "--no-progress", "--augment", "flip,blur"));
+    assertEquals("deltac train: unknown augmentation 'blur': give a comma-separated list of flip,"
+        + " shift=N and image=CxHxW, e.g. --augment flip,shift=2", err.toString().strip());
+    err.getBuffer().setLength(0);
+    // x[2] as a 1x2 image: flipping swaps a and b
+    assertEquals(0, run("train", nn.toString(), "--no-progress", "--epochs", "2", "--augment",
+        "flip,image=1x2", "-o", dir.resolve("out").toString()), err::toString);
+    assertTrue(out.toString().contains("\n  augment     every training batch: flipped left-right"
+        + " with probability 1/2\n"), out::toString);
+  }
+
+  @Test
   void masterWithoutTheSparkModuleIsOneLineAndLoadsNoSpark(@TempDir Path dir) throws Exception {
     Path nn = model(dir);
     assertEquals(2, run("train", nn.toString(), "--no-progress", "--master", "local[2]"));

@@ -20,6 +20,16 @@ public final class Rng {
     return new Rng(mix(seed ^ mix(stream + GOLDEN)));
   }
 
+  /**
+   * Restarts this generator as {@link #derive derive(seed, stream)} would make it, without
+   * allocating (for per-step streams).
+   */
+  public Rng reseed(long seed, long stream) {
+    state = mix(seed ^ mix(stream + GOLDEN));
+    hasSpare = false;
+    return this;
+  }
+
   public long nextLong() {
     return mix(state += GOLDEN);
   }

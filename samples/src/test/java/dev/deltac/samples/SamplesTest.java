@@ -182,10 +182,15 @@ class SamplesTest {
   @Test
   void fashionResnetLearnsFromTwoThousandImagesAndItsCheckpointKeepsTheRunningStatistics(
       @TempDir Path dir) throws Exception {
-    // One epoch over the 2 000-image subset (about 15 s of training on a quiet 2-core machine):
-    // batch_norm's staged step, data-parallel over 2 threads.
+    // One epoch over the 2 000-image subset (about 15 s of training on a quiet 2-core machine)
+    // with the sample's recipe (flips and shifts): batch_norm's staged step, data-parallel over
+    // 2 threads.
     assertEquals(0, deltac("train", "fashion-resnet/fashion_resnet.nn", "--no-progress", "--data",
-        "fashion-mnist/subset", "--epochs", "1", "-o", dir.toString()), err::toString);
+        "fashion-mnist/subset", "--augment", "flip,shift=2", "--epochs", "1", "-o",
+        dir.toString()), err::toString);
+    assertTrue(out.toString().contains("augment     every training batch: flipped left-right with"
+        + " probability 1/2, shifted by up to 2 pixels along each axis (flip,shift=2,image=1x28x28)"),
+        out::toString);
     FloatModel m = trained("fashion-resnet/fashion_resnet.nn", dir.resolve("FashionResnet.ckpt"));
     assertEquals(18, m.info().buffers().size()); // nine batch_norm layers, two statistics each
     Dataset test = DataSource.load(Path.of("fashion-mnist/subset"), m.info()).heldOut();

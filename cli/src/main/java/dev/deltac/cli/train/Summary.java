@@ -4,6 +4,7 @@ import static dev.deltac.cli.train.TrainingRun.fmt;
 
 import dev.deltac.runtime.FloatModel;
 import dev.deltac.runtime.ModelInfo;
+import dev.deltac.runtime.data.Augmentation;
 import dev.deltac.runtime.TensorInfo;
 import dev.deltac.runtime.data.Dataset;
 import dev.deltac.runtime.kernels.DenseKernels;
@@ -22,7 +23,7 @@ final class Summary {
   static String text(ModelInfo info, TrainingRun.Settings s, DataSource.Loaded data, Dataset train,
       Dataset val, TrainingResult r, long samplesTrained, long resumedAfterStep, double compileSeconds,
       double trainSeconds, FloatModel model, Path ckpt, String checkpoints, Path png,
-      boolean standardized) {
+      boolean standardized, Augmentation augmentation) {
     StringBuilder sb = new StringBuilder();
     EpochMetrics last = r.last();
     sb.append(fmt("%s: %d epochs, %d steps of batch %d, %s lr %s, seed %d, %d thread%s%n",
@@ -32,6 +33,12 @@ final class Summary {
         val == null ? ", no validation set" : ", " + val.count() + " validation samples",
         standardized ? "; float inputs standardized with the training split's mean and standard"
             + " deviation (saved in the checkpoint)" : ""));
+    if (augmentation != null) {
+      sb.append(fmt("  augment     every training batch: %s%s%n", augmentation.flip()
+          ? "flipped left-right with probability 1/2" : "", augmentation.shift() == 0 ? ""
+          : (augmentation.flip() ? ", " : "") + "shifted by up to " + augmentation.shift()
+              + " pixels along each axis (" + augmentation + ")"));
+    }
     // The steps alone: each epoch's training time without its held-out passes (as PyTorch
     // scripts usually time their training loop).
     double stepSeconds = 0;

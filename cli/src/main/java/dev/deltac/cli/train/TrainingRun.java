@@ -5,6 +5,7 @@ import dev.deltac.runtime.Precision;
 import dev.deltac.compiler.check.TrainSpec;
 import dev.deltac.runtime.FloatModel;
 import dev.deltac.runtime.ModelInfo;
+import dev.deltac.runtime.data.Augmentation;
 import dev.deltac.runtime.data.Dataset;
 import dev.deltac.runtime.kernels.DenseKernels;
 import dev.deltac.runtime.data.Standardization;
@@ -139,6 +140,17 @@ public final class TrainingRun {
     this.initializer = initializer;
   }
 
+  private String augment;
+
+  /**
+   * Augments every training batch ({@code --augment flip,shift=2}, {@link Augmentation#parse});
+   * null: none. Returns this run.
+   */
+  public TrainingRun augment(String spec) {
+    this.augment = spec;
+    return this;
+  }
+
   /** Runs the steps on {@code cluster} instead of this JVM's threads; returns this run. */
   public TrainingRun cluster(ClusterBackend.Session cluster) {
     this.cluster = cluster;
@@ -170,6 +182,7 @@ public final class TrainingRun {
     FloatModel model = compiled.newModel(Math.max(s.batch(), 16));
     double compileSeconds = (System.nanoTime() - t0) / 1e9;
     ModelInfo info = model.info();
+    Augmentation augmentation = augment == null ? null : Augmentation.parse(augment, info);
     DataSource.Loaded data = DataSource.load(dataPath, info);
     Dataset train = data.train();
     Dataset val = data.heldOut();
@@ -220,6 +233,7 @@ public final class TrainingRun {
     if (standardization != null) b.checkpointAttachments(standardization.attachments());
     if (cluster != null) b.gradientEngine(cluster.engine());
     if (val != null) b.validation(val);
+    if (augmentation != null) b.augmentation(augmentation);
     if (s.clipNorm() > 0) b.clipNorm(s.clipNorm());
     if (s.clipValue() > 0) b.clipValue(s.clipValue());
     if (s.patience() > 0) b.earlyStopping(s.patience(), 0, true);
@@ -252,7 +266,7 @@ public final class TrainingRun {
     String summary = compiled.summary() + "\n"
         + (initFile == null ? "" : "initialized from " + initFile + "\n") + Summary.text(info, s, data, train, val, result,
         samplesTrained[0], resumedAfter, compileSeconds, trainSeconds, model, ckpt, checkpoints, png,
-        standardization != null);
+        standardization != null, augmentation);
     if (cluster != null) summary += "  spark       " + cluster.describe() + "\n";
     Files.writeString(outDir.resolve(info.name() + "-summary.txt"), summary, StandardCharsets.UTF_8);
     out.print(summary);

@@ -6,6 +6,7 @@ import dev.deltac.runtime.Memory;
 import dev.deltac.runtime.Params;
 import dev.deltac.runtime.Rng;
 import dev.deltac.runtime.TensorInfo;
+import dev.deltac.runtime.data.Augmentation;
 import dev.deltac.runtime.data.Batches;
 import dev.deltac.runtime.data.Dataset;
 import dev.deltac.runtime.io.Checkpoint;
@@ -50,6 +51,7 @@ public final class Trainer implements AutoCloseable {
   private final int epochs;
   private final long seed;
   private final boolean shuffle;
+  private final Augmentation augmentation;
   private final double clipNorm;
   private final double clipValue;
   private final Dataset validation;
@@ -80,6 +82,7 @@ public final class Trainer implements AutoCloseable {
     this.epochs = b.epochs;
     this.seed = b.seed;
     this.shuffle = b.shuffle;
+    this.augmentation = b.augmentation;
     this.clipNorm = b.clipNorm;
     this.clipValue = b.clipValue;
     this.validation = b.validation;
@@ -107,7 +110,8 @@ public final class Trainer implements AutoCloseable {
         + ", evaluate_training=" + evaluateTraining + ", validation=" + (validation != null)
         + ", schedule=" + (b.schedule == null ? "constant(" + optimizer.learningRate() + ")"
             : b.settings != null ? "given" : "unnamed")
-        + (b.settings != null ? ", " + b.settings : "");
+        + (b.settings != null ? ", " + b.settings : "")
+        + (augmentation != null ? ", augment=" + augmentation : "");
     checkMemory(shard);
     this.writer = checkpointFile == null ? null : new CheckpointWriter(checkpointFile);
     this.engine = b.engine != null ? b.engine.create(model, shard)
@@ -435,6 +439,7 @@ public final class Trainer implements AutoCloseable {
     step++;
     double loss;
     try {
+      if (augmentation != null) augmentation.apply(batches.inputs(), n, seed, step);
       engine.setDropoutSeed(Rng.derive(seed, step).nextLong());
       loss = engine.compute(batches.inputs(), batches.targets(), n);
     } catch (TrainingException e) {
@@ -500,6 +505,7 @@ public final class Trainer implements AutoCloseable {
     private int epochs = 10;
     private long seed = 0;
     private boolean shuffle = true;
+    private Augmentation augmentation;
     private double clipNorm;
     private double clipValue;
     private Dataset validation;
@@ -559,6 +565,15 @@ public final class Trainer implements AutoCloseable {
     /** Whether to shuffle every epoch (default true). */
     public Builder shuffle(boolean shuffle) {
       this.shuffle = shuffle;
+      return this;
+    }
+
+    /**
+     * Randomly flips and shifts every training sample of every step (default: none); validation
+     * data is never augmented. The draws depend on the seed and the step alone.
+     */
+    public Builder augmentation(Augmentation augmentation) {
+      this.augmentation = augmentation;
       return this;
     }
 

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.deltac.runtime.data.Augmentation;
 import dev.deltac.runtime.data.Dataset;
 import dev.deltac.runtime.io.Checkpoint;
 import dev.deltac.runtime.io.CheckpointException;
@@ -30,6 +31,9 @@ class TrainerResumeTest {
 
   @TempDir Path dir;
 
+  /** Whether the runs of a test flip and shift their 2x2 "images". */
+  private boolean augmented;
+
   /** Thrown by a listener to stop a run the hard way, as a crash would. */
   static final class Killed extends RuntimeException {
     Killed() {
@@ -43,12 +47,13 @@ class TrainerResumeTest {
     return m;
   }
 
-  private static Trainer.Builder builder(SoftmaxRegression m, Supplier<Optimizer> opt,
+  private Trainer.Builder builder(SoftmaxRegression m, Supplier<Optimizer> opt,
       Path ckpt, int every, boolean early) {
     Trainer.Builder b = Trainer.builder(m).optimizer(opt.get()).batchSize(16).epochs(6).seed(3)
         .threads(2).validation(VAL).checkpoints(ckpt, every).source("test.nn", SOURCE)
         .waitForCheckpoints(every == 1); // every step: each kill point has its checkpoint
     if (early) b.earlyStopping(2, 0, true);
+    if (augmented) b.augmentation(new Augmentation(true, 1, 1, 2, 2));
     return b;
   }
 
@@ -104,6 +109,35 @@ class TrainerResumeTest {
       assertArrayEquals(expected, interrupted(adam, 3, true, k, -1), "killed at step " + k);
     }
     assertArrayEquals(expected, interrupted(adam, 3, true, -1, 1), "killed at the end of epoch 1");
+  }
+
+  @Test
+  void resumesAnAugmentedRunToTheSameBitsAndRefusesOtherAugmentation() throws Exception {
+    augmented = true;
+    Supplier<Optimizer> adam = () -> Optimizer.adam(0.05);
+    byte[] expected = straight(adam, 3, false);
+    for (long k : new long[] {4, 7, 16}) {
+      assertArrayEquals(expected, interrupted(adam, 3, false, k, -1), "killed at step " + k);
+    }
+    augmented = false;
+    assertFalse(java.util.Arrays.equals(expected, straight(adam, 3, false)));
+    augmented = true;
+    Path p = dir.resolve("interrupted.ckpt");
+    Files.deleteIfExists(p);
+    try (Trainer t = builder(model(42), adam, p, 3, false).listener(new TrainingListener() {
+      @Override
+      public void onBatchEnd(long step, int samples, double loss) {
+        if (step == 4) throw new Killed();
+      }
+    }).build()) {
+      assertThrows(Killed.class, () -> t.fit(TRAIN));
+    }
+    try (Trainer t = builder(model(42), adam, p, 3, false)
+        .augmentation(new Augmentation(true, 0, 1, 2, 2)).build()) {
+      CheckpointException e = assertThrows(CheckpointException.class, () -> t.resume(TRAIN, p));
+      assertTrue(e.getMessage().contains("augment=flip,shift=1,image=1x2x2 then,"
+          + " flip,image=1x2x2 now"), e.getMessage());
+    }
   }
 
   @Test

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.deltac.runtime.Params;
 import dev.deltac.runtime.Rng;
+import dev.deltac.runtime.data.Augmentation;
 import dev.deltac.runtime.data.Batches;
 import dev.deltac.runtime.data.Dataset;
 import dev.deltac.runtime.optim.GradientClipping;
@@ -75,6 +76,51 @@ class TrainerTest {
       assertArrayEquals(one[b], two[b]);
       assertArrayEquals(one[b], three[b]);
     }
+  }
+
+  static float[][] trainAugmented(int threads) {
+    SoftmaxRegression m = model();
+    try (Trainer t = Trainer.builder(m).optimizer(Optimizer.adam(0.05)).batchSize(40)
+        .shardSize(6).epochs(3).seed(9).threads(threads)
+        .augmentation(new Augmentation(true, 1, 1, 2, 2)).build()) {
+      t.fit(blobs(203, 1, 0));
+    }
+    return m.params();
+  }
+
+  @Test
+  void augmentedTrainingIsBitIdenticalWhateverTheThreadCountAndAugmentsEachStepsBatch() {
+    float[][] one = trainAugmented(1);
+    float[][] two = trainAugmented(2);
+    float[][] three = trainAugmented(3);
+    for (int b = 0; b < one.length; b++) {
+      assertArrayEquals(one[b], two[b]);
+      assertArrayEquals(one[b], three[b]);
+    }
+    // the same as augmenting each step's batch by hand, and not the same as not augmenting
+    SoftmaxRegression ref = model();
+    Dataset data = blobs(203, 1, 0);
+    Batches batches = new Batches(data, 40, false);
+    Augmentation aug = new Augmentation(true, 1, 1, 2, 2);
+    Optimizer adam = Optimizer.adam(0.05);
+    long step = 0;
+    for (int epoch = 0; epoch < 3; epoch++) {
+      batches.shuffle(9, epoch);
+      for (int n; (n = batches.next()) > 0; ) {
+        aug.apply(batches.inputs(), n, 9, ++step);
+        ref.lossAndGradient(batches.inputs(), batches.targets(), n);
+        adam.step(ref.params(), ref.grads());
+      }
+    }
+    float[][] plain = train(1, 40, 6);
+    boolean differs = false;
+    for (int b = 0; b < one.length; b++) {
+      for (int i = 0; i < one[b].length; i++) {
+        assertEquals(ref.params()[b][i], one[b][i], 1e-5, "block " + b + " [" + i + "]");
+      }
+      differs |= !java.util.Arrays.equals(plain[b], one[b]);
+    }
+    assertTrue(differs);
   }
 
   @Test
