@@ -22,7 +22,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 DATA = "/usr/share/datasets/fashion-mnist"
-EPOCHS = 12
+EPOCHS = 24
 SHIFT = 2  # --augment flip,shift=2
 
 
