@@ -89,11 +89,7 @@ final class Calls {
         int k = given == null ? x.shape().rank() - 1 : given;
         boolean soft = f.equals("softmax");
         if (x.shape().rank() == 1) return b.make(soft ? Op.SOFTMAX : Op.LOG_SOFTMAX, span, x);
-        // Along an axis of a tensor: x - logsumexp(x, axis, keepdims) broadcast back.
-        Shape keep = ShapeRules.keepAxis(x.shape(), k);
-        Node lse = keep.equals(x.shape()) ? x
-            : b.make(Op.LOGSUMEXP_TO, Attr.ints(keep.dims()), span, x);
-        Node shifted = b.make(Op.SUB, span, x, lse);
+        Node shifted = logSoftmaxAlong(x, k);
         return soft ? b.make(Op.EXP, span, shifted) : shifted;
       }
       case "logsumexp": {
@@ -212,6 +208,13 @@ final class Calls {
     return reshape(r, ShapeRules.reduceAxis(call.callee().name(), x.shape(), k));
   }
 
+  /** log_softmax along axis {@code k} of a tensor: x - logsumexp(x, k, keepdims) broadcast back. */
+  private Node logSoftmaxAlong(Node x, int k) {
+    Shape keep = ShapeRules.keepAxis(x.shape(), k);
+    Node lse = keep.equals(x.shape()) ? x : b.make(Op.LOGSUMEXP_TO, Attr.ints(keep.dims()), span, x);
+    return b.make(Op.SUB, span, x, lse);
+  }
+
   private Node unary(Op op) {
     return b.make(op, span, arg(0));
   }
@@ -236,9 +239,7 @@ final class Calls {
       // Float targets on [..., C]: cross_entropy(softmax(z), y) with the softmax along the last
       // axis (section 9's default), -Σ y ⊙ (z - logsumexp(z, -1)), summed over every position
       // as cross_entropy's -Σ y ln p. Its gradient, softmax(z) Σ_row y - y per row, stays stable.
-      Shape keep = ShapeRules.keepAxis(z.shape(), z.shape().rank() - 1);
-      Node lse = keep.equals(z.shape()) ? z : b.make(Op.LOGSUMEXP_TO, Attr.ints(keep.dims()), span, z);
-      Node logp = b.make(Op.SUB, span, z, lse);
+      Node logp = logSoftmaxAlong(z, z.shape().rank() - 1);
       return b.make(Op.MUL, span, b.make(Op.SUM, span, b.make(Op.MUL, span, arg(1), logp)), b.scalar(-1));
     }
     Node p = arg(0);
