@@ -1,6 +1,7 @@
 package dev.deltac.compiler.emit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.deltac.compiler.CompiledModel;
@@ -56,15 +57,50 @@ class ConvRuntimeKernelsTest {
     assertArrayEquals(one, train(c, 3));
   }
 
+  /**
+   * A kernel gradient wide enough for the packed forward (16 filters over 6 x 3 x 3 patch rows)
+   * in shards of 16: the patch rows change with every sample, so they must never come from the
+   * step's shared packing cache (they did: two threads trained on stale patches of the shard's
+   * first sample). Two and three threads must give one thread's bits, and one thread's gradients
+   * must agree with the whole batch in one shard (another summation order, so to 1e-5).
+   */
+  @Test
+  void sharedPackingNeverHoldsAKernelGradientsPatchRows() throws Exception {
+    String src = """
+        model WideConv {
+          input  image[1, 12, 12]
+          target label[4]
+          c1 = conv2d(image, 6, 3, padding = 1, act = relu)
+          c2 = conv2d(c1, 16, 3, padding = 1, act = tanh)
+          z  = dense(flatten(maxpool2d(c2, 2)), 4)
+          output z
+          loss softmax_cross_entropy(z, label)
+        }""";
+    CompiledModel c = Deltac.compile("wide.nn", src).model();
+    float[] one = train(c, 1, 16, 32, 1);
+    assertArrayEquals(one, train(c, 2, 16, 32, 1));
+    assertArrayEquals(one, train(c, 3, 16, 32, 1));
+    float[] whole = train(c, 1, 32, 32, 1);
+    float[] init = train(c, 1, 32, 32, 0);
+    for (int i = 0; i < one.length; i++) {
+      float step = Math.abs(whole[i] - init[i]);
+      assertEquals(whole[i], one[i], 1e-5f * Math.max(1f, Math.abs(whole[i])) + 1e-3f * step,
+          "param element " + i);
+    }
+  }
+
   private static float[] train(CompiledModel c, int threads) {
-    FloatModel m = c.newModel(12);
+    return train(c, threads, 4, 12, 3);
+  }
+
+  private static float[] train(CompiledModel c, int threads, int shard, int batch, int steps) {
+    FloatModel m = c.newModel(shard);
     m.initParams(5);
-    int batch = 12;
     Random r = new Random(9);
     int in = m.info().inputSize();
     int tg = m.info().targetSize();
-    try (ParallelGradient pg = new ParallelGradient(m, 4, threads)) {
-      for (int step = 0; step < 3; step++) {
+    try (ParallelGradient pg = new ParallelGradient(m, shard, threads)) {
+      for (int step = 0; step < steps; step++) {
         float[] xs = new float[batch * in];
         float[] ts = new float[batch * tg];
         for (int i = 0; i < xs.length; i++) xs[i] = r.nextFloat() * 2 - 1;

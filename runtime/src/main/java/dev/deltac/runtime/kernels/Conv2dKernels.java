@@ -168,7 +168,13 @@ public final class Conv2dKernels {
         java.util.Arrays.fill(gp, r * np + n, (r + 1) * np, 0f);
       }
     }
-    DenseKernels.forward(f, ckk, np, rows, null, gp, go, np, dw, dwOff, ckk);
+    // the patch rows are this sample's, not weights fixed for the step: never the shared cache
+    SharedPacking shared = SharedPacking.suspend();
+    try {
+      DenseKernels.forward(f, ckk, np, rows, null, gp, go, np, dw, dwOff, ckk);
+    } finally {
+      SharedPacking.resume(shared);
+    }
   }
 
   /**

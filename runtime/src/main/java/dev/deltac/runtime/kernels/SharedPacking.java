@@ -65,6 +65,22 @@ public final class SharedPacking {
     CURRENT.set(null); // set, not remove: a later enter() then allocates nothing
   }
 
+  /**
+   * Leaves the calling thread's cache, if any, for a product whose "weight" rows are not the same
+   * all step long (the patch rows of a convolution's kernel gradient change with every sample:
+   * a panel packed once per step would be stale); returns what {@link #resume} takes back.
+   */
+  static SharedPacking suspend() {
+    SharedPacking s = CURRENT.get();
+    if (s != null) CURRENT.set(null);
+    return s;
+  }
+
+  /** Re-enters the cache {@link #suspend} left (nothing when it was null). */
+  static void resume(SharedPacking s) {
+    if (s != null) CURRENT.set(s);
+  }
+
   /** The cache the calling thread entered, or null. */
   static SharedPacking current() {
     return CURRENT.get();

@@ -65,6 +65,43 @@ class SharedPackingTest {
     }
   }
 
+  /**
+   * A convolution's kernel gradient multiplies by the sample's patch rows, which change with
+   * every sample inside one step: inside a cache it must give the private bits for every sample,
+   * not reuse the first sample's packed patches (it did, session 6: two threads trained
+   * fashion-cnn's second convolution on stale patches).
+   */
+  @Test
+  void kernelGradientsInsideTheCacheUseEachSamplesPatches() {
+    int c = 6;
+    int h = 14;
+    int f = 32;
+    int k = 3;
+    SplittableRandom r = new SplittableRandom(11);
+    float[] x = fill(r, new float[3 * c * h * h]);
+    float[] g = fill(r, new float[3 * f * h * h]);
+    int ckk = c * k * k;
+    float[] want = new float[3 * f * ckk];
+    for (int b = 0; b < 3; b++) {
+      Conv2dKernels.kernelGradient(c, h, h, f, k, 1, x, b * c * h * h, g, b * f * h * h, want,
+          b * f * ckk);
+    }
+    SharedPacking cache = new SharedPacking();
+    cache.invalidate();
+    cache.enter();
+    float[] got = new float[3 * f * ckk];
+    try {
+      for (int b = 0; b < 3; b++) {
+        Conv2dKernels.kernelGradient(c, h, h, f, k, 1, x, b * c * h * h, g, b * f * h * h, got,
+            b * f * ckk);
+      }
+      assertEquals(cache, SharedPacking.current(), "the cache is entered again afterwards");
+    } finally {
+      SharedPacking.exit();
+    }
+    assertArrayEquals(want, got);
+  }
+
   @Test
   void sharedStepsAllocateNothing() {
     com.sun.management.ThreadMXBean mx =
