@@ -86,20 +86,16 @@ class TrainCommandTest {
         Path o = dir.resolve("out" + threads + k);
         if (!warm) System.setProperty("deltac.noStepWarmup", "true");
         try {
-          assertEquals(0, run("train", nn.toString(), "--no-progress", "--epochs", "2", "--batch", "16",
+          assertEquals(0, run("train", nn.toString(), "--no-progress", "--epochs", "8", "--batch", "16",
               "--threads", threads, "-o", o.toString()), err::toString);
         } finally {
           System.clearProperty("deltac.noStepWarmup");
         }
         String text = out.toString();
-        // 360 training samples (a tenth held out): rounds of 23 steps, at least three of them
-        java.util.regex.Matcher m = java.util.regex.Pattern
-            .compile("warmed up in [0-9.]+ s \\(([0-9]+) steps on a throwaway copy\\)").matcher(text);
-        assertEquals(warm, m.find(), text);
-        if (warm) {
-          int steps = Integer.parseInt(m.group(1));
-          assertTrue(steps >= 3 * 23 && steps % 23 == 0, text);
-        }
+        // 360 training samples (a tenth held out): 8 epochs of 23 steps; the warm-up takes at most
+        // a quarter of them (46), in rounds of 46 / 3 = 15 steps: three rounds
+        assertEquals(warm, text.contains("warmed up in "), text);
+        if (warm) assertTrue(text.matches("(?s).*warmed up in [0-9.]+ s \\(45 steps on a throwaway copy\\).*"), text);
         sums[k] = VectorWidthTrainProbe.sha(o.resolve("WidthMlp.ckpt"));
       }
       assertEquals(sums[0], sums[1], threads + " threads: the warm-up changed the checkpoint");

@@ -241,7 +241,8 @@ public final class TrainingRun {
     // them, so the run's first steps do not run in the interpreter (StepWarmup; no value changes).
     StepWarmup.Report warmed = warmup == null || Boolean.getBoolean("deltac.noStepWarmup") ? null
         : StepWarmup.run(() -> compiled.newModel(Math.max(s.batch(), 16)),
-            m -> trainer(m, stepsPerEpoch, augmentation), s.batch(), s.seed(), train, val);
+            m -> trainer(m, stepsPerEpoch, augmentation), s.batch(), s.seed(), train, val,
+            stepsPerEpoch * s.epochs());
     DenseKernels.resetUsed();  // the summary names the kernels this run called
     long t1 = System.nanoTime();
     if (stepEnds != null) stepEnds[0] = t1;
