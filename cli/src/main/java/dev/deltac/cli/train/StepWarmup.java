@@ -1,8 +1,10 @@
 package dev.deltac.cli.train;
 
 import dev.deltac.runtime.FloatModel;
+import dev.deltac.runtime.MemoryLimitException;
 import dev.deltac.runtime.data.Dataset;
 import dev.deltac.runtime.train.Trainer;
+import dev.deltac.runtime.train.TrainingException;
 import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
 import java.util.function.Function;
@@ -52,7 +54,8 @@ final class StepWarmup {
    * Warms the step of the models {@code newModel} makes, trained by {@code trainer} (the run's
    * settings without epochs, validation or listeners; {@code batch} samples a step) on {@code
    * train}'s first samples and evaluated on {@code val}'s (null: none), for a run of {@code
-   * runSteps} steps. Returns null when the run is too short for three rounds.
+   * runSteps} steps. Returns null when the run is too short for three rounds or the heap has no
+   * room for a second copy of the model.
    */
   static Report run(Supplier<FloatModel> newModel, Function<FloatModel, Trainer.Builder> trainer,
       int batch, long seed, Dataset train, Dataset val, long runSteps) {
@@ -61,7 +64,12 @@ final class StepWarmup {
     int roundSteps = (int) Math.min(ROUND_STEPS, maxSteps / MIN_ROUNDS);
     int samples = (int) Math.min(train.count(), (long) roundSteps * batch);
     if (roundSteps < 1 || samples < batch) return null;
-    FloatModel scratch = newModel.get();
+    FloatModel scratch;
+    try {
+      scratch = newModel.get();
+    } catch (MemoryLimitException e) {
+      return null; // no room for a second copy: the run warms up as it trains
+    }
     Trainer.Builder b = trainer.apply(scratch).epochs(1);
     Dataset part = train.head(samples);
     if (val != null && val.count() > 0) b.validation(val.head(HELD_OUT_SAMPLES));
@@ -74,7 +82,11 @@ final class StepWarmup {
       for (int round = 0; ; round++) {
         long r0 = System.nanoTime();
         long c0 = timed ? jit.getTotalCompilationTime() : 0;
-        steps += t.fit(part).steps();
+        try {
+          steps += t.fit(part).steps();
+        } catch (TrainingException e) {
+          break; // the run itself will meet it and say so
+        }
         double roundMillis = (System.nanoTime() - r0) / 1e6;
         double compileMillis = timed ? jit.getTotalCompilationTime() - c0 : 0;
         if (LOG) System.err.printf("warm-up round %d: %.0f ms, JIT %.0f ms%n", round, roundMillis, compileMillis);
