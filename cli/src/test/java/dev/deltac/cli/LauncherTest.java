@@ -65,6 +65,7 @@ class LauncherTest {
     pb.environment().put("JAVA_HOME", jdk.toString());
     pb.environment().remove("DELTAC_VECTOR");
     pb.environment().remove("DELTAC_JAVA_OPTS");
+    pb.environment().remove("DELTAC_JIT_OPTS");
     return pb.start();
   }
 
@@ -86,7 +87,7 @@ class LauncherTest {
     String err = read(p.getErrorStream());
     assertTrue(p.waitFor(30, TimeUnit.SECONDS));
     assertEquals(7, p.exitValue());
-    assertEquals("args: --add-modules jdk.incubator.vector -jar "
+    assertEquals("args: --add-modules jdk.incubator.vector -XX:Tier4BackEdgeThreshold=10000000 -jar "
         + root.resolve("cli/target/deltac.jar") + " train m.nn\nfiltered: 1\nfilter finished\n",
         out);
     assertEquals("WARNING: another JVM warning\ndeltac train: something went wrong\n", err);
@@ -105,7 +106,7 @@ class LauncherTest {
     String err = read(p.getErrorStream());
     assertTrue(p.waitFor(30, TimeUnit.SECONDS));
     assertEquals(0, p.exitValue(), err);
-    assertTrue(out.startsWith("args: --add-modules jdk.incubator.vector"
+    assertTrue(out.startsWith("args: --add-modules jdk.incubator.vector -XX:Tier4BackEdgeThreshold=10000000"
         + " -XX:+IgnoreUnrecognizedVMOptions --add-opens=java.base/java.lang=ALL-UNNAMED "), out);
     assertTrue(out.contains(" -Dio.netty.tryReflectionSetAccessible=true -cp "
         + root.resolve("cli/target/deltac.jar") + ":" + sparkJar
@@ -166,13 +167,14 @@ class LauncherTest {
     pb.environment().put("JAVA_HOME", jdk.toString());
     pb.environment().put("DELTAC_VECTOR", "false");
     pb.environment().remove("DELTAC_JAVA_OPTS");
+    pb.environment().remove("DELTAC_JIT_OPTS");
     Process p = pb.start();
     String out = read(p.getInputStream());
     String err = read(p.getErrorStream());
     assertTrue(p.waitFor(30, TimeUnit.SECONDS));
     assertEquals(3, p.exitValue());
-    assertEquals("args: -Ddeltac.vector=false -jar " + root.resolve("cli/target/deltac.jar")
-        + " check\n", out);
+    assertEquals("args: -Ddeltac.vector=false -XX:Tier4BackEdgeThreshold=10000000 -jar "
+        + root.resolve("cli/target/deltac.jar") + " check\n", out);
     assertEquals(WARNING, err);
   }
 

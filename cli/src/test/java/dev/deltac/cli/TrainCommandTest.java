@@ -60,6 +60,48 @@ class TrainCommandTest {
     assertTrue(loss < 1e-3, o);
   }
 
+  /**
+   * The step warm-up trains a throwaway copy before the run: the run's checkpoint holds the same
+   * tensors, bit for bit, with and without it (1 and 2 threads), and the summary says how long it took.
+   */
+  @Test
+  void theStepWarmupChangesNoValue(@TempDir Path dir) throws Exception {
+    Path nn = dir.resolve("WidthMlp.nn");
+    Files.writeString(nn, VectorWidthTrainProbe.MLP);
+    java.util.Random r = new java.util.Random(3);
+    StringBuilder csv = new StringBuilder();
+    for (int i = 0; i < 400; i++) {
+      int label = r.nextInt(4);
+      for (int j = 0; j < 64; j++) {
+        csv.append(String.format(java.util.Locale.ROOT, "%.5f,", r.nextGaussian() + (j % 4 == label ? 1 : 0)));
+      }
+      csv.append(label).append('\n');
+    }
+    Files.writeString(dir.resolve("WidthMlp.csv"), csv.toString());
+    for (String threads : new String[] {"1", "2"}) {
+      String[] sums = new String[2];
+      for (int k = 0; k < 2; k++) {
+        boolean warm = k == 0;
+        out.getBuffer().setLength(0);
+        Path o = dir.resolve("out" + threads + k);
+        if (!warm) System.setProperty("deltac.noStepWarmup", "true");
+        try {
+          assertEquals(0, run("train", nn.toString(), "--no-progress", "--epochs", "8", "--batch", "16",
+              "--threads", threads, "-o", o.toString()), err::toString);
+        } finally {
+          System.clearProperty("deltac.noStepWarmup");
+        }
+        String text = out.toString();
+        // 360 training samples (a tenth held out): 8 epochs of 23 steps; the warm-up takes at most
+        // a quarter of them (46), in rounds of 46 / 3 = 15 steps: three rounds
+        assertEquals(warm, text.contains("warmed up in "), text);
+        if (warm) assertTrue(text.matches("(?s).*warmed up in [0-9.]+ s \\(45 steps on a throwaway copy\\).*"), text);
+        sums[k] = VectorWidthTrainProbe.sha(o.resolve("WidthMlp.ckpt"));
+      }
+      assertEquals(sums[0], sums[1], threads + " threads: the warm-up changed the checkpoint");
+    }
+  }
+
   @Test
   void badFlagValuesAreOneLineAndExitTwo(@TempDir Path dir) throws Exception {
     Path nn = model(dir);

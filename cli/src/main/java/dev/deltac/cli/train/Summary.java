@@ -22,7 +22,7 @@ final class Summary {
 
   static String text(ModelInfo info, TrainingRun.Settings s, DataSource.Loaded data, Dataset train,
       Dataset val, TrainingResult r, long samplesTrained, long resumedAfterStep, double compileSeconds,
-      double trainSeconds, FloatModel model, Path ckpt, String checkpoints, Path png,
+      StepWarmup.Report warmed, double trainSeconds, FloatModel model, Path ckpt, String checkpoints, Path png,
       boolean standardized, Augmentation augmentation) {
     StringBuilder sb = new StringBuilder();
     EpochMetrics last = r.last();
@@ -45,8 +45,8 @@ final class Summary {
     for (EpochMetrics m : r.history()) stepSeconds += train.count() / Math.max(m.samplesPerSecond(), 1e-9);
     String steps = resumedAfterStep >= 0 ? "" : fmt("; the steps alone %.2f s, %.0f samples/s",
         stepSeconds, r.history().size() * (double) train.count() / Math.max(stepSeconds, 1e-9));
-    sb.append(fmt("  time        compiled in %.2f s, trained in %.2f s (%.0f samples/s%s)%s%n",
-        compileSeconds, trainSeconds, samplesTrained / trainSeconds, steps,
+    sb.append(fmt("  time        compiled in %.2f s, %strained in %.2f s (%.0f samples/s%s)%s%n",
+        compileSeconds, warmed == null ? "" : warmed + ", ", trainSeconds, samplesTrained / trainSeconds, steps,
         resumedAfterStep < 0 ? "" : samplesTrained == 0 ? ", resumed a finished run"
             : fmt(", resumed after step %d", resumedAfterStep)));
     sb.append(fmt("  kernels     %s%n", kernels()));
@@ -109,5 +109,19 @@ final class Summary {
 
   private static String num(double v) {
     return fmt("%.4g", v);
+  }
+
+  /**
+   * Prints the mean wall time per step of every {@code every} steps ({@code ends[0]} is the start,
+   * {@code ends[k]} the end of step k; an epoch's held-out pass falls into the step after it).
+   */
+  static void timeline(java.io.PrintWriter err, long[] ends, int steps, int every) {
+    StringBuilder b = new StringBuilder("timeline (ms per step, every " + every + " steps):");
+    for (int k = 0; k < steps; k += every) {
+      int e = Math.min(steps, k + every);
+      b.append(k % (every * 10) == 0 ? "\n  " : " ").append(TrainingRun.fmt("%.2f", (ends[e] - ends[k]) / 1e6 / (e - k)));
+    }
+    err.println(b);
+    err.flush();
   }
 }

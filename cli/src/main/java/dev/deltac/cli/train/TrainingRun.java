@@ -209,14 +209,14 @@ public final class TrainingRun {
     long stepsPerEpoch = (train.count() + s.batch() - 1) / s.batch();
     long[] firstStep = {-1};
     long[] samplesTrained = {0}; // by this process
+    // -Ddeltac.timeline=N: print the mean wall time of every N steps to stderr after training
+    // (a diagnostic of the JIT's warm-up; the times are kept in an array made here, not per step).
+    int timelineEvery = Integer.getInteger("deltac.timeline", 0);
+    long[] stepEnds = timelineEvery > 0 ? new long[(int) Math.min(1 << 20, stepsPerEpoch * s.epochs() + 1)] : null;
+    int[] stepsSeen = {0};
     Progress bar = progress ? new Progress(info.name(), System.err) : null;
-    Trainer.Builder b = Trainer.builder(model)
-        .optimizer(s.newOptimizer())
-        .schedule(s.newSchedule(stepsPerEpoch))
-        .batchSize(s.batch())
+    Trainer.Builder b = trainer(model, stepsPerEpoch, augmentation)
         .epochs(s.epochs())
-        .seed(s.seed())
-        .threads(s.threads())
         .evaluateTraining(train.count() <= EVALUATE_TRAINING_UP_TO)
         .checkpoints(ckpt, checkpointEvery)
         .source(Path.of(compiled.file()).getFileName().toString(),
@@ -227,20 +227,25 @@ public final class TrainingRun {
           public void onBatchEnd(long step, int samples, double loss) {
             if (firstStep[0] < 0) firstStep[0] = step;
             samplesTrained[0] += samples;
+            if (stepEnds != null && stepsSeen[0] + 1 < stepEnds.length) stepEnds[++stepsSeen[0]] = System.nanoTime();
           }
         });
     if (bar != null) b.listener(bar);
     if (standardization != null) b.checkpointAttachments(standardization.attachments());
     if (cluster != null) b.gradientEngine(cluster.engine());
     if (val != null) b.validation(val);
-    if (augmentation != null) b.augmentation(augmentation);
-    if (s.clipNorm() > 0) b.clipNorm(s.clipNorm());
-    if (s.clipValue() > 0) b.clipValue(s.clipValue());
     if (s.patience() > 0) b.earlyStopping(s.patience(), 0, true);
     TrainingResult result;
     if (warmup != null) warmup.close();
+    // The generated step and held-out passes run on a throwaway model until the JIT has compiled
+    // them, so the run's first steps do not run in the interpreter (StepWarmup; no value changes).
+    StepWarmup.Report warmed = warmup == null || Boolean.getBoolean("deltac.noStepWarmup") ? null
+        : StepWarmup.run(() -> compiled.newModel(Math.max(s.batch(), 16)),
+            m -> trainer(m, stepsPerEpoch, augmentation), s.batch(), s.seed(), train, val,
+            stepsPerEpoch * s.epochs());
     DenseKernels.resetUsed();  // the summary names the kernels this run called
     long t1 = System.nanoTime();
+    if (stepEnds != null) stepEnds[0] = t1;
     String checkpoints;
     try (Trainer trainer = b.build()) {
       result = resume ? trainer.resume(train, ckpt) : trainer.fit(train);
@@ -259,19 +264,34 @@ public final class TrainingRun {
       return 1;
     }
     double trainSeconds = (System.nanoTime() - t1) / 1e9;
+    if (stepEnds != null) Summary.timeline(err, stepEnds, stepsSeen[0], timelineEvery);
     Path png = outDir.resolve(info.name() + "-loss.png");
     LossChart.write(info.name() + " (" + Path.of(compiled.file()).getFileName() + ")",
         result.history(), png);
     long resumedAfter = !resume ? -1 : firstStep[0] < 0 ? result.steps() : firstStep[0] - 1;
     String summary = compiled.summary() + "\n"
         + (initFile == null ? "" : "initialized from " + initFile + "\n") + Summary.text(info, s, data, train, val, result,
-        samplesTrained[0], resumedAfter, compileSeconds, trainSeconds, model, ckpt, checkpoints, png,
+        samplesTrained[0], resumedAfter, compileSeconds, warmed, trainSeconds, model, ckpt, checkpoints, png,
         standardization != null, augmentation);
     if (cluster != null) summary += "  spark       " + cluster.describe() + "\n";
     Files.writeString(outDir.resolve(info.name() + "-summary.txt"), summary, StandardCharsets.UTF_8);
     out.print(summary);
     out.flush();
     return 0;
+  }
+
+  /** A trainer of {@code m} with this run's optimizer, schedule, batch, seed, threads and clipping. */
+  private Trainer.Builder trainer(FloatModel m, long stepsPerEpoch, Augmentation augmentation) {
+    Trainer.Builder b = Trainer.builder(m)
+        .optimizer(s.newOptimizer())
+        .schedule(s.newSchedule(stepsPerEpoch))
+        .batchSize(s.batch())
+        .seed(s.seed())
+        .threads(s.threads());
+    if (augmentation != null) b.augmentation(augmentation);
+    if (s.clipNorm() > 0) b.clipNorm(s.clipNorm());
+    if (s.clipValue() > 0) b.clipValue(s.clipValue());
+    return b;
   }
 
   static String fmt(String f, Object... args) {
