@@ -61,7 +61,7 @@ class TrainCommandTest {
   }
 
   /**
-   * The step warm-up trains a throwaway copy before the run: the run's checkpoint holds the same
+   * The step warm-up (-Ddeltac.stepWarmup=true) trains a throwaway copy before the run: the run's checkpoint holds the same
    * tensors, bit for bit, with and without it (1 and 2 threads), and the summary says how long it took.
    */
   @Test
@@ -84,12 +84,12 @@ class TrainCommandTest {
         boolean warm = k == 0;
         out.getBuffer().setLength(0);
         Path o = dir.resolve("out" + threads + k);
-        if (!warm) System.setProperty("deltac.noStepWarmup", "true");
+        if (warm) System.setProperty("deltac.stepWarmup", "true");
         try {
           assertEquals(0, run("train", nn.toString(), "--no-progress", "--epochs", "8", "--batch", "16",
               "--threads", threads, "-o", o.toString()), err::toString);
         } finally {
-          System.clearProperty("deltac.noStepWarmup");
+          System.clearProperty("deltac.stepWarmup");
         }
         String text = out.toString();
         // 360 training samples (a tenth held out): 8 epochs of 23 steps; the warm-up takes at most
