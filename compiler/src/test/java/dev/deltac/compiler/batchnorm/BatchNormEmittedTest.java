@@ -179,8 +179,6 @@ class BatchNormEmittedTest {
 
   @Test
   void theStagedStepAllocatesNothing() {
-    com.sun.management.ThreadMXBean mx =
-        (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
     CompiledModel c = BatchNormGradientTest.compile(BatchNormGradientTest.IMAGE);
     FloatModel m = c.newModel(8);
     m.initParams(1);
@@ -196,12 +194,7 @@ class BatchNormEmittedTest {
       m.predict(xs, 0, out, 0);
     };
     for (int i = 0; i < 2000; i++) step.run();
-    long least = Long.MAX_VALUE;
-    for (int round = 0; round < 3 && least > 0; round++) {
-      long before = mx.getCurrentThreadAllocatedBytes();
-      for (int i = 0; i < 500; i++) step.run();
-      least = Math.min(least, mx.getCurrentThreadAllocatedBytes() - before);
-    }
-    assertEquals(0, least, "bytes allocated over 500 steps");
+    assertEquals(0, dev.deltac.compiler.testing.Allocations.leastPerRound(step, 500, 60),
+        "bytes allocated over 500 steps");
   }
 }

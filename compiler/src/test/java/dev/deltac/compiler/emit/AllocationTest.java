@@ -51,8 +51,6 @@ class AllocationTest {
   @ParameterizedTest(name = "{0} {1}")
   @MethodSource("models")
   void noAllocationAfterWarmUp(Graph g, Precision p) {
-    com.sun.management.ThreadMXBean mx =
-        (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
     int batch = 4;
     Model m = Harness.compile(g, g.name() + "Alloc" + p.name(), p, batch);
     Harness.setParams(m, Harness.randomParams(g, new Random(1), 0.5));
@@ -81,16 +79,7 @@ class AllocationTest {
       };
     }
     for (int i = 0; i < 2000; i++) step.run();
-    // The least of up to 30 rounds: a JIT transition under load (an on-stack replacement, a
-    // deoptimization) can allocate a few bytes once, and the Vector API kernels allocate their
-    // vectors until C2 has compiled them (on a loaded machine the compile queue runs behind for
-    // several thousand calls), but code that allocates per call shows up in every round.
-    long least = Long.MAX_VALUE;
-    for (int round = 0; round < 30 && least > 0; round++) {
-      long before = mx.getCurrentThreadAllocatedBytes();
-      for (int i = 0; i < 1000; i++) step.run();
-      least = Math.min(least, mx.getCurrentThreadAllocatedBytes() - before);
-    }
-    assertEquals(0, least, "bytes allocated over 1000 calls of " + g.name());
+    assertEquals(0, dev.deltac.compiler.testing.Allocations.leastPerRound(step, 1000, 60),
+        "bytes allocated over 1000 calls of " + g.name());
   }
 }

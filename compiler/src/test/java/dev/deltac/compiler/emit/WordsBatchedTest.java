@@ -81,8 +81,6 @@ class WordsBatchedTest {
 
   @Test
   void theBatchedStepAllocatesNothingOnceWarm() throws Exception {
-    com.sun.management.ThreadMXBean mx =
-        (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
     FloatModel m = compile().newModel(32);
     m.initParams(2);
     int batch = 32;
@@ -98,13 +96,8 @@ class WordsBatchedTest {
       m.predictBatch(xs, outs, batch);
     };
     for (int i = 0; i < 300; i++) step.run();
-    long least = Long.MAX_VALUE;
-    for (int attempt = 0; attempt < 5 && least > 0; attempt++) {
-      long before = mx.getCurrentThreadAllocatedBytes();
-      for (int i = 0; i < 20; i++) step.run();
-      least = Math.min(least, mx.getCurrentThreadAllocatedBytes() - before);
-    }
-    assertEquals(0, least, "bytes allocated by 20 warm steps");
+    assertEquals(0, dev.deltac.compiler.testing.Allocations.leastPerRound(step, 20, 60),
+        "bytes allocated by 20 warm steps");
   }
 
   private static float[] train(CompiledModel c, int threads) {
