@@ -12,7 +12,6 @@ import dev.deltac.runtime.BatchCoupled;
 import dev.deltac.runtime.DoubleModel;
 import dev.deltac.runtime.FloatModel;
 import dev.deltac.runtime.train.ParallelGradient;
-import java.lang.management.ManagementFactory;
 import java.util.Random;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;

@@ -7,7 +7,6 @@ import dev.deltac.runtime.DoubleModel;
 import dev.deltac.runtime.FloatModel;
 import dev.deltac.runtime.Model;
 import dev.deltac.runtime.Precision;
-import java.lang.management.ManagementFactory;
 import java.util.Random;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
