@@ -46,25 +46,42 @@ final class VectorLstmSteps extends LstmSteps {
     return "vector-" + S.vectorBitSize();
   }
 
-  /** {@link dev.deltac.runtime.MathFunctions#tanhf} lane by lane: the same operations in the same order. */
+  /** {@link LstmSteps#tanh} lane by lane: the same operations in the same order. */
   private static FloatVector tanh(FloatVector x) {
-    // The clamp as compare-and-blend: the same values as min/max for every x (NaN stays NaN,
-    // the bounds are not zero), in two instructions where C2's min/max with Java's NaN and
-    // signed-zero rules take five on AVX2.
-    FloatVector c = x.blend(CLAMP, x.compare(VectorOperators.GT, CLAMP));
-    c = c.blend(-CLAMP, c.compare(VectorOperators.LT, -CLAMP));
+    // The clamp as compare-and-blend: the scalar code's conditionals (NaN stays NaN), in two
+    // instructions where C2's min/max with Java's NaN and signed-zero rules take five on AVX2.
+    FloatVector c = x.blend(LstmSteps.CLAMP, x.compare(VectorOperators.GT, LstmSteps.CLAMP));
+    c = c.blend(-LstmSteps.CLAMP, c.compare(VectorOperators.LT, -LstmSteps.CLAMP));
     FloatVector x2 = c.mul(c);
-    FloatVector p = x2.mul(-2.76076847742355e-16f).add(2.00018790482477e-13f);
-    p = x2.mul(p).add(-8.60467152213735e-11f);
-    p = x2.mul(p).add(5.12229709037114e-08f);
-    p = x2.mul(p).add(1.48572235717979e-05f);
-    p = x2.mul(p).add(6.37261928875436e-04f);
-    p = x2.mul(p).add(4.89352455891786e-03f);
+    FloatVector p = x2.fma(LstmSteps.P13, LstmSteps.P11);
+    p = x2.fma(p, FloatVector.broadcast(S, LstmSteps.P9));
+    p = x2.fma(p, FloatVector.broadcast(S, LstmSteps.P7));
+    p = x2.fma(p, FloatVector.broadcast(S, LstmSteps.P5));
+    p = x2.fma(p, FloatVector.broadcast(S, LstmSteps.P3));
+    p = x2.fma(p, FloatVector.broadcast(S, LstmSteps.P1));
     p = c.mul(p);
-    FloatVector q = x2.mul(1.19825839466702e-06f).add(1.18534705686654e-04f);
-    q = x2.mul(q).add(2.26843463243900e-03f);
-    q = x2.mul(q).add(4.89352518554385e-03f);
+    FloatVector q = x2.fma(LstmSteps.Q6, LstmSteps.Q4);
+    q = x2.fma(q, FloatVector.broadcast(S, LstmSteps.Q2));
+    q = x2.fma(q, FloatVector.broadcast(S, LstmSteps.Q0));
     return p.div(q);
+  }
+
+  /** {@link LstmSteps#sigmoid} lane by lane: the same operations in the same order. */
+  private static FloatVector sigmoid(FloatVector x) {
+    FloatVector c = x.blend(LstmSteps.S_CLAMP, x.compare(VectorOperators.GT, LstmSteps.S_CLAMP));
+    c = c.blend(-LstmSteps.S_CLAMP, c.compare(VectorOperators.LT, -LstmSteps.S_CLAMP));
+    FloatVector x2 = c.mul(c);
+    FloatVector p = x2.fma(LstmSteps.S13, LstmSteps.S11);
+    p = x2.fma(p, FloatVector.broadcast(S, LstmSteps.S9));
+    p = x2.fma(p, FloatVector.broadcast(S, LstmSteps.S7));
+    p = x2.fma(p, FloatVector.broadcast(S, LstmSteps.S5));
+    p = x2.fma(p, FloatVector.broadcast(S, LstmSteps.S3));
+    p = x2.fma(p, FloatVector.broadcast(S, LstmSteps.S1));
+    p = c.mul(p);
+    FloatVector q = x2.fma(LstmSteps.T6, LstmSteps.T4);
+    q = x2.fma(q, FloatVector.broadcast(S, LstmSteps.T2));
+    q = x2.fma(q, FloatVector.broadcast(S, LstmSteps.T0));
+    return p.div(q).add(0.5f);
   }
 
   @Override
@@ -426,7 +443,7 @@ final class VectorLstmSteps extends LstmSteps {
         FloatVector f = FloatVector.fromArray(S, z, zo + h + u);
         FloatVector gg = FloatVector.fromArray(S, z, zo + 2 * h + u);
         FloatVector o = FloatVector.fromArray(S, z, zo + 3 * h + u);
-        FloatVector cn = f.mul(FloatVector.fromArray(S, c, hp + u)).add(i.mul(gg));
+        FloatVector cn = f.fma(FloatVector.fromArray(S, c, hp + u), i.mul(gg));
         FloatVector hn = o.mul(tanh(cn));
         cn.intoArray(c, hp + u);
         hn.intoArray(hCur, hp + u);
@@ -534,7 +551,7 @@ final class VectorLstmSteps extends LstmSteps {
       FloatVector gg = FloatVector.fromArray(S, z, zo + 2 * L);
       FloatVector o = FloatVector.fromArray(S, z, zo + 3 * L);
       int hp = (b0 + q) * h + u;
-      FloatVector cn = f.mul(FloatVector.fromArray(S, c, hp)).add(i.mul(gg));
+      FloatVector cn = f.fma(FloatVector.fromArray(S, c, hp), i.mul(gg));
       FloatVector hn = o.mul(tanh(cn));
       cn.intoArray(c, hp);
       hn.intoArray(hCur, hp);
@@ -545,10 +562,6 @@ final class VectorLstmSteps extends LstmSteps {
       gg.intoArray(tape, rest + 3 * h + u);
       o.intoArray(tape, rest + 4 * h + u);
     }
-  }
-
-  private static FloatVector sigmoid(FloatVector x) {
-    return tanh(x.mul(0.5f)).mul(0.5f).add(0.5f);
   }
 
   @Override
@@ -572,7 +585,7 @@ final class VectorLstmSteps extends LstmSteps {
         FloatVector cp = first ? FloatVector.zero(S) : FloatVector.fromArray(S, tape, rest - 5 * h + u);
         FloatVector tc = tanh(cc);
         FloatVector one = FloatVector.broadcast(S, 1f);
-        FloatVector dct = FloatVector.fromArray(S, dc, hp + u).add(d.mul(o).mul(one.sub(tc.mul(tc))));
+        FloatVector dct = d.mul(o).fma(one.sub(tc.mul(tc)), FloatVector.fromArray(S, dc, hp + u));
         dct.mul(f).intoArray(dc, hp + u);
         dct.mul(gg).mul(i).mul(one.sub(i)).intoArray(dz, r + u);
         dct.mul(cp).mul(f).mul(one.sub(f)).intoArray(dz, r + h + u);
