@@ -97,10 +97,11 @@ final class VectorLstmSteps extends LstmSteps {
       float[] z = groupScratch(4 * g);
       for (; b0 + 4 <= batch; b0 += 4) {
         groupProducts(n, h, first, wtIh, wtHh, bsum, xs, xBase + b0 * xStride, xStride, hPrev, b0 * h, z);
-        sigmoidRange(z, 0, 2 * h, g);
-        tanhRange(z, 2 * h, 3 * h, g);
-        sigmoidRange(z, 3 * h, g, g);
-        groupCell(z, b0, h, hCur, c, tape, hBase + b0 * tStride, restBase + b0 * tStride, tStride);
+        int rest = restBase + b0 * tStride;
+        sigmoidRange(z, 0, 2 * h, g, tape, rest + h, tStride);
+        tanhRange(z, 2 * h, 3 * h, g, tape, rest + h, tStride);
+        sigmoidRange(z, 3 * h, g, g, tape, rest + h, tStride);
+        groupCell(b0, h, hCur, c, tape, hBase + b0 * tStride, rest, tStride);
       }
       if (b0 == batch) return;
     }
@@ -415,44 +416,38 @@ final class VectorLstmSteps extends LstmSteps {
   }
 
   /**
-   * The logistic function in place on {@code z[q * g + from .. q * g + to - 1]} of the four
-   * samples q of a group (whole vectors): one call per group step, not one per sample.
+   * The logistic function of {@code z[q * g + from .. q * g + to - 1]} of the four samples q of a
+   * group (whole vectors) to their tape rows, {@code tape[gates + q * tStride + from ..]}: one
+   * call per group step, not one per sample.
    */
-  private static void sigmoidRange(float[] z, int from, int to, int g) {
-    for (int o = 0; o < 4 * g; o += g) {
-      for (int i = o + from; i < o + to; i += L) sigmoid(FloatVector.fromArray(S, z, i)).intoArray(z, i);
+  private static void sigmoidRange(float[] z, int from, int to, int g, float[] tape, int gates, int tStride) {
+    for (int o = 0; o < 4 * g; o += g, gates += tStride) {
+      for (int i = from; i < to; i += L) sigmoid(FloatVector.fromArray(S, z, o + i)).intoArray(tape, gates + i);
     }
   }
 
-  /** tanh in place on {@code z[q * g + from .. q * g + to - 1]} of the four samples of a group (whole vectors). */
-  private static void tanhRange(float[] z, int from, int to, int g) {
-    for (int o = 0; o < 4 * g; o += g) {
-      for (int i = o + from; i < o + to; i += L) tanh(FloatVector.fromArray(S, z, i)).intoArray(z, i);
+  /** tanh of {@code z[q * g + from .. q * g + to - 1]} of the four samples of a group to their tape rows (as {@link #sigmoidRange}). */
+  private static void tanhRange(float[] z, int from, int to, int g, float[] tape, int gates, int tStride) {
+    for (int o = 0; o < 4 * g; o += g, gates += tStride) {
+      for (int i = from; i < to; i += L) tanh(FloatVector.fromArray(S, z, o + i)).intoArray(tape, gates + i);
     }
   }
 
-  /** c and h of the four samples {@code b0 ..} of a group from their activated gates {@code z[q * 4h ..]}. */
-  private static void groupCell(float[] z, int b0, int h, float[] hCur, float[] c, float[] tape,
-      int ho, int rest, int tStride) {
-    int g = 4 * h;
+  /** c and h of the four samples {@code b0 ..} of a group from their activated gates on the tape. */
+  private static void groupCell(int b0, int h, float[] hCur, float[] c, float[] tape, int ho, int rest, int tStride) {
     for (int q = 0; q < 4; q++, ho += tStride, rest += tStride) {
-      int zo = q * g;
       int hp = (b0 + q) * h;
       for (int u = 0; u < h; u += L) {
-        FloatVector i = FloatVector.fromArray(S, z, zo + u);
-        FloatVector f = FloatVector.fromArray(S, z, zo + h + u);
-        FloatVector gg = FloatVector.fromArray(S, z, zo + 2 * h + u);
-        FloatVector o = FloatVector.fromArray(S, z, zo + 3 * h + u);
+        FloatVector i = FloatVector.fromArray(S, tape, rest + h + u);
+        FloatVector f = FloatVector.fromArray(S, tape, rest + 2 * h + u);
+        FloatVector gg = FloatVector.fromArray(S, tape, rest + 3 * h + u);
+        FloatVector o = FloatVector.fromArray(S, tape, rest + 4 * h + u);
         FloatVector cn = f.fma(FloatVector.fromArray(S, c, hp + u), i.mul(gg));
         FloatVector hn = o.mul(tanh(cn));
         cn.intoArray(c, hp + u);
         hn.intoArray(hCur, hp + u);
         hn.intoArray(tape, ho + u);
         cn.intoArray(tape, rest + u);
-        i.intoArray(tape, rest + h + u);
-        f.intoArray(tape, rest + 2 * h + u);
-        gg.intoArray(tape, rest + 3 * h + u);
-        o.intoArray(tape, rest + 4 * h + u);
       }
     }
   }
