@@ -171,6 +171,26 @@ class LstmSteps {
   }
 
   /**
+   * The weight gradients' input rows {@code [x, h_prev, 1]} (width {@code n + h + 1}) of samples
+   * {@code 0 .. batch - 1} at one step, to {@code xh[o + b * (n + h + 1) ..]}: x from
+   * {@code xs[xBase + b * xStride ..]}, the previous hidden state from
+   * {@code tape[hBase + b * tStride ..]}, or zeros when {@code tape} is null (the first step).
+   */
+  void inputRows(int batch, int n, int h, float[] xs, int xBase, int xStride, float[] tape, int hBase,
+      int tStride, float[] xh, int o) {
+    int w = n + h + 1;
+    for (int b = 0; b < batch; b++, o += w) {
+      System.arraycopy(xs, xBase + b * xStride, xh, o, n);
+      if (tape != null) {
+        System.arraycopy(tape, hBase + b * tStride, xh, o + n, h);
+      } else {
+        java.util.Arrays.fill(xh, o + n, o + n + h, 0f);
+      }
+      xh[o + n + h] = 1f;
+    }
+  }
+
+  /**
    * The input gradients: for every row {@code r = s * batch + b < rows} of {@code dz},
    * {@code dxs[b, s, j] = sum over k ascending of dz[r, k] W_ih[k][j]}, written to
    * {@code out[oOff + b * oStride + s * n + j]}; {@code W_ih} flat ({@code wih[k * n + j]}).

@@ -1075,16 +1075,8 @@ public final class RecurrentKernels {
           dhIn = dhOut;
           dhOut = swap;
           // The weight gradients' inputs of those rows: [x_s, h_{s-1}, 1].
-          for (int q = 0; q < nb; q++) {
-            int o = (row + q) * w;
-            System.arraycopy(xs, xOff + (b0 + q) * xStride + s * n, xh, o, n);
-            if (s > 0) {
-              System.arraycopy(tape, tOff + (b0 + q) * tStride + (s - 1) * h, xh, o + n, h);
-            } else {
-              java.util.Arrays.fill(xh, o + n, o + n + h, 0f);
-            }
-            xh[o + n + h] = 1f;
-          }
+          k.inputRows(nb, n, h, xs, xOff + b0 * xStride + s * n, xStride, s == 0 ? null : tape,
+              tOff + b0 * tStride + (s - 1) * h, tStride, xh, row * w);
         }
         int rows = (top - bottom + 1) * nb;
         if (inputGradient) k.inputGradient(rows, nb, n, g, dz, wIhFlat, out, oOff + b0 * oStride + bottom * n, oStride);

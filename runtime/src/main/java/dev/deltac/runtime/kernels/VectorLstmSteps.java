@@ -707,6 +707,31 @@ final class VectorLstmSteps extends LstmSteps {
     }
   }
 
+  /**
+   * {@link LstmSteps#inputRows} with vector loads and stores when n and h are multiples of the
+   * vector length: 8 192 short {@code System.arraycopy} calls per step at T = 128 cost about 5 %
+   * of the backward (AVX2).
+   */
+  @Override
+  void inputRows(int batch, int n, int h, float[] xs, int xBase, int xStride, float[] tape, int hBase,
+      int tStride, float[] xh, int o) {
+    if (n % L != 0 || h % L != 0) {
+      super.inputRows(batch, n, h, xs, xBase, xStride, tape, hBase, tStride, xh, o);
+      return;
+    }
+    int w = n + h + 1;
+    FloatVector zero = FloatVector.zero(S);
+    for (int b = 0; b < batch; b++, o += w, xBase += xStride, hBase += tStride) {
+      for (int j = 0; j < n; j += L) FloatVector.fromArray(S, xs, xBase + j).intoArray(xh, o + j);
+      if (tape != null) {
+        for (int j = 0; j < h; j += L) FloatVector.fromArray(S, tape, hBase + j).intoArray(xh, o + n + j);
+      } else {
+        for (int j = 0; j < h; j += L) zero.intoArray(xh, o + n + j);
+      }
+      xh[o + n + h] = 1f;
+    }
+  }
+
   @Override
   void inputGradient(int rows, int batch, int n, int g, float[] dz, float[] wih, float[] out,
       int oOff, int oStride) {
