@@ -263,37 +263,30 @@ class LstmSteps {
 
   /** tanh as the fused LSTM kernels compute it (see the constants above). */
   static float tanh(float x) {
-    float c = x > CLAMP ? CLAMP : x;
-    c = c < -CLAMP ? -CLAMP : c;
-    float x2 = c * c;
-    float p = Math.fma(x2, P13, P11);
-    p = Math.fma(x2, p, P9);
-    p = Math.fma(x2, p, P7);
-    p = Math.fma(x2, p, P5);
-    p = Math.fma(x2, p, P3);
-    p = Math.fma(x2, p, P1);
-    p = c * p;
-    float q = Math.fma(x2, Q6, Q4);
-    q = Math.fma(x2, q, Q2);
-    q = Math.fma(x2, q, Q0);
-    return p / q;
+    return rational(x, CLAMP, P13, P11, P9, P7, P5, P3, P1, Q6, Q4, Q2, Q0);
   }
 
   /** The logistic function as the fused LSTM kernels compute it: 0.5 + 0.5 tanh(x / 2), folded. */
   static float sigmoid(float x) {
-    float c = x > S_CLAMP ? S_CLAMP : x;
-    c = c < -S_CLAMP ? -S_CLAMP : c;
+    return 0.5f + rational(x, S_CLAMP, S13, S11, S9, S7, S5, S3, S1, T6, T4, T2, T0);
+  }
+
+  /** c P(c^2) / Q(c^2) for c = x clamped to +-m (NaN stays NaN), both polynomials by Horner with FMAs. */
+  private static float rational(float x, float m, float p13, float p11, float p9, float p7, float p5,
+      float p3, float p1, float q6, float q4, float q2, float q0) {
+    float c = x > m ? m : x;
+    c = c < -m ? -m : c;
     float x2 = c * c;
-    float p = Math.fma(x2, S13, S11);
-    p = Math.fma(x2, p, S9);
-    p = Math.fma(x2, p, S7);
-    p = Math.fma(x2, p, S5);
-    p = Math.fma(x2, p, S3);
-    p = Math.fma(x2, p, S1);
+    float p = Math.fma(x2, p13, p11);
+    p = Math.fma(x2, p, p9);
+    p = Math.fma(x2, p, p7);
+    p = Math.fma(x2, p, p5);
+    p = Math.fma(x2, p, p3);
+    p = Math.fma(x2, p, p1);
     p = c * p;
-    float q = Math.fma(x2, T6, T4);
-    q = Math.fma(x2, q, T2);
-    q = Math.fma(x2, q, T0);
-    return 0.5f + p / q;
+    float q = Math.fma(x2, q6, q4);
+    q = Math.fma(x2, q, q2);
+    q = Math.fma(x2, q, q0);
+    return p / q;
   }
 }

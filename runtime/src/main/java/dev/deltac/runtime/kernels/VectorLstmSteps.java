@@ -48,40 +48,37 @@ final class VectorLstmSteps extends LstmSteps {
 
   /** {@link LstmSteps#tanh} lane by lane: the same operations in the same order. */
   private static FloatVector tanh(FloatVector x) {
-    // The clamp as compare-and-blend: the scalar code's conditionals (NaN stays NaN), in two
-    // instructions where C2's min/max with Java's NaN and signed-zero rules take five on AVX2.
-    FloatVector c = x.blend(LstmSteps.CLAMP, x.compare(VectorOperators.GT, LstmSteps.CLAMP));
-    c = c.blend(-LstmSteps.CLAMP, c.compare(VectorOperators.LT, -LstmSteps.CLAMP));
-    FloatVector x2 = c.mul(c);
-    FloatVector p = x2.fma(LstmSteps.P13, LstmSteps.P11);
-    p = x2.fma(p, FloatVector.broadcast(S, LstmSteps.P9));
-    p = x2.fma(p, FloatVector.broadcast(S, LstmSteps.P7));
-    p = x2.fma(p, FloatVector.broadcast(S, LstmSteps.P5));
-    p = x2.fma(p, FloatVector.broadcast(S, LstmSteps.P3));
-    p = x2.fma(p, FloatVector.broadcast(S, LstmSteps.P1));
-    p = c.mul(p);
-    FloatVector q = x2.fma(LstmSteps.Q6, LstmSteps.Q4);
-    q = x2.fma(q, FloatVector.broadcast(S, LstmSteps.Q2));
-    q = x2.fma(q, FloatVector.broadcast(S, LstmSteps.Q0));
-    return p.div(q);
+    return rational(x, LstmSteps.CLAMP, LstmSteps.P13, LstmSteps.P11, LstmSteps.P9, LstmSteps.P7,
+        LstmSteps.P5, LstmSteps.P3, LstmSteps.P1, LstmSteps.Q6, LstmSteps.Q4, LstmSteps.Q2, LstmSteps.Q0);
   }
 
   /** {@link LstmSteps#sigmoid} lane by lane: the same operations in the same order. */
   private static FloatVector sigmoid(FloatVector x) {
-    FloatVector c = x.blend(LstmSteps.S_CLAMP, x.compare(VectorOperators.GT, LstmSteps.S_CLAMP));
-    c = c.blend(-LstmSteps.S_CLAMP, c.compare(VectorOperators.LT, -LstmSteps.S_CLAMP));
+    return rational(x, LstmSteps.S_CLAMP, LstmSteps.S13, LstmSteps.S11, LstmSteps.S9, LstmSteps.S7,
+        LstmSteps.S5, LstmSteps.S3, LstmSteps.S1, LstmSteps.T6, LstmSteps.T4, LstmSteps.T2, LstmSteps.T0).add(0.5f);
+  }
+
+  /**
+   * {@code LstmSteps.rational} lane by lane (C2 inlines it with constant arguments). The clamp
+   * as compare-and-blend: the scalar code's conditionals (NaN stays NaN), in two instructions
+   * where C2's min/max with Java's NaN and signed-zero rules take five on AVX2.
+   */
+  private static FloatVector rational(FloatVector x, float m, float p13, float p11, float p9, float p7,
+      float p5, float p3, float p1, float q6, float q4, float q2, float q0) {
+    FloatVector c = x.blend(m, x.compare(VectorOperators.GT, m));
+    c = c.blend(-m, c.compare(VectorOperators.LT, -m));
     FloatVector x2 = c.mul(c);
-    FloatVector p = x2.fma(LstmSteps.S13, LstmSteps.S11);
-    p = x2.fma(p, FloatVector.broadcast(S, LstmSteps.S9));
-    p = x2.fma(p, FloatVector.broadcast(S, LstmSteps.S7));
-    p = x2.fma(p, FloatVector.broadcast(S, LstmSteps.S5));
-    p = x2.fma(p, FloatVector.broadcast(S, LstmSteps.S3));
-    p = x2.fma(p, FloatVector.broadcast(S, LstmSteps.S1));
+    FloatVector p = x2.fma(p13, p11);
+    p = x2.fma(p, FloatVector.broadcast(S, p9));
+    p = x2.fma(p, FloatVector.broadcast(S, p7));
+    p = x2.fma(p, FloatVector.broadcast(S, p5));
+    p = x2.fma(p, FloatVector.broadcast(S, p3));
+    p = x2.fma(p, FloatVector.broadcast(S, p1));
     p = c.mul(p);
-    FloatVector q = x2.fma(LstmSteps.T6, LstmSteps.T4);
-    q = x2.fma(q, FloatVector.broadcast(S, LstmSteps.T2));
-    q = x2.fma(q, FloatVector.broadcast(S, LstmSteps.T0));
-    return p.div(q).add(0.5f);
+    FloatVector q = x2.fma(q6, q4);
+    q = x2.fma(q, FloatVector.broadcast(S, q2));
+    q = x2.fma(q, FloatVector.broadcast(S, q0));
+    return p.div(q);
   }
 
   @Override
