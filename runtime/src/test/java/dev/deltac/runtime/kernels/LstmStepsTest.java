@@ -61,6 +61,15 @@ class LstmStepsTest {
                 Float.floatToRawIntBits(c.outB[b * c.grad + i]), k.name() + " sums only, sample " + b + " [" + i + "]");
           }
         }
+        // Sums only and no dxs: sample 0's weight slots the same bits, every other slot untouched.
+        c.runSumsOnly(k, false);
+        for (int b = 0; b < c.batch; b++) {
+          for (int i = 0; i < c.grad; i++) {
+            boolean written = b == 0 && i >= c.t * c.n;
+            assertEquals(written ? Float.floatToRawIntBits(got[1][b * c.grad + i]) : Float.floatToRawIntBits(Float.NaN),
+                Float.floatToRawIntBits(c.outB[b * c.grad + i]), k.name() + " sums only without dxs, sample " + b + " [" + i + "]");
+          }
+        }
         if (reference == null) {
           reference = got;
           c.checkAgainstPerSample(got, k.name());
@@ -182,10 +191,14 @@ class LstmStepsTest {
 
     /** With the caller reading the weight sums from sample 0 only: outB filled with NaN first. */
     void runSumsOnly(LstmSteps k) {
+      runSumsOnly(k, true);
+    }
+
+    void runSumsOnly(LstmSteps k, boolean dxs) {
       java.util.Arrays.fill(outB, Float.NaN);
       RecurrentKernels.lstmForwardBatch(k, batch, t, n, h, wih, whh, bih, bhh, xs, 0, t * n, tapeB, 0, tape);
       RecurrentKernels.lstmBackwardBatch(k, batch, t, n, h, wih, whh, xs, 0, t * n, tapeB, 0, tape, gh, 0,
-          t * h, outB, 0, grad, true, true);
+          t * h, outB, 0, grad, dxs, true);
     }
 
     /**
