@@ -12,6 +12,11 @@ final class Access {
   final GraphPlan plan;
   final ClassContext ctx;
   final Num num;
+  /**
+   * While an elementwise loop is emitted: its scalar operands, read once before the loop into
+   * locals (node id to the local), else null.
+   */
+  java.util.Map<Integer, Expr> hoisted;
 
   Access(GraphPlan plan) {
     this.plan = plan;
@@ -33,6 +38,10 @@ final class Access {
 
   /** Element {@code i} (row-major) of n; a scalar ignores i. */
   Expr at(Node n, Expr i) {
+    if (hoisted != null && n.size() == 1) {
+      Expr h = hoisted.get(n.id());
+      if (h != null) return h;
+    }
     if (n.size() == 1) i = Expr.i(0);
     String leaf = plan.leafFields.get(n.id());
     if (leaf != null) return Expr.at(Expr.field(leaf), i);

@@ -563,6 +563,11 @@ final class BatchedPass {
     Expr i = Expr.v(Local.of("i"));
     RowScan scan = new RowScan();
     if (rowExpr(n, i, x -> Expr.at(Expr.field(batchArray(x)), Expr.add(o, i)), scan) == null) return null;
+    // A value of constants only (the loss's seed, lossScale times a mean's 1/n) stays in its
+    // segment: as a phase of its own it would split the segment in two, and the samples' values
+    // that both halves read would go out to batch buffers and back (LSTM T = 128: 3 of the 7
+    // copies of 16 KB per sample around the mse).
+    if (scan.operands.isEmpty()) return null;
     RowForm form = !scan.params ? RowForm.FLAT
         : n.size() < MIN_ROW_COPY || !scan.costly ? RowForm.IN_PLACE : RowForm.ROW_COPY;
     return new Rowwise(n, form, List.copyOf(scan.operands));

@@ -117,7 +117,45 @@ final class NodeKernels {
 
   private void elementwise(Node n, String o, Code c) {
     Expr out = Expr.field(o);
-    c.loop("i", n.size(), n.size() <= UNROLL_ELEMENTS, i -> c.assign(Expr.at(out, i), a.expr(n, i)));
+    boolean unroll = n.size() <= UNROLL_ELEMENTS;
+    java.util.Map<Integer, Expr> scalars = new java.util.LinkedHashMap<>();
+    if (!unroll) scalarOperands(n, scalars);
+    if (scalars.isEmpty()) {
+      c.loop("i", n.size(), unroll, i -> c.assign(Expr.at(out, i), a.expr(n, i)));
+      return;
+    }
+    // A scalar operand read from an array (the loss's seed b[0] times a difference, say) goes to
+    // a local before the loop: C2 cannot prove that the loop's stores leave it alone, so it
+    // would load it again for every element and not vectorize the loop (mse's gradient over
+    // 4096 elements: 1.7 us against 0.25 us hoisted). Same values.
+    c.open();
+    for (java.util.Map.Entry<Integer, Expr> e : scalars.entrySet()) {
+      e.setValue(c.declare(num.type(), "k", e.getValue()));
+    }
+    a.hoisted = scalars;
+    try {
+      c.loop("i", n.size(), false, i -> c.assign(Expr.at(out, i), a.expr(n, i)));
+    } finally {
+      a.hoisted = null;
+    }
+    c.close();
+  }
+
+  /**
+   * The operands of size 1 that x's elementwise expression reads from an array (directly or in
+   * an inlined scalar expression), through x's inlined operands of its own size: node id to the
+   * expression of its value.
+   */
+  private void scalarOperands(Node x, java.util.Map<Integer, Expr> out) {
+    for (Node in : x.inputs()) {
+      if (in.size() == 1) {
+        if (out.containsKey(in.id())) continue;
+        Expr e = a.at(in, 0);
+        if (!(e instanceof Expr.Lit || e instanceof Expr.Int || e instanceof Expr.Field)) out.put(in.id(), e);
+      } else if (a.plan.inlined.contains(in.id()) && !a.plan.leafFields.containsKey(in.id())) {
+        scalarOperands(in, out);
+      }
+    }
   }
 
   private void product(Node n, String o, Code c) {

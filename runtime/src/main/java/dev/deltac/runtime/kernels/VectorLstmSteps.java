@@ -46,24 +46,38 @@ final class VectorLstmSteps extends LstmSteps {
     return "vector-" + S.vectorBitSize();
   }
 
-  /** {@link dev.deltac.runtime.MathFunctions#tanhf} lane by lane: the same operations in the same order. */
+  /** {@link LstmSteps#tanh} lane by lane: the same operations in the same order. */
   private static FloatVector tanh(FloatVector x) {
-    // The clamp as compare-and-blend: the same values as min/max for every x (NaN stays NaN,
-    // the bounds are not zero), in two instructions where C2's min/max with Java's NaN and
-    // signed-zero rules take five on AVX2.
-    FloatVector c = x.blend(CLAMP, x.compare(VectorOperators.GT, CLAMP));
-    c = c.blend(-CLAMP, c.compare(VectorOperators.LT, -CLAMP));
+    return rational(x, LstmSteps.CLAMP, LstmSteps.P13, LstmSteps.P11, LstmSteps.P9, LstmSteps.P7,
+        LstmSteps.P5, LstmSteps.P3, LstmSteps.P1, LstmSteps.Q6, LstmSteps.Q4, LstmSteps.Q2, LstmSteps.Q0);
+  }
+
+  /** {@link LstmSteps#sigmoid} lane by lane: the same operations in the same order. */
+  private static FloatVector sigmoid(FloatVector x) {
+    return rational(x, LstmSteps.S_CLAMP, LstmSteps.S13, LstmSteps.S11, LstmSteps.S9, LstmSteps.S7,
+        LstmSteps.S5, LstmSteps.S3, LstmSteps.S1, LstmSteps.T6, LstmSteps.T4, LstmSteps.T2, LstmSteps.T0).add(0.5f);
+  }
+
+  /**
+   * {@code LstmSteps.rational} lane by lane (C2 inlines it with constant arguments). The clamp
+   * as compare-and-blend: the scalar code's conditionals (NaN stays NaN), in two instructions
+   * where C2's min/max with Java's NaN and signed-zero rules take five on AVX2.
+   */
+  private static FloatVector rational(FloatVector x, float m, float p13, float p11, float p9, float p7,
+      float p5, float p3, float p1, float q6, float q4, float q2, float q0) {
+    FloatVector c = x.blend(m, x.compare(VectorOperators.GT, m));
+    c = c.blend(-m, c.compare(VectorOperators.LT, -m));
     FloatVector x2 = c.mul(c);
-    FloatVector p = x2.mul(-2.76076847742355e-16f).add(2.00018790482477e-13f);
-    p = x2.mul(p).add(-8.60467152213735e-11f);
-    p = x2.mul(p).add(5.12229709037114e-08f);
-    p = x2.mul(p).add(1.48572235717979e-05f);
-    p = x2.mul(p).add(6.37261928875436e-04f);
-    p = x2.mul(p).add(4.89352455891786e-03f);
+    FloatVector p = x2.fma(p13, p11);
+    p = x2.fma(p, FloatVector.broadcast(S, p9));
+    p = x2.fma(p, FloatVector.broadcast(S, p7));
+    p = x2.fma(p, FloatVector.broadcast(S, p5));
+    p = x2.fma(p, FloatVector.broadcast(S, p3));
+    p = x2.fma(p, FloatVector.broadcast(S, p1));
     p = c.mul(p);
-    FloatVector q = x2.mul(1.19825839466702e-06f).add(1.18534705686654e-04f);
-    q = x2.mul(q).add(2.26843463243900e-03f);
-    q = x2.mul(q).add(4.89352518554385e-03f);
+    FloatVector q = x2.fma(q6, q4);
+    q = x2.fma(q, FloatVector.broadcast(S, q2));
+    q = x2.fma(q, FloatVector.broadcast(S, q0));
     return p.div(q);
   }
 
@@ -80,10 +94,11 @@ final class VectorLstmSteps extends LstmSteps {
       float[] z = groupScratch(4 * g);
       for (; b0 + 4 <= batch; b0 += 4) {
         groupProducts(n, h, first, wtIh, wtHh, bsum, xs, xBase + b0 * xStride, xStride, hPrev, b0 * h, z);
-        sigmoidRange(z, 0, 2 * h, g);
-        tanhRange(z, 2 * h, 3 * h, g);
-        sigmoidRange(z, 3 * h, g, g);
-        groupCell(z, b0, h, hCur, c, tape, hBase + b0 * tStride, restBase + b0 * tStride, tStride);
+        int rest = restBase + b0 * tStride;
+        sigmoidRange(z, 0, 2 * h, g, tape, rest + h, tStride);
+        tanhRange(z, 2 * h, 3 * h, g, tape, rest + h, tStride);
+        sigmoidRange(z, 3 * h, g, g, tape, rest + h, tStride);
+        groupCell(b0, h, hCur, c, tape, hBase + b0 * tStride, rest, tStride);
       }
       if (b0 == batch) return;
     }
@@ -398,44 +413,38 @@ final class VectorLstmSteps extends LstmSteps {
   }
 
   /**
-   * The logistic function in place on {@code z[q * g + from .. q * g + to - 1]} of the four
-   * samples q of a group (whole vectors): one call per group step, not one per sample.
+   * The logistic function of {@code z[q * g + from .. q * g + to - 1]} of the four samples q of a
+   * group (whole vectors) to their tape rows, {@code tape[gates + q * tStride + from ..]}: one
+   * call per group step, not one per sample.
    */
-  private static void sigmoidRange(float[] z, int from, int to, int g) {
-    for (int o = 0; o < 4 * g; o += g) {
-      for (int i = o + from; i < o + to; i += L) sigmoid(FloatVector.fromArray(S, z, i)).intoArray(z, i);
+  private static void sigmoidRange(float[] z, int from, int to, int g, float[] tape, int gates, int tStride) {
+    for (int o = 0; o < 4 * g; o += g, gates += tStride) {
+      for (int i = from; i < to; i += L) sigmoid(FloatVector.fromArray(S, z, o + i)).intoArray(tape, gates + i);
     }
   }
 
-  /** tanh in place on {@code z[q * g + from .. q * g + to - 1]} of the four samples of a group (whole vectors). */
-  private static void tanhRange(float[] z, int from, int to, int g) {
-    for (int o = 0; o < 4 * g; o += g) {
-      for (int i = o + from; i < o + to; i += L) tanh(FloatVector.fromArray(S, z, i)).intoArray(z, i);
+  /** tanh of {@code z[q * g + from .. q * g + to - 1]} of the four samples of a group to their tape rows (as {@link #sigmoidRange}). */
+  private static void tanhRange(float[] z, int from, int to, int g, float[] tape, int gates, int tStride) {
+    for (int o = 0; o < 4 * g; o += g, gates += tStride) {
+      for (int i = from; i < to; i += L) tanh(FloatVector.fromArray(S, z, o + i)).intoArray(tape, gates + i);
     }
   }
 
-  /** c and h of the four samples {@code b0 ..} of a group from their activated gates {@code z[q * 4h ..]}. */
-  private static void groupCell(float[] z, int b0, int h, float[] hCur, float[] c, float[] tape,
-      int ho, int rest, int tStride) {
-    int g = 4 * h;
+  /** c and h of the four samples {@code b0 ..} of a group from their activated gates on the tape. */
+  private static void groupCell(int b0, int h, float[] hCur, float[] c, float[] tape, int ho, int rest, int tStride) {
     for (int q = 0; q < 4; q++, ho += tStride, rest += tStride) {
-      int zo = q * g;
       int hp = (b0 + q) * h;
       for (int u = 0; u < h; u += L) {
-        FloatVector i = FloatVector.fromArray(S, z, zo + u);
-        FloatVector f = FloatVector.fromArray(S, z, zo + h + u);
-        FloatVector gg = FloatVector.fromArray(S, z, zo + 2 * h + u);
-        FloatVector o = FloatVector.fromArray(S, z, zo + 3 * h + u);
-        FloatVector cn = f.mul(FloatVector.fromArray(S, c, hp + u)).add(i.mul(gg));
+        FloatVector i = FloatVector.fromArray(S, tape, rest + h + u);
+        FloatVector f = FloatVector.fromArray(S, tape, rest + 2 * h + u);
+        FloatVector gg = FloatVector.fromArray(S, tape, rest + 3 * h + u);
+        FloatVector o = FloatVector.fromArray(S, tape, rest + 4 * h + u);
+        FloatVector cn = f.fma(FloatVector.fromArray(S, c, hp + u), i.mul(gg));
         FloatVector hn = o.mul(tanh(cn));
         cn.intoArray(c, hp + u);
         hn.intoArray(hCur, hp + u);
         hn.intoArray(tape, ho + u);
         cn.intoArray(tape, rest + u);
-        i.intoArray(tape, rest + h + u);
-        f.intoArray(tape, rest + 2 * h + u);
-        gg.intoArray(tape, rest + 3 * h + u);
-        o.intoArray(tape, rest + 4 * h + u);
       }
     }
   }
@@ -534,7 +543,7 @@ final class VectorLstmSteps extends LstmSteps {
       FloatVector gg = FloatVector.fromArray(S, z, zo + 2 * L);
       FloatVector o = FloatVector.fromArray(S, z, zo + 3 * L);
       int hp = (b0 + q) * h + u;
-      FloatVector cn = f.mul(FloatVector.fromArray(S, c, hp)).add(i.mul(gg));
+      FloatVector cn = f.fma(FloatVector.fromArray(S, c, hp), i.mul(gg));
       FloatVector hn = o.mul(tanh(cn));
       cn.intoArray(c, hp);
       hn.intoArray(hCur, hp);
@@ -545,10 +554,6 @@ final class VectorLstmSteps extends LstmSteps {
       gg.intoArray(tape, rest + 3 * h + u);
       o.intoArray(tape, rest + 4 * h + u);
     }
-  }
-
-  private static FloatVector sigmoid(FloatVector x) {
-    return tanh(x.mul(0.5f)).mul(0.5f).add(0.5f);
   }
 
   @Override
@@ -572,7 +577,7 @@ final class VectorLstmSteps extends LstmSteps {
         FloatVector cp = first ? FloatVector.zero(S) : FloatVector.fromArray(S, tape, rest - 5 * h + u);
         FloatVector tc = tanh(cc);
         FloatVector one = FloatVector.broadcast(S, 1f);
-        FloatVector dct = FloatVector.fromArray(S, dc, hp + u).add(d.mul(o).mul(one.sub(tc.mul(tc))));
+        FloatVector dct = d.mul(o).fma(one.sub(tc.mul(tc)), FloatVector.fromArray(S, dc, hp + u));
         dct.mul(f).intoArray(dc, hp + u);
         dct.mul(gg).mul(i).mul(one.sub(i)).intoArray(dz, r + u);
         dct.mul(cp).mul(f).mul(one.sub(f)).intoArray(dz, r + h + u);
@@ -696,6 +701,31 @@ final class VectorLstmSteps extends LstmSteps {
     if (u < h) {
       int b = o0 / h;
       for (int q = 0; q < 4; q++) LstmSteps.dhUnits(b + q, u, h, h, dz, r0 + q * g, whh, dhOut);
+    }
+  }
+
+  /**
+   * {@link LstmSteps#inputRows} with vector loads and stores when n and h are multiples of the
+   * vector length: 8 192 short {@code System.arraycopy} calls per step at T = 128 cost about 5 %
+   * of the backward (AVX2).
+   */
+  @Override
+  void inputRows(int batch, int n, int h, float[] xs, int xBase, int xStride, float[] tape, int hBase,
+      int tStride, float[] xh, int o) {
+    if (n % L != 0 || h % L != 0) {
+      super.inputRows(batch, n, h, xs, xBase, xStride, tape, hBase, tStride, xh, o);
+      return;
+    }
+    int w = n + h + 1;
+    FloatVector zero = FloatVector.zero(S);
+    for (int b = 0; b < batch; b++, o += w, xBase += xStride, hBase += tStride) {
+      for (int j = 0; j < n; j += L) FloatVector.fromArray(S, xs, xBase + j).intoArray(xh, o + j);
+      if (tape != null) {
+        for (int j = 0; j < h; j += L) FloatVector.fromArray(S, tape, hBase + j).intoArray(xh, o + n + j);
+      } else {
+        for (int j = 0; j < h; j += L) zero.intoArray(xh, o + n + j);
+      }
+      xh[o + n + h] = 1f;
     }
   }
 
