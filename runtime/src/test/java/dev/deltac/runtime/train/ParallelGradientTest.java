@@ -40,6 +40,45 @@ class ParallelGradientTest {
     return m.params();
   }
 
+  /** The one-pass reduction of up to four shards makes the bits of one shard at a time. */
+  @Test
+  void reduceGroupMatchesReduceShardOneShardAtATime() {
+    java.util.Random r = new java.util.Random(9);
+    int len = 37;
+    int batch = 250;
+    int[] n = {64, 64, 64, 58, 64, 64, 64, 58};
+    float[][] g = new float[8][len];
+    for (float[] a : g) {
+      for (int j = 0; j < len; j++) a[j] = (r.nextFloat() - 0.5f) * (float) Math.pow(10, r.nextInt(9) - 4);
+    }
+    for (int shards = 1; shards <= 8; shards++) {
+      float[] want = new float[len];
+      float[] got = new float[len];
+      java.util.Arrays.fill(got, 123f); // shard 0 assigns
+      for (int i = 0; i < shards; i++) {
+        ParallelGradient.reduceShard(want, g[i], i, n[i], batch, 2, len - 3);
+      }
+      for (int i = 0; i < shards; i += 4) {
+        int k = Math.min(4, shards - i);
+        int last = i + k - 1;
+        float[] w = new float[4];
+        int[] at = new int[4];
+        for (int q = 0; q < 4; q++) {
+          at[q] = Math.min(i + q, last);
+          w[q] = (float) n[at[q]] / batch;
+        }
+        ParallelGradient.reduceGroup(got, i == 0, k, g[at[0]], w[0], g[at[1]], w[1], g[at[2]],
+            w[2], g[at[3]], w[3], 2, len - 3);
+      }
+      for (int j = 2; j < len - 3; j++) {
+        assertEquals(Float.floatToRawIntBits(want[j]), Float.floatToRawIntBits(got[j]),
+            shards + " shards, element " + j);
+      }
+      assertEquals(123f, got[0]);
+      assertEquals(123f, got[len - 1]);
+    }
+  }
+
   @Test
   void chunkedStepsAreBitIdenticalToTheSerialOnesWhateverTheThreads() {
     for (Supplier<Optimizer> opt : java.util.List.<Supplier<Optimizer>>of(
