@@ -110,7 +110,7 @@ public final class ShardCostReport {
   }
 
   /** The id of the two-thread engine's worker (the only {@code deltac-train} thread). */
-  private static long workerId() {
+  static long workerId() {
     for (Thread t : Thread.getAllStackTraces().keySet()) {
       if (t.getName().startsWith("deltac-train")) return t.getId();
     }
