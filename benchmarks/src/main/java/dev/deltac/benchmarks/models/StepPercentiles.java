@@ -1,16 +1,11 @@
 package dev.deltac.benchmarks.models;
 
-import dev.deltac.compiler.Deltac;
 import dev.deltac.runtime.FloatModel;
 import dev.deltac.runtime.kernels.DenseKernels;
-import dev.deltac.runtime.optim.Optimizer;
 import dev.deltac.runtime.train.ParallelGradient;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.Random;
 
 /**
  * The wall time of every step and the CPU time of every block of steps, for the plain step
@@ -37,24 +32,9 @@ public final class StepPercentiles {
     String what = args.length > 0 ? args[0] : "mlp_b256";
     int blocks = args.length > 1 ? Integer.parseInt(args[1]) : 100;
     int per = args.length > 2 ? Integer.parseInt(args[2]) : 20;
-    boolean file = what.endsWith(".nn");
-    String src = file ? Files.readString(Path.of(what)) : Workloads.get(what).source();
-    String name = file ? Path.of(what).getFileName().toString()
-        : Workloads.get(what).name() + ".nn";
-    int batch = file ? 64 : Workloads.get(what).batch();
-    FloatModel[] models = new FloatModel[3];
-    Optimizer[] opts = new Optimizer[3];
-    for (int i = 0; i < 3; i++) {
-      models[i] = Deltac.compile(name, src).model().newModel(batch);
-      models[i].initParams(7);
-      opts[i] = file ? Optimizer.adam(1e-4) : Optimizer.sgd(1e-6);
-    }
-    int out = models[0].info().targetSize();
-    float[] xs = new float[batch * models[0].info().inputSize()];
-    float[] ts = new float[batch * out];
-    Random r = new Random(3);
-    for (int i = 0; i < xs.length; i++) xs[i] = r.nextFloat();
-    for (int b = 0; b < batch; b++) ts[b * out + r.nextInt(out)] = 1f;
+    ShardCostReport.Setup setup = new ShardCostReport.Setup(what, 1e-6);
+    FloatModel[] models = setup.models;
+    int batch = setup.batch;
     int shard = ParallelGradient.autoShardSize(batch);
     ThreadMXBean mx = ManagementFactory.getThreadMXBean();
     long[][] wall = new long[3][blocks * per];
@@ -69,14 +49,7 @@ public final class StepPercentiles {
           long wc0 = k == 2 && worker > 0 ? mx.getThreadCpuTime(worker) : 0;
           for (int s = 0; s < per; s++) {
             long t0 = System.nanoTime();
-            if (k == 0) {
-              models[0].lossAndGradient(xs, 0, ts, 0, batch, false);
-              opts[0].step(models[0].params(), models[0].grads());
-            } else {
-              ParallelGradient e = k == 1 ? one : two;
-              e.compute(xs, ts, batch);
-              e.update(opts[k]);
-            }
+            setup.step(k, one, two);
             if (b >= 0) wall[k][b * per + s] = System.nanoTime() - t0;
           }
           long c = mx.getCurrentThreadCpuTime() - c0;
