@@ -32,25 +32,10 @@ public final class ShardCostReport {
     int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 10;
     int steps = args.length > 2 ? Integer.parseInt(args[2]) : 150;
     int shard = args.length > 3 ? Integer.parseInt(args[3]) : 0;
-    boolean file = what.endsWith(".nn");
-    String src = file ? Files.readString(Path.of(what)) : Workloads.get(what).source();
-    String name = file ? Path.of(what).getFileName().toString()
-        : Workloads.get(what).name() + ".nn";
-    int batch = file ? 64 : Workloads.get(what).batch();
+    Setup setup = new Setup(what, 1e-4);
+    FloatModel[] models = setup.models;
+    int batch = setup.batch;
     if (shard == 0) shard = ParallelGradient.autoShardSize(batch);
-    FloatModel[] models = new FloatModel[3];
-    Optimizer[] opts = new Optimizer[3];
-    for (int i = 0; i < 3; i++) {
-      models[i] = Deltac.compile(name, src).model().newModel(batch);
-      models[i].initParams(7);
-      opts[i] = file ? Optimizer.adam(1e-4) : Optimizer.sgd(1e-4);
-    }
-    int out = models[0].info().targetSize();
-    float[] xs = new float[batch * models[0].info().inputSize()];
-    float[] ts = new float[batch * out];
-    Random r = new Random(3);
-    for (int i = 0; i < xs.length; i++) xs[i] = r.nextFloat();
-    for (int b = 0; b < batch; b++) ts[b * out + r.nextInt(out)] = 1f;
     ThreadMXBean mx = ManagementFactory.getThreadMXBean();
     try (ParallelGradient one = new ParallelGradient(models[1], shard, 1);
         ParallelGradient two = new ParallelGradient(models[2], shard, 2)) {
@@ -65,16 +50,7 @@ public final class ShardCostReport {
           long caller0 = mx.getCurrentThreadCpuTime();
           long worker0 = worker > 0 ? mx.getThreadCpuTime(worker) : 0;
           long w0 = System.nanoTime();
-          for (int s = 0; s < steps; s++) {
-            if (k == 0) {
-              models[0].lossAndGradient(xs, 0, ts, 0, batch, false);
-              opts[0].step(models[0].params(), models[0].grads());
-            } else {
-              ParallelGradient e = k == 1 ? one : two;
-              e.compute(xs, ts, batch);
-              e.update(opts[k]);
-            }
-          }
+          for (int s = 0; s < steps; s++) setup.step(k, one, two);
           long w = System.nanoTime() - w0;
           long c = mx.getCurrentThreadCpuTime() - caller0;
           if (k == 2) {
@@ -109,8 +85,52 @@ public final class ShardCostReport {
     }
   }
 
+  /**
+   * Three copies of a model (plain, one thread, two threads) with their optimizers, and one
+   * batch of random inputs and one-hot targets: a {@code .nn} file at batch 64 with Adam, a
+   * workload of {@link Workloads} at its batch with SGD.
+   */
+  static final class Setup {
+    final FloatModel[] models = new FloatModel[3];
+    final Optimizer[] opts = new Optimizer[3];
+    final int batch;
+    final float[] xs;
+    final float[] ts;
+
+    Setup(String what, double sgdRate) throws Exception {
+      boolean file = what.endsWith(".nn");
+      String src = file ? Files.readString(Path.of(what)) : Workloads.get(what).source();
+      String name = file ? Path.of(what).getFileName().toString()
+          : Workloads.get(what).name() + ".nn";
+      batch = file ? 64 : Workloads.get(what).batch();
+      for (int i = 0; i < 3; i++) {
+        models[i] = Deltac.compile(name, src).model().newModel(batch);
+        models[i].initParams(7);
+        opts[i] = file ? Optimizer.adam(1e-4) : Optimizer.sgd(sgdRate);
+      }
+      int out = models[0].info().targetSize();
+      xs = new float[batch * models[0].info().inputSize()];
+      ts = new float[batch * out];
+      Random r = new Random(3);
+      for (int i = 0; i < xs.length; i++) xs[i] = r.nextFloat();
+      for (int b = 0; b < batch; b++) ts[b * out + r.nextInt(out)] = 1f;
+    }
+
+    /** One training step of mode {@code k}: 0 plain, 1 on {@code one}, 2 on {@code two}. */
+    void step(int k, ParallelGradient one, ParallelGradient two) {
+      if (k == 0) {
+        models[0].lossAndGradient(xs, 0, ts, 0, batch, false);
+        opts[0].step(models[0].params(), models[0].grads());
+      } else {
+        ParallelGradient e = k == 1 ? one : two;
+        e.compute(xs, ts, batch);
+        e.update(opts[k]);
+      }
+    }
+  }
+
   /** The id of the two-thread engine's worker (the only {@code deltac-train} thread). */
-  private static long workerId() {
+  static long workerId() {
     for (Thread t : Thread.getAllStackTraces().keySet()) {
       if (t.getName().startsWith("deltac-train")) return t.getId();
     }

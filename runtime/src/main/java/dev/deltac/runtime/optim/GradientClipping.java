@@ -1,6 +1,7 @@
 package dev.deltac.runtime.optim;
 
 import dev.deltac.runtime.Checks;
+import dev.deltac.runtime.kernels.FiniteCheck;
 
 /** Gradient clipping over blocks, in place. */
 public final class GradientClipping {
@@ -62,14 +63,10 @@ public final class GradientClipping {
   }
 
   /**
-   * Whether {@code a[from, to)} holds no NaN and no infinity: the largest magnitude is at most
-   * {@link Float#MAX_VALUE}, and {@link Math#max} carries a NaN through. C2 vectorizes this max
-   * reduction: 21 µs per 100 k floats, against 55 µs for a test of the exponent bits and 29 µs
-   * for a sum of {@code x - x}.
+   * Whether {@code a[from, to)} holds no NaN and no infinity ({@link FiniteCheck}: with the Vector
+   * API when the dense kernels use it).
    */
   public static boolean allFinite(float[] a, int from, int to) {
-    float largest = 0f;
-    for (int j = from; j < to; j++) largest = Math.max(largest, Math.abs(a[j]));
-    return largest <= Float.MAX_VALUE;
+    return FiniteCheck.allFinite(a, from, to);
   }
 }

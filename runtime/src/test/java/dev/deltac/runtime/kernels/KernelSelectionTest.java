@@ -19,6 +19,11 @@ class KernelSelectionTest {
     assertTrue(name.equals(expected) || expected.endsWith("-") && name.startsWith(expected),
         "selected " + name + ", expected " + expected);
     assertSame(DenseKernels.get(), DenseKernels.get());
+    // the finite check follows the selection and links in every one of these JVMs
+    float[] a = new float[40];
+    assertTrue(FiniteCheck.allFinite(a, 0, a.length));
+    a[33] = Float.NaN;
+    assertTrue(!FiniteCheck.allFinite(a, 0, a.length));
   }
 
   @Test

@@ -3,6 +3,7 @@ package dev.deltac.runtime.train;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.deltac.runtime.data.Dataset;
@@ -38,6 +39,45 @@ class ParallelGradientTest {
       }
     }
     return m.params();
+  }
+
+  /** The one-pass reduction of up to four shards makes the bits of one shard at a time. */
+  @Test
+  void reduceGroupMatchesReduceShardOneShardAtATime() {
+    java.util.Random r = new java.util.Random(9);
+    int len = 37;
+    int batch = 250;
+    int[] n = {64, 64, 64, 58, 64, 64, 64, 58};
+    float[][] g = new float[8][len];
+    for (float[] a : g) {
+      for (int j = 0; j < len; j++) a[j] = (r.nextFloat() - 0.5f) * (float) Math.pow(10, r.nextInt(9) - 4);
+    }
+    for (int shards = 1; shards <= 8; shards++) {
+      float[] want = new float[len];
+      float[] got = new float[len];
+      java.util.Arrays.fill(got, 123f); // shard 0 assigns
+      for (int i = 0; i < shards; i++) {
+        ParallelGradient.reduceShard(want, g[i], i, n[i], batch, 2, len - 3);
+      }
+      for (int i = 0; i < shards; i += 4) {
+        int k = Math.min(4, shards - i);
+        int last = i + k - 1;
+        float[] w = new float[4];
+        int[] at = new int[4];
+        for (int q = 0; q < 4; q++) {
+          at[q] = Math.min(i + q, last);
+          w[q] = (float) n[at[q]] / batch;
+        }
+        ParallelGradient.reduceGroup(got, i == 0, k, g[at[0]], w[0], g[at[1]], w[1], g[at[2]],
+            w[2], g[at[3]], w[3], 2, len - 3);
+      }
+      for (int j = 2; j < len - 3; j++) {
+        assertEquals(Float.floatToRawIntBits(want[j]), Float.floatToRawIntBits(got[j]),
+            shards + " shards, element " + j);
+      }
+      assertEquals(123f, got[0]);
+      assertEquals(123f, got[len - 1]);
+    }
   }
 
   @Test
@@ -97,6 +137,119 @@ class ParallelGradientTest {
       double loss = pg.compute(data.inputs(), data.targets(), 11);
       double ref = TrainerTest.model().lossAndGradient(data.inputs(), data.targets(), 11);
       assertEquals(ref, loss, 1e-6);
+    }
+  }
+
+  /**
+   * A model whose shard at sample 0 takes {@code millis} (and then fails when {@code fail}), so
+   * the other thread finishes first and sleeps at the shard barrier (after its 50 us spin).
+   */
+  private static final class SlowFirstShard implements dev.deltac.runtime.FloatModel {
+    final dev.deltac.runtime.FloatModel m;
+    final int millis;
+    volatile boolean fail;
+
+    SlowFirstShard(dev.deltac.runtime.FloatModel m, int millis) {
+      this.m = m;
+      this.millis = millis;
+    }
+
+    @Override
+    public dev.deltac.runtime.ModelInfo info() {
+      return m.info();
+    }
+
+    @Override
+    public int maxBatch() {
+      return m.maxBatch();
+    }
+
+    @Override
+    public void initParams(long seed) {
+      m.initParams(seed);
+    }
+
+    @Override
+    public float[][] params() {
+      return m.params();
+    }
+
+    @Override
+    public float[][] grads() {
+      return m.grads();
+    }
+
+    @Override
+    public void predict(float[] x, int xOff, float[] out, int outOff) {
+      m.predict(x, xOff, out, outOff);
+    }
+
+    @Override
+    public void predictBatch(float[] xs, float[] outs, int batch) {
+      m.predictBatch(xs, outs, batch);
+    }
+
+    @Override
+    public float loss(float[] xs, int xOff, float[] ts, int tOff, int batch) {
+      return m.loss(xs, xOff, ts, tOff, batch);
+    }
+
+    @Override
+    public float lossAndGradient(float[] xs, int xOff, float[] ts, int tOff, int batch,
+        boolean inputGradients) {
+      if (xOff == 0) {
+        java.util.concurrent.locks.LockSupport.parkNanos(millis * 1_000_000L);
+        if (fail) throw new IllegalStateException("slow shard failed");
+      }
+      return m.lossAndGradient(xs, xOff, ts, tOff, batch, inputGradients);
+    }
+
+    @Override
+    public float[] inputGradients() {
+      return m.inputGradients();
+    }
+
+    @Override
+    public SlowFirstShard replica() {
+      SlowFirstShard r = new SlowFirstShard(m.replica(), millis);
+      r.fail = fail;
+      return r;
+    }
+  }
+
+  /**
+   * A thread out of shards sleeps at the barrier while the slow shard runs, and goes on when it
+   * ends or fails: the same bits as one thread, the failure rethrown, and the next step runs.
+   */
+  @Test
+  void threadsSleepingAtTheShardBarrierSeeTheLastShardEndOrFail() {
+    Dataset data = TrainerTest.blobs(12, 5, 0);
+    SoftmaxRegression serial = TrainerTest.model();
+    try (ParallelGradient one = new ParallelGradient(serial, 6, 1, 4, 0)) {
+      one.compute(data.inputs(), data.targets(), 12);
+    }
+    float[][] want = serial.grads();
+    SlowFirstShard slow = new SlowFirstShard(TrainerTest.model(), 3);
+    try (ParallelGradient two = new ParallelGradient(slow, 6, 2, 4, 0)) {
+      assertTimeoutPreemptively(java.time.Duration.ofSeconds(60), () -> {
+        for (int step = 0; step < 20; step++) {
+          two.compute(data.inputs(), data.targets(), 12);
+          for (int b = 0; b < want.length; b++) {
+            assertArrayEquals(want[b], slow.grads()[b], "step " + step + ", block " + b);
+          }
+        }
+      });
+    }
+    SlowFirstShard failing = new SlowFirstShard(TrainerTest.model(), 3);
+    failing.fail = true; // its replicas fail too
+    try (ParallelGradient two = new ParallelGradient(failing, 6, 2, 4, 0)) {
+      assertTimeoutPreemptively(java.time.Duration.ofSeconds(60), () -> {
+        for (int step = 0; step < 20; step++) {
+          IllegalStateException e = assertThrows(IllegalStateException.class,
+              () -> two.compute(data.inputs(), data.targets(), 12));
+          assertEquals("slow shard failed", e.getMessage());
+        }
+      });
     }
   }
 
