@@ -24,10 +24,12 @@ class KernelAllocationTest {
       Shape one = new Shape(1, 24, 50);
       Shape panels = new Shape(68, 70, 37); // packed X^T: 6 x 4 on 64 samples at 512 bits
       Shape rows = new Shape(100, 70, 37); // packed W^T: a 64-row panel at 512 bits
+      Shape grad = new Shape(72, 45, 200); // weight gradient: 8 x 3 blocks at 512 bits
       Runnable step = () -> {
         big.run(k);
         panels.run(k);
         rows.run(k);
+        grad.run(k);
         wide.run(k);
         small.run(k);
         one.run(k);
