@@ -50,15 +50,18 @@ import jdk.incubator.vector.VectorSpecies;
  *       a quarter of packing {@code W} at {@code 128x784 @ 32}. 6 rows x 2 vectors below 512
  *       bits; at 512 bits 6 rows x 4 vectors (64 samples) and 8 rows x 2 vectors.
  *   <li>Input gradient: 4 samples x 3 vectors of {@code DX}; per weight row, 3 vector loads and
- *       4 broadcasts of {@code D} feed 12 FMAs. Column panels outermost, so the
+ *       4 broadcasts of {@code D} feed 12 FMAs. At 512 bits 6 samples x 4 vectors (24
+ *       accumulators) first, for the samples below {@code batch - batch % 12} and the columns
+ *       below {@code n - n % 64}. Column panels outermost, so the
  *       {@code m x 3L} panel of {@code W} is reused from L1 by every sample block. The last
  *       {@code batch % 4} samples stream whole rows instead (no latency-bound 1-sample block).
- *   <li>Weight gradient: 4 rows x 3 vectors of {@code GW} at 512 bits, 6 rows x 2 vectors below
+ *   <li>Weight gradient: 4 rows x 3 vectors of {@code GW} at 512 bits (8 rows x 3 vectors, 24
+ *       accumulators, on the packed panels from 64 samples), 6 rows x 2 vectors below
  *       (the 4 x 3 block spilled under AVX2's 16 registers: half the speed), summed over the
  *       batch in registers and added to {@code GW} once. Column panels outermost, so the
  *       {@code batch x 3L} panel of {@code X} is reused by every row block; at 512 bits and
- *       {@code batch >= 64} that panel is copied contiguous and {@code D} into 4-row blocks
- *       first, so that both stay in L1.
+ *       {@code batch >= 64} that panel is copied contiguous first (and {@code D}'s last 4-row
+ *       block; the 8-row blocks read {@code D} in place), so that both stay in L1.
  * </ul>
  *
  * <p>Loaded reflectively by {@link DenseKernels}: this class is the only one that links against
