@@ -51,8 +51,8 @@ import jdk.incubator.vector.VectorSpecies;
  *       bits; at 512 bits 6 rows x 4 vectors (64 samples) and 8 rows x 2 vectors.
  *   <li>Input gradient: 4 samples x 3 vectors of {@code DX}; per weight row, 3 vector loads and
  *       4 broadcasts of {@code D} feed 12 FMAs. At 512 bits 6 samples x 4 vectors (24
- *       accumulators) first, for the samples below {@code batch - batch % 12} and the columns
- *       below {@code n - n % 64}. Column panels outermost, so the
+ *       accumulators) for everything, the last sample block and column panel overlapping the
+ *       ones before. Column panels outermost, so the
  *       {@code m x 3L} panel of {@code W} is reused from L1 by every sample block. The last
  *       {@code batch % 4} samples stream whole rows instead (no latency-bound 1-sample block).
  *   <li>Weight gradient: 4 rows x 3 vectors of {@code GW} at 512 bits (8 rows x 3 vectors, 24
@@ -1505,36 +1505,31 @@ final class VectorDenseKernels extends DenseLayerKernels {
   @Override
   void inputGradientKernel(int batch, int m, int n, float[][] w,
       float[] d, int dOff, int dStride, float[] dx, int dxOff, int dxStride) {
-    if (L == P && batch >= 12 && n >= 4 * L) {
-      // 32 registers: 6 samples x 4 vectors (24 accumulators) on samples below b12 and
-      // columns below n64; the rest through the 4-sample blocks (session 6: 256x256@64
-      // 0.67-0.83x, 128x784@32 0.91-0.96x, 128x784@256 0.86-0.94x the 4 x 3 blocks alone)
-      int b12 = batch - batch % 12;
-      int n64 = n - n % (4 * L);
-      for (int j = 0; j < n64; j += 4 * L) {
-        for (int b = 0; b < b12; b += 6) {
+    if (L == P && batch >= 6 && n >= 4 * L) {
+      // 32 registers: 6 samples x 4 vectors (24 accumulators) everywhere; the last sample
+      // block and column panel overlap the ones before (their elements are stored again with
+      // the same bits) rather than going through other kernels, which, called only for those
+      // rests, stayed in C1 code that boxes vectors (the words step allocated 117 KB per step).
+      // Session 6: 256x256@64 0.67-0.83x, 128x784@32 0.91-0.96x, 128x784@256 0.86-0.94x the
+      // 4 x 3 blocks.
+      for (int j0 = 0; j0 < n; j0 += 4 * L) {
+        int j = Math.min(j0, n - 4 * L);
+        for (int b0 = 0; b0 < batch; b0 += 6) {
+          int b = Math.min(b0, batch - 6);
           inputGradient6x4(m, w, j, d, dOff + b * dStride, dStride, dx, dxOff + b * dxStride,
               dxStride);
         }
       }
-      if (n64 < n) inputGradientBlocks(b12, m, n, n64, w, d, dOff, dStride, dx, dxOff, dxStride);
-      if (b12 < batch) {
-        inputGradientBlocks(batch - b12, m, n, 0, w, d, dOff + b12 * dStride, dStride, dx,
-            dxOff + b12 * dxStride, dxStride);
-      }
       return;
     }
-    inputGradientBlocks(batch, m, n, 0, w, d, dOff, dStride, dx, dxOff, dxStride);
+    inputGradientBlocks(batch, m, n, w, d, dOff, dStride, dx, dxOff, dxStride);
   }
 
-  /**
-   * Columns {@code j0 .. n} of {@code DX} in 4-sample blocks, then the last {@code batch % 4}
-   * samples streaming whole rows ({@code j0 == 0} there).
-   */
-  private static void inputGradientBlocks(int batch, int m, int n, int j0, float[][] w,
-      float[] d, int dOff, int dStride, float[] dx, int dxOff, int dxStride) {
+  /** {@code DX} in 4-sample blocks, then the last {@code batch % 4} samples streaming rows. */
+  private static void inputGradientBlocks(int batch, int m, int n, float[][] w, float[] d,
+      int dOff, int dStride, float[] dx, int dxOff, int dxStride) {
     int full = batch - batch % 4;
-    int j = j0;
+    int j = 0;
     for (; j + L3 <= n; j += L3) {
       for (int b = 0; b < full; b += 4) {
         inputGradient4x3(m, w, j, d, dOff + b * dStride, dStride, dx, dxOff + b * dxStride,
