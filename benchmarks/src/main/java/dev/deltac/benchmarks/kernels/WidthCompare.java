@@ -11,7 +11,7 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Before and after in the same minutes, for a shared, noisy machine: main's vector kernels
- * ({@link MainVectorDenseKernels}, frozen at session 5's start) against the current ones, in one
+ * ({@link MainVectorDenseKernels}, frozen at session 6's start) against the current ones, in one
  * JVM (the same species, so no shape mixing), alternating in short slices; per shape and round
  * the best time per call of each, their ratio, and GFLOP/s. Run natively and under
  * {@code -XX:UseAVX=2} (AVX2 code, 16 registers):

@@ -4,10 +4,9 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * A frozen copy of main's {@code VectorDenseKernels} at the start of session 5 (commit 390124e,
- * after session 4's AVX2 micro-kernels), kept only to measure before and after in the same
- * minutes ({@code WidthCompare}, {@code DenseKernelBenchmark -p impl=main}). Not used by the
- * runtime.
+ * A frozen copy of main's {@code VectorDenseKernels} at the start of session 6 (commit 4170e15),
+ * kept only to measure before and after in the same minutes ({@code WidthCompare},
+ * {@code DenseKernelBenchmark -p impl=main}). Not used by the runtime.
  *
  * <p>Kernels on the Vector API ({@code jdk.incubator.vector}), float vectors and FMA,
  * register-blocked so that each loaded vector feeds several independent accumulators. One
@@ -47,7 +46,13 @@ import jdk.incubator.vector.VectorSpecies;
  *       products' order exactly (see {@code forwardPacked}). At 512 bits two classes per pass
  *       (16 accumulators, 21 registers of the 32); narrower, one class per pass (8
  *       accumulators, 11 registers: AVX2 has 16). Below 512 bits from 32 samples at every
- *       {@code n} (the 2-pass dot products reach about half of AVX2's peak).
+ *       {@code n} (the 2-pass dot products reach about half of AVX2's peak), 6-sample x
+ *       2-vector blocks (12 accumulators) where the batch allows.
+ *   <li>Forward below 512 bits when the batch is at most the rows ({@link #xPackedPays}):
+ *       broadcast products on a packed {@code X^T} (vectors along the samples, {@code W}'s
+ *       elements broadcast), 6 rows x 2 vectors of samples, the same partial classes and tree:
+ *       packing the {@code B x n} inputs costs a quarter of packing {@code W} at
+ *       {@code 128x784 @ 32}.
  *   <li>Input gradient: 4 samples x 3 vectors of {@code DX}; per weight row, 3 vector loads and
  *       4 broadcasts of {@code D} feed 12 FMAs. Column panels outermost, so the
  *       {@code m x 3L} panel of {@code W} is reused from L1 by every sample block. The last
@@ -154,11 +159,53 @@ public final class MainVectorDenseKernels extends DenseLayerKernels {
       float[] x, int xOff, int xStride, float[] y, int yOff, int yStride) {
     int nv = n - n % P;
     int b4 = batch - batch % 4;
+    int bx = xPackedPays(b4, m, nv) ? b4 - b4 % TP : 0;
+    if (bx > 0) {
+      // Samples below bx through a packed X^T (rows below m6); the other rows and samples as
+      // before. Every element has the same bits whichever kernel computes it.
+      int m6 = m - m % 6;
+      forwardPackedX(bx, m6, n, nv, w, bias, x, xOff, xStride, y, yOff, yStride);
+      forwardRows(b4 - bx, 0, m6, n, nv, w, bias, x, xOff + bx * xStride, xStride, y,
+          yOff + bx * yStride, yStride);
+      forwardRows(b4, m6, m, n, nv, w, bias, x, xOff, xStride, y, yOff, yStride);
+    } else {
+      forwardRows(b4, 0, m, n, nv, w, bias, x, xOff, xStride, y, yOff, yStride);
+    }
     float[] t = PACKED.get()[1]; // 12 stored accumulators of 16 partials for the sums
-    int i = 0;
-    if (packedPays(b4, n) && nv > 0) {
-      i = m - m % TP;
-      if (i > 0) forwardPacked(b4, i, n, nv, w, bias, x, xOff, xStride, y, yOff, yStride);
+    // The last batch % 4 samples, one at a time: 8 rows per pass (6 x 2 halves at 256 bits),
+    // so that 8 or 12 independent FMA chains hide the FMA latency (a 1-sample x 3-row block was
+    // latency bound). Every element
+    // is still the same 16 partials, the fixed tree and the tail: the same bits as in the
+    // 4-sample blocks.
+    for (int b = b4; b < batch; b++) {
+      int p = xOff + b * xStride;
+      int yo = yOff + b * yStride;
+      int r = 0;
+      if (L == 8) {
+        for (; r + 6 <= m; r += 6) forward1x6w(n, nv, w, bias, r, x, p, y, yo, t);
+      } else {
+        for (; r + 8 <= m; r += 8) forward1x8(n, nv, w, bias, r, x, p, y, yo, t);
+      }
+      for (; r < m; r++) y[yo + r] = bias(bias, r) + dot(n, nv, w[r], x, p, t);
+    }
+  }
+
+  /**
+   * Rows {@code i0 .. m} of the 4-sample blocks ({@code b4 % 4 == 0}): through a packed
+   * {@code W^T} where {@link #packedPays}, else dot products.
+   */
+  private static void forwardRows(int b4, int i0, int m, int n, int nv, float[][] w,
+      float[] bias, float[] x, int xOff, int xStride, float[] y, int yOff, int yStride) {
+    float[] t = PACKED.get()[1];
+    int i = i0;
+    if ((packedPays(b4, n) || b4 >= SHARED_MIN_BATCH && SharedPacking.current() != null)
+        && nv > 0) {
+      i = m - (m - i0) % TP;
+      if (i > i0) forwardPacked(b4, i0, i, n, nv, w, bias, x, xOff, xStride, y, yOff, yStride);
+      if (partialPanelPays(m - i, nv)) {
+        forwardPackedPartial(b4, i, m, n, nv, w, bias, x, xOff, xStride, y, yOff, yStride);
+        i = m;
+      }
     }
     if (L < P) {
       for (; i + 6 <= m; i += 6) {
@@ -184,22 +231,6 @@ public final class MainVectorDenseKernels extends DenseLayerKernels {
         forward4x1(n, nv, w[i], bias(bias, i), x, xOff + b * xStride, xStride, y,
             yOff + b * yStride + i, yStride, t);
       }
-    }
-    // The last batch % 4 samples, one at a time: 8 rows per pass (6 x 2 halves at 256 bits),
-    // so that 8 or 12 independent FMA chains hide the FMA latency (a 1-sample x 3-row block was
-    // latency bound). Every element
-    // is still the same 16 partials, the fixed tree and the tail: the same bits as in the
-    // 4-sample blocks.
-    for (int b = b4; b < batch; b++) {
-      int p = xOff + b * xStride;
-      int yo = yOff + b * yStride;
-      int r = 0;
-      if (L == 8) {
-        for (; r + 6 <= m; r += 6) forward1x6w(n, nv, w, bias, r, x, p, y, yo, t);
-      } else {
-        for (; r + 8 <= m; r += 8) forward1x8(n, nv, w, bias, r, x, p, y, yo, t);
-      }
-      for (; r < m; r++) y[yo + r] = bias(bias, r) + dot(n, nv, w[r], x, p, t);
     }
   }
 
@@ -633,17 +664,28 @@ public final class MainVectorDenseKernels extends DenseLayerKernels {
   static boolean packedPays(int batch, int n) {
     return batch >= 32 && (L < P || 7 * batch >= n);
   }
+
+  /**
+   * Samples from which a shard takes the packed forward when a {@link SharedPacking} cache
+   * amortizes the packing over the whole batch (the packed and dot product kernels give the same
+   * bits, so the choice is free).
+   */
+  static final int SHARED_MIN_BATCH = 16;
   /** Output columns per packed panel: two vectors. */
   private static final int TP = 2 * L;
 
   /**
    * Per-thread scratch: [0] one packed panel of {@code W^T}, [1] the partial-class sums of the
-   * packed forward ({@code 8 * L} floats, 8 output vectors, per pair of classes {@code l},
-   * {@code l + 8}) and the 12
-   * stored accumulators of the dot product kernels ({@code 12 * P}).
+   * packed forward ({@code 12 * L} floats, up to 12 output vectors, per pair of classes
+   * {@code l}, {@code l + 8}; after the first {@code 8 * 8 * L}, the 4 x {@code TP} results of
+   * a zero-padded panel) and the 12 stored accumulators of the dot product kernels
+   * ({@code 12 * P}), [2] the packed {@code X^T} panels, [3] one output vector, [4] a zero row
+   * and [5] the padded bias of a zero-padded panel.
    */
   private static final ThreadLocal<float[][]> PACKED = ThreadLocal.withInitial(
-      () -> new float[][] {new float[0], new float[Math.max((P / 2) * 8 * L, 12 * P)]});
+      () -> new float[][] {new float[0],
+          new float[Math.max(Math.max((P / 2) * 12 * L, 8 * 8 * L + 4 * TP), 12 * P)],
+          new float[0], new float[L], new float[0], new float[0]});
 
   /**
    * The forward of the 4-sample blocks ({@code batch % 4 == 0}) for rows {@code i < mp}
@@ -660,34 +702,173 @@ public final class MainVectorDenseKernels extends DenseLayerKernels {
    * floats, class-major ({@code j = 16k + l} at float {@code l * classStride + k * TP},
    * {@code k < nv / 16}), then the tail columns; every sample block then streams it.
    */
-  private static void forwardPacked(int batch, int mp, int n, int nv, float[][] w, float[] bias,
-      float[] x, int xOff, int xs, float[] y, int yOff, int ys) {
+  private static void forwardPacked(int batch, int i0, int mp, int n, int nv, float[][] w,
+      float[] bias, float[] x, int xOff, int xs, float[] y, int yOff, int ys) {
+    float[][] scratch = PACKED.get();
+    int k8 = nv / P;
+    int cs = classStride(k8);
+    int size = P * cs + (n - nv) * TP;
+    float[] part = scratch[1];
+    SharedPacking shared = SharedPacking.current();
+    if (shared != null && i0 == 0) { // the cache's panel p holds rows p * TP .. p * TP + TP
+      forwardShared(shared, batch, mp, n, nv, k8, cs, size, w, bias, x, xOff, xs, y, yOff, ys);
+      return;
+    }
+    if (scratch[0].length < size) scratch[0] = new float[size];
+    float[] wt = scratch[0];
+    for (int i = i0; i < mp; i += TP) {
+      pack(n, nv, k8, cs, w, i, wt, 0);
+      forwardPanel(batch, i, n, nv, k8, cs, wt, 0, bias, x, xOff, xs, y, yOff, ys, part);
+    }
+  }
+
+  /**
+   * {@link #forwardPacked} on the panels of a {@link SharedPacking} cache: each panel is packed
+   * once per step by the first thread that needs it. Panels another thread is packing are done
+   * last; one still not ready after a short spin is packed privately.
+   */
+  private static void forwardShared(SharedPacking shared, int batch, int mp, int n, int nv,
+      int k8, int cs, int size, float[][] w, float[] bias, float[] x, int xOff, int xs,
+      float[] y, int yOff, int ys) {
+    float[][] scratch = PACKED.get();
+    float[] part = scratch[1];
+    int panels = mp / TP;
+    SharedPacking.Entry e = shared.entry(w, panels, size);
+    int g = shared.generation();
+    float[] wt = e.packed;
+    long waiting = 0; // panels < 64 another thread was packing
+    for (int p = 0; p < panels; p++) {
+      int s = e.state.get(p);
+      if (s != g) {
+        if (s != -g && e.state.compareAndSet(p, s, -g)) {
+          pack(n, nv, k8, cs, w, p * TP, wt, p * size);
+          e.state.set(p, g);
+        } else if (p < 64) {
+          waiting |= 1L << p;
+          continue;
+        } else {
+          forwardPrivate(batch, p * TP, n, nv, k8, cs, size, w, bias, x, xOff, xs, y, yOff, ys);
+          continue;
+        }
+      }
+      forwardPanel(batch, p * TP, n, nv, k8, cs, wt, p * size, bias, x, xOff, xs, y, yOff, ys,
+          part);
+    }
+    for (; waiting != 0; waiting &= waiting - 1) {
+      int p = Long.numberOfTrailingZeros(waiting);
+      long deadline = System.nanoTime() + SharedPacking.SPIN_NANOS;
+      while (e.state.get(p) != g && System.nanoTime() < deadline) Thread.onSpinWait();
+      if (e.state.get(p) == g) {
+        forwardPanel(batch, p * TP, n, nv, k8, cs, wt, p * size, bias, x, xOff, xs, y, yOff, ys,
+            part);
+      } else {
+        forwardPrivate(batch, p * TP, n, nv, k8, cs, size, w, bias, x, xOff, xs, y, yOff, ys);
+      }
+    }
+  }
+
+  /** One panel packed into this thread's scratch, then multiplied. */
+  private static void forwardPrivate(int batch, int i, int n, int nv, int k8, int cs, int size,
+      float[][] w, float[] bias, float[] x, int xOff, int xs, float[] y, int yOff, int ys) {
+    float[][] scratch = PACKED.get();
+    if (scratch[0].length < size) scratch[0] = new float[size];
+    pack(n, nv, k8, cs, w, i, scratch[0], 0);
+    forwardPanel(batch, i, n, nv, k8, cs, scratch[0], 0, bias, x, xOff, xs, y, yOff, ys,
+        scratch[1]);
+  }
+
+  /** Outputs {@code i .. i + TP} of every 4-sample block from the panel packed at {@code wt[o]}. */
+  private static void forwardPanel(int batch, int i, int n, int nv, int k8, int cs, float[] wt,
+      int o, float[] bias, float[] x, int xOff, int xs, float[] y, int yOff, int ys,
+      float[] part) {
+    // Below 512 bits: 6-sample blocks first (12 accumulators), as many as leave a multiple of
+    // 4 samples for the 4-sample blocks (an even number of them).
+    int b6 = L < P ? 6 * ((batch / 6) & ~1) : 0;
+    for (int b = 0; b < b6; b += 6) { // AVX2's 16 registers: 12 accumulators, 3 operands
+      int xo = xOff + b * xs;
+      for (int l = 0; l < P; l++) forwardClass6x2(nv, o + l * cs, l, wt, x, xo, xs, part);
+      int yo = yOff + b * ys + i;
+      for (int slot = 0; slot < 12; slot++) {
+        finish(slot, 12, n, nv, o + P * cs, wt, part, bias, i, x, xo + (slot >> 1) * xs,
+            y, yo + (slot >> 1) * ys);
+      }
+    }
+    for (int b = b6; b < batch; b += 4) {
+      int xo = xOff + b * xs;
+      forwardClasses(k8, nv, o, cs, wt, x, xo, xs, part);
+      int yo = yOff + b * ys + i;
+      for (int slot = 0; slot < 8; slot++) {
+        finish(slot, 8, n, nv, o + P * cs, wt, part, bias, i, x, xo + (slot >> 1) * xs,
+            y, yo + (slot >> 1) * ys);
+      }
+    }
+  }
+
+  /** The partial classes of one 4-sample block over a packed panel, into {@code part}. */
+  private static void forwardClasses(int k8, int nv, int o, int cs, float[] wt, float[] x,
+      int xo, int xs, float[] part) {
+    if (L == 16) { // 32 registers: two classes per pass, 16 accumulators
+      for (int l = 0; l < P / 2; l++) {
+        forwardClassPair4x2(k8, o + l * cs, o + (l + P / 2) * cs, l, wt, x, xo, xs, part);
+      }
+    } else { // AVX2's 16 registers: one class per pass, 8 accumulators
+      for (int l = 0; l < P; l++) forwardClass4x2(nv, o + l * cs, l, wt, x, xo, xs, part);
+    }
+  }
+
+  /**
+   * Whether the last {@code rest < TP} rows run as one zero-padded packed panel rather than
+   * through the dot product kernels: when they fill at least half a panel and the rows are short
+   * ({@code nv <= 64}), where the dot products' 16 stored partials and their lane sums cost more
+   * than the FMAs (the words transformer's 27-class logits over 32 columns: the 4 x 3 dot kernel
+   * was 6 % of its training step).
+   */
+  static boolean partialPanelPays(int rest, int nv) {
+    return rest > 0 && 2 * rest >= TP && nv <= 4 * P;
+  }
+
+  /**
+   * Rows {@code i .. m} ({@code m - i < TP}) of the forward through one packed panel padded with
+   * zero rows: the same FMA chains, partial tree, tail and bias per element as
+   * {@link #forwardPacked} (so the same bits as the dot products); each result vector goes to the
+   * scratch and its first {@code m - i} lanes to {@code y}.
+   */
+  private static void forwardPackedPartial(int batch, int i, int m, int n, int nv, float[][] w,
+      float[] bias, float[] x, int xOff, int xs, float[] y, int yOff, int ys) {
     float[][] scratch = PACKED.get();
     int k8 = nv / P;
     int cs = classStride(k8);
     int size = P * cs + (n - nv) * TP;
     if (scratch[0].length < size) scratch[0] = new float[size];
+    if (scratch[4].length < n) scratch[4] = new float[n];
+    if (scratch[5].length < TP) scratch[5] = new float[TP];
     float[] wt = scratch[0];
     float[] part = scratch[1];
-    for (int i = 0; i < mp; i += TP) {
-      pack(n, nv, k8, cs, w, i, wt);
-      for (int b = 0; b < batch; b += 4) {
-        int xo = xOff + b * xs;
-        if (L == 16) { // 32 registers: two classes per pass, 16 accumulators
-          for (int l = 0; l < P / 2; l++) {
-            forwardClassPair4x2(k8, l * cs, (l + P / 2) * cs, l, wt, x, xo, xs, part);
-          }
-        } else { // AVX2's 16 registers: one class per pass, 8 accumulators
-          for (int l = 0; l < P; l++) forwardClass4x2(k8, l * cs, l, wt, x, xo, xs, part);
-        }
-        int yo = yOff + b * ys + i;
-        for (int slot = 0; slot < 8; slot++) {
-          finish(slot, n, nv, P * cs, wt, part, bias, i, x, xo + (slot >> 1) * xs,
-              y, yo + (slot >> 1) * ys);
-        }
+    float[] zero = scratch[4];
+    float[] pb = scratch[5];
+    float[][] rows = ROWS.get();
+    for (int c = 0; c < TP; c++) rows[c] = i + c < m ? w[i + c] : zero;
+    int rest = m - i;
+    for (int c = 0; c < TP; c++) pb[c] = c < rest && bias != null ? bias[i + c] : 0f;
+    pack(n, nv, k8, cs, rows, 0, wt, 0);
+    float[] out = part; // the 8 result vectors go after the partial sums' first 8 vectors
+    int outOff = 8 * 8 * L;
+    for (int b = 0; b < batch; b += 4) {
+      int xo = xOff + b * xs;
+      forwardClasses(k8, nv, 0, cs, wt, x, xo, xs, part);
+      for (int slot = 0; slot < 8; slot++) {
+        finish(slot, 8, n, nv, P * cs, wt, part, pb, 0, x, xo + (slot >> 1) * xs, out,
+            outOff + (slot >> 1) * TP);
+      }
+      for (int k = 0; k < 4; k++) {
+        System.arraycopy(out, outOff + k * TP, y, yOff + (b + k) * ys + i, rest);
       }
     }
+    java.util.Arrays.fill(rows, null);
   }
+
+  /** Per-thread row references of a zero-padded panel. */
+  private static final ThreadLocal<float[][]> ROWS = ThreadLocal.withInitial(() -> new float[TP][]);
 
   /**
    * Floats between the packed rows of consecutive partial classes: {@code k8} rows of
@@ -700,39 +881,41 @@ public final class MainVectorDenseKernels extends DenseLayerKernels {
 
   /**
    * Packs rows {@code i .. i + TP} of {@code W} transposed, in the class-major row order, eight
-   * rows at a time.
+   * rows at a time, at {@code wt[o]}.
    */
-  private static void pack(int n, int nv, int k8, int kt, float[][] w, int i, float[] wt) {
+  private static void pack(int n, int nv, int k8, int kt, float[][] w, int i, float[] wt,
+      int o) {
     for (int c = 0; c < TP; c += 8) {
       pack8(k8, kt, w[i + c], w[i + c + 1], w[i + c + 2], w[i + c + 3], w[i + c + 4],
-          w[i + c + 5], w[i + c + 6], w[i + c + 7], wt, c);
+          w[i + c + 5], w[i + c + 6], w[i + c + 7], 0, 0, wt, o + c);
     }
-    for (int j = nv, q = P * kt; j < n; j++) {
+    for (int j = nv, q = o + P * kt; j < n; j++) {
       for (int c = 0; c < TP; c++, q++) wt[q] = w[i + c][j];
     }
   }
 
   /**
-   * Eight rows of {@code W}: for each 16 columns {@code 16k .. 16k + 15}, loads from 8 row
+   * Eight rows of {@code W} (row {@code c} at {@code rc[ro + c * rs]}; {@code ro = rs = 0} for
+   * {@code W}'s row arrays, one array and the sample stride for {@code X}): for each 16 columns {@code 16k .. 16k + 15}, loads from 8 row
    * segments and one run of 8 contiguous stores per partial class. About 0.43 ns per element
    * on the benchmark machine. Transposes in vector registers (lane rotations and blends) were
    * tried: 8 x 8 at 256 bits took half the time alone but allocated inside the kernels; 16 x 16
    * at 512 bits took 0.40 ns and allocated too.
    */
   private static void pack8(int k8, int kt, float[] r0, float[] r1, float[] r2, float[] r3,
-      float[] r4, float[] r5, float[] r6, float[] r7, float[] wt, int q0) {
-    for (int k = 0, s = 0, q = q0; k < k8; k++, s += P, q += TP) {
+      float[] r4, float[] r5, float[] r6, float[] r7, int ro, int rs, float[] wt, int q0) {
+    for (int k = 0, s = ro, q = q0; k < k8; k++, s += P, q += TP) {
       for (int l = 0; l < P; l++) {
         int o = q + l * kt;
         int t = s + l;
         wt[o] = r0[t];
-        wt[o + 1] = r1[t];
-        wt[o + 2] = r2[t];
-        wt[o + 3] = r3[t];
-        wt[o + 4] = r4[t];
-        wt[o + 5] = r5[t];
-        wt[o + 6] = r6[t];
-        wt[o + 7] = r7[t];
+        wt[o + 1] = r1[t + rs];
+        wt[o + 2] = r2[t + 2 * rs];
+        wt[o + 3] = r3[t + 3 * rs];
+        wt[o + 4] = r4[t + 4 * rs];
+        wt[o + 5] = r5[t + 5 * rs];
+        wt[o + 6] = r6[t + 6 * rs];
+        wt[o + 7] = r7[t + 7 * rs];
       }
     }
   }
@@ -800,14 +983,14 @@ public final class MainVectorDenseKernels extends DenseLayerKernels {
    * ones (the first level of the tree, as {@link #forwardClassPair4x2} does in registers),
    * which are at {@code part[((l % 8) * 8 + slot) * L]}, slot = 2 * sample + vector.
    */
-  private static void forwardClass4x2(int k8, int r0, int l, float[] wt, float[] x, int xo,
+  private static void forwardClass4x2(int nv, int r0, int l, float[] wt, float[] x, int xo,
       int xs, float[] part) {
     int p1 = xo + xs;
     int p2 = p1 + xs;
     int p3 = p2 + xs;
     FloatVector a00 = FloatVector.zero(S);
     FloatVector a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
-    for (int k = 0, r = r0, j = l; k < k8; k++, r += TP, j += P) {
+    for (int j = l, r = r0; j < nv; j += P, r += TP) {
       FloatVector v0 = FloatVector.fromArray(S, wt, r);
       FloatVector v1 = FloatVector.fromArray(S, wt, r + L);
       FloatVector u = FloatVector.broadcast(S, x[xo + j]);
@@ -845,15 +1028,83 @@ public final class MainVectorDenseKernels extends DenseLayerKernels {
   }
 
   /**
-   * One vector of outputs ({@code slot}: sample {@code slot / 2}, vector {@code slot % 2}): the
-   * 16 partial-class sums added in the tree of {@link #lanes} (whose first level, class
+   * Partial class {@code l} for 6 samples x 2 vectors of outputs (below 512 bits: 12
+   * accumulators, 2 loaded vectors and 1 broadcast, 15 of AVX2's 16 registers; the 4 x 2 block
+   * has only the 8 chains that two FMA pipes of latency 4 need, and stalls). The same chains
+   * and the same first tree level as {@link #forwardClass4x2}, at
+   * {@code part[((l % 8) * 12 + slot) * L]}.
+   */
+  private static void forwardClass6x2(int nv, int r0, int l, float[] wt, float[] x, int xo,
+      int xs, float[] part) {
+    int p1 = xo + xs;
+    int p2 = p1 + xs;
+    int p3 = p2 + xs;
+    int p4 = p3 + xs;
+    int p5 = p4 + xs;
+    FloatVector a00 = FloatVector.zero(S);
+    FloatVector a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+    FloatVector a40 = a00, a41 = a00, a50 = a00, a51 = a00;
+    for (int j = l, r = r0; j < nv; j += P, r += TP) {
+      FloatVector v0 = FloatVector.fromArray(S, wt, r);
+      FloatVector v1 = FloatVector.fromArray(S, wt, r + L);
+      FloatVector u = FloatVector.broadcast(S, x[xo + j]);
+      a00 = v0.fma(u, a00);
+      a01 = v1.fma(u, a01);
+      u = FloatVector.broadcast(S, x[p1 + j]);
+      a10 = v0.fma(u, a10);
+      a11 = v1.fma(u, a11);
+      u = FloatVector.broadcast(S, x[p2 + j]);
+      a20 = v0.fma(u, a20);
+      a21 = v1.fma(u, a21);
+      u = FloatVector.broadcast(S, x[p3 + j]);
+      a30 = v0.fma(u, a30);
+      a31 = v1.fma(u, a31);
+      u = FloatVector.broadcast(S, x[p4 + j]);
+      a40 = v0.fma(u, a40);
+      a41 = v1.fma(u, a41);
+      u = FloatVector.broadcast(S, x[p5 + j]);
+      a50 = v0.fma(u, a50);
+      a51 = v1.fma(u, a51);
+    }
+    int o = (l & 7) * 12 * L;
+    if (l >= 8) {
+      a00 = FloatVector.fromArray(S, part, o).add(a00);
+      a01 = FloatVector.fromArray(S, part, o + L).add(a01);
+      a10 = FloatVector.fromArray(S, part, o + 2 * L).add(a10);
+      a11 = FloatVector.fromArray(S, part, o + 3 * L).add(a11);
+      a20 = FloatVector.fromArray(S, part, o + 4 * L).add(a20);
+      a21 = FloatVector.fromArray(S, part, o + 5 * L).add(a21);
+      a30 = FloatVector.fromArray(S, part, o + 6 * L).add(a30);
+      a31 = FloatVector.fromArray(S, part, o + 7 * L).add(a31);
+      a40 = FloatVector.fromArray(S, part, o + 8 * L).add(a40);
+      a41 = FloatVector.fromArray(S, part, o + 9 * L).add(a41);
+      a50 = FloatVector.fromArray(S, part, o + 10 * L).add(a50);
+      a51 = FloatVector.fromArray(S, part, o + 11 * L).add(a51);
+    }
+    a00.intoArray(part, o);
+    a01.intoArray(part, o + L);
+    a10.intoArray(part, o + 2 * L);
+    a11.intoArray(part, o + 3 * L);
+    a20.intoArray(part, o + 4 * L);
+    a21.intoArray(part, o + 5 * L);
+    a30.intoArray(part, o + 6 * L);
+    a31.intoArray(part, o + 7 * L);
+    a40.intoArray(part, o + 8 * L);
+    a41.intoArray(part, o + 9 * L);
+    a50.intoArray(part, o + 10 * L);
+    a51.intoArray(part, o + 11 * L);
+  }
+
+  /**
+   * One vector of outputs ({@code slot}: sample {@code slot / 2}, vector {@code slot % 2}; a
+   * block of {@code slots} vectors, 8 or 12): the 16 partial-class sums added in the tree of {@link #lanes} (whose first level, class
    * {@code l} plus class {@code l + 8}, is already done), the tail columns by FMA, then the
    * bias.
    */
-  private static void finish(int slot, int n, int nv, int tailRow, float[] wt, float[] part,
-      float[] bias, int i, float[] x, int p, float[] y, int q) {
+  private static void finish(int slot, int slots, int n, int nv, int tailRow, float[] wt,
+      float[] part, float[] bias, int i, float[] x, int p, float[] y, int q) {
     int o = slot * L;
-    int c = 8 * L;
+    int c = slots * L;
     FloatVector p0 = FloatVector.fromArray(S, part, o);
     FloatVector p1 = FloatVector.fromArray(S, part, o + c);
     FloatVector p2 = FloatVector.fromArray(S, part, o + 2 * c);
@@ -869,6 +1120,152 @@ public final class MainVectorDenseKernels extends DenseLayerKernels {
     }
     FloatVector b = bias == null ? FloatVector.zero(S) : FloatVector.fromArray(S, bias, i + v);
     b.add(s).intoArray(y, q + v);
+  }
+
+  // ------------------------------------------------------------- forward through packed X^T
+
+  /**
+   * Whether to pack {@code X^T} (vectors along the batch) rather than {@code W^T}: below 512
+   * bits, for at least {@code TP} samples and no more samples than rows, packing the {@code B x n}
+   * inputs is cheaper than packing the {@code m x n} weights (at {@code 128x784 @ 32} a quarter),
+   * and the 6-row x 2-vector blocks have 12 accumulators in AVX2's 16 registers.
+   */
+  static boolean xPackedPays(int b4, int m, int nv) {
+    return L < P && nv > 0 && b4 >= TP && b4 <= m && m >= 6;
+  }
+
+  /**
+   * The forward of samples {@code 0 .. bx} ({@code bx % TP == 0}) for rows {@code i < m6}
+   * ({@code m6 % 6 == 0}) as broadcast products on a packed {@code X^T}: vectors run along the
+   * samples, {@code W}'s elements are broadcast. The same bits as the dot products, exactly as
+   * {@link #forwardPacked} (one pass per partial class, the same tree, tail and bias), with
+   * the roles of {@code W} and {@code X} exchanged; the results, one vector per row and
+   * {@code L} samples, are stored to {@code Y} lane by lane. {@code X} is packed in panels of
+   * {@code TP} samples in {@code W^T}'s layout, all panels first; then row blocks of 6 (which
+   * stay in L1) run over every panel.
+   */
+  private static void forwardPackedX(int bx, int m6, int n, int nv, float[][] w, float[] bias,
+      float[] x, int xOff, int xs, float[] y, int yOff, int ys) {
+    float[][] scratch = PACKED.get();
+    int k8 = nv / P;
+    int cs = classStride(k8);
+    int panel = P * cs + (n - nv) * TP;
+    int panels = bx / TP;
+    if (scratch[2].length < panels * panel) scratch[2] = new float[panels * panel];
+    float[] xt = scratch[2];
+    float[] part = scratch[1];
+    float[] out = scratch[3];
+    for (int q = 0; q < panels; q++) {
+      int base = q * panel;
+      int xo = xOff + q * TP * xs;
+      for (int c = 0; c < TP; c += 8) {
+        int o = xo + c * xs;
+        pack8(k8, cs, x, x, x, x, x, x, x, x, o, xs, xt, base + c);
+      }
+      for (int j = nv, r = base + P * cs; j < n; j++) {
+        for (int c = 0; c < TP; c++, r++) xt[r] = x[xo + c * xs + j];
+      }
+    }
+    for (int i = 0; i < m6; i += 6) {
+      for (int q = 0; q < panels; q++) {
+        int base = q * panel;
+        for (int l = 0; l < P; l++) {
+          forwardClassX6x2(nv, base + l * cs, l, w[i], w[i + 1], w[i + 2], w[i + 3], w[i + 4],
+              w[i + 5], xt, part);
+        }
+        for (int slot = 0; slot < 12; slot++) {
+          finishX(slot, n, nv, base + P * cs, xt, part, bias, i + (slot >> 1), w[i + (slot >> 1)],
+              out, y, yOff + (q * TP + (slot & 1) * L) * ys + i + (slot >> 1), ys);
+        }
+      }
+    }
+  }
+
+  /**
+   * Partial class {@code l} for 6 rows x 2 vectors of samples: 12 FMA chains over the terms
+   * {@code j = 16k + l}, {@code X^T} vectors times broadcast weights (12 accumulators, 2 loaded
+   * vectors, 1 broadcast: 15 of AVX2's 16 registers). Stored, with the first tree level for
+   * {@code l >= 8}, at {@code part[((l % 8) * 12 + slot) * L]}, slot = 2 * row + vector.
+   */
+  private static void forwardClassX6x2(int nv, int r0, int l, float[] w0, float[] w1,
+      float[] w2, float[] w3, float[] w4, float[] w5, float[] xt, float[] part) {
+    FloatVector a00 = FloatVector.zero(S);
+    FloatVector a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+    FloatVector a40 = a00, a41 = a00, a50 = a00, a51 = a00;
+    for (int j = l, r = r0; j < nv; j += P, r += TP) {
+      FloatVector v0 = FloatVector.fromArray(S, xt, r);
+      FloatVector v1 = FloatVector.fromArray(S, xt, r + L);
+      FloatVector u = FloatVector.broadcast(S, w0[j]);
+      a00 = v0.fma(u, a00);
+      a01 = v1.fma(u, a01);
+      u = FloatVector.broadcast(S, w1[j]);
+      a10 = v0.fma(u, a10);
+      a11 = v1.fma(u, a11);
+      u = FloatVector.broadcast(S, w2[j]);
+      a20 = v0.fma(u, a20);
+      a21 = v1.fma(u, a21);
+      u = FloatVector.broadcast(S, w3[j]);
+      a30 = v0.fma(u, a30);
+      a31 = v1.fma(u, a31);
+      u = FloatVector.broadcast(S, w4[j]);
+      a40 = v0.fma(u, a40);
+      a41 = v1.fma(u, a41);
+      u = FloatVector.broadcast(S, w5[j]);
+      a50 = v0.fma(u, a50);
+      a51 = v1.fma(u, a51);
+    }
+    int o = (l & 7) * 12 * L;
+    if (l >= 8) {
+      a00 = FloatVector.fromArray(S, part, o).add(a00);
+      a01 = FloatVector.fromArray(S, part, o + L).add(a01);
+      a10 = FloatVector.fromArray(S, part, o + 2 * L).add(a10);
+      a11 = FloatVector.fromArray(S, part, o + 3 * L).add(a11);
+      a20 = FloatVector.fromArray(S, part, o + 4 * L).add(a20);
+      a21 = FloatVector.fromArray(S, part, o + 5 * L).add(a21);
+      a30 = FloatVector.fromArray(S, part, o + 6 * L).add(a30);
+      a31 = FloatVector.fromArray(S, part, o + 7 * L).add(a31);
+      a40 = FloatVector.fromArray(S, part, o + 8 * L).add(a40);
+      a41 = FloatVector.fromArray(S, part, o + 9 * L).add(a41);
+      a50 = FloatVector.fromArray(S, part, o + 10 * L).add(a50);
+      a51 = FloatVector.fromArray(S, part, o + 11 * L).add(a51);
+    }
+    a00.intoArray(part, o);
+    a01.intoArray(part, o + L);
+    a10.intoArray(part, o + 2 * L);
+    a11.intoArray(part, o + 3 * L);
+    a20.intoArray(part, o + 4 * L);
+    a21.intoArray(part, o + 5 * L);
+    a30.intoArray(part, o + 6 * L);
+    a31.intoArray(part, o + 7 * L);
+    a40.intoArray(part, o + 8 * L);
+    a41.intoArray(part, o + 9 * L);
+    a50.intoArray(part, o + 10 * L);
+    a51.intoArray(part, o + 11 * L);
+  }
+
+  /**
+   * One row {@code i} x one vector of samples ({@code slot}: row {@code slot / 2} of the block,
+   * vector {@code slot % 2}): the partial-class sums in {@link #finish}'s tree, the tail
+   * columns by FMA, the bias; stored to {@code Y} lane by lane ({@code y[q + lane * ys]}).
+   */
+  private static void finishX(int slot, int n, int nv, int tailRow, float[] xt, float[] part,
+      float[] bias, int i, float[] wi, float[] out, float[] y, int q, int ys) {
+    int o = slot * L;
+    int c = 12 * L;
+    FloatVector p0 = FloatVector.fromArray(S, part, o);
+    FloatVector p1 = FloatVector.fromArray(S, part, o + c);
+    FloatVector p2 = FloatVector.fromArray(S, part, o + 2 * c);
+    FloatVector p3 = FloatVector.fromArray(S, part, o + 3 * c);
+    FloatVector p4 = FloatVector.fromArray(S, part, o + 4 * c);
+    FloatVector p5 = FloatVector.fromArray(S, part, o + 5 * c);
+    FloatVector p6 = FloatVector.fromArray(S, part, o + 6 * c);
+    FloatVector p7 = FloatVector.fromArray(S, part, o + 7 * c);
+    FloatVector s = p0.add(p4).add(p2.add(p6)).add(p1.add(p5).add(p3.add(p7)));
+    for (int j = nv, r = tailRow + (slot & 1) * L; j < n; j++, r += TP) {
+      s = FloatVector.fromArray(S, xt, r).fma(FloatVector.broadcast(S, wi[j]), s);
+    }
+    FloatVector.broadcast(S, bias(bias, i)).add(s).intoArray(out, 0);
+    for (int lane = 0; lane < L; lane++) y[q + lane * ys] = out[lane];
   }
 
   // --------------------------------------------------------------------------- input gradient

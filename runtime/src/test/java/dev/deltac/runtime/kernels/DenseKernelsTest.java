@@ -217,7 +217,8 @@ class DenseKernelsTest {
     // a sample must get the same bits either way (batch sizes differ between shards).
     for (DenseLayerKernels k : implementations()) {
       for (int[] sh : new int[][] {{7, 19, 37}, {5, 128, 784}, {6, 10, 128}, {35, 70, 43},
-          {32, 64, 224}, {34, 33, 8}, {37, 48, 131}, {33, 27, 32}, {36, 27, 40}, {40, 59, 50}}) {
+          {32, 64, 224}, {34, 33, 8}, {37, 48, 131}, {33, 27, 32}, {36, 27, 40}, {40, 59, 50},
+          {70, 75, 37}, {100, 140, 40}, {106, 70, 37}, {134, 100, 40}}) {
         int batch = sh[0];
         Layer l = new Layer(batch, sh[1], sh[2], 99);
         k.forward(batch, l.m, l.n, l.w, l.bias, l.x, l.xOff, l.xStride, l.y, l.yOff, l.yStride);

@@ -22,8 +22,14 @@ class KernelAllocationTest {
       Shape wide = new Shape(40, 16, 96); // packed W^T: 6-sample and 4-sample blocks below 512
       Shape small = new Shape(5, 10, 40);
       Shape one = new Shape(1, 24, 50);
+      Shape panels = new Shape(68, 70, 37); // packed X^T: 6 x 4 on 64 samples at 512 bits
+      Shape rows = new Shape(100, 70, 37); // packed W^T: a 64-row panel at 512 bits
+      Shape grad = new Shape(72, 45, 200); // weight gradient: 8 x 3 blocks at 512 bits
       Runnable step = () -> {
         big.run(k);
+        panels.run(k);
+        rows.run(k);
+        grad.run(k);
         wide.run(k);
         small.run(k);
         one.run(k);
