@@ -60,6 +60,19 @@ public final class ModelReport {
     return best;
   }
 
+  /**
+   * Warm-up of every benchmark: at least this long. C2 needs seconds for the Vector API kernels
+   * (until then they run in Java fallbacks that box every vector); with 4 warm-up iterations of
+   * 300 ms a fork could still be compiling: session 6, AVX2, mlp b32 measured 115-129 us in one
+   * fork and 172-270 us in the next, whose first warm-up iteration took 107 ms per step.
+   */
+  static final int MIN_WARMUP_MILLIS = 5000;
+
+  /** Warm-up iterations of {@code millis}: at least 4, and {@link #MIN_WARMUP_MILLIS} in all. */
+  static int warmups(int millis) {
+    return Math.max(4, (MIN_WARMUP_MILLIS + millis - 1) / millis);
+  }
+
   public static void main(String[] args) throws Exception {
     int millis = args.length > 0 ? Integer.parseInt(args[0]) : 400;
     String[] workloads = args.length > 1 ? args[1].split(",") : ALL.toArray(new String[0]);
@@ -67,7 +80,7 @@ public final class ModelReport {
         .include(ModelBenchmark.class.getName() + ".step")
         .param("workload", workloads)
         .forks(1).threads(1)
-        .warmupIterations(4).warmupTime(TimeValue.milliseconds(millis))
+        .warmupIterations(warmups(millis)).warmupTime(TimeValue.milliseconds(millis))
         .measurementIterations(5).measurementTime(TimeValue.milliseconds(millis))
         .addProfiler(GCProfiler.class);
     if (System.getProperty("impl") != null) ob.param("impl", System.getProperty("impl").split(","));
@@ -122,7 +135,7 @@ public final class ModelReport {
       ChainedOptionsBuilder pb = new OptionsBuilder()
           .include(ParallelBenchmark.class.getName() + ".step")
           .forks(1).threads(1)
-          .warmupIterations(4).warmupTime(TimeValue.milliseconds(millis))
+          .warmupIterations(warmups(millis)).warmupTime(TimeValue.milliseconds(millis))
           .measurementIterations(5).measurementTime(TimeValue.milliseconds(millis));
       Map<Integer, double[]> par = new HashMap<>();
       for (RunResult r : new Runner(pb.build()).run()) {
