@@ -15,6 +15,11 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
  * after a short spin (its packer descheduled, say) packs its own private copy, as without a
  * cache. The owner calls {@link #invalidate()} when the weights may have changed (every step,
  * before the shards run) and never while a thread is inside {@link #enter()}.
+ *
+ * <p>Entries are keyed by the weight array's identity: only a matrix that stays the same for the
+ * whole step may be multiplied inside the cache. A caller whose right-hand side changes within a
+ * step (a convolution's kernel gradient multiplies by each sample's patch rows, held in per-thread
+ * scratch) must leave the cache around its product ({@link #suspend()} / {@link #resume}).</p>
  */
 public final class SharedPacking {
   private static final ThreadLocal<SharedPacking> CURRENT = new ThreadLocal<>();
