@@ -19,7 +19,7 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
  * <p>Entries are keyed by the weight array's identity: only a matrix that stays the same for the
  * whole step may be multiplied inside the cache. A caller whose right-hand side changes within a
  * step (a convolution's kernel gradient multiplies by each sample's patch rows, held in per-thread
- * scratch) must leave the cache around its product ({@link #suspend()} / {@link #resume}).
+ * scratch) must leave the cache around its product ({@code suspend()} / {@code resume}).
  */
 public final class SharedPacking {
   private static final ThreadLocal<SharedPacking> CURRENT = new ThreadLocal<>();
