@@ -22,11 +22,15 @@ def model():
                                         "samples", "fashion-resnet"))
         from resnet_torch import Resnet
         return Resnet()
-    return nn.Sequential(
-        nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(32, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Flatten(), nn.Linear(32 * 7 * 7, 128), nn.ReLU(), nn.Dropout(0.25),
-        nn.Linear(128, 10))
+    # the fashion-cnn sample's twin defines the net (samples/fashion-cnn/cnn_torch.py; loaded by
+    # path, since this file has the same module name)
+    import importlib.util
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "samples", "fashion-cnn",
+                        "cnn_torch.py")
+    spec = importlib.util.spec_from_file_location("fashion_cnn_torch", path)
+    twin = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(twin)
+    return twin.model()
 
 
 def main():
